@@ -1,0 +1,106 @@
+# invsync build: the nginx module (against Debian's nginx-dev tree or
+# NGINX_SRC), the portable core library, unit tests, and test targets.
+
+SHELL       := /bin/bash
+NGINX_SRC   ?= /usr/share/nginx/src
+BUILD       ?= build
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+WARN        := -Wall -Wextra -Werror
+ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc
+LIBS        := -lhiredis -ljansson -lssl -lcrypto
+
+CORE_SRCS   := $(filter-out src/invsync_worker% src/invsyncctl%, \
+                 $(wildcard src/invsync_*.c))
+CORE_OBJS   := $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o)
+MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
+UNIT_SRCS   := $(wildcard t/unit/test_*.c)
+UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
+
+MODULE      := $(BUILD)/ngx_http_invsync_module.so
+ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
+PROVE       ?= prove
+
+.PHONY: all module lib unit test test-unit test-integration asan test-asan \
+        bench lint clean
+
+all: lib module
+
+lib: $(BUILD)/libinvsync.a
+
+module: $(MODULE)
+
+src/invsync_scripts.c: src/gen_scripts.pl $(wildcard src/lua/*.lua)
+	perl src/gen_scripts.pl src/lua > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/core/%.o: src/%.c src/invsync.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libinvsync.a: $(CORE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# nginx's own build compiles the module from `config`; a private copy of
+# the source tree keeps the system one untouched.  Debian's tree records
+# the flags its nginx was configured with, for binary compatibility.
+define nginx_build
+	@mkdir -p $(1)
+	cp -a $(NGINX_SRC)/. $(1)/
+	cd $(1) && flags=""; \
+	if [ -f conf_flags ]; then . ./conf_flags; \
+	    flags="$${NGX_CONF_FLAGS[*]}"; fi; \
+	bash -c "./configure $$flags --with-compat \
+	    --with-cc-opt='$(2)' --with-ld-opt='$(3)' \
+	    --add-dynamic-module=$(CURDIR)" > configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+endef
+
+$(BUILD)/nginx/objs/Makefile: config
+	rm -rf $(BUILD)/nginx
+	$(call nginx_build,$(BUILD)/nginx,-g -O2 -fPIC -Wextra \
+	    -Wno-unused-parameter -Wno-sign-compare,-fPIC)
+
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) src/invsync.h
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/ngx_http_invsync_module.so $@
+
+$(BUILD)/nginx-asan/objs/Makefile: config
+	rm -rf $(BUILD)/nginx-asan
+	$(call nginx_build,$(BUILD)/nginx-asan,-g -O1 -fPIC \
+	    -fsanitize=address -fno-omit-frame-pointer,-fPIC -fsanitize=address)
+
+$(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS)
+	$(MAKE) -C $(BUILD)/nginx-asan -f objs/Makefile modules
+	@mkdir -p $(dir $@)
+	cp $(BUILD)/nginx-asan/objs/ngx_http_invsync_module.so $@
+
+$(BUILD)/t/unit_%: t/unit/test_%.c $(BUILD)/libinvsync.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BUILD)/libinvsync.a $(LIBS)
+
+unit: $(UNIT_BINS)
+
+test: test-unit test-integration
+
+test-unit: unit
+	$(PROVE) --exec '' $(UNIT_BINS)
+
+test-integration: all
+	INVSYNC_MODULE=$(CURDIR)/$(MODULE) $(PROVE) t/
+
+# the integration suite again, the module built with AddressSanitizer and
+# its runtime preloaded into the system nginx
+asan: $(ASAN_MODULE)
+
+test-asan: asan unit
+	INVSYNC_MODULE=$(CURDIR)/$(ASAN_MODULE) INVSYNC_ASAN=1 $(PROVE) t/
+
+bench: all
+	t/bench/run
+
+lint:
+	perl .ci/lint-style $(CORE_SRCS) $(MOD_SRCS) $(UNIT_SRCS)
+
+clean:
+	rm -rf $(BUILD)

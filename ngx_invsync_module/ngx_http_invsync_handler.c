@@ -1,0 +1,774 @@
+
+/*
+ * The ingestion content handler: method, body, handshake, signature,
+ * event description, dispatch to a stream, and the answer once Redis has
+ * confirmed the write.
+ */
+
+
+#include <hiredis/hiredis.h>
+
+#include "ngx_http_invsync_module.h"
+
+
+static void ngx_http_invsync_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_invsync_process(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx);
+static ngx_int_t ngx_http_invsync_read_body(ngx_http_request_t *r,
+    invsync_str_t *body);
+static void ngx_http_invsync_collect_headers(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_input_t *in);
+static ngx_int_t ngx_http_invsync_notification_url(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_str_t *url);
+static ngx_str_t *ngx_http_invsync_find_header(ngx_http_request_t *r,
+    const char *name, size_t len);
+static const char *ngx_http_invsync_route(ngx_http_invsync_loc_conf_t *ilcf,
+    invsync_meta_t *m);
+static ngx_int_t ngx_http_invsync_dispatch(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx, const char *stream);
+static ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc);
+static ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r,
+    ngx_int_t reason, const char *text);
+static void ngx_http_invsync_timeout_handler(ngx_event_t *ev);
+static void ngx_http_invsync_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_invsync_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_table_elt_t         *allow;
+    ngx_http_invsync_ctx_t  *ctx;
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_invsync_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_invsync_module);
+
+    if (!(r->method & NGX_HTTP_POST)) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        allow = ngx_list_push(&r->headers_out.headers);
+        if (allow == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        allow->hash = 1;
+        ngx_str_set(&allow->key, "Allow");
+        ngx_str_set(&allow->value, "POST");
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "invsync: method \"%V\" not allowed", &r->method_name);
+
+        ctx->result = NGX_HTTP_INVSYNC_REJECTED;
+        ngx_http_invsync_status_count(r, ctx->result,
+                                      NGX_HTTP_INVSYNC_R_METHOD);
+
+        return ngx_http_invsync_reply_error(r, NGX_HTTP_NOT_ALLOWED,
+                                            "method not allowed", 0);
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_invsync_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        if (rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
+            ctx->result = NGX_HTTP_INVSYNC_REJECTED;
+            ngx_http_invsync_status_count(r, ctx->result,
+                                          NGX_HTTP_INVSYNC_R_FORMAT);
+        }
+
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_invsync_body_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                rc;
+    ngx_http_invsync_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+
+    rc = ngx_http_invsync_process(r, ctx);
+
+    if (rc == NGX_DONE) {
+        /* the Redis reply or the timer answers; notice a client leaving */
+        r->read_event_handler = ngx_http_test_reading;
+        return;
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+/* returns an answer's rc, or NGX_DONE once the command is in flight */
+
+static ngx_int_t
+ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
+{
+    invsync_rc_e                  rc;
+    const char                   *stream;
+    invsync_input_t               in;
+    invsync_reply_t               reply;
+    invsync_hmac_conf_t           hmac;
+    ngx_http_invsync_loc_conf_t  *ilcf;
+
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+
+    ngx_memzero(&in, sizeof(invsync_input_t));
+
+    if (ngx_http_invsync_read_body(r, &ctx->body) != NGX_OK) {
+        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_INTERNAL,
+                                     "cannot read the request body");
+    }
+
+    in.body = ctx->body;
+
+    ngx_http_invsync_collect_headers(r, ilcf, &in);
+
+    if (r->headers_in.content_type) {
+        in.content_type.data = r->headers_in.content_type->value.data;
+        in.content_type.len = r->headers_in.content_type->value.len;
+    }
+
+    if (ilcf->scheme->needs_url
+        && ngx_http_invsync_notification_url(r, ilcf, &in.url) != NGX_OK)
+    {
+        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_INTERNAL,
+                                     "cannot build the notification url");
+    }
+
+    in.app_key.data = ilcf->app_key.data;
+    in.app_key.len = ilcf->app_key.len;
+    in.now = ngx_time();
+    in.tolerance = ilcf->tolerance;
+    hmac.encoding = (invsync_encoding_e) ilcf->hmac_encoding;
+    in.hmac = &hmac;
+
+    if (ilcf->scheme->handshake) {
+        reply.len = 0;
+        rc = ilcf->scheme->handshake(&in, &reply);
+
+        if (rc == INVSYNC_HANDSHAKE) {
+            ctx->result = NGX_HTTP_INVSYNC_IGNORED;
+            ngx_http_invsync_status_count(r, ctx->result, -1);
+            return ngx_http_invsync_reply(r, NGX_HTTP_OK, reply.body,
+                                          reply.len, 0);
+        }
+    }
+
+    rc = ilcf->scheme->verify(&in, ilcf->secrets->elts, ilcf->secrets->nelts);
+    if (rc != INVSYNC_OK) {
+        return ngx_http_invsync_reject(r, ilcf, rc);
+    }
+
+    rc = ilcf->scheme->describe(&in, &ctx->meta);
+    if (rc != INVSYNC_OK) {
+        return ngx_http_invsync_reject(r, ilcf, rc);
+    }
+
+    stream = ngx_http_invsync_route(ilcf, &ctx->meta);
+
+    return ngx_http_invsync_dispatch(r, ctx, stream);
+}
+
+
+/*
+ * The signature covers the exact bytes received.  A body that fits
+ * client_body_buffer_size is used where it lies; a larger one, which nginx
+ * wrote to a temporary file, is read back once into the request pool (the
+ * file was just written, so this is a page-cache copy).  Setting
+ * client_body_buffer_size to client_max_body_size avoids that copy.
+ */
+
+static ngx_int_t
+ngx_http_invsync_read_body(ngx_http_request_t *r, invsync_str_t *body)
+{
+    u_char       *p;
+    size_t        len, size;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->data = (u_char *) "";
+    body->len = 0;
+
+    if (r->request_body == NULL || r->request_body->bufs == NULL) {
+        return NGX_OK;
+    }
+
+    cl = r->request_body->bufs;
+
+    if (cl->next == NULL && !cl->buf->in_file) {
+        body->data = cl->buf->pos;
+        body->len = cl->buf->last - cl->buf->pos;
+        return NGX_OK;
+    }
+
+    len = 0;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+        len += b->in_file ? (size_t) (b->file_last - b->file_pos)
+                          : (size_t) (b->last - b->pos);
+    }
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    body->data = p;
+    body->len = len;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            size = b->file_last - b->file_pos;
+            n = ngx_read_file(b->file, p, size, b->file_pos);
+
+            if (n != (ssize_t) size) {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "invsync: short read of the body file "
+                              "\"%V\"", &b->file->name);
+                return NGX_ERROR;
+            }
+
+            p += size;
+            continue;
+        }
+
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    return NGX_OK;
+}
+
+
+/* one walk over the request headers, matching hash, length and name */
+
+static void
+ngx_http_invsync_collect_headers(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_input_t *in)
+{
+    ngx_uint_t                  i, k;
+    ngx_list_part_t            *part;
+    ngx_table_elt_t            *h;
+    ngx_http_invsync_header_t  *want;
+
+    want = ilcf->headers->elts;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        for (k = 0; k < ilcf->headers->nelts; k++) {
+            if (want[k].name.len != 0
+                && h[i].hash == want[k].hash
+                && h[i].key.len == want[k].name.len
+                && ngx_strncmp(h[i].lowcase_key, want[k].name.data,
+                               want[k].name.len)
+                   == 0
+                && in->headers[k].data == NULL)
+            {
+                in->headers[k].data = h[i].value.data;
+                in->headers[k].len = h[i].value.len;
+                break;
+            }
+        }
+    }
+}
+
+
+/*
+ * The URL the sender signed (square): invsync_notification_url when set,
+ * else rebuilt from what a proxy in front forwarded, else from the request.
+ */
+
+static ngx_int_t
+ngx_http_invsync_notification_url(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_str_t *url)
+{
+    u_char     *p;
+    ngx_str_t   value, scheme, host, *fwd;
+
+    if (ilcf->notification_url != NULL) {
+        if (ngx_http_complex_value(r, ilcf->notification_url, &value)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        url->data = value.data;
+        url->len = value.len;
+        return NGX_OK;
+    }
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        ngx_str_set(&scheme, "https");
+    } else
+#endif
+    {
+        ngx_str_set(&scheme, "http");
+    }
+
+    fwd = ngx_http_invsync_find_header(r, "x-forwarded-proto", 17);
+    if (fwd != NULL) {
+        scheme = *fwd;
+    }
+
+    ngx_str_null(&host);
+
+    fwd = ngx_http_invsync_find_header(r, "x-forwarded-host", 16);
+    if (fwd != NULL) {
+        host = *fwd;
+
+    } else if (r->headers_in.host) {
+        host = r->headers_in.host->value;
+    }
+
+    p = ngx_pnalloc(r->pool, scheme.len + 3 + host.len + r->unparsed_uri.len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    url->data = p;
+    p = ngx_cpymem(p, scheme.data, scheme.len);
+    p = ngx_cpymem(p, "://", 3);
+    p = ngx_cpymem(p, host.data, host.len);
+    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
+    url->len = p - url->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_str_t *
+ngx_http_invsync_find_header(ngx_http_request_t *r, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncmp(h[i].lowcase_key, name, len) == 0)
+        {
+            return &h[i].value;
+        }
+    }
+}
+
+
+/* invsync_dispatch rows first, then the scheme's table, then "*", else
+ * "other": an unmapped topic is kept, never dropped */
+
+static const char *
+ngx_http_invsync_route(ngx_http_invsync_loc_conf_t *ilcf, invsync_meta_t *m)
+{
+    const char                   *stream;
+    ngx_uint_t                    i;
+    ngx_http_invsync_dispatch_t  *d, *dflt;
+
+    dflt = NULL;
+
+    if (ilcf->dispatch != NULL) {
+        d = ilcf->dispatch->elts;
+
+        for (i = 0; i < ilcf->dispatch->nelts; i++) {
+            if (d[i].topic.len == 1 && d[i].topic.data[0] == '*') {
+                dflt = &d[i];
+                continue;
+            }
+
+            if (invsync_route_match((char *) d[i].topic.data, m->topic,
+                                    m->topic_len))
+            {
+                return (char *) d[i].stream.data;
+            }
+        }
+    }
+
+    if (ilcf->scheme->routes != NULL) {
+        stream = invsync_route_find(ilcf->scheme->routes, m->topic,
+                                    m->topic_len);
+        if (stream != NULL) {
+            return stream;
+        }
+    }
+
+    return dflt ? (char *) dflt->stream.data : "other";
+}
+
+
+static ngx_int_t
+ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
+    const char *stream)
+{
+    u_char                        *p, *ttl;
+    size_t                         len, slen;
+    ngx_int_t                      rc;
+    ngx_time_t                    *tp;
+    ngx_http_cleanup_t            *cln;
+    ngx_http_invsync_pending_t    *pending;
+    ngx_http_invsync_loc_conf_t   *ilcf;
+    ngx_http_invsync_main_conf_t  *imcf;
+
+    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+
+    if (!ngx_http_invsync_redis_ready(imcf->redis)) {
+        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+                                     "redis unavailable");
+    }
+
+    slen = ngx_strlen(stream);
+
+    len = invsync_key_stream_len(imcf->prefix.len, slen);
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->stream.data = p;
+    ctx->stream.len = invsync_key_stream(p, imcf->prefix.data,
+                                         imcf->prefix.len,
+                                         (u_char *) stream, slen);
+
+    len = invsync_key_dedupe_len(imcf->prefix.len, slen, &ctx->meta,
+                                 ilcf->channel.len);
+    p = ngx_pnalloc(r->pool, len + NGX_TIME_T_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->argv[3] = (char *) p;
+    ctx->argvlen[3] = invsync_key_dedupe(p, imcf->prefix.data,
+                                         imcf->prefix.len,
+                                         (u_char *) stream, slen,
+                                         ilcf->channel.data,
+                                         ilcf->channel.len, &ctx->meta);
+    ttl = p + ctx->argvlen[3];
+
+    tp = ngx_timeofday();
+    p = ngx_sprintf(ctx->received, "%T%03M", tp->sec, tp->msec);
+
+#define ngx_http_invsync_arg(i, s, l)                                         \
+    ctx->argv[i] = (char *) (s); ctx->argvlen[i] = (l)
+
+    ngx_http_invsync_arg(2, "2", 1);
+    ngx_http_invsync_arg(4, ctx->stream.data, ctx->stream.len);
+    ngx_http_invsync_arg(5, ttl, ngx_sprintf(ttl, "%T", ilcf->dedupe_ttl)
+                                 - ttl);
+    ngx_http_invsync_arg(6, "v", 1);
+    ngx_http_invsync_arg(7, "1", 1);
+    ngx_http_invsync_arg(8, "channel", 7);
+    ngx_http_invsync_arg(9, ilcf->channel.data, ilcf->channel.len);
+    ngx_http_invsync_arg(10, "scheme", 6);
+    ngx_http_invsync_arg(11, ilcf->scheme->name,
+                         ngx_strlen(ilcf->scheme->name));
+    ngx_http_invsync_arg(12, "account", 7);
+    ngx_http_invsync_arg(13, ctx->meta.account, ctx->meta.account_len);
+    ngx_http_invsync_arg(14, "topic", 5);
+    ngx_http_invsync_arg(15, ctx->meta.topic, ctx->meta.topic_len);
+    ngx_http_invsync_arg(16, "event", 5);
+    ngx_http_invsync_arg(17, ctx->meta.event, ctx->meta.event_len);
+    ngx_http_invsync_arg(18, "received", 8);
+    ngx_http_invsync_arg(19, ctx->received, p - ctx->received);
+    ngx_http_invsync_arg(20, "body", 4);
+    ngx_http_invsync_arg(21, ctx->body.data, ctx->body.len);
+
+#undef ngx_http_invsync_arg
+
+    ctx->argc = NGX_HTTP_INVSYNC_ARGC;
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    pending = ngx_alloc(sizeof(ngx_http_invsync_pending_t),
+                        r->connection->log);
+    if (pending == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    pending->request = r;
+    pending->cleanup = cln;
+    ctx->pending = pending;
+
+    rc = ngx_http_invsync_redis_ingest(imcf->redis, r, ctx);
+
+    if (rc != NGX_OK) {
+        ctx->pending = NULL;
+        ngx_free(pending);
+        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+                                     "redis unavailable");
+    }
+
+    cln->handler = ngx_http_invsync_cleanup;
+    cln->data = ctx;
+
+    ctx->timeout.handler = ngx_http_invsync_timeout_handler;
+    ctx->timeout.data = r;
+    ctx->timeout.log = r->connection->log;
+    ngx_add_timer(&ctx->timeout, imcf->timeout);
+
+    return NGX_DONE;
+}
+
+
+/* the Redis reply for this request; see ngx_http_invsync_redis.c */
+
+void
+ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
+{
+    ngx_int_t                     rc;
+    redisReply                   *rp = reply, *e0, *e1;
+    ngx_http_invsync_ctx_t       *ctx;
+    ngx_http_invsync_loc_conf_t  *ilcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+
+    ctx->pending = NULL;
+
+    if (ctx->timeout.timer_set) {
+        ngx_del_timer(&ctx->timeout);
+    }
+
+    if (rp == NULL) {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+                                   "redis connection lost");
+        goto done;
+    }
+
+    if (rp->type == REDIS_REPLY_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "invsync: redis refused the write for channel "
+                      "\"%V\": %s", &ilcf->channel, rp->str);
+        ctx->result = NGX_HTTP_INVSYNC_ERROR;
+        ngx_http_invsync_status_count(r, ctx->result,
+                                      NGX_HTTP_INVSYNC_R_REDIS_ERROR);
+        rc = ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                          "redis refused the write", 1);
+        goto done;
+    }
+
+    if (rp->type != REDIS_REPLY_ARRAY || rp->elements != 2
+        || rp->element[0]->type != REDIS_REPLY_INTEGER
+        || rp->element[1]->type != REDIS_REPLY_STRING
+        || rp->element[1]->len > NGX_HTTP_INVSYNC_STREAM_ID_LEN)
+    {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_ERROR,
+                                   "unexpected redis reply");
+        goto done;
+    }
+
+    e0 = rp->element[0];
+    e1 = rp->element[1];
+
+    /* the id of the entry that holds the event, also for a duplicate */
+    ctx->stream_id.data = ngx_pnalloc(r->pool, e1->len);
+    if (ctx->stream_id.data == NULL) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    ngx_memcpy(ctx->stream_id.data, e1->str, e1->len);
+    ctx->stream_id.len = e1->len;
+
+    if (e0->integer == 1) {
+        ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
+        ngx_http_invsync_status_count(r, ctx->result, -1);
+        rc = ngx_http_invsync_reply_accepted(r, ctx);
+
+    } else {
+        ctx->result = NGX_HTTP_INVSYNC_DUPLICATE;
+        ngx_http_invsync_status_count(r, ctx->result, -1);
+        rc = ngx_http_invsync_reply(r, NGX_HTTP_OK,
+                                    (u_char *) "{\"status\":\"duplicate\"}",
+                                    sizeof("{\"status\":\"duplicate\"}") - 1,
+                                    0);
+    }
+
+done:
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static ngx_int_t
+ngx_http_invsync_reject(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc)
+{
+    ngx_uint_t               status;
+    ngx_int_t                reason;
+    const char              *text;
+    ngx_http_invsync_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    text = invsync_strerror(rc);
+
+    switch (rc) {
+
+    case INVSYNC_ERR_NO_SIGNATURE:
+    case INVSYNC_ERR_SIGNATURE:
+        status = NGX_HTTP_UNAUTHORIZED;
+        reason = NGX_HTTP_INVSYNC_R_SIGNATURE;
+        break;
+
+    case INVSYNC_ERR_TIMESTAMP:
+    case INVSYNC_ERR_STALE:
+    case INVSYNC_ERR_FUTURE:
+        status = NGX_HTTP_UNAUTHORIZED;
+        reason = NGX_HTTP_INVSYNC_R_TIMESTAMP;
+        break;
+
+    case INVSYNC_ERR_FORMAT:
+    case INVSYNC_ERR_JSON:
+    case INVSYNC_ERR_NO_EVENT_ID:
+    case INVSYNC_ERR_NO_TOPIC:
+        status = NGX_HTTP_BAD_REQUEST;
+        reason = NGX_HTTP_INVSYNC_R_FORMAT;
+        break;
+
+    default:
+        /* ours, not the sender's: a location missing what its scheme needs */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "invsync: %s, scheme \"%s\", channel \"%V\"", text,
+                      ilcf->scheme->name, &ilcf->channel);
+        ctx->result = NGX_HTTP_INVSYNC_ERROR;
+        ngx_http_invsync_status_count(r, ctx->result,
+                                      NGX_HTTP_INVSYNC_R_INTERNAL);
+        return ngx_http_invsync_reply_error(r,
+                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                            text, 0);
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "invsync: %s, scheme \"%s\", channel \"%V\", body %uz bytes",
+                  text, ilcf->scheme->name, &ilcf->channel, ctx->body.len);
+
+    ctx->result = NGX_HTTP_INVSYNC_REJECTED;
+    ngx_http_invsync_status_count(r, ctx->result, reason);
+
+    return ngx_http_invsync_reply_error(r, status, text, 0);
+}
+
+
+/* our side failed: 503 with Retry-After, logged at error */
+
+static ngx_int_t
+ngx_http_invsync_fail(ngx_http_request_t *r, ngx_int_t reason,
+    const char *text)
+{
+    ngx_http_invsync_ctx_t        *ctx;
+    ngx_http_invsync_loc_conf_t   *ilcf;
+    ngx_http_invsync_main_conf_t  *imcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "invsync: %s, channel \"%V\", answering 503", text,
+                  &ilcf->channel);
+
+    ctx->result = NGX_HTTP_INVSYNC_ERROR;
+    ngx_http_invsync_status_count(r, ctx->result, reason);
+
+    return ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                 text,
+                                 ngx_http_invsync_redis_retry_after(imcf->redis));
+}
+
+
+static void
+ngx_http_invsync_timeout_handler(ngx_event_t *ev)
+{
+    ngx_int_t                      rc;
+    ngx_connection_t              *c;
+    ngx_http_request_t            *r;
+    ngx_http_invsync_ctx_t        *ctx;
+    ngx_http_invsync_redis_t      *rd;
+    ngx_http_invsync_main_conf_t  *imcf;
+
+    r = ev->data;
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
+    rd = imcf->redis;
+
+    /* the reply may still come: its callback finds no request and frees */
+    if (ctx->pending != NULL) {
+        ctx->pending->request = NULL;
+        ctx->pending = NULL;
+    }
+
+    rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_TIMEOUT,
+                               "redis timed out");
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
+
+    ngx_http_invsync_redis_timed_out(rd);
+}
+
+
+/* the request is going away: its command's reply must not find it */
+
+static void
+ngx_http_invsync_cleanup(void *data)
+{
+    ngx_http_invsync_ctx_t *ctx = data;
+
+    if (ctx->pending != NULL) {
+        ngx_log_error(NGX_LOG_INFO, ctx->timeout.log, 0,
+                      "invsync: client closed the connection while waiting "
+                      "for redis");
+        ctx->pending->request = NULL;
+        ctx->pending = NULL;
+    }
+
+    if (ctx->timeout.timer_set) {
+        ngx_del_timer(&ctx->timeout);
+    }
+}

@@ -1,0 +1,184 @@
+
+/*
+ * ngx_http_invsync_module: configuration structures, the request context
+ * and the prototypes shared between the module's files.
+ */
+
+
+#ifndef NGX_HTTP_INVSYNC_MODULE_H_INCLUDED
+#define NGX_HTTP_INVSYNC_MODULE_H_INCLUDED
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <invsync.h>
+
+
+#define NGX_HTTP_INVSYNC_MAX_CHANNELS   64
+#define NGX_HTTP_INVSYNC_CHANNEL_LEN    64
+#define NGX_HTTP_INVSYNC_ARGC           22
+#define NGX_HTTP_INVSYNC_STREAM_ID_LEN  48
+
+
+/* what happened to a request, for counters and $invsync_result */
+typedef enum {
+    NGX_HTTP_INVSYNC_NONE = 0,
+    NGX_HTTP_INVSYNC_ACCEPTED,
+    NGX_HTTP_INVSYNC_DUPLICATE,
+    NGX_HTTP_INVSYNC_IGNORED,           /* handshake: answered, not stored */
+    NGX_HTTP_INVSYNC_REJECTED,          /* 4xx */
+    NGX_HTTP_INVSYNC_ERROR,             /* 5xx */
+    NGX_HTTP_INVSYNC_NRESULTS
+} ngx_http_invsync_result_e;
+
+
+/* finer reasons, counted per channel for operators */
+typedef enum {
+    NGX_HTTP_INVSYNC_R_METHOD = 0,
+    NGX_HTTP_INVSYNC_R_SIGNATURE,
+    NGX_HTTP_INVSYNC_R_TIMESTAMP,
+    NGX_HTTP_INVSYNC_R_FORMAT,
+    NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+    NGX_HTTP_INVSYNC_R_REDIS_TIMEOUT,
+    NGX_HTTP_INVSYNC_R_REDIS_ERROR,
+    NGX_HTTP_INVSYNC_R_INTERNAL,
+    NGX_HTTP_INVSYNC_NREASONS
+} ngx_http_invsync_reason_e;
+
+
+typedef struct ngx_http_invsync_redis_s  ngx_http_invsync_redis_t;
+
+
+/* one channel's counters in the shared zone */
+typedef struct {
+    u_char              name[NGX_HTTP_INVSYNC_CHANNEL_LEN];
+    size_t              name_len;
+    ngx_atomic_t        results[NGX_HTTP_INVSYNC_NRESULTS];
+    ngx_atomic_t        reasons[NGX_HTTP_INVSYNC_NREASONS];
+} ngx_http_invsync_channel_stats_t;
+
+
+/* the shared zone: counters of every worker process */
+typedef struct {
+    ngx_atomic_t                      redis_connects;
+    ngx_atomic_t                      redis_disconnects;
+    ngx_atomic_t                      redis_noscript;
+    ngx_uint_t                        nchannels;
+    ngx_http_invsync_channel_stats_t  channels[NGX_HTTP_INVSYNC_MAX_CHANNELS];
+} ngx_http_invsync_shctx_t;
+
+
+typedef struct {
+    ngx_str_t                   addr;       /* as configured, for logs */
+    ngx_str_t                   host;       /* numeric, NUL-terminated */
+    ngx_str_t                   unix_path;  /* NUL-terminated, or empty */
+    ngx_int_t                   port;
+    ngx_str_t                   user;       /* from invsync_redis_auth_file */
+    ngx_str_t                   password;
+    ngx_msec_t                  timeout;
+    ngx_str_t                   prefix;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_invsync_shctx_t   *sh;
+    ngx_http_invsync_channel_stats_t  *slots[NGX_HTTP_INVSYNC_MAX_CHANNELS];
+    ngx_array_t                 channels;   /* ngx_str_t, index = stats slot */
+    u_char                      script_sha[41];
+    ngx_http_invsync_redis_t   *redis;      /* per worker, init_process */
+    unsigned                    enabled:1;  /* some location ingests */
+} ngx_http_invsync_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t           topic;
+    ngx_str_t           stream;             /* short name */
+} ngx_http_invsync_dispatch_t;
+
+
+typedef struct {
+    ngx_str_t           name;               /* lowercase */
+    ngx_uint_t          hash;
+} ngx_http_invsync_header_t;
+
+
+typedef struct {
+    const invsync_scheme_t     *scheme;
+    ngx_str_t                   channel;
+    ngx_uint_t                  channel_index;
+    ngx_array_t                *secrets;    /* invsync_secret_t */
+    time_t                      tolerance;
+    time_t                      dedupe_ttl;
+    ngx_array_t                *dispatch;   /* ngx_http_invsync_dispatch_t */
+    ngx_array_t                *headers;    /* ngx_http_invsync_header_t */
+    ngx_str_t                   hmac_header;
+    ngx_str_t                   id_header;
+    ngx_str_t                   topic_header;
+    ngx_uint_t                  hmac_encoding;
+    ngx_http_complex_value_t   *notification_url;
+    ngx_str_t                   app_key;
+    ngx_flag_t                  status;
+} ngx_http_invsync_loc_conf_t;
+
+
+/* detached by the request's cleanup when the client goes first */
+typedef struct {
+    ngx_http_request_t         *request;    /* NULL once the request is gone */
+    ngx_http_cleanup_t         *cleanup;    /* ours, on that request */
+} ngx_http_invsync_pending_t;
+
+
+typedef struct {
+    ngx_http_invsync_pending_t *pending;
+    ngx_event_t                 timeout;
+    ngx_http_invsync_result_e   result;
+    invsync_meta_t              meta;
+    invsync_str_t               body;
+    ngx_str_t                   stream;     /* full key */
+    ngx_str_t                   stream_id;
+    ngx_uint_t                  evalsha_retried;
+    const char                 *argv[NGX_HTTP_INVSYNC_ARGC];
+    size_t                      argvlen[NGX_HTTP_INVSYNC_ARGC];
+    int                         argc;
+    u_char                      received[NGX_INT64_LEN];
+} ngx_http_invsync_ctx_t;
+
+
+extern ngx_module_t  ngx_http_invsync_module;
+
+
+/* ngx_http_invsync_handler.c */
+ngx_int_t ngx_http_invsync_handler(ngx_http_request_t *r);
+void ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply);
+
+/* ngx_http_invsync_redis.c */
+ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
+    ngx_http_invsync_main_conf_t *imcf);
+void ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf);
+ngx_int_t ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd);
+ngx_int_t ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
+    ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx);
+void ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd);
+time_t ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd);
+
+/* ngx_http_invsync_reply.c */
+ngx_int_t ngx_http_invsync_reply(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len, time_t retry_after);
+ngx_int_t ngx_http_invsync_reply_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *reason, time_t retry_after);
+ngx_int_t ngx_http_invsync_reply_accepted(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx);
+
+/* ngx_http_invsync_status.c */
+ngx_int_t ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+void ngx_http_invsync_status_count(ngx_http_request_t *r,
+    ngx_http_invsync_result_e result, ngx_int_t reason);
+ngx_http_invsync_shctx_t *ngx_http_invsync_status_shctx(
+    ngx_http_invsync_main_conf_t *imcf);
+ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
+
+/* ngx_http_invsync_variables.c */
+ngx_int_t ngx_http_invsync_add_variables(ngx_conf_t *cf);
+
+
+#endif /* NGX_HTTP_INVSYNC_MODULE_H_INCLUDED */

@@ -1,0 +1,652 @@
+
+/*
+ * The per-worker Redis connection: hiredis's async API driven by nginx's
+ * event loop, with connect, AUTH and script loading as one state machine,
+ * reconnection with backoff, and the ingest command with its NOSCRIPT
+ * fallback.
+ */
+
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include "ngx_http_invsync_module.h"
+
+
+#define NGX_HTTP_INVSYNC_BACKOFF_MIN   100
+#define NGX_HTTP_INVSYNC_BACKOFF_MAX   2000
+
+
+struct ngx_http_invsync_redis_s {
+    redisAsyncContext             *ac;          /* NULL while disconnected */
+    ngx_connection_t              *conn;        /* wraps ac's socket */
+    ngx_http_invsync_main_conf_t  *imcf;
+    ngx_log_t                     *log;
+    ngx_event_t                    reconnect;
+    ngx_event_t                    connect_timer;
+    ngx_msec_t                     backoff;
+    ngx_msec_t                     last_reply;
+    ngx_uint_t                     inflight;
+    unsigned                       ready:1;     /* authenticated, loaded */
+    unsigned                       exiting:1;
+};
+
+
+static void ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd);
+static void ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd);
+static void ngx_http_invsync_redis_reconnect_handler(ngx_event_t *ev);
+static void ngx_http_invsync_redis_connect_timeout(ngx_event_t *ev);
+static void ngx_http_invsync_redis_drop(ngx_http_invsync_redis_t *rd,
+    const char *why);
+static void ngx_http_invsync_redis_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_invsync_redis_on_disconnect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_invsync_redis_auth_done(redisAsyncContext *ac,
+    void *reply, void *data);
+static void ngx_http_invsync_redis_script_done(redisAsyncContext *ac,
+    void *reply, void *data);
+static void ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac,
+    void *reply, void *data);
+static ngx_int_t ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_ctx_t *ctx);
+static void ngx_http_invsync_redis_read_handler(ngx_event_t *ev);
+static void ngx_http_invsync_redis_write_handler(ngx_event_t *ev);
+static void ngx_http_invsync_redis_add_read(void *data);
+static void ngx_http_invsync_redis_del_read(void *data);
+static void ngx_http_invsync_redis_add_write(void *data);
+static void ngx_http_invsync_redis_del_write(void *data);
+static void ngx_http_invsync_redis_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
+    ngx_http_invsync_main_conf_t *imcf)
+{
+    ngx_http_invsync_redis_t  *rd;
+
+    rd = ngx_pcalloc(cycle->pool, sizeof(ngx_http_invsync_redis_t));
+    if (rd == NULL) {
+        return NGX_ERROR;
+    }
+
+    rd->imcf = imcf;
+    rd->log = cycle->log;
+    rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MIN;
+
+    /* our timers must not hold a gracefully stopping worker */
+    rd->reconnect.handler = ngx_http_invsync_redis_reconnect_handler;
+    rd->reconnect.data = rd;
+    rd->reconnect.log = cycle->log;
+    rd->reconnect.cancelable = 1;
+
+    rd->connect_timer.handler = ngx_http_invsync_redis_connect_timeout;
+    rd->connect_timer.data = rd;
+    rd->connect_timer.log = cycle->log;
+    rd->connect_timer.cancelable = 1;
+
+    imcf->redis = rd;
+
+    ngx_http_invsync_redis_connect(rd);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf)
+{
+    ngx_http_invsync_redis_t  *rd = imcf->redis;
+
+    rd->exiting = 1;
+
+    if (rd->reconnect.timer_set) {
+        ngx_del_timer(&rd->reconnect);
+    }
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
+
+    if (rd->ac != NULL) {
+        /* runs every pending callback with a NULL reply, then cleanup */
+        redisAsyncFree(rd->ac);
+    }
+
+    imcf->redis = NULL;
+}
+
+
+ngx_int_t
+ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd)
+{
+    return rd != NULL && rd->ac != NULL && rd->ready;
+}
+
+
+time_t
+ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd)
+{
+    if (rd == NULL) {
+        return 1;
+    }
+
+    return 1 + (time_t) (rd->backoff / 1000);
+}
+
+
+static void
+ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
+{
+    const char                    *argv[3];
+    size_t                         argvlen[3];
+    int                            argc;
+    redisAsyncContext             *ac;
+    ngx_connection_t              *c;
+    ngx_http_invsync_main_conf_t  *imcf = rd->imcf;
+
+    if (imcf->unix_path.len) {
+        ac = redisAsyncConnectUnix((char *) imcf->unix_path.data);
+
+    } else {
+        ac = redisAsyncConnect((char *) imcf->host.data, (int) imcf->port);
+    }
+
+    if (ac == NULL) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "invsync: redis %V: cannot allocate a context",
+                      &imcf->addr);
+        ngx_http_invsync_redis_schedule(rd);
+        return;
+    }
+
+    if (ac->err) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0, "invsync: redis %V: %s",
+                      &imcf->addr, ac->errstr);
+        redisAsyncFree(ac);
+        ngx_http_invsync_redis_schedule(rd);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rd->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        ngx_http_invsync_redis_schedule(rd);
+        return;
+    }
+
+    c->data = rd;
+    c->read->handler = ngx_http_invsync_redis_read_handler;
+    c->write->handler = ngx_http_invsync_redis_write_handler;
+    c->read->log = rd->log;
+    c->write->log = rd->log;
+
+    rd->ac = ac;
+    rd->conn = c;
+    rd->ready = 0;
+    rd->inflight = 0;
+
+    ac->data = rd;
+    ac->ev.data = rd;
+    ac->ev.addRead = ngx_http_invsync_redis_add_read;
+    ac->ev.delRead = ngx_http_invsync_redis_del_read;
+    ac->ev.addWrite = ngx_http_invsync_redis_add_write;
+    ac->ev.delWrite = ngx_http_invsync_redis_del_write;
+    ac->ev.cleanup = ngx_http_invsync_redis_cleanup;
+
+    redisAsyncSetConnectCallback(ac, ngx_http_invsync_redis_on_connect);
+    redisAsyncSetDisconnectCallback(ac, ngx_http_invsync_redis_on_disconnect);
+
+    /* queued now, written once the socket connects: AUTH, then the script */
+    if (imcf->password.len) {
+        argc = 0;
+        argv[argc] = "AUTH";
+        argvlen[argc++] = 4;
+
+        if (imcf->user.len) {
+            argv[argc] = (char *) imcf->user.data;
+            argvlen[argc++] = imcf->user.len;
+        }
+
+        argv[argc] = (char *) imcf->password.data;
+        argvlen[argc++] = imcf->password.len;
+
+        if (redisAsyncCommandArgv(ac, ngx_http_invsync_redis_auth_done, NULL,
+                                  argc, argv, argvlen)
+            != REDIS_OK)
+        {
+            ngx_http_invsync_redis_drop(rd, "cannot queue AUTH");
+            return;
+        }
+    }
+
+    argv[0] = "SCRIPT";
+    argvlen[0] = 6;
+    argv[1] = "LOAD";
+    argvlen[1] = 4;
+    argv[2] = invsync_script_ingest;
+    argvlen[2] = invsync_script_ingest_len;
+
+    if (redisAsyncCommandArgv(ac, ngx_http_invsync_redis_script_done, NULL,
+                              3, argv, argvlen)
+        != REDIS_OK)
+    {
+        ngx_http_invsync_redis_drop(rd, "cannot queue SCRIPT LOAD");
+        return;
+    }
+
+    ngx_add_timer(&rd->connect_timer, imcf->timeout);
+}
+
+
+static void
+ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd)
+{
+    ngx_msec_t  delay;
+
+    if (rd->exiting || rd->reconnect.timer_set) {
+        return;
+    }
+
+    /* jitter keeps the workers of many nginx hosts from knocking at once */
+    delay = rd->backoff / 2 + (ngx_random() % (rd->backoff / 2 + 1));
+    ngx_add_timer(&rd->reconnect, delay);
+
+    rd->backoff *= 2;
+
+    if (rd->backoff > NGX_HTTP_INVSYNC_BACKOFF_MAX) {
+        rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MAX;
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_reconnect_handler(ngx_event_t *ev)
+{
+    ngx_http_invsync_redis_t *rd = ev->data;
+
+    if (rd->exiting || rd->ac != NULL) {
+        return;
+    }
+
+    ngx_http_invsync_redis_connect(rd);
+}
+
+
+static void
+ngx_http_invsync_redis_connect_timeout(ngx_event_t *ev)
+{
+    ngx_http_invsync_redis_t *rd = ev->data;
+
+    if (rd->ac != NULL && !rd->ready) {
+        ngx_http_invsync_redis_drop(rd, "connect timed out");
+    }
+}
+
+
+/*
+ * Frees the context: hiredis runs every pending callback with a NULL reply
+ * (their requests get 503) and then our cleanup hook, which schedules the
+ * reconnection.  Must not be called from inside a hiredis callback for a
+ * context other than the current one; hiredis defers it for the current.
+ */
+
+static void
+ngx_http_invsync_redis_drop(ngx_http_invsync_redis_t *rd, const char *why)
+{
+    ngx_log_error(NGX_LOG_ERR, rd->log, 0, "invsync: redis %V: %s, "
+                  "reconnecting", &rd->imcf->addr, why);
+
+    if (rd->ac != NULL) {
+        rd->ready = 0;
+        redisAsyncFree(rd->ac);
+    }
+}
+
+
+/*
+ * Called when a request's own timer fired: a reply is overdue.  If nothing
+ * at all came back for a whole timeout while commands were waiting, the
+ * connection is stuck (a stalled server, a silently dropped link): drop it.
+ */
+
+void
+ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd)
+{
+    if (rd == NULL || rd->ac == NULL || rd->inflight == 0) {
+        return;
+    }
+
+    if (ngx_current_msec - rd->last_reply >= rd->imcf->timeout) {
+        ngx_http_invsync_redis_drop(rd, "no reply within invsync_redis_timeout");
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_invsync_redis_t *rd = ac->data;
+
+    if (status != REDIS_OK) {
+        /* hiredis frees the context after this; cleanup reschedules */
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "invsync: redis %V: connect failed: %s",
+                      &rd->imcf->addr, ac->errstr);
+        return;
+    }
+
+    rd->last_reply = ngx_current_msec;
+}
+
+
+static void
+ngx_http_invsync_redis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_invsync_redis_t *rd = ac->data;
+
+    ngx_http_invsync_shctx_t  *sh;
+
+    if (status != REDIS_OK && !rd->exiting) {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "invsync: redis %V: connection lost: %s",
+                      &rd->imcf->addr, ac->errstr);
+    }
+
+    sh = ngx_http_invsync_status_shctx(rd->imcf);
+    if (sh != NULL) {
+        (void) ngx_atomic_fetch_add(&sh->redis_disconnects, 1);
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_auth_done(redisAsyncContext *ac, void *reply,
+    void *data)
+{
+    redisReply                *rp = reply;
+    ngx_http_invsync_redis_t  *rd = ac->data;
+
+    if (rp == NULL) {
+        return;
+    }
+
+    if (rp->type == REDIS_REPLY_ERROR) {
+        /* the server's message names the problem; it never echoes the key */
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "invsync: redis %V: AUTH refused: %s",
+                      &rd->imcf->addr, rp->str);
+        redisAsyncDisconnect(ac);
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
+    void *data)
+{
+    redisReply                *rp = reply;
+    ngx_http_invsync_redis_t  *rd = ac->data;
+    ngx_http_invsync_shctx_t  *sh;
+
+    if (rp == NULL) {
+        return;
+    }
+
+    rd->last_reply = ngx_current_msec;
+
+    if (rp->type != REDIS_REPLY_STRING || rp->len != 40
+        || ngx_strncmp(rp->str, rd->imcf->script_sha, 40) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                      "invsync: redis %V: SCRIPT LOAD failed: %s",
+                      &rd->imcf->addr,
+                      rp->type == REDIS_REPLY_ERROR ? rp->str : "bad reply");
+        redisAsyncDisconnect(ac);
+        return;
+    }
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
+
+    rd->ready = 1;
+    rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MIN;
+
+    ngx_log_error(NGX_LOG_INFO, rd->log, 0, "invsync: redis %V: ready",
+                  &rd->imcf->addr);
+
+    sh = ngx_http_invsync_status_shctx(rd->imcf);
+    if (sh != NULL) {
+        (void) ngx_atomic_fetch_add(&sh->redis_connects, 1);
+    }
+}
+
+
+/*
+ * Sends the request's ingest command.  The pending token is owned by the
+ * command from here on: the reply callback, which hiredis calls exactly
+ * once, frees it.
+ */
+
+ngx_int_t
+ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
+    ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
+{
+    if (!ngx_http_invsync_redis_ready(rd)) {
+        return NGX_DECLINED;
+    }
+
+    ctx->argv[0] = "EVALSHA";
+    ctx->argvlen[0] = 7;
+    ctx->argv[1] = (char *) rd->imcf->script_sha;
+    ctx->argvlen[1] = 40;
+
+    return ngx_http_invsync_redis_send(rd, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_ctx_t *ctx)
+{
+    if (redisAsyncCommandArgv(rd->ac, ngx_http_invsync_redis_ingest_done,
+                              ctx->pending, ctx->argc, ctx->argv,
+                              ctx->argvlen)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (rd->inflight++ == 0) {
+        /* the clock for a stuck connection starts with the first command */
+        rd->last_reply = ngx_current_msec;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac, void *reply,
+    void *data)
+{
+    redisReply                  *rp = reply;
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_invsync_ctx_t      *ctx;
+    ngx_http_invsync_redis_t    *rd = ac->data;
+    ngx_http_invsync_pending_t  *p = data;
+    ngx_http_invsync_shctx_t    *sh;
+
+    if (rd->inflight) {
+        rd->inflight--;
+    }
+
+    if (rp != NULL) {
+        rd->last_reply = ngx_current_msec;
+    }
+
+    r = p->request;
+
+    if (r != NULL && rp != NULL && rp->type == REDIS_REPLY_ERROR
+        && ngx_strncmp(rp->str, "NOSCRIPT", 8) == 0)
+    {
+        /* a restarted or flushed server: send the script itself, once */
+        ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+
+        sh = ngx_http_invsync_status_shctx(rd->imcf);
+        if (sh != NULL) {
+            (void) ngx_atomic_fetch_add(&sh->redis_noscript, 1);
+        }
+
+        if (!ctx->evalsha_retried && !(ac->c.flags & REDIS_DISCONNECTING)) {
+            ctx->evalsha_retried = 1;
+            ctx->argv[0] = "EVAL";
+            ctx->argvlen[0] = 4;
+            ctx->argv[1] = invsync_script_ingest;
+            ctx->argvlen[1] = invsync_script_ingest_len;
+
+            if (ngx_http_invsync_redis_send(rd, ctx) == NGX_OK) {
+                return;
+            }
+        }
+    }
+
+    if (r != NULL) {
+        p->cleanup->handler = NULL;     /* p is freed below, r maybe later */
+        c = r->connection;              /* finalizing may free r */
+        ngx_http_invsync_ingest_done(r, rp);
+        ngx_http_run_posted_requests(c);
+    }
+
+    ngx_free(p);
+}
+
+
+static void
+ngx_http_invsync_redis_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c = ev->data;
+    ngx_http_invsync_redis_t  *rd = c->data;
+
+    if (rd->ac != NULL) {
+        redisAsyncHandleRead(rd->ac);
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *c = ev->data;
+    ngx_http_invsync_redis_t  *rd = c->data;
+
+    if (rd->ac != NULL) {
+        redisAsyncHandleWrite(rd->ac);
+    }
+}
+
+
+/* hiredis's event hooks: level-triggered, idempotent as hiredis expects */
+
+static void
+ngx_http_invsync_redis_add_read(void *data)
+{
+    ngx_http_invsync_redis_t *rd = data;
+
+    if (!rd->conn->read->active) {
+        if (ngx_add_event(rd->conn->read, NGX_READ_EVENT, 0) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "invsync: cannot watch the redis socket");
+        }
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_del_read(void *data)
+{
+    ngx_http_invsync_redis_t *rd = data;
+
+    if (rd->conn->read->active) {
+        (void) ngx_del_event(rd->conn->read, NGX_READ_EVENT, 0);
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_add_write(void *data)
+{
+    ngx_http_invsync_redis_t *rd = data;
+
+    if (!rd->conn->write->active) {
+        if (ngx_add_event(rd->conn->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                          "invsync: cannot watch the redis socket");
+        }
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_del_write(void *data)
+{
+    ngx_http_invsync_redis_t *rd = data;
+
+    if (rd->conn->write->active) {
+        (void) ngx_del_event(rd->conn->write, NGX_WRITE_EVENT, 0);
+    }
+}
+
+
+/*
+ * hiredis is freeing the context (error, disconnect, or our free) and will
+ * close the socket right after: release our connection wrapper, forget the
+ * context and plan the next connection.
+ */
+
+static void
+ngx_http_invsync_redis_cleanup(void *data)
+{
+    ngx_http_invsync_redis_t *rd = data;
+
+    ngx_connection_t  *c;
+
+    c = rd->conn;
+
+    if (c != NULL) {
+        if (c->read->posted) {
+            ngx_delete_posted_event(c->read);
+        }
+
+        if (c->write->posted) {
+            ngx_delete_posted_event(c->write);
+        }
+
+        /* the close that follows removes the socket from epoll */
+        if (c->read->active) {
+            (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+        }
+
+        if (c->write->active) {
+            (void) ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+        }
+
+        c->read->closed = 1;
+        c->write->closed = 1;
+        ngx_free_connection(c);
+        c->fd = (ngx_socket_t) -1;
+    }
+
+    rd->conn = NULL;
+    rd->ac = NULL;
+    rd->ready = 0;
+    rd->inflight = 0;
+
+    if (rd->connect_timer.timer_set) {
+        ngx_del_timer(&rd->connect_timer);
+    }
+
+    ngx_http_invsync_redis_schedule(rd);
+}

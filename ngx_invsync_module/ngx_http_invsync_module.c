@@ -934,6 +934,9 @@ ngx_http_invsync_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_invsync_main_conf_t  *imcf;
 
+    /* nginx unloads the module after this: nothing of ours may outlive it */
+    invsync_crypto_cleanup();
+
     imcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_invsync_module);
 
     if (imcf == NULL || imcf->redis == NULL) {

@@ -164,6 +164,7 @@ void invsync_sha256(const unsigned char *data, size_t len,
 int invsync_sha256_checked(const unsigned char *data, size_t len,
     unsigned char out[32]);
 int invsync_ct_equal(const void *a, const void *b, size_t len);
+void invsync_crypto_cleanup(void);
 size_t invsync_hex_encode(unsigned char *dst, const unsigned char *src,
     size_t len);
 /* both decoders return -1 on malformed input or if dst_cap is too small */

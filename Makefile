@@ -8,7 +8,7 @@ CC          ?= cc
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror
 ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc
-LIBS        := -lhiredis -ljansson -lssl -lcrypto
+LIBS        := -lhiredis -ljansson -lyajl -lssl -lcrypto
 
 CORE_SRCS   := $(filter-out src/invsync_worker% src/invsyncctl%, \
                  $(wildcard src/invsync_*.c))

@@ -498,23 +498,24 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     ngx_http_invsync_arg(4, ctx->stream.data, ctx->stream.len);
     ngx_http_invsync_arg(5, ttl, ngx_sprintf(ttl, "%T", ilcf->dedupe_ttl)
                                  - ttl);
-    ngx_http_invsync_arg(6, "v", 1);
-    ngx_http_invsync_arg(7, "1", 1);
-    ngx_http_invsync_arg(8, "channel", 7);
-    ngx_http_invsync_arg(9, ilcf->channel.data, ilcf->channel.len);
-    ngx_http_invsync_arg(10, "scheme", 6);
-    ngx_http_invsync_arg(11, ilcf->scheme->name,
+    ngx_http_invsync_arg(6, ctx->received, p - ctx->received);
+    ngx_http_invsync_arg(7, "v", 1);
+    ngx_http_invsync_arg(8, "1", 1);
+    ngx_http_invsync_arg(9, "channel", 7);
+    ngx_http_invsync_arg(10, ilcf->channel.data, ilcf->channel.len);
+    ngx_http_invsync_arg(11, "scheme", 6);
+    ngx_http_invsync_arg(12, ilcf->scheme->name,
                          ngx_strlen(ilcf->scheme->name));
-    ngx_http_invsync_arg(12, "account", 7);
-    ngx_http_invsync_arg(13, ctx->meta.account, ctx->meta.account_len);
-    ngx_http_invsync_arg(14, "topic", 5);
-    ngx_http_invsync_arg(15, ctx->meta.topic, ctx->meta.topic_len);
-    ngx_http_invsync_arg(16, "event", 5);
-    ngx_http_invsync_arg(17, ctx->meta.event, ctx->meta.event_len);
-    ngx_http_invsync_arg(18, "received", 8);
-    ngx_http_invsync_arg(19, ctx->received, p - ctx->received);
-    ngx_http_invsync_arg(20, "body", 4);
-    ngx_http_invsync_arg(21, ctx->body.data, ctx->body.len);
+    ngx_http_invsync_arg(13, "account", 7);
+    ngx_http_invsync_arg(14, ctx->meta.account, ctx->meta.account_len);
+    ngx_http_invsync_arg(15, "topic", 5);
+    ngx_http_invsync_arg(16, ctx->meta.topic, ctx->meta.topic_len);
+    ngx_http_invsync_arg(17, "event", 5);
+    ngx_http_invsync_arg(18, ctx->meta.event, ctx->meta.event_len);
+    ngx_http_invsync_arg(19, "received", 8);
+    ngx_http_invsync_arg(20, ctx->received, p - ctx->received);
+    ngx_http_invsync_arg(21, "body", 4);
+    ngx_http_invsync_arg(22, ctx->body.data, ctx->body.len);
 
 #undef ngx_http_invsync_arg
 
@@ -562,7 +563,7 @@ void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 {
     ngx_int_t                     rc;
-    redisReply                   *rp = reply, *e0, *e1;
+    redisReply                   *rp = reply, *id;
     ngx_http_invsync_ctx_t       *ctx;
     ngx_http_invsync_loc_conf_t  *ilcf;
 
@@ -593,42 +594,47 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    if (rp->type != REDIS_REPLY_ARRAY || rp->elements != 2
-        || rp->element[0]->type != REDIS_REPLY_INTEGER
-        || rp->element[1]->type != REDIS_REPLY_STRING
-        || rp->element[1]->len > NGX_HTTP_INVSYNC_STREAM_ID_LEN)
+    /* {1, entry id} for a new event, {0} for a duplicate */
+    if (rp->type != REDIS_REPLY_ARRAY || rp->elements < 1
+        || rp->element[0]->type != REDIS_REPLY_INTEGER)
     {
         rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_ERROR,
                                    "unexpected redis reply");
         goto done;
     }
 
-    e0 = rp->element[0];
-    e1 = rp->element[1];
-
-    /* the id of the entry that holds the event, also for a duplicate */
-    ctx->stream_id.data = ngx_pnalloc(r->pool, e1->len);
-    if (ctx->stream_id.data == NULL) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        goto done;
-    }
-
-    ngx_memcpy(ctx->stream_id.data, e1->str, e1->len);
-    ctx->stream_id.len = e1->len;
-
-    if (e0->integer == 1) {
-        ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
-        ngx_http_invsync_status_count(r, ctx->result, -1);
-        rc = ngx_http_invsync_reply_accepted(r, ctx);
-
-    } else {
+    if (rp->element[0]->integer == 0) {
         ctx->result = NGX_HTTP_INVSYNC_DUPLICATE;
         ngx_http_invsync_status_count(r, ctx->result, -1);
         rc = ngx_http_invsync_reply(r, NGX_HTTP_OK,
                                     (u_char *) "{\"status\":\"duplicate\"}",
                                     sizeof("{\"status\":\"duplicate\"}") - 1,
                                     0);
+        goto done;
     }
+
+    id = rp->elements == 2 ? rp->element[1] : NULL;
+
+    if (id == NULL || id->type != REDIS_REPLY_STRING || id->len == 0
+        || id->len > NGX_HTTP_INVSYNC_STREAM_ID_LEN)
+    {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_ERROR,
+                                   "unexpected redis reply");
+        goto done;
+    }
+
+    ctx->stream_id.data = ngx_pnalloc(r->pool, id->len);
+    if (ctx->stream_id.data == NULL) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    ngx_memcpy(ctx->stream_id.data, id->str, id->len);
+    ctx->stream_id.len = id->len;
+
+    ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
+    ngx_http_invsync_status_count(r, ctx->result, -1);
+    rc = ngx_http_invsync_reply_accepted(r, ctx);
 
 done:
 

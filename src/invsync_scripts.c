@@ -8,13 +8,10 @@
 
 
 const char  invsync_script_ingest[] =
-    "local seen = redis.call('GET', KEYS[1])\n"
-    "if seen then\n"
-    "    return {0, seen}\n"
+    "if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then\n"
+    "    return {0}\n"
     "end\n"
-    "local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))\n"
-    "redis.call('SET', KEYS[1], id, 'EX', ARGV[1])\n"
-    "return {1, id}\n"
+    "return {1, redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))}\n"
     ;
 
 const size_t  invsync_script_ingest_len =

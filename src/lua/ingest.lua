@@ -3,17 +3,15 @@
 -- KEYS[1]  idempotency key <prefix>:{<prefix>:<stream>}:seen:<channel>:...
 -- KEYS[2]  stream <prefix>:<stream> (same cluster slot: see the hash tag)
 -- ARGV[1]  lifetime of the idempotency key, seconds
--- ARGV[2]  and on: field, value pairs of the stream entry
+-- ARGV[2]  when the module received the event, Unix milliseconds
+-- ARGV[3]  and on: field, value pairs of the stream entry
 --
--- Returns {0, id of the entry stored before} for a duplicate,
--- {1, id of the new entry} otherwise.
+-- The key holds the time the event was first received.  Returns {0} for
+-- a duplicate, {1, id of the new entry} otherwise.  Two calls only: this
+-- runs for every webhook.
 
-local seen = redis.call('GET', KEYS[1])
-if seen then
-    return {0, seen}
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then
+    return {0}
 end
 
-local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
-redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
-
-return {1, id}
+return {1, redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))}

@@ -22,7 +22,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use Cwd qw(abs_path);
 use FindBin;
 
-our @EXPORT_OK = qw(hmac_b64 read_vector);
+our @EXPORT_OK = qw(hmac_b64 read_vector answer);
 
 my $ROOT = abs_path("$FindBin::Bin/..");
 
@@ -347,6 +347,127 @@ sub raw {
 
 sub error_log { $_[0]->read_file('logs/error.log') }
 
+# ---- waiting and concurrency ---------------------------------------------------
+
+# Polls the error log (from byte $o{from} on) until $re matches $o{count}
+# times (default 1), for up to $o{timeout} seconds (default 10).
+sub wait_log {
+    my ($self, $re, %o) = @_;
+    my $end = time + ($o{timeout} // 10);
+    my $want = $o{count} // 1;
+    while (1) {
+        my $log = substr($self->error_log, $o{from} // 0);
+        my $n = () = $log =~ /$re/g;
+        return 1 if $n >= $want;
+        return 0 if time > $end;
+        sleep 0.05;
+    }
+}
+
+# Waits until $n worker processes (default 1) logged their Redis connection
+# ready, counting from byte $from of the error log.
+sub wait_ready {
+    my ($self, $n, $from) = @_;
+    return $self->wait_log(qr/invsync: redis \S+: ready/, count => $n // 1,
+                           from => $from);
+}
+
+# Another Redis connection for redis(): a unix socket path.
+sub redis_unix {
+    my ($self, $path) = @_;
+    require IO::Socket::UNIX;
+    $self->{redis_sock} = IO::Socket::UNIX->new(Peer => $path)
+        or die "redis connect $path: $!\n";
+    binmode $self->{redis_sock};
+    return $self;
+}
+
+# One raw HTTP/1.1 request, "Connection: close", as a string.
+sub http_request {
+    my ($self, $method, $path, $body, %h) = @_;
+    $body //= '';
+    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\n"
+              . "Connection: close\r\n";
+    $req .= "Content-Length: " . length($body) . "\r\n"
+        if $method ne 'GET' && $method ne 'HEAD';
+    $req .= "$_: $h{$_}\r\n" for sort keys %h;
+    return "$req\r\n$body";
+}
+
+# A raw answer parsed as HTTP::Tiny's: {status, headers, content}.
+sub parse_response {
+    my ($raw) = @_;
+    my ($head, $content) = split /\r\n\r\n/, $raw // '', 2;
+    my ($status) = ($head // '') =~ m{^HTTP/1\.\d (\d{3})};
+    my %h;
+    for (split /\r\n/, $head // '') {
+        $h{lc $1} = $2 if /^([^:\s]+):\s*(.*)$/;
+    }
+    return { status => $status // 599, headers => \%h,
+             content => $content // '' };
+}
+
+# Concurrent requests.  Each element of @groups is a list of requests
+# [method, path, body, {headers}] run in order by one child process, each
+# on a new connection; every child connects its first connection, then
+# all are released at once.  Returns the parsed answers, group after group.
+sub parallel {
+    my ($self, @groups) = @_;
+    my $addr = '127.0.0.1:' . $self->port('http');
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
+    my (@pids, @files);
+
+    for my $g (0 .. $#groups) {
+        my $file = "$self->{dir}/tmp/par.$$.$g";
+        push @files, $file;
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            close $go_w;
+            my @out;
+            my $s = IO::Socket::INET->new(PeerAddr => $addr, Timeout => 10);
+            sysread($go_r, my $x, 1);       # EOF: the parent let go
+            for my $req (@{$groups[$g]}) {
+                my ($m, $p, $b, $h) = @$req;
+                $s //= IO::Socket::INET->new(PeerAddr => $addr,
+                                             Timeout => 10);
+                my $raw = '';
+                if ($s) {
+                    binmode $s;
+                    syswrite($s, $self->http_request($m, $p, $b, %{$h || {}}));
+                    my $sel = IO::Select->new($s);
+                    while ($sel->can_read(10)) {
+                        my $n = sysread($s, my $buf, 65536);
+                        last unless $n;
+                        $raw .= $buf;
+                    }
+                    close $s;
+                }
+                undef $s;
+                push @out, $raw;
+            }
+            open my $fh, '>:raw', $file or POSIX::_exit(1);
+            print $fh join("\0\0\0", @out);
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+
+    close $go_r;
+    sleep 0.2;                              # let every child connect
+    close $go_w;
+    waitpid($_, 0) for @pids;
+
+    my @answers;
+    for my $g (0 .. $#groups) {
+        my @raw = split /\0\0\0/, $self->read_file($files[$g]), -1;
+        unlink $files[$g];
+        push @answers, map { parse_response($raw[$_]) }
+                       0 .. $#{$groups[$g]};
+    }
+    return @answers;
+}
+
 # ---- signing helpers ---------------------------------------------------------
 
 sub hmac_b64 {
@@ -367,6 +488,88 @@ sub read_vector {
     }
     closedir $dh;
     return \%v;
+}
+
+# ---- assertions shared by the scheme tests -------------------------------------
+
+# An answer as one line, "<status> <content-type> <body>", to compare whole.
+sub answer {
+    my ($r) = @_;
+    return join ' ', $r->{status}, $r->{headers}{'content-type'} // '-',
+                     $r->{content} // '';
+}
+
+# Where the error log and the Redis key count stand now.
+sub mark {
+    my ($self) = @_;
+    return { log => length($self->error_log), keys => $self->redis('DBSIZE') };
+}
+
+# The error log written since a mark.
+sub log_since {
+    my ($self, $m) = @_;
+    return substr($self->error_log, $m->{log});
+}
+
+# A refusal, three checks: the answer (status, application/json, exact
+# {"status":"error","error":"<reason>"}); no Redis key written since the
+# mark; a [warn] line naming the reason, scheme and channel, while no line
+# but nginx's own debug dump of the request holds one of $o{hide}.
+sub refused {
+    my ($self, $m, $r, $status, $reason, %o) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $name = $o{name} // $reason;
+
+    Test::More::is(answer($r), "$status application/json "
+                   . qq({"status":"error","error":"$reason"}), "$name: answer");
+    Test::More::is($self->redis('DBSIZE'), $m->{keys},
+                   "$name: nothing written to redis");
+
+    my $log = $self->log_since($m);
+    my $want = qr/\[warn\] .*invsync: \Q$reason\E, scheme "\Q$o{scheme}\E", channel "\Q$o{channel}\E"/;
+    my @leak;
+    for my $line (split /\n/, $log) {
+        next if $line =~ /\[debug\]/ && $line !~ /invsync/;
+        for my $s (grep { defined && length } @{$o{hide} || []}) {
+            push @leak, $line if index($line, $s) >= 0;
+        }
+    }
+    Test::More::ok($log =~ $want && !@leak, "$name: logged at warn")
+        or Test::More::diag(@leak ? "leaked: @leak"
+                            : join "\n", grep { /^\d{4}\/.* \[(?!debug)/ } split /\n/, $log);
+}
+
+# An accepted event, one check: 200, application/json and exactly
+# {"status":"accepted","stream":"<stream>","id":"<id>"}; returns the id.
+sub accepted {
+    my ($self, $r, $stream, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $a = answer($r);
+    my ($id) = $a =~ /^200 application\/json \{"status":"accepted","stream":"\Q$stream\E","id":"(\d+-\d+)"\}$/;
+    Test::More::ok(defined $id, $name) or Test::More::diag($a);
+    return $id // '';
+}
+
+# A duplicate, one check.
+sub duplicate {
+    my ($self, $r, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    Test::More::is(answer($r), '200 application/json {"status":"duplicate"}',
+                   $name);
+}
+
+# The stream entry $id, one check: its fields are exactly %$want plus
+# "received", Unix milliseconds within the last minute.
+sub envelope {
+    my ($self, $stream, $id, $want, $name) = @_;
+    local $Test::Builder::Level = $Test::Builder::Level + 1;
+    my $r = $self->redis('XRANGE', $stream, $id || '0', $id || '0');
+    my %got = ref $r && @$r ? @{$r->[0][1]} : ();
+    my $now = time * 1000;
+    my $rcv = delete $got{received} // '';
+    $got{received} = ($rcv =~ /^\d+$/ && $rcv > $now - 60000
+                      && $rcv <= $now + 1000) ? 'ok' : $rcv;
+    Test::More::is_deeply(\%got, { v => 1, %$want, received => 'ok' }, $name);
 }
 
 # ---- the end -------------------------------------------------------------------

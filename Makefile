@@ -81,7 +81,9 @@ $(BUILD)/t/unit_%: t/unit/test_%.c $(BUILD)/libinvsync.a
 
 unit: $(UNIT_BINS)
 
-test: test-unit test-integration
+# the README's test command: unit tests, the integration suite, and the
+# integration suite again with the module under AddressSanitizer
+test: test-unit test-integration test-asan
 
 test-unit: unit
 	$(PROVE) --exec '' $(UNIT_BINS)
@@ -93,7 +95,7 @@ test-integration: all
 # its runtime preloaded into the system nginx
 asan: $(ASAN_MODULE)
 
-test-asan: asan unit
+test-asan: asan
 	INVSYNC_MODULE=$(CURDIR)/$(ASAN_MODULE) INVSYNC_ASAN=1 $(PROVE) t/
 
 bench: all

@@ -707,6 +707,7 @@ static ngx_int_t
 ngx_http_invsync_fail(ngx_http_request_t *r, ngx_int_t reason,
     const char *text)
 {
+    time_t                         retry_after;
     ngx_http_invsync_ctx_t        *ctx;
     ngx_http_invsync_loc_conf_t   *ilcf;
     ngx_http_invsync_main_conf_t  *imcf;
@@ -722,9 +723,10 @@ ngx_http_invsync_fail(ngx_http_request_t *r, ngx_int_t reason,
     ctx->result = NGX_HTTP_INVSYNC_ERROR;
     ngx_http_invsync_status_count(r, ctx->result, reason);
 
-    return ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                 text,
-                                 ngx_http_invsync_redis_retry_after(imcf->redis));
+    retry_after = ngx_http_invsync_redis_retry_after(imcf->redis);
+
+    return ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, text,
+                                        retry_after);
 }
 
 

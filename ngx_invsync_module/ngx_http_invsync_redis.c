@@ -117,10 +117,17 @@ ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf)
 }
 
 
+/*
+ * Commands may be queued as soon as a connection exists: while it connects
+ * they wait behind AUTH and SCRIPT LOAD, so EVALSHA finds the script; if
+ * the connection fails, their callbacks answer 503.
+ */
+
 ngx_int_t
 ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd)
 {
-    return rd != NULL && rd->ac != NULL && rd->ready;
+    return rd != NULL && rd->ac != NULL
+           && !(rd->ac->c.flags & (REDIS_DISCONNECTING|REDIS_FREEING));
 }
 
 
@@ -318,7 +325,7 @@ ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd)
     }
 
     if (ngx_current_msec - rd->last_reply >= rd->imcf->timeout) {
-        ngx_http_invsync_redis_drop(rd, "no reply within invsync_redis_timeout");
+        ngx_http_invsync_redis_drop(rd, "no reply within the timeout");
     }
 }
 

@@ -107,9 +107,8 @@ ngx_http_invsync_reply_accepted(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    last = ngx_sprintf(body,
-                       "{\"status\":\"accepted\",\"stream\":\"%V\",\"id\":\"%V\"}",
-                       &ctx->stream, &ctx->stream_id);
+    last = ngx_sprintf(body, "{\"status\":\"accepted\",\"stream\":\"%V\","
+                       "\"id\":\"%V\"}", &ctx->stream, &ctx->stream_id);
 
     return ngx_http_invsync_reply(r, NGX_HTTP_OK, body, last - body, 0);
 }

@@ -17,6 +17,11 @@ MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
 
+WORKER_SRCS := $(wildcard src/invsync_worker*.c)
+CTL_SRCS    := $(wildcard src/invsyncctl*.c)
+WORKER      := $(BUILD)/invsync-worker
+CTL         := $(BUILD)/invsyncctl
+
 MODULE      := $(BUILD)/ngx_http_invsync_module.so
 ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
@@ -24,7 +29,7 @@ PROVE       ?= prove
 .PHONY: all module lib unit test test-unit test-integration asan test-asan \
         bench lint clean
 
-all: lib module
+all: lib module $(if $(WORKER_SRCS),$(WORKER)) $(if $(CTL_SRCS),$(CTL))
 
 lib: $(BUILD)/libinvsync.a
 
@@ -36,6 +41,19 @@ src/invsync_scripts.c: src/gen_scripts.pl $(wildcard src/lua/*.lua)
 $(BUILD)/core/%.o: src/%.c src/invsync.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(WORKER): $(WORKER_SRCS) src/invsync_worker.h src/invsync_canon.h \
+           $(BUILD)/libinvsync.a
+	$(CC) $(ALL_CFLAGS) $(WORKER_SRCS) -o $@ $(BUILD)/libinvsync.a $(LIBS)
+
+# the CLI shares the worker's configuration, Redis session and logging
+CTL_SHARED  := src/invsync_worker_config.c src/invsync_worker_redis.c \
+               src/invsync_worker_log.c
+
+$(CTL): $(CTL_SRCS) $(CTL_SHARED) src/invsyncctl.h src/invsync_worker.h \
+        $(BUILD)/libinvsync.a
+	$(CC) $(ALL_CFLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \
+	    $(BUILD)/libinvsync.a $(LIBS)
 
 $(BUILD)/libinvsync.a: $(CORE_OBJS)
 	rm -f $@
@@ -92,8 +110,27 @@ test-integration: all
 	INVSYNC_MODULE=$(CURDIR)/$(MODULE) $(PROVE) t/
 
 # the integration suite again, the module built with AddressSanitizer and
-# its runtime preloaded into the system nginx
-asan: $(ASAN_MODULE)
+# its runtime preloaded into the system nginx, the programs built with it
+ASAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+
+$(BUILD)/asan/libinvsync.a: $(CORE_SRCS) src/invsync.h src/invsync_canon.h
+	@mkdir -p $(BUILD)/asan/core
+	cd $(BUILD)/asan/core && for f in $(CORE_SRCS:%=$(CURDIR)/%); do \
+	    $(CC) $(ALL_CFLAGS:-Isrc=-I$(CURDIR)/src) $(ASAN_FLAGS) -c $$f \
+	    || exit 1; done
+	rm -f $@ && ar rcs $@ $(BUILD)/asan/core/*.o
+
+$(BUILD)/asan/invsync-worker: $(WORKER_SRCS) $(BUILD)/asan/libinvsync.a
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(WORKER_SRCS) -o $@ \
+	    $(BUILD)/asan/libinvsync.a $(LIBS)
+
+$(BUILD)/asan/invsyncctl: $(CTL_SRCS) $(CTL_SHARED) $(BUILD)/asan/libinvsync.a
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \
+	    $(BUILD)/asan/libinvsync.a $(LIBS)
+
+asan: $(ASAN_MODULE) $(if $(WORKER_SRCS),$(BUILD)/asan/invsync-worker) \
+      $(if $(CTL_SRCS),$(BUILD)/asan/invsyncctl)
 
 test-asan: asan
 	INVSYNC_MODULE=$(CURDIR)/$(ASAN_MODULE) INVSYNC_ASAN=1 $(PROVE) t/

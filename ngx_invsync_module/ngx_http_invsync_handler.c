@@ -31,7 +31,7 @@ static ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
 static ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r,
     ngx_int_t reason, const char *text);
 static void ngx_http_invsync_timeout_handler(ngx_event_t *ev);
-static void ngx_http_invsync_cleanup(void *data);
+
 
 
 ngx_int_t
@@ -534,6 +534,7 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 
     pending->request = r;
     pending->cleanup = cln;
+    pending->done = NULL;
     ctx->pending = pending;
 
     rc = ngx_http_invsync_redis_ingest(imcf->redis, r, ctx);
@@ -545,7 +546,7 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
                                      "redis unavailable");
     }
 
-    cln->handler = ngx_http_invsync_cleanup;
+    cln->handler = ngx_http_invsync_request_cleanup;
     cln->data = ctx;
 
     ctx->timeout.handler = ngx_http_invsync_timeout_handler;
@@ -763,8 +764,8 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
 
 /* the request is going away: its command's reply must not find it */
 
-static void
-ngx_http_invsync_cleanup(void *data)
+void
+ngx_http_invsync_request_cleanup(void *data)
 {
     ngx_http_invsync_ctx_t *ctx = data;
 

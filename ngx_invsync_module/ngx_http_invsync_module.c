@@ -224,9 +224,20 @@ static ngx_int_t
 ngx_http_invsync_postconfiguration(ngx_conf_t *cf)
 {
     ngx_str_t                      name = ngx_string("invsync_status");
+    ngx_http_handler_pt           *h;
+    ngx_http_core_main_conf_t     *cmcf;
     ngx_http_invsync_main_conf_t  *imcf;
 
     imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_invsync_module);
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* counts what nginx refused while reading a body for us (413) */
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_invsync_status_log;
 
     /* one page-rounded zone; reused across reloads while its size holds */
     imcf->shm_zone = ngx_shared_memory_add(cf, &name,
@@ -797,10 +808,15 @@ ngx_http_invsync_dispatch(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static char *
 ngx_http_invsync_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_invsync_main_conf_t  *imcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_invsync_status_handler;
+
+    /* the status page reads the worker heartbeats from Redis */
+    imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_invsync_module);
+    imcf->enabled = 1;
 
     return NGX_CONF_OK;
 }

@@ -121,9 +121,12 @@ typedef struct {
 
 
 /* detached by the request's cleanup when the client goes first */
+typedef void (*ngx_http_invsync_done_pt)(ngx_http_request_t *r, void *reply);
+
 typedef struct {
     ngx_http_request_t         *request;    /* NULL once the request is gone */
     ngx_http_cleanup_t         *cleanup;    /* ours, on that request */
+    ngx_http_invsync_done_pt    done;       /* for queries; NULL: ingest */
 } ngx_http_invsync_pending_t;
 
 
@@ -136,6 +139,7 @@ typedef struct {
     ngx_str_t                   stream;     /* full key */
     ngx_str_t                   stream_id;
     ngx_uint_t                  evalsha_retried;
+    unsigned                    prometheus:1;
     const char                 *argv[NGX_HTTP_INVSYNC_ARGC];
     size_t                      argvlen[NGX_HTTP_INVSYNC_ARGC];
     int                         argc;
@@ -149,6 +153,7 @@ extern ngx_module_t  ngx_http_invsync_module;
 /* ngx_http_invsync_handler.c */
 ngx_int_t ngx_http_invsync_handler(ngx_http_request_t *r);
 void ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply);
+void ngx_http_invsync_request_cleanup(void *data);
 
 /* ngx_http_invsync_redis.c */
 ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
@@ -157,6 +162,9 @@ void ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd);
 ngx_int_t ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
     ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx);
+ngx_int_t ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_pending_t *p, int argc, const char **argv,
+    const size_t *argvlen);
 void ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd);
 time_t ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd);
 
@@ -176,6 +184,7 @@ void ngx_http_invsync_status_count(ngx_http_request_t *r,
 ngx_http_invsync_shctx_t *ngx_http_invsync_status_shctx(
     ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_invsync_status_log(ngx_http_request_t *r);
 
 /* ngx_http_invsync_variables.c */
 ngx_int_t ngx_http_invsync_add_variables(ngx_conf_t *cf);

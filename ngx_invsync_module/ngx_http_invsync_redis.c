@@ -48,6 +48,8 @@ static void ngx_http_invsync_redis_script_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac,
     void *reply, void *data);
+static void ngx_http_invsync_redis_query_done(redisAsyncContext *ac,
+    void *reply, void *data);
 static ngx_int_t ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_ctx_t *ctx);
 static void ngx_http_invsync_redis_read_handler(ngx_event_t *ev);
@@ -396,7 +398,8 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
     ngx_http_invsync_redis_t  *rd = ac->data;
     ngx_http_invsync_shctx_t  *sh;
 
-    if (rp == NULL) {
+    /* after a refused AUTH the connection is going: not ready, no reset */
+    if (rp == NULL || (ac->c.flags & REDIS_DISCONNECTING)) {
         return;
     }
 
@@ -524,6 +527,65 @@ ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac, void *reply,
         p->cleanup->handler = NULL;     /* p is freed below, r maybe later */
         c = r->connection;              /* finalizing may free r */
         ngx_http_invsync_ingest_done(r, rp);
+        ngx_http_run_posted_requests(c);
+    }
+
+    ngx_free(p);
+}
+
+
+/*
+ * A read-only command for a request (the status page's look at the worker
+ * heartbeats); p->done gets the reply, or NULL, unless the request left.
+ */
+
+ngx_int_t
+ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_pending_t *p, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    if (!ngx_http_invsync_redis_ready(rd)) {
+        return NGX_DECLINED;
+    }
+
+    if (redisAsyncCommandArgv(rd->ac, ngx_http_invsync_redis_query_done, p,
+                              argc, argv, argvlen)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (rd->inflight++ == 0) {
+        rd->last_reply = ngx_current_msec;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_invsync_redis_query_done(redisAsyncContext *ac, void *reply,
+    void *data)
+{
+    ngx_connection_t            *c;
+    ngx_http_request_t          *r;
+    ngx_http_invsync_redis_t    *rd = ac->data;
+    ngx_http_invsync_pending_t  *p = data;
+
+    if (rd->inflight) {
+        rd->inflight--;
+    }
+
+    if (reply != NULL) {
+        rd->last_reply = ngx_current_msec;
+    }
+
+    r = p->request;
+
+    if (r != NULL) {
+        p->cleanup->handler = NULL;
+        c = r->connection;
+        p->done(r, reply);
         ngx_http_run_posted_requests(c);
     }
 

@@ -6,11 +6,23 @@
  */
 
 
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
 #include "ngx_http_invsync_module.h"
 
 
 static ngx_http_invsync_channel_stats_t *ngx_http_invsync_status_slot(
     ngx_http_invsync_shctx_t *sh, ngx_str_t *name);
+static void ngx_http_invsync_status_workers(ngx_http_request_t *r,
+    void *reply);
+static void ngx_http_invsync_status_timeout(ngx_event_t *ev);
+static json_t *ngx_http_invsync_status_parse(redisReply *rp);
+static ngx_int_t ngx_http_invsync_status_send(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx, redisReply *rp, const char *why);
+static void ngx_http_invsync_status_workers_prometheus(ngx_buf_t *b,
+    json_t *workers, u_char *end);
+static ngx_int_t ngx_http_invsync_status_label(const char *s);
 static ngx_int_t ngx_http_invsync_status_json(ngx_http_request_t *r,
     ngx_http_invsync_shctx_t *sh, ngx_buf_t *b);
 static ngx_int_t ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
@@ -150,14 +162,22 @@ ngx_http_invsync_status_count(ngx_http_request_t *r,
 }
 
 
+/*
+ * The status page: this nginx's counters, and, when Redis answers within
+ * invsync_redis_timeout, the heartbeats the workers publish there.
+ */
+
 ngx_int_t
 ngx_http_invsync_status_handler(ngx_http_request_t *r)
 {
-    size_t                         size;
-    ngx_int_t                      rc, prometheus;
+    u_char                        *p;
+    ngx_int_t                      rc;
     ngx_str_t                      format;
-    ngx_buf_t                     *b;
-    ngx_http_invsync_shctx_t      *sh;
+    const char                    *argv[2];
+    size_t                         argvlen[2];
+    ngx_http_cleanup_t            *cln;
+    ngx_http_invsync_ctx_t        *ctx;
+    ngx_http_invsync_pending_t    *pending;
     ngx_http_invsync_main_conf_t  *imcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
@@ -170,42 +190,239 @@ ngx_http_invsync_status_handler(ngx_http_request_t *r)
     }
 
     imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
-    sh = imcf->sh;
 
-    if (sh == NULL) {
+    if (imcf->sh == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    prometheus = 0;
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_invsync_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_invsync_module);
 
     if (ngx_http_arg(r, (u_char *) "format", 6, &format) == NGX_OK
         && format.len == 10
         && ngx_strncmp(format.data, "prometheus", 10) == 0)
     {
-        prometheus = 1;
+        ctx->prometheus = 1;
+    }
+
+    if (!ngx_http_invsync_redis_ready(imcf->redis)) {
+        return ngx_http_invsync_status_send(r, ctx, NULL,
+                                            "redis unavailable");
+    }
+
+    /* <prefix>:{<prefix>}:workers, see docs/keys.md */
+    p = ngx_pnalloc(r->pool, 2 * imcf->prefix.len + sizeof(":{}:workers"));
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    argv[0] = "HGETALL";
+    argvlen[0] = 7;
+    argv[1] = (char *) p;
+    argvlen[1] = ngx_sprintf(p, "%V:{%V}:workers", &imcf->prefix,
+                             &imcf->prefix)
+                 - p;
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    pending = ngx_alloc(sizeof(ngx_http_invsync_pending_t),
+                        r->connection->log);
+    if (pending == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    pending->request = r;
+    pending->cleanup = cln;
+    pending->done = ngx_http_invsync_status_workers;
+
+    if (ngx_http_invsync_redis_query(imcf->redis, pending, 2, argv, argvlen)
+        != NGX_OK)
+    {
+        ngx_free(pending);
+        return ngx_http_invsync_status_send(r, ctx, NULL,
+                                            "redis unavailable");
+    }
+
+    ctx->pending = pending;
+    cln->handler = ngx_http_invsync_request_cleanup;
+    cln->data = ctx;
+
+    ctx->timeout.handler = ngx_http_invsync_status_timeout;
+    ctx->timeout.data = r;
+    ctx->timeout.log = r->connection->log;
+    ngx_add_timer(&ctx->timeout, imcf->timeout);
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_invsync_status_workers(ngx_http_request_t *r, void *reply)
+{
+    redisReply              *rp = reply;
+    ngx_http_invsync_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    ctx->pending = NULL;
+
+    if (ctx->timeout.timer_set) {
+        ngx_del_timer(&ctx->timeout);
+    }
+
+    if (rp == NULL || rp->type != REDIS_REPLY_ARRAY) {
+        ngx_http_finalize_request(r,
+            ngx_http_invsync_status_send(r, ctx, NULL,
+                                         rp && rp->type == REDIS_REPLY_ERROR
+                                         ? "redis refused the read"
+                                         : "redis connection lost"));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_invsync_status_send(r, ctx, rp,
+                                                              NULL));
+}
+
+
+static void
+ngx_http_invsync_status_timeout(ngx_event_t *ev)
+{
+    ngx_connection_t        *c;
+    ngx_http_request_t      *r;
+    ngx_http_invsync_ctx_t  *ctx;
+
+    r = ev->data;
+    c = r->connection;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+
+    if (ctx->pending != NULL) {
+        ctx->pending->request = NULL;
+        ctx->pending = NULL;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_invsync_status_send(r, ctx, NULL,
+                                                       "redis timed out"));
+    ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * The workers' heartbeats as parsed JSON, each with "alive" added: running
+ * and heard from within three of its heartbeat intervals.
+ */
+
+static json_t *
+ngx_http_invsync_status_parse(redisReply *rp)
+{
+    size_t        i;
+    json_t       *arr, *hb, *v;
+    json_int_t    now, beat, interval;
+    ngx_time_t   *tp;
+    const char   *state;
+
+    arr = json_array();
+    if (arr == NULL) {
+        return NULL;
+    }
+
+    tp = ngx_timeofday();
+    now = (json_int_t) tp->sec * 1000 + tp->msec;
+
+    for (i = 0; i + 1 < rp->elements; i += 2) {
+        v = NULL;
+
+        if (rp->element[i + 1]->type == REDIS_REPLY_STRING) {
+            v = json_loadb(rp->element[i + 1]->str, rp->element[i + 1]->len,
+                           0, NULL);
+        }
+
+        if (!json_is_object(v)
+            || !json_is_string(json_object_get(v, "name")))
+        {
+            json_decref(v);
+            continue;
+        }
+
+        hb = v;
+        beat = json_integer_value(json_object_get(hb, "heartbeat"));
+        interval = json_integer_value(json_object_get(hb, "interval"));
+        state = json_string_value(json_object_get(hb, "state"));
+
+        json_object_set_new(hb, "alive",
+                            json_boolean(state != NULL
+                                         && ngx_strcmp(state, "running") == 0
+                                         && now - beat < 3 * interval));
+        json_array_append_new(arr, hb);
+    }
+
+    return arr;
+}
+
+
+static ngx_int_t
+ngx_http_invsync_status_send(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx, redisReply *rp, const char *why)
+{
+    size_t                         size;
+    char                          *dump;
+    json_t                        *workers;
+    ngx_int_t                      rc;
+    ngx_buf_t                     *b;
+    ngx_http_invsync_shctx_t      *sh;
+    ngx_http_invsync_main_conf_t  *imcf;
+
+    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
+    sh = imcf->sh;
+
+    workers = rp ? ngx_http_invsync_status_parse(rp) : NULL;
+    dump = NULL;
+
+    if (workers != NULL && !ctx->prometheus) {
+        dump = json_dumps(workers, JSON_COMPACT | JSON_ENSURE_ASCII);
     }
 
     size = 1024 + sh->nchannels
                   * (NGX_HTTP_INVSYNC_NRESULTS + NGX_HTTP_INVSYNC_NREASONS)
-                  * (NGX_HTTP_INVSYNC_CHANNEL_LEN + 128);
+                  * (NGX_HTTP_INVSYNC_CHANNEL_LEN + 128)
+           + (dump ? ngx_strlen(dump) : 0)
+           + (workers ? json_array_size(workers) * 4096 : 0);
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto failed;
     }
 
-    if (prometheus) {
-        rc = ngx_http_invsync_status_prometheus(r, sh, b);
+    if (ctx->prometheus) {
+        ngx_http_invsync_status_prometheus(r, sh, b);
+        ngx_http_invsync_status_workers_prometheus(b, workers,
+                                                   b->start + size);
         ngx_str_set(&r->headers_out.content_type,
                     "text/plain; version=0.0.4");
 
     } else {
-        rc = ngx_http_invsync_status_json(r, sh, b);
+        ngx_http_invsync_status_json(r, sh, b);
         ngx_str_set(&r->headers_out.content_type, "application/json");
-    }
 
-    if (rc != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        /* replace the closing brace: the workers follow the channels */
+        b->last -= 2;
+
+        if (dump != NULL) {
+            b->last = ngx_sprintf(b->last, ",\"workers\":%s}\n", dump);
+
+        } else {
+            b->last = ngx_sprintf(b->last, ",\"workers\":null,"
+                                  "\"workers_error\":\"%s\"}\n",
+                                  why ? why : "unreadable");
+        }
     }
 
     r->headers_out.content_type_len = r->headers_out.content_type.len;
@@ -218,10 +435,142 @@ ngx_http_invsync_status_handler(ngx_http_request_t *r)
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+        goto failed;
     }
 
-    return ngx_http_output_filter(r, &(ngx_chain_t) { b, NULL });
+    rc = ngx_http_output_filter(r, &(ngx_chain_t) { b, NULL });
+
+failed:
+
+    free(dump);
+    json_decref(workers);
+
+    return rc;
+}
+
+
+static void
+ngx_http_invsync_status_workers_prometheus(ngx_buf_t *b, json_t *workers,
+    u_char *end)
+{
+    size_t       i;
+    json_t      *w, *v;
+    const char  *name, *key;
+
+    if (workers == NULL) {
+        return;
+    }
+
+    b->last = ngx_slprintf(b->last, end,
+        "# HELP invsync_worker_alive Whether the worker's heartbeat is "
+        "fresh.\n"
+        "# TYPE invsync_worker_alive gauge\n");
+
+    json_array_foreach(workers, i, w) {
+        name = json_string_value(json_object_get(w, "name"));
+
+        if (!ngx_http_invsync_status_label(name)) {
+            continue;
+        }
+
+        b->last = ngx_slprintf(b->last, end,
+                               "invsync_worker_alive{worker=\"%s\"} %d\n",
+                               name,
+                               json_is_true(json_object_get(w, "alive")));
+    }
+
+    b->last = ngx_slprintf(b->last, end,
+        "# HELP invsync_worker_events_total Events handled by a worker, "
+        "by result.\n"
+        "# TYPE invsync_worker_events_total counter\n");
+
+    json_array_foreach(workers, i, w) {
+        name = json_string_value(json_object_get(w, "name"));
+
+        if (!ngx_http_invsync_status_label(name)) {
+            continue;
+        }
+
+        json_object_foreach(json_object_get(w, "counters"), key, v) {
+            if (ngx_http_invsync_status_label(key) && json_is_integer(v)) {
+                b->last = ngx_slprintf(b->last, end,
+                                       "invsync_worker_events_total"
+                                       "{worker=\"%s\",result=\"%s\"} %L\n",
+                                       name, key,
+                                       (int64_t) json_integer_value(v));
+            }
+        }
+    }
+
+    b->last = ngx_slprintf(b->last, end,
+        "# HELP invsync_worker_lag Entries of a stream not yet delivered "
+        "to the workers' group.\n"
+        "# TYPE invsync_worker_lag gauge\n");
+
+    json_array_foreach(workers, i, w) {
+        name = json_string_value(json_object_get(w, "name"));
+
+        if (!ngx_http_invsync_status_label(name)) {
+            continue;
+        }
+
+        json_object_foreach(json_object_get(w, "lag"), key, v) {
+            if (ngx_http_invsync_status_label(key) && json_is_integer(v)) {
+                b->last = ngx_slprintf(b->last, end,
+                                       "invsync_worker_lag"
+                                       "{worker=\"%s\",stream=\"%s\"} %L\n",
+                                       name, key,
+                                       (int64_t) json_integer_value(v));
+            }
+        }
+    }
+}
+
+
+/* Prometheus label values we print unescaped */
+
+static ngx_int_t
+ngx_http_invsync_status_label(const char *s)
+{
+    if (s == NULL || *s == '\0') {
+        return 0;
+    }
+
+    for ( /* void */ ; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
+              || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'
+              || *s == '.' || *s == ':'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* the log phase: count what nginx refused while reading our body (413) */
+
+ngx_int_t
+ngx_http_invsync_status_log(ngx_http_request_t *r)
+{
+    ngx_http_invsync_ctx_t       *ctx;
+    ngx_http_invsync_loc_conf_t  *ilcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+
+    if (ctx == NULL || ctx->result != NGX_HTTP_INVSYNC_NONE
+        || ilcf->scheme == NULL
+        || r->headers_out.status != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+    {
+        return NGX_OK;
+    }
+
+    ctx->result = NGX_HTTP_INVSYNC_REJECTED;
+    ngx_http_invsync_status_count(r, ctx->result, NGX_HTTP_INVSYNC_R_FORMAT);
+
+    return NGX_OK;
 }
 
 

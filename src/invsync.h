@@ -221,6 +221,12 @@ size_t invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
 /* invsync_scripts.c (generated from the scripts in src/lua) */
 extern const char    invsync_script_ingest[];
 extern const size_t  invsync_script_ingest_len;
+extern const char    invsync_script_apply[];
+extern const size_t  invsync_script_apply_len;
+extern const char    invsync_script_exception[];
+extern const size_t  invsync_script_exception_len;
+extern const char    invsync_script_dead[];
+extern const size_t  invsync_script_dead_len;
 
 
 /* the schemes, one file each */

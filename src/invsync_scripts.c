@@ -7,11 +7,84 @@
 #include "invsync.h"
 
 
+const char  invsync_script_apply[] =
+    "local done = redis.call('GET', KEYS[1])\n"
+    "if done then\n"
+    "    return {0, done}\n"
+    "end\n"
+    "local result = 'applied'\n"
+    "if ARGV[3] ~= '' then\n"
+    "    local cur = tonumber(redis.call('HGET', KEYS[3], 'version'))\n"
+    "    local new = tonumber(ARGV[3])\n"
+    "    if cur and cur > new then\n"
+    "        result = 'stale'\n"
+    "    elseif cur and cur == new then\n"
+    "        result = 'unchanged'\n"
+    "    end\n"
+    "end\n"
+    "if result == 'applied' and ARGV[4] ~= '' then\n"
+    "    redis.call('HSET', KEYS[3], 'version', ARGV[3], 'data', ARGV[4],\n"
+    "               'updated', ARGV[2])\n"
+    "end\n"
+    "local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',\n"
+    "                      'result', result, unpack(ARGV, 6))\n"
+    "for i = 4, #KEYS do\n"
+    "    redis.call('ZADD', KEYS[i], ARGV[2], id)\n"
+    "end\n"
+    "redis.call('SET', KEYS[1], id, 'EX', ARGV[1])\n"
+    "return {1, id, result}\n"
+    ;
+
+const size_t  invsync_script_apply_len =
+    sizeof(invsync_script_apply) - 1;
+
+
+const char  invsync_script_dead[] =
+    "local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))\n"
+    "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
+    "redis.call('DEL', KEYS[3])\n"
+    "redis.call('ZREM', KEYS[4], ARGV[3])\n"
+    "return id\n"
+    ;
+
+const size_t  invsync_script_dead_len =
+    sizeof(invsync_script_dead) - 1;
+
+
+const char  invsync_script_exception[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    "    return {0, ARGV[1]}\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', 'open',\n"
+    "           'created', ARGV[2], 'updated', ARGV[2], unpack(ARGV, 4))\n"
+    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
+    "redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])\n"
+    "local audit = {'result', 'exception', 'action', 'exception.open',\n"
+    "               'exception', ARGV[1]}\n"
+    "for i = 4, #ARGV, 2 do\n"
+    "    if ARGV[i] ~= 'data' then\n"
+    "        audit[#audit + 1] = ARGV[i]\n"
+    "        audit[#audit + 1] = ARGV[i + 1]\n"
+    "    end\n"
+    "end\n"
+    "redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', unpack(audit))\n"
+    "return {1, ARGV[1]}\n"
+    ;
+
+const size_t  invsync_script_exception_len =
+    sizeof(invsync_script_exception) - 1;
+
+
 const char  invsync_script_ingest[] =
     "if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then\n"
     "    return {0}\n"
     "end\n"
-    "return {1, redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))}\n"
+    "local id = redis.pcall('XADD', KEYS[2], '*', unpack(ARGV, 3))\n"
+    "if type(id) == 'table' and id.err then\n"
+    "    redis.call('DEL', KEYS[1])\n"
+    "    return id\n"
+    "end\n"
+    "return {1, id}\n"
     ;
 
 const size_t  invsync_script_ingest_len =

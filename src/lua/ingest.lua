@@ -7,11 +7,20 @@
 -- ARGV[3]  and on: field, value pairs of the stream entry
 --
 -- The key holds the time the event was first received.  Returns {0} for
--- a duplicate, {1, id of the new entry} otherwise.  Two calls only: this
--- runs for every webhook.
+-- a duplicate, {1, id of the new entry} otherwise.  Redis does not roll a
+-- script back: if the XADD fails (a key of the wrong type, no memory),
+-- the key is removed again so that the sender's retry is not taken for a
+-- duplicate, and the error goes back to the module (503).
 
 if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then
     return {0}
 end
 
-return {1, redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))}
+local id = redis.pcall('XADD', KEYS[2], '*', unpack(ARGV, 3))
+
+if type(id) == 'table' and id.err then
+    redis.call('DEL', KEYS[1])
+    return id
+end
+
+return {1, id}

@@ -27,7 +27,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: all module lib unit test test-unit test-integration asan test-asan \
-        bench lint clean
+        bench demo lint clean
 
 all: lib module $(if $(WORKER_SRCS),$(WORKER)) $(if $(CTL_SRCS),$(CTL))
 
@@ -137,6 +137,11 @@ test-asan: asan
 
 bench: all
 	t/bench/run
+
+# the README's first command: Redis and nginx with the module on loopback.
+# No prerequisite: t/demo/run installs the missing packages, then builds.
+demo:
+	t/demo/run
 
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(MOD_SRCS) $(UNIT_SRCS)

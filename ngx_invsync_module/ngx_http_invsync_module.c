@@ -299,6 +299,13 @@ ngx_http_invsync_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&imcf->prefix, "invsync");
     }
 
+    if (!ngx_http_invsync_valid_name(&imcf->prefix)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"invsync_prefix\" \"%V\": use letters, "
+                           "digits and \"-_.:\"", &imcf->prefix);
+        return NGX_CONF_ERROR;
+    }
+
     if (imcf->addr.data == NULL
         && ngx_http_invsync_parse_redis(cf, imcf, &dflt) != NGX_OK)
     {
@@ -343,7 +350,6 @@ ngx_http_invsync_create_loc_conf(ngx_conf_t *cf)
     conf->headers = NULL;
     conf->hmac_encoding = NGX_CONF_UNSET_UINT;
     conf->notification_url = NGX_CONF_UNSET_PTR;
-    conf->status = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -355,9 +361,10 @@ ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_invsync_loc_conf_t *prev = parent;
     ngx_http_invsync_loc_conf_t *conf = child;
 
-    if (conf->scheme == NULL) {
-        conf->scheme = prev->scheme;
-    }
+    /*
+     * conf->scheme is not inherited: a nested location serves what it says
+     * (the content handler is set only where invsync_webhook is written).
+     */
 
     ngx_conf_merge_str_value(conf->channel, prev->channel, "");
     ngx_conf_merge_ptr_value(conf->secrets, prev->secrets, NULL);
@@ -372,7 +379,6 @@ ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->notification_url, prev->notification_url,
                              NULL);
     ngx_conf_merge_str_value(conf->app_key, prev->app_key, "");
-    ngx_conf_merge_value(conf->status, prev->status, 0);
 
     if (conf->scheme == NULL) {
         return NGX_CONF_OK;

@@ -116,7 +116,6 @@ typedef struct {
     ngx_uint_t                  hmac_encoding;
     ngx_http_complex_value_t   *notification_url;
     ngx_str_t                   app_key;
-    ngx_flag_t                  status;
 } ngx_http_invsync_loc_conf_t;
 
 

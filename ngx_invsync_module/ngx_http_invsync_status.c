@@ -549,31 +549,6 @@ ngx_http_invsync_status_label(const char *s)
 }
 
 
-/* the log phase: count what nginx refused while reading our body (413) */
-
-ngx_int_t
-ngx_http_invsync_status_log(ngx_http_request_t *r)
-{
-    ngx_http_invsync_ctx_t       *ctx;
-    ngx_http_invsync_loc_conf_t  *ilcf;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
-    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
-
-    if (ctx == NULL || ctx->result != NGX_HTTP_INVSYNC_NONE
-        || ilcf->scheme == NULL
-        || r->headers_out.status != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
-    {
-        return NGX_OK;
-    }
-
-    ctx->result = NGX_HTTP_INVSYNC_REJECTED;
-    ngx_http_invsync_status_count(r, ctx->result, NGX_HTTP_INVSYNC_R_FORMAT);
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_invsync_status_json(ngx_http_request_t *r,
     ngx_http_invsync_shctx_t *sh, ngx_buf_t *b)
@@ -669,6 +644,47 @@ ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
         "# TYPE invsync_redis_noscript_total counter\n"
         "invsync_redis_noscript_total %uA\n",
         sh->redis_connects, sh->redis_disconnects, sh->redis_noscript);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The log phase: count the 413s nginx answered for our locations itself,
+ * before the handler ran (Content-Length over client_max_body_size) or
+ * while it read the body.
+ */
+
+ngx_int_t
+ngx_http_invsync_status_log(ngx_http_request_t *r)
+{
+    ngx_http_invsync_ctx_t       *ctx;
+    ngx_http_invsync_loc_conf_t  *ilcf;
+
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+
+    if (ilcf->scheme == NULL
+        || r->headers_out.status != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+    {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_invsync_ctx_t));
+        if (ctx == NULL) {
+            return NGX_OK;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_invsync_module);
+
+    } else if (ctx->result != NGX_HTTP_INVSYNC_NONE) {
+        return NGX_OK;
+    }
+
+    ctx->result = NGX_HTTP_INVSYNC_REJECTED;
+    ngx_http_invsync_status_count(r, ctx->result, NGX_HTTP_INVSYNC_R_FORMAT);
 
     return NGX_OK;
 }

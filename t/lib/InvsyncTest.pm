@@ -20,11 +20,13 @@ use HTTP::Tiny;
 use Digest::SHA qw(hmac_sha256 hmac_sha256_hex sha256_hex);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use Cwd qw(abs_path);
+use File::Basename qw(dirname);
 use FindBin;
 
 our @EXPORT_OK = qw(hmac_b64 read_vector answer);
 
-my $ROOT = abs_path("$FindBin::Bin/..");
+# the repository, from where this file lies (t/lib)
+my $ROOT = abs_path(dirname(abs_path(__FILE__)) . "/../..");
 
 sub new {
     my ($class, %opts) = @_;

@@ -38,7 +38,7 @@ module: $(MODULE)
 src/invsync_scripts.c: src/gen_scripts.pl $(wildcard src/lua/*.lua)
 	perl src/gen_scripts.pl src/lua > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/core/%.o: src/%.c src/invsync.h
+$(BUILD)/core/%.o: src/%.c src/invsync.h src/invsync_canon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -144,7 +144,8 @@ demo:
 	t/demo/run
 
 lint:
-	perl .ci/lint-style $(CORE_SRCS) $(MOD_SRCS) $(UNIT_SRCS)
+	perl .ci/lint-style $(CORE_SRCS) $(MOD_SRCS) $(UNIT_SRCS) \
+	    $(WORKER_SRCS) $(CTL_SRCS) $(wildcard src/*.h)
 
 clean:
 	rm -rf $(BUILD)

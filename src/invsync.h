@@ -227,6 +227,8 @@ extern const char    invsync_script_exception[];
 extern const size_t  invsync_script_exception_len;
 extern const char    invsync_script_dead[];
 extern const size_t  invsync_script_dead_len;
+extern const char    invsync_script_resolve[];
+extern const size_t  invsync_script_resolve_len;
 
 
 /* the schemes, one file each */

@@ -52,23 +52,35 @@ const size_t  invsync_script_dead_len =
 
 
 const char  invsync_script_exception[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
-    "    return {0, ARGV[1]}\n"
+    "local state = redis.call('HGET', KEYS[1], 'state')\n"
+    "if state == 'retried' then\n"
+    "    redis.call('HSET', KEYS[1], 'state', 'open', 'updated', ARGV[2])\n"
+    "    redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
     "end\n"
-    "redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', 'open',\n"
-    "           'created', ARGV[2], 'updated', ARGV[2], unpack(ARGV, 4))\n"
-    "redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
-    "redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])\n"
     "local audit = {'result', 'exception', 'action', 'exception.open',\n"
-    "               'exception', ARGV[1]}\n"
+    "               'exception', ARGV[1], 'ts', ARGV[2]}\n"
     "for i = 4, #ARGV, 2 do\n"
     "    if ARGV[i] ~= 'data' then\n"
     "        audit[#audit + 1] = ARGV[i]\n"
     "        audit[#audit + 1] = ARGV[i + 1]\n"
     "    end\n"
     "end\n"
-    "redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', unpack(audit))\n"
-    "return {1, ARGV[1]}\n"
+    "if state == 'retried' then\n"
+    "    audit[4] = 'exception.reopen'\n"
+    "elseif state then\n"
+    "    return {0, ARGV[1]}\n"
+    "else\n"
+    "    redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', 'open',\n"
+    "               'created', ARGV[2], 'updated', ARGV[2], unpack(ARGV, 4))\n"
+    "    redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])\n"
+    "    redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])\n"
+    "end\n"
+    "local id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*',\n"
+    "                      unpack(audit))\n"
+    "for i = 5, #KEYS do\n"
+    "    redis.call('ZADD', KEYS[i], ARGV[2], id)\n"
+    "end\n"
+    "return {state == 'retried' and 2 or 1, ARGV[1]}\n"
     ;
 
 const size_t  invsync_script_exception_len =
@@ -89,3 +101,23 @@ const char  invsync_script_ingest[] =
 
 const size_t  invsync_script_ingest_len =
     sizeof(invsync_script_ingest) - 1;
+
+
+const char  invsync_script_resolve[] =
+    "if redis.call('HGET', KEYS[1], 'state') ~= 'retried' then\n"
+    "    return 0\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'resolved', 'resolved_by', ARGV[4],\n"
+    "           'resolution', ARGV[5], 'updated', ARGV[2])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',\n"
+    "    'result', 'done', 'action', 'exception.resolve',\n"
+    "    'exception', ARGV[1], 'ts', ARGV[2], 'by', ARGV[4], 'why', ARGV[5])\n"
+    "for i = 4, #KEYS do\n"
+    "    redis.call('ZADD', KEYS[i], ARGV[2], id)\n"
+    "end\n"
+    "return 1\n"
+    ;
+
+const size_t  invsync_script_resolve_len =
+    sizeof(invsync_script_resolve) - 1;

@@ -1,0 +1,176 @@
+
+/*
+ * invsync-worker: configuration, the Redis session, logging, the consumer
+ * loop and the actions.  One process, one thread; several processes on
+ * one or many machines share the streams through consumer groups.
+ */
+
+
+#ifndef INVSYNC_WORKER_H_INCLUDED
+#define INVSYNC_WORKER_H_INCLUDED
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "invsync.h"
+#include "invsync_canon.h"
+
+
+#define INVSYNC_ERR_LEN        512
+#define INVSYNC_MAX_STREAMS    8
+#define INVSYNC_MAX_CHANNELS   64
+#define INVSYNC_NAME_LEN       128
+
+
+typedef enum {
+    INVSYNC_LOG_DEBUG = 0,
+    INVSYNC_LOG_INFO,
+    INVSYNC_LOG_WARN,
+    INVSYNC_LOG_ERROR,
+    INVSYNC_LOG_NONE            /* nothing: the CLI prints its own errors */
+} invsync_log_level_e;
+
+
+typedef struct {
+    char        *id;
+    char        *type;              /* a scheme name: shopify, woocommerce */
+    char        *api_base;
+    char        *credentials_file;
+    json_t      *stock;             /* per-channel stock rules, kept as is */
+} invsync_channel_conf_t;
+
+
+/* worker.json, validated; owned by invsync_conf_free() */
+typedef struct {
+    char                    *file;
+    char                    *redis_host;     /* or NULL with redis_unix */
+    int                      redis_port;
+    char                    *redis_unix;
+    char                    *redis_user;
+    char                    *redis_password;
+    int                      redis_timeout_ms;
+    char                    *prefix;
+    char                    *group;
+    char                    *consumer;       /* this process's name */
+    char                    *streams[INVSYNC_MAX_STREAMS];
+    size_t                   nstreams;
+    int                      batch;
+    int                      block_ms;
+    int                      claim_idle_ms;
+    int                      retry_attempts;
+    int                      retry_base_ms;
+    int                      retry_max_ms;
+    int                      heartbeat_ms;
+    int                      trim_interval_ms;
+    long                     stream_retain_s; /* kept for replays */
+    long                     audit_max_len;
+    long                     effect_ttl_s;
+    int                      noop;            /* actions do nothing: bench */
+    invsync_log_level_e      log_level;
+    invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
+    size_t                   nchannels;
+    json_t                  *root;            /* the whole file */
+} invsync_conf_t;
+
+
+/* counters published with the heartbeat */
+typedef struct {
+    uint64_t    read;
+    uint64_t    applied;
+    uint64_t    duplicate;
+    uint64_t    stale;
+    uint64_t    ignored;
+    uint64_t    exceptions;
+    uint64_t    retried;
+    uint64_t    dead;
+    uint64_t    claimed;
+    uint64_t    trimmed;
+} invsync_counters_t;
+
+
+/*
+ * Milliseconds from an entry's stream write (its id) to its action's
+ * start, in 1 ms buckets: the latency the worker adds to the chain.
+ */
+#define INVSYNC_LATENCY_BUCKETS  1001
+
+typedef struct {
+    uint64_t    count;
+    uint64_t    buckets[INVSYNC_LATENCY_BUCKETS];  /* last: 1000 ms or more */
+} invsync_latency_t;
+
+
+typedef struct {
+    invsync_conf_t         *conf;
+    redisContext           *redis;
+    char                    apply_sha[41];
+    char                    exception_sha[41];
+    char                    dead_sha[41];
+    char                    resolve_sha[41];
+    int64_t                 started_ms;
+    int64_t                 next_claim_ms;
+    int64_t                 next_trim_ms;
+    int64_t                 next_heartbeat_ms;
+    invsync_counters_t      counters;
+    invsync_latency_t       latency;
+    uint64_t                lag[INVSYNC_MAX_STREAMS];
+} invsync_worker_t;
+
+
+extern volatile sig_atomic_t  invsync_stop;
+extern volatile sig_atomic_t  invsync_reload;
+
+
+/* invsync_worker_log.c */
+void invsync_log_init(invsync_log_level_e level);
+void invsync_log(invsync_log_level_e level, const char *msg, json_t *ctx);
+int invsync_log_level_parse(const char *name, invsync_log_level_e *level);
+int invsync_log_enabled(invsync_log_level_e level);
+int64_t invsync_now_ms(void);
+
+/* invsync_worker_config.c */
+invsync_conf_t *invsync_conf_load(const char *file, char *err, size_t len);
+void invsync_conf_free(invsync_conf_t *conf);
+const invsync_channel_conf_t *invsync_conf_channel(const invsync_conf_t *conf,
+    const char *id);
+
+/* invsync_worker_redis.c: a synchronous session with reconnection */
+int invsync_redis_connect(invsync_worker_t *w, char *err, size_t len);
+void invsync_redis_close(invsync_worker_t *w);
+redisReply *invsync_redis_cmd(invsync_worker_t *w, int argc,
+    const char **argv, const size_t *argvlen);
+int invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len);
+redisReply *invsync_redis_eval(invsync_worker_t *w, const char *sha,
+    const char *script, size_t script_len, int nkeys, int argc,
+    const char **argv, const size_t *argvlen);
+size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *fmt, ...);
+
+/* invsync_worker_consumer.c */
+int invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len);
+int invsync_consumer_run_once(invsync_worker_t *w);
+void invsync_consumer_heartbeat(invsync_worker_t *w, int leaving);
+long invsync_latency_percentile(const invsync_latency_t *l, double p);
+
+/* invsync_worker_action.c */
+typedef enum {
+    INVSYNC_ACT_APPLIED = 0,
+    INVSYNC_ACT_DUPLICATE,      /* this cause was applied before */
+    INVSYNC_ACT_STALE,          /* older than the state: ignored */
+    INVSYNC_ACT_IGNORED,        /* nothing to do for this event */
+    INVSYNC_ACT_EXCEPTION,      /* recorded for a person to decide */
+    INVSYNC_ACT_RETRY,          /* failed, may succeed later: err */
+    INVSYNC_ACT_POISON          /* can never succeed: err */
+} invsync_act_rc_e;
+
+invsync_act_rc_e invsync_action_run(invsync_worker_t *w,
+    const invsync_envelope_t *ev, char *err, size_t len);
+int invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev);
+
+
+#endif /* INVSYNC_WORKER_H_INCLUDED */

@@ -1,0 +1,559 @@
+
+/*
+ * The actions: one canonical event in, its effects applied once in Redis
+ * with their audit entries (src/lua/apply.lua), or an exception for a
+ * person when automation must not decide alone.  Later actions (stock,
+ * routing, refunds, messages) plug in here by canonical kind.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_worker.h"
+
+
+#define INVSYNC_KEY_LEN     512
+#define INVSYNC_MAX_INDEX   34
+
+
+typedef struct {
+    const char   *action;       /* e.g. "order.record" */
+    const char   *state;        /* state key suffix, NULL: no state */
+    int64_t       version;      /* -1: the state has no version */
+    const char   *order;        /* order id or NULL */
+    json_t       *inputs;       /* borrowed: what decided the effect */
+} invsync_effect_t;
+
+
+static invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    char *err, size_t len);
+static invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, const char *kind,
+    const char *order, const char *summary, char *err, size_t len);
+static invsync_act_rc_e invsync_action_refund(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+static const char *invsync_str(json_t *obj, const char *key);
+static int64_t invsync_int(json_t *obj, const char *key, int64_t dflt);
+
+
+invsync_act_rc_e
+invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
+    char *err, size_t len)
+{
+    char                           state[INVSYNC_KEY_LEN];
+    json_t                        *canon, *inputs;
+    const char                    *kind, *id;
+    invsync_effect_t               fx;
+    invsync_act_rc_e               rc;
+    invsync_norm_rc_e              nrc;
+    const invsync_channel_conf_t  *ch;
+
+    if (ev->version != 1) {
+        snprintf(err, len, "envelope version \"%d\" is not understood",
+                 ev->version);
+        return INVSYNC_ACT_POISON;
+    }
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+
+    if (ch == NULL) {
+        snprintf(err, len, "unknown channel \"%s\": not in %s", ev->channel,
+                 w->conf->file);
+        return INVSYNC_ACT_POISON;
+    }
+
+    if (w->conf->noop) {
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    if (strcmp(ev->scheme, ch->type) != 0) {
+        snprintf(err, len, "scheme \"%s\" does not match the type \"%s\" of "
+                 "channel \"%s\"", ev->scheme, ch->type, ch->id);
+        return INVSYNC_ACT_POISON;
+    }
+
+    canon = NULL;
+    nrc = invsync_normalize(ev, &canon, err, len);
+
+    if (nrc == INVSYNC_NORM_POISON) {
+        return INVSYNC_ACT_POISON;
+    }
+
+    memset(&fx, 0, sizeof(invsync_effect_t));
+    fx.version = -1;
+
+    if (nrc == INVSYNC_NORM_IGNORE) {
+        inputs = json_pack("{s:s}", "topic", ev->topic);
+        fx.action = "event.ignore";
+        fx.inputs = inputs;
+        rc = invsync_action_apply(w, ev, NULL, &fx, err, len);
+        json_decref(inputs);
+        return rc == INVSYNC_ACT_APPLIED ? INVSYNC_ACT_IGNORED : rc;
+    }
+
+    kind = invsync_str(canon, "kind");
+    inputs = json_object();
+
+    if (strcmp(kind, "order") == 0 || strcmp(kind, "order_cancelled") == 0) {
+        id = invsync_str(canon, "order_id");
+        snprintf(state, sizeof(state), "order:%s:%s", ev->channel, id);
+        fx.action = "order.record";
+        fx.state = state;
+        fx.order = id;
+        fx.version = invsync_int(canon, "updated_ms", -1);
+        json_object_set(inputs, "status", json_object_get(canon, "status"));
+        json_object_set(inputs, "updated_at",
+                        json_object_get(canon, "updated_at"));
+
+    } else if (strcmp(kind, "refund") == 0) {
+        json_decref(inputs);
+        rc = invsync_action_refund(w, ev, canon, err, len);
+        json_decref(canon);
+        return rc;
+
+    } else if (strcmp(kind, "fulfillment") == 0) {
+        id = invsync_str(canon, "fulfillment_id");
+        snprintf(state, sizeof(state), "fulfillment:%s:%s", ev->channel, id);
+        fx.action = "fulfillment.record";
+        fx.state = state;
+        fx.order = invsync_str(canon, "order_id");
+        fx.version = invsync_int(canon, "updated_ms",
+                                 invsync_int(canon, "created_ms", -1));
+        json_object_set(inputs, "status", json_object_get(canon, "status"));
+
+    } else if (strcmp(kind, "inventory_level") == 0) {
+        snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
+                 invsync_str(canon, "inventory_item_id")[0]
+                     ? invsync_str(canon, "inventory_item_id")
+                     : invsync_str(canon, "product_id"),
+                 invsync_str(canon, "location_id"));
+        fx.action = "inventory.observe";
+        fx.state = state;
+        fx.version = invsync_int(canon, "updated_ms", -1);
+        json_object_set(inputs, "available",
+                        json_object_get(canon, "available"));
+
+    } else {
+        snprintf(err, len, "canonical kind \"%s\" has no action", kind);
+        json_decref(inputs);
+        json_decref(canon);
+        return INVSYNC_ACT_POISON;
+    }
+
+    fx.inputs = inputs;
+    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
+
+    json_decref(inputs);
+    json_decref(canon);
+
+    return rc;
+}
+
+
+/*
+ * A refund needs its order: one for an order never seen is not applied
+ * blindly (the money and the restock would have no owner) but opened as an
+ * exception an operator can retry once the order exists.
+ */
+
+static invsync_act_rc_e
+invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    char               okey[INVSYNC_KEY_LEN], state[INVSYNC_KEY_LEN];
+    const char        *order, *argv[2];
+    size_t             argvlen[2];
+    json_t            *inputs;
+    redisReply        *r;
+    invsync_effect_t   fx;
+    invsync_act_rc_e   rc;
+
+    order = invsync_str(canon, "order_id");
+
+    argv[0] = "EXISTS";
+    argvlen[0] = 6;
+    argv[1] = okey;
+    argvlen[1] = invsync_key(okey, sizeof(okey), w->conf, "order:%s:%s",
+                             ev->channel, order);
+
+    r = invsync_redis_cmd(w, 2, argv, argvlen);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_INTEGER) {
+        snprintf(err, len, "redis: %s",
+                 r->type == REDIS_REPLY_ERROR ? r->str : "bad EXISTS reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->integer == 0) {
+        freeReplyObject(r);
+        return invsync_action_exception(w, ev, canon, "refund_unknown_order",
+                                        order, "a refund for an order this "
+                                        "system has not recorded", err, len);
+    }
+
+    freeReplyObject(r);
+
+    snprintf(state, sizeof(state), "refund:%s:%s", ev->channel,
+             invsync_str(canon, "refund_id"));
+
+    inputs = json_pack("{s:O?, s:O?}",
+                       "amount_minor", json_object_get(canon, "amount_minor"),
+                       "currency", json_object_get(canon, "currency"));
+
+    memset(&fx, 0, sizeof(invsync_effect_t));
+    fx.action = "refund.record";
+    fx.state = state;
+    fx.order = order;
+    fx.version = invsync_int(canon, "created_ms", -1);
+    fx.inputs = inputs;
+
+    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
+    json_decref(inputs);
+
+    return rc;
+}
+
+
+/*
+ * One apply.lua call: the effect on its state (if newer), the audit entry
+ * and its indexes (order, each SKU, the event), the done key.
+ */
+
+static invsync_act_rc_e
+invsync_action_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_effect_t *fx, char *err, size_t len)
+{
+    int                 argc, nkeys;
+    char                keys[4 + INVSYNC_MAX_INDEX][INVSYNC_KEY_LEN];
+    char                ttl[32], now[32], version[32], maxlen[32];
+    char                order[INVSYNC_KEY_LEN], skus[1024];
+    char               *data, *inputs;
+    size_t              i, n, slen;
+    json_t             *lines, *line;
+    const char         *sku;
+    const char         *argv[64];
+    size_t              argvlen[64];
+    redisReply         *r;
+    invsync_act_rc_e    rc;
+
+    data = canon ? json_dumps(canon, JSON_COMPACT) : strdup("");
+    inputs = fx->inputs ? json_dumps(fx->inputs, JSON_COMPACT) : strdup("{}");
+
+    if (data == NULL || inputs == NULL) {
+        free(data);
+        free(inputs);
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    nkeys = 0;
+    invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "done:%s:%s:%s",
+                fx->action, ev->channel, ev->event);
+    invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit");
+
+    if (fx->state != NULL) {
+        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "%s",
+                    fx->state);
+    } else {
+        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "nostate");
+    }
+
+    invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
+                ev->channel, ev->event);
+
+    order[0] = '\0';
+
+    if (fx->order != NULL && fx->order[0] != '\0') {
+        snprintf(order, sizeof(order), "%s:%s", ev->channel, fx->order);
+        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                    "audit:order:%s", order);
+    }
+
+    /* every SKU the event names, for "what happened to this SKU" */
+    skus[0] = '\0';
+    slen = 0;
+    lines = canon ? json_object_get(canon, "lines") : NULL;
+
+    json_array_foreach(lines, i, line) {
+        sku = invsync_str(line, "sku");
+
+        if (sku[0] == '\0' || nkeys == 4 + INVSYNC_MAX_INDEX) {
+            continue;
+        }
+
+        n = strlen(sku);
+
+        if (slen + n + 2 < sizeof(skus)) {
+            if (slen) {
+                skus[slen++] = ',';
+            }
+
+            memcpy(skus + slen, sku, n + 1);
+            slen += n;
+        }
+
+        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit:sku:%s",
+                    sku);
+    }
+
+    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+    if (fx->version >= 0) {
+        snprintf(version, sizeof(version), "%lld", (long long) fx->version);
+    } else {
+        version[0] = '\0';
+    }
+
+    argc = 0;
+
+    for (i = 0; i < (size_t) nkeys; i++) {
+        argv[argc++] = keys[i];
+    }
+
+    argv[argc++] = ttl;
+    argv[argc++] = now;
+    argv[argc++] = version;
+    argv[argc++] = data;
+    argv[argc++] = maxlen;
+
+#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
+
+    invsync_field("ts", now);
+    invsync_field("action", fx->action);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", order);
+    invsync_field("skus", skus);
+    invsync_field("inputs", inputs);
+    invsync_field("consumer", w->conf->consumer);
+    invsync_field("redelivery", ev->redelivery);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->apply_sha, invsync_script_apply,
+                           invsync_script_apply_len, nkeys, argc, argv,
+                           argvlen);
+    free(data);
+    free(inputs);
+
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2
+        || r->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        snprintf(err, len, "redis: %s", r->type == REDIS_REPLY_ERROR
+                                        ? r->str : "bad apply reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->element[0]->integer == 0) {
+        rc = INVSYNC_ACT_DUPLICATE;
+
+    } else if (r->elements == 3 && strcmp(r->element[2]->str, "stale") == 0) {
+        rc = INVSYNC_ACT_STALE;
+
+    } else if (r->elements == 3
+               && strcmp(r->element[2]->str, "unchanged") == 0)
+    {
+        rc = INVSYNC_ACT_DUPLICATE;
+
+    } else {
+        rc = INVSYNC_ACT_APPLIED;
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+}
+
+
+static invsync_act_rc_e
+invsync_action_exception(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *kind, const char *order, const char *summary,
+    char *err, size_t len)
+{
+    int          argc, nkeys;
+    char         keys[6][INVSYNC_KEY_LEN], id[INVSYNC_KEY_LEN];
+    char         now[32], maxlen[32], ref[INVSYNC_KEY_LEN], *data;
+    size_t       i, argvlen[32];
+    const char  *argv[32];
+    redisReply  *r;
+
+    snprintf(id, sizeof(id), "%s:%s:%s", kind, ev->channel, ev->event);
+
+    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
+    invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
+    invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "exceptions:all");
+    invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit");
+    invsync_key(keys[4], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
+                ev->channel, ev->event);
+    nkeys = 5;
+    ref[0] = '\0';
+
+    /* the order as the audit names it everywhere: <channel>:<order id> */
+    if (order != NULL && order[0] != '\0') {
+        snprintf(ref, sizeof(ref), "%s:%s", ev->channel, order);
+        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                    "audit:order:%s", ref);
+    }
+
+    data = json_dumps(canon, JSON_COMPACT);
+    if (data == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+    argc = 0;
+
+    for (i = 0; i < (size_t) nkeys; i++) {
+        argv[argc++] = keys[i];
+    }
+
+    argv[argc++] = id;
+    argv[argc++] = now;
+    argv[argc++] = maxlen;
+
+#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
+
+    invsync_field("kind", kind);
+    invsync_field("summary", summary);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", ref);
+    invsync_field("consumer", w->conf->consumer);
+    invsync_field("data", data);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->exception_sha, invsync_script_exception,
+                           invsync_script_exception_len, nkeys, argc, argv,
+                           argvlen);
+    free(data);
+
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, len, "redis: %s", r->type == REDIS_REPLY_ERROR
+                                        ? r->str : "bad exception reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    freeReplyObject(r);
+
+    snprintf(err, len, "exception %s", id);
+
+    return INVSYNC_ACT_EXCEPTION;
+}
+
+
+/*
+ * A re-delivery an operator asked for (invsyncctl exceptions retry sets
+ * retry_of to the exception's id) went through: its exception is resolved.
+ * Returns -1 only when the Redis session was lost.
+ */
+
+int
+invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev)
+{
+    char         keys[5][INVSYNC_KEY_LEN], now[32], maxlen[32];
+    size_t       i, argvlen[16];
+    const char  *argv[16];
+    redisReply  *r;
+
+    if (ev->redelivery[0] == '\0' || strchr(ev->redelivery, ':') == NULL) {
+        return 0;   /* stream and dead-letter ids hold no ':' */
+    }
+
+    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s",
+                ev->redelivery);
+    invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
+    invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "audit");
+    invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
+                ev->channel, ev->event);
+
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+    for (i = 0; i < 4; i++) {
+        argv[i] = keys[i];
+    }
+
+    argv[4] = ev->redelivery;
+    argv[5] = now;
+    argv[6] = maxlen;
+    argv[7] = "invsync-worker";
+    argv[8] = "its cause was handled when re-delivered";
+
+    for (i = 0; i < 9; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->resolve_sha, invsync_script_resolve,
+                           invsync_script_resolve_len, 4, 9, argv, argvlen);
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return 0;
+}
+
+
+/* a member as text: "" when absent or not a string nor an integer */
+
+static const char *
+invsync_str(json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+
+static int64_t
+invsync_int(json_t *obj, const char *key, int64_t dflt)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_integer(v) ? (int64_t) json_integer_value(v) : dflt;
+}

@@ -1,0 +1,574 @@
+
+/*
+ * invsyncctl status: each stream with its length, the group's lag and
+ * pending entries, the age of the oldest pending one; the dead letters,
+ * open exceptions and scheduled retries; the workers from their
+ * heartbeats, alive or not.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsyncctl.h"
+
+
+static json_t *invsyncctl_status_stream(invsyncctl_t *ctl, size_t si);
+static int invsyncctl_status_group(invsyncctl_t *ctl, const char *key,
+    json_t *s);
+static json_t *invsyncctl_status_workers(invsyncctl_t *ctl);
+static json_t *invsyncctl_status_worker(invsyncctl_t *ctl,
+    const redisReply *name, const redisReply *value);
+static long long invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd,
+    const char *name, const char *max);
+static void invsyncctl_status_print(json_t *doc);
+static int invsyncctl_status_cmp(const void *a, const void *b);
+static const char *invsyncctl_status_int(json_t *obj, const char *key,
+    char *buf, size_t cap);
+
+
+const char  invsyncctl_status_usage[] =
+    "usage: invsyncctl status [--json]\n"
+    "\n"
+    "For each stream the worker reads: its length, the consumer group's lag\n"
+    "(entries not yet delivered) and pending entries (delivered, not yet\n"
+    "acknowledged), and how old the oldest pending entry is.  Then the\n"
+    "dead letters, the open exceptions, the scheduled retries, and the\n"
+    "workers: alive when running and heard from within three heartbeat\n"
+    "intervals, with their counters.\n"
+    "\n"
+    "Exit: 0, 1 configuration, 3 Redis.\n";
+
+
+static const char  *invsyncctl_counters[] = {
+    "read", "applied", "duplicate", "stale", "ignored", "exceptions",
+    "retried", "dead", "claimed", "trimmed", NULL
+};
+
+
+int
+invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
+{
+    int          rc, npos;
+    char         now[32];
+    size_t       si;
+    json_t      *doc, *streams, *s, *workers;
+    long long    n;
+    const char  *pos[1];
+
+    rc = invsyncctl_args(ctl, "status", invsyncctl_status_usage, argc, argv,
+                         NULL, pos, 0, &npos);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    doc = json_object();
+    streams = json_array();
+
+    if (doc == NULL || streams == NULL) {
+        json_decref(doc);
+        json_decref(streams);
+        fprintf(stderr, "invsyncctl: out of memory\n");
+        return INVSYNCCTL_USAGE;
+    }
+
+    json_object_set_new(doc, "group", json_string(ctl->conf->group));
+    json_object_set_new(doc, "streams", streams);
+
+    for (si = 0; si < ctl->conf->nstreams; si++) {
+        s = invsyncctl_status_stream(ctl, si);
+        if (s == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        json_array_append_new(streams, s);
+    }
+
+    n = invsyncctl_status_count(ctl, "XLEN", "dlq", NULL);
+    if (n < 0) {
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "dead_letters", json_integer(n));
+
+    n = invsyncctl_status_count(ctl, "ZCARD", "exceptions:open", NULL);
+    if (n < 0) {
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "exceptions_open", json_integer(n));
+
+    n = invsyncctl_status_count(ctl, "ZCARD", "retry", NULL);
+    if (n < 0) {
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "retries_scheduled", json_integer(n));
+
+    snprintf(now, sizeof(now), "%lld", (long long) ctl->now);
+
+    n = invsyncctl_status_count(ctl, "ZCOUNT", "retry", now);
+    if (n < 0) {
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "retries_due", json_integer(n));
+
+    workers = invsyncctl_status_workers(ctl);
+    if (workers == NULL) {
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "workers", workers);
+
+    if (ctl->json) {
+        return invsyncctl_print_json(doc);
+    }
+
+    invsyncctl_status_print(doc);
+
+failed:
+
+    json_decref(doc);
+
+    return rc;
+}
+
+
+/* one stream, new; NULL if Redis failed */
+
+static json_t *
+invsyncctl_status_stream(invsyncctl_t *ctl, size_t si)
+{
+    char         key[INVSYNCCTL_KEY_LEN];
+    json_t      *s;
+    redisReply  *r;
+
+    snprintf(key, sizeof(key), "%s:%s", ctl->conf->prefix,
+             ctl->conf->streams[si]);
+
+    s = json_pack("{s:s, s:s, s:i, s:b, s:n, s:n, s:n, s:n}",
+                  "name", ctl->conf->streams[si], "key", key,
+                  "length", 0, "group", 0, "lag", "pending",
+                  "oldest_pending", "oldest_pending_age_ms");
+    if (s == NULL) {
+        return NULL;
+    }
+
+    r = invsyncctl_redis(ctl, "EXISTS %s", key);
+    if (r == NULL) {
+        json_decref(s);
+        return NULL;
+    }
+
+    if (r->type != REDIS_REPLY_INTEGER || r->integer == 0) {
+        /* nothing was ever written, and no worker created the group */
+        freeReplyObject(r);
+        return s;
+    }
+
+    freeReplyObject(r);
+
+    r = invsyncctl_redis(ctl, "XLEN %s", key);
+    if (r == NULL) {
+        json_decref(s);
+        return NULL;
+    }
+
+    json_object_set_new(s, "length", json_integer(r->integer));
+    freeReplyObject(r);
+
+    if (invsyncctl_status_group(ctl, key, s) != 0) {
+        json_decref(s);
+        return NULL;
+    }
+
+    return s;
+}
+
+
+/* the group's lag and pending entries into s; -1 if Redis failed */
+
+static int
+invsyncctl_status_group(invsyncctl_t *ctl, const char *key, json_t *s)
+{
+    size_t       g, k;
+    int64_t      ms;
+    redisReply  *groups, *grp, *p, *lag;
+    const char  *name;
+
+    groups = invsyncctl_redis(ctl, "XINFO GROUPS %s", key);
+    if (groups == NULL) {
+        return -1;
+    }
+
+    for (g = 0; groups->type == REDIS_REPLY_ARRAY && g < groups->elements;
+         g++)
+    {
+        grp = groups->element[g];
+        name = NULL;
+        lag = NULL;
+
+        for (k = 0; grp->type == REDIS_REPLY_ARRAY && k + 1 < grp->elements;
+             k += 2)
+        {
+            if (strcmp(grp->element[k]->str, "name") == 0) {
+                name = grp->element[k + 1]->str;
+
+            } else if (strcmp(grp->element[k]->str, "lag") == 0) {
+                lag = grp->element[k + 1];
+            }
+        }
+
+        if (name == NULL || strcmp(name, ctl->conf->group) != 0) {
+            continue;
+        }
+
+        json_object_set_new(s, "group", json_true());
+
+        /* Redis 7 reports the lag when it can tell it, 6.2 never */
+        if (lag != NULL && lag->type == REDIS_REPLY_INTEGER) {
+            json_object_set_new(s, "lag", json_integer(lag->integer));
+        }
+
+        break;
+    }
+
+    freeReplyObject(groups);
+
+    if (!json_is_true(json_object_get(s, "group"))) {
+        return 0;
+    }
+
+    p = invsyncctl_redis(ctl, "XPENDING %s %s", key, ctl->conf->group);
+    if (p == NULL) {
+        return -1;
+    }
+
+    /* [count, smallest id, greatest id, [[consumer, count]...]] */
+    if (p->type == REDIS_REPLY_ARRAY && p->elements >= 2
+        && p->element[0]->type == REDIS_REPLY_INTEGER)
+    {
+        json_object_set_new(s, "pending", json_integer(p->element[0]->integer));
+
+        if (p->element[1]->type == REDIS_REPLY_STRING) {
+            json_object_set_new(s, "oldest_pending",
+                                json_string(p->element[1]->str));
+
+            ms = invsyncctl_id_ms(p->element[1]->str);
+
+            if (ms >= 0) {
+                json_object_set_new(s, "oldest_pending_age_ms",
+                                    json_integer(ctl->now > ms
+                                                 ? ctl->now - ms : 0));
+            }
+        }
+    }
+
+    freeReplyObject(p);
+
+    return 0;
+}
+
+
+/* XLEN or ZCARD of a key, ZCOUNT up to max if not NULL; -1: Redis */
+
+static long long
+invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd, const char *name,
+    const char *max)
+{
+    char         key[INVSYNCCTL_KEY_LEN];
+    long long    n;
+    redisReply  *r;
+
+    invsync_key(key, sizeof(key), ctl->conf, "%s", name);
+
+    if (strcmp(cmd, "XLEN") == 0) {
+        r = invsyncctl_redis(ctl, "XLEN %s", key);
+
+    } else if (max == NULL) {
+        r = invsyncctl_redis(ctl, "ZCARD %s", key);
+
+    } else {
+        r = invsyncctl_redis(ctl, "ZCOUNT %s -inf %s", key, max);
+    }
+
+    if (r == NULL) {
+        return -1;
+    }
+
+    n = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+    freeReplyObject(r);
+
+    return n;
+}
+
+
+/* {"alive", "total", "list"}, new, workers sorted by name; NULL: Redis */
+
+static json_t *
+invsyncctl_status_workers(invsyncctl_t *ctl)
+{
+    int          alive;
+    char         key[INVSYNCCTL_KEY_LEN];
+    size_t       i, n;
+    json_t      *list, *w, **sorted;
+    redisReply  *r;
+
+    invsync_key(key, sizeof(key), ctl->conf, "workers");
+
+    r = invsyncctl_redis(ctl, "HGETALL %s", key);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
+    sorted = calloc(n + 1, sizeof(json_t *));
+    list = json_array();
+
+    if (sorted == NULL || list == NULL) {
+        free(sorted);
+        json_decref(list);
+        freeReplyObject(r);
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        sorted[i] = invsyncctl_status_worker(ctl, r->element[2 * i],
+                                             r->element[2 * i + 1]);
+    }
+
+    freeReplyObject(r);
+
+    qsort(sorted, n, sizeof(json_t *), invsyncctl_status_cmp);
+
+    alive = 0;
+
+    for (i = 0; i < n; i++) {
+        w = sorted[i];
+
+        if (w == NULL) {
+            continue;
+        }
+
+        alive += json_is_true(json_object_get(w, "alive"));
+        json_array_append_new(list, w);
+    }
+
+    free(sorted);
+
+    return json_pack("{s:i, s:i, s:o}", "alive", alive,
+                     "total", (int) json_array_size(list), "list", list);
+}
+
+
+/*
+ * One heartbeat, new: as the worker wrote it, plus "alive" (running and
+ * heard from within three intervals) and "heartbeat_age_ms".
+ */
+
+static json_t *
+invsyncctl_status_worker(invsyncctl_t *ctl, const redisReply *name,
+    const redisReply *value)
+{
+    int       alive;
+    json_t   *w, *hb, *interval;
+    int64_t   age;
+
+    w = json_loadb(value->str, value->len, 0, NULL);
+
+    if (!json_is_object(w)) {
+        json_decref(w);
+        return json_pack("{s:s%, s:b, s:s}", "name", name->str, name->len,
+                         "alive", 0, "error", "unreadable heartbeat");
+    }
+
+    hb = json_object_get(w, "heartbeat");
+    interval = json_object_get(w, "interval");
+
+    if (json_object_get(w, "name") == NULL) {
+        json_object_set_new(w, "name", json_stringn(name->str, name->len));
+    }
+
+    alive = 0;
+
+    if (json_is_integer(hb)) {
+        age = ctl->now - (int64_t) json_integer_value(hb);
+        age = age > 0 ? age : 0;
+
+        json_object_set_new(w, "heartbeat_age_ms", json_integer(age));
+
+        alive = json_is_integer(interval)
+                && json_is_string(json_object_get(w, "state"))
+                && strcmp(json_string_value(json_object_get(w, "state")),
+                          "running") == 0
+                && age < 3 * (int64_t) json_integer_value(interval);
+    }
+
+    json_object_set_new(w, "alive", json_boolean(alive));
+
+    return w;
+}
+
+
+static int
+invsyncctl_status_cmp(const void *a, const void *b)
+{
+    json_t      *x = *(json_t **) a, *y = *(json_t **) b;
+    const char  *p, *q;
+
+    if (x == NULL || y == NULL) {
+        return (x == NULL) - (y == NULL);
+    }
+
+    p = json_string_value(json_object_get(x, "name"));
+    q = json_string_value(json_object_get(y, "name"));
+
+    return strcmp(p ? p : "", q ? q : "");
+}
+
+
+static void
+invsyncctl_status_print(json_t *doc)
+{
+    char                 len[32], lag[32], pend[32], age[32];
+    char                 cnt[10][32], hb[32];
+    size_t               i;
+    json_t              *s, *w, *c, *list;
+    const char          *state;
+    invsyncctl_table_t  *t;
+
+    t = invsyncctl_table_new(5, 0x0e, "stream", "length", "lag", "pending",
+                             "oldest pending");
+
+    json_array_foreach(json_object_get(doc, "streams"), i, s) {
+        if (!json_is_true(json_object_get(s, "group"))) {
+            invsyncctl_table_add(t, json_string_value(json_object_get(s,
+                                                                "name")),
+                                 invsyncctl_status_int(s, "length", len, 32),
+                                 "no group", "-", "-");
+            continue;
+        }
+
+        if (json_is_integer(json_object_get(s, "oldest_pending_age_ms"))) {
+            invsyncctl_age_fmt(json_integer_value(json_object_get(s,
+                                   "oldest_pending_age_ms")), age, 32);
+
+        } else {
+            snprintf(age, sizeof(age), "-");
+        }
+
+        invsyncctl_table_add(t, json_string_value(json_object_get(s, "name")),
+                             invsyncctl_status_int(s, "length", len, 32),
+                             invsyncctl_status_int(s, "lag", lag, 32),
+                             invsyncctl_status_int(s, "pending", pend, 32),
+                             age);
+    }
+
+    invsyncctl_table_print(t, stdout);
+    invsyncctl_table_free(t);
+
+    w = json_object_get(doc, "workers");
+
+    printf("\n"
+           "dead letters       %lld\n"
+           "open exceptions    %lld\n"
+           "retries scheduled  %lld (%lld due)\n"
+           "workers            %lld alive of %lld\n",
+           (long long) json_integer_value(json_object_get(doc,
+                                                          "dead_letters")),
+           (long long) json_integer_value(json_object_get(doc,
+                                                          "exceptions_open")),
+           (long long) json_integer_value(json_object_get(doc,
+                                                     "retries_scheduled")),
+           (long long) json_integer_value(json_object_get(doc,
+                                                          "retries_due")),
+           (long long) json_integer_value(json_object_get(w, "alive")),
+           (long long) json_integer_value(json_object_get(w, "total")));
+
+    list = json_object_get(w, "list");
+
+    if (json_array_size(list) == 0) {
+        return;
+    }
+
+    t = invsyncctl_table_new(14, 0x3ff0, "worker", "alive", "state",
+                             "heartbeat", "read", "applied", "duplicate",
+                             "stale", "ignored", "exceptions", "retried",
+                             "dead", "claimed", "trimmed");
+
+    json_array_foreach(list, i, w) {
+        c = json_object_get(w, "counters");
+
+        if (json_is_integer(json_object_get(w, "heartbeat_age_ms"))) {
+            invsyncctl_age_fmt(json_integer_value(json_object_get(w,
+                                   "heartbeat_age_ms")), hb, 24);
+            strcat(hb, " ago");
+
+        } else {
+            snprintf(hb, sizeof(hb), "-");
+        }
+
+        state = json_string_value(json_object_get(w, "state"));
+
+        invsyncctl_table_add(t, json_string_value(json_object_get(w, "name")),
+                             json_is_true(json_object_get(w, "alive"))
+                             ? "yes" : "no",
+                             state, hb,
+                             invsyncctl_status_int(c, invsyncctl_counters[0],
+                                                   cnt[0], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[1],
+                                                   cnt[1], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[2],
+                                                   cnt[2], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[3],
+                                                   cnt[3], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[4],
+                                                   cnt[4], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[5],
+                                                   cnt[5], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[6],
+                                                   cnt[6], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[7],
+                                                   cnt[7], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[8],
+                                                   cnt[8], 32),
+                             invsyncctl_status_int(c, invsyncctl_counters[9],
+                                                   cnt[9], 32));
+    }
+
+    printf("\n");
+    invsyncctl_table_print(t, stdout);
+    invsyncctl_table_free(t);
+}
+
+
+/* an integer member as text, "-" when absent */
+
+static const char *
+invsyncctl_status_int(json_t *obj, const char *key, char *buf, size_t cap)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    if (!json_is_integer(v)) {
+        return "-";
+    }
+
+    snprintf(buf, cap, "%lld", (long long) json_integer_value(v));
+
+    return buf;
+}

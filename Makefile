@@ -9,6 +9,7 @@ CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror
 ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc
 LIBS        := -lhiredis -ljansson -lyajl -lssl -lcrypto
+WORKER_LIBS := -lcurl
 
 CORE_SRCS   := $(filter-out src/invsync_worker% src/invsyncctl%, \
                  $(wildcard src/invsync_*.c))
@@ -43,8 +44,10 @@ $(BUILD)/core/%.o: src/%.c src/invsync.h src/invsync_canon.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(WORKER): $(WORKER_SRCS) src/invsync_worker.h src/invsync_canon.h \
+           src/invsync_worker_push.h src/invsync_stock.h \
            $(BUILD)/libinvsync.a
-	$(CC) $(ALL_CFLAGS) $(WORKER_SRCS) -o $@ $(BUILD)/libinvsync.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(WORKER_SRCS) -o $@ $(BUILD)/libinvsync.a $(LIBS) \
+	    $(WORKER_LIBS)
 
 # the CLI shares the worker's configuration, Redis session and logging
 CTL_SHARED  := src/invsync_worker_config.c src/invsync_worker_redis.c \
@@ -123,7 +126,7 @@ $(BUILD)/asan/libinvsync.a: $(CORE_SRCS) src/invsync.h src/invsync_canon.h
 
 $(BUILD)/asan/invsync-worker: $(WORKER_SRCS) $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(WORKER_SRCS) -o $@ \
-	    $(BUILD)/asan/libinvsync.a $(LIBS)
+	    $(BUILD)/asan/libinvsync.a $(LIBS) $(WORKER_LIBS)
 
 $(BUILD)/asan/invsyncctl: $(CTL_SRCS) $(CTL_SHARED) $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \

@@ -229,6 +229,10 @@ extern const char    invsync_script_dead[];
 extern const size_t  invsync_script_dead_len;
 extern const char    invsync_script_resolve[];
 extern const size_t  invsync_script_resolve_len;
+extern const char    invsync_script_ledger[];
+extern const size_t  invsync_script_ledger_len;
+extern const char    invsync_script_push[];
+extern const size_t  invsync_script_push_len;
 
 
 /* the schemes, one file each */

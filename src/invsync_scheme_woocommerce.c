@@ -270,7 +270,8 @@ failed:
 /*
  * WooCommerce sends no stable event id and its delivery id is shared by
  * deliveries within one second, so the id comes from the body:
- * "<resource>:<id>:<date_modified_gmt>", else the hash of the body.
+ * "<resource>:<id>:<date_modified_gmt>:<16 hex of the body's SHA-256>",
+ * else "sha256:<hex of the body>".
  */
 static invsync_rc_e
 invsync_wc_describe(const invsync_input_t *in, invsync_meta_t *m)
@@ -323,6 +324,7 @@ invsync_wc_event(const invsync_input_t *in, json_t *root,
     char                  id[64];
     size_t                rlen;
     json_t               *v, *date;
+    unsigned char        *p, digest[32];
     const char           *res, *dot;
     const invsync_str_t  *h;
 
@@ -366,20 +368,28 @@ invsync_wc_event(const invsync_input_t *in, json_t *root,
         return invsync_meta_body_hash(m, in);
     }
 
-    if (rlen + 1 + (size_t) len + 1 + json_string_length(date)
+    /* date_modified has a one-second grain: two changes of one resource
+     * within a second would share it, so the body's digest joins it */
+    if (rlen + 1 + (size_t) len + 1 + json_string_length(date) + 1 + 16
         > INVSYNC_EVENT_LEN - 1)
     {
         return INVSYNC_ERR_FORMAT;
     }
 
-    memcpy(m->event, res, rlen);
-    m->event[rlen] = ':';
-    memcpy(m->event + rlen + 1, id, (size_t) len);
-    m->event[rlen + 1 + len] = ':';
-    memcpy(m->event + rlen + 1 + len + 1, json_string_value(date),
-           json_string_length(date));
+    invsync_sha256(in->body.data, in->body.len, digest);
+
+    p = m->event;
+    memcpy(p, res, rlen);
+    p += rlen;
+    *p++ = ':';
+    memcpy(p, id, (size_t) len);
+    p += len;
+    *p++ = ':';
+    memcpy(p, json_string_value(date), json_string_length(date));
+    p += json_string_length(date);
+    *p++ = ':';
+    p += invsync_hex_encode(p, digest, 8);
 
     return invsync_meta_set(m->event, &m->event_len, INVSYNC_EVENT_LEN,
-                            m->event,
-                            rlen + 1 + len + 1 + json_string_length(date));
+                            m->event, (size_t) (p - m->event));
 }

@@ -19,6 +19,7 @@
 
 #include "invsync.h"
 #include "invsync_canon.h"
+#include "invsync_stock.h"
 
 
 #define INVSYNC_ERR_LEN        512
@@ -42,6 +43,7 @@ typedef struct {
     char        *api_base;
     char        *credentials_file;
     json_t      *stock;             /* per-channel stock rules, kept as is */
+    invsync_stock_rules_t  rules;   /* the same, parsed */
 } invsync_channel_conf_t;
 
 
@@ -70,8 +72,10 @@ typedef struct {
     long                     stream_retain_s; /* kept for replays */
     long                     audit_max_len;
     long                     effect_ttl_s;
+    long                     reconcile_s;     /* re-push everything */
     int                      noop;            /* actions do nothing: bench */
     invsync_log_level_e      log_level;
+    char                    *default_location; /* first of locations[] */
     invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
     size_t                   nchannels;
     json_t                  *root;            /* the whole file */
@@ -112,6 +116,10 @@ typedef struct {
     char                    exception_sha[41];
     char                    dead_sha[41];
     char                    resolve_sha[41];
+    char                    ledger_sha[41];
+    char                    push_sha[41];
+    struct invsync_push_s  *push;        /* the channel pusher */
+    int                     busy_ms;     /* shorter reads while pushing */
     int64_t                 started_ms;
     int64_t                 next_claim_ms;
     int64_t                 next_trim_ms;
@@ -171,6 +179,26 @@ typedef enum {
 invsync_act_rc_e invsync_action_run(invsync_worker_t *w,
     const invsync_envelope_t *ev, char *err, size_t len);
 int invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev);
+invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *data, const char *kind,
+    const char *id_suffix, const char *order, const char *summary,
+    char *err, size_t len);
+
+/* invsync_worker_stock.c: the ledger side of the actions */
+invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_stock_ship(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, const char *cause_id,
+    char *err, size_t len);
+invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* invsync_worker_push.c: absolute quantities to every channel */
+int invsync_push_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_push_free(invsync_worker_t *w);
+int invsync_push_step(invsync_worker_t *w);
 
 
 #endif /* INVSYNC_WORKER_H_INCLUDED */

@@ -30,9 +30,6 @@ typedef struct {
 static invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
     char *err, size_t len);
-static invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, const char *kind,
-    const char *order, const char *summary, char *err, size_t len);
 static invsync_act_rc_e invsync_action_refund(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 static const char *invsync_str(json_t *obj, const char *key);
@@ -47,7 +44,7 @@ invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t                        *canon, *inputs;
     const char                    *kind, *id;
     invsync_effect_t               fx;
-    invsync_act_rc_e               rc;
+    invsync_act_rc_e               rc, srk;
     invsync_norm_rc_e              nrc;
     const invsync_channel_conf_t  *ch;
 
@@ -125,6 +122,18 @@ invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
         json_object_set(inputs, "status", json_object_get(canon, "status"));
 
     } else if (strcmp(kind, "inventory_level") == 0) {
+        rc = invsync_stock_observe(w, ev, canon, err, len);
+
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            json_decref(inputs);
+            json_decref(canon);
+            return rc;
+        }
+
+        json_object_set(inputs, "decision",
+                        json_object_get(canon, "decision"));
+        json_object_set(inputs, "delta", json_object_get(canon, "delta"));
+
         snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
                  invsync_str(canon, "inventory_item_id")[0]
                      ? invsync_str(canon, "inventory_item_id")
@@ -145,8 +154,28 @@ invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     fx.inputs = inputs;
     rc = invsync_action_apply(w, ev, canon, &fx, err, len);
-
     json_decref(inputs);
+
+    /* the stock follows the recorded state; never a stale one */
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+        srk = INVSYNC_ACT_APPLIED;
+
+        if (strcmp(kind, "fulfillment") == 0) {
+            srk = invsync_stock_ship(w, ev, canon,
+                                     invsync_str(canon, "fulfillment_id"),
+                                     err, len);
+
+        } else if (strcmp(kind, "inventory_level") != 0) {
+            srk = invsync_stock_order(w, ev, canon, err, len);
+        }
+
+        if (srk == INVSYNC_ACT_RETRY || srk == INVSYNC_ACT_POISON
+            || srk == INVSYNC_ACT_EXCEPTION)
+        {
+            rc = srk;
+        }
+    }
+
     json_decref(canon);
 
     return rc;
@@ -169,7 +198,7 @@ invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t            *inputs;
     redisReply        *r;
     invsync_effect_t   fx;
-    invsync_act_rc_e   rc;
+    invsync_act_rc_e   rc, srk;
 
     order = invsync_str(canon, "order_id");
 
@@ -195,8 +224,9 @@ invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
     if (r->integer == 0) {
         freeReplyObject(r);
         return invsync_action_exception(w, ev, canon, "refund_unknown_order",
-                                        order, "a refund for an order this "
-                                        "system has not recorded", err, len);
+                                        NULL, order, "a refund for an order "
+                                        "this system has not recorded", err,
+                                        len);
     }
 
     freeReplyObject(r);
@@ -217,6 +247,14 @@ invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     rc = invsync_action_apply(w, ev, canon, &fx, err, len);
     json_decref(inputs);
+
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+        srk = invsync_stock_restock(w, ev, canon, err, len);
+
+        if (srk == INVSYNC_ACT_RETRY || srk == INVSYNC_ACT_POISON) {
+            return srk;
+        }
+    }
 
     return rc;
 }
@@ -388,10 +426,16 @@ invsync_action_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
-static invsync_act_rc_e
+/*
+ * Opens (or, after a failed retry, reopens) an exception: one per kind and
+ * cause; id_suffix, when given, replaces the event id in the exception's
+ * id, for a cause finer than the event (an order line).
+ */
+
+invsync_act_rc_e
 invsync_action_exception(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, const char *kind, const char *order, const char *summary,
-    char *err, size_t len)
+    json_t *canon, const char *kind, const char *id_suffix,
+    const char *order, const char *summary, char *err, size_t len)
 {
     int          argc, nkeys;
     char         keys[6][INVSYNC_KEY_LEN], id[INVSYNC_KEY_LEN];
@@ -400,7 +444,8 @@ invsync_action_exception(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char  *argv[32];
     redisReply  *r;
 
-    snprintf(id, sizeof(id), "%s:%s:%s", kind, ev->channel, ev->event);
+    snprintf(id, sizeof(id), "%s:%s:%s", kind, ev->channel,
+             id_suffix ? id_suffix : ev->event);
 
     invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
     invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");

@@ -70,6 +70,7 @@ static const char  *invsync_cfg_retry_keys[] = {
 
 static const char  *invsync_cfg_limits_keys[] = {
     "heartbeat_ms", "trim_interval_ms", "stream_retain_s", "audit_max_len",
+    "reconcile_s",
     "effect_ttl_days", NULL
 };
 
@@ -84,7 +85,7 @@ invsync_conf_t *
 invsync_conf_load(const char *file, char *err, size_t len)
 {
     char            *level;
-    json_t          *root;
+    json_t          *root, *loc;
     json_error_t     jerr;
     invsync_cfg_t    c;
     invsync_conf_t  *conf;
@@ -159,6 +160,17 @@ invsync_conf_load(const char *file, char *err, size_t len)
         goto failed;
     }
 
+    /* stock shipped or restocked before routing picks a place goes here */
+    loc = json_object_get(json_array_get(json_object_get(root, "locations"),
+                                         0), "id");
+    conf->default_location = strdup(json_is_string(loc)
+                                    ? json_string_value(loc) : "default");
+
+    if (conf->default_location == NULL) {
+        snprintf(err, len, "out of memory");
+        goto failed;
+    }
+
     if (invsync_cfg_object(&c, root, "$", "routing") == NULL
         && json_object_get(root, "routing") != NULL)
     {
@@ -207,6 +219,7 @@ invsync_conf_free(invsync_conf_t *conf)
     }
 
     free(conf->prefix);
+    free(conf->default_location);
     free(conf->group);
     free(conf->consumer);
 
@@ -531,6 +544,13 @@ invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 
     conf->effect_ttl_s = v * 86400;
 
+    if (invsync_cfg_int(c, obj, "$.limits", "reconcile_s", 0, 86400 * 7, 300,
+                        &conf->reconcile_s)
+        != 0)
+    {
+        return -1;
+    }
+
     obj = invsync_cfg_object(c, root, "$", "actions");
     if (obj == NULL && json_object_get(root, "actions") != NULL) {
         return -1;
@@ -550,7 +570,7 @@ invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 static int
 invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 {
-    char                     path[64];
+    char                     path[64], msg[256];
     size_t                   i, k;
     json_t                  *arr, *ch;
     invsync_channel_conf_t  *cc;
@@ -627,6 +647,12 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 
         if (cc->stock != NULL && !json_is_object(cc->stock)) {
             return invsync_cfg_fail(c, path, "\"stock\" must be an object");
+        }
+
+        if (invsync_stock_rules(&cc->rules, cc->stock, msg, sizeof(msg))
+            != 0)
+        {
+            return invsync_cfg_fail(c, path, "\"stock\": %s", msg);
         }
     }
 

@@ -128,7 +128,20 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
-    if (invsync_consumer_read(w, ">", w->conf->block_ms) != 0) {
+    /* while pushes are in flight the read waits little, so that curl's
+     * transfers move on between reads */
+    if (invsync_push_step(w) != 0) {
+        return -1;
+    }
+
+    if (invsync_consumer_read(w, ">", w->busy_ms ? w->busy_ms
+                                                 : w->conf->block_ms)
+        != 0)
+    {
+        return -1;
+    }
+
+    if (invsync_push_step(w) != 0) {
         return -1;
     }
 

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "invsync_worker.h"
 
 
@@ -82,6 +84,12 @@ main(int argc, char **argv)
     invsync_log_init(conf->log_level);
     srandom((unsigned) (time(NULL) ^ getpid()));
 
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "invsync-worker: curl_global_init() failed\n");
+        invsync_conf_free(conf);
+        return 1;
+    }
+
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = invsync_on_signal;
     sigemptyset(&sa.sa_mask);
@@ -93,6 +101,12 @@ main(int argc, char **argv)
     memset(&w, 0, sizeof(invsync_worker_t));
     w.conf = conf;
     w.started_ms = invsync_now_ms();
+
+    if (invsync_push_init(&w, err, sizeof(err)) != 0) {
+        fprintf(stderr, "invsync-worker: %s\n", err);
+        invsync_conf_free(conf);
+        return 1;
+    }
 
     invsync_log(INVSYNC_LOG_INFO, "starting",
                 json_pack("{s:s, s:s, s:s, s:i}", "config", file,
@@ -117,9 +131,16 @@ main(int argc, char **argv)
                 free(fresh->consumer);
                 fresh->consumer = strdup(conf->consumer);
                 invsync_redis_close(&w);
+                invsync_push_free(&w);
                 invsync_conf_free(conf);
                 conf = fresh;
                 w.conf = conf;
+
+                if (invsync_push_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no channel pushes",
+                                json_pack("{s:s}", "err", err));
+                }
+
                 invsync_log_init(conf->log_level);
                 invsync_log(INVSYNC_LOG_INFO, "configuration reloaded",
                             json_pack("{s:s}", "config", file));
@@ -153,8 +174,10 @@ main(int argc, char **argv)
                                                            0.99)));
 
     invsync_redis_close(&w);
+    invsync_push_free(&w);
     invsync_conf_free(conf);
     invsync_crypto_cleanup();
+    curl_global_cleanup();
 
     return 0;
 }

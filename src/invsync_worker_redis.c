@@ -144,6 +144,13 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_resolve,
                               invsync_script_resolve_len, w->resolve_sha,
                               err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_ledger,
+                              invsync_script_ledger_len, w->ledger_sha,
+                              err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_push,
+                              invsync_script_push_len, w->push_sha, err, len)
            != 0)
     {
         return -1;

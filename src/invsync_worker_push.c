@@ -1,0 +1,885 @@
+
+/*
+ * The stock pusher; see invsync_worker_push.h.  Each turn of the worker's
+ * loop: completed requests are recorded (push.lua: what the channel now
+ * shows, with the audit entry), and every idle channel whose rate limit
+ * allows takes a batch of its dirty SKUs, computes what it should show now
+ * and sends only what differs.  Dirty sets coalesce: a SKU moved ten times
+ * before its turn is pushed once, with its newest value.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_worker_push.h"
+
+
+#define INVSYNC_KEY_LEN          512
+#define INVSYNC_PUSH_TIMEOUT_MS  10000
+#define INVSYNC_PUSH_RESP_MAX    (4 * 1024 * 1024)
+#define INVSYNC_PUSH_ALARM       5       /* failures before an exception */
+
+
+static const invsync_pushops_t  *invsync_pushops[] = {
+    &invsync_pushops_shopify,
+    &invsync_pushops_woocommerce,
+    NULL
+};
+
+
+static int invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc);
+static int invsync_push_reconcile(invsync_worker_t *w);
+static int invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
+    redisReply *skus);
+static int64_t invsync_push_quantity(invsync_worker_t *w,
+    invsync_pushchan_t *pc, redisReply *stock, redisReply *components,
+    int *err);
+static int invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
+    CURLcode code);
+static int invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc);
+static int invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
+    size_t from);
+static void invsync_push_release(invsync_pushchan_t *pc);
+static size_t invsync_push_write(char *ptr, size_t size, size_t n,
+    void *data);
+static size_t invsync_push_header(char *ptr, size_t size, size_t n,
+    void *data);
+static char *invsync_push_file(const char *name);
+
+
+int
+invsync_push_init(invsync_worker_t *w, char *err, size_t len)
+{
+    size_t                         i, k;
+    invsync_push_t                *p;
+    invsync_pushchan_t            *pc;
+    const invsync_channel_conf_t  *cc;
+
+    p = calloc(1, sizeof(invsync_push_t));
+    if (p == NULL) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+
+    p->multi = curl_multi_init();
+    if (p->multi == NULL) {
+        free(p);
+        snprintf(err, len, "curl_multi_init() failed");
+        return -1;
+    }
+
+    for (i = 0; i < w->conf->nchannels; i++) {
+        cc = &w->conf->channels[i];
+
+        /* a channel without an API is only listened to */
+        if (cc->api_base == NULL) {
+            continue;
+        }
+
+        for (k = 0; invsync_pushops[k] != NULL; k++) {
+            if (strcmp(invsync_pushops[k]->type, cc->type) == 0) {
+                break;
+            }
+        }
+
+        if (invsync_pushops[k] == NULL) {
+            continue;
+        }
+
+        pc = &p->chans[p->nchans++];
+        pc->conf = cc;
+        pc->ops = invsync_pushops[k];
+        pc->credentials = cc->credentials_file
+                          ? invsync_push_file(cc->credentials_file) : NULL;
+    }
+
+    w->push = p;
+
+    return 0;
+}
+
+
+void
+invsync_push_free(invsync_worker_t *w)
+{
+    size_t           i;
+    invsync_push_t  *p = w->push;
+
+    if (p == NULL) {
+        return;
+    }
+
+    for (i = 0; i < p->nchans; i++) {
+        invsync_push_release(&p->chans[i]);
+
+        if (p->chans[i].credentials != NULL) {
+            explicit_bzero(p->chans[i].credentials,
+                           strlen(p->chans[i].credentials));
+            free(p->chans[i].credentials);
+        }
+    }
+
+    curl_multi_cleanup(p->multi);
+    free(p);
+    w->push = NULL;
+}
+
+
+/*
+ * One turn; -1 when the Redis session was lost.  Leaves in w->busy_ms how
+ * soon the loop should come back (0: nothing in flight or waiting).
+ */
+
+int
+invsync_push_step(invsync_worker_t *w)
+{
+    int                  running, left, busy, rc;
+    size_t               i;
+    int64_t              now;
+    CURLMsg             *msg;
+    invsync_push_t      *p = w->push;
+    invsync_pushchan_t  *pc;
+
+    if (p == NULL || p->nchans == 0) {
+        w->busy_ms = 0;
+        return 0;
+    }
+
+    curl_multi_perform(p->multi, &running);
+
+    while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+
+        pc = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &pc);
+
+        if (pc != NULL
+            && invsync_push_complete(w, pc, msg->data.result) != 0)
+        {
+            return -1;
+        }
+    }
+
+    busy = 0;
+    now = invsync_now_ms();
+
+    if (w->conf->reconcile_s > 0 && now >= p->next_reconcile_ms) {
+        p->next_reconcile_ms = now + w->conf->reconcile_s * 1000;
+
+        if (invsync_push_reconcile(w) != 0) {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < p->nchans; i++) {
+        pc = &p->chans[i];
+
+        if (pc->easy != NULL) {
+            busy = 2;
+            continue;
+        }
+
+        if (now < pc->not_before_ms) {
+            if (busy == 0 || busy > 20) {
+                busy = 20;
+            }
+
+            continue;
+        }
+
+        rc = invsync_push_start(w, pc);
+
+        if (rc < 0) {
+            return -1;
+        }
+
+        if (rc > 0) {
+            busy = 2;
+        }
+    }
+
+    if (busy == 2) {
+        curl_multi_perform(p->multi, &running);
+    }
+
+    w->busy_ms = busy;
+
+    return 0;
+}
+
+
+/*
+ * The safety net: every reconcile_s, every mapped SKU is pushed again to
+ * every channel whatever it is thought to show, so that a change the
+ * channel made and never told (a lost webhook, one deduplicated with an
+ * identical earlier one) does not stay.  Batched and coalesced like any
+ * push; several workers doing it at once only merge into the same sets.
+ */
+
+static int
+invsync_push_reconcile(invsync_worker_t *w)
+{
+    char         skus[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN];
+    size_t       i, k, n;
+    redisReply  *r, *x;
+
+    invsync_key(skus, sizeof(skus), w->conf, "skus");
+
+    r = invsync_redis_cmd(w, 2, (const char *[]) { "SMEMBERS", skus },
+                          (size_t []) { 8, strlen(skus) });
+    if (r == NULL) {
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        for (k = 0; k < w->push->nchans; k++) {
+            invsync_key(key, sizeof(key), w->conf, "force:%s",
+                        w->push->chans[k].conf->id);
+            redisAppendCommand(w->redis, "SADD %s %s", key,
+                               r->element[i]->str);
+            invsync_key(key, sizeof(key), w->conf, "dirty:%s",
+                        w->push->chans[k].conf->id);
+            redisAppendCommand(w->redis, "SADD %s %s", key,
+                               r->element[i]->str);
+            n += 2;
+        }
+    }
+
+    freeReplyObject(r);
+
+    for (i = 0; i < n; i++) {
+        if (redisGetReply(w->redis, (void **) &x) != REDIS_OK) {
+            invsync_redis_close(w);
+            return -1;
+        }
+
+        freeReplyObject(x);
+    }
+
+    return 0;
+}
+
+
+/* 1 when a request went out, 0 when nothing differs, -1 Redis lost */
+
+static int
+invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
+{
+    int          round, rc;
+    char         key[INVSYNC_KEY_LEN], url[1024], count[16];
+    size_t       i, n;
+    CURL        *easy;
+    redisReply  *r;
+
+    pc->nitems = 0;
+
+    /* skip over SKUs already shown right, a few batches at most a turn */
+    for (round = 0; round < 4 && pc->nitems == 0; round++) {
+        invsync_key(key, sizeof(key), w->conf, "dirty:%s", pc->conf->id);
+        snprintf(count, sizeof(count), "%zu", pc->ops->max_batch);
+
+        r = invsync_redis_cmd(w, 3, (const char *[]) { "SPOP", key, count },
+                              (size_t []) { 4, strlen(key), strlen(count) });
+        if (r == NULL) {
+            return -1;
+        }
+
+        if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+            freeReplyObject(r);
+            return 0;
+        }
+
+        rc = invsync_push_collect(w, pc, r);
+        freeReplyObject(r);
+
+        if (rc != 0) {
+            return -1;
+        }
+    }
+
+    if (pc->nitems == 0) {
+        return 0;
+    }
+
+    invsync_key(key, sizeof(key), w->conf, "pushseq:%s", pc->conf->id);
+    r = invsync_redis_cmd(w, 2, (const char *[]) { "INCR", key },
+                          (size_t []) { 4, strlen(key) });
+    if (r == NULL) {
+        return -1;
+    }
+
+    /* a new key per request: the same key again would replay, not apply */
+    snprintf(pc->idempotency, sizeof(pc->idempotency), "invsync-%s-%lld",
+             pc->conf->id, (long long) r->integer);
+    freeReplyObject(r);
+
+    pc->body = NULL;
+    n = pc->ops->build(pc, url, sizeof(url), &pc->body);
+
+    if (n < pc->nitems && invsync_push_giveback(w, pc, n) != 0) {
+        return -1;
+    }
+
+    pc->nitems = n;
+
+    /* the channel may send its webhook for this change before we see the
+     * answer: the value is known as ours from now on */
+    for (i = 0; i < n; i++) {
+        char  q[32];
+
+        invsync_key(key, sizeof(key), w->conf, "pushed:%s:%s",
+                    pc->conf->id, pc->items[i].sku);
+        snprintf(q, sizeof(q), "%lld", (long long) pc->items[i].qty);
+        redisAppendCommand(w->redis, "LPUSH %s %s", key, q);
+        redisAppendCommand(w->redis, "LTRIM %s 0 15", key);
+        redisAppendCommand(w->redis, "EXPIRE %s 3600", key);
+    }
+
+    for (i = 0; i < 3 * n; i++) {
+        r = NULL;
+
+        if (redisGetReply(w->redis, (void **) &r) != REDIS_OK) {
+            invsync_redis_close(w);
+            return -1;
+        }
+
+        freeReplyObject(r);
+    }
+
+    easy = curl_easy_init();
+    if (easy == NULL || pc->body == NULL) {
+        curl_easy_cleanup(easy);
+        invsync_push_release(pc);
+        return 0;
+    }
+
+    pc->resp = NULL;
+    pc->resp_len = 0;
+    pc->retry_after[0] = '\0';
+    pc->headers = curl_slist_append(pc->headers,
+                                    "Content-Type: application/json");
+
+    curl_easy_setopt(easy, CURLOPT_URL, url);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, pc->body);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, pc->headers);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) INVSYNC_PUSH_TIMEOUT_MS);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, invsync_push_write);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, pc);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, invsync_push_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, pc);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *) pc);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "invsync/1");
+
+    if (strcmp(pc->ops->type, "woocommerce") == 0 && pc->credentials) {
+        curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+        curl_easy_setopt(easy, CURLOPT_USERPWD, pc->credentials);
+    }
+
+    pc->easy = easy;
+    pc->sent_ms = invsync_now_ms();
+    curl_multi_add_handle(w->push->multi, easy);
+
+    return 1;
+}
+
+
+/*
+ * For each popped SKU: its ledger, bundle definition, this channel's
+ * identifiers and what the channel last acknowledged, in one pipeline;
+ * only the SKUs whose quantity differs become items.
+ */
+
+static int
+invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
+    redisReply *skus)
+{
+    int                   bad;
+    char                  key[INVSYNC_KEY_LEN], shown[INVSYNC_KEY_LEN];
+    char                  force[INVSYNC_KEY_LEN];
+    size_t                i;
+    int64_t               qty;
+    redisReply           *st, *comp, *ref, *was, *forced;
+    invsync_push_item_t  *it;
+
+    invsync_key(shown, sizeof(shown), w->conf, "shown:%s", pc->conf->id);
+    invsync_key(force, sizeof(force), w->conf, "force:%s", pc->conf->id);
+
+    for (i = 0; i < skus->elements; i++) {
+        const char  *sku = skus->element[i]->str;
+
+        invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+        redisAppendCommand(w->redis, "HGETALL %s", key);
+        invsync_key(key, sizeof(key), w->conf, "sku:%s", sku);
+        redisAppendCommand(w->redis, "HGET %s components", key);
+        invsync_key(key, sizeof(key), w->conf, "skumap:%s", sku);
+        redisAppendCommand(w->redis, "HGET %s %s", key, pc->conf->id);
+        redisAppendCommand(w->redis, "HGET %s %s", shown, sku);
+        redisAppendCommand(w->redis, "SREM %s %s", force, sku);
+    }
+
+    for (i = 0; i < skus->elements; i++) {
+        st = comp = ref = was = forced = NULL;
+
+        if (redisGetReply(w->redis, (void **) &st) != REDIS_OK
+            || redisGetReply(w->redis, (void **) &comp) != REDIS_OK
+            || redisGetReply(w->redis, (void **) &ref) != REDIS_OK
+            || redisGetReply(w->redis, (void **) &was) != REDIS_OK
+            || redisGetReply(w->redis, (void **) &forced) != REDIS_OK)
+        {
+            freeReplyObject(st);
+            freeReplyObject(comp);
+            freeReplyObject(ref);
+            freeReplyObject(was);
+            invsync_redis_close(w);
+            return -1;
+        }
+
+        bad = 0;
+        qty = invsync_push_quantity(w, pc, st, comp, &bad);
+
+        if (w->redis == NULL) {
+            freeReplyObject(st);
+            freeReplyObject(comp);
+            freeReplyObject(ref);
+            freeReplyObject(was);
+            return -1;
+        }
+
+        /* unmapped meanwhile, or shown right already: nothing to send;
+         * unless the channel was seen showing something else since */
+        if (!bad && ref->type == REDIS_REPLY_STRING
+            && ((forced->type == REDIS_REPLY_INTEGER && forced->integer == 1)
+                || !(was->type == REDIS_REPLY_STRING
+                     && strtoll(was->str, NULL, 10) == qty))
+            && pc->nitems < INVSYNC_PUSH_MAX_BATCH
+            && skus->element[i]->len < sizeof(pc->items[0].sku))
+        {
+            it = &pc->items[pc->nitems];
+            it->ref = json_loads(ref->str, 0, NULL);
+
+            if (it->ref != NULL) {
+                memcpy(it->sku, skus->element[i]->str,
+                       skus->element[i]->len + 1);
+                it->qty = qty;
+                it->ok = 0;
+                it->err[0] = '\0';
+                pc->nitems++;
+            }
+        }
+
+        freeReplyObject(st);
+        freeReplyObject(comp);
+        freeReplyObject(ref);
+        freeReplyObject(was);
+        freeReplyObject(forced);
+    }
+
+    return 0;
+}
+
+
+/* what the channel should show; a bundle: its scarcest component */
+
+static int64_t
+invsync_push_quantity(invsync_worker_t *w, invsync_pushchan_t *pc,
+    redisReply *stock, redisReply *components, int *err)
+{
+    char              key[INVSYNC_KEY_LEN];
+    size_t            i;
+    json_t           *c, *q;
+    int64_t           a, best;
+    const char       *fields[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+    const char       *values[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+    const char       *name;
+    redisReply       *r;
+    invsync_stock_t   st;
+
+    if (components->type == REDIS_REPLY_STRING && components->len > 0) {
+        c = json_loads(components->str, 0, NULL);
+        best = -1;
+
+        json_object_foreach(c, name, q) {
+            invsync_key(key, sizeof(key), w->conf, "stock:%s", name);
+            r = invsync_redis_cmd(w, 2, (const char *[]) { "HGETALL", key },
+                                  (size_t []) { 7, strlen(key) });
+            if (r == NULL) {
+                json_decref(c);
+                return 0;
+            }
+
+            a = invsync_push_quantity(w, pc, r, NULL, err);
+            freeReplyObject(r);
+
+            if (json_integer_value(q) > 0) {
+                a = a / json_integer_value(q);
+                best = best < 0 || a < best ? a : best;
+            }
+        }
+
+        json_decref(c);
+
+        return invsync_stock_shown(best < 0 ? 0 : best, &pc->conf->rules);
+    }
+
+    for (i = 0; i + 1 < stock->elements
+                && i / 2 < 2 * INVSYNC_STOCK_MAX_LOCATIONS; i += 2)
+    {
+        fields[i / 2] = stock->element[i]->str;
+        values[i / 2] = stock->element[i + 1]->str;
+    }
+
+    if (invsync_stock_parse(&st, fields, values, i / 2) != 0) {
+        *err = 1;
+        return 0;
+    }
+
+    a = invsync_stock_available(&st, &pc->conf->rules);
+
+    /* a component's raw availability; the bundle applies the rules once */
+    return components == NULL ? (a < 0 ? 0 : a)
+                              : invsync_stock_shown(a, &pc->conf->rules);
+}
+
+
+static int
+invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
+    CURLcode code)
+{
+    long               status, delay;
+    int64_t            wait;
+    invsync_push_rc_e  rc;
+
+    status = 0;
+    wait = 0;
+    curl_easy_getinfo(pc->easy, CURLINFO_RESPONSE_CODE, &status);
+
+    if (code != CURLE_OK) {
+        rc = INVSYNC_PUSH_RETRY;
+        invsync_log(INVSYNC_LOG_WARN, "channel push failed",
+                    json_pack("{s:s, s:s, s:i}", "channel", pc->conf->id,
+                              "err", curl_easy_strerror(code),
+                              "items", (int) pc->nitems));
+
+    } else {
+        rc = pc->ops->parse(pc, status, pc->resp ? pc->resp : "",
+                            pc->resp_len, &wait);
+    }
+
+    if (rc == INVSYNC_PUSH_DONE) {
+        if (invsync_push_record(w, pc) != 0) {
+            return -1;
+        }
+
+        if (pc->failures >= INVSYNC_PUSH_ALARM) {
+            invsync_log(INVSYNC_LOG_INFO, "channel recovered",
+                        json_pack("{s:s, s:i}", "channel", pc->conf->id,
+                                  "failures", pc->failures));
+        }
+
+        pc->failures = 0;
+        pc->failing_since_ms = 0;
+        pc->not_before_ms = wait > 0 ? invsync_now_ms() + wait : 0;
+        invsync_push_release(pc);
+        return 0;
+    }
+
+    /* nothing applied: the SKUs go back, their newest values go later */
+    if (invsync_push_giveback(w, pc, 0) != 0) {
+        return -1;
+    }
+
+    if (pc->failures++ == 0) {
+        pc->failing_since_ms = invsync_now_ms();
+    }
+
+    if (rc == INVSYNC_PUSH_THROTTLED && wait > 0) {
+        delay = (long) wait;
+
+    } else {
+        delay = 250L << (pc->failures < 7 ? pc->failures : 7);
+        delay = delay / 2 + random() % (delay / 2 + 1);
+    }
+
+    pc->not_before_ms = invsync_now_ms() + delay;
+
+    invsync_log(INVSYNC_LOG_WARN, "channel push will be retried",
+                json_pack("{s:s, s:I, s:i, s:s, s:i}",
+                          "channel", pc->conf->id,
+                          "http_status", (json_int_t) status,
+                          "failures", pc->failures,
+                          "why", rc == INVSYNC_PUSH_THROTTLED ? "throttled"
+                                                             : "failed",
+                          "delay_ms", (int) delay));
+
+    if (pc->failures == INVSYNC_PUSH_ALARM) {
+        char                suffix[64];
+        json_t             *data;
+        invsync_envelope_t  ev;
+        char                e[INVSYNC_ERR_LEN];
+
+        /* a push that keeps failing is an exception, never a silent drift */
+        memset(&ev, 0, sizeof(ev));
+        snprintf(suffix, sizeof(suffix), "%lld",
+                 (long long) pc->failing_since_ms);
+        ev.channel = pc->conf->id;
+        ev.event = suffix;
+        ev.topic = "stock.push";
+        ev.stream = "";
+        ev.entry = "";
+        ev.redelivery = "";
+
+        data = json_pack("{s:s, s:I, s:i}", "channel", pc->conf->id,
+                         "http_status", (json_int_t) status,
+                         "failures", pc->failures);
+        invsync_action_exception(w, &ev, data, "push_failing", suffix, NULL,
+                                 "the channel's API keeps failing; pushes "
+                                 "are retried with backoff", e, sizeof(e));
+        json_decref(data);
+    }
+
+    invsync_push_release(pc);
+
+    return w->redis ? 0 : -1;
+}
+
+
+/* push.lua for what was acknowledged; an exception per refused item */
+
+static int
+invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc)
+{
+    int                 argc;
+    char                audit[INVSYNC_KEY_LEN], prefix[INVSYNC_KEY_LEN];
+    char                now[32], maxlen[32], *acked, e[INVSYNC_ERR_LEN];
+    char                suffix[300];
+    size_t              i, argvlen[16];
+    json_t             *obj, *data;
+    const char         *argv[16];
+    redisReply         *r;
+    invsync_envelope_t  ev;
+
+    obj = json_object();
+
+    for (i = 0; i < pc->nitems; i++) {
+        if (pc->items[i].ok) {
+            json_object_set_new(obj, pc->items[i].sku,
+                                json_integer(pc->items[i].qty));
+        }
+    }
+
+    if (json_object_size(obj) > 0) {
+        acked = json_dumps(obj, JSON_COMPACT);
+
+        invsync_key(audit, sizeof(audit), w->conf, "audit");
+        invsync_key(prefix, sizeof(prefix), w->conf, "%s", "");
+        snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+        snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+        argc = 0;
+        argv[argc++] = audit;
+        argv[argc++] = prefix;
+        argv[argc++] = now;
+        argv[argc++] = maxlen;
+        argv[argc++] = pc->conf->id;
+        argv[argc++] = acked ? acked : "{}";
+        argv[argc++] = "ts";
+        argv[argc++] = now;
+        argv[argc++] = "event";
+        argv[argc++] = pc->idempotency;
+        argv[argc++] = "inputs";
+        argv[argc++] = acked ? acked : "{}";
+        argv[argc++] = "consumer";
+        argv[argc++] = w->conf->consumer;
+
+        for (i = 0; i < (size_t) argc; i++) {
+            argvlen[i] = strlen(argv[i]);
+        }
+
+        r = invsync_redis_eval(w, w->push_sha, invsync_script_push,
+                               invsync_script_push_len, 1, argc, argv,
+                               argvlen);
+        free(acked);
+
+        if (r == NULL) {
+            json_decref(obj);
+            return -1;
+        }
+
+        freeReplyObject(r);
+    }
+
+    json_decref(obj);
+
+    memset(&ev, 0, sizeof(ev));
+    ev.channel = pc->conf->id;
+    ev.topic = "stock.push";
+    ev.stream = "";
+    ev.entry = "";
+    ev.redelivery = "";
+    ev.event = pc->idempotency;
+
+    for (i = 0; i < pc->nitems; i++) {
+        if (pc->items[i].ok) {
+            continue;
+        }
+
+        snprintf(suffix, sizeof(suffix), "%s:%s", pc->items[i].sku,
+                 pc->idempotency);
+        data = json_pack("{s:s, s:I, s:s, s:O}", "sku", pc->items[i].sku,
+                         "qty", (json_int_t) pc->items[i].qty,
+                         "error", pc->items[i].err, "ref", pc->items[i].ref);
+
+        (void) invsync_action_exception(w, &ev, data, "push_rejected",
+                                        suffix, NULL, "the channel refused "
+                                        "this SKU's quantity", e, sizeof(e));
+        json_decref(data);
+
+        if (w->redis == NULL) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the items from `from` on go back to the channel's dirty set */
+
+static int
+invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
+    size_t from)
+{
+    char         key[INVSYNC_KEY_LEN];
+    size_t       i;
+    redisReply  *r;
+
+    invsync_key(key, sizeof(key), w->conf, "dirty:%s", pc->conf->id);
+
+    for (i = from; i < pc->nitems; i++) {
+        r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key,
+                                                       pc->items[i].sku },
+                              (size_t []) { 4, strlen(key),
+                                            strlen(pc->items[i].sku) });
+        if (r == NULL) {
+            return -1;
+        }
+
+        freeReplyObject(r);
+        json_decref(pc->items[i].ref);
+        pc->items[i].ref = NULL;
+    }
+
+    return 0;
+}
+
+
+static void
+invsync_push_release(invsync_pushchan_t *pc)
+{
+    size_t  i;
+
+    if (pc->easy != NULL) {
+        curl_easy_cleanup(pc->easy);
+        pc->easy = NULL;
+    }
+
+    curl_slist_free_all(pc->headers);
+    pc->headers = NULL;
+    free(pc->body);
+    pc->body = NULL;
+    free(pc->resp);
+    pc->resp = NULL;
+    pc->resp_len = 0;
+
+    for (i = 0; i < pc->nitems; i++) {
+        json_decref(pc->items[i].ref);
+        pc->items[i].ref = NULL;
+    }
+
+    pc->nitems = 0;
+}
+
+
+/* answers are capped: a channel cannot make the worker grow without end */
+
+static size_t
+invsync_push_write(char *ptr, size_t size, size_t n, void *data)
+{
+    char                *p;
+    size_t               len;
+    invsync_pushchan_t  *pc = data;
+
+    len = size * n;
+
+    if (pc->resp_len + len > INVSYNC_PUSH_RESP_MAX) {
+        return 0;
+    }
+
+    p = realloc(pc->resp, pc->resp_len + len + 1);
+    if (p == NULL) {
+        return 0;
+    }
+
+    memcpy(p + pc->resp_len, ptr, len);
+    pc->resp = p;
+    pc->resp_len += len;
+    pc->resp[pc->resp_len] = '\0';
+
+    return len;
+}
+
+
+static size_t
+invsync_push_header(char *ptr, size_t size, size_t n, void *data)
+{
+    size_t               len, k;
+    invsync_pushchan_t  *pc = data;
+
+    len = size * n;
+
+    if (len > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+        for (k = 12; k < len && (ptr[k] == ' ' || ptr[k] == '\t'); k++) {
+            /* void */
+        }
+
+        snprintf(pc->retry_after, sizeof(pc->retry_after), "%.*s",
+                 (int) (len - k), ptr + k);
+        pc->retry_after[strcspn(pc->retry_after, "\r\n")] = '\0';
+    }
+
+    return len;
+}
+
+
+/* a credentials file: one line, trailing newline removed */
+
+static char *
+invsync_push_file(const char *name)
+{
+    FILE    *f;
+    char     buf[1024];
+    size_t   n;
+
+    f = fopen(name, "r");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        n--;
+    }
+
+    buf[n] = '\0';
+
+    return strdup(buf);
+}

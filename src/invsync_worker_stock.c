@@ -1,0 +1,683 @@
+
+/*
+ * The ledger side of the actions: an order's lines reserve stock, a
+ * cancellation releases it, a shipment consumes it, a restocked refund
+ * returns it, and a channel's own inventory change is recognised as the
+ * echo of our push or taken as a correction.  Every movement goes through
+ * src/lua/ledger.lua, keyed by the order (or fulfilment, refund) and its
+ * line, never by the delivery: a webhook and a backfill of the same order
+ * move stock once.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_worker.h"
+
+
+#define INVSYNC_KEY_LEN  512
+
+
+static int invsync_stock_map(invsync_worker_t *w, const char *channel,
+    const char *type, json_t *line, char *sku, size_t cap);
+static int invsync_stock_ref(invsync_worker_t *w, const char *channel,
+    const char *ref, char *sku, size_t cap);
+static invsync_act_rc_e invsync_stock_move(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines, json_t **detail, char *err,
+    size_t len);
+static const char *invsync_stock_str(json_t *obj, const char *key,
+    char *buf, size_t cap);
+static const char *invsync_stock_location(invsync_worker_t *w,
+    const invsync_channel_conf_t *ch);
+static int invsync_stock_expected(invsync_worker_t *w,
+    const invsync_channel_conf_t *ch, const char *sku, int64_t *qty);
+
+
+invsync_act_rc_e
+invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    int                            found, worst;
+    char                           sku[256], cause[1024];
+    char                           order[256], id[64];
+    char                           suffix[1024];
+    size_t                         i, k;
+    json_t                        *lines, *line, *one, *detail, *short_;
+    json_int_t                     qty;
+    const char                    *status, *oid;
+    invsync_act_rc_e               rc;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+    oid = json_string_value(json_object_get(canon, "order_id"));
+    status = json_string_value(json_object_get(canon, "status"));
+
+    if (oid == NULL) {
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    snprintf(order, sizeof(order), "%s:%s", ev->channel, oid);
+
+    if (status != NULL && strcmp(status, "cancelled") == 0) {
+        snprintf(cause, sizeof(cause), "release:%s", order);
+        return invsync_stock_move(w, ev, cause, "release", order, NULL, NULL,
+                                  err, len);
+    }
+
+    worst = INVSYNC_ACT_APPLIED;
+    lines = json_object_get(canon, "lines");
+
+    json_array_foreach(lines, i, line) {
+        qty = json_integer_value(json_object_get(line, "quantity"));
+
+        if (qty <= 0) {
+            continue;
+        }
+
+        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
+        if (id[0] == '\0') {
+            snprintf(id, sizeof(id), "line%zu", i);
+        }
+
+        found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
+                                  sizeof(sku));
+        if (found < 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        snprintf(suffix, sizeof(suffix), "%s:%s", oid, id);
+
+        if (found == 0) {
+            /* an order is a fact: it is kept, the line waits for a person */
+            rc = invsync_action_exception(w, ev, line, "unmapped_sku", suffix,
+                                          oid, "an order line whose SKU no "
+                                          "mapping names", err, len);
+            if (rc == INVSYNC_ACT_RETRY) {
+                return rc;
+            }
+
+            worst = INVSYNC_ACT_EXCEPTION;
+            continue;
+        }
+
+        one = json_pack("[{s:s, s:I}]", "sku", sku, "qty", qty);
+        snprintf(cause, sizeof(cause), "reserve:%s:%s", order, id);
+        detail = NULL;
+
+        rc = invsync_stock_move(w, ev, cause, "reserve", order, one, &detail,
+                                err, len);
+        json_decref(one);
+
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            json_decref(detail);
+            return rc;
+        }
+
+        /* orders are facts: the shortfall goes to a person, every channel
+         * already shows 0 (the ledger marked them dirty) */
+        json_array_foreach(json_object_get(detail, "oversold"), k, short_) {
+            snprintf(suffix, sizeof(suffix), "%s:%s", oid,
+                     json_string_value(json_object_get(short_, "sku")));
+            json_object_set_new(short_, "order", json_string(oid));
+            json_object_set_new(short_, "channel", json_string(ev->channel));
+
+            rc = invsync_action_exception(w, ev, short_, "oversold", suffix,
+                                          oid, "an order took availability "
+                                          "below zero", err, len);
+            if (rc == INVSYNC_ACT_RETRY) {
+                json_decref(detail);
+                return rc;
+            }
+
+            worst = INVSYNC_ACT_EXCEPTION;
+        }
+
+        json_decref(detail);
+    }
+
+    /* WooCommerce has no fulfilment webhook: "completed" is shipped */
+    if (status != NULL && strcmp(status, "completed") == 0
+        && strcmp(ch->type, "woocommerce") == 0)
+    {
+        rc = invsync_stock_ship(w, ev, canon, oid, err, len);
+        if (rc == INVSYNC_ACT_RETRY) {
+            return rc;
+        }
+    }
+
+    return (invsync_act_rc_e) worst;
+}
+
+
+/* a shipment consumes what the order reserved, from the default location */
+
+invsync_act_rc_e
+invsync_stock_ship(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *cause_id, char *err, size_t len)
+{
+    int                            found;
+    char                           sku[256], cause[1024];
+    char                           order[256], id[64];
+    size_t                         i;
+    json_t                        *line, *one;
+    json_int_t                     qty;
+    const char                    *oid;
+    invsync_act_rc_e               rc;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+    oid = json_string_value(json_object_get(canon, "order_id"));
+    snprintf(order, sizeof(order), "%s:%s", ev->channel, oid ? oid : "");
+
+    json_array_foreach(json_object_get(canon, "lines"), i, line) {
+        qty = json_integer_value(json_object_get(line, "quantity"));
+
+        if (qty <= 0) {
+            continue;
+        }
+
+        found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
+                                  sizeof(sku));
+        if (found < 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (found == 0) {
+            continue;       /* its order line raised the exception */
+        }
+
+        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
+        snprintf(cause, sizeof(cause), "ship:%s:%s:%s", ev->channel,
+                 cause_id, id[0] ? id : sku);
+
+        one = json_pack("[{s:s, s:I, s:s}]", "sku", sku, "qty", qty, "loc",
+                        invsync_stock_location(w, ch));
+        rc = invsync_stock_move(w, ev, cause, "ship", order, one, NULL, err,
+                                len);
+        json_decref(one);
+
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            return rc;
+        }
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* a refund's lines marked restock go back on hand */
+
+invsync_act_rc_e
+invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    int                            found;
+    char                           sku[256], cause[1024];
+    char                           order[256], id[64];
+    size_t                         i;
+    json_t                        *line, *one;
+    json_int_t                     qty;
+    const char                    *oid, *rid;
+    invsync_act_rc_e               rc;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+    oid = json_string_value(json_object_get(canon, "order_id"));
+    rid = json_string_value(json_object_get(canon, "refund_id"));
+    snprintf(order, sizeof(order), "%s:%s", ev->channel, oid ? oid : "");
+
+    json_array_foreach(json_object_get(canon, "lines"), i, line) {
+        qty = json_integer_value(json_object_get(line, "quantity"));
+
+        if (qty <= 0 || !json_is_true(json_object_get(line, "restock"))) {
+            continue;
+        }
+
+        found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
+                                  sizeof(sku));
+        if (found < 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (found == 0) {
+            continue;
+        }
+
+        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
+        snprintf(cause, sizeof(cause), "restock:%s:%s:%s", ev->channel,
+                 rid ? rid : ev->event, id[0] ? id : sku);
+
+        one = json_pack("[{s:s, s:I, s:s}]", "sku", sku, "qty", qty, "loc",
+                        invsync_stock_location(w, ch));
+        rc = invsync_stock_move(w, ev, cause, "restock", order, one, NULL,
+                                err, len);
+        json_decref(one);
+
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            return rc;
+        }
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/*
+ * A channel says what it shows now.  A value we pushed recently is the echo
+ * of our own push: nothing changes (no sync loop).  Anything else is a
+ * change made in the channel's admin: taken as a correction of the stock at
+ * the channel's location, or ignored and overwritten by our value, per the
+ * channel's external_changes rule.  Sets *decision for the audit.
+ */
+
+invsync_act_rc_e
+invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    char                           ref[300], sku[256], cause[1024];
+    char                           key[INVSYNC_KEY_LEN], buf[64];
+    size_t                         i;
+    json_t                        *avail, *one;
+    int64_t                        shown, seen, expected;
+    redisReply                    *r;
+    const char                    *argv[4];
+    size_t                         argvlen[4];
+    invsync_act_rc_e               rc;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+    avail = json_object_get(canon, "available");
+
+    if (!json_is_integer(avail)) {
+        json_object_set_new(canon, "decision", json_string("unmanaged"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    seen = json_integer_value(avail);
+
+    if (strcmp(ch->type, "shopify") == 0) {
+        snprintf(ref, sizeof(ref), "item:%s",
+                 invsync_stock_str(canon, "inventory_item_id", buf,
+                                   sizeof(buf)));
+
+    } else if (invsync_stock_str(canon, "variation_id", buf, sizeof(buf))[0]) {
+        snprintf(ref, sizeof(ref), "variation:%s", buf);
+
+    } else {
+        snprintf(ref, sizeof(ref), "product:%s",
+                 invsync_stock_str(canon, "product_id", buf, sizeof(buf)));
+    }
+
+    switch (invsync_stock_ref(w, ev->channel, ref, sku, sizeof(sku))) {
+    case -1:
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    case 0:
+        json_object_set_new(canon, "decision", json_string("unmapped"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    json_object_set_new(canon, "sku", json_string(sku));
+
+    argv[0] = "LRANGE";
+    argv[1] = key;
+    argv[2] = "0";
+    argv[3] = "-1";
+    argvlen[0] = 6;
+    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "pushed:%s:%s",
+                             ev->channel, sku);
+    argvlen[2] = 1;
+    argvlen[3] = 2;
+
+    r = invsync_redis_cmd(w, 4, argv, argvlen);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        if (strtoll(r->element[i]->str, NULL, 10) == seen) {
+            freeReplyObject(r);
+            json_object_set_new(canon, "decision", json_string("echo"));
+            return INVSYNC_ACT_IGNORED;
+        }
+    }
+
+    freeReplyObject(r);
+
+    argv[0] = "HGET";
+    argvlen[0] = 4;
+    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "shown:%s",
+                             ev->channel);
+    argv[2] = sku;
+    argvlen[2] = strlen(sku);
+
+    r = invsync_redis_cmd(w, 3, argv, argvlen);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, len, "redis: %s", r->str);
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    shown = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+    freeReplyObject(r);
+
+    /* what the ledger says the channel should show now: an order the
+     * channel counted itself and we already reserved is no change */
+    if (invsync_stock_expected(w, ch, sku, &expected) < 0) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (expected == seen) {
+        json_object_set_new(canon, "decision", json_string("consistent"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    if (!ch->rules.correct) {
+        /*
+         * Ours wins: push our value again, whatever the channel is thought
+         * to show (an answer to a push still in flight would make the
+         * pusher believe the channel shows our value already).
+         */
+        json_object_set_new(canon, "decision", json_string("overwrite"));
+
+        invsync_key(key, sizeof(key), w->conf, "force:%s", ev->channel);
+        r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key, sku },
+                              (size_t []) { 4, strlen(key), strlen(sku) });
+        if (r == NULL) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        freeReplyObject(r);
+
+        invsync_key(key, sizeof(key), w->conf, "dirty:%s", ev->channel);
+        r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key, sku },
+                              (size_t []) { 4, strlen(key), strlen(sku) });
+        if (r == NULL) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        freeReplyObject(r);
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    json_object_set_new(canon, "decision", json_string("correct"));
+    json_object_set_new(canon, "delta", json_integer(seen - shown));
+
+    /* the channel shows it now; the pusher compares with this */
+    r = invsync_redis_cmd(w, 4, (const char *[]) { "HSET", key, sku,
+                                                   buf },
+                          (size_t []) { 4, argvlen[1], strlen(sku),
+                                        (size_t) snprintf(buf, sizeof(buf),
+                                                          "%lld",
+                                                          (long long) seen) });
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    freeReplyObject(r);
+
+    one = json_pack("[{s:s, s:I, s:s}]", "sku", sku,
+                    "qty", (json_int_t) (seen - shown),
+                    "loc", invsync_stock_location(w, ch));
+    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, ev->event);
+
+    rc = invsync_stock_move(w, ev, cause, "adjust", "", one, NULL, err, len);
+    json_decref(one);
+
+    return rc;
+}
+
+
+/* the canonical SKU of a channel's line: by its SKU text, then its ids */
+
+static int
+invsync_stock_map(invsync_worker_t *w, const char *channel, const char *type,
+    json_t *line, char *sku, size_t cap)
+{
+    int          rc;
+    char         ref[300], buf[64];
+    const char  *text;
+
+    text = json_string_value(json_object_get(line, "sku"));
+
+    if (text != NULL && text[0] != '\0') {
+        snprintf(ref, sizeof(ref), "sku:%s", text);
+        rc = invsync_stock_ref(w, channel, ref, sku, cap);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+
+    if (strcmp(type, "woocommerce") == 0
+        && invsync_stock_str(line, "variation_id", buf, sizeof(buf))[0]
+        && strcmp(buf, "0") != 0)
+    {
+        snprintf(ref, sizeof(ref), "variation:%s", buf);
+        return invsync_stock_ref(w, channel, ref, sku, cap);
+    }
+
+    if (invsync_stock_str(line, "product_id", buf, sizeof(buf))[0]) {
+        snprintf(ref, sizeof(ref), "product:%s", buf);
+        return invsync_stock_ref(w, channel, ref, sku, cap);
+    }
+
+    return 0;
+}
+
+
+/* 1 found, 0 no such mapping, -1 the Redis session was lost */
+
+static int
+invsync_stock_ref(invsync_worker_t *w, const char *channel, const char *ref,
+    char *sku, size_t cap)
+{
+    char         key[INVSYNC_KEY_LEN];
+    const char  *argv[2];
+    size_t       argvlen[2];
+    redisReply  *r;
+
+    argv[0] = "GET";
+    argvlen[0] = 3;
+    argv[1] = key;
+    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "skuref:%s:%s",
+                             channel, ref);
+
+    r = invsync_redis_cmd(w, 2, argv, argvlen);
+    if (r == NULL) {
+        return -1;
+    }
+
+    if (r->type != REDIS_REPLY_STRING || r->len == 0 || r->len >= cap) {
+        freeReplyObject(r);
+        return 0;
+    }
+
+    memcpy(sku, r->str, r->len + 1);
+    freeReplyObject(r);
+
+    return 1;
+}
+
+
+/* one ledger.lua call; *detail (if asked) gets {moved, oversold} */
+
+static invsync_act_rc_e
+invsync_stock_move(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *order, json_t *lines,
+    json_t **detail, char *err, size_t len)
+{
+    int           argc;
+    char          done[INVSYNC_KEY_LEN], audit[INVSYNC_KEY_LEN];
+    char          prefix[INVSYNC_KEY_LEN], action[64];
+    char          ttl[32], now[32], maxlen[32], *move;
+    size_t        i, argvlen[32];
+    json_t       *m;
+    const char   *argv[32];
+    redisReply   *r;
+
+    m = json_pack("{s:s, s:s, s:o}", "kind", kind, "order", order,
+                  "lines", lines ? json_incref(lines) : json_array());
+
+    move = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+
+    if (move == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    invsync_key(done, sizeof(done), w->conf, "done:ledger:%s", cause);
+    invsync_key(audit, sizeof(audit), w->conf, "audit");
+    invsync_key(prefix, sizeof(prefix), w->conf, "%s", "");
+    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+    snprintf(action, sizeof(action), "stock.%s", kind);
+
+    argc = 0;
+    argv[argc++] = done;
+    argv[argc++] = audit;
+    argv[argc++] = ttl;
+    argv[argc++] = now;
+    argv[argc++] = prefix;
+    argv[argc++] = move;
+    argv[argc++] = maxlen;
+
+#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
+
+    invsync_field("ts", now);
+    invsync_field("action", action);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", order);
+    invsync_field("inputs", move);
+    invsync_field("cause", cause);
+    invsync_field("consumer", w->conf->consumer);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->ledger_sha, invsync_script_ledger,
+                           invsync_script_ledger_len, 2, argc, argv, argvlen);
+    free(move);
+
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+        snprintf(err, len, "ledger: %s", r->type == REDIS_REPLY_ERROR
+                                         ? r->str : "bad reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->element[0]->integer == 0) {
+        freeReplyObject(r);
+        return INVSYNC_ACT_DUPLICATE;
+    }
+
+    if (detail != NULL && r->elements == 3) {
+        *detail = json_loads(r->element[2]->str, 0, NULL);
+    }
+
+    freeReplyObject(r);
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* a member as text: strings as they are, integers in decimal */
+
+static const char *
+invsync_stock_str(json_t *obj, const char *key, char *buf, size_t cap)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+    buf[0] = '\0';
+
+    if (json_is_string(v)) {
+        snprintf(buf, cap, "%s", json_string_value(v));
+
+    } else if (json_is_integer(v)) {
+        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    }
+
+    return buf;
+}
+
+
+/* the quantity the channel should show for a plain SKU; -1 Redis lost */
+
+static int
+invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
+    const char *sku, int64_t *qty)
+{
+    char              key[INVSYNC_KEY_LEN];
+    size_t            i, n;
+    redisReply       *r;
+    const char       *f[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+    const char       *v[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+    invsync_stock_t   st;
+
+    invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+    r = invsync_redis_cmd(w, 2, (const char *[]) { "HGETALL", key },
+                          (size_t []) { 7, strlen(key) });
+    if (r == NULL) {
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements
+                && n < 2 * INVSYNC_STOCK_MAX_LOCATIONS; i += 2)
+    {
+        f[n] = r->element[i]->str;
+        v[n++] = r->element[i + 1]->str;
+    }
+
+    *qty = -1;
+
+    if (invsync_stock_parse(&st, f, v, n) == 0) {
+        *qty = invsync_stock_shown(invsync_stock_available(&st, &ch->rules),
+                                   &ch->rules);
+    }
+
+    freeReplyObject(r);
+
+    return 0;
+}
+
+
+/* where a channel's stock moves land: its first location, or the default */
+
+static const char *
+invsync_stock_location(invsync_worker_t *w, const invsync_channel_conf_t *ch)
+{
+    return ch->rules.nlocations ? ch->rules.location[0]
+                                : w->conf->default_location;
+}

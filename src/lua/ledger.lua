@@ -1,0 +1,169 @@
+-- One stock movement, applied once with its audit entry.
+--
+-- KEYS[1]  done key of the movement's cause <p>:{<p>}:done:ledger:<cause>
+-- KEYS[2]  audit stream
+-- ARGV[1]  lifetime of the done key, seconds
+-- ARGV[2]  now, Unix ms
+-- ARGV[3]  the worker key prefix "<p>:{<p>}:"; every key below shares its
+--          hash tag, so one cluster slot holds them all
+-- ARGV[4]  the movement, JSON: {"kind": reserve|release|ship|restock|
+--          adjust|count, "order": "<channel>:<id>" or "", "lines":
+--          [{"sku": s, "qty": n, "loc": l}]}
+-- ARGV[5]  approximate bound of the audit stream
+-- ARGV[6]  and on: field, value pairs of the audit entry
+--
+-- Stock per SKU: hash stock:<sku> with on_hand:<loc>, reserved:<loc> and
+-- unrouted (reserved, no location chosen yet).  A bundle (sku:<sku> has
+-- "components", JSON {sku: qty}) has no stock of its own: its lines move
+-- its components.  Every SKU touched, and every bundle made of it, is
+-- marked dirty for each channel that shows it.
+--
+-- Returns {0, audit id} when the cause was applied before, else
+-- {1, audit id, JSON {"moved": {sku: delta}, "oversold": [{sku, short}]}}.
+
+local done = redis.call('GET', KEYS[1])
+if done then
+    return {0, done}
+end
+
+local K = ARGV[3]
+local m = cjson.decode(ARGV[4])
+local moved, order = {}, {}
+local oversold = {}
+
+local function components(sku)
+    local c = redis.call('HGET', K .. 'sku:' .. sku, 'components')
+    if c and c ~= '' then
+        return cjson.decode(c)
+    end
+    return nil
+end
+
+local function available(sku)
+    local h = redis.call('HGETALL', K .. 'stock:' .. sku)
+    local a = 0
+    for i = 1, #h, 2 do
+        local f, v = h[i], tonumber(h[i + 1]) or 0
+        if f:sub(1, 8) == 'on_hand:' then
+            a = a + v
+        elseif f:sub(1, 9) == 'reserved:' or f == 'unrouted' then
+            a = a - v
+        end
+    end
+    return a
+end
+
+-- calls fn(sku, qty) for the line, or for each component of a bundle
+local function expand(line, fn)
+    local c = components(line.sku)
+    if c then
+        for s, q in pairs(c) do
+            fn(s, q * line.qty)
+        end
+    else
+        fn(line.sku, line.qty)
+    end
+end
+
+local function move(sku, field, delta)
+    redis.call('HINCRBY', K .. 'stock:' .. sku, field, delta)
+    -- on hand changes count; a reservation alone still marks the SKU
+    if field == 'unrouted' then
+        delta = 0
+    end
+    moved[sku] = (moved[sku] or 0) + delta
+end
+
+local kind = m.kind
+local res = K .. 'reservation:' .. (m.order or '')
+
+if kind == 'reserve' then
+    for _, line in ipairs(m.lines) do
+        expand(line, function(s, q)
+            move(s, 'unrouted', q)
+            redis.call('HINCRBY', res, s, q)
+            order[s] = (order[s] or 0) + q
+        end)
+    end
+    for s, q in pairs(order) do
+        local a = available(s)
+        if a < 0 then
+            oversold[#oversold + 1] = {sku = s, short = math.min(q, -a)}
+        end
+    end
+
+elseif kind == 'release' then
+    local h = redis.call('HGETALL', res)
+    for i = 1, #h, 2 do
+        local q = tonumber(h[i + 1])
+        if q > 0 then
+            move(h[i], 'unrouted', -q)
+        end
+    end
+    redis.call('DEL', res)
+
+elseif kind == 'ship' then
+    for _, line in ipairs(m.lines) do
+        expand(line, function(s, q)
+            local held = tonumber(redis.call('HGET', res, s) or '0')
+            local r = math.min(held, q)
+            if r > 0 then
+                move(s, 'unrouted', -r)
+                redis.call('HINCRBY', res, s, -r)
+            end
+            move(s, 'on_hand:' .. line.loc, -q)
+        end)
+    end
+
+elseif kind == 'restock' or kind == 'adjust' then
+    for _, line in ipairs(m.lines) do
+        expand(line, function(s, q)
+            move(s, 'on_hand:' .. line.loc, q)
+        end)
+    end
+
+elseif kind == 'count' then
+    for _, line in ipairs(m.lines) do
+        local key = K .. 'stock:' .. line.sku
+        local field = 'on_hand:' .. line.loc
+        local was = tonumber(redis.call('HGET', key, field) or '0')
+        move(line.sku, 'on_hand:' .. line.loc, line.qty - was)
+    end
+
+else
+    return redis.error_reply('unknown movement kind ' .. tostring(kind))
+end
+
+-- what each channel shows changes with every SKU moved, and with every
+-- bundle made of it
+local skus = {}
+for s in pairs(moved) do
+    skus[#skus + 1] = s
+    local shown = {s}
+    for _, b in ipairs(redis.call('SMEMBERS', K .. 'bundles:' .. s)) do
+        shown[#shown + 1] = b
+    end
+    for _, x in ipairs(shown) do
+        for _, ch in ipairs(redis.call('HKEYS', K .. 'skumap:' .. x)) do
+            redis.call('SADD', K .. 'dirty:' .. ch, x)
+        end
+    end
+end
+table.sort(skus)
+
+local detail = cjson.encode({moved = moved, oversold = oversold})
+
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
+    'result', 'applied', 'skus', table.concat(skus, ','),
+    'detail', detail, unpack(ARGV, 6))
+
+for _, s in ipairs(skus) do
+    redis.call('ZADD', K .. 'audit:sku:' .. s, ARGV[2], id)
+end
+if m.order and m.order ~= '' then
+    redis.call('ZADD', K .. 'audit:order:' .. m.order, ARGV[2], id)
+end
+
+redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+
+return {1, id, detail}

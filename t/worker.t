@@ -180,7 +180,7 @@ wait_for(10, sub {
     $g{pending} == 0 && $g{lag} == 0 });
 sleep 0.5;
 my %per;
-$per{"$_->{event}|$_->{action}"}++ for @{audit_entries($t)};
+$per{($_->{event} // '') . "|$_->{action}"}++ for @{audit_entries($t)};
 is(scalar(grep { $_ > 1 } values %per), 0,
    'replay: no action audited twice for one event');
 is(scalar @{audit_entries($t)}, $before, 'replay: no new effect')
@@ -205,7 +205,9 @@ is($dead->[1]{body}, $body503, 'dead letter keeps the body');
 my $hb = decode_json($t->redis('HVALS', 'invsync:{invsync}:workers')->[0]
                      // '{}');
 ok($hb->{heartbeat} > time * 1000 - 5000, 'heartbeat published');
-ok($hb->{counters}{applied} >= 3, 'counters published');
+# orders of unmapped SKUs count as exceptions (their lines wait for a person)
+ok($hb->{counters}{applied} + $hb->{counters}{exceptions} >= 3,
+   'counters published');
 
 is(stop_worker($t, 'w1'), 0, 'SIGTERM: exit 0');
 

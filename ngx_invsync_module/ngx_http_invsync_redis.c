@@ -24,11 +24,13 @@ struct ngx_http_invsync_redis_s {
     ngx_log_t                     *log;
     ngx_event_t                    reconnect;
     ngx_event_t                    connect_timer;
+    ngx_event_t                    flush;       /* posted: write once a turn */
     ngx_msec_t                     backoff;
     ngx_msec_t                     last_reply;
     ngx_uint_t                     inflight;
     unsigned                       ready:1;     /* authenticated, loaded */
     unsigned                       exiting:1;
+    unsigned                       flushing:1;
 };
 
 
@@ -54,6 +56,7 @@ static ngx_int_t ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_ctx_t *ctx);
 static void ngx_http_invsync_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_invsync_redis_write_handler(ngx_event_t *ev);
+static void ngx_http_invsync_redis_flush_handler(ngx_event_t *ev);
 static void ngx_http_invsync_redis_add_read(void *data);
 static void ngx_http_invsync_redis_del_read(void *data);
 static void ngx_http_invsync_redis_add_write(void *data);
@@ -82,6 +85,10 @@ ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
     rd->reconnect.log = cycle->log;
     rd->reconnect.cancelable = 1;
 
+    rd->flush.handler = ngx_http_invsync_redis_flush_handler;
+    rd->flush.data = rd;
+    rd->flush.log = cycle->log;
+
     rd->connect_timer.handler = ngx_http_invsync_redis_connect_timeout;
     rd->connect_timer.data = rd;
     rd->connect_timer.log = cycle->log;
@@ -108,6 +115,10 @@ ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf)
 
     if (rd->connect_timer.timer_set) {
         ngx_del_timer(&rd->connect_timer);
+    }
+
+    if (rd->flush.posted) {
+        ngx_delete_posted_event(&rd->flush);
     }
 
     if (rd->ac != NULL) {
@@ -594,6 +605,25 @@ ngx_http_invsync_redis_query_done(redisAsyncContext *ac, void *reply,
 
 
 static void
+ngx_http_invsync_redis_flush_handler(ngx_event_t *ev)
+{
+    ngx_http_invsync_redis_t *rd = ev->data;
+
+    if (rd->ac == NULL) {
+        return;
+    }
+
+    /* an addWrite from hiredis now means: the socket is full, wait */
+    rd->flushing = 1;
+    redisAsyncHandleWrite(rd->ac);
+
+    if (rd->ac != NULL) {
+        rd->flushing = 0;
+    }
+}
+
+
+static void
 ngx_http_invsync_redis_read_handler(ngx_event_t *ev)
 {
     ngx_connection_t          *c = ev->data;
@@ -644,10 +674,26 @@ ngx_http_invsync_redis_del_read(void *data)
 }
 
 
+/*
+ * Commands queued while nginx handles this turn's events are written
+ * together once the turn's I/O events are done (a posted event): one
+ * write() carries every request's command of the turn, with no epoll
+ * change.  Only a write the socket could not take at once (or one before
+ * the connection is up) waits for a write event.
+ */
+
 static void
 ngx_http_invsync_redis_add_write(void *data)
 {
     ngx_http_invsync_redis_t *rd = data;
+
+    if (!rd->flushing && rd->ready) {
+        if (!rd->flush.posted) {
+            ngx_post_event(&rd->flush, &ngx_posted_events);
+        }
+
+        return;
+    }
 
     if (!rd->conn->write->active) {
         if (ngx_add_event(rd->conn->write, NGX_WRITE_EVENT, 0) != NGX_OK) {
@@ -712,6 +758,11 @@ ngx_http_invsync_redis_cleanup(void *data)
     rd->ac = NULL;
     rd->ready = 0;
     rd->inflight = 0;
+    rd->flushing = 0;
+
+    if (rd->flush.posted) {
+        ngx_delete_posted_event(&rd->flush);
+    }
 
     if (rd->connect_timer.timer_set) {
         ngx_del_timer(&rd->connect_timer);

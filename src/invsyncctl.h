@@ -30,6 +30,7 @@
 #define INVSYNCCTL_TIME_LEN    32
 #define INVSYNCCTL_MAX_POS     4
 #define INVSYNCCTL_CONFIG      "/etc/invsync/worker.json"
+#define INVSYNCCTL_SKU_MAX     128  /* bytes of a canonical SKU */
 
 
 typedef struct {
@@ -88,12 +89,20 @@ int invsyncctl_audit(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_replay(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_dlq(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_exceptions(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_stock(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv);
 
 extern const char  invsyncctl_status_usage[];
 extern const char  invsyncctl_audit_usage[];
 extern const char  invsyncctl_replay_usage[];
 extern const char  invsyncctl_dlq_usage[];
 extern const char  invsyncctl_exceptions_usage[];
+extern const char  invsyncctl_stock_usage[];
+extern const char  invsyncctl_sku_usage[];
+
+/* invsyncctl_sku.c: what stock and sku share */
+int invsyncctl_sku_valid(const char *sku);
+int invsyncctl_sku_known(invsyncctl_t *ctl, const char *sku);
 
 /* invsyncctl_audit.c: the audit entry of an operator action */
 int invsyncctl_audit_operator(invsyncctl_t *ctl, const char *action,

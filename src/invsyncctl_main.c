@@ -41,6 +41,10 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_dlq, invsyncctl_dlq_usage },
     { "exceptions", "list, show, retry or resolve exceptions",
       invsyncctl_exceptions, invsyncctl_exceptions_usage },
+    { "stock", "stock of a SKU: show, count, adjust, history",
+      invsyncctl_stock, invsyncctl_stock_usage },
+    { "sku", "SKUs and their channel identifiers: map, bundle, import",
+      invsyncctl_sku, invsyncctl_sku_usage },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -1,0 +1,1975 @@
+
+/*
+ * invsyncctl sku: the canonical SKUs and what each channel calls them.
+ * Map a SKU to a channel's identifiers (a Shopify inventory item at a
+ * location, a WooCommerce product or variation), unmap it, define a
+ * bundle, import mappings from CSV, list them.  Every change marks the
+ * SKU dirty on the channels that show it, so the worker pushes it, and
+ * leaves an audit entry listed under the SKU.
+ */
+
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsyncctl.h"
+#include "invsync_stock.h"
+
+
+#define INVSYNCCTL_SKU_TRIES   5     /* WATCH conflicts before giving up */
+#define INVSYNCCTL_SKU_REFS    2     /* skuref keys of one mapping */
+#define INVSYNCCTL_SKU_TEXT    255   /* bytes of a name, a channel SKU */
+#define INVSYNCCTL_SKU_ID      20    /* digits of a channel's numeric id */
+#define INVSYNCCTL_SKU_QTY     100000
+#define INVSYNCCTL_SKU_COLS    8
+
+
+/* one mapping as given: NULL (or "") where absent */
+typedef struct {
+    const char  *sku;
+    const char  *channel;
+    const char  *item;
+    const char  *location;
+    const char  *product;
+    const char  *variation;
+    const char  *channel_sku;
+    const char  *name;
+    const char  *by;
+    const char  *why;
+} invsyncctl_sku_map_t;
+
+
+/* the outcome of one mapping */
+typedef struct {
+    json_t      *ids;                    /* new, the channel's identifiers */
+    const char  *type;
+    int          changed;
+    char         audit[INVSYNCCTL_ID_LEN];
+} invsyncctl_sku_done_t;
+
+
+static int invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv);
+static int invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv);
+static int invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv);
+static int invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv);
+static int invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv);
+static int invsyncctl_sku_map_one(invsyncctl_t *ctl,
+    const invsyncctl_sku_map_t *m, invsyncctl_sku_done_t *d, char *err,
+    size_t len);
+static int invsyncctl_sku_ids(const invsyncctl_sku_map_t *m,
+    const char *type, json_t **ids, char *err, size_t len);
+static int invsyncctl_sku_numeric(const char *s, const char *gid, char *out,
+    size_t cap);
+static size_t invsyncctl_sku_refs(json_t *ids, const char *sku,
+    char refs[][INVSYNCCTL_KEY_LEN]);
+static int invsyncctl_sku_text(const char *s);
+static int invsyncctl_sku_watch(invsyncctl_t *ctl, const char *key);
+static int invsyncctl_sku_index(invsyncctl_t *ctl, const char *sku,
+    const char *id);
+static int invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line,
+    size_t len, const int *col, const char *by, const char *why,
+    invsyncctl_sku_done_t *d, char *err, size_t errlen);
+static int invsyncctl_sku_csv(char *line, char **cells, size_t max,
+    size_t *n);
+static void invsyncctl_sku_describe(const char *channel, json_t *ids,
+    char *buf, size_t cap);
+static int invsyncctl_sku_cmp(const void *a, const void *b);
+
+
+const char  invsyncctl_sku_usage[] =
+    "usage: invsyncctl sku map SKU --channel CH --inventory-item ID "
+    "--location ID\n"
+    "       invsyncctl sku map SKU --channel CH --product ID "
+    "[--variation ID]\n"
+    "           [--channel-sku TEXT] [--name TEXT] [--by WHO] "
+    "[--why TEXT]\n"
+    "       invsyncctl sku unmap SKU --channel CH [--by WHO] [--why TEXT]\n"
+    "       invsyncctl sku bundle SKU --components SKU:QTY,... "
+    "[--name TEXT]\n"
+    "       invsyncctl sku import FILE.csv [--by WHO] [--why TEXT]\n"
+    "       invsyncctl sku list [--channel CH]\n"
+    "\n"
+    "Canonical SKUs and the identifiers each channel knows them by.\n"
+    "\n"
+    "  map      a SKU on one channel: a Shopify channel takes\n"
+    "           --inventory-item and --location (numbers or gid://shopify/\n"
+    "           ids), a WooCommerce one --product and, for a variation,\n"
+    "           --variation; --channel-sku is the channel's own SKU text\n"
+    "           (default the SKU); --name names the SKU.  The SKU is\n"
+    "           marked dirty on the channel, so its stock is pushed\n"
+    "  unmap    forget the SKU on one channel; it is no longer pushed\n"
+    "  bundle   the SKU is a bundle of its components, e.g. A:2,B:1; it\n"
+    "           has no stock of its own, it shows min(available / qty)\n"
+    "  import   map from CSV, header\n"
+    "           sku,channel,inventory_item_id,location_id,product_id,\n"
+    "           variation_id,channel_sku,name (cells may be empty); bad\n"
+    "           lines are reported with their number, the others imported\n"
+    "  list     every SKU with its name and identifiers; --channel: those\n"
+    "           mapped on CH\n"
+    "  --json   map: {\"sku\", \"channel\", \"type\", \"ids\", "
+    "\"changed\", \"audit\"};\n"
+    "           unmap: {\"sku\", \"channel\", \"ids\", \"audit\"}; bundle:\n"
+    "           {\"sku\", \"components\", \"audit\"}; import: {\"file\",\n"
+    "           \"mapped\", \"unchanged\", \"failed\", \"errors\": "
+    "[{\"line\",\n"
+    "           \"error\"}]}; list: {\"channel\", \"count\", \"skus\"}\n"
+    "\n"
+    "Changes are audited (operator.sku.map, operator.sku.unmap,\n"
+    "operator.sku.bundle) and listed by \"stock history SKU\".\n"
+    "Exit: 0, 1 usage, identifiers of the wrong channel type, a refused\n"
+    "change or an import line that failed, 2 unknown SKU or mapping,\n"
+    "3 Redis.\n";
+
+
+static const struct {
+    const char         *name;
+    invsyncctl_run_pt   run;
+} invsyncctl_sku_cmds[] = {
+    { "map", invsyncctl_sku_map },
+    { "unmap", invsyncctl_sku_unmap },
+    { "bundle", invsyncctl_sku_bundle },
+    { "import", invsyncctl_sku_import },
+    { "list", invsyncctl_sku_list },
+    { NULL, NULL }
+};
+
+/* the CSV columns of "sku import", in the documented order */
+static const char  *invsyncctl_sku_columns[INVSYNCCTL_SKU_COLS] = {
+    "sku", "channel", "inventory_item_id", "location_id", "product_id",
+    "variation_id", "channel_sku", "name"
+};
+
+
+int
+invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv)
+{
+    size_t  i;
+
+    if (argc < 2) {
+        return invsyncctl_usage_error("sku", "give map, unmap, bundle, "
+                                      "import or list");
+    }
+
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(invsyncctl_sku_usage, stdout);
+        return INVSYNCCTL_HELP;
+    }
+
+    for (i = 0; invsyncctl_sku_cmds[i].name != NULL; i++) {
+        if (strcmp(argv[1], invsyncctl_sku_cmds[i].name) == 0) {
+            return invsyncctl_sku_cmds[i].run(ctl, argc - 1, argv + 1);
+        }
+    }
+
+    return invsyncctl_usage_error("sku", "unknown subcommand \"%s\"",
+                                  argv[1]);
+}
+
+
+/*
+ * A canonical SKU: 1 to INVSYNCCTL_SKU_MAX bytes, no blank, control byte
+ * or comma (the audit lists SKUs comma-separated, the CSV splits on
+ * commas).  Returns 1 if s is one.
+ */
+
+int
+invsyncctl_sku_valid(const char *sku)
+{
+    size_t               n;
+    const unsigned char  *p;
+
+    n = strlen(sku);
+
+    if (n == 0 || n > INVSYNCCTL_SKU_MAX) {
+        return 0;
+    }
+
+    for (p = (const unsigned char *) sku; *p != '\0'; p++) {
+        if (*p <= 0x20 || *p == 0x7f || *p == ',') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Whether the ledger knows the SKU: in K skus, or with a definition or
+ * stock of its own.  1 yes, 0 no, -1 Redis failed (said).
+ */
+
+int
+invsyncctl_sku_known(invsyncctl_t *ctl, const char *sku)
+{
+    int          known;
+    char         skus[INVSYNCCTL_KEY_LEN], def[INVSYNCCTL_KEY_LEN];
+    char         stock[INVSYNCCTL_KEY_LEN];
+    redisReply  *r;
+
+    invsync_key(skus, sizeof(skus), ctl->conf, "skus");
+
+    r = invsyncctl_redis(ctl, "SISMEMBER %s %s", skus, sku);
+    if (r == NULL) {
+        return -1;
+    }
+
+    known = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+
+    if (known) {
+        return 1;
+    }
+
+    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
+    invsync_key(stock, sizeof(stock), ctl->conf, "stock:%s", sku);
+
+    r = invsyncctl_redis(ctl, "EXISTS %s %s", def, stock);
+    if (r == NULL) {
+        return -1;
+    }
+
+    known = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
+    freeReplyObject(r);
+
+    return known;
+}
+
+
+static int
+invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv)
+{
+    int                     rc, npos;
+    char                    err[INVSYNC_ERR_LEN], what[512];
+    const char             *pos[1];
+    invsyncctl_sku_map_t    m;
+    invsyncctl_sku_done_t   d;
+    invsyncctl_opt_t        opts[] = {
+        { "--channel", &m.channel, NULL },
+        { "--inventory-item", &m.item, NULL },
+        { "--location", &m.location, NULL },
+        { "--product", &m.product, NULL },
+        { "--variation", &m.variation, NULL },
+        { "--channel-sku", &m.channel_sku, NULL },
+        { "--name", &m.name, NULL },
+        { "--by", &m.by, NULL },
+        { "--why", &m.why, NULL },
+        { NULL, NULL, NULL }
+    };
+
+    memset(&m, 0, sizeof(invsyncctl_sku_map_t));
+    memset(&d, 0, sizeof(invsyncctl_sku_done_t));
+
+    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
+                         pos, 1, &npos);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    if (npos != 1) {
+        return invsyncctl_usage_error("sku", "map needs a SKU");
+    }
+
+    m.sku = pos[0];
+
+    if (m.channel == NULL || m.channel[0] == '\0') {
+        return invsyncctl_usage_error("sku", "map needs --channel");
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    rc = invsyncctl_sku_map_one(ctl, &m, &d, err, sizeof(err));
+
+    if (rc == INVSYNCCTL_USAGE || rc == INVSYNCCTL_NOTFOUND) {
+        fprintf(stderr, "invsyncctl: sku map: %s\n", err);
+    }
+
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    if (ctl->json) {
+        rc = invsyncctl_print_json(json_pack("{s:s, s:s, s:s, s:O, s:b, "
+                                             "s:s?}",
+                                             "sku", m.sku,
+                                             "channel", m.channel,
+                                             "type", d.type,
+                                             "ids", d.ids,
+                                             "changed", d.changed,
+                                             "audit",
+                                             d.changed ? d.audit : NULL));
+        goto failed;
+    }
+
+    invsyncctl_sku_describe(m.channel, d.ids, what, sizeof(what));
+
+    if (d.changed) {
+        printf("mapped %s on %s: %s (audit %s)\n", m.sku, m.channel, what,
+               d.audit);
+
+    } else {
+        printf("%s on %s is mapped so already: %s\n", m.sku, m.channel,
+               what);
+    }
+
+failed:
+
+    json_decref(d.ids);
+
+    return rc;
+}
+
+
+/*
+ * Maps one SKU on one channel, atomically: the skumap field, the skuref
+ * keys (old ones of this SKU dropped, ones of another SKU refused), the
+ * name, K skus and the dirty mark, in one MULTI under WATCH.  Returns an
+ * exit code; for INVSYNCCTL_USAGE and INVSYNCCTL_NOTFOUND the reason is in
+ * err (not printed), Redis failures are printed.  d->ids is new.
+ */
+
+static int
+invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
+    invsyncctl_sku_done_t *d, char *err, size_t len)
+{
+    int                            rc, tries, same;
+    char                          *ids_s;
+    char                           map[INVSYNCCTL_KEY_LEN];
+    char                           key[INVSYNCCTL_KEY_LEN];
+    char                           refs[INVSYNCCTL_SKU_REFS]
+                                       [INVSYNCCTL_KEY_LEN];
+    char                           old[INVSYNCCTL_SKU_REFS]
+                                      [INVSYNCCTL_KEY_LEN];
+    size_t                         i, j, nrefs, nold;
+    json_t                        *prev;
+    redisReply                    *r, *was, *name;
+    const char                    *by;
+    const invsync_channel_conf_t  *ch;
+
+    ids_s = NULL;
+    was = NULL;
+    name = NULL;
+    prev = NULL;
+    d->ids = NULL;
+    d->changed = 0;
+    d->audit[0] = '\0';
+
+    if (!invsyncctl_sku_valid(m->sku)) {
+        snprintf(err, len, "\"%.*s\" is not a SKU: 1 to %d bytes, no "
+                 "blanks, control bytes or commas", 200, m->sku,
+                 INVSYNCCTL_SKU_MAX);
+        return INVSYNCCTL_USAGE;
+    }
+
+    ch = invsync_conf_channel(ctl->conf, m->channel);
+
+    if (ch == NULL) {
+        snprintf(err, len, "no channel \"%.*s\" in %s", 200, m->channel,
+                 ctl->config);
+        return INVSYNCCTL_USAGE;
+    }
+
+    d->type = ch->type;
+
+    if ((m->channel_sku != NULL && m->channel_sku[0] != '\0'
+         && !invsyncctl_sku_text(m->channel_sku))
+        || (m->name != NULL && !invsyncctl_sku_text(m->name)))
+    {
+        snprintf(err, len, "%s must be 1 to %d bytes without control "
+                 "bytes", m->name != NULL && !invsyncctl_sku_text(m->name)
+                              ? "--name" : "--channel-sku",
+                 INVSYNCCTL_SKU_TEXT);
+        return INVSYNCCTL_USAGE;
+    }
+
+    if (invsyncctl_sku_ids(m, ch->type, &d->ids, err, len) != 0) {
+        return INVSYNCCTL_USAGE;
+    }
+
+    ids_s = json_dumps(d->ids, JSON_COMPACT);
+    if (ids_s == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNCCTL_USAGE;
+    }
+
+    nrefs = invsyncctl_sku_refs(d->ids, m->sku, refs);
+
+    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", m->sku);
+
+    rc = INVSYNCCTL_OK;
+
+    for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
+        freeReplyObject(was);
+        freeReplyObject(name);
+        json_decref(prev);
+        was = NULL;
+        name = NULL;
+        prev = NULL;
+
+        if (invsyncctl_sku_watch(ctl, map) != 0) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        for (i = 0; i < nrefs; i++) {
+            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
+                        m->channel, refs[i]);
+
+            if (invsyncctl_sku_watch(ctl, key) != 0) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            r = invsyncctl_redis(ctl, "GET %s", key);
+            if (r == NULL) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            if (r->type == REDIS_REPLY_STRING && strcmp(r->str, m->sku) != 0)
+            {
+                snprintf(err, len, "%s of channel %s is mapped to SKU %s "
+                         "already: unmap that first", refs[i], m->channel,
+                         r->str);
+                freeReplyObject(r);
+                freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+                rc = INVSYNCCTL_USAGE;
+                goto failed;
+            }
+
+            freeReplyObject(r);
+        }
+
+        was = invsyncctl_redis(ctl, "HGET %s %s", map, m->channel);
+        if (was == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        nold = 0;
+
+        if (was->type == REDIS_REPLY_STRING) {
+            prev = json_loadb(was->str, was->len, 0, NULL);
+
+            if (prev != NULL) {
+                nold = invsyncctl_sku_refs(prev, m->sku, old);
+            }
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "sku:%s", m->sku);
+
+        name = invsyncctl_redis(ctl, "HGET %s name", key);
+        if (name == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        same = was->type == REDIS_REPLY_STRING
+               && strcmp(was->str, ids_s) == 0
+               && (m->name == NULL
+                   || (name->type == REDIS_REPLY_STRING
+                       && strcmp(name->str, m->name) == 0));
+
+        if (same) {
+            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+            goto failed;
+        }
+
+        /* old refs of this SKU that the new mapping does not keep */
+        for (i = 0; i < nold; i++) {
+            for (j = 0; j < nrefs; j++) {
+                if (strcmp(old[i], refs[j]) == 0) {
+                    break;
+                }
+            }
+
+            if (j < nrefs) {
+                old[i][0] = '\0';
+                continue;
+            }
+
+            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
+                        m->channel, old[i]);
+
+            if (invsyncctl_sku_watch(ctl, key) != 0) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            r = invsyncctl_redis(ctl, "GET %s", key);
+            if (r == NULL) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            if (r->type != REDIS_REPLY_STRING || strcmp(r->str, m->sku) != 0)
+            {
+                old[i][0] = '\0';
+            }
+
+            freeReplyObject(r);
+        }
+
+        r = invsyncctl_redis(ctl, "MULTI");
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        freeReplyObject(r);
+
+        for (i = 0; i < nold; i++) {
+            if (old[i][0] != '\0') {
+                invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
+                            m->channel, old[i]);
+                freeReplyObject(invsyncctl_redis(ctl, "DEL %s", key));
+            }
+        }
+
+        for (i = 0; i < nrefs; i++) {
+            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
+                        m->channel, refs[i]);
+            freeReplyObject(invsyncctl_redis(ctl, "SET %s %s", key, m->sku));
+        }
+
+        freeReplyObject(invsyncctl_redis(ctl, "HSET %s %s %s", map,
+                                         m->channel, ids_s));
+
+        if (m->name != NULL) {
+            invsync_key(key, sizeof(key), ctl->conf, "sku:%s", m->sku);
+            freeReplyObject(invsyncctl_redis(ctl, "HSET %s name %s", key,
+                                             m->name));
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "skus");
+        freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, m->sku));
+
+        invsync_key(key, sizeof(key), ctl->conf, "dirty:%s", m->channel);
+        freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, m->sku));
+
+        r = invsyncctl_redis(ctl, "EXEC");
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        if (r->type == REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            break;
+        }
+
+        /* nil: another change to these keys came first; look again */
+        freeReplyObject(r);
+    }
+
+    if (tries == INVSYNCCTL_SKU_TRIES) {
+        snprintf(err, len, "%s kept changing under us; try again", m->sku);
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    d->changed = 1;
+    by = invsyncctl_by(m->by);
+
+    rc = invsyncctl_audit_operator(ctl, "operator.sku.map", by, m->why,
+                                   m->channel, NULL, NULL, d->audit,
+                                   "sku", m->sku, "ids", ids_s,
+                                   "previous",
+                                   was->type == REDIS_REPLY_STRING ? was->str
+                                                                   : "",
+                                   "name", m->name, NULL);
+
+    if (rc == INVSYNCCTL_OK) {
+        rc = invsyncctl_sku_index(ctl, m->sku, d->audit);
+    }
+
+failed:
+
+    freeReplyObject(was);
+    freeReplyObject(name);
+    json_decref(prev);
+    free(ids_s);
+
+    return rc;
+}
+
+
+/*
+ * The channel's identifiers of the SKU as skumap keeps them: Shopify
+ * {"inventory_item_id", "location_id"}, WooCommerce {"product_id",
+ * "variation_id" or null}, and "channel_sku" when one was given.  Those
+ * of another channel type are refused.  0, or -1 with the reason in err.
+ */
+
+static int
+invsyncctl_sku_ids(const invsyncctl_sku_map_t *m, const char *type,
+    json_t **ids, char *err, size_t len)
+{
+    char         a[INVSYNCCTL_SKU_ID + 1], b[INVSYNCCTL_SKU_ID + 1];
+    json_t      *o;
+    const char  *item, *loc, *prod, *var;
+
+    item = m->item != NULL && m->item[0] != '\0' ? m->item : NULL;
+    loc = m->location != NULL && m->location[0] != '\0' ? m->location : NULL;
+    prod = m->product != NULL && m->product[0] != '\0' ? m->product : NULL;
+    var = m->variation != NULL && m->variation[0] != '\0' ? m->variation
+                                                            : NULL;
+
+    *ids = NULL;
+
+    if (strcmp(type, "shopify") == 0) {
+        if (prod != NULL || var != NULL) {
+            snprintf(err, len, "channel %s is a shopify channel: a product "
+                     "or variation id is a woocommerce identifier; give "
+                     "--inventory-item and --location", m->channel);
+            return -1;
+        }
+
+        if (item == NULL || loc == NULL) {
+            snprintf(err, len, "channel %s is a shopify channel: give the "
+                     "inventory item and the location", m->channel);
+            return -1;
+        }
+
+        if (invsyncctl_sku_numeric(item, "gid://shopify/InventoryItem/", a,
+                                   sizeof(a))
+            != 0
+            || invsyncctl_sku_numeric(loc, "gid://shopify/Location/", b,
+                                      sizeof(b))
+               != 0)
+        {
+            snprintf(err, len, "a Shopify inventory item or location id is "
+                     "a number (or its gid://shopify/ form), not \"%.*s\"",
+                     100, invsyncctl_sku_numeric(item,
+                                                 "gid://shopify/"
+                                                 "InventoryItem/", a,
+                                                 sizeof(a)) != 0
+                          ? item : loc);
+            return -1;
+        }
+
+        o = json_pack("{s:s, s:s}", "inventory_item_id", a,
+                      "location_id", b);
+
+    } else if (strcmp(type, "woocommerce") == 0) {
+        if (item != NULL || loc != NULL) {
+            snprintf(err, len, "channel %s is a woocommerce channel: an "
+                     "inventory item or location id is a shopify "
+                     "identifier; give --product (and --variation)",
+                     m->channel);
+            return -1;
+        }
+
+        if (prod == NULL) {
+            snprintf(err, len, "channel %s is a woocommerce channel: give "
+                     "the product (and the variation)", m->channel);
+            return -1;
+        }
+
+        if (invsyncctl_sku_numeric(prod, NULL, a, sizeof(a)) != 0
+            || (var != NULL
+                && invsyncctl_sku_numeric(var, NULL, b, sizeof(b)) != 0))
+        {
+            snprintf(err, len, "a WooCommerce product or variation id is a "
+                     "number, not \"%.*s\"", 100,
+                     invsyncctl_sku_numeric(prod, NULL, a, sizeof(a)) != 0
+                     ? prod : var);
+            return -1;
+        }
+
+        o = json_pack("{s:s, s:o}", "product_id", a, "variation_id",
+                      var != NULL ? json_string(b) : json_null());
+
+    } else {
+        snprintf(err, len, "channel %s is of type %s: SKUs map to shopify "
+                 "and woocommerce channels only", m->channel, type);
+        return -1;
+    }
+
+    if (o != NULL && m->channel_sku != NULL && m->channel_sku[0] != '\0') {
+        json_object_set_new(o, "channel_sku", json_string(m->channel_sku));
+    }
+
+    if (o == NULL) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+
+    *ids = o;
+
+    return 0;
+}
+
+
+/* a positive decimal id, or gid followed by one; its digits into out */
+
+static int
+invsyncctl_sku_numeric(const char *s, const char *gid, char *out, size_t cap)
+{
+    size_t       n;
+    const char  *p;
+
+    if (gid != NULL && strncmp(s, gid, strlen(gid)) == 0) {
+        s += strlen(gid);
+    }
+
+    n = strlen(s);
+
+    if (n == 0 || n > INVSYNCCTL_SKU_ID || n >= cap) {
+        return -1;
+    }
+
+    for (p = s; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            return -1;
+        }
+    }
+
+    if (strspn(s, "0") == n) {
+        return -1;
+    }
+
+    memcpy(out, s, n + 1);
+
+    return 0;
+}
+
+
+/*
+ * The skuref names of a mapping: "item:<id>" (Shopify); "variation:<id>"
+ * for a WooCommerce variation, else "product:<id>" (the variations of one
+ * product are different SKUs); and "sku:<the channel's SKU text>".
+ */
+
+static size_t
+invsyncctl_sku_refs(json_t *ids, const char *sku,
+    char refs[][INVSYNCCTL_KEY_LEN])
+{
+    size_t       n;
+    json_t      *v;
+    const char  *csku;
+
+    n = 0;
+
+    if (json_is_string(v = json_object_get(ids, "inventory_item_id"))) {
+        snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "item:%s",
+                 json_string_value(v));
+
+    } else if (json_is_string(v = json_object_get(ids, "variation_id"))) {
+        snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "variation:%s",
+                 json_string_value(v));
+
+    } else if (json_is_string(v = json_object_get(ids, "product_id"))) {
+        snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "product:%s",
+                 json_string_value(v));
+    }
+
+    v = json_object_get(ids, "channel_sku");
+    csku = json_is_string(v) ? json_string_value(v) : sku;
+
+    snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "sku:%s", csku);
+
+    return n;
+}
+
+
+/* text for people: 1..INVSYNCCTL_SKU_TEXT bytes, no control byte */
+
+static int
+invsyncctl_sku_text(const char *s)
+{
+    size_t               n;
+    const unsigned char  *p;
+
+    n = strlen(s);
+
+    if (n == 0 || n > INVSYNCCTL_SKU_TEXT) {
+        return 0;
+    }
+
+    for (p = (const unsigned char *) s; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+invsyncctl_sku_watch(invsyncctl_t *ctl, const char *key)
+{
+    redisReply  *r;
+
+    r = invsyncctl_redis(ctl, "WATCH %s", key);
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return 0;
+}
+
+
+/* lists an operator's audit entry under the SKU, for "stock history" */
+
+static int
+invsyncctl_sku_index(invsyncctl_t *ctl, const char *sku, const char *id)
+{
+    char         key[INVSYNCCTL_KEY_LEN];
+    redisReply  *r;
+
+    invsync_key(key, sizeof(key), ctl->conf, "audit:sku:%s", sku);
+
+    r = invsyncctl_redis(ctl, "ZADD %s %lld %s", key, (long long) ctl->now,
+                         id);
+    if (r == NULL) {
+        return INVSYNCCTL_REDIS;
+    }
+
+    freeReplyObject(r);
+
+    return INVSYNCCTL_OK;
+}
+
+
+static int
+invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
+{
+    int           rc, npos, tries;
+    char          key[INVSYNCCTL_KEY_LEN], map[INVSYNCCTL_KEY_LEN];
+    char          refs[INVSYNCCTL_SKU_REFS][INVSYNCCTL_KEY_LEN];
+    char          audit[INVSYNCCTL_ID_LEN];
+    size_t        i, n;
+    json_t       *ids;
+    redisReply   *was, *r;
+    const char   *sku, *channel, *by, *why, *pos[1];
+    invsyncctl_opt_t  opts[] = {
+        { "--channel", &channel, NULL },
+        { "--by", &by, NULL },
+        { "--why", &why, NULL },
+        { NULL, NULL, NULL }
+    };
+
+    channel = NULL;
+    by = NULL;
+    why = NULL;
+    ids = NULL;
+    was = NULL;
+
+    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
+                         pos, 1, &npos);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    if (npos != 1 || channel == NULL || channel[0] == '\0') {
+        return invsyncctl_usage_error("sku", "unmap needs a SKU and "
+                                      "--channel");
+    }
+
+    sku = pos[0];
+
+    if (!invsyncctl_sku_valid(sku)) {
+        return invsyncctl_usage_error("sku", "\"%s\" is not a SKU", sku);
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", sku);
+
+    for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
+        freeReplyObject(was);
+        json_decref(ids);
+        was = NULL;
+        ids = NULL;
+
+        if (invsyncctl_sku_watch(ctl, map) != 0) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        was = invsyncctl_redis(ctl, "HGET %s %s", map, channel);
+        if (was == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        if (was->type != REDIS_REPLY_STRING) {
+            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+            fprintf(stderr, "invsyncctl: sku unmap: %s is not mapped on "
+                    "channel %s\n", sku, channel);
+            rc = INVSYNCCTL_NOTFOUND;
+            goto failed;
+        }
+
+        ids = json_loadb(was->str, was->len, 0, NULL);
+        n = ids != NULL ? invsyncctl_sku_refs(ids, sku, refs) : 0;
+
+        /* a ref that another SKU took over since stays */
+        for (i = 0; i < n; i++) {
+            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
+                        channel, refs[i]);
+
+            if (invsyncctl_sku_watch(ctl, key) != 0) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            r = invsyncctl_redis(ctl, "GET %s", key);
+            if (r == NULL) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            if (r->type != REDIS_REPLY_STRING || strcmp(r->str, sku) != 0) {
+                refs[i][0] = '\0';
+            }
+
+            freeReplyObject(r);
+        }
+
+        r = invsyncctl_redis(ctl, "MULTI");
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        freeReplyObject(r);
+
+        for (i = 0; i < n; i++) {
+            if (refs[i][0] != '\0') {
+                invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
+                            channel, refs[i]);
+                freeReplyObject(invsyncctl_redis(ctl, "DEL %s", key));
+            }
+        }
+
+        freeReplyObject(invsyncctl_redis(ctl, "HDEL %s %s", map, channel));
+
+        invsync_key(key, sizeof(key), ctl->conf, "dirty:%s", channel);
+        freeReplyObject(invsyncctl_redis(ctl, "SREM %s %s", key, sku));
+
+        invsync_key(key, sizeof(key), ctl->conf, "shown:%s", channel);
+        freeReplyObject(invsyncctl_redis(ctl, "HDEL %s %s", key, sku));
+
+        r = invsyncctl_redis(ctl, "EXEC");
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        if (r->type == REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            break;
+        }
+
+        freeReplyObject(r);
+    }
+
+    if (tries == INVSYNCCTL_SKU_TRIES) {
+        fprintf(stderr, "invsyncctl: sku unmap: %s kept changing under us; "
+                "try again\n", sku);
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    rc = invsyncctl_audit_operator(ctl, "operator.sku.unmap",
+                                   invsyncctl_by(by), why, channel, NULL,
+                                   NULL, audit, "sku", sku, "previous",
+                                   was->str, NULL);
+
+    if (rc == INVSYNCCTL_OK) {
+        rc = invsyncctl_sku_index(ctl, sku, audit);
+    }
+
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    if (ctl->json) {
+        rc = invsyncctl_print_json(json_pack("{s:s, s:s, s:O?, s:s}",
+                                             "sku", sku, "channel", channel,
+                                             "ids", ids, "audit", audit));
+
+    } else {
+        printf("unmapped %s on %s (audit %s)\n", sku, channel, audit);
+    }
+
+failed:
+
+    json_decref(ids);
+    freeReplyObject(was);
+
+    return rc;
+}
+
+
+/*
+ * A bundle: components {sku: qty}, each a known SKU and no bundle itself
+ * (the ledger expands one level).  The bundle may have no stock of its own
+ * (it would never be seen again) and be no component (no nesting).
+ */
+
+static int
+invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv)
+{
+    int                 rc, npos, tries, known;
+    char               *list, *tok, *save, *colon, *comp_s, *end;
+    char                key[INVSYNCCTL_KEY_LEN], def[INVSYNCCTL_KEY_LEN];
+    char                audit[INVSYNCCTL_ID_LEN];
+    long                q;
+    size_t              i;
+    json_t             *comps, *prev, *v;
+    redisReply         *r, *was, *chans;
+    const char         *sku, *spec, *name, *by, *why, *k, *pos[1];
+    invsyncctl_opt_t    opts[] = {
+        { "--components", &spec, NULL },
+        { "--name", &name, NULL },
+        { "--by", &by, NULL },
+        { "--why", &why, NULL },
+        { NULL, NULL, NULL }
+    };
+
+    spec = NULL;
+    name = NULL;
+    by = NULL;
+    why = NULL;
+    list = NULL;
+    comp_s = NULL;
+    prev = NULL;
+    was = NULL;
+    chans = NULL;
+
+    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
+                         pos, 1, &npos);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    if (npos != 1 || spec == NULL) {
+        return invsyncctl_usage_error("sku", "bundle needs a SKU and "
+                                      "--components SKU:QTY,...");
+    }
+
+    sku = pos[0];
+
+    if (!invsyncctl_sku_valid(sku)) {
+        return invsyncctl_usage_error("sku", "\"%s\" is not a SKU", sku);
+    }
+
+    if (name != NULL && !invsyncctl_sku_text(name)) {
+        return invsyncctl_usage_error("sku", "--name must be 1 to %d bytes "
+                                      "without control bytes",
+                                      INVSYNCCTL_SKU_TEXT);
+    }
+
+    comps = json_object();
+    list = strdup(spec);
+
+    if (comps == NULL || list == NULL) {
+        fprintf(stderr, "invsyncctl: out of memory\n");
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    for (tok = strtok_r(list, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save))
+    {
+        colon = strrchr(tok, ':');
+
+        if (colon == NULL) {
+            rc = invsyncctl_usage_error("sku", "a component is SKU:QTY, not "
+                                        "\"%s\"", tok);
+            goto failed;
+        }
+
+        *colon = '\0';
+        errno = 0;
+        q = strtol(colon + 1, &end, 10);
+
+        if (errno != 0 || end == colon + 1 || *end != '\0' || q < 1
+            || q > INVSYNCCTL_SKU_QTY || !invsyncctl_sku_valid(tok)
+            || strcmp(tok, sku) == 0)
+        {
+            rc = invsyncctl_usage_error("sku", "a component is SKU:QTY, QTY "
+                                        "1 to %d, another SKU than the "
+                                        "bundle; not \"%s:%s\"",
+                                        INVSYNCCTL_SKU_QTY, tok, colon + 1);
+            goto failed;
+        }
+
+        if (json_object_get(comps, tok) != NULL) {
+            rc = invsyncctl_usage_error("sku", "component %s is given twice",
+                                        tok);
+            goto failed;
+        }
+
+        json_object_set_new(comps, tok, json_integer(q));
+    }
+
+    if (json_object_size(comps) == 0
+        || json_object_size(comps) > INVSYNC_STOCK_MAX_COMPONENTS)
+    {
+        rc = invsyncctl_usage_error("sku", "a bundle has 1 to %d components",
+                                    INVSYNC_STOCK_MAX_COMPONENTS);
+        goto failed;
+    }
+
+    comp_s = json_dumps(comps, JSON_COMPACT);
+    if (comp_s == NULL) {
+        fprintf(stderr, "invsyncctl: out of memory\n");
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
+
+    for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
+        freeReplyObject(was);
+        freeReplyObject(chans);
+        json_decref(prev);
+        was = NULL;
+        chans = NULL;
+        prev = NULL;
+
+        if (invsyncctl_sku_watch(ctl, def) != 0) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "stock:%s", sku);
+
+        if (invsyncctl_sku_watch(ctl, key) != 0) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        r = invsyncctl_redis(ctl, "HGETALL %s", key);
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        for (i = 1; r->type == REDIS_REPLY_ARRAY && i < r->elements; i += 2)
+        {
+            if (r->element[i]->type == REDIS_REPLY_STRING
+                && atoll(r->element[i]->str) != 0)
+            {
+                break;
+            }
+        }
+
+        known = r->type == REDIS_REPLY_ARRAY && i < r->elements;
+        freeReplyObject(r);
+
+        if (known) {
+            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+            fprintf(stderr, "invsyncctl: sku bundle: %s has stock of its "
+                    "own, which a bundle never shows: count it to 0 "
+                    "first\n", sku);
+            rc = INVSYNCCTL_USAGE;
+            goto failed;
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", sku);
+
+        r = invsyncctl_redis(ctl, "SCARD %s", key);
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        known = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
+        freeReplyObject(r);
+
+        if (known) {
+            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+            fprintf(stderr, "invsyncctl: sku bundle: %s is a component of "
+                    "a bundle; bundles do not nest\n", sku);
+            rc = INVSYNCCTL_USAGE;
+            goto failed;
+        }
+
+        json_object_foreach(comps, k, v) {
+            invsync_key(key, sizeof(key), ctl->conf, "sku:%s", k);
+
+            if (invsyncctl_sku_watch(ctl, key) != 0) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            known = invsyncctl_sku_known(ctl, k);
+
+            if (known < 0) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            if (known == 0) {
+                freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+                fprintf(stderr, "invsyncctl: sku bundle: unknown component "
+                        "SKU \"%s\"\n", k);
+                rc = INVSYNCCTL_NOTFOUND;
+                goto failed;
+            }
+
+            r = invsyncctl_redis(ctl, "HGET %s components", key);
+            if (r == NULL) {
+                rc = INVSYNCCTL_REDIS;
+                goto failed;
+            }
+
+            known = r->type == REDIS_REPLY_STRING && r->len > 0;
+            freeReplyObject(r);
+
+            if (known) {
+                freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
+                fprintf(stderr, "invsyncctl: sku bundle: component %s is a "
+                        "bundle itself; bundles do not nest\n", k);
+                rc = INVSYNCCTL_USAGE;
+                goto failed;
+            }
+        }
+
+        was = invsyncctl_redis(ctl, "HGET %s components", def);
+        if (was == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        if (was->type == REDIS_REPLY_STRING && was->len > 0) {
+            prev = json_loadb(was->str, was->len, 0, NULL);
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "skumap:%s", sku);
+
+        chans = invsyncctl_redis(ctl, "HKEYS %s", key);
+        if (chans == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        r = invsyncctl_redis(ctl, "MULTI");
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        freeReplyObject(r);
+
+        if (name != NULL) {
+            freeReplyObject(invsyncctl_redis(ctl, "HSET %s components %s "
+                                             "name %s", def, comp_s, name));
+
+        } else {
+            freeReplyObject(invsyncctl_redis(ctl, "HSET %s components %s",
+                                             def, comp_s));
+        }
+
+        json_object_foreach(prev, k, v) {
+            if (json_object_get(comps, k) == NULL) {
+                invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", k);
+                freeReplyObject(invsyncctl_redis(ctl, "SREM %s %s", key,
+                                                 sku));
+            }
+        }
+
+        json_object_foreach(comps, k, v) {
+            invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", k);
+            freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, sku));
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "skus");
+        freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, sku));
+
+        for (i = 0; chans->type == REDIS_REPLY_ARRAY && i < chans->elements;
+             i++)
+        {
+            invsync_key(key, sizeof(key), ctl->conf, "dirty:%s",
+                        chans->element[i]->str);
+            freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, sku));
+        }
+
+        r = invsyncctl_redis(ctl, "EXEC");
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        if (r->type == REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            break;
+        }
+
+        freeReplyObject(r);
+    }
+
+    if (tries == INVSYNCCTL_SKU_TRIES) {
+        fprintf(stderr, "invsyncctl: sku bundle: %s kept changing under us; "
+                "try again\n", sku);
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    rc = invsyncctl_audit_operator(ctl, "operator.sku.bundle",
+                                   invsyncctl_by(by), why, NULL, NULL, NULL,
+                                   audit, "sku", sku, "components", comp_s,
+                                   "previous",
+                                   was->type == REDIS_REPLY_STRING ? was->str
+                                                                   : "",
+                                   NULL);
+
+    if (rc == INVSYNCCTL_OK) {
+        rc = invsyncctl_sku_index(ctl, sku, audit);
+    }
+
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    if (ctl->json) {
+        rc = invsyncctl_print_json(json_pack("{s:s, s:O, s:s}", "sku", sku,
+                                             "components", comps,
+                                             "audit", audit));
+
+    } else {
+        printf("bundle %s = %s (audit %s)\n", sku, spec, audit);
+    }
+
+failed:
+
+    freeReplyObject(chans);
+    freeReplyObject(was);
+    json_decref(prev);
+    json_decref(comps);
+    free(comp_s);
+    free(list);
+
+    return rc;
+}
+
+
+/*
+ * Mappings from CSV: a header naming the columns (those of
+ * invsyncctl_sku_columns, any order, sku and channel required), then one
+ * mapping a line.  Cells may be quoted ("" is a quote).  A bad line is
+ * reported with its number and skipped; the others are mapped.
+ */
+
+static int
+invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
+{
+    int                     rc, npos, col[INVSYNCCTL_SKU_COLS], failed;
+    int                     mapped, unchanged;
+    char                   *line, *cells[INVSYNCCTL_SKU_COLS + 1];
+    char                    err[INVSYNC_ERR_LEN];
+    FILE                   *f;
+    size_t                  cap, n, i, j, lineno;
+    ssize_t                 len;
+    json_t                 *errors;
+    const char             *by, *why, *pos[1];
+    invsyncctl_sku_done_t   d;
+    invsyncctl_opt_t        opts[] = {
+        { "--by", &by, NULL },
+        { "--why", &why, NULL },
+        { NULL, NULL, NULL }
+    };
+
+    by = NULL;
+    why = NULL;
+    line = NULL;
+    cap = 0;
+    errors = NULL;
+
+    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
+                         pos, 1, &npos);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    if (npos != 1) {
+        return invsyncctl_usage_error("sku", "import needs a CSV file");
+    }
+
+    f = fopen(pos[0], "r");
+    if (f == NULL) {
+        fprintf(stderr, "invsyncctl: sku import: %s: %s\n", pos[0],
+                strerror(errno));
+        return INVSYNCCTL_USAGE;
+    }
+
+    len = getline(&line, &cap, f);
+
+    if (len < 0) {
+        fprintf(stderr, "invsyncctl: sku import: %s: no header line\n",
+                pos[0]);
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    line[strcspn(line, "\r\n")] = '\0';
+
+    /* a byte order mark, as spreadsheets write it */
+    if (strncmp(line, "\xef\xbb\xbf", 3) == 0) {
+        memmove(line, line + 3, strlen(line + 3) + 1);
+    }
+
+    for (i = 0; i < INVSYNCCTL_SKU_COLS; i++) {
+        col[i] = -1;
+    }
+
+    if (invsyncctl_sku_csv(line, cells, INVSYNCCTL_SKU_COLS, &n) != 0) {
+        fprintf(stderr, "invsyncctl: sku import: %s:1: the header must be "
+                "%d or fewer columns: sku,channel,inventory_item_id,"
+                "location_id,product_id,variation_id,channel_sku,name\n",
+                pos[0], INVSYNCCTL_SKU_COLS);
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < INVSYNCCTL_SKU_COLS; j++) {
+            if (strcmp(cells[i], invsyncctl_sku_columns[j]) == 0) {
+                break;
+            }
+        }
+
+        if (j == INVSYNCCTL_SKU_COLS || col[j] >= 0) {
+            fprintf(stderr, "invsyncctl: sku import: %s:1: column \"%s\" is "
+                    "unknown or repeated (sku, channel, inventory_item_id, "
+                    "location_id, product_id, variation_id, channel_sku, "
+                    "name)\n", pos[0], cells[i]);
+            rc = INVSYNCCTL_USAGE;
+            goto failed;
+        }
+
+        col[j] = (int) i;
+    }
+
+    if (col[0] < 0 || col[1] < 0) {
+        fprintf(stderr, "invsyncctl: sku import: %s:1: the header needs the "
+                "columns sku and channel\n", pos[0]);
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    errors = json_array();
+    if (errors == NULL) {
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    lineno = 1;
+    failed = 0;
+    mapped = 0;
+    unchanged = 0;
+
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+
+        if (line[strspn(line, " \t\r\n")] == '\0') {
+            continue;
+        }
+
+        rc = invsyncctl_sku_import_line(ctl, line, (size_t) len, col, by,
+                                        why, &d, err, sizeof(err));
+
+        if (rc == INVSYNCCTL_REDIS) {
+            goto failed;
+        }
+
+        if (rc == INVSYNCCTL_OK) {
+            mapped++;
+            unchanged += !d.changed;
+            continue;
+        }
+
+        failed++;
+        fprintf(stderr, "invsyncctl: sku import: %s:%zu: %s\n", pos[0],
+                lineno, err);
+        json_array_append_new(errors, json_pack("{s:I, s:s}", "line",
+                                                (json_int_t) lineno,
+                                                "error", err));
+    }
+
+    if (ferror(f)) {
+        fprintf(stderr, "invsyncctl: sku import: %s: %s\n", pos[0],
+                strerror(errno));
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    if (ctl->json) {
+        rc = invsyncctl_print_json(json_pack("{s:s, s:i, s:i, s:i, s:O}",
+                                             "file", pos[0],
+                                             "mapped", mapped,
+                                             "unchanged", unchanged,
+                                             "failed", failed,
+                                             "errors", errors));
+
+    } else {
+        printf("imported %s: %d mapped (%d unchanged), %d failed\n", pos[0],
+               mapped, unchanged, failed);
+        rc = INVSYNCCTL_OK;
+    }
+
+    if (rc == INVSYNCCTL_OK && failed > 0) {
+        rc = INVSYNCCTL_USAGE;
+    }
+
+failed:
+
+    json_decref(errors);
+    free(line);
+    fclose(f);
+
+    return rc;
+}
+
+
+/*
+ * One data line of an import: mapped, or INVSYNCCTL_USAGE with the reason
+ * in err; INVSYNCCTL_REDIS (said) stops the import.
+ */
+
+static int
+invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
+    const int *col, const char *by, const char *why,
+    invsyncctl_sku_done_t *d, char *err, size_t errlen)
+{
+    int                    rc;
+    char                  *cells[INVSYNCCTL_SKU_COLS + 1];
+    size_t                 j, n;
+    const char            *v[INVSYNCCTL_SKU_COLS];
+    invsyncctl_sku_map_t   m;
+
+    d->ids = NULL;
+    d->changed = 0;
+
+    if (len != strlen(line)) {
+        snprintf(err, errlen, "a NUL byte in the line");
+        return INVSYNCCTL_USAGE;
+    }
+
+    line[strcspn(line, "\r\n")] = '\0';
+
+    if (invsyncctl_sku_csv(line, cells, INVSYNCCTL_SKU_COLS, &n) != 0
+        || n > INVSYNCCTL_SKU_COLS)
+    {
+        snprintf(err, errlen, "not a CSV line of at most %d cells (an "
+                 "unclosed quote?)", INVSYNCCTL_SKU_COLS);
+        return INVSYNCCTL_USAGE;
+    }
+
+    for (j = 0; j < INVSYNCCTL_SKU_COLS; j++) {
+        v[j] = col[j] >= 0 && (size_t) col[j] < n && cells[col[j]][0] != '\0'
+               ? cells[col[j]] : NULL;
+    }
+
+    if (v[0] == NULL || v[1] == NULL) {
+        snprintf(err, errlen, "no %s", v[0] == NULL ? "sku" : "channel");
+        return INVSYNCCTL_USAGE;
+    }
+
+    memset(&m, 0, sizeof(invsyncctl_sku_map_t));
+    m.sku = v[0];
+    m.channel = v[1];
+    m.item = v[2];
+    m.location = v[3];
+    m.product = v[4];
+    m.variation = v[5];
+    m.channel_sku = v[6];
+    m.name = v[7];
+    m.by = by;
+    m.why = why;
+
+    rc = invsyncctl_sku_map_one(ctl, &m, d, err, errlen);
+
+    json_decref(d->ids);
+    d->ids = NULL;
+
+    return rc == INVSYNCCTL_NOTFOUND ? INVSYNCCTL_USAGE : rc;
+}
+
+
+/*
+ * Splits a CSV line in place: cells point into line, at most max + 1 of
+ * them are stored (more is the caller's error to see in *n).  -1 for an
+ * unclosed or stray quote.
+ */
+
+static int
+invsyncctl_sku_csv(char *line, char **cells, size_t max, size_t *n)
+{
+    char  *p, *o;
+
+    *n = 0;
+    p = line;
+
+    for ( ;; ) {
+        if (*n > max) {
+            return 0;
+        }
+
+        cells[(*n)++] = p;
+        o = p;
+
+        if (*p == '"') {
+            for (p++; ; p++) {
+                if (*p == '\0') {
+                    return -1;
+                }
+
+                if (*p == '"') {
+                    if (p[1] != '"') {
+                        break;
+                    }
+
+                    p++;
+                }
+
+                *o++ = *p;
+            }
+
+            p++;
+
+            if (*p != ',' && *p != '\0') {
+                return -1;
+            }
+
+        } else {
+            while (*p != ',' && *p != '\0') {
+                if (*p == '"') {
+                    return -1;
+                }
+
+                *o++ = *p++;
+            }
+        }
+
+        if (*p == '\0') {
+            *o = '\0';
+            return 0;
+        }
+
+        *o = '\0';
+        p++;
+    }
+}
+
+
+static int
+invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv)
+{
+    int                  rc, npos;
+    char                 key[INVSYNCCTL_KEY_LEN], what[512], cursor[32];
+    char                 comps[512];
+    char               **skus, **more;
+    size_t               i, j, n, cap, len;
+    json_t              *list, *e, *chans, *ids, *c, *q;
+    redisReply          *r, *def, *map;
+    const char          *channel, *k, *pos[1];
+    invsyncctl_table_t  *t;
+    invsyncctl_opt_t     opts[] = {
+        { "--channel", &channel, NULL },
+        { NULL, NULL, NULL }
+    };
+
+    channel = NULL;
+    skus = NULL;
+    n = 0;
+    cap = 0;
+    list = NULL;
+    t = NULL;
+
+    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
+                         pos, 0, &npos);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        return rc;
+    }
+
+    invsync_key(key, sizeof(key), ctl->conf, "skus");
+    snprintf(cursor, sizeof(cursor), "0");
+
+    do {
+        r = invsyncctl_redis(ctl, "SSCAN %s %s COUNT 1000", key, cursor);
+        if (r == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2
+            || r->element[0]->type != REDIS_REPLY_STRING
+            || r->element[1]->type != REDIS_REPLY_ARRAY)
+        {
+            freeReplyObject(r);
+            fprintf(stderr, "invsyncctl: Redis answered SSCAN oddly\n");
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+
+        for (i = 0; i < r->element[1]->elements; i++) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                more = realloc(skus, cap * sizeof(char *));
+
+                if (more == NULL) {
+                    freeReplyObject(r);
+                    fprintf(stderr, "invsyncctl: out of memory\n");
+                    rc = INVSYNCCTL_USAGE;
+                    goto failed;
+                }
+
+                skus = more;
+            }
+
+            skus[n] = strdup(r->element[1]->element[i]->str);
+
+            if (skus[n] == NULL) {
+                freeReplyObject(r);
+                fprintf(stderr, "invsyncctl: out of memory\n");
+                rc = INVSYNCCTL_USAGE;
+                goto failed;
+            }
+
+            n++;
+        }
+
+        freeReplyObject(r);
+
+    } while (strcmp(cursor, "0") != 0);
+
+    /* SSCAN may return a member twice */
+    if (n > 0) {
+        qsort(skus, n, sizeof(char *), invsyncctl_sku_cmp);
+    }
+
+    list = json_array();
+    if (list == NULL) {
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(skus[i], skus[i - 1]) == 0) {
+            continue;
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "sku:%s", skus[i]);
+
+        def = invsyncctl_redis(ctl, "HMGET %s name components", key);
+        if (def == NULL) {
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        invsync_key(key, sizeof(key), ctl->conf, "skumap:%s", skus[i]);
+
+        map = invsyncctl_redis(ctl, "HGETALL %s", key);
+        if (map == NULL) {
+            freeReplyObject(def);
+            rc = INVSYNCCTL_REDIS;
+            goto failed;
+        }
+
+        chans = json_object();
+
+        for (j = 0; map->type == REDIS_REPLY_ARRAY && j + 1 < map->elements;
+             j += 2)
+        {
+            ids = json_loadb(map->element[j + 1]->str,
+                             map->element[j + 1]->len, 0, NULL);
+            json_object_set_new(chans, map->element[j]->str,
+                                ids != NULL ? ids
+                                    : json_string(map->element[j + 1]->str));
+        }
+
+        freeReplyObject(map);
+
+        if (channel != NULL && json_object_get(chans, channel) == NULL) {
+            json_decref(chans);
+            freeReplyObject(def);
+            continue;
+        }
+
+        c = NULL;
+
+        if (def->type == REDIS_REPLY_ARRAY && def->elements == 2
+            && def->element[1]->type == REDIS_REPLY_STRING
+            && def->element[1]->len > 0)
+        {
+            c = json_loadb(def->element[1]->str, def->element[1]->len, 0,
+                           NULL);
+        }
+
+        e = json_pack("{s:s, s:s?, s:o?, s:o}", "sku", skus[i],
+                      "name",
+                      def->type == REDIS_REPLY_ARRAY && def->elements == 2
+                      && def->element[0]->type == REDIS_REPLY_STRING
+                      ? def->element[0]->str : NULL,
+                      "components", c, "channels", chans);
+
+        freeReplyObject(def);
+
+        if (e == NULL || json_array_append_new(list, e) != 0) {
+            fprintf(stderr, "invsyncctl: out of memory\n");
+            rc = INVSYNCCTL_USAGE;
+            goto failed;
+        }
+    }
+
+    if (ctl->json) {
+        rc = invsyncctl_print_json(json_pack("{s:s?, s:i, s:O}",
+                                             "channel", channel,
+                                             "count",
+                                             (int) json_array_size(list),
+                                             "skus", list));
+        goto failed;
+    }
+
+    if (json_array_size(list) == 0) {
+        if (channel != NULL) {
+            printf("no SKUs mapped on %s\n", channel);
+
+        } else {
+            printf("no SKUs\n");
+        }
+
+        goto failed;
+    }
+
+    t = invsyncctl_table_new(5, 0, "sku", "name", "bundle of", "channel",
+                             "identifiers");
+
+    json_array_foreach(list, i, e) {
+        comps[0] = '\0';
+        len = 0;
+
+        json_object_foreach(json_object_get(e, "components"), k, q) {
+            len += snprintf(comps + len, sizeof(comps) - len, "%s%s:%lld",
+                            len ? "," : "", k,
+                            (long long) json_integer_value(q));
+
+            if (len >= sizeof(comps)) {
+                len = sizeof(comps) - 1;
+            }
+        }
+
+        chans = json_object_get(e, "channels");
+
+        if (json_object_size(chans) == 0) {
+            invsyncctl_table_add(t, json_string_value(json_object_get(e,
+                                                                      "sku")),
+                                 json_string_value(json_object_get(e,
+                                                                   "name")),
+                                 comps, NULL, NULL);
+            continue;
+        }
+
+        json_object_foreach(chans, k, ids) {
+            if (channel != NULL && strcmp(k, channel) != 0) {
+                continue;
+            }
+
+            invsyncctl_sku_describe(k, ids, what, sizeof(what));
+            invsyncctl_table_add(t, json_string_value(json_object_get(e,
+                                                                      "sku")),
+                                 json_string_value(json_object_get(e,
+                                                                   "name")),
+                                 comps, k, what);
+        }
+    }
+
+    invsyncctl_table_print(t, stdout);
+
+failed:
+
+    invsyncctl_table_free(t);
+    json_decref(list);
+
+    for (i = 0; i < n; i++) {
+        free(skus[i]);
+    }
+
+    free(skus);
+
+    return rc;
+}
+
+
+/* a mapping for people: "inventory item 1, location 2" */
+
+static void
+invsyncctl_sku_describe(const char *channel, json_t *ids, char *buf,
+    size_t cap)
+{
+    int          n;
+    json_t      *v;
+    char        *s;
+    const char  *csku;
+
+    (void) channel;
+
+    v = json_object_get(ids, "channel_sku");
+    csku = json_is_string(v) ? json_string_value(v) : NULL;
+
+    if (json_is_string(json_object_get(ids, "inventory_item_id"))) {
+        n = snprintf(buf, cap, "inventory item %s, location %s",
+                     json_string_value(json_object_get(ids,
+                                                       "inventory_item_id")),
+                     json_is_string(json_object_get(ids, "location_id"))
+                     ? json_string_value(json_object_get(ids, "location_id"))
+                     : "?");
+
+    } else if (json_is_string(json_object_get(ids, "product_id"))) {
+        v = json_object_get(ids, "variation_id");
+        n = snprintf(buf, cap, "product %s%s%s",
+                     json_string_value(json_object_get(ids, "product_id")),
+                     json_is_string(v) ? ", variation " : "",
+                     json_is_string(v) ? json_string_value(v) : "");
+
+    } else {
+        s = json_dumps(ids, JSON_COMPACT | JSON_ENCODE_ANY);
+        n = snprintf(buf, cap, "%s", s != NULL ? s : "?");
+        free(s);
+    }
+
+    if (csku != NULL && n >= 0 && (size_t) n < cap) {
+        snprintf(buf + n, cap - n, ", channel SKU %s", csku);
+    }
+}
+
+
+static int
+invsyncctl_sku_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char * const *) a, *(char * const *) b);
+}

@@ -44,6 +44,8 @@ typedef struct {
     char        *credentials_file;
     json_t      *stock;             /* per-channel stock rules, kept as is */
     invsync_stock_rules_t  rules;   /* the same, parsed */
+    long         poll_s;            /* order backfill interval, 0: off */
+    long         poll_since_s;      /* first poll looks this far back */
 } invsync_channel_conf_t;
 
 
@@ -119,6 +121,7 @@ typedef struct {
     char                    ledger_sha[41];
     char                    push_sha[41];
     struct invsync_push_s  *push;        /* the channel pusher */
+    struct invsync_poll_s  *poll;        /* the order backfill poller */
     int                     busy_ms;     /* shorter reads while pushing */
     int64_t                 started_ms;
     int64_t                 next_claim_ms;
@@ -199,6 +202,11 @@ invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_push_free(invsync_worker_t *w);
 int invsync_push_step(invsync_worker_t *w);
+
+/* invsync_worker_poll.c: orders fetched from the channels' APIs */
+int invsync_poll_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_poll_free(invsync_worker_t *w);
+int invsync_poll_step(invsync_worker_t *w);
 
 
 #endif /* INVSYNC_WORKER_H_INCLUDED */

@@ -47,6 +47,8 @@ static int invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
 static int invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
+static int invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc,
+    json_t *ch, const char *path);
 static int invsync_cfg_url(const char *url);
 
 
@@ -77,7 +79,14 @@ static const char  *invsync_cfg_limits_keys[] = {
 static const char  *invsync_cfg_actions_keys[] = { "noop", NULL };
 
 static const char  *invsync_cfg_channel_keys[] = {
-    "id", "type", "api_base", "credentials_file", "stock", NULL
+    "id", "type", "api_base", "credentials_file", "stock", "poll_s",
+    "poll_since_s", NULL
+};
+
+
+/* the channel types invsync_worker_poll.c can fetch orders from */
+static const char  *invsync_cfg_poll_types[] = {
+    "shopify", "woocommerce", NULL
 };
 
 
@@ -643,6 +652,10 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
                                     strerror(errno));
         }
 
+        if (invsync_cfg_poll(c, cc, ch, path) != 0) {
+            return -1;
+        }
+
         cc->stock = json_object_get(ch, "stock");
 
         if (cc->stock != NULL && !json_is_object(cc->stock)) {
@@ -654,6 +667,61 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
         {
             return invsync_cfg_fail(c, path, "\"stock\": %s", msg);
         }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The order backfill of one channel: poll_s 0 (the default) is off; on,
+ * it needs the API and its credentials, and a type the poller knows.
+ */
+
+static int
+invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc, json_t *ch,
+    const char *path)
+{
+    size_t  i;
+
+    if (invsync_cfg_int(c, ch, path, "poll_s", 0, 86400, 0, &cc->poll_s)
+        != 0
+        || invsync_cfg_int(c, ch, path, "poll_since_s", 1, 366L * 86400, 0,
+                           &cc->poll_since_s)
+           != 0)
+    {
+        return -1;
+    }
+
+    if (cc->poll_s == 0) {
+        if (cc->poll_since_s != 0) {
+            return invsync_cfg_fail(c, path, "\"poll_since_s\" needs "
+                                    "\"poll_s\"");
+        }
+
+        return 0;
+    }
+
+    for (i = 0; invsync_cfg_poll_types[i] != NULL; i++) {
+        if (strcmp(invsync_cfg_poll_types[i], cc->type) == 0) {
+            break;
+        }
+    }
+
+    if (invsync_cfg_poll_types[i] == NULL) {
+        return invsync_cfg_fail(c, path, "\"poll_s\": orders cannot be "
+                                "polled from type \"%s\" (only shopify and "
+                                "woocommerce)", cc->type);
+    }
+
+    if (cc->api_base == NULL || cc->credentials_file == NULL) {
+        return invsync_cfg_fail(c, path, "\"poll_s\" needs \"api_base\" "
+                                "and \"credentials_file\"");
+    }
+
+    /* by default the first poll covers two intervals back */
+    if (cc->poll_since_s == 0) {
+        cc->poll_since_s = 2 * cc->poll_s;
     }
 
     return 0;

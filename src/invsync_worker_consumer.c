@@ -145,6 +145,11 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
+    /* orders whose webhooks were lost; returns at once when none is due */
+    if (invsync_poll_step(w) != 0) {
+        return -1;
+    }
+
     now = invsync_now_ms();
 
     if (now >= w->next_heartbeat_ms) {

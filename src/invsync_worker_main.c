@@ -102,9 +102,13 @@ main(int argc, char **argv)
     w.conf = conf;
     w.started_ms = invsync_now_ms();
 
-    if (invsync_push_init(&w, err, sizeof(err)) != 0) {
+    if (invsync_push_init(&w, err, sizeof(err)) != 0
+        || invsync_poll_init(&w, err, sizeof(err)) != 0)
+    {
         fprintf(stderr, "invsync-worker: %s\n", err);
+        invsync_push_free(&w);
         invsync_conf_free(conf);
+        curl_global_cleanup();
         return 1;
     }
 
@@ -131,6 +135,7 @@ main(int argc, char **argv)
                 free(fresh->consumer);
                 fresh->consumer = strdup(conf->consumer);
                 invsync_redis_close(&w);
+                invsync_poll_free(&w);
                 invsync_push_free(&w);
                 invsync_conf_free(conf);
                 conf = fresh;
@@ -138,6 +143,11 @@ main(int argc, char **argv)
 
                 if (invsync_push_init(&w, err, sizeof(err)) != 0) {
                     invsync_log(INVSYNC_LOG_ERROR, "no channel pushes",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_poll_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no order backfill",
                                 json_pack("{s:s}", "err", err));
                 }
 
@@ -174,6 +184,7 @@ main(int argc, char **argv)
                                                            0.99)));
 
     invsync_redis_close(&w);
+    invsync_poll_free(&w);
     invsync_push_free(&w);
     invsync_conf_free(conf);
     invsync_crypto_cleanup();

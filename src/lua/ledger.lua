@@ -77,6 +77,20 @@ end
 local kind = m.kind
 local res = K .. 'reservation:' .. (m.order or '')
 
+-- refused before anything is written: Redis does not roll scripts back
+if (kind == 'reserve' or kind == 'release' or kind == 'ship')
+   and (m.order or '') == '' then
+    return redis.error_reply('ledger: ' .. kind .. ' needs an order')
+end
+for _, line in ipairs(m.lines or {}) do
+    if type(line.sku) ~= 'string' or line.sku == ''
+       or type(line.qty) ~= 'number' or line.qty ~= math.floor(line.qty)
+       or (kind ~= 'adjust' and line.qty < 0) then
+        return redis.error_reply('ledger: a line needs a sku and an '
+                                 .. 'integer quantity')
+    end
+end
+
 if kind == 'reserve' then
     for _, line in ipairs(m.lines) do
         expand(line, function(s, q)

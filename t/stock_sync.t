@@ -53,7 +53,7 @@ $t->nginx_conf(<<'EOF');
     }
 EOF
 $t->run;
-$t->plan(23);
+$t->plan(26);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify',
@@ -278,6 +278,33 @@ ok($calls < 20, "coalesced: $calls Shopify calls for 20 movements");
 
 my @push = grep { ($_->{action} // '') eq 'stock.push' } @{audit_entries($t)};
 ok(scalar @push, 'pushes are audited');
+
+# a change the channel never told: invsyncctl reconcile puts it right
+# (the periodic pass off, so that only the command can)
+
+worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    limits => { heartbeat_ms => 200, reconcile_s => 0 },
+    retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
+    locations => [ { id => 'wh1' } ],
+    channels => [
+        { id => 'shop-eu', type => 'shopify', api_base => $shop,
+          credentials_file => $t->dir . '/shop.token',
+          stock => { locations => ['wh1'] } },
+        { id => 'woo-main', type => 'woocommerce', api_base => $woo,
+          credentials_file => $t->dir . '/woo.keys',
+          stock => { locations => ['wh1'] } },
+    ]);
+kill 'HUP', $t->{pids}{w};
+sleep 0.5;
+InvsyncSim::configure($t, 'woocommerce', webhook_url => undef);
+InvsyncSim::admin_set($t, 'woocommerce', id => 501, stock_quantity => 3);
+sleep 1;
+is((shown('SKU-A'))[1], 3, 'WooCommerce drifted silently');
+my ($rc, $said) = InvsyncWorker::ctl($t, $t->dir . '/worker.json',
+                                     'reconcile', '--why', 'drill');
+is($rc, 0, 'invsyncctl reconcile') or diag($said);
+ok(both_show('SKU-A', 47), 'reconciled: WooCommerce shows the ledger again');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

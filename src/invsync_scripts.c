@@ -273,7 +273,8 @@ const size_t  invsync_script_push_len =
 
 
 const char  invsync_script_resolve[] =
-    "if redis.call('HGET', KEYS[1], 'state') ~= 'retried' then\n"
+    "local state = redis.call('HGET', KEYS[1], 'state')\n"
+    "if state ~= 'retried' and state ~= 'open' then\n"
     "    return 0\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 'state', 'resolved', 'resolved_by', ARGV[4],\n"

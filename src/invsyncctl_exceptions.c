@@ -367,9 +367,14 @@ invsyncctl_exc_retry(invsyncctl_t *ctl, int argc, char **argv)
         goto failed;
     }
 
-    r = invsyncctl_redis(ctl, "HSET %s state retried updated %lld "
-                         "retried_entry %s", key, (long long) ctl->now,
-                         newid);
+    /* the worker may have handled the re-delivered cause and resolved the
+     * exception already: that stays */
+    r = invsyncctl_redis(ctl, "EVAL %s 1 %s %lld %s",
+                         "redis.call('HSET', KEYS[1], 'retried_entry', "
+                         "ARGV[2]) if redis.call('HGET', KEYS[1], 'state') "
+                         "~= 'resolved' then redis.call('HSET', KEYS[1], "
+                         "'state', 'retried', 'updated', ARGV[1]) end",
+                         key, (long long) ctl->now, newid);
     if (r == NULL) {
         rc = INVSYNCCTL_REDIS;
         goto failed;

@@ -11,9 +11,12 @@
 -- ARGV[4]  who resolved it
 -- ARGV[5]  why
 --
--- Returns 1 when resolved, 0 when the exception was not waiting on a retry.
+-- Returns 1 when resolved, 0 when it was resolved already.  "open" counts
+-- as waiting too: the operator's tool may mark the exception retried only
+-- after the worker has already handled the re-delivered cause.
 
-if redis.call('HGET', KEYS[1], 'state') ~= 'retried' then
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'retried' and state ~= 'open' then
     return 0
 end
 

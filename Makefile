@@ -84,7 +84,8 @@ $(BUILD)/nginx/objs/Makefile: config
 
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) src/invsync.h
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
-	cp $(BUILD)/nginx/objs/ngx_http_invsync_module.so $@
+	@# a new file, not overwritten in place: a running nginx maps the old one
+	cp $(BUILD)/nginx/objs/ngx_http_invsync_module.so $@.tmp && mv $@.tmp $@
 
 $(BUILD)/nginx-asan/objs/Makefile: config
 	rm -rf $(BUILD)/nginx-asan
@@ -94,7 +95,8 @@ $(BUILD)/nginx-asan/objs/Makefile: config
 $(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS)
 	$(MAKE) -C $(BUILD)/nginx-asan -f objs/Makefile modules
 	@mkdir -p $(dir $@)
-	cp $(BUILD)/nginx-asan/objs/ngx_http_invsync_module.so $@
+	cp $(BUILD)/nginx-asan/objs/ngx_http_invsync_module.so $@.tmp \
+	    && mv $@.tmp $@
 
 $(BUILD)/t/unit_%: t/unit/test_%.c $(BUILD)/libinvsync.a
 	@mkdir -p $(dir $@)

@@ -92,19 +92,29 @@ sub map_sku {
 map_sku('SKU-A', 111, 501);
 map_sku('SKU-B', 222, 502);
 
-my $conf = worker_conf($t, 'worker.json',
-    consumer => { block_ms => 50, claim_idle_ms => 5000 },
-    limits => { heartbeat_ms => 200, reconcile_s => 0 },
-    retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
-    locations => [ { id => 'wh1' } ],
-    channels => [
-        { id => 'shop-eu', type => 'shopify', api_base => $shop,
-          credentials_file => $t->dir . '/shop.token',
-          stock => { locations => ['wh1'] } },
-        { id => 'woo-main', type => 'woocommerce', api_base => $woo,
-          credentials_file => $t->dir . '/woo.keys',
-          stock => { locations => ['wh1'] } },
-    ]);
+# worker.json: both channels from wh1; the reconciliation pass every
+# $reconcile seconds (0: off); WooCommerce's admin changes taken as
+# corrections or (undef) overwritten
+sub write_conf {
+    my ($reconcile, $woo_external) = @_;
+    return worker_conf($t, 'worker.json',
+        consumer => { block_ms => 50, claim_idle_ms => 5000 },
+        limits => { heartbeat_ms => 200, reconcile_s => $reconcile },
+        retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
+        locations => [ { id => 'wh1' } ],
+        channels => [
+            { id => 'shop-eu', type => 'shopify', api_base => $shop,
+              credentials_file => $t->dir . '/shop.token',
+              stock => { locations => ['wh1'] } },
+            { id => 'woo-main', type => 'woocommerce', api_base => $woo,
+              credentials_file => $t->dir . '/woo.keys',
+              stock => { locations => ['wh1'],
+                         $woo_external ? (external_changes => $woo_external)
+                                       : () } },
+        ]);
+}
+
+my $conf = write_conf(0, undef);
 run_worker($t, 'w', $conf);
 
 sub shown {
@@ -169,19 +179,7 @@ is(ledger('SKU-A')->{'on_hand:wh1'}, 20, 'the ledger did not move');
 
 # WooCommerce set to take admin changes as corrections, by a reload
 
-my $correcting = worker_conf($t, 'worker.json',
-    consumer => { block_ms => 50, claim_idle_ms => 5000 },
-    limits => { heartbeat_ms => 200, reconcile_s => 0 },
-    retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
-    locations => [ { id => 'wh1' } ],
-    channels => [
-        { id => 'shop-eu', type => 'shopify', api_base => $shop,
-          credentials_file => $t->dir . '/shop.token',
-          stock => { locations => ['wh1'] } },
-        { id => 'woo-main', type => 'woocommerce', api_base => $woo,
-          credentials_file => $t->dir . '/woo.keys',
-          stock => { locations => ['wh1'], external_changes => 'correct' } },
-    ]);
+write_conf(0, 'correct');
 kill 'HUP', $t->{pids}{w};
 ok(wait_for(5, sub { $t->read_file('logs/w.out') =~ /configuration reloaded/ }),
    'SIGHUP reloads the configuration');
@@ -199,19 +197,7 @@ is(ledger('SKU-A')->{'on_hand:wh1'}, 15, 'on hand corrected by -5');
 # back to the default before orders flow again: WooCommerce counts its own
 # orders, which the ledger counts too; and the reconciliation pass on (off
 # above: a blind re-push racing the admin changes would undo them)
-worker_conf($t, 'worker.json',
-    consumer => { block_ms => 50, claim_idle_ms => 5000 },
-    limits => { heartbeat_ms => 200, reconcile_s => 3 },
-    retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
-    locations => [ { id => 'wh1' } ],
-    channels => [
-        { id => 'shop-eu', type => 'shopify', api_base => $shop,
-          credentials_file => $t->dir . '/shop.token',
-          stock => { locations => ['wh1'] } },
-        { id => 'woo-main', type => 'woocommerce', api_base => $woo,
-          credentials_file => $t->dir . '/woo.keys',
-          stock => { locations => ['wh1'] } },
-    ]);
+write_conf(3, undef);
 kill 'HUP', $t->{pids}{w};
 sleep 0.5;
 
@@ -282,19 +268,7 @@ ok(scalar @push, 'pushes are audited');
 # a change the channel never told: invsyncctl reconcile puts it right
 # (the periodic pass off, so that only the command can)
 
-worker_conf($t, 'worker.json',
-    consumer => { block_ms => 50, claim_idle_ms => 5000 },
-    limits => { heartbeat_ms => 200, reconcile_s => 0 },
-    retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
-    locations => [ { id => 'wh1' } ],
-    channels => [
-        { id => 'shop-eu', type => 'shopify', api_base => $shop,
-          credentials_file => $t->dir . '/shop.token',
-          stock => { locations => ['wh1'] } },
-        { id => 'woo-main', type => 'woocommerce', api_base => $woo,
-          credentials_file => $t->dir . '/woo.keys',
-          stock => { locations => ['wh1'] } },
-    ]);
+write_conf(0, undef);
 kill 'HUP', $t->{pids}{w};
 sleep 0.5;
 InvsyncSim::configure($t, 'woocommerce', webhook_url => undef);

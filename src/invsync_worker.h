@@ -26,6 +26,7 @@
 #define INVSYNC_MAX_STREAMS    8
 #define INVSYNC_MAX_CHANNELS   64
 #define INVSYNC_NAME_LEN       128
+#define INVSYNC_PUSH_EVERY_MS  10     /* pusher turns inside a batch */
 
 
 typedef enum {
@@ -123,6 +124,7 @@ typedef struct {
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
     int                     busy_ms;     /* shorter reads while pushing */
+    int64_t                 push_ms;     /* the pusher's last turn */
     int64_t                 started_ms;
     int64_t                 next_claim_ms;
     int64_t                 next_trim_ms;

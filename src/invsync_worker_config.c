@@ -401,7 +401,7 @@ invsync_cfg_consumer(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
                                 "letters, digits and \"-_.:\"");
     }
 
-    if (invsync_cfg_int(c, obj, "$.consumer", "batch", 1, 10000, 128, &v)
+    if (invsync_cfg_int(c, obj, "$.consumer", "batch", 1, 10000, 32, &v)
         != 0)
     {
         return -1;

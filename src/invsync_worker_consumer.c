@@ -279,6 +279,14 @@ invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
             return -1;
         }
 
+        /* a large batch must not hold the channels' pushes back: stock
+         * moved by its first entries goes out while the rest is handled */
+        if (invsync_now_ms() - w->push_ms >= INVSYNC_PUSH_EVERY_MS) {
+            if (invsync_push_step(w) != 0) {
+                return -1;
+            }
+        }
+
         if (acks.n == sizeof(acks.ids) / sizeof(char *)
             && invsync_consumer_flush_acks(w, si, &acks) != 0)
         {

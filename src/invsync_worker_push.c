@@ -142,6 +142,8 @@ invsync_push_step(invsync_worker_t *w)
     invsync_push_t      *p = w->push;
     invsync_pushchan_t  *pc;
 
+    w->push_ms = invsync_now_ms();
+
     if (p == NULL || p->nchans == 0) {
         w->busy_ms = 0;
         return 0;

@@ -583,6 +583,16 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
+    /* queued on a connection whose AUTH then failed: Redis is unavailable
+     * to us, it did not refuse this write */
+    if (rp->type == REDIS_REPLY_ERROR
+        && ngx_strncmp(rp->str, "NOAUTH", 6) == 0)
+    {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+                                   "redis unavailable");
+        goto done;
+    }
+
     if (rp->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "invsync: redis refused the write for channel "

@@ -165,6 +165,9 @@ int invsync_sha256_checked(const unsigned char *data, size_t len,
     unsigned char out[32]);
 int invsync_ct_equal(const void *a, const void *b, size_t len);
 void invsync_crypto_cleanup(void);
+/* any secret whose HMAC-SHA256 of the parts is sig (32 bytes) verifies */
+invsync_rc_e invsync_hmac_match(const invsync_secret_t *secrets, size_t n,
+    const invsync_str_t *parts, size_t nparts, const unsigned char *sig);
 size_t invsync_hex_encode(unsigned char *dst, const unsigned char *src,
     size_t len);
 /* both decoders return -1 on malformed input or if dst_cap is too small */

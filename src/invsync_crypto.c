@@ -406,3 +406,32 @@ invsync_crypto_cleanup(void)
     EVP_MD_free(invsync_md);
     invsync_md = NULL;
 }
+
+
+/*
+ * The rotation rule every symmetric scheme shares: the signature verifies
+ * if any configured secret's HMAC-SHA256 of the signed parts equals it,
+ * compared in constant time.
+ */
+invsync_rc_e
+invsync_hmac_match(const invsync_secret_t *secrets, size_t n,
+    const invsync_str_t *parts, size_t nparts, const unsigned char *sig)
+{
+    size_t         i;
+    unsigned char  mac[32];
+
+    for (i = 0; i < n; i++) {
+        if (invsync_hmac_sha256(secrets[i].data, secrets[i].len, parts,
+                                nparts, mac)
+            != 0)
+        {
+            return INVSYNC_ERR_NOMEM;
+        }
+
+        if (invsync_ct_equal(sig, mac, 32)) {
+            return INVSYNC_OK;
+        }
+    }
+
+    return INVSYNC_ERR_SIGNATURE;
+}

@@ -42,9 +42,9 @@ static invsync_rc_e
 invsync_hmac_verify(const invsync_input_t *in,
     const invsync_secret_t *secrets, size_t n)
 {
-    size_t                i, len;
+    size_t                len;
     ssize_t               siglen;
-    unsigned char         sig[64], mac[32];
+    unsigned char         sig[64];
     const unsigned char  *p;
     const invsync_str_t  *h;
 
@@ -79,20 +79,7 @@ invsync_hmac_verify(const invsync_input_t *in,
         return INVSYNC_ERR_SIGNATURE;
     }
 
-    for (i = 0; i < n; i++) {
-        if (invsync_hmac_sha256(secrets[i].data, secrets[i].len, &in->body, 1,
-                                mac)
-            != 0)
-        {
-            return INVSYNC_ERR_NOMEM;
-        }
-
-        if (invsync_ct_equal(sig, mac, 32)) {
-            return INVSYNC_OK;
-        }
-    }
-
-    return INVSYNC_ERR_SIGNATURE;
+    return invsync_hmac_match(secrets, n, &in->body, 1, sig);
 }
 
 

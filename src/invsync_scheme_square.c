@@ -52,10 +52,9 @@ static invsync_rc_e
 invsync_square_verify(const invsync_input_t *in,
     const invsync_secret_t *secrets, size_t n)
 {
-    size_t                i;
     ssize_t               len;
     invsync_str_t         parts[2];
-    unsigned char         sig[64], mac[32];
+    unsigned char         sig[64];
     const invsync_str_t  *h;
 
     if (n == 0 || !invsync_str_set(&in->url)) {
@@ -76,20 +75,7 @@ invsync_square_verify(const invsync_input_t *in,
     parts[0] = in->url;
     parts[1] = in->body;
 
-    for (i = 0; i < n; i++) {
-        if (invsync_hmac_sha256(secrets[i].data, secrets[i].len, parts, 2,
-                                mac)
-            != 0)
-        {
-            return INVSYNC_ERR_NOMEM;
-        }
-
-        if (invsync_ct_equal(sig, mac, 32)) {
-            return INVSYNC_OK;
-        }
-    }
-
-    return INVSYNC_ERR_SIGNATURE;
+    return invsync_hmac_match(secrets, n, parts, 2, sig);
 }
 
 

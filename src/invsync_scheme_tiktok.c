@@ -51,10 +51,9 @@ static invsync_rc_e
 invsync_tiktok_verify(const invsync_input_t *in,
     const invsync_secret_t *secrets, size_t n)
 {
-    size_t                i;
     ssize_t               len;
     invsync_str_t         parts[2];
-    unsigned char         sig[32], mac[32];
+    unsigned char         sig[32];
     const invsync_str_t  *h;
 
     if (n == 0 || !invsync_str_set(&in->app_key)) {
@@ -75,20 +74,7 @@ invsync_tiktok_verify(const invsync_input_t *in,
     parts[0] = in->app_key;
     parts[1] = in->body;
 
-    for (i = 0; i < n; i++) {
-        if (invsync_hmac_sha256(secrets[i].data, secrets[i].len, parts, 2,
-                                mac)
-            != 0)
-        {
-            return INVSYNC_ERR_NOMEM;
-        }
-
-        if (invsync_ct_equal(sig, mac, 32)) {
-            return INVSYNC_OK;
-        }
-    }
-
-    return INVSYNC_ERR_SIGNATURE;
+    return invsync_hmac_match(secrets, n, parts, 2, sig);
 }
 
 

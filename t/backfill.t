@@ -19,7 +19,7 @@ use Time::HiRes qw(sleep time);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
-                     audit_entries worker_bin);
+                     audit_entries worker_bin map_sku);
 
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
@@ -53,23 +53,10 @@ InvsyncSim::items($t, 'woocommerce',
 
 my $K = 'invsync:{invsync}:';
 
-# the mappings and the counted stock, as invsyncctl writes them
-sub map_sku {
-    my ($sku, $item, $product) = @_;
-    $t->redis('SADD', "${K}skus", $sku);
-    $t->redis('HSET', "${K}skumap:$sku", 'shop-eu',
-              encode_json({ inventory_item_id => "$item",
-                            location_id => '9' }),
-              'woo-main', encode_json({ product_id => "$product",
-                                        variation_id => undef }));
-    $t->redis('SET', "${K}skuref:shop-eu:sku:$sku", $sku);
-    $t->redis('SET', "${K}skuref:shop-eu:item:$item", $sku);
-    $t->redis('SET', "${K}skuref:woo-main:sku:$sku", $sku);
-    $t->redis('SET', "${K}skuref:woo-main:product:$product", $sku);
-}
-map_sku('SKU-A', 111, 501);
-map_sku('SKU-B', 222, 502);
-map_sku('SKU-C', 333, 503);
+# the counted stock, as invsyncctl writes it
+map_sku($t, 'SKU-A', 111, 501);
+map_sku($t, 'SKU-B', 222, 502);
+map_sku($t, 'SKU-C', 333, 503);
 $t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh1', 20);
 $t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh1', 10);
 $t->redis('HSET', "${K}stock:SKU-C", 'on_hand:wh1', 1000);

@@ -13,7 +13,7 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(worker_conf run_worker stop_worker kill_worker
-                    wait_for audit_entries worker_bin ctl);
+                    wait_for audit_entries worker_bin ctl map_sku);
 
 sub worker_bin {
     my ($t, $name) = @_;
@@ -95,6 +95,24 @@ sub audit_entries {
     $prefix //= 'invsync';
     return [map { { _id => $_->[0], %{$_->[1]} } }
             @{$t->stream("$prefix:{$prefix}:audit")}];
+}
+
+# A SKU mapped on the Shopify channel shop-eu (inventory item $item at
+# location 9) and the WooCommerce channel woo-main (product $product), with
+# the keys `invsyncctl sku map` writes (docs/keys.md).
+sub map_sku {
+    my ($t, $sku, $item, $product) = @_;
+    my $K = 'invsync:{invsync}:';
+    $t->redis('SADD', "${K}skus", $sku);
+    $t->redis('HSET', "${K}skumap:$sku", 'shop-eu',
+              encode_json({ inventory_item_id => "$item",
+                            location_id => '9' }),
+              'woo-main', encode_json({ product_id => "$product",
+                                        variation_id => undef }));
+    $t->redis('SET', "${K}skuref:shop-eu:sku:$sku", $sku);
+    $t->redis('SET', "${K}skuref:shop-eu:item:$item", $sku);
+    $t->redis('SET', "${K}skuref:woo-main:sku:$sku", $sku);
+    $t->redis('SET', "${K}skuref:woo-main:product:$product", $sku);
 }
 
 # Runs invsyncctl; returns (exit code, stdout).

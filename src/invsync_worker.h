@@ -199,6 +199,7 @@ invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

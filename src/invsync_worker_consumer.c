@@ -872,14 +872,6 @@ invsync_consumer_trim(invsync_worker_t *w)
                            == 0)
                 {
                     last = grp->element[k + 1]->str;
-
-                } else if (strcmp(grp->element[k]->str, "lag") == 0
-                           && grp->element[k + 1]->type
-                              == REDIS_REPLY_INTEGER
-                           && name != NULL
-                           && strcmp(name, w->conf->group) == 0)
-                {
-                    w->lag[si] = (uint64_t) grp->element[k + 1]->integer;
                 }
             }
 

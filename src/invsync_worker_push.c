@@ -494,11 +494,8 @@ invsync_push_quantity(invsync_worker_t *w, invsync_pushchan_t *pc,
     redisReply *stock, redisReply *components, int *err)
 {
     char              key[INVSYNC_KEY_LEN];
-    size_t            i;
     json_t           *c, *q;
     int64_t           a, best;
-    const char       *fields[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
-    const char       *values[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
     const char       *name;
     redisReply       *r;
     invsync_stock_t   st;
@@ -530,14 +527,7 @@ invsync_push_quantity(invsync_worker_t *w, invsync_pushchan_t *pc,
         return invsync_stock_shown(best < 0 ? 0 : best, &pc->conf->rules);
     }
 
-    for (i = 0; i + 1 < stock->elements
-                && i / 2 < 2 * INVSYNC_STOCK_MAX_LOCATIONS; i += 2)
-    {
-        fields[i / 2] = stock->element[i]->str;
-        values[i / 2] = stock->element[i + 1]->str;
-    }
-
-    if (invsync_stock_parse(&st, fields, values, i / 2) != 0) {
+    if (invsync_stock_reply(stock, &st) != 0) {
         *err = 1;
         return 0;
     }

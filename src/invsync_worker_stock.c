@@ -638,10 +638,7 @@ invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
     const char *sku, int64_t *qty)
 {
     char              key[INVSYNC_KEY_LEN];
-    size_t            i, n;
     redisReply       *r;
-    const char       *f[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
-    const char       *v[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
     invsync_stock_t   st;
 
     invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
@@ -651,18 +648,9 @@ invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
         return -1;
     }
 
-    n = 0;
-
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements
-                && n < 2 * INVSYNC_STOCK_MAX_LOCATIONS; i += 2)
-    {
-        f[n] = r->element[i]->str;
-        v[n++] = r->element[i + 1]->str;
-    }
-
     *qty = -1;
 
-    if (invsync_stock_parse(&st, f, v, n) == 0) {
+    if (invsync_stock_reply(r, &st) == 0) {
         *qty = invsync_stock_shown(invsync_stock_available(&st, &ch->rules),
                                    &ch->rules);
     }
@@ -670,6 +658,28 @@ invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
     freeReplyObject(r);
 
     return 0;
+}
+
+
+/* a SKU's ledger from the HGETALL reply of its stock:<sku> hash */
+
+int
+invsync_stock_reply(const redisReply *r, invsync_stock_t *st)
+{
+    size_t       i, n;
+    const char  *f[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+    const char  *v[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+
+    n = 0;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements
+                && n < 2 * INVSYNC_STOCK_MAX_LOCATIONS + 1; i += 2)
+    {
+        f[n] = r->element[i]->str;
+        v[n++] = r->element[i + 1]->str;
+    }
+
+    return invsync_stock_parse(st, f, v, n);
 }
 
 

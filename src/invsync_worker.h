@@ -27,6 +27,7 @@
 #define INVSYNC_MAX_CHANNELS   64
 #define INVSYNC_NAME_LEN       128
 #define INVSYNC_PUSH_EVERY_MS  10     /* pusher turns inside a batch */
+#define INVSYNC_REF_LEN        300    /* "sku:<text>", "product:<id>" */
 
 
 typedef enum {
@@ -161,6 +162,9 @@ int invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len);
 redisReply *invsync_redis_eval(invsync_worker_t *w, const char *sha,
     const char *script, size_t script_len, int nkeys, int argc,
     const char **argv, const size_t *argvlen);
+int invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha,
+    int nkeys, int argc, const char **argv, const size_t *argvlen);
+redisReply *invsync_redis_reply(invsync_worker_t *w);
 size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *fmt, ...);
 
@@ -181,9 +185,24 @@ typedef enum {
     INVSYNC_ACT_POISON          /* can never succeed: err */
 } invsync_act_rc_e;
 
+/* one effect of one cause, for apply.lua */
+typedef struct {
+    const char   *action;       /* e.g. "order.record" */
+    const char   *state;        /* state key suffix, NULL: no state */
+    int64_t       version;      /* -1: the state has no version */
+    const char   *order;        /* order id or NULL */
+    json_t       *inputs;       /* borrowed: what decided the effect */
+} invsync_effect_t;
+
 invsync_act_rc_e invsync_action_run(invsync_worker_t *w,
     const invsync_envelope_t *ev, char *err, size_t len);
 int invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev);
+int invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
+    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs);
+int invsync_action_apply_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx);
+invsync_act_rc_e invsync_action_apply_reply(redisReply *r, char *err,
+    size_t len);
 invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *data, const char *kind,
     const char *id_suffix, const char *order, const char *summary,
@@ -200,6 +219,35 @@ invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
 invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
+const char *invsync_stock_line_id(json_t *line, size_t i, char *id,
+    size_t cap);
+invsync_act_rc_e invsync_stock_unmapped(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *oid, const char *line_id,
+    json_t *line, char *err, size_t len);
+invsync_act_rc_e invsync_stock_oversold(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *oid, json_t *detail,
+    char *err, size_t len);
+size_t invsync_stock_refs(const char *type, json_t *line,
+    char refs[2][INVSYNC_REF_LEN]);
+int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
+    const char *ref);
+int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
+int invsync_stock_move_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines);
+invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
+    char *err, size_t len);
+
+/* invsync_worker_batch.c: the orders of one read, pipelined */
+typedef struct invsync_job_s  invsync_job_t;
+
+invsync_job_t *invsync_batch_jobs(size_t n);
+int invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
+    const invsync_envelope_t *ev);
+int invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n);
+invsync_act_rc_e invsync_batch_result(invsync_job_t *jobs, size_t i,
+    const char **err);
+void invsync_batch_clear(invsync_job_t *jobs, size_t n);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

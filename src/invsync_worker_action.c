@@ -18,18 +18,24 @@
 #define INVSYNC_MAX_INDEX   34
 
 
+/* the arguments of one apply.lua call, built once for EVALSHA or EVAL */
 typedef struct {
-    const char   *action;       /* e.g. "order.record" */
-    const char   *state;        /* state key suffix, NULL: no state */
-    int64_t       version;      /* -1: the state has no version */
-    const char   *order;        /* order id or NULL */
-    json_t       *inputs;       /* borrowed: what decided the effect */
-} invsync_effect_t;
+    char          keys[4 + INVSYNC_MAX_INDEX][INVSYNC_KEY_LEN];
+    char          ttl[32], now[32], version[32], maxlen[32];
+    char          order[INVSYNC_KEY_LEN], skus[1024];
+    char         *data, *inputs;
+    const char   *argv[64];
+    size_t        argvlen[64];
+    int           argc, nkeys;
+} invsync_apply_args_t;
 
 
 static invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
     char *err, size_t len);
+static int invsync_apply_args(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    invsync_apply_args_t *a);
 static invsync_act_rc_e invsync_action_refund(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 static const char *invsync_str(json_t *obj, const char *key);
@@ -94,16 +100,10 @@ invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
     kind = invsync_str(canon, "kind");
     inputs = json_object();
 
-    if (strcmp(kind, "order") == 0 || strcmp(kind, "order_cancelled") == 0) {
-        id = invsync_str(canon, "order_id");
-        snprintf(state, sizeof(state), "order:%s:%s", ev->channel, id);
-        fx.action = "order.record";
-        fx.state = state;
-        fx.order = id;
-        fx.version = invsync_int(canon, "updated_ms", -1);
-        json_object_set(inputs, "status", json_object_get(canon, "status"));
-        json_object_set(inputs, "updated_at",
-                        json_object_get(canon, "updated_at"));
+    if (invsync_action_order_effect(ev, canon, &fx, state, sizeof(state),
+                                    inputs))
+    {
+        /* an order: fx names order.record and its state */
 
     } else if (strcmp(kind, "refund") == 0) {
         json_decref(inputs);
@@ -269,127 +269,52 @@ static invsync_act_rc_e
 invsync_action_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_effect_t *fx, char *err, size_t len)
 {
-    int                 argc, nkeys;
-    char                keys[4 + INVSYNC_MAX_INDEX][INVSYNC_KEY_LEN];
-    char                ttl[32], now[32], version[32], maxlen[32];
-    char                order[INVSYNC_KEY_LEN], skus[1024];
-    char               *data, *inputs;
-    size_t              i, n, slen;
-    json_t             *lines, *line;
-    const char         *sku;
-    const char         *argv[64];
-    size_t              argvlen[64];
-    redisReply         *r;
-    invsync_act_rc_e    rc;
+    redisReply            *r;
+    invsync_apply_args_t   a;
 
-    data = canon ? json_dumps(canon, JSON_COMPACT) : strdup("");
-    inputs = fx->inputs ? json_dumps(fx->inputs, JSON_COMPACT) : strdup("{}");
-
-    if (data == NULL || inputs == NULL) {
-        free(data);
-        free(inputs);
+    if (invsync_apply_args(w, ev, canon, fx, &a) != 0) {
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
 
-    nkeys = 0;
-    invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "done:%s:%s:%s",
-                fx->action, ev->channel, ev->event);
-    invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit");
-
-    if (fx->state != NULL) {
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "%s",
-                    fx->state);
-    } else {
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "nostate");
-    }
-
-    invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
-                ev->channel, ev->event);
-
-    order[0] = '\0';
-
-    if (fx->order != NULL && fx->order[0] != '\0') {
-        snprintf(order, sizeof(order), "%s:%s", ev->channel, fx->order);
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                    "audit:order:%s", order);
-    }
-
-    /* every SKU the event names, for "what happened to this SKU" */
-    skus[0] = '\0';
-    slen = 0;
-    lines = canon ? json_object_get(canon, "lines") : NULL;
-
-    json_array_foreach(lines, i, line) {
-        sku = invsync_str(line, "sku");
-
-        if (sku[0] == '\0' || nkeys == 4 + INVSYNC_MAX_INDEX) {
-            continue;
-        }
-
-        n = strlen(sku);
-
-        if (slen + n + 2 < sizeof(skus)) {
-            if (slen) {
-                skus[slen++] = ',';
-            }
-
-            memcpy(skus + slen, sku, n + 1);
-            slen += n;
-        }
-
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit:sku:%s",
-                    sku);
-    }
-
-    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
-    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
-    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
-
-    if (fx->version >= 0) {
-        snprintf(version, sizeof(version), "%lld", (long long) fx->version);
-    } else {
-        version[0] = '\0';
-    }
-
-    argc = 0;
-
-    for (i = 0; i < (size_t) nkeys; i++) {
-        argv[argc++] = keys[i];
-    }
-
-    argv[argc++] = ttl;
-    argv[argc++] = now;
-    argv[argc++] = version;
-    argv[argc++] = data;
-    argv[argc++] = maxlen;
-
-#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
-
-    invsync_field("ts", now);
-    invsync_field("action", fx->action);
-    invsync_field("channel", ev->channel);
-    invsync_field("event", ev->event);
-    invsync_field("topic", ev->topic);
-    invsync_field("stream", ev->stream);
-    invsync_field("entry", ev->entry);
-    invsync_field("order", order);
-    invsync_field("skus", skus);
-    invsync_field("inputs", inputs);
-    invsync_field("consumer", w->conf->consumer);
-    invsync_field("redelivery", ev->redelivery);
-
-#undef invsync_field
-
-    for (i = 0; i < (size_t) argc; i++) {
-        argvlen[i] = strlen(argv[i]);
-    }
-
     r = invsync_redis_eval(w, w->apply_sha, invsync_script_apply,
-                           invsync_script_apply_len, nkeys, argc, argv,
-                           argvlen);
-    free(data);
-    free(inputs);
+                           invsync_script_apply_len, a.nkeys, a.argc, a.argv,
+                           a.argvlen);
+    free(a.data);
+    free(a.inputs);
+
+    return invsync_action_apply_reply(r, err, len);
+}
+
+
+/* the same call appended to the pipeline: a batch of orders (-1: no memory) */
+
+int
+invsync_action_apply_append(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_effect_t *fx)
+{
+    int                    rc;
+    invsync_apply_args_t   a;
+
+    if (invsync_apply_args(w, ev, canon, fx, &a) != 0) {
+        return -1;
+    }
+
+    rc = invsync_redis_append_evalsha(w, w->apply_sha, a.nkeys, a.argc,
+                                      a.argv, a.argvlen);
+    free(a.data);
+    free(a.inputs);
+
+    return rc;
+}
+
+
+/* apply.lua's answer; takes r (NULL: the connection was lost) */
+
+invsync_act_rc_e
+invsync_action_apply_reply(redisReply *r, char *err, size_t len)
+{
+    invsync_act_rc_e  rc;
 
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
@@ -423,6 +348,161 @@ invsync_action_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     freeReplyObject(r);
 
     return rc;
+}
+
+
+/* an order's effect: 1 when canon is an order (fx, state and inputs set) */
+
+int
+invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
+    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs)
+{
+    const char  *kind, *id;
+
+    kind = invsync_str(canon, "kind");
+
+    if (strcmp(kind, "order") != 0 && strcmp(kind, "order_cancelled") != 0) {
+        return 0;
+    }
+
+    id = invsync_str(canon, "order_id");
+    snprintf(state, cap, "order:%s:%s", ev->channel, id);
+    fx->action = "order.record";
+    fx->state = state;
+    fx->order = id;
+    fx->version = invsync_int(canon, "updated_ms", -1);
+    json_object_set(inputs, "status", json_object_get(canon, "status"));
+    json_object_set(inputs, "updated_at",
+                    json_object_get(canon, "updated_at"));
+
+    return 1;
+}
+
+
+/*
+ * The arguments of one apply.lua call: the effect on its state (if
+ * newer), the audit entry and its indexes (order, each SKU, the event),
+ * the done key.  a->data and a->inputs are the caller's to free.
+ */
+
+static int
+invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_effect_t *fx, invsync_apply_args_t *a)
+{
+    int           argc, nkeys;
+    size_t        i, n, slen;
+    json_t       *lines, *line;
+    const char   *sku;
+
+    a->data = canon ? json_dumps(canon, JSON_COMPACT) : strdup("");
+    a->inputs = fx->inputs ? json_dumps(fx->inputs, JSON_COMPACT)
+                           : strdup("{}");
+
+    if (a->data == NULL || a->inputs == NULL) {
+        free(a->data);
+        free(a->inputs);
+        return -1;
+    }
+
+    nkeys = 0;
+    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "done:%s:%s:%s",
+                fx->action, ev->channel, ev->event);
+    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit");
+
+    if (fx->state != NULL) {
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "%s",
+                    fx->state);
+    } else {
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "nostate");
+    }
+
+    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                "audit:event:%s:%s", ev->channel, ev->event);
+
+    a->order[0] = '\0';
+
+    if (fx->order != NULL && fx->order[0] != '\0') {
+        snprintf(a->order, sizeof(a->order), "%s:%s", ev->channel,
+                 fx->order);
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                    "audit:order:%s", a->order);
+    }
+
+    /* every SKU the event names, for "what happened to this SKU" */
+    a->skus[0] = '\0';
+    slen = 0;
+    lines = canon ? json_object_get(canon, "lines") : NULL;
+
+    json_array_foreach(lines, i, line) {
+        sku = invsync_str(line, "sku");
+
+        if (sku[0] == '\0' || nkeys == 4 + INVSYNC_MAX_INDEX) {
+            continue;
+        }
+
+        n = strlen(sku);
+
+        if (slen + n + 2 < sizeof(a->skus)) {
+            if (slen) {
+                a->skus[slen++] = ',';
+            }
+
+            memcpy(a->skus + slen, sku, n + 1);
+            slen += n;
+        }
+
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                    "audit:sku:%s", sku);
+    }
+
+    snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
+    snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
+
+    if (fx->version >= 0) {
+        snprintf(a->version, sizeof(a->version), "%lld",
+                 (long long) fx->version);
+    } else {
+        a->version[0] = '\0';
+    }
+
+    argc = 0;
+
+    for (i = 0; i < (size_t) nkeys; i++) {
+        a->argv[argc++] = a->keys[i];
+    }
+
+    a->argv[argc++] = a->ttl;
+    a->argv[argc++] = a->now;
+    a->argv[argc++] = a->version;
+    a->argv[argc++] = a->data;
+    a->argv[argc++] = a->maxlen;
+
+#define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
+
+    invsync_field("ts", a->now);
+    invsync_field("action", fx->action);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", a->order);
+    invsync_field("skus", a->skus);
+    invsync_field("inputs", a->inputs);
+    invsync_field("consumer", w->conf->consumer);
+    invsync_field("redelivery", ev->redelivery);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        a->argvlen[i] = strlen(a->argv[i]);
+    }
+
+    a->argc = argc;
+    a->nkeys = nkeys;
+
+    return 0;
 }
 
 

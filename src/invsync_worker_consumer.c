@@ -16,7 +16,8 @@
 #include "invsync_worker.h"
 
 
-#define INVSYNC_KEY_LEN  512
+#define INVSYNC_KEY_LEN    512
+#define INVSYNC_BATCH_MAX  64     /* orders in one pipelined run */
 
 
 typedef struct {
@@ -26,12 +27,31 @@ typedef struct {
 } invsync_acks_t;
 
 
+/* an entry between its read and its acknowledgement */
+typedef struct {
+    redisReply          *entry;
+    const char          *id;
+    invsync_envelope_t   ev;
+    int64_t              start;
+    invsync_act_rc_e     rc;
+    char                 err[INVSYNC_ERR_LEN];
+} invsync_pending_t;
+
+
 static int invsync_consumer_read(invsync_worker_t *w, const char *from,
     int block_ms);
 static int invsync_consumer_entries(invsync_worker_t *w, size_t si,
     redisReply *entries, int retried);
-static int invsync_consumer_entry(invsync_worker_t *w, size_t si,
-    redisReply *entry, int retried, invsync_acks_t *acks);
+static int invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
+    invsync_pending_t *pend, invsync_job_t *jobs, size_t n,
+    invsync_acks_t *acks);
+static int invsync_consumer_begin(invsync_worker_t *w, size_t si,
+    redisReply *entry, int retried, invsync_acks_t *acks,
+    invsync_pending_t *p);
+static int invsync_consumer_finish(invsync_worker_t *w, size_t si,
+    invsync_pending_t *p, int retried, invsync_acks_t *acks);
+static int invsync_consumer_ack(invsync_worker_t *w, size_t si,
+    invsync_acks_t *acks, invsync_pending_t *p);
 static int invsync_consumer_flush_acks(invsync_worker_t *w, size_t si,
     invsync_acks_t *acks);
 static int invsync_consumer_fail(invsync_worker_t *w, size_t si,
@@ -263,113 +283,196 @@ static int
 invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
     int retried)
 {
-    size_t          i;
-    invsync_acks_t  acks;
+    int                 rc;
+    size_t              i, n, nq;
+    invsync_job_t      *jobs;
+    invsync_acks_t      acks;
+    invsync_pending_t  *pend, *p;
 
-    if (entries->type != REDIS_REPLY_ARRAY) {
+    if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) {
         return 0;
     }
 
+    n = entries->elements;
+    pend = calloc(n, sizeof(invsync_pending_t));
+    jobs = invsync_batch_jobs(n);
+
+    if (pend == NULL || jobs == NULL) {
+        free(pend);
+        free(jobs);
+        invsync_log(INVSYNC_LOG_ERROR, "out of memory", NULL);
+        return 0;       /* not acknowledged: read again later */
+    }
+
     acks.n = 0;
+    nq = 0;
+    rc = 0;
 
-    for (i = 0; i < entries->elements; i++) {
-        if (invsync_consumer_entry(w, si, entries->element[i], retried, &acks)
-            != 0)
+    /* orders queue up for one pipelined run; anything else flushes the
+     * queue first and then runs alone, so that the order is kept */
+    for (i = 0; i < n && rc == 0; i++) {
+        p = &pend[nq];
+
+        if (!invsync_consumer_begin(w, si, entries->element[i], retried,
+                                    &acks, p))
         {
-            return -1;
+            continue;
         }
 
-        /* a large batch must not hold the channels' pushes back: stock
-         * moved by its first entries goes out while the rest is handled */
-        if (invsync_now_ms() - w->push_ms >= INVSYNC_PUSH_EVERY_MS) {
-            if (invsync_push_step(w) != 0) {
-                return -1;
+        if (!retried && invsync_batch_add(w, jobs, nq, &p->ev)) {
+            nq++;
+
+            if (nq < INVSYNC_BATCH_MAX && i + 1 < n) {
+                continue;
             }
+
+            p = NULL;
         }
 
-        if (acks.n == sizeof(acks.ids) / sizeof(char *)
-            && invsync_consumer_flush_acks(w, si, &acks) != 0)
-        {
-            return -1;
+        rc = invsync_consumer_flush_jobs(w, si, pend, jobs, nq, &acks);
+        nq = 0;
+
+        if (rc == 0 && p != NULL) {
+            p->err[0] = '\0';
+            p->rc = invsync_action_run(w, &p->ev, p->err, sizeof(p->err));
+
+            rc = w->redis == NULL ? -1
+                 : invsync_consumer_finish(w, si, p, retried, &acks);
         }
+
+        /* a large read must not hold the channels' pushes back: stock
+         * moved by its first entries goes out while the rest is handled */
+        if (rc == 0 && invsync_now_ms() - w->push_ms >= INVSYNC_PUSH_EVERY_MS)
+        {
+            rc = invsync_push_step(w);
+        }
+    }
+
+    if (rc == 0) {
+        rc = invsync_consumer_flush_jobs(w, si, pend, jobs, nq, &acks);
+    }
+
+    invsync_batch_clear(jobs, n);
+    free(jobs);
+    free(pend);
+
+    if (rc != 0) {
+        return -1;
     }
 
     return invsync_consumer_flush_acks(w, si, &acks);
 }
 
 
+/* the queued orders, pipelined, then each finished in its turn */
+
+static int
+invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
+    invsync_pending_t *pend, invsync_job_t *jobs, size_t n,
+    invsync_acks_t *acks)
+{
+    size_t       i;
+    const char  *err;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    if (invsync_batch_run(w, jobs, n) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        pend[i].rc = invsync_batch_result(jobs, i, &err);
+        snprintf(pend[i].err, sizeof(pend[i].err), "%s", err);
+
+        if (invsync_consumer_finish(w, si, &pend[i], 0, acks) != 0) {
+            return -1;
+        }
+    }
+
+    invsync_batch_clear(jobs, n);
+
+    return 0;
+}
+
+
 /*
- * One entry: its actions run, then it is acknowledged (batched), retried
- * later or dead-lettered.  Effects are durable in Redis before the ack, and
- * keyed by cause, so a crash between the two only repeats a no-op.
+ * An entry read: its envelope and the latency so far.  0 when there is
+ * nothing to run (an entry trimmed or deleted while pending is acked).
  */
 
 static int
-invsync_consumer_entry(invsync_worker_t *w, size_t si, redisReply *entry,
-    int retried, invsync_acks_t *acks)
+invsync_consumer_begin(invsync_worker_t *w, size_t si, redisReply *entry,
+    int retried, invsync_acks_t *acks, invsync_pending_t *p)
 {
-    char                 err[INVSYNC_ERR_LEN];
-    int64_t              start, us;
-    invsync_log_level_e  level;
-    const char          *id;
-    invsync_act_rc_e     rc;
-    invsync_envelope_t   ev;
-
     if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
         || entry->element[0]->type != REDIS_REPLY_STRING)
     {
         return 0;
     }
 
-    id = entry->element[0]->str;
+    p->entry = entry;
+    p->id = entry->element[0]->str;
 
-    /* an entry trimmed or deleted while pending: nothing left to do */
     if (entry->element[1]->type != REDIS_REPLY_ARRAY) {
-        acks->ids[acks->n] = id;
-        acks->lens[acks->n++] = entry->element[0]->len;
+        invsync_consumer_ack(w, si, acks, p);
         return 0;
     }
 
     w->counters.read++;
-    invsync_envelope_from(entry->element[1], si, w, id, &ev);
+    invsync_envelope_from(entry->element[1], si, w, p->id, &p->ev);
 
-    start = invsync_now_ms();
+    p->start = invsync_now_ms();
 
     /* first deliveries only: a retry's wait is not the worker's latency */
     if (!retried) {
-        invsync_latency_add(&w->latency, start - strtoll(id, NULL, 10));
-    }
-    err[0] = '\0';
-
-    rc = invsync_action_run(w, &ev, err, sizeof(err));
-
-    if (w->redis == NULL) {
-        return -1;
+        invsync_latency_add(&w->latency, p->start - strtoll(p->id, NULL, 10));
     }
 
-    us = (invsync_now_ms() - start) * 1000;
+    return 1;
+}
+
+
+/*
+ * An entry's actions ran (p->rc, p->err): it is acknowledged (batched),
+ * retried later or dead-lettered.  Effects are durable in Redis before
+ * the ack, and keyed by cause, so a crash between the two only repeats a
+ * no-op.
+ */
+
+static int
+invsync_consumer_finish(invsync_worker_t *w, size_t si, invsync_pending_t *p,
+    int retried, invsync_acks_t *acks)
+{
+    int64_t              us;
+    invsync_log_level_e  level;
+    invsync_act_rc_e     rc;
+
+    rc = p->rc;
+    us = (invsync_now_ms() - p->start) * 1000;
 
     level = rc >= INVSYNC_ACT_RETRY ? INVSYNC_LOG_WARN : INVSYNC_LOG_INFO;
 
     if (invsync_log_enabled(level)) {
         invsync_log(level, "event",
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}",
-                          "stream", w->conf->streams[si], "entry", id,
-                          "channel", ev.channel, "event", ev.event,
-                          "topic", ev.topic,
+                          "stream", w->conf->streams[si], "entry", p->id,
+                          "channel", p->ev.channel, "event", p->ev.event,
+                          "topic", p->ev.topic,
                           "result", invsync_result_names[rc],
                           "duration_us", (json_int_t) us,
-                          "err", err));
+                          "err", p->err));
     }
 
     switch (rc) {
 
     case INVSYNC_ACT_RETRY:
         w->counters.retried++;
-        return invsync_consumer_fail(w, si, entry, &ev, err, 0);
+        return invsync_consumer_fail(w, si, p->entry, &p->ev, p->err, 0);
 
     case INVSYNC_ACT_POISON:
-        return invsync_consumer_fail(w, si, entry, &ev, err, 1);
+        return invsync_consumer_fail(w, si, p->entry, &p->ev, p->err, 1);
 
     case INVSYNC_ACT_APPLIED:
         w->counters.applied++;
@@ -392,16 +495,31 @@ invsync_consumer_entry(invsync_worker_t *w, size_t si, redisReply *entry,
         break;
     }
 
-    if (retried && invsync_consumer_forget(w, si, id) != 0) {
+    if (retried && invsync_consumer_forget(w, si, p->id) != 0) {
         return -1;
     }
 
-    if (rc != INVSYNC_ACT_EXCEPTION && invsync_action_resolve(w, &ev) != 0) {
+    if (rc != INVSYNC_ACT_EXCEPTION && invsync_action_resolve(w, &p->ev) != 0)
+    {
         return -1;
     }
 
-    acks->ids[acks->n] = id;
-    acks->lens[acks->n++] = entry->element[0]->len;
+    return invsync_consumer_ack(w, si, acks, p);
+}
+
+
+/* acknowledged with the next XACK of the batch; sent when the list fills */
+
+static int
+invsync_consumer_ack(invsync_worker_t *w, size_t si, invsync_acks_t *acks,
+    invsync_pending_t *p)
+{
+    acks->ids[acks->n] = p->id;
+    acks->lens[acks->n++] = p->entry->element[0]->len;
+
+    if (acks->n == sizeof(acks->ids) / sizeof(char *)) {
+        return invsync_consumer_flush_acks(w, si, acks);
+    }
 
     return 0;
 }

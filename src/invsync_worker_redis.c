@@ -247,6 +247,82 @@ invsync_redis_eval(invsync_worker_t *w, const char *sha, const char *script,
 
 
 /*
+ * EVALSHA appended to the pipeline, its reply read later in order with
+ * invsync_redis_reply(): a batch's scripts in one round trip.  No EVAL
+ * fallback here: a NOSCRIPT comes back as the reply, and the caller runs
+ * that one again through invsync_redis_eval().  -1: out of memory.
+ */
+
+int
+invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha, int nkeys,
+    int argc, const char **argv, const size_t *argvlen)
+{
+    int          i, rc;
+    char         n[16];
+    size_t      *lens;
+    const char **args;
+
+    if (w->redis == NULL) {
+        return -1;
+    }
+
+    args = malloc((argc + 3) * sizeof(char *));
+    lens = malloc((argc + 3) * sizeof(size_t));
+
+    if (args == NULL || lens == NULL) {
+        free(args);
+        free(lens);
+        return -1;
+    }
+
+    snprintf(n, sizeof(n), "%d", nkeys);
+
+    args[0] = "EVALSHA";
+    lens[0] = 7;
+    args[1] = sha;
+    lens[1] = 40;
+    args[2] = n;
+    lens[2] = strlen(n);
+
+    for (i = 0; i < argc; i++) {
+        args[i + 3] = argv[i];
+        lens[i + 3] = argvlen[i];
+    }
+
+    rc = redisAppendCommandArgv(w->redis, argc + 3, args, lens);
+
+    free(args);
+    free(lens);
+
+    return rc == REDIS_OK ? 0 : -1;
+}
+
+
+/* the next reply of the pipeline; NULL: the connection is lost and closed */
+
+redisReply *
+invsync_redis_reply(invsync_worker_t *w)
+{
+    redisReply  *r;
+
+    if (w->redis == NULL) {
+        return NULL;
+    }
+
+    r = NULL;
+
+    if (redisGetReply(w->redis, (void **) &r) != REDIS_OK) {
+        invsync_log(INVSYNC_LOG_ERROR, "redis connection lost",
+                    json_pack("{s:s}", "err", w->redis->errstr));
+        invsync_redis_close(w);
+        return NULL;
+    }
+
+    return r;
+}
+
+
+/*
  * Worker keys share the hash tag {<prefix>}, so that a script may touch
  * any of them in a Redis Cluster; see docs/keys.md.
  */

@@ -20,6 +20,18 @@
 #define INVSYNC_KEY_LEN  512
 
 
+/* the arguments of one ledger.lua call */
+typedef struct {
+    char          done[INVSYNC_KEY_LEN], audit[INVSYNC_KEY_LEN];
+    char          prefix[INVSYNC_KEY_LEN], action[64], cause[1024];
+    char          ttl[32], now[32], maxlen[32];
+    char         *move;
+    const char   *argv[32];
+    size_t        argvlen[32];
+    int           argc;
+} invsync_move_args_t;
+
+
 static int invsync_stock_map(invsync_worker_t *w, const char *channel,
     const char *type, json_t *line, char *sku, size_t cap);
 static int invsync_stock_ref(invsync_worker_t *w, const char *channel,
@@ -28,6 +40,9 @@ static invsync_act_rc_e invsync_stock_move(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *cause, const char *kind,
     const char *order, json_t *lines, json_t **detail, char *err,
     size_t len);
+static int invsync_move_args(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines, invsync_move_args_t *a);
 static const char *invsync_stock_str(json_t *obj, const char *key,
     char *buf, size_t cap);
 static const char *invsync_stock_location(invsync_worker_t *w,
@@ -43,9 +58,8 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     int                            found, worst;
     char                           sku[256], cause[1024];
     char                           order[256], id[64];
-    char                           suffix[1024];
-    size_t                         i, k;
-    json_t                        *lines, *line, *one, *detail, *short_;
+    size_t                         i;
+    json_t                        *lines, *line, *one, *detail;
     json_int_t                     qty;
     const char                    *status, *oid;
     invsync_act_rc_e               rc;
@@ -77,10 +91,7 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
             continue;
         }
 
-        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
-        if (id[0] == '\0') {
-            snprintf(id, sizeof(id), "line%zu", i);
-        }
+        invsync_stock_line_id(line, i, id, sizeof(id));
 
         found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
                                   sizeof(sku));
@@ -89,13 +100,8 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
             return INVSYNC_ACT_RETRY;
         }
 
-        snprintf(suffix, sizeof(suffix), "%s:%s", oid, id);
-
         if (found == 0) {
-            /* an order is a fact: it is kept, the line waits for a person */
-            rc = invsync_action_exception(w, ev, line, "unmapped_sku", suffix,
-                                          oid, "an order line whose SKU no "
-                                          "mapping names", err, len);
+            rc = invsync_stock_unmapped(w, ev, oid, id, line, err, len);
             if (rc == INVSYNC_ACT_RETRY) {
                 return rc;
             }
@@ -117,26 +123,16 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
             return rc;
         }
 
-        /* orders are facts: the shortfall goes to a person, every channel
-         * already shows 0 (the ledger marked them dirty) */
-        json_array_foreach(json_object_get(detail, "oversold"), k, short_) {
-            snprintf(suffix, sizeof(suffix), "%s:%s", oid,
-                     json_string_value(json_object_get(short_, "sku")));
-            json_object_set_new(short_, "order", json_string(oid));
-            json_object_set_new(short_, "channel", json_string(ev->channel));
+        rc = invsync_stock_oversold(w, ev, oid, detail, err, len);
+        json_decref(detail);
 
-            rc = invsync_action_exception(w, ev, short_, "oversold", suffix,
-                                          oid, "an order took availability "
-                                          "below zero", err, len);
-            if (rc == INVSYNC_ACT_RETRY) {
-                json_decref(detail);
-                return rc;
-            }
-
-            worst = INVSYNC_ACT_EXCEPTION;
+        if (rc == INVSYNC_ACT_RETRY) {
+            return rc;
         }
 
-        json_decref(detail);
+        if (rc == INVSYNC_ACT_EXCEPTION) {
+            worst = INVSYNC_ACT_EXCEPTION;
+        }
     }
 
     /* WooCommerce has no fulfilment webhook: "completed" is shipped */
@@ -150,6 +146,74 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     return (invsync_act_rc_e) worst;
+}
+
+
+/* an order line's own id, for the causes keyed by it */
+
+const char *
+invsync_stock_line_id(json_t *line, size_t i, char *id, size_t cap)
+{
+    invsync_stock_str(line, "channel_line_id", id, cap);
+
+    if (id[0] == '\0') {
+        snprintf(id, cap, "line%zu", i);
+    }
+
+    return id;
+}
+
+
+/* an order is a fact: it is kept, the unmapped line waits for a person */
+
+invsync_act_rc_e
+invsync_stock_unmapped(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *oid, const char *line_id, json_t *line, char *err, size_t len)
+{
+    char  suffix[1024];
+
+    snprintf(suffix, sizeof(suffix), "%s:%s", oid, line_id);
+
+    return invsync_action_exception(w, ev, line, "unmapped_sku", suffix, oid,
+                                    "an order line whose SKU no mapping "
+                                    "names", err, len);
+}
+
+
+/*
+ * Orders are facts: each shortfall of a reservation's detail goes to a
+ * person, every channel already shows 0 (the ledger marked them dirty).
+ * INVSYNC_ACT_EXCEPTION when there was one, RETRY when Redis failed.
+ */
+
+invsync_act_rc_e
+invsync_stock_oversold(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *oid, json_t *detail, char *err, size_t len)
+{
+    char              suffix[1024];
+    size_t            k;
+    json_t           *short_;
+    invsync_act_rc_e  rc, worst;
+
+    worst = INVSYNC_ACT_APPLIED;
+
+    json_array_foreach(json_object_get(detail, "oversold"), k, short_) {
+        snprintf(suffix, sizeof(suffix), "%s:%s", oid,
+                 json_string_value(json_object_get(short_, "sku")));
+        json_object_set_new(short_, "order", json_string(oid));
+        json_object_set_new(short_, "channel", json_string(ev->channel));
+
+        rc = invsync_action_exception(w, ev, short_, "oversold", suffix, oid,
+                                      "an order took availability below "
+                                      "zero", err, len);
+        if (rc == INVSYNC_ACT_RETRY) {
+            return rc;
+        }
+
+        worst = INVSYNC_ACT_EXCEPTION;
+    }
+
+    return worst;
 }
 
 
@@ -450,34 +514,93 @@ static int
 invsync_stock_map(invsync_worker_t *w, const char *channel, const char *type,
     json_t *line, char *sku, size_t cap)
 {
-    int          rc;
-    char         ref[300], buf[64];
-    const char  *text;
+    int     rc;
+    char    refs[2][INVSYNC_REF_LEN];
+    size_t  i, n;
 
-    text = json_string_value(json_object_get(line, "sku"));
+    n = invsync_stock_refs(type, line, refs);
 
-    if (text != NULL && text[0] != '\0') {
-        snprintf(ref, sizeof(ref), "sku:%s", text);
-        rc = invsync_stock_ref(w, channel, ref, sku, cap);
+    for (i = 0; i < n; i++) {
+        rc = invsync_stock_ref(w, channel, refs[i], sku, cap);
         if (rc != 0) {
             return rc;
         }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Where a line's canonical SKU may be found, first match wins: its SKU
+ * text, then its variation (WooCommerce) or product id.  Returns how many.
+ */
+
+size_t
+invsync_stock_refs(const char *type, json_t *line,
+    char refs[2][INVSYNC_REF_LEN])
+{
+    char         buf[64];
+    size_t       n;
+    const char  *text;
+
+    n = 0;
+    text = json_string_value(json_object_get(line, "sku"));
+
+    if (text != NULL && text[0] != '\0'
+        && strlen(text) + 4 < INVSYNC_REF_LEN)
+    {
+        snprintf(refs[n++], INVSYNC_REF_LEN, "sku:%s", text);
     }
 
     if (strcmp(type, "woocommerce") == 0
         && invsync_stock_str(line, "variation_id", buf, sizeof(buf))[0]
         && strcmp(buf, "0") != 0)
     {
-        snprintf(ref, sizeof(ref), "variation:%s", buf);
-        return invsync_stock_ref(w, channel, ref, sku, cap);
+        snprintf(refs[n++], INVSYNC_REF_LEN, "variation:%s", buf);
+
+    } else if (invsync_stock_str(line, "product_id", buf, sizeof(buf))[0]) {
+        snprintf(refs[n++], INVSYNC_REF_LEN, "product:%s", buf);
     }
 
-    if (invsync_stock_str(line, "product_id", buf, sizeof(buf))[0]) {
-        snprintf(ref, sizeof(ref), "product:%s", buf);
-        return invsync_stock_ref(w, channel, ref, sku, cap);
+    return n;
+}
+
+
+/* a ref's GET appended to the pipeline (a batch of orders) */
+
+int
+invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
+    const char *ref)
+{
+    char  key[INVSYNC_KEY_LEN];
+
+    if (w->redis == NULL) {
+        return -1;
     }
 
-    return 0;
+    invsync_key(key, sizeof(key), w->conf, "skuref:%s:%s", channel, ref);
+
+    return redisAppendCommand(w->redis, "GET %s", key) == REDIS_OK ? 0 : -1;
+}
+
+
+/* its reply: 1 found (sku set), 0 not; takes r */
+
+int
+invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap)
+{
+    if (r == NULL || r->type != REDIS_REPLY_STRING || r->len == 0
+        || r->len >= cap)
+    {
+        freeReplyObject(r);
+        return 0;
+    }
+
+    memcpy(sku, r->str, r->len + 1);
+    freeReplyObject(r);
+
+    return 1;
 }
 
 
@@ -503,15 +626,7 @@ invsync_stock_ref(invsync_worker_t *w, const char *channel, const char *ref,
         return -1;
     }
 
-    if (r->type != REDIS_REPLY_STRING || r->len == 0 || r->len >= cap) {
-        freeReplyObject(r);
-        return 0;
-    }
-
-    memcpy(sku, r->str, r->len + 1);
-    freeReplyObject(r);
-
-    return 1;
+    return invsync_stock_ref_reply(r, sku, cap);
 }
 
 
@@ -522,67 +637,50 @@ invsync_stock_move(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char *cause, const char *kind, const char *order, json_t *lines,
     json_t **detail, char *err, size_t len)
 {
-    int           argc;
-    char          done[INVSYNC_KEY_LEN], audit[INVSYNC_KEY_LEN];
-    char          prefix[INVSYNC_KEY_LEN], action[64];
-    char          ttl[32], now[32], maxlen[32], *move;
-    size_t        i, argvlen[32];
-    json_t       *m;
-    const char   *argv[32];
-    redisReply   *r;
+    redisReply           *r;
+    invsync_move_args_t   a;
 
-    m = json_pack("{s:s, s:s, s:o}", "kind", kind, "order", order,
-                  "lines", lines ? json_incref(lines) : json_array());
-
-    move = m ? json_dumps(m, JSON_COMPACT) : NULL;
-    json_decref(m);
-
-    if (move == NULL) {
+    if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
 
-    invsync_key(done, sizeof(done), w->conf, "done:ledger:%s", cause);
-    invsync_key(audit, sizeof(audit), w->conf, "audit");
-    invsync_key(prefix, sizeof(prefix), w->conf, "%s", "");
-    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
-    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
-    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
-    snprintf(action, sizeof(action), "stock.%s", kind);
+    r = invsync_redis_eval(w, w->ledger_sha, invsync_script_ledger,
+                           invsync_script_ledger_len, 2, a.argc, a.argv,
+                           a.argvlen);
+    free(a.move);
 
-    argc = 0;
-    argv[argc++] = done;
-    argv[argc++] = audit;
-    argv[argc++] = ttl;
-    argv[argc++] = now;
-    argv[argc++] = prefix;
-    argv[argc++] = move;
-    argv[argc++] = maxlen;
+    return invsync_stock_move_reply(r, detail, err, len);
+}
 
-#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
 
-    invsync_field("ts", now);
-    invsync_field("action", action);
-    invsync_field("channel", ev->channel);
-    invsync_field("event", ev->event);
-    invsync_field("topic", ev->topic);
-    invsync_field("stream", ev->stream);
-    invsync_field("entry", ev->entry);
-    invsync_field("order", order);
-    invsync_field("inputs", move);
-    invsync_field("cause", cause);
-    invsync_field("consumer", w->conf->consumer);
+/* the same call appended to the pipeline (-1: out of memory) */
 
-#undef invsync_field
+int
+invsync_stock_move_append(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *order, json_t *lines)
+{
+    int                   rc;
+    invsync_move_args_t   a;
 
-    for (i = 0; i < (size_t) argc; i++) {
-        argvlen[i] = strlen(argv[i]);
+    if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
+        return -1;
     }
 
-    r = invsync_redis_eval(w, w->ledger_sha, invsync_script_ledger,
-                           invsync_script_ledger_len, 2, argc, argv, argvlen);
-    free(move);
+    rc = invsync_redis_append_evalsha(w, w->ledger_sha, 2, a.argc, a.argv,
+                                      a.argvlen);
+    free(a.move);
 
+    return rc;
+}
+
+
+/* ledger.lua's answer; takes r (NULL: the connection was lost) */
+
+invsync_act_rc_e
+invsync_stock_move_reply(redisReply *r, json_t **detail, char *err,
+    size_t len)
+{
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
@@ -607,6 +705,71 @@ invsync_stock_move(invsync_worker_t *w, const invsync_envelope_t *ev,
     freeReplyObject(r);
 
     return INVSYNC_ACT_APPLIED;
+}
+
+
+/* the arguments of one ledger.lua call; a->move is the caller's to free */
+
+static int
+invsync_move_args(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *order, json_t *lines,
+    invsync_move_args_t *a)
+{
+    int      argc;
+    size_t   i;
+    json_t  *m;
+
+    m = json_pack("{s:s, s:s, s:o}", "kind", kind, "order", order,
+                  "lines", lines ? json_incref(lines) : json_array());
+
+    a->move = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+
+    if (a->move == NULL) {
+        return -1;
+    }
+
+    invsync_key(a->done, sizeof(a->done), w->conf, "done:ledger:%s", cause);
+    invsync_key(a->audit, sizeof(a->audit), w->conf, "audit");
+    invsync_key(a->prefix, sizeof(a->prefix), w->conf, "%s", "");
+    snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
+    snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
+    snprintf(a->action, sizeof(a->action), "stock.%s", kind);
+    snprintf(a->cause, sizeof(a->cause), "%s", cause);
+
+    argc = 0;
+    a->argv[argc++] = a->done;
+    a->argv[argc++] = a->audit;
+    a->argv[argc++] = a->ttl;
+    a->argv[argc++] = a->now;
+    a->argv[argc++] = a->prefix;
+    a->argv[argc++] = a->move;
+    a->argv[argc++] = a->maxlen;
+
+#define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
+
+    invsync_field("ts", a->now);
+    invsync_field("action", a->action);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", order);
+    invsync_field("inputs", a->move);
+    invsync_field("cause", a->cause);
+    invsync_field("consumer", w->conf->consumer);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        a->argvlen[i] = strlen(a->argv[i]);
+    }
+
+    a->argc = argc;
+
+    return 0;
 }
 
 

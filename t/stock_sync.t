@@ -53,7 +53,7 @@ $t->nginx_conf(<<'EOF');
     }
 EOF
 $t->run;
-$t->plan(26);
+$t->plan(29);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify',
@@ -227,6 +227,28 @@ for my $id (@{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)}) {
 }
 is($short, 40, '40 units oversold in exceptions');
 is(ledger('SKU-B')->{'on_hand:wh1'}, 10, 'on hand untouched by orders');
+
+# Redis lost its scripts (SCRIPT FLUSH, a restart, a failover): the order,
+# read in a pipelined batch, gets NOSCRIPT there, is run again alone
+# (EVAL) and is reserved once
+
+sub retried {
+    my %hb = @{$t->redis('HGETALL', "${K}workers") || []};
+    my $n = 0;
+    $n += eval { decode_json($_)->{counters}{retried} } // 0 for values %hb;
+    return $n;
+}
+
+sleep 0.3;                         # a fresh heartbeat
+my $retried = retried();
+$t->redis('SCRIPT', 'FLUSH');
+InvsyncSim::order($t, 'shopify',
+    line_items => [ { sku => 'SKU-B', quantity => 1 } ]);
+ok(wait_for(10, sub { (ledger('SKU-B')->{unrouted} // 0) == 51 }),
+   'an order after SCRIPT FLUSH is reserved');
+sleep 0.5;
+is(ledger('SKU-B')->{unrouted}, 51, 'and only once');
+is(retried(), $retried, 'without a retry: run again alone at once');
 
 # a channel down for a while: caught up after, with no operator
 

@@ -244,7 +244,8 @@ sub _reset {
         close $w->{sock} if $w->{sock};
         $S->{wh_cur} = undef;
     }
-    %$S = (%$S, levels => {}, products => {}, orders => [], reqlog => [],
+    %$S = (%$S, levels => {}, by_item => {}, locations => {},
+           products => {}, orders => [], reqlog => [],
            reqn => 0, faults => [], whq => [], whlog => [], whn => 0,
            idem => {}, hooks => {}, groups => 0, seq => 1000,
            bucket => { avail => $S->{conf}{bucket_max}, at => time },
@@ -718,6 +719,9 @@ sub _define {
                 or return 'inventory_item_id required';
             my $loc = $it->{location_id} // 1;
             my $av = $it->{available} // 0;
+            # by_item and locations index the levels: a mutation of 250
+            # quantities must not scan every level 250 times
+            $S->{by_item}{$id + 0}{$loc + 0} =
             $S->{levels}{"$id/$loc"} = {
                 inventory_item_id => $id + 0, location_id => $loc + 0,
                 available => $av + 0, on_hand => ($it->{on_hand} // $av) + 0,
@@ -728,6 +732,7 @@ sub _define {
                 price => $it->{price} // '9.99',
                 updated_at => _shop_time($S, $now),
             };
+            $S->{locations}{$loc + 0} = 1;
         } else {
             my $id = $it->{id} or return 'id required';
             my $pid = $it->{parent_id} // 0;
@@ -1098,14 +1103,13 @@ sub _set_apply {
         my $f = sub { ['input', 'quantities', "$i", $_[0]] };
         my $item = _gid('InventoryItem', $e->{inventoryItemId});
         my $loc = _gid('Location', $e->{locationId});
-        my @lv = values %{$S->{levels}};
-        if (!defined $item || !grep { $_->{inventory_item_id} == $item } @lv) {
+        if (!defined $item || !$S->{by_item}{$item}) {
             push @err, _uerr($f->('inventoryItemId'), 'The specified '
                 . 'inventory item could not be found.',
                 'INVALID_INVENTORY_ITEM');
             next;
         }
-        if (!defined $loc || !grep { $_->{location_id} == $loc } @lv) {
+        if (!defined $loc || !$S->{locations}{$loc}) {
             push @err, _uerr($f->('locationId'), 'The specified location '
                 . 'could not be found.', 'INVALID_LOCATION');
             next;
@@ -1225,7 +1229,7 @@ sub _gql_nodes {
         my $item = _gid('InventoryItem', $gid);
         my @l = defined $item
             ? sort { $a->{location_id} <=> $b->{location_id} }
-              grep { $_->{inventory_item_id} == $item } values %{$S->{levels}}
+              values %{$S->{by_item}{$item} // {}}
             : ();
         if (!@l) {
             push @nodes, undef;
@@ -1252,7 +1256,7 @@ sub _gql_item {
     my $item = _gid('InventoryItem', $arg->(qr/inventoryItem\s*\(\s*id/));
     my $loc = _gid('Location', $arg->(qr/inventoryLevel\s*\(\s*locationId/));
     my @l = defined $item
-        ? grep { $_->{inventory_item_id} == $item } values %{$S->{levels}} : ();
+        ? values %{$S->{by_item}{$item} // {}} : ();
     return ({ data => { inventoryItem => undef } }, 1) unless @l;
     my $level;
     if (defined $loc) {

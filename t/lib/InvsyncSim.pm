@@ -28,6 +28,17 @@ my $JSON = JSON::PP->new->utf8->canonical->allow_nonref;
 my $WPJSON = JSON::PP->new->utf8->ascii->escape_slash->canonical
                        ->allow_nonref;
 
+# the same bytes, three times faster for the usual all-ASCII answer: JSON::PP
+# escapes character by character, and a 100-product batch answer (65 KB)
+# cost 36 ms of the simulator's CPU, paid by the benchmark's 2 cores
+sub _wp_encode {
+    my ($data) = @_;
+    my $s = $JSON->encode($data);
+    return $WPJSON->encode($data) if $s =~ /[^\x00-\x7f]/;
+    $s =~ s{/}{\\/}g;          # "/" occurs in JSON text only inside strings
+    return $s;
+}
+
 my $TRUE = JSON::PP::true;
 my $FALSE = JSON::PP::false;
 
@@ -1468,7 +1479,7 @@ sub _rest_orders {
 
 sub _wjson {
     my ($status, $data, @h) = @_;
-    return { status => $status, body => $WPJSON->encode($data),
+    return { status => $status, body => _wp_encode($data),
              ctype => 'application/json; charset=UTF-8', headers => \@h };
 }
 
@@ -1822,7 +1833,7 @@ sub _woo_hook {
 sub _woo_prepare {
     my ($S, $d) = @_;
     my $c = $S->{conf};
-    my $body = $WPJSON->encode($d->{build}->());
+    my $body = _wp_encode($d->{build}->());
     my $secret = $c->{webhook_secret} // '';
     $d->{body} = $body;
     $d->{headers} = [

@@ -5,15 +5,19 @@ SHELL       := /bin/bash
 NGINX_SRC   ?= /usr/share/nginx/src
 BUILD       ?= build
 CC          ?= cc
+CXX         ?= c++
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror
 ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc
-LIBS        := -lhiredis -ljansson -lyajl -lssl -lcrypto
+ALL_CXXFLAGS := -std=c++17 -fno-rtti $(WARN) $(CFLAGS) -Isrc
+LIBS        := -lhiredis -ljansson -lyajl -lsimdjson -lstdc++ -lssl -lcrypto
 WORKER_LIBS := -lcurl
 
 CORE_SRCS   := $(filter-out src/invsync_worker% src/invsyncctl%, \
                  $(wildcard src/invsync_*.c))
-CORE_OBJS   := $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o)
+CORE_CXX    := $(wildcard src/invsync_*.cpp)
+CORE_OBJS   := $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o) \
+               $(CORE_CXX:src/%.cpp=$(BUILD)/core/%.o)
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
@@ -43,20 +47,25 @@ $(BUILD)/core/%.o: src/%.c src/invsync.h src/invsync_canon.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/core/%.o: src/%.cpp src/invsync.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
 $(WORKER): $(WORKER_SRCS) src/invsync_worker.h src/invsync_canon.h \
-           src/invsync_worker_push.h src/invsync_stock.h \
-           $(BUILD)/libinvsync.a
+           src/invsync_worker_push.h src/invsync_worker_reconcile.h \
+           src/invsync_stock.h $(BUILD)/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(WORKER_SRCS) -o $@ $(BUILD)/libinvsync.a $(LIBS) \
 	    $(WORKER_LIBS)
 
-# the CLI shares the worker's configuration, Redis session and logging
+# the CLI shares the worker's configuration, Redis session and logging,
+# and its reconciliation pass (which reads the channels with libcurl)
 CTL_SHARED  := src/invsync_worker_config.c src/invsync_worker_redis.c \
-               src/invsync_worker_log.c
+               src/invsync_worker_log.c src/invsync_worker_reconcile.c
 
 $(CTL): $(CTL_SRCS) $(CTL_SHARED) src/invsyncctl.h src/invsync_worker.h \
-        $(BUILD)/libinvsync.a
+        src/invsync_worker_reconcile.h $(BUILD)/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \
-	    $(BUILD)/libinvsync.a $(LIBS)
+	    $(BUILD)/libinvsync.a $(LIBS) $(WORKER_LIBS)
 
 $(BUILD)/libinvsync.a: $(CORE_OBJS)
 	rm -f $@
@@ -82,7 +91,8 @@ $(BUILD)/nginx/objs/Makefile: config
 	$(call nginx_build,$(BUILD)/nginx,-g -O2 -fPIC -Wextra \
 	    -Wno-unused-parameter -Wno-sign-compare,-fPIC)
 
-$(MODULE): $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) src/invsync.h
+$(MODULE): $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) $(CORE_CXX) \
+           src/invsync.h
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	@# a new file, not overwritten in place: a running nginx maps the old one
 	cp $(BUILD)/nginx/objs/ngx_http_invsync_module.so $@.tmp && mv $@.tmp $@
@@ -92,7 +102,8 @@ $(BUILD)/nginx-asan/objs/Makefile: config
 	$(call nginx_build,$(BUILD)/nginx-asan,-g -O1 -fPIC \
 	    -fsanitize=address -fno-omit-frame-pointer,-fPIC -fsanitize=address)
 
-$(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS)
+$(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) \
+                $(CORE_CXX)
 	$(MAKE) -C $(BUILD)/nginx-asan -f objs/Makefile modules
 	@mkdir -p $(dir $@)
 	cp $(BUILD)/nginx-asan/objs/ngx_http_invsync_module.so $@.tmp \
@@ -119,10 +130,13 @@ test-integration: all
 ASAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 
-$(BUILD)/asan/libinvsync.a: $(CORE_SRCS) src/invsync.h src/invsync_canon.h
+$(BUILD)/asan/libinvsync.a: $(CORE_SRCS) $(CORE_CXX) src/invsync.h \
+                            src/invsync_canon.h
 	@mkdir -p $(BUILD)/asan/core
 	cd $(BUILD)/asan/core && for f in $(CORE_SRCS:%=$(CURDIR)/%); do \
 	    $(CC) $(ALL_CFLAGS:-Isrc=-I$(CURDIR)/src) $(ASAN_FLAGS) -c $$f \
+	    || exit 1; done && for f in $(CORE_CXX:%=$(CURDIR)/%); do \
+	    $(CXX) $(ALL_CXXFLAGS:-Isrc=-I$(CURDIR)/src) $(ASAN_FLAGS) -c $$f \
 	    || exit 1; done
 	rm -f $@ && ar rcs $@ $(BUILD)/asan/core/*.o
 
@@ -132,7 +146,7 @@ $(BUILD)/asan/invsync-worker: $(WORKER_SRCS) $(BUILD)/asan/libinvsync.a
 
 $(BUILD)/asan/invsyncctl: $(CTL_SRCS) $(CTL_SHARED) $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \
-	    $(BUILD)/asan/libinvsync.a $(LIBS)
+	    $(BUILD)/asan/libinvsync.a $(LIBS) $(WORKER_LIBS)
 
 asan: $(ASAN_MODULE) $(if $(WORKER_SRCS),$(BUILD)/asan/invsync-worker) \
       $(if $(CTL_SRCS),$(BUILD)/asan/invsyncctl)
@@ -149,7 +163,7 @@ demo:
 	t/demo/run
 
 lint:
-	perl .ci/lint-style $(CORE_SRCS) $(MOD_SRCS) $(UNIT_SRCS) \
+	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(MOD_SRCS) $(UNIT_SRCS) \
 	    $(WORKER_SRCS) $(CTL_SRCS) $(wildcard src/*.h)
 
 clean:

@@ -958,6 +958,7 @@ ngx_http_invsync_exit_process(ngx_cycle_t *cycle)
 
     /* nginx unloads the module after this: nothing of ours may outlive it */
     invsync_crypto_cleanup();
+    invsync_json_cleanup();
 
     imcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_invsync_module);
 

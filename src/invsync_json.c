@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <yajl/yajl_parse.h>
 
 #include "invsync.h"
 
@@ -49,46 +48,6 @@ invsync_json_parse(const invsync_input_t *in, json_t **root)
     *root = j;
 
     return INVSYNC_OK;
-}
-
-
-/*
- * Well-formedness only, for schemes that take nothing from the body: yajl
- * validates in one streaming pass without building a tree, several times
- * faster than a jansson parse, and this runs for every ingested webhook.
- * Like json_loadb() without JSON_DECODE_ANY, only an object or an array
- * passes, and strings must be valid UTF-8.
- */
-int
-invsync_json_valid(const unsigned char *body, size_t len)
-{
-    int            ok;
-    size_t         i;
-    yajl_handle    h;
-
-    for (i = 0; i < len; i++) {
-        if (body[i] != ' ' && body[i] != '\t' && body[i] != '\n'
-            && body[i] != '\r')
-        {
-            break;
-        }
-    }
-
-    if (i == len || (body[i] != '{' && body[i] != '[')) {
-        return 0;
-    }
-
-    h = yajl_alloc(NULL, NULL, NULL);
-    if (h == NULL) {
-        return 0;
-    }
-
-    ok = yajl_parse(h, body, len) == yajl_status_ok
-         && yajl_complete_parse(h) == yajl_status_ok;
-
-    yajl_free(h);
-
-    return ok;
 }
 
 

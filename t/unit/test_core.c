@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "invsync.h"
@@ -36,7 +37,7 @@ static void t_meta(void);
 static void t_script(void);
 
 
-#define T_PLAN  98
+#define T_PLAN  102
 
 
 static int     t_failed;
@@ -534,6 +535,51 @@ t_meta(void)
          && !invsync_json_valid(T_S("{\"a\":1"))
          && !invsync_json_valid(NULL, 0),
          "json: objects and arrays only, whole body");
+
+    t_ok(invsync_json_valid(T_S(" \n{\"a\":[1,-2.5e3,true,null,"
+                                "\"\\u00e9\"]}\r\n"))
+         && invsync_json_valid(T_S("{\"caf\xc3\xa9\":\"\xe2\x82\xac\"}"))
+         && !invsync_json_valid(T_S("{\"a\":\"\xff\"}"))
+         && !invsync_json_valid(T_S("{\"a\":\"\xc0\xaf\"}"))
+         && !invsync_json_valid(T_S("{\"a\":\"\\x\"}"))
+         && !invsync_json_valid(T_S("[01]"))
+         && !invsync_json_valid(T_S("[1.]"))
+         && !invsync_json_valid(T_S("{\"a\" 1}"))
+         && !invsync_json_valid(T_S("{\"a\":1,}"))
+         && !invsync_json_valid(T_S("[tru]")),
+         "json: strict: UTF-8, escapes, numbers, punctuation");
+
+    {
+        /* beyond the size the kept parser grows to: a parser of its own */
+        size_t          n, k;
+        unsigned char  *big;
+
+        n = 600 * 1024;
+        big = malloc(n);
+
+        if (big != NULL) {
+            big[0] = '[';
+
+            for (k = 1; k + 3 < n; k += 2) {
+                big[k] = '1';
+                big[k + 1] = ',';
+            }
+
+            big[k] = '1';
+            big[k + 1] = ']';
+
+            t_ok(invsync_json_valid(big, k + 2), "json: a 600 KB array");
+
+            big[k + 1] = ',';
+            t_ok(!invsync_json_valid(big, k + 2),
+                 "json: a 600 KB array that does not end");
+            free(big);
+        }
+
+        t_ok(invsync_json_valid(T_S("{\"after\":\"big\"}"))
+             && !invsync_json_valid(T_S("{\"after\":}")),
+             "json: the kept parser still right after both");
+    }
 
     t_ok(invsync_time_parse(T_S("1614265330"), 1, &t) == 0 && t == 1614265330
          && invsync_time_parse(T_S("0"), 1, &t) == 0 && t == 0

@@ -32,7 +32,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: all module lib unit test test-unit test-integration asan test-asan \
-        bench demo lint clean
+        test-static bench demo lint clean
 
 all: lib module $(if $(WORKER_SRCS),$(WORKER)) $(if $(CTL_SRCS),$(CTL))
 
@@ -153,6 +153,21 @@ asan: $(ASAN_MODULE) $(if $(WORKER_SRCS),$(BUILD)/asan/invsync-worker) \
 
 test-asan: asan
 	INVSYNC_MODULE=$(CURDIR)/$(ASAN_MODULE) INVSYNC_ASAN=1 $(PROVE) t/
+
+# --add-module: an nginx built statically with the module, from
+# NGINX_SOURCE, a full source tree (Debian's nginx-dev has headers only:
+# `apt-get source nginx`, or nginx.org's tarball), the suite run against it
+test-static: all
+	@test -f "$(NGINX_SOURCE)/src/core/nginx.c" || { echo "test-static:" \
+	    "NGINX_SOURCE must name a full nginx source tree" >&2; exit 1; }
+	rm -rf $(BUILD)/nginx-static && mkdir -p $(BUILD)/nginx-static
+	cp -a $(NGINX_SOURCE)/. $(BUILD)/nginx-static/
+	cd $(BUILD)/nginx-static && ./configure --with-http_ssl_module \
+	    --add-module=$(CURDIR) > configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+	$(MAKE) -C $(BUILD)/nginx-static -f objs/Makefile
+	INVSYNC_NGINX=$(CURDIR)/$(BUILD)/nginx-static/objs/nginx \
+	    INVSYNC_MODULE=static $(PROVE) t/
 
 bench: all
 	t/bench/run

@@ -112,6 +112,9 @@ sub write_file_expand {
     $content =~ s/%%PORT%%/$self->port('http')/ge;
     $content =~ s/%%REDIS%%/'127.0.0.1:' . $self->port('redis')/ge;
     $content =~ s/%%TESTDIR%%/$self->{dir}/g;
+    # INVSYNC_MODULE=static: an INVSYNC_NGINX built with --add-module
+    $content =~ s/^load_module %%MODULE%%;\n//mg
+        if $self->{module} eq 'static';
     $content =~ s/%%MODULE%%/$self->{module}/g;
     return $self->write_file($name, $content);
 }

@@ -15,9 +15,6 @@
 #include "invsync_worker_push.h"
 
 
-#define INVSYNC_SHOPIFY_API  "/admin/api/2026-04/graphql.json"
-
-
 static size_t invsync_shopify_build(invsync_pushchan_t *pc, char *url,
     size_t urllen, char **body);
 static invsync_push_rc_e invsync_shopify_parse(invsync_pushchan_t *pc,
@@ -41,7 +38,8 @@ invsync_shopify_build(invsync_pushchan_t *pc, char *url, size_t urllen,
     size_t   i;
     json_t  *quantities, *doc;
 
-    snprintf(url, urllen, "%s%s", pc->conf->api_base, INVSYNC_SHOPIFY_API);
+    snprintf(url, urllen, "%s%s", pc->conf->api_base,
+             INVSYNC_SHOPIFY_GRAPHQL);
     snprintf(hdr, sizeof(hdr), "X-Shopify-Access-Token: %s",
              pc->credentials ? pc->credentials : "");
     pc->headers = curl_slist_append(pc->headers, hdr);

@@ -5,7 +5,9 @@
  * shows, with the audit entry), and every idle channel whose rate limit
  * allows takes a batch of its dirty SKUs, computes what it should show now
  * and sends only what differs.  Dirty sets coalesce: a SKU moved ten times
- * before its turn is pushed once, with its newest value.
+ * before its turn is pushed once, with its newest value.  The channel's
+ * read-back passes (invsync_worker_reconcile.c) go through the same curl
+ * multi, taking turns with the pushes of their channel.
  */
 
 
@@ -30,12 +32,12 @@ static const invsync_pushops_t  *invsync_pushops[] = {
 
 
 static int invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc);
-static int invsync_push_reconcile(invsync_worker_t *w);
+static int invsync_push_read(invsync_worker_t *w, invsync_pushchan_t *pc,
+    int64_t now);
+static int invsync_push_readback(invsync_worker_t *w, invsync_pushchan_t *pc,
+    CURLcode code);
 static int invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
     redisReply *skus);
-static int64_t invsync_push_quantity(invsync_worker_t *w,
-    invsync_pushchan_t *pc, redisReply *stock, redisReply *components,
-    int *err);
 static int invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
     CURLcode code);
 static int invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc);
@@ -46,7 +48,6 @@ static size_t invsync_push_write(char *ptr, size_t size, size_t n,
     void *data);
 static size_t invsync_push_header(char *ptr, size_t size, size_t n,
     void *data);
-static char *invsync_push_file(const char *name);
 
 
 int
@@ -91,8 +92,20 @@ invsync_push_init(invsync_worker_t *w, char *err, size_t len)
         pc = &p->chans[p->nchans++];
         pc->conf = cc;
         pc->ops = invsync_pushops[k];
-        pc->credentials = cc->credentials_file
-                          ? invsync_push_file(cc->credentials_file) : NULL;
+        pc->credentials = invsync_channel_credentials(cc->credentials_file);
+        pc->read_turn = 1;
+
+        if (invsync_reconcile_supported(cc)) {
+            pc->recon = invsync_reconcile_new(cc, pc->credentials,
+                                              w->conf->consumer);
+
+            if (pc->recon == NULL) {
+                w->push = p;
+                invsync_push_free(w);
+                snprintf(err, len, "out of memory");
+                return -1;
+            }
+        }
     }
 
     w->push = p;
@@ -113,6 +126,15 @@ invsync_push_free(invsync_worker_t *w)
 
     for (i = 0; i < p->nchans; i++) {
         invsync_push_release(&p->chans[i]);
+
+        if (p->chans[i].recon != NULL) {
+            if (p->chans[i].recon->easy != NULL) {
+                curl_multi_remove_handle(p->multi, p->chans[i].recon->easy);
+            }
+
+            /* a pass cut short here is begun anew at a later turn */
+            invsync_reconcile_free(p->chans[i].recon);
+        }
 
         if (p->chans[i].credentials != NULL) {
             explicit_bzero(p->chans[i].credentials,
@@ -135,7 +157,7 @@ invsync_push_free(invsync_worker_t *w)
 int
 invsync_push_step(invsync_worker_t *w)
 {
-    int                  running, left, busy, rc;
+    int                  running, left, busy, rc, read;
     size_t               i;
     int64_t              now;
     CURLMsg             *msg;
@@ -159,28 +181,33 @@ invsync_push_step(invsync_worker_t *w)
         pc = NULL;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &pc);
 
-        if (pc != NULL
-            && invsync_push_complete(w, pc, msg->data.result) != 0)
-        {
+        if (pc == NULL) {
+            continue;
+        }
+
+        if (pc->recon != NULL && msg->easy_handle == pc->recon->easy) {
+            rc = invsync_push_readback(w, pc, msg->data.result);
+
+        } else {
+            rc = invsync_push_complete(w, pc, msg->data.result);
+        }
+
+        if (rc != 0) {
             return -1;
         }
     }
 
     busy = 0;
+    read = 0;
     now = invsync_now_ms();
-
-    if (w->conf->reconcile_s > 0 && now >= p->next_reconcile_ms) {
-        p->next_reconcile_ms = now + w->conf->reconcile_s * 1000;
-
-        if (invsync_push_reconcile(w) != 0) {
-            return -1;
-        }
-    }
 
     for (i = 0; i < p->nchans; i++) {
         pc = &p->chans[i];
 
-        if (pc->easy != NULL) {
+        if (pc->easy != NULL
+            || (pc->recon != NULL
+                && pc->recon->state == INVSYNC_RECONCILE_FLIGHT))
+        {
             busy = 2;
             continue;
         }
@@ -193,14 +220,44 @@ invsync_push_step(invsync_worker_t *w)
             continue;
         }
 
+        /*
+         * A read of the channel and its pushes take turns, one request at
+         * a time: a push acknowledged while its SKU is read would make the
+         * read look like a drift, and reads and pushes share the channel's
+         * rate limit.  One read starts per call at most.
+         */
+        if (pc->read_turn && !read) {
+            rc = invsync_push_read(w, pc, now);
+
+            if (rc < 0) {
+                return -1;
+            }
+
+            if (rc > 0) {
+                pc->read_turn = 0;
+                read = 1;
+                busy = 2;
+                continue;
+            }
+        }
+
         rc = invsync_push_start(w, pc);
 
         if (rc < 0) {
             return -1;
         }
 
+        pc->read_turn = 1;
+
         if (rc > 0) {
             busy = 2;
+
+        } else if (pc->recon != NULL
+                   && pc->recon->state == INVSYNC_RECONCILE_READY
+                   && (busy == 0 || busy > 20))
+        {
+            /* a pass waits for its channel's bucket or backoff */
+            busy = 20;
         }
     }
 
@@ -215,53 +272,72 @@ invsync_push_step(invsync_worker_t *w)
 
 
 /*
- * The safety net: every reconcile_s, every mapped SKU is pushed again to
- * every channel whatever it is thought to show, so that a change the
- * channel made and never told (a lost webhook, one deduplicated with an
- * identical earlier one) does not stay.  Batched and coalesced like any
- * push; several workers doing it at once only merge into the same sets.
+ * The read-back pass of a channel (the safety net: a change the channel
+ * made and never told, a lost webhook, one deduplicated with an identical
+ * earlier one) every limits.reconcile_s, a page a request.  Its requests
+ * go through the pusher's multi rather than blocking the loop as the
+ * order poller's do: a pass reads every mapped SKU, so it has many pages,
+ * and each may wait for the channel's rate limit; none of that may hold
+ * the consumer's entries back.  1 a request went out, 0 none, -1 Redis
+ * lost.
  */
 
 static int
-invsync_push_reconcile(invsync_worker_t *w)
+invsync_push_read(invsync_worker_t *w, invsync_pushchan_t *pc, int64_t now)
 {
-    char         skus[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN];
-    size_t       i, k, n;
-    redisReply  *r, *x;
+    int                   rc;
+    int64_t               interval;
+    invsync_reconcile_t  *r = pc->recon;
 
-    invsync_key(skus, sizeof(skus), w->conf, "skus");
+    interval = w->conf->reconcile_s * 1000;
 
-    r = invsync_redis_cmd(w, 2, (const char *[]) { "SMEMBERS", skus },
-                          (size_t []) { 8, strlen(skus) });
-    if (r == NULL) {
+    if (r == NULL || interval == 0) {
+        return 0;
+    }
+
+    if (r->state == INVSYNC_RECONCILE_OVER) {
+        if (now < pc->recon_next_ms) {
+            return 0;
+        }
+
+        pc->recon_next_ms = now + interval;
+
+        /* the lock outlives the pass: the other workers skip this turn */
+        rc = invsync_reconcile_begin(w, r, interval * 9 / 10, 0);
+
+        if (rc <= 0) {
+            return rc;
+        }
+    }
+
+    rc = invsync_reconcile_next(w, r);
+
+    if (rc <= 0) {
+        return rc;
+    }
+
+    curl_easy_setopt(r->easy, CURLOPT_PRIVATE, (char *) pc);
+    curl_multi_add_handle(w->push->multi, r->easy);
+
+    return 1;
+}
+
+
+static int
+invsync_push_readback(invsync_worker_t *w, invsync_pushchan_t *pc,
+    CURLcode code)
+{
+    invsync_reconcile_t  *r = pc->recon;
+
+    curl_multi_remove_handle(w->push->multi, r->easy);
+
+    if (invsync_reconcile_done(w, r, code) != 0) {
         return -1;
     }
 
-    n = 0;
-
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-        for (k = 0; k < w->push->nchans; k++) {
-            invsync_key(key, sizeof(key), w->conf, "force:%s",
-                        w->push->chans[k].conf->id);
-            redisAppendCommand(w->redis, "SADD %s %s", key,
-                               r->element[i]->str);
-            invsync_key(key, sizeof(key), w->conf, "dirty:%s",
-                        w->push->chans[k].conf->id);
-            redisAppendCommand(w->redis, "SADD %s %s", key,
-                               r->element[i]->str);
-            n += 2;
-        }
-    }
-
-    freeReplyObject(r);
-
-    for (i = 0; i < n; i++) {
-        if (redisGetReply(w->redis, (void **) &x) != REDIS_OK) {
-            invsync_redis_close(w);
-            return -1;
-        }
-
-        freeReplyObject(x);
+    /* the channel asked to wait: its pushes wait too */
+    if (r->throttled && r->not_before_ms > pc->not_before_ms) {
+        pc->not_before_ms = r->not_before_ms;
     }
 
     return 0;
@@ -444,7 +520,7 @@ invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
         }
 
         bad = 0;
-        qty = invsync_push_quantity(w, pc, st, comp, &bad);
+        qty = invsync_reconcile_should(w, pc->conf, st, comp, &bad);
 
         if (w->redis == NULL) {
             freeReplyObject(st);
@@ -484,59 +560,6 @@ invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
     }
 
     return 0;
-}
-
-
-/* what the channel should show; a bundle: its scarcest component */
-
-static int64_t
-invsync_push_quantity(invsync_worker_t *w, invsync_pushchan_t *pc,
-    redisReply *stock, redisReply *components, int *err)
-{
-    char              key[INVSYNC_KEY_LEN];
-    json_t           *c, *q;
-    int64_t           a, best;
-    const char       *name;
-    redisReply       *r;
-    invsync_stock_t   st;
-
-    if (components->type == REDIS_REPLY_STRING && components->len > 0) {
-        c = json_loads(components->str, 0, NULL);
-        best = -1;
-
-        json_object_foreach(c, name, q) {
-            invsync_key(key, sizeof(key), w->conf, "stock:%s", name);
-            r = invsync_redis_cmd(w, 2, (const char *[]) { "HGETALL", key },
-                                  (size_t []) { 7, strlen(key) });
-            if (r == NULL) {
-                json_decref(c);
-                return 0;
-            }
-
-            a = invsync_push_quantity(w, pc, r, NULL, err);
-            freeReplyObject(r);
-
-            if (json_integer_value(q) > 0) {
-                a = a / json_integer_value(q);
-                best = best < 0 || a < best ? a : best;
-            }
-        }
-
-        json_decref(c);
-
-        return invsync_stock_shown(best < 0 ? 0 : best, &pc->conf->rules);
-    }
-
-    if (invsync_stock_reply(stock, &st) != 0) {
-        *err = 1;
-        return 0;
-    }
-
-    a = invsync_stock_available(&st, &pc->conf->rules);
-
-    /* a component's raw availability; the bundle applies the rules once */
-    return components == NULL ? (a < 0 ? 0 : a)
-                              : invsync_stock_shown(a, &pc->conf->rules);
 }
 
 
@@ -847,31 +870,4 @@ invsync_push_header(char *ptr, size_t size, size_t n, void *data)
     }
 
     return len;
-}
-
-
-/* a credentials file: one line, trailing newline removed */
-
-static char *
-invsync_push_file(const char *name)
-{
-    FILE    *f;
-    char     buf[1024];
-    size_t   n;
-
-    f = fopen(name, "r");
-    if (f == NULL) {
-        return NULL;
-    }
-
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-        n--;
-    }
-
-    buf[n] = '\0';
-
-    return strdup(buf);
 }

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "invsync_worker.h"
+#include "invsync_worker_reconcile.h"
 
 
 #define INVSYNC_PUSH_MAX_BATCH  250
@@ -70,12 +71,15 @@ struct invsync_pushchan_s {
     int64_t                        failing_since_ms;
     int                            failures;
     int64_t                        sent_ms;
+    invsync_reconcile_t           *recon;       /* its read-back passes */
+    int64_t                        recon_next_ms;
+    int                            read_turn;   /* a read goes before the
+                                                 * next push */
 };
 
 
 typedef struct invsync_push_s {
     CURLM                         *multi;
-    int64_t                        next_reconcile_ms;
     invsync_pushchan_t             chans[INVSYNC_MAX_CHANNELS];
     size_t                         nchans;
 } invsync_push_t;

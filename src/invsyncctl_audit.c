@@ -376,6 +376,14 @@ invsyncctl_audit_print(json_t *list, const char *what, int truncated,
             snprintf(detail, sizeof(detail), "%s",
                      invsyncctl_jstr(e, "summary"));
 
+        } else if (invsyncctl_jstr(e, "should_show")[0] != '\0') {
+            /* stock.drift: what a reconciliation pass read */
+            snprintf(detail, sizeof(detail), "sku %s shows %s, should show "
+                     "%s", invsyncctl_jstr(e, "sku"),
+                     invsyncctl_jstr(e, "shows")[0] != '\0'
+                     ? invsyncctl_jstr(e, "shows") : "no quantity",
+                     invsyncctl_jstr(e, "should_show"));
+
         } else {
             snprintf(detail, sizeof(detail), "%s %s%s%s",
                      invsyncctl_jstr(e, "stream"), invsyncctl_jstr(e, "entry"),

@@ -45,7 +45,7 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_stock, invsyncctl_stock_usage },
     { "sku", "SKUs and their channel identifiers: map, bundle, import",
       invsyncctl_sku, invsyncctl_sku_usage },
-    { "reconcile", "push every SKU's quantity to the channels again",
+    { "reconcile", "read the channels' quantities, audit and fix drift",
       invsyncctl_reconcile, invsyncctl_reconcile_usage },
     { NULL, NULL, NULL, NULL }
 };

@@ -182,7 +182,8 @@ is(ledger('SKU-A')->{'on_hand:wh1'}, 15, 'on hand corrected by -5');
 
 # back to the default before orders flow again: WooCommerce counts its own
 # orders, which the ledger counts too; and the reconciliation pass on (off
-# above: a blind re-push racing the admin changes would undo them)
+# above: a pass reading a channel between an admin change and its webhook
+# would take the change for drift)
 write_conf(3, undef);
 kill 'HUP', $t->{pids}{w};
 sleep 0.5;

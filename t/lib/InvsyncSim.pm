@@ -647,9 +647,15 @@ sub _control {
         return _json(200, { ok => $TRUE });
     }
     if ($p eq '/_sim/config') {
-        $S->{conf}{$_} = $in->{$_} for keys %$in;
-        if (exists $in->{bucket_max}) {
-            $S->{bucket} = { avail => $in->{bucket_max}, at => time };
+        # bucket_available: what other clients of the token left in it
+        my %in = %$in;
+        my $avail = delete $in{bucket_available};
+        $S->{conf}{$_} = $in{$_} for keys %in;
+        if (exists $in{bucket_max}) {
+            $S->{bucket} = { avail => $in{bucket_max}, at => time };
+        }
+        if (defined $avail) {
+            _bucket($S)->{avail} = $avail + 0;
         }
         return _json(200, { ok => $TRUE });
     }
@@ -1764,6 +1770,12 @@ sub _woo_list {
     } else {
         @p = grep { !$_->{parent_id} } @p;
     }
+    # include=1,2,3 (an id list, as wp_parse_id_list reads it; empty: no
+    # limit): only those; ids that are not there (or are variations, on
+    # /products) are left out without an error
+    my %inc = map { $_ + 0 => 1 } grep { /^\d+$/ && $_ > 0 }
+              split /[,\s]+/, $req->{query}{include} // '';
+    @p = grep { $inc{$_->{id}} } @p if %inc;
     my ($page, $err, @h) = _woo_page($req, [_woo_sort($req, @p)]);
     return $err if $err;
     my $r = _wjson(200, [map { _woo_json($S, $_) } @$page], @h);

@@ -218,6 +218,7 @@ invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+/* (defined in invsync_worker_reconcile.c, which invsyncctl links too) */
 int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
 const char *invsync_stock_line_id(json_t *line, size_t i, char *id,
     size_t cap);

@@ -83,7 +83,6 @@ static void invsync_reconcile_unbatch(invsync_reconcile_t *rc);
 static void invsync_reconcile_release(invsync_reconcile_t *rc);
 static int64_t invsync_reconcile_raw(const invsync_channel_conf_t *cc,
     const redisReply *stock, int *err);
-static int invsync_reconcile_ledger(const redisReply *r, invsync_stock_t *st);
 static int invsync_reconcile_digits(json_t *v, char *buf, size_t cap);
 static redisReply *invsync_reconcile_cmd(invsync_worker_t *w,
     const char **argv);
@@ -454,7 +453,7 @@ invsync_reconcile_should(invsync_worker_t *w,
         return invsync_stock_shown(best < 0 ? 0 : best, &cc->rules);
     }
 
-    if (invsync_reconcile_ledger(stock, &st) != 0) {
+    if (invsync_stock_reply(stock, &st) != 0) {
         *err = 1;
         return 0;
     }
@@ -1623,7 +1622,7 @@ invsync_reconcile_raw(const invsync_channel_conf_t *cc,
     int64_t          a;
     invsync_stock_t  st;
 
-    if (invsync_reconcile_ledger(stock, &st) != 0) {
+    if (invsync_stock_reply(stock, &st) != 0) {
         *err = 1;
         return 0;
     }
@@ -1635,10 +1634,10 @@ invsync_reconcile_raw(const invsync_channel_conf_t *cc,
 }
 
 
-/* the HGETALL of K stock:<sku> as field, value pairs */
+/* a stock:<sku> hash (HGETALL) as the ledger's fields; -1 malformed */
 
-static int
-invsync_reconcile_ledger(const redisReply *r, invsync_stock_t *st)
+int
+invsync_stock_reply(const redisReply *r, invsync_stock_t *st)
 {
     size_t       i, n;
     const char  *f[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];

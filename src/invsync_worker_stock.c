@@ -824,28 +824,6 @@ invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
 }
 
 
-/* a SKU's ledger from the HGETALL reply of its stock:<sku> hash */
-
-int
-invsync_stock_reply(const redisReply *r, invsync_stock_t *st)
-{
-    size_t       i, n;
-    const char  *f[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
-    const char  *v[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
-
-    n = 0;
-
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements
-                && n < 2 * INVSYNC_STOCK_MAX_LOCATIONS + 1; i += 2)
-    {
-        f[n] = r->element[i]->str;
-        v[n++] = r->element[i + 1]->str;
-    }
-
-    return invsync_stock_parse(st, f, v, n);
-}
-
-
 /* where a channel's stock moves land: its first location, or the default */
 
 static const char *

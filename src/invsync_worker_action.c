@@ -615,21 +615,32 @@ invsync_action_exception(invsync_worker_t *w, const invsync_envelope_t *ev,
 int
 invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev)
 {
-    char         keys[5][INVSYNC_KEY_LEN], now[32], maxlen[32];
-    size_t       i, argvlen[16];
-    const char  *argv[16];
-    redisReply  *r;
-
     if (ev->redelivery[0] == '\0' || strchr(ev->redelivery, ':') == NULL) {
         return 0;   /* stream and dead-letter ids hold no ':' */
     }
 
-    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s",
-                ev->redelivery);
+    return invsync_action_resolve_id(w, ev->redelivery, ev->channel,
+                                     ev->event, "its cause was handled when "
+                                     "re-delivered");
+}
+
+
+/* an exception resolved by the worker itself: its cause went away */
+
+int
+invsync_action_resolve_id(invsync_worker_t *w, const char *id,
+    const char *channel, const char *event, const char *why)
+{
+    char         keys[4][INVSYNC_KEY_LEN], now[32], maxlen[32];
+    size_t       i, argvlen[16];
+    const char  *argv[16];
+    redisReply  *r;
+
+    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
     invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
     invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "audit");
     invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
-                ev->channel, ev->event);
+                channel, event);
 
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
     snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
@@ -638,11 +649,11 @@ invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev)
         argv[i] = keys[i];
     }
 
-    argv[4] = ev->redelivery;
+    argv[4] = id;
     argv[5] = now;
     argv[6] = maxlen;
     argv[7] = "invsync-worker";
-    argv[8] = "its cause was handled when re-delivered";
+    argv[8] = why;
 
     for (i = 0; i < 9; i++) {
         argvlen[i] = strlen(argv[i]);

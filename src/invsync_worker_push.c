@@ -593,9 +593,25 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
         }
 
         if (pc->failures >= INVSYNC_PUSH_ALARM) {
+            char  id[INVSYNC_PUSH_ERR_LEN], since[32];
+
             invsync_log(INVSYNC_LOG_INFO, "channel recovered",
                         json_pack("{s:s, s:i}", "channel", pc->conf->id,
                                   "failures", pc->failures));
+
+            /* the alarm opened below goes away with its cause */
+            snprintf(since, sizeof(since), "%lld",
+                     (long long) pc->failing_since_ms);
+            snprintf(id, sizeof(id), "push_failing:%s:%s", pc->conf->id,
+                     since);
+
+            if (invsync_action_resolve_id(w, id, pc->conf->id, since,
+                                          "the channel accepted pushes "
+                                          "again")
+                != 0)
+            {
+                return -1;
+            }
         }
 
         pc->failures = 0;

@@ -8,7 +8,7 @@
 # change nothing; an admin change is corrected or overwritten per channel;
 # 50 orders for the last 10 units from two channels leave the ledger exact,
 # 40 units oversold in exceptions and every channel at 0; duplicates and
-# replays change nothing; a channel down for a while is caught up.
+# replays change nothing; a channel down for a minute is caught up.
 
 use strict;
 use warnings;
@@ -53,7 +53,7 @@ $t->nginx_conf(<<'EOF');
     }
 EOF
 $t->run;
-$t->plan(29);
+$t->plan(33);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify',
@@ -251,13 +251,32 @@ sleep 0.5;
 is(ledger('SKU-B')->{unrouted}, 51, 'and only once');
 is(retried(), $retried, 'without a retry: run again alone at once');
 
-# a channel down for a while: caught up after, with no operator
+# a channel down for a minute: caught up after, with no operator; the
+# alarm it raised while it kept failing goes away with it
 
-InvsyncSim::fail($t, 'woocommerce', mode => 'down', seconds => 3);
+sub push_failing {
+    my ($state) = @_;
+    return grep { ($t->redis('HGET', "${K}exception:$_", 'state') // '')
+                  eq $state }
+           map { /:exception:(push_failing:woo-main:\d+)$/ ? $1 : () }
+           @{$t->redis('KEYS', "${K}exception:*") || []};
+}
+
+InvsyncSim::fail($t, 'woocommerce', mode => 'down', seconds => 60);
+my $down = time;
 count('SKU-A', 30);
 ok(wait_for(10, sub { (shown('SKU-A'))[0] == 27 }),
    'Shopify follows while WooCommerce is down');
-ok(both_show('SKU-A', 27, 20), 'WooCommerce caught up after it came back');
+ok(wait_for(40, sub { push_failing('open') }),
+   'a push that keeps failing opens an exception');
+count('SKU-A', 31);
+ok(wait_for(10, sub { (shown('SKU-A'))[0] == 28 }),
+   'stock moves on during the outage');
+ok(both_show('SKU-A', 28, 120), 'WooCommerce caught up after a minute down')
+    or diag(explain [shown('SKU-A')]);
+ok(time - $down >= 55, sprintf 'it was down for %.0f s', time - $down);
+ok(wait_for(5, sub { !push_failing('open') && push_failing('resolved') }),
+   'and its exception was resolved by the worker');
 
 like($t->read_file('logs/w.out'),
      qr/"msg":"channel push will be retried"[^\n]*"channel":"woo-main"/,

@@ -28,6 +28,7 @@
 #define INVSYNC_NAME_LEN       128
 #define INVSYNC_PUSH_EVERY_MS  10     /* pusher turns inside a batch */
 #define INVSYNC_REF_LEN        300    /* "sku:<text>", "product:<id>" */
+#define INVSYNC_CMDV_MAX       40     /* invsync_redis_cmdv() arguments */
 
 
 typedef enum {
@@ -165,6 +166,8 @@ redisReply *invsync_redis_eval(invsync_worker_t *w, const char *sha,
 int invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha,
     int nkeys, int argc, const char **argv, const size_t *argvlen);
 redisReply *invsync_redis_reply(invsync_worker_t *w);
+redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
+int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
 size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *fmt, ...);
 
@@ -251,6 +254,22 @@ int invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n);
 invsync_act_rc_e invsync_batch_result(invsync_job_t *jobs, size_t i,
     const char **err);
 void invsync_batch_clear(invsync_job_t *jobs, size_t n);
+
+/* invsync_worker_http.c: around libcurl, for every HTTP client */
+typedef struct {
+    char        *body;          /* owned, capped at max */
+    size_t       len;
+    size_t       max;
+    char         retry_after[32];
+} invsync_http_answer_t;
+
+void invsync_http_answer_reset(invsync_http_answer_t *a, size_t max);
+size_t invsync_http_body(char *ptr, size_t size, size_t n, void *data);
+size_t invsync_http_retry_after(char *ptr, size_t size, size_t n,
+    void *data);
+void invsync_http_set_retry_after(invsync_http_answer_t *a, const char *v,
+    size_t len);
+size_t invsync_http_base_len(const char *base);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

@@ -130,7 +130,7 @@ invsync_shopify_parse(invsync_pushchan_t *pc, long status, const char *body,
     }
 
     if (status == 429) {
-        *delay_ms = (int64_t) (atof(pc->retry_after) * 1000);
+        *delay_ms = (int64_t) (atof(pc->answer.retry_after) * 1000);
         json_decref(doc);
         return INVSYNC_PUSH_THROTTLED;
     }

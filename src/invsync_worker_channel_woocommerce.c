@@ -122,7 +122,7 @@ invsync_woo_parse(invsync_pushchan_t *pc, long status, const char *body,
     json_int_t   id;
 
     if (status == 429) {
-        *delay_ms = (int64_t) (atof(pc->retry_after) * 1000);
+        *delay_ms = (int64_t) (atof(pc->answer.retry_after) * 1000);
         return INVSYNC_PUSH_THROTTLED;
     }
 

@@ -50,11 +50,9 @@ typedef struct {
 
 /* one answer; reset before each request */
 typedef struct {
-    char                          *body;        /* owned, capped */
-    size_t                         len;
+    invsync_http_answer_t          answer;      /* body, Retry-After */
     char                           link[INVSYNC_POLL_URL_LEN * 2];
     int                            link_too_long;
-    char                           retry_after[32];
     long                           total_pages; /* X-WP-TotalPages, or -1 */
     long                           calls_used;  /* Shopify REST bucket */
     long                           calls_max;
@@ -92,15 +90,11 @@ static void invsync_poll_failed(invsync_pollchan_t *pc, const char *why,
     long status, const char *err, long page);
 static int invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
     int64_t delay_ms);
-static redisReply *invsync_poll_cmd(invsync_worker_t *w, const char **argv);
 static int invsync_poll_link_next(const invsync_poll_resp_t *resp,
     const char *base, char *dst, size_t cap);
 static int invsync_poll_token(const char *s);
 static void invsync_poll_iso(int64_t ms, int frac, char *dst, size_t cap);
 static void invsync_poll_account(invsync_pollchan_t *pc);
-static size_t invsync_poll_base_len(const char *base);
-static size_t invsync_poll_write(char *ptr, size_t size, size_t n,
-    void *data);
 static size_t invsync_poll_header(char *ptr, size_t size, size_t n,
     void *data);
 static char *invsync_poll_file(const char *name);
@@ -180,7 +174,7 @@ invsync_poll_free(invsync_worker_t *w)
         curl_easy_cleanup(p->easy);
     }
 
-    free(p->resp.body);
+    invsync_http_answer_reset(&p->resp.answer, 0);
     free(p);
     w->poll = NULL;
 }
@@ -263,7 +257,7 @@ invsync_poll_channel(invsync_worker_t *w, invsync_pollchan_t *pc,
     invsync_key(lock, sizeof(lock), w->conf, "polling:%s", pc->conf->id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long) (interval * 9 / 10));
 
-    r = invsync_poll_cmd(w, (const char *[]) { "SET", lock,
+    r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,
                                                w->conf->consumer, "NX", "PX",
                                                ttl, NULL });
     if (r == NULL) {
@@ -280,7 +274,7 @@ invsync_poll_channel(invsync_worker_t *w, invsync_pollchan_t *pc,
 
     invsync_key(mark, sizeof(mark), w->conf, "pollmark:%s", pc->conf->id);
 
-    r = invsync_poll_cmd(w, (const char *[]) { "GET", mark, NULL });
+    r = invsync_redis_cmdv(w, (const char *[]) { "GET", mark, NULL });
     if (r == NULL) {
         return -1;
     }
@@ -300,7 +294,7 @@ invsync_poll_channel(invsync_worker_t *w, invsync_pollchan_t *pc,
     /* "YYYY-MM-DDTHH:MM:SSZ" needs no escaping in a query */
     invsync_poll_iso(since_ms, 0, since, sizeof(since));
 
-    blen = invsync_poll_base_len(pc->conf->api_base);
+    blen = invsync_http_base_len(pc->conf->api_base);
 
     if (pc->kind == INVSYNC_POLL_SHOPIFY) {
         snprintf(url, sizeof(url), "%.*s%s?status=any&limit=250"
@@ -336,8 +330,11 @@ invsync_poll_channel(invsync_worker_t *w, invsync_pollchan_t *pc,
             break;
         }
 
-        if (status == 429 || (status >= 500 && resp->retry_after[0])) {
-            delay = (int64_t) (strtod(resp->retry_after, NULL) * 1000);
+        if (status == 429
+            || (status >= 500 && resp->answer.retry_after[0]))
+        {
+            delay = (int64_t) (strtod(resp->answer.retry_after, NULL)
+                               * 1000);
             delay = delay > 0 ? delay : 2000;
 
             invsync_log(INVSYNC_LOG_WARN, "order poll throttled",
@@ -360,7 +357,8 @@ invsync_poll_channel(invsync_worker_t *w, invsync_pollchan_t *pc,
             break;
         }
 
-        doc = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
+        doc = json_loadb(resp->answer.body ? resp->answer.body : "",
+                         resp->answer.len, 0, NULL);
         orders = pc->kind == INVSYNC_POLL_SHOPIFY
                  ? json_object_get(doc, "orders") : doc;
 
@@ -422,7 +420,7 @@ invsync_poll_channel(invsync_worker_t *w, invsync_pollchan_t *pc,
                                                     : since_ms,
                              1, since, sizeof(since));
 
-            r = invsync_poll_cmd(w, (const char *[]) { "SET", mark,
+            r = invsync_redis_cmdv(w, (const char *[]) { "SET", mark,
                                                        since, NULL });
             if (r == NULL) {
                 return -1;
@@ -466,12 +464,9 @@ invsync_poll_fetch(invsync_worker_t *w, invsync_pollchan_t *pc,
     *status = 0;
     resp = &w->poll->resp;
 
-    free(resp->body);
-    resp->body = NULL;
-    resp->len = 0;
+    invsync_http_answer_reset(&resp->answer, INVSYNC_POLL_RESP_MAX);
     resp->link[0] = '\0';
     resp->link_too_long = 0;
-    resp->retry_after[0] = '\0';
     resp->total_pages = -1;
     resp->calls_used = -1;
     resp->calls_max = -1;
@@ -511,8 +506,8 @@ invsync_poll_fetch(invsync_worker_t *w, invsync_pollchan_t *pc,
     curl_easy_setopt(w->poll->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(w->poll->easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(w->poll->easy, CURLOPT_WRITEFUNCTION,
-                     invsync_poll_write);
-    curl_easy_setopt(w->poll->easy, CURLOPT_WRITEDATA, resp);
+                     invsync_http_body);
+    curl_easy_setopt(w->poll->easy, CURLOPT_WRITEDATA, &resp->answer);
     curl_easy_setopt(w->poll->easy, CURLOPT_HEADERFUNCTION,
                      invsync_poll_header);
     curl_easy_setopt(w->poll->easy, CURLOPT_HEADERDATA, resp);
@@ -612,7 +607,7 @@ invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
 
     invsync_key(key, sizeof(key), w->conf, "polled:%s:%s", pc->conf->id, id);
 
-    r = invsync_poll_cmd(w, (const char *[]) { "GET", key, NULL });
+    r = invsync_redis_cmdv(w, (const char *[]) { "GET", key, NULL });
     if (r == NULL) {
         return -1;
     }
@@ -683,7 +678,7 @@ invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
     freeReplyObject(r);
     rd->added++;
 
-    r = invsync_poll_cmd(w, (const char *[]) { "SET", key, updated, "EX",
+    r = invsync_redis_cmdv(w, (const char *[]) { "SET", key, updated, "EX",
                                                INVSYNC_POLL_POLLED_TTL,
                                                NULL });
     if (r == NULL) {
@@ -741,7 +736,7 @@ invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
     invsync_key(lock, sizeof(lock), w->conf, "polling:%s", pc->conf->id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long) delay_ms);
 
-    r = invsync_poll_cmd(w, (const char *[]) { "SET", lock,
+    r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,
                                                w->conf->consumer, "PX", ttl,
                                                NULL });
     if (r == NULL) {
@@ -751,22 +746,6 @@ invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
     freeReplyObject(r);
 
     return 0;
-}
-
-
-/* a command of strings, argv NULL-ended; NULL when the session was lost */
-
-static redisReply *
-invsync_poll_cmd(invsync_worker_t *w, const char **argv)
-{
-    int     argc;
-    size_t  argvlen[8];
-
-    for (argc = 0; argv[argc] != NULL && argc < 8; argc++) {
-        argvlen[argc] = strlen(argv[argc]);
-    }
-
-    return invsync_redis_cmd(w, argc, argv, argvlen);
 }
 
 
@@ -787,7 +766,7 @@ invsync_poll_link_next(const invsync_poll_resp_t *resp, const char *base,
         return -1;
     }
 
-    blen = invsync_poll_base_len(base);
+    blen = invsync_http_base_len(base);
 
     for (p = resp->link; (lt = strchr(p, '<')) != NULL; p = gt + 1) {
         gt = strchr(lt, '>');
@@ -881,7 +860,7 @@ invsync_poll_account(invsync_pollchan_t *pc)
     const char  *host, *end;
 
     if (pc->kind == INVSYNC_POLL_WOOCOMMERCE) {
-        n = invsync_poll_base_len(pc->conf->api_base);
+        n = invsync_http_base_len(pc->conf->api_base);
         snprintf(pc->account, sizeof(pc->account), "%.*s/", (int) n,
                  pc->conf->api_base);
         return;
@@ -893,52 +872,6 @@ invsync_poll_account(invsync_pollchan_t *pc)
     n = end ? (size_t) (end - host) : strlen(host);
 
     snprintf(pc->account, sizeof(pc->account), "%.*s", (int) n, host);
-}
-
-
-/* api_base without trailing slashes */
-
-static size_t
-invsync_poll_base_len(const char *base)
-{
-    size_t  n;
-
-    n = strlen(base);
-
-    while (n > 0 && base[n - 1] == '/') {
-        n--;
-    }
-
-    return n;
-}
-
-
-/* answers are capped: a channel cannot make the worker grow without end */
-
-static size_t
-invsync_poll_write(char *ptr, size_t size, size_t n, void *data)
-{
-    char                 *p;
-    size_t                len;
-    invsync_poll_resp_t  *resp = data;
-
-    len = size * n;
-
-    if (resp->len + len > INVSYNC_POLL_RESP_MAX) {
-        return 0;
-    }
-
-    p = realloc(resp->body, resp->len + len + 1);
-    if (p == NULL) {
-        return 0;
-    }
-
-    memcpy(p + resp->len, ptr, len);
-    resp->body = p;
-    resp->len += len;
-    resp->body[resp->len] = '\0';
-
-    return len;
 }
 
 
@@ -977,7 +910,7 @@ invsync_poll_header(char *ptr, size_t size, size_t n, void *data)
         snprintf(resp->link, sizeof(resp->link), "%s", v);
 
     } else if (strcasecmp(line, "Retry-After") == 0) {
-        snprintf(resp->retry_after, sizeof(resp->retry_after), "%s", v);
+        invsync_http_set_retry_after(&resp->answer, v, strlen(v));
 
     } else if (strcasecmp(line, "X-WP-TotalPages") == 0) {
         resp->total_pages = strtol(v, NULL, 10);

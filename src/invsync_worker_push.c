@@ -44,10 +44,6 @@ static int invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc);
 static int invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
     size_t from);
 static void invsync_push_release(invsync_pushchan_t *pc);
-static size_t invsync_push_write(char *ptr, size_t size, size_t n,
-    void *data);
-static size_t invsync_push_header(char *ptr, size_t size, size_t n,
-    void *data);
 
 
 int
@@ -437,9 +433,7 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
         return 0;
     }
 
-    pc->resp = NULL;
-    pc->resp_len = 0;
-    pc->retry_after[0] = '\0';
+    invsync_http_answer_reset(&pc->answer, INVSYNC_PUSH_RESP_MAX);
     pc->headers = curl_slist_append(pc->headers,
                                     "Content-Type: application/json");
 
@@ -448,10 +442,10 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, pc->headers);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) INVSYNC_PUSH_TIMEOUT_MS);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, invsync_push_write);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, pc);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, invsync_push_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, pc);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, invsync_http_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &pc->answer);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, invsync_http_retry_after);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &pc->answer);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *) pc);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "invsync/1");
 
@@ -583,8 +577,9 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
                               "items", (int) pc->nitems));
 
     } else {
-        rc = pc->ops->parse(pc, status, pc->resp ? pc->resp : "",
-                            pc->resp_len, &wait);
+        rc = pc->ops->parse(pc, status,
+                            pc->answer.body ? pc->answer.body : "",
+                            pc->answer.len, &wait);
     }
 
     if (rc == INVSYNC_PUSH_DONE) {
@@ -825,9 +820,7 @@ invsync_push_release(invsync_pushchan_t *pc)
     pc->headers = NULL;
     free(pc->body);
     pc->body = NULL;
-    free(pc->resp);
-    pc->resp = NULL;
-    pc->resp_len = 0;
+    invsync_http_answer_reset(&pc->answer, 0);
 
     for (i = 0; i < pc->nitems; i++) {
         json_decref(pc->items[i].ref);
@@ -835,55 +828,4 @@ invsync_push_release(invsync_pushchan_t *pc)
     }
 
     pc->nitems = 0;
-}
-
-
-/* answers are capped: a channel cannot make the worker grow without end */
-
-static size_t
-invsync_push_write(char *ptr, size_t size, size_t n, void *data)
-{
-    char                *p;
-    size_t               len;
-    invsync_pushchan_t  *pc = data;
-
-    len = size * n;
-
-    if (pc->resp_len + len > INVSYNC_PUSH_RESP_MAX) {
-        return 0;
-    }
-
-    p = realloc(pc->resp, pc->resp_len + len + 1);
-    if (p == NULL) {
-        return 0;
-    }
-
-    memcpy(p + pc->resp_len, ptr, len);
-    pc->resp = p;
-    pc->resp_len += len;
-    pc->resp[pc->resp_len] = '\0';
-
-    return len;
-}
-
-
-static size_t
-invsync_push_header(char *ptr, size_t size, size_t n, void *data)
-{
-    size_t               len, k;
-    invsync_pushchan_t  *pc = data;
-
-    len = size * n;
-
-    if (len > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-        for (k = 12; k < len && (ptr[k] == ' ' || ptr[k] == '\t'); k++) {
-            /* void */
-        }
-
-        snprintf(pc->retry_after, sizeof(pc->retry_after), "%.*s",
-                 (int) (len - k), ptr + k);
-        pc->retry_after[strcspn(pc->retry_after, "\r\n")] = '\0';
-    }
-
-    return len;
 }

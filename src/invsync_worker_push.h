@@ -61,9 +61,7 @@ struct invsync_pushchan_s {
     CURL                          *easy;        /* in flight, or NULL */
     struct curl_slist             *headers;
     char                          *body;
-    char                          *resp;
-    size_t                         resp_len;
-    char                           retry_after[32];
+    invsync_http_answer_t          answer;
     invsync_push_item_t            items[INVSYNC_PUSH_MAX_BATCH];
     size_t                         nitems;
     char                           idempotency[64];

@@ -84,15 +84,6 @@ static void invsync_reconcile_release(invsync_reconcile_t *rc);
 static int64_t invsync_reconcile_raw(const invsync_channel_conf_t *cc,
     const redisReply *stock, int *err);
 static int invsync_reconcile_digits(json_t *v, char *buf, size_t cap);
-static redisReply *invsync_reconcile_cmd(invsync_worker_t *w,
-    const char **argv);
-static int invsync_reconcile_append(invsync_worker_t *w, const char **argv);
-static redisReply *invsync_reconcile_reply(invsync_worker_t *w);
-static size_t invsync_reconcile_base_len(const char *base);
-static size_t invsync_reconcile_write(char *ptr, size_t size, size_t n,
-    void *data);
-static size_t invsync_reconcile_header(char *ptr, size_t size, size_t n,
-    void *data);
 
 
 /* credentials borrowed: they must outlive the pass (NULL: none) */
@@ -180,7 +171,7 @@ invsync_reconcile_begin(invsync_worker_t *w, invsync_reconcile_t *rc,
     snprintf(ttl, sizeof(ttl), "%lld", (long long) rc->lock_ms);
 
     if (take) {
-        r = invsync_reconcile_cmd(w, (const char *[]) { "SET", rc->lock,
+        r = invsync_redis_cmdv(w, (const char *[]) { "SET", rc->lock,
                                                         rc->owner, "PX", ttl,
                                                         NULL });
         if (r == NULL) {
@@ -309,7 +300,8 @@ invsync_reconcile_done(invsync_worker_t *w, invsync_reconcile_t *rc,
         a = INVSYNC_RECONCILE_FAILED;
 
     } else {
-        doc = json_loadb(rc->resp ? rc->resp : "", rc->resp_len, 0, NULL);
+        doc = json_loadb(rc->answer.body ? rc->answer.body : "",
+                         rc->answer.len, 0, NULL);
         a = strcmp(rc->conf->type, "shopify") == 0
             ? invsync_reconcile_shopify(rc, status, doc, &delay, why,
                                         sizeof(why))
@@ -432,7 +424,7 @@ invsync_reconcile_should(invsync_worker_t *w,
 
         json_object_foreach(c, name, q) {
             invsync_key(key, sizeof(key), w->conf, "stock:%s", name);
-            r = invsync_reconcile_cmd(w, (const char *[]) { "HGETALL", key,
+            r = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key,
                                                             NULL });
             if (r == NULL) {
                 json_decref(c);
@@ -513,7 +505,7 @@ invsync_reconcile_lock(invsync_worker_t *w, invsync_reconcile_t *rc,
 
     snprintf(ttl, sizeof(ttl), "%lld", (long long) (rc->lock_ms + extra_ms));
 
-    r = invsync_reconcile_cmd(w, (const char *[]) { "SET", rc->lock,
+    r = invsync_redis_cmdv(w, (const char *[]) { "SET", rc->lock,
                                                     rc->owner, "NX", "PX",
                                                     ttl, NULL });
     if (r == NULL) {
@@ -527,7 +519,7 @@ invsync_reconcile_lock(invsync_worker_t *w, invsync_reconcile_t *rc,
         return 1;
     }
 
-    r = invsync_reconcile_cmd(w, (const char *[]) { "GET", rc->lock, NULL });
+    r = invsync_redis_cmdv(w, (const char *[]) { "GET", rc->lock, NULL });
     if (r == NULL) {
         return -1;
     }
@@ -539,7 +531,7 @@ invsync_reconcile_lock(invsync_worker_t *w, invsync_reconcile_t *rc,
         return 0;
     }
 
-    r = invsync_reconcile_cmd(w, (const char *[]) { "PEXPIRE", rc->lock, ttl,
+    r = invsync_redis_cmdv(w, (const char *[]) { "PEXPIRE", rc->lock, ttl,
                                                     NULL });
     if (r == NULL) {
         return -1;
@@ -567,7 +559,7 @@ invsync_reconcile_fill(invsync_worker_t *w, invsync_reconcile_t *rc)
     invsync_key(skus, sizeof(skus), w->conf, "skus");
 
     while (!rc->scanned && rc->nqueue < 2 * INVSYNC_RECONCILE_PAGE) {
-        r = invsync_reconcile_cmd(w, (const char *[]) { "SSCAN", skus,
+        r = invsync_redis_cmdv(w, (const char *[]) { "SSCAN", skus,
                                       rc->cursor, "COUNT",
                                       INVSYNC_RECONCILE_SCAN, NULL });
         if (r == NULL) {
@@ -594,7 +586,7 @@ invsync_reconcile_fill(invsync_worker_t *w, invsync_reconcile_t *rc)
             invsync_key(key, sizeof(key), w->conf, "skumap:%s",
                         list->element[i]->str);
 
-            if (invsync_reconcile_append(w, (const char *[]) { "HGET", key,
+            if (invsync_redis_appendv(w, (const char *[]) { "HGET", key,
                                              rc->conf->id, NULL })
                 != 0)
             {
@@ -605,7 +597,7 @@ invsync_reconcile_fill(invsync_worker_t *w, invsync_reconcile_t *rc)
         }
 
         for (i = 0; i < n; i++) {
-            ref = invsync_reconcile_reply(w);
+            ref = invsync_redis_reply(w);
             if (ref == NULL) {
                 freeReplyObject(r);
                 return -1;
@@ -760,7 +752,7 @@ invsync_reconcile_snapshot(invsync_worker_t *w, invsync_reconcile_t *rc)
     n = 0;
 
     for (i = 0; i < rc->nbatch; i++) {
-        if (invsync_reconcile_append(w, (const char *[]) { "HGET", shown,
+        if (invsync_redis_appendv(w, (const char *[]) { "HGET", shown,
                                          rc->batch[i].sku, NULL })
             != 0)
         {
@@ -771,7 +763,7 @@ invsync_reconcile_snapshot(invsync_worker_t *w, invsync_reconcile_t *rc)
     }
 
     for (i = 0; i < n; i++) {
-        r = invsync_reconcile_reply(w);
+        r = invsync_redis_reply(w);
         if (r == NULL) {
             return -1;
         }
@@ -796,16 +788,14 @@ invsync_reconcile_request(invsync_reconcile_t *rc)
     size_t   i, n, blen;
     json_t  *ids, *doc;
 
-    blen = invsync_reconcile_base_len(rc->conf->api_base);
+    blen = invsync_http_base_len(rc->conf->api_base);
 
     rc->easy = curl_easy_init();
     if (rc->easy == NULL) {
         return -1;
     }
 
-    rc->resp = NULL;
-    rc->resp_len = 0;
-    rc->retry_after[0] = '\0';
+    invsync_http_answer_reset(&rc->answer, INVSYNC_RECONCILE_RESP_MAX);
     rc->headers = curl_slist_append(NULL, "Accept: application/json");
 
     if (strcmp(rc->conf->type, "shopify") == 0) {
@@ -884,12 +874,11 @@ invsync_reconcile_request(invsync_reconcile_t *rc)
                      (long) INVSYNC_RECONCILE_TIMEOUT_MS);
     curl_easy_setopt(rc->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(rc->easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(rc->easy, CURLOPT_WRITEFUNCTION,
-                     invsync_reconcile_write);
-    curl_easy_setopt(rc->easy, CURLOPT_WRITEDATA, rc);
+    curl_easy_setopt(rc->easy, CURLOPT_WRITEFUNCTION, invsync_http_body);
+    curl_easy_setopt(rc->easy, CURLOPT_WRITEDATA, &rc->answer);
     curl_easy_setopt(rc->easy, CURLOPT_HEADERFUNCTION,
-                     invsync_reconcile_header);
-    curl_easy_setopt(rc->easy, CURLOPT_HEADERDATA, rc);
+                     invsync_http_retry_after);
+    curl_easy_setopt(rc->easy, CURLOPT_HEADERDATA, &rc->answer);
     curl_easy_setopt(rc->easy, CURLOPT_USERAGENT, "invsync/1");
 
     return 0;
@@ -924,7 +913,7 @@ invsync_reconcile_shopify(invsync_reconcile_t *rc, long status, json_t *doc,
     want = json_number_value(json_object_get(cost, "requestedQueryCost"));
 
     if (status == 429) {
-        *delay_ms = (int64_t) (atof(rc->retry_after) * 1000);
+        *delay_ms = (int64_t) (atof(rc->answer.retry_after) * 1000);
         *delay_ms = *delay_ms > 0 ? *delay_ms : 2000;
         return INVSYNC_RECONCILE_THROTTLED;
     }
@@ -1040,8 +1029,8 @@ invsync_reconcile_woo(invsync_reconcile_t *rc, long status, json_t *doc,
     json_t                    *p, *q;
     invsync_reconcile_item_t  *it;
 
-    if (status == 429 || (status >= 500 && rc->retry_after[0] != '\0')) {
-        *delay_ms = (int64_t) (atof(rc->retry_after) * 1000);
+    if (status == 429 || (status >= 500 && rc->answer.retry_after[0] != '\0')) {
+        *delay_ms = (int64_t) (atof(rc->answer.retry_after) * 1000);
         *delay_ms = *delay_ms > 0 ? *delay_ms : 2000;
         return INVSYNC_RECONCILE_THROTTLED;
     }
@@ -1129,7 +1118,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
 
-        if (invsync_reconcile_append(w, (const char *[]) { "HGETALL", key,
+        if (invsync_redis_appendv(w, (const char *[]) { "HGETALL", key,
                                          NULL })
             != 0)
         {
@@ -1139,7 +1128,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         n++;
         invsync_key(key, sizeof(key), w->conf, "sku:%s", sku);
 
-        if (invsync_reconcile_append(w, (const char *[]) { "HGET", key,
+        if (invsync_redis_appendv(w, (const char *[]) { "HGET", key,
                                          "components", NULL })
             != 0)
         {
@@ -1148,7 +1137,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         n++;
 
-        if (invsync_reconcile_append(w, (const char *[]) { "HGET", shown,
+        if (invsync_redis_appendv(w, (const char *[]) { "HGET", shown,
                                          sku, NULL })
             != 0)
         {
@@ -1157,7 +1146,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         n++;
 
-        if (invsync_reconcile_append(w, (const char *[]) { "SISMEMBER",
+        if (invsync_redis_appendv(w, (const char *[]) { "SISMEMBER",
                                          dirty, sku, NULL })
             != 0)
         {
@@ -1168,7 +1157,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
     }
 
     for (k = 0; k < n; k++) {
-        rep[k] = invsync_reconcile_reply(w);
+        rep[k] = invsync_redis_reply(w);
 
         if (rep[k] == NULL) {
             while (k--) {
@@ -1291,10 +1280,10 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
         return 0;
     }
 
-    r = invsync_reconcile_cmd(w, (const char *[]) { "MULTI", NULL });
+    r = invsync_redis_cmdv(w, (const char *[]) { "MULTI", NULL });
     freeReplyObject(r);
 
-    r = invsync_reconcile_cmd(w, (const char *[]) {
+    r = invsync_redis_cmdv(w, (const char *[]) {
             "XADD", audit, "MAXLEN", "~", maxlen, "*",
             "result", "applied", "ts", now, "action", "stock.drift",
             "channel", rc->conf->id, "event", rc->event,
@@ -1306,27 +1295,27 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
 
     if (rc->conf->rules.correct) {
         invsync_key(key, sizeof(key), w->conf, "force:%s", rc->conf->id);
-        r = invsync_reconcile_cmd(w, (const char *[]) { "SADD", key,
+        r = invsync_redis_cmdv(w, (const char *[]) { "SADD", key,
                                                         it->sku, NULL });
 
     } else if (tracked) {
-        r = invsync_reconcile_cmd(w, (const char *[]) { "HSET", skey,
+        r = invsync_redis_cmdv(w, (const char *[]) { "HSET", skey,
                                                         it->sku, shows,
                                                         NULL });
     } else {
         /* no quantity: nothing the ledger's value could equal */
-        r = invsync_reconcile_cmd(w, (const char *[]) { "HDEL", skey,
+        r = invsync_redis_cmdv(w, (const char *[]) { "HDEL", skey,
                                                         it->sku, NULL });
     }
 
     freeReplyObject(r);
 
     invsync_key(key, sizeof(key), w->conf, "dirty:%s", rc->conf->id);
-    r = invsync_reconcile_cmd(w, (const char *[]) { "SADD", key, it->sku,
+    r = invsync_redis_cmdv(w, (const char *[]) { "SADD", key, it->sku,
                                                     NULL });
     freeReplyObject(r);
 
-    r = invsync_reconcile_cmd(w, (const char *[]) { "EXEC", NULL });
+    r = invsync_redis_cmdv(w, (const char *[]) { "EXEC", NULL });
     if (r == NULL) {
         return -1;
     }
@@ -1345,13 +1334,13 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
 
     /* the indexes of invsyncctl audit, as for every entry */
     invsync_key(key, sizeof(key), w->conf, "audit:sku:%s", it->sku);
-    x = invsync_reconcile_cmd(w, (const char *[]) { "ZADD", key, now,
+    x = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, now,
                                                     r->element[0]->str,
                                                     NULL });
     freeReplyObject(x);
     invsync_key(key, sizeof(key), w->conf, "audit:event:%s:%s",
                 rc->conf->id, rc->event);
-    x = invsync_reconcile_cmd(w, (const char *[]) { "ZADD", key, now,
+    x = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, now,
                                                     r->element[0]->str,
                                                     NULL });
     freeReplyObject(x);
@@ -1527,7 +1516,7 @@ invsync_reconcile_finish(invsync_worker_t *w, invsync_reconcile_t *rc,
     snprintf(v[7], 32, "%llu", (unsigned long long) c->unreadable);
     snprintf(v[8], 32, "%llu", (unsigned long long) c->skipped);
 
-    r = invsync_reconcile_cmd(w, (const char *[]) {
+    r = invsync_redis_cmdv(w, (const char *[]) {
             "HSET", key, "by", rc->owner, "event", rc->event,
             "started", v[0], "finished", v[1], "complete", v[2],
             "error", rc->error, "pages", v[3], "checked", v[4],
@@ -1607,9 +1596,7 @@ invsync_reconcile_release(invsync_reconcile_t *rc)
     rc->headers = NULL;
     free(rc->body);
     rc->body = NULL;
-    free(rc->resp);
-    rc->resp = NULL;
-    rc->resp_len = 0;
+    invsync_http_answer_reset(&rc->answer, 0);
 }
 
 
@@ -1700,133 +1687,4 @@ invsync_reconcile_digits(json_t *v, char *buf, size_t cap)
     memcpy(buf, s, n + 1);
 
     return 1;
-}
-
-
-/* a command of strings, argv NULL-ended; NULL when the session was lost */
-
-static redisReply *
-invsync_reconcile_cmd(invsync_worker_t *w, const char **argv)
-{
-    int     argc;
-    size_t  argvlen[40];
-
-    for (argc = 0; argv[argc] != NULL && argc < 40; argc++) {
-        argvlen[argc] = strlen(argv[argc]);
-    }
-
-    return invsync_redis_cmd(w, argc, argv, argvlen);
-}
-
-
-/* the same, appended to the pipeline: its reply comes with _reply() */
-
-static int
-invsync_reconcile_append(invsync_worker_t *w, const char **argv)
-{
-    int     argc;
-    size_t  argvlen[8];
-
-    if (w->redis == NULL) {
-        return -1;
-    }
-
-    for (argc = 0; argv[argc] != NULL && argc < 8; argc++) {
-        argvlen[argc] = strlen(argv[argc]);
-    }
-
-    return redisAppendCommandArgv(w->redis, argc, argv, argvlen) == REDIS_OK
-           ? 0 : -1;
-}
-
-
-/* the next reply of the pipeline; NULL: the session is lost and closed */
-
-static redisReply *
-invsync_reconcile_reply(invsync_worker_t *w)
-{
-    redisReply  *r;
-
-    if (w->redis == NULL) {
-        return NULL;
-    }
-
-    r = NULL;
-
-    if (redisGetReply(w->redis, (void **) &r) != REDIS_OK) {
-        invsync_log(INVSYNC_LOG_ERROR, "redis connection lost",
-                    json_pack("{s:s}", "err", w->redis->errstr));
-        invsync_redis_close(w);
-        return NULL;
-    }
-
-    return r;
-}
-
-
-/* api_base without trailing slashes */
-
-static size_t
-invsync_reconcile_base_len(const char *base)
-{
-    size_t  n;
-
-    n = strlen(base);
-
-    while (n > 0 && base[n - 1] == '/') {
-        n--;
-    }
-
-    return n;
-}
-
-
-/* answers are capped: a channel cannot make us grow without end */
-
-static size_t
-invsync_reconcile_write(char *ptr, size_t size, size_t n, void *data)
-{
-    char                 *p;
-    size_t                len;
-    invsync_reconcile_t  *rc = data;
-
-    len = size * n;
-
-    if (rc->resp_len + len > INVSYNC_RECONCILE_RESP_MAX) {
-        return 0;
-    }
-
-    p = realloc(rc->resp, rc->resp_len + len + 1);
-    if (p == NULL) {
-        return 0;
-    }
-
-    memcpy(p + rc->resp_len, ptr, len);
-    rc->resp = p;
-    rc->resp_len += len;
-    rc->resp[rc->resp_len] = '\0';
-
-    return len;
-}
-
-
-static size_t
-invsync_reconcile_header(char *ptr, size_t size, size_t n, void *data)
-{
-    size_t                len, k;
-    invsync_reconcile_t  *rc = data;
-
-    len = size * n;
-
-    if (len > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-        for (k = 12; k < len && (ptr[k] == ' ' || ptr[k] == '\t'); k++) {
-            /* void */
-        }
-
-        snprintf(rc->retry_after, sizeof(rc->retry_after), "%.*s",
-                 (int) (len - k), ptr + k);
-        rc->retry_after[strcspn(rc->retry_after, "\r\n")] = '\0';
-    }
-
-    return len;
 }

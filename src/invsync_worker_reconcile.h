@@ -96,9 +96,7 @@ typedef struct {
     CURL                          *easy;
     struct curl_slist             *headers;
     char                          *body;
-    char                          *resp;
-    size_t                         resp_len;
-    char                           retry_after[32];
+    invsync_http_answer_t          answer;
 } invsync_reconcile_t;
 
 

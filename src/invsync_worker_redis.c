@@ -16,6 +16,9 @@
 #include "invsync_worker.h"
 
 
+static int invsync_redis_script_args(const char *sha, int nkeys, int argc,
+    const char **argv, const size_t *argvlen, char n[16],
+    const char ***args, size_t **lens);
 static int invsync_redis_load(invsync_worker_t *w, const char *script,
     size_t len, char *sha, char *err, size_t errlen);
 
@@ -197,33 +200,16 @@ invsync_redis_eval(invsync_worker_t *w, const char *sha, const char *script,
     size_t script_len, int nkeys, int argc, const char **argv,
     const size_t *argvlen)
 {
-    int          i;
-    char         n[16];
-    size_t      *lens;
-    const char **args;
-    redisReply  *r;
+    char          n[16];
+    size_t       *lens;
+    const char  **args;
+    redisReply   *r;
 
-    args = malloc((argc + 3) * sizeof(char *));
-    lens = malloc((argc + 3) * sizeof(size_t));
-
-    if (args == NULL || lens == NULL) {
-        free(args);
-        free(lens);
+    if (invsync_redis_script_args(sha, nkeys, argc, argv, argvlen, n, &args,
+                                  &lens)
+        != 0)
+    {
         return NULL;
-    }
-
-    snprintf(n, sizeof(n), "%d", nkeys);
-
-    args[0] = "EVALSHA";
-    lens[0] = 7;
-    args[1] = sha;
-    lens[1] = 40;
-    args[2] = n;
-    lens[2] = strlen(n);
-
-    for (i = 0; i < argc; i++) {
-        args[i + 3] = argv[i];
-        lens[i + 3] = argvlen[i];
     }
 
     r = invsync_redis_cmd(w, argc + 3, args, lens);
@@ -257,36 +243,17 @@ int
 invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha, int nkeys,
     int argc, const char **argv, const size_t *argvlen)
 {
-    int          i, rc;
-    char         n[16];
-    size_t      *lens;
-    const char **args;
+    int           rc;
+    char          n[16];
+    size_t       *lens;
+    const char  **args;
 
-    if (w->redis == NULL) {
+    if (w->redis == NULL
+        || invsync_redis_script_args(sha, nkeys, argc, argv, argvlen, n,
+                                     &args, &lens)
+           != 0)
+    {
         return -1;
-    }
-
-    args = malloc((argc + 3) * sizeof(char *));
-    lens = malloc((argc + 3) * sizeof(size_t));
-
-    if (args == NULL || lens == NULL) {
-        free(args);
-        free(lens);
-        return -1;
-    }
-
-    snprintf(n, sizeof(n), "%d", nkeys);
-
-    args[0] = "EVALSHA";
-    lens[0] = 7;
-    args[1] = sha;
-    lens[1] = 40;
-    args[2] = n;
-    lens[2] = strlen(n);
-
-    for (i = 0; i < argc; i++) {
-        args[i + 3] = argv[i];
-        lens[i + 3] = argvlen[i];
     }
 
     rc = redisAppendCommandArgv(w->redis, argc + 3, args, lens);
@@ -295,6 +262,79 @@ invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha, int nkeys,
     free(lens);
 
     return rc == REDIS_OK ? 0 : -1;
+}
+
+
+/* EVALSHA sha nkeys argv...: allocated, the caller frees both arrays */
+
+static int
+invsync_redis_script_args(const char *sha, int nkeys, int argc,
+    const char **argv, const size_t *argvlen, char n[16],
+    const char ***args, size_t **lens)
+{
+    int  i;
+
+    *args = malloc((argc + 3) * sizeof(char *));
+    *lens = malloc((argc + 3) * sizeof(size_t));
+
+    if (*args == NULL || *lens == NULL) {
+        free(*args);
+        free(*lens);
+        return -1;
+    }
+
+    snprintf(n, 16, "%d", nkeys);
+
+    (*args)[0] = "EVALSHA";
+    (*lens)[0] = 7;
+    (*args)[1] = sha;
+    (*lens)[1] = 40;
+    (*args)[2] = n;
+    (*lens)[2] = strlen(n);
+
+    for (i = 0; i < argc; i++) {
+        (*args)[i + 3] = argv[i];
+        (*lens)[i + 3] = argvlen[i];
+    }
+
+    return 0;
+}
+
+
+/* a command of strings, argv NULL-ended; NULL when the session was lost */
+
+redisReply *
+invsync_redis_cmdv(invsync_worker_t *w, const char **argv)
+{
+    int     argc;
+    size_t  argvlen[INVSYNC_CMDV_MAX];
+
+    for (argc = 0; argv[argc] != NULL && argc < INVSYNC_CMDV_MAX; argc++) {
+        argvlen[argc] = strlen(argv[argc]);
+    }
+
+    return invsync_redis_cmd(w, argc, argv, argvlen);
+}
+
+
+/* the same appended to the pipeline, for invsync_redis_reply(); -1 lost */
+
+int
+invsync_redis_appendv(invsync_worker_t *w, const char **argv)
+{
+    int     argc;
+    size_t  argvlen[INVSYNC_CMDV_MAX];
+
+    if (w->redis == NULL) {
+        return -1;
+    }
+
+    for (argc = 0; argv[argc] != NULL && argc < INVSYNC_CMDV_MAX; argc++) {
+        argvlen[argc] = strlen(argv[argc]);
+    }
+
+    return redisAppendCommandArgv(w->redis, argc, argv, argvlen) == REDIS_OK
+           ? 0 : -1;
 }
 
 

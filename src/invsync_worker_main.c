@@ -134,9 +134,10 @@ main(int argc, char **argv)
                 /* the consumer keeps its name: its pending entries stay its */
                 free(fresh->consumer);
                 fresh->consumer = strdup(conf->consumer);
+                /* pushes in flight go back to their dirty sets first */
+                invsync_push_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
-                invsync_push_free(&w);
                 invsync_conf_free(conf);
                 conf = fresh;
                 w.conf = conf;
@@ -183,9 +184,9 @@ main(int argc, char **argv)
                           (int) invsync_latency_percentile(&w.latency,
                                                            0.99)));
 
+    invsync_push_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);
-    invsync_push_free(&w);
     invsync_conf_free(conf);
     invsync_crypto_cleanup();
     curl_global_cleanup();

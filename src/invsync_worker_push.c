@@ -121,6 +121,20 @@ invsync_push_free(invsync_worker_t *w)
     }
 
     for (i = 0; i < p->nchans; i++) {
+        /*
+         * A push in flight may or may not have reached the channel: its
+         * SKUs go back to the dirty set (their shown value is not updated,
+         * so the next pusher sends them again; values are absolute).
+         * Without Redis they stay for the reconciliation pass to find.
+         */
+        if (p->chans[i].nitems > 0 && w->redis != NULL) {
+            if (p->chans[i].easy != NULL) {
+                curl_multi_remove_handle(p->multi, p->chans[i].easy);
+            }
+
+            (void) invsync_push_giveback(w, &p->chans[i], 0);
+        }
+
         invsync_push_release(&p->chans[i]);
 
         if (p->chans[i].recon != NULL) {
@@ -472,16 +486,22 @@ static int
 invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
     redisReply *skus)
 {
-    int                   bad;
+    int                   bad, rc;
     char                  key[INVSYNC_KEY_LEN], shown[INVSYNC_KEY_LEN];
     char                  force[INVSYNC_KEY_LEN];
-    size_t                i;
+    size_t                i, k, n;
     int64_t               qty;
-    redisReply           *st, *comp, *ref, *was, *forced;
+    redisReply          **rep, *st, *comp, *ref, *was, *forced;
     invsync_push_item_t  *it;
 
     invsync_key(shown, sizeof(shown), w->conf, "shown:%s", pc->conf->id);
     invsync_key(force, sizeof(force), w->conf, "force:%s", pc->conf->id);
+
+    n = 5 * skus->elements;
+    rep = calloc(n ? n : 1, sizeof(redisReply *));
+    if (rep == NULL) {
+        return -1;
+    }
 
     for (i = 0; i < skus->elements; i++) {
         const char  *sku = skus->element[i]->str;
@@ -496,32 +516,33 @@ invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
         redisAppendCommand(w->redis, "SREM %s %s", force, sku);
     }
 
-    for (i = 0; i < skus->elements; i++) {
-        st = comp = ref = was = forced = NULL;
+    /* every reply read before any is used: a bundle's quantity reads its
+     * components with commands of its own, which must not take the
+     * pipeline's replies for theirs */
+    rc = 0;
 
-        if (redisGetReply(w->redis, (void **) &st) != REDIS_OK
-            || redisGetReply(w->redis, (void **) &comp) != REDIS_OK
-            || redisGetReply(w->redis, (void **) &ref) != REDIS_OK
-            || redisGetReply(w->redis, (void **) &was) != REDIS_OK
-            || redisGetReply(w->redis, (void **) &forced) != REDIS_OK)
-        {
-            freeReplyObject(st);
-            freeReplyObject(comp);
-            freeReplyObject(ref);
-            freeReplyObject(was);
-            invsync_redis_close(w);
-            return -1;
+    for (k = 0; k < n; k++) {
+        rep[k] = invsync_redis_reply(w);
+
+        if (rep[k] == NULL) {
+            rc = -1;
+            goto done;
         }
+    }
+
+    for (i = 0; i < skus->elements; i++) {
+        st = rep[5 * i];
+        comp = rep[5 * i + 1];
+        ref = rep[5 * i + 2];
+        was = rep[5 * i + 3];
+        forced = rep[5 * i + 4];
 
         bad = 0;
         qty = invsync_reconcile_should(w, pc->conf, st, comp, &bad);
 
         if (w->redis == NULL) {
-            freeReplyObject(st);
-            freeReplyObject(comp);
-            freeReplyObject(ref);
-            freeReplyObject(was);
-            return -1;
+            rc = -1;
+            goto done;
         }
 
         /* unmapped meanwhile, or shown right already: nothing to send;
@@ -545,15 +566,17 @@ invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
                 pc->nitems++;
             }
         }
-
-        freeReplyObject(st);
-        freeReplyObject(comp);
-        freeReplyObject(ref);
-        freeReplyObject(was);
-        freeReplyObject(forced);
     }
 
-    return 0;
+done:
+
+    for (k = 0; k < n; k++) {
+        freeReplyObject(rep[k]);
+    }
+
+    free(rep);
+
+    return rc;
 }
 
 

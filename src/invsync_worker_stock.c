@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker.h"
+#include "invsync_worker_reconcile.h"
 
 
 #define INVSYNC_KEY_LEN  512
@@ -48,7 +49,8 @@ static const char *invsync_stock_str(json_t *obj, const char *key,
 static const char *invsync_stock_location(invsync_worker_t *w,
     const invsync_channel_conf_t *ch);
 static int invsync_stock_expected(invsync_worker_t *w,
-    const invsync_channel_conf_t *ch, const char *sku, int64_t *qty);
+    const invsync_channel_conf_t *ch, const char *sku, int64_t *qty,
+    int *bundle);
 
 
 invsync_act_rc_e
@@ -344,6 +346,7 @@ invsync_act_rc_e
 invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
+    int                            bundle;
     char                           ref[300], sku[256], cause[1024];
     char                           key[INVSYNC_KEY_LEN], buf[64];
     size_t                         i;
@@ -439,7 +442,7 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     /* what the ledger says the channel should show now: an order the
      * channel counted itself and we already reserved is no change */
-    if (invsync_stock_expected(w, ch, sku, &expected) < 0) {
+    if (invsync_stock_expected(w, ch, sku, &expected, &bundle) < 0) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
     }
@@ -449,7 +452,9 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_IGNORED;
     }
 
-    if (!ch->rules.correct) {
+    /* a bundle has no stock of its own to correct: its quantity is the
+     * components', so a change in the channel's admin is overwritten */
+    if (!ch->rules.correct || bundle) {
         /*
          * Ours wins: push our value again, whatever the channel is thought
          * to show (an answer to a push still in flight would make the
@@ -794,33 +799,46 @@ invsync_stock_str(json_t *obj, const char *key, char *buf, size_t cap)
 }
 
 
-/* the quantity the channel should show for a plain SKU; -1 Redis lost */
+/*
+ * What the ledger says the channel should show of sku, a bundle's derived
+ * quantity included (the pusher's own rule); *bundle set for a bundle.
+ * -1 when the Redis session was lost.
+ */
 
 static int
 invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
-    const char *sku, int64_t *qty)
+    const char *sku, int64_t *qty, int *bundle)
 {
-    char              key[INVSYNC_KEY_LEN];
-    redisReply       *r;
-    invsync_stock_t   st;
+    int          bad;
+    char         key[INVSYNC_KEY_LEN], def[INVSYNC_KEY_LEN];
+    redisReply  *st, *comp;
 
     invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
-    r = invsync_redis_cmd(w, 2, (const char *[]) { "HGETALL", key },
-                          (size_t []) { 7, strlen(key) });
-    if (r == NULL) {
+    invsync_key(def, sizeof(def), w->conf, "sku:%s", sku);
+
+    st = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key, NULL });
+    comp = st ? invsync_redis_cmdv(w, (const char *[]) { "HGET", def,
+                                                         "components",
+                                                         NULL })
+              : NULL;
+
+    if (comp == NULL) {
+        freeReplyObject(st);
         return -1;
     }
 
-    *qty = -1;
+    bad = 0;
+    *bundle = comp->type == REDIS_REPLY_STRING && comp->len > 0;
+    *qty = invsync_reconcile_should(w, ch, st, comp, &bad);
 
-    if (invsync_stock_reply(r, &st) == 0) {
-        *qty = invsync_stock_shown(invsync_stock_available(&st, &ch->rules),
-                                   &ch->rules);
+    if (bad) {
+        *qty = -1;
     }
 
-    freeReplyObject(r);
+    freeReplyObject(st);
+    freeReplyObject(comp);
 
-    return 0;
+    return w->redis ? 0 : -1;
 }
 
 

@@ -53,7 +53,7 @@ $t->nginx_conf(<<'EOF');
     }
 EOF
 $t->run;
-$t->plan(33);
+$t->plan(41);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify',
@@ -71,7 +71,12 @@ InvsyncSim::items($t, 'woocommerce',
     { id => 501, sku => 'SKU-A', manage_stock => JSON::PP::true,
       stock_quantity => 0 },
     { id => 502, sku => 'SKU-B', manage_stock => JSON::PP::true,
+      stock_quantity => 0 },
+    { id => 503, sku => 'KIT', manage_stock => JSON::PP::true,
       stock_quantity => 0 });
+InvsyncSim::items($t, 'shopify',
+    { inventory_item_id => 333, location_id => 9, available => 0,
+      sku => 'KIT' });
 
 my $K = 'invsync:{invsync}:';
 
@@ -180,6 +185,40 @@ ok(both_show('SKU-A', 12), 'a WooCommerce admin change is taken as a '
                       @{audit_entries($t)}]]);
 is(ledger('SKU-A')->{'on_hand:wh1'}, 15, 'on hand corrected by -5');
 
+# a bundle (2 x SKU-A) has no stock of its own: an admin change of its
+# quantity in WooCommerce, even taken as corrections, is overwritten and
+# moves no component
+
+my ($rc, $said) = InvsyncWorker::ctl($t, $t->dir . '/worker.json', 'sku',
+                                     'bundle', 'KIT', '--components',
+                                     'SKU-A:2');
+is($rc, 0, 'a bundle of 2 x SKU-A') or diag($said);
+map_sku($t, 'KIT', 333, 503);
+$t->redis('SADD', "${K}dirty:$_", 'KIT') for qw(shop-eu woo-main);
+
+sub kit_shown {
+    return (InvsyncSim::quantity($t, 'shopify', 333, 9) // -1,
+            InvsyncSim::quantity($t, 'woocommerce', 503) // -1);
+}
+
+ok(wait_for(10, sub { my @k = kit_shown(); $k[0] == 6 && $k[1] == 6 }),
+   'both channels show the bundle: 12 available / 2')
+    or diag(explain [kit_shown()]);
+InvsyncSim::admin_set($t, 'woocommerce', id => 503, stock_quantity => 50);
+ok(wait_for(10, sub { scalar grep { ($_->{action} // '') eq 'inventory.observe'
+                                    && ($_->{channel} // '') eq 'woo-main'
+                                    && ($_->{inputs} // '')
+                                       =~ /"decision":"overwrite"/
+                                    && $_->{inputs} =~ /"available":50\b/ }
+                      @{audit_entries($t)} }),
+   'the bundle\'s admin change is audited as overwritten')
+    or diag(explain [map { "$_->{action} $_->{skus} $_->{inputs}" }
+                     grep { ($_->{action} // '') eq 'inventory.observe' }
+                     @{audit_entries($t)}]);
+ok(wait_for(10, sub { (kit_shown())[1] == 6 }),
+   'WooCommerce shows the bundle\'s quantity again');
+is(ledger('SKU-A')->{'on_hand:wh1'}, 15, 'no component moved');
+
 # back to the default before orders flow again: WooCommerce counts its own
 # orders, which the ledger counts too; and the reconciliation pass on (off
 # above: a pass reading a channel between an admin change and its webhook
@@ -282,6 +321,26 @@ like($t->read_file('logs/w.out'),
      qr/"msg":"channel push will be retried"[^\n]*"channel":"woo-main"/,
      'the pushes that failed while it was down were retried');
 
+# a reload while a push is in flight loses nothing: the push's SKU goes
+# back to the dirty set and is sent again
+
+my $n0 = @{InvsyncSim::requests($t, 'woocommerce')}
+         ? InvsyncSim::requests($t, 'woocommerce')->[-1]{n} : 0;
+sub woo_pushes_of_a {
+    return scalar grep { $_->{path} =~ m{/products/batch}
+                         && ($_->{body} // '') =~ /"id":501\b/ }
+           @{InvsyncSim::requests($t, 'woocommerce', $n0)};
+}
+InvsyncSim::fail($t, 'woocommerce', mode => 'delay', delay_ms => 3000,
+                 count => 1, match => 'products/batch');
+count('SKU-A', 60);
+ok(wait_for(10, sub { woo_pushes_of_a() >= 1 }), 'a push to WooCommerce '
+   . 'is in flight (its answer held back 3 s)');
+kill 'HUP', $t->{pids}{w};
+ok(wait_for(10, sub { woo_pushes_of_a() >= 2 }),
+   'after the reload the same SKU is pushed again');
+ok(both_show('SKU-A', 57), 'and both channels show it');
+
 # coalescing: many movements, few API calls
 
 my $calls0 = scalar @{InvsyncSim::requests($t, 'shopify')};
@@ -303,10 +362,20 @@ InvsyncSim::configure($t, 'woocommerce', webhook_url => undef);
 InvsyncSim::admin_set($t, 'woocommerce', id => 501, stock_quantity => 3);
 sleep 1;
 is((shown('SKU-A'))[1], 3, 'WooCommerce drifted silently');
-my ($rc, $said) = InvsyncWorker::ctl($t, $t->dir . '/worker.json',
+($rc, $said) = InvsyncWorker::ctl($t, $t->dir . '/worker.json',
                                      'reconcile', '--why', 'drill');
 is($rc, 0, 'invsyncctl reconcile') or diag($said);
-ok(both_show('SKU-A', 47), 'reconciled: WooCommerce shows the ledger again');
+ok(both_show('SKU-A', 47), 'reconciled: WooCommerce shows the ledger again')
+    or diag(explain [shown('SKU-A'), $said,
+                     $t->redis('HGET', "${K}shown:woo-main", 'SKU-A'),
+                     $t->redis('SMEMBERS', "${K}dirty:woo-main"),
+                     $t->redis('SMEMBERS', "${K}force:woo-main"),
+                     $t->redis('LRANGE', "${K}pushed:woo-main:SKU-A", 0, -1),
+                     ledger('SKU-A'),
+                     [map { "$_->{n} $_->{time} $_->{method} $_->{path} "
+                            . ($_->{status} // '') . ' '
+                            . substr($_->{body} // '', 0, 200) }
+                      @{InvsyncSim::requests($t, 'woocommerce')}[-6 .. -1]]]);
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

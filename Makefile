@@ -61,7 +61,7 @@ $(WORKER): $(WORKER_SRCS) src/invsync_worker.h src/invsync_canon.h \
 # and its reconciliation pass (which reads the channels with libcurl)
 CTL_SHARED  := src/invsync_worker_config.c src/invsync_worker_redis.c \
                src/invsync_worker_log.c src/invsync_worker_reconcile.c \
-               src/invsync_worker_http.c
+               src/invsync_worker_http.c src/invsync_worker_exception.c
 
 $(CTL): $(CTL_SRCS) $(CTL_SHARED) src/invsyncctl.h src/invsync_worker.h \
         src/invsync_worker_reconcile.h $(BUILD)/libinvsync.a

@@ -200,8 +200,6 @@ typedef struct {
 invsync_act_rc_e invsync_action_run(invsync_worker_t *w,
     const invsync_envelope_t *ev, char *err, size_t len);
 int invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev);
-int invsync_action_resolve_id(invsync_worker_t *w, const char *id,
-    const char *channel, const char *event, const char *why);
 int invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
     invsync_effect_t *fx, char *state, size_t cap, json_t *inputs);
 int invsync_action_apply_append(invsync_worker_t *w,
@@ -254,6 +252,10 @@ int invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n);
 invsync_act_rc_e invsync_batch_result(invsync_job_t *jobs, size_t i,
     const char **err);
 void invsync_batch_clear(invsync_job_t *jobs, size_t n);
+
+/* invsync_worker_exception.c */
+int invsync_exception_resolve(invsync_worker_t *w, const char *id,
+    const char *channel, const char *event, const char *why);
 
 /* invsync_worker_http.c: around libcurl, for every HTTP client */
 typedef struct {

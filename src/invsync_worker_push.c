@@ -623,7 +623,7 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
             snprintf(id, sizeof(id), "push_failing:%s:%s", pc->conf->id,
                      since);
 
-            if (invsync_action_resolve_id(w, id, pc->conf->id, since,
+            if (invsync_exception_resolve(w, id, pc->conf->id, since,
                                           "the channel accepted pushes "
                                           "again")
                 != 0)

@@ -74,6 +74,8 @@ static int invsync_reconcile_compare(invsync_worker_t *w,
 static int invsync_reconcile_drift(invsync_worker_t *w,
     invsync_reconcile_t *rc, invsync_reconcile_item_t *it, int64_t should,
     const char *shown);
+static void invsync_reconcile_missing_id(invsync_reconcile_t *rc,
+    const invsync_reconcile_item_t *it, char *id, size_t cap);
 static int invsync_reconcile_missing(invsync_worker_t *w,
     invsync_reconcile_t *rc, invsync_reconcile_item_t *it);
 static int invsync_reconcile_finish(invsync_worker_t *w,
@@ -1106,7 +1108,8 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
     char                       dirty[INVSYNC_KEY_LEN];
     size_t                     i, n, k;
     int64_t                    should;
-    redisReply                *rep[4 * INVSYNC_RECONCILE_PAGE];
+    char                       id[INVSYNC_KEY_LEN];
+    redisReply                *rep[5 * INVSYNC_RECONCILE_PAGE];
     invsync_reconcile_item_t  *it;
 
     invsync_key(shown, sizeof(shown), w->conf, "shown:%s", rc->conf->id);
@@ -1154,6 +1157,19 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         }
 
         n++;
+
+        /* an item_missing exception of this mapping, still waiting */
+        invsync_reconcile_missing_id(rc, &rc->batch[i], id, sizeof(id));
+        invsync_key(key, sizeof(key), w->conf, "exception:%s", id);
+
+        if (invsync_redis_appendv(w, (const char *[]) { "HGET", key,
+                                         "state", NULL })
+            != 0)
+        {
+            break;
+        }
+
+        n++;
     }
 
     for (k = 0; k < n; k++) {
@@ -1168,7 +1184,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         }
     }
 
-    if (n < 4 * rc->nbatch) {
+    if (n < 5 * rc->nbatch) {
         for (k = 0; k < n; k++) {
             freeReplyObject(rep[k]);
         }
@@ -1178,7 +1194,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
     for (i = 0; i < rc->nbatch; i++) {
         it = &rc->batch[i];
-        k = 4 * i;
+        k = 5 * i;
 
         if (it->read == INVSYNC_RECONCILE_UNREAD) {
             rc->counts.unreadable++;
@@ -1193,6 +1209,23 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
             }
 
             continue;
+        }
+
+        /* known to the channel again (the mapping was put right, the
+         * item restored): its exception goes away with its cause */
+        if (rep[k + 4]->type == REDIS_REPLY_STRING
+            && (strcmp(rep[k + 4]->str, "open") == 0
+                || strcmp(rep[k + 4]->str, "retried") == 0))
+        {
+            invsync_reconcile_missing_id(rc, it, id, sizeof(id));
+
+            if (invsync_exception_resolve(w, id, rc->conf->id, rc->event,
+                                          "the channel knows the item "
+                                          "again")
+                != 0)
+            {
+                break;
+            }
         }
 
         if ((rep[k + 3]->type == REDIS_REPLY_INTEGER
@@ -1385,14 +1418,7 @@ invsync_reconcile_missing(invsync_worker_t *w, invsync_reconcile_t *rc,
     const char  *argv[32];
     redisReply  *r;
 
-    if (strcmp(rc->conf->type, "shopify") == 0) {
-        snprintf(id, sizeof(id), "item_missing:%s:%s:%s@%s", rc->conf->id,
-                 it->sku, it->id, it->at);
-
-    } else {
-        snprintf(id, sizeof(id), "item_missing:%s:%s:%s%s%s", rc->conf->id,
-                 it->sku, it->at, it->at[0] ? "/" : "", it->id);
-    }
+    invsync_reconcile_missing_id(rc, it, id, sizeof(id));
 
     invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
     invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
@@ -1479,6 +1505,23 @@ invsync_reconcile_missing(invsync_worker_t *w, invsync_reconcile_t *rc,
     }
 
     return 0;
+}
+
+
+/* the id of an item's item_missing exception: one per mapping */
+
+static void
+invsync_reconcile_missing_id(invsync_reconcile_t *rc,
+    const invsync_reconcile_item_t *it, char *id, size_t cap)
+{
+    if (strcmp(rc->conf->type, "shopify") == 0) {
+        snprintf(id, cap, "item_missing:%s:%s:%s@%s", rc->conf->id, it->sku,
+                 it->id, it->at);
+
+    } else {
+        snprintf(id, cap, "item_missing:%s:%s:%s%s%s", rc->conf->id,
+                 it->sku, it->at, it->at[0] ? "/" : "", it->id);
+    }
 }
 
 

@@ -28,7 +28,7 @@ my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
 $t->run_redis;
-$t->plan(39);
+$t->plan(41);
 
 $t->write_file('shop.token', "shpat_test\n");
 $t->write_file('woo.keys', "ck_test:cs_test\n");
@@ -261,6 +261,20 @@ is(scalar grep({ ($_->{exception} // '') eq $id } @{audit_entries($t)}), 1,
    'opened once, however often it is read');
 ok(!$t->redis('SISMEMBER', "${K}dirty:shop-eu", 'SKU-GONE'),
    'and not given to the pusher');
+
+# the item known to the channel again (restored, or the mapping put right):
+# its exception is resolved by the next pass
+
+InvsyncSim::items($t, 'shopify',
+    { inventory_item_id => 999, location_id => 9, available => 5,
+      sku => 'SKU-GONE' });
+($rc, $out) = InvsyncWorker::ctl($t, $conf, 'reconcile', '--channel',
+                                 'shop-eu');
+is($t->redis('HGET', "${K}exception:$id", 'state'), 'resolved',
+   'a pass that reads the item again resolves its exception')
+    or diag($out);
+ok(!grep({ $_ eq $id } @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)}),
+   'it is no longer open');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

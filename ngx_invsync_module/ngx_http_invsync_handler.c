@@ -583,10 +583,16 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    /* queued on a connection whose AUTH then failed: Redis is unavailable
-     * to us, it did not refuse this write */
+    /*
+     * Queued on a connection whose AUTH then failed: Redis is unavailable
+     * to us, it did not refuse this write.  Redis 7 answers NOAUTH, or,
+     * to a command of more than 10 arguments from a client not yet
+     * authenticated, a protocol error (and closes the connection).
+     */
     if (rp->type == REDIS_REPLY_ERROR
-        && ngx_strncmp(rp->str, "NOAUTH", 6) == 0)
+        && (ngx_strncmp(rp->str, "NOAUTH", 6) == 0
+            || ngx_strncmp(rp->str, "ERR Protocol error: unauthenticated",
+                           35) == 0))
     {
         rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
                                    "redis unavailable");

@@ -254,6 +254,23 @@ invsync_act_rc_e invsync_batch_result(invsync_job_t *jobs, size_t i,
 void invsync_batch_clear(invsync_job_t *jobs, size_t n);
 
 /* invsync_worker_exception.c */
+typedef struct {
+    const char   *id;           /* <kind>:<channel>:<cause> */
+    const char   *kind;
+    const char   *summary;
+    const char   *channel;
+    const char   *event;
+    const char   *topic;
+    const char   *stream;
+    const char   *entry;
+    const char   *order;        /* "<channel>:<order id>", or "" */
+    const char   *sku;          /* indexed when not "" */
+    const char   *consumer;
+    json_t       *data;         /* borrowed */
+} invsync_exception_t;
+
+redisReply *invsync_exception_open(invsync_worker_t *w,
+    const invsync_exception_t *x);
 int invsync_exception_resolve(invsync_worker_t *w, const char *id,
     const char *channel, const char *event, const char *why);
 
@@ -272,6 +289,7 @@ size_t invsync_http_retry_after(char *ptr, size_t size, size_t n,
 void invsync_http_set_retry_after(invsync_http_answer_t *a, const char *v,
     size_t len);
 size_t invsync_http_base_len(const char *base);
+char *invsync_channel_credentials(const char *file);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

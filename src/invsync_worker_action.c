@@ -517,77 +517,38 @@ invsync_action_exception(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, const char *kind, const char *id_suffix,
     const char *order, const char *summary, char *err, size_t len)
 {
-    int          argc, nkeys;
-    char         keys[6][INVSYNC_KEY_LEN], id[INVSYNC_KEY_LEN];
-    char         now[32], maxlen[32], ref[INVSYNC_KEY_LEN], *data;
-    size_t       i, argvlen[32];
-    const char  *argv[32];
-    redisReply  *r;
+    char                 id[INVSYNC_KEY_LEN], ref[INVSYNC_KEY_LEN];
+    redisReply          *r;
+    invsync_exception_t  x;
 
     snprintf(id, sizeof(id), "%s:%s:%s", kind, ev->channel,
              id_suffix ? id_suffix : ev->event);
 
-    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
-    invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
-    invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "exceptions:all");
-    invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit");
-    invsync_key(keys[4], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
-                ev->channel, ev->event);
-    nkeys = 5;
+    /* the order as the audit names it everywhere: <channel>:<order id> */
     ref[0] = '\0';
 
-    /* the order as the audit names it everywhere: <channel>:<order id> */
     if (order != NULL && order[0] != '\0') {
         snprintf(ref, sizeof(ref), "%s:%s", ev->channel, order);
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                    "audit:order:%s", ref);
     }
 
-    data = json_dumps(canon, JSON_COMPACT);
-    if (data == NULL) {
-        snprintf(err, len, "out of memory");
-        return INVSYNC_ACT_RETRY;
-    }
+    x.id = id;
+    x.kind = kind;
+    x.summary = summary;
+    x.channel = ev->channel;
+    x.event = ev->event;
+    x.topic = ev->topic;
+    x.stream = ev->stream;
+    x.entry = ev->entry;
+    x.order = ref;
+    x.sku = "";
+    x.consumer = w->conf->consumer;
+    x.data = canon;
 
-    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
-    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
-
-    argc = 0;
-
-    for (i = 0; i < (size_t) nkeys; i++) {
-        argv[argc++] = keys[i];
-    }
-
-    argv[argc++] = id;
-    argv[argc++] = now;
-    argv[argc++] = maxlen;
-
-#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
-
-    invsync_field("kind", kind);
-    invsync_field("summary", summary);
-    invsync_field("channel", ev->channel);
-    invsync_field("event", ev->event);
-    invsync_field("topic", ev->topic);
-    invsync_field("stream", ev->stream);
-    invsync_field("entry", ev->entry);
-    invsync_field("order", ref);
-    invsync_field("consumer", w->conf->consumer);
-    invsync_field("data", data);
-
-#undef invsync_field
-
-    for (i = 0; i < (size_t) argc; i++) {
-        argvlen[i] = strlen(argv[i]);
-    }
-
-    r = invsync_redis_eval(w, w->exception_sha, invsync_script_exception,
-                           invsync_script_exception_len, nkeys, argc, argv,
-                           argvlen);
-    free(data);
+    r = invsync_exception_open(w, &x);
 
     if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
+        snprintf(err, len, w->redis ? "out of memory"
+                                    : "redis connection lost");
         return INVSYNC_ACT_RETRY;
     }
 

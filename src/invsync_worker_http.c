@@ -3,7 +3,7 @@
  * What the worker's HTTP clients (the pusher, the backfill poller, the
  * reconciliation pass) share around libcurl: an answer's body, capped so
  * that a channel cannot make the worker grow without end, its Retry-After,
- * and the API base URL without its trailing slashes.
+ * the API base URL without its trailing slashes, and the credentials file.
  */
 
 
@@ -104,4 +104,38 @@ invsync_http_base_len(const char *base)
     }
 
     return n;
+}
+
+
+/* a channel's credentials file: one line, its newline removed; owned, or
+ * NULL.  The read buffer is wiped. */
+
+char *
+invsync_channel_credentials(const char *file)
+{
+    FILE    *f;
+    char     buf[1024], *s;
+    size_t   n;
+
+    if (file == NULL) {
+        return NULL;
+    }
+
+    f = fopen(file, "r");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        n--;
+    }
+
+    buf[n] = '\0';
+    s = n ? strdup(buf) : NULL;
+    explicit_bzero(buf, sizeof(buf));
+
+    return s;
 }

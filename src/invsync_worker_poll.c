@@ -97,7 +97,6 @@ static void invsync_poll_iso(int64_t ms, int frac, char *dst, size_t cap);
 static void invsync_poll_account(invsync_pollchan_t *pc);
 static size_t invsync_poll_header(char *ptr, size_t size, size_t n,
     void *data);
-static char *invsync_poll_file(const char *name);
 
 
 /* the poller of every channel with poll_s; w->poll NULL when none has */
@@ -133,7 +132,7 @@ invsync_poll_init(invsync_worker_t *w, char *err, size_t len)
         pc->conf = cc;
         pc->kind = strcmp(cc->type, "shopify") == 0
                    ? INVSYNC_POLL_SHOPIFY : INVSYNC_POLL_WOOCOMMERCE;
-        pc->credentials = invsync_poll_file(cc->credentials_file);
+        pc->credentials = invsync_channel_credentials(cc->credentials_file);
         pc->next_ms = 0;
         invsync_poll_account(pc);
 
@@ -923,33 +922,4 @@ invsync_poll_header(char *ptr, size_t size, size_t n, void *data)
     }
 
     return len;
-}
-
-
-/* a credentials file: one line, trailing newline removed */
-
-static char *
-invsync_poll_file(const char *name)
-{
-    FILE    *f;
-    char     buf[1024], *s;
-    size_t   n;
-
-    f = fopen(name, "r");
-    if (f == NULL) {
-        return NULL;
-    }
-
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-        n--;
-    }
-
-    buf[n] = '\0';
-    s = n ? strdup(buf) : NULL;
-    explicit_bzero(buf, sizeof(buf));
-
-    return s;
 }

@@ -457,39 +457,6 @@ invsync_reconcile_should(invsync_worker_t *w,
 }
 
 
-/* a credentials file: one line, trailing newline removed; owned, or NULL */
-
-char *
-invsync_channel_credentials(const char *file)
-{
-    FILE    *f;
-    char     buf[1024], *s;
-    size_t   n;
-
-    if (file == NULL) {
-        return NULL;
-    }
-
-    f = fopen(file, "r");
-    if (f == NULL) {
-        return NULL;
-    }
-
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
-        n--;
-    }
-
-    buf[n] = '\0';
-    s = n ? strdup(buf) : NULL;
-    explicit_bzero(buf, sizeof(buf));
-
-    return s;
-}
-
-
 /*
  * The lock is still ours (taken again if it expired and nobody took it),
  * now for lock_ms + extra_ms: 1; 0 another holds it; -1 Redis lost.  GET
@@ -1410,73 +1377,38 @@ static int
 invsync_reconcile_missing(invsync_worker_t *w, invsync_reconcile_t *rc,
     invsync_reconcile_item_t *it)
 {
-    int          argc;
-    char         keys[5][INVSYNC_KEY_LEN], id[INVSYNC_KEY_LEN];
-    char         now[32], maxlen[32], *data;
-    size_t       i, argvlen[32];
-    json_t      *d;
-    const char  *argv[32];
-    redisReply  *r;
+    char                 id[INVSYNC_KEY_LEN];
+    json_t              *d;
+    redisReply          *r;
+    invsync_exception_t  x;
 
     invsync_reconcile_missing_id(rc, it, id, sizeof(id));
 
-    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
-    invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
-    invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "exceptions:all");
-    invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit");
-    invsync_key(keys[4], INVSYNC_KEY_LEN, w->conf, "audit:sku:%s", it->sku);
-
     d = json_pack("{s:s, s:O, s:s}", "sku", it->sku, "ids", it->ref,
                   "why", it->why ? it->why : "unknown");
-    data = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-
-    if (data == NULL) {
+    if (d == NULL) {
         return 0;
     }
 
-    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
-    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+    x.id = id;
+    x.kind = "item_missing";
+    x.summary = "the channel does not know the item this SKU is mapped to: "
+                "correct the mapping (invsyncctl sku map), then resolve";
+    x.channel = rc->conf->id;
+    x.event = rc->event;
+    x.topic = "stock.reconcile";
+    x.stream = "";
+    x.entry = "";
+    x.order = "";
+    x.sku = it->sku;
+    x.consumer = rc->owner;
+    x.data = d;
 
-    argc = 0;
-
-    for (i = 0; i < 5; i++) {
-        argv[argc++] = keys[i];
-    }
-
-    argv[argc++] = id;
-    argv[argc++] = now;
-    argv[argc++] = maxlen;
-
-#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
-
-    invsync_field("kind", "item_missing");
-    invsync_field("summary", "the channel does not know the item this SKU "
-                  "is mapped to: correct the mapping (invsyncctl sku map), "
-                  "then resolve");
-    invsync_field("channel", rc->conf->id);
-    invsync_field("event", rc->event);
-    invsync_field("topic", "stock.reconcile");
-    invsync_field("stream", "");
-    invsync_field("entry", "");
-    invsync_field("order", "");
-    invsync_field("skus", it->sku);
-    invsync_field("consumer", rc->owner);
-    invsync_field("data", data);
-
-#undef invsync_field
-
-    for (i = 0; i < (size_t) argc; i++) {
-        argvlen[i] = strlen(argv[i]);
-    }
-
-    r = invsync_redis_eval(w, w->exception_sha, invsync_script_exception,
-                           invsync_script_exception_len, 5, argc, argv,
-                           argvlen);
-    free(data);
+    r = invsync_exception_open(w, &x);
+    json_decref(d);
 
     if (r == NULL) {
-        return -1;
+        return w->redis ? 0 : -1;
     }
 
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 2

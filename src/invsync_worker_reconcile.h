@@ -116,7 +116,6 @@ int64_t invsync_reconcile_should(invsync_worker_t *w,
     const invsync_channel_conf_t *cc, const redisReply *stock,
     const redisReply *components, int *err);
 
-char *invsync_channel_credentials(const char *file);
 
 
 #endif /* INVSYNC_WORKER_RECONCILE_H_INCLUDED */

@@ -563,10 +563,11 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 {
-    ngx_int_t                     rc;
-    redisReply                   *rp = reply, *id;
-    ngx_http_invsync_ctx_t       *ctx;
-    ngx_http_invsync_loc_conf_t  *ilcf;
+    ngx_int_t                      rc;
+    redisReply                    *rp = reply, *id;
+    ngx_http_invsync_ctx_t        *ctx;
+    ngx_http_invsync_loc_conf_t   *ilcf;
+    ngx_http_invsync_main_conf_t  *imcf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
@@ -583,16 +584,12 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    /*
-     * Queued on a connection whose AUTH then failed: Redis is unavailable
-     * to us, it did not refuse this write.  Redis 7 answers NOAUTH, or,
-     * to a command of more than 10 arguments from a client not yet
-     * authenticated, a protocol error (and closes the connection).
-     */
+    /* queued on a connection whose AUTH then failed: Redis is unavailable
+     * to us, it did not refuse this write */
+    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
+
     if (rp->type == REDIS_REPLY_ERROR
-        && (ngx_strncmp(rp->str, "NOAUTH", 6) == 0
-            || ngx_strncmp(rp->str, "ERR Protocol error: unauthenticated",
-                           35) == 0))
+        && ngx_http_invsync_redis_auth_refused(imcf->redis))
     {
         rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
                                    "redis unavailable");

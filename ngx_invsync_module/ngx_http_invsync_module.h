@@ -166,6 +166,7 @@ ngx_int_t ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
     const size_t *argvlen);
 void ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd);
 time_t ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd);
+ngx_uint_t ngx_http_invsync_redis_auth_refused(ngx_http_invsync_redis_t *rd);
 
 /* ngx_http_invsync_reply.c */
 ngx_int_t ngx_http_invsync_reply(ngx_http_request_t *r, ngx_uint_t status,

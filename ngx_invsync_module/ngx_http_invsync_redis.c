@@ -29,6 +29,7 @@ struct ngx_http_invsync_redis_s {
     ngx_msec_t                     last_reply;
     ngx_uint_t                     inflight;
     unsigned                       ready:1;     /* authenticated, loaded */
+    unsigned                       auth_refused:1; /* this connection's */
     unsigned                       exiting:1;
     unsigned                       flushing:1;
 };
@@ -155,6 +156,20 @@ ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd)
 }
 
 
+/*
+ * The connection's AUTH was refused: the replies still coming on it (to
+ * commands queued behind AUTH) are Redis being unavailable to us, whatever
+ * their text (NOAUTH, or Redis 7's protocol error for a long command from
+ * a client not yet authenticated).
+ */
+
+ngx_uint_t
+ngx_http_invsync_redis_auth_refused(ngx_http_invsync_redis_t *rd)
+{
+    return rd->auth_refused;
+}
+
+
 static void
 ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
 {
@@ -164,6 +179,8 @@ ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
     redisAsyncContext             *ac;
     ngx_connection_t              *c;
     ngx_http_invsync_main_conf_t  *imcf = rd->imcf;
+
+    rd->auth_refused = 0;
 
     if (imcf->unix_path.len) {
         ac = redisAsyncConnectUnix((char *) imcf->unix_path.data);
@@ -396,6 +413,7 @@ ngx_http_invsync_redis_auth_done(redisAsyncContext *ac, void *reply,
         ngx_log_error(NGX_LOG_ERR, rd->log, 0,
                       "invsync: redis %V: AUTH refused: %s",
                       &rd->imcf->addr, rp->str);
+        rd->auth_refused = 1;
         redisAsyncDisconnect(ac);
     }
 }

@@ -499,23 +499,13 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     ngx_http_invsync_arg(5, ttl, ngx_sprintf(ttl, "%T", ilcf->dedupe_ttl)
                                  - ttl);
     ngx_http_invsync_arg(6, ctx->received, p - ctx->received);
-    ngx_http_invsync_arg(7, "v", 1);
-    ngx_http_invsync_arg(8, "1", 1);
-    ngx_http_invsync_arg(9, "channel", 7);
-    ngx_http_invsync_arg(10, ilcf->channel.data, ilcf->channel.len);
-    ngx_http_invsync_arg(11, "scheme", 6);
-    ngx_http_invsync_arg(12, ilcf->scheme->name,
+    ngx_http_invsync_arg(7, ilcf->channel.data, ilcf->channel.len);
+    ngx_http_invsync_arg(8, ilcf->scheme->name,
                          ngx_strlen(ilcf->scheme->name));
-    ngx_http_invsync_arg(13, "account", 7);
-    ngx_http_invsync_arg(14, ctx->meta.account, ctx->meta.account_len);
-    ngx_http_invsync_arg(15, "topic", 5);
-    ngx_http_invsync_arg(16, ctx->meta.topic, ctx->meta.topic_len);
-    ngx_http_invsync_arg(17, "event", 5);
-    ngx_http_invsync_arg(18, ctx->meta.event, ctx->meta.event_len);
-    ngx_http_invsync_arg(19, "received", 8);
-    ngx_http_invsync_arg(20, ctx->received, p - ctx->received);
-    ngx_http_invsync_arg(21, "body", 4);
-    ngx_http_invsync_arg(22, ctx->body.data, ctx->body.len);
+    ngx_http_invsync_arg(9, ctx->meta.account, ctx->meta.account_len);
+    ngx_http_invsync_arg(10, ctx->meta.topic, ctx->meta.topic_len);
+    ngx_http_invsync_arg(11, ctx->meta.event, ctx->meta.event_len);
+    ngx_http_invsync_arg(12, ctx->body.data, ctx->body.len);
 
 #undef ngx_http_invsync_arg
 

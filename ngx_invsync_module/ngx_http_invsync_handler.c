@@ -443,11 +443,12 @@ static ngx_int_t
 ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     const char *stream)
 {
-    u_char                        *p, *ttl;
+    u_char                        *p;
     size_t                         len, slen;
     ngx_int_t                      rc;
     ngx_time_t                    *tp;
     ngx_http_cleanup_t            *cln;
+    ngx_http_invsync_event_t       ev;
     ngx_http_invsync_pending_t    *pending;
     ngx_http_invsync_loc_conf_t   *ilcf;
     ngx_http_invsync_main_conf_t  *imcf;
@@ -475,41 +476,35 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 
     len = invsync_key_dedupe_len(imcf->prefix.len, slen, &ctx->meta,
                                  ilcf->channel.len);
-    p = ngx_pnalloc(r->pool, len + NGX_TIME_T_LEN);
+    p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->argv[3] = (char *) p;
-    ctx->argvlen[3] = invsync_key_dedupe(p, imcf->prefix.data,
-                                         imcf->prefix.len,
-                                         (u_char *) stream, slen,
-                                         ilcf->channel.data,
-                                         ilcf->channel.len, &ctx->meta);
-    ttl = p + ctx->argvlen[3];
+    ev.stream = ctx->stream;
+    ev.key.data = p;
+    ev.key.len = invsync_key_dedupe(p, imcf->prefix.data, imcf->prefix.len,
+                                    (u_char *) stream, slen,
+                                    ilcf->channel.data, ilcf->channel.len,
+                                    &ctx->meta);
+    ev.ttl = ilcf->dedupe_ttl;
 
     tp = ngx_timeofday();
     p = ngx_sprintf(ctx->received, "%T%03M", tp->sec, tp->msec);
 
-#define ngx_http_invsync_arg(i, s, l)                                         \
-    ctx->argv[i] = (char *) (s); ctx->argvlen[i] = (l)
+#define ngx_http_invsync_value(i, s, l)                                       \
+    ev.values[i].data = (u_char *) (s); ev.values[i].len = (l)
 
-    ngx_http_invsync_arg(2, "2", 1);
-    ngx_http_invsync_arg(4, ctx->stream.data, ctx->stream.len);
-    ngx_http_invsync_arg(5, ttl, ngx_sprintf(ttl, "%T", ilcf->dedupe_ttl)
-                                 - ttl);
-    ngx_http_invsync_arg(6, ctx->received, p - ctx->received);
-    ngx_http_invsync_arg(7, ilcf->channel.data, ilcf->channel.len);
-    ngx_http_invsync_arg(8, ilcf->scheme->name,
-                         ngx_strlen(ilcf->scheme->name));
-    ngx_http_invsync_arg(9, ctx->meta.account, ctx->meta.account_len);
-    ngx_http_invsync_arg(10, ctx->meta.topic, ctx->meta.topic_len);
-    ngx_http_invsync_arg(11, ctx->meta.event, ctx->meta.event_len);
-    ngx_http_invsync_arg(12, ctx->body.data, ctx->body.len);
+    ngx_http_invsync_value(0, ctx->received, p - ctx->received);
+    ngx_http_invsync_value(1, ilcf->channel.data, ilcf->channel.len);
+    ngx_http_invsync_value(2, ilcf->scheme->name,
+                           ngx_strlen(ilcf->scheme->name));
+    ngx_http_invsync_value(3, ctx->meta.account, ctx->meta.account_len);
+    ngx_http_invsync_value(4, ctx->meta.topic, ctx->meta.topic_len);
+    ngx_http_invsync_value(5, ctx->meta.event, ctx->meta.event_len);
+    ngx_http_invsync_value(6, ctx->body.data, ctx->body.len);
 
-#undef ngx_http_invsync_arg
-
-    ctx->argc = NGX_HTTP_INVSYNC_ARGC;
+#undef ngx_http_invsync_value
 
     cln = ngx_http_cleanup_add(r, 0);
     if (cln == NULL) {
@@ -527,7 +522,7 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     pending->done = NULL;
     ctx->pending = pending;
 
-    rc = ngx_http_invsync_redis_ingest(imcf->redis, r, ctx);
+    rc = ngx_http_invsync_redis_ingest(imcf->redis, pending, &ev);
 
     if (rc != NGX_OK) {
         ctx->pending = NULL;
@@ -548,7 +543,7 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 }
 
 
-/* the Redis reply for this request; see ngx_http_invsync_redis.c */
+/* the Redis answer for this request's event; see ngx_http_invsync_batch.c */
 
 void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
@@ -598,16 +593,9 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    /* {1, entry id} for a new event, {0} for a duplicate */
-    if (rp->type != REDIS_REPLY_ARRAY || rp->elements < 1
-        || rp->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_ERROR,
-                                   "unexpected redis reply");
-        goto done;
-    }
-
-    if (rp->element[0]->integer == 0) {
+    /* the event's element of the script's answer: 0 for a duplicate, else
+     * the new entry's id */
+    if (rp->type == REDIS_REPLY_INTEGER && rp->integer == 0) {
         ctx->result = NGX_HTTP_INVSYNC_DUPLICATE;
         ngx_http_invsync_status_count(r, ctx->result, -1);
         rc = ngx_http_invsync_reply(r, NGX_HTTP_OK,
@@ -617,15 +605,15 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    id = rp->elements == 2 ? rp->element[1] : NULL;
-
-    if (id == NULL || id->type != REDIS_REPLY_STRING || id->len == 0
-        || id->len > NGX_HTTP_INVSYNC_STREAM_ID_LEN)
+    if (rp->type != REDIS_REPLY_STRING || rp->len == 0
+        || rp->len > NGX_HTTP_INVSYNC_STREAM_ID_LEN)
     {
         rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_ERROR,
                                    "unexpected redis reply");
         goto done;
     }
+
+    id = rp;
 
     ctx->stream_id.data = ngx_pnalloc(r->pool, id->len);
     if (ctx->stream_id.data == NULL) {

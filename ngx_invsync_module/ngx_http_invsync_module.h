@@ -18,7 +18,7 @@
 
 #define NGX_HTTP_INVSYNC_MAX_CHANNELS   64
 #define NGX_HTTP_INVSYNC_CHANNEL_LEN    64
-#define NGX_HTTP_INVSYNC_ARGC           13
+#define NGX_HTTP_INVSYNC_VALUES         7
 #define NGX_HTTP_INVSYNC_STREAM_ID_LEN  48
 
 
@@ -49,6 +49,7 @@ typedef enum {
 
 
 typedef struct ngx_http_invsync_redis_s  ngx_http_invsync_redis_t;
+typedef struct ngx_http_invsync_batch_s  ngx_http_invsync_batch_t;
 
 
 /* one channel's counters in the shared zone */
@@ -129,6 +130,15 @@ typedef struct {
 } ngx_http_invsync_pending_t;
 
 
+/* one event for the ingest script; the values in the script's order */
+typedef struct {
+    ngx_str_t                   stream;     /* full key */
+    ngx_str_t                   key;        /* idempotency key */
+    time_t                      ttl;
+    ngx_str_t                   values[NGX_HTTP_INVSYNC_VALUES];
+} ngx_http_invsync_event_t;
+
+
 typedef struct {
     ngx_http_invsync_pending_t *pending;
     ngx_event_t                 timeout;
@@ -137,11 +147,7 @@ typedef struct {
     invsync_str_t               body;
     ngx_str_t                   stream;     /* full key */
     ngx_str_t                   stream_id;
-    ngx_uint_t                  evalsha_retried;
     unsigned                    prometheus:1;
-    const char                 *argv[NGX_HTTP_INVSYNC_ARGC];
-    size_t                      argvlen[NGX_HTTP_INVSYNC_ARGC];
-    int                         argc;
     u_char                      received[NGX_INT64_LEN];
 } ngx_http_invsync_ctx_t;
 
@@ -160,13 +166,30 @@ ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
 void ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd);
 ngx_int_t ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
-    ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx);
+    ngx_http_invsync_pending_t *p, const ngx_http_invsync_event_t *ev);
 ngx_int_t ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_pending_t *p, int argc, const char **argv,
     const size_t *argvlen);
 void ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd);
 time_t ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd);
 ngx_uint_t ngx_http_invsync_redis_auth_refused(ngx_http_invsync_redis_t *rd);
+
+/* ngx_http_invsync_batch.c */
+ngx_http_invsync_batch_t *ngx_http_invsync_batch_add(
+    ngx_http_invsync_batch_t **open, ngx_http_invsync_pending_t *p,
+    const ngx_http_invsync_event_t *ev, ngx_log_t *log);
+ngx_int_t ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b,
+    const char *verb, const u_char *script, size_t script_len, u_char **cmd,
+    size_t *len);
+ngx_uint_t ngx_http_invsync_batch_events(ngx_http_invsync_batch_t *b);
+ngx_uint_t ngx_http_invsync_batch_full(ngx_http_invsync_batch_t *b);
+void ngx_http_invsync_batch_unlink(ngx_http_invsync_batch_t **open,
+    ngx_http_invsync_batch_t *b);
+ngx_http_invsync_batch_t *ngx_http_invsync_batch_next(
+    ngx_http_invsync_batch_t *b);
+ngx_uint_t ngx_http_invsync_batch_retry(ngx_http_invsync_batch_t *b);
+void ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply);
+void ngx_http_invsync_batch_free(ngx_http_invsync_batch_t *b);
 
 /* ngx_http_invsync_reply.c */
 ngx_int_t ngx_http_invsync_reply(ngx_http_request_t *r, ngx_uint_t status,

@@ -25,6 +25,7 @@ struct ngx_http_invsync_redis_s {
     ngx_event_t                    reconnect;
     ngx_event_t                    connect_timer;
     ngx_event_t                    flush;       /* posted: write once a turn */
+    ngx_http_invsync_batch_t      *open;        /* events of this turn */
     ngx_msec_t                     backoff;
     ngx_msec_t                     last_reply;
     ngx_uint_t                     inflight;
@@ -32,6 +33,7 @@ struct ngx_http_invsync_redis_s {
     unsigned                       auth_refused:1; /* this connection's */
     unsigned                       exiting:1;
     unsigned                       flushing:1;
+    unsigned                       sealing:1;
 };
 
 
@@ -49,12 +51,14 @@ static void ngx_http_invsync_redis_auth_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_script_done(redisAsyncContext *ac,
     void *reply, void *data);
-static void ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac,
+static void ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_batch_t *b);
+static void ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_batch_t *b);
+static void ngx_http_invsync_redis_batch_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_query_done(redisAsyncContext *ac,
     void *reply, void *data);
-static ngx_int_t ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
-    ngx_http_invsync_ctx_t *ctx);
 static void ngx_http_invsync_redis_read_handler(ngx_event_t *ev);
 static void ngx_http_invsync_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_invsync_redis_flush_handler(ngx_event_t *ev);
@@ -106,6 +110,7 @@ ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
 void
 ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf)
 {
+    ngx_http_invsync_batch_t  *b;
     ngx_http_invsync_redis_t  *rd = imcf->redis;
 
     rd->exiting = 1;
@@ -120,6 +125,13 @@ ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf)
 
     if (rd->flush.posted) {
         ngx_delete_posted_event(&rd->flush);
+    }
+
+    /* events not yet sent get what those in flight get: no reply */
+    while (rd->open != NULL) {
+        b = rd->open;
+        rd->open = ngx_http_invsync_batch_next(b);
+        ngx_http_invsync_batch_answer(b, NULL);
     }
 
     if (rd->ac != NULL) {
@@ -463,92 +475,140 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
 
 
 /*
- * Sends the request's ingest command.  The pending token is owned by the
- * command from here on: the reply callback, which hiredis calls exactly
- * once, frees it.
+ * Queues a request's event: it joins its stream's batch of this turn, which
+ * the posted flush sends once the turn's I/O events are handled.  The
+ * pending token is owned by the batch from here on: the batch's answer
+ * frees it.
  */
 
 ngx_int_t
 ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
-    ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
+    ngx_http_invsync_pending_t *p, const ngx_http_invsync_event_t *ev)
 {
+    ngx_http_invsync_batch_t  *b;
+
     if (!ngx_http_invsync_redis_ready(rd)) {
         return NGX_DECLINED;
     }
 
-    ctx->argv[0] = "EVALSHA";
-    ctx->argvlen[0] = 7;
-    ctx->argv[1] = (char *) rd->imcf->script_sha;
-    ctx->argvlen[1] = 40;
-
-    return ngx_http_invsync_redis_send(rd, ctx);
-}
-
-
-/*
- * The command in the protocol's own form, formatted once into the
- * request's pool: hiredis's argv formatting grows a heap string argument
- * by argument (sdscatfmt and friends were 5 % of the worker's CPU under
- * load); here the exact size is known first, and hiredis only copies the
- * result into its output buffer.
- */
-
-static ngx_int_t
-ngx_http_invsync_redis_send(ngx_http_invsync_redis_t *rd,
-    ngx_http_invsync_ctx_t *ctx)
-{
-    int      i;
-    size_t   len;
-    u_char  *cmd, *p;
-
-    len = sizeof("*\r\n") - 1 + NGX_INT_T_LEN;
-
-    for (i = 0; i < ctx->argc; i++) {
-        len += sizeof("$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + ctx->argvlen[i];
-    }
-
-    cmd = ngx_pnalloc(ctx->pending->request->pool, len);
-    if (cmd == NULL) {
+    b = ngx_http_invsync_batch_add(&rd->open, p, ev, rd->log);
+    if (b == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(cmd, "*%d\r\n", ctx->argc);
-
-    for (i = 0; i < ctx->argc; i++) {
-        p = ngx_sprintf(p, "$%uz\r\n", ctx->argvlen[i]);
-        p = ngx_cpymem(p, ctx->argv[i], ctx->argvlen[i]);
-        *p++ = '\r';
-        *p++ = '\n';
+    if (!rd->flush.posted) {
+        ngx_post_event(&rd->flush, &ngx_posted_events);
     }
 
-    if (redisAsyncFormattedCommand(rd->ac, ngx_http_invsync_redis_ingest_done,
-                                   ctx->pending, (char *) cmd,
-                                   (size_t) (p - cmd))
-        != REDIS_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    if (rd->inflight++ == 0) {
-        /* the clock for a stuck connection starts with the first command */
-        rd->last_reply = ngx_current_msec;
+    if (ngx_http_invsync_batch_full(b) && rd->ready) {
+        ngx_http_invsync_redis_batch_early(rd, b);
     }
 
     return NGX_OK;
 }
 
 
+/*
+ * A full batch is written at once, while nginx goes on with the rest of
+ * its turn, so that Redis works on it meanwhile.  This runs inside a
+ * request's handler, where answering requests is not safe: nothing here
+ * may fail a batch.  A batch that cannot be sealed or queued stays for the
+ * flush, and a write error is left in the context for the flush to find.
+ */
+
 static void
-ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac, void *reply,
+ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_batch_t *b)
+{
+    int      rc, done;
+    size_t   len;
+    u_char  *cmd;
+
+    if (ngx_http_invsync_batch_seal(b, "EVALSHA", rd->imcf->script_sha, 40,
+                                    &cmd, &len)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    rd->sealing = 1;
+    rc = redisAsyncFormattedCommand(rd->ac, ngx_http_invsync_redis_batch_done,
+                                    b, (char *) cmd, len);
+    rd->sealing = 0;
+
+    if (rc != REDIS_OK) {
+        return;
+    }
+
+    ngx_http_invsync_batch_unlink(&rd->open, b);
+
+    if (rd->inflight++ == 0) {
+        rd->last_reply = ngx_current_msec;
+    }
+
+    (void) redisBufferWrite(&rd->ac->c, &done);
+}
+
+
+/*
+ * Seals a batch and hands it to hiredis, or answers its events at once if
+ * the connection went meanwhile.  Runs from the posted flush (or a reply
+ * callback, for a retry), where answering a request is safe.
+ */
+
+static void
+ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_batch_t *b)
+{
+    int      rc;
+    size_t   len;
+    u_char  *cmd;
+
+    if (ngx_http_invsync_batch_events(b) == 0) {
+        ngx_http_invsync_batch_free(b);
+        return;
+    }
+
+    if (!ngx_http_invsync_redis_ready(rd)) {
+        ngx_http_invsync_batch_answer(b, NULL);
+        return;
+    }
+
+    if (ngx_http_invsync_batch_seal(b, "EVALSHA", rd->imcf->script_sha, 40,
+                                    &cmd, &len)
+        != NGX_OK)
+    {
+        ngx_http_invsync_batch_answer(b, NULL);
+        return;
+    }
+
+    rd->sealing = 1;
+    rc = redisAsyncFormattedCommand(rd->ac, ngx_http_invsync_redis_batch_done,
+                                    b, (char *) cmd, len);
+    rd->sealing = 0;
+
+    if (rc != REDIS_OK) {
+        ngx_http_invsync_batch_answer(b, NULL);
+        return;
+    }
+
+    if (rd->inflight++ == 0) {
+        /* the clock for a stuck connection starts with the first command */
+        rd->last_reply = ngx_current_msec;
+    }
+}
+
+
+static void
+ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
     void *data)
 {
-    redisReply                  *rp = reply;
-    ngx_connection_t            *c;
-    ngx_http_request_t          *r;
-    ngx_http_invsync_ctx_t      *ctx;
-    ngx_http_invsync_redis_t    *rd = ac->data;
-    ngx_http_invsync_pending_t  *p = data;
-    ngx_http_invsync_shctx_t    *sh;
+    size_t                     len;
+    u_char                    *cmd;
+    redisReply                *rp = reply;
+    ngx_http_invsync_batch_t  *b = data;
+    ngx_http_invsync_redis_t  *rd = ac->data;
+    ngx_http_invsync_shctx_t  *sh;
 
     if (rd->inflight) {
         rd->inflight--;
@@ -558,40 +618,33 @@ ngx_http_invsync_redis_ingest_done(redisAsyncContext *ac, void *reply,
         rd->last_reply = ngx_current_msec;
     }
 
-    r = p->request;
-
-    if (r != NULL && rp != NULL && rp->type == REDIS_REPLY_ERROR
+    if (rp != NULL && rp->type == REDIS_REPLY_ERROR
         && ngx_strncmp(rp->str, "NOSCRIPT", 8) == 0)
     {
         /* a restarted or flushed server: send the script itself, once */
-        ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
-
         sh = ngx_http_invsync_status_shctx(rd->imcf);
         if (sh != NULL) {
             (void) ngx_atomic_fetch_add(&sh->redis_noscript, 1);
         }
 
-        if (!ctx->evalsha_retried && !(ac->c.flags & REDIS_DISCONNECTING)) {
-            ctx->evalsha_retried = 1;
-            ctx->argv[0] = "EVAL";
-            ctx->argvlen[0] = 4;
-            ctx->argv[1] = invsync_script_ingest;
-            ctx->argvlen[1] = invsync_script_ingest_len;
-
-            if (ngx_http_invsync_redis_send(rd, ctx) == NGX_OK) {
-                return;
-            }
+        if (!(ac->c.flags & REDIS_DISCONNECTING)
+            && ngx_http_invsync_batch_retry(b)
+            && ngx_http_invsync_batch_seal(b, "EVAL",
+                                           (u_char *) invsync_script_ingest,
+                                           invsync_script_ingest_len,
+                                           &cmd, &len)
+               == NGX_OK
+            && redisAsyncFormattedCommand(ac,
+                                          ngx_http_invsync_redis_batch_done,
+                                          b, (char *) cmd, len)
+               == REDIS_OK)
+        {
+            rd->inflight++;
+            return;
         }
     }
 
-    if (r != NULL) {
-        p->cleanup->handler = NULL;     /* p is freed below, r maybe later */
-        c = r->connection;              /* finalizing may free r */
-        ngx_http_invsync_ingest_done(r, rp);
-        ngx_http_run_posted_requests(c);
-    }
-
-    ngx_free(p);
+    ngx_http_invsync_batch_answer(b, rp);
 }
 
 
@@ -659,7 +712,19 @@ ngx_http_invsync_redis_flush_handler(ngx_event_t *ev)
 {
     ngx_http_invsync_redis_t *rd = ev->data;
 
-    if (rd->ac == NULL) {
+    ngx_http_invsync_batch_t  *b, *next;
+
+    b = rd->open;
+    rd->open = NULL;
+
+    while (b != NULL) {
+        next = ngx_http_invsync_batch_next(b);
+        ngx_http_invsync_redis_batch_send(rd, b);
+        b = next;
+    }
+
+    /* while connecting, the write event sends what waits behind AUTH */
+    if (rd->ac == NULL || !rd->ready) {
         return;
     }
 
@@ -738,7 +803,8 @@ ngx_http_invsync_redis_add_write(void *data)
     ngx_http_invsync_redis_t *rd = data;
 
     if (!rd->flushing && rd->ready) {
-        if (!rd->flush.posted) {
+        /* a batch being sealed is written by the flush sealing it */
+        if (!rd->sealing && !rd->flush.posted) {
             ngx_post_event(&rd->flush, &ngx_posted_events);
         }
 
@@ -809,8 +875,10 @@ ngx_http_invsync_redis_cleanup(void *data)
     rd->ready = 0;
     rd->inflight = 0;
     rd->flushing = 0;
+    rd->sealing = 0;
 
-    if (rd->flush.posted) {
+    /* events still to be sent keep the flush, which answers them */
+    if (rd->flush.posted && rd->open == NULL) {
         ngx_delete_posted_event(&rd->flush);
     }
 

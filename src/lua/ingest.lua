@@ -1,35 +1,49 @@
--- Store one webhook event at most once, atomically.
+-- Store webhook events, each at most once, atomically: one call carries
+-- the events a module worker accepted for one stream in one turn.
 --
--- KEYS[1]  idempotency key <prefix>:{<prefix>:<stream>}:seen:<channel>:...
--- KEYS[2]  stream <prefix>:<stream> (same cluster slot: see the hash tag)
--- ARGV[1]  lifetime of the idempotency key, seconds
--- ARGV[2]  when the module received the event, Unix milliseconds
--- ARGV[3]  channel, ARGV[4] scheme, ARGV[5] account, ARGV[6] topic,
--- ARGV[7]  event id, ARGV[8] body: the values of the entry (version 1)
+-- KEYS[1]    stream <prefix>:<stream>
+-- KEYS[1+i]  idempotency key of event i, <prefix>:{<prefix>:<stream>}:seen:...
+--            (in the stream's cluster slot: see the hash tag)
+-- ARGV[1]    lifetime of the idempotency keys, seconds
+-- ARGV[...]  seven values per event, in order: received (Unix ms), channel,
+--            scheme, account, topic, event id, body
 --
--- The field names are written here, not sent: each argument costs Redis
--- a Lua string and an object, and passing only the eight values cut its
--- instructions per event by a tenth (callgrind, docs/performance.md).
---
--- The key holds the time the event was first received.  Returns {0} for
--- a duplicate, {1, id of the new entry} otherwise.  Redis does not roll a
--- script back: if the XADD fails (a key of the wrong type, no memory),
--- the key is removed again so that the sender's retry is not taken for a
--- duplicate, and the error goes back to the module (503).
+-- An idempotency key holds the time its event was first received.  The
+-- entry's field names are written here, not sent: every argument costs
+-- Redis an object and a Lua string.  Answers one element per event: 0 for
+-- a duplicate, the new entry's id, or the error that refused it.  Redis
+-- does not roll a script back: if an XADD fails (a key of the wrong type,
+-- no memory), its key is removed again so that the sender's retry is not
+-- taken for a duplicate; the other events of the call are not affected.
 
-if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1]) then
-    return {0}
+local stream, ttl = KEYS[1], ARGV[1]
+local out = {}
+
+for i = 2, #KEYS do
+    local a = (i - 2) * 7 + 1
+    local set = redis.pcall('SET', KEYS[i], ARGV[a + 1],
+                            'NX', 'EX', ttl)
+
+    if not set then
+        out[i - 1] = 0
+    elseif set.err then
+        out[i - 1] = set
+    else
+        local id = redis.pcall('XADD', stream, '*', 'v', '1',
+                               'channel', ARGV[a + 2],
+                               'scheme', ARGV[a + 3],
+                               'account', ARGV[a + 4],
+                               'topic', ARGV[a + 5],
+                               'event', ARGV[a + 6],
+                               'received', ARGV[a + 1],
+                               'body', ARGV[a + 7])
+
+        if type(id) == 'table' and id.err then
+            redis.call('DEL', KEYS[i])
+        end
+
+        out[i - 1] = id
+    end
 end
 
-local id = redis.pcall('XADD', KEYS[2], '*', 'v', '1',
-                       'channel', ARGV[3], 'scheme', ARGV[4],
-                       'account', ARGV[5], 'topic', ARGV[6],
-                       'event', ARGV[7], 'received', ARGV[2],
-                       'body', ARGV[8])
-
-if type(id) == 'table' and id.err then
-    redis.call('DEL', KEYS[1])
-    return id
-end
-
-return {1, id}
+return out

@@ -68,7 +68,7 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
     ngx_http_invsync_pending_t *p, const ngx_http_invsync_event_t *ev,
     ngx_log_t *log)
 {
-    size_t                        len;
+    size_t                        len, more;
     u_char                       *d;
     ngx_uint_t                    i, nalloc;
     ngx_http_invsync_batch_t     *b, **last;
@@ -121,7 +121,16 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
         len += ngx_http_invsync_batch_arg_len(ev->values[i].len);
     }
 
-    if (ngx_http_invsync_batch_reserve(&b->values, len, log) != NGX_OK
+    /* room for a full batch of events like the first, in one go */
+    more = len;
+
+    if (b->values.size == 0
+        && len <= NGX_HTTP_INVSYNC_BATCH_BYTES / NGX_HTTP_INVSYNC_BATCH_EVENTS)
+    {
+        more *= NGX_HTTP_INVSYNC_BATCH_EVENTS;
+    }
+
+    if (ngx_http_invsync_batch_reserve(&b->values, more, log) != NGX_OK
         || ngx_http_invsync_batch_reserve(&b->keys,
                ngx_http_invsync_batch_arg_len(ev->key.len), log)
            != NGX_OK)
@@ -394,10 +403,27 @@ ngx_http_invsync_batch_reserve(ngx_http_invsync_bytes_t *b, size_t more,
 }
 
 
+/* "$<len>\r\n<data>\r\n"; the digits by hand: ngx_sprintf() per value was
+ * a visible share of the worker's time */
+
 static u_char *
 ngx_http_invsync_batch_arg(u_char *p, const u_char *data, size_t len)
 {
-    p = ngx_sprintf(p, "$%uz\r\n", len);
+    u_char  *d, digits[NGX_SIZE_T_LEN];
+    size_t   n;
+
+    d = digits + NGX_SIZE_T_LEN;
+    n = len;
+
+    do {
+        *--d = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    *p++ = '$';
+    p = ngx_cpymem(p, d, digits + NGX_SIZE_T_LEN - d);
+    *p++ = '\r';
+    *p++ = '\n';
 
     if (len) {
         p = ngx_cpymem(p, data, len);

@@ -30,6 +30,10 @@ static EVP_MAC_CTX  *invsync_mac_ctx;
 static EVP_MD       *invsync_md;
 static EVP_MD_CTX   *invsync_md_ctx;
 
+/* the key the context holds: the same key again skips its derivation */
+static unsigned char  invsync_mac_key[128];
+static size_t         invsync_mac_key_len = (size_t) -1;
+
 static const char    invsync_hex_digits[] = "0123456789abcdef";
 static const char    invsync_base64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -95,8 +99,29 @@ invsync_hmac_sha256(const unsigned char *key, size_t key_len,
         key_len = 0;
     }
 
-    if (EVP_MAC_init(invsync_mac_ctx, key, key_len, NULL) != 1) {
-        return -1;
+    /*
+     * A location's secret is the same request after request: OpenSSL keeps
+     * the padded key's digest states, and a NULL key restarts from them
+     * instead of hashing the key's two blocks again.
+     */
+    if (key_len == invsync_mac_key_len
+        && memcmp(key, invsync_mac_key, key_len) == 0)
+    {
+        if (EVP_MAC_init(invsync_mac_ctx, NULL, 0, NULL) != 1) {
+            return -1;
+        }
+
+    } else {
+        invsync_mac_key_len = (size_t) -1;
+
+        if (EVP_MAC_init(invsync_mac_ctx, key, key_len, NULL) != 1) {
+            return -1;
+        }
+
+        if (key_len <= sizeof(invsync_mac_key)) {
+            memcpy(invsync_mac_key, key, key_len);
+            invsync_mac_key_len = key_len;
+        }
     }
 
     for (i = 0; i < nparts; i++) {
@@ -399,6 +424,8 @@ invsync_crypto_cleanup(void)
 {
     EVP_MAC_CTX_free(invsync_mac_ctx);
     invsync_mac_ctx = NULL;
+    OPENSSL_cleanse(invsync_mac_key, sizeof(invsync_mac_key));
+    invsync_mac_key_len = (size_t) -1;
     EVP_MAC_free(invsync_mac);
     invsync_mac = NULL;
     EVP_MD_CTX_free(invsync_md_ctx);

@@ -37,7 +37,7 @@ static void t_meta(void);
 static void t_script(void);
 
 
-#define T_PLAN  102
+#define T_PLAN  104
 
 
 static int     t_failed;
@@ -214,6 +214,25 @@ t_digests(void)
          && memcmp(hex, "60e431591ee0b67f0d8a26aacbf5b77f"
                         "8e0bc6213728c5140546040f0ee37f54", 64) == 0,
          "hmac: RFC 4231 case 6, long key");
+
+    t_ok(invsync_hmac_sha256(key, sizeof(key), parts, 1, mac2) == 0
+         && memcmp(mac, mac2, 32) == 0,
+         "hmac: a long key again (not kept) gives the same");
+
+    /* a key used twice in a row restarts from the kept key states; one of
+     * the same length, or a prefix of it, is derived again */
+    t_ok(invsync_hmac_sha256(T_S("Jefe"), &parts[2], 1, mac) == 0
+         && invsync_hmac_sha256(T_S("Jefe"), &parts[2], 1, mac2) == 0
+         && invsync_hex_encode(hex, mac2, 32) == 64
+         && memcmp(hex, "5bdcc146bf60754e6a042426089575c7"
+                        "5a003f089d2739839dec58b964ec3843", 64) == 0
+         && invsync_hmac_sha256(T_S("Jeff"), &parts[2], 1, mac2) == 0
+         && memcmp(mac, mac2, 32) != 0
+         && invsync_hmac_sha256(T_S("Jef"), &parts[2], 1, mac2) == 0
+         && memcmp(mac, mac2, 32) != 0
+         && invsync_hmac_sha256(T_S("Jefe"), &parts[2], 1, mac2) == 0
+         && memcmp(mac, mac2, 32) == 0,
+         "hmac: the same key twice, then others of its length and prefix");
 
     t_ok(invsync_hmac_sha256(NULL, 0, NULL, 0, mac) == 0
          && invsync_hex_encode(hex, mac, 32) == 64

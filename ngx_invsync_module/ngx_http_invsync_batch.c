@@ -50,6 +50,8 @@ struct ngx_http_invsync_batch_s {
 
 static ngx_http_invsync_batch_t *ngx_http_invsync_batch_new(
     const ngx_http_invsync_event_t *ev, ngx_log_t *log);
+static ngx_uint_t ngx_http_invsync_batch_same_stream(
+    ngx_http_invsync_batch_t *b, const ngx_str_t *stream);
 static ngx_int_t ngx_http_invsync_batch_reserve(ngx_http_invsync_bytes_t *b,
     size_t more, ngx_log_t *log);
 static u_char *ngx_http_invsync_batch_arg(u_char *p, const u_char *data,
@@ -71,29 +73,32 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
     size_t                        len, more;
     u_char                       *d;
     ngx_uint_t                    i, nalloc;
-    ngx_http_invsync_batch_t     *b, **last;
+    ngx_http_invsync_batch_t     *b, *found, **last;
     ngx_http_invsync_pending_t  **pending;
 
-    for (last = open; *last != NULL; last = &(*last)->next) {
-        b = *last;
+    /*
+     * Only the stream's newest batch takes more events, so that its batches
+     * go out in the order of its events; a full one, or one of another
+     * lifetime, makes a new batch behind it.
+     */
+    found = NULL;
 
-        if (b->ttl == ev->ttl && b->stream.len == ev->stream.len
-            && !ngx_http_invsync_batch_full(b)
-            && ngx_memcmp(b->stream.data, ev->stream.data, ev->stream.len)
-               == 0)
-        {
-            break;
+    for (last = open; *last != NULL; last = &(*last)->next) {
+        if (ngx_http_invsync_batch_same_stream(*last, &ev->stream)) {
+            found = *last;
         }
     }
 
-    if (*last == NULL) {
-        /* appended: a stream's batches go out in the order of its events */
+    if (found != NULL && found->ttl == ev->ttl
+        && !ngx_http_invsync_batch_full(found))
+    {
+        b = found;
+
+    } else {
         b = ngx_http_invsync_batch_new(ev, log);
         if (b == NULL) {
             return NULL;
         }
-
-        *last = b;
     }
 
     if (b->n == b->nalloc) {
@@ -102,7 +107,7 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
         pending = ngx_alloc(nalloc * sizeof(ngx_http_invsync_pending_t *),
                             log);
         if (pending == NULL) {
-            return NULL;
+            goto failed;
         }
 
         if (b->n) {
@@ -135,7 +140,7 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
                ngx_http_invsync_batch_arg_len(ev->key.len), log)
            != NGX_OK)
     {
-        return NULL;
+        goto failed;
     }
 
     d = b->keys.data + b->keys.len;
@@ -153,7 +158,19 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
 
     b->pending[b->n++] = p;
 
+    if (b != found) {
+        *last = b;
+    }
+
     return b;
+
+failed:
+
+    if (b != found) {
+        ngx_http_invsync_batch_free(b);
+    }
+
+    return NULL;
 }
 
 
@@ -168,6 +185,22 @@ ngx_http_invsync_batch_t *
 ngx_http_invsync_batch_next(ngx_http_invsync_batch_t *b)
 {
     return b->next;
+}
+
+
+/* whether no batch of the same stream is ahead of b in the open list */
+
+ngx_uint_t
+ngx_http_invsync_batch_first(ngx_http_invsync_batch_t *open,
+    ngx_http_invsync_batch_t *b)
+{
+    for ( /* void */ ; open != NULL && open != b; open = open->next) {
+        if (ngx_http_invsync_batch_same_stream(open, &b->stream)) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -367,8 +400,19 @@ ngx_http_invsync_batch_new(const ngx_http_invsync_event_t *ev,
 ngx_uint_t
 ngx_http_invsync_batch_full(ngx_http_invsync_batch_t *b)
 {
+    /* a sealed batch takes nothing more, even if it waits for the flush */
     return b->n >= NGX_HTTP_INVSYNC_BATCH_EVENTS
-           || b->values.len >= NGX_HTTP_INVSYNC_BATCH_BYTES;
+           || b->values.len >= NGX_HTTP_INVSYNC_BATCH_BYTES
+           || b->command.data != NULL;
+}
+
+
+static ngx_uint_t
+ngx_http_invsync_batch_same_stream(ngx_http_invsync_batch_t *b,
+    const ngx_str_t *stream)
+{
+    return b->stream.len == stream->len
+           && ngx_memcmp(b->stream.data, stream->data, stream->len) == 0;
 }
 
 

@@ -183,6 +183,8 @@ ngx_int_t ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b,
     size_t *len);
 ngx_uint_t ngx_http_invsync_batch_events(ngx_http_invsync_batch_t *b);
 ngx_uint_t ngx_http_invsync_batch_full(ngx_http_invsync_batch_t *b);
+ngx_uint_t ngx_http_invsync_batch_first(ngx_http_invsync_batch_t *open,
+    ngx_http_invsync_batch_t *b);
 void ngx_http_invsync_batch_unlink(ngx_http_invsync_batch_t **open,
     ngx_http_invsync_batch_t *b);
 ngx_http_invsync_batch_t *ngx_http_invsync_batch_next(

@@ -500,7 +500,10 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
         ngx_post_event(&rd->flush, &ngx_posted_events);
     }
 
-    if (ngx_http_invsync_batch_full(b) && rd->ready) {
+    /* an older batch of the stream still waiting goes first, at the flush */
+    if (ngx_http_invsync_batch_full(b) && rd->ready
+        && ngx_http_invsync_batch_first(rd->open, b))
+    {
         ngx_http_invsync_redis_batch_early(rd, b);
     }
 

@@ -34,6 +34,13 @@ $t->nginx_conf(<<'EOF');
             invsync_secret_file %%TESTDIR%%/hook.secret;
         }
 
+        location = /hooks/shopify-us {
+            invsync_webhook shopify;
+            invsync_channel shop-us;
+            invsync_secret_file %%TESTDIR%%/hook.secret;
+            invsync_dedupe_ttl 1h;
+        }
+
         location = /status {
             invsync_status;
         }
@@ -42,7 +49,7 @@ EOF
 
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(18);
+$t->plan(20);
 
 my $ACCEPTED = qr/^200 \{"status":"accepted","stream":"invsync:(?:orders|refunds)","id":"\d+-\d+"\}$/;
 my $DUP = '200 {"status":"duplicate"}';
@@ -51,9 +58,9 @@ my $REFUSED = '503 {"status":"error","error":"redis refused the write"}';
 sub answer { my ($r) = @_; return "$r->{status} $r->{content}" }
 
 sub hook {
-    my ($id, $topic) = @_;
+    my ($id, $topic, $path) = @_;
     my $body = qq({"id":"$id","total_price":"10.00"});
-    return ['POST', '/hooks/shopify', $body, {
+    return ['POST', $path // '/hooks/shopify', $body, {
         'X-Shopify-Hmac-Sha256' => hmac_b64($body, $secret),
         'X-Shopify-Topic' => $topic // 'orders/create',
         'X-Shopify-Webhook-Id' => $id,
@@ -114,6 +121,16 @@ is("$e->{v} $e->{channel} $e->{scheme} $e->{account} $e->{topic} $e->{body}",
    '1 shop-eu shopify shop-eu.myshopify.com refunds/create '
    . '{"id":"r-1","total_price":"10.00"}',
    'with its own values');
+
+###############################################################################
+# two locations with different idempotency lifetimes on one stream: their
+# events are in separate batches, and still stored in the order they came
+
+@a = $t->at_once(map { $_ % 2 ? hook("x-$_") : hook("x-$_", undef, '/hooks/shopify-us') }
+                 1 .. 20);
+is(scalar(grep { answer($_) =~ $ACCEPTED } @a), 20, '20 events of two locations accepted');
+is_deeply([grep { /^x-/ } @{events('invsync:orders')}], [map { "x-$_" } 1 .. 20],
+          'stored in the order they came, across the two lifetimes');
 
 ###############################################################################
 # a stream Redis refuses (a key of the wrong type) fails only its events

@@ -237,11 +237,10 @@ ngx_int_t
 ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
     const u_char *script, size_t script_len, u_char **cmd, size_t *len)
 {
-    size_t                    head, tail, total, vlen;
-    u_char                   *p, *old;
-    u_char                    numkeys[NGX_INT_T_LEN], ttl[NGX_TIME_T_LEN];
-    ngx_uint_t                argc;
-    ngx_http_invsync_bytes_t  c;
+    size_t       head, tail, vlen;
+    u_char      *p, *old, *c;
+    u_char       numkeys[NGX_INT_T_LEN], ttl[NGX_TIME_T_LEN];
+    ngx_uint_t   argc;
 
     vlen = ngx_strlen(verb);
     argc = 3 + 1 + b->n + 1 + NGX_HTTP_INVSYNC_VALUES * b->n;
@@ -264,18 +263,15 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
         old = NULL;
     }
 
-    total = head + tail;
-
-    ngx_memzero(&c, sizeof(ngx_http_invsync_bytes_t));
-
-    if (ngx_http_invsync_batch_reserve(&c, total, b->log) != NGX_OK) {
+    c = ngx_alloc(head + tail, b->log);
+    if (c == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(c.data, "*%ui\r\n", argc);
+    p = ngx_sprintf(c, "*%ui\r\n", argc);
     p = ngx_http_invsync_batch_arg(p, (u_char *) verb, vlen);
     p = ngx_http_invsync_batch_arg(p, script, script_len);
-    head = p - c.data;
+    head = p - c;
 
     if (old != NULL) {
         p = ngx_cpymem(p, old + b->head, tail);
@@ -298,12 +294,13 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
         ngx_memzero(&b->values, sizeof(ngx_http_invsync_bytes_t));
     }
 
-    c.len = p - c.data;
-    b->command = c;
+    b->command.data = c;
+    b->command.len = p - c;
+    b->command.size = head + tail;
     b->head = head;
 
-    *cmd = c.data;
-    *len = c.len;
+    *cmd = c;
+    *len = b->command.len;
 
     return NGX_OK;
 }

@@ -55,6 +55,9 @@ static void ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b);
 static void ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b);
+static ngx_int_t ngx_http_invsync_redis_batch_queue(
+    ngx_http_invsync_redis_t *rd, ngx_http_invsync_batch_t *b,
+    ngx_uint_t eval);
 static void ngx_http_invsync_redis_batch_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_query_done(redisAsyncContext *ac,
@@ -523,66 +526,68 @@ static void
 ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b)
 {
-    int      rc, done;
-    size_t   len;
-    u_char  *cmd;
+    int  done;
 
-    if (ngx_http_invsync_batch_seal(b, "EVALSHA", rd->imcf->script_sha, 40,
-                                    &cmd, &len)
-        != NGX_OK)
-    {
-        return;
-    }
-
-    rd->sealing = 1;
-    rc = redisAsyncFormattedCommand(rd->ac, ngx_http_invsync_redis_batch_done,
-                                    b, (char *) cmd, len);
-    rd->sealing = 0;
-
-    if (rc != REDIS_OK) {
+    if (ngx_http_invsync_redis_batch_queue(rd, b, 0) != NGX_OK) {
         return;
     }
 
     ngx_http_invsync_batch_unlink(&rd->open, b);
-
-    if (rd->inflight++ == 0) {
-        rd->last_reply = ngx_current_msec;
-    }
 
     (void) redisBufferWrite(&rd->ac->c, &done);
 }
 
 
 /*
- * Seals a batch and hands it to hiredis, or answers its events at once if
- * the connection went meanwhile.  Runs from the posted flush (or a reply
- * callback, for a retry), where answering a request is safe.
+ * Sends a batch from the posted flush, where answering a request is safe:
+ * if the connection went meanwhile, or memory ran out, its events are
+ * answered at once.
  */
 
 static void
 ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b)
 {
-    int      rc;
-    size_t   len;
-    u_char  *cmd;
-
     if (ngx_http_invsync_batch_events(b) == 0) {
         ngx_http_invsync_batch_free(b);
         return;
     }
 
-    if (!ngx_http_invsync_redis_ready(rd)) {
-        ngx_http_invsync_batch_answer(b, NULL);
-        return;
-    }
-
-    if (ngx_http_invsync_batch_seal(b, "EVALSHA", rd->imcf->script_sha, 40,
-                                    &cmd, &len)
-        != NGX_OK)
+    if (!ngx_http_invsync_redis_ready(rd)
+        || ngx_http_invsync_redis_batch_queue(rd, b, 0) != NGX_OK)
     {
         ngx_http_invsync_batch_answer(b, NULL);
-        return;
+    }
+}
+
+
+/*
+ * Seals a batch as EVALSHA (or, after NOSCRIPT, EVAL with the script) and
+ * queues it on the connection.  Whoever calls this writes it: the flush,
+ * the early send, or a flush posted by the caller.
+ */
+
+static ngx_int_t
+ngx_http_invsync_redis_batch_queue(ngx_http_invsync_redis_t *rd,
+    ngx_http_invsync_batch_t *b, ngx_uint_t eval)
+{
+    int      rc;
+    size_t   len;
+    u_char  *cmd;
+
+    if (eval) {
+        rc = ngx_http_invsync_batch_seal(b, "EVAL",
+                                         (u_char *) invsync_script_ingest,
+                                         invsync_script_ingest_len,
+                                         &cmd, &len);
+
+    } else {
+        rc = ngx_http_invsync_batch_seal(b, "EVALSHA", rd->imcf->script_sha,
+                                         40, &cmd, &len);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
     }
 
     rd->sealing = 1;
@@ -591,14 +596,15 @@ ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
     rd->sealing = 0;
 
     if (rc != REDIS_OK) {
-        ngx_http_invsync_batch_answer(b, NULL);
-        return;
+        return NGX_ERROR;
     }
 
     if (rd->inflight++ == 0) {
         /* the clock for a stuck connection starts with the first command */
         rd->last_reply = ngx_current_msec;
     }
+
+    return NGX_OK;
 }
 
 
@@ -606,8 +612,6 @@ static void
 ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
     void *data)
 {
-    size_t                     len;
-    u_char                    *cmd;
     redisReply                *rp = reply;
     ngx_http_invsync_batch_t  *b = data;
     ngx_http_invsync_redis_t  *rd = ac->data;
@@ -632,17 +636,12 @@ ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
 
         if (!(ac->c.flags & REDIS_DISCONNECTING)
             && ngx_http_invsync_batch_retry(b)
-            && ngx_http_invsync_batch_seal(b, "EVAL",
-                                           (u_char *) invsync_script_ingest,
-                                           invsync_script_ingest_len,
-                                           &cmd, &len)
-               == NGX_OK
-            && redisAsyncFormattedCommand(ac,
-                                          ngx_http_invsync_redis_batch_done,
-                                          b, (char *) cmd, len)
-               == REDIS_OK)
+            && ngx_http_invsync_redis_batch_queue(rd, b, 1) == NGX_OK)
         {
-            rd->inflight++;
+            if (!rd->flush.posted) {
+                ngx_post_event(&rd->flush, &ngx_posted_events);
+            }
+
             return;
         }
     }

@@ -50,6 +50,7 @@ struct ngx_http_invsync_batch_s {
 
 static ngx_http_invsync_batch_t *ngx_http_invsync_batch_new(
     const ngx_http_invsync_event_t *ev, ngx_log_t *log);
+static void ngx_http_invsync_batch_free(ngx_http_invsync_batch_t *b);
 static ngx_uint_t ngx_http_invsync_batch_same_stream(
     ngx_http_invsync_batch_t *b, const ngx_str_t *stream);
 static ngx_int_t ngx_http_invsync_batch_reserve(ngx_http_invsync_bytes_t *b,
@@ -171,13 +172,6 @@ failed:
     }
 
     return NULL;
-}
-
-
-ngx_uint_t
-ngx_http_invsync_batch_events(ngx_http_invsync_batch_t *b)
-{
-    return b->n;
 }
 
 
@@ -360,7 +354,7 @@ ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply)
 }
 
 
-void
+static void
 ngx_http_invsync_batch_free(ngx_http_invsync_batch_t *b)
 {
     ngx_free(b->pending);

@@ -549,7 +549,7 @@ void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 {
     ngx_int_t                      rc;
-    redisReply                    *rp = reply, *id;
+    redisReply                    *rp = reply;
     ngx_http_invsync_ctx_t        *ctx;
     ngx_http_invsync_loc_conf_t   *ilcf;
     ngx_http_invsync_main_conf_t  *imcf;
@@ -613,16 +613,14 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    id = rp;
-
-    ctx->stream_id.data = ngx_pnalloc(r->pool, id->len);
+    ctx->stream_id.data = ngx_pnalloc(r->pool, rp->len);
     if (ctx->stream_id.data == NULL) {
         rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
         goto done;
     }
 
-    ngx_memcpy(ctx->stream_id.data, id->str, id->len);
-    ctx->stream_id.len = id->len;
+    ngx_memcpy(ctx->stream_id.data, rp->str, rp->len);
+    ctx->stream_id.len = rp->len;
 
     ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
     ngx_http_invsync_status_count(r, ctx->result, -1);

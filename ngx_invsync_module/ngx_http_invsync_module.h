@@ -181,7 +181,6 @@ ngx_http_invsync_batch_t *ngx_http_invsync_batch_add(
 ngx_int_t ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b,
     const char *verb, const u_char *script, size_t script_len, u_char **cmd,
     size_t *len);
-ngx_uint_t ngx_http_invsync_batch_events(ngx_http_invsync_batch_t *b);
 ngx_uint_t ngx_http_invsync_batch_full(ngx_http_invsync_batch_t *b);
 ngx_uint_t ngx_http_invsync_batch_first(ngx_http_invsync_batch_t *open,
     ngx_http_invsync_batch_t *b);
@@ -191,7 +190,6 @@ ngx_http_invsync_batch_t *ngx_http_invsync_batch_next(
     ngx_http_invsync_batch_t *b);
 ngx_uint_t ngx_http_invsync_batch_retry(ngx_http_invsync_batch_t *b);
 void ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply);
-void ngx_http_invsync_batch_free(ngx_http_invsync_batch_t *b);
 
 /* ngx_http_invsync_reply.c */
 ngx_int_t ngx_http_invsync_reply(ngx_http_request_t *r, ngx_uint_t status,

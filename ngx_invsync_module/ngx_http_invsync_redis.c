@@ -548,11 +548,6 @@ static void
 ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b)
 {
-    if (ngx_http_invsync_batch_events(b) == 0) {
-        ngx_http_invsync_batch_free(b);
-        return;
-    }
-
     if (!ngx_http_invsync_redis_ready(rd)
         || ngx_http_invsync_redis_batch_queue(rd, b, 0) != NGX_OK)
     {

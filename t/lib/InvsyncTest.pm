@@ -453,13 +453,7 @@ sub parallel {
                 if ($s) {
                     binmode $s;
                     syswrite($s, $self->http_request($m, $p, $b, %{$h || {}}));
-                    my $sel = IO::Select->new($s);
-                    while ($sel->can_read(10)) {
-                        my $n = sysread($s, my $buf, 65536);
-                        last unless $n;
-                        $raw .= $buf;
-                    }
-                    close $s;
+                    $raw = read_to_close($s);
                 }
                 undef $s;
                 push @out, $raw;
@@ -485,6 +479,19 @@ sub parallel {
                        0 .. $#{$groups[$g]};
     }
     return @answers;
+}
+
+# What a connection sends until it closes (or is quiet for 10 s); closes it.
+sub read_to_close {
+    my ($s) = @_;
+    my ($raw, $sel) = ('', IO::Select->new($s));
+    while ($sel->can_read(10)) {
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $raw .= $buf;
+    }
+    close $s;
+    return $raw;
 }
 
 # Requests that reach nginx together.  Every request gets its own
@@ -526,14 +533,7 @@ sub at_once {
 
     my @answers;
     for my $s (@socks) {
-        my ($raw, $sel) = ('', IO::Select->new($s));
-        while ($sel->can_read(10)) {
-            my $n = sysread($s, my $buf, 65536);
-            last unless $n;
-            $raw .= $buf;
-        }
-        close $s;
-        push @answers, parse_response($raw);
+        push @answers, parse_response(read_to_close($s));
     }
     return @answers;
 }

@@ -8,22 +8,35 @@ CC          ?= cc
 CXX         ?= c++
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror
-ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc
-ALL_CXXFLAGS := -std=c++17 -fno-rtti $(WARN) $(CFLAGS) -Isrc
 LIBS        := -lhiredis -ljansson -lyajl -lsimdjson -lstdc++ -lssl -lcrypto
 WORKER_LIBS := -lcurl
 
-CORE_SRCS   := $(filter-out src/invsync_worker% src/invsyncctl%, \
-                 $(wildcard src/invsync_*.c))
-CORE_CXX    := $(wildcard src/invsync_*.cpp)
-CORE_OBJS   := $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o) \
-               $(CORE_CXX:src/%.cpp=$(BUILD)/core/%.o)
+# One folder per layer (docs/architecture.md), one rule per artefact:
+#   libinvsync.a          src/core (pure) and src/channels (one room each)
+#   libinvsync_runtime.a  src/runtime: what the worker and the CLI share
+#   invsync-worker        src/worker and src/actions, with both libraries
+#   invsyncctl            src/ctl, with both libraries
+# nginx links src/core and the channels' schemes, as `config` lists them.
+LAYERS      := core channels runtime worker actions ctl
+INCS        := $(LAYERS:%=-Isrc/%)
+ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(INCS)
+ALL_CXXFLAGS := -std=c++17 -fno-rtti $(WARN) $(CFLAGS) $(INCS)
+HDRS        := $(wildcard src/*/*.h src/channels/*/*.h)
+
+layer        = $(wildcard src/$(1)/*.c $(if $(2),src/$(1)/*/*.c))
+CORE_SRCS   := $(call layer,core) $(call layer,channels,deep)
+CORE_CXX    := $(wildcard src/core/*.cpp)
+RT_SRCS     := $(call layer,runtime)
+WORKER_SRCS := $(call layer,worker) $(call layer,actions)
+CTL_SRCS    := $(call layer,ctl)
+objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
+
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
 
-WORKER_SRCS := $(wildcard src/invsync_worker*.c)
-CTL_SRCS    := $(wildcard src/invsyncctl*.c)
+LIB         := $(BUILD)/libinvsync.a
+RT_LIB      := $(BUILD)/libinvsync_runtime.a
 WORKER      := $(BUILD)/invsync-worker
 CTL         := $(BUILD)/invsyncctl
 
@@ -34,43 +47,47 @@ PROVE       ?= prove
 .PHONY: all module lib unit test test-unit test-integration asan test-asan \
         test-static bench demo lint clean
 
-all: lib module $(if $(WORKER_SRCS),$(WORKER)) $(if $(CTL_SRCS),$(CTL))
+all: lib module $(WORKER) $(CTL)
 
-lib: $(BUILD)/libinvsync.a
+lib: $(LIB)
 
 module: $(MODULE)
 
-src/invsync_scripts.c: src/gen_scripts.pl $(wildcard src/lua/*.lua)
-	perl src/gen_scripts.pl src/lua > $@.tmp && mv $@.tmp $@
+src/core/invsync_scripts.c: src/core/gen_scripts.pl $(wildcard src/core/lua/*.lua)
+	perl src/core/gen_scripts.pl src/core/lua > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/core/%.o: src/%.c src/invsync.h src/invsync_canon.h
+# objects: $(BUILD)/obj/<layer>/... for the programs, $(BUILD)/asan/obj/...
+# with the sanitizers
+$(BUILD)/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/core/%.o: src/%.cpp src/invsync.h
+$(BUILD)/obj/%.o: src/%.cpp $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-$(WORKER): $(WORKER_SRCS) src/invsync_worker.h src/invsync_canon.h \
-           src/invsync_worker_push.h src/invsync_worker_reconcile.h \
-           src/invsync_stock.h $(BUILD)/libinvsync.a
-	$(CC) $(ALL_CFLAGS) $(WORKER_SRCS) -o $@ $(BUILD)/libinvsync.a $(LIBS) \
-	    $(WORKER_LIBS)
+$(BUILD)/asan/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
-# the CLI shares the worker's configuration, Redis session and logging,
-# and its reconciliation pass (which reads the channels with libcurl)
-CTL_SHARED  := src/invsync_worker_config.c src/invsync_worker_redis.c \
-               src/invsync_worker_log.c src/invsync_worker_reconcile.c \
-               src/invsync_worker_http.c src/invsync_worker_exception.c
+$(BUILD)/asan/obj/%.o: src/%.cpp $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
-$(CTL): $(CTL_SRCS) $(CTL_SHARED) src/invsyncctl.h src/invsync_worker.h \
-        src/invsync_worker_reconcile.h $(BUILD)/libinvsync.a
-	$(CC) $(ALL_CFLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \
-	    $(BUILD)/libinvsync.a $(LIBS) $(WORKER_LIBS)
+# $(call archive,objects): the rule body of a static library
+archive      = rm -f $@ && ar rcs $@ $(1)
 
-$(BUILD)/libinvsync.a: $(CORE_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+$(LIB): $(call objs,$(BUILD)/obj,$(CORE_SRCS) $(CORE_CXX))
+	$(call archive,$^)
+
+$(RT_LIB): $(call objs,$(BUILD)/obj,$(RT_SRCS))
+	$(call archive,$^)
+
+$(WORKER): $(call objs,$(BUILD)/obj,$(WORKER_SRCS)) $(RT_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
+
+$(CTL): $(call objs,$(BUILD)/obj,$(CTL_SRCS)) $(RT_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
 # nginx's own build compiles the module from `config`; a private copy of
 # the source tree keeps the system one untouched.  Debian's tree records
@@ -93,7 +110,7 @@ $(BUILD)/nginx/objs/Makefile: config
 	    -Wno-unused-parameter -Wno-sign-compare,-fPIC)
 
 $(MODULE): $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) $(CORE_CXX) \
-           src/invsync.h
+           $(HDRS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules
 	@# a new file, not overwritten in place: a running nginx maps the old one
 	cp $(BUILD)/nginx/objs/ngx_http_invsync_module.so $@.tmp && mv $@.tmp $@
@@ -104,15 +121,15 @@ $(BUILD)/nginx-asan/objs/Makefile: config
 	    -fsanitize=address -fno-omit-frame-pointer,-fPIC -fsanitize=address)
 
 $(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) \
-                $(CORE_CXX)
+                $(CORE_CXX) $(HDRS)
 	$(MAKE) -C $(BUILD)/nginx-asan -f objs/Makefile modules
 	@mkdir -p $(dir $@)
 	cp $(BUILD)/nginx-asan/objs/ngx_http_invsync_module.so $@.tmp \
 	    && mv $@.tmp $@
 
-$(BUILD)/t/unit_%: t/unit/test_%.c $(BUILD)/libinvsync.a
+$(BUILD)/t/unit_%: t/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(BUILD)/libinvsync.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LIBS)
 
 unit: $(UNIT_BINS)
 
@@ -131,26 +148,22 @@ test-integration: all
 ASAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 
-$(BUILD)/asan/libinvsync.a: $(CORE_SRCS) $(CORE_CXX) src/invsync.h \
-                            src/invsync_canon.h
-	@mkdir -p $(BUILD)/asan/core
-	cd $(BUILD)/asan/core && for f in $(CORE_SRCS:%=$(CURDIR)/%); do \
-	    $(CC) $(ALL_CFLAGS:-Isrc=-I$(CURDIR)/src) $(ASAN_FLAGS) -c $$f \
-	    || exit 1; done && for f in $(CORE_CXX:%=$(CURDIR)/%); do \
-	    $(CXX) $(ALL_CXXFLAGS:-Isrc=-I$(CURDIR)/src) $(ASAN_FLAGS) -c $$f \
-	    || exit 1; done
-	rm -f $@ && ar rcs $@ $(BUILD)/asan/core/*.o
+$(BUILD)/asan/libinvsync.a: $(call objs,$(BUILD)/asan/obj,$(CORE_SRCS) \
+                            $(CORE_CXX))
+	$(call archive,$^)
 
-$(BUILD)/asan/invsync-worker: $(WORKER_SRCS) $(BUILD)/asan/libinvsync.a
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(WORKER_SRCS) -o $@ \
-	    $(BUILD)/asan/libinvsync.a $(LIBS) $(WORKER_LIBS)
+$(BUILD)/asan/libinvsync_runtime.a: $(call objs,$(BUILD)/asan/obj,$(RT_SRCS))
+	$(call archive,$^)
 
-$(BUILD)/asan/invsyncctl: $(CTL_SRCS) $(CTL_SHARED) $(BUILD)/asan/libinvsync.a
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $(CTL_SRCS) $(CTL_SHARED) -o $@ \
-	    $(BUILD)/asan/libinvsync.a $(LIBS) $(WORKER_LIBS)
+$(BUILD)/asan/invsync-worker: $(call objs,$(BUILD)/asan/obj,$(WORKER_SRCS)) \
+        $(BUILD)/asan/libinvsync_runtime.a $(BUILD)/asan/libinvsync.a
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
-asan: $(ASAN_MODULE) $(if $(WORKER_SRCS),$(BUILD)/asan/invsync-worker) \
-      $(if $(CTL_SRCS),$(BUILD)/asan/invsyncctl)
+$(BUILD)/asan/invsyncctl: $(call objs,$(BUILD)/asan/obj,$(CTL_SRCS)) \
+        $(BUILD)/asan/libinvsync_runtime.a $(BUILD)/asan/libinvsync.a
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
+
+asan: $(ASAN_MODULE) $(BUILD)/asan/invsync-worker $(BUILD)/asan/invsyncctl
 
 test-asan: asan
 	INVSYNC_MODULE=$(CURDIR)/$(ASAN_MODULE) INVSYNC_ASAN=1 $(PROVE) t/
@@ -179,8 +192,8 @@ demo:
 	t/demo/run
 
 lint:
-	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(MOD_SRCS) $(UNIT_SRCS) \
-	    $(WORKER_SRCS) $(CTL_SRCS) $(wildcard src/*.h)
+	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
+	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS)
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsync.h"
+#include "invsync_schemes.h"
 
 
 #define T_S(s)  (const unsigned char *) (s), sizeof(s) - 1

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "invsync.h"
+#include "invsync_schemes.h"
 
 
 #define T_MAX_SECRETS  8

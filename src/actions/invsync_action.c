@@ -1,0 +1,610 @@
+
+/*
+ * The actions: one canonical event in, its effects applied once in Redis
+ * with their audit entries (src/lua/apply.lua), or an exception for a
+ * person when automation must not decide alone.  Later actions (stock,
+ * routing, refunds, messages) plug in here by canonical kind.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_runtime.h"
+
+
+#define INVSYNC_KEY_LEN     512
+#define INVSYNC_MAX_INDEX   34
+
+
+/* the arguments of one apply.lua call, built once for EVALSHA or EVAL */
+typedef struct {
+    char          keys[4 + INVSYNC_MAX_INDEX][INVSYNC_KEY_LEN];
+    char          ttl[32], now[32], version[32], maxlen[32];
+    char          order[INVSYNC_KEY_LEN], skus[1024];
+    char         *data, *inputs;
+    const char   *argv[64];
+    size_t        argvlen[64];
+    int           argc, nkeys;
+} invsync_apply_args_t;
+
+
+static invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    char *err, size_t len);
+static int invsync_apply_args(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    invsync_apply_args_t *a);
+static invsync_act_rc_e invsync_action_refund(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+static const char *invsync_str(json_t *obj, const char *key);
+static int64_t invsync_int(json_t *obj, const char *key, int64_t dflt);
+
+
+invsync_act_rc_e
+invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
+    char *err, size_t len)
+{
+    char                           state[INVSYNC_KEY_LEN];
+    json_t                        *canon, *inputs;
+    const char                    *kind, *id;
+    invsync_effect_t               fx;
+    invsync_act_rc_e               rc, srk;
+    invsync_norm_rc_e              nrc;
+    const invsync_channel_conf_t  *ch;
+
+    if (ev->version != 1) {
+        snprintf(err, len, "envelope version \"%d\" is not understood",
+                 ev->version);
+        return INVSYNC_ACT_POISON;
+    }
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+
+    if (ch == NULL) {
+        snprintf(err, len, "unknown channel \"%s\": not in %s", ev->channel,
+                 w->conf->file);
+        return INVSYNC_ACT_POISON;
+    }
+
+    if (w->conf->noop) {
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    if (strcmp(ev->scheme, ch->type) != 0) {
+        snprintf(err, len, "scheme \"%s\" does not match the type \"%s\" of "
+                 "channel \"%s\"", ev->scheme, ch->type, ch->id);
+        return INVSYNC_ACT_POISON;
+    }
+
+    canon = NULL;
+    nrc = invsync_normalize(ev, &canon, err, len);
+
+    if (nrc == INVSYNC_NORM_POISON) {
+        return INVSYNC_ACT_POISON;
+    }
+
+    memset(&fx, 0, sizeof(invsync_effect_t));
+    fx.version = -1;
+
+    if (nrc == INVSYNC_NORM_IGNORE) {
+        inputs = json_pack("{s:s}", "topic", ev->topic);
+        fx.action = "event.ignore";
+        fx.inputs = inputs;
+        rc = invsync_action_apply(w, ev, NULL, &fx, err, len);
+        json_decref(inputs);
+        return rc == INVSYNC_ACT_APPLIED ? INVSYNC_ACT_IGNORED : rc;
+    }
+
+    kind = invsync_str(canon, "kind");
+    inputs = json_object();
+
+    if (invsync_action_order_effect(ev, canon, &fx, state, sizeof(state),
+                                    inputs))
+    {
+        /* an order: fx names order.record and its state */
+
+    } else if (strcmp(kind, "refund") == 0) {
+        json_decref(inputs);
+        rc = invsync_action_refund(w, ev, canon, err, len);
+        json_decref(canon);
+        return rc;
+
+    } else if (strcmp(kind, "fulfillment") == 0) {
+        id = invsync_str(canon, "fulfillment_id");
+        snprintf(state, sizeof(state), "fulfillment:%s:%s", ev->channel, id);
+        fx.action = "fulfillment.record";
+        fx.state = state;
+        fx.order = invsync_str(canon, "order_id");
+        fx.version = invsync_int(canon, "updated_ms",
+                                 invsync_int(canon, "created_ms", -1));
+        json_object_set(inputs, "status", json_object_get(canon, "status"));
+
+    } else if (strcmp(kind, "inventory_level") == 0) {
+        rc = invsync_stock_observe(w, ev, canon, err, len);
+
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            json_decref(inputs);
+            json_decref(canon);
+            return rc;
+        }
+
+        json_object_set(inputs, "decision",
+                        json_object_get(canon, "decision"));
+        json_object_set(inputs, "delta", json_object_get(canon, "delta"));
+
+        snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
+                 invsync_str(canon, "inventory_item_id")[0]
+                     ? invsync_str(canon, "inventory_item_id")
+                     : invsync_str(canon, "product_id"),
+                 invsync_str(canon, "location_id"));
+        fx.action = "inventory.observe";
+        fx.state = state;
+        fx.version = invsync_int(canon, "updated_ms", -1);
+        json_object_set(inputs, "available",
+                        json_object_get(canon, "available"));
+
+    } else {
+        snprintf(err, len, "canonical kind \"%s\" has no action", kind);
+        json_decref(inputs);
+        json_decref(canon);
+        return INVSYNC_ACT_POISON;
+    }
+
+    fx.inputs = inputs;
+    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
+    json_decref(inputs);
+
+    /* the stock follows the recorded state; never a stale one */
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+        srk = INVSYNC_ACT_APPLIED;
+
+        if (strcmp(kind, "fulfillment") == 0) {
+            srk = invsync_stock_ship(w, ev, canon,
+                                     invsync_str(canon, "fulfillment_id"),
+                                     err, len);
+
+        } else if (strcmp(kind, "inventory_level") != 0) {
+            srk = invsync_stock_order(w, ev, canon, err, len);
+        }
+
+        if (srk == INVSYNC_ACT_RETRY || srk == INVSYNC_ACT_POISON
+            || srk == INVSYNC_ACT_EXCEPTION)
+        {
+            rc = srk;
+        }
+    }
+
+    json_decref(canon);
+
+    return rc;
+}
+
+
+/*
+ * A refund needs its order: one for an order never seen is not applied
+ * blindly (the money and the restock would have no owner) but opened as an
+ * exception an operator can retry once the order exists.
+ */
+
+static invsync_act_rc_e
+invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    char               okey[INVSYNC_KEY_LEN], state[INVSYNC_KEY_LEN];
+    const char        *order, *argv[2];
+    size_t             argvlen[2];
+    json_t            *inputs;
+    redisReply        *r;
+    invsync_effect_t   fx;
+    invsync_act_rc_e   rc, srk;
+
+    order = invsync_str(canon, "order_id");
+
+    argv[0] = "EXISTS";
+    argvlen[0] = 6;
+    argv[1] = okey;
+    argvlen[1] = invsync_key(okey, sizeof(okey), w->conf, "order:%s:%s",
+                             ev->channel, order);
+
+    r = invsync_redis_cmd(w, 2, argv, argvlen);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_INTEGER) {
+        snprintf(err, len, "redis: %s",
+                 r->type == REDIS_REPLY_ERROR ? r->str : "bad EXISTS reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->integer == 0) {
+        freeReplyObject(r);
+        return invsync_action_exception(w, ev, canon, "refund_unknown_order",
+                                        NULL, order, "a refund for an order "
+                                        "this system has not recorded", err,
+                                        len);
+    }
+
+    freeReplyObject(r);
+
+    snprintf(state, sizeof(state), "refund:%s:%s", ev->channel,
+             invsync_str(canon, "refund_id"));
+
+    inputs = json_pack("{s:O?, s:O?}",
+                       "amount_minor", json_object_get(canon, "amount_minor"),
+                       "currency", json_object_get(canon, "currency"));
+
+    memset(&fx, 0, sizeof(invsync_effect_t));
+    fx.action = "refund.record";
+    fx.state = state;
+    fx.order = order;
+    fx.version = invsync_int(canon, "created_ms", -1);
+    fx.inputs = inputs;
+
+    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
+    json_decref(inputs);
+
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+        srk = invsync_stock_restock(w, ev, canon, err, len);
+
+        if (srk == INVSYNC_ACT_RETRY || srk == INVSYNC_ACT_POISON) {
+            return srk;
+        }
+    }
+
+    return rc;
+}
+
+
+/*
+ * One apply.lua call: the effect on its state (if newer), the audit entry
+ * and its indexes (order, each SKU, the event), the done key.
+ */
+
+static invsync_act_rc_e
+invsync_action_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_effect_t *fx, char *err, size_t len)
+{
+    redisReply            *r;
+    invsync_apply_args_t   a;
+
+    if (invsync_apply_args(w, ev, canon, fx, &a) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    r = invsync_redis_eval(w, w->apply_sha, invsync_script_apply,
+                           invsync_script_apply_len, a.nkeys, a.argc, a.argv,
+                           a.argvlen);
+    free(a.data);
+    free(a.inputs);
+
+    return invsync_action_apply_reply(r, err, len);
+}
+
+
+/* the same call appended to the pipeline: a batch of orders (-1: no memory) */
+
+int
+invsync_action_apply_append(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_effect_t *fx)
+{
+    int                    rc;
+    invsync_apply_args_t   a;
+
+    if (invsync_apply_args(w, ev, canon, fx, &a) != 0) {
+        return -1;
+    }
+
+    rc = invsync_redis_append_evalsha(w, w->apply_sha, a.nkeys, a.argc,
+                                      a.argv, a.argvlen);
+    free(a.data);
+    free(a.inputs);
+
+    return rc;
+}
+
+
+/* apply.lua's answer; takes r (NULL: the connection was lost) */
+
+invsync_act_rc_e
+invsync_action_apply_reply(redisReply *r, char *err, size_t len)
+{
+    invsync_act_rc_e  rc;
+
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2
+        || r->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        snprintf(err, len, "redis: %s", r->type == REDIS_REPLY_ERROR
+                                        ? r->str : "bad apply reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->element[0]->integer == 0) {
+        rc = INVSYNC_ACT_DUPLICATE;
+
+    } else if (r->elements == 3 && strcmp(r->element[2]->str, "stale") == 0) {
+        rc = INVSYNC_ACT_STALE;
+
+    } else if (r->elements == 3
+               && strcmp(r->element[2]->str, "unchanged") == 0)
+    {
+        rc = INVSYNC_ACT_DUPLICATE;
+
+    } else {
+        rc = INVSYNC_ACT_APPLIED;
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+}
+
+
+/* an order's effect: 1 when canon is an order (fx, state and inputs set) */
+
+int
+invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
+    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs)
+{
+    const char  *kind, *id;
+
+    kind = invsync_str(canon, "kind");
+
+    if (strcmp(kind, "order") != 0 && strcmp(kind, "order_cancelled") != 0) {
+        return 0;
+    }
+
+    id = invsync_str(canon, "order_id");
+    snprintf(state, cap, "order:%s:%s", ev->channel, id);
+    fx->action = "order.record";
+    fx->state = state;
+    fx->order = id;
+    fx->version = invsync_int(canon, "updated_ms", -1);
+    json_object_set(inputs, "status", json_object_get(canon, "status"));
+    json_object_set(inputs, "updated_at",
+                    json_object_get(canon, "updated_at"));
+
+    return 1;
+}
+
+
+/*
+ * The arguments of one apply.lua call: the effect on its state (if
+ * newer), the audit entry and its indexes (order, each SKU, the event),
+ * the done key.  a->data and a->inputs are the caller's to free.
+ */
+
+static int
+invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_effect_t *fx, invsync_apply_args_t *a)
+{
+    int           argc, nkeys;
+    size_t        i, n, slen;
+    json_t       *lines, *line;
+    const char   *sku;
+
+    a->data = canon ? json_dumps(canon, JSON_COMPACT) : strdup("");
+    a->inputs = fx->inputs ? json_dumps(fx->inputs, JSON_COMPACT)
+                           : strdup("{}");
+
+    if (a->data == NULL || a->inputs == NULL) {
+        free(a->data);
+        free(a->inputs);
+        return -1;
+    }
+
+    nkeys = 0;
+    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "done:%s:%s:%s",
+                fx->action, ev->channel, ev->event);
+    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit");
+
+    if (fx->state != NULL) {
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "%s",
+                    fx->state);
+    } else {
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "nostate");
+    }
+
+    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                "audit:event:%s:%s", ev->channel, ev->event);
+
+    a->order[0] = '\0';
+
+    if (fx->order != NULL && fx->order[0] != '\0') {
+        snprintf(a->order, sizeof(a->order), "%s:%s", ev->channel,
+                 fx->order);
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                    "audit:order:%s", a->order);
+    }
+
+    /* every SKU the event names, for "what happened to this SKU" */
+    a->skus[0] = '\0';
+    slen = 0;
+    lines = canon ? json_object_get(canon, "lines") : NULL;
+
+    json_array_foreach(lines, i, line) {
+        sku = invsync_str(line, "sku");
+
+        if (sku[0] == '\0' || nkeys == 4 + INVSYNC_MAX_INDEX) {
+            continue;
+        }
+
+        n = strlen(sku);
+
+        if (slen + n + 2 < sizeof(a->skus)) {
+            if (slen) {
+                a->skus[slen++] = ',';
+            }
+
+            memcpy(a->skus + slen, sku, n + 1);
+            slen += n;
+        }
+
+        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                    "audit:sku:%s", sku);
+    }
+
+    snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
+    snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
+
+    if (fx->version >= 0) {
+        snprintf(a->version, sizeof(a->version), "%lld",
+                 (long long) fx->version);
+    } else {
+        a->version[0] = '\0';
+    }
+
+    argc = 0;
+
+    for (i = 0; i < (size_t) nkeys; i++) {
+        a->argv[argc++] = a->keys[i];
+    }
+
+    a->argv[argc++] = a->ttl;
+    a->argv[argc++] = a->now;
+    a->argv[argc++] = a->version;
+    a->argv[argc++] = a->data;
+    a->argv[argc++] = a->maxlen;
+
+#define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
+
+    invsync_field("ts", a->now);
+    invsync_field("action", fx->action);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", a->order);
+    invsync_field("skus", a->skus);
+    invsync_field("inputs", a->inputs);
+    invsync_field("consumer", w->conf->consumer);
+    invsync_field("redelivery", ev->redelivery);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        a->argvlen[i] = strlen(a->argv[i]);
+    }
+
+    a->argc = argc;
+    a->nkeys = nkeys;
+
+    return 0;
+}
+
+
+/*
+ * Opens (or, after a failed retry, reopens) an exception: one per kind and
+ * cause; id_suffix, when given, replaces the event id in the exception's
+ * id, for a cause finer than the event (an order line).
+ */
+
+invsync_act_rc_e
+invsync_action_exception(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *kind, const char *id_suffix,
+    const char *order, const char *summary, char *err, size_t len)
+{
+    char                 id[INVSYNC_KEY_LEN], ref[INVSYNC_KEY_LEN];
+    redisReply          *r;
+    invsync_exception_t  x;
+
+    snprintf(id, sizeof(id), "%s:%s:%s", kind, ev->channel,
+             id_suffix ? id_suffix : ev->event);
+
+    /* the order as the audit names it everywhere: <channel>:<order id> */
+    ref[0] = '\0';
+
+    if (order != NULL && order[0] != '\0') {
+        snprintf(ref, sizeof(ref), "%s:%s", ev->channel, order);
+    }
+
+    x.id = id;
+    x.kind = kind;
+    x.summary = summary;
+    x.channel = ev->channel;
+    x.event = ev->event;
+    x.topic = ev->topic;
+    x.stream = ev->stream;
+    x.entry = ev->entry;
+    x.order = ref;
+    x.sku = "";
+    x.consumer = w->conf->consumer;
+    x.data = canon;
+
+    r = invsync_exception_open(w, &x);
+
+    if (r == NULL) {
+        snprintf(err, len, w->redis ? "out of memory"
+                                    : "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, len, "redis: %s", r->type == REDIS_REPLY_ERROR
+                                        ? r->str : "bad exception reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    freeReplyObject(r);
+
+    snprintf(err, len, "exception %s", id);
+
+    return INVSYNC_ACT_EXCEPTION;
+}
+
+
+/*
+ * A re-delivery an operator asked for (invsyncctl exceptions retry sets
+ * retry_of to the exception's id) went through: its exception is resolved.
+ * Returns -1 only when the Redis session was lost.
+ */
+
+int
+invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev)
+{
+    if (ev->redelivery[0] == '\0' || strchr(ev->redelivery, ':') == NULL) {
+        return 0;   /* stream and dead-letter ids hold no ':' */
+    }
+
+    return invsync_exception_resolve(w, ev->redelivery, ev->channel,
+                                     ev->event, "its cause was handled when "
+                                     "re-delivered");
+}
+
+
+/* a member as text: "" when absent or not a string nor an integer */
+
+static const char *
+invsync_str(json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+
+static int64_t
+invsync_int(json_t *obj, const char *key, int64_t dflt)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+
+    return json_is_integer(v) ? (int64_t) json_integer_value(v) : dflt;
+}

@@ -1,0 +1,253 @@
+
+/*
+ * The channel interface: one struct of operations per channel type, filled
+ * by the channel's folder (src/channels/<type>/), listed in one table
+ * (invsync_channel.c).  A NULL operation means the channel cannot do that,
+ * as a NULL member of nginx's ngx_event_actions_t does.  Engines ask the
+ * table what a channel can do, never its type name.
+ *
+ * Channel code builds requests and reads answers; it does no I/O.  The
+ * engines (src/runtime, src/worker) send, rate-limit, retry and audit, and
+ * handle HTTP 429 with Retry-After and 5xx the same way for every channel
+ * before an answer reaches a parse operation (invsync_http_verdict()).
+ * docs/architecture.md describes the layers; docs/channels.md, "Adding a
+ * channel", the steps.
+ */
+
+
+#ifndef INVSYNC_CHANNEL_H_INCLUDED
+#define INVSYNC_CHANNEL_H_INCLUDED
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "invsync.h"
+#include "invsync_canon.h"
+#include "invsync_stock.h"
+
+
+#define INVSYNC_REQ_URL_LEN      4096
+#define INVSYNC_REQ_HEADERS      8
+#define INVSYNC_REQ_HEADER_LEN   1100
+#define INVSYNC_ANSWER_HEADERS   4
+#define INVSYNC_ITEM_ERR_LEN     200
+#define INVSYNC_ITEM_SKU_LEN     129
+#define INVSYNC_CURSOR_LEN       (INVSYNC_REQ_URL_LEN * 2)
+#define INVSYNC_REF_LEN          300    /* "sku:<text>", "product:<id>" */
+
+
+/* A channel as worker.json configures it (src/runtime/invsync_config.c). */
+typedef struct {
+    char                    *id;
+    char                    *type;            /* a row of invsync_channels */
+    char                    *api_base;
+    char                    *credentials_file;
+    json_t                  *stock;           /* stock rules, kept as is */
+    invsync_stock_rules_t    rules;           /* the same, parsed */
+    long                     poll_s;          /* order backfill, 0: off */
+    long                     poll_since_s;    /* first poll looks back */
+} invsync_channel_conf_t;
+
+
+/* What an operation is given: the channel and its credentials' text. */
+typedef struct {
+    const invsync_channel_conf_t  *conf;
+    const char                    *credentials;   /* NULL: none read */
+} invsync_channel_ctx_t;
+
+
+/* A request a channel built; the engine sends it and frees body. */
+typedef struct {
+    const char  *method;                          /* static: "GET", "POST" */
+    char         url[INVSYNC_REQ_URL_LEN];
+    char        *body;                            /* malloc'ed, or NULL */
+    size_t       nheaders;
+    char         headers[INVSYNC_REQ_HEADERS][INVSYNC_REQ_HEADER_LEN];
+} invsync_request_t;
+
+
+/*
+ * An answer as the engine received it.  headers[i] is the value of the
+ * i-th name of the channel's answer_headers list, "" when absent.
+ */
+typedef struct {
+    long         status;
+    const char  *body;
+    size_t       len;
+    const char  *retry_after;                     /* "" when absent */
+    const char  *headers[INVSYNC_ANSWER_HEADERS];
+} invsync_answer_t;
+
+
+/* What a parse operation makes of an answer. */
+typedef enum {
+    INVSYNC_CH_DONE = 0,        /* per-item results are filled in */
+    INVSYNC_CH_RETRY,           /* nothing applied: all again, later */
+    INVSYNC_CH_THROTTLED,       /* the same, after *delay_ms */
+    INVSYNC_CH_MORE             /* done, and another page follows */
+} invsync_channel_rc_e;
+
+
+/*
+ * One identifier a channel's SKU mapping keeps: a member of the skumap
+ * JSON, an `invsyncctl sku map --<option>` and a CSV column.  Rows are in
+ * precedence order: an order line or a stock level is matched by the
+ * first row with a ref whose value is known ("<ref>:<value>" in skuref),
+ * then by the channel's SKU text ("sku:<text>").
+ */
+typedef enum {
+    INVSYNC_ID_NUMBER = 0,      /* a positive decimal, or gid + one */
+    INVSYNC_ID_TOKEN            /* 1..64 of [A-Za-z0-9_-] */
+} invsync_id_shape_e;
+
+typedef struct {
+    const char          *key;       /* skumap member and CSV column */
+    const char          *option;    /* CLI option, without "--" */
+    const char          *gid;       /* a prefix also accepted, or NULL */
+    const char          *ref;       /* skuref prefix, or NULL */
+    invsync_id_shape_e   shape;
+    unsigned             required:1;
+    unsigned             nullable:1;    /* kept as null when not given */
+} invsync_channel_id_t;
+
+
+/* One SKU's quantity to push, and what became of it. */
+typedef struct {
+    char         sku[INVSYNC_ITEM_SKU_LEN];
+    int64_t      qty;
+    json_t      *ref;                   /* borrowed: the skumap ids */
+    int          ok;
+    char         err[INVSYNC_ITEM_ERR_LEN];
+} invsync_push_item_t;
+
+
+/* What a read back found of one SKU (reconciliation). */
+typedef enum {
+    INVSYNC_READ_UNREAD = 0,    /* no usable answer for it */
+    INVSYNC_READ_SHOWS,         /* shows: what the channel shows */
+    INVSYNC_READ_UNTRACKED,     /* the channel keeps no quantity */
+    INVSYNC_READ_MISSING        /* the channel does not know the item */
+} invsync_read_e;
+
+typedef struct {
+    char             sku[INVSYNC_ITEM_SKU_LEN];
+    json_t          *ref;                   /* owned: the skumap ids */
+    char             id[32];                /* the item the channel reads */
+    char             at[32];                /* its location or parent */
+    char             was[32];               /* shown before, or "" */
+    invsync_read_e   read;
+    int64_t          shows;
+    const char      *why;                   /* static: why MISSING */
+} invsync_read_item_t;
+
+
+/* A page of orders (polling). */
+typedef struct {
+    int64_t      since_ms;      /* orders changed at or after this */
+    char         cursor[INVSYNC_CURSOR_LEN];    /* "" for the first page */
+    json_t      *orders;        /* parse: a new array of channel orders */
+    long         pages;         /* total, when the channel says, or -1 */
+} invsync_page_t;
+
+
+/* A polled order as an envelope: its topic, id and time of change. */
+typedef struct {
+    char         topic[INVSYNC_TOPIC_LEN];
+    char         event[INVSYNC_EVENT_LEN];
+    char         id[64];
+    int64_t      updated_ms;
+} invsync_polled_t;
+
+
+typedef struct invsync_shipment_s  invsync_shipment_t;  /* routing's */
+
+
+typedef struct {
+    const char                  *type;      /* worker.json "type" */
+    const invsync_scheme_t      *scheme;    /* NULL: polled only */
+    const invsync_normalizer_t  *normalizer;
+    const invsync_channel_id_t  *ids;       /* NULL-key-ended, or NULL */
+    const char                 **answer_headers;   /* NULL-ended, or NULL */
+
+    /* credentials into the request: a header, Basic, a signature */
+    int    (*authorize)(const invsync_channel_ctx_t *ctx,
+                        invsync_request_t *rq);
+
+    /* stock: items[0..n) to one request; those that cannot go with the
+     * first are moved behind the ones taken; returns how many are taken */
+    size_t   push_max;
+    size_t (*push_build)(const invsync_channel_ctx_t *ctx,
+                         invsync_push_item_t *items, size_t n,
+                         const char *idempotency, invsync_request_t *rq);
+    invsync_channel_rc_e (*push_parse)(const invsync_channel_ctx_t *ctx,
+                         const invsync_answer_t *a,
+                         invsync_push_item_t *items, size_t n,
+                         int64_t *delay_ms);
+
+    /* read back: an item's id and location from its skumap ids, then as
+     * push; parse sets each item's read and shows */
+    size_t   read_max;
+    int    (*read_item)(invsync_read_item_t *it);
+    size_t (*read_build)(const invsync_channel_ctx_t *ctx,
+                         invsync_read_item_t *items, size_t n,
+                         invsync_request_t *rq);
+    invsync_channel_rc_e (*read_parse)(const invsync_channel_ctx_t *ctx,
+                         const invsync_answer_t *a,
+                         invsync_read_item_t *items, size_t n,
+                         int64_t *delay_ms);
+
+    /* orders changed since page->since_ms, a page at a time; MORE sets
+     * page->cursor to the next one */
+    int    (*poll_build)(const invsync_channel_ctx_t *ctx,
+                         const invsync_page_t *page, invsync_request_t *rq);
+    invsync_channel_rc_e (*poll_parse)(const invsync_channel_ctx_t *ctx,
+                         const invsync_answer_t *a, invsync_page_t *page,
+                         int64_t *delay_ms);
+    int    (*poll_order)(const invsync_channel_ctx_t *ctx, json_t *order,
+                         invsync_polled_t *p);
+
+    /* tracking back to the channel: the slot routing fills */
+    int    (*track_build)(const invsync_channel_ctx_t *ctx,
+                          const invsync_shipment_t *s,
+                          invsync_request_t *rq);
+    invsync_channel_rc_e (*track_parse)(const invsync_channel_ctx_t *ctx,
+                          const invsync_answer_t *a, int64_t *delay_ms);
+
+    unsigned     stock_per_location:1;  /* a quantity per location */
+    unsigned     may_email_buyers:1;    /* its buyers' addresses are ours
+                                         * to write to */
+} invsync_channel_t;
+
+
+/* invsync_channel.c: the table, sorted by type */
+extern const invsync_channel_t  *invsync_channels[];
+
+const invsync_channel_t *invsync_channel_find(const char *type);
+const char *invsync_channel_types(void);       /* "shopify, square, ..." */
+/* the types that can do an operation, for messages: "shopify, woocommerce" */
+const char *invsync_channel_types_with(size_t offset);
+#define invsync_channel_can(ch, op)  ((ch) != NULL && (ch)->op != NULL)
+
+/* a request's helpers, for the build operations */
+void invsync_request_init(invsync_request_t *rq, const char *method);
+int invsync_request_header(invsync_request_t *rq, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int invsync_request_url(invsync_request_t *rq, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void invsync_request_free(invsync_request_t *rq);
+/* "Authorization: Basic <base64 of credentials>", for authorize */
+int invsync_request_basic(invsync_request_t *rq, const char *credentials);
+
+/* the skuref names of a mapping's ids: the first row with a ref and a
+ * value, then "sku:<channel_sku or sku>"; returns how many (at most 2) */
+size_t invsync_channel_refs(const invsync_channel_t *ch, json_t *ids,
+    const char *sku, char refs[2][INVSYNC_REF_LEN]);
+/* checks value against an id row's shape; the digits or token into out */
+int invsync_channel_id_value(const invsync_channel_id_t *id,
+    const char *value, char *out, size_t cap);
+
+
+#endif /* INVSYNC_CHANNEL_H_INCLUDED */

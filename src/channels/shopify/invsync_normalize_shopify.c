@@ -1,0 +1,792 @@
+
+/*
+ * Shopify webhooks (docs/events.md): orders, refunds, fulfillments and
+ * inventory levels as canonical events; every other topic is ignored.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "invsync_shopify.h"
+
+
+typedef enum {
+    INVSYNC_SHOPIFY_ORDER = 0,
+    INVSYNC_SHOPIFY_CANCELLED,
+    INVSYNC_SHOPIFY_REFUND,
+    INVSYNC_SHOPIFY_FULFILLMENT,
+    INVSYNC_SHOPIFY_INVENTORY
+} invsync_shopify_kind_e;
+
+
+typedef struct {
+    const char              *topic;
+    invsync_shopify_kind_e   kind;
+} invsync_shopify_topic_t;
+
+
+static invsync_norm_rc_e invsync_shopify_normalize(
+    const invsync_envelope_t *ev, json_t **out, char *err, size_t len);
+static const char *invsync_shopify_status(const char *financial,
+    const char *fulfillment);
+static json_t *invsync_shopify_order(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s, int cancelled);
+static int invsync_shopify_customer(const invsync_canon_src_t *s,
+    json_t *e);
+static int invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e);
+static json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+static int invsync_shopify_refund_currency(const invsync_canon_src_t *s,
+    const char **currency);
+static int invsync_shopify_refund_amount(const invsync_canon_src_t *s,
+    int64_t *amount);
+static int invsync_shopify_refund_lines(const invsync_canon_src_t *s,
+    json_t *e);
+static int invsync_shopify_bag(const invsync_canon_src_t *rl,
+    int64_t *amount);
+static json_t *invsync_shopify_fulfillment(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+static json_t *invsync_shopify_tracking(const invsync_canon_src_t *s);
+static json_t *invsync_shopify_first(const invsync_canon_src_t *s,
+    const char *key);
+static json_t *invsync_shopify_inventory(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+
+
+/* the topics with a canonical event; Shopify's own names */
+static const invsync_shopify_topic_t  invsync_shopify_topics[] = {
+    { "orders/create", INVSYNC_SHOPIFY_ORDER },
+    { "orders/updated", INVSYNC_SHOPIFY_ORDER },
+    { "orders/paid", INVSYNC_SHOPIFY_ORDER },
+    { "orders/fulfilled", INVSYNC_SHOPIFY_ORDER },
+    { "orders/partially_fulfilled", INVSYNC_SHOPIFY_ORDER },
+    { "orders/cancelled", INVSYNC_SHOPIFY_CANCELLED },
+    { "refunds/create", INVSYNC_SHOPIFY_REFUND },
+    { "fulfillments/create", INVSYNC_SHOPIFY_FULFILLMENT },
+    { "fulfillments/update", INVSYNC_SHOPIFY_FULFILLMENT },
+    { "inventory_levels/update", INVSYNC_SHOPIFY_INVENTORY },
+    { NULL, 0 }
+};
+
+
+/* shipping_address members in invsync_canon_address() order */
+static const char  *invsync_shopify_address[] = {
+    "address1", "address2", "city", "province", "zip", "country_code",
+    "phone"
+};
+
+
+const invsync_normalizer_t  invsync_normalizer_shopify = {
+    "shopify",
+    invsync_shopify_normalize
+};
+
+
+static invsync_norm_rc_e
+invsync_shopify_normalize(const invsync_envelope_t *ev, json_t **out,
+    char *err, size_t len)
+{
+    char                            q[64];
+    json_t                         *root, *e;
+    invsync_norm_rc_e               rc;
+    invsync_canon_src_t             s;
+    const invsync_shopify_topic_t  *t;
+
+    *out = NULL;
+
+    for (t = invsync_shopify_topics; t->topic != NULL; t++) {
+        if (ev->topic != NULL && strcmp(t->topic, ev->topic) == 0) {
+            break;
+        }
+    }
+
+    if (t->topic == NULL) {
+        snprintf(err, len, "topic \"%s\" has no canonical event",
+                 invsync_canon_quote(q, sizeof(q), ev->topic));
+        return INVSYNC_NORM_IGNORE;
+    }
+
+    rc = invsync_canon_load(ev, &root, err, len);
+    if (rc != INVSYNC_NORM_OK) {
+        return rc;
+    }
+
+    invsync_canon_root(&s, root, err, len);
+
+    switch (t->kind) {
+
+    case INVSYNC_SHOPIFY_ORDER:
+    case INVSYNC_SHOPIFY_CANCELLED:
+        e = invsync_shopify_order(ev, &s,
+                                  t->kind == INVSYNC_SHOPIFY_CANCELLED);
+        break;
+
+    case INVSYNC_SHOPIFY_REFUND:
+        e = invsync_shopify_refund(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_FULFILLMENT:
+        e = invsync_shopify_fulfillment(ev, &s);
+        break;
+
+    default: /* INVSYNC_SHOPIFY_INVENTORY */
+        e = invsync_shopify_inventory(ev, &s);
+        break;
+    }
+
+    json_decref(root);
+
+    if (e == NULL) {
+        return INVSYNC_NORM_POISON;
+    }
+
+    *out = e;
+
+    return INVSYNC_NORM_OK;
+}
+
+
+/*
+ * Cancellation is decided by the caller (topic, cancelled_at); then a full
+ * refund, a complete fulfillment, captured money, an authorization.
+ */
+static const char *
+invsync_shopify_status(const char *financial, const char *fulfillment)
+{
+    if (financial != NULL && strcmp(financial, "refunded") == 0) {
+        return "refunded";
+    }
+
+    if (fulfillment != NULL && strcmp(fulfillment, "fulfilled") == 0) {
+        return "completed";
+    }
+
+    if (financial == NULL || strcmp(financial, "authorized") == 0) {
+        return "open";
+    }
+
+    if (strcmp(financial, "paid") == 0
+        || strcmp(financial, "partially_refunded") == 0)
+    {
+        return "paid";
+    }
+
+    if (strcmp(financial, "pending") == 0
+        || strcmp(financial, "partially_paid") == 0
+        || strcmp(financial, "voided") == 0)
+    {
+        return "pending";
+    }
+
+    return "open";
+}
+
+
+static json_t *
+invsync_shopify_order(const invsync_envelope_t *ev, invsync_canon_src_t *s,
+    int cancelled)
+{
+    int          rc;
+    json_t      *e;
+    int64_t      total;
+    const char  *cancelled_at, *financial, *fulfillment, *currency;
+
+    if (invsync_canon_str(s, "cancelled_at", 0, &cancelled_at) < 0
+        || invsync_canon_str(s, "financial_status", 0, &financial) < 0
+        || invsync_canon_str(s, "fulfillment_status", 0, &fulfillment) < 0
+        || invsync_canon_currency(s, "currency", INVSYNC_CANON_REQUIRED,
+                                  &currency) < 0)
+    {
+        return NULL;
+    }
+
+    cancelled |= (cancelled_at != NULL);
+    s->currency = currency;
+
+    e = invsync_canon_new(ev, cancelled ? "order_cancelled" : "order",
+                          s->err, s->len);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    total = 0;
+    rc = invsync_canon_money(s, "total_price", 0, &total);
+
+    if (invsync_canon_set(s, e, "order_id",
+                          invsync_canon_id(s, "id", INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "order_number",
+                             invsync_canon_or(invsync_canon_string(s, "name",
+                                                                   0),
+                                              s, "order_number"))
+        || invsync_canon_time(s, "created_at", 0, e, "created_at",
+                              "created_ms")
+        || invsync_canon_time(s, "updated_at", INVSYNC_CANON_REQUIRED, e,
+                              "updated_at", "updated_ms")
+        || invsync_canon_set(s, e, "status",
+                             json_string(cancelled ? "cancelled"
+                                 : invsync_shopify_status(financial,
+                                                          fulfillment)))
+        || invsync_canon_set(s, e, "channel_status",
+                             financial ? json_string(financial)
+                                       : json_null())
+        || invsync_canon_set(s, e, "currency", json_string(currency))
+        || invsync_canon_set(s, e, "total_minor",
+                             invsync_canon_number(rc, total))
+        || invsync_shopify_customer(s, e)
+        || invsync_shopify_lines(s, e))
+    {
+        goto failed;
+    }
+
+    return e;
+
+failed:
+
+    json_decref(e);
+
+    return NULL;
+}
+
+
+static int
+invsync_shopify_customer(const invsync_canon_src_t *s, json_t *e)
+{
+    json_t               *c;
+    invsync_canon_src_t   cust, bill, ship;
+
+    if (invsync_canon_object(s, "customer", &cust) != 0
+        || invsync_canon_object(s, "billing_address", &bill) != 0
+        || invsync_canon_object(s, "shipping_address", &ship) != 0)
+    {
+        return -1;
+    }
+
+    c = json_object();
+    if (invsync_canon_set(s, e, "customer", c) != 0) {
+        return -1;
+    }
+
+    /* each getter's result goes straight into a set(), which owns it */
+    if (invsync_canon_set(s, c, "email",
+                          invsync_canon_or(invsync_canon_or(
+                              invsync_canon_string(s, "email", 0),
+                              s, "contact_email"), &cust, "email"))
+        || invsync_canon_set(s, c, "name",
+                             invsync_canon_or(
+                                 invsync_canon_name(&cust, "first_name",
+                                                    "last_name"),
+                                 &bill, "name"))
+        || invsync_canon_set(s, c, "phone",
+                             invsync_canon_or(
+                                 invsync_canon_string(s, "phone", 0),
+                                 &cust, "phone"))
+        || invsync_canon_set(s, e, "shipping_address",
+                             invsync_canon_address(&ship,
+                                                   invsync_shopify_address)))
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e)
+{
+    int                   qrc, prc;
+    size_t                i, n;
+    json_t               *lines, *l;
+    int64_t               quantity, price;
+    invsync_canon_src_t   line;
+
+    if (invsync_canon_array(s, "line_items", &n) != 0) {
+        return -1;
+    }
+
+    lines = json_array();
+    if (invsync_canon_set(s, e, "lines", lines) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "line_items", i, &line) != 0) {
+            return -1;
+        }
+
+        l = json_object();
+        if (invsync_canon_append(s, lines, l) != 0) {
+            return -1;
+        }
+
+        quantity = 0;
+        qrc = invsync_canon_int(&line, "quantity", INVSYNC_CANON_REQUIRED,
+                                &quantity);
+        price = 0;
+        prc = (qrc < 0) ? -1 : invsync_canon_money(&line, "price", 0, &price);
+
+        if (invsync_canon_set(s, l, "channel_line_id",
+                              invsync_canon_id(&line, "id",
+                                               INVSYNC_CANON_REQUIRED))
+            || invsync_canon_set(s, l, "sku",
+                                 invsync_canon_string(&line, "sku", 0))
+            || invsync_canon_set(s, l, "product_id",
+                                 invsync_canon_id(&line, "product_id", 0))
+            || invsync_canon_set(s, l, "variant_id",
+                                 invsync_canon_id(&line, "variant_id", 0))
+            || invsync_canon_set(s, l, "title",
+                                 invsync_canon_or(
+                                     invsync_canon_string(&line, "title", 0),
+                                     &line, "name"))
+            || invsync_canon_set(s, l, "quantity",
+                                 invsync_canon_number(qrc, quantity))
+            || invsync_canon_set(s, l, "price_minor",
+                                 invsync_canon_number(prc, price)))
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static json_t *
+invsync_shopify_refund(const invsync_envelope_t *ev, invsync_canon_src_t *s)
+{
+    json_t      *e;
+    int64_t      amount;
+    const char  *currency;
+
+    if (invsync_shopify_refund_currency(s, &currency) != 0) {
+        return NULL;
+    }
+
+    s->currency = currency;
+    amount = 0;
+
+    e = invsync_canon_new(ev, "refund", s->err, s->len);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    if (invsync_canon_set(s, e, "order_id",
+                          invsync_canon_id(s, "order_id",
+                                           INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "refund_id",
+                             invsync_canon_id(s, "id",
+                                              INVSYNC_CANON_REQUIRED))
+        || invsync_canon_time(s, "created_at", 0, e, "created_at",
+                              "created_ms")
+        || invsync_canon_set(s, e, "currency",
+                             currency ? json_string(currency) : json_null())
+        || invsync_shopify_refund_amount(s, &amount)
+        || invsync_canon_set(s, e, "amount_minor", json_integer(amount))
+        || invsync_shopify_refund_lines(s, e))
+    {
+        goto failed;
+    }
+
+    return e;
+
+failed:
+
+    json_decref(e);
+
+    return NULL;
+}
+
+
+/*
+ * A refund has no currency of its own: its transactions carry one (the
+ * money that moved), else the shop money of its lines.  NULL if neither
+ * exists; a refund with nothing to price needs none.
+ */
+static int
+invsync_shopify_refund_currency(const invsync_canon_src_t *s,
+    const char **currency)
+{
+    int                   rc;
+    size_t                i, n;
+    invsync_canon_src_t   item, bag, money;
+
+    *currency = NULL;
+
+    if (invsync_canon_array(s, "transactions", &n) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "transactions", i, &item) != 0) {
+            return -1;
+        }
+
+        rc = invsync_canon_currency(&item, "currency", 0, currency);
+        if (rc != 0) {
+            return rc < 0 ? -1 : 0;
+        }
+    }
+
+    if (invsync_canon_array(s, "refund_line_items", &n) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "refund_line_items", i, &item) != 0
+            || invsync_canon_object(&item, "subtotal_set", &bag) != 0
+            || invsync_canon_object(&bag, "shop_money", &money) != 0)
+        {
+            return -1;
+        }
+
+        rc = invsync_canon_currency(&money, "currency_code", 0, currency);
+        if (rc != 0) {
+            return rc < 0 ? -1 : 0;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the refund transactions that did not fail; a refund may have none */
+static int
+invsync_shopify_refund_amount(const invsync_canon_src_t *s, int64_t *amount)
+{
+    int                   rc;
+    size_t                i, n;
+    int64_t               a, sum;
+    const char           *kind, *status;
+    invsync_canon_src_t   t;
+
+    sum = 0;
+
+    if (invsync_canon_array(s, "transactions", &n) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "transactions", i, &t) != 0
+            || invsync_canon_str(&t, "kind", 0, &kind) < 0
+            || invsync_canon_str(&t, "status", 0, &status) < 0)
+        {
+            return -1;
+        }
+
+        if ((kind != NULL && strcmp(kind, "refund") != 0)
+            || (status != NULL && (strcmp(status, "failure") == 0
+                                   || strcmp(status, "error") == 0)))
+        {
+            continue;
+        }
+
+        rc = invsync_canon_money(&t, "amount", INVSYNC_CANON_REQUIRED, &a);
+        if (rc < 0) {
+            return -1;
+        }
+
+        if (a > INT64_MAX - sum) {
+            return invsync_canon_fail(&t, "amount",
+                                      "the refund's sum overflows int64");
+        }
+
+        sum += a;
+    }
+
+    *amount = sum;
+
+    return 0;
+}
+
+
+/*
+ * A line's amount is its subtotal: from the subtotal_set bag in the
+ * refund's currency (shop or presentment money), else the legacy number.
+ */
+static int
+invsync_shopify_bag(const invsync_canon_src_t *rl, int64_t *amount)
+{
+    int                   rc;
+    size_t                i;
+    const char           *code;
+    invsync_canon_src_t   set, money;
+
+    static const char    *bags[] = { "shop_money", "presentment_money" };
+
+    if (invsync_canon_object(rl, "subtotal_set", &set) != 0) {
+        return -1;
+    }
+
+    for (i = 0; set.obj != NULL && i < 2 && rl->currency != NULL; i++) {
+        if (invsync_canon_object(&set, bags[i], &money) != 0) {
+            return -1;
+        }
+
+        rc = invsync_canon_str(&money, "currency_code", 0, &code);
+        if (rc < 0) {
+            return -1;
+        }
+
+        if (rc == 1 && strcmp(code, rl->currency) == 0) {
+            return invsync_canon_money(&money, "amount", 0, amount);
+        }
+    }
+
+    return invsync_canon_money(rl, "subtotal", 0, amount);
+}
+
+
+static int
+invsync_shopify_refund_lines(const invsync_canon_src_t *s, json_t *e)
+{
+    int                   qrc, arc, restock, legacy;
+    size_t                i, n;
+    json_t               *lines, *l, *id;
+    int64_t               quantity, amount;
+    const char           *type;
+    invsync_canon_src_t   rl, li;
+
+    if (invsync_canon_array(s, "refund_line_items", &n) != 0) {
+        return -1;
+    }
+
+    /* before restock_type, one flag said it for the whole refund */
+    legacy = 0;
+    if (invsync_canon_bool(s, "restock", 0, &legacy) < 0) {
+        return -1;
+    }
+
+    lines = json_array();
+    if (invsync_canon_set(s, e, "lines", lines) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "refund_line_items", i, &rl) != 0
+            || invsync_canon_object(&rl, "line_item", &li) != 0
+            || invsync_canon_str(&rl, "restock_type", 0, &type) < 0)
+        {
+            return -1;
+        }
+
+        l = json_object();
+        if (invsync_canon_append(s, lines, l) != 0) {
+            return -1;
+        }
+
+        restock = (type != NULL) ? strcmp(type, "no_restock") != 0 : legacy;
+
+        quantity = 0;
+        qrc = invsync_canon_int(&rl, "quantity", INVSYNC_CANON_REQUIRED,
+                                &quantity);
+        amount = 0;
+        arc = (qrc < 0) ? -1 : invsync_shopify_bag(&rl, &amount);
+
+        id = invsync_canon_id(&rl, "line_item_id", 0);
+        if (json_is_null(id)) {
+            json_decref(id);
+            id = invsync_canon_id(&li, "id", INVSYNC_CANON_REQUIRED);
+        }
+
+        if (invsync_canon_set(s, l, "channel_line_id", id)
+            || invsync_canon_set(s, l, "sku",
+                                 invsync_canon_string(&li, "sku", 0))
+            || invsync_canon_set(s, l, "quantity",
+                                 invsync_canon_number(qrc, quantity))
+            || invsync_canon_set(s, l, "restock", json_boolean(restock))
+            || invsync_canon_set(s, l, "amount_minor",
+                                 invsync_canon_number(arc, amount)))
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static json_t *
+invsync_shopify_fulfillment(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s)
+{
+    int                   qrc;
+    size_t                i, n;
+    json_t               *e, *lines, *l;
+    int64_t               quantity;
+    invsync_canon_src_t   line;
+
+    e = invsync_canon_new(ev, "fulfillment", s->err, s->len);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    if (invsync_canon_set(s, e, "order_id",
+                          invsync_canon_id(s, "order_id",
+                                           INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "fulfillment_id",
+                             invsync_canon_id(s, "id",
+                                              INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "status",
+                             invsync_canon_string(s, "status", 0))
+        || invsync_canon_set(s, e, "location_id",
+                             invsync_canon_id(s, "location_id", 0))
+        || invsync_canon_time(s, "created_at", 0, e, "created_at",
+                              "created_ms")
+        || invsync_canon_time(s, "updated_at", 0, e, "updated_at",
+                              "updated_ms")
+        || invsync_canon_set(s, e, "tracking", invsync_shopify_tracking(s))
+        || invsync_canon_array(s, "line_items", &n))
+    {
+        goto failed;
+    }
+
+    lines = json_array();
+    if (invsync_canon_set(s, e, "lines", lines) != 0) {
+        goto failed;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "line_items", i, &line) != 0) {
+            goto failed;
+        }
+
+        l = json_object();
+        if (invsync_canon_append(s, lines, l) != 0) {
+            goto failed;
+        }
+
+        quantity = 0;
+        qrc = invsync_canon_int(&line, "quantity", INVSYNC_CANON_REQUIRED,
+                                &quantity);
+
+        if (invsync_canon_set(s, l, "channel_line_id",
+                              invsync_canon_id(&line, "id",
+                                               INVSYNC_CANON_REQUIRED))
+            || invsync_canon_set(s, l, "sku",
+                                 invsync_canon_string(&line, "sku", 0))
+            || invsync_canon_set(s, l, "quantity",
+                                 invsync_canon_number(qrc, quantity)))
+        {
+            goto failed;
+        }
+    }
+
+    return e;
+
+failed:
+
+    json_decref(e);
+
+    return NULL;
+}
+
+
+/* tracking_number(s) and tracking_url(s): the single one, else the first */
+static json_t *
+invsync_shopify_tracking(const invsync_canon_src_t *s)
+{
+    json_t  *t;
+
+    t = json_object();
+
+    if (invsync_canon_set(s, t, "company",
+                          invsync_canon_string(s, "tracking_company", 0))
+        || invsync_canon_set(s, t, "number",
+                             invsync_shopify_first(s, "tracking_number"))
+        || invsync_canon_set(s, t, "url",
+                             invsync_shopify_first(s, "tracking_url")))
+    {
+        json_decref(t);
+        return NULL;
+    }
+
+    if (json_is_null(json_object_get(t, "company"))
+        && json_is_null(json_object_get(t, "number"))
+        && json_is_null(json_object_get(t, "url")))
+    {
+        json_decref(t);
+        return json_null();
+    }
+
+    return t;
+}
+
+
+static json_t *
+invsync_shopify_first(const invsync_canon_src_t *s, const char *key)
+{
+    char     plural[32];
+    size_t   n;
+    json_t  *v;
+
+    v = invsync_canon_string(s, key, 0);
+    if (v == NULL || !json_is_null(v)) {
+        return v;
+    }
+
+    json_decref(v);
+
+    snprintf(plural, sizeof(plural), "%ss", key);
+
+    if (invsync_canon_array(s, plural, &n) != 0) {
+        return NULL;
+    }
+
+    if (n == 0) {
+        return json_null();
+    }
+
+    v = json_array_get(json_object_get(s->obj, plural), 0);
+
+    if (!json_is_string(v)) {
+        snprintf(plural, sizeof(plural), "%ss[0]", key);
+        invsync_canon_fail(s, plural, "not a string");
+        return NULL;
+    }
+
+    return json_string_length(v) ? json_stringn(json_string_value(v),
+                                                json_string_length(v))
+                                 : json_null();
+}
+
+
+static json_t *
+invsync_shopify_inventory(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s)
+{
+    int       rc;
+    json_t   *e;
+    int64_t   available;
+
+    e = invsync_canon_new(ev, "inventory_level", s->err, s->len);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    /* an untracked item has no count: null, not 0 */
+    available = 0;
+    rc = invsync_canon_int(s, "available", INVSYNC_CANON_SIGNED, &available);
+
+    if (invsync_canon_set(s, e, "inventory_item_id",
+                          invsync_canon_id(s, "inventory_item_id",
+                                           INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "location_id",
+                             invsync_canon_id(s, "location_id",
+                                              INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "available",
+                             invsync_canon_number(rc, available))
+        || invsync_canon_time(s, "updated_at", INVSYNC_CANON_REQUIRED, e,
+                              "updated_at", "updated_ms"))
+    {
+        goto failed;
+    }
+
+    return e;
+
+failed:
+
+    json_decref(e);
+
+    return NULL;
+}

@@ -1,0 +1,293 @@
+
+/*
+ * invsync-worker: configuration, the Redis session, logging, the consumer
+ * loop and the actions.  One process, one thread; several processes on
+ * one or many machines share the streams through consumer groups.
+ */
+
+
+#ifndef INVSYNC_RUNTIME_H_INCLUDED
+#define INVSYNC_RUNTIME_H_INCLUDED
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+
+#include "invsync.h"
+#include "invsync_canon.h"
+#include "invsync_stock.h"
+#include "invsync_channel.h"
+
+
+#define INVSYNC_ERR_LEN        512
+#define INVSYNC_MAX_STREAMS    8
+#define INVSYNC_MAX_CHANNELS   64
+#define INVSYNC_NAME_LEN       128
+#define INVSYNC_PUSH_EVERY_MS  10     /* pusher turns inside a batch */
+#define INVSYNC_CMDV_MAX       40     /* invsync_redis_cmdv() arguments */
+
+
+typedef enum {
+    INVSYNC_LOG_DEBUG = 0,
+    INVSYNC_LOG_INFO,
+    INVSYNC_LOG_WARN,
+    INVSYNC_LOG_ERROR,
+    INVSYNC_LOG_NONE            /* nothing: the CLI prints its own errors */
+} invsync_log_level_e;
+
+
+/* worker.json, validated; owned by invsync_conf_free() */
+typedef struct {
+    char                    *file;
+    char                    *redis_host;     /* or NULL with redis_unix */
+    int                      redis_port;
+    char                    *redis_unix;
+    char                    *redis_user;
+    char                    *redis_password;
+    int                      redis_timeout_ms;
+    char                    *prefix;
+    char                    *group;
+    char                    *consumer;       /* this process's name */
+    char                    *streams[INVSYNC_MAX_STREAMS];
+    size_t                   nstreams;
+    int                      batch;
+    int                      block_ms;
+    int                      claim_idle_ms;
+    int                      retry_attempts;
+    int                      retry_base_ms;
+    int                      retry_max_ms;
+    int                      heartbeat_ms;
+    int                      trim_interval_ms;
+    long                     stream_retain_s; /* kept for replays */
+    long                     audit_max_len;
+    long                     effect_ttl_s;
+    long                     reconcile_s;     /* re-push everything */
+    int                      noop;            /* actions do nothing: bench */
+    invsync_log_level_e      log_level;
+    char                    *default_location; /* first of locations[] */
+    invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
+    size_t                   nchannels;
+    json_t                  *root;            /* the whole file */
+} invsync_conf_t;
+
+
+/* counters published with the heartbeat */
+typedef struct {
+    uint64_t    read;
+    uint64_t    applied;
+    uint64_t    duplicate;
+    uint64_t    stale;
+    uint64_t    ignored;
+    uint64_t    exceptions;
+    uint64_t    retried;
+    uint64_t    dead;
+    uint64_t    claimed;
+    uint64_t    trimmed;
+} invsync_counters_t;
+
+
+/*
+ * Milliseconds from an entry's stream write (its id) to its action's
+ * start, in 1 ms buckets: the latency the worker adds to the chain.
+ */
+#define INVSYNC_LATENCY_BUCKETS  1001
+
+typedef struct {
+    uint64_t    count;
+    uint64_t    buckets[INVSYNC_LATENCY_BUCKETS];  /* last: 1000 ms or more */
+} invsync_latency_t;
+
+
+typedef struct {
+    invsync_conf_t         *conf;
+    redisContext           *redis;
+    char                    apply_sha[41];
+    char                    exception_sha[41];
+    char                    dead_sha[41];
+    char                    resolve_sha[41];
+    char                    ledger_sha[41];
+    char                    push_sha[41];
+    struct invsync_push_s  *push;        /* the channel pusher */
+    struct invsync_poll_s  *poll;        /* the order backfill poller */
+    int                     busy_ms;     /* shorter reads while pushing */
+    int64_t                 push_ms;     /* the pusher's last turn */
+    int64_t                 started_ms;
+    int64_t                 next_claim_ms;
+    int64_t                 next_trim_ms;
+    int64_t                 next_heartbeat_ms;
+    invsync_counters_t      counters;
+    invsync_latency_t       latency;
+    uint64_t                lag[INVSYNC_MAX_STREAMS];
+} invsync_worker_t;
+
+
+extern volatile sig_atomic_t  invsync_stop;
+extern volatile sig_atomic_t  invsync_reload;
+
+
+/* invsync_worker_log.c */
+void invsync_log_init(invsync_log_level_e level);
+void invsync_log(invsync_log_level_e level, const char *msg, json_t *ctx);
+int invsync_log_level_parse(const char *name, invsync_log_level_e *level);
+int invsync_log_enabled(invsync_log_level_e level);
+int64_t invsync_now_ms(void);
+
+/* invsync_worker_config.c */
+invsync_conf_t *invsync_conf_load(const char *file, char *err, size_t len);
+void invsync_conf_free(invsync_conf_t *conf);
+const invsync_channel_conf_t *invsync_conf_channel(const invsync_conf_t *conf,
+    const char *id);
+
+/* invsync_worker_redis.c: a synchronous session with reconnection */
+int invsync_redis_connect(invsync_worker_t *w, char *err, size_t len);
+void invsync_redis_close(invsync_worker_t *w);
+redisReply *invsync_redis_cmd(invsync_worker_t *w, int argc,
+    const char **argv, const size_t *argvlen);
+int invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len);
+redisReply *invsync_redis_eval(invsync_worker_t *w, const char *sha,
+    const char *script, size_t script_len, int nkeys, int argc,
+    const char **argv, const size_t *argvlen);
+int invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha,
+    int nkeys, int argc, const char **argv, const size_t *argvlen);
+redisReply *invsync_redis_reply(invsync_worker_t *w);
+redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
+int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
+size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *fmt, ...);
+
+/* invsync_worker_consumer.c */
+int invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len);
+int invsync_consumer_run_once(invsync_worker_t *w);
+void invsync_consumer_heartbeat(invsync_worker_t *w, int leaving);
+long invsync_latency_percentile(const invsync_latency_t *l, double p);
+
+/* invsync_worker_action.c */
+typedef enum {
+    INVSYNC_ACT_APPLIED = 0,
+    INVSYNC_ACT_DUPLICATE,      /* this cause was applied before */
+    INVSYNC_ACT_STALE,          /* older than the state: ignored */
+    INVSYNC_ACT_IGNORED,        /* nothing to do for this event */
+    INVSYNC_ACT_EXCEPTION,      /* recorded for a person to decide */
+    INVSYNC_ACT_RETRY,          /* failed, may succeed later: err */
+    INVSYNC_ACT_POISON          /* can never succeed: err */
+} invsync_act_rc_e;
+
+/* one effect of one cause, for apply.lua */
+typedef struct {
+    const char   *action;       /* e.g. "order.record" */
+    const char   *state;        /* state key suffix, NULL: no state */
+    int64_t       version;      /* -1: the state has no version */
+    const char   *order;        /* order id or NULL */
+    json_t       *inputs;       /* borrowed: what decided the effect */
+} invsync_effect_t;
+
+invsync_act_rc_e invsync_action_run(invsync_worker_t *w,
+    const invsync_envelope_t *ev, char *err, size_t len);
+int invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev);
+int invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
+    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs);
+int invsync_action_apply_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx);
+invsync_act_rc_e invsync_action_apply_reply(redisReply *r, char *err,
+    size_t len);
+invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *data, const char *kind,
+    const char *id_suffix, const char *order, const char *summary,
+    char *err, size_t len);
+
+/* invsync_worker_stock.c: the ledger side of the actions */
+invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_stock_ship(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, const char *cause_id,
+    char *err, size_t len);
+invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+/* (defined in invsync_worker_reconcile.c, which invsyncctl links too) */
+int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
+const char *invsync_stock_line_id(json_t *line, size_t i, char *id,
+    size_t cap);
+invsync_act_rc_e invsync_stock_unmapped(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *oid, const char *line_id,
+    json_t *line, char *err, size_t len);
+invsync_act_rc_e invsync_stock_oversold(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *oid, json_t *detail,
+    char *err, size_t len);
+size_t invsync_stock_refs(const char *type, json_t *line,
+    char refs[2][INVSYNC_REF_LEN]);
+int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
+    const char *ref);
+int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
+int invsync_stock_move_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines);
+invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
+    char *err, size_t len);
+
+/* invsync_worker_batch.c: the orders of one read, pipelined */
+typedef struct invsync_job_s  invsync_job_t;
+
+invsync_job_t *invsync_batch_jobs(size_t n);
+int invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
+    const invsync_envelope_t *ev);
+int invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n);
+invsync_act_rc_e invsync_batch_result(invsync_job_t *jobs, size_t i,
+    const char **err);
+void invsync_batch_clear(invsync_job_t *jobs, size_t n);
+
+/* invsync_worker_exception.c */
+typedef struct {
+    const char   *id;           /* <kind>:<channel>:<cause> */
+    const char   *kind;
+    const char   *summary;
+    const char   *channel;
+    const char   *event;
+    const char   *topic;
+    const char   *stream;
+    const char   *entry;
+    const char   *order;        /* "<channel>:<order id>", or "" */
+    const char   *sku;          /* indexed when not "" */
+    const char   *consumer;
+    json_t       *data;         /* borrowed */
+} invsync_exception_t;
+
+redisReply *invsync_exception_open(invsync_worker_t *w,
+    const invsync_exception_t *x);
+int invsync_exception_resolve(invsync_worker_t *w, const char *id,
+    const char *channel, const char *event, const char *why);
+
+/* invsync_worker_http.c: around libcurl, for every HTTP client */
+typedef struct {
+    char        *body;          /* owned, capped at max */
+    size_t       len;
+    size_t       max;
+    char         retry_after[32];
+} invsync_http_answer_t;
+
+void invsync_http_answer_reset(invsync_http_answer_t *a, size_t max);
+size_t invsync_http_body(char *ptr, size_t size, size_t n, void *data);
+size_t invsync_http_retry_after(char *ptr, size_t size, size_t n,
+    void *data);
+void invsync_http_set_retry_after(invsync_http_answer_t *a, const char *v,
+    size_t len);
+size_t invsync_http_base_len(const char *base);
+char *invsync_channel_credentials(const char *file);
+
+/* invsync_worker_push.c: absolute quantities to every channel */
+int invsync_push_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_push_free(invsync_worker_t *w);
+int invsync_push_step(invsync_worker_t *w);
+
+/* invsync_worker_poll.c: orders fetched from the channels' APIs */
+int invsync_poll_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_poll_free(invsync_worker_t *w);
+int invsync_poll_step(invsync_worker_t *w);
+
+
+#endif /* INVSYNC_RUNTIME_H_INCLUDED */

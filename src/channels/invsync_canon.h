@@ -3,7 +3,8 @@
  * The canonical event model: what the worker's actions see, whatever the
  * channel.  Normalizers turn a stream entry (the module's envelope) into
  * one canonical JSON object (jansson); docs/events.md describes it.
- * Like the rest of the core: no I/O, no logging.
+ * It lives with the channels, not in src/core: nginx does not link it
+ * (its readers use yajl).  No I/O, no logging.
  */
 
 

@@ -44,7 +44,7 @@ MODULE      := $(BUILD)/ngx_http_invsync_module.so
 ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
-.PHONY: all module lib unit test test-unit test-integration asan test-asan \
+.PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
         test-static bench demo lint clean
 
 all: lib module $(WORKER) $(CTL)
@@ -104,7 +104,19 @@ define nginx_build
 	    || { tail -30 configure.log; exit 1; }
 endef
 
-$(BUILD)/nginx/objs/Makefile: config
+# nginx's objs/Makefile names the files config found: configure again when
+# the list changes, not only when config does
+NGX_LINKED  := $(wildcard src/core/*.c src/core/*.cpp \
+                 src/channels/invsync_schemes.c \
+                 src/channels/*/invsync_scheme_*.c)
+
+$(BUILD)/nginx.srcs: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(NGX_LINKED)' | cmp -s - $@ || echo '$(NGX_LINKED)' > $@
+
+FORCE:
+
+$(BUILD)/nginx/objs/Makefile: config $(BUILD)/nginx.srcs
 	rm -rf $(BUILD)/nginx
 	$(call nginx_build,$(BUILD)/nginx,-g -O2 -fPIC -Wextra \
 	    -Wno-unused-parameter -Wno-sign-compare,-fPIC)
@@ -115,7 +127,7 @@ $(MODULE): $(BUILD)/nginx/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) $(CORE_CXX) \
 	@# a new file, not overwritten in place: a running nginx maps the old one
 	cp $(BUILD)/nginx/objs/ngx_http_invsync_module.so $@.tmp && mv $@.tmp $@
 
-$(BUILD)/nginx-asan/objs/Makefile: config
+$(BUILD)/nginx-asan/objs/Makefile: config $(BUILD)/nginx.srcs
 	rm -rf $(BUILD)/nginx-asan
 	$(call nginx_build,$(BUILD)/nginx-asan,-g -O1 -fPIC \
 	    -fsanitize=address -fno-omit-frame-pointer,-fPIC -fsanitize=address)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "invsync_channel.h"
 #include "invsync_channels.h"
@@ -85,6 +86,21 @@ invsync_channel_types_with(size_t offset)
 }
 
 
+invsync_channel_rc_e
+invsync_answer_retry(const invsync_answer_t *a, const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (a->why != NULL && a->why_len > 0) {
+        va_start(ap, fmt);
+        vsnprintf(a->why, a->why_len, fmt, ap);
+        va_end(ap);
+    }
+
+    return INVSYNC_CH_RETRY;
+}
+
+
 void
 invsync_request_init(invsync_request_t *rq, const char *method)
 {
@@ -146,6 +162,135 @@ invsync_request_url(invsync_request_t *rq, const char *fmt, ...)
     va_end(ap);
 
     return n < 0 || (size_t) n >= sizeof(rq->url) ? -1 : 0;
+}
+
+
+int
+invsync_request_api(invsync_request_t *rq, const invsync_channel_ctx_t *ctx,
+    const char *fmt, ...)
+{
+    int      n, m;
+    size_t   blen;
+    va_list  ap;
+
+    blen = invsync_api_base_len(ctx->conf->api_base);
+
+    if (blen >= sizeof(rq->url)) {
+        return -1;
+    }
+
+    memcpy(rq->url, ctx->conf->api_base, blen);
+    n = (int) blen;
+
+    va_start(ap, fmt);
+    m = vsnprintf(rq->url + n, sizeof(rq->url) - n, fmt, ap);
+    va_end(ap);
+
+    return m < 0 || (size_t) (n + m) >= sizeof(rq->url) ? -1 : 0;
+}
+
+
+size_t
+invsync_api_base_len(const char *base)
+{
+    size_t  n;
+
+    n = base != NULL ? strlen(base) : 0;
+
+    while (n > 0 && base[n - 1] == '/') {
+        n--;
+    }
+
+    return n;
+}
+
+
+int
+invsync_request_json(invsync_request_t *rq, json_t *doc)
+{
+    free(rq->body);
+    rq->body = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+
+    return rq->body != NULL ? 0 : -1;
+}
+
+
+int
+invsync_id_digits(json_t *v, char *buf, size_t cap)
+{
+    size_t       n;
+    const char  *s, *slash;
+
+    buf[0] = '\0';
+
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) <= 0) {
+            return 0;
+        }
+
+        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return 1;
+    }
+
+    s = json_string_value(v);
+    if (s == NULL) {
+        return 0;
+    }
+
+    if (strncmp(s, "gid://", 6) == 0) {
+        slash = strrchr(s, '/');
+        s = slash + 1;
+    }
+
+    n = strspn(s, "0123456789");
+
+    if (n == 0 || s[n] != '\0' || n >= cap || n > 20
+        || strspn(s, "0") == n)
+    {
+        return 0;
+    }
+
+    memcpy(buf, s, n + 1);
+
+    return 1;
+}
+
+
+size_t
+invsync_items_group(void *items, size_t n, size_t size, size_t max,
+    int (*same)(const void *first, const void *other))
+{
+    char    *base = items, *tmp;
+    size_t   i, front;
+
+    if (n == 0 || max == 0) {
+        return 0;
+    }
+
+    tmp = malloc(size);
+    if (tmp == NULL) {
+        return 1;
+    }
+
+    front = 1;
+
+    for (i = 1; i < n && front < max; i++) {
+        if (!same(base, base + i * size)) {
+            continue;
+        }
+
+        /* item i moves to the front's end; the ones between move back */
+        memcpy(tmp, base + i * size, size);
+        memmove(base + (front + 1) * size, base + front * size,
+                (i - front) * size);
+        memcpy(base + front * size, tmp, size);
+        front++;
+    }
+
+    free(tmp);
+
+    return front;
 }
 
 
@@ -242,4 +387,28 @@ invsync_channel_id_value(const invsync_channel_id_t *id, const char *value,
     memcpy(out, value, n + 1);
 
     return 0;
+}
+
+
+void
+invsync_iso_time(int64_t ms, int frac, char *dst, size_t cap)
+{
+    char       buf[32];
+    time_t     sec;
+    struct tm  tm;
+
+    if (ms < 0) {
+        ms = 0;
+    }
+
+    sec = (time_t) (ms / 1000);
+    gmtime_r(&sec, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+
+    if (frac) {
+        snprintf(dst, cap, "%s.%03dZ", buf, (int) (ms % 1000));
+
+    } else {
+        snprintf(dst, cap, "%sZ", buf);
+    }
 }

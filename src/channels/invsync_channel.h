@@ -9,7 +9,8 @@
  * Channel code builds requests and reads answers; it does no I/O.  The
  * engines (src/runtime, src/worker) send, rate-limit, retry and audit, and
  * handle HTTP 429 with Retry-After and 5xx the same way for every channel
- * before an answer reaches a parse operation (invsync_http_verdict()).
+ * before an answer reaches a parse operation (invsync_call_verdict() in
+ * src/runtime/invsync_call.c).
  * docs/architecture.md describes the layers; docs/channels.md, "Adding a
  * channel", the steps.
  */
@@ -71,7 +72,9 @@ typedef struct {
 
 /*
  * An answer as the engine received it.  headers[i] is the value of the
- * i-th name of the channel's answer_headers list, "" when absent.
+ * i-th name of the channel's answer_headers list, "" when absent, NULL
+ * when it was longer than the engine keeps.  A parse that answers RETRY
+ * says why in why (why_len bytes), for the log and the operator.
  */
 typedef struct {
     long         status;
@@ -79,6 +82,8 @@ typedef struct {
     size_t       len;
     const char  *retry_after;                     /* "" when absent */
     const char  *headers[INVSYNC_ANSWER_HEADERS];
+    char        *why;
+    size_t       why_len;
 } invsync_answer_t;
 
 
@@ -138,6 +143,7 @@ typedef struct {
     char             id[32];                /* the item the channel reads */
     char             at[32];                /* its location or parent */
     char             was[32];               /* shown before, or "" */
+    char             name[72];              /* the item, for exceptions */
     invsync_read_e   read;
     int64_t          shows;
     const char      *why;                   /* static: why MISSING */
@@ -153,12 +159,12 @@ typedef struct {
 } invsync_page_t;
 
 
-/* A polled order as an envelope: its topic, id and time of change. */
+/* A polled order as an envelope: its topic, id and version (the time
+ * of its last change, as the channel writes it). */
 typedef struct {
-    char         topic[INVSYNC_TOPIC_LEN];
-    char         event[INVSYNC_EVENT_LEN];
+    const char  *topic;         /* static */
     char         id[64];
-    int64_t      updated_ms;
+    const char  *version;       /* borrowed from the order */
 } invsync_polled_t;
 
 
@@ -208,6 +214,10 @@ typedef struct {
                          int64_t *delay_ms);
     int    (*poll_order)(const invsync_channel_ctx_t *ctx, json_t *order,
                          invsync_polled_t *p);
+    /* the envelope's account of what invsync adds itself (polled orders),
+     * as the module would have it from the channel's webhooks */
+    void   (*account)(const invsync_channel_ctx_t *ctx, char *buf,
+                      size_t cap);
 
     /* tracking back to the channel: the slot routing fills */
     int    (*track_build)(const invsync_channel_ctx_t *ctx,
@@ -231,15 +241,40 @@ const char *invsync_channel_types(void);       /* "shopify, square, ..." */
 const char *invsync_channel_types_with(size_t offset);
 #define invsync_channel_can(ch, op)  ((ch) != NULL && (ch)->op != NULL)
 
+/* a parse's reason for RETRY into a->why; returns INVSYNC_CH_RETRY */
+invsync_channel_rc_e invsync_answer_retry(const invsync_answer_t *a,
+    const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* a request's helpers, for the build operations */
 void invsync_request_init(invsync_request_t *rq, const char *method);
 int invsync_request_header(invsync_request_t *rq, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int invsync_request_url(invsync_request_t *rq, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* the channel's api_base (trailing slashes dropped) and then a path */
+int invsync_request_api(invsync_request_t *rq,
+    const invsync_channel_ctx_t *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* api_base's length without its trailing slashes */
+size_t invsync_api_base_len(const char *base);
+/* a JSON document as the request's body: 0, or -1 (doc is taken) */
+int invsync_request_json(invsync_request_t *rq, json_t *doc);
+/* an id member as digits: a positive integer, a string of digits, or
+ * "gid://.../<digits>"; 1, or 0 when it is none of these */
+int invsync_id_digits(json_t *v, char *buf, size_t cap);
+/*
+ * Moves the items that may share a request with the first to the front,
+ * at most max, keeping the order of the others: same(first, other) says.
+ * Returns how many are in front.
+ */
+size_t invsync_items_group(void *items, size_t n, size_t size, size_t max,
+    int (*same)(const void *first, const void *other));
 void invsync_request_free(invsync_request_t *rq);
 /* "Authorization: Basic <base64 of credentials>", for authorize */
 int invsync_request_basic(invsync_request_t *rq, const char *credentials);
+
+/* Unix ms as "YYYY-MM-DDTHH:MM:SSZ", or with ".mmm" when frac */
+void invsync_iso_time(int64_t ms, int frac, char *dst, size_t cap);
 
 /* the skuref names of a mapping's ids: the first row with a ref and a
  * value, then "sku:<channel_sku or sku>"; returns how many (at most 2) */

@@ -78,8 +78,10 @@ typedef struct {
     invsync_str_t               headers[INVSYNC_MAX_HEADERS];
     invsync_str_t               body;
     invsync_str_t               content_type;
-    invsync_str_t               url;        /* URL the sender signed (square) */
-    invsync_str_t               app_key;    /* signed prefix (tiktok) */
+    invsync_str_t               url;        /* the URL the sender signed,
+                                               for schemes with needs_url */
+    invsync_str_t               app_key;    /* a signed prefix, for schemes
+                                               with needs_app_key */
     int64_t                     now;        /* Unix seconds */
     int64_t                     tolerance;  /* seconds, for signs_time */
     const invsync_hmac_conf_t  *hmac;
@@ -131,7 +133,7 @@ struct invsync_scheme_s {
 extern const invsync_scheme_t  *invsync_schemes[];
 
 const invsync_scheme_t *invsync_scheme_find(const char *name, size_t len);
-const char *invsync_scheme_names(void);    /* "hmac, shopify, ..." */
+const char *invsync_scheme_names(void);    /* "hmac, ..." for messages */
 const char *invsync_route_find(const invsync_route_t *routes,
     const unsigned char *topic, size_t len);
 int invsync_route_match(const char *pattern, const unsigned char *topic,
@@ -178,8 +180,8 @@ ssize_t invsync_base64_decode(unsigned char *dst, size_t dst_cap,
 size_t invsync_base64_encode(unsigned char *dst, const unsigned char *src,
     size_t len);
 #define invsync_base64_encoded_len(n)  ((((n) + 2) / 3) * 4)
-/* the WooCommerce key: wp_specialchars_decode(secret, ENT_QUOTES); the
- * result is never longer than the input; returns its length */
+/* wp_specialchars_decode(secret, ENT_QUOTES), the key of WordPress
+ * webhooks; the result is never longer than the input; its length */
 size_t invsync_html_decode(unsigned char *dst, const unsigned char *src,
     size_t len);
 

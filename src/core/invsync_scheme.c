@@ -67,7 +67,7 @@ invsync_scheme_find(const char *name, size_t len)
 }
 
 
-/* "hmac, shopify, ...", built once from the table, for error messages */
+/* "hmac, ...", every name, built once from the table, for messages */
 const char *
 invsync_scheme_names(void)
 {

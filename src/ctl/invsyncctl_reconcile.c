@@ -8,6 +8,7 @@
  */
 
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ static int invsyncctl_reconcile_force(invsyncctl_t *ctl, const char *channel,
     const char *by, const char *why);
 static int invsyncctl_reconcile_last(invsyncctl_t *ctl, const char *channel);
 static void invsyncctl_reconcile_sleep(int64_t ms);
+static int invsyncctl_reconcile_answer(invsync_worker_t *w, invsync_call_t *c,
+    CURLcode code);
 
 
 const char  invsyncctl_reconcile_usage[] =
@@ -109,8 +112,8 @@ invsyncctl_reconcile(invsyncctl_t *ctl, int argc, char **argv)
                                           "no API to %s (api_base%s)",
                                           channel, force ? "push to" : "read",
                                           force ? ""
-                                                : ", type shopify or "
-                                                  "woocommerce");
+                                                : ", of a type that reads "
+                                                  "stock back");
         }
     }
 
@@ -150,7 +153,9 @@ invsyncctl_reconcile_read(invsyncctl_t *ctl, const char *channel,
         return INVSYNCCTL_REDIS;
     }
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK
+        || (ctl->w.multi = curl_multi_init()) == NULL)
+    {
         fprintf(stderr, "invsyncctl: curl_global_init() failed\n");
         return INVSYNCCTL_USAGE;
     }
@@ -228,6 +233,8 @@ invsyncctl_reconcile_read(invsyncctl_t *ctl, const char *channel,
 failed:
 
     json_decref(list);
+    curl_multi_cleanup(ctl->w.multi);
+    ctl->w.multi = NULL;
     curl_global_cleanup();
 
     return rc;
@@ -235,10 +242,12 @@ failed:
 
 
 /*
- * One channel's pass, its requests blocking: the pass waits where the
- * channel says (THROTTLED, 429), up to INVSYNCCTL_RECONCILE_WAIT_MS at a
- * time.  *result: the channel's counts and drifts (new).  The lock is
- * taken whoever holds it: a worker's pass of the channel gives up.
+ * One channel's pass, a page's request at a time on the CLI's curl multi
+ * (waited for: the CLI has nothing else to do meanwhile): the pass waits
+ * where the channel says (THROTTLED, 429), up to
+ * INVSYNCCTL_RECONCILE_WAIT_MS at a time.  *result: the channel's counts
+ * and drifts (new).  The lock is taken whoever holds it: a worker's pass
+ * of the channel gives up.
  */
 
 static int
@@ -248,7 +257,6 @@ invsyncctl_reconcile_pass(invsyncctl_t *ctl, const invsync_channel_conf_t *ch,
     int                   n;
     char                 *cred, why[64];
     int64_t               wait, lock_ms;
-    CURLcode              code;
     invsync_reconcile_t  *pass;
 
     *result = NULL;
@@ -262,7 +270,7 @@ invsyncctl_reconcile_pass(invsyncctl_t *ctl, const invsync_channel_conf_t *ch,
 
     pass = invsync_reconcile_new(ch, cred, owner);
     if (pass == NULL || (pass->drifts = json_array()) == NULL) {
-        invsync_reconcile_free(pass);
+        invsync_reconcile_free(&ctl->w, pass);
         explicit_bzero(cred, strlen(cred));
         free(cred);
         fprintf(stderr, "invsyncctl: out of memory\n");
@@ -274,7 +282,8 @@ invsyncctl_reconcile_pass(invsyncctl_t *ctl, const invsync_channel_conf_t *ch,
     n = invsync_reconcile_begin(&ctl->w, pass, lock_ms, 1);
 
     while (n >= 0) {
-        n = invsync_reconcile_next(&ctl->w, pass);
+        n = invsync_reconcile_next(&ctl->w, pass,
+                                   invsyncctl_reconcile_answer, pass);
 
         if (n < 0) {
             break;
@@ -298,15 +307,17 @@ invsyncctl_reconcile_pass(invsyncctl_t *ctl, const invsync_channel_conf_t *ch,
             continue;
         }
 
-        code = curl_easy_perform(pass->easy);
-        n = invsync_reconcile_done(&ctl->w, pass, code);
+        /* the answer's done gives the pass back READY (or OVER) */
+        while (n >= 0 && pass->state == INVSYNC_RECONCILE_FLIGHT) {
+            n = invsync_calls_wait(&ctl->w, 1000);
+        }
     }
 
     if (n >= 0) {
         *result = invsyncctl_reconcile_result(ch, pass, NULL);
     }
 
-    invsync_reconcile_free(pass);
+    invsync_reconcile_free(&ctl->w, pass);
     explicit_bzero(cred, strlen(cred));
     free(cred);
 
@@ -365,8 +376,10 @@ invsyncctl_reconcile_print(json_t *list, const char *audit)
     invsyncctl_table_t  *t;
 
     if (json_array_size(list) == 0) {
-        printf("no channel to read: none has an api_base of type shopify or "
-               "woocommerce (audit %s)\n", audit);
+        printf("no channel to read: none has an api_base and a type that "
+               "reads stock back (%s) (audit %s)\n",
+               invsync_channel_types_with(offsetof(invsync_channel_t,
+                                                   read_build)), audit);
         return;
     }
 
@@ -688,4 +701,14 @@ invsyncctl_reconcile_sleep(int64_t ms)
     ts.tv_nsec = (ms % 1000) * 1000000;
 
     (void) nanosleep(&ts, NULL);
+}
+
+
+/* a page's answer, on the multi */
+
+static int
+invsyncctl_reconcile_answer(invsync_worker_t *w, invsync_call_t *c,
+    CURLcode code)
+{
+    return invsync_reconcile_done(w, c->owner, code);
 }

@@ -6,10 +6,9 @@
  *
  * A pass goes through the mapped SKUs (SSCAN of K skus, the channel's
  * identifiers from K skumap:<sku>) a page at a time: one request reads
- * what the channel shows of up to a page of SKUs (Shopify: nodes(ids:) of
- * the inventory items; WooCommerce: products or one product's variations
- * by include=), then each is compared with what the ledger says it should
- * show.  A difference is audited (stock.drift) and given to the pusher,
+ * what the channel shows of up to a page of SKUs (the channel's read_build
+ * and read_parse), then each is compared with what the ledger says it
+ * should show.  A difference is audited (stock.drift) and given to the pusher,
  * which sends the ledger's quantity as any push: coalesced, rate-limited,
  * retried.  An item the channel does not know opens an exception once
  * (item_missing): a push would only be refused.  Throttled pages wait and
@@ -28,23 +27,11 @@
 
 
 #define INVSYNC_KEY_LEN               512
-#define INVSYNC_RECONCILE_URL_LEN     4096
 #define INVSYNC_RECONCILE_TIMEOUT_MS  10000
 #define INVSYNC_RECONCILE_RESP_MAX    (8 * 1024 * 1024)
 #define INVSYNC_RECONCILE_ATTEMPTS    3      /* of one page */
 #define INVSYNC_RECONCILE_THROTTLES   20     /* waits for one page */
 #define INVSYNC_RECONCILE_SCAN        "100"  /* SSCAN COUNT */
-
-/*
- * Shopify's calculated cost of nodes(ids:) is about ids × (2 + first):
- * 50 × 12 = 600 of the 1000 a single query may cost.  An item stocked at
- * more than 10 locations may have its level on a later page: unreadable.
- */
-#define INVSYNC_RECONCILE_SHOPIFY_PAGE    50
-#define INVSYNC_RECONCILE_SHOPIFY_LEVELS  "10"
-
-#define INVSYNC_RECONCILE_WOO_API  "/wp-json/wc/v3/products"
-
 
 typedef enum {
     INVSYNC_RECONCILE_ANSWERED = 0,  /* items carry what was read */
@@ -59,33 +46,26 @@ static int invsync_reconcile_fill(invsync_worker_t *w,
     invsync_reconcile_t *rc);
 static void invsync_reconcile_item(invsync_reconcile_t *rc, const char *sku,
     size_t len, const redisReply *ref);
-static void invsync_reconcile_pick(invsync_reconcile_t *rc);
+static int invsync_reconcile_request(invsync_reconcile_t *rc);
 static int invsync_reconcile_snapshot(invsync_worker_t *w,
     invsync_reconcile_t *rc);
-static int invsync_reconcile_request(invsync_reconcile_t *rc);
-static invsync_reconcile_answer_e invsync_reconcile_shopify(
-    invsync_reconcile_t *rc, long status, json_t *doc, int64_t *delay_ms,
-    char *why, size_t len);
-static invsync_reconcile_answer_e invsync_reconcile_woo(
-    invsync_reconcile_t *rc, long status, json_t *doc, int64_t *delay_ms,
-    char *why, size_t len);
 static int invsync_reconcile_compare(invsync_worker_t *w,
     invsync_reconcile_t *rc);
 static int invsync_reconcile_drift(invsync_worker_t *w,
-    invsync_reconcile_t *rc, invsync_reconcile_item_t *it, int64_t should,
+    invsync_reconcile_t *rc, invsync_read_item_t *it, int64_t should,
     const char *shown);
 static void invsync_reconcile_missing_id(invsync_reconcile_t *rc,
-    const invsync_reconcile_item_t *it, char *id, size_t cap);
+    const invsync_read_item_t *it, char *id, size_t cap);
 static int invsync_reconcile_missing(invsync_worker_t *w,
-    invsync_reconcile_t *rc, invsync_reconcile_item_t *it);
+    invsync_reconcile_t *rc, invsync_read_item_t *it);
 static int invsync_reconcile_finish(invsync_worker_t *w,
     invsync_reconcile_t *rc, int complete, const char *why);
 static void invsync_reconcile_clear(invsync_reconcile_t *rc);
 static void invsync_reconcile_unbatch(invsync_reconcile_t *rc);
-static void invsync_reconcile_release(invsync_reconcile_t *rc);
+static void invsync_reconcile_release(invsync_worker_t *w,
+    invsync_reconcile_t *rc);
 static int64_t invsync_reconcile_raw(const invsync_channel_conf_t *cc,
     const redisReply *stock, int *err);
-static int invsync_reconcile_digits(json_t *v, char *buf, size_t cap);
 
 
 /* credentials borrowed: they must outlive the pass (NULL: none) */
@@ -102,7 +82,9 @@ invsync_reconcile_new(const invsync_channel_conf_t *cc,
     }
 
     rc->conf = cc;
+    rc->ch = invsync_channel_find(cc->type);
     rc->credentials = credentials;
+    invsync_call_init(&rc->call, rc->ch, cc, credentials);
     rc->state = INVSYNC_RECONCILE_OVER;
     snprintf(rc->owner, sizeof(rc->owner), "%s", owner);
 
@@ -111,13 +93,13 @@ invsync_reconcile_new(const invsync_channel_conf_t *cc,
 
 
 void
-invsync_reconcile_free(invsync_reconcile_t *rc)
+invsync_reconcile_free(invsync_worker_t *w, invsync_reconcile_t *rc)
 {
     if (rc == NULL) {
         return;
     }
 
-    invsync_reconcile_release(rc);
+    invsync_reconcile_release(w, rc);
     invsync_reconcile_clear(rc);
     free(rc->queue);
     json_decref(rc->drifts);
@@ -125,14 +107,18 @@ invsync_reconcile_free(invsync_reconcile_t *rc)
 }
 
 
-/* a channel whose quantities can be read: an API of a known kind */
+/* a channel whose quantities can be read: an API, and a type that can */
 
 int
 invsync_reconcile_supported(const invsync_channel_conf_t *cc)
 {
-    return cc->api_base != NULL
-           && (strcmp(cc->type, "shopify") == 0
-               || strcmp(cc->type, "woocommerce") == 0);
+    const invsync_channel_t  *ch;
+
+    ch = invsync_channel_find(cc->type);
+
+    return cc->api_base != NULL && invsync_channel_can(ch, read_build)
+           && invsync_channel_can(ch, read_parse)
+           && invsync_channel_can(ch, read_item);
 }
 
 
@@ -152,7 +138,7 @@ invsync_reconcile_begin(invsync_worker_t *w, invsync_reconcile_t *rc,
     char         ttl[32];
     redisReply  *r;
 
-    invsync_reconcile_release(rc);
+    invsync_reconcile_release(w, rc);
     invsync_reconcile_clear(rc);
 
     memset(&rc->counts, 0, sizeof(invsync_reconcile_counts_t));
@@ -206,13 +192,15 @@ invsync_reconcile_begin(invsync_worker_t *w, invsync_reconcile_t *rc,
 
 
 /*
- * The next page's request into rc->easy (state FLIGHT): 1.  0 when there
- * is none now: the pass is over (state OVER) or waits for not_before_ms.
- * -1 when the Redis session was lost (the page is asked for again later).
+ * The next page's request sent on the worker's multi (state FLIGHT), done
+ * called with owner when it ends: 1.  0 when there is none now: the pass
+ * is over (state OVER) or waits for not_before_ms.  -1 when the Redis
+ * session was lost (the page is asked for again later).
  */
 
 int
-invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc)
+invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc,
+    invsync_call_done_pt done, void *owner)
 {
     int  rv;
 
@@ -251,16 +239,25 @@ invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc)
         if (rc->nqueue == 0) {
             return invsync_reconcile_finish(w, rc, 1, "");
         }
-
-        invsync_reconcile_pick(rc);
-    }
-
-    if (invsync_reconcile_snapshot(w, rc) != 0) {
-        return -1;
     }
 
     if (invsync_reconcile_request(rc) != 0) {
-        invsync_reconcile_release(rc);
+        invsync_reconcile_release(w, rc);
+        rc->counts.unreadable += rc->nbatch + rc->nqueue;
+        return invsync_reconcile_finish(w, rc, 0, "a page's request could "
+                                        "not be built");
+    }
+
+    if (invsync_reconcile_snapshot(w, rc) != 0) {
+        invsync_reconcile_release(w, rc);
+        return -1;
+    }
+
+    if (invsync_call_start(w, &rc->call, INVSYNC_RECONCILE_RESP_MAX,
+                           INVSYNC_RECONCILE_TIMEOUT_MS, done, owner)
+        != 0)
+    {
+        invsync_reconcile_release(w, rc);
         return invsync_reconcile_finish(w, rc, 0, "out of memory");
     }
 
@@ -271,9 +268,9 @@ invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc)
 
 
 /*
- * The request of rc->easy ended with code (the caller took it out of any
- * multi): the answer is compared and written, or the page waits and is
- * asked again.  0, or -1 when the Redis session was lost.
+ * The page's request ended with code: the answer is compared and written,
+ * or the page waits and is asked again.  0, or -1 when the Redis session
+ * was lost.
  */
 
 int
@@ -282,37 +279,33 @@ invsync_reconcile_done(invsync_worker_t *w, invsync_reconcile_t *rc,
 {
     char                        why[160];
     long                        status;
-    json_t                     *doc;
     int64_t                     delay, backoff;
+    invsync_answer_t            ans;
+    invsync_channel_rc_e        v;
     invsync_reconcile_answer_e  a;
 
-    status = 0;
     delay = 0;
     why[0] = '\0';
-
-    if (rc->easy != NULL) {
-        curl_easy_getinfo(rc->easy, CURLINFO_RESPONSE_CODE, &status);
-    }
 
     rc->state = INVSYNC_RECONCILE_READY;
     rc->throttled = 0;
 
-    if (code != CURLE_OK) {
-        snprintf(why, sizeof(why), "%s", curl_easy_strerror(code));
-        a = INVSYNC_RECONCILE_FAILED;
+    v = invsync_call_verdict(&rc->call, code, &ans, &delay, why,
+                             sizeof(why));
+    status = ans.status;
 
-    } else {
-        doc = json_loadb(rc->answer.body ? rc->answer.body : "",
-                         rc->answer.len, 0, NULL);
-        a = strcmp(rc->conf->type, "shopify") == 0
-            ? invsync_reconcile_shopify(rc, status, doc, &delay, why,
-                                        sizeof(why))
-            : invsync_reconcile_woo(rc, status, doc, &delay, why,
-                                    sizeof(why));
-        json_decref(doc);
+    if (v == INVSYNC_CH_DONE) {
+        ans.why = why;
+        ans.why_len = sizeof(why);
+        v = rc->ch->read_parse(&rc->call.ctx, &ans, rc->batch, rc->nbatch,
+                               &delay);
     }
 
-    invsync_reconcile_release(rc);
+    a = v == INVSYNC_CH_THROTTLED ? INVSYNC_RECONCILE_THROTTLED
+        : v == INVSYNC_CH_RETRY ? INVSYNC_RECONCILE_FAILED
+        : INVSYNC_RECONCILE_ANSWERED;
+
+    invsync_reconcile_release(w, rc);
 
     if (delay > 3600000) {
         delay = 3600000;
@@ -391,7 +384,7 @@ invsync_reconcile_stop(invsync_worker_t *w, invsync_reconcile_t *rc,
         return 0;
     }
 
-    invsync_reconcile_release(rc);
+    invsync_reconcile_release(w, rc);
     rc->counts.unreadable += rc->nbatch;
 
     return invsync_reconcile_finish(w, rc, 0, why);
@@ -514,7 +507,8 @@ invsync_reconcile_lock(invsync_worker_t *w, invsync_reconcile_t *rc,
 
 /*
  * More mapped SKUs into the queue, enough for a full page of one endpoint
- * (WooCommerce groups variations by product).  0, 1 when the SKU set
+ * (a channel may group items by where they are read, e.g. a product's
+ * variations).  0, 1 when the SKU set
  * cannot be read (rc->error), -1 when the Redis session was lost.
  */
 
@@ -592,7 +586,7 @@ invsync_reconcile_fill(invsync_worker_t *w, invsync_reconcile_t *rc)
 
 /*
  * One SKU of the scan: queued when it is mapped on this channel with
- * identifiers that can be asked for (numbers, or Shopify's gid://), else
+ * identifiers that can be asked for (the channel's read_item), else
  * unreadable (a SKU not mapped here is not this channel's).
  */
 
@@ -600,59 +594,17 @@ static void
 invsync_reconcile_item(invsync_reconcile_t *rc, const char *sku, size_t len,
     const redisReply *ref)
 {
-    char                       id[32], at[32];
-    json_t                    *doc;
-    invsync_reconcile_item_t  *it, *q;
+    invsync_read_item_t  *it, *q;
 
     if (ref->type != REDIS_REPLY_STRING) {
         return;
     }
 
-    doc = json_loadb(ref->str, ref->len, 0, NULL);
-    id[0] = '\0';
-    at[0] = '\0';
-
-    if (strcmp(rc->conf->type, "shopify") == 0) {
-        if (!invsync_reconcile_digits(json_object_get(doc,
-                                          "inventory_item_id"),
-                                      id, sizeof(id))
-            || !invsync_reconcile_digits(json_object_get(doc, "location_id"),
-                                         at, sizeof(at)))
-        {
-            id[0] = '\0';
-        }
-
-    } else if (invsync_reconcile_digits(json_object_get(doc, "variation_id"),
-                                        id, sizeof(id)))
-    {
-        /* a variation is read under its product */
-        if (!invsync_reconcile_digits(json_object_get(doc, "product_id"),
-                                      at, sizeof(at)))
-        {
-            id[0] = '\0';
-        }
-
-    } else {
-        invsync_reconcile_digits(json_object_get(doc, "product_id"), id,
-                                 sizeof(id));
-    }
-
-    if (id[0] == '\0' || len >= INVSYNC_RECONCILE_SKU_LEN) {
-        rc->counts.unreadable++;
-        invsync_log(INVSYNC_LOG_DEBUG, "reconcile: unusable mapping",
-                    json_pack("{s:s, s:s%}", "channel", rc->conf->id,
-                              "sku", sku,
-                              len < INVSYNC_RECONCILE_SKU_LEN ? len : 0));
-        json_decref(doc);
-        return;
-    }
-
     if (rc->nqueue == rc->cap) {
         q = realloc(rc->queue, (rc->cap ? 2 * rc->cap : 256)
-                               * sizeof(invsync_reconcile_item_t));
+                               * sizeof(invsync_read_item_t));
         if (q == NULL) {
             rc->counts.unreadable++;
-            json_decref(doc);
             return;
         }
 
@@ -660,51 +612,66 @@ invsync_reconcile_item(invsync_reconcile_t *rc, const char *sku, size_t len,
         rc->cap = rc->cap ? 2 * rc->cap : 256;
     }
 
-    it = &rc->queue[rc->nqueue++];
-    memset(it, 0, sizeof(invsync_reconcile_item_t));
+    it = &rc->queue[rc->nqueue];
+    memset(it, 0, sizeof(invsync_read_item_t));
+    it->ref = json_loadb(ref->str, ref->len, 0, NULL);
+
+    if (it->ref == NULL || len >= sizeof(it->sku)
+        || rc->ch->read_item(it) != 0)
+    {
+        rc->counts.unreadable++;
+        invsync_log(INVSYNC_LOG_DEBUG, "reconcile: unusable mapping",
+                    json_pack("{s:s, s:s%}", "channel", rc->conf->id,
+                              "sku", sku, len < sizeof(it->sku) ? len : 0));
+        json_decref(it->ref);
+        it->ref = NULL;
+        return;
+    }
+
     memcpy(it->sku, sku, len);
     it->sku[len] = '\0';
-    it->ref = doc;
-    memcpy(it->id, id, sizeof(id));
-    memcpy(it->at, at, sizeof(at));
+    rc->nqueue++;
 }
 
 
 /*
- * The page: Shopify, the first items of the queue; WooCommerce, those of
- * the first item's endpoint (simple products, or one product's
- * variations).  The others stay queued in their order.
+ * The page's request in rc->call.rq: a new page, the first items of the
+ * queue the channel takes into one request (read_build groups them: e.g.
+ * the variations of one product); or the page in hand, asked again.  The
+ * others stay queued in their order.  0, or -1 when none can be built.
  */
 
-static void
-invsync_reconcile_pick(invsync_reconcile_t *rc)
+static int
+invsync_reconcile_request(invsync_reconcile_t *rc)
 {
-    int          shopify;
-    size_t       i, k, max;
-    const char  *at;
+    size_t  n, max;
 
-    shopify = strcmp(rc->conf->type, "shopify") == 0;
-    max = shopify ? INVSYNC_RECONCILE_SHOPIFY_PAGE : INVSYNC_RECONCILE_PAGE;
-    at = rc->queue[0].at;
+    invsync_request_init(&rc->call.rq, "GET");
 
-    rc->nbatch = 0;
-    k = 0;
+    if (rc->nbatch > 0) {
+        n = rc->ch->read_build(&rc->call.ctx, rc->batch, rc->nbatch,
+                               &rc->call.rq);
 
-    for (i = 0; i < rc->nqueue; i++) {
-        if (rc->nbatch < max
-            && (shopify || strcmp(rc->queue[i].at, at) == 0))
-        {
-            rc->batch[rc->nbatch++] = rc->queue[i];
-
-            /* at pointed into the first item: keep it valid */
-            at = rc->batch[0].at;
-            continue;
-        }
-
-        rc->queue[k++] = rc->queue[i];
+        return n == rc->nbatch ? 0 : -1;
     }
 
-    rc->nqueue = k;
+    max = rc->ch->read_max < INVSYNC_RECONCILE_PAGE ? rc->ch->read_max
+                                                    : INVSYNC_RECONCILE_PAGE;
+
+    n = rc->ch->read_build(&rc->call.ctx, rc->queue, rc->nqueue,
+                           &rc->call.rq);
+
+    if (n == 0 || n > max) {
+        return -1;
+    }
+
+    memcpy(rc->batch, rc->queue, n * sizeof(invsync_read_item_t));
+    memmove(rc->queue, rc->queue + n,
+            (rc->nqueue - n) * sizeof(invsync_read_item_t));
+    rc->nqueue -= n;
+    rc->nbatch = n;
+
+    return 0;
 }
 
 
@@ -739,323 +706,12 @@ invsync_reconcile_snapshot(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         snprintf(rc->batch[i].was, sizeof(rc->batch[i].was), "%s",
                  r->type == REDIS_REPLY_STRING ? r->str : "");
-        rc->batch[i].read = INVSYNC_RECONCILE_UNREAD;
+        rc->batch[i].read = INVSYNC_READ_UNREAD;
         rc->batch[i].why = NULL;
         freeReplyObject(r);
     }
 
     return n == rc->nbatch ? 0 : -1;
-}
-
-
-/* the page's request: rc->easy with its URL, headers and body; -1 nomem */
-
-static int
-invsync_reconcile_request(invsync_reconcile_t *rc)
-{
-    char     url[INVSYNC_RECONCILE_URL_LEN], hdr[1100], gid[64];
-    size_t   i, n, blen;
-    json_t  *ids, *doc;
-
-    blen = invsync_http_base_len(rc->conf->api_base);
-
-    rc->easy = curl_easy_init();
-    if (rc->easy == NULL) {
-        return -1;
-    }
-
-    invsync_http_answer_reset(&rc->answer, INVSYNC_RECONCILE_RESP_MAX);
-    rc->headers = curl_slist_append(NULL, "Accept: application/json");
-
-    if (strcmp(rc->conf->type, "shopify") == 0) {
-        snprintf(url, sizeof(url), "%.*s%s", (int) blen, rc->conf->api_base,
-                 INVSYNC_SHOPIFY_GRAPHQL);
-
-        snprintf(hdr, sizeof(hdr), "X-Shopify-Access-Token: %s",
-                 rc->credentials ? rc->credentials : "");
-        rc->headers = curl_slist_append(rc->headers, hdr);
-        explicit_bzero(hdr, sizeof(hdr));
-        rc->headers = curl_slist_append(rc->headers,
-                                        "Content-Type: application/json");
-
-        ids = json_array();
-
-        for (i = 0; i < rc->nbatch; i++) {
-            snprintf(gid, sizeof(gid), "gid://shopify/InventoryItem/%s",
-                     rc->batch[i].id);
-            json_array_append_new(ids, json_string(gid));
-        }
-
-        doc = json_pack("{s:s, s:{s:o}}", "query",
-                        "query InvsyncReconcile($ids: [ID!]!) { "
-                        "nodes(ids: $ids) { ... on InventoryItem { id "
-                        "inventoryLevels(first: "
-                        INVSYNC_RECONCILE_SHOPIFY_LEVELS ") { edges { node "
-                        "{ location { id } quantities(names: "
-                        "[\"available\"]) { name quantity } } } "
-                        "pageInfo { hasNextPage } } } } }",
-                        "variables", "ids", ids);
-
-        rc->body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
-
-        if (rc->body == NULL) {
-            return -1;
-        }
-
-        curl_easy_setopt(rc->easy, CURLOPT_POSTFIELDS, rc->body);
-
-    } else {
-        if (rc->batch[0].at[0] != '\0') {
-            n = snprintf(url, sizeof(url), "%.*s%s/%s/variations?per_page=%d"
-                         "&include=", (int) blen, rc->conf->api_base,
-                         INVSYNC_RECONCILE_WOO_API, rc->batch[0].at,
-                         INVSYNC_RECONCILE_PAGE);
-        } else {
-            n = snprintf(url, sizeof(url), "%.*s%s?per_page=%d&include=",
-                         (int) blen, rc->conf->api_base,
-                         INVSYNC_RECONCILE_WOO_API, INVSYNC_RECONCILE_PAGE);
-        }
-
-        /* 100 ids of up to 20 digits and the base fit: checked anyway */
-        for (i = 0; i < rc->nbatch && n < sizeof(url); i++) {
-            n += snprintf(url + n, sizeof(url) - n, "%s%s", i ? "," : "",
-                          rc->batch[i].id);
-        }
-
-        if (n >= sizeof(url)) {
-            return -1;
-        }
-
-        curl_easy_setopt(rc->easy, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(rc->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-        curl_easy_setopt(rc->easy, CURLOPT_USERPWD,
-                         rc->credentials ? rc->credentials : "");
-    }
-
-    if (rc->headers == NULL) {
-        return -1;
-    }
-
-    curl_easy_setopt(rc->easy, CURLOPT_URL, url);
-    curl_easy_setopt(rc->easy, CURLOPT_HTTPHEADER, rc->headers);
-    curl_easy_setopt(rc->easy, CURLOPT_TIMEOUT_MS,
-                     (long) INVSYNC_RECONCILE_TIMEOUT_MS);
-    curl_easy_setopt(rc->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(rc->easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(rc->easy, CURLOPT_WRITEFUNCTION, invsync_http_body);
-    curl_easy_setopt(rc->easy, CURLOPT_WRITEDATA, &rc->answer);
-    curl_easy_setopt(rc->easy, CURLOPT_HEADERFUNCTION,
-                     invsync_http_retry_after);
-    curl_easy_setopt(rc->easy, CURLOPT_HEADERDATA, &rc->answer);
-    curl_easy_setopt(rc->easy, CURLOPT_USERAGENT, "invsync/1");
-
-    return 0;
-}
-
-
-/*
- * nodes(ids:) answers in the order asked: null for an id Shopify does
- * not know, else the item's levels, of which the mapped location's
- * "available" is what the channel shows.  THROTTLED (even with HTTP 200)
- * and 429 wait: for the bucket to refill, or Retry-After.  A thin bucket
- * after a good answer delays the next page instead (channels.md 2.7).
- */
-
-static invsync_reconcile_answer_e
-invsync_reconcile_shopify(invsync_reconcile_t *rc, long status, json_t *doc,
-    int64_t *delay_ms, char *why, size_t len)
-{
-    int                        found, more;
-    char                       loc[64];
-    size_t                     i, k, j;
-    json_t                    *errors, *e, *cost, *th, *nodes, *node;
-    json_t                    *levels, *edge, *q;
-    double                     avail, rate, want;
-    const char                *code, *id;
-    invsync_reconcile_item_t  *it;
-
-    cost = json_object_get(json_object_get(doc, "extensions"), "cost");
-    th = json_object_get(cost, "throttleStatus");
-    avail = json_number_value(json_object_get(th, "currentlyAvailable"));
-    rate = json_number_value(json_object_get(th, "restoreRate"));
-    want = json_number_value(json_object_get(cost, "requestedQueryCost"));
-
-    if (status == 429) {
-        *delay_ms = (int64_t) (atof(rc->answer.retry_after) * 1000);
-        *delay_ms = *delay_ms > 0 ? *delay_ms : 2000;
-        return INVSYNC_RECONCILE_THROTTLED;
-    }
-
-    errors = json_object_get(doc, "errors");
-
-    json_array_foreach(errors, i, e) {
-        code = json_string_value(json_object_get(json_object_get(e,
-                                                 "extensions"), "code"));
-
-        if (code != NULL && strcmp(code, "THROTTLED") == 0) {
-            *delay_ms = rate > 0 && want > avail
-                        ? (int64_t) ((want - avail) * 1000 / rate) + 100
-                        : 2000;
-            return INVSYNC_RECONCILE_THROTTLED;
-        }
-    }
-
-    if (status != 200 || doc == NULL) {
-        snprintf(why, len, "HTTP %ld%s", status,
-                 doc == NULL ? ", not JSON" : "");
-        return INVSYNC_RECONCILE_FAILED;
-    }
-
-    if (json_array_size(errors) > 0) {
-        e = json_array_get(errors, 0);
-        code = json_string_value(json_object_get(json_object_get(e,
-                                                 "extensions"), "code"));
-        snprintf(why, len, "GraphQL error %s",
-                 code ? code : "(no code)");
-        return INVSYNC_RECONCILE_FAILED;
-    }
-
-    nodes = json_object_get(json_object_get(doc, "data"), "nodes");
-
-    if (json_array_size(nodes) != rc->nbatch) {
-        snprintf(why, len, "answer without the %zu nodes asked for",
-                 rc->nbatch);
-        return INVSYNC_RECONCILE_FAILED;
-    }
-
-    for (i = 0; i < rc->nbatch; i++) {
-        it = &rc->batch[i];
-        node = json_array_get(nodes, i);
-
-        if (!json_is_object(node)) {
-            it->read = INVSYNC_RECONCILE_MISSING;
-            it->why = "no such inventory item";
-            continue;
-        }
-
-        snprintf(loc, sizeof(loc), "gid://shopify/Location/%s", it->at);
-        levels = json_object_get(node, "inventoryLevels");
-        found = 0;
-
-        json_array_foreach(json_object_get(levels, "edges"), k, edge) {
-            id = json_string_value(json_object_get(json_object_get(
-                     json_object_get(edge, "node"), "location"), "id"));
-
-            if (id == NULL || strcmp(id, loc) != 0) {
-                continue;
-            }
-
-            found = 1;
-
-            json_array_foreach(json_object_get(json_object_get(edge, "node"),
-                                               "quantities"), j, q)
-            {
-                code = json_string_value(json_object_get(q, "name"));
-
-                if (code != NULL && strcmp(code, "available") == 0
-                    && json_is_integer(json_object_get(q, "quantity")))
-                {
-                    it->read = INVSYNC_RECONCILE_SHOWS;
-                    it->shows = json_integer_value(json_object_get(q,
-                                                        "quantity"));
-                }
-            }
-
-            break;
-        }
-
-        more = json_is_true(json_object_get(json_object_get(levels,
-                                            "pageInfo"), "hasNextPage"));
-
-        if (!found && !more) {
-            it->read = INVSYNC_RECONCILE_MISSING;
-            it->why = "not stocked at the mapped location";
-        }
-    }
-
-    if (rate > 0 && want > avail) {
-        *delay_ms = (int64_t) ((want - avail) * 1000 / rate);
-    }
-
-    return INVSYNC_RECONCILE_ANSWERED;
-}
-
-
-/*
- * A list of products (or of one product's variations) limited to the ids
- * asked for: an id not in it is not known to the shop (deleted, trashed,
- * or not a variation of that product); a product that does not manage
- * stock shows no quantity.  429, or a 5xx with Retry-After, waits.
- */
-
-static invsync_reconcile_answer_e
-invsync_reconcile_woo(invsync_reconcile_t *rc, long status, json_t *doc,
-    int64_t *delay_ms, char *why, size_t len)
-{
-    char                       id[32];
-    size_t                     i, k;
-    json_t                    *p, *q;
-    invsync_reconcile_item_t  *it;
-
-    if (status == 429 || (status >= 500 && rc->answer.retry_after[0] != '\0')) {
-        *delay_ms = (int64_t) (atof(rc->answer.retry_after) * 1000);
-        *delay_ms = *delay_ms > 0 ? *delay_ms : 2000;
-        return INVSYNC_RECONCILE_THROTTLED;
-    }
-
-    /* the variations of a product that is gone */
-    if (status == 404 && rc->batch[0].at[0] != '\0'
-        && strcmp(json_string_value(json_object_get(doc, "code"))
-                  ? json_string_value(json_object_get(doc, "code")) : "",
-                  "woocommerce_rest_product_invalid_id") == 0)
-    {
-        for (i = 0; i < rc->nbatch; i++) {
-            rc->batch[i].read = INVSYNC_RECONCILE_MISSING;
-            rc->batch[i].why = "no such product";
-        }
-
-        return INVSYNC_RECONCILE_ANSWERED;
-    }
-
-    if (status != 200 || !json_is_array(doc)) {
-        snprintf(why, len, "HTTP %ld%s", status,
-                 json_is_array(doc) ? "" : ", not a list");
-        return INVSYNC_RECONCILE_FAILED;
-    }
-
-    for (i = 0; i < rc->nbatch; i++) {
-        it = &rc->batch[i];
-        it->read = INVSYNC_RECONCILE_MISSING;
-        it->why = it->at[0] ? "no such variation of the product"
-                            : "no such product";
-
-        json_array_foreach(doc, k, p) {
-            if (!invsync_reconcile_digits(json_object_get(p, "id"), id,
-                                          sizeof(id))
-                || strcmp(id, it->id) != 0)
-            {
-                continue;
-            }
-
-            q = json_object_get(p, "stock_quantity");
-
-            if (json_is_true(json_object_get(p, "manage_stock"))
-                && json_is_integer(q))
-            {
-                it->read = INVSYNC_RECONCILE_SHOWS;
-                it->shows = json_integer_value(q);
-
-            } else {
-                it->read = INVSYNC_RECONCILE_UNTRACKED;
-            }
-
-            it->why = NULL;
-            break;
-        }
-    }
-
-    return INVSYNC_RECONCILE_ANSWERED;
 }
 
 
@@ -1077,7 +733,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
     int64_t                    should;
     char                       id[INVSYNC_KEY_LEN];
     redisReply                *rep[5 * INVSYNC_RECONCILE_PAGE];
-    invsync_reconcile_item_t  *it;
+    invsync_read_item_t  *it;
 
     invsync_key(shown, sizeof(shown), w->conf, "shown:%s", rc->conf->id);
     invsync_key(dirty, sizeof(dirty), w->conf, "dirty:%s", rc->conf->id);
@@ -1163,12 +819,12 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         it = &rc->batch[i];
         k = 5 * i;
 
-        if (it->read == INVSYNC_RECONCILE_UNREAD) {
+        if (it->read == INVSYNC_READ_UNREAD) {
             rc->counts.unreadable++;
             continue;
         }
 
-        if (it->read == INVSYNC_RECONCILE_MISSING) {
+        if (it->read == INVSYNC_READ_MISSING) {
             rc->counts.missing++;
 
             if (invsync_reconcile_missing(w, rc, it) != 0) {
@@ -1219,7 +875,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         rc->counts.checked++;
 
-        if (it->read == INVSYNC_RECONCILE_SHOWS && it->shows == should) {
+        if (it->read == INVSYNC_READ_SHOWS && it->shows == should) {
             continue;
         }
 
@@ -1249,7 +905,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
 static int
 invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
-    invsync_reconcile_item_t *it, int64_t should, const char *shown)
+    invsync_read_item_t *it, int64_t should, const char *shown)
 {
     int          tracked;
     char         audit[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN];
@@ -1258,7 +914,7 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
     json_t      *in;
     redisReply  *r, *x;
 
-    tracked = it->read == INVSYNC_RECONCILE_SHOWS;
+    tracked = it->read == INVSYNC_READ_SHOWS;
 
     invsync_key(audit, sizeof(audit), w->conf, "audit");
     invsync_key(skey, sizeof(skey), w->conf, "shown:%s", rc->conf->id);
@@ -1375,7 +1031,7 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
 
 static int
 invsync_reconcile_missing(invsync_worker_t *w, invsync_reconcile_t *rc,
-    invsync_reconcile_item_t *it)
+    invsync_read_item_t *it)
 {
     char                 id[INVSYNC_KEY_LEN];
     json_t              *d;
@@ -1444,16 +1100,12 @@ invsync_reconcile_missing(invsync_worker_t *w, invsync_reconcile_t *rc,
 
 static void
 invsync_reconcile_missing_id(invsync_reconcile_t *rc,
-    const invsync_reconcile_item_t *it, char *id, size_t cap)
+    const invsync_read_item_t *it, char *id, size_t cap)
 {
-    if (strcmp(rc->conf->type, "shopify") == 0) {
-        snprintf(id, cap, "item_missing:%s:%s:%s@%s", rc->conf->id, it->sku,
-                 it->id, it->at);
-
-    } else {
-        snprintf(id, cap, "item_missing:%s:%s:%s%s%s", rc->conf->id,
-                 it->sku, it->at, it->at[0] ? "/" : "", it->id);
-    }
+    /* the item as its channel names it (read_item): "id@location",
+     * "product/variation" */
+    snprintf(id, cap, "item_missing:%s:%s:%s", rc->conf->id, it->sku,
+             it->name);
 }
 
 
@@ -1557,21 +1209,12 @@ invsync_reconcile_unbatch(invsync_reconcile_t *rc)
 }
 
 
-/* the request and its answer go; the caller took rc->easy off any multi */
+/* the request and its answer go, off the multi if in flight */
 
 static void
-invsync_reconcile_release(invsync_reconcile_t *rc)
+invsync_reconcile_release(invsync_worker_t *w, invsync_reconcile_t *rc)
 {
-    if (rc->easy != NULL) {
-        curl_easy_cleanup(rc->easy);
-        rc->easy = NULL;
-    }
-
-    curl_slist_free_all(rc->headers);
-    rc->headers = NULL;
-    free(rc->body);
-    rc->body = NULL;
-    invsync_http_answer_reset(&rc->answer, 0);
+    invsync_call_release(w, &rc->call);
 }
 
 
@@ -1615,51 +1258,4 @@ invsync_stock_reply(const redisReply *r, invsync_stock_t *st)
     }
 
     return invsync_stock_parse(st, f, v, n);
-}
-
-
-/*
- * An identifier as digits into buf: a positive number, a string of
- * digits, or Shopify's "gid://shopify/<Type>/<digits>".  1, or 0 when v
- * is none of these (null, 0, "", anything else).
- */
-
-static int
-invsync_reconcile_digits(json_t *v, char *buf, size_t cap)
-{
-    size_t       n;
-    const char  *s, *slash;
-
-    buf[0] = '\0';
-
-    if (json_is_integer(v)) {
-        if (json_integer_value(v) <= 0) {
-            return 0;
-        }
-
-        snprintf(buf, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return 1;
-    }
-
-    s = json_string_value(v);
-    if (s == NULL) {
-        return 0;
-    }
-
-    if (strncmp(s, "gid://", 6) == 0) {
-        slash = strrchr(s, '/');
-        s = slash + 1;
-    }
-
-    n = strspn(s, "0123456789");
-
-    if (n == 0 || s[n] != '\0' || n >= cap || n > 20
-        || strspn(s, "0") == n)
-    {
-        return 0;
-    }
-
-    memcpy(buf, s, n + 1);
-
-    return 1;
 }

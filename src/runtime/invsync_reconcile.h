@@ -14,13 +14,10 @@
 #include <curl/curl.h>
 
 #include "invsync_runtime.h"
+#include "invsync_call.h"
 
-
-/* the Admin API version of every Shopify request (channels.md 2.4) */
-#define INVSYNC_SHOPIFY_GRAPHQL    "/admin/api/2026-04/graphql.json"
 
 #define INVSYNC_RECONCILE_PAGE     100      /* SKUs in one read, at most */
-#define INVSYNC_RECONCILE_SKU_LEN  129
 
 
 typedef enum {
@@ -28,27 +25,6 @@ typedef enum {
     INVSYNC_RECONCILE_FLIGHT,       /* a request is out: rc->easy */
     INVSYNC_RECONCILE_OVER          /* the pass ended: counts are final */
 } invsync_reconcile_state_e;
-
-
-/* what became of one SKU's read */
-typedef enum {
-    INVSYNC_RECONCILE_UNREAD = 0,   /* no usable answer for it */
-    INVSYNC_RECONCILE_SHOWS,        /* shows: what the channel shows */
-    INVSYNC_RECONCILE_UNTRACKED,    /* the channel keeps no quantity */
-    INVSYNC_RECONCILE_MISSING       /* the channel does not know the item */
-} invsync_reconcile_read_e;
-
-
-typedef struct {
-    char                        sku[INVSYNC_RECONCILE_SKU_LEN];
-    json_t                     *ref;        /* owned: the skumap JSON */
-    char                        id[32];     /* item, product or variation */
-    char                        at[32];     /* location, or parent product */
-    char                        was[32];    /* shown before the read, or "" */
-    invsync_reconcile_read_e    read;
-    int64_t                     shows;
-    const char                 *why;        /* static: why MISSING */
-} invsync_reconcile_item_t;
 
 
 typedef struct {
@@ -63,12 +39,15 @@ typedef struct {
 
 /*
  * One channel's pass; invsync_reconcile_new() gives, _free() releases.
- * The pass is driven by its caller: _begin(), then _next() for a request
- * (performed by the caller, blocking or in a curl multi) and _done() with
- * its result, until the state is OVER.
+ * The pass is driven by its caller: _begin(), then _next() sends a page's
+ * request on the worker's curl multi, whose done callback (the caller's)
+ * calls _done() with its result, until the state is OVER.  What the
+ * requests and answers look like is the channel's (read_item, read_build
+ * and read_parse of its row in the channel table).
  */
 typedef struct {
     const invsync_channel_conf_t  *conf;         /* borrowed */
+    const invsync_channel_t       *ch;
     const char                    *credentials;  /* borrowed */
     char                           owner[INVSYNC_NAME_LEN];
     char                           lock[512];
@@ -77,10 +56,10 @@ typedef struct {
     int64_t                        lock_ms;     /* its lifetime */
     char                           cursor[32];  /* SSCAN of the SKU set */
     int                            scanned;     /* the scan is complete */
-    invsync_reconcile_item_t      *queue;       /* mapped, not read yet */
+    invsync_read_item_t           *queue;       /* mapped, not read yet */
     size_t                         nqueue;
     size_t                         cap;
-    invsync_reconcile_item_t       batch[INVSYNC_RECONCILE_PAGE];
+    invsync_read_item_t            batch[INVSYNC_RECONCILE_PAGE];
     size_t                         nbatch;      /* the page in hand */
     int                            failures;    /* of this page */
     int                            throttled;   /* the last answer said */
@@ -93,20 +72,18 @@ typedef struct {
     char                           error[160];
     invsync_reconcile_counts_t     counts;
     json_t                        *drifts;      /* NULL, or collected */
-    CURL                          *easy;
-    struct curl_slist             *headers;
-    char                          *body;
-    invsync_http_answer_t          answer;
+    invsync_call_t                 call;        /* the page's request */
 } invsync_reconcile_t;
 
 
 invsync_reconcile_t *invsync_reconcile_new(const invsync_channel_conf_t *cc,
     const char *credentials, const char *owner);
-void invsync_reconcile_free(invsync_reconcile_t *rc);
+void invsync_reconcile_free(invsync_worker_t *w, invsync_reconcile_t *rc);
 int invsync_reconcile_supported(const invsync_channel_conf_t *cc);
 int invsync_reconcile_begin(invsync_worker_t *w, invsync_reconcile_t *rc,
     int64_t lock_ms, int take);
-int invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc);
+int invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc,
+    invsync_call_done_pt done, void *owner);
 int invsync_reconcile_done(invsync_worker_t *w, invsync_reconcile_t *rc,
     CURLcode code);
 int invsync_reconcile_stop(invsync_worker_t *w, invsync_reconcile_t *rc,

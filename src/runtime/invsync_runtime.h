@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <signal.h>
 
+#include <curl/curl.h>
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
@@ -111,6 +112,7 @@ typedef struct {
     char                    resolve_sha[41];
     char                    ledger_sha[41];
     char                    push_sha[41];
+    CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
     int                     busy_ms;     /* shorter reads while pushing */
@@ -262,21 +264,7 @@ redisReply *invsync_exception_open(invsync_worker_t *w,
 int invsync_exception_resolve(invsync_worker_t *w, const char *id,
     const char *channel, const char *event, const char *why);
 
-/* invsync_worker_http.c: around libcurl, for every HTTP client */
-typedef struct {
-    char        *body;          /* owned, capped at max */
-    size_t       len;
-    size_t       max;
-    char         retry_after[32];
-} invsync_http_answer_t;
-
-void invsync_http_answer_reset(invsync_http_answer_t *a, size_t max);
-size_t invsync_http_body(char *ptr, size_t size, size_t n, void *data);
-size_t invsync_http_retry_after(char *ptr, size_t size, size_t n,
-    void *data);
-void invsync_http_set_retry_after(invsync_http_answer_t *a, const char *v,
-    size_t len);
-size_t invsync_http_base_len(const char *base);
+/* invsync_call.c (the rest in invsync_call.h) */
 char *invsync_channel_credentials(const char *file);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
@@ -288,6 +276,7 @@ int invsync_push_step(invsync_worker_t *w);
 int invsync_poll_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_poll_free(invsync_worker_t *w);
 int invsync_poll_step(invsync_worker_t *w);
+int invsync_poll_busy(invsync_worker_t *w);
 
 
 #endif /* INVSYNC_RUNTIME_H_INCLUDED */

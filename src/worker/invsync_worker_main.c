@@ -102,11 +102,22 @@ main(int argc, char **argv)
     w.conf = conf;
     w.started_ms = invsync_now_ms();
 
+    /* one multi for every request to a channel: pushes, reads, polls */
+    w.multi = curl_multi_init();
+
+    if (w.multi == NULL) {
+        fprintf(stderr, "invsync-worker: curl_multi_init() failed\n");
+        invsync_conf_free(conf);
+        curl_global_cleanup();
+        return 1;
+    }
+
     if (invsync_push_init(&w, err, sizeof(err)) != 0
         || invsync_poll_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
         invsync_push_free(&w);
+        curl_multi_cleanup(w.multi);
         invsync_conf_free(conf);
         curl_global_cleanup();
         return 1;
@@ -187,6 +198,7 @@ main(int argc, char **argv)
     invsync_push_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);
+    curl_multi_cleanup(w.multi);
     invsync_conf_free(conf);
     invsync_crypto_cleanup();
     curl_global_cleanup();

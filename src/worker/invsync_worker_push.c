@@ -6,8 +6,9 @@
  * allows takes a batch of its dirty SKUs, computes what it should show now
  * and sends only what differs.  Dirty sets coalesce: a SKU moved ten times
  * before its turn is pushed once, with its newest value.  The channel's
- * read-back passes (invsync_worker_reconcile.c) go through the same curl
- * multi, taking turns with the pushes of their channel.
+ * read-back passes (src/runtime/invsync_reconcile.c) go through the same
+ * curl multi, taking turns with the pushes of their channel.  The channel
+ * table says which channels can push and how their requests look.
  */
 
 
@@ -24,34 +25,29 @@
 #define INVSYNC_PUSH_ALARM       5       /* failures before an exception */
 
 
-static const invsync_pushops_t  *invsync_pushops[] = {
-    &invsync_pushops_shopify,
-    &invsync_pushops_woocommerce,
-    NULL
-};
-
-
 static int invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc);
 static int invsync_push_read(invsync_worker_t *w, invsync_pushchan_t *pc,
     int64_t now);
-static int invsync_push_readback(invsync_worker_t *w, invsync_pushchan_t *pc,
+static int invsync_push_readback(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code);
 static int invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
     redisReply *skus);
-static int invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
+static int invsync_push_complete(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code);
 static int invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc);
 static int invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
     size_t from);
-static void invsync_push_release(invsync_pushchan_t *pc);
+static void invsync_push_release(invsync_worker_t *w,
+    invsync_pushchan_t *pc);
 
 
 int
 invsync_push_init(invsync_worker_t *w, char *err, size_t len)
 {
-    size_t                         i, k;
+    size_t                         i;
     invsync_push_t                *p;
     invsync_pushchan_t            *pc;
+    const invsync_channel_t       *ch;
     const invsync_channel_conf_t  *cc;
 
     p = calloc(1, sizeof(invsync_push_t));
@@ -60,36 +56,21 @@ invsync_push_init(invsync_worker_t *w, char *err, size_t len)
         return -1;
     }
 
-    p->multi = curl_multi_init();
-    if (p->multi == NULL) {
-        free(p);
-        snprintf(err, len, "curl_multi_init() failed");
-        return -1;
-    }
-
     for (i = 0; i < w->conf->nchannels; i++) {
         cc = &w->conf->channels[i];
+        ch = invsync_channel_find(cc->type);
 
         /* a channel without an API is only listened to */
-        if (cc->api_base == NULL) {
-            continue;
-        }
-
-        for (k = 0; invsync_pushops[k] != NULL; k++) {
-            if (strcmp(invsync_pushops[k]->type, cc->type) == 0) {
-                break;
-            }
-        }
-
-        if (invsync_pushops[k] == NULL) {
+        if (cc->api_base == NULL || !invsync_channel_can(ch, push_build)) {
             continue;
         }
 
         pc = &p->chans[p->nchans++];
         pc->conf = cc;
-        pc->ops = invsync_pushops[k];
+        pc->ch = ch;
         pc->credentials = invsync_channel_credentials(cc->credentials_file);
         pc->read_turn = 1;
+        invsync_call_init(&pc->call, ch, cc, pc->credentials);
 
         if (invsync_reconcile_supported(cc)) {
             pc->recon = invsync_reconcile_new(cc, pc->credentials,
@@ -128,22 +109,14 @@ invsync_push_free(invsync_worker_t *w)
          * Without Redis they stay for the reconciliation pass to find.
          */
         if (p->chans[i].nitems > 0 && w->redis != NULL) {
-            if (p->chans[i].easy != NULL) {
-                curl_multi_remove_handle(p->multi, p->chans[i].easy);
-            }
-
             (void) invsync_push_giveback(w, &p->chans[i], 0);
         }
 
-        invsync_push_release(&p->chans[i]);
+        invsync_push_release(w, &p->chans[i]);
 
         if (p->chans[i].recon != NULL) {
-            if (p->chans[i].recon->easy != NULL) {
-                curl_multi_remove_handle(p->multi, p->chans[i].recon->easy);
-            }
-
             /* a pass cut short here is begun anew at a later turn */
-            invsync_reconcile_free(p->chans[i].recon);
+            invsync_reconcile_free(w, p->chans[i].recon);
         }
 
         if (p->chans[i].credentials != NULL) {
@@ -153,7 +126,6 @@ invsync_push_free(invsync_worker_t *w)
         }
     }
 
-    curl_multi_cleanup(p->multi);
     free(p);
     w->push = NULL;
 }
@@ -167,54 +139,33 @@ invsync_push_free(invsync_worker_t *w)
 int
 invsync_push_step(invsync_worker_t *w)
 {
-    int                  running, left, busy, rc, read;
+    int                  running, busy, rc, read;
     size_t               i;
     int64_t              now;
-    CURLMsg             *msg;
     invsync_push_t      *p = w->push;
     invsync_pushchan_t  *pc;
 
     w->push_ms = invsync_now_ms();
 
+    /* every ended request of the multi: pushes, reads, polls */
+    if (invsync_calls_step(w) != 0) {
+        return -1;
+    }
+
+    /* an order poll's pages are on the multi too */
+    busy = invsync_poll_busy(w) ? 2 : 0;
+
     if (p == NULL || p->nchans == 0) {
-        w->busy_ms = 0;
+        w->busy_ms = busy;
         return 0;
     }
-
-    curl_multi_perform(p->multi, &running);
-
-    while ((msg = curl_multi_info_read(p->multi, &left)) != NULL) {
-        if (msg->msg != CURLMSG_DONE) {
-            continue;
-        }
-
-        pc = NULL;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &pc);
-
-        if (pc == NULL) {
-            continue;
-        }
-
-        if (pc->recon != NULL && msg->easy_handle == pc->recon->easy) {
-            rc = invsync_push_readback(w, pc, msg->data.result);
-
-        } else {
-            rc = invsync_push_complete(w, pc, msg->data.result);
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
-    }
-
-    busy = 0;
     read = 0;
     now = invsync_now_ms();
 
     for (i = 0; i < p->nchans; i++) {
         pc = &p->chans[i];
 
-        if (pc->easy != NULL
+        if (pc->call.inflight
             || (pc->recon != NULL
                 && pc->recon->state == INVSYNC_RECONCILE_FLIGHT))
         {
@@ -272,7 +223,7 @@ invsync_push_step(invsync_worker_t *w)
     }
 
     if (busy == 2) {
-        curl_multi_perform(p->multi, &running);
+        curl_multi_perform(w->multi, &running);
     }
 
     w->busy_ms = busy;
@@ -320,26 +271,16 @@ invsync_push_read(invsync_worker_t *w, invsync_pushchan_t *pc, int64_t now)
         }
     }
 
-    rc = invsync_reconcile_next(w, r);
-
-    if (rc <= 0) {
-        return rc;
-    }
-
-    curl_easy_setopt(r->easy, CURLOPT_PRIVATE, (char *) pc);
-    curl_multi_add_handle(w->push->multi, r->easy);
-
-    return 1;
+    return invsync_reconcile_next(w, r, invsync_push_readback, pc);
 }
 
 
 static int
-invsync_push_readback(invsync_worker_t *w, invsync_pushchan_t *pc,
+invsync_push_readback(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code)
 {
+    invsync_pushchan_t   *pc = c->owner;
     invsync_reconcile_t  *r = pc->recon;
-
-    curl_multi_remove_handle(w->push->multi, r->easy);
 
     if (invsync_reconcile_done(w, r, code) != 0) {
         return -1;
@@ -360,17 +301,18 @@ static int
 invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
 {
     int          round, rc;
-    char         key[INVSYNC_KEY_LEN], url[1024], count[16];
-    size_t       i, n;
-    CURL        *easy;
+    char         key[INVSYNC_KEY_LEN], count[16];
+    size_t       i, n, max;
     redisReply  *r;
 
     pc->nitems = 0;
+    max = pc->ch->push_max < INVSYNC_PUSH_MAX_BATCH ? pc->ch->push_max
+                                                    : INVSYNC_PUSH_MAX_BATCH;
 
     /* skip over SKUs already shown right, a few batches at most a turn */
     for (round = 0; round < 4 && pc->nitems == 0; round++) {
         invsync_key(key, sizeof(key), w->conf, "dirty:%s", pc->conf->id);
-        snprintf(count, sizeof(count), "%zu", pc->ops->max_batch);
+        snprintf(count, sizeof(count), "%zu", max);
 
         r = invsync_redis_cmd(w, 3, (const char *[]) { "SPOP", key, count },
                               (size_t []) { 4, strlen(key), strlen(count) });
@@ -407,8 +349,18 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
              pc->conf->id, (long long) r->integer);
     freeReplyObject(r);
 
-    pc->body = NULL;
-    n = pc->ops->build(pc, url, sizeof(url), &pc->body);
+    invsync_request_init(&pc->call.rq, "POST");
+    n = pc->ch->push_build(&pc->call.ctx, pc->items, pc->nitems,
+                           pc->idempotency, &pc->call.rq);
+
+    if (n == 0) {
+        /* what cannot be asked for at all waits for reconciliation */
+        invsync_log(INVSYNC_LOG_WARN, "channel push request not built",
+                    json_pack("{s:s, s:i}", "channel", pc->conf->id,
+                              "items", (int) pc->nitems));
+        invsync_push_release(w, pc);
+        return 0;
+    }
 
     if (n < pc->nitems && invsync_push_giveback(w, pc, n) != 0) {
         return -1;
@@ -440,37 +392,18 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
         freeReplyObject(r);
     }
 
-    easy = curl_easy_init();
-    if (easy == NULL || pc->body == NULL) {
-        curl_easy_cleanup(easy);
-        invsync_push_release(pc);
+    if (invsync_call_start(w, &pc->call, INVSYNC_PUSH_RESP_MAX,
+                           INVSYNC_PUSH_TIMEOUT_MS, invsync_push_complete, pc)
+        != 0)
+    {
+        invsync_log(INVSYNC_LOG_WARN, "channel push request not sent",
+                    json_pack("{s:s, s:i}", "channel", pc->conf->id,
+                              "items", (int) pc->nitems));
+        invsync_push_release(w, pc);
         return 0;
     }
 
-    invsync_http_answer_reset(&pc->answer, INVSYNC_PUSH_RESP_MAX);
-    pc->headers = curl_slist_append(pc->headers,
-                                    "Content-Type: application/json");
-
-    curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, pc->body);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, pc->headers);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long) INVSYNC_PUSH_TIMEOUT_MS);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, invsync_http_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &pc->answer);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, invsync_http_retry_after);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &pc->answer);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *) pc);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "invsync/1");
-
-    if (strcmp(pc->ops->type, "woocommerce") == 0 && pc->credentials) {
-        curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-        curl_easy_setopt(easy, CURLOPT_USERPWD, pc->credentials);
-    }
-
-    pc->easy = easy;
     pc->sent_ms = invsync_now_ms();
-    curl_multi_add_handle(w->push->multi, easy);
 
     return 1;
 }
@@ -581,31 +514,34 @@ done:
 
 
 static int
-invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
+invsync_push_complete(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code)
 {
-    long               status, delay;
-    int64_t            wait;
-    invsync_push_rc_e  rc;
+    char                  why[160];
+    long                  status, delay;
+    int64_t               wait;
+    invsync_answer_t      a;
+    invsync_pushchan_t   *pc = c->owner;
+    invsync_channel_rc_e  rc;
 
-    status = 0;
     wait = 0;
-    curl_easy_getinfo(pc->easy, CURLINFO_RESPONSE_CODE, &status);
+    why[0] = '\0';
+    rc = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
+    status = a.status;
 
     if (code != CURLE_OK) {
-        rc = INVSYNC_PUSH_RETRY;
         invsync_log(INVSYNC_LOG_WARN, "channel push failed",
                     json_pack("{s:s, s:s, s:i}", "channel", pc->conf->id,
-                              "err", curl_easy_strerror(code),
-                              "items", (int) pc->nitems));
-
-    } else {
-        rc = pc->ops->parse(pc, status,
-                            pc->answer.body ? pc->answer.body : "",
-                            pc->answer.len, &wait);
+                              "err", why, "items", (int) pc->nitems));
     }
 
-    if (rc == INVSYNC_PUSH_DONE) {
+    if (rc == INVSYNC_CH_DONE) {
+        a.why = why;
+        a.why_len = sizeof(why);
+        rc = pc->ch->push_parse(&c->ctx, &a, pc->items, pc->nitems, &wait);
+    }
+
+    if (rc == INVSYNC_CH_DONE || rc == INVSYNC_CH_MORE) {
         if (invsync_push_record(w, pc) != 0) {
             return -1;
         }
@@ -635,7 +571,7 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
         pc->failures = 0;
         pc->failing_since_ms = 0;
         pc->not_before_ms = wait > 0 ? invsync_now_ms() + wait : 0;
-        invsync_push_release(pc);
+        invsync_push_release(w, pc);
         return 0;
     }
 
@@ -648,7 +584,7 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
         pc->failing_since_ms = invsync_now_ms();
     }
 
-    if (rc == INVSYNC_PUSH_THROTTLED && wait > 0) {
+    if (rc == INVSYNC_CH_THROTTLED && wait > 0) {
         delay = (long) wait;
 
     } else {
@@ -659,12 +595,13 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
     pc->not_before_ms = invsync_now_ms() + delay;
 
     invsync_log(INVSYNC_LOG_WARN, "channel push will be retried",
-                json_pack("{s:s, s:I, s:i, s:s, s:i}",
+                json_pack("{s:s, s:I, s:i, s:s, s:s, s:i}",
                           "channel", pc->conf->id,
                           "http_status", (json_int_t) status,
                           "failures", pc->failures,
-                          "why", rc == INVSYNC_PUSH_THROTTLED ? "throttled"
-                                                             : "failed",
+                          "why", rc == INVSYNC_CH_THROTTLED ? "throttled"
+                                                           : "failed",
+                          "err", why,
                           "delay_ms", (int) delay));
 
     if (pc->failures == INVSYNC_PUSH_ALARM) {
@@ -693,7 +630,7 @@ invsync_push_complete(invsync_worker_t *w, invsync_pushchan_t *pc,
         json_decref(data);
     }
 
-    invsync_push_release(pc);
+    invsync_push_release(w, pc);
 
     return w->redis ? 0 : -1;
 }
@@ -830,20 +767,11 @@ invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
 
 
 static void
-invsync_push_release(invsync_pushchan_t *pc)
+invsync_push_release(invsync_worker_t *w, invsync_pushchan_t *pc)
 {
     size_t  i;
 
-    if (pc->easy != NULL) {
-        curl_easy_cleanup(pc->easy);
-        pc->easy = NULL;
-    }
-
-    curl_slist_free_all(pc->headers);
-    pc->headers = NULL;
-    free(pc->body);
-    pc->body = NULL;
-    invsync_http_answer_reset(&pc->answer, 0);
+    invsync_call_release(w, &pc->call);
 
     for (i = 0; i < pc->nitems; i++) {
         json_decref(pc->items[i].ref);

@@ -3,8 +3,10 @@
  * The stock pusher: absolute quantities from the ledger to every channel
  * whose shown quantity differs from what it last acknowledged, coalesced
  * (only the newest value of a SKU goes out), in batches up to the
- * channel's API limit, concurrently across channels (libcurl multi),
- * within each channel's rate limit, retried with backoff.
+ * channel's API limit, concurrently across channels (the worker's one
+ * libcurl multi), within each channel's rate limit, retried with backoff.
+ * What a channel's request and answer look like is the channel's own
+ * (push_build, push_parse of its row in the channel table).
  */
 
 
@@ -16,42 +18,18 @@
 
 #include "invsync_runtime.h"
 #include "invsync_reconcile.h"
+#include "invsync_call.h"
 
 
 #define INVSYNC_PUSH_MAX_BATCH  250
 
 
-typedef enum {
-    INVSYNC_PUSH_DONE = 0,      /* items carry ok / err each */
-    INVSYNC_PUSH_RETRY,         /* nothing applied: try all again later */
-    INVSYNC_PUSH_THROTTLED      /* the same, after the channel's delay */
-} invsync_push_rc_e;
-
-
-typedef struct invsync_pushchan_s  invsync_pushchan_t;
-
-/* what differs between channels: one file each, one row in the table */
+/* a channel that can push: its row of the channel table and its state */
 typedef struct {
-    const char          *type;
-    size_t               max_batch;
-    /* url, headers and body of one batch; items share one endpoint, the
-     * ones that cannot go with the first are handed back (returns n sent) */
-    size_t             (*build)(invsync_pushchan_t *pc, char *url,
-                                size_t urllen, char **body);
-    invsync_push_rc_e  (*parse)(invsync_pushchan_t *pc, long status,
-                                const char *body, size_t len,
-                                int64_t *delay_ms);
-} invsync_pushops_t;
-
-
-struct invsync_pushchan_s {
     const invsync_channel_conf_t  *conf;
-    const invsync_pushops_t       *ops;
+    const invsync_channel_t       *ch;
     char                          *credentials;
-    CURL                          *easy;        /* in flight, or NULL */
-    struct curl_slist             *headers;
-    char                          *body;
-    invsync_http_answer_t          answer;
+    invsync_call_t                 call;        /* call.easy: in flight */
     invsync_push_item_t            items[INVSYNC_PUSH_MAX_BATCH];
     size_t                         nitems;
     char                           idempotency[64];
@@ -63,18 +41,13 @@ struct invsync_pushchan_s {
     int64_t                        recon_next_ms;
     int                            read_turn;   /* a read goes before the
                                                  * next push */
-};
+} invsync_pushchan_t;
 
 
 typedef struct invsync_push_s {
-    CURLM                         *multi;
     invsync_pushchan_t             chans[INVSYNC_MAX_CHANNELS];
     size_t                         nchans;
 } invsync_push_t;
-
-
-extern const invsync_pushops_t  invsync_pushops_shopify;
-extern const invsync_pushops_t  invsync_pushops_woocommerce;
 
 
 #endif /* INVSYNC_WORKER_PUSH_H_INCLUDED */

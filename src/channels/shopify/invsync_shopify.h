@@ -9,11 +9,40 @@
 #define INVSYNC_SHOPIFY_H_INCLUDED
 
 
-#include "invsync_channel.h"
+#include "invsync_channels.h"
 #include "invsync_schemes.h"
 
 
+/* the Admin API version of every Shopify request (channels.md 2.4) */
+#define INVSYNC_SHOPIFY_GRAPHQL  "/admin/api/2026-04/graphql.json"
+
+
 extern const invsync_normalizer_t  invsync_normalizer_shopify;
+
+/* invsync_shopify_stock.c */
+size_t invsync_shopify_push_build(const invsync_channel_ctx_t *ctx,
+    invsync_push_item_t *items, size_t n, const char *idempotency,
+    invsync_request_t *rq);
+invsync_channel_rc_e invsync_shopify_push_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    invsync_push_item_t *items, size_t n, int64_t *delay_ms);
+int invsync_shopify_read_item(invsync_read_item_t *it);
+size_t invsync_shopify_read_build(const invsync_channel_ctx_t *ctx,
+    invsync_read_item_t *items, size_t n, invsync_request_t *rq);
+invsync_channel_rc_e invsync_shopify_read_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    invsync_read_item_t *items, size_t n, int64_t *delay_ms);
+
+/* invsync_shopify_poll.c */
+int invsync_shopify_poll_build(const invsync_channel_ctx_t *ctx,
+    const invsync_page_t *page, invsync_request_t *rq);
+invsync_channel_rc_e invsync_shopify_poll_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    invsync_page_t *page, int64_t *delay_ms);
+int invsync_shopify_poll_order(const invsync_channel_ctx_t *ctx,
+    json_t *order, invsync_polled_t *p);
+void invsync_shopify_account(const invsync_channel_ctx_t *ctx, char *buf,
+    size_t cap);
 
 
 #endif /* INVSYNC_SHOPIFY_H_INCLUDED */

@@ -9,6 +9,17 @@
 #include "invsync_woocommerce.h"
 
 
+static int invsync_woo_authorize(const invsync_channel_ctx_t *ctx,
+    invsync_request_t *rq);
+
+
+/* the number of pages of a REST list */
+static const char  *invsync_woo_answer_headers[] = {
+    "X-WP-TotalPages",
+    NULL
+};
+
+
 static const invsync_channel_id_t  invsync_woocommerce_ids[] = {
     /* key            option       gid   ref          shape
      *   required nullable */
@@ -25,6 +36,30 @@ const invsync_channel_t  invsync_channel_woocommerce = {
     .scheme = &invsync_scheme_woocommerce,
     .normalizer = &invsync_normalizer_woocommerce,
     .ids = invsync_woocommerce_ids,
+    .answer_headers = invsync_woo_answer_headers,
+    .authorize = invsync_woo_authorize,
+    .push_max = 100,            /* the batch endpoints' limit */
+    .push_build = invsync_woo_push_build,
+    .push_parse = invsync_woo_push_parse,
+    .read_max = 100,
+    .read_item = invsync_woo_read_item,
+    .read_build = invsync_woo_read_build,
+    .read_parse = invsync_woo_read_parse,
+    .poll_build = invsync_woo_poll_build,
+    .poll_parse = invsync_woo_poll_parse,
+    .poll_order = invsync_woo_poll_order,
+    .account = invsync_woo_account,
     .stock_per_location = 0,
     .may_email_buyers = 1,
 };
+
+
+/* HTTP Basic with "consumer_key:consumer_secret", the credentials file */
+
+static int
+invsync_woo_authorize(const invsync_channel_ctx_t *ctx,
+    invsync_request_t *rq)
+{
+    return invsync_request_basic(rq, ctx->credentials ? ctx->credentials
+                                                      : "");
+}

@@ -9,11 +9,35 @@
 #define INVSYNC_WOOCOMMERCE_H_INCLUDED
 
 
-#include "invsync_channel.h"
+#include "invsync_channels.h"
 #include "invsync_schemes.h"
 
 
 extern const invsync_normalizer_t  invsync_normalizer_woocommerce;
+
+/* invsync_woocommerce_stock.c */
+size_t invsync_woo_push_build(const invsync_channel_ctx_t *ctx,
+    invsync_push_item_t *items, size_t n, const char *idempotency,
+    invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_push_parse(const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_push_item_t *items, size_t n,
+    int64_t *delay_ms);
+int invsync_woo_read_item(invsync_read_item_t *it);
+size_t invsync_woo_read_build(const invsync_channel_ctx_t *ctx,
+    invsync_read_item_t *items, size_t n, invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_read_parse(const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_read_item_t *items, size_t n,
+    int64_t *delay_ms);
+
+/* invsync_woocommerce_poll.c */
+int invsync_woo_poll_build(const invsync_channel_ctx_t *ctx,
+    const invsync_page_t *page, invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_poll_parse(const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_page_t *page, int64_t *delay_ms);
+int invsync_woo_poll_order(const invsync_channel_ctx_t *ctx, json_t *order,
+    invsync_polled_t *p);
+void invsync_woo_account(const invsync_channel_ctx_t *ctx, char *buf,
+    size_t cap);
 
 
 #endif /* INVSYNC_WOOCOMMERCE_H_INCLUDED */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,12 +82,6 @@ static const char  *invsync_cfg_actions_keys[] = { "noop", NULL };
 static const char  *invsync_cfg_channel_keys[] = {
     "id", "type", "api_base", "credentials_file", "stock", "poll_s",
     "poll_since_s", NULL
-};
-
-
-/* the channel types invsync_worker_poll.c can fetch orders from */
-static const char  *invsync_cfg_poll_types[] = {
-    "shopify", "woocommerce", NULL
 };
 
 
@@ -579,10 +574,11 @@ invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 static int
 invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 {
-    char                     path[64], msg[256];
-    size_t                   i, k;
-    json_t                  *arr, *ch;
-    invsync_channel_conf_t  *cc;
+    char                      path[64], msg[256];
+    size_t                    i, k;
+    json_t                   *arr, *ch;
+    invsync_channel_conf_t   *cc;
+    const invsync_channel_t  *row;
 
     arr = json_object_get(root, "channels");
 
@@ -632,16 +628,29 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
             }
         }
 
-        if (cc->type == NULL
-            || invsync_scheme_find(cc->type, strlen(cc->type)) == NULL)
-        {
+        row = invsync_channel_find(cc->type);
+
+        if (row == NULL) {
             return invsync_cfg_fail(c, path, "\"type\" must be one of: %s",
-                                    invsync_scheme_names());
+                                    invsync_channel_types());
         }
 
         if (cc->api_base != NULL && !invsync_cfg_url(cc->api_base)) {
             return invsync_cfg_fail(c, path, "\"api_base\" \"%s\" is not an "
                                     "http:// or https:// URL", cc->api_base);
+        }
+
+        /* what the channel table says a type cannot do is refused here,
+         * not skipped at run time */
+        if (cc->api_base != NULL && !invsync_channel_can(row, push_build)
+            && !invsync_channel_can(row, read_build)
+            && !invsync_channel_can(row, poll_build))
+        {
+            return invsync_cfg_fail(c, path, "\"api_base\": invsync does not "
+                                    "call the API of type \"%s\" (types it "
+                                    "calls: %s)", cc->type,
+                                    invsync_channel_types_with(offsetof(
+                                        invsync_channel_t, push_build)));
         }
 
         if (cc->credentials_file != NULL
@@ -660,6 +669,13 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 
         if (cc->stock != NULL && !json_is_object(cc->stock)) {
             return invsync_cfg_fail(c, path, "\"stock\" must be an object");
+        }
+
+        if (cc->stock != NULL && !invsync_channel_can(row, push_build)) {
+            return invsync_cfg_fail(c, path, "\"stock\": type \"%s\" shows "
+                                    "no stock (types that do: %s)", cc->type,
+                                    invsync_channel_types_with(offsetof(
+                                        invsync_channel_t, push_build)));
         }
 
         if (invsync_stock_rules(&cc->rules, cc->stock, msg, sizeof(msg))
@@ -682,7 +698,7 @@ static int
 invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc, json_t *ch,
     const char *path)
 {
-    size_t  i;
+    const invsync_channel_t  *row;
 
     if (invsync_cfg_int(c, ch, path, "poll_s", 0, 86400, 0, &cc->poll_s)
         != 0
@@ -702,16 +718,13 @@ invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc, json_t *ch,
         return 0;
     }
 
-    for (i = 0; invsync_cfg_poll_types[i] != NULL; i++) {
-        if (strcmp(invsync_cfg_poll_types[i], cc->type) == 0) {
-            break;
-        }
-    }
+    row = invsync_channel_find(cc->type);
 
-    if (invsync_cfg_poll_types[i] == NULL) {
+    if (!invsync_channel_can(row, poll_build)) {
         return invsync_cfg_fail(c, path, "\"poll_s\": orders cannot be "
-                                "polled from type \"%s\" (only shopify and "
-                                "woocommerce)", cc->type);
+                                "polled from type \"%s\" (only %s)", cc->type,
+                                invsync_channel_types_with(offsetof(
+                                    invsync_channel_t, poll_build)));
     }
 
     if (cc->api_base == NULL || cc->credentials_file == NULL) {

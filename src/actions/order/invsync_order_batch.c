@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsync_runtime.h"
+#include "invsync_actions.h"
 
 
-#define INVSYNC_KEY_LEN  512
+#define INVSYNC_KEY_LEN  INVSYNC_ACTION_KEY_LEN
 
 
 typedef struct {
@@ -71,8 +71,9 @@ invsync_batch_jobs(size_t n)
 
 
 /*
- * Takes ev into jobs[i] when its action may be pipelined: a new order
- * or a cancellation, on a channel whose stock moves nothing else with it.
+ * Takes ev into jobs[i] when every row of its kind may be pipelined
+ * (INVSYNC_ACT_BATCH in the action table: orders and cancellations), on a
+ * channel whose stock moves nothing else with it.
  * 0: run it alone, invsync_action_run() decides (and reports) the rest.
  */
 
@@ -112,9 +113,7 @@ invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
     status = json_string_value(json_object_get(canon, "status"));
 
     /* WooCommerce's "completed" also ships: that one goes alone */
-    if (kind == NULL || oid == NULL
-        || (strcmp(kind, "order") != 0
-            && strcmp(kind, "order_cancelled") != 0)
+    if (oid == NULL || !invsync_action_batchable(kind)
         || (status != NULL && strcmp(status, "completed") == 0
             && strcmp(ch->type, "woocommerce") == 0))
     {
@@ -223,7 +222,7 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
         return -1;
     }
 
-    invsync_action_order_effect(job->ev, job->canon, &fx, job->state,
+    invsync_order_effect(job->ev, job->canon, &fx, job->state,
                                 sizeof(job->state), inputs);
     fx.inputs = inputs;
 

@@ -16,29 +16,27 @@
 
 static invsync_act_rc_e invsync_action_rows(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+static int invsync_action_applies(const invsync_action_t *a,
+    const char *kind, json_t *canon);
 
 
 const invsync_action_t  invsync_actions[] = {
-    /* kind             action name            function            flags */
-    { "fulfillment",     "fulfillment.record",  invsync_fulfil_record,
-      0 },
-    { "fulfillment",     "stock.ship",          invsync_fulfil_ship,
-      0 },
-    { "inventory_level", "inventory.observe",   invsync_stock_level,
-      0 },
-    { "order",           "order.record",        invsync_order_record,
-      INVSYNC_ACT_BATCH },
-    { "order",           "stock.reserve",       invsync_stock_order,
-      INVSYNC_ACT_BATCH },
-    { "order_cancelled", "order.record",        invsync_order_record,
-      INVSYNC_ACT_BATCH },
-    { "order_cancelled", "stock.release",       invsync_stock_order,
-      INVSYNC_ACT_BATCH },
-    { "refund",          "refund.record",       invsync_refund_record,
-      0 },
-    { "refund",          "stock.restock",       invsync_stock_restock,
-      0 },
-    { NULL, NULL, NULL, 0 }
+    /* kind, action name, function, flags, when */
+    { "fulfillment", "fulfillment.record", invsync_fulfil_record, 0, NULL },
+    { "fulfillment", "stock.ship", invsync_fulfil_ship, 0, NULL },
+    { "inventory_level", "inventory.observe", invsync_stock_level, 0, NULL },
+    { "order", "order.record", invsync_order_record, INVSYNC_ACT_BATCH,
+      NULL },
+    { "order", "stock.reserve", invsync_stock_order, INVSYNC_ACT_BATCH,
+      NULL },
+    { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
+    { "order_cancelled", "order.record", invsync_order_record,
+      INVSYNC_ACT_BATCH, NULL },
+    { "order_cancelled", "stock.release", invsync_stock_order,
+      INVSYNC_ACT_BATCH, NULL },
+    { "refund", "refund.record", invsync_refund_record, 0, NULL },
+    { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
+    { NULL, NULL, NULL, 0, NULL }
 };
 
 
@@ -121,7 +119,7 @@ invsync_action_rows(invsync_worker_t *w, const invsync_envelope_t *ev,
     first = 1;
 
     for (a = invsync_actions; a->kind != NULL; a++) {
-        if (strcmp(a->kind, kind) != 0) {
+        if (!invsync_action_applies(a, kind, canon)) {
             continue;
         }
 
@@ -157,18 +155,20 @@ invsync_action_rows(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
-/* 1 when every row of the kind may be pipelined (and there is one) */
+/* 1 when every row canon runs may be pipelined (and there is one) */
 
 int
-invsync_action_batchable(const char *kind)
+invsync_action_batchable(json_t *canon)
 {
     int                      n;
+    const char              *kind;
     const invsync_action_t  *a;
 
     n = 0;
+    kind = invsync_action_str(canon, "kind");
 
-    for (a = invsync_actions; kind != NULL && a->kind != NULL; a++) {
-        if (strcmp(a->kind, kind) != 0) {
+    for (a = invsync_actions; a->kind != NULL; a++) {
+        if (!invsync_action_applies(a, kind, canon)) {
             continue;
         }
 
@@ -180,4 +180,16 @@ invsync_action_batchable(const char *kind)
     }
 
     return n > 0;
+}
+
+
+/* the row runs for canon: its kind, and its condition if it has one */
+
+static int
+invsync_action_applies(const invsync_action_t *a, const char *kind,
+    json_t *canon)
+{
+    return strcmp(a->kind, kind) == 0
+           && (a->when == NULL || json_is_true(json_object_get(canon,
+                                                                a->when)));
 }

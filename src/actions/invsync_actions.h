@@ -16,6 +16,7 @@
 
 
 #define INVSYNC_ACTION_KEY_LEN  512
+#define INVSYNC_STOCK_REFS      4       /* refs of a line read, at most */
 
 /* the row's effect may be pipelined with the same rows of other events */
 #define INVSYNC_ACT_BATCH       0x01
@@ -30,13 +31,15 @@ typedef struct {
     const char          *name;      /* the audit's action, for the docs */
     invsync_action_pt    run;
     unsigned             flags;     /* INVSYNC_ACT_* */
+    const char          *when;      /* a canonical member that must be
+                                     * true for the row to run, or NULL */
 } invsync_action_t;
 
 
 /* invsync_actions.c: the table, rows of a kind in the order they run */
 extern const invsync_action_t  invsync_actions[];
 
-int invsync_action_batchable(const char *kind);
+int invsync_action_batchable(json_t *canon);
 
 /* invsync_apply.c: apply.lua, exceptions, canonical members */
 invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
@@ -53,6 +56,8 @@ int64_t invsync_action_int(json_t *obj, const char *key, int64_t dflt);
 int invsync_order_effect(const invsync_envelope_t *ev, json_t *canon,
     invsync_effect_t *fx, char *state, size_t cap, json_t *inputs);
 invsync_act_rc_e invsync_order_record(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_order_ship(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_fulfil_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
@@ -91,12 +96,12 @@ const char *invsync_stock_str(json_t *obj, const char *key, char *buf,
     size_t cap);
 
 /* stock/invsync_stock_ref.c: canonical SKUs by skuref */
-int invsync_stock_map(invsync_worker_t *w, const char *channel,
-    const char *type, json_t *line, char *sku, size_t cap);
+int invsync_stock_map(invsync_worker_t *w, const char *channel, json_t *obj,
+    char *sku, size_t cap);
 int invsync_stock_ref(invsync_worker_t *w, const char *channel,
     const char *ref, char *sku, size_t cap);
-size_t invsync_stock_refs(const char *type, json_t *line,
-    char refs[2][INVSYNC_REF_LEN]);
+size_t invsync_stock_refs(json_t *obj,
+    char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN]);
 int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     const char *ref);
 int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);

@@ -36,6 +36,21 @@ invsync_order_record(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
+/*
+ * An order that is also its shipment ("shipped": a channel with no
+ * fulfilment events) consumes what it reserved, keyed by the order.
+ */
+
+invsync_act_rc_e
+invsync_order_ship(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    return invsync_stock_ship(w, ev, canon,
+                              invsync_action_str(canon, "order_id"), err,
+                              len);
+}
+
+
 /* an order's effect: fx, state and inputs set from canon */
 
 int

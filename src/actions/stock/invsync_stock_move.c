@@ -28,9 +28,7 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_int_t                     qty;
     const char                    *status, *oid;
     invsync_act_rc_e               rc;
-    const invsync_channel_conf_t  *ch;
 
-    ch = invsync_conf_channel(w->conf, ev->channel);
     oid = json_string_value(json_object_get(canon, "order_id"));
     status = json_string_value(json_object_get(canon, "status"));
 
@@ -58,8 +56,7 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
 
         invsync_stock_line_id(line, i, id, sizeof(id));
 
-        found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
-                                  sizeof(sku));
+        found = invsync_stock_map(w, ev->channel, line, sku, sizeof(sku));
         if (found < 0) {
             snprintf(err, len, "redis connection lost");
             return INVSYNC_ACT_RETRY;
@@ -97,16 +94,6 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
 
         if (rc == INVSYNC_ACT_EXCEPTION) {
             worst = INVSYNC_ACT_EXCEPTION;
-        }
-    }
-
-    /* WooCommerce has no fulfilment webhook: "completed" is shipped */
-    if (status != NULL && strcmp(status, "completed") == 0
-        && strcmp(ch->type, "woocommerce") == 0)
-    {
-        rc = invsync_stock_ship(w, ev, canon, oid, err, len);
-        if (rc == INVSYNC_ACT_RETRY) {
-            return rc;
         }
     }
 
@@ -209,8 +196,7 @@ invsync_stock_ship(invsync_worker_t *w, const invsync_envelope_t *ev,
             continue;
         }
 
-        found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
-                                  sizeof(sku));
+        found = invsync_stock_map(w, ev->channel, line, sku, sizeof(sku));
         if (found < 0) {
             snprintf(err, len, "redis connection lost");
             return INVSYNC_ACT_RETRY;
@@ -267,8 +253,7 @@ invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
             continue;
         }
 
-        found = invsync_stock_map(w, ev->channel, ch->type, line, sku,
-                                  sizeof(sku));
+        found = invsync_stock_map(w, ev->channel, line, sku, sizeof(sku));
         if (found < 0) {
             snprintf(err, len, "redis connection lost");
             return INVSYNC_ACT_RETRY;

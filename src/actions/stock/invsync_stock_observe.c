@@ -36,7 +36,7 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
     int                            bundle;
-    char                           ref[300], sku[256], cause[1024];
+    char                           sku[256], cause[1024];
     char                           key[INVSYNC_KEY_LEN], buf[64];
     size_t                         i;
     json_t                        *avail, *one;
@@ -57,20 +57,8 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     seen = json_integer_value(avail);
 
-    if (strcmp(ch->type, "shopify") == 0) {
-        snprintf(ref, sizeof(ref), "item:%s",
-                 invsync_stock_str(canon, "inventory_item_id", buf,
-                                   sizeof(buf)));
-
-    } else if (invsync_stock_str(canon, "variation_id", buf, sizeof(buf))[0]) {
-        snprintf(ref, sizeof(ref), "variation:%s", buf);
-
-    } else {
-        snprintf(ref, sizeof(ref), "product:%s",
-                 invsync_stock_str(canon, "product_id", buf, sizeof(buf)));
-    }
-
-    switch (invsync_stock_ref(w, ev->channel, ref, sku, sizeof(sku))) {
+    /* the level's refs: "item:<id>", "variation:<id>", "product:<id>" */
+    switch (invsync_stock_map(w, ev->channel, canon, sku, sizeof(sku))) {
     case -1:
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;

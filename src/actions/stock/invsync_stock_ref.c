@@ -16,17 +16,21 @@
 #define INVSYNC_KEY_LEN  INVSYNC_ACTION_KEY_LEN
 
 
-/* the canonical SKU of a channel's line: by its SKU text, then its ids */
+/*
+ * The canonical SKU of a line or a level (obj): by its refs, in their
+ * order, the first one mapped wins.  1 found, 0 not, -1 the session was
+ * lost.
+ */
 
 int
-invsync_stock_map(invsync_worker_t *w, const char *channel, const char *type,
-    json_t *line, char *sku, size_t cap)
+invsync_stock_map(invsync_worker_t *w, const char *channel, json_t *obj,
+    char *sku, size_t cap)
 {
     int     rc;
-    char    refs[2][INVSYNC_REF_LEN];
+    char    refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
     size_t  i, n;
 
-    n = invsync_stock_refs(type, line, refs);
+    n = invsync_stock_refs(obj, refs);
 
     for (i = 0; i < n; i++) {
         rc = invsync_stock_ref(w, channel, refs[i], sku, cap);
@@ -40,35 +44,32 @@ invsync_stock_map(invsync_worker_t *w, const char *channel, const char *type,
 
 
 /*
- * Where a line's canonical SKU may be found, first match wins: its SKU
- * text, then its variation (WooCommerce) or product id.  Returns how many.
+ * The references a normalizer gave obj ("refs": ["sku:ABC",
+ * "variation:12"], docs/events.md), in match order; one too long for a
+ * key is skipped.  Returns how many.
  */
 
 size_t
-invsync_stock_refs(const char *type, json_t *line,
-    char refs[2][INVSYNC_REF_LEN])
+invsync_stock_refs(json_t *obj, char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN])
 {
-    char         buf[64];
-    size_t       n;
+    size_t       i, n;
+    json_t      *ref;
     const char  *text;
 
     n = 0;
-    text = json_string_value(json_object_get(line, "sku"));
 
-    if (text != NULL && text[0] != '\0'
-        && strlen(text) + 4 < INVSYNC_REF_LEN)
-    {
-        snprintf(refs[n++], INVSYNC_REF_LEN, "sku:%s", text);
-    }
+    json_array_foreach(json_object_get(obj, "refs"), i, ref) {
+        text = json_string_value(ref);
 
-    if (strcmp(type, "woocommerce") == 0
-        && invsync_stock_str(line, "variation_id", buf, sizeof(buf))[0]
-        && strcmp(buf, "0") != 0)
-    {
-        snprintf(refs[n++], INVSYNC_REF_LEN, "variation:%s", buf);
+        if (n == INVSYNC_STOCK_REFS) {
+            break;
+        }
 
-    } else if (invsync_stock_str(line, "product_id", buf, sizeof(buf))[0]) {
-        snprintf(refs[n++], INVSYNC_REF_LEN, "product:%s", buf);
+        if (text != NULL && text[0] != '\0'
+            && strlen(text) < INVSYNC_REF_LEN)
+        {
+            memcpy(refs[n++], text, strlen(text) + 1);
+        }
     }
 
     return n;

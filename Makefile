@@ -27,7 +27,7 @@ layer        = $(wildcard src/$(1)/*.c $(if $(2),src/$(1)/*/*.c))
 CORE_SRCS   := $(call layer,core) $(call layer,channels,deep)
 CORE_CXX    := $(wildcard src/core/*.cpp)
 RT_SRCS     := $(call layer,runtime)
-WORKER_SRCS := $(call layer,worker) $(call layer,actions)
+WORKER_SRCS := $(call layer,worker) $(call layer,actions,deep)
 CTL_SRCS    := $(call layer,ctl)
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 

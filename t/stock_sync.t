@@ -53,7 +53,7 @@ $t->nginx_conf(<<'EOF');
     }
 EOF
 $t->run;
-$t->plan(41);
+$t->plan(43);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify',
@@ -289,6 +289,19 @@ ok(wait_for(10, sub { (ledger('SKU-B')->{unrouted} // 0) == 51 }),
 sleep 0.5;
 is(ledger('SKU-B')->{unrouted}, 51, 'and only once');
 is(retried(), $retried, 'without a retry: run again alone at once');
+
+# WooCommerce has no fulfilment webhook: an order completed is shipped
+# (its canonical event says "shipped"), what it reserved is consumed
+
+my $a0 = ledger('SKU-A');
+InvsyncSim::order($t, 'woocommerce', status => 'completed',
+    line_items => [ { product_id => 501, quantity => 2 } ]);
+ok(wait_for(10, sub { (ledger('SKU-A')->{'on_hand:wh1'} // 0)
+                      == ($a0->{'on_hand:wh1'} // 0) - 2 }),
+   'a completed WooCommerce order ships: 2 fewer on hand')
+    or diag(explain [$a0, ledger('SKU-A')]);
+is(ledger('SKU-A')->{unrouted} // 0, $a0->{unrouted} // 0,
+   'and what it reserved is consumed');
 
 # a channel down for a minute: caught up after, with no operator; the
 # alarm it raised while it kept failing goes away with it

@@ -1411,3 +1411,29 @@ invsync_canon_append(const invsync_canon_src_t *s, json_t *array,
 
     return -1;
 }
+
+
+/*
+ * A reference the ledger matches by (docs/events.md): "<prefix>:<value>"
+ * appended to refs when value (borrowed) is a string other than "" and
+ * "0" (an id of zero names nothing); 0 also when it is not.
+ */
+
+int
+invsync_canon_ref(const invsync_canon_src_t *s, json_t *refs,
+    const char *prefix, const json_t *value)
+{
+    const char  *v;
+
+    if (!json_is_string(value)) {
+        return 0;
+    }
+
+    v = json_string_value(value);
+
+    if (v[0] == '\0' || strcmp(v, "0") == 0) {
+        return 0;
+    }
+
+    return invsync_canon_append(s, refs, json_sprintf("%s:%s", prefix, v));
+}

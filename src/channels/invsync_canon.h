@@ -155,5 +155,8 @@ int invsync_canon_set(const invsync_canon_src_t *s, json_t *dst,
     const char *name, json_t *value);
 int invsync_canon_append(const invsync_canon_src_t *s, json_t *array,
     json_t *value);
+/* appends "<prefix>:<value>" when value is a string but "" or "0" */
+int invsync_canon_ref(const invsync_canon_src_t *s, json_t *refs,
+    const char *prefix, const json_t *value);
 
 #endif /* INVSYNC_CANON_H_INCLUDED */

@@ -167,7 +167,7 @@ int invsync_consumer_run_once(invsync_worker_t *w);
 void invsync_consumer_heartbeat(invsync_worker_t *w, int leaving);
 long invsync_latency_percentile(const invsync_latency_t *l, double p);
 
-/* invsync_worker_action.c */
+/* src/actions: the action table (src/actions/invsync_actions.h) */
 typedef enum {
     INVSYNC_ACT_APPLIED = 0,
     INVSYNC_ACT_DUPLICATE,      /* this cause was applied before */
@@ -190,49 +190,14 @@ typedef struct {
 invsync_act_rc_e invsync_action_run(invsync_worker_t *w,
     const invsync_envelope_t *ev, char *err, size_t len);
 int invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev);
-int invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
-    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs);
-int invsync_action_apply_append(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx);
-invsync_act_rc_e invsync_action_apply_reply(redisReply *r, char *err,
-    size_t len);
 invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *data, const char *kind,
     const char *id_suffix, const char *order, const char *summary,
     char *err, size_t len);
-
-/* invsync_worker_stock.c: the ledger side of the actions */
-invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
-invsync_act_rc_e invsync_stock_ship(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, const char *cause_id,
-    char *err, size_t len);
-invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
-invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
-/* (defined in invsync_worker_reconcile.c, which invsyncctl links too) */
+/* (defined in invsync_reconcile.c, which invsyncctl links too) */
 int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
-const char *invsync_stock_line_id(json_t *line, size_t i, char *id,
-    size_t cap);
-invsync_act_rc_e invsync_stock_unmapped(invsync_worker_t *w,
-    const invsync_envelope_t *ev, const char *oid, const char *line_id,
-    json_t *line, char *err, size_t len);
-invsync_act_rc_e invsync_stock_oversold(invsync_worker_t *w,
-    const invsync_envelope_t *ev, const char *oid, json_t *detail,
-    char *err, size_t len);
-size_t invsync_stock_refs(const char *type, json_t *line,
-    char refs[2][INVSYNC_REF_LEN]);
-int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
-    const char *ref);
-int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
-int invsync_stock_move_append(invsync_worker_t *w,
-    const invsync_envelope_t *ev, const char *cause, const char *kind,
-    const char *order, json_t *lines);
-invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
-    char *err, size_t len);
 
-/* invsync_worker_batch.c: the orders of one read, pipelined */
+/* src/actions/order/invsync_order_batch.c: orders of one read, pipelined */
 typedef struct invsync_job_s  invsync_job_t;
 
 invsync_job_t *invsync_batch_jobs(size_t n);

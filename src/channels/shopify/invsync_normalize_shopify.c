@@ -35,6 +35,7 @@ static json_t *invsync_shopify_order(const invsync_envelope_t *ev,
 static int invsync_shopify_customer(const invsync_canon_src_t *s,
     json_t *e);
 static int invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e);
+static int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
 static json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static int invsync_shopify_refund_currency(const invsync_canon_src_t *s,
@@ -233,6 +234,7 @@ invsync_shopify_order(const invsync_envelope_t *ev, invsync_canon_src_t *s,
         || invsync_canon_set(s, e, "currency", json_string(currency))
         || invsync_canon_set(s, e, "total_minor",
                              invsync_canon_number(rc, total))
+        || invsync_canon_set(s, e, "shipped", json_false())
         || invsync_shopify_customer(s, e)
         || invsync_shopify_lines(s, e))
     {
@@ -342,13 +344,34 @@ invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e)
             || invsync_canon_set(s, l, "quantity",
                                  invsync_canon_number(qrc, quantity))
             || invsync_canon_set(s, l, "price_minor",
-                                 invsync_canon_number(prc, price)))
+                                 invsync_canon_number(prc, price))
+            || invsync_shopify_refs(s, l))
         {
             return -1;
         }
     }
 
     return 0;
+}
+
+
+/*
+ * What the ledger matches a line by: its SKU text.  Shopify's mappings
+ * name an inventory item, which order, refund and fulfilment lines do not
+ * carry.
+ */
+static int
+invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l)
+{
+    json_t  *refs;
+
+    refs = json_array();
+
+    if (invsync_canon_set(s, l, "refs", refs) != 0) {
+        return -1;
+    }
+
+    return invsync_canon_ref(s, refs, "sku", json_object_get(l, "sku"));
 }
 
 
@@ -596,7 +619,8 @@ invsync_shopify_refund_lines(const invsync_canon_src_t *s, json_t *e)
                                  invsync_canon_number(qrc, quantity))
             || invsync_canon_set(s, l, "restock", json_boolean(restock))
             || invsync_canon_set(s, l, "amount_minor",
-                                 invsync_canon_number(arc, amount)))
+                                 invsync_canon_number(arc, amount))
+            || invsync_shopify_refs(s, l))
         {
             return -1;
         }
@@ -666,7 +690,8 @@ invsync_shopify_fulfillment(const invsync_envelope_t *ev,
             || invsync_canon_set(s, l, "sku",
                                  invsync_canon_string(&line, "sku", 0))
             || invsync_canon_set(s, l, "quantity",
-                                 invsync_canon_number(qrc, quantity)))
+                                 invsync_canon_number(qrc, quantity))
+            || invsync_shopify_refs(s, l))
         {
             goto failed;
         }
@@ -756,7 +781,7 @@ invsync_shopify_inventory(const invsync_envelope_t *ev,
     invsync_canon_src_t *s)
 {
     int       rc;
-    json_t   *e;
+    json_t   *e, *refs;
     int64_t   available;
 
     e = invsync_canon_new(ev, "inventory_level", s->err, s->len);
@@ -778,6 +803,16 @@ invsync_shopify_inventory(const invsync_envelope_t *ev,
                              invsync_canon_number(rc, available))
         || invsync_canon_time(s, "updated_at", INVSYNC_CANON_REQUIRED, e,
                               "updated_at", "updated_ms"))
+    {
+        goto failed;
+    }
+
+    /* the ledger matches a level by its inventory item */
+    refs = json_array();
+
+    if (invsync_canon_set(s, e, "refs", refs) != 0
+        || invsync_canon_ref(s, refs, "item",
+                             json_object_get(e, "inventory_item_id")))
     {
         goto failed;
     }

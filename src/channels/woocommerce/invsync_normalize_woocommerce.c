@@ -35,6 +35,8 @@ static json_t *invsync_woo_order(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static int invsync_woo_customer(const invsync_canon_src_t *s, json_t *e);
 static int invsync_woo_lines(const invsync_canon_src_t *s, json_t *e);
+static int invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj,
+    const char *sku, const char *variation);
 static int invsync_woo_price(const invsync_canon_src_t *line, int qrc,
     int64_t quantity, int64_t *price);
 static int invsync_woo_refunds(const invsync_canon_src_t *s, json_t *e);
@@ -171,7 +173,10 @@ invsync_woo_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
     total = 0;
     rc = invsync_canon_money(s, "total", 0, &total);
 
-    /* the *_gmt times have no zone and are UTC; the others are local */
+    /*
+     * The *_gmt times have no zone and are UTC; the others are local.
+     * WooCommerce has no fulfilment webhook: "completed" is the shipment.
+     */
     if (invsync_canon_set(s, e, "order_id",
                           invsync_canon_id(s, "id", INVSYNC_CANON_REQUIRED))
         || invsync_canon_set(s, e, "order_number",
@@ -189,6 +194,8 @@ invsync_woo_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_set(s, e, "currency", json_string(currency))
         || invsync_canon_set(s, e, "total_minor",
                              invsync_canon_number(rc, total))
+        || invsync_canon_set(s, e, "shipped",
+                             json_boolean(strcmp(status, "completed") == 0))
         || invsync_woo_customer(s, e)
         || invsync_woo_lines(s, e)
         || invsync_woo_refunds(s, e))
@@ -290,13 +297,52 @@ invsync_woo_lines(const invsync_canon_src_t *s, json_t *e)
             || invsync_canon_set(s, l, "quantity",
                                  invsync_canon_number(qrc, quantity))
             || invsync_canon_set(s, l, "price_minor",
-                                 invsync_canon_number(prc, price)))
+                                 invsync_canon_number(prc, price))
+            || invsync_woo_refs(s, l, "sku", "variant_id"))
         {
             return -1;
         }
     }
 
     return 0;
+}
+
+
+/*
+ * What the ledger matches obj by, first match wins: its SKU text (when sku
+ * names a member), then its variation, else its product: the variations
+ * of one product are different SKUs.
+ */
+static int
+invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj, const char *sku,
+    const char *variation)
+{
+    size_t   n;
+    json_t  *refs;
+
+    refs = json_array();
+
+    if (invsync_canon_set(s, obj, "refs", refs) != 0
+        || (sku != NULL
+            && invsync_canon_ref(s, refs, "sku", json_object_get(obj, sku))))
+    {
+        return -1;
+    }
+
+    n = json_array_size(refs);
+
+    if (invsync_canon_ref(s, refs, "variation",
+                          json_object_get(obj, variation)) != 0)
+    {
+        return -1;
+    }
+
+    if (json_array_size(refs) > n) {
+        return 0;
+    }
+
+    return invsync_canon_ref(s, refs, "product",
+                             json_object_get(obj, "product_id"));
 }
 
 
@@ -455,7 +501,8 @@ invsync_woo_product(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_set(s, e, "available",
                              invsync_canon_number(rc, available))
         || invsync_canon_time(s, "date_modified_gmt", INVSYNC_CANON_REQUIRED,
-                              e, "updated_at", "updated_ms"))
+                              e, "updated_at", "updated_ms")
+        || invsync_woo_refs(s, e, NULL, "variation_id"))
     {
         goto failed;
     }

@@ -19,17 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsync_runtime.h"
+#include "invsync_actions.h"
 
 
-#define INVSYNC_KEY_LEN  512
+#define INVSYNC_KEY_LEN  INVSYNC_ACTION_KEY_LEN
 
 
 typedef struct {
     json_t              *line;
     json_int_t           qty;
     char                 id[64];
-    char                 refs[2][INVSYNC_REF_LEN];
+    char                 refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
     size_t               nrefs;
     char                 sku[256];
     int                  found;
@@ -71,8 +71,9 @@ invsync_batch_jobs(size_t n)
 
 
 /*
- * Takes ev into jobs[i] when its action may be pipelined: a new order
- * or a cancellation, on a channel whose stock moves nothing else with it.
+ * Takes ev into jobs[i] when every row of its kind may be pipelined
+ * (INVSYNC_ACT_BATCH in the action table: orders and cancellations), on a
+ * channel whose stock moves nothing else with it.
  * 0: run it alone, invsync_action_run() decides (and reports) the rest.
  */
 
@@ -82,7 +83,7 @@ invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
 {
     char                           err[INVSYNC_CANON_ERR_LEN];
     json_t                        *canon;
-    const char                    *kind, *oid, *status;
+    const char                    *oid, *status;
     invsync_job_t                 *job;
     const invsync_channel_conf_t  *ch;
 
@@ -107,17 +108,11 @@ invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
         return 0;
     }
 
-    kind = json_string_value(json_object_get(canon, "kind"));
     oid = json_string_value(json_object_get(canon, "order_id"));
     status = json_string_value(json_object_get(canon, "status"));
 
-    /* WooCommerce's "completed" also ships: that one goes alone */
-    if (kind == NULL || oid == NULL
-        || (strcmp(kind, "order") != 0
-            && strcmp(kind, "order_cancelled") != 0)
-        || (status != NULL && strcmp(status, "completed") == 0
-            && strcmp(ch->type, "woocommerce") == 0))
-    {
+    /* an order that is also its shipment has a row that goes alone */
+    if (oid == NULL || !invsync_action_batchable(canon)) {
         json_decref(canon);
         return 0;
     }
@@ -214,7 +209,6 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
     json_t                        *lines, *line, *inputs;
     invsync_effect_t               fx;
     invsync_job_line_t            *jl;
-    const invsync_channel_conf_t  *ch;
 
     memset(&fx, 0, sizeof(invsync_effect_t));
     inputs = json_object();
@@ -223,7 +217,7 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
         return -1;
     }
 
-    invsync_action_order_effect(job->ev, job->canon, &fx, job->state,
+    invsync_order_effect(job->ev, job->canon, &fx, job->state,
                                 sizeof(job->state), inputs);
     fx.inputs = inputs;
 
@@ -246,8 +240,6 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
         return -1;
     }
 
-    ch = invsync_conf_channel(w->conf, job->ev->channel);
-
     json_array_foreach(lines, i, line) {
         jl = &job->lines[job->nlines++];
         jl->line = line;
@@ -258,7 +250,7 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
         }
 
         invsync_stock_line_id(line, i, jl->id, sizeof(jl->id));
-        jl->nrefs = invsync_stock_refs(ch->type, line, jl->refs);
+        jl->nrefs = invsync_stock_refs(line, jl->refs);
 
         for (n = 0; n < jl->nrefs; n++) {
             if (invsync_stock_ref_append(w, job->ev->channel, jl->refs[n])

@@ -1,9 +1,9 @@
 
 /*
- * The actions: one canonical event in, its effects applied once in Redis
- * with their audit entries (src/lua/apply.lua), or an exception for a
- * person when automation must not decide alone.  Later actions (stock,
- * routing, refunds, messages) plug in here by canonical kind.
+ * What every action row shares: its effect applied once in Redis with its
+ * audit entries (src/core/lua/apply.lua), or an exception for a person
+ * when automation must not decide alone, and the readers of canonical
+ * members.
  */
 
 
@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsync_runtime.h"
+#include "invsync_actions.h"
 
 
-#define INVSYNC_KEY_LEN     512
+#define INVSYNC_KEY_LEN     INVSYNC_ACTION_KEY_LEN
 #define INVSYNC_MAX_INDEX   34
 
 
@@ -30,234 +30,9 @@ typedef struct {
 } invsync_apply_args_t;
 
 
-static invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
-    char *err, size_t len);
 static int invsync_apply_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
     invsync_apply_args_t *a);
-static invsync_act_rc_e invsync_action_refund(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
-static const char *invsync_str(json_t *obj, const char *key);
-static int64_t invsync_int(json_t *obj, const char *key, int64_t dflt);
-
-
-invsync_act_rc_e
-invsync_action_run(invsync_worker_t *w, const invsync_envelope_t *ev,
-    char *err, size_t len)
-{
-    char                           state[INVSYNC_KEY_LEN];
-    json_t                        *canon, *inputs;
-    const char                    *kind, *id;
-    invsync_effect_t               fx;
-    invsync_act_rc_e               rc, srk;
-    invsync_norm_rc_e              nrc;
-    const invsync_channel_conf_t  *ch;
-
-    if (ev->version != 1) {
-        snprintf(err, len, "envelope version \"%d\" is not understood",
-                 ev->version);
-        return INVSYNC_ACT_POISON;
-    }
-
-    ch = invsync_conf_channel(w->conf, ev->channel);
-
-    if (ch == NULL) {
-        snprintf(err, len, "unknown channel \"%s\": not in %s", ev->channel,
-                 w->conf->file);
-        return INVSYNC_ACT_POISON;
-    }
-
-    if (w->conf->noop) {
-        return INVSYNC_ACT_APPLIED;
-    }
-
-    if (strcmp(ev->scheme, ch->type) != 0) {
-        snprintf(err, len, "scheme \"%s\" does not match the type \"%s\" of "
-                 "channel \"%s\"", ev->scheme, ch->type, ch->id);
-        return INVSYNC_ACT_POISON;
-    }
-
-    canon = NULL;
-    nrc = invsync_normalize(ev, &canon, err, len);
-
-    if (nrc == INVSYNC_NORM_POISON) {
-        return INVSYNC_ACT_POISON;
-    }
-
-    memset(&fx, 0, sizeof(invsync_effect_t));
-    fx.version = -1;
-
-    if (nrc == INVSYNC_NORM_IGNORE) {
-        inputs = json_pack("{s:s}", "topic", ev->topic);
-        fx.action = "event.ignore";
-        fx.inputs = inputs;
-        rc = invsync_action_apply(w, ev, NULL, &fx, err, len);
-        json_decref(inputs);
-        return rc == INVSYNC_ACT_APPLIED ? INVSYNC_ACT_IGNORED : rc;
-    }
-
-    kind = invsync_str(canon, "kind");
-    inputs = json_object();
-
-    if (invsync_action_order_effect(ev, canon, &fx, state, sizeof(state),
-                                    inputs))
-    {
-        /* an order: fx names order.record and its state */
-
-    } else if (strcmp(kind, "refund") == 0) {
-        json_decref(inputs);
-        rc = invsync_action_refund(w, ev, canon, err, len);
-        json_decref(canon);
-        return rc;
-
-    } else if (strcmp(kind, "fulfillment") == 0) {
-        id = invsync_str(canon, "fulfillment_id");
-        snprintf(state, sizeof(state), "fulfillment:%s:%s", ev->channel, id);
-        fx.action = "fulfillment.record";
-        fx.state = state;
-        fx.order = invsync_str(canon, "order_id");
-        fx.version = invsync_int(canon, "updated_ms",
-                                 invsync_int(canon, "created_ms", -1));
-        json_object_set(inputs, "status", json_object_get(canon, "status"));
-
-    } else if (strcmp(kind, "inventory_level") == 0) {
-        rc = invsync_stock_observe(w, ev, canon, err, len);
-
-        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
-            json_decref(inputs);
-            json_decref(canon);
-            return rc;
-        }
-
-        json_object_set(inputs, "decision",
-                        json_object_get(canon, "decision"));
-        json_object_set(inputs, "delta", json_object_get(canon, "delta"));
-
-        snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
-                 invsync_str(canon, "inventory_item_id")[0]
-                     ? invsync_str(canon, "inventory_item_id")
-                     : invsync_str(canon, "product_id"),
-                 invsync_str(canon, "location_id"));
-        fx.action = "inventory.observe";
-        fx.state = state;
-        fx.version = invsync_int(canon, "updated_ms", -1);
-        json_object_set(inputs, "available",
-                        json_object_get(canon, "available"));
-
-    } else {
-        snprintf(err, len, "canonical kind \"%s\" has no action", kind);
-        json_decref(inputs);
-        json_decref(canon);
-        return INVSYNC_ACT_POISON;
-    }
-
-    fx.inputs = inputs;
-    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
-    json_decref(inputs);
-
-    /* the stock follows the recorded state; never a stale one */
-    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
-        srk = INVSYNC_ACT_APPLIED;
-
-        if (strcmp(kind, "fulfillment") == 0) {
-            srk = invsync_stock_ship(w, ev, canon,
-                                     invsync_str(canon, "fulfillment_id"),
-                                     err, len);
-
-        } else if (strcmp(kind, "inventory_level") != 0) {
-            srk = invsync_stock_order(w, ev, canon, err, len);
-        }
-
-        if (srk == INVSYNC_ACT_RETRY || srk == INVSYNC_ACT_POISON
-            || srk == INVSYNC_ACT_EXCEPTION)
-        {
-            rc = srk;
-        }
-    }
-
-    json_decref(canon);
-
-    return rc;
-}
-
-
-/*
- * A refund needs its order: one for an order never seen is not applied
- * blindly (the money and the restock would have no owner) but opened as an
- * exception an operator can retry once the order exists.
- */
-
-static invsync_act_rc_e
-invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, char *err, size_t len)
-{
-    char               okey[INVSYNC_KEY_LEN], state[INVSYNC_KEY_LEN];
-    const char        *order, *argv[2];
-    size_t             argvlen[2];
-    json_t            *inputs;
-    redisReply        *r;
-    invsync_effect_t   fx;
-    invsync_act_rc_e   rc, srk;
-
-    order = invsync_str(canon, "order_id");
-
-    argv[0] = "EXISTS";
-    argvlen[0] = 6;
-    argv[1] = okey;
-    argvlen[1] = invsync_key(okey, sizeof(okey), w->conf, "order:%s:%s",
-                             ev->channel, order);
-
-    r = invsync_redis_cmd(w, 2, argv, argvlen);
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    if (r->type != REDIS_REPLY_INTEGER) {
-        snprintf(err, len, "redis: %s",
-                 r->type == REDIS_REPLY_ERROR ? r->str : "bad EXISTS reply");
-        freeReplyObject(r);
-        return INVSYNC_ACT_RETRY;
-    }
-
-    if (r->integer == 0) {
-        freeReplyObject(r);
-        return invsync_action_exception(w, ev, canon, "refund_unknown_order",
-                                        NULL, order, "a refund for an order "
-                                        "this system has not recorded", err,
-                                        len);
-    }
-
-    freeReplyObject(r);
-
-    snprintf(state, sizeof(state), "refund:%s:%s", ev->channel,
-             invsync_str(canon, "refund_id"));
-
-    inputs = json_pack("{s:O?, s:O?}",
-                       "amount_minor", json_object_get(canon, "amount_minor"),
-                       "currency", json_object_get(canon, "currency"));
-
-    memset(&fx, 0, sizeof(invsync_effect_t));
-    fx.action = "refund.record";
-    fx.state = state;
-    fx.order = order;
-    fx.version = invsync_int(canon, "created_ms", -1);
-    fx.inputs = inputs;
-
-    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
-    json_decref(inputs);
-
-    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
-        srk = invsync_stock_restock(w, ev, canon, err, len);
-
-        if (srk == INVSYNC_ACT_RETRY || srk == INVSYNC_ACT_POISON) {
-            return srk;
-        }
-    }
-
-    return rc;
-}
 
 
 /*
@@ -265,7 +40,7 @@ invsync_action_refund(invsync_worker_t *w, const invsync_envelope_t *ev,
  * and its indexes (order, each SKU, the event), the done key.
  */
 
-static invsync_act_rc_e
+invsync_act_rc_e
 invsync_action_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_effect_t *fx, char *err, size_t len)
 {
@@ -351,34 +126,6 @@ invsync_action_apply_reply(redisReply *r, char *err, size_t len)
 }
 
 
-/* an order's effect: 1 when canon is an order (fx, state and inputs set) */
-
-int
-invsync_action_order_effect(const invsync_envelope_t *ev, json_t *canon,
-    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs)
-{
-    const char  *kind, *id;
-
-    kind = invsync_str(canon, "kind");
-
-    if (strcmp(kind, "order") != 0 && strcmp(kind, "order_cancelled") != 0) {
-        return 0;
-    }
-
-    id = invsync_str(canon, "order_id");
-    snprintf(state, cap, "order:%s:%s", ev->channel, id);
-    fx->action = "order.record";
-    fx->state = state;
-    fx->order = id;
-    fx->version = invsync_int(canon, "updated_ms", -1);
-    json_object_set(inputs, "status", json_object_get(canon, "status"));
-    json_object_set(inputs, "updated_at",
-                    json_object_get(canon, "updated_at"));
-
-    return 1;
-}
-
-
 /*
  * The arguments of one apply.lua call: the effect on its state (if
  * newer), the audit entry and its indexes (order, each SKU, the event),
@@ -434,7 +181,7 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     lines = canon ? json_object_get(canon, "lines") : NULL;
 
     json_array_foreach(lines, i, line) {
-        sku = invsync_str(line, "sku");
+        sku = invsync_action_str(line, "sku");
 
         if (sku[0] == '\0' || nkeys == 4 + INVSYNC_MAX_INDEX) {
             continue;
@@ -588,8 +335,8 @@ invsync_action_resolve(invsync_worker_t *w, const invsync_envelope_t *ev)
 
 /* a member as text: "" when absent or not a string nor an integer */
 
-static const char *
-invsync_str(json_t *obj, const char *key)
+const char *
+invsync_action_str(json_t *obj, const char *key)
 {
     json_t  *v;
 
@@ -599,8 +346,8 @@ invsync_str(json_t *obj, const char *key)
 }
 
 
-static int64_t
-invsync_int(json_t *obj, const char *key, int64_t dflt)
+int64_t
+invsync_action_int(json_t *obj, const char *key, int64_t dflt)
 {
     json_t  *v;
 

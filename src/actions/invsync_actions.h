@@ -1,0 +1,121 @@
+
+/*
+ * The capabilities as a table, after Redis's command table: one row per
+ * (canonical kind, action name, function, flags).  invsync_actions.c
+ * holds the table and the dispatch; each capability is a folder beside it
+ * (order/, stock/, refund/) whose functions are the rows.  This header is
+ * what the rows share; the worker sees only invsync_runtime.h.
+ */
+
+
+#ifndef INVSYNC_ACTIONS_H_INCLUDED
+#define INVSYNC_ACTIONS_H_INCLUDED
+
+
+#include "invsync_runtime.h"
+
+
+#define INVSYNC_ACTION_KEY_LEN  512
+#define INVSYNC_STOCK_REFS      4       /* refs of a line read, at most */
+
+/* the row's effect may be pipelined with the same rows of other events */
+#define INVSYNC_ACT_BATCH       0x01
+
+
+/* one effect of one canonical event, keyed by its cause */
+typedef invsync_act_rc_e (*invsync_action_pt)(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+typedef struct {
+    const char          *kind;      /* the canonical event's "kind" */
+    const char          *name;      /* the audit's action, for the docs */
+    invsync_action_pt    run;
+    unsigned             flags;     /* INVSYNC_ACT_* */
+    const char          *when;      /* a canonical member that must be
+                                     * true for the row to run, or NULL */
+} invsync_action_t;
+
+
+/* invsync_actions.c: the table, rows of a kind in the order they run */
+extern const invsync_action_t  invsync_actions[];
+
+int invsync_action_batchable(json_t *canon);
+
+/* invsync_apply.c: apply.lua, exceptions, canonical members */
+invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    char *err, size_t len);
+int invsync_action_apply_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx);
+invsync_act_rc_e invsync_action_apply_reply(redisReply *r, char *err,
+    size_t len);
+const char *invsync_action_str(json_t *obj, const char *key);
+int64_t invsync_action_int(json_t *obj, const char *key, int64_t dflt);
+
+/* order/invsync_order.c */
+int invsync_order_effect(const invsync_envelope_t *ev, json_t *canon,
+    invsync_effect_t *fx, char *state, size_t cap, json_t *inputs);
+invsync_act_rc_e invsync_order_record(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_order_ship(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_fulfil_record(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_fulfil_ship(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* refund/invsync_refund.c */
+invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* stock/invsync_stock_observe.c */
+invsync_act_rc_e invsync_stock_level(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+const char *invsync_stock_location(invsync_worker_t *w,
+    const invsync_channel_conf_t *ch);
+
+/* stock/invsync_stock_move.c: an order's, a shipment's, a refund's lines */
+invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_stock_ship(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, const char *cause_id,
+    char *err, size_t len);
+invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+const char *invsync_stock_line_id(json_t *line, size_t i, char *id,
+    size_t cap);
+invsync_act_rc_e invsync_stock_unmapped(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *oid, const char *line_id,
+    json_t *line, char *err, size_t len);
+invsync_act_rc_e invsync_stock_oversold(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *oid, json_t *detail,
+    char *err, size_t len);
+const char *invsync_stock_str(json_t *obj, const char *key, char *buf,
+    size_t cap);
+
+/* stock/invsync_stock_ref.c: canonical SKUs by skuref */
+int invsync_stock_map(invsync_worker_t *w, const char *channel, json_t *obj,
+    char *sku, size_t cap);
+int invsync_stock_ref(invsync_worker_t *w, const char *channel,
+    const char *ref, char *sku, size_t cap);
+size_t invsync_stock_refs(json_t *obj,
+    char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN]);
+int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
+    const char *ref);
+int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
+
+/* stock/invsync_ledger.c: ledger.lua */
+invsync_act_rc_e invsync_stock_move(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines, json_t **detail, char *err,
+    size_t len);
+int invsync_stock_move_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines);
+invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
+    char *err, size_t len);
+
+
+#endif /* INVSYNC_ACTIONS_H_INCLUDED */

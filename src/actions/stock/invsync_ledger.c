@@ -1,0 +1,172 @@
+
+/*
+ * One ledger.lua call (src/core/lua/ledger.lua): a stock movement keyed by
+ * its cause, with its audit entry, run alone or appended to a pipeline.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_actions.h"
+
+
+/* the arguments of one ledger.lua call */
+typedef struct {
+    char          done[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
+    char          prefix[INVSYNC_ACTION_KEY_LEN], action[64], cause[1024];
+    char          ttl[32], now[32], maxlen[32];
+    char         *move;
+    const char   *argv[32];
+    size_t        argvlen[32];
+    int           argc;
+} invsync_move_args_t;
+
+
+static int invsync_move_args(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *order, json_t *lines, invsync_move_args_t *a);
+
+
+/* one ledger.lua call; *detail (if asked) gets {moved, oversold} */
+
+invsync_act_rc_e
+invsync_stock_move(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *order, json_t *lines,
+    json_t **detail, char *err, size_t len)
+{
+    redisReply           *r;
+    invsync_move_args_t   a;
+
+    if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    r = invsync_redis_eval(w, w->ledger_sha, invsync_script_ledger,
+                           invsync_script_ledger_len, 2, a.argc, a.argv,
+                           a.argvlen);
+    free(a.move);
+
+    return invsync_stock_move_reply(r, detail, err, len);
+}
+
+
+/* the same call appended to the pipeline (-1: out of memory) */
+
+int
+invsync_stock_move_append(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *order, json_t *lines)
+{
+    int                   rc;
+    invsync_move_args_t   a;
+
+    if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
+        return -1;
+    }
+
+    rc = invsync_redis_append_evalsha(w, w->ledger_sha, 2, a.argc, a.argv,
+                                      a.argvlen);
+    free(a.move);
+
+    return rc;
+}
+
+
+/* ledger.lua's answer; takes r (NULL: the connection was lost) */
+
+invsync_act_rc_e
+invsync_stock_move_reply(redisReply *r, json_t **detail, char *err,
+    size_t len)
+{
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+        snprintf(err, len, "ledger: %s", r->type == REDIS_REPLY_ERROR
+                                         ? r->str : "bad reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->element[0]->integer == 0) {
+        freeReplyObject(r);
+        return INVSYNC_ACT_DUPLICATE;
+    }
+
+    if (detail != NULL && r->elements == 3) {
+        *detail = json_loads(r->element[2]->str, 0, NULL);
+    }
+
+    freeReplyObject(r);
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* the arguments of one ledger.lua call; a->move is the caller's to free */
+
+static int
+invsync_move_args(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *order, json_t *lines,
+    invsync_move_args_t *a)
+{
+    int      argc;
+    size_t   i;
+    json_t  *m;
+
+    m = json_pack("{s:s, s:s, s:o}", "kind", kind, "order", order,
+                  "lines", lines ? json_incref(lines) : json_array());
+
+    a->move = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+
+    if (a->move == NULL) {
+        return -1;
+    }
+
+    invsync_key(a->done, sizeof(a->done), w->conf, "done:ledger:%s", cause);
+    invsync_key(a->audit, sizeof(a->audit), w->conf, "audit");
+    invsync_key(a->prefix, sizeof(a->prefix), w->conf, "%s", "");
+    snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
+    snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
+    snprintf(a->action, sizeof(a->action), "stock.%s", kind);
+    snprintf(a->cause, sizeof(a->cause), "%s", cause);
+
+    argc = 0;
+    a->argv[argc++] = a->done;
+    a->argv[argc++] = a->audit;
+    a->argv[argc++] = a->ttl;
+    a->argv[argc++] = a->now;
+    a->argv[argc++] = a->prefix;
+    a->argv[argc++] = a->move;
+    a->argv[argc++] = a->maxlen;
+
+#define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
+
+    invsync_field("ts", a->now);
+    invsync_field("action", a->action);
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", order);
+    invsync_field("inputs", a->move);
+    invsync_field("cause", a->cause);
+    invsync_field("consumer", w->conf->consumer);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        a->argvlen[i] = strlen(a->argv[i]);
+    }
+
+    a->argc = argc;
+
+    return 0;
+}

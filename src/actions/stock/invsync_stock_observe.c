@@ -1,0 +1,287 @@
+
+/*
+ * A channel says what it shows now (inventory.observe).  A value we
+ * pushed recently is the echo of our own push: nothing changes (no sync
+ * loop).  Anything else is a change made in the channel's admin: taken as
+ * a correction of the stock, or overwritten by our value.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_actions.h"
+#include "invsync_reconcile.h"
+
+
+#define INVSYNC_KEY_LEN  INVSYNC_ACTION_KEY_LEN
+
+
+static int invsync_stock_expected(invsync_worker_t *w,
+    const invsync_channel_conf_t *ch, const char *sku, int64_t *qty,
+    int *bundle);
+
+
+/*
+ * A channel says what it shows now.  A value we pushed recently is the echo
+ * of our own push: nothing changes (no sync loop).  Anything else is a
+ * change made in the channel's admin: taken as a correction of the stock at
+ * the channel's location, or ignored and overwritten by our value, per the
+ * channel's external_changes rule.  Sets *decision for the audit.
+ */
+
+invsync_act_rc_e
+invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    int                            bundle;
+    char                           sku[256], cause[1024];
+    char                           key[INVSYNC_KEY_LEN], buf[64];
+    size_t                         i;
+    json_t                        *avail, *one;
+    int64_t                        shown, seen, expected;
+    redisReply                    *r;
+    const char                    *argv[4];
+    size_t                         argvlen[4];
+    invsync_act_rc_e               rc;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, ev->channel);
+    avail = json_object_get(canon, "available");
+
+    if (!json_is_integer(avail)) {
+        json_object_set_new(canon, "decision", json_string("unmanaged"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    seen = json_integer_value(avail);
+
+    /* the level's refs: "item:<id>", "variation:<id>", "product:<id>" */
+    switch (invsync_stock_map(w, ev->channel, canon, sku, sizeof(sku))) {
+    case -1:
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    case 0:
+        json_object_set_new(canon, "decision", json_string("unmapped"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    json_object_set_new(canon, "sku", json_string(sku));
+
+    argv[0] = "LRANGE";
+    argv[1] = key;
+    argv[2] = "0";
+    argv[3] = "-1";
+    argvlen[0] = 6;
+    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "pushed:%s:%s",
+                             ev->channel, sku);
+    argvlen[2] = 1;
+    argvlen[3] = 2;
+
+    r = invsync_redis_cmd(w, 4, argv, argvlen);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        if (strtoll(r->element[i]->str, NULL, 10) == seen) {
+            freeReplyObject(r);
+            json_object_set_new(canon, "decision", json_string("echo"));
+            return INVSYNC_ACT_IGNORED;
+        }
+    }
+
+    freeReplyObject(r);
+
+    argv[0] = "HGET";
+    argvlen[0] = 4;
+    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "shown:%s",
+                             ev->channel);
+    argv[2] = sku;
+    argvlen[2] = strlen(sku);
+
+    r = invsync_redis_cmd(w, 3, argv, argvlen);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, len, "redis: %s", r->str);
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    shown = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+    freeReplyObject(r);
+
+    /* what the ledger says the channel should show now: an order the
+     * channel counted itself and we already reserved is no change */
+    if (invsync_stock_expected(w, ch, sku, &expected, &bundle) < 0) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (expected == seen) {
+        json_object_set_new(canon, "decision", json_string("consistent"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    /* a bundle has no stock of its own to correct: its quantity is the
+     * components', so a change in the channel's admin is overwritten */
+    if (!ch->rules.correct || bundle) {
+        /*
+         * Ours wins: push our value again, whatever the channel is thought
+         * to show (an answer to a push still in flight would make the
+         * pusher believe the channel shows our value already).
+         */
+        json_object_set_new(canon, "decision", json_string("overwrite"));
+
+        invsync_key(key, sizeof(key), w->conf, "force:%s", ev->channel);
+        r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key, sku },
+                              (size_t []) { 4, strlen(key), strlen(sku) });
+        if (r == NULL) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        freeReplyObject(r);
+
+        invsync_key(key, sizeof(key), w->conf, "dirty:%s", ev->channel);
+        r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key, sku },
+                              (size_t []) { 4, strlen(key), strlen(sku) });
+        if (r == NULL) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        freeReplyObject(r);
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    json_object_set_new(canon, "decision", json_string("correct"));
+    json_object_set_new(canon, "delta", json_integer(seen - shown));
+
+    /* the channel shows it now; the pusher compares with this */
+    r = invsync_redis_cmd(w, 4, (const char *[]) { "HSET", key, sku,
+                                                   buf },
+                          (size_t []) { 4, argvlen[1], strlen(sku),
+                                        (size_t) snprintf(buf, sizeof(buf),
+                                                          "%lld",
+                                                          (long long) seen) });
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    freeReplyObject(r);
+
+    one = json_pack("[{s:s, s:I, s:s}]", "sku", sku,
+                    "qty", (json_int_t) (seen - shown),
+                    "loc", invsync_stock_location(w, ch));
+    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, ev->event);
+
+    rc = invsync_stock_move(w, ev, cause, "adjust", "", one, NULL, err, len);
+    json_decref(one);
+
+    return rc;
+}
+
+
+/*
+ * What the ledger says the channel should show of sku, a bundle's derived
+ * quantity included (the pusher's own rule); *bundle set for a bundle.
+ * -1 when the Redis session was lost.
+ */
+
+static int
+invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
+    const char *sku, int64_t *qty, int *bundle)
+{
+    int          bad;
+    char         key[INVSYNC_KEY_LEN], def[INVSYNC_KEY_LEN];
+    redisReply  *st, *comp;
+
+    invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+    invsync_key(def, sizeof(def), w->conf, "sku:%s", sku);
+
+    st = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key, NULL });
+    comp = st ? invsync_redis_cmdv(w, (const char *[]) { "HGET", def,
+                                                         "components",
+                                                         NULL })
+              : NULL;
+
+    if (comp == NULL) {
+        freeReplyObject(st);
+        return -1;
+    }
+
+    bad = 0;
+    *bundle = comp->type == REDIS_REPLY_STRING && comp->len > 0;
+    *qty = invsync_reconcile_should(w, ch, st, comp, &bad);
+
+    if (bad) {
+        *qty = -1;
+    }
+
+    freeReplyObject(st);
+    freeReplyObject(comp);
+
+    return w->redis ? 0 : -1;
+}
+
+
+/* where a channel's stock moves land: its first location, or the default */
+
+const char *
+invsync_stock_location(invsync_worker_t *w, const invsync_channel_conf_t *ch)
+{
+    return ch->rules.nlocations ? ch->rules.location[0]
+                                : w->conf->default_location;
+}
+
+
+/*
+ * The row: what the channel shows decided (invsync_stock_observe() sets
+ * canon's decision, delta and sku), then recorded with that decision.
+ */
+
+invsync_act_rc_e
+invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    char               state[INVSYNC_KEY_LEN];
+    json_t            *inputs;
+    const char        *item;
+    invsync_effect_t   fx;
+    invsync_act_rc_e   rc;
+
+    rc = invsync_stock_observe(w, ev, canon, err, len);
+
+    if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+        return rc;
+    }
+
+    inputs = json_object();
+    json_object_set(inputs, "decision", json_object_get(canon, "decision"));
+    json_object_set(inputs, "delta", json_object_get(canon, "delta"));
+
+    item = invsync_action_str(canon, "inventory_item_id");
+    snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
+             item[0] ? item : invsync_action_str(canon, "product_id"),
+             invsync_action_str(canon, "location_id"));
+
+    memset(&fx, 0, sizeof(invsync_effect_t));
+    fx.action = "inventory.observe";
+    fx.state = state;
+    fx.version = invsync_action_int(canon, "updated_ms", -1);
+    json_object_set(inputs, "available", json_object_get(canon, "available"));
+    fx.inputs = inputs;
+
+    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
+    json_decref(inputs);
+
+    return rc;
+}

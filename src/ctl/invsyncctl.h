@@ -126,6 +126,9 @@ const char *invsyncctl_by(const char *by);
 int invsyncctl_open(invsyncctl_t *ctl);
 redisReply *invsyncctl_redis(invsyncctl_t *ctl, const char *fmt, ...);
 redisReply *invsyncctl_argv_run(invsyncctl_t *ctl, invsyncctl_argv_t *a);
+redisReply *invsyncctl_script(invsyncctl_t *ctl, const char *name,
+    const char *sha, const char *script, size_t len, int nkeys,
+    invsyncctl_argv_t *a);
 void invsyncctl_argv_init(invsyncctl_argv_t *a);
 void invsyncctl_argv_add(invsyncctl_argv_t *a, const char *s, size_t len);
 void invsyncctl_argv_addf(invsyncctl_argv_t *a, const char *fmt, ...);

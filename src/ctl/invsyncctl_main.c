@@ -671,6 +671,56 @@ invsyncctl_argv_run(invsyncctl_t *ctl, invsyncctl_argv_t *a)
 }
 
 
+/*
+ * One of the shared scripts (name for messages, sha its field in ctl->w,
+ * loaded with the others on first use) with a's keys and arguments.  NULL,
+ * with the reason printed, when the session is lost or Redis refused;
+ * else the reply, which the caller frees.
+ */
+
+redisReply *
+invsyncctl_script(invsyncctl_t *ctl, const char *name, const char *sha,
+    const char *script, size_t len, int nkeys, invsyncctl_argv_t *a)
+{
+    char         err[INVSYNC_ERR_LEN];
+    redisReply  *r;
+
+    if (ctl->w.redis == NULL) {
+        return NULL;
+    }
+
+    if (a->failed || a->n == 0) {
+        fprintf(stderr, "invsyncctl: out of memory\n");
+        return NULL;
+    }
+
+    if (sha[0] == '\0'
+        && invsync_redis_load_scripts(&ctl->w, err, sizeof(err)) != 0)
+    {
+        fprintf(stderr, "invsyncctl: %s\n", err);
+        return NULL;
+    }
+
+    r = invsync_redis_eval(&ctl->w, sha, script, len, nkeys, (int) a->n,
+                           a->argv, a->lens);
+
+    if (r == NULL) {
+        fprintf(stderr, "invsyncctl: lost the Redis connection during the "
+                "%s script\n", name);
+        return NULL;
+    }
+
+    if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "invsyncctl: Redis refused the %s script: %s\n",
+                name, r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+
+    return r;
+}
+
+
 static redisReply *
 invsyncctl_checked(invsyncctl_t *ctl, redisReply *r, const char *what,
     size_t len)

@@ -18,7 +18,8 @@
 #include "invsync_stock.h"
 
 
-#define INVSYNCCTL_SKU_TRIES   5     /* WATCH conflicts before giving up */
+#define INVSYNCCTL_SKU_TRIES   5     /* changes between read and write */
+#define INVSYNCCTL_SKU_AGAIN   (-2)  /* internal: read again */
 #define INVSYNCCTL_SKU_REFS    2     /* skuref keys of one mapping */
 #define INVSYNCCTL_SKU_TEXT    255   /* bytes of a name, a channel SKU */
 #define INVSYNCCTL_SKU_ID      20    /* digits of a channel's numeric id */
@@ -65,9 +66,23 @@ static int invsyncctl_sku_numeric(const char *s, const char *gid, char *out,
 static size_t invsyncctl_sku_refs(json_t *ids, const char *sku,
     char refs[][INVSYNCCTL_KEY_LEN]);
 static int invsyncctl_sku_text(const char *s);
-static int invsyncctl_sku_watch(invsyncctl_t *ctl, const char *key);
-static int invsyncctl_sku_index(invsyncctl_t *ctl, const char *sku,
-    const char *id);
+static int invsyncctl_sku_map_try(invsyncctl_t *ctl,
+    const invsyncctl_sku_map_t *m, const char *map, const char *ids_s,
+    char refs[][INVSYNCCTL_KEY_LEN], size_t nrefs, invsyncctl_sku_done_t *d,
+    char *err, size_t len);
+static int invsyncctl_sku_unmap_try(invsyncctl_t *ctl,
+    const invsyncctl_sku_map_t *m, const char *map, json_t **ids,
+    char *audit);
+static int invsyncctl_sku_components(const char *sku, const char *spec,
+    json_t **out);
+static int invsyncctl_sku_bundle_write(invsyncctl_t *ctl, const char *sku,
+    const char *comp_s, const char *name, const char *by, const char *why,
+    char *audit);
+static void invsyncctl_sku_script_args(invsyncctl_t *ctl,
+    invsyncctl_argv_t *a, const char *key);
+static void invsyncctl_sku_add(invsyncctl_argv_t *a, const char *s);
+static const char *invsyncctl_sku_outcome(const redisReply *r,
+    const char *name, int ok);
 static int invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line,
     size_t len, const int *col, const char *by, const char *why,
     invsyncctl_sku_done_t *d, char *err, size_t errlen);
@@ -328,33 +343,24 @@ failed:
 /*
  * Maps one SKU on one channel, atomically: the skumap field, the skuref
  * keys (old ones of this SKU dropped, ones of another SKU refused), the
- * name, K skus and the dirty mark, in one MULTI under WATCH.  Returns an
- * exit code; for INVSYNCCTL_USAGE and INVSYNCCTL_NOTFOUND the reason is in
- * err (not printed), Redis failures are printed.  d->ids is new.
+ * name, K skus, the dirty mark and the audit entry, by skumap.lua.
+ * Returns an exit code; for INVSYNCCTL_USAGE and INVSYNCCTL_NOTFOUND the
+ * reason is in err (not printed), Redis failures are printed.  d->ids is
+ * new.
  */
 
 static int
 invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
     invsyncctl_sku_done_t *d, char *err, size_t len)
 {
-    int                            rc, tries, same;
+    int                            rc, tries;
     char                          *ids_s;
     char                           map[INVSYNCCTL_KEY_LEN];
-    char                           key[INVSYNCCTL_KEY_LEN];
     char                           refs[INVSYNCCTL_SKU_REFS]
                                        [INVSYNCCTL_KEY_LEN];
-    char                           old[INVSYNCCTL_SKU_REFS]
-                                      [INVSYNCCTL_KEY_LEN];
-    size_t                         i, j, nrefs, nold;
-    json_t                        *prev;
-    redisReply                    *r, *was, *name;
-    const char                    *by;
+    size_t                         nrefs;
     const invsync_channel_conf_t  *ch;
 
-    ids_s = NULL;
-    was = NULL;
-    name = NULL;
-    prev = NULL;
     d->ids = NULL;
     d->changed = 0;
     d->audit[0] = '\0';
@@ -401,203 +407,179 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
 
     invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", m->sku);
 
-    rc = INVSYNCCTL_OK;
-
     for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
-        freeReplyObject(was);
-        freeReplyObject(name);
-        json_decref(prev);
-        was = NULL;
-        name = NULL;
-        prev = NULL;
-
-        if (invsyncctl_sku_watch(ctl, map) != 0) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        for (i = 0; i < nrefs; i++) {
-            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
-                        m->channel, refs[i]);
-
-            if (invsyncctl_sku_watch(ctl, key) != 0) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            r = invsyncctl_redis(ctl, "GET %s", key);
-            if (r == NULL) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            if (r->type == REDIS_REPLY_STRING && strcmp(r->str, m->sku) != 0)
-            {
-                snprintf(err, len, "%s of channel %s is mapped to SKU %s "
-                         "already: unmap that first", refs[i], m->channel,
-                         r->str);
-                freeReplyObject(r);
-                freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-                rc = INVSYNCCTL_USAGE;
-                goto failed;
-            }
-
-            freeReplyObject(r);
-        }
-
-        was = invsyncctl_redis(ctl, "HGET %s %s", map, m->channel);
-        if (was == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        nold = 0;
-
-        if (was->type == REDIS_REPLY_STRING) {
-            prev = json_loadb(was->str, was->len, 0, NULL);
-
-            if (prev != NULL) {
-                nold = invsyncctl_sku_refs(prev, m->sku, old);
-            }
-        }
-
-        invsync_key(key, sizeof(key), ctl->conf, "sku:%s", m->sku);
-
-        name = invsyncctl_redis(ctl, "HGET %s name", key);
-        if (name == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        same = was->type == REDIS_REPLY_STRING
-               && strcmp(was->str, ids_s) == 0
-               && (m->name == NULL
-                   || (name->type == REDIS_REPLY_STRING
-                       && strcmp(name->str, m->name) == 0));
-
-        if (same) {
-            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-            goto failed;
-        }
-
-        /* old refs of this SKU that the new mapping does not keep */
-        for (i = 0; i < nold; i++) {
-            for (j = 0; j < nrefs; j++) {
-                if (strcmp(old[i], refs[j]) == 0) {
-                    break;
-                }
-            }
-
-            if (j < nrefs) {
-                old[i][0] = '\0';
-                continue;
-            }
-
-            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
-                        m->channel, old[i]);
-
-            if (invsyncctl_sku_watch(ctl, key) != 0) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            r = invsyncctl_redis(ctl, "GET %s", key);
-            if (r == NULL) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            if (r->type != REDIS_REPLY_STRING || strcmp(r->str, m->sku) != 0)
-            {
-                old[i][0] = '\0';
-            }
-
-            freeReplyObject(r);
-        }
-
-        r = invsyncctl_redis(ctl, "MULTI");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        freeReplyObject(r);
-
-        for (i = 0; i < nold; i++) {
-            if (old[i][0] != '\0') {
-                invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
-                            m->channel, old[i]);
-                freeReplyObject(invsyncctl_redis(ctl, "DEL %s", key));
-            }
-        }
-
-        for (i = 0; i < nrefs; i++) {
-            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
-                        m->channel, refs[i]);
-            freeReplyObject(invsyncctl_redis(ctl, "SET %s %s", key, m->sku));
-        }
-
-        freeReplyObject(invsyncctl_redis(ctl, "HSET %s %s %s", map,
-                                         m->channel, ids_s));
-
-        if (m->name != NULL) {
-            invsync_key(key, sizeof(key), ctl->conf, "sku:%s", m->sku);
-            freeReplyObject(invsyncctl_redis(ctl, "HSET %s name %s", key,
-                                             m->name));
-        }
-
-        invsync_key(key, sizeof(key), ctl->conf, "skus");
-        freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, m->sku));
-
-        invsync_key(key, sizeof(key), ctl->conf, "dirty:%s", m->channel);
-        freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, m->sku));
-
-        r = invsyncctl_redis(ctl, "EXEC");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        if (r->type == REDIS_REPLY_ARRAY) {
-            freeReplyObject(r);
+        rc = invsyncctl_sku_map_try(ctl, m, map, ids_s, refs, nrefs, d, err,
+                                    len);
+        if (rc != INVSYNCCTL_SKU_AGAIN) {
             break;
         }
-
-        /* nil: another change to these keys came first; look again */
-        freeReplyObject(r);
     }
 
     if (tries == INVSYNCCTL_SKU_TRIES) {
         snprintf(err, len, "%s kept changing under us; try again", m->sku);
         rc = INVSYNCCTL_USAGE;
-        goto failed;
     }
 
-    d->changed = 1;
-    by = invsyncctl_by(m->by);
-
-    rc = invsyncctl_audit_operator(ctl, "operator.sku.map", by, m->why,
-                                   m->channel, NULL, NULL, d->audit,
-                                   "sku", m->sku, "ids", ids_s,
-                                   "previous",
-                                   was->type == REDIS_REPLY_STRING ? was->str
-                                                                   : "",
-                                   "name", m->name, NULL);
-
-    if (rc == INVSYNCCTL_OK) {
-        rc = invsyncctl_sku_index(ctl, m->sku, d->audit);
-    }
-
-failed:
-
-    freeReplyObject(was);
-    freeReplyObject(name);
-    json_decref(prev);
     free(ids_s);
 
     return rc;
 }
 
+
+/*
+ * One attempt of a mapping: the mapping read, the skuref names of the old
+ * and the new one, and skumap.lua, which writes all of it and the audit
+ * entry if the mapping is still the one read.  INVSYNCCTL_SKU_AGAIN when
+ * it was not.
+ */
+
+static int
+invsyncctl_sku_map_try(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
+    const char *map, const char *ids_s, char refs[][INVSYNCCTL_KEY_LEN],
+    size_t nrefs, invsyncctl_sku_done_t *d, char *err, size_t len)
+{
+    int                 rc;
+    char                old[INVSYNCCTL_SKU_REFS][INVSYNCCTL_KEY_LEN];
+    size_t              i, nold;
+    json_t             *prev;
+    redisReply         *was, *r;
+    const char         *what;
+    invsyncctl_argv_t   a;
+
+    was = invsyncctl_redis(ctl, "HGET %s %s", map, m->channel);
+    if (was == NULL) {
+        return INVSYNCCTL_REDIS;
+    }
+
+    nold = 0;
+
+    if (was->type == REDIS_REPLY_STRING) {
+        prev = json_loadb(was->str, was->len, 0, NULL);
+
+        if (prev != NULL) {
+            nold = invsyncctl_sku_refs(prev, m->sku, old);
+            json_decref(prev);
+        }
+    }
+
+    invsyncctl_sku_script_args(ctl, &a, map);
+    invsyncctl_sku_add(&a, m->sku);
+    invsyncctl_sku_add(&a, m->channel);
+    invsyncctl_sku_add(&a, ids_s);
+    invsyncctl_sku_add(&a, was->type == REDIS_REPLY_STRING ? was->str : NULL);
+    invsyncctl_sku_add(&a, m->name);
+    invsyncctl_sku_add(&a, invsyncctl_by(m->by));
+    invsyncctl_sku_add(&a, m->why);
+    invsyncctl_argv_addf(&a, "%zu", nrefs);
+
+    for (i = 0; i < nrefs; i++) {
+        invsyncctl_sku_add(&a, refs[i]);
+    }
+
+    for (i = 0; i < nold; i++) {
+        invsyncctl_sku_add(&a, old[i]);
+    }
+
+    r = invsyncctl_script(ctl, "skumap", ctl->w.skumap_sha,
+                          invsync_script_skumap, invsync_script_skumap_len,
+                          2, &a);
+    invsyncctl_argv_free(&a);
+    freeReplyObject(was);
+
+    if (r == NULL) {
+        return INVSYNCCTL_REDIS;
+    }
+
+    what = invsyncctl_sku_outcome(r, "skumap", 1);
+    rc = INVSYNCCTL_OK;
+
+    if (what == NULL) {
+        rc = INVSYNCCTL_REDIS;
+
+    } else if (strcmp(what, "changed") == 0) {
+        rc = INVSYNCCTL_SKU_AGAIN;
+
+    } else if (strcmp(what, "taken") == 0 && r->elements == 3) {
+        snprintf(err, len, "%s of channel %s is mapped to SKU %s already: "
+                 "unmap that first", r->element[1]->str, m->channel,
+                 r->element[2]->str);
+        rc = INVSYNCCTL_USAGE;
+
+    } else if (strcmp(what, "mapped") == 0 && r->elements == 2) {
+        d->changed = 1;
+        snprintf(d->audit, sizeof(d->audit), "%s", r->element[1]->str);
+
+    } else if (strcmp(what, "same") != 0) {
+        invsyncctl_sku_outcome(r, "skumap", 0);
+        rc = INVSYNCCTL_REDIS;
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+}
+
+
+/* the arguments the SKU scripts begin with: their key (borrowed), the
+ * audit stream, the key prefix, now and the audit stream's bound */
+
+static void
+invsyncctl_sku_script_args(invsyncctl_t *ctl, invsyncctl_argv_t *a,
+    const char *key)
+{
+    char  k[INVSYNCCTL_KEY_LEN];
+
+    invsyncctl_argv_init(a);
+    invsyncctl_sku_add(a, key);
+
+    /* copies: a keeps pointers */
+    invsync_key(k, sizeof(k), ctl->conf, "audit");
+    invsyncctl_argv_addf(a, "%s", k);
+
+    invsync_key(k, sizeof(k), ctl->conf, "");
+    invsyncctl_argv_addf(a, "%s", k);
+
+    invsyncctl_argv_addf(a, "%lld", (long long) ctl->now);
+    invsyncctl_argv_addf(a, "%ld", ctl->conf->audit_max_len);
+}
+
+
+/* a text argument (borrowed: it must outlive a), "" for NULL */
+
+static void
+invsyncctl_sku_add(invsyncctl_argv_t *a, const char *s)
+{
+    invsyncctl_argv_add(a, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+
+/*
+ * The outcome a SKU script answered, the name in its first element; NULL
+ * when the answer is not an array of strings.  With ok 0, or for NULL,
+ * says that the script answered oddly.
+ */
+
+static const char *
+invsyncctl_sku_outcome(const redisReply *r, const char *name, int ok)
+{
+    size_t  i;
+
+    for (i = 0; ok && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        if (r->element[i]->type != REDIS_REPLY_STRING) {
+            break;
+        }
+    }
+
+    if (ok && r->type == REDIS_REPLY_ARRAY && r->elements > 0
+        && i == r->elements)
+    {
+        return r->element[0]->str;
+    }
+
+    fprintf(stderr, "invsyncctl: the %s script answered oddly\n", name);
+
+    return NULL;
+}
 
 /*
  * The channel's identifiers of the SKU as skumap keeps them: Shopify
@@ -803,66 +785,23 @@ invsyncctl_sku_text(const char *s)
 
 
 static int
-invsyncctl_sku_watch(invsyncctl_t *ctl, const char *key)
-{
-    redisReply  *r;
-
-    r = invsyncctl_redis(ctl, "WATCH %s", key);
-    if (r == NULL) {
-        return -1;
-    }
-
-    freeReplyObject(r);
-
-    return 0;
-}
-
-
-/* lists an operator's audit entry under the SKU, for "stock history" */
-
-static int
-invsyncctl_sku_index(invsyncctl_t *ctl, const char *sku, const char *id)
-{
-    char         key[INVSYNCCTL_KEY_LEN];
-    redisReply  *r;
-
-    invsync_key(key, sizeof(key), ctl->conf, "audit:sku:%s", sku);
-
-    r = invsyncctl_redis(ctl, "ZADD %s %lld %s", key, (long long) ctl->now,
-                         id);
-    if (r == NULL) {
-        return INVSYNCCTL_REDIS;
-    }
-
-    freeReplyObject(r);
-
-    return INVSYNCCTL_OK;
-}
-
-
-static int
 invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
 {
-    int           rc, npos, tries;
-    char          key[INVSYNCCTL_KEY_LEN], map[INVSYNCCTL_KEY_LEN];
-    char          refs[INVSYNCCTL_SKU_REFS][INVSYNCCTL_KEY_LEN];
-    char          audit[INVSYNCCTL_ID_LEN];
-    size_t        i, n;
-    json_t       *ids;
-    redisReply   *was, *r;
-    const char   *sku, *channel, *by, *why, *pos[1];
-    invsyncctl_opt_t  opts[] = {
-        { "--channel", &channel, NULL },
-        { "--by", &by, NULL },
-        { "--why", &why, NULL },
+    int                    rc, npos, tries;
+    char                   map[INVSYNCCTL_KEY_LEN];
+    char                   audit[INVSYNCCTL_ID_LEN];
+    json_t                *ids;
+    const char            *pos[1];
+    invsyncctl_sku_map_t   m;
+    invsyncctl_opt_t       opts[] = {
+        { "--channel", &m.channel, NULL },
+        { "--by", &m.by, NULL },
+        { "--why", &m.why, NULL },
         { NULL, NULL, NULL }
     };
 
-    channel = NULL;
-    by = NULL;
-    why = NULL;
+    memset(&m, 0, sizeof(invsyncctl_sku_map_t));
     ids = NULL;
-    was = NULL;
 
     rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
                          pos, 1, &npos);
@@ -870,15 +809,15 @@ invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    if (npos != 1 || channel == NULL || channel[0] == '\0') {
+    if (npos != 1 || m.channel == NULL || m.channel[0] == '\0') {
         return invsyncctl_usage_error("sku", "unmap needs a SKU and "
                                       "--channel");
     }
 
-    sku = pos[0];
+    m.sku = pos[0];
 
-    if (!invsyncctl_sku_valid(sku)) {
-        return invsyncctl_usage_error("sku", "\"%s\" is not a SKU", sku);
+    if (!invsyncctl_sku_valid(m.sku)) {
+        return invsyncctl_usage_error("sku", "\"%s\" is not a SKU", m.sku);
     }
 
     rc = invsyncctl_open(ctl);
@@ -886,111 +825,19 @@ invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", sku);
+    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", m.sku);
 
     for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
-        freeReplyObject(was);
-        json_decref(ids);
-        was = NULL;
-        ids = NULL;
-
-        if (invsyncctl_sku_watch(ctl, map) != 0) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        was = invsyncctl_redis(ctl, "HGET %s %s", map, channel);
-        if (was == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        if (was->type != REDIS_REPLY_STRING) {
-            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-            fprintf(stderr, "invsyncctl: sku unmap: %s is not mapped on "
-                    "channel %s\n", sku, channel);
-            rc = INVSYNCCTL_NOTFOUND;
-            goto failed;
-        }
-
-        ids = json_loadb(was->str, was->len, 0, NULL);
-        n = ids != NULL ? invsyncctl_sku_refs(ids, sku, refs) : 0;
-
-        /* a ref that another SKU took over since stays */
-        for (i = 0; i < n; i++) {
-            invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
-                        channel, refs[i]);
-
-            if (invsyncctl_sku_watch(ctl, key) != 0) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            r = invsyncctl_redis(ctl, "GET %s", key);
-            if (r == NULL) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            if (r->type != REDIS_REPLY_STRING || strcmp(r->str, sku) != 0) {
-                refs[i][0] = '\0';
-            }
-
-            freeReplyObject(r);
-        }
-
-        r = invsyncctl_redis(ctl, "MULTI");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        freeReplyObject(r);
-
-        for (i = 0; i < n; i++) {
-            if (refs[i][0] != '\0') {
-                invsync_key(key, sizeof(key), ctl->conf, "skuref:%s:%s",
-                            channel, refs[i]);
-                freeReplyObject(invsyncctl_redis(ctl, "DEL %s", key));
-            }
-        }
-
-        freeReplyObject(invsyncctl_redis(ctl, "HDEL %s %s", map, channel));
-
-        invsync_key(key, sizeof(key), ctl->conf, "dirty:%s", channel);
-        freeReplyObject(invsyncctl_redis(ctl, "SREM %s %s", key, sku));
-
-        invsync_key(key, sizeof(key), ctl->conf, "shown:%s", channel);
-        freeReplyObject(invsyncctl_redis(ctl, "HDEL %s %s", key, sku));
-
-        r = invsyncctl_redis(ctl, "EXEC");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        if (r->type == REDIS_REPLY_ARRAY) {
-            freeReplyObject(r);
+        rc = invsyncctl_sku_unmap_try(ctl, &m, map, &ids, audit);
+        if (rc != INVSYNCCTL_SKU_AGAIN) {
             break;
         }
-
-        freeReplyObject(r);
     }
 
     if (tries == INVSYNCCTL_SKU_TRIES) {
         fprintf(stderr, "invsyncctl: sku unmap: %s kept changing under us; "
-                "try again\n", sku);
+                "try again\n", m.sku);
         rc = INVSYNCCTL_USAGE;
-        goto failed;
-    }
-
-    rc = invsyncctl_audit_operator(ctl, "operator.sku.unmap",
-                                   invsyncctl_by(by), why, channel, NULL,
-                                   NULL, audit, "sku", sku, "previous",
-                                   was->str, NULL);
-
-    if (rc == INVSYNCCTL_OK) {
-        rc = invsyncctl_sku_index(ctl, sku, audit);
     }
 
     if (rc != INVSYNCCTL_OK) {
@@ -999,40 +846,126 @@ invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
 
     if (ctl->json) {
         rc = invsyncctl_print_json(json_pack("{s:s, s:s, s:O?, s:s}",
-                                             "sku", sku, "channel", channel,
+                                             "sku", m.sku,
+                                             "channel", m.channel,
                                              "ids", ids, "audit", audit));
 
     } else {
-        printf("unmapped %s on %s (audit %s)\n", sku, channel, audit);
+        printf("unmapped %s on %s (audit %s)\n", m.sku, m.channel, audit);
     }
 
 failed:
 
     json_decref(ids);
-    freeReplyObject(was);
 
     return rc;
 }
 
 
 /*
+ * One attempt of an unmapping: the mapping read (into *ids, new), its
+ * skuref names, and skuunmap.lua, which drops it all and writes the audit
+ * entry (its id into audit) if the mapping is still the one read.
+ * INVSYNCCTL_SKU_AGAIN when it was not; an unmapped SKU is said.
+ */
+
+static int
+invsyncctl_sku_unmap_try(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
+    const char *map, json_t **ids, char *audit)
+{
+    int                 rc;
+    char                refs[INVSYNCCTL_SKU_REFS][INVSYNCCTL_KEY_LEN];
+    size_t              i, n;
+    redisReply         *was, *r;
+    const char         *what;
+    invsyncctl_argv_t   a;
+
+    json_decref(*ids);
+    *ids = NULL;
+
+    was = invsyncctl_redis(ctl, "HGET %s %s", map, m->channel);
+    if (was == NULL) {
+        return INVSYNCCTL_REDIS;
+    }
+
+    if (was->type != REDIS_REPLY_STRING) {
+        freeReplyObject(was);
+        goto unmapped;
+    }
+
+    *ids = json_loadb(was->str, was->len, 0, NULL);
+    n = *ids != NULL ? invsyncctl_sku_refs(*ids, m->sku, refs) : 0;
+
+    invsyncctl_sku_script_args(ctl, &a, map);
+    invsyncctl_sku_add(&a, m->sku);
+    invsyncctl_sku_add(&a, m->channel);
+    invsyncctl_sku_add(&a, was->str);
+    invsyncctl_sku_add(&a, invsyncctl_by(m->by));
+    invsyncctl_sku_add(&a, m->why);
+
+    for (i = 0; i < n; i++) {
+        invsyncctl_sku_add(&a, refs[i]);
+    }
+
+    r = invsyncctl_script(ctl, "skuunmap", ctl->w.skuunmap_sha,
+                          invsync_script_skuunmap,
+                          invsync_script_skuunmap_len, 2, &a);
+    invsyncctl_argv_free(&a);
+    freeReplyObject(was);
+
+    if (r == NULL) {
+        return INVSYNCCTL_REDIS;
+    }
+
+    what = invsyncctl_sku_outcome(r, "skuunmap", 1);
+    rc = INVSYNCCTL_REDIS;
+
+    if (what == NULL) {
+        /* said */
+
+    } else if (strcmp(what, "changed") == 0) {
+        rc = INVSYNCCTL_SKU_AGAIN;
+
+    } else if (strcmp(what, "done") == 0 && r->elements == 2) {
+        snprintf(audit, INVSYNCCTL_ID_LEN, "%s", r->element[1]->str);
+        rc = INVSYNCCTL_OK;
+
+    } else if (strcmp(what, "unmapped") == 0) {
+        freeReplyObject(r);
+        goto unmapped;
+
+    } else {
+        invsyncctl_sku_outcome(r, "skuunmap", 0);
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+
+unmapped:
+
+    fprintf(stderr, "invsyncctl: sku unmap: %s is not mapped on channel "
+            "%s\n", m->sku, m->channel);
+
+    return INVSYNCCTL_NOTFOUND;
+}
+
+
+/*
  * A bundle: components {sku: qty}, each a known SKU and no bundle itself
  * (the ledger expands one level).  The bundle may have no stock of its own
- * (it would never be seen again) and be no component (no nesting).
+ * (it would never be seen again) and be no component (no nesting);
+ * bundle.lua checks both and writes the definition with its audit entry.
  */
 
 static int
 invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv)
 {
-    int                 rc, npos, tries, known;
-    char               *list, *tok, *save, *colon, *comp_s, *end;
-    char                key[INVSYNCCTL_KEY_LEN], def[INVSYNCCTL_KEY_LEN];
+    int                 rc, npos;
+    char               *comp_s;
     char                audit[INVSYNCCTL_ID_LEN];
-    long                q;
-    size_t              i;
-    json_t             *comps, *prev, *v;
-    redisReply         *r, *was, *chans;
-    const char         *sku, *spec, *name, *by, *why, *k, *pos[1];
+    json_t             *comps;
+    const char         *sku, *spec, *name, *by, *why, *pos[1];
     invsyncctl_opt_t    opts[] = {
         { "--components", &spec, NULL },
         { "--name", &name, NULL },
@@ -1045,11 +978,8 @@ invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv)
     name = NULL;
     by = NULL;
     why = NULL;
-    list = NULL;
     comp_s = NULL;
-    prev = NULL;
-    was = NULL;
-    chans = NULL;
+    comps = NULL;
 
     rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
                          pos, 1, &npos);
@@ -1074,6 +1004,57 @@ invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv)
                                       INVSYNCCTL_SKU_TEXT);
     }
 
+    rc = invsyncctl_sku_components(sku, spec, &comps);
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    comp_s = json_dumps(comps, JSON_COMPACT);
+    if (comp_s == NULL) {
+        fprintf(stderr, "invsyncctl: out of memory\n");
+        rc = INVSYNCCTL_USAGE;
+        goto failed;
+    }
+
+    rc = invsyncctl_open(ctl);
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    rc = invsyncctl_sku_bundle_write(ctl, sku, comp_s, name, by, why, audit);
+    if (rc != INVSYNCCTL_OK) {
+        goto failed;
+    }
+
+    if (ctl->json) {
+        rc = invsyncctl_print_json(json_pack("{s:s, s:O, s:s}", "sku", sku,
+                                             "components", comps,
+                                             "audit", audit));
+
+    } else {
+        printf("bundle %s = %s (audit %s)\n", sku, spec, audit);
+    }
+
+failed:
+
+    json_decref(comps);
+    free(comp_s);
+
+    return rc;
+}
+
+
+/* "A:2,B:1" into a new {"A": 2, "B": 1}; a usage error is said */
+
+static int
+invsyncctl_sku_components(const char *sku, const char *spec, json_t **out)
+{
+    int      rc;
+    char    *list, *tok, *save, *colon, *end;
+    long     q;
+    json_t  *comps;
+
+    rc = INVSYNCCTL_OK;
     comps = json_object();
     list = strdup(spec);
 
@@ -1126,240 +1107,83 @@ invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv)
         goto failed;
     }
 
-    comp_s = json_dumps(comps, JSON_COMPACT);
-    if (comp_s == NULL) {
-        fprintf(stderr, "invsyncctl: out of memory\n");
-        rc = INVSYNCCTL_USAGE;
-        goto failed;
-    }
-
-    rc = invsyncctl_open(ctl);
-    if (rc != INVSYNCCTL_OK) {
-        goto failed;
-    }
-
-    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
-
-    for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
-        freeReplyObject(was);
-        freeReplyObject(chans);
-        json_decref(prev);
-        was = NULL;
-        chans = NULL;
-        prev = NULL;
-
-        if (invsyncctl_sku_watch(ctl, def) != 0) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        invsync_key(key, sizeof(key), ctl->conf, "stock:%s", sku);
-
-        if (invsyncctl_sku_watch(ctl, key) != 0) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        r = invsyncctl_redis(ctl, "HGETALL %s", key);
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        for (i = 1; r->type == REDIS_REPLY_ARRAY && i < r->elements; i += 2)
-        {
-            if (r->element[i]->type == REDIS_REPLY_STRING
-                && atoll(r->element[i]->str) != 0)
-            {
-                break;
-            }
-        }
-
-        known = r->type == REDIS_REPLY_ARRAY && i < r->elements;
-        freeReplyObject(r);
-
-        if (known) {
-            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-            fprintf(stderr, "invsyncctl: sku bundle: %s has stock of its "
-                    "own, which a bundle never shows: count it to 0 "
-                    "first\n", sku);
-            rc = INVSYNCCTL_USAGE;
-            goto failed;
-        }
-
-        invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", sku);
-
-        r = invsyncctl_redis(ctl, "SCARD %s", key);
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        known = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
-        freeReplyObject(r);
-
-        if (known) {
-            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-            fprintf(stderr, "invsyncctl: sku bundle: %s is a component of "
-                    "a bundle; bundles do not nest\n", sku);
-            rc = INVSYNCCTL_USAGE;
-            goto failed;
-        }
-
-        json_object_foreach(comps, k, v) {
-            invsync_key(key, sizeof(key), ctl->conf, "sku:%s", k);
-
-            if (invsyncctl_sku_watch(ctl, key) != 0) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            known = invsyncctl_sku_known(ctl, k);
-
-            if (known < 0) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            if (known == 0) {
-                freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-                fprintf(stderr, "invsyncctl: sku bundle: unknown component "
-                        "SKU \"%s\"\n", k);
-                rc = INVSYNCCTL_NOTFOUND;
-                goto failed;
-            }
-
-            r = invsyncctl_redis(ctl, "HGET %s components", key);
-            if (r == NULL) {
-                rc = INVSYNCCTL_REDIS;
-                goto failed;
-            }
-
-            known = r->type == REDIS_REPLY_STRING && r->len > 0;
-            freeReplyObject(r);
-
-            if (known) {
-                freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-                fprintf(stderr, "invsyncctl: sku bundle: component %s is a "
-                        "bundle itself; bundles do not nest\n", k);
-                rc = INVSYNCCTL_USAGE;
-                goto failed;
-            }
-        }
-
-        was = invsyncctl_redis(ctl, "HGET %s components", def);
-        if (was == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        if (was->type == REDIS_REPLY_STRING && was->len > 0) {
-            prev = json_loadb(was->str, was->len, 0, NULL);
-        }
-
-        invsync_key(key, sizeof(key), ctl->conf, "skumap:%s", sku);
-
-        chans = invsyncctl_redis(ctl, "HKEYS %s", key);
-        if (chans == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        r = invsyncctl_redis(ctl, "MULTI");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        freeReplyObject(r);
-
-        if (name != NULL) {
-            freeReplyObject(invsyncctl_redis(ctl, "HSET %s components %s "
-                                             "name %s", def, comp_s, name));
-
-        } else {
-            freeReplyObject(invsyncctl_redis(ctl, "HSET %s components %s",
-                                             def, comp_s));
-        }
-
-        json_object_foreach(prev, k, v) {
-            if (json_object_get(comps, k) == NULL) {
-                invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", k);
-                freeReplyObject(invsyncctl_redis(ctl, "SREM %s %s", key,
-                                                 sku));
-            }
-        }
-
-        json_object_foreach(comps, k, v) {
-            invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", k);
-            freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, sku));
-        }
-
-        invsync_key(key, sizeof(key), ctl->conf, "skus");
-        freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, sku));
-
-        for (i = 0; chans->type == REDIS_REPLY_ARRAY && i < chans->elements;
-             i++)
-        {
-            invsync_key(key, sizeof(key), ctl->conf, "dirty:%s",
-                        chans->element[i]->str);
-            freeReplyObject(invsyncctl_redis(ctl, "SADD %s %s", key, sku));
-        }
-
-        r = invsyncctl_redis(ctl, "EXEC");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        if (r->type == REDIS_REPLY_ARRAY) {
-            freeReplyObject(r);
-            break;
-        }
-
-        freeReplyObject(r);
-    }
-
-    if (tries == INVSYNCCTL_SKU_TRIES) {
-        fprintf(stderr, "invsyncctl: sku bundle: %s kept changing under us; "
-                "try again\n", sku);
-        rc = INVSYNCCTL_USAGE;
-        goto failed;
-    }
-
-    rc = invsyncctl_audit_operator(ctl, "operator.sku.bundle",
-                                   invsyncctl_by(by), why, NULL, NULL, NULL,
-                                   audit, "sku", sku, "components", comp_s,
-                                   "previous",
-                                   was->type == REDIS_REPLY_STRING ? was->str
-                                                                   : "",
-                                   NULL);
-
-    if (rc == INVSYNCCTL_OK) {
-        rc = invsyncctl_sku_index(ctl, sku, audit);
-    }
-
-    if (rc != INVSYNCCTL_OK) {
-        goto failed;
-    }
-
-    if (ctl->json) {
-        rc = invsyncctl_print_json(json_pack("{s:s, s:O, s:s}", "sku", sku,
-                                             "components", comps,
-                                             "audit", audit));
-
-    } else {
-        printf("bundle %s = %s (audit %s)\n", sku, spec, audit);
-    }
+    *out = comps;
+    comps = NULL;
 
 failed:
 
-    freeReplyObject(chans);
-    freeReplyObject(was);
-    json_decref(prev);
     json_decref(comps);
-    free(comp_s);
     free(list);
+
+    return rc;
+}
+
+
+/* bundle.lua; its refusals said as the operator reads them */
+
+static int
+invsyncctl_sku_bundle_write(invsyncctl_t *ctl, const char *sku,
+    const char *comp_s, const char *name, const char *by, const char *why,
+    char *audit)
+{
+    int                 rc;
+    char                def[INVSYNCCTL_KEY_LEN];
+    redisReply         *r;
+    const char         *what, *arg;
+    invsyncctl_argv_t   a;
+
+    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
+
+    invsyncctl_sku_script_args(ctl, &a, def);
+    invsyncctl_sku_add(&a, sku);
+    invsyncctl_sku_add(&a, comp_s);
+    invsyncctl_sku_add(&a, name);
+    invsyncctl_sku_add(&a, invsyncctl_by(by));
+    invsyncctl_sku_add(&a, why);
+
+    r = invsyncctl_script(ctl, "bundle", ctl->w.bundle_sha,
+                          invsync_script_bundle, invsync_script_bundle_len,
+                          2, &a);
+    invsyncctl_argv_free(&a);
+
+    if (r == NULL) {
+        return INVSYNCCTL_REDIS;
+    }
+
+    what = invsyncctl_sku_outcome(r, "bundle", 1);
+    arg = what != NULL && r->elements == 2 ? r->element[1]->str : NULL;
+    rc = INVSYNCCTL_USAGE;
+
+    if (what == NULL) {
+        rc = INVSYNCCTL_REDIS;
+
+    } else if (strcmp(what, "done") == 0 && arg != NULL) {
+        snprintf(audit, INVSYNCCTL_ID_LEN, "%s", arg);
+        rc = INVSYNCCTL_OK;
+
+    } else if (strcmp(what, "stock") == 0) {
+        fprintf(stderr, "invsyncctl: sku bundle: %s has stock of its own, "
+                "which a bundle never shows: count it to 0 first\n", sku);
+
+    } else if (strcmp(what, "component") == 0) {
+        fprintf(stderr, "invsyncctl: sku bundle: %s is a component of a "
+                "bundle; bundles do not nest\n", sku);
+
+    } else if (strcmp(what, "unknown") == 0 && arg != NULL) {
+        fprintf(stderr, "invsyncctl: sku bundle: unknown component SKU "
+                "\"%s\"\n", arg);
+        rc = INVSYNCCTL_NOTFOUND;
+
+    } else if (strcmp(what, "nested") == 0 && arg != NULL) {
+        fprintf(stderr, "invsyncctl: sku bundle: component %s is a bundle "
+                "itself; bundles do not nest\n", arg);
+
+    } else {
+        invsyncctl_sku_outcome(r, "bundle", 0);
+        rc = INVSYNCCTL_REDIS;
+    }
+
+    freeReplyObject(r);
 
     return rc;
 }

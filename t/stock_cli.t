@@ -7,7 +7,9 @@
 # with what each channel should show by its buffer, share, max and
 # location rules, the history, the dirty sets, the audit entries and
 # their done keys, unknown SKUs, unmapping and the list; two remaps of
-# one SKU at once, and the SKU scripts refusing bad arguments.
+# one SKU at once, and the SKU scripts refusing bad arguments; the
+# identifier options, checks, messages and CSV columns as the channel
+# table gives them.
 
 use strict;
 use warnings;
@@ -27,7 +29,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(65);
+$t->plan(70);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -438,5 +440,31 @@ my $r = $t->redis('EVAL', $lua{bundle}, 2, "${K}sku:KIT-X", "${K}audit",
 is_deeply([$r =~ /^ERR:.*bundle: a component is another SKU/ ? 1 : $r,
            $t->redis('EXISTS', "${K}sku:KIT-X", "${K}skumap:SKU-X")],
           [1, 0], 'bundle.lua: a bundle of itself refused, nothing written');
+
+###############################################################################
+# the identifiers come from the channel table
+
+($rc, $out) = ctl('sku', 'map', '--help');
+ok($rc == 0 && $out =~ /^  shopify\s+--inventory-item ID --location ID$/m
+   && $out =~ /^  woocommerce\s+--product ID \[--variation ID\]$/m
+   && $out =~ /^\s+location_id: a number or gid:\/\/shopify\/Location\/N$/m,
+   'sku map --help: the identifiers of each type') or diag($out);
+($rc, $out, $err) = ctl('sku', 'map', 'SKU-X', '--channel', 'shop-eu',
+                        '--inventory-item', 'abc', '--location', '55');
+ok($rc == 1 && $err =~ /: a shopify inventory item id is a number \(or its gid:\/\/shopify\/InventoryItem\/ form\), not "abc"$/m,
+   'sku map: an identifier of the wrong shape') or diag($err);
+($rc, $out, $err) = ctl('sku', 'map', 'SKU-X', '--channel', 'shop-eu',
+                        '--inventory-item', '7');
+ok($rc == 1 && $err =~ /: channel shop-eu is a shopify channel: give the inventory item and the location$/m,
+   'sku map: a required identifier missing') or diag($err);
+($rc, $out, $err) = ctl('sku', 'map', 'SKU-X', '--channel', 'woo-main',
+                        '--variation', '7');
+ok($rc == 1 && $err =~ /: channel woo-main is a woocommerce channel: give the product \(and the variation\)$/m,
+   'sku map: a required identifier missing, an optional one named')
+    or diag($err);
+$t->write_file('wide.csv', join(',', ('x') x 9) . "\n");
+($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/wide.csv');
+ok($rc == 1 && $err =~ /wide\.csv:1: the header must be 8 or fewer columns: sku,channel,inventory_item_id,location_id,product_id,variation_id,channel_sku,name$/m,
+   'sku import: the columns of the table') or diag($err);
 
 $t->done;

@@ -1,9 +1,9 @@
 
 /*
  * invsyncctl sku: the canonical SKUs and what each channel calls them.
- * Map a SKU to a channel's identifiers (a Shopify inventory item at a
- * location, a WooCommerce product or variation), unmap it, define a
- * bundle, import mappings from CSV, list them.  Every change marks the
+ * Map a SKU to a channel's identifiers (those its type's rows of the
+ * channel table name, invsyncctl_sku_ids.c), unmap it, define a bundle,
+ * import mappings from CSV, list them.  Every change marks the
  * SKU dirty on the channels that show it, so the worker pushes it, and
  * leaves an audit entry listed under the SKU.
  */
@@ -14,32 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsyncctl.h"
+#include "invsyncctl_sku.h"
 #include "invsync_stock.h"
 
 
 #define INVSYNCCTL_SKU_TRIES   5     /* changes between read and write */
 #define INVSYNCCTL_SKU_AGAIN   (-2)  /* internal: read again */
-#define INVSYNCCTL_SKU_REFS    2     /* skuref keys of one mapping */
-#define INVSYNCCTL_SKU_TEXT    255   /* bytes of a name, a channel SKU */
-#define INVSYNCCTL_SKU_ID      20    /* digits of a channel's numeric id */
 #define INVSYNCCTL_SKU_QTY     100000
-#define INVSYNCCTL_SKU_COLS    8
-
-
-/* one mapping as given: NULL (or "") where absent */
-typedef struct {
-    const char  *sku;
-    const char  *channel;
-    const char  *item;
-    const char  *location;
-    const char  *product;
-    const char  *variation;
-    const char  *channel_sku;
-    const char  *name;
-    const char  *by;
-    const char  *why;
-} invsyncctl_sku_map_t;
 
 
 /* the outcome of one mapping */
@@ -59,17 +40,13 @@ static int invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv);
 static int invsyncctl_sku_map_one(invsyncctl_t *ctl,
     const invsyncctl_sku_map_t *m, invsyncctl_sku_done_t *d, char *err,
     size_t len);
-static int invsyncctl_sku_ids(const invsyncctl_sku_map_t *m,
-    const char *type, json_t **ids, char *err, size_t len);
-static int invsyncctl_sku_numeric(const char *s, const char *gid, char *out,
-    size_t cap);
-static size_t invsyncctl_sku_refs(json_t *ids, const char *sku,
-    char refs[][INVSYNCCTL_KEY_LEN]);
 static int invsyncctl_sku_text(const char *s);
 static int invsyncctl_sku_map_try(invsyncctl_t *ctl,
-    const invsyncctl_sku_map_t *m, const char *map, const char *ids_s,
-    char refs[][INVSYNCCTL_KEY_LEN], size_t nrefs, invsyncctl_sku_done_t *d,
-    char *err, size_t len);
+    const invsyncctl_sku_map_t *m, const invsync_channel_t *type,
+    const char *map, const char *ids_s, char refs[][INVSYNC_REF_LEN],
+    size_t nrefs, invsyncctl_sku_done_t *d, char *err, size_t len);
+static int invsyncctl_sku_args(invsyncctl_t *ctl, int argc, char **argv,
+    const invsyncctl_opt_t *opts, const char **pos, int maxpos, int *npos);
 static int invsyncctl_sku_unmap_try(invsyncctl_t *ctl,
     const invsyncctl_sku_map_t *m, const char *map, json_t **ids,
     char *audit);
@@ -86,18 +63,15 @@ static const char *invsyncctl_sku_outcome(const redisReply *r,
 static int invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line,
     size_t len, const int *col, const char *by, const char *why,
     invsyncctl_sku_done_t *d, char *err, size_t errlen);
+static int invsyncctl_sku_header(const char *file, char *line, int *col);
+static const char *invsyncctl_sku_column(size_t j);
 static int invsyncctl_sku_csv(char *line, char **cells, size_t max,
     size_t *n);
-static void invsyncctl_sku_describe(const char *channel, json_t *ids,
-    char *buf, size_t cap);
 static int invsyncctl_sku_cmp(const void *a, const void *b);
 
 
 const char  invsyncctl_sku_usage[] =
-    "usage: invsyncctl sku map SKU --channel CH --inventory-item ID "
-    "--location ID\n"
-    "       invsyncctl sku map SKU --channel CH --product ID "
-    "[--variation ID]\n"
+    "usage: invsyncctl sku map SKU --channel CH --ID-OPTION ID ...\n"
     "           [--channel-sku TEXT] [--name TEXT] [--by WHO] "
     "[--why TEXT]\n"
     "       invsyncctl sku unmap SKU --channel CH [--by WHO] [--why TEXT]\n"
@@ -108,19 +82,18 @@ const char  invsyncctl_sku_usage[] =
     "\n"
     "Canonical SKUs and the identifiers each channel knows them by.\n"
     "\n"
-    "  map      a SKU on one channel: a Shopify channel takes\n"
-    "           --inventory-item and --location (numbers or gid://shopify/\n"
-    "           ids), a WooCommerce one --product and, for a variation,\n"
-    "           --variation; --channel-sku is the channel's own SKU text\n"
+    "  map      a SKU on one channel, by the identifier options of the\n"
+    "           channel's type (listed below); --channel-sku is the\n"
+    "           channel's own SKU text\n"
     "           (default the SKU); --name names the SKU.  The SKU is\n"
     "           marked dirty on the channel, so its stock is pushed\n"
     "  unmap    forget the SKU on one channel; it is no longer pushed\n"
     "  bundle   the SKU is a bundle of its components, e.g. A:2,B:1; it\n"
     "           has no stock of its own, it shows min(available / qty)\n"
-    "  import   map from CSV, header\n"
-    "           sku,channel,inventory_item_id,location_id,product_id,\n"
-    "           variation_id,channel_sku,name (cells may be empty); bad\n"
-    "           lines are reported with their number, the others imported\n"
+    "  import   map from CSV, header sku,channel, the identifiers'\n"
+    "           names, channel_sku,name, in any order (cells may be\n"
+    "           empty); bad lines are reported with their number, the\n"
+    "           others imported\n"
     "  list     every SKU with its name and identifiers; --channel: those\n"
     "           mapped on CH\n"
     "  --json   map: {\"sku\", \"channel\", \"type\", \"ids\", "
@@ -150,12 +123,6 @@ static const struct {
     { NULL, NULL }
 };
 
-/* the CSV columns of "sku import", in the documented order */
-static const char  *invsyncctl_sku_columns[INVSYNCCTL_SKU_COLS] = {
-    "sku", "channel", "inventory_item_id", "location_id", "product_id",
-    "variation_id", "channel_sku", "name"
-};
-
 
 int
 invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv)
@@ -169,6 +136,7 @@ invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv)
 
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(invsyncctl_sku_usage, stdout);
+        invsyncctl_sku_ids_help(stdout);
         return INVSYNCCTL_HELP;
     }
 
@@ -180,6 +148,25 @@ invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv)
 
     return invsyncctl_usage_error("sku", "unknown subcommand \"%s\"",
                                   argv[1]);
+}
+
+
+/* a subcommand's arguments; its --help shows the identifiers too */
+
+static int
+invsyncctl_sku_args(invsyncctl_t *ctl, int argc, char **argv,
+    const invsyncctl_opt_t *opts, const char **pos, int maxpos, int *npos)
+{
+    int  rc;
+
+    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
+                         pos, maxpos, npos);
+
+    if (rc == INVSYNCCTL_HELP) {
+        invsyncctl_sku_ids_help(stdout);
+    }
+
+    return rc;
 }
 
 
@@ -258,15 +245,13 @@ invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv)
 {
     int                     rc, npos;
     char                    err[INVSYNC_ERR_LEN], what[512];
+    size_t                  n;
     const char             *pos[1];
+    invsyncctl_opt_t        opts[INVSYNCCTL_SKU_FIELDS + 6];
     invsyncctl_sku_map_t    m;
     invsyncctl_sku_done_t   d;
-    invsyncctl_opt_t        opts[] = {
+    const invsyncctl_opt_t  fixed[] = {
         { "--channel", &m.channel, NULL },
-        { "--inventory-item", &m.item, NULL },
-        { "--location", &m.location, NULL },
-        { "--product", &m.product, NULL },
-        { "--variation", &m.variation, NULL },
         { "--channel-sku", &m.channel_sku, NULL },
         { "--name", &m.name, NULL },
         { "--by", &m.by, NULL },
@@ -277,8 +262,11 @@ invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv)
     memset(&m, 0, sizeof(invsyncctl_sku_map_t));
     memset(&d, 0, sizeof(invsyncctl_sku_done_t));
 
-    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
-                         pos, 1, &npos);
+    /* the identifier options come from the channel table */
+    n = invsyncctl_sku_options(opts, &m);
+    memcpy(opts + n, fixed, sizeof(fixed));
+
+    rc = invsyncctl_sku_args(ctl, argc, argv, opts, pos, 1, &npos);
     if (rc != INVSYNCCTL_OK) {
         return rc;
     }
@@ -288,6 +276,7 @@ invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv)
     }
 
     m.sku = pos[0];
+    invsyncctl_sku_options_share(&m);
 
     if (m.channel == NULL || m.channel[0] == '\0') {
         return invsyncctl_usage_error("sku", "map needs --channel");
@@ -321,7 +310,8 @@ invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv)
         goto failed;
     }
 
-    invsyncctl_sku_describe(m.channel, d.ids, what, sizeof(what));
+    invsyncctl_sku_describe(invsync_channel_find(d.type), d.ids, what,
+                            sizeof(what));
 
     if (d.changed) {
         printf("mapped %s on %s: %s (audit %s)\n", m.sku, m.channel, what,
@@ -356,9 +346,9 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
     int                            rc, tries;
     char                          *ids_s;
     char                           map[INVSYNCCTL_KEY_LEN];
-    char                           refs[INVSYNCCTL_SKU_REFS]
-                                       [INVSYNCCTL_KEY_LEN];
+    char                           refs[2][INVSYNC_REF_LEN];
     size_t                         nrefs;
+    const invsync_channel_t       *type;
     const invsync_channel_conf_t  *ch;
 
     d->ids = NULL;
@@ -381,6 +371,7 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
     }
 
     d->type = ch->type;
+    type = invsync_channel_find(ch->type);
 
     if ((m->channel_sku != NULL && m->channel_sku[0] != '\0'
          && !invsyncctl_sku_text(m->channel_sku))
@@ -393,7 +384,7 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
         return INVSYNCCTL_USAGE;
     }
 
-    if (invsyncctl_sku_ids(m, ch->type, &d->ids, err, len) != 0) {
+    if (invsyncctl_sku_ids(m, type, ch->type, &d->ids, err, len) != 0) {
         return INVSYNCCTL_USAGE;
     }
 
@@ -403,13 +394,13 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
         return INVSYNCCTL_USAGE;
     }
 
-    nrefs = invsyncctl_sku_refs(d->ids, m->sku, refs);
+    nrefs = invsync_channel_refs(type, d->ids, m->sku, refs);
 
     invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", m->sku);
 
     for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
-        rc = invsyncctl_sku_map_try(ctl, m, map, ids_s, refs, nrefs, d, err,
-                                    len);
+        rc = invsyncctl_sku_map_try(ctl, m, type, map, ids_s, refs, nrefs, d,
+                                    err, len);
         if (rc != INVSYNCCTL_SKU_AGAIN) {
             break;
         }
@@ -435,11 +426,12 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
 
 static int
 invsyncctl_sku_map_try(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
-    const char *map, const char *ids_s, char refs[][INVSYNCCTL_KEY_LEN],
-    size_t nrefs, invsyncctl_sku_done_t *d, char *err, size_t len)
+    const invsync_channel_t *type, const char *map, const char *ids_s,
+    char refs[][INVSYNC_REF_LEN], size_t nrefs, invsyncctl_sku_done_t *d,
+    char *err, size_t len)
 {
     int                 rc;
-    char                old[INVSYNCCTL_SKU_REFS][INVSYNCCTL_KEY_LEN];
+    char                old[2][INVSYNC_REF_LEN];
     size_t              i, nold;
     json_t             *prev;
     redisReply         *was, *r;
@@ -457,7 +449,7 @@ invsyncctl_sku_map_try(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
         prev = json_loadb(was->str, was->len, 0, NULL);
 
         if (prev != NULL) {
-            nold = invsyncctl_sku_refs(prev, m->sku, old);
+            nold = invsync_channel_refs(type, prev, m->sku, old);
             json_decref(prev);
         }
     }
@@ -581,185 +573,6 @@ invsyncctl_sku_outcome(const redisReply *r, const char *name, int ok)
     return NULL;
 }
 
-/*
- * The channel's identifiers of the SKU as skumap keeps them: Shopify
- * {"inventory_item_id", "location_id"}, WooCommerce {"product_id",
- * "variation_id" or null}, and "channel_sku" when one was given.  Those
- * of another channel type are refused.  0, or -1 with the reason in err.
- */
-
-static int
-invsyncctl_sku_ids(const invsyncctl_sku_map_t *m, const char *type,
-    json_t **ids, char *err, size_t len)
-{
-    char         a[INVSYNCCTL_SKU_ID + 1], b[INVSYNCCTL_SKU_ID + 1];
-    json_t      *o;
-    const char  *item, *loc, *prod, *var;
-
-    item = m->item != NULL && m->item[0] != '\0' ? m->item : NULL;
-    loc = m->location != NULL && m->location[0] != '\0' ? m->location : NULL;
-    prod = m->product != NULL && m->product[0] != '\0' ? m->product : NULL;
-    var = m->variation != NULL && m->variation[0] != '\0' ? m->variation
-                                                            : NULL;
-
-    *ids = NULL;
-
-    if (strcmp(type, "shopify") == 0) {
-        if (prod != NULL || var != NULL) {
-            snprintf(err, len, "channel %s is a shopify channel: a product "
-                     "or variation id is a woocommerce identifier; give "
-                     "--inventory-item and --location", m->channel);
-            return -1;
-        }
-
-        if (item == NULL || loc == NULL) {
-            snprintf(err, len, "channel %s is a shopify channel: give the "
-                     "inventory item and the location", m->channel);
-            return -1;
-        }
-
-        if (invsyncctl_sku_numeric(item, "gid://shopify/InventoryItem/", a,
-                                   sizeof(a))
-            != 0
-            || invsyncctl_sku_numeric(loc, "gid://shopify/Location/", b,
-                                      sizeof(b))
-               != 0)
-        {
-            snprintf(err, len, "a Shopify inventory item or location id is "
-                     "a number (or its gid://shopify/ form), not \"%.*s\"",
-                     100, invsyncctl_sku_numeric(item,
-                                                 "gid://shopify/"
-                                                 "InventoryItem/", a,
-                                                 sizeof(a)) != 0
-                          ? item : loc);
-            return -1;
-        }
-
-        o = json_pack("{s:s, s:s}", "inventory_item_id", a,
-                      "location_id", b);
-
-    } else if (strcmp(type, "woocommerce") == 0) {
-        if (item != NULL || loc != NULL) {
-            snprintf(err, len, "channel %s is a woocommerce channel: an "
-                     "inventory item or location id is a shopify "
-                     "identifier; give --product (and --variation)",
-                     m->channel);
-            return -1;
-        }
-
-        if (prod == NULL) {
-            snprintf(err, len, "channel %s is a woocommerce channel: give "
-                     "the product (and the variation)", m->channel);
-            return -1;
-        }
-
-        if (invsyncctl_sku_numeric(prod, NULL, a, sizeof(a)) != 0
-            || (var != NULL
-                && invsyncctl_sku_numeric(var, NULL, b, sizeof(b)) != 0))
-        {
-            snprintf(err, len, "a WooCommerce product or variation id is a "
-                     "number, not \"%.*s\"", 100,
-                     invsyncctl_sku_numeric(prod, NULL, a, sizeof(a)) != 0
-                     ? prod : var);
-            return -1;
-        }
-
-        o = json_pack("{s:s, s:o}", "product_id", a, "variation_id",
-                      var != NULL ? json_string(b) : json_null());
-
-    } else {
-        snprintf(err, len, "channel %s is of type %s: SKUs map to shopify "
-                 "and woocommerce channels only", m->channel, type);
-        return -1;
-    }
-
-    if (o != NULL && m->channel_sku != NULL && m->channel_sku[0] != '\0') {
-        json_object_set_new(o, "channel_sku", json_string(m->channel_sku));
-    }
-
-    if (o == NULL) {
-        snprintf(err, len, "out of memory");
-        return -1;
-    }
-
-    *ids = o;
-
-    return 0;
-}
-
-
-/* a positive decimal id, or gid followed by one; its digits into out */
-
-static int
-invsyncctl_sku_numeric(const char *s, const char *gid, char *out, size_t cap)
-{
-    size_t       n;
-    const char  *p;
-
-    if (gid != NULL && strncmp(s, gid, strlen(gid)) == 0) {
-        s += strlen(gid);
-    }
-
-    n = strlen(s);
-
-    if (n == 0 || n > INVSYNCCTL_SKU_ID || n >= cap) {
-        return -1;
-    }
-
-    for (p = s; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9') {
-            return -1;
-        }
-    }
-
-    if (strspn(s, "0") == n) {
-        return -1;
-    }
-
-    memcpy(out, s, n + 1);
-
-    return 0;
-}
-
-
-/*
- * The skuref names of a mapping: "item:<id>" (Shopify); "variation:<id>"
- * for a WooCommerce variation, else "product:<id>" (the variations of one
- * product are different SKUs); and "sku:<the channel's SKU text>".
- */
-
-static size_t
-invsyncctl_sku_refs(json_t *ids, const char *sku,
-    char refs[][INVSYNCCTL_KEY_LEN])
-{
-    size_t       n;
-    json_t      *v;
-    const char  *csku;
-
-    n = 0;
-
-    if (json_is_string(v = json_object_get(ids, "inventory_item_id"))) {
-        snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "item:%s",
-                 json_string_value(v));
-
-    } else if (json_is_string(v = json_object_get(ids, "variation_id"))) {
-        snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "variation:%s",
-                 json_string_value(v));
-
-    } else if (json_is_string(v = json_object_get(ids, "product_id"))) {
-        snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "product:%s",
-                 json_string_value(v));
-    }
-
-    v = json_object_get(ids, "channel_sku");
-    csku = json_is_string(v) ? json_string_value(v) : sku;
-
-    snprintf(refs[n++], INVSYNCCTL_KEY_LEN, "sku:%s", csku);
-
-    return n;
-}
-
-
 /* text for people: 1..INVSYNCCTL_SKU_TEXT bytes, no control byte */
 
 static int
@@ -803,8 +616,7 @@ invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
     memset(&m, 0, sizeof(invsyncctl_sku_map_t));
     ids = NULL;
 
-    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
-                         pos, 1, &npos);
+    rc = invsyncctl_sku_args(ctl, argc, argv, opts, pos, 1, &npos);
     if (rc != INVSYNCCTL_OK) {
         return rc;
     }
@@ -874,9 +686,11 @@ invsyncctl_sku_unmap_try(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
     const char *map, json_t **ids, char *audit)
 {
     int                 rc;
-    char                refs[INVSYNCCTL_SKU_REFS][INVSYNCCTL_KEY_LEN];
+    char                refs[2][INVSYNC_REF_LEN];
     size_t              i, n;
     redisReply         *was, *r;
+    const invsync_channel_t  *type;
+    static const invsync_channel_t  none;  /* no rows: the SKU ref only */
     const char         *what;
     invsyncctl_argv_t   a;
 
@@ -894,7 +708,10 @@ invsyncctl_sku_unmap_try(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
     }
 
     *ids = json_loadb(was->str, was->len, 0, NULL);
-    n = *ids != NULL ? invsyncctl_sku_refs(*ids, m->sku, refs) : 0;
+    type = invsyncctl_sku_type(ctl, m->channel, *ids);
+    n = *ids != NULL ? invsync_channel_refs(type != NULL ? type : &none,
+                                            *ids, m->sku, refs)
+                     : 0;
 
     invsyncctl_sku_script_args(ctl, &a, map);
     invsyncctl_sku_add(&a, m->sku);
@@ -981,8 +798,7 @@ invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv)
     comp_s = NULL;
     comps = NULL;
 
-    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
-                         pos, 1, &npos);
+    rc = invsyncctl_sku_args(ctl, argc, argv, opts, pos, 1, &npos);
     if (rc != INVSYNCCTL_OK) {
         return rc;
     }
@@ -1191,7 +1007,7 @@ invsyncctl_sku_bundle_write(invsyncctl_t *ctl, const char *sku,
 
 /*
  * Mappings from CSV: a header naming the columns (those of
- * invsyncctl_sku_columns, any order, sku and channel required), then one
+ * invsyncctl_sku_column(), any order, sku and channel required), then one
  * mapping a line.  Cells may be quoted ("" is a quote).  A bad line is
  * reported with its number and skipped; the others are mapped.
  */
@@ -1201,10 +1017,10 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
 {
     int                     rc, npos, col[INVSYNCCTL_SKU_COLS], failed;
     int                     mapped, unchanged;
-    char                   *line, *cells[INVSYNCCTL_SKU_COLS + 1];
+    char                   *line;
     char                    err[INVSYNC_ERR_LEN];
     FILE                   *f;
-    size_t                  cap, n, i, j, lineno;
+    size_t                  cap, lineno;
     ssize_t                 len;
     json_t                 *errors;
     const char             *by, *why, *pos[1];
@@ -1221,8 +1037,7 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
     cap = 0;
     errors = NULL;
 
-    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
-                         pos, 1, &npos);
+    rc = invsyncctl_sku_args(ctl, argc, argv, opts, pos, 1, &npos);
     if (rc != INVSYNCCTL_OK) {
         return rc;
     }
@@ -1254,42 +1069,8 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
         memmove(line, line + 3, strlen(line + 3) + 1);
     }
 
-    for (i = 0; i < INVSYNCCTL_SKU_COLS; i++) {
-        col[i] = -1;
-    }
-
-    if (invsyncctl_sku_csv(line, cells, INVSYNCCTL_SKU_COLS, &n) != 0) {
-        fprintf(stderr, "invsyncctl: sku import: %s:1: the header must be "
-                "%d or fewer columns: sku,channel,inventory_item_id,"
-                "location_id,product_id,variation_id,channel_sku,name\n",
-                pos[0], INVSYNCCTL_SKU_COLS);
-        rc = INVSYNCCTL_USAGE;
-        goto failed;
-    }
-
-    for (i = 0; i < n; i++) {
-        for (j = 0; j < INVSYNCCTL_SKU_COLS; j++) {
-            if (strcmp(cells[i], invsyncctl_sku_columns[j]) == 0) {
-                break;
-            }
-        }
-
-        if (j == INVSYNCCTL_SKU_COLS || col[j] >= 0) {
-            fprintf(stderr, "invsyncctl: sku import: %s:1: column \"%s\" is "
-                    "unknown or repeated (sku, channel, inventory_item_id, "
-                    "location_id, product_id, variation_id, channel_sku, "
-                    "name)\n", pos[0], cells[i]);
-            rc = INVSYNCCTL_USAGE;
-            goto failed;
-        }
-
-        col[j] = (int) i;
-    }
-
-    if (col[0] < 0 || col[1] < 0) {
-        fprintf(stderr, "invsyncctl: sku import: %s:1: the header needs the "
-                "columns sku and channel\n", pos[0]);
-        rc = INVSYNCCTL_USAGE;
+    rc = invsyncctl_sku_header(pos[0], line, col);
+    if (rc != INVSYNCCTL_OK) {
         goto failed;
     }
 
@@ -1373,6 +1154,78 @@ failed:
 
 
 /*
+ * The header line: col[j] is the cell of column j (invsyncctl_sku_column),
+ * -1 when absent.  A bad header is said; INVSYNCCTL_USAGE.
+ */
+
+static int
+invsyncctl_sku_header(const char *file, char *line, int *col)
+{
+    char    *cells[INVSYNCCTL_SKU_COLS + 1];
+    size_t   i, j, n, ncols;
+
+    ncols = invsyncctl_sku_nfields() + 4;
+
+    for (j = 0; j < ncols; j++) {
+        col[j] = -1;
+    }
+
+    if (invsyncctl_sku_csv(line, cells, ncols, &n) != 0 || n > ncols) {
+        fprintf(stderr, "invsyncctl: sku import: %s:1: the header must be "
+                "%zu or fewer columns: %s\n", file, ncols,
+                invsyncctl_sku_columns(","));
+        return INVSYNCCTL_USAGE;
+    }
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < ncols; j++) {
+            if (strcmp(cells[i], invsyncctl_sku_column(j)) == 0) {
+                break;
+            }
+        }
+
+        if (j == ncols || col[j] >= 0) {
+            fprintf(stderr, "invsyncctl: sku import: %s:1: column \"%s\" is "
+                    "unknown or repeated (%s)\n", file, cells[i],
+                    invsyncctl_sku_columns(", "));
+            return INVSYNCCTL_USAGE;
+        }
+
+        col[j] = (int) i;
+    }
+
+    if (col[0] < 0 || col[1] < 0) {
+        fprintf(stderr, "invsyncctl: sku import: %s:1: the header needs the "
+                "columns sku and channel\n", file);
+        return INVSYNCCTL_USAGE;
+    }
+
+    return INVSYNCCTL_OK;
+}
+
+
+/* column j of an import: sku, channel, the fields, channel_sku, name */
+
+static const char *
+invsyncctl_sku_column(size_t j)
+{
+    size_t  nf;
+
+    nf = invsyncctl_sku_nfields();
+
+    if (j < 2) {
+        return j == 0 ? "sku" : "channel";
+    }
+
+    if (j < nf + 2) {
+        return invsyncctl_sku_field(j - 2)->key;
+    }
+
+    return j == nf + 2 ? "channel_sku" : "name";
+}
+
+
+/*
  * One data line of an import: mapped, or INVSYNCCTL_USAGE with the reason
  * in err; INVSYNCCTL_REDIS (said) stops the import.
  */
@@ -1384,7 +1237,7 @@ invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
 {
     int                    rc;
     char                  *cells[INVSYNCCTL_SKU_COLS + 1];
-    size_t                 j, n;
+    size_t                 j, n, nf, ncols;
     const char            *v[INVSYNCCTL_SKU_COLS];
     invsyncctl_sku_map_t   m;
 
@@ -1398,15 +1251,16 @@ invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
 
     line[strcspn(line, "\r\n")] = '\0';
 
-    if (invsyncctl_sku_csv(line, cells, INVSYNCCTL_SKU_COLS, &n) != 0
-        || n > INVSYNCCTL_SKU_COLS)
-    {
-        snprintf(err, errlen, "not a CSV line of at most %d cells (an "
-                 "unclosed quote?)", INVSYNCCTL_SKU_COLS);
+    nf = invsyncctl_sku_nfields();
+    ncols = nf + 4;
+
+    if (invsyncctl_sku_csv(line, cells, ncols, &n) != 0 || n > ncols) {
+        snprintf(err, errlen, "not a CSV line of at most %zu cells (an "
+                 "unclosed quote?)", ncols);
         return INVSYNCCTL_USAGE;
     }
 
-    for (j = 0; j < INVSYNCCTL_SKU_COLS; j++) {
+    for (j = 0; j < ncols; j++) {
         v[j] = col[j] >= 0 && (size_t) col[j] < n && cells[col[j]][0] != '\0'
                ? cells[col[j]] : NULL;
     }
@@ -1419,12 +1273,12 @@ invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
     memset(&m, 0, sizeof(invsyncctl_sku_map_t));
     m.sku = v[0];
     m.channel = v[1];
-    m.item = v[2];
-    m.location = v[3];
-    m.product = v[4];
-    m.variation = v[5];
-    m.channel_sku = v[6];
-    m.name = v[7];
+    for (j = 0; j < nf; j++) {
+        m.val[j] = v[j + 2];
+    }
+
+    m.channel_sku = v[nf + 2];
+    m.name = v[nf + 3];
     m.by = by;
     m.why = why;
 
@@ -1527,8 +1381,7 @@ invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv)
     list = NULL;
     t = NULL;
 
-    rc = invsyncctl_args(ctl, "sku", invsyncctl_sku_usage, argc, argv, opts,
-                         pos, 0, &npos);
+    rc = invsyncctl_sku_args(ctl, argc, argv, opts, pos, 0, &npos);
     if (rc != INVSYNCCTL_OK) {
         return rc;
     }
@@ -1723,7 +1576,8 @@ invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv)
                 continue;
             }
 
-            invsyncctl_sku_describe(k, ids, what, sizeof(what));
+            invsyncctl_sku_describe(invsyncctl_sku_type(ctl, k, ids), ids,
+                                    what, sizeof(what));
             invsyncctl_table_add(t, json_string_value(json_object_get(e,
                                                                       "sku")),
                                  json_string_value(json_object_get(e,
@@ -1746,49 +1600,6 @@ failed:
     free(skus);
 
     return rc;
-}
-
-
-/* a mapping for people: "inventory item 1, location 2" */
-
-static void
-invsyncctl_sku_describe(const char *channel, json_t *ids, char *buf,
-    size_t cap)
-{
-    int          n;
-    json_t      *v;
-    char        *s;
-    const char  *csku;
-
-    (void) channel;
-
-    v = json_object_get(ids, "channel_sku");
-    csku = json_is_string(v) ? json_string_value(v) : NULL;
-
-    if (json_is_string(json_object_get(ids, "inventory_item_id"))) {
-        n = snprintf(buf, cap, "inventory item %s, location %s",
-                     json_string_value(json_object_get(ids,
-                                                       "inventory_item_id")),
-                     json_is_string(json_object_get(ids, "location_id"))
-                     ? json_string_value(json_object_get(ids, "location_id"))
-                     : "?");
-
-    } else if (json_is_string(json_object_get(ids, "product_id"))) {
-        v = json_object_get(ids, "variation_id");
-        n = snprintf(buf, cap, "product %s%s%s",
-                     json_string_value(json_object_get(ids, "product_id")),
-                     json_is_string(v) ? ", variation " : "",
-                     json_is_string(v) ? json_string_value(v) : "");
-
-    } else {
-        s = json_dumps(ids, JSON_COMPACT | JSON_ENCODE_ANY);
-        n = snprintf(buf, cap, "%s", s != NULL ? s : "?");
-        free(s);
-    }
-
-    if (csku != NULL && n >= 0 && (size_t) n < cap) {
-        snprintf(buf + n, cap - n, ", channel SKU %s", csku);
-    }
 }
 
 

@@ -34,6 +34,36 @@ typedef struct {
 } invsyncctl_sku_map_t;
 
 
+/* the outcome of one mapping */
+typedef struct {
+    json_t      *ids;                    /* new, the channel's identifiers */
+    const char  *type;
+    int          changed;
+    char         audit[INVSYNCCTL_ID_LEN];
+} invsyncctl_sku_done_t;
+
+
+/* the subcommands, a file each: invsyncctl_sku_<name>.c */
+int invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv);
+
+/* invsyncctl_sku_map.c: what import maps each line with */
+int invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
+    invsyncctl_sku_done_t *d, char *err, size_t len);
+
+/* invsyncctl_sku.c: what the subcommands share */
+int invsyncctl_sku_args(invsyncctl_t *ctl, int argc, char **argv,
+    const invsyncctl_opt_t *opts, const char **pos, int maxpos, int *npos);
+int invsyncctl_sku_text(const char *s);
+void invsyncctl_sku_script_args(invsyncctl_t *ctl, invsyncctl_argv_t *a,
+    const char *key);
+void invsyncctl_sku_add(invsyncctl_argv_t *a, const char *s);
+const char *invsyncctl_sku_outcome(const redisReply *r, const char *name,
+    int ok);
+
 /* invsyncctl_sku_ids.c */
 const invsync_channel_id_t *invsyncctl_sku_field(size_t i);
 size_t invsyncctl_sku_nfields(void);

@@ -6,7 +6,10 @@
 # two locations through the ledger script, a bundle, "stock get --json"
 # with what each channel should show by its buffer, share, max and
 # location rules, the history, the dirty sets, the audit entries and
-# their done keys, unknown SKUs, unmapping and the list.
+# their done keys, unknown SKUs, unmapping and the list; two remaps of
+# one SKU at once, and the SKU scripts refusing bad arguments; the
+# identifier options, checks, messages and CSV columns as the channel
+# table gives them.
 
 use strict;
 use warnings;
@@ -26,7 +29,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(61);
+$t->plan(70);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -372,5 +375,96 @@ is_deeply([$t->redis('EXISTS', "${K}skuref:woo-main:product:310",
 ($rc, $out, $err) = ctl('sku', 'unmap', 'SKU-3', '--channel', 'woo-main');
 is($rc, 2, 'sku unmap: not mapped, 2');
 is(scalar @{audits('operator.sku.unmap')}, 1, 'sku unmap: audited');
+
+###############################################################################
+# the writers are scripts: two operators remapping one SKU at once leave
+# one mapping, its refs and its audit entry; bad arguments are refused
+
+# invsyncctl @args in the background, its output in ctl<n>.out/.err
+sub ctl_bg {
+    my ($n, @args) = @_;
+    my $dir = $t->dir;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        $ENV{USER} = 'tester';
+        $ENV{ASAN_OPTIONS} = "detect_leaks=1:log_path=$dir/logs/asan-ctl"
+            if $ENV{INVSYNC_ASAN};
+        open STDOUT, '>', "$dir/ctl$n.out" or POSIX::_exit(126);
+        open STDERR, '>', "$dir/ctl$n.err" or POSIX::_exit(126);
+        exec $bin, '-c', $conf, @args or POSIX::_exit(127);
+    }
+    return $pid;
+}
+
+my @bad;
+for my $round (1 .. 10) {
+    my %rc;
+    my %pid = map {
+        (ctl_bg($_, 'sku', 'map', 'SKU-C', '--channel', 'shop-eu',
+                '--inventory-item', 5000 + $_, '--location', '55') => $_)
+    } 1 .. 2;
+    for my $p (keys %pid) {
+        waitpid($p, 0);
+        $rc{$pid{$p}} = $? >> 8;
+    }
+    my $map = $t->redis('HGET', "${K}skumap:SKU-C", 'shop-eu');
+    my $item = $json->decode($map)->{inventory_item_id};
+    my @held = grep {
+        ($t->redis('GET', "${K}skuref:shop-eu:item:$_") // '') eq 'SKU-C'
+    } 5001, 5002;
+    my @mine = grep { $_->{sku} eq 'SKU-C' } @{audits('operator.sku.map')};
+    push @bad, "round $round: rc $rc{1}/$rc{2}, map $map, refs @held"
+        unless $rc{1} == 0 && $rc{2} == 0 && "@held" eq $item
+               && $mine[-1]{ids} eq $map;
+}
+is(join('; ', @bad), '', 'sku map: two at once, one mapping and its refs');
+
+my %lua = map {
+    open(my $fh, '<', "$FindBin::Bin/../src/core/lua/$_.lua") or die "$_: $!";
+    local $/;
+    ($_ => scalar <$fh>);
+} qw(skumap bundle);
+
+like($t->redis('EVAL', $lua{skumap}, 2, "${K}skumap:SKU-X", "${K}audit",
+               $K, 'now', 1000, 'SKU-X', 'shop-eu', '{}', '', '', 'me', '',
+               1, 'sku:SKU-X'),
+     qr/^ERR:.*skumap: needs a SKU, a channel, a time/,
+     'skumap.lua: a bad time refused');
+like($t->redis('EVAL', $lua{skumap}, 2, "${K}skumap:SKU-X", "${K}audit",
+               $K, 1, 1000, 'SKU-X', 'shop-eu', '{"a":', '', '', 'me', '',
+               1, 'sku:SKU-X'),
+     qr/^ERR:.*skumap: the identifiers are not a JSON object/,
+     'skumap.lua: identifiers that are no JSON refused');
+my $r = $t->redis('EVAL', $lua{bundle}, 2, "${K}sku:KIT-X", "${K}audit",
+                  $K, 1, 1000, 'KIT-X', '{"KIT-X":1}', '', 'me', '');
+is_deeply([$r =~ /^ERR:.*bundle: a component is another SKU/ ? 1 : $r,
+           $t->redis('EXISTS', "${K}sku:KIT-X", "${K}skumap:SKU-X")],
+          [1, 0], 'bundle.lua: a bundle of itself refused, nothing written');
+
+###############################################################################
+# the identifiers come from the channel table
+
+($rc, $out) = ctl('sku', 'map', '--help');
+ok($rc == 0 && $out =~ /^  shopify\s+--inventory-item ID --location ID$/m
+   && $out =~ /^  woocommerce\s+--product ID \[--variation ID\]$/m
+   && $out =~ /^\s+location_id: a number or gid:\/\/shopify\/Location\/N$/m,
+   'sku map --help: the identifiers of each type') or diag($out);
+($rc, $out, $err) = ctl('sku', 'map', 'SKU-X', '--channel', 'shop-eu',
+                        '--inventory-item', 'abc', '--location', '55');
+ok($rc == 1 && $err =~ /: a shopify inventory item id is a number \(or its gid:\/\/shopify\/InventoryItem\/ form\), not "abc"$/m,
+   'sku map: an identifier of the wrong shape') or diag($err);
+($rc, $out, $err) = ctl('sku', 'map', 'SKU-X', '--channel', 'shop-eu',
+                        '--inventory-item', '7');
+ok($rc == 1 && $err =~ /: channel shop-eu is a shopify channel: give the inventory item and the location$/m,
+   'sku map: a required identifier missing') or diag($err);
+($rc, $out, $err) = ctl('sku', 'map', 'SKU-X', '--channel', 'woo-main',
+                        '--variation', '7');
+ok($rc == 1 && $err =~ /: channel woo-main is a woocommerce channel: give the product \(and the variation\)$/m,
+   'sku map: a required identifier missing, an optional one named')
+    or diag($err);
+$t->write_file('wide.csv', join(',', ('x') x 9) . "\n");
+($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/wide.csv');
+ok($rc == 1 && $err =~ /wide\.csv:1: the header must be 8 or fewer columns: sku,channel,inventory_item_id,location_id,product_id,variation_id,channel_sku,name$/m,
+   'sku import: the columns of the table') or diag($err);
 
 $t->done;

@@ -241,6 +241,12 @@ extern const char    invsync_script_ledger[];
 extern const size_t  invsync_script_ledger_len;
 extern const char    invsync_script_push[];
 extern const size_t  invsync_script_push_len;
+extern const char    invsync_script_skumap[];
+extern const size_t  invsync_script_skumap_len;
+extern const char    invsync_script_skuunmap[];
+extern const size_t  invsync_script_skuunmap_len;
+extern const char    invsync_script_bundle[];
+extern const size_t  invsync_script_bundle_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

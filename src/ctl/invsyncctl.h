@@ -111,7 +111,7 @@ int invsyncctl_audit_operator(invsyncctl_t *ctl, const char *action,
     const char *by, const char *why, const char *channel, const char *event,
     const char *order, char *id, ...);
 
-/* invsyncctl_main.c: arguments */
+/* invsyncctl_args.c: arguments */
 int invsyncctl_args(invsyncctl_t *ctl, const char *cmd, const char *usage,
     int argc, char **argv, const invsyncctl_opt_t *opts, const char **pos,
     int maxpos, int *npos);
@@ -122,10 +122,13 @@ int invsyncctl_parse_time(const char *s, int64_t now, int64_t *ms);
 int invsyncctl_valid_id(const char *s);
 const char *invsyncctl_by(const char *by);
 
-/* invsyncctl_main.c: the Redis session */
+/* invsyncctl_session.c: the Redis session */
 int invsyncctl_open(invsyncctl_t *ctl);
 redisReply *invsyncctl_redis(invsyncctl_t *ctl, const char *fmt, ...);
 redisReply *invsyncctl_argv_run(invsyncctl_t *ctl, invsyncctl_argv_t *a);
+redisReply *invsyncctl_script(invsyncctl_t *ctl, const char *name,
+    const char *sha, const char *script, size_t len, int nkeys,
+    invsyncctl_argv_t *a);
 void invsyncctl_argv_init(invsyncctl_argv_t *a);
 void invsyncctl_argv_add(invsyncctl_argv_t *a, const char *s, size_t len);
 void invsyncctl_argv_addf(invsyncctl_argv_t *a, const char *fmt, ...);
@@ -137,7 +140,7 @@ const redisReply *invsyncctl_field(const redisReply *fields,
 const char *invsyncctl_fstr(const redisReply *fields, const char *name);
 int invsyncctl_entry_ok(const redisReply *entry);
 
-/* invsyncctl_main.c: output */
+/* invsyncctl_output.c and invsyncctl_table.c: output */
 int invsyncctl_print_json(json_t *doc);
 json_t *invsyncctl_fields_json(const redisReply *fields, int with_body);
 void invsyncctl_json_bytes(json_t *obj, const char *key, const char *s,

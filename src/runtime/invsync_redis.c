@@ -154,6 +154,18 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
            != 0
         || invsync_redis_load(w, invsync_script_push,
                               invsync_script_push_len, w->push_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_skumap,
+                              invsync_script_skumap_len, w->skumap_sha,
+                              err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_skuunmap,
+                              invsync_script_skuunmap_len, w->skuunmap_sha,
+                              err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_bundle,
+                              invsync_script_bundle_len, w->bundle_sha,
+                              err, len)
            != 0)
     {
         return -1;

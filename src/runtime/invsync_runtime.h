@@ -112,6 +112,9 @@ typedef struct {
     char                    resolve_sha[41];
     char                    ledger_sha[41];
     char                    push_sha[41];
+    char                    skumap_sha[41];     /* SKU mappings, bundles */
+    char                    skuunmap_sha[41];
+    char                    bundle_sha[41];
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */

@@ -4,8 +4,8 @@
  * the channel changed since its mark are fetched from its API and added
  * to <prefix>:orders as envelopes like the module's, so that an order
  * whose webhook was lost (some channels never retry a webhook, others
- * may be a day late) is still applied.  Effects are keyed by order and version, so a
- * webhook and a poll of the same version are one effect.
+ * may be a day late) is still applied.  Effects are keyed by order and
+ * version, so a webhook and a poll of the same version are one effect.
  *
  * A round is a page at a time on the worker's curl multi, beside the
  * pusher's requests: the loop never waits for a channel.  What a page's

@@ -45,7 +45,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
-        test-static bench demo lint clean
+        test-static bench demo lint clean fuzz fuzz-ci fuzz-build
 
 all: lib module $(WORKER) $(CTL)
 
@@ -195,6 +195,53 @@ test-static: all
 	INVSYNC_NGINX=$(CURDIR)/$(BUILD)/nginx-static/objs/nginx \
 	    INVSYNC_MODULE=static $(PROVE) t/
 
+# libFuzzer targets (t/fuzz/README.md): the core and the channels built
+# again with clang, the sanitizers and the fuzzer's coverage hooks, in
+# their own folder; seeds and dictionaries made from t/vectors and
+# t/fixtures.  `make fuzz` runs each target FUZZ_SECONDS after replaying
+# its regression cases; `make fuzz-ci` is the short run CI does.
+FUZZ_SECONDS ?= 180
+FUZZ_CC     ?= clang
+FUZZ_CXX    ?= clang++
+FUZZ_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
+               -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_NAMES  := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/*) t/fuzz/json.dict \
+               src/channels/invsync_schemes.c src/channels/invsync_channel.c
+
+$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/obj/%.o: src/%.cpp $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(ALL_CXXFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libinvsync.a: $(call objs,$(BUILD)/fuzz/obj,$(CORE_SRCS) \
+                            $(CORE_CXX))
+	$(call archive,$^)
+
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(BUILD)/fuzz/libinvsync.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
+	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
+
+$(BUILD)/fuzz/seeds.stamp: t/fuzz/seeds.pl $(FUZZ_INPUTS)
+	@mkdir -p $(dir $@)
+	perl t/fuzz/seeds.pl $(BUILD)/fuzz
+	touch $@
+
+fuzz-build: $(FUZZ_BINS) $(BUILD)/fuzz/seeds.stamp
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_NAMES); do \
+	    t/fuzz/run $(BUILD) $$t $(FUZZ_SECONDS) || exit 1; \
+	done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 bench: all
 	t/bench/run
 
@@ -205,7 +252,8 @@ demo:
 
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
-	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS)
+	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
+	    $(wildcard t/fuzz/*.c)
 
 clean:
 	rm -rf $(BUILD)

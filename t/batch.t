@@ -147,7 +147,7 @@ is(scalar(grep { answer($_) eq $REFUSED } @a[5 .. 9]), 5,
    'refunds answered 503 redis refused the write')
     or diag(join "\n", map { answer($_) } @a[5 .. 9]);
 is($t->redis('EXISTS',
-             'invsync:{invsync:refunds}:seen:shop-eu:refunds/create:r2-1'),
+             'invsync:{invsync:refunds}:idem:7:shop-eu:14:refunds/create:4:r2-1'),
    0, 'a refused event leaves no idempotency key');
 
 $t->redis('DEL', 'invsync:refunds');
@@ -173,7 +173,8 @@ my $after = noscript();
 ok($before >= 0 && $after > $before,
    'NOSCRIPT counted: ' . ($after - $before) . ' batch(es) sent again');
 
-is($t->redis('EXISTS', 'invsync:{invsync:orders}:seen:shop-eu:orders/create:o3-12'),
+is($t->redis('EXISTS',
+             'invsync:{invsync:orders}:idem:7:shop-eu:13:orders/create:5:o3-12'),
    1, 'the idempotency keys of the batch are set');
 
 $t->done;

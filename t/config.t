@@ -231,7 +231,7 @@ my $r = shop('orders/create', 'e1');
 like($r->{content}, qr/^\{"status":"accepted","stream":"shop1:orders","id":"\d+-\d+"\}$/,
      'invsync_prefix: shop1:orders');
 is($t->stream('shop1:orders')->[0][1]{event}, 'e1', 'stored in shop1:orders');
-ok($t->redis('TTL', 'shop1:{shop1:orders}:seen:shop-eu:orders/create:e1')
+ok($t->redis('TTL', 'shop1:{shop1:orders}:idem:7:shop-eu:13:orders/create:2:e1')
    > 95 * 3600, 'dedupe key under the prefix, with invsync_dedupe_ttl');
 
 like(shop('customers/create', 'e2')->{content},

@@ -5,7 +5,9 @@
 # idempotency key lives for invsync_dedupe_ttl; WooCommerce's event id comes
 # from the body (resource, id, modification date; the delivery id does not
 # count), the topic is part of the key, and a body without an id is keyed by
-# its hash.  50 different events at once are all stored.
+# its hash.  50 different events at once are all stored.  A ':' inside a
+# topic or an id cannot make two events share a key (each part of the key
+# follows its length).
 
 use strict;
 use warnings;
@@ -13,7 +15,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use Digest::SHA qw(sha256_hex);
+use Digest::SHA qw(hmac_sha256_hex sha256_hex);
 use InvsyncTest qw(hmac_b64);
 
 my $t = InvsyncTest->new;
@@ -41,12 +43,21 @@ $t->nginx_conf(<<'EOF');
             invsync_channel woo-main;
             invsync_secret_file %%TESTDIR%%/hook.secret;
         }
+
+        location = /hooks/gen {
+            invsync_webhook hmac;
+            invsync_channel gen;
+            invsync_secret_file %%TESTDIR%%/hook.secret;
+            invsync_hmac_header X-Signature;
+            invsync_id_header X-Event-Id;
+            invsync_topic_header X-Topic;
+        }
     }
 EOF
 
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(37);
+$t->plan(42);
 
 my $ACCEPTED = qr/^200 application\/json \{"status":"accepted","stream":"invsync:orders","id":"\d+-\d+"\}$/;
 my $DUP = '200 application/json {"status":"duplicate"}';
@@ -78,6 +89,13 @@ sub woo_headers {
             'Content-Type' => 'application/json');
 }
 
+# the idempotency key: each part after its length (docs/keys.md)
+sub idem_key {
+    my ($stream, @parts) = @_;
+    return "invsync:{invsync:$stream}:idem"
+           . join('', map { ':' . length($_) . ":$_" } @parts);
+}
+
 sub count { my ($re, @a) = @_; return scalar grep { answer($_) =~ $re } @a }
 
 ###############################################################################
@@ -94,7 +112,7 @@ my $s = $t->stream('invsync:orders');
 is(scalar @$s, 1, 'one stream entry for three deliveries');
 is($s->[0][1]{event}, 'wh-1', 'the entry is the event');
 
-my $key = 'invsync:{invsync:orders}:seen:shop-eu:orders/create:wh-1';
+my $key = 'invsync:{invsync:orders}:idem:7:shop-eu:13:orders/create:4:wh-1';
 my $ttl = $t->redis('TTL', $key);
 ok($ttl > 7100 && $ttl <= 7200, "dedupe key lives invsync_dedupe_ttl 2h")
     or diag("TTL $key: $ttl");
@@ -190,10 +208,9 @@ my $ev4 = woo_event('order', 557, '2024-05-03T08:00:00', $order4);
 my @e = grep { $_->[1]{event} eq $ev4 } @{$t->stream('invsync:orders')};
 is(join(',', map { $_->[1]{topic} } @e), 'order.created,order.updated',
    'both topics stored');
-ok($t->redis('EXISTS', 'invsync:{invsync:orders}:seen:woo-main:'
-             . "order.created:$ev4")
-   && $t->redis('EXISTS', 'invsync:{invsync:orders}:seen:woo-main:'
-                . "order.updated:$ev4"),
+ok($t->redis('EXISTS', idem_key('orders', 'woo-main', 'order.created', $ev4))
+   && $t->redis('EXISTS',
+                idem_key('orders', 'woo-main', 'order.updated', $ev4)),
    'one dedupe key per topic');
 
 # no id: the hash of the body
@@ -206,8 +223,8 @@ is($t->stream('invsync:orders')->[-1][1]{event}, 'sha256:' . sha256_hex($noid),
 is(answer($t->post('/hooks/woo', $noid,
                    woo_headers($noid, 'order.updated', 'd-8'))),
    $DUP, 'same body again: duplicate');
-my $ttl2 = $t->redis('TTL', 'invsync:{invsync:orders}:seen:woo-main:'
-                     . 'order.updated:sha256:' . sha256_hex($noid));
+my $ttl2 = $t->redis('TTL', idem_key('orders', 'woo-main', 'order.updated',
+                                     'sha256:' . sha256_hex($noid)));
 ok($ttl2 > 72 * 3600 - 100 && $ttl2 <= 72 * 3600,
    'default dedupe ttl is 72h') or diag("TTL $ttl2");
 
@@ -230,13 +247,38 @@ like(substr($t->error_log, $mark),
 $t->redis('DEL', 'invsync:refunds');
 
 {
-    is($t->redis('EXISTS', 'invsync:{invsync:refunds}:seen:shop-eu:'
-                 . 'refunds/create:wh-refund'), 0,
+    is($t->redis('EXISTS', idem_key('refunds', 'shop-eu', 'refunds/create',
+                                    'wh-refund')), 0,
        'no idempotency key left by the failed write');
     like(answer($t->post('/hooks/shopify', $refund, %rh)),
          qr/^200 application\/json \{"status":"accepted","stream":"invsync:refunds"/,
          'the retry is accepted');
     is(scalar @{$t->stream('invsync:refunds')}, 1, 'and stored');
 }
+
+###############################################################################
+# two events the ':'-joined key gave one key: topic orders/x with id aa:bb,
+# topic orders/x:aa with id bb.  Both are stored, each keyed by itself.
+
+sub gen {
+    my ($topic, $id, $body) = @_;
+    return $t->post('/hooks/gen', $body,
+                    'X-Signature' => hmac_sha256_hex($body, $secret),
+                    'X-Event-Id' => $id, 'X-Topic' => $topic);
+}
+
+my $OTHER = qr/^200 application\/json \{"status":"accepted","stream":"invsync:other","id":"\d+-\d+"\}$/;
+like(answer(gen('orders/x', 'aa:bb', '{"n":1}')), $OTHER,
+     'topic orders/x, id aa:bb accepted');
+like(answer(gen('orders/x:aa', 'bb', '{"n":2}')), $OTHER,
+     'topic orders/x:aa, id bb accepted too, not a duplicate');
+is(join(' ', map { "$_->[1]{topic}|$_->[1]{event}|$_->[1]{body}" }
+                 @{$t->stream('invsync:other')}),
+   'orders/x|aa:bb|{"n":1} orders/x:aa|bb|{"n":2}', 'both stored');
+ok($t->redis('EXISTS', idem_key('other', 'gen', 'orders/x', 'aa:bb'))
+   && $t->redis('EXISTS', idem_key('other', 'gen', 'orders/x:aa', 'bb')),
+   'one idempotency key each');
+is(answer(gen('orders/x:aa', 'bb', '{"n":2}')), $DUP,
+   'the second again: duplicate');
 
 $t->done;

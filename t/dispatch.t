@@ -141,8 +141,8 @@ $t->accepted($r, 'shop1:custom', 'invsync_prefix: a dispatch stream too');
 
 is_deeply([sort @{$t->redis('KEYS', '*')}],
           [sort 'shop1:orders', 'shop1:custom',
-                'shop1:{shop1:orders}:seen:d-plain:orders/create:ev-p1',
-                'shop1:{shop1:custom}:seen:d-custom:orders/create:ev-p2'],
+                'shop1:{shop1:orders}:idem:7:d-plain:13:orders/create:5:ev-p1',
+                'shop1:{shop1:custom}:idem:8:d-custom:13:orders/create:5:ev-p2'],
           'invsync_prefix names every stream and key');
 
 $t->done;

@@ -218,6 +218,8 @@ invsync_rc_e invsync_json_meta(struct json_t *root, const char *key,
 size_t invsync_key_stream_len(size_t prefix_len, size_t stream_len);
 size_t invsync_key_stream(unsigned char *dst, const unsigned char *prefix,
     size_t prefix_len, const unsigned char *stream, size_t stream_len);
+/* the idempotency key: channel, topic and event id each after its decimal
+ * length, so that no two (channel, topic, event) give one key */
 size_t invsync_key_dedupe_len(size_t prefix_len, size_t stream_len,
     const invsync_meta_t *m, size_t channel_len);
 size_t invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,

@@ -3,9 +3,11 @@
  * The Redis key layout (docs/keys.md).  The stream key is
  * "<prefix>:<stream>"; the idempotency key carries the stream key as its
  * Redis Cluster hash tag, so that the ingest script's two keys always
- * share a slot:
+ * share a slot, and each of its own parts after its decimal length, so
+ * that a ':' inside a channel, topic or event id cannot make two events
+ * share a key:
  *
- *     <prefix>:{<prefix>:<stream>}:seen:<channel>:<topic>:<event>
+ *     <prefix>:{<prefix>:<stream>}:idem:<n>:<channel>:<n>:<topic>:<n>:<event>
  */
 
 
@@ -14,11 +16,14 @@
 #include "invsync.h"
 
 
-#define INVSYNC_SEEN      "}:seen:"
-#define INVSYNC_SEEN_LEN  (sizeof(INVSYNC_SEEN) - 1)
+#define INVSYNC_IDEM      "}:idem"
+#define INVSYNC_IDEM_LEN  (sizeof(INVSYNC_IDEM) - 1)
 
 
 static unsigned char *invsync_key_copy(unsigned char *p,
+    const unsigned char *src, size_t len);
+static size_t invsync_key_part_len(size_t len);
+static unsigned char *invsync_key_part(unsigned char *p,
     const unsigned char *src, size_t len);
 
 
@@ -30,6 +35,44 @@ invsync_key_copy(unsigned char *p, const unsigned char *src, size_t len)
     }
 
     return p + len;
+}
+
+
+/* the bytes of ":<decimal len>:<part>" */
+static size_t
+invsync_key_part_len(size_t len)
+{
+    size_t  n, digits;
+
+    digits = 1;
+
+    for (n = len; n >= 10; n /= 10) {
+        digits++;
+    }
+
+    return 1 + digits + 1 + len;
+}
+
+
+static unsigned char *
+invsync_key_part(unsigned char *p, const unsigned char *src, size_t len)
+{
+    size_t          n;
+    unsigned char  *d, digits[3 * sizeof(size_t)];
+
+    d = digits + sizeof(digits);
+    n = len;
+
+    do {
+        *--d = (unsigned char) ('0' + n % 10);
+        n /= 10;
+    } while (n != 0);
+
+    *p++ = ':';
+    p = invsync_key_copy(p, d, (size_t) (digits + sizeof(digits) - d));
+    *p++ = ':';
+
+    return invsync_key_copy(p, src, len);
 }
 
 
@@ -61,8 +104,10 @@ invsync_key_dedupe_len(size_t prefix_len, size_t stream_len,
 {
     return prefix_len + sizeof(":{") - 1
            + invsync_key_stream_len(prefix_len, stream_len)
-           + INVSYNC_SEEN_LEN
-           + channel_len + 1 + m->topic_len + 1 + m->event_len;
+           + INVSYNC_IDEM_LEN
+           + invsync_key_part_len(channel_len)
+           + invsync_key_part_len(m->topic_len)
+           + invsync_key_part_len(m->event_len);
 }
 
 
@@ -79,13 +124,11 @@ invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
     *p++ = ':';
     *p++ = '{';
     p += invsync_key_stream(p, prefix, prefix_len, stream, stream_len);
-    p = invsync_key_copy(p, (const unsigned char *) INVSYNC_SEEN,
-                         INVSYNC_SEEN_LEN);
-    p = invsync_key_copy(p, channel, channel_len);
-    *p++ = ':';
-    p = invsync_key_copy(p, m->topic, m->topic_len);
-    *p++ = ':';
-    p = invsync_key_copy(p, m->event, m->event_len);
+    p = invsync_key_copy(p, (const unsigned char *) INVSYNC_IDEM,
+                         INVSYNC_IDEM_LEN);
+    p = invsync_key_part(p, channel, channel_len);
+    p = invsync_key_part(p, m->topic, m->topic_len);
+    p = invsync_key_part(p, m->event, m->event_len);
 
     return (size_t) (p - dst);
 }

@@ -31,13 +31,16 @@ static void t_digests(void);
 static void t_routes(void);
 static void t_registry(void);
 static void t_keys(void);
+static void t_key_pair(const char *topic1, const char *event1,
+    const char *topic2, const char *event2, const char *channel1,
+    const char *channel2, const char *what);
 static void t_errors(void);
 static void t_entities(void);
 static void t_meta(void);
 static void t_script(void);
 
 
-#define T_PLAN  104
+#define T_PLAN  109
 
 
 static int     t_failed;
@@ -416,7 +419,7 @@ t_keys(void)
     n = invsync_key_dedupe(buf, T_S("invsync"), T_S("orders"), T_S("shop"),
                            &m);
 
-#define T_DEDUPE  "invsync:{invsync:orders}:seen:shop:orders/create:e-1"
+#define T_DEDUPE  "invsync:{invsync:orders}:idem:4:shop:13:orders/create:3:e-1"
 
     t_ok(n == len && n == sizeof(T_DEDUPE) - 1
          && memcmp(buf, T_DEDUPE, n) == 0 && buf[n] == 'X',
@@ -426,8 +429,62 @@ t_keys(void)
     len = invsync_key_dedupe_len(0, 1, &m, 0);
     n = invsync_key_dedupe(buf, (const unsigned char *) "", 0, T_S("s"),
                            (const unsigned char *) "", 0, &m);
-    t_ok(n == len && memcmp(buf, ":{:s}:seen:::e-1", n) == 0,
+    t_ok(n == len && memcmp(buf, ":{:s}:idem:0::0::3:e-1", n) == 0,
          "key: dedupe with empty parts");
+
+    /* a part of 10 bytes or more: its length takes two digits */
+    invsync_meta_set(m.event, &m.event_len, INVSYNC_EVENT_LEN,
+                     T_S("0123456789"));
+    len = invsync_key_dedupe_len(1, 1, &m, 1);
+    memset(buf, 'X', sizeof(buf));
+    n = invsync_key_dedupe(buf, T_S("p"), T_S("s"), T_S("c"), &m);
+    t_ok(n == len && memcmp(buf, "p:{p:s}:idem:1:c:0::10:0123456789", n) == 0
+         && buf[n] == 'X', "key: dedupe, a two-digit length");
+
+    t_key_pair("orders/x", "aa:bb", "orders/x:aa", "bb", "shop", "shop",
+               "key: a ':' moved from the id into the topic");
+    t_key_pair("a", "b:c", "a:b", "c", "shop", "shop",
+               "key: a ':' moved from the topic into the id");
+    t_key_pair("x:t", "e", "t", "e", "shop", "shop:x",
+               "key: a ':' moved from the topic into the channel");
+    t_key_pair("t", "1:e", "t:1", "e", "shop", "shop",
+               "key: a length-like part moved across");
+}
+
+
+/* two events that the ':'-joined layout gave one key must get two */
+static void
+t_key_pair(const char *topic1, const char *event1, const char *topic2,
+    const char *event2, const char *channel1, const char *channel2,
+    const char *what)
+{
+    size_t          n1, n2, len1, len2;
+    unsigned char   k1[256], k2[256];
+    invsync_meta_t  m1, m2;
+
+    memset(&m1, 0, sizeof(invsync_meta_t));
+    memset(&m2, 0, sizeof(invsync_meta_t));
+    invsync_meta_set(m1.topic, &m1.topic_len, INVSYNC_TOPIC_LEN,
+                     (const unsigned char *) topic1, strlen(topic1));
+    invsync_meta_set(m1.event, &m1.event_len, INVSYNC_EVENT_LEN,
+                     (const unsigned char *) event1, strlen(event1));
+    invsync_meta_set(m2.topic, &m2.topic_len, INVSYNC_TOPIC_LEN,
+                     (const unsigned char *) topic2, strlen(topic2));
+    invsync_meta_set(m2.event, &m2.event_len, INVSYNC_EVENT_LEN,
+                     (const unsigned char *) event2, strlen(event2));
+
+    len1 = invsync_key_dedupe_len(7, 6, &m1, strlen(channel1));
+    len2 = invsync_key_dedupe_len(7, 6, &m2, strlen(channel2));
+    n1 = invsync_key_dedupe(k1, T_S("invsync"), T_S("orders"),
+                            (const unsigned char *) channel1,
+                            strlen(channel1), &m1);
+    n2 = invsync_key_dedupe(k2, T_S("invsync"), T_S("orders"),
+                            (const unsigned char *) channel2,
+                            strlen(channel2), &m2);
+
+    t_ok(n1 == len1 && n2 == len2
+         && (n1 != n2 || memcmp(k1, k2, n1) != 0),
+         "%s: \"%.*s\" and \"%.*s\"", what, (int) n1, k1, (int) n2, k2);
 }
 
 

@@ -2,7 +2,7 @@
 -- the events a module worker accepted for one stream in one turn.
 --
 -- KEYS[1]    stream <prefix>:<stream>
--- KEYS[1+i]  idempotency key of event i, <prefix>:{<prefix>:<stream>}:seen:...
+-- KEYS[1+i]  idempotency key of event i, <prefix>:{<prefix>:<stream>}:idem:...
 --            (in the stream's cluster slot: see the hash tag)
 -- ARGV[1]    lifetime of the idempotency keys, seconds
 -- ARGV[...]  seven values per event, in order: received (Unix ms), channel,

@@ -1,0 +1,188 @@
+#!/usr/bin/perl
+
+# Seed corpora and dictionaries of the fuzz targets, made at build time
+# from the tree (t/fuzz/README.md): the signature vectors (t/vectors/) and
+# the normalizers' fixtures (t/fixtures/) in each target's input format,
+# t/fuzz/json.dict with the header names, JSON member names and topics
+# they hold.  Usage: seeds.pl OUTDIR; writes OUTDIR/seeds/<target>/ and
+# OUTDIR/<target>.dict, replacing what was there.
+
+use strict;
+use warnings;
+
+use File::Path qw(make_path remove_tree);
+use JSON::PP;
+
+my $out = shift or die "usage: $0 OUTDIR\n";
+my $root = '.';
+
+# the tables' order is the targets' first byte (src/channels/*.c)
+my @schemes = table("$root/src/channels/invsync_schemes.c", 'scheme');
+my @types = grep { -f "$root/src/channels/$_/invsync_normalize_$_.c" }
+            table("$root/src/channels/invsync_channel.c", 'channel');
+my %scheme_ix = map { $schemes[$_] => $_ } 0 .. $#schemes;
+my %type_ix = map { $types[$_] => $_ } 0 .. $#types;
+
+@schemes or die "$0: no scheme in src/channels/invsync_schemes.c\n";
+@types or die "$0: no channel with a normalizer\n";
+
+my (%seeds, %dict);
+
+sub table {
+    my ($file, $kind) = @_;
+    my $text = slurp($file);
+    return $text =~ /&invsync_${kind}_(\w+)/g;
+}
+
+sub slurp {
+    my ($file) = @_;
+    open my $fh, '<:raw', $file or die "$0: $file: $!\n";
+    local $/;
+    my $s = <$fh>;
+    return $s // '';
+}
+
+# a vector's optional file, trailing newline stripped (t/vectors/README.md)
+sub field {
+    my ($dir, $name) = @_;
+    return undef unless -f "$dir/$name";
+    my $s = slurp("$dir/$name");
+    $s =~ s/\n\z//;
+    return $s;
+}
+
+sub seed {
+    my ($target, $name, $bytes) = @_;
+    $seeds{$target}{$name} = $bytes;
+}
+
+sub word {
+    my ($target, $word) = @_;
+    utf8::encode($word) if utf8::is_utf8($word);
+    $dict{$target}{$word} = 1 if length $word && length $word <= 64;
+}
+
+# every member name of a JSON document, for the normalizers' dictionary
+sub names {
+    my ($v, $acc) = @_;
+    if (ref $v eq 'HASH') {
+        for my $k (keys %$v) {
+            $acc->{$k} = 1;
+            names($v->{$k}, $acc);
+        }
+    } elsif (ref $v eq 'ARRAY') {
+        names($_, $acc) for @$v;
+    }
+}
+
+my $json = JSON::PP->new->utf8->allow_nonref;
+
+# scheme: <scheme byte><flags>name: value lines, :pseudo lines, "\n", body
+for my $dir (sort glob "$root/t/vectors/*/*") {
+    next unless -d $dir;
+    my ($scheme, $case) = $dir =~ m{([^/]+)/([^/]+)$};
+    next unless exists $scheme_ix{$scheme};
+
+    my $headers = -f "$dir/headers" ? slurp("$dir/headers") : '';
+    $headers .= "\n" if length $headers && $headers !~ /\n\z/;
+    my $meta = '';
+
+    for my $line (split /\n/, $headers) {
+        word('scheme', "$1: ") if $line =~ /^([^:]+):/;
+    }
+
+    for my $s (split /\n/, -f "$dir/secret" ? slurp("$dir/secret") : '') {
+        $meta .= ":secret: $s\n";
+    }
+
+    for (['url', ':url'], ['app_key', ':app-key'], ['now', ':now'],
+         ['tolerance', ':tolerance'], ['content_type', ':content-type'])
+    {
+        my $v = field($dir, $_->[0]);
+        $meta .= "$_->[1]: $v\n" if defined $v;
+    }
+
+    my $enc = field($dir, 'encoding') // 'hex';
+    my $body = -f "$dir/body" ? slurp("$dir/body") : '';
+
+    seed('scheme', "$scheme-$case",
+         chr($scheme_ix{$scheme}) . chr($enc eq 'base64' ? 1 : 0)
+         . $headers . $meta . "\n" . $body);
+
+    my ($topic, $event) = (field($dir, 'topic'), field($dir, 'event'));
+
+    if (defined $event) {
+        $topic //= '';
+        seed('keys', "$scheme-$case",
+             join("\n", 'invsync', 'orders', $scheme, $topic, $event,
+                  $scheme, $topic, $event));
+        word('keys', $_) for grep { length } $topic, $event;
+    }
+
+    if (exists $type_ix{$scheme} && defined $topic && length $topic) {
+        my $account = field($dir, 'account') // '';
+        seed('normalize', "$scheme-$case",
+             chr($type_ix{$scheme}) . "$topic\n$account\n"
+             . ($event // '') . "\n$body");
+        word('normalize', $topic);
+    }
+}
+
+word('scheme', "$_: ") for qw(:secret :url :app-key :now :tolerance
+                              :content-type x-signature x-event-id x-topic);
+word('scheme', $_) for 'sha256=', 'v1=', 't=', 'v1,', 'Bearer ', 'whsec_';
+
+# normalize: <type byte>topic\naccount\nevent\nbody, from the fixtures
+# (t/fixtures/<type>/<case>/: its topic and body.json)
+for my $dir (sort glob "$root/t/fixtures/*/*") {
+    my ($type, $base) = $dir =~ m{([^/]+)/([^/]+)$};
+    next unless exists $type_ix{$type} && -f "$dir/body.json";
+
+    my $topic = slurp("$dir/topic");
+    $topic =~ s/\s+$//;
+
+    my $body = slurp("$dir/body.json");
+    seed('normalize', "$type-$base",
+         chr($type_ix{$type}) . "$topic\nshop.example\ne-$base\n$body");
+    word('normalize', $topic);
+
+    my %names;
+    names(eval { $json->decode($body) }, \%names);
+    word('normalize', "\"$_\":") for keys %names;
+}
+
+# keys: the issue's pair, and lengths that look like parts
+seed('keys', 'issue-13-pair',
+     join("\n", qw(invsync orders shop orders/x aa:bb shop orders/x:aa bb)));
+seed('keys', 'empty', '');
+word('keys', $_) for (':', '{', '}', '}:idem', ':1:', ':10:', "\n");
+
+# the JSON dictionary joins every target that reads JSON
+my $base = slurp("$root/t/fuzz/json.dict");
+
+remove_tree("$out/seeds");
+
+for my $target (qw(scheme keys normalize)) {
+    make_path("$out/seeds/$target");
+
+    for my $name (keys %{ $seeds{$target} // {} }) {
+        open my $fh, '>:raw', "$out/seeds/$target/$name"
+            or die "$0: $out/seeds/$target/$name: $!\n";
+        print $fh $seeds{$target}{$name};
+        close $fh;
+    }
+
+    open my $fh, '>:raw', "$out/$target.dict"
+        or die "$0: $out/$target.dict: $!\n";
+    print $fh $base if $target ne 'keys';
+    print $fh "# from the tree\n";
+    for my $w (sort keys %{ $dict{$target} // {} }) {
+        (my $e = $w) =~ s/([\\"]|[^\x20-\x7e])/sprintf('\\x%02X', ord $1)/ge;
+        print $fh "\"$e\"\n";
+    }
+    close $fh;
+
+    printf "fuzz seeds: %s, %d inputs, %d dictionary words\n", $target,
+        scalar(keys %{ $seeds{$target} // {} }),
+        scalar(keys %{ $dict{$target} // {} });
+}

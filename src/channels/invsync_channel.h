@@ -50,13 +50,16 @@ typedef struct {
     invsync_stock_rules_t    rules;           /* the same, parsed */
     long                     poll_s;          /* order backfill, 0: off */
     long                     poll_since_s;    /* first poll looks back */
+    json_t                  *options;         /* the type's own, or NULL */
 } invsync_channel_conf_t;
 
 
-/* What an operation is given: the channel and its credentials' text. */
+/* What an operation is given: the channel, its credentials' text, and
+ * the engine's clock for requests that carry a time. */
 typedef struct {
     const invsync_channel_conf_t  *conf;
     const char                    *credentials;   /* NULL: none read */
+    int64_t                        now_ms;        /* set before a build */
 } invsync_channel_ctx_t;
 
 
@@ -119,7 +122,9 @@ typedef struct {
 } invsync_channel_id_t;
 
 
-/* One SKU's quantity to push, and what became of it. */
+/* One SKU's quantity to push, and what became of it: ok 1 applied, 0
+ * refused (err says why: an exception for a person), -1 not applied
+ * because of another item of an all-or-nothing request (sent again). */
 typedef struct {
     char         sku[INVSYNC_ITEM_SKU_LEN];
     int64_t      qty;
@@ -177,6 +182,12 @@ typedef struct {
     const invsync_normalizer_t  *normalizer;
     const invsync_channel_id_t  *ids;       /* NULL-key-ended, or NULL */
     const char                 **answer_headers;   /* NULL-ended, or NULL */
+
+    /* worker.json channels[].options of this type (cc->options, with
+     * the rest of the channel), checked at -t: 0, or -1 with the reason
+     * in err; NULL: the type takes no options */
+    int    (*check_options)(const invsync_channel_conf_t *cc, char *err,
+                            size_t len);
 
     /* credentials into the request: a header, Basic, a signature */
     int    (*authorize)(const invsync_channel_ctx_t *ctx,

@@ -81,7 +81,7 @@ static const char  *invsync_cfg_actions_keys[] = { "noop", NULL };
 
 static const char  *invsync_cfg_channel_keys[] = {
     "id", "type", "api_base", "credentials_file", "stock", "poll_s",
-    "poll_since_s", NULL
+    "poll_since_s", "options", NULL
 };
 
 
@@ -663,6 +663,23 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 
         if (invsync_cfg_poll(c, cc, ch, path) != 0) {
             return -1;
+        }
+
+        /* what only this type knows is checked by its row */
+        cc->options = json_object_get(ch, "options");
+
+        if (cc->options != NULL && (!json_is_object(cc->options)
+                                    || row->check_options == NULL))
+        {
+            return invsync_cfg_fail(c, path, "\"options\": type \"%s\" takes "
+                                    "%s", cc->type, row->check_options
+                                    ? "an object" : "none");
+        }
+
+        if (row->check_options != NULL
+            && row->check_options(cc, msg, sizeof(msg)) != 0)
+        {
+            return invsync_cfg_fail(c, path, "\"options\": %s", msg);
         }
 
         cc->stock = json_object_get(ch, "stock");

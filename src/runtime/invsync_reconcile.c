@@ -647,6 +647,7 @@ invsync_reconcile_request(invsync_reconcile_t *rc)
     size_t  n, max;
 
     invsync_request_init(&rc->call.rq, "GET");
+    rc->call.ctx.now_ms = invsync_now_ms();
 
     if (rc->nbatch > 0) {
         n = rc->ch->read_build(&rc->call.ctx, rc->batch, rc->nbatch,

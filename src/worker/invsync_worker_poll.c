@@ -305,6 +305,7 @@ invsync_poll_send(invsync_worker_t *w, invsync_pollchan_t *pc)
     }
 
     invsync_request_init(&pc->call.rq, "GET");
+    pc->call.ctx.now_ms = invsync_now_ms();
 
     if (pc->ch->poll_build(&pc->call.ctx, &pc->page, &pc->call.rq) != 0
         || invsync_call_start(w, &pc->call, INVSYNC_POLL_RESP_MAX,

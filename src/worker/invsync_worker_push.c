@@ -350,6 +350,7 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
     freeReplyObject(r);
 
     invsync_request_init(&pc->call.rq, "POST");
+    pc->call.ctx.now_ms = invsync_now_ms();
     n = pc->ch->push_build(&pc->call.ctx, pc->items, pc->nitems,
                            pc->idempotency, &pc->call.rq);
 
@@ -644,7 +645,7 @@ invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc)
     int                 argc;
     char                audit[INVSYNC_KEY_LEN], prefix[INVSYNC_KEY_LEN];
     char                now[32], maxlen[32], *acked, e[INVSYNC_ERR_LEN];
-    char                suffix[300];
+    char                suffix[300], dirty[INVSYNC_KEY_LEN];
     size_t              i, argvlen[16];
     json_t             *obj, *data;
     const char         *argv[16];
@@ -654,7 +655,7 @@ invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc)
     obj = json_object();
 
     for (i = 0; i < pc->nitems; i++) {
-        if (pc->items[i].ok) {
+        if (pc->items[i].ok == 1) {
             json_object_set_new(obj, pc->items[i].sku,
                                 json_integer(pc->items[i].qty));
         }
@@ -711,8 +712,22 @@ invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc)
     ev.redelivery = "";
     ev.event = pc->idempotency;
 
+    invsync_key(dirty, sizeof(dirty), w->conf, "dirty:%s", pc->conf->id);
+
     for (i = 0; i < pc->nitems; i++) {
-        if (pc->items[i].ok) {
+        if (pc->items[i].ok == 1) {
+            continue;
+        }
+
+        /* not applied, with no fault of its own: it goes out again */
+        if (pc->items[i].ok < 0) {
+            r = invsync_redis_cmdv(w, (const char *[]) { "SADD", dirty,
+                                       pc->items[i].sku, NULL });
+            if (r == NULL) {
+                return -1;
+            }
+
+            freeReplyObject(r);
             continue;
         }
 

@@ -85,8 +85,11 @@ invsync_shopify_push_build(const invsync_channel_ctx_t *ctx,
 
 
 /*
- * userErrors name their quantity by index: those items failed, the
- * others were applied.  An error that names none fails them all.
+ * userErrors name their quantity by index: those items failed.  The
+ * others were applied when the answer has an adjustment group; without
+ * one nothing was (the mutation refused as a whole, as the simulator
+ * does by default): they go again.  An error that names none fails
+ * them all.
  */
 
 invsync_channel_rc_e
@@ -94,8 +97,9 @@ invsync_shopify_push_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_push_item_t *items, size_t n,
     int64_t *delay_ms)
 {
+    int          applied;
     size_t       i, k;
-    json_t      *doc, *ue, *e, *field;
+    json_t      *doc, *set, *ue, *e, *field;
     const char  *index;
 
     (void) ctx;
@@ -115,13 +119,16 @@ invsync_shopify_push_parse(const invsync_channel_ctx_t *ctx,
 
     invsync_shopify_bucket(doc, delay_ms);
 
-    for (i = 0; i < n; i++) {
-        items[i].ok = 1;
-    }
+    set = json_object_get(json_object_get(doc, "data"),
+                          "inventorySetQuantities");
+    ue = json_object_get(set, "userErrors");
+    applied = json_array_size(ue) == 0
+              || json_is_object(json_object_get(set,
+                                                "inventoryAdjustmentGroup"));
 
-    ue = json_object_get(json_object_get(json_object_get(doc, "data"),
-                                         "inventorySetQuantities"),
-                         "userErrors");
+    for (i = 0; i < n; i++) {
+        items[i].ok = applied ? 1 : -1;
+    }
 
     json_array_foreach(ue, i, e) {
         field = json_object_get(e, "field");

@@ -59,7 +59,9 @@ invsync_woo_poll_parse(const invsync_channel_ctx_t *ctx,
 
     page->orders = doc;
     n = page->cursor[0] != '\0' ? strtol(page->cursor, NULL, 10) : 1;
-    total = a->headers[0] != NULL ? strtol(a->headers[0], NULL, 10) : -1;
+    /* absent (""), or longer than kept: not known */
+    total = a->headers[0] != NULL && a->headers[0][0] != '\0'
+            ? strtol(a->headers[0], NULL, 10) : -1;
     page->pages = total;
 
     if (total > n) {

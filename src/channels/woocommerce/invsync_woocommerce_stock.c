@@ -128,6 +128,7 @@ invsync_woo_push_parse(const invsync_channel_ctx_t *ctx,
 
             if (json_object_get(e, "error") == NULL) {
                 items[k].ok = 1;
+                items[k].err[0] = '\0';
 
             } else {
                 invsync_woo_item_error(&items[k],
@@ -225,11 +226,12 @@ invsync_woo_read_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_read_item_t *items, size_t n,
     int64_t *delay_ms)
 {
-    char                  id[32];
-    size_t                i, k;
-    json_t               *doc, *p, *q;
-    const char           *code;
-    invsync_read_item_t  *it;
+    char                   id[32];
+    size_t                 i, k;
+    json_t                *doc, *p, *q;
+    const char            *code;
+    invsync_read_item_t   *it;
+    invsync_channel_rc_e   rc;
 
     (void) ctx;
     (void) delay_ms;
@@ -251,9 +253,11 @@ invsync_woo_read_parse(const invsync_channel_ctx_t *ctx,
     }
 
     if (a->status != 200 || !json_is_array(doc)) {
+        /* the reason before doc goes */
+        rc = invsync_answer_retry(a, "HTTP %ld%s", a->status,
+                                  json_is_array(doc) ? "" : ", not a list");
         json_decref(doc);
-        return invsync_answer_retry(a, "HTTP %ld%s", a->status,
-                                    json_is_array(doc) ? "" : ", not a list");
+        return rc;
     }
 
     for (i = 0; i < n; i++) {

@@ -1,0 +1,298 @@
+
+/*
+ * Square (docs/channels/square.md): the orders polled by SearchOrders
+ * (topic "order.polled", the body an Order) and inventory.count.updated
+ * webhooks as canonical events.  Square's order.created and
+ * order.updated webhooks carry no lines, only the order's id, state and
+ * version: they are ignored with that reason, and the order comes from
+ * the poll (channels[].poll_s).  Every other topic is ignored.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "invsync_square.h"
+
+
+static invsync_norm_rc_e invsync_square_normalize(
+    const invsync_envelope_t *ev, json_t **out, char *err, size_t len);
+static json_t *invsync_square_order(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+static int invsync_square_lines(const invsync_canon_src_t *s, json_t *e,
+    const char *currency);
+static json_t *invsync_square_count(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+
+
+const invsync_normalizer_t  invsync_normalizer_square = {
+    "square",
+    invsync_square_normalize
+};
+
+
+static invsync_norm_rc_e
+invsync_square_normalize(const invsync_envelope_t *ev, json_t **out,
+    char *err, size_t len)
+{
+    char                  q[64];
+    json_t               *root, *e;
+    invsync_norm_rc_e     rc;
+    invsync_canon_src_t   s, data, obj;
+    const char           *topic;
+
+    *out = NULL;
+    topic = ev->topic != NULL ? ev->topic : "";
+
+    if (strcmp(topic, "order.created") == 0
+        || strcmp(topic, "order.updated") == 0)
+    {
+        snprintf(err, len, "a Square order notice carries no lines: the "
+                 "order comes by polling (poll_s)");
+        return INVSYNC_NORM_IGNORE;
+    }
+
+    if (strcmp(topic, "order.polled") != 0
+        && strcmp(topic, "inventory.count.updated") != 0)
+    {
+        snprintf(err, len, "topic \"%s\" has no canonical event",
+                 invsync_canon_quote(q, sizeof(q), topic));
+        return INVSYNC_NORM_IGNORE;
+    }
+
+    rc = invsync_canon_load(ev, &root, err, len);
+    if (rc != INVSYNC_NORM_OK) {
+        return rc;
+    }
+
+    invsync_canon_root(&s, root, err, len);
+
+    if (strcmp(topic, "order.polled") == 0) {
+        e = invsync_square_order(ev, &s);
+
+    } else if (invsync_canon_object(&s, "data", &data) != 0
+               || invsync_canon_object(&data, "object", &obj) != 0)
+    {
+        e = NULL;
+
+    } else {
+        e = invsync_square_count(ev, &obj);
+    }
+
+    json_decref(root);
+
+    if (e == NULL) {
+        return INVSYNC_NORM_POISON;
+    }
+
+    *out = e;
+
+    return INVSYNC_NORM_OK;
+}
+
+
+/*
+ * An Order (the Orders API's object): its state OPEN, COMPLETED (every
+ * fulfillment done: shipped or picked up) or CANCELED; money in minor
+ * units already ({"amount": 1050, "currency": "USD"}).
+ */
+
+static json_t *
+invsync_square_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
+{
+    int                   rc;
+    json_t               *e;
+    int64_t               total;
+    const char           *state, *status, *currency;
+    invsync_canon_src_t   money;
+
+    if (invsync_canon_str(s, "state", INVSYNC_CANON_REQUIRED, &state) < 0
+        || invsync_canon_object(s, "total_money", &money) != 0
+        || invsync_canon_currency(&money, "currency", INVSYNC_CANON_REQUIRED,
+                                  &currency) < 0)
+    {
+        return NULL;
+    }
+
+    status = strcmp(state, "CANCELED") == 0 ? "cancelled"
+             : strcmp(state, "COMPLETED") == 0 ? "completed" : "open";
+
+    e = invsync_canon_new(ev, strcmp(status, "cancelled") == 0
+                              ? "order_cancelled" : "order",
+                          s->err, s->len);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    total = 0;
+    rc = invsync_canon_int(&money, "amount", 0, &total);
+
+    if (invsync_canon_set(s, e, "order_id",
+                          invsync_canon_id(s, "id", INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(s, e, "order_number",
+                             invsync_canon_string(s, "reference_id", 0))
+        || invsync_canon_time(s, "created_at", 0, e, "created_at",
+                              "created_ms")
+        || invsync_canon_time(s, "updated_at", INVSYNC_CANON_REQUIRED, e,
+                              "updated_at", "updated_ms")
+        || invsync_canon_set(s, e, "status", json_string(status))
+        || invsync_canon_set(s, e, "shipped",
+                             json_boolean(strcmp(state, "COMPLETED") == 0))
+        || invsync_canon_set(s, e, "channel_status", json_string(state))
+        || invsync_canon_set(s, e, "currency", json_string(currency))
+        || invsync_canon_set(s, e, "total_minor",
+                             invsync_canon_number(rc, total))
+        || invsync_canon_set(s, e, "customer",
+                             json_pack("{s:n, s:n, s:n}", "email", "name",
+                                       "phone"))
+        || invsync_canon_set(s, e, "shipping_address", json_null())
+        || invsync_square_lines(s, e, currency) != 0)
+    {
+        json_decref(e);
+        return NULL;
+    }
+
+    return e;
+}
+
+
+/* line_items[]: uid, catalog_object_id (the variation), quantity (a
+ * decimal string), name and variation_name, base_price_money */
+
+static int
+invsync_square_lines(const invsync_canon_src_t *s, json_t *e,
+    const char *currency)
+{
+    int                   qrc, prc;
+    size_t                i, n;
+    json_t               *lines, *l, *refs;
+    int64_t               quantity, price;
+    invsync_canon_src_t   line, money;
+
+    if (invsync_canon_array(s, "line_items", &n) != 0) {
+        return -1;
+    }
+
+    lines = json_array();
+    if (invsync_canon_set(s, e, "lines", lines) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "line_items", i, &line) != 0
+            || invsync_canon_object(&line, "base_price_money", &money) != 0)
+        {
+            return -1;
+        }
+
+        l = json_object();
+        if (invsync_canon_append(s, lines, l) != 0) {
+            return -1;
+        }
+
+        money.currency = currency;
+        quantity = 0;
+        qrc = invsync_canon_int(&line, "quantity", INVSYNC_CANON_REQUIRED,
+                                &quantity);
+        price = 0;
+        prc = qrc < 0 ? -1 : invsync_canon_int(&money, "amount", 0, &price);
+
+        if (invsync_canon_set(s, l, "channel_line_id",
+                              invsync_canon_id(&line, "uid",
+                                               INVSYNC_CANON_REQUIRED))
+            || invsync_canon_set(s, l, "sku", json_null())
+            || invsync_canon_set(s, l, "product_id", json_null())
+            || invsync_canon_set(s, l, "variant_id",
+                                 invsync_canon_id(&line, "catalog_object_id",
+                                                  0))
+            || invsync_canon_set(s, l, "title",
+                                 invsync_canon_string(&line, "name", 0))
+            || invsync_canon_set(s, l, "quantity",
+                                 invsync_canon_number(qrc, quantity))
+            || invsync_canon_set(s, l, "price_minor",
+                                 invsync_canon_number(prc, price)))
+        {
+            return -1;
+        }
+
+        /* the ledger matches a line by its variation (docs/events.md):
+         * Square's lines carry no SKU text */
+        refs = json_array();
+
+        if (invsync_canon_set(s, l, "refs", refs) != 0
+            || invsync_canon_ref(s, refs, "item",
+                                 json_object_get(l, "variant_id")) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * inventory.count.updated: data.object.inventory_counts[], each a
+ * variation's count at a location.  One canonical level per event: a
+ * notice of several counts (a batch change) takes the first; the others
+ * are found by reconciliation, which reads every mapped SKU back.
+ */
+
+static json_t *
+invsync_square_count(const invsync_envelope_t *ev, invsync_canon_src_t *s)
+{
+    size_t                n;
+    json_t               *e, *refs;
+    int64_t               q;
+    const char           *variation;
+    invsync_canon_src_t   c;
+
+    if (invsync_canon_array(s, "inventory_counts", &n) != 0) {
+        return NULL;
+    }
+
+    if (n == 0) {
+        invsync_canon_fail(s, "inventory_counts", "no count");
+        return NULL;
+    }
+
+    if (invsync_canon_item(s, "inventory_counts", 0, &c) != 0
+        || invsync_canon_str(&c, "catalog_object_id", INVSYNC_CANON_REQUIRED,
+                             &variation) < 0)
+    {
+        return NULL;
+    }
+
+    e = invsync_canon_new(ev, "inventory_level", s->err, s->len);
+    if (e == NULL) {
+        return NULL;
+    }
+
+    if (invsync_canon_set(&c, e, "catalog_object_id", json_string(variation))
+        || invsync_canon_set(&c, e, "location_id",
+                             invsync_canon_id(&c, "location_id",
+                                              INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(&c, e, "available",
+                             invsync_square_quantity(json_object_get(
+                                 (json_t *) c.obj, "quantity"), &q)
+                             ? json_integer(q) : json_null())
+        || invsync_canon_time(&c, "calculated_at", INVSYNC_CANON_REQUIRED, e,
+                              "updated_at", "updated_ms"))
+    {
+        json_decref(e);
+        return NULL;
+    }
+
+    /* the ledger matches a level by its variation */
+    refs = json_array();
+
+    if (invsync_canon_set(&c, e, "refs", refs) != 0
+        || invsync_canon_ref(&c, refs, "item",
+                             json_object_get(e, "catalog_object_id")) != 0)
+    {
+        json_decref(e);
+        return NULL;
+    }
+
+    return e;
+}

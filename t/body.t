@@ -18,19 +18,12 @@ use IO::Select;
 use JSON::PP;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('hook.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => { 'hook.secret' => $secret },
+    ready => 1,
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -42,11 +35,8 @@ $t->nginx_conf(<<'EOF');
         location = /status {
             invsync_status;
         }
-    }
 EOF
 
-$t->run;
-$t->wait_ready(1) or die "redis not ready\n";
 $t->plan(28);
 
 my $n = 0;

@@ -16,19 +16,12 @@ use Test::More;
 use Digest::SHA qw(sha256_hex);
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('hook.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => { 'hook.secret' => $secret },
+    ready => 1,
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -41,11 +34,8 @@ $t->nginx_conf(<<'EOF');
             invsync_channel woo-main;
             invsync_secret_file %%TESTDIR%%/hook.secret;
         }
-    }
 EOF
 
-$t->run;
-$t->wait_ready(1) or die "redis not ready\n";
 $t->plan(37);
 
 my $ACCEPTED = qr/^200 application\/json \{"status":"accepted","stream":"invsync:orders","id":"\d+-\d+"\}$/;

@@ -15,20 +15,15 @@ use Test::More;
 use JSON::PP;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('hook.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF', workers => 4);
-    invsync_redis %%REDIS%%;
+my $t = InvsyncTest->setup(
+    secrets => { 'hook.secret' => $secret },
+    workers => 4,
+    ready => 4,
+    http => <<'HTTP', locations => <<'EOF');
     log_format pids '$pid $invsync_result';
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+HTTP
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-a;
@@ -45,11 +40,8 @@ $t->nginx_conf(<<'EOF', workers => 4);
         location = /status {
             invsync_status;
         }
-    }
 EOF
 
-$t->run;
-$t->wait_ready(4) or die "redis not ready in 4 workers\n";
 $t->plan(18);
 
 my $n = 0;

@@ -21,15 +21,16 @@ use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries worker_bin map_sku);
 
-my $t = InvsyncTest->setup(
-    programs => ['invsync-worker'],
-    secrets => {
-        'shop.secret' => 'shpss_hook_secret',
-        'woo.secret'  => 'woo&amp;secret',
-        'shop.token'  => 'shpat_test',
-        'woo.keys'    => 'ck_test:cs_test',
-    });
+my $t = InvsyncTest->new;
+$t->has_daemon('redis-server');
+plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
+$t->run_redis;
 $t->plan(27);
+
+$t->write_file('shop.secret', "shpss_hook_secret\n");
+$t->write_file('woo.secret', "woo&amp;secret\n");
+$t->write_file('shop.token', "shpat_test\n");
+$t->write_file('woo.keys', "ck_test:cs_test\n");
 
 # no webhook_url: the channels send nothing, as if every webhook was lost
 my $shop = InvsyncSim::start($t, 'shopify');

@@ -19,7 +19,6 @@ my $secret = 'hush';
 
 my $t = InvsyncTest->setup(
     secrets => { 'hook.secret' => $secret },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
@@ -39,6 +38,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready(1) or die "redis not ready\n";
 $t->plan(20);
 
 my $ACCEPTED = qr/^200 \{"status":"accepted","stream":"invsync:(?:orders|refunds)","id":"\d+-\d+"\}$/;

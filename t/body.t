@@ -22,7 +22,6 @@ my $secret = 'hush';
 
 my $t = InvsyncTest->setup(
     secrets => { 'hook.secret' => $secret },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
@@ -37,6 +36,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready(1) or die "redis not ready\n";
 $t->plan(28);
 
 my $n = 0;

@@ -20,7 +20,6 @@ my $secret = 'hush';
 
 my $t = InvsyncTest->setup(
     secrets => { 'hook.secret' => $secret },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
@@ -36,6 +35,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready(1) or die "redis not ready\n";
 $t->plan(37);
 
 my $ACCEPTED = qr/^200 application\/json \{"status":"accepted","stream":"invsync:orders","id":"\d+-\d+"\}$/;

@@ -47,7 +47,10 @@ my $locations = <<'EOF';
 EOF
 
 my $t = InvsyncTest->setup(secrets => { 'shopify.secret' => $secret },
-                           ready => 1, locations => $locations);
+                           locations => $locations);
+
+$t->run;
+$t->wait_ready;
 $t->plan(20);
 
 my $n = 0;

@@ -33,6 +33,7 @@ HTTP
         }
 EOF
 
+$t->run;
 $t->plan(17);
 
 my $body = '{"id":820982911946154508,"email":"jon@example.com","note":"caf\u00e9 '

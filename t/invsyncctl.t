@@ -19,8 +19,14 @@ use POSIX ();
 use Time::HiRes qw(time);
 use InvsyncTest;
 
-my $t = InvsyncTest->setup(programs => ['invsyncctl']);
-my $bin = $t->program('invsyncctl');
+my $t = InvsyncTest->new;
+$t->has_daemon('redis-server');
+
+my $bin = $t->root . ($ENV{INVSYNC_ASAN} ? '/build/asan/invsyncctl'
+                                         : '/build/invsyncctl');
+plan(skip_all => 'invsyncctl not built') unless -x $bin;
+
+$t->run_redis;
 $t->plan(127);
 
 my $P = 'invsync';

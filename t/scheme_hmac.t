@@ -22,7 +22,6 @@ my $t = InvsyncTest->setup(
         'hmac.secret' => $secret,
         'old.secret'  => $old,
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/hex {
             invsync_webhook hmac;
@@ -54,6 +53,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(28);
 
 sub hex_sig { hmac_sha256_hex($_[0], $_[1] // $secret) }

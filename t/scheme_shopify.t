@@ -21,7 +21,6 @@ my $t = InvsyncTest->setup(
         'shopify.secret' => $secret,
         'old.secret'     => $old,
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
@@ -37,6 +36,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(31);
 
 my $shop = 'shop-eu.myshopify.com';

@@ -24,7 +24,6 @@ my $t = InvsyncTest->setup(
         'old.secret'    => $old,
         'vector.secret' => $vkey,
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/square-conf {
             invsync_webhook square;
@@ -55,6 +54,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(41);
 
 my $url = 'https://hooks.example.com/square';

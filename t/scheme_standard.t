@@ -28,7 +28,6 @@ my $t = InvsyncTest->setup(
         'old.secret'    => $old,
         'vector.secret' => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/std {
             invsync_webhook standard;
@@ -51,6 +50,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(47);
 
 sub sig {

@@ -23,7 +23,6 @@ my $t = InvsyncTest->setup(
         'stripe.secret' => $secret,
         'old.secret'    => $old,
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/stripe {
             invsync_webhook stripe;
@@ -46,6 +45,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(46);
 
 sub v1 {

@@ -24,7 +24,6 @@ my $t = InvsyncTest->setup(
         'tiktok.secret' => $secret,
         'old.secret'    => $old,
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/tiktok {
             invsync_webhook tiktok;
@@ -42,6 +41,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(30);
 
 sub event {

@@ -26,7 +26,6 @@ my $t = InvsyncTest->setup(
         'woo.secret' => $stored,
         'old.secret' => $old,
     },
-    ready => 1,
     locations => <<'EOF');
         location = /hooks/woo {
             invsync_webhook woocommerce;
@@ -46,6 +45,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready;
 $t->plan(28);
 
 my $source = 'https://shop.example.com/';

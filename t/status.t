@@ -20,7 +20,6 @@ my $secret = 'hush';
 my $t = InvsyncTest->setup(
     secrets => { 'hook.secret' => $secret },
     workers => 4,
-    ready => 4,
     http => <<'HTTP', locations => <<'EOF');
     log_format pids '$pid $invsync_result';
 HTTP
@@ -42,6 +41,8 @@ HTTP
         }
 EOF
 
+$t->run;
+$t->wait_ready(4) or die "redis not ready in 4 workers\n";
 $t->plan(18);
 
 my $n = 0;

@@ -19,8 +19,13 @@ use POSIX ();
 use InvsyncTest;
 use InvsyncWorker qw(worker_conf worker_bin);
 
-my $t = InvsyncTest->setup(programs => ['invsyncctl']);
+my $t = InvsyncTest->new;
+$t->has_daemon('redis-server');
+
 my $bin = worker_bin($t, 'invsyncctl');
+plan(skip_all => 'invsyncctl not built') unless -x $bin;
+
+$t->run_redis;
 $t->plan(61);
 
 my $K = 'invsync:{invsync}:';

@@ -44,7 +44,7 @@ my $t = InvsyncTest->setup(
             invsync_secret_file %%TESTDIR%%/woo.secret;
         }
 EOF
-
+$t->run;
 $t->plan(41);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');

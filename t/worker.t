@@ -30,6 +30,7 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
 $t->plan(31);
 
 my $conf = worker_conf($t, 'worker.json');

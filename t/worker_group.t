@@ -18,7 +18,10 @@ use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker kill_worker
                      wait_for worker_bin);
 
-my $t = InvsyncTest->setup(programs => ['invsync-worker']);
+my $t = InvsyncTest->new;
+$t->has_daemon('redis-server');
+plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
+$t->run_redis;
 $t->plan(12);
 
 my $A = 'invsync:{invsync}:audit';

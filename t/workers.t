@@ -21,7 +21,6 @@ my $secret = 'hush';
 my $t = InvsyncTest->setup(
     secrets => { 'hook.secret' => $secret },
     workers => 4,
-    ready => 4,
     locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
@@ -34,6 +33,8 @@ my $t = InvsyncTest->setup(
         }
 EOF
 
+$t->run;
+$t->wait_ready(4) or die "redis not ready in 4 workers\n";
 $t->plan(12);
 
 sub req {

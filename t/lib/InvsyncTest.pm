@@ -60,11 +60,12 @@ sub program {
 #   of $o{programs} (names in build/, e.g. 'invsync-worker') is built;
 # - Redis is started;
 # - each file of $o{secrets} is written, name => content, with a newline;
-# - with $o{locations}: nginx.conf is written (invsync_redis, the lines of
-#   $o{http}, and one server on %%PORT%% with those locations; $o{workers}
-#   worker processes, default 1), nginx started, and, with $o{ready}, that
-#   many worker processes' Redis connections waited for.
-# The file's plan stays its own: $t->plan(N) after this.
+# - with $o{locations}, nginx.conf: invsync_redis, the lines of $o{http},
+#   and one server on %%PORT%% with those locations; $o{workers} worker
+#   processes, default 1.
+# nginx is not started here: a file may try nginx -t first, and keeps its
+# $t->run and wait_ready beside its plan (a branch that changes the plan
+# then merges without touching this prelude).
 sub setup {
     my ($class, %o) = @_;
     my $self = $class->new;
@@ -88,10 +89,6 @@ $http
 
 $o{locations}    }
 EOF
-    $self->run;
-    if (my $n = $o{ready}) {
-        $self->wait_ready($n) or die "redis not ready in $n worker(s)\n";
-    }
     return $self;
 }
 

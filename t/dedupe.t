@@ -16,11 +16,19 @@ use Test::More;
 use Digest::SHA qw(sha256_hex);
 use InvsyncTest qw(hmac_b64);
 
-my $secret = 'hush';
+my $t = InvsyncTest->new;
+$t->has_daemon('redis-server');
+$t->run_redis;
 
-my $t = InvsyncTest->setup(
-    secrets => { 'hook.secret' => $secret },
-    locations => <<'EOF');
+my $secret = 'hush';
+$t->write_file('hook.secret', "$secret\n");
+
+$t->nginx_conf(<<'EOF');
+    invsync_redis %%REDIS%%;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -33,6 +41,7 @@ my $t = InvsyncTest->setup(
             invsync_channel woo-main;
             invsync_secret_file %%TESTDIR%%/hook.secret;
         }
+    }
 EOF
 
 $t->run;

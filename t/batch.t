@@ -15,19 +15,11 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('hook.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => { 'hook.secret' => $secret },
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -44,7 +36,6 @@ $t->nginx_conf(<<'EOF');
         location = /status {
             invsync_status;
         }
-    }
 EOF
 
 $t->run;

@@ -13,12 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'dispatch-secret-K';
-$t->write_file('shopify.secret', "$secret\n");
 
 my $locations = <<'EOF';
         location = /d/plain {
@@ -51,15 +46,8 @@ my $locations = <<'EOF';
         }
 EOF
 
-$t->nginx_conf(<<"EOF");
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
-$locations
-    }
-EOF
+my $t = InvsyncTest->setup(secrets => { 'shopify.secret' => $secret },
+                           locations => $locations);
 
 $t->run;
 $t->wait_ready;

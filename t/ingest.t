@@ -14,20 +14,13 @@ use JSON::PP;
 use Time::HiRes qw(time);
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('shopify.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
+my $t = InvsyncTest->setup(
+    secrets => { 'shopify.secret' => $secret },
+    http => <<'HTTP', locations => <<'EOF');
     log_format invsync '$invsync_result|$invsync_topic|$invsync_event_id|$invsync_stream_id';
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+HTTP
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -38,7 +31,6 @@ $t->nginx_conf(<<'EOF');
         location = /other {
             return 204;
         }
-    }
 EOF
 
 $t->run;

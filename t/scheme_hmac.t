@@ -14,21 +14,15 @@ use Test::More;
 use Digest::SHA qw(hmac_sha256_hex sha256_hex);
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'generic-s3cret-Key';
 my $old = 'generic-old-Key';
-$t->write_file('hmac.secret', "$secret\n");
-$t->write_file('old.secret', "$old\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'hmac.secret' => $secret,
+        'old.secret'  => $old,
+    },
+    locations => <<'EOF');
         location = /hooks/hex {
             invsync_webhook hmac;
             invsync_channel gen-hex;
@@ -57,7 +51,6 @@ $t->nginx_conf(<<'EOF');
             invsync_hmac_header X-Signature;
             invsync_id_header X-Event-Id;
         }
-    }
 EOF
 
 $t->run;

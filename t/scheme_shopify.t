@@ -13,21 +13,15 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'shpss_k3y-Alpha';
 my $old = 'shpss_old-Beta';
-$t->write_file('shopify.secret', "$secret\n");
-$t->write_file('old.secret', "$old\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'shopify.secret' => $secret,
+        'old.secret'     => $old,
+    },
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -40,7 +34,6 @@ $t->nginx_conf(<<'EOF');
             invsync_secret_file %%TESTDIR%%/old.secret;
             invsync_secret_file %%TESTDIR%%/shopify.secret;
         }
-    }
 EOF
 
 $t->run;

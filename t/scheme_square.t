@@ -14,23 +14,17 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'sqK3y_Abc-123xyz';
 my $old = 'sqOld_Key-987';
 my $vkey = 'Ibxx_5AKakO-3qeNVR61Dw';
-$t->write_file('square.secret', "$secret\n");
-$t->write_file('old.secret', "$old\n");
-$t->write_file('vector.secret', "$vkey\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'square.secret' => $secret,
+        'old.secret'    => $old,
+        'vector.secret' => $vkey,
+    },
+    locations => <<'EOF');
         location = /hooks/square-conf {
             invsync_webhook square;
             invsync_channel sq-main;
@@ -58,7 +52,6 @@ $t->nginx_conf(<<'EOF');
             invsync_secret_file %%TESTDIR%%/square.secret;
             invsync_notification_url https://hooks.example.com/square;
         }
-    }
 EOF
 
 $t->run;

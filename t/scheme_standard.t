@@ -17,24 +17,18 @@ use Digest::SHA qw(hmac_sha256);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use InvsyncTest;
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $key = 'standard-webhooks key of 32 byte';
 my $secret = 'whsec_' . encode_base64($key, '');
 my $oldkey = 'the old key, 24 bytes!!!';
 my $old = 'whsec_' . encode_base64($oldkey, '');
-$t->write_file('std.secret', "$secret\n");
-$t->write_file('old.secret', "$old\n");
-$t->write_file('vector.secret', "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'std.secret'    => $secret,
+        'old.secret'    => $old,
+        'vector.secret' => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    },
+    locations => <<'EOF');
         location = /hooks/std {
             invsync_webhook standard;
             invsync_channel std-main;
@@ -54,7 +48,6 @@ $t->nginx_conf(<<'EOF');
             invsync_secret_file %%TESTDIR%%/vector.secret;
             invsync_tolerance 100000d;
         }
-    }
 EOF
 
 $t->run;

@@ -15,21 +15,15 @@ use Test::More;
 use Digest::SHA qw(hmac_sha256_hex);
 use InvsyncTest;
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'whsec_StripeK3y4Tests0nly';
 my $old = 'whsec_0ldStripeK3y';
-$t->write_file('stripe.secret', "$secret\n");
-$t->write_file('old.secret', "$old\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'stripe.secret' => $secret,
+        'old.secret'    => $old,
+    },
+    locations => <<'EOF');
         location = /hooks/stripe {
             invsync_webhook stripe;
             invsync_channel stripe-main;
@@ -49,7 +43,6 @@ $t->nginx_conf(<<'EOF');
             invsync_secret_file %%TESTDIR%%/old.secret;
             invsync_secret_file %%TESTDIR%%/stripe.secret;
         }
-    }
 EOF
 
 $t->run;

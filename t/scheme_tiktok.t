@@ -15,22 +15,16 @@ use Test::More;
 use Digest::SHA qw(hmac_sha256_hex);
 use InvsyncTest;
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'test_app_secret';
 my $app_key = 'test_app_key';
 my $old = 'old_app_secret_42';
-$t->write_file('tiktok.secret', "$secret\n");
-$t->write_file('old.secret', "$old\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'tiktok.secret' => $secret,
+        'old.secret'    => $old,
+    },
+    locations => <<'EOF');
         location = /hooks/tiktok {
             invsync_webhook tiktok;
             invsync_channel tts-us;
@@ -45,7 +39,6 @@ $t->nginx_conf(<<'EOF');
             invsync_secret_file %%TESTDIR%%/old.secret;
             invsync_secret_file %%TESTDIR%%/tiktok.secret;
         }
-    }
 EOF
 
 $t->run;

@@ -16,23 +16,17 @@ use JSON::PP;
 use Digest::SHA qw(sha256_hex);
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 # the secret as WooCommerce's settings page may store it, and as it signs
 my $stored = 'wc_k&amp;y&lt;Z&quot;q&#039;9';
 my $secret = q{wc_k&y<Z"q'9};
 my $old = 'wc_old_secret';
-$t->write_file('woo.secret', "$stored\n");
-$t->write_file('old.secret', "$old\n");
 
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => {
+        'woo.secret' => $stored,
+        'old.secret' => $old,
+    },
+    locations => <<'EOF');
         location = /hooks/woo {
             invsync_webhook woocommerce;
             invsync_channel woo-main;
@@ -49,7 +43,6 @@ $t->nginx_conf(<<'EOF');
         location = /invsync/status {
             invsync_status;
         }
-    }
 EOF
 
 $t->run;

@@ -15,20 +15,14 @@ use Test::More;
 use JSON::PP;
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('hook.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF', workers => 4);
-    invsync_redis %%REDIS%%;
+my $t = InvsyncTest->setup(
+    secrets => { 'hook.secret' => $secret },
+    workers => 4,
+    http => <<'HTTP', locations => <<'EOF');
     log_format pids '$pid $invsync_result';
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+HTTP
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-a;
@@ -45,7 +39,6 @@ $t->nginx_conf(<<'EOF', workers => 4);
         location = /status {
             invsync_status;
         }
-    }
 EOF
 
 $t->run;

@@ -23,22 +23,15 @@ use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries worker_bin map_sku);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
-$t->run_redis;
-
-$t->write_file('shop.secret', "shpss_hook_secret\n");
-$t->write_file('woo.secret', "woo&amp;secret\n");
-$t->write_file('shop.token', "shpat_test\n");
-$t->write_file('woo.keys', "ck_test:cs_test\n");
-
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker'],
+    secrets => {
+        'shop.secret' => 'shpss_hook_secret',
+        'woo.secret'  => 'woo&amp;secret',
+        'shop.token'  => 'shpat_test',
+        'woo.keys'    => 'ck_test:cs_test',
+    },
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -50,7 +43,6 @@ $t->nginx_conf(<<'EOF');
             invsync_channel woo-main;
             invsync_secret_file %%TESTDIR%%/woo.secret;
         }
-    }
 EOF
 $t->run;
 $t->plan(43);

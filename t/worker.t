@@ -19,25 +19,15 @@ use InvsyncTest qw(hmac_b64);
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries worker_bin ctl);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
-$t->run_redis;
-
-$t->write_file('shopify.secret', "hush\n");
-
-$t->nginx_conf(<<'EOF');
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker'],
+    secrets => { 'shopify.secret' => 'hush' },
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
             invsync_secret_file %%TESTDIR%%/shopify.secret;
         }
-    }
 EOF
 
 $t->run;

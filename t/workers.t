@@ -16,19 +16,12 @@ use POSIX ();
 use Time::HiRes qw(sleep);
 use InvsyncTest qw(hmac_b64);
 
-my $t = InvsyncTest->new;
-$t->has_daemon('redis-server');
-$t->run_redis;
-
 my $secret = 'hush';
-$t->write_file('hook.secret', "$secret\n");
 
-$t->nginx_conf(<<'EOF', workers => 4);
-    invsync_redis %%REDIS%%;
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-
+my $t = InvsyncTest->setup(
+    secrets => { 'hook.secret' => $secret },
+    workers => 4,
+    locations => <<'EOF');
         location = /hooks/shopify {
             invsync_webhook shopify;
             invsync_channel shop-eu;
@@ -38,7 +31,6 @@ $t->nginx_conf(<<'EOF', workers => 4);
         location = /other {
             return 204;
         }
-    }
 EOF
 
 $t->run;

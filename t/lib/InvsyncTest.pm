@@ -49,6 +49,49 @@ sub new {
 sub dir { $_[0]{dir} }
 sub root { $ROOT }
 
+# A program of the build (the ASan build under INVSYNC_ASAN).
+sub program {
+    my ($self, $name) = @_;
+    return $ENV{INVSYNC_ASAN} ? "$ROOT/build/asan/$name" : "$ROOT/build/$name";
+}
+
+# The prelude most test files share; a new InvsyncTest, in this order:
+# - the file is skipped unless redis-server is installed and each program
+#   of $o{programs} (names in build/, e.g. 'invsync-worker') is built;
+# - Redis is started;
+# - each file of $o{secrets} is written, name => content, with a newline;
+# - with $o{locations}, nginx.conf: invsync_redis, the lines of $o{http},
+#   and one server on %%PORT%% with those locations; $o{workers} worker
+#   processes, default 1.
+# nginx is not started here: a file may try nginx -t first, and keeps its
+# $t->run and wait_ready beside its plan (a branch that changes the plan
+# then merges without touching this prelude).
+sub setup {
+    my ($class, %o) = @_;
+    my $self = $class->new;
+    $self->has_daemon('redis-server');
+    for my $p (@{$o{programs} || []}) {
+        Test::More::plan(skip_all => "$p not built")
+            unless -x $self->program($p);
+    }
+    $self->run_redis;
+    for my $name (sort keys %{$o{secrets} || {}}) {
+        $self->write_file($name, "$o{secrets}{$name}\n");
+    }
+    return $self unless defined $o{locations};
+
+    my $http = $o{http} // '';
+    $self->nginx_conf(<<"EOF", workers => $o{workers} // 1);
+    invsync_redis %%REDIS%%;
+$http
+    server {
+        listen 127.0.0.1:%%PORT%%;
+
+$o{locations}    }
+EOF
+    return $self;
+}
+
 # A free loopback port, stable per name within one test file.
 sub port {
     my ($self, $name) = @_;
@@ -72,7 +115,7 @@ sub has_daemon {
     for my $d (split /:/, "$ENV{PATH}:/usr/sbin:/usr/bin") {
         return 1 if -x "$d/$bin";
     }
-    plan(skip_all => "$bin not installed");
+    Test::More::plan(skip_all => "$bin not installed");
 }
 
 # plan() adds the final checks every file makes: no [alert] in the error

@@ -17,10 +17,7 @@ our @EXPORT_OK = qw(worker_conf run_worker stop_worker kill_worker
 
 sub worker_bin {
     my ($t, $name) = @_;
-    $name //= 'invsync-worker';
-    my $root = $t->root;
-    return $ENV{INVSYNC_ASAN} ? "$root/build/asan/$name"
-                              : "$root/build/$name";
+    return $t->program($name // 'invsync-worker');
 }
 
 # worker.json from a hash merged over test defaults; returns its path.

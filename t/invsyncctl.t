@@ -270,7 +270,7 @@ like($out, qr/^retries scheduled\s+2 \(1 due\)$/m, 'status: retries');
 like($out, qr/^workers\s+1 alive of 2$/m, 'status: workers');
 like($out, qr/^w-fresh\s+yes\s+running\s+\d+s ago\s+10\s+7\s+1\s+1\s+0\s+1\s+2\s+3\s+0\s+0$/m,
      'status: fresh worker with counters');
-like($out, qr/^w-old\s+no\s+running\s+1h00m ago/m, 'status: old worker');
+like($out, qr/^w-old\s+no\s+gone\s+1h00m ago/m, 'status: old worker, gone');
 
 ($rc, $doc) = jctl('status');
 my ($orders) = grep { $_->{name} eq 'orders' } @{$doc->{streams} || []};

@@ -249,6 +249,10 @@ extern const char    invsync_script_skuunmap[];
 extern const size_t  invsync_script_skuunmap_len;
 extern const char    invsync_script_bundle[];
 extern const size_t  invsync_script_bundle_len;
+extern const char    invsync_script_lag[];
+extern const size_t  invsync_script_lag_len;
+extern const char    invsync_script_forget[];
+extern const size_t  invsync_script_forget_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

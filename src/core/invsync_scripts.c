@@ -169,6 +169,26 @@ const size_t  invsync_script_exception_len =
     sizeof(invsync_script_exception) - 1;
 
 
+const char  invsync_script_forget[] =
+    "local gone = {}\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local before = tonumber(ARGV[1]) - tonumber(ARGV[2])\n"
+    "for i = 1, #all, 2 do\n"
+    "    local ok, hb = pcall(cjson.decode, all[i + 1])\n"
+    "    if ok and type(hb) == 'table' and type(hb['heartbeat']) == 'number'\n"
+    "       and hb['heartbeat'] < before\n"
+    "    then\n"
+    "        redis.call('HDEL', KEYS[1], all[i])\n"
+    "        gone[#gone + 1] = all[i]\n"
+    "    end\n"
+    "end\n"
+    "return gone\n"
+    ;
+
+const size_t  invsync_script_forget_len =
+    sizeof(invsync_script_forget) - 1;
+
+
 const char  invsync_script_ingest[] =
     "local stream, ttl = KEYS[1], ARGV[1]\n"
     "local out = {}\n"
@@ -200,6 +220,56 @@ const char  invsync_script_ingest[] =
 
 const size_t  invsync_script_ingest_len =
     sizeof(invsync_script_ingest) - 1;
+
+
+const char  invsync_script_lag[] =
+    "local chunk = 500\n"
+    "local last, rlag\n"
+    "for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do\n"
+    "    local f = {}\n"
+    "    for i = 1, #g, 2 do\n"
+    "        f[g[i]] = g[i + 1]\n"
+    "    end\n"
+    "    if f['name'] == ARGV[1] then\n"
+    "        last = f['last-delivered-id']\n"
+    "        rlag = f['lag']\n"
+    "    end\n"
+    "end\n"
+    "if last == nil then\n"
+    "    return false\n"
+    "end\n"
+    "local len = redis.call('XLEN', KEYS[1])\n"
+    "local max = tonumber(ARGV[2])\n"
+    "local above, below = 0, 0\n"
+    "local up, down = '(' .. last, last\n"
+    "while true do\n"
+    "    local r = redis.call('XRANGE', KEYS[1], up, '+', 'COUNT', chunk)\n"
+    "    above = above + #r\n"
+    "    if #r < chunk then\n"
+    "        return {above, 1}\n"
+    "    end\n"
+    "    up = '(' .. r[#r][1]\n"
+    "    r = redis.call('XREVRANGE', KEYS[1], down, '-', 'COUNT', chunk)\n"
+    "    below = below + #r\n"
+    "    if #r < chunk then\n"
+    "        return {len - below, 1}\n"
+    "    end\n"
+    "    down = '(' .. r[#r][1]\n"
+    "    if above + below >= max then\n"
+    "        break\n"
+    "    end\n"
+    "end\n"
+    "if type(rlag) ~= 'number' or rlag < above then\n"
+    "    return {above, 0}\n"
+    "end\n"
+    "if rlag > len - below then\n"
+    "    return {len - below, 0}\n"
+    "end\n"
+    "return {rlag, 0}\n"
+    ;
+
+const size_t  invsync_script_lag_len =
+    sizeof(invsync_script_lag) - 1;
 
 
 const char  invsync_script_ledger[] =

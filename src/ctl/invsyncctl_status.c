@@ -1,9 +1,9 @@
 
 /*
- * invsyncctl status: each stream with its length, the group's lag and
- * pending entries, the age of the oldest pending one; the dead letters,
- * open exceptions and scheduled retries; the workers from their
- * heartbeats, alive or not.
+ * invsyncctl status: each stream with its length, the group's lag
+ * (counted, docs/worker.md "Lag") and pending entries, the age of the
+ * oldest pending one; the dead letters, open exceptions and scheduled
+ * retries; the workers from their heartbeats, alive, stopped or gone.
  */
 
 
@@ -32,11 +32,13 @@ const char  invsyncctl_status_usage[] =
     "usage: invsyncctl status [--json]\n"
     "\n"
     "For each stream the worker reads: its length, the consumer group's lag\n"
-    "(entries not yet delivered) and pending entries (delivered, not yet\n"
-    "acknowledged), and how old the oldest pending entry is.  Then the\n"
-    "dead letters, the open exceptions, the scheduled retries, and the\n"
+    "(entries not yet delivered, counted) and pending entries (delivered,\n"
+    "not yet acknowledged), and how old the oldest pending entry is.  Then\n"
+    "the dead letters, the open exceptions, the scheduled retries, and the\n"
     "workers: alive when running and heard from within three heartbeat\n"
-    "intervals, with their counters.\n"
+    "intervals, \"gone\" when running but not heard from since, with\n"
+    "their last heartbeat and counters.  A worker not heard from for\n"
+    "limits.worker_forget_s is no longer listed.\n"
     "\n"
     "Exit: 0, 1 configuration, 3 Redis.\n";
 
@@ -204,9 +206,10 @@ invsyncctl_status_stream(invsyncctl_t *ctl, size_t si)
 static int
 invsyncctl_status_group(invsyncctl_t *ctl, const char *key, json_t *s)
 {
+    int          exact;
     size_t       g, k;
-    int64_t      ms;
-    redisReply  *groups, *grp, *p, *lag;
+    int64_t      ms, lag;
+    redisReply  *groups, *grp, *p;
     const char  *name;
 
     groups = invsyncctl_redis(ctl, "XINFO GROUPS %s", key);
@@ -219,16 +222,12 @@ invsyncctl_status_group(invsyncctl_t *ctl, const char *key, json_t *s)
     {
         grp = groups->element[g];
         name = NULL;
-        lag = NULL;
 
         for (k = 0; grp->type == REDIS_REPLY_ARRAY && k + 1 < grp->elements;
              k += 2)
         {
             if (strcmp(grp->element[k]->str, "name") == 0) {
                 name = grp->element[k + 1]->str;
-
-            } else if (strcmp(grp->element[k]->str, "lag") == 0) {
-                lag = grp->element[k + 1];
             }
         }
 
@@ -237,12 +236,6 @@ invsyncctl_status_group(invsyncctl_t *ctl, const char *key, json_t *s)
         }
 
         json_object_set_new(s, "group", json_true());
-
-        /* Redis 7 reports the lag when it can tell it, 6.2 never */
-        if (lag != NULL && lag->type == REDIS_REPLY_INTEGER) {
-            json_object_set_new(s, "lag", json_integer(lag->integer));
-        }
-
         break;
     }
 
@@ -250,6 +243,23 @@ invsyncctl_status_group(invsyncctl_t *ctl, const char *key, json_t *s)
 
     if (!json_is_true(json_object_get(s, "group"))) {
         return 0;
+    }
+
+    /* counted: Redis's own lag is wrong after an AOF replay */
+    switch (invsync_stream_lag(&ctl->w, key, ctl->conf->group, &lag, &exact))
+    {
+    case 0:
+        json_object_set_new(s, "lag", json_integer(lag));
+        json_object_set_new(s, "lag_exact", json_boolean(exact));
+        break;
+
+    case 1:
+        break;
+
+    default:
+        fprintf(stderr, "invsyncctl: redis: the lag of %s: %s\n", key,
+                ctl->w.redis ? "script failed" : "connection lost");
+        return -1;
     }
 
     p = invsyncctl_redis(ctl, "XPENDING %s %s", key, ctl->conf->group);
@@ -325,6 +335,7 @@ invsyncctl_status_workers(invsyncctl_t *ctl)
     char         key[INVSYNCCTL_KEY_LEN];
     size_t       i, n;
     json_t      *list, *w, **sorted;
+    int64_t      age;
     redisReply  *r;
 
     invsync_key(key, sizeof(key), ctl->conf, "workers");
@@ -348,6 +359,15 @@ invsyncctl_status_workers(invsyncctl_t *ctl)
     for (i = 0; i < n; i++) {
         sorted[i] = invsyncctl_status_worker(ctl, r->element[2 * i],
                                              r->element[2 * i + 1]);
+
+        age = json_integer_value(json_object_get(sorted[i],
+                                                 "heartbeat_age_ms"));
+
+        /* gone for so long: a worker forgets it at its next heartbeat */
+        if (age > (int64_t) ctl->conf->worker_forget_s * 1000) {
+            json_decref(sorted[i]);
+            sorted[i] = NULL;
+        }
     }
 
     freeReplyObject(r);
@@ -376,16 +396,19 @@ invsyncctl_status_workers(invsyncctl_t *ctl)
 
 /*
  * One heartbeat, new: as the worker wrote it, plus "alive" (running and
- * heard from within three intervals) and "heartbeat_age_ms".
+ * heard from within three intervals), "heartbeat_at" and
+ * "heartbeat_age_ms"; "state" "gone" when it says running, not alive.
  */
 
 static json_t *
 invsyncctl_status_worker(invsyncctl_t *ctl, const redisReply *name,
     const redisReply *value)
 {
-    int       alive;
-    json_t   *w, *hb, *interval;
-    int64_t   age;
+    int          alive;
+    char         at[INVSYNCCTL_TIME_LEN];
+    json_t      *w, *hb, *interval;
+    int64_t      age;
+    const char  *state;
 
     w = json_loadb(value->str, value->len, 0, NULL);
 
@@ -403,18 +426,25 @@ invsyncctl_status_worker(invsyncctl_t *ctl, const redisReply *name,
     }
 
     alive = 0;
+    state = json_string_value(json_object_get(w, "state"));
 
     if (json_is_integer(hb)) {
         age = ctl->now - (int64_t) json_integer_value(hb);
         age = age > 0 ? age : 0;
 
+        json_object_set_new(w, "heartbeat_at",
+            json_string(invsyncctl_time_fmt(json_integer_value(hb), at,
+                                            sizeof(at))));
         json_object_set_new(w, "heartbeat_age_ms", json_integer(age));
 
         alive = json_is_integer(interval)
-                && json_is_string(json_object_get(w, "state"))
-                && strcmp(json_string_value(json_object_get(w, "state")),
-                          "running") == 0
+                && state != NULL && strcmp(state, "running") == 0
                 && age < 3 * (int64_t) json_integer_value(interval);
+    }
+
+    /* it said running and went silent: killed, or its machine */
+    if (!alive && state != NULL && strcmp(state, "running") == 0) {
+        json_object_set_new(w, "state", json_string("gone"));
     }
 
     json_object_set_new(w, "alive", json_boolean(alive));

@@ -74,7 +74,7 @@ static const char  *invsync_cfg_retry_keys[] = {
 static const char  *invsync_cfg_limits_keys[] = {
     "heartbeat_ms", "trim_interval_ms", "stream_retain_s", "audit_max_len",
     "reconcile_s",
-    "effect_ttl_days", NULL
+    "effect_ttl_days", "worker_forget_s", NULL
 };
 
 static const char  *invsync_cfg_actions_keys[] = { "noop", NULL };
@@ -553,6 +553,19 @@ invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
         != 0)
     {
         return -1;
+    }
+
+    /* a worker not heard from for so long leaves the heartbeats */
+    if (invsync_cfg_int(c, obj, "$.limits", "worker_forget_s", 1,
+                        366L * 86400, 86400, &conf->worker_forget_s)
+        != 0)
+    {
+        return -1;
+    }
+
+    if (conf->worker_forget_s * 1000 <= 3L * conf->heartbeat_ms) {
+        return invsync_cfg_fail(c, "$.limits", "\"worker_forget_s\" must be "
+                                "more than three heartbeat intervals");
     }
 
     obj = invsync_cfg_object(c, root, "$", "actions");

@@ -67,6 +67,7 @@ typedef struct {
     long                     audit_max_len;
     long                     effect_ttl_s;
     long                     reconcile_s;     /* re-push everything */
+    long                     worker_forget_s; /* heartbeats dropped */
     int                      noop;            /* actions do nothing: bench */
     invsync_log_level_e      log_level;
     char                    *default_location; /* first of locations[] */
@@ -163,6 +164,11 @@ redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
 int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
 size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *fmt, ...);
+
+/* invsync_lag.c: a group's lag, counted (docs/worker.md, "Lag") */
+int invsync_stream_lag(invsync_worker_t *w, const char *stream,
+    const char *group, int64_t *lag, int *exact);
+int invsync_workers_forget(invsync_worker_t *w, int64_t now);
 
 /* invsync_worker_consumer.c */
 int invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len);

@@ -1,7 +1,8 @@
 
 /*
  * The heartbeat: who this worker is, that it lives, and its counters,
- * in K workers for invsyncctl status.
+ * in K workers for invsyncctl status; the heartbeats of workers gone for
+ * limits.worker_forget_s removed from it.
  */
 
 
@@ -84,5 +85,13 @@ invsync_consumer_heartbeat(invsync_worker_t *w, int leaving)
 
     r = invsync_cmd(w, "HSET %s %s %s", key, w->conf->consumer, s);
     free(s);
+
+    if (r == NULL) {
+        return;
+    }
+
     freeReplyObject(r);
+
+    /* every worker forgets those gone for limits.worker_forget_s */
+    (void) invsync_workers_forget(w, invsync_now_ms());
 }

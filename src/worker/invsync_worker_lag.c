@@ -1,51 +1,40 @@
 
 /*
- * Lag: the entries of each stream the group has not been delivered yet.
+ * Lag: the entries of each stream the group has not been delivered yet,
+ * counted by invsync_stream_lag() (docs/worker.md, "Lag"): Redis's own
+ * XINFO GROUPS lag is not restored by an append-only file's replay.
  */
 
-
-#include <string.h>
 
 #include "invsync_worker_consumer.h"
 
 
-/* entries of each stream the group has not been delivered yet (Redis 7) */
+/* each stream's lag into w->lag; kept as it was when Redis failed */
 
 void
 invsync_consumer_lag(invsync_worker_t *w)
 {
-    char         stream[INVSYNC_KEY_LEN];
-    size_t       si, g, k;
-    redisReply  *r, *grp;
-    const char  *name;
+    int       exact;
+    char      stream[INVSYNC_KEY_LEN];
+    size_t    si;
+    int64_t   lag;
 
     for (si = 0; si < w->conf->nstreams; si++) {
         invsync_stream_key(w, si, stream, sizeof(stream));
 
-        r = invsync_cmd(w, "XINFO GROUPS %s", stream);
-        if (r == NULL) {
+        switch (invsync_stream_lag(w, stream, w->conf->group, &lag, &exact)) {
+
+        case 0:
+            w->lag[si] = lag > 0 ? (uint64_t) lag : 0;
+            break;
+
+        case 1:
+            /* no group yet: nothing was ever delivered, nor can be */
+            w->lag[si] = 0;
+            break;
+
+        default:
             return;
         }
-
-        for (g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
-            grp = r->element[g];
-            name = NULL;
-
-            for (k = 0; k + 1 < grp->elements; k += 2) {
-                if (strcmp(grp->element[k]->str, "name") == 0) {
-                    name = grp->element[k + 1]->str;
-
-                } else if (strcmp(grp->element[k]->str, "lag") == 0
-                           && name != NULL
-                           && strcmp(name, w->conf->group) == 0
-                           && grp->element[k + 1]->type
-                              == REDIS_REPLY_INTEGER)
-                {
-                    w->lag[si] = (uint64_t) grp->element[k + 1]->integer;
-                }
-            }
-        }
-
-        freeReplyObject(r);
     }
 }

@@ -316,9 +316,10 @@ ngx_http_invsync_batch_retry(ngx_http_invsync_batch_t *b)
 
 
 /*
- * Gives each event of the batch its answer: the reply's element of the
- * same rank, or, for a reply about the whole call (an error, a connection
- * lost: NULL), that reply.  Then frees the batch.
+ * Gives each event of the batch its answer, through its pending token's
+ * callback: the reply's element of the same rank, or, for a reply about the
+ * whole call (an error, a connection lost: NULL), that reply.  Then frees
+ * the tokens and the batch.
  */
 
 void
@@ -343,7 +344,7 @@ ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply)
 
             p->cleanup->handler = NULL;     /* p is freed below */
             c = r->connection;              /* finalizing may free r */
-            ngx_http_invsync_ingest_done(r, answer);
+            p->done(r, answer);
             ngx_http_run_posted_requests(c);
         }
 

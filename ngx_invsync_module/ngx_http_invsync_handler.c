@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
     ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc);
 static ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r,
     ngx_int_t reason, const char *text);
+static void ngx_http_invsync_ingest_done(ngx_http_request_t *r,
+    void *reply);
 static void ngx_http_invsync_timeout_handler(ngx_event_t *ev);
 
 
@@ -447,7 +449,6 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     size_t                         len, slen;
     ngx_int_t                      rc;
     ngx_time_t                    *tp;
-    ngx_http_cleanup_t            *cln;
     ngx_http_invsync_event_t       ev;
     ngx_http_invsync_pending_t    *pending;
     ngx_http_invsync_loc_conf_t   *ilcf;
@@ -506,21 +507,11 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 
 #undef ngx_http_invsync_value
 
-    cln = ngx_http_cleanup_add(r, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    pending = ngx_alloc(sizeof(ngx_http_invsync_pending_t),
-                        r->connection->log);
+    pending = ngx_http_invsync_pending_new(r, ctx,
+                                           ngx_http_invsync_ingest_done);
     if (pending == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    pending->request = r;
-    pending->cleanup = cln;
-    pending->done = NULL;
-    ctx->pending = pending;
 
     rc = ngx_http_invsync_redis_ingest(imcf->redis, pending, &ev);
 
@@ -531,9 +522,6 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
                                      "redis unavailable");
     }
 
-    cln->handler = ngx_http_invsync_request_cleanup;
-    cln->data = ctx;
-
     ctx->timeout.handler = ngx_http_invsync_timeout_handler;
     ctx->timeout.data = r;
     ctx->timeout.log = r->connection->log;
@@ -543,9 +531,12 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 }
 
 
-/* the Redis answer for this request's event; see ngx_http_invsync_batch.c */
+/*
+ * The pending token's callback: the Redis answer for this request's event,
+ * the element of its batch's reply (see ngx_http_invsync_batch.c), or NULL.
+ */
 
-void
+static void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 {
     ngx_int_t                      rc;
@@ -750,23 +741,3 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
     ngx_http_invsync_redis_timed_out(rd);
 }
 
-
-/* the request is going away: its command's reply must not find it */
-
-void
-ngx_http_invsync_request_cleanup(void *data)
-{
-    ngx_http_invsync_ctx_t *ctx = data;
-
-    if (ctx->pending != NULL) {
-        ngx_log_error(NGX_LOG_INFO, ctx->timeout.log, 0,
-                      "invsync: client closed the connection while waiting "
-                      "for redis");
-        ctx->pending->request = NULL;
-        ctx->pending = NULL;
-    }
-
-    if (ctx->timeout.timer_set) {
-        ngx_del_timer(&ctx->timeout);
-    }
-}

@@ -51,6 +51,7 @@ static void ngx_http_invsync_redis_auth_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_script_done(redisAsyncContext *ac,
     void *reply, void *data);
+static void ngx_http_invsync_pending_cleanup(void *data);
 static void ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b);
 static void ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
@@ -405,7 +406,7 @@ ngx_http_invsync_redis_on_disconnect(const redisAsyncContext *ac, int status)
                       &rd->imcf->addr, ac->errstr);
     }
 
-    sh = ngx_http_invsync_status_shctx(rd->imcf);
+    sh = rd->imcf->sh;
     if (sh != NULL) {
         (void) ngx_atomic_fetch_add(&sh->redis_disconnects, 1);
     }
@@ -470,9 +471,66 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "invsync: redis %V: ready",
                   &rd->imcf->addr);
 
-    sh = ngx_http_invsync_status_shctx(rd->imcf);
+    sh = rd->imcf->sh;
     if (sh != NULL) {
         (void) ngx_atomic_fetch_add(&sh->redis_connects, 1);
+    }
+}
+
+
+/*
+ * Gives a request's claim on one Redis reply, with the request cleanup that
+ * detaches it, as ctx->pending: done will answer r, unless r goes first.
+ * The token is the caller's until a command takes it; if none does, the
+ * caller frees it and sets ctx->pending to NULL.  NULL if memory ran out.
+ */
+
+ngx_http_invsync_pending_t *
+ngx_http_invsync_pending_new(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx, ngx_http_invsync_done_pt done)
+{
+    ngx_http_cleanup_t          *cln;
+    ngx_http_invsync_pending_t  *p;
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    p = ngx_alloc(sizeof(ngx_http_invsync_pending_t), r->connection->log);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    p->request = r;
+    p->cleanup = cln;
+    p->done = done;
+
+    ctx->pending = p;
+    cln->handler = ngx_http_invsync_pending_cleanup;
+    cln->data = ctx;
+
+    return p;
+}
+
+
+/* the request is going away: its command's reply must not find it */
+
+static void
+ngx_http_invsync_pending_cleanup(void *data)
+{
+    ngx_http_invsync_ctx_t *ctx = data;
+
+    if (ctx->pending != NULL) {
+        ngx_log_error(NGX_LOG_INFO, ctx->timeout.log, 0,
+                      "invsync: client closed the connection while waiting "
+                      "for redis");
+        ctx->pending->request = NULL;
+        ctx->pending = NULL;
+    }
+
+    if (ctx->timeout.timer_set) {
+        ngx_del_timer(&ctx->timeout);
     }
 }
 
@@ -624,7 +682,7 @@ ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
         && ngx_strncmp(rp->str, "NOSCRIPT", 8) == 0)
     {
         /* a restarted or flushed server: send the script itself, once */
-        sh = ngx_http_invsync_status_shctx(rd->imcf);
+        sh = rd->imcf->sh;
         if (sh != NULL) {
             (void) ngx_atomic_fetch_add(&sh->redis_noscript, 1);
         }

@@ -43,6 +43,9 @@ ngx_http_invsync_handler(ngx_http_request_t *r)
     ngx_table_elt_t         *allow;
     ngx_http_invsync_ctx_t  *ctx;
 
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync handler");
+
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_invsync_ctx_t));
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -137,6 +140,10 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
 
     in.body = ctx->body;
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync scheme \"%s\", channel \"%V\", body %uz bytes",
+                   ilcf->scheme->name, &ilcf->channel, ctx->body.len);
+
     ngx_http_invsync_collect_headers(r, ilcf, &in);
 
     if (r->headers_in.content_type) {
@@ -162,6 +169,9 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
         reply.len = 0;
         rc = ilcf->scheme->handshake(&in, &reply);
 
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "invsync handshake: %s", invsync_rc_name(rc));
+
         if (rc == INVSYNC_HANDSHAKE) {
             ctx->result = NGX_HTTP_INVSYNC_IGNORED;
             ngx_http_invsync_status_count(r, ctx->result, -1);
@@ -171,16 +181,31 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
     }
 
     rc = ilcf->scheme->verify(&in, ilcf->secrets->elts, ilcf->secrets->nelts);
+
+    /* the result only: never the secrets, the signature or the body */
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync verify: %s, secrets:%ui",
+                   invsync_rc_name(rc), ilcf->secrets->nelts);
+
     if (rc != INVSYNC_OK) {
         return ngx_http_invsync_reject(r, ilcf, rc);
     }
 
     rc = ilcf->scheme->describe(&in, &ctx->meta);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync describe: %s", invsync_rc_name(rc));
+
     if (rc != INVSYNC_OK) {
         return ngx_http_invsync_reject(r, ilcf, rc);
     }
 
     stream = ngx_http_invsync_route(ilcf, &ctx->meta);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync stream \"%s\" for topic \"%*s\", event id "
+                   "%uz bytes", stream, ctx->meta.topic_len, ctx->meta.topic,
+                   ctx->meta.event_len);
 
     return ngx_http_invsync_dispatch(r, ctx, stream);
 }
@@ -522,6 +547,10 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
                                      "redis unavailable");
     }
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync queued for \"%V\", dedupe ttl %T, "
+                   "timeout %M ms", &ctx->stream, ev.ttl, imcf->timeout);
+
     ctx->timeout.handler = ngx_http_invsync_timeout_handler;
     ctx->timeout.data = r;
     ctx->timeout.log = r->connection->log;
@@ -587,6 +616,9 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
     /* the event's element of the script's answer: 0 for a duplicate, else
      * the new entry's id */
     if (rp->type == REDIS_REPLY_INTEGER && rp->integer == 0) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "invsync dedupe: duplicate, nothing written");
+
         ctx->result = NGX_HTTP_INVSYNC_DUPLICATE;
         ngx_http_invsync_status_count(r, ctx->result, -1);
         rc = ngx_http_invsync_reply(r, NGX_HTTP_OK,
@@ -612,6 +644,10 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 
     ngx_memcpy(ctx->stream_id.data, rp->str, rp->len);
     ctx->stream_id.len = rp->len;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync dedupe: new, entry %V in \"%V\"",
+                   &ctx->stream_id, &ctx->stream);
 
     ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
     ngx_http_invsync_status_count(r, ctx->result, -1);
@@ -726,6 +762,8 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
     ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
     imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
     rd = imcf->redis;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0, "invsync timeout");
 
     /* the reply may still come: its callback finds no request and frees */
     if (ctx->pending != NULL) {

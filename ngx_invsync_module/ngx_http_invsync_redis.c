@@ -198,6 +198,10 @@ ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
 
     rd->auth_refused = 0;
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: connecting, auth %s", &imcf->addr,
+                   imcf->password.len ? "first" : "none");
+
     if (imcf->unix_path.len) {
         ac = redisAsyncConnectUnix((char *) imcf->unix_path.data);
 
@@ -305,6 +309,10 @@ ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd)
     delay = rd->backoff / 2 + (ngx_random() % (rd->backoff / 2 + 1));
     ngx_add_timer(&rd->reconnect, delay);
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: reconnect in %M ms",
+                   &rd->imcf->addr, delay);
+
     rd->backoff *= 2;
 
     if (rd->backoff > NGX_HTTP_INVSYNC_BACKOFF_MAX) {
@@ -317,6 +325,10 @@ static void
 ngx_http_invsync_redis_reconnect_handler(ngx_event_t *ev)
 {
     ngx_http_invsync_redis_t *rd = ev->data;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "invsync redis reconnect timer, exiting:%ui connected:%ui",
+                   (ngx_uint_t) rd->exiting, (ngx_uint_t) (rd->ac != NULL));
 
     if (rd->exiting || rd->ac != NULL) {
         return;
@@ -370,6 +382,10 @@ ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd)
         return;
     }
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis: in flight:%ui, last reply %M ms ago",
+                   rd->inflight, ngx_current_msec - rd->last_reply);
+
     if (ngx_current_msec - rd->last_reply >= rd->imcf->timeout) {
         ngx_http_invsync_redis_drop(rd, "no reply within the timeout");
     }
@@ -388,6 +404,9 @@ ngx_http_invsync_redis_on_connect(const redisAsyncContext *ac, int status)
                       &rd->imcf->addr, ac->errstr);
         return;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: connected", &rd->imcf->addr);
 
     rd->last_reply = ngx_current_msec;
 }
@@ -431,7 +450,11 @@ ngx_http_invsync_redis_auth_done(redisAsyncContext *ac, void *reply,
                       &rd->imcf->addr, rp->str);
         rd->auth_refused = 1;
         redisAsyncDisconnect(ac);
+        return;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: AUTH accepted", &rd->imcf->addr);
 }
 
 
@@ -565,6 +588,9 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
     if (ngx_http_invsync_batch_full(b) && rd->ready
         && ngx_http_invsync_batch_first(rd->open, b))
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "invsync batch %p full: sent at once", b);
+
         ngx_http_invsync_redis_batch_early(rd, b);
     }
 
@@ -657,6 +683,10 @@ ngx_http_invsync_redis_batch_queue(ngx_http_invsync_redis_t *rd,
         rd->last_reply = ngx_current_msec;
     }
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync batch %p queued, in flight:%ui",
+                   b, rd->inflight);
+
     return NGX_OK;
 }
 
@@ -687,6 +717,9 @@ ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
             (void) ngx_atomic_fetch_add(&sh->redis_noscript, 1);
         }
 
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "invsync batch %p: NOSCRIPT, sending the script", b);
+
         if (!(ac->c.flags & REDIS_DISCONNECTING)
             && ngx_http_invsync_batch_retry(b)
             && ngx_http_invsync_redis_batch_queue(rd, b, 1) == NGX_OK)
@@ -716,6 +749,9 @@ ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
     if (!ngx_http_invsync_redis_ready(rd)) {
         return NGX_DECLINED;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis query %s", argv[0]);
 
     if (redisAsyncCommandArgv(rd->ac, ngx_http_invsync_redis_query_done, p,
                               argc, argv, argvlen)
@@ -768,6 +804,10 @@ ngx_http_invsync_redis_flush_handler(ngx_event_t *ev)
     ngx_http_invsync_redis_t *rd = ev->data;
 
     ngx_http_invsync_batch_t  *b, *next;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "invsync redis flush, ready:%ui, batches:%s",
+                   (ngx_uint_t) rd->ready, rd->open ? "yes" : "none");
 
     b = rd->open;
     rd->open = NULL;
@@ -924,6 +964,9 @@ ngx_http_invsync_redis_cleanup(void *data)
         ngx_free_connection(c);
         c->fd = (ngx_socket_t) -1;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: context freed", &rd->imcf->addr);
 
     rd->conn = NULL;
     rd->ac = NULL;

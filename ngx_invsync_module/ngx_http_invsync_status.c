@@ -258,6 +258,10 @@ ngx_http_invsync_status_workers(ngx_http_request_t *r, void *reply)
         ngx_del_timer(&ctx->timeout);
     }
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync status: workers reply type:%d, %uz elements",
+                   rp ? rp->type : -1, rp ? rp->elements : 0);
+
     if (rp == NULL || rp->type != REDIS_REPLY_ARRAY) {
         ngx_http_finalize_request(r,
             ngx_http_invsync_status_send(r, ctx, NULL,

@@ -170,7 +170,8 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
         rc = ilcf->scheme->handshake(&in, &reply);
 
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "invsync handshake: %s", invsync_rc_name(rc));
+                       "invsync handshake: %s",
+                       rc == INVSYNC_HANDSHAKE ? "yes, answered" : "no");
 
         if (rc == INVSYNC_HANDSHAKE) {
             ctx->result = NGX_HTTP_INVSYNC_IGNORED;

@@ -250,10 +250,13 @@ bench: all
 demo:
 	t/demo/run
 
+# the house style, and the layering: includes point down, no channel named
+# outside src/channels (docs/architecture.md)
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
 	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
 	    $(wildcard t/fuzz/*.c)
+	perl .ci/check-layers .
 
 clean:
 	rm -rf $(BUILD)

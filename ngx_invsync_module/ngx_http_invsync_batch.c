@@ -100,6 +100,11 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
         if (b == NULL) {
             return NULL;
         }
+
+        ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                       "invsync batch %p new for \"%V\", %s",
+                       b, &ev->stream,
+                       found ? "behind another" : "first of its stream");
     }
 
     if (b->n == b->nalloc) {
@@ -158,6 +163,10 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
     b->values.len = d - b->values.data;
 
     b->pending[b->n++] = p;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "invsync batch %p event:%ui, values:%uz bytes",
+                   b, b->n, b->values.len);
 
     if (b != found) {
         *last = b;
@@ -293,6 +302,10 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
     b->command.size = head + tail;
     b->head = head;
 
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, b->log, 0,
+                   "invsync batch %p sealed: %s, events:%ui, %uz bytes",
+                   b, verb, b->n, b->command.len);
+
     *cmd = c;
     *len = b->command.len;
 
@@ -316,9 +329,10 @@ ngx_http_invsync_batch_retry(ngx_http_invsync_batch_t *b)
 
 
 /*
- * Gives each event of the batch its answer: the reply's element of the
- * same rank, or, for a reply about the whole call (an error, a connection
- * lost: NULL), that reply.  Then frees the batch.
+ * Gives each event of the batch its answer, through its pending token's
+ * callback: the reply's element of the same rank, or, for a reply about the
+ * whole call (an error, a connection lost: NULL), that reply.  Then frees
+ * the tokens and the batch.
  */
 
 void
@@ -334,6 +348,12 @@ ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply)
     each = rp != NULL && rp->type == REDIS_REPLY_ARRAY
            && rp->elements == b->n;
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, b->log, 0,
+                   "invsync batch %p answered: events:%ui, %s",
+                   b, b->n,
+                   each ? "one element each"
+                        : (rp == NULL ? "no reply" : "one reply for all"));
+
     for (i = 0; i < b->n; i++) {
         p = b->pending[i];
         r = p->request;
@@ -343,7 +363,7 @@ ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply)
 
             p->cleanup->handler = NULL;     /* p is freed below */
             c = r->connection;              /* finalizing may free r */
-            ngx_http_invsync_ingest_done(r, answer);
+            p->done(r, answer);
             ngx_http_run_posted_requests(c);
         }
 

@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
     ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc);
 static ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r,
     ngx_int_t reason, const char *text);
+static void ngx_http_invsync_ingest_done(ngx_http_request_t *r,
+    void *reply);
 static void ngx_http_invsync_timeout_handler(ngx_event_t *ev);
 
 
@@ -40,6 +42,9 @@ ngx_http_invsync_handler(ngx_http_request_t *r)
     ngx_int_t                rc;
     ngx_table_elt_t         *allow;
     ngx_http_invsync_ctx_t  *ctx;
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync handler");
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_invsync_ctx_t));
     if (ctx == NULL) {
@@ -135,6 +140,10 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
 
     in.body = ctx->body;
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync scheme \"%s\", channel \"%V\", body %uz bytes",
+                   ilcf->scheme->name, &ilcf->channel, ctx->body.len);
+
     ngx_http_invsync_collect_headers(r, ilcf, &in);
 
     if (r->headers_in.content_type) {
@@ -160,6 +169,10 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
         reply.len = 0;
         rc = ilcf->scheme->handshake(&in, &reply);
 
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "invsync handshake: %s",
+                       rc == INVSYNC_HANDSHAKE ? "yes, answered" : "no");
+
         if (rc == INVSYNC_HANDSHAKE) {
             ctx->result = NGX_HTTP_INVSYNC_IGNORED;
             ngx_http_invsync_status_count(r, ctx->result, -1);
@@ -169,16 +182,31 @@ ngx_http_invsync_process(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx)
     }
 
     rc = ilcf->scheme->verify(&in, ilcf->secrets->elts, ilcf->secrets->nelts);
+
+    /* the result only: never the secrets, the signature or the body */
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync verify: %s, secrets:%ui",
+                   invsync_rc_name(rc), ilcf->secrets->nelts);
+
     if (rc != INVSYNC_OK) {
         return ngx_http_invsync_reject(r, ilcf, rc);
     }
 
     rc = ilcf->scheme->describe(&in, &ctx->meta);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync describe: %s", invsync_rc_name(rc));
+
     if (rc != INVSYNC_OK) {
         return ngx_http_invsync_reject(r, ilcf, rc);
     }
 
     stream = ngx_http_invsync_route(ilcf, &ctx->meta);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync stream \"%s\" for topic \"%*s\", event id "
+                   "%uz bytes", stream, ctx->meta.topic_len, ctx->meta.topic,
+                   ctx->meta.event_len);
 
     return ngx_http_invsync_dispatch(r, ctx, stream);
 }
@@ -303,7 +331,7 @@ ngx_http_invsync_collect_headers(ngx_http_request_t *r,
 
 
 /*
- * The URL the sender signed (square): invsync_notification_url when set,
+ * The URL the sender signed (needs_url): invsync_notification_url when set,
  * else rebuilt from what a proxy in front forwarded, else from the request.
  */
 
@@ -447,7 +475,6 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     size_t                         len, slen;
     ngx_int_t                      rc;
     ngx_time_t                    *tp;
-    ngx_http_cleanup_t            *cln;
     ngx_http_invsync_event_t       ev;
     ngx_http_invsync_pending_t    *pending;
     ngx_http_invsync_loc_conf_t   *ilcf;
@@ -506,21 +533,11 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 
 #undef ngx_http_invsync_value
 
-    cln = ngx_http_cleanup_add(r, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    pending = ngx_alloc(sizeof(ngx_http_invsync_pending_t),
-                        r->connection->log);
+    pending = ngx_http_invsync_pending_new(r, ctx,
+                                           ngx_http_invsync_ingest_done);
     if (pending == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    pending->request = r;
-    pending->cleanup = cln;
-    pending->done = NULL;
-    ctx->pending = pending;
 
     rc = ngx_http_invsync_redis_ingest(imcf->redis, pending, &ev);
 
@@ -531,8 +548,9 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
                                      "redis unavailable");
     }
 
-    cln->handler = ngx_http_invsync_request_cleanup;
-    cln->data = ctx;
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync queued for \"%V\", dedupe ttl %T, "
+                   "timeout %M ms", &ctx->stream, ev.ttl, imcf->timeout);
 
     ctx->timeout.handler = ngx_http_invsync_timeout_handler;
     ctx->timeout.data = r;
@@ -543,9 +561,12 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 }
 
 
-/* the Redis answer for this request's event; see ngx_http_invsync_batch.c */
+/*
+ * The pending token's callback: the Redis answer for this request's event,
+ * the element of its batch's reply (see ngx_http_invsync_batch.c), or NULL.
+ */
 
-void
+static void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 {
     ngx_int_t                      rc;
@@ -596,6 +617,9 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
     /* the event's element of the script's answer: 0 for a duplicate, else
      * the new entry's id */
     if (rp->type == REDIS_REPLY_INTEGER && rp->integer == 0) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "invsync dedupe: duplicate, nothing written");
+
         ctx->result = NGX_HTTP_INVSYNC_DUPLICATE;
         ngx_http_invsync_status_count(r, ctx->result, -1);
         rc = ngx_http_invsync_reply(r, NGX_HTTP_OK,
@@ -621,6 +645,10 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 
     ngx_memcpy(ctx->stream_id.data, rp->str, rp->len);
     ctx->stream_id.len = rp->len;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync dedupe: new, entry %V in \"%V\"",
+                   &ctx->stream_id, &ctx->stream);
 
     ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
     ngx_http_invsync_status_count(r, ctx->result, -1);
@@ -736,6 +764,8 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
     imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
     rd = imcf->redis;
 
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0, "invsync timeout");
+
     /* the reply may still come: its callback finds no request and frees */
     if (ctx->pending != NULL) {
         ctx->pending->request = NULL;
@@ -750,23 +780,3 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
     ngx_http_invsync_redis_timed_out(rd);
 }
 
-
-/* the request is going away: its command's reply must not find it */
-
-void
-ngx_http_invsync_request_cleanup(void *data)
-{
-    ngx_http_invsync_ctx_t *ctx = data;
-
-    if (ctx->pending != NULL) {
-        ngx_log_error(NGX_LOG_INFO, ctx->timeout.log, 0,
-                      "invsync: client closed the connection while waiting "
-                      "for redis");
-        ctx->pending->request = NULL;
-        ctx->pending = NULL;
-    }
-
-    if (ctx->timeout.timer_set) {
-        ngx_del_timer(&ctx->timeout);
-    }
-}

@@ -120,13 +120,18 @@ typedef struct {
 } ngx_http_invsync_loc_conf_t;
 
 
-/* detached by the request's cleanup when the client goes first */
+/* answers r with a Redis reply, NULL if none came */
 typedef void (*ngx_http_invsync_done_pt)(ngx_http_request_t *r, void *reply);
 
+/*
+ * A request's claim on a Redis reply, made by ngx_http_invsync_pending_new():
+ * whoever gets the reply calls done unless the request went first (its
+ * cleanup, or its timer, detached the token), then frees the token.
+ */
 typedef struct {
     ngx_http_request_t         *request;    /* NULL once the request is gone */
     ngx_http_cleanup_t         *cleanup;    /* ours, on that request */
-    ngx_http_invsync_done_pt    done;       /* for queries; NULL: ingest */
+    ngx_http_invsync_done_pt    done;       /* set by the token's maker */
 } ngx_http_invsync_pending_t;
 
 
@@ -157,14 +162,15 @@ extern ngx_module_t  ngx_http_invsync_module;
 
 /* ngx_http_invsync_handler.c */
 ngx_int_t ngx_http_invsync_handler(ngx_http_request_t *r);
-void ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply);
-void ngx_http_invsync_request_cleanup(void *data);
 
 /* ngx_http_invsync_redis.c */
 ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_invsync_main_conf_t *imcf);
 void ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd);
+ngx_http_invsync_pending_t *ngx_http_invsync_pending_new(
+    ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
+    ngx_http_invsync_done_pt done);
 ngx_int_t ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_pending_t *p, const ngx_http_invsync_event_t *ev);
 ngx_int_t ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
@@ -204,8 +210,6 @@ ngx_int_t ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 void ngx_http_invsync_status_count(ngx_http_request_t *r,
     ngx_http_invsync_result_e result, ngx_int_t reason);
-ngx_http_invsync_shctx_t *ngx_http_invsync_status_shctx(
-    ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_invsync_status_log(ngx_http_request_t *r);
 

@@ -51,6 +51,7 @@ static void ngx_http_invsync_redis_auth_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_script_done(redisAsyncContext *ac,
     void *reply, void *data);
+static void ngx_http_invsync_pending_cleanup(void *data);
 static void ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b);
 static void ngx_http_invsync_redis_batch_send(ngx_http_invsync_redis_t *rd,
@@ -197,6 +198,10 @@ ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
 
     rd->auth_refused = 0;
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: connecting, auth %s", &imcf->addr,
+                   imcf->password.len ? "first" : "none");
+
     if (imcf->unix_path.len) {
         ac = redisAsyncConnectUnix((char *) imcf->unix_path.data);
 
@@ -304,6 +309,10 @@ ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd)
     delay = rd->backoff / 2 + (ngx_random() % (rd->backoff / 2 + 1));
     ngx_add_timer(&rd->reconnect, delay);
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: reconnect in %M ms",
+                   &rd->imcf->addr, delay);
+
     rd->backoff *= 2;
 
     if (rd->backoff > NGX_HTTP_INVSYNC_BACKOFF_MAX) {
@@ -316,6 +325,10 @@ static void
 ngx_http_invsync_redis_reconnect_handler(ngx_event_t *ev)
 {
     ngx_http_invsync_redis_t *rd = ev->data;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "invsync redis reconnect timer, exiting:%ui connected:%ui",
+                   (ngx_uint_t) rd->exiting, (ngx_uint_t) (rd->ac != NULL));
 
     if (rd->exiting || rd->ac != NULL) {
         return;
@@ -369,6 +382,10 @@ ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd)
         return;
     }
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis: in flight:%ui, last reply %M ms ago",
+                   rd->inflight, ngx_current_msec - rd->last_reply);
+
     if (ngx_current_msec - rd->last_reply >= rd->imcf->timeout) {
         ngx_http_invsync_redis_drop(rd, "no reply within the timeout");
     }
@@ -388,6 +405,9 @@ ngx_http_invsync_redis_on_connect(const redisAsyncContext *ac, int status)
         return;
     }
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: connected", &rd->imcf->addr);
+
     rd->last_reply = ngx_current_msec;
 }
 
@@ -405,7 +425,7 @@ ngx_http_invsync_redis_on_disconnect(const redisAsyncContext *ac, int status)
                       &rd->imcf->addr, ac->errstr);
     }
 
-    sh = ngx_http_invsync_status_shctx(rd->imcf);
+    sh = rd->imcf->sh;
     if (sh != NULL) {
         (void) ngx_atomic_fetch_add(&sh->redis_disconnects, 1);
     }
@@ -430,7 +450,11 @@ ngx_http_invsync_redis_auth_done(redisAsyncContext *ac, void *reply,
                       &rd->imcf->addr, rp->str);
         rd->auth_refused = 1;
         redisAsyncDisconnect(ac);
+        return;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: AUTH accepted", &rd->imcf->addr);
 }
 
 
@@ -470,9 +494,66 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "invsync: redis %V: ready",
                   &rd->imcf->addr);
 
-    sh = ngx_http_invsync_status_shctx(rd->imcf);
+    sh = rd->imcf->sh;
     if (sh != NULL) {
         (void) ngx_atomic_fetch_add(&sh->redis_connects, 1);
+    }
+}
+
+
+/*
+ * Gives a request's claim on one Redis reply, with the request cleanup that
+ * detaches it, as ctx->pending: done will answer r, unless r goes first.
+ * The token is the caller's until a command takes it; if none does, the
+ * caller frees it and sets ctx->pending to NULL.  NULL if memory ran out.
+ */
+
+ngx_http_invsync_pending_t *
+ngx_http_invsync_pending_new(ngx_http_request_t *r,
+    ngx_http_invsync_ctx_t *ctx, ngx_http_invsync_done_pt done)
+{
+    ngx_http_cleanup_t          *cln;
+    ngx_http_invsync_pending_t  *p;
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    p = ngx_alloc(sizeof(ngx_http_invsync_pending_t), r->connection->log);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    p->request = r;
+    p->cleanup = cln;
+    p->done = done;
+
+    ctx->pending = p;
+    cln->handler = ngx_http_invsync_pending_cleanup;
+    cln->data = ctx;
+
+    return p;
+}
+
+
+/* the request is going away: its command's reply must not find it */
+
+static void
+ngx_http_invsync_pending_cleanup(void *data)
+{
+    ngx_http_invsync_ctx_t *ctx = data;
+
+    if (ctx->pending != NULL) {
+        ngx_log_error(NGX_LOG_INFO, ctx->timeout.log, 0,
+                      "invsync: client closed the connection while waiting "
+                      "for redis");
+        ctx->pending->request = NULL;
+        ctx->pending = NULL;
+    }
+
+    if (ctx->timeout.timer_set) {
+        ngx_del_timer(&ctx->timeout);
     }
 }
 
@@ -507,6 +588,9 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
     if (ngx_http_invsync_batch_full(b) && rd->ready
         && ngx_http_invsync_batch_first(rd->open, b))
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "invsync batch %p full: sent at once", b);
+
         ngx_http_invsync_redis_batch_early(rd, b);
     }
 
@@ -599,6 +683,10 @@ ngx_http_invsync_redis_batch_queue(ngx_http_invsync_redis_t *rd,
         rd->last_reply = ngx_current_msec;
     }
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync batch %p queued, in flight:%ui",
+                   b, rd->inflight);
+
     return NGX_OK;
 }
 
@@ -624,10 +712,13 @@ ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
         && ngx_strncmp(rp->str, "NOSCRIPT", 8) == 0)
     {
         /* a restarted or flushed server: send the script itself, once */
-        sh = ngx_http_invsync_status_shctx(rd->imcf);
+        sh = rd->imcf->sh;
         if (sh != NULL) {
             (void) ngx_atomic_fetch_add(&sh->redis_noscript, 1);
         }
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "invsync batch %p: NOSCRIPT, sending the script", b);
 
         if (!(ac->c.flags & REDIS_DISCONNECTING)
             && ngx_http_invsync_batch_retry(b)
@@ -658,6 +749,9 @@ ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
     if (!ngx_http_invsync_redis_ready(rd)) {
         return NGX_DECLINED;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis query %s", argv[0]);
 
     if (redisAsyncCommandArgv(rd->ac, ngx_http_invsync_redis_query_done, p,
                               argc, argv, argvlen)
@@ -710,6 +804,10 @@ ngx_http_invsync_redis_flush_handler(ngx_event_t *ev)
     ngx_http_invsync_redis_t *rd = ev->data;
 
     ngx_http_invsync_batch_t  *b, *next;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "invsync redis flush, ready:%ui, batches:%s",
+                   (ngx_uint_t) rd->ready, rd->open ? "yes" : "none");
 
     b = rd->open;
     rd->open = NULL;
@@ -866,6 +964,9 @@ ngx_http_invsync_redis_cleanup(void *data)
         ngx_free_connection(c);
         c->fd = (ngx_socket_t) -1;
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: context freed", &rd->imcf->addr);
 
     rd->conn = NULL;
     rd->ac = NULL;

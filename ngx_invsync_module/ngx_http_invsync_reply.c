@@ -19,6 +19,10 @@ ngx_http_invsync_reply(ngx_http_request_t *r, ngx_uint_t status, u_char *body,
     ngx_chain_t       out;
     ngx_table_elt_t  *h;
 
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync reply status:%ui, %uz bytes, retry after %T",
+                   status, len, retry_after);
+
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;
     ngx_str_set(&r->headers_out.content_type, "application/json");

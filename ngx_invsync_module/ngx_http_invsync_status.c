@@ -128,13 +128,6 @@ ngx_http_invsync_status_slot(ngx_http_invsync_shctx_t *sh, ngx_str_t *name)
 }
 
 
-ngx_http_invsync_shctx_t *
-ngx_http_invsync_status_shctx(ngx_http_invsync_main_conf_t *imcf)
-{
-    return imcf->sh;
-}
-
-
 /* reason < 0: none beyond the result */
 
 void
@@ -175,7 +168,6 @@ ngx_http_invsync_status_handler(ngx_http_request_t *r)
     ngx_str_t                      format;
     const char                    *argv[2];
     size_t                         argvlen[2];
-    ngx_http_cleanup_t            *cln;
     ngx_http_invsync_ctx_t        *ctx;
     ngx_http_invsync_pending_t    *pending;
     ngx_http_invsync_main_conf_t  *imcf;
@@ -227,32 +219,20 @@ ngx_http_invsync_status_handler(ngx_http_request_t *r)
                              &imcf->prefix)
                  - p;
 
-    cln = ngx_http_cleanup_add(r, 0);
-    if (cln == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    pending = ngx_alloc(sizeof(ngx_http_invsync_pending_t),
-                        r->connection->log);
+    pending = ngx_http_invsync_pending_new(r, ctx,
+                                           ngx_http_invsync_status_workers);
     if (pending == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    pending->request = r;
-    pending->cleanup = cln;
-    pending->done = ngx_http_invsync_status_workers;
-
     if (ngx_http_invsync_redis_query(imcf->redis, pending, 2, argv, argvlen)
         != NGX_OK)
     {
+        ctx->pending = NULL;
         ngx_free(pending);
         return ngx_http_invsync_status_send(r, ctx, NULL,
                                             "redis unavailable");
     }
-
-    ctx->pending = pending;
-    cln->handler = ngx_http_invsync_request_cleanup;
-    cln->data = ctx;
 
     ctx->timeout.handler = ngx_http_invsync_status_timeout;
     ctx->timeout.data = r;
@@ -277,6 +257,10 @@ ngx_http_invsync_status_workers(ngx_http_request_t *r, void *reply)
     if (ctx->timeout.timer_set) {
         ngx_del_timer(&ctx->timeout);
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "invsync status: workers reply type:%d, %uz elements",
+                   rp ? rp->type : -1, rp ? rp->elements : 0);
 
     if (rp == NULL || rp->type != REDIS_REPLY_ARRAY) {
         ngx_http_finalize_request(r,

@@ -1,0 +1,103 @@
+
+/*
+ * The routing decision: which locations fulfil an order's lines, and why.
+ * invsync_route_decide() is pure (no Redis, no clock, no I/O): the stock
+ * it sees comes through a callback, the time through the order, so that
+ * t/routing/ runs it as a table of cases and the CLI's dry-run and the
+ * worker's action run exactly the same code.  Applying the decision to
+ * the ledger is route.lua's (one atomic step keyed by order and version).
+ *
+ * This header is the contract between the engine (invsync_route_decide.c)
+ * and its callers (the action, the CLI, the tests): change them together.
+ */
+
+
+#ifndef INVSYNC_ROUTE_H_INCLUDED
+#define INVSYNC_ROUTE_H_INCLUDED
+
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "invsync_routing.h"
+
+
+#define INVSYNC_ROUTE_MAX_LINES  256
+
+
+typedef struct {
+    const char      *line_id;    /* the channel's line id */
+    const char      *sku;        /* the ledger SKU (a bundle's own SKU) */
+    int64_t          qty;
+    invsync_strv_t   tags;       /* sku:<sku> "tags", split; may be empty */
+} invsync_route_line_t;
+
+
+typedef struct {
+    const char            *channel;       /* channel id */
+    const char            *order;         /* "<channel>:<order id>" */
+    const char            *version;       /* the order's version, or "" */
+    const char            *country;       /* destination, or NULL */
+    const char            *region;
+    const char            *postal_code;
+    int                    has_coords;
+    double                 lat, lon;
+    int                    has_value;
+    int64_t                value_minor;   /* the order's total */
+    const char            *shipping_method;  /* or NULL */
+    int64_t                now_ms;        /* Unix ms: cut-offs */
+    invsync_route_line_t  *lines;
+    size_t                 nlines;
+} invsync_route_order_t;
+
+
+/*
+ * What a location can give of a SKU now: on hand minus reserved there
+ * (for a bundle, the fewest whole bundles its components allow).  The
+ * caller reads it from the ledger (or from a test's data) beforehand.
+ */
+typedef int64_t (*invsync_route_stock_pt)(void *ctx, const char *sku,
+    const char *location);
+
+
+typedef enum {
+    INVSYNC_ROUTE_ROUTED = 0,     /* every line allocated */
+    INVSYNC_ROUTE_BACKORDERED,    /* allocated, some beyond stock (rule) */
+    INVSYNC_ROUTE_UNROUTABLE      /* reasons per line in the trace */
+} invsync_route_rc_e;
+
+
+typedef struct {
+    size_t       line;            /* index into order->lines */
+    const char  *location;        /* borrowed from the configuration */
+    int64_t      qty;
+} invsync_route_alloc_t;
+
+
+typedef struct {
+    invsync_route_rc_e      rc;
+    const invsync_route_rule_t  *rule;    /* the rule that matched */
+    invsync_route_alloc_t  *allocs;       /* malloc'd; free with _free() */
+    size_t                  nallocs;
+    size_t                  nshipments;   /* distinct locations */
+    /*
+     * The trace, audited as order.route and printed by route explain:
+     * {"rule", "strategy", "considered": [{"location", "kept": bool,
+     * "reason", "distance_km", "stock": {sku: n}}], "allocation":
+     * [{"line", "sku", "location", "qty"}], "unroutable": [{"line",
+     * "sku", "reason"}]}; docs/routing.md gives each member.
+     */
+    json_t                 *trace;
+} invsync_route_result_t;
+
+
+/* 0 with res filled, or -1 with err (out of memory, bad order input) */
+int invsync_route_decide(const invsync_routing_conf_t *rc,
+    const invsync_route_order_t *order, invsync_route_stock_pt stock,
+    void *ctx, invsync_route_result_t *res, char *err, size_t len);
+void invsync_route_result_free(invsync_route_result_t *res);
+
+
+#endif /* INVSYNC_ROUTE_H_INCLUDED */

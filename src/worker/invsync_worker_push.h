@@ -50,4 +50,26 @@ typedef struct invsync_push_s {
 } invsync_push_t;
 
 
+/* between the pusher's files */
+#define INVSYNC_KEY_LEN          512
+#define INVSYNC_PUSH_TIMEOUT_MS  10000
+#define INVSYNC_PUSH_RESP_MAX    (4 * 1024 * 1024)
+#define INVSYNC_PUSH_ALARM       5       /* failures before an exception */
+
+/* invsync_worker_push.c: the request and its items go */
+void invsync_push_release(invsync_worker_t *w, invsync_pushchan_t *pc);
+
+/* invsync_worker_push_send.c */
+int invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc);
+int invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
+    redisReply *skus);
+
+/* invsync_worker_push_answer.c */
+int invsync_push_complete(invsync_worker_t *w, invsync_call_t *c,
+    CURLcode code);
+int invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc);
+int invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
+    size_t from);
+
+
 #endif /* INVSYNC_WORKER_PUSH_H_INCLUDED */

@@ -11,6 +11,9 @@
  * pusher's requests: the loop never waits for a channel.  What a page's
  * request and answer look like is the channel's (poll_build, poll_parse,
  * poll_order of its row in the channel table).
+ *
+ * This file runs the rounds; invsync_worker_poll_order.c writes the
+ * orders they find.
  */
 
 
@@ -18,47 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsync_call.h"
-
-
-#define INVSYNC_KEY_LEN          512
-#define INVSYNC_POLL_TIMEOUT_MS  5000
-#define INVSYNC_POLL_RESP_MAX    (32 * 1024 * 1024)
-#define INVSYNC_POLL_OVERLAP_MS  60000   /* clock skew, same-second edits */
-#define INVSYNC_POLL_MAX_PAGES   100
-#define INVSYNC_POLL_POLLED_TTL  "86400"
-
-
-/* what one round found */
-typedef struct {
-    int64_t                        newest_ms;   /* -1: no order seen */
-    long                           seen;
-    long                           added;
-    long                           pages;
-    int                            incomplete;  /* an order not added */
-} invsync_poll_round_t;
-
-
-typedef struct {
-    const invsync_channel_conf_t  *conf;        /* borrowed from w->conf */
-    const invsync_channel_t       *ch;
-    char                          *credentials; /* owned, wiped on free */
-    char                           account[256];
-    invsync_call_t                 call;        /* a page in flight */
-    invsync_page_t                 page;
-    int                            round;       /* a round is under way */
-    int64_t                        next_ms;     /* the next round */
-    int64_t                        page_ms;     /* the round's next page */
-    int64_t                        mark_ms;     /* -1: none yet */
-    int                            failures;
-    invsync_poll_round_t           rd;
-} invsync_pollchan_t;
-
-
-typedef struct invsync_poll_s {
-    invsync_pollchan_t             chans[INVSYNC_MAX_CHANNELS];
-    size_t                         nchans;
-} invsync_poll_t;
+#include "invsync_worker_poll.h"
 
 
 static int invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc,
@@ -68,13 +31,10 @@ static int invsync_poll_done(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code);
 static int invsync_poll_end(invsync_worker_t *w, invsync_pollchan_t *pc,
     int whole);
-static int invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
-    json_t *order);
 static void invsync_poll_failed(invsync_pollchan_t *pc, const char *why,
     long status, const char *err);
 static int invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
     int64_t delay_ms);
-static int invsync_poll_token(const char *s);
 
 
 /* the poller of every channel with poll_s; w->poll NULL when none has */
@@ -452,131 +412,6 @@ invsync_poll_end(invsync_worker_t *w, invsync_pollchan_t *pc, int whole)
 }
 
 
-/*
- * One order: unless this version was added already (K polled:<channel>:
- * <id>), an envelope like the module's goes to <prefix>:orders, with the
- * event "poll:<id>:<version>" so that the same version polled twice is one
- * event.  The polled key is written after the XADD: a crash between them
- * only adds the version again, which the actions take as a duplicate.
- */
-
-static int
-invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
-    json_t *order)
-{
-    char               stream[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN];
-    char               event[INVSYNC_EVENT_LEN], received[32], *body;
-    size_t             i, n, argvlen[19];
-    int64_t            ms;
-    const char        *argv[19];
-    redisReply        *r;
-    invsync_polled_t   po;
-
-    /* id and version become parts of keys and of the event id */
-    if (pc->ch->poll_order(&pc->call.ctx, order, &po) != 0
-        || !invsync_poll_token(po.id) || strlen(po.version) > 64
-        || !invsync_poll_token(po.version)
-        || invsync_time_iso_ms(po.version, &ms) != 0)
-    {
-        invsync_log(INVSYNC_LOG_WARN, "polled order skipped: no usable id "
-                    "or modification time",
-                    json_pack("{s:s, s:s}", "channel", pc->conf->id,
-                              "order", invsync_poll_token(po.id) ? po.id
-                                                                 : "?"));
-        return 0;
-    }
-
-    pc->rd.seen++;
-
-    if (ms > pc->rd.newest_ms) {
-        pc->rd.newest_ms = ms;
-    }
-
-    invsync_key(key, sizeof(key), w->conf, "polled:%s:%s", pc->conf->id,
-                po.id);
-
-    r = invsync_redis_cmdv(w, (const char *[]) { "GET", key, NULL });
-    if (r == NULL) {
-        return -1;
-    }
-
-    if (r->type == REDIS_REPLY_STRING && strcmp(r->str, po.version) == 0) {
-        freeReplyObject(r);
-        return 0;
-    }
-
-    freeReplyObject(r);
-
-    body = json_dumps(order, JSON_COMPACT);
-    if (body == NULL) {
-        pc->rd.incomplete = 1;
-        return 0;
-    }
-
-    snprintf(stream, sizeof(stream), "%s:orders", w->conf->prefix);
-    snprintf(event, sizeof(event), "poll:%s:%s", po.id, po.version);
-    snprintf(received, sizeof(received), "%lld",
-             (long long) invsync_now_ms());
-
-    i = 0;
-    argv[i++] = "XADD";
-    argv[i++] = stream;
-    argv[i++] = "*";
-    argv[i++] = "v";
-    argv[i++] = "1";
-    argv[i++] = "channel";
-    argv[i++] = pc->conf->id;
-    argv[i++] = "scheme";
-    argv[i++] = pc->conf->type;
-    argv[i++] = "account";
-    argv[i++] = pc->account;
-    argv[i++] = "topic";
-    argv[i++] = po.topic;
-    argv[i++] = "event";
-    argv[i++] = event;
-    argv[i++] = "received";
-    argv[i++] = received;
-    argv[i++] = "body";
-    argv[i++] = body;          /* JSON escapes NUL: strlen() is its length */
-
-    for (n = 0; n < i; n++) {
-        argvlen[n] = strlen(argv[n]);
-    }
-
-    r = invsync_redis_cmd(w, (int) i, argv, argvlen);
-    free(body);
-
-    if (r == NULL) {
-        return -1;
-    }
-
-    if (r->type != REDIS_REPLY_STRING) {
-        invsync_log(INVSYNC_LOG_ERROR, "polled order not added",
-                    json_pack("{s:s, s:s, s:s, s:s}", "channel",
-                              pc->conf->id, "order", po.id, "stream", stream,
-                              "err", r->type == REDIS_REPLY_ERROR
-                                     ? r->str : "unexpected reply"));
-        freeReplyObject(r);
-        pc->rd.incomplete = 1;
-        return 0;
-    }
-
-    freeReplyObject(r);
-    pc->rd.added++;
-
-    r = invsync_redis_cmdv(w, (const char *[]) { "SET", key, po.version,
-                                               "EX", INVSYNC_POLL_POLLED_TTL,
-                                               NULL });
-    if (r == NULL) {
-        return -1;
-    }
-
-    freeReplyObject(r);
-
-    return 0;
-}
-
-
 /* one log line per failure; later rounds back off up to 5 minutes */
 
 static void
@@ -636,20 +471,3 @@ invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
 }
 
 
-/* printable ASCII without blanks: safe in a key and in the event id */
-
-static int
-invsync_poll_token(const char *s)
-{
-    if (s == NULL || *s == '\0') {
-        return 0;
-    }
-
-    for ( /* void */ ; *s; s++) {
-        if (*s <= 0x20 || *s >= 0x7f) {
-            return 0;
-        }
-    }
-
-    return 1;
-}

@@ -143,6 +143,11 @@ $(BUILD)/t/unit_%: t/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LIBS)
 
+# the runtime's key builders: the one unit test that links the runtime
+$(BUILD)/t/unit_keys: t/unit/test_keys.c $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(RT_LIB) $(LIB) $(LIBS) $(WORKER_LIBS)
+
 unit: $(UNIT_BINS)
 
 # the README's test command: unit tests, the integration suite, and the

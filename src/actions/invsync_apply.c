@@ -152,27 +152,27 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     nkeys = 0;
-    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "done:%s:%s:%s",
-                fx->action, ev->channel, ev->event);
-    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit");
+    invsync_key_done(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                     fx->action, ev->channel, ev->event);
+    invsync_key_audit(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf);
 
     if (fx->state != NULL) {
-        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "%s",
-                    fx->state);
+        invsync_key_state(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                          fx->state);
     } else {
-        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "nostate");
+        invsync_key_nostate(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf);
     }
 
-    invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                "audit:event:%s:%s", ev->channel, ev->event);
+    invsync_key_audit_event(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                            ev->channel, ev->event);
 
     a->order[0] = '\0';
 
     if (fx->order != NULL && fx->order[0] != '\0') {
         snprintf(a->order, sizeof(a->order), "%s:%s", ev->channel,
                  fx->order);
-        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                    "audit:order:%s", a->order);
+        invsync_key_audit_order(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                                a->order);
     }
 
     /* every SKU the event names, for "what happened to this SKU" */
@@ -198,8 +198,7 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
             slen += n;
         }
 
-        invsync_key(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                    "audit:sku:%s", sku);
+        invsync_key_audit_sku(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf, sku);
     }
 
     snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);

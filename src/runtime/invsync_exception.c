@@ -32,22 +32,22 @@ invsync_exception_open(invsync_worker_t *w, const invsync_exception_t *x)
     const char  *argv[32];
     redisReply  *r;
 
-    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", x->id);
-    invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
-    invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "exceptions:all");
-    invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit");
-    invsync_key(keys[4], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
-                x->channel, x->event);
+    invsync_key_exception(keys[0], INVSYNC_KEY_LEN, w->conf, x->id);
+    invsync_key_exceptions_open(keys[1], INVSYNC_KEY_LEN, w->conf);
+    invsync_key_exceptions_all(keys[2], INVSYNC_KEY_LEN, w->conf);
+    invsync_key_audit(keys[3], INVSYNC_KEY_LEN, w->conf);
+    invsync_key_audit_event(keys[4], INVSYNC_KEY_LEN, w->conf,
+                            x->channel, x->event);
     nkeys = 5;
 
     if (x->order[0] != '\0') {
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                    "audit:order:%s", x->order);
+        invsync_key_audit_order(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                                x->order);
     }
 
     if (x->sku[0] != '\0') {
-        invsync_key(keys[nkeys++], INVSYNC_KEY_LEN, w->conf, "audit:sku:%s",
-                    x->sku);
+        invsync_key_audit_sku(keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                              x->sku);
     }
 
     data = json_dumps(x->data, JSON_COMPACT);
@@ -115,11 +115,11 @@ invsync_exception_resolve(invsync_worker_t *w, const char *id,
     const char  *argv[16];
     redisReply  *r;
 
-    invsync_key(keys[0], INVSYNC_KEY_LEN, w->conf, "exception:%s", id);
-    invsync_key(keys[1], INVSYNC_KEY_LEN, w->conf, "exceptions:open");
-    invsync_key(keys[2], INVSYNC_KEY_LEN, w->conf, "audit");
-    invsync_key(keys[3], INVSYNC_KEY_LEN, w->conf, "audit:event:%s:%s",
-                channel, event);
+    invsync_key_exception(keys[0], INVSYNC_KEY_LEN, w->conf, id);
+    invsync_key_exceptions_open(keys[1], INVSYNC_KEY_LEN, w->conf);
+    invsync_key_audit(keys[2], INVSYNC_KEY_LEN, w->conf);
+    invsync_key_audit_event(keys[3], INVSYNC_KEY_LEN, w->conf,
+                            channel, event);
 
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
     snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);

@@ -97,7 +97,7 @@ invsync_workers_forget(invsync_worker_t *w, int64_t now)
     redisReply  *r;
     static char  sha[41];
 
-    invsync_key(key, sizeof(key), w->conf, "workers");
+    invsync_key_workers(key, sizeof(key), w->conf);
     snprintf(at, sizeof(at), "%lld", (long long) now);
     snprintf(after, sizeof(after), "%lld",
              (long long) w->conf->worker_forget_s * 1000);

@@ -126,8 +126,8 @@ invsync_reconcile_begin(invsync_worker_t *w, invsync_reconcile_t *rc,
     rc->scanned = 0;
     snprintf(rc->cursor, sizeof(rc->cursor), "0");
 
-    invsync_key(rc->lock, sizeof(rc->lock), w->conf, "reconciling:%s",
-                rc->conf->id);
+    invsync_key_reconciling(rc->lock, sizeof(rc->lock), w->conf,
+                            rc->conf->id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long) rc->lock_ms);
 
     if (take) {
@@ -441,7 +441,7 @@ invsync_reconcile_finish(invsync_worker_t *w, invsync_reconcile_t *rc,
     rc->complete = complete;
     invsync_reconcile_clear(rc);
 
-    invsync_key(key, sizeof(key), w->conf, "reconcile:%s", rc->conf->id);
+    invsync_key_reconcile(key, sizeof(key), w->conf, rc->conf->id);
     snprintf(v[0], 32, "%lld", (long long) rc->started_ms);
     snprintf(v[1], 32, "%lld", (long long) rc->finished_ms);
     snprintf(v[2], 32, "%d", complete);

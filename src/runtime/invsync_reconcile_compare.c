@@ -23,7 +23,7 @@ invsync_reconcile_snapshot(invsync_worker_t *w, invsync_reconcile_t *rc)
     size_t       i, n;
     redisReply  *r;
 
-    invsync_key(shown, sizeof(shown), w->conf, "shown:%s", rc->conf->id);
+    invsync_key_shown(shown, sizeof(shown), w->conf, rc->conf->id);
     n = 0;
 
     for (i = 0; i < rc->nbatch; i++) {
@@ -74,14 +74,14 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
     redisReply                *rep[5 * INVSYNC_RECONCILE_PAGE];
     invsync_read_item_t  *it;
 
-    invsync_key(shown, sizeof(shown), w->conf, "shown:%s", rc->conf->id);
-    invsync_key(dirty, sizeof(dirty), w->conf, "dirty:%s", rc->conf->id);
+    invsync_key_shown(shown, sizeof(shown), w->conf, rc->conf->id);
+    invsync_key_dirty(dirty, sizeof(dirty), w->conf, rc->conf->id);
     n = 0;
 
     for (i = 0; i < rc->nbatch; i++) {
         const char  *sku = rc->batch[i].sku;
 
-        invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+        invsync_key_stock(key, sizeof(key), w->conf, sku);
 
         if (invsync_redis_appendv(w, (const char *[]) { "HGETALL", key,
                                          NULL })
@@ -91,7 +91,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         }
 
         n++;
-        invsync_key(key, sizeof(key), w->conf, "sku:%s", sku);
+        invsync_key_sku(key, sizeof(key), w->conf, sku);
 
         if (invsync_redis_appendv(w, (const char *[]) { "HGET", key,
                                          "components", NULL })
@@ -122,7 +122,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         /* an item_missing exception of this mapping, still waiting */
         invsync_reconcile_missing_id(rc, &rc->batch[i], id, sizeof(id));
-        invsync_key(key, sizeof(key), w->conf, "exception:%s", id);
+        invsync_key_exception(key, sizeof(key), w->conf, id);
 
         if (invsync_redis_appendv(w, (const char *[]) { "HGET", key,
                                          "state", NULL })

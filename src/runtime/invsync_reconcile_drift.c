@@ -34,8 +34,8 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
 
     tracked = it->read == INVSYNC_READ_SHOWS;
 
-    invsync_key(audit, sizeof(audit), w->conf, "audit");
-    invsync_key(skey, sizeof(skey), w->conf, "shown:%s", rc->conf->id);
+    invsync_key_audit(audit, sizeof(audit), w->conf);
+    invsync_key_shown(skey, sizeof(skey), w->conf, rc->conf->id);
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
     snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
     snprintf(want, sizeof(want), "%lld", (long long) should);
@@ -68,7 +68,7 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
     free(inputs);
 
     if (rc->conf->rules.correct) {
-        invsync_key(key, sizeof(key), w->conf, "force:%s", rc->conf->id);
+        invsync_key_force(key, sizeof(key), w->conf, rc->conf->id);
         r = invsync_redis_cmdv(w, (const char *[]) { "SADD", key,
                                                         it->sku, NULL });
 
@@ -84,7 +84,7 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
 
     freeReplyObject(r);
 
-    invsync_key(key, sizeof(key), w->conf, "dirty:%s", rc->conf->id);
+    invsync_key_dirty(key, sizeof(key), w->conf, rc->conf->id);
     r = invsync_redis_cmdv(w, (const char *[]) { "SADD", key, it->sku,
                                                     NULL });
     freeReplyObject(r);
@@ -107,13 +107,13 @@ invsync_reconcile_drift(invsync_worker_t *w, invsync_reconcile_t *rc,
     }
 
     /* the indexes of invsyncctl audit, as for every entry */
-    invsync_key(key, sizeof(key), w->conf, "audit:sku:%s", it->sku);
+    invsync_key_audit_sku(key, sizeof(key), w->conf, it->sku);
     x = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, now,
                                                     r->element[0]->str,
                                                     NULL });
     freeReplyObject(x);
-    invsync_key(key, sizeof(key), w->conf, "audit:event:%s:%s",
-                rc->conf->id, rc->event);
+    invsync_key_audit_event(key, sizeof(key), w->conf,
+                            rc->conf->id, rc->event);
     x = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, now,
                                                     r->element[0]->str,
                                                     NULL });

@@ -27,7 +27,7 @@ invsync_reconcile_fill(invsync_worker_t *w, invsync_reconcile_t *rc)
     size_t       i, n;
     redisReply  *r, *list, *ref;
 
-    invsync_key(skus, sizeof(skus), w->conf, "skus");
+    invsync_key_skus(skus, sizeof(skus), w->conf);
 
     while (!rc->scanned && rc->nqueue < 2 * INVSYNC_RECONCILE_PAGE) {
         r = invsync_redis_cmdv(w, (const char *[]) { "SSCAN", skus,
@@ -54,8 +54,8 @@ invsync_reconcile_fill(invsync_worker_t *w, invsync_reconcile_t *rc)
         n = 0;
 
         for (i = 0; i < list->elements; i++) {
-            invsync_key(key, sizeof(key), w->conf, "skumap:%s",
-                        list->element[i]->str);
+            invsync_key_skumap(key, sizeof(key), w->conf,
+                               list->element[i]->str);
 
             if (invsync_redis_appendv(w, (const char *[]) { "HGET", key,
                                              rc->conf->id, NULL })

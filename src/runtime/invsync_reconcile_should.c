@@ -40,7 +40,7 @@ invsync_reconcile_should(invsync_worker_t *w,
         best = -1;
 
         json_object_foreach(c, name, q) {
-            invsync_key(key, sizeof(key), w->conf, "stock:%s", name);
+            invsync_key_stock(key, sizeof(key), w->conf, name);
             r = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key,
                                                             NULL });
             if (r == NULL) {

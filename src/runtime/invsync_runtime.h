@@ -165,6 +165,69 @@ int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
 size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *fmt, ...);
 
+/* invsync_key.c: one builder per row of docs/keys.md, "The worker's keys" */
+size_t invsync_key_prefix(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_audit(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_audit_event(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *channel, const char *event);
+size_t invsync_key_audit_order(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *order);
+size_t invsync_key_audit_sku(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *sku);
+size_t invsync_key_stock(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *sku);
+size_t invsync_key_sku(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *sku);
+size_t invsync_key_skus(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_skumap(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *sku);
+size_t invsync_key_skuref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *ref);
+size_t invsync_key_bundles(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *sku);
+size_t invsync_key_dirty(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_shown(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_force(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_pushed(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *sku);
+size_t invsync_key_pushseq(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_exception(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id);
+size_t invsync_key_exceptions_open(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_exceptions_all(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_dlq(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_retry(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_attempts(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *stream, const char *entry);
+size_t invsync_key_workers(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_reconcile(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_reconciling(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *channel);
+size_t invsync_key_pollmark(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_polling(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *order);
+size_t invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *order);
+size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *action, const char *channel, const char *event);
+size_t invsync_key_done_ledger(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *cause);
+size_t invsync_key_done_operator(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *id);
+size_t invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *state);
+size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
+
 /* invsync_lag.c: a group's lag, counted (docs/worker.md, "Lag") */
 int invsync_stream_lag(invsync_worker_t *w, const char *stream,
     const char *group, int64_t *lag, int *exact);

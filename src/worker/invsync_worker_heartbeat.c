@@ -81,7 +81,7 @@ invsync_consumer_heartbeat(invsync_worker_t *w, int leaving)
         return;
     }
 
-    invsync_key(key, sizeof(key), w->conf, "workers");
+    invsync_key_workers(key, sizeof(key), w->conf);
 
     r = invsync_cmd(w, "HSET %s %s %s", key, w->conf->consumer, s);
     free(s);

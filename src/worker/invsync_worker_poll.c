@@ -202,7 +202,7 @@ invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now)
     interval = pc->conf->poll_s * 1000;
     pc->next_ms = now + interval;
 
-    invsync_key(lock, sizeof(lock), w->conf, "polling:%s", pc->conf->id);
+    invsync_key_polling(lock, sizeof(lock), w->conf, pc->conf->id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long) (interval * 9 / 10));
 
     r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,
@@ -220,7 +220,7 @@ invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now)
         return 0;
     }
 
-    invsync_key(mark, sizeof(mark), w->conf, "pollmark:%s", pc->conf->id);
+    invsync_key_pollmark(mark, sizeof(mark), w->conf, pc->conf->id);
 
     r = invsync_redis_cmdv(w, (const char *[]) { "GET", mark, NULL });
     if (r == NULL) {
@@ -381,8 +381,8 @@ invsync_poll_end(invsync_worker_t *w, invsync_pollchan_t *pc, int whole)
         invsync_iso_time(rd->newest_ms > pc->mark_ms ? rd->newest_ms
                                                      : pc->page.since_ms,
                          1, since, sizeof(since));
-        invsync_key(mark, sizeof(mark), w->conf, "pollmark:%s",
-                    pc->conf->id);
+        invsync_key_pollmark(mark, sizeof(mark), w->conf,
+                             pc->conf->id);
 
         r = invsync_redis_cmdv(w, (const char *[]) { "SET", mark, since,
                                                    NULL });
@@ -455,7 +455,7 @@ invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
 
     pc->next_ms = invsync_now_ms() + delay_ms;
 
-    invsync_key(lock, sizeof(lock), w->conf, "polling:%s", pc->conf->id);
+    invsync_key_polling(lock, sizeof(lock), w->conf, pc->conf->id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long) delay_ms);
 
     r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,

@@ -53,8 +53,8 @@ invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
         pc->rd.newest_ms = ms;
     }
 
-    invsync_key(key, sizeof(key), w->conf, "polled:%s:%s", pc->conf->id,
-                po.id);
+    invsync_key_polled(key, sizeof(key), w->conf, pc->conf->id,
+                       po.id);
 
     r = invsync_redis_cmdv(w, (const char *[]) { "GET", key, NULL });
     if (r == NULL) {

@@ -163,8 +163,8 @@ invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc)
     if (json_object_size(obj) > 0) {
         acked = json_dumps(obj, JSON_COMPACT);
 
-        invsync_key(audit, sizeof(audit), w->conf, "audit");
-        invsync_key(prefix, sizeof(prefix), w->conf, "%s", "");
+        invsync_key_audit(audit, sizeof(audit), w->conf);
+        invsync_key_prefix(prefix, sizeof(prefix), w->conf);
         snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
         snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
 
@@ -211,7 +211,7 @@ invsync_push_record(invsync_worker_t *w, invsync_pushchan_t *pc)
     ev.redelivery = "";
     ev.event = pc->idempotency;
 
-    invsync_key(dirty, sizeof(dirty), w->conf, "dirty:%s", pc->conf->id);
+    invsync_key_dirty(dirty, sizeof(dirty), w->conf, pc->conf->id);
 
     for (i = 0; i < pc->nitems; i++) {
         if (pc->items[i].ok == 1) {
@@ -260,7 +260,7 @@ invsync_push_giveback(invsync_worker_t *w, invsync_pushchan_t *pc,
     size_t       i;
     redisReply  *r;
 
-    invsync_key(key, sizeof(key), w->conf, "dirty:%s", pc->conf->id);
+    invsync_key_dirty(key, sizeof(key), w->conf, pc->conf->id);
 
     for (i = from; i < pc->nitems; i++) {
         r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key,

@@ -29,7 +29,7 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
 
     /* skip over SKUs already shown right, a few batches at most a turn */
     for (round = 0; round < 4 && pc->nitems == 0; round++) {
-        invsync_key(key, sizeof(key), w->conf, "dirty:%s", pc->conf->id);
+        invsync_key_dirty(key, sizeof(key), w->conf, pc->conf->id);
         snprintf(count, sizeof(count), "%zu", max);
 
         r = invsync_redis_cmd(w, 3, (const char *[]) { "SPOP", key, count },
@@ -55,7 +55,7 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
         return 0;
     }
 
-    invsync_key(key, sizeof(key), w->conf, "pushseq:%s", pc->conf->id);
+    invsync_key_pushseq(key, sizeof(key), w->conf, pc->conf->id);
     r = invsync_redis_cmd(w, 2, (const char *[]) { "INCR", key },
                           (size_t []) { 4, strlen(key) });
     if (r == NULL) {
@@ -92,8 +92,8 @@ invsync_push_start(invsync_worker_t *w, invsync_pushchan_t *pc)
     for (i = 0; i < n; i++) {
         char  q[32];
 
-        invsync_key(key, sizeof(key), w->conf, "pushed:%s:%s",
-                    pc->conf->id, pc->items[i].sku);
+        invsync_key_pushed(key, sizeof(key), w->conf,
+                           pc->conf->id, pc->items[i].sku);
         snprintf(q, sizeof(q), "%lld", (long long) pc->items[i].qty);
         redisAppendCommand(w->redis, "LPUSH %s %s", key, q);
         redisAppendCommand(w->redis, "LTRIM %s 0 15", key);
@@ -146,8 +146,8 @@ invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
     redisReply          **rep, *st, *comp, *ref, *was, *forced;
     invsync_push_item_t  *it;
 
-    invsync_key(shown, sizeof(shown), w->conf, "shown:%s", pc->conf->id);
-    invsync_key(force, sizeof(force), w->conf, "force:%s", pc->conf->id);
+    invsync_key_shown(shown, sizeof(shown), w->conf, pc->conf->id);
+    invsync_key_force(force, sizeof(force), w->conf, pc->conf->id);
 
     n = 5 * skus->elements;
     rep = calloc(n ? n : 1, sizeof(redisReply *));
@@ -158,11 +158,11 @@ invsync_push_collect(invsync_worker_t *w, invsync_pushchan_t *pc,
     for (i = 0; i < skus->elements; i++) {
         const char  *sku = skus->element[i]->str;
 
-        invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+        invsync_key_stock(key, sizeof(key), w->conf, sku);
         redisAppendCommand(w->redis, "HGETALL %s", key);
-        invsync_key(key, sizeof(key), w->conf, "sku:%s", sku);
+        invsync_key_sku(key, sizeof(key), w->conf, sku);
         redisAppendCommand(w->redis, "HGET %s components", key);
-        invsync_key(key, sizeof(key), w->conf, "skumap:%s", sku);
+        invsync_key_skumap(key, sizeof(key), w->conf, sku);
         redisAppendCommand(w->redis, "HGET %s %s", key, pc->conf->id);
         redisAppendCommand(w->redis, "HGET %s %s", shown, sku);
         redisAppendCommand(w->redis, "SREM %s %s", force, sku);

@@ -45,8 +45,8 @@ invsync_consumer_fail(invsync_worker_t *w, size_t si, redisReply *entry,
         return -1;
     }
 
-    invsync_key(key, sizeof(key), w->conf, "attempts:%s:%s",
-                w->conf->streams[si], id);
+    invsync_key_attempts(key, sizeof(key), w->conf,
+                         w->conf->streams[si], id);
 
     r = invsync_cmd(w, "RPUSH %s %s", key, line);
     free(line);
@@ -71,7 +71,7 @@ invsync_consumer_fail(invsync_worker_t *w, size_t si, redisReply *entry,
 
     delay = delay / 2 + random() % (delay / 2 + 1);
 
-    invsync_key(key, sizeof(key), w->conf, "retry");
+    invsync_key_retry(key, sizeof(key), w->conf);
     snprintf(member, sizeof(member), "%s|%s", w->conf->streams[si], id);
 
     r = invsync_cmd(w, "ZADD %s %lld %s", key,
@@ -100,10 +100,10 @@ invsync_consumer_dead(invsync_worker_t *w, size_t si, redisReply *entry,
     redisReply   *r;
 
     invsync_stream_key(w, si, stream, sizeof(stream));
-    invsync_key(dlq, sizeof(dlq), w->conf, "dlq");
-    invsync_key(akey, sizeof(akey), w->conf, "attempts:%s:%s",
-                w->conf->streams[si], entry->element[0]->str);
-    invsync_key(rkey, sizeof(rkey), w->conf, "retry");
+    invsync_key_dlq(dlq, sizeof(dlq), w->conf);
+    invsync_key_attempts(akey, sizeof(akey), w->conf,
+                         w->conf->streams[si], entry->element[0]->str);
+    invsync_key_retry(rkey, sizeof(rkey), w->conf);
     snprintf(member, sizeof(member), "%s|%s", w->conf->streams[si],
              entry->element[0]->str);
 
@@ -222,9 +222,9 @@ invsync_consumer_forget(invsync_worker_t *w, size_t si, const char *id)
     char         member[INVSYNC_KEY_LEN];
     redisReply  *r;
 
-    invsync_key(akey, sizeof(akey), w->conf, "attempts:%s:%s",
-                w->conf->streams[si], id);
-    invsync_key(rkey, sizeof(rkey), w->conf, "retry");
+    invsync_key_attempts(akey, sizeof(akey), w->conf,
+                         w->conf->streams[si], id);
+    invsync_key_retry(rkey, sizeof(rkey), w->conf);
     snprintf(member, sizeof(member), "%s|%s", w->conf->streams[si], id);
 
     r = invsync_cmd(w, "DEL %s", akey);
@@ -259,7 +259,7 @@ invsync_consumer_retries(invsync_worker_t *w)
     size_t       i;
     redisReply  *due, *r, *c;
 
-    invsync_key(key, sizeof(key), w->conf, "retry");
+    invsync_key_retry(key, sizeof(key), w->conf);
 
     due = invsync_cmd(w, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %d", key,
                       (long long) invsync_now_ms(), w->conf->batch);

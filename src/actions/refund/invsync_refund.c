@@ -35,8 +35,8 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     argv[0] = "EXISTS";
     argvlen[0] = 6;
     argv[1] = okey;
-    argvlen[1] = invsync_key(okey, sizeof(okey), w->conf, "order:%s:%s",
-                             ev->channel, order);
+    argvlen[1] = invsync_key_order(okey, sizeof(okey), w->conf,
+                                   ev->channel, order);
 
     r = invsync_redis_cmd(w, 2, argv, argvlen);
     if (r == NULL) {

@@ -128,9 +128,9 @@ invsync_move_args(invsync_worker_t *w, const invsync_envelope_t *ev,
         return -1;
     }
 
-    invsync_key(a->done, sizeof(a->done), w->conf, "done:ledger:%s", cause);
-    invsync_key(a->audit, sizeof(a->audit), w->conf, "audit");
-    invsync_key(a->prefix, sizeof(a->prefix), w->conf, "%s", "");
+    invsync_key_done_ledger(a->done, sizeof(a->done), w->conf, cause);
+    invsync_key_audit(a->audit, sizeof(a->audit), w->conf);
+    invsync_key_prefix(a->prefix, sizeof(a->prefix), w->conf);
     snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
     snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
     snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);

@@ -74,8 +74,8 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     argv[2] = "0";
     argv[3] = "-1";
     argvlen[0] = 6;
-    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "pushed:%s:%s",
-                             ev->channel, sku);
+    argvlen[1] = invsync_key_pushed(key, sizeof(key), w->conf,
+                                    ev->channel, sku);
     argvlen[2] = 1;
     argvlen[3] = 2;
 
@@ -97,8 +97,8 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     argv[0] = "HGET";
     argvlen[0] = 4;
-    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "shown:%s",
-                             ev->channel);
+    argvlen[1] = invsync_key_shown(key, sizeof(key), w->conf,
+                                   ev->channel);
     argv[2] = sku;
     argvlen[2] = strlen(sku);
 
@@ -139,7 +139,7 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
          */
         json_object_set_new(canon, "decision", json_string("overwrite"));
 
-        invsync_key(key, sizeof(key), w->conf, "force:%s", ev->channel);
+        invsync_key_force(key, sizeof(key), w->conf, ev->channel);
         r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key, sku },
                               (size_t []) { 4, strlen(key), strlen(sku) });
         if (r == NULL) {
@@ -149,7 +149,7 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
 
         freeReplyObject(r);
 
-        invsync_key(key, sizeof(key), w->conf, "dirty:%s", ev->channel);
+        invsync_key_dirty(key, sizeof(key), w->conf, ev->channel);
         r = invsync_redis_cmd(w, 3, (const char *[]) { "SADD", key, sku },
                               (size_t []) { 4, strlen(key), strlen(sku) });
         if (r == NULL) {
@@ -204,8 +204,8 @@ invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
     char         key[INVSYNC_KEY_LEN], def[INVSYNC_KEY_LEN];
     redisReply  *st, *comp;
 
-    invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
-    invsync_key(def, sizeof(def), w->conf, "sku:%s", sku);
+    invsync_key_stock(key, sizeof(key), w->conf, sku);
+    invsync_key_sku(def, sizeof(def), w->conf, sku);
 
     st = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key, NULL });
     comp = st ? invsync_redis_cmdv(w, (const char *[]) { "HGET", def,

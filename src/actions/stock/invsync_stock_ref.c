@@ -88,7 +88,7 @@ invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
         return -1;
     }
 
-    invsync_key(key, sizeof(key), w->conf, "skuref:%s:%s", channel, ref);
+    invsync_key_skuref(key, sizeof(key), w->conf, channel, ref);
 
     return redisAppendCommand(w->redis, "GET %s", key) == REDIS_OK ? 0 : -1;
 }
@@ -127,8 +127,8 @@ invsync_stock_ref(invsync_worker_t *w, const char *channel, const char *ref,
     argv[0] = "GET";
     argvlen[0] = 3;
     argv[1] = key;
-    argvlen[1] = invsync_key(key, sizeof(key), w->conf, "skuref:%s:%s",
-                             channel, ref);
+    argvlen[1] = invsync_key_skuref(key, sizeof(key), w->conf,
+                                    channel, ref);
 
     r = invsync_redis_cmd(w, 2, argv, argvlen);
     if (r == NULL) {

@@ -133,6 +133,48 @@ const size_t  invsync_script_dead_len =
     sizeof(invsync_script_dead) - 1;
 
 
+const char  invsync_script_exc_resolve[] =
+    "if ARGV[1] == '' or not tonumber(ARGV[2]) or #ARGV ~= 4 then\n"
+    "    return redis.error_reply('exc_resolve: needs an id, a time, who '\n"
+    "                             .. 'and why')\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 0 then\n"
+    "    return {'gone'}\n"
+    "end\n"
+    "local state = redis.call('HGET', KEYS[1], 'state') or ''\n"
+    "if state == 'resolved' then\n"
+    "    local by = redis.call('HGET', KEYS[1], 'resolved_by') or ''\n"
+    "    local why = redis.call('HGET', KEYS[1], 'resolution') or ''\n"
+    "    return {'resolved', by, why}\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'resolved', 'resolved_by', ARGV[3],\n"
+    "           'resolution', ARGV[4], 'resolved', ARGV[2],\n"
+    "           'updated', ARGV[2])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "return {'done', state}\n"
+    ;
+
+const size_t  invsync_script_exc_resolve_len =
+    sizeof(invsync_script_exc_resolve) - 1;
+
+
+const char  invsync_script_exc_retry[] =
+    "if not tonumber(ARGV[1]) or not ARGV[2] or ARGV[2] == '' then\n"
+    "    return redis.error_reply('exc_retry: needs a time and the new '\n"
+    "                             .. 'entry')\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'retried_entry', ARGV[2])\n"
+    "if redis.call('HGET', KEYS[1], 'state') == 'resolved' then\n"
+    "    return 0\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'retried', 'updated', ARGV[1])\n"
+    "return 1\n"
+    ;
+
+const size_t  invsync_script_exc_retry_len =
+    sizeof(invsync_script_exc_retry) - 1;
+
+
 const char  invsync_script_exception[] =
     "local state = redis.call('HGET', KEYS[1], 'state')\n"
     "if state == 'retried' then\n"

@@ -116,6 +116,8 @@ typedef struct {
     char                    skumap_sha[41];     /* SKU mappings, bundles */
     char                    skuunmap_sha[41];
     char                    bundle_sha[41];
+    char                    exc_retry_sha[41];  /* an operator's changes */
+    char                    exc_resolve_sha[41];
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */

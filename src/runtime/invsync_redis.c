@@ -167,6 +167,10 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
                               invsync_script_bundle_len, w->bundle_sha,
                               err, len)
            != 0
+        || invsync_redis_load(w, invsync_script_skuattr,
+                              invsync_script_skuattr_len, w->skuattr_sha,
+                              err, len)
+           != 0
         || invsync_redis_load(w, invsync_script_exc_retry,
                               invsync_script_exc_retry_len,
                               w->exc_retry_sha, err, len)

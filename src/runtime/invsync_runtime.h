@@ -116,6 +116,7 @@ typedef struct {
     char                    skumap_sha[41];     /* SKU mappings, bundles */
     char                    skuunmap_sha[41];
     char                    bundle_sha[41];
+    char                    skuattr_sha[41];    /* routing attributes */
     char                    exc_retry_sha[41];  /* an operator's changes */
     char                    exc_resolve_sha[41];
     CURLM                  *multi;       /* every request to a channel */

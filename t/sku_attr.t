@@ -8,7 +8,7 @@
 # with their reasons (an unknown SKU, a bad tag, a weight that is not a
 # whole number, dimensions not given together, clashing options) that
 # leave Redis as it was; clearing; a CSV file that maps and sets, only
-# sets, and fails line by line.
+# sets, and fails line by line; the script called as the worker would.
 
 use strict;
 use warnings;
@@ -28,7 +28,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(32);
+$t->plan(34);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -220,5 +220,25 @@ $t->write_file('sku-only.csv', "sku,name\nSKU-1,Mug\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/sku-only.csv');
 ok($rc == 1 && $err =~ /sku-only\.csv:1: the header needs the column sku, and channel or an attribute/,
    'import: a header without channel or attribute') or diag($err);
+
+###############################################################################
+# the script itself, as the worker would call it
+
+my $lua = do {
+    open(my $fh, '<', "$FindBin::Bin/../src/core/lua/skuattr.lua") or die $!;
+    local $/;
+    <$fh>;
+};
+like($t->redis('EVAL', $lua, 2, "${K}sku:SKU-1", "${K}audit", $K, 1, 1000,
+               'SKU-1', 'me', '', 'colour', 'red'),
+     qr/^ERR:.*skuattr: field "colour" is repeated or not one of tags/,
+     'skuattr.lua: an unknown field refused');
+my $r = $t->redis('EVAL', $lua, 2, "${K}sku:SKU-1", "${K}audit", $K, 1, 1000,
+                  'SKU-1', 'me', '', 'tags', 'B ,a,b', 'weight_g', '');
+is_deeply([@{$r}[0, 2 .. 6], attrs('SKU-1')],
+          ['done', 'a,b', '', '1200', '800', '600',
+           { name => 'Mug', tags => 'a,b', length_mm => '1200',
+             width_mm => '800', height_mm => '600' }],
+          'skuattr.lua: tags normalized, "" clears the weight');
 
 $t->done;

@@ -27,7 +27,7 @@ my $bin = $t->root . ($ENV{INVSYNC_ASAN} ? '/build/asan/invsyncctl'
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(127);
+$t->plan(129);
 
 my $P = 'invsync';
 my $K = "$P:{$P}:";
@@ -655,6 +655,13 @@ is_deeply([map { $_->{action} } @{$doc->{entries}}], ['operator.dlq.retry'],
 
 ($rc, $doc) = jctl('status');
 is($doc->{exceptions_open}, 1, 'status: open exceptions after resolving');
+
+($rc, $out) = ctl('exceptions', 'resolve', $ex4, '--why', 'refunded by hand');
+ok($rc == 0 && $out =~ /^resolved exception \Q$ex4\E \(was retried; audit \S+\)$/,
+   'exceptions resolve: a retried one') or diag($out);
+is_deeply([$t->redis('ZSCORE', "${K}exceptions:open", $ex4),
+           $t->redis('HGET', "${K}exception:$ex4", 'state')],
+          [undef, 'resolved'], 'exceptions resolve: out of the open set');
 
 ###############################################################################
 # a Redis that wants a password; Redis down

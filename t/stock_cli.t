@@ -463,12 +463,13 @@ ok($rc == 1 && $err =~ /: channel woo-main is a woocommerce channel: give the pr
    'sku map: a required identifier missing, an optional one named')
     or diag($err);
 # the columns are sku, channel, every channel type's identifiers, then
-# channel_sku and name: more than that many is refused, naming them
-$t->write_file('wide.csv', join(',', ('x') x 20) . "\n");
+# channel_sku, name and the routing attributes: more than that many is
+# refused, naming them
+$t->write_file('wide.csv', join(',', ('x') x 40) . "\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/wide.csv');
 my ($most, $names) = $err =~ /wide\.csv:1: the header must be (\d+) or fewer columns: (\S+)$/m;
 ok($rc == 1 && defined $names
-   && $names =~ /^sku,channel,inventory_item_id,location_id,(?:[a-z_]+,)*product_id,variation_id,(?:[a-z_]+,)*channel_sku,name$/
+   && $names =~ /^sku,channel,inventory_item_id,location_id,(?:[a-z_]+,)*product_id,variation_id,(?:[a-z_]+,)*channel_sku,name,tags,weight_g,length_mm,width_mm,height_mm$/
    && $most == split(/,/, $names),
    'sku import: the columns of the table') or diag($err);
 

@@ -253,6 +253,12 @@ extern const char    invsync_script_lag[];
 extern const size_t  invsync_script_lag_len;
 extern const char    invsync_script_forget[];
 extern const size_t  invsync_script_forget_len;
+extern const char    invsync_script_exc_retry[];
+extern const size_t  invsync_script_exc_retry_len;
+extern const char    invsync_script_exc_resolve[];
+extern const size_t  invsync_script_exc_resolve_len;
+extern const char    invsync_script_skuattr[];
+extern const size_t  invsync_script_skuattr_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

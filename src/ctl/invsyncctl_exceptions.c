@@ -3,7 +3,9 @@
  * invsyncctl exceptions: what the worker left for people to decide.  List
  * them by state, show one with its data, retry one (its cause is delivered
  * again, as a copy of the stream entry) or resolve it with a reason.
- * Every retry and resolution leaves an audit entry.
+ * Every retry and resolution leaves an audit entry.  This file holds the
+ * command, its usage and what only reads; retry and resolve write, in
+ * invsyncctl_exceptions_act.c.
  */
 
 
@@ -11,24 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsyncctl.h"
+#include "invsyncctl_exceptions.h"
 
 
 #define INVSYNCCTL_EXC_PAGE   100
-#define INVSYNCCTL_EXC_TRIES  5
 
 
 static int invsyncctl_exc_list(invsyncctl_t *ctl, int argc, char **argv);
 static int invsyncctl_exc_show(invsyncctl_t *ctl, int argc, char **argv);
-static int invsyncctl_exc_retry(invsyncctl_t *ctl, int argc, char **argv);
-static int invsyncctl_exc_resolve(invsyncctl_t *ctl, int argc, char **argv);
-static int invsyncctl_exc_get(invsyncctl_t *ctl, const char *id, char *key,
-    redisReply **r);
-static int invsyncctl_exc_cause(invsyncctl_t *ctl, const char *id,
-    const redisReply *h, char *newid);
 static int invsyncctl_exc_state_in(const char *state, const char *want);
-static void invsyncctl_exc_order(const redisReply *h, char *buf,
-    size_t cap);
 static void invsyncctl_exc_print(const redisReply *h);
 
 
@@ -320,351 +313,12 @@ invsyncctl_exc_show(invsyncctl_t *ctl, int argc, char **argv)
 }
 
 
-static int
-invsyncctl_exc_retry(invsyncctl_t *ctl, int argc, char **argv)
-{
-    int                rc, npos;
-    char               key[INVSYNCCTL_KEY_LEN], order[INVSYNCCTL_KEY_LEN];
-    char               newid[INVSYNCCTL_ID_LEN], audit[INVSYNCCTL_ID_LEN];
-    const char        *by, *why, *pos[1];
-    redisReply        *h, *r;
-    invsyncctl_opt_t   opts[] = {
-        { "--by", &by, NULL },
-        { "--why", &why, NULL },
-        { NULL, NULL, NULL }
-    };
-
-    by = NULL;
-    why = NULL;
-
-    rc = invsyncctl_args(ctl, "exceptions", invsyncctl_exceptions_usage, argc,
-                         argv, opts, pos, 1, &npos);
-    if (rc != INVSYNCCTL_OK) {
-        return rc;
-    }
-
-    if (npos != 1) {
-        return invsyncctl_usage_error("exceptions", "retry needs an "
-                                      "exception id");
-    }
-
-    rc = invsyncctl_exc_get(ctl, pos[0], key, &h);
-    if (rc != INVSYNCCTL_OK) {
-        return rc;
-    }
-
-    if (strcmp(invsyncctl_fstr(h, "state"), "resolved") == 0) {
-        fprintf(stderr, "invsyncctl: exceptions: %s is resolved (by %s: %s);"
-                " nothing to retry\n", pos[0],
-                invsyncctl_fstr(h, "resolved_by"),
-                invsyncctl_fstr(h, "resolution"));
-        rc = INVSYNCCTL_USAGE;
-        goto failed;
-    }
-
-    rc = invsyncctl_exc_cause(ctl, pos[0], h, newid);
-    if (rc != INVSYNCCTL_OK) {
-        goto failed;
-    }
-
-    /* the worker may have handled the re-delivered cause and resolved the
-     * exception already: that stays */
-    r = invsyncctl_redis(ctl, "EVAL %s 1 %s %lld %s",
-                         "redis.call('HSET', KEYS[1], 'retried_entry', "
-                         "ARGV[2]) if redis.call('HGET', KEYS[1], 'state') "
-                         "~= 'resolved' then redis.call('HSET', KEYS[1], "
-                         "'state', 'retried', 'updated', ARGV[1]) end",
-                         key, (long long) ctl->now, newid);
-    if (r == NULL) {
-        rc = INVSYNCCTL_REDIS;
-        goto failed;
-    }
-
-    freeReplyObject(r);
-
-    invsyncctl_exc_order(h, order, sizeof(order));
-
-    rc = invsyncctl_audit_operator(ctl, "operator.exception.retry",
-                                   invsyncctl_by(by), why,
-                                   invsyncctl_fstr(h, "channel"),
-                                   invsyncctl_fstr(h, "event"), order, audit,
-                                   "exception", pos[0],
-                                   "kind", invsyncctl_fstr(h, "kind"),
-                                   "stream", invsyncctl_fstr(h, "stream"),
-                                   "entry", invsyncctl_fstr(h, "entry"),
-                                   "new_entry", newid, NULL);
-    if (rc != INVSYNCCTL_OK) {
-        goto failed;
-    }
-
-    if (ctl->json) {
-        rc = invsyncctl_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, "
-                                             "s:s}",
-                                             "exception", pos[0],
-                                             "state", "retried",
-                                             "stream",
-                                             invsyncctl_fstr(h, "stream"),
-                                             "entry",
-                                             invsyncctl_fstr(h, "entry"),
-                                             "id", newid, "audit", audit));
-
-    } else {
-        printf("retried exception %s: %s:%s %s delivered again as %s "
-               "(audit %s)\n", pos[0], ctl->conf->prefix,
-               invsyncctl_fstr(h, "stream"), invsyncctl_fstr(h, "entry"),
-               newid, audit);
-    }
-
-failed:
-
-    freeReplyObject(h);
-
-    return rc;
-}
-
-
-/*
- * The cause again: a copy of the stream entry that raised the exception
- * (but an earlier replay_of or retry_of), with retry_of = the exception.
- */
-
-static int
-invsyncctl_exc_cause(invsyncctl_t *ctl, const char *id, const redisReply *h,
-    char *newid)
-{
-    char                key[INVSYNCCTL_KEY_LEN];
-    size_t              i;
-    const char         *stream, *entry, *k;
-    redisReply         *r, *x;
-    const redisReply   *f;
-    invsyncctl_argv_t   a;
-
-    stream = invsyncctl_fstr(h, "stream");
-    entry = invsyncctl_fstr(h, "entry");
-
-    if (invsyncctl_stream_key(ctl, stream, key, sizeof(key), NULL) != 0
-        || !invsyncctl_valid_id(entry))
-    {
-        fprintf(stderr, "invsyncctl: exceptions: %s names its cause as "
-                "stream \"%s\", entry \"%s\": not a stream the worker reads "
-                "(see %s)\n", id, stream, entry, ctl->config);
-        return INVSYNCCTL_USAGE;
-    }
-
-    r = invsyncctl_redis(ctl, "XRANGE %s %s %s", key, entry, entry);
-    if (r == NULL) {
-        return INVSYNCCTL_REDIS;
-    }
-
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 1
-        || !invsyncctl_entry_ok(r->element[0]))
-    {
-        fprintf(stderr, "invsyncctl: exceptions: the cause of %s, entry %s "
-                "of %s, is gone (trimmed from the stream); nothing was "
-                "retried.  Its data: invsyncctl exceptions show %s\n", id,
-                entry, key, id);
-        freeReplyObject(r);
-        return INVSYNCCTL_NOTFOUND;
-    }
-
-    f = r->element[0]->element[1];
-
-    invsyncctl_argv_init(&a);
-    invsyncctl_argv_add(&a, "XADD", 4);
-    invsyncctl_argv_add(&a, key, strlen(key));
-    invsyncctl_argv_add(&a, "*", 1);
-
-    for (i = 0; i + 1 < f->elements; i += 2) {
-        k = f->element[i]->str;
-
-        if (strcmp(k, "replay_of") == 0 || strcmp(k, "retry_of") == 0) {
-            continue;
-        }
-
-        invsyncctl_argv_add(&a, k, f->element[i]->len);
-        invsyncctl_argv_add(&a, f->element[i + 1]->str,
-                            f->element[i + 1]->len);
-    }
-
-    invsyncctl_argv_add(&a, "retry_of", 8);
-    invsyncctl_argv_add(&a, id, strlen(id));
-
-    x = invsyncctl_argv_run(ctl, &a);
-    invsyncctl_argv_free(&a);
-    freeReplyObject(r);
-
-    if (x == NULL) {
-        return INVSYNCCTL_REDIS;
-    }
-
-    snprintf(newid, INVSYNCCTL_ID_LEN, "%s",
-             x->type == REDIS_REPLY_STRING ? x->str : "?");
-    freeReplyObject(x);
-
-    return INVSYNCCTL_OK;
-}
-
-
-static int
-invsyncctl_exc_resolve(invsyncctl_t *ctl, int argc, char **argv)
-{
-    int                rc, npos, tries;
-    char               key[INVSYNCCTL_KEY_LEN], open[INVSYNCCTL_KEY_LEN];
-    char               order[INVSYNCCTL_KEY_LEN], audit[INVSYNCCTL_ID_LEN];
-    char               prev[32];
-    const char        *by, *why, *pos[1];
-    redisReply        *h, *r;
-    invsyncctl_opt_t   opts[] = {
-        { "--by", &by, NULL },
-        { "--why", &why, NULL },
-        { NULL, NULL, NULL }
-    };
-
-    by = NULL;
-    why = NULL;
-    h = NULL;
-
-    rc = invsyncctl_args(ctl, "exceptions", invsyncctl_exceptions_usage, argc,
-                         argv, opts, pos, 1, &npos);
-    if (rc != INVSYNCCTL_OK) {
-        return rc;
-    }
-
-    if (npos != 1) {
-        return invsyncctl_usage_error("exceptions", "resolve needs an "
-                                      "exception id");
-    }
-
-    if (why == NULL || why[0] == '\0') {
-        return invsyncctl_usage_error("exceptions", "resolve needs --why: "
-                                      "the audit keeps the reason");
-    }
-
-    by = invsyncctl_by(by);
-
-    rc = invsyncctl_open(ctl);
-    if (rc != INVSYNCCTL_OK) {
-        return rc;
-    }
-
-    invsync_key(key, sizeof(key), ctl->conf, "exception:%s", pos[0]);
-
-    /* WATCH: a worker or another operator changing it meanwhile wins */
-    for (tries = 0; tries < INVSYNCCTL_EXC_TRIES; tries++) {
-        freeReplyObject(h);
-        h = NULL;
-
-        r = invsyncctl_redis(ctl, "WATCH %s", key);
-        if (r == NULL) {
-            return INVSYNCCTL_REDIS;
-        }
-
-        freeReplyObject(r);
-
-        rc = invsyncctl_exc_get(ctl, pos[0], key, &h);
-        if (rc != INVSYNCCTL_OK) {
-            return rc;
-        }
-
-        if (strcmp(invsyncctl_fstr(h, "state"), "resolved") == 0) {
-            freeReplyObject(invsyncctl_redis(ctl, "UNWATCH"));
-
-            if (ctl->json) {
-                rc = invsyncctl_print_json(json_pack(
-                         "{s:s, s:s, s:b, s:s, s:s}", "exception", pos[0],
-                         "state", "resolved", "changed", 0,
-                         "resolved_by", invsyncctl_fstr(h, "resolved_by"),
-                         "resolution", invsyncctl_fstr(h, "resolution")));
-
-            } else {
-                printf("exception %s was resolved already, by %s: %s\n",
-                       pos[0], invsyncctl_fstr(h, "resolved_by"),
-                       invsyncctl_fstr(h, "resolution"));
-            }
-
-            goto failed;
-        }
-
-        snprintf(prev, sizeof(prev), "%s", invsyncctl_fstr(h, "state"));
-        invsync_key(open, sizeof(open), ctl->conf, "exceptions:open");
-
-        r = invsyncctl_redis(ctl, "MULTI");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        freeReplyObject(r);
-
-        freeReplyObject(invsyncctl_redis(ctl, "HSET %s state resolved "
-                                         "resolved_by %s resolution %s "
-                                         "resolved %lld updated %lld", key,
-                                         by, why, (long long) ctl->now,
-                                         (long long) ctl->now));
-        freeReplyObject(invsyncctl_redis(ctl, "ZREM %s %s", open, pos[0]));
-
-        r = invsyncctl_redis(ctl, "EXEC");
-        if (r == NULL) {
-            rc = INVSYNCCTL_REDIS;
-            goto failed;
-        }
-
-        if (r->type == REDIS_REPLY_ARRAY) {
-            freeReplyObject(r);
-            break;
-        }
-
-        /* nil: the exception changed under us; look again */
-        freeReplyObject(r);
-    }
-
-    if (tries == INVSYNCCTL_EXC_TRIES) {
-        fprintf(stderr, "invsyncctl: exceptions: %s keeps changing; try "
-                "again\n", pos[0]);
-        rc = INVSYNCCTL_REDIS;
-        goto failed;
-    }
-
-    invsyncctl_exc_order(h, order, sizeof(order));
-
-    rc = invsyncctl_audit_operator(ctl, "operator.exception.resolve", by, why,
-                                   invsyncctl_fstr(h, "channel"),
-                                   invsyncctl_fstr(h, "event"), order, audit,
-                                   "exception", pos[0],
-                                   "kind", invsyncctl_fstr(h, "kind"),
-                                   "previous", prev, NULL);
-    if (rc != INVSYNCCTL_OK) {
-        goto failed;
-    }
-
-    if (ctl->json) {
-        rc = invsyncctl_print_json(json_pack("{s:s, s:s, s:b, s:s, s:s, "
-                                             "s:s}",
-                                             "exception", pos[0],
-                                             "state", "resolved",
-                                             "changed", 1, "resolved_by", by,
-                                             "resolution", why,
-                                             "audit", audit));
-
-    } else {
-        printf("resolved exception %s (was %s; audit %s)\n", pos[0], prev,
-               audit);
-    }
-
-failed:
-
-    freeReplyObject(h);
-
-    return rc;
-}
-
-
 /*
  * Opens the session if needed and reads one exception: *r is its HGETALL
  * reply (the caller frees it), key its key.  Prints why not.
  */
 
-static int
+int
 invsyncctl_exc_get(invsyncctl_t *ctl, const char *id, char *key,
     redisReply **r)
 {
@@ -701,7 +355,7 @@ invsyncctl_exc_get(invsyncctl_t *ctl, const char *id, char *key,
 
 /* the order as the audit indexes name it: "<channel>:<order id>" */
 
-static void
+void
 invsyncctl_exc_order(const redisReply *h, char *buf, size_t cap)
 {
     const char  *order;

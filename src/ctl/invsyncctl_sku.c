@@ -3,7 +3,8 @@
  * invsyncctl sku: the canonical SKUs and what each channel calls them.
  * Map a SKU to a channel's identifiers (those its type's rows of the
  * channel table name, invsyncctl_sku_ids.c), unmap it, define a bundle,
- * import mappings from CSV, list them.  Every change marks the
+ * set its routing attributes, show it, import mappings and attributes
+ * from CSV, list them.  Every change marks the
  * SKU dirty on the channels that show it, so the worker pushes it, and
  * leaves an audit entry listed under the SKU.  This file: the usage, the
  * subcommand table and what the subcommands' files share.
@@ -26,6 +27,11 @@ const char  invsyncctl_sku_usage[] =
     "       invsyncctl sku unmap SKU --channel CH [--by WHO] [--why TEXT]\n"
     "       invsyncctl sku bundle SKU --components SKU:QTY,... "
     "[--name TEXT]\n"
+    "       invsyncctl sku set SKU [--tags TAG,...] [--weight-g N]\n"
+    "           [--dims LxWxH] [--clear-tags] [--clear-weight] "
+    "[--clear-dims]\n"
+    "           [--by WHO] [--why TEXT]\n"
+    "       invsyncctl sku show SKU\n"
     "       invsyncctl sku import FILE.csv [--by WHO] [--why TEXT]\n"
     "       invsyncctl sku list [--channel CH]\n"
     "\n"
@@ -39,22 +45,38 @@ const char  invsyncctl_sku_usage[] =
     "  unmap    forget the SKU on one channel; it is no longer pushed\n"
     "  bundle   the SKU is a bundle of its components, e.g. A:2,B:1; it\n"
     "           has no stock of its own, it shows min(available / qty)\n"
+    "  set      the SKU's routing attributes: --tags (each a-z, 0-9, _\n"
+    "           or -, stored lowercase and sorted; replaces the tags),\n"
+    "           --weight-g grams, --dims length x width x height in mm\n"
+    "           (whole numbers); --clear-* removes one.  The SKU must\n"
+    "           be known (mapped, a bundle or with stock)\n"
+    "  show     the SKU's name, components, attributes and channels\n"
     "  import   map from CSV, header sku,channel, the identifiers'\n"
-    "           names, channel_sku,name, in any order (cells may be\n"
-    "           empty); bad lines are reported with their number, the\n"
-    "           others imported\n"
+    "           names, channel_sku,name, tags,weight_g,length_mm,\n"
+    "           width_mm,height_mm, in any order (cells may be empty,\n"
+    "           an empty attribute is kept; a line without channel only\n"
+    "           sets attributes); bad lines are reported with their\n"
+    "           number, the others imported\n"
     "  list     every SKU with its name and identifiers; --channel: those\n"
     "           mapped on CH\n"
     "  --json   map: {\"sku\", \"channel\", \"type\", \"ids\", "
     "\"changed\", \"audit\"};\n"
     "           unmap: {\"sku\", \"channel\", \"ids\", \"audit\"}; bundle:\n"
-    "           {\"sku\", \"components\", \"audit\"}; import: {\"file\",\n"
-    "           \"mapped\", \"unchanged\", \"failed\", \"errors\": "
-    "[{\"line\",\n"
-    "           \"error\"}]}; list: {\"channel\", \"count\", \"skus\"}\n"
+    "           {\"sku\", \"components\", \"audit\"}; set: {\"sku\",\n"
+    "           \"attributes\", \"changed\", \"audit\"}; show: {\"sku\",\n"
+    "           \"name\", \"components\", \"tags\", \"weight_g\", "
+    "\"length_mm\",\n"
+    "           \"width_mm\", \"height_mm\", \"channels\"}; import: "
+    "{\"file\",\n"
+    "           \"mapped\", \"unchanged\", \"attributes_set\", "
+    "\"failed\",\n"
+    "           \"errors\": [{\"line\", \"error\"}]}; list: "
+    "{\"channel\", \"count\",\n"
+    "           \"skus\"}\n"
     "\n"
     "Changes are audited (operator.sku.map, operator.sku.unmap,\n"
-    "operator.sku.bundle) and listed by \"stock history SKU\".\n"
+    "operator.sku.bundle, operator.sku.set) and listed by \"stock history "
+    "SKU\".\n"
     "Exit: 0, 1 usage, identifiers of the wrong channel type, a refused\n"
     "change or an import line that failed, 2 unknown SKU or mapping,\n"
     "3 Redis.\n";
@@ -69,6 +91,8 @@ static const struct {
     { "bundle", invsyncctl_sku_bundle },
     { "import", invsyncctl_sku_import },
     { "list", invsyncctl_sku_list },
+    { "set", invsyncctl_sku_set },
+    { "show", invsyncctl_sku_show },
     { NULL, NULL }
 };
 
@@ -80,7 +104,7 @@ invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv)
 
     if (argc < 2) {
         return invsyncctl_usage_error("sku", "give map, unmap, bundle, "
-                                      "import or list");
+                                      "set, show, import or list");
     }
 
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -15,7 +15,8 @@
 
 
 #define INVSYNCCTL_SKU_FIELDS  24    /* identifier keys of all types */
-#define INVSYNCCTL_SKU_COLS    (INVSYNCCTL_SKU_FIELDS + 4)
+#define INVSYNCCTL_SKU_ATTRS   5     /* tags, weight, three dimensions */
+#define INVSYNCCTL_SKU_COLS    (INVSYNCCTL_SKU_FIELDS + 9)  /* 4 + ATTRS */
 #define INVSYNCCTL_SKU_TEXT    255   /* bytes of a name, a channel SKU */
 
 
@@ -43,12 +44,33 @@ typedef struct {
 } invsyncctl_sku_done_t;
 
 
+/*
+ * A SKU's routing attributes as given, in the order of
+ * invsyncctl_sku_attr_names: NULL keeps one, "" clears it.
+ */
+typedef struct {
+    const char  *val[INVSYNCCTL_SKU_ATTRS];
+} invsyncctl_sku_attr_t;
+
+
 /* the subcommands, a file each: invsyncctl_sku_<name>.c */
 int invsyncctl_sku_map(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku_bundle(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku_set(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_sku_show(invsyncctl_t *ctl, int argc, char **argv);
+
+/* invsyncctl_sku_set.c: the attributes, for import and show too */
+extern const char  *invsyncctl_sku_attr_names[];
+int invsyncctl_sku_attr_given(const invsyncctl_sku_attr_t *at);
+int invsyncctl_sku_attr_write(invsyncctl_t *ctl, const char *sku,
+    const invsyncctl_sku_attr_t *at, const char *by, const char *why,
+    redisReply **r, char *err, size_t len);
+const char **invsyncctl_sku_attr_values(const redisReply *r,
+    const char **v);
+json_t *invsyncctl_sku_attr_json(const char **v);
 
 /* invsyncctl_sku_map.c: what import maps each line with */
 int invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,

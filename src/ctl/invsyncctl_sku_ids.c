@@ -98,8 +98,8 @@ invsyncctl_sku_fields_init(void)
 
 
 /*
- * The CSV columns, joined by sep: sku, channel, the fields, channel_sku
- * and name; a static buffer, for messages.
+ * The CSV columns, joined by sep: sku, channel, the fields, channel_sku,
+ * name and the attributes; a static buffer, for messages.
  */
 
 const char *
@@ -116,7 +116,15 @@ invsyncctl_sku_columns(const char *sep)
     }
 
     if (n < sizeof(buf)) {
-        snprintf(buf + n, sizeof(buf) - n, "%schannel_sku%sname", sep, sep);
+        n += snprintf(buf + n, sizeof(buf) - n, "%schannel_sku%sname", sep,
+                      sep);
+    }
+
+    for (i = 0; invsyncctl_sku_attr_names[i] != NULL && n < sizeof(buf);
+         i++)
+    {
+        n += snprintf(buf + n, sizeof(buf) - n, "%s%s", sep,
+                      invsyncctl_sku_attr_names[i]);
     }
 
     return buf;

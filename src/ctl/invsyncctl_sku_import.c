@@ -2,7 +2,8 @@
 /*
  * invsyncctl sku import: mappings from a CSV file whose columns are the
  * channel table's identifier keys (invsyncctl_sku_ids.c), each line a
- * "sku map".
+ * "sku map", and the routing attributes of "sku set" (tags, weight_g,
+ * length_mm, width_mm, height_mm) on the same line or alone.
  */
 
 
@@ -15,19 +16,35 @@
 #include "invsync_stock.h"
 
 
+/* what one line of an import did */
+typedef struct {
+    int  mapped;       /* its mapping is written, or was so already */
+    int  unchanged;    /* it was so already */
+    int  attrs;        /* its attributes changed */
+} invsyncctl_sku_line_t;
+
+
 static int invsyncctl_sku_header(const char *file, char *line, int *col);
+static int invsyncctl_sku_has_attrs(const int *col);
 static const char *invsyncctl_sku_column(size_t j);
 static int invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line,
     size_t len, const int *col, const char *by, const char *why,
-    invsyncctl_sku_done_t *d, char *err, size_t errlen);
+    invsyncctl_sku_line_t *done, char *err, size_t errlen);
+static int invsyncctl_sku_import_map(invsyncctl_t *ctl, const char **v,
+    const char *by, const char *why, invsyncctl_sku_line_t *done, char *err,
+    size_t errlen);
+static int invsyncctl_sku_import_attrs(invsyncctl_t *ctl, const char **v,
+    const invsyncctl_sku_attr_t *at, const char *by, const char *why,
+    invsyncctl_sku_line_t *done, char *err, size_t errlen);
 static int invsyncctl_sku_csv(char *line, char **cells, size_t max,
     size_t *n);
 
 
 /*
  * Mappings from CSV: a header naming the columns (those of
- * invsyncctl_sku_column(), any order, sku and channel required), then one
- * mapping a line.  Cells may be quoted ("" is a quote).  A bad line is
+ * invsyncctl_sku_column(), any order, sku and channel or an attribute
+ * required), then one mapping a line, or only attributes when the line
+ * has no channel.  Cells may be quoted ("" is a quote).  A bad line is
  * reported with its number and skipped; the others are mapped.
  */
 
@@ -35,7 +52,7 @@ int
 invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
 {
     int                     rc, npos, col[INVSYNCCTL_SKU_COLS], failed;
-    int                     mapped, unchanged;
+    int                     mapped, unchanged, attrs;
     char                   *line;
     char                    err[INVSYNC_ERR_LEN];
     FILE                   *f;
@@ -43,7 +60,7 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
     ssize_t                 len;
     json_t                 *errors;
     const char             *by, *why, *pos[1];
-    invsyncctl_sku_done_t   d;
+    invsyncctl_sku_line_t   done;
     invsyncctl_opt_t        opts[] = {
         { "--by", &by, NULL },
         { "--why", &why, NULL },
@@ -108,6 +125,7 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
     failed = 0;
     mapped = 0;
     unchanged = 0;
+    attrs = 0;
 
     while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
@@ -117,15 +135,18 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
         }
 
         rc = invsyncctl_sku_import_line(ctl, line, (size_t) len, col, by,
-                                        why, &d, err, sizeof(err));
+                                        why, &done, err, sizeof(err));
 
         if (rc == INVSYNCCTL_REDIS) {
             goto failed;
         }
 
+        /* a mapping written counts even when its attributes were not */
+        mapped += done.mapped;
+        unchanged += done.unchanged;
+        attrs += done.attrs;
+
         if (rc == INVSYNCCTL_OK) {
-            mapped++;
-            unchanged += !d.changed;
             continue;
         }
 
@@ -145,12 +166,19 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
     }
 
     if (ctl->json) {
-        rc = invsyncctl_print_json(json_pack("{s:s, s:i, s:i, s:i, s:O}",
+        rc = invsyncctl_print_json(json_pack("{s:s, s:i, s:i, s:i, s:i, "
+                                             "s:O}",
                                              "file", pos[0],
                                              "mapped", mapped,
                                              "unchanged", unchanged,
+                                             "attributes_set", attrs,
                                              "failed", failed,
                                              "errors", errors));
+
+    } else if (invsyncctl_sku_has_attrs(col)) {
+        printf("imported %s: %d mapped (%d unchanged), %d with attributes "
+               "set, %d failed\n", pos[0], mapped, unchanged, attrs, failed);
+        rc = INVSYNCCTL_OK;
 
     } else {
         printf("imported %s: %d mapped (%d unchanged), %d failed\n", pos[0],
@@ -183,7 +211,7 @@ invsyncctl_sku_header(const char *file, char *line, int *col)
     char    *cells[INVSYNCCTL_SKU_COLS + 1];
     size_t   i, j, n, ncols;
 
-    ncols = invsyncctl_sku_nfields() + 4;
+    ncols = invsyncctl_sku_nfields() + 4 + INVSYNCCTL_SKU_ATTRS;
 
     for (j = 0; j < ncols; j++) {
         col[j] = -1;
@@ -213,9 +241,10 @@ invsyncctl_sku_header(const char *file, char *line, int *col)
         col[j] = (int) i;
     }
 
-    if (col[0] < 0 || col[1] < 0) {
+    if (col[0] < 0 || (col[1] < 0 && !invsyncctl_sku_has_attrs(col))) {
         fprintf(stderr, "invsyncctl: sku import: %s:1: the header needs the "
-                "columns sku and channel\n", file);
+                "column sku, and channel or an attribute (%s)\n", file,
+                "tags, weight_g, length_mm, width_mm, height_mm");
         return INVSYNCCTL_USAGE;
     }
 
@@ -223,7 +252,29 @@ invsyncctl_sku_header(const char *file, char *line, int *col)
 }
 
 
-/* column j of an import: sku, channel, the fields, channel_sku, name */
+/* 1 if the header names an attribute column */
+
+static int
+invsyncctl_sku_has_attrs(const int *col)
+{
+    size_t  i, first;
+
+    first = invsyncctl_sku_nfields() + 4;
+
+    for (i = 0; i < INVSYNCCTL_SKU_ATTRS; i++) {
+        if (col[first + i] >= 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * column j of an import: sku, channel, the fields, channel_sku, name, the
+ * attributes
+ */
 
 static const char *
 invsyncctl_sku_column(size_t j)
@@ -240,28 +291,32 @@ invsyncctl_sku_column(size_t j)
         return invsyncctl_sku_field(j - 2)->key;
     }
 
+    if (j >= nf + 4) {
+        return invsyncctl_sku_attr_names[j - nf - 4];
+    }
+
     return j == nf + 2 ? "channel_sku" : "name";
 }
 
 
 /*
- * One data line of an import: mapped, or INVSYNCCTL_USAGE with the reason
- * in err; INVSYNCCTL_REDIS (said) stops the import.
+ * One data line of an import: mapped and its attributes set, or
+ * INVSYNCCTL_USAGE with the reason in err; INVSYNCCTL_REDIS (said) stops
+ * the import.  done says what was written, also of a line that failed.
  */
 
 static int
 invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
     const int *col, const char *by, const char *why,
-    invsyncctl_sku_done_t *d, char *err, size_t errlen)
+    invsyncctl_sku_line_t *done, char *err, size_t errlen)
 {
-    int                    rc;
-    char                  *cells[INVSYNCCTL_SKU_COLS + 1];
-    size_t                 j, n, nf, ncols;
-    const char            *v[INVSYNCCTL_SKU_COLS];
-    invsyncctl_sku_map_t   m;
+    int                     rc;
+    char                   *cells[INVSYNCCTL_SKU_COLS + 1];
+    size_t                  j, n, first, ncols;
+    const char             *v[INVSYNCCTL_SKU_COLS];
+    invsyncctl_sku_attr_t   at;
 
-    d->ids = NULL;
-    d->changed = 0;
+    memset(done, 0, sizeof(invsyncctl_sku_line_t));
 
     if (len != strlen(line)) {
         snprintf(err, errlen, "a NUL byte in the line");
@@ -270,8 +325,8 @@ invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
 
     line[strcspn(line, "\r\n")] = '\0';
 
-    nf = invsyncctl_sku_nfields();
-    ncols = nf + 4;
+    first = invsyncctl_sku_nfields() + 4;
+    ncols = first + INVSYNCCTL_SKU_ATTRS;
 
     if (invsyncctl_sku_csv(line, cells, ncols, &n) != 0 || n > ncols) {
         snprintf(err, errlen, "not a CSV line of at most %zu cells (an "
@@ -284,10 +339,45 @@ invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
                ? cells[col[j]] : NULL;
     }
 
-    if (v[0] == NULL || v[1] == NULL) {
-        snprintf(err, errlen, "no %s", v[0] == NULL ? "sku" : "channel");
+    for (j = 0; j < INVSYNCCTL_SKU_ATTRS; j++) {
+        at.val[j] = v[first + j];
+    }
+
+    if (v[0] == NULL || (v[1] == NULL && !invsyncctl_sku_attr_given(&at))) {
+        snprintf(err, errlen, "no %s", v[0] == NULL ? "sku"
+                                       : "channel (and no attribute)");
         return INVSYNCCTL_USAGE;
     }
+
+    if (v[1] != NULL) {
+        rc = invsyncctl_sku_import_map(ctl, v, by, why, done, err, errlen);
+        if (rc != INVSYNCCTL_OK) {
+            return rc;
+        }
+    }
+
+    if (!invsyncctl_sku_attr_given(&at)) {
+        return INVSYNCCTL_OK;
+    }
+
+    return invsyncctl_sku_import_attrs(ctl, v, &at, by, why, done, err,
+                                       errlen);
+}
+
+
+/* the line's mapping: "sku map" with the line's cells v (see above) */
+
+static int
+invsyncctl_sku_import_map(invsyncctl_t *ctl, const char **v,
+    const char *by, const char *why, invsyncctl_sku_line_t *done, char *err,
+    size_t errlen)
+{
+    int                    rc;
+    size_t                 j, nf;
+    invsyncctl_sku_map_t   m;
+    invsyncctl_sku_done_t  d;
+
+    nf = invsyncctl_sku_nfields();
 
     memset(&m, 0, sizeof(invsyncctl_sku_map_t));
     m.sku = v[0];
@@ -301,12 +391,55 @@ invsyncctl_sku_import_line(invsyncctl_t *ctl, char *line, size_t len,
     m.by = by;
     m.why = why;
 
-    rc = invsyncctl_sku_map_one(ctl, &m, d, err, errlen);
+    rc = invsyncctl_sku_map_one(ctl, &m, &d, err, errlen);
 
-    json_decref(d->ids);
-    d->ids = NULL;
+    json_decref(d.ids);
+
+    if (rc == INVSYNCCTL_OK) {
+        done->mapped = 1;
+        done->unchanged = !d.changed;
+    }
 
     return rc == INVSYNCCTL_NOTFOUND ? INVSYNCCTL_USAGE : rc;
+}
+
+
+/*
+ * The line's attributes, at (an empty cell keeps one): "sku set" on the
+ * line's SKU, after its mapping if the line has a channel (v[1]).
+ */
+
+static int
+invsyncctl_sku_import_attrs(invsyncctl_t *ctl, const char **v,
+    const invsyncctl_sku_attr_t *at, const char *by, const char *why,
+    invsyncctl_sku_line_t *done, char *err, size_t errlen)
+{
+    int          rc;
+    char         refused[INVSYNC_ERR_LEN];
+    redisReply  *r;
+
+    rc = invsyncctl_sku_attr_write(ctl, v[0], at, by, why, &r, refused,
+                                   sizeof(refused));
+
+    if (rc == INVSYNCCTL_OK) {
+        done->attrs = strcmp(r->element[0]->str, "done") == 0;
+        freeReplyObject(r);
+        return INVSYNCCTL_OK;
+    }
+
+    if (rc == INVSYNCCTL_REDIS) {
+        return rc;
+    }
+
+    if (done->mapped) {
+        snprintf(err, errlen, "mapped on %.64s, but the attributes were "
+                 "refused: %.300s", v[1], refused);
+
+    } else {
+        snprintf(err, errlen, "%s", refused);
+    }
+
+    return INVSYNCCTL_USAGE;
 }
 
 

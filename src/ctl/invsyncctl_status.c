@@ -4,6 +4,8 @@
  * (counted, docs/worker.md "Lag") and pending entries, the age of the
  * oldest pending one; the dead letters, open exceptions and scheduled
  * retries; the workers from their heartbeats, alive, stopped or gone.
+ * This file gathers them into one JSON document; invsyncctl_status_print.c
+ * prints it for people.
  */
 
 
@@ -11,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsyncctl.h"
+#include "invsyncctl_status.h"
 
 
 static json_t *invsyncctl_status_stream(invsyncctl_t *ctl, size_t si);
@@ -22,10 +24,7 @@ static json_t *invsyncctl_status_worker(invsyncctl_t *ctl,
     const redisReply *name, const redisReply *value);
 static long long invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd,
     const char *name, const char *max);
-static void invsyncctl_status_print(json_t *doc);
 static int invsyncctl_status_cmp(const void *a, const void *b);
-static const char *invsyncctl_status_int(json_t *obj, const char *key,
-    char *buf, size_t cap);
 
 
 const char  invsyncctl_status_usage[] =
@@ -43,7 +42,7 @@ const char  invsyncctl_status_usage[] =
     "Exit: 0, 1 configuration, 3 Redis.\n";
 
 
-static const char  *invsyncctl_counters[] = {
+const char  *invsyncctl_status_counters[] = {
     "read", "applied", "duplicate", "stale", "ignored", "exceptions",
     "retried", "dead", "claimed", "trimmed", NULL
 };
@@ -467,138 +466,4 @@ invsyncctl_status_cmp(const void *a, const void *b)
     q = json_string_value(json_object_get(y, "name"));
 
     return strcmp(p ? p : "", q ? q : "");
-}
-
-
-static void
-invsyncctl_status_print(json_t *doc)
-{
-    char                 len[32], lag[32], pend[32], age[32];
-    char                 cnt[10][32], hb[32];
-    size_t               i;
-    json_t              *s, *w, *c, *list;
-    const char          *state;
-    invsyncctl_table_t  *t;
-
-    t = invsyncctl_table_new(5, 0x0e, "stream", "length", "lag", "pending",
-                             "oldest pending");
-
-    json_array_foreach(json_object_get(doc, "streams"), i, s) {
-        if (!json_is_true(json_object_get(s, "group"))) {
-            invsyncctl_table_add(t, json_string_value(json_object_get(s,
-                                                                "name")),
-                                 invsyncctl_status_int(s, "length", len, 32),
-                                 "no group", "-", "-");
-            continue;
-        }
-
-        if (json_is_integer(json_object_get(s, "oldest_pending_age_ms"))) {
-            invsyncctl_age_fmt(json_integer_value(json_object_get(s,
-                                   "oldest_pending_age_ms")), age, 32);
-
-        } else {
-            snprintf(age, sizeof(age), "-");
-        }
-
-        invsyncctl_table_add(t, json_string_value(json_object_get(s, "name")),
-                             invsyncctl_status_int(s, "length", len, 32),
-                             invsyncctl_status_int(s, "lag", lag, 32),
-                             invsyncctl_status_int(s, "pending", pend, 32),
-                             age);
-    }
-
-    invsyncctl_table_print(t, stdout);
-    invsyncctl_table_free(t);
-
-    w = json_object_get(doc, "workers");
-
-    printf("\n"
-           "dead letters       %lld\n"
-           "open exceptions    %lld\n"
-           "retries scheduled  %lld (%lld due)\n"
-           "workers            %lld alive of %lld\n",
-           (long long) json_integer_value(json_object_get(doc,
-                                                          "dead_letters")),
-           (long long) json_integer_value(json_object_get(doc,
-                                                          "exceptions_open")),
-           (long long) json_integer_value(json_object_get(doc,
-                                                     "retries_scheduled")),
-           (long long) json_integer_value(json_object_get(doc,
-                                                          "retries_due")),
-           (long long) json_integer_value(json_object_get(w, "alive")),
-           (long long) json_integer_value(json_object_get(w, "total")));
-
-    list = json_object_get(w, "list");
-
-    if (json_array_size(list) == 0) {
-        return;
-    }
-
-    t = invsyncctl_table_new(14, 0x3ff0, "worker", "alive", "state",
-                             "heartbeat", "read", "applied", "duplicate",
-                             "stale", "ignored", "exceptions", "retried",
-                             "dead", "claimed", "trimmed");
-
-    json_array_foreach(list, i, w) {
-        c = json_object_get(w, "counters");
-
-        if (json_is_integer(json_object_get(w, "heartbeat_age_ms"))) {
-            invsyncctl_age_fmt(json_integer_value(json_object_get(w,
-                                   "heartbeat_age_ms")), hb, 24);
-            strcat(hb, " ago");
-
-        } else {
-            snprintf(hb, sizeof(hb), "-");
-        }
-
-        state = json_string_value(json_object_get(w, "state"));
-
-        invsyncctl_table_add(t, json_string_value(json_object_get(w, "name")),
-                             json_is_true(json_object_get(w, "alive"))
-                             ? "yes" : "no",
-                             state, hb,
-                             invsyncctl_status_int(c, invsyncctl_counters[0],
-                                                   cnt[0], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[1],
-                                                   cnt[1], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[2],
-                                                   cnt[2], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[3],
-                                                   cnt[3], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[4],
-                                                   cnt[4], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[5],
-                                                   cnt[5], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[6],
-                                                   cnt[6], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[7],
-                                                   cnt[7], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[8],
-                                                   cnt[8], 32),
-                             invsyncctl_status_int(c, invsyncctl_counters[9],
-                                                   cnt[9], 32));
-    }
-
-    printf("\n");
-    invsyncctl_table_print(t, stdout);
-    invsyncctl_table_free(t);
-}
-
-
-/* an integer member as text, "-" when absent */
-
-static const char *
-invsyncctl_status_int(json_t *obj, const char *key, char *buf, size_t cap)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    if (!json_is_integer(v)) {
-        return "-";
-    }
-
-    snprintf(buf, cap, "%lld", (long long) json_integer_value(v));
-
-    return buf;
 }

@@ -18,5 +18,8 @@ int invsyncctl_stock_move(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_stock_history(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_stock_known(invsyncctl_t *ctl, const char *sku);
 
+/* invsyncctl_stock_print.c: stock get's document, for people */
+void invsyncctl_stock_print(json_t *doc);
+
 
 #endif /* INVSYNCCTL_STOCK_H_INCLUDED */

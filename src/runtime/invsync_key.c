@@ -1,7 +1,7 @@
 
 /*
- * The worker's Redis keys, one builder per row of docs/keys.md ("The
- * worker's keys"), so that a key's layout is written once.  Every key is
+ * The worker's Redis keys, one builder per row of docs/keys.md ("One
+ * builder per key"), so that a key's layout is written once.  Every key is
  * "<prefix>:{<prefix>}:<name>": the hash tag puts them all in one cluster
  * slot, as the Lua scripts that touch several need.  Each builder returns
  * the key's length, or 0 when it does not fit in cap (dst then holds a

@@ -166,6 +166,18 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_bundle,
                               invsync_script_bundle_len, w->bundle_sha,
                               err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_skuattr,
+                              invsync_script_skuattr_len, w->skuattr_sha,
+                              err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_exc_retry,
+                              invsync_script_exc_retry_len,
+                              w->exc_retry_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_exc_resolve,
+                              invsync_script_exc_resolve_len,
+                              w->exc_resolve_sha, err, len)
            != 0)
     {
         return -1;

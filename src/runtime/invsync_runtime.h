@@ -116,6 +116,9 @@ typedef struct {
     char                    skumap_sha[41];     /* SKU mappings, bundles */
     char                    skuunmap_sha[41];
     char                    bundle_sha[41];
+    char                    skuattr_sha[41];    /* routing attributes */
+    char                    exc_retry_sha[41];  /* an operator's changes */
+    char                    exc_resolve_sha[41];
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
@@ -165,7 +168,7 @@ int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
 size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *fmt, ...);
 
-/* invsync_key.c: one builder per row of docs/keys.md, "The worker's keys" */
+/* invsync_key.c: one builder per row of docs/keys.md, "One builder per key" */
 size_t invsync_key_prefix(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_audit(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_audit_event(char *dst, size_t cap,

@@ -2,7 +2,7 @@
 /*
  * The worker's key builders (src/runtime/invsync_key.c) against the
  * layout docs/keys.md gives, and that table against the builders: every
- * row of "The worker's keys" names a builder tested here, and every
+ * row of "One builder per key" names a builder tested here, and every
  * builder tested here has its row.  Prints TAP.
  */
 
@@ -51,7 +51,7 @@ t_key(const char *call, size_t len, const char *key, const char *want)
 #define T_KEY(call, want)  t_key(#call, call, k, want)
 
 
-/* the rows of "The worker's keys": "| `key` | … | `invsync_key_x()` |" */
+/* the rows of "One builder per key": "| `key` | … | `invsync_key_x()` |" */
 static size_t
 t_doc_rows(const char *file, char names[][T_NAME_LEN], size_t max)
 {
@@ -66,8 +66,8 @@ t_doc_rows(const char *file, char names[][T_NAME_LEN], size_t max)
     }
 
     while (fgets(line, sizeof(line), f) != NULL && n < max) {
-        if (strncmp(line, "## ", 3) == 0) {
-            in = strncmp(line, "## The worker's keys", 20) == 0;
+        if (line[0] == '#') {
+            in = strncmp(line, "### One builder per key", 23) == 0;
         }
 
         b = in ? strstr(line, "`invsync_key_") : NULL;

@@ -157,17 +157,21 @@ invsyncctl_audit(invsyncctl_t *ctl, int argc, char **argv)
 
     if (n == 1) {
         if (order != NULL) {
-            invsync_key(key, sizeof(key), ctl->conf, "audit:order:%s", order);
+            invsync_key_audit_order(key, sizeof(key), ctl->conf, order);
             snprintf(what, sizeof(what), "order %s", order);
             json_object_set_new(query, "order", json_string(order));
 
         } else if (sku != NULL) {
-            invsync_key(key, sizeof(key), ctl->conf, "audit:sku:%s", sku);
+            invsync_key_audit_sku(key, sizeof(key), ctl->conf, sku);
             snprintf(what, sizeof(what), "SKU %s", sku);
             json_object_set_new(query, "sku", json_string(sku));
 
         } else {
-            invsync_key(key, sizeof(key), ctl->conf, "audit:event:%s", event);
+            /* CHANNEL:EVENT, split at the first ':' (ids have none) */
+            snprintf(what, sizeof(what), "%.*s", (int) strcspn(event, ":"),
+                     event);
+            invsync_key_audit_event(key, sizeof(key), ctl->conf, what,
+                                    event + strcspn(event, ":") + 1);
             snprintf(what, sizeof(what), "event %s", event);
             json_object_set_new(query, "event", json_string(event));
         }
@@ -247,7 +251,7 @@ invsyncctl_audit_index(invsyncctl_t *ctl, const char *key, const char *min,
     size_t       i;
     redisReply  *ids, *r;
 
-    invsync_key(audit, sizeof(audit), ctl->conf, "audit");
+    invsync_key_audit(audit, sizeof(audit), ctl->conf);
 
     for (offset = 0; /* void */ ; offset += INVSYNCCTL_PAGE) {
         ids = invsyncctl_redis(ctl, "ZRANGEBYSCORE %s %s %s LIMIT %ld %d",
@@ -298,7 +302,7 @@ invsyncctl_audit_range(invsyncctl_t *ctl, const char *min, const char *max,
     size_t       i;
     redisReply  *r;
 
-    invsync_key(audit, sizeof(audit), ctl->conf, "audit");
+    invsync_key_audit(audit, sizeof(audit), ctl->conf);
 
     r = invsyncctl_redis(ctl, "XRANGE %s %s %s COUNT %ld", audit, min, max,
                          limit + 1);
@@ -443,7 +447,7 @@ invsyncctl_audit_operator(invsyncctl_t *ctl, const char *action,
     redisReply         *r;
     invsyncctl_argv_t   a;
 
-    invsync_key(audit, sizeof(audit), ctl->conf, "audit");
+    invsync_key_audit(audit, sizeof(audit), ctl->conf);
 
     invsyncctl_argv_init(&a);
 
@@ -513,15 +517,15 @@ invsyncctl_audit_operator(invsyncctl_t *ctl, const char *action,
     }
 
     if (channel[0] != '\0' && event[0] != '\0') {
-        invsync_key(index, sizeof(index), ctl->conf, "audit:event:%s:%s",
-                    channel, event);
+        invsync_key_audit_event(index, sizeof(index), ctl->conf,
+                                channel, event);
 
         freeReplyObject(invsyncctl_redis(ctl, "ZADD %s %lld %s", index,
                                          (long long) ctl->now, r->str));
     }
 
     if (order[0] != '\0') {
-        invsync_key(index, sizeof(index), ctl->conf, "audit:order:%s", order);
+        invsync_key_audit_order(index, sizeof(index), ctl->conf, order);
 
         freeReplyObject(invsyncctl_redis(ctl, "ZADD %s %lld %s", index,
                                          (long long) ctl->now, r->str));

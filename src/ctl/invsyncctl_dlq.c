@@ -126,7 +126,7 @@ invsyncctl_dlq_list(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    invsync_key(key, sizeof(key), ctl->conf, "dlq");
+    invsync_key_dlq(key, sizeof(key), ctl->conf);
 
     len = invsyncctl_redis(ctl, "XLEN %s", key);
     if (len == NULL) {
@@ -267,7 +267,7 @@ invsyncctl_dlq_get(invsyncctl_t *ctl, const char *id, redisReply **r)
         }
     }
 
-    invsync_key(key, sizeof(key), ctl->conf, "dlq");
+    invsync_key_dlq(key, sizeof(key), ctl->conf);
 
     *r = invsyncctl_redis(ctl, "XRANGE %s %s %s", key, id, id);
     if (*r == NULL) {

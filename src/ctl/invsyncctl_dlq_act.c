@@ -84,7 +84,7 @@ invsyncctl_dlq_retry(invsyncctl_t *ctl, int argc, char **argv)
         goto failed;
     }
 
-    invsync_key(key, sizeof(key), ctl->conf, "dlq");
+    invsync_key_dlq(key, sizeof(key), ctl->conf);
     snprintf(start, sizeof(start), "-");
 
     /* pages after the last id seen: a letter that fails is not seen twice */
@@ -220,7 +220,7 @@ invsyncctl_dlq_retry_one(invsyncctl_t *ctl, const redisReply *entry,
              r->type == REDIS_REPLY_STRING ? r->str : "?");
     freeReplyObject(r);
 
-    invsync_key(dlq, sizeof(dlq), ctl->conf, "dlq");
+    invsync_key_dlq(dlq, sizeof(dlq), ctl->conf);
 
     r = invsyncctl_redis(ctl, "XDEL %s %s", dlq, lid);
     if (r == NULL) {
@@ -290,7 +290,7 @@ invsyncctl_dlq_drop(invsyncctl_t *ctl, int argc, char **argv)
     }
 
     f = r->element[0]->element[1];
-    invsync_key(key, sizeof(key), ctl->conf, "dlq");
+    invsync_key_dlq(key, sizeof(key), ctl->conf);
 
     d = invsyncctl_redis(ctl, "XDEL %s %s", key, pos[0]);
     if (d == NULL) {

@@ -148,9 +148,11 @@ invsyncctl_exc_list(invsyncctl_t *ctl, int argc, char **argv)
     }
 
     /* unresolved ones (open, retried) stay in the open set */
-    invsync_key(set, sizeof(set), ctl->conf,
-                strcmp(want, "resolved") == 0 || strcmp(want, "all") == 0
-                ? "exceptions:all" : "exceptions:open");
+    if (strcmp(want, "resolved") == 0 || strcmp(want, "all") == 0) {
+        invsync_key_exceptions_all(set, sizeof(set), ctl->conf);
+    } else {
+        invsync_key_exceptions_open(set, sizeof(set), ctl->conf);
+    }
 
     list = json_array();
     if (list == NULL) {
@@ -171,8 +173,8 @@ invsyncctl_exc_list(invsyncctl_t *ctl, int argc, char **argv)
         for (i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements
                     && json_array_size(list) < (size_t) limit; i++)
         {
-            invsync_key(key, sizeof(key), ctl->conf, "exception:%s",
-                        ids->element[i]->str);
+            invsync_key_exception(key, sizeof(key), ctl->conf,
+                                  ids->element[i]->str);
 
             h = invsyncctl_redis(ctl, "HGETALL %s", key);
             if (h == NULL) {
@@ -335,7 +337,7 @@ invsyncctl_exc_get(invsyncctl_t *ctl, const char *id, char *key,
         }
     }
 
-    invsync_key(key, INVSYNCCTL_KEY_LEN, ctl->conf, "exception:%s", id);
+    invsync_key_exception(key, INVSYNCCTL_KEY_LEN, ctl->conf, id);
 
     *r = invsyncctl_redis(ctl, "HGETALL %s", key);
     if (*r == NULL) {

@@ -346,7 +346,7 @@ invsyncctl_exc_resolve_write(invsyncctl_t *ctl, const char *id,
 
     *r = NULL;
 
-    invsync_key(open, sizeof(open), ctl->conf, "exceptions:open");
+    invsync_key_exceptions_open(open, sizeof(open), ctl->conf);
 
     invsyncctl_argv_init(&a);
     invsyncctl_argv_add(&a, key, strlen(key));

@@ -384,7 +384,7 @@ invsyncctl_reconcile_force(invsyncctl_t *ctl, const char *channel,
     redisReply                    *r, *x;
     const invsync_channel_conf_t  *ch;
 
-    invsync_key(skus, sizeof(skus), ctl->conf, "skus");
+    invsync_key_skus(skus, sizeof(skus), ctl->conf);
     snprintf(cursor, sizeof(cursor), "0");
     marked = 0;
     nchan = 0;
@@ -414,8 +414,8 @@ invsyncctl_reconcile_force(invsyncctl_t *ctl, const char *channel,
             }
 
             nchan++;
-            invsync_key(force, sizeof(force), ctl->conf, "force:%s", ch->id);
-            invsync_key(dirty, sizeof(dirty), ctl->conf, "dirty:%s", ch->id);
+            invsync_key_force(force, sizeof(force), ctl->conf, ch->id);
+            invsync_key_dirty(dirty, sizeof(dirty), ctl->conf, ch->id);
 
             for (i = 0; i < r->element[1]->elements; i++) {
                 /* force first: the pusher reads it when it pops dirty */

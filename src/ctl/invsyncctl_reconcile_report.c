@@ -149,7 +149,7 @@ invsyncctl_reconcile_last(invsyncctl_t *ctl, const char *channel)
             continue;
         }
 
-        invsync_key(key, sizeof(key), ctl->conf, "reconcile:%s", ch->id);
+        invsync_key_reconcile(key, sizeof(key), ctl->conf, ch->id);
 
         r = invsyncctl_redis(ctl, "HGETALL %s", key);
         if (r == NULL) {

@@ -395,8 +395,8 @@ invsyncctl_replay_index(invsyncctl_t *ctl, json_t *list, const char *audit)
             continue;
         }
 
-        invsync_key(index, sizeof(index), ctl->conf, "audit:event:%s:%s",
-                    channel, event);
+        invsync_key_audit_event(index, sizeof(index), ctl->conf,
+                                channel, event);
 
         r = invsyncctl_redis(ctl, "ZADD %s %lld %s", index,
                              (long long) ctl->now, audit);

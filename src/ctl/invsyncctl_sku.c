@@ -184,7 +184,7 @@ invsyncctl_sku_known(invsyncctl_t *ctl, const char *sku)
     char         stock[INVSYNCCTL_KEY_LEN];
     redisReply  *r;
 
-    invsync_key(skus, sizeof(skus), ctl->conf, "skus");
+    invsync_key_skus(skus, sizeof(skus), ctl->conf);
 
     r = invsyncctl_redis(ctl, "SISMEMBER %s %s", skus, sku);
     if (r == NULL) {
@@ -198,8 +198,8 @@ invsyncctl_sku_known(invsyncctl_t *ctl, const char *sku)
         return 1;
     }
 
-    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
-    invsync_key(stock, sizeof(stock), ctl->conf, "stock:%s", sku);
+    invsync_key_sku(def, sizeof(def), ctl->conf, sku);
+    invsync_key_stock(stock, sizeof(stock), ctl->conf, sku);
 
     r = invsyncctl_redis(ctl, "EXISTS %s %s", def, stock);
     if (r == NULL) {
@@ -226,10 +226,10 @@ invsyncctl_sku_script_args(invsyncctl_t *ctl, invsyncctl_argv_t *a,
     invsyncctl_sku_add(a, key);
 
     /* copies: a keeps pointers */
-    invsync_key(k, sizeof(k), ctl->conf, "audit");
+    invsync_key_audit(k, sizeof(k), ctl->conf);
     invsyncctl_argv_addf(a, "%s", k);
 
-    invsync_key(k, sizeof(k), ctl->conf, "");
+    invsync_key_prefix(k, sizeof(k), ctl->conf);
     invsyncctl_argv_addf(a, "%s", k);
 
     invsyncctl_argv_addf(a, "%lld", (long long) ctl->now);

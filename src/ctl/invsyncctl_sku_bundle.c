@@ -204,7 +204,7 @@ invsyncctl_sku_bundle_write(invsyncctl_t *ctl, const char *sku,
     const char         *what, *arg;
     invsyncctl_argv_t   a;
 
-    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
+    invsync_key_sku(def, sizeof(def), ctl->conf, sku);
 
     invsyncctl_sku_script_args(ctl, &a, def);
     invsyncctl_sku_add(&a, sku);

@@ -51,7 +51,7 @@ invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    invsync_key(key, sizeof(key), ctl->conf, "skus");
+    invsync_key_skus(key, sizeof(key), ctl->conf);
     snprintf(cursor, sizeof(cursor), "0");
 
     do {
@@ -120,7 +120,7 @@ invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv)
             continue;
         }
 
-        invsync_key(key, sizeof(key), ctl->conf, "sku:%s", skus[i]);
+        invsync_key_sku(key, sizeof(key), ctl->conf, skus[i]);
 
         def = invsyncctl_redis(ctl, "HMGET %s name components", key);
         if (def == NULL) {
@@ -128,7 +128,7 @@ invsyncctl_sku_list(invsyncctl_t *ctl, int argc, char **argv)
             goto failed;
         }
 
-        invsync_key(key, sizeof(key), ctl->conf, "skumap:%s", skus[i]);
+        invsync_key_skumap(key, sizeof(key), ctl->conf, skus[i]);
 
         map = invsyncctl_redis(ctl, "HGETALL %s", key);
         if (map == NULL) {

@@ -184,7 +184,7 @@ invsyncctl_sku_map_one(invsyncctl_t *ctl, const invsyncctl_sku_map_t *m,
 
     nrefs = invsync_channel_refs(type, d->ids, m->sku, refs);
 
-    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", m->sku);
+    invsync_key_skumap(map, sizeof(map), ctl->conf, m->sku);
 
     for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
         rc = invsyncctl_sku_map_try(ctl, m, type, map, ids_s, refs, nrefs, d,
@@ -340,7 +340,7 @@ invsyncctl_sku_unmap(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", m.sku);
+    invsync_key_skumap(map, sizeof(map), ctl->conf, m.sku);
 
     for (tries = 0; tries < INVSYNCCTL_SKU_TRIES; tries++) {
         rc = invsyncctl_sku_unmap_try(ctl, &m, map, &ids, audit);

@@ -257,7 +257,7 @@ invsyncctl_sku_attr_write(invsyncctl_t *ctl, const char *sku,
 
     *r = NULL;
 
-    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", sku);
+    invsync_key_sku(def, sizeof(def), ctl->conf, sku);
 
     invsyncctl_sku_script_args(ctl, &a, def);
     invsyncctl_sku_add(&a, sku);

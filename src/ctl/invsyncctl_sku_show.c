@@ -52,8 +52,8 @@ invsyncctl_sku_show(invsyncctl_t *ctl, int argc, char **argv)
         return known == 0 ? INVSYNCCTL_NOTFOUND : INVSYNCCTL_REDIS;
     }
 
-    invsync_key(def, sizeof(def), ctl->conf, "sku:%s", pos[0]);
-    invsync_key(map, sizeof(map), ctl->conf, "skumap:%s", pos[0]);
+    invsync_key_sku(def, sizeof(def), ctl->conf, pos[0]);
+    invsync_key_skumap(map, sizeof(map), ctl->conf, pos[0]);
 
     h = invsyncctl_redis(ctl, "HGETALL %s", def);
     if (h == NULL) {

@@ -23,7 +23,7 @@ static json_t *invsyncctl_status_workers(invsyncctl_t *ctl);
 static json_t *invsyncctl_status_worker(invsyncctl_t *ctl,
     const redisReply *name, const redisReply *value);
 static long long invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd,
-    const char *name, const char *max);
+    size_t (*build)(char *, size_t, const invsync_conf_t *), const char *max);
 static int invsyncctl_status_cmp(const void *a, const void *b);
 
 
@@ -92,7 +92,7 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
         json_array_append_new(streams, s);
     }
 
-    n = invsyncctl_status_count(ctl, "XLEN", "dlq", NULL);
+    n = invsyncctl_status_count(ctl, "XLEN", invsync_key_dlq, NULL);
     if (n < 0) {
         rc = INVSYNCCTL_REDIS;
         goto failed;
@@ -100,7 +100,8 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 
     json_object_set_new(doc, "dead_letters", json_integer(n));
 
-    n = invsyncctl_status_count(ctl, "ZCARD", "exceptions:open", NULL);
+    n = invsyncctl_status_count(ctl, "ZCARD", invsync_key_exceptions_open,
+                                NULL);
     if (n < 0) {
         rc = INVSYNCCTL_REDIS;
         goto failed;
@@ -108,7 +109,7 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 
     json_object_set_new(doc, "exceptions_open", json_integer(n));
 
-    n = invsyncctl_status_count(ctl, "ZCARD", "retry", NULL);
+    n = invsyncctl_status_count(ctl, "ZCARD", invsync_key_retry, NULL);
     if (n < 0) {
         rc = INVSYNCCTL_REDIS;
         goto failed;
@@ -118,7 +119,7 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 
     snprintf(now, sizeof(now), "%lld", (long long) ctl->now);
 
-    n = invsyncctl_status_count(ctl, "ZCOUNT", "retry", now);
+    n = invsyncctl_status_count(ctl, "ZCOUNT", invsync_key_retry, now);
     if (n < 0) {
         rc = INVSYNCCTL_REDIS;
         goto failed;
@@ -295,14 +296,14 @@ invsyncctl_status_group(invsyncctl_t *ctl, const char *key, json_t *s)
 /* XLEN or ZCARD of a key, ZCOUNT up to max if not NULL; -1: Redis */
 
 static long long
-invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd, const char *name,
-    const char *max)
+invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd,
+    size_t (*build)(char *, size_t, const invsync_conf_t *), const char *max)
 {
     char         key[INVSYNCCTL_KEY_LEN];
     long long    n;
     redisReply  *r;
 
-    invsync_key(key, sizeof(key), ctl->conf, "%s", name);
+    build(key, sizeof(key), ctl->conf);
 
     if (strcmp(cmd, "XLEN") == 0) {
         r = invsyncctl_redis(ctl, "XLEN %s", key);
@@ -337,7 +338,7 @@ invsyncctl_status_workers(invsyncctl_t *ctl)
     int64_t      age;
     redisReply  *r;
 
-    invsync_key(key, sizeof(key), ctl->conf, "workers");
+    invsync_key_workers(key, sizeof(key), ctl->conf);
 
     r = invsyncctl_redis(ctl, "HGETALL %s", key);
     if (r == NULL) {

@@ -181,7 +181,7 @@ invsyncctl_stock_item(invsyncctl_t *ctl, const char *sku,
     redisReply  *r;
     const char  *k;
 
-    invsync_key(key, sizeof(key), ctl->conf, "sku:%s", sku);
+    invsync_key_sku(key, sizeof(key), ctl->conf, sku);
 
     r = invsyncctl_redis(ctl, "HMGET %s name components", key);
     if (r == NULL) {
@@ -262,7 +262,7 @@ invsyncctl_stock_load(invsyncctl_t *ctl, const char *sku, invsync_stock_t *st)
     redisReply   *r;
     const char  **fields, **values;
 
-    invsync_key(key, sizeof(key), ctl->conf, "stock:%s", sku);
+    invsync_key_stock(key, sizeof(key), ctl->conf, sku);
 
     r = invsyncctl_redis(ctl, "HGETALL %s", key);
     if (r == NULL) {
@@ -365,7 +365,7 @@ invsyncctl_stock_channels(invsyncctl_t *ctl, const char *sku,
     invsync_stock_rules_t          rules;
     const invsync_channel_conf_t  *ch;
 
-    invsync_key(key, sizeof(key), ctl->conf, "skumap:%s", sku);
+    invsync_key_skumap(key, sizeof(key), ctl->conf, sku);
 
     map = invsyncctl_redis(ctl, "HGETALL %s", key);
     if (map == NULL) {
@@ -409,7 +409,7 @@ invsyncctl_stock_channels(invsyncctl_t *ctl, const char *sku,
                                                                  &rules)));
         }
 
-        invsync_key(key, sizeof(key), ctl->conf, "shown:%s", name);
+        invsync_key_shown(key, sizeof(key), ctl->conf, name);
 
         r = invsyncctl_redis(ctl, "HGET %s %s", key, sku);
         if (r == NULL) {
@@ -422,7 +422,7 @@ invsyncctl_stock_channels(invsyncctl_t *ctl, const char *sku,
                                         : json_null());
         freeReplyObject(r);
 
-        invsync_key(key, sizeof(key), ctl->conf, "dirty:%s", name);
+        invsync_key_dirty(key, sizeof(key), ctl->conf, name);
 
         r = invsyncctl_redis(ctl, "SISMEMBER %s %s", key, sku);
         if (r == NULL) {
@@ -463,7 +463,7 @@ invsyncctl_stock_bundles(invsyncctl_t *ctl, const char *sku)
     redisReply               *r;
     invsyncctl_stock_item_t  *b;
 
-    invsync_key(key, sizeof(key), ctl->conf, "bundles:%s", sku);
+    invsync_key_bundles(key, sizeof(key), ctl->conf, sku);
 
     r = invsyncctl_redis(ctl, "SORT %s ALPHA", key);
     if (r == NULL) {

@@ -69,7 +69,7 @@ invsyncctl_stock_history(invsyncctl_t *ctl, int argc, char **argv)
     known = invsyncctl_sku_known(ctl, sku);
 
     if (known == 0) {
-        invsync_key(key, sizeof(key), ctl->conf, "audit:sku:%s", sku);
+        invsync_key_audit_sku(key, sizeof(key), ctl->conf, sku);
 
         r = invsyncctl_redis(ctl, "EXISTS %s", key);
         if (r == NULL) {

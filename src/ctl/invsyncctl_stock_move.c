@@ -119,7 +119,7 @@ invsyncctl_stock_move(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    invsync_key(key, sizeof(key), ctl->conf, "sku:%s", sku);
+    invsync_key_sku(key, sizeof(key), ctl->conf, sku);
 
     r = invsyncctl_redis(ctl, "HGET %s components", key);
     if (r == NULL) {
@@ -161,10 +161,10 @@ invsyncctl_stock_move(invsyncctl_t *ctl, int argc, char **argv)
 
     invsyncctl_stock_cause(cause, sizeof(cause));
 
-    invsync_key(done, sizeof(done), ctl->conf, "done:ledger:operator:%s",
-                cause);
-    invsync_key(audit, sizeof(audit), ctl->conf, "audit");
-    invsync_key(k, sizeof(k), ctl->conf, "");
+    invsync_key_done_operator(done, sizeof(done), ctl->conf,
+                              cause);
+    invsync_key_audit(audit, sizeof(audit), ctl->conf);
+    invsync_key_prefix(k, sizeof(k), ctl->conf);
 
     snprintf(ttl, sizeof(ttl), "%ld", ctl->conf->effect_ttl_s);
     snprintf(now, sizeof(now), "%lld", (long long) ctl->now);
@@ -253,7 +253,7 @@ invsyncctl_stock_move(invsyncctl_t *ctl, int argc, char **argv)
         }
     }
 
-    invsync_key(key, sizeof(key), ctl->conf, "stock:%s", sku);
+    invsync_key_stock(key, sizeof(key), ctl->conf, sku);
 
     snprintf(sha, sizeof(sha), "%s", id);
     freeReplyObject(r);

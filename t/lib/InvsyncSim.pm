@@ -26,6 +26,8 @@ use InvsyncSim::Channel qw($JSON $TRUE $FALSE %REASON _json _text _decode);
 my %CHANNELS = (
     shopify     => 'InvsyncSim::Shopify',
     woocommerce => 'InvsyncSim::WooCommerce',
+    carrier     => 'InvsyncSim::Carrier',
+    '3pl'       => 'InvsyncSim::ThreePL',
 );
 
 for my $pkg (values %CHANNELS) {
@@ -96,6 +98,12 @@ sub configure { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/config', \%
 sub fail      { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/fail', \%o) }
 sub admin_set { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/admin_set', \%o) }
 sub order     { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/orders', \%o) }
+
+# A channel's own control call, POST /_sim/<call> (e.g. the 3PL's "ship").
+sub call {
+    my ($t, $n, $call, %o) = @_;
+    return control($t, $n, 'POST', "/_sim/$call", \%o);
+}
 
 sub requests {
     my ($t, $name, $since) = @_;
@@ -535,6 +543,9 @@ sub _control {
     }
     if ($p eq '/_sim/orders') {
         return _json($S->{ch}->order($S, $in));
+    }
+    if ($p =~ m{^/_sim/(\w+)$}) {
+        return _json($S->{ch}->control($S, $1, $in));
     }
     return _json(404, { error => "no control call $p" });
 }

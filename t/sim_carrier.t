@@ -24,7 +24,7 @@ use InvsyncSim;
 my $J = JSON::PP->new->canonical;
 
 my $t = InvsyncTest->new;
-$t->plan(46);
+$t->plan(51);
 
 my $base = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
 my $http = HTTP::Tiny->new(timeout => 5);
@@ -68,10 +68,10 @@ is(scalar @{InvsyncSim::state($t, 'carrier')->{shipments}}, 0,
 
 # create: rates
 
-($r, $d) = ep('POST', '/v2/shipments', shipment(reference => 'ord-1/L1'));
+($r, $d) = ep('POST', '/v2/shipments', shipment(reference => 'ord-1-L1'));
 is($r->{status}, 201, 'shipment created: 201');
 like($d->{id}, qr/^shp_[0-9a-f]{32}$/, 'shipment id shp_…');
-is($d->{reference}, 'ord-1/L1', 'reference kept');
+is($d->{reference}, 'ord-1-L1', 'reference kept');
 is(scalar @{$d->{rates}}, 4, 'one rate per configured service');
 my ($prio) = grep { $_->{service} eq 'Priority' } @{$d->{rates}};
 is($prio->{rate}, sprintf('%.2f', 7.52 + 0.08 * 65.9),
@@ -125,14 +125,14 @@ is($d->{error}{code}, 'NOT_FOUND', '404 code');
 my $s = InvsyncSim::state($t, 'carrier');
 is(scalar @{$s->{bought}}, 1, 'control: one purchase');
 is_deeply([@{$s->{bought}[0]}{qw(reference carrier service tracking_code)}],
-          ['ord-1/L1', 'USPS', 'Priority', $code], 'control: what was bought');
+          ['ord-1-L1', 'USPS', 'Priority', $code], 'control: what was bought');
 
 # a buy whose answer never arrives (the client gave up), found by reference
 
-($r, $d) = ep('POST', '/v2/shipments', shipment(reference => 'ord-2/L1'));
+($r, $d) = ep('POST', '/v2/shipments', shipment(reference => 'ord-2-L1'));
 my $shp2 = $d;
 my ($ups) = grep { $_->{carrier} eq 'UPS' } @{$shp2->{rates}};
-ep('POST', '/v2/shipments', shipment(reference => 'ord-3/L1'));
+ep('POST', '/v2/shipments', shipment(reference => 'ord-3-L1'));
 InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 3000,
                  match => '/buy$');
 my $quick = HTTP::Tiny->new(timeout => 1);
@@ -143,18 +143,32 @@ $r = $quick->request('POST', "$base/v2/shipments/$shp2->{id}/buy", {
 is($r->{status}, 599, 'the client timed out on the buy');
 ($r, $d) = ep('GET', '/v2/shipments?purchased=true&page_size=100&start_datetime='
               . strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time - 3600)));
-my @mine = grep { ($_->{reference} // '') eq 'ord-2/L1' } @{$d->{shipments}};
+my @mine = grep { ($_->{reference} // '') eq 'ord-2-L1' } @{$d->{shipments}};
 is(scalar @mine, 1, 'listed purchased shipments hold the lost one');
 like($mine[0]{tracking_code}, qr/^1Z[0-9A-Z]{16}$/, 'with its UPS tracking code');
-is(scalar(grep { $_->{reference} eq 'ord-3/L1' } @{$d->{shipments}}), 0,
+is(scalar(grep { $_->{reference} eq 'ord-3-L1' } @{$d->{shipments}}), 0,
    'unpurchased shipments left out by purchased=true');
 
-($r, $d) = ep('GET', '/v2/shipments?page_size=2');
-is(scalar @{$d->{shipments}}, 2, 'page_size');
+($r, $d) = ep('GET', '/v2/shipments/ord-2-L1');
+is($d->{id}, $shp2->{id}, 'the reference in place of the id finds it');
+ok($d->{selected_rate} && $d->{tracking_code} eq $mine[0]{tracking_code},
+   'bought, with its label: no second buy needed');
+ep('POST', '/v2/shipments', shipment(reference => 'ord-2-L1'));
+($r, $d) = ep('GET', '/v2/shipments/ord-2-L1');
+is($d->{id}, $shp2->{id}, 'a newer unbought shipment with that reference: '
+   . 'the bought one still answers');
+($r, $d) = ep('POST', '/v2/shipments/ord-2-L1/buy', { rate => { id => $ups->{id} } });
+is($d->{error}{code}, 'SHIPMENT.POSTAGE.EXISTS', 'buy by reference: refused');
+is(scalar @{InvsyncSim::state($t, 'carrier')->{bought}}, 2,
+   'control: two purchases in all');
+
+($r, $d) = ep('GET', '/v2/shipments?page_size=3');
+is(scalar @{$d->{shipments}}, 3, 'page_size');
 ok($d->{has_more}, 'has_more');
-is($d->{shipments}[0]{reference}, 'ord-3/L1', 'newest first');
-($r, $d) = ep('GET', "/v2/shipments?page_size=2&before_id=$d->{shipments}[1]{id}");
-is_deeply([map { $_->{reference} } @{$d->{shipments}}], ['ord-1/L1'],
+is_deeply([map { $_->{reference} } @{$d->{shipments}}],
+          ['ord-2-L1', 'ord-3-L1', 'ord-2-L1'], 'newest first');
+($r, $d) = ep('GET', "/v2/shipments?page_size=3&before_id=$d->{shipments}[2]{id}");
+is_deeply([map { $_->{reference} } @{$d->{shipments}}], ['ord-1-L1'],
           'before_id: the next page');
 ok(!$d->{has_more}, 'last page');
 ($r, $d) = ep('GET', '/v2/shipments?page_size=500');
@@ -171,7 +185,7 @@ is(InvsyncSim::call($t, 'carrier', 'refund_status', shipment_id => $shp->{id},
                     status => 'refunded')->{refund_status}, 'refunded',
    'control: the carrier confirms the refund');
 $s = InvsyncSim::state($t, 'carrier');
-is_deeply([map { $_->{reference} } @{$s->{refunded}}], ['ord-1/L1'],
+is_deeply([map { $_->{reference} } @{$s->{refunded}}], ['ord-1-L1'],
           'control: one refund');
 
 # faults

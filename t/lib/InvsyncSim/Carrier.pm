@@ -135,9 +135,10 @@ sub api {
     $p =~ s{/$}{};
     return _create($S, $req) if $p eq '/v2/shipments' && $m eq 'POST';
     return _list($S, $req) if $p eq '/v2/shipments' && $m eq 'GET';
-    if ($p =~ m{^/v2/shipments/([\w]+)(?:/(buy|refund))?$}) {
+    if ($p =~ m{^/v2/shipments/([^/]+)(?:/(buy|refund))?$}) {
         my ($id, $act) = ($1, $2 // '');
-        my $s = $S->{shipments}{$id}
+        $id =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
+        my $s = _find($S, $id)
             or return _eperr(404, 'NOT_FOUND',
                              'The requested resource could not be found.');
         return _json(200, $s) if !$act && $m eq 'GET';
@@ -145,6 +146,18 @@ sub api {
         return _refund($S, $s) if $act eq 'refund' && $m eq 'POST';
     }
     return _eperr(404, 'NOT_FOUND', 'The requested resource could not be found.');
+}
+
+# An id, or a reference in its place (EasyPost: "reference values ... may
+# be used in place of id values"); references are not unique, so a
+# purchased shipment wins over one not bought, then the newest.
+sub _find {
+    my ($S, $key) = @_;
+    return $S->{shipments}{$key} if $S->{shipments}{$key};
+    my @s = grep { defined $_->{reference} && $_->{reference} eq $key }
+            map { $S->{shipments}{$_} } reverse @{$S->{order}};
+    my ($bought) = grep { $_->{selected_rate} } @s;
+    return $bought // $s[0];
 }
 
 sub _body {

@@ -350,7 +350,8 @@ sub _cancel {
 }
 
 # order.shipped, the shipment as payload, signed when each attempt leaves
-# (Standard Webhooks sign the timestamp, and a retry is signed anew)
+# (Standard Webhooks, as ShipBob's webhook docs describe: the timestamp
+# is signed, so a retry is signed anew)
 sub _notify {
     my ($S, $sh, $id, $now, $delay) = @_;
     my $body = $JSON->encode({ %$sh });

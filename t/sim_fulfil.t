@@ -25,7 +25,7 @@ use InvsyncSim;
 my $J = JSON::PP->new->canonical;
 
 my $t = InvsyncTest->new;
-$t->plan(50);
+$t->plan(52);
 
 # webhooks go to a port nobody listens on: the log keeps every attempt
 my $nowhere = 'http://127.0.0.1:' . $t->port('nowhere') . '/hooks';
@@ -198,6 +198,10 @@ like($f->{userErrors}[0]{message}, qr/same location/,
 
 my $st = InvsyncSim::state($t, 'shopify');
 is(scalar @{$st->{fulfillments}}, 3, 'control: three fulfillments');
+is_deeply([map { [$_->{order_id}, $_->{location_id}, $_->{status}] }
+           @{$st->{fulfillment_orders}}[0 .. 2]],
+          [[$o->{id}, 2, 'CLOSED'], [$o->{id}, 2, 'CLOSED'],
+           [$o->{id}, 3, 'CLOSED']], 'control: the fulfillment orders');
 InvsyncSim::settle($t, 'shopify');
 my @fw = grep { $_->{topic} eq 'fulfillments/create' }
          @{InvsyncSim::webhooks($t, 'shopify')};
@@ -254,6 +258,9 @@ my ($meta) = grep { $_->{key} eq '_wc_shipment_tracking_items' }
              @{$d->{meta_data}};
 is_deeply([map { $_->{tracking_number} } @{$meta->{value}}], ['MC-2'],
           'the order carries the tracking meta');
+is_deeply([map { $_->{tracking_number} } map { @{$_->{trackings}} }
+           @{InvsyncSim::state($t, 'woocommerce')->{shipped}}], ['MC-2'],
+          'control: the tracking in the state');
 
 # order status
 

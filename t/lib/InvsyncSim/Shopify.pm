@@ -82,6 +82,7 @@ sub state {
     my $bk = _bucket($S);
     return { orders => scalar @{$S->{orders}},
         fulfillments => _ful_state($S),
+        fulfillment_orders => _fo_state($S),
         bucket => { maximumAvailable => $S->{conf}{bucket_max} + 0,
                     currentlyAvailable => floor($bk->{avail}),
                     restoreRate => $S->{conf}{restore_rate} + 0 },

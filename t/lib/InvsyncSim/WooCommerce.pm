@@ -89,6 +89,7 @@ sub define {
 sub state {
     my ($class, $S) = @_;
     return { orders => scalar @{$S->{orders}},
+        shipped => _track_state($S),
         webhooks => $S->{hooks},
         products => [map { my $p = $_; +{ map { $_ => $p->{$_} }
                            qw(id parent_id type sku stock_quantity

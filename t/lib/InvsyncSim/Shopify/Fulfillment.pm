@@ -63,6 +63,18 @@ sub _ful_state {
             map { @$_ } values %{$S->{order_ful}}];
 }
 
+# GET /_sim/state "fulfillment_orders"
+sub _fo_state {
+    my ($S) = @_;
+    return [map { my $fo = $_; +{ id => $fo->{id} + 0,
+        order_id => $fo->{order_id} + 0, location_id => $fo->{location_id} + 0,
+        status => $fo->{status},
+        lines => [map { +{ sku => $_->{sku}, total => $_->{total} + 0,
+                           remaining => $_->{remaining} + 0 } }
+                  @{$fo->{lines}}] } }
+            sort { $a->{id} <=> $b->{id} } values %{$S->{fos}}];
+}
+
 sub _fo_node {
     my ($fo) = @_;
     my $open = $fo->{status} eq 'OPEN' || $fo->{status} eq 'IN_PROGRESS';

@@ -48,15 +48,26 @@ sub _track_route {
     return ();
 }
 
+# GET /_sim/state "shipped": each order's status and tracking items, for
+# the tests
+sub _track_state {
+    my ($S) = @_;
+    return [map { my $o = $_; +{ id => $o->{id} + 0, status => $o->{status},
+        trackings => [map { _track_json($S, $o->{id}, $_) }
+                      @{_track_items($o)}] } } @{$S->{orders}}];
+}
+
 sub _track_order {
     my ($S, $oid) = @_;
     return (grep { $_->{id} == $oid } @{$S->{orders}})[0];
 }
 
+# the order's tracking items; the meta entry is made only to add one
 sub _track_items {
-    my ($o) = @_;
+    my ($o, $create) = @_;
     my ($meta) = grep { $_->{key} eq '_wc_shipment_tracking_items' }
                  @{$o->{meta_data}};
+    return [] if !$meta && !$create;
     if (!$meta) {
         $meta = { id => int(rand 90000) + 10000,
                   key => '_wc_shipment_tracking_items', value => [] };
@@ -134,7 +145,7 @@ sub _track_add {
         custom_tracking_link => $in->{custom_tracking_link} // '',
         tracking_number => "$num", date_shipped => floor($shipped),
         tracking_id => md5_hex($oid . $num . time . rand) };
-    push @{_track_items($o)}, $it;
+    push @{_track_items($o, 1)}, $it;
     _woo_order_touched($S, $o, time);
     return _wjson(201, _track_json($S, $oid, $it));
 }

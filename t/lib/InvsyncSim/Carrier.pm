@@ -118,7 +118,7 @@ sub _eperr {
 sub _ts { strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(floor($_[0]))) }
 
 sub _id {
-    my ($S, $prefix) = @_;
+    my ($prefix) = @_;
     return $prefix . '_' . join '', map { sprintf '%04x', int rand 65536 } 1 .. 8;
 }
 
@@ -205,7 +205,7 @@ sub _check {
 
 sub _address {
     my ($S, $x, $now) = @_;
-    return { %$x, id => _id($S, 'adr'), object => 'Address',
+    return { %$x, id => _id('adr'), object => 'Address',
              mode => $S->{conf}{mode}, created_at => _ts($now),
              updated_at => _ts($now) };
 }
@@ -227,12 +227,12 @@ sub _create {
                   . 'shipment, one or more parameters were invalid.', $errs)
         if @$errs;
     my $now = time;
-    my $id = _id($S, 'shp');
+    my $id = _id('shp');
     my $pc = $sh->{parcel};
     my @rates = map {
         my $r = $_;
         my $cost = sprintf '%.2f', $r->{base} + $r->{per_oz} * $pc->{weight};
-        +{ id => _id($S, 'rate'), object => 'Rate', mode => $c->{mode},
+        +{ id => _id('rate'), object => 'Rate', mode => $c->{mode},
            shipment_id => $id, carrier => $r->{carrier},
            service => $r->{service}, rate => $cost, currency => $c->{currency},
            retail_rate => $cost, retail_currency => $c->{currency},
@@ -250,7 +250,7 @@ sub _create {
         to_address => _address($S, $sh->{to_address}, $now),
         from_address => _address($S, $sh->{from_address}, $now),
         return_address => _address($S, $sh->{from_address}, $now),
-        parcel => { %$pc, id => _id($S, 'prcl'), object => 'Parcel',
+        parcel => { %$pc, id => _id('prcl'), object => 'Parcel',
                     mode => $c->{mode}, created_at => _ts($now),
                     updated_at => _ts($now) },
         options => { currency => $c->{currency},
@@ -302,7 +302,7 @@ sub _buy {
     my $now = time;
     my $c = $S->{conf};
     my $code = _tracking_code($rate->{carrier});
-    my $pl = _id($S, 'pl');
+    my $pl = _id('pl');
     $s->{selected_rate} = $rate;
     $s->{tracking_code} = $code;
     $s->{status} = 'unknown';
@@ -316,7 +316,7 @@ sub _buy {
                      . "/$pl.png",
         created_at => _ts($now), updated_at => _ts($now),
     };
-    my $trk = _id($S, 'trk');
+    my $trk = _id('trk');
     $s->{tracker} = {
         id => $trk, object => 'Tracker', mode => $c->{mode},
         tracking_code => $code, status => 'pre_transit',

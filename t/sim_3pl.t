@@ -186,10 +186,10 @@ isnt($w->[0]{headers}{'webhook-id'}, $w->[1]{headers}{'webhook-id'},
 sb('POST', '/order', order('1004'));
 $w0 = InvsyncSim::webhooks($t, '3pl')->[-1]{n};
 my $t0 = time;
-InvsyncSim::call($t, '3pl', 'ship', reference_id => '1004', delay_ms => 1500);
+InvsyncSim::call($t, '3pl', 'ship', reference_id => '1004', delay_ms => 3000);
 is(scalar @{InvsyncSim::webhooks($t, '3pl', $w0)}, 0, 'late: nothing yet');
 $w = InvsyncSim::wait_webhooks($t, '3pl', 1, since => $w0, timeout => 10);
-ok(@$w == 1 && $w->[0]{time} - $t0 >= 1.4 && $w->[0]{status} == 200,
+ok(@$w == 1 && $w->[0]{time} - $t0 >= 2.9 && $w->[0]{status} == 200,
    'late: delivered after the delay, signed when sent');
 
 sb('POST', '/order', order('1005'));

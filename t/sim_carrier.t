@@ -133,9 +133,9 @@ is_deeply([@{$s->{bought}[0]}{qw(reference carrier service tracking_code)}],
 my $shp2 = $d;
 my ($ups) = grep { $_->{carrier} eq 'UPS' } @{$shp2->{rates}};
 ep('POST', '/v2/shipments', shipment(reference => 'ord-3-L1'));
-InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 3000,
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 6000,
                  match => '/buy$');
-my $quick = HTTP::Tiny->new(timeout => 1);
+my $quick = HTTP::Tiny->new(timeout => 2);
 $r = $quick->request('POST', "$base/v2/shipments/$shp2->{id}/buy", {
     headers => { Authorization => 'Basic ' . encode_base64('EZTK_sim:', ''),
                  'Content-Type' => 'application/json' },

@@ -1,8 +1,9 @@
 package InvsyncSim;
 
-# Local simulators of the channel APIs invsync talks to, for its tests: one
-# forked, single-process HTTP/1.1 server per simulated shop (IO::Select,
-# keep-alive), with a control API under /_sim/ and a Perl client for it.
+# Local simulators of the APIs invsync talks to (sales channels, a carrier,
+# a 3PL), for its tests: one forked, single-process HTTP/1.1 server per
+# simulated service (IO::Select, keep-alive), with a control API under
+# /_sim/ and a Perl client for it.
 # This file is the server, the control API, fault injection, the request
 # log and the webhook delivery loop; what a channel answers is in its own
 # file, t/lib/InvsyncSim/<Channel>.pm, a subclass of InvsyncSim::Channel

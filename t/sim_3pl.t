@@ -49,7 +49,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(44);
+$t->plan(47);
 
 my $hook = 'http://127.0.0.1:' . $t->port('http');
 my $base = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
@@ -133,6 +133,21 @@ is(InvsyncSim::state($t, '3pl')->{orders}[0]{creates}, 2,
 is($r->{status}, 200, 'get by id (no channel header needed)');
 ($r, $d) = sb('GET', '/order/1');
 is($r->{status}, 404, 'unknown order: 404');
+
+# a create whose answer is lost: the retry's 422, then the lookup
+
+InvsyncSim::fail($t, '3pl', mode => 'delay', delay_ms => 6000,
+                 match => '/order$');
+my $quick = HTTP::Tiny->new(timeout => 2);
+$r = $quick->request('POST', "$base/2026-07/order", {
+    headers => { Authorization => 'Bearer sb_pat_sim', shipbob_channel_id => 4242,
+                 'Content-Type' => 'application/json' },
+    content => $J->encode(order('1000')) });
+is($r->{status}, 599, 'the client timed out on the create');
+($r, $d) = sb('POST', '/order', order('1000'));
+is($r->{status}, 422, 'its retry: 422, the order exists');
+($r, $d) = sb('GET', '/order?ReferenceIds=1000');
+ok(@$d == 1 && $d->[0]{status} eq 'Processing', 'found by its reference');
 
 # ship: the signed webhook through nginx
 

@@ -260,7 +260,7 @@ sub _gql_fcreate {
     return _varerr($var, $T, ['lineItemsByFulfillmentOrder'],
                    'Expected value to not be null', $in)
         unless ref $groups eq 'ARRAY' && @$groups;
-    my (@plan, %locs);
+    my (@plan, %locs, %taken);
     for my $i (0 .. $#$groups) {
         my $g = $groups->[$i];
         my $field = ['fulfillment', 'lineItemsByFulfillmentOrder', "$i",
@@ -292,7 +292,8 @@ sub _gql_fcreate {
                          'Invalid fulfillment order line item quantity '
                          . 'requested.')
                 unless defined $n && $n =~ /^\d+$/ && $n > 0
-                       && $n <= $ln->{remaining};
+                       && $n + ($taken{$lid} // 0) <= $ln->{remaining};
+            $taken{$lid} += $n;
             push @plan, [$fo, $ln, $n];
         }
     }

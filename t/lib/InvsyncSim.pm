@@ -1,8 +1,9 @@
 package InvsyncSim;
 
-# Local simulators of the channel APIs invsync talks to, for its tests: one
-# forked, single-process HTTP/1.1 server per simulated shop (IO::Select,
-# keep-alive), with a control API under /_sim/ and a Perl client for it.
+# Local simulators of the APIs invsync talks to (sales channels, a carrier,
+# a 3PL), for its tests: one forked, single-process HTTP/1.1 server per
+# simulated service (IO::Select, keep-alive), with a control API under
+# /_sim/ and a Perl client for it.
 # This file is the server, the control API, fault injection, the request
 # log and the webhook delivery loop; what a channel answers is in its own
 # file, t/lib/InvsyncSim/<Channel>.pm, a subclass of InvsyncSim::Channel
@@ -26,6 +27,8 @@ use InvsyncSim::Channel qw($JSON $TRUE $FALSE %REASON _json _text _decode);
 my %CHANNELS = (
     shopify     => 'InvsyncSim::Shopify',
     woocommerce => 'InvsyncSim::WooCommerce',
+    carrier     => 'InvsyncSim::Carrier',
+    '3pl'       => 'InvsyncSim::ThreePL',
 );
 
 for my $pkg (values %CHANNELS) {
@@ -96,6 +99,12 @@ sub configure { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/config', \%
 sub fail      { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/fail', \%o) }
 sub admin_set { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/admin_set', \%o) }
 sub order     { my ($t, $n, %o) = @_; control($t, $n, 'POST', '/_sim/orders', \%o) }
+
+# A channel's own control call, POST /_sim/<call> (e.g. the 3PL's "ship").
+sub call {
+    my ($t, $n, $call, %o) = @_;
+    return control($t, $n, 'POST', "/_sim/$call", \%o);
+}
 
 sub requests {
     my ($t, $name, $since) = @_;
@@ -535,6 +544,9 @@ sub _control {
     }
     if ($p eq '/_sim/orders') {
         return _json($S->{ch}->order($S, $in));
+    }
+    if ($p =~ m{^/_sim/(\w+)$}) {
+        return _json($S->{ch}->control($S, $1, $in));
     }
     return _json(404, { error => "no control call $p" });
 }

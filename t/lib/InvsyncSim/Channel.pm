@@ -70,6 +70,13 @@ sub quantity { return undef }
 sub admin_set { return (404, { error => 'admin_set is not simulated' }) }
 sub order     { return (404, { error => 'orders are not simulated' }) }
 
+# Any other POST /_sim/<name> (a word): (HTTP status, answer), for the
+# channel's own control calls.
+sub control {
+    my ($class, $S, $name) = @_;
+    return (404, { error => "no control call /_sim/$name" });
+}
+
 # After POST /_sim/config copied the options in $in to $S->{conf}: for
 # options that also change state now.
 sub configured { }

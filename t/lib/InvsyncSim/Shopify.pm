@@ -6,6 +6,7 @@ package InvsyncSim::Shopify;
 # inventory_levels/update and orders/create.  docs/simulators.md, "Shopify
 # simulator", says what follows which section of the channel reference.
 # The inventorySetQuantities mutation is in InvsyncSim/Shopify/SetQuantities.pm,
+# fulfillment orders and fulfillments in InvsyncSim/Shopify/Fulfillment.pm,
 # the same package.
 
 use strict;
@@ -18,6 +19,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(floor ceil);
 use Time::HiRes qw(time);
 use InvsyncSim::Shopify::SetQuantities ();
+use InvsyncSim::Shopify::Fulfillment ();
 
 sub defaults {
     return {
@@ -42,7 +44,8 @@ sub defaults {
 sub reset {
     my ($class, $S) = @_;
     %$S = (%$S, levels => {}, by_item => {}, locations => {}, orders => [],
-           idem => {}, groups => 0, seq => 1000,
+           idem => {}, groups => 0, seq => 1000, fos => {}, order_fo => {},
+           order_ful => {},
            bucket => { avail => $S->{conf}{bucket_max}, at => time },
            rest => { used => 0, at => time });
 }
@@ -78,6 +81,8 @@ sub state {
     my ($class, $S) = @_;
     my $bk = _bucket($S);
     return { orders => scalar @{$S->{orders}},
+        fulfillments => _ful_state($S),
+        fulfillment_orders => _fo_state($S),
         bucket => { maximumAvailable => $S->{conf}{bucket_max} + 0,
                     currentlyAvailable => floor($bk->{avail}),
                     restoreRate => $S->{conf}{restore_rate} + 0 },
@@ -214,6 +219,12 @@ sub _gql {
     my ($op, $cost, $ids);
     if ($q =~ /\binventorySetQuantities\b/) {
         ($op, $cost) = ('set', $c->{set_cost});
+    } elsif ($q =~ /\bfulfillmentCreate\b/) {
+        ($op, $cost) = ('fcreate', 10);
+    } elsif ($q =~ /\bfulfillmentOrderMove\b/) {
+        ($op, $cost) = ('fmove', 10);
+    } elsif ($q =~ /\border\s*\(\s*id\s*:/) {
+        ($op, $cost) = ('order', 12);
     } elsif ($q =~ /\bnodes\s*\(\s*ids\s*:\s*(?:\$(\w+)|\[([^\]]*)\])/) {
         $ids = defined $1 ? $v->{$1} : [$2 =~ /"([^"]*)"/g];
         $ids = [] unless ref $ids eq 'ARRAY';
@@ -223,7 +234,8 @@ sub _gql {
         ($op, $cost) = ('item', 3);
     } else {
         my $out = _gerr('simulator: unsupported operation (supported: '
-            . 'inventorySetQuantities, nodes(ids:), inventoryItem(id:))',
+            . 'inventorySetQuantities, nodes(ids:), inventoryItem(id:), '
+            . 'order(id:), fulfillmentCreate, fulfillmentOrderMove)',
             'SIMULATOR_UNSUPPORTED');
         $out->{extensions}{cost} = _cost($S, 1, 1);
         return _json(200, $out, @h);
@@ -247,9 +259,13 @@ sub _gql {
     $b->{avail} -= $cost;
 
     my ($out, $actual);
-    if ($op eq 'set') {
-        $out = _gql_set($S, $q, $v);
+    if ($op eq 'set' || $op eq 'fcreate' || $op eq 'fmove') {
+        $out = $op eq 'set' ? _gql_set($S, $q, $v)
+             : $op eq 'fcreate' ? _gql_fcreate($S, $q, $v)
+             : _gql_fmove($S, $q, $v);
         $actual = $cost;
+    } elsif ($op eq 'order') {
+        ($out, $actual) = _gql_order($S, $q, $v);
     } elsif ($op eq 'nodes') {
         ($out, $actual) = _gql_nodes($S, $q, $v, $ids);
     } else {
@@ -464,6 +480,7 @@ sub order {
     };
     $order->{contact_email} = $order->{email};
     push @{$S->{orders}}, $order;
+    _fo_create($S, $order, \@touched, $in, $now);
     _shopify_hook($S, 'orders/create', $order, $now);
     if ($in->{adjust_inventory} // 1) {
         for (@touched) {

@@ -5,6 +5,8 @@ package InvsyncSim::WooCommerce;
 # errors, and the webhooks product.updated and order.created with the
 # payload built at delivery time.  docs/simulators.md, "WooCommerce
 # simulator", says what follows which section of the channel reference.
+# Shipment tracking and order status updates are in
+# InvsyncSim/WooCommerce/Tracking.pm, the same package.
 
 use strict;
 use warnings;
@@ -17,6 +19,7 @@ use Digest::MD5 qw(md5_hex);
 use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(strftime floor ceil);
 use Time::HiRes qw(time);
+use InvsyncSim::WooCommerce::Tracking ();
 
 # wp_json_encode(): PHP's json_encode escapes "/" and non-ASCII
 my $WPJSON = JSON::PP->new->utf8->ascii->escape_slash->canonical
@@ -86,6 +89,7 @@ sub define {
 sub state {
     my ($class, $S) = @_;
     return { orders => scalar @{$S->{orders}},
+        shipped => _track_state($S),
         webhooks => $S->{hooks},
         products => [map { my $p = $_; +{ map { $_ => $p->{$_} }
                            qw(id parent_id type sku stock_quantity
@@ -211,14 +215,44 @@ my %DENY = (
 sub api {
     my ($class, $S, $req) = @_;
     my $c = $S->{conf};
-    my $m = $req->{method};
-    my $edit = $m eq 'PUT' || $m eq 'POST' || $m eq 'PATCH';
     my $path = $req->{path};
     my $nr = _werr(404, 'rest_no_route',
                    'No route was found matching the URL and request method.');
-    return $nr unless $path =~ s{^/wp-json/wc/v3}{};
-    $path =~ s{/$}{};
+    my ($perm, $run);
+    if ($path =~ s{^/wp-json/wc-shipment-tracking/v3}{}) {
+        $path =~ s{/$}{};
+        ($perm, $run) = _track_route($S, $req, $path);
+    } elsif ($path =~ s{^/wp-json/wc/v3}{}) {
+        $path =~ s{/$}{};
+        ($perm, $run) = _woo_route($S, $req, $path);
+    }
+    return $nr unless $run;
 
+    # Basic or query-string credentials count only over HTTPS (is_ssl());
+    # over plain HTTP only OAuth 1.0a would, which is not simulated.
+    my ($ck, $cs);
+    if (!$c->{strict_ssl}) {
+        if (($req->{headers}{authorization} // '') =~ /^Basic\s+(\S+)/i) {
+            ($ck, $cs) = split /:/, decode_base64($1), 2;
+        } elsif (defined $req->{query}{consumer_key}) {
+            ($ck, $cs) = @{$req->{query}}{qw(consumer_key consumer_secret)};
+        }
+    }
+    if (defined $ck && $ck eq $c->{consumer_key}) {
+        return _werr(401, 'woocommerce_rest_authentication_error',
+                     'Consumer secret is invalid.')
+            unless defined $cs && $cs eq $c->{consumer_secret};
+        return $run->();
+    }
+    return _werr(401, @{$DENY{$perm}});
+}
+
+# The routes under /wp-json/wc/v3 ($path without it): (permission, code)
+# or ().
+sub _woo_route {
+    my ($S, $req, $path) = @_;
+    my $m = $req->{method};
+    my $edit = $m eq 'PUT' || $m eq 'POST' || $m eq 'PATCH';
     my ($perm, $run);
     if ($path eq '/products' && $m eq 'GET') {
         ($perm, $run) = ('list', sub { _woo_list($S, $req, undef) });
@@ -252,26 +286,11 @@ sub api {
                       : _werr(404, 'woocommerce_rest_shop_order_invalid_id',
                               'Invalid ID.');
         });
+    } elsif ($path =~ m{^/orders/(\d+)$} && $edit) {
+        my $id = $1;
+        ($perm, $run) = ('edit', sub { _woo_order_put($S, $req, $id) });
     }
-    return $nr unless $run;
-
-    # Basic or query-string credentials count only over HTTPS (is_ssl());
-    # over plain HTTP only OAuth 1.0a would, which is not simulated.
-    my ($ck, $cs);
-    if (!$c->{strict_ssl}) {
-        if (($req->{headers}{authorization} // '') =~ /^Basic\s+(\S+)/i) {
-            ($ck, $cs) = split /:/, decode_base64($1), 2;
-        } elsif (defined $req->{query}{consumer_key}) {
-            ($ck, $cs) = @{$req->{query}}{qw(consumer_key consumer_secret)};
-        }
-    }
-    if (defined $ck && $ck eq $c->{consumer_key}) {
-        return _werr(401, 'woocommerce_rest_authentication_error',
-                     'Consumer secret is invalid.')
-            unless defined $cs && $cs eq $c->{consumer_secret};
-        return $run->();
-    }
-    return _werr(401, @{$DENY{$perm}});
+    return $run ? ($perm, $run) : ();
 }
 
 sub _woo_status {

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include <invsync.h>
+#include <invsync_credentials.h>
 
 
 #define NGX_HTTP_INVSYNC_MAX_CHANNELS   64

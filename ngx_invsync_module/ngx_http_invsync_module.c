@@ -860,10 +860,16 @@ ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file, ngx_str_t *out)
         out->len--;
     }
 
-    if (out->len == 0 || out->len > INVSYNC_MAX_SECRET) {
+    if (out->len > INVSYNC_MAX_SECRET) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "secret file \"%V\" is empty or larger than %d "
-                           "bytes", file, INVSYNC_MAX_SECRET);
+                           "secret file \"%V\" is larger than %d bytes",
+                           file, INVSYNC_MAX_SECRET);
+        return NGX_ERROR;
+    }
+
+    if (out->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secret file \"%V\" is empty", file);
         return NGX_ERROR;
     }
 

@@ -36,6 +36,7 @@ struct ngx_http_invsync_redis_s {
     ngx_uint_t                     inflight;
     unsigned                       ready:1;     /* authenticated, loaded */
     unsigned                       auth_refused:1; /* this connection's */
+    unsigned                       auth_failing:1; /* since the last ready */
     unsigned                       exiting:1;
     unsigned                       flushing:1;
     unsigned                       sealing:1;
@@ -330,7 +331,7 @@ ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd)
     /* events waiting: the next attempt as soon as the rate allows */
     ngx_http_invsync_redis_prune(rd);
 
-    if (rd->open != NULL) {
+    if (rd->open != NULL && !rd->auth_failing) {
         delay = ngx_min(delay, ngx_http_invsync_redis_kick_delay(rd));
     }
 
@@ -556,6 +557,7 @@ ngx_http_invsync_redis_auth_done(redisAsyncContext *ac, void *reply,
                       "invsync: redis %V: AUTH refused: %s",
                       &rd->imcf->addr, rp->str);
         rd->auth_refused = 1;
+        rd->auth_failing = 1;
         redisAsyncDisconnect(ac);
         return;
     }
@@ -596,6 +598,7 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
     }
 
     rd->ready = 1;
+    rd->auth_failing = 0;
     rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MIN;
 
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "invsync: redis %V: ready",
@@ -684,7 +687,9 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
 {
     ngx_http_invsync_batch_t  *b;
 
-    if (rd == NULL || rd->exiting) {
+    /* a refused AUTH is a mistake of configuration, not an outage: no
+     * waiting, and no attempts brought forward that Redis would refuse */
+    if (rd == NULL || rd->exiting || (rd->auth_failing && !rd->ready)) {
         return NGX_DECLINED;
     }
 
@@ -694,8 +699,9 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
     }
 
     if (!rd->ready) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                       "invsync batch %p waits for the connection", b);
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "invsync batch %p waits for the connection%s", b,
+                       rd->auth_failing ? ", AUTH refused before" : "");
 
         ngx_http_invsync_redis_kick(rd);
         return NGX_OK;

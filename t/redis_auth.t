@@ -175,7 +175,9 @@ for my $c (@CASES) {
         like($wout, qr/\$\.redis\.auth_file: "\S+case\.auth": [^\n]*$reason/,
              "$name: invsync-worker -t names file and reason");
     } else {
-        is($rc, 0, "$name: nginx -t accepts") or diag $out;
+        # under ASan the exit code also counts nginx's own leaks at exit
+        ok(($rc == 0 || $ENV{INVSYNC_ASAN}) && $out =~ /test is successful/,
+           "$name: nginx -t accepts") or diag $out;
         unlike($out, qr/\[emerg\]/, "$name: nginx -t says nothing");
         is($wrc, 0, "$name: invsync-worker -t accepts") or diag $wout;
         unlike($wout, qr/auth_file/, "$name: invsync-worker -t says nothing");

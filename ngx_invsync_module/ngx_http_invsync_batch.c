@@ -313,6 +313,23 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
 }
 
 
+/* every request of the batch has been answered already (or is gone) */
+
+ngx_uint_t
+ngx_http_invsync_batch_abandoned(ngx_http_invsync_batch_t *b)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < b->n; i++) {
+        if (b->pending[i]->request != NULL) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* set once: a batch is sent again with EVAL at most once */
 
 ngx_uint_t

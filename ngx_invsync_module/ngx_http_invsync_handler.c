@@ -483,11 +483,6 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
 
-    if (!ngx_http_invsync_redis_ready(imcf->redis)) {
-        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
-                                     "redis unavailable");
-    }
-
     slen = ngx_strlen(stream);
 
     len = invsync_key_stream_len(imcf->prefix.len, slen);
@@ -772,8 +767,16 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
         ctx->pending = NULL;
     }
 
-    rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_TIMEOUT,
-                               "redis timed out");
+    /* waited for a connection that did not come: Redis is unavailable */
+    if (ngx_http_invsync_redis_up(rd)) {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_TIMEOUT,
+                                   "redis timed out");
+
+    } else {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+                                   "redis unavailable");
+    }
+
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
 

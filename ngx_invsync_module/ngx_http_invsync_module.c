@@ -10,6 +10,12 @@
 #include "ngx_http_invsync_module.h"
 
 
+/* the read buffer of ngx_http_invsync_read_file(): the larger of a signing
+ * secret (and one byte to see it longer) and a Redis credentials file */
+#define NGX_HTTP_INVSYNC_FILE_MAX                                           \
+    ngx_max(INVSYNC_MAX_SECRET + 1, INVSYNC_CREDENTIALS_FILE_MAX)
+
+
 typedef struct {
     ngx_str_t           data;
 } ngx_http_invsync_wipe_t;
@@ -43,6 +49,8 @@ static char *ngx_http_invsync_dispatch(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_invsync_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_invsync_read_file(ngx_conf_t *cf, ngx_str_t *file,
+    size_t max, ngx_str_t *out);
 static ngx_int_t ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file,
     ngx_str_t *out);
 static void ngx_http_invsync_wipe(void *data);
@@ -673,8 +681,9 @@ ngx_http_invsync_redis_auth_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_invsync_main_conf_t *imcf = conf;
 
-    u_char     *sp;
-    ngx_str_t  *value, content;
+    ngx_str_t              *value, content;
+    const char             *reason;
+    invsync_credentials_t   cr;
 
     if (imcf->password.data != NULL) {
         return "is duplicate";
@@ -682,29 +691,27 @@ ngx_http_invsync_redis_auth_file(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (ngx_http_invsync_read_secret(cf, &value[1], &content) != NGX_OK) {
+    /* the file as it is: the core's parser decides (the worker's too) */
+    if (ngx_http_invsync_read_file(cf, &value[1],
+                                   INVSYNC_CREDENTIALS_FILE_MAX, &content)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
-    /* "password" alone, or "user password" for a Redis ACL user */
-    sp = ngx_strlchr(content.data, content.data + content.len, ' ');
-
-    if (sp == NULL) {
-        imcf->password = content;
-        return NGX_CONF_OK;
-    }
-
-    imcf->user.data = content.data;
-    imcf->user.len = sp - content.data;
-    imcf->password.data = sp + 1;
-    imcf->password.len = content.data + content.len - (sp + 1);
-
-    if (imcf->user.len == 0 || imcf->password.len == 0) {
+    reason = invsync_credentials_parse((const char *) content.data,
+                                       content.len, &cr);
+    if (reason != NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"invsync_redis_auth_file\" \"%V\" must hold "
-                           "\"password\" or \"user password\"", &value[1]);
+                           "\"invsync_redis_auth_file\" \"%V\": %s",
+                           &value[1], reason);
         return NGX_CONF_ERROR;
     }
+
+    imcf->user.data = (u_char *) cr.user;
+    imcf->user.len = cr.user_len;
+    imcf->password.data = (u_char *) cr.password;
+    imcf->password.len = cr.password_len;
 
     return NGX_CONF_OK;
 }
@@ -834,21 +841,64 @@ ngx_http_invsync_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
  * buffer before returning.  A trailing newline is not part of the secret.
  */
 
+/* a signing secret: trailing newlines removed, at most INVSYNC_MAX_SECRET
+ * bytes then */
+
 static ngx_int_t
 ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file, ngx_str_t *out)
 {
-    u_char                   buf[INVSYNC_MAX_SECRET + 1];
-    size_t                   len;
+    if (ngx_http_invsync_read_file(cf, file, INVSYNC_MAX_SECRET + 1, out)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    while (out->len
+           && (out->data[out->len - 1] == '\n'
+               || out->data[out->len - 1] == '\r'))
+    {
+        out->len--;
+    }
+
+    if (out->len > INVSYNC_MAX_SECRET) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secret file \"%V\" is larger than %d bytes",
+                           file, INVSYNC_MAX_SECRET);
+        return NGX_ERROR;
+    }
+
+    if (out->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secret file \"%V\" is empty", file);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The first max bytes of a file, in the configuration pool and wiped
+ * with it; max over the buffer is a bug of ours.  A longer file is seen by
+ * the caller as longer than it accepts. */
+
+static ngx_int_t
+ngx_http_invsync_read_file(ngx_conf_t *cf, ngx_str_t *file, size_t max,
+    ngx_str_t *out)
+{
+    u_char                   buf[NGX_HTTP_INVSYNC_FILE_MAX];
     ssize_t                  n;
     ngx_fd_t                 fd;
     ngx_str_t                name;
     ngx_int_t                rc;
-    ngx_file_info_t          fi;
     ngx_pool_cleanup_t      *cln;
     ngx_http_invsync_wipe_t *w;
 
     rc = NGX_ERROR;
     name = *file;
+
+    if (max > sizeof(buf)) {
+        return NGX_ERROR;
+    }
 
     if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
         return NGX_ERROR;
@@ -861,35 +911,10 @@ ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file, ngx_str_t *out)
         return NGX_ERROR;
     }
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", &name);
-        goto failed;
-    }
-
-    if (ngx_file_size(&fi) > INVSYNC_MAX_SECRET) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "secret file \"%V\" is larger than %d bytes",
-                           &name, INVSYNC_MAX_SECRET);
-        goto failed;
-    }
-
-    n = ngx_read_fd(fd, buf, INVSYNC_MAX_SECRET + 1);
+    n = ngx_read_fd(fd, buf, max);
     if (n == -1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            ngx_read_fd_n " \"%V\" failed", &name);
-        goto failed;
-    }
-
-    len = n;
-
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
-        len--;
-    }
-
-    if (len == 0 || len > INVSYNC_MAX_SECRET) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "secret file \"%V\" is empty or too large", &name);
         goto failed;
     }
 
@@ -900,13 +925,13 @@ ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file, ngx_str_t *out)
 
     w = cln->data;
     w->data.len = 0;
-    w->data.data = ngx_pnalloc(cf->pool, len);
+    w->data.data = ngx_pnalloc(cf->pool, n ? n : 1);
     if (w->data.data == NULL) {
         goto failed;
     }
 
-    ngx_memcpy(w->data.data, buf, len);
-    w->data.len = len;
+    ngx_memcpy(w->data.data, buf, n);
+    w->data.len = n;
     cln->handler = ngx_http_invsync_wipe;
 
     *out = w->data;

@@ -14,6 +14,7 @@
 #include <ngx_http.h>
 
 #include <invsync.h>
+#include <invsync_credentials.h>
 
 
 #define NGX_HTTP_INVSYNC_MAX_CHANNELS   64
@@ -168,6 +169,7 @@ ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_invsync_main_conf_t *imcf);
 void ngx_http_invsync_redis_exit_process(ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd);
+ngx_uint_t ngx_http_invsync_redis_up(ngx_http_invsync_redis_t *rd);
 ngx_http_invsync_pending_t *ngx_http_invsync_pending_new(
     ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     ngx_http_invsync_done_pt done);
@@ -195,6 +197,7 @@ void ngx_http_invsync_batch_unlink(ngx_http_invsync_batch_t **open,
 ngx_http_invsync_batch_t *ngx_http_invsync_batch_next(
     ngx_http_invsync_batch_t *b);
 ngx_uint_t ngx_http_invsync_batch_retry(ngx_http_invsync_batch_t *b);
+ngx_uint_t ngx_http_invsync_batch_abandoned(ngx_http_invsync_batch_t *b);
 void ngx_http_invsync_batch_answer(ngx_http_invsync_batch_t *b, void *reply);
 
 /* ngx_http_invsync_reply.c */

@@ -3,7 +3,9 @@
  * The per-worker Redis connection: hiredis's async API driven by nginx's
  * event loop, with connect, AUTH and script loading as one state machine,
  * reconnection with backoff, and the ingest command with its NOSCRIPT
- * fallback.
+ * fallback.  Events that arrive while the connection is not ready wait
+ * for it ("parked" in the open batches), each for its request's own
+ * timeout, and bring the next attempt forward (rate-limited).
  */
 
 
@@ -15,6 +17,8 @@
 
 #define NGX_HTTP_INVSYNC_BACKOFF_MIN   100
 #define NGX_HTTP_INVSYNC_BACKOFF_MAX   2000
+#define NGX_HTTP_INVSYNC_KICK_MIN      200     /* ms between attempts that
+                                                  waiting events bring on */
 
 
 struct ngx_http_invsync_redis_s {
@@ -27,10 +31,12 @@ struct ngx_http_invsync_redis_s {
     ngx_event_t                    flush;       /* posted: write once a turn */
     ngx_http_invsync_batch_t      *open;        /* events of this turn */
     ngx_msec_t                     backoff;
+    ngx_msec_t                     attempted;   /* last connect() */
     ngx_msec_t                     last_reply;
     ngx_uint_t                     inflight;
     unsigned                       ready:1;     /* authenticated, loaded */
     unsigned                       auth_refused:1; /* this connection's */
+    unsigned                       auth_failing:1; /* since the last ready */
     unsigned                       exiting:1;
     unsigned                       flushing:1;
     unsigned                       sealing:1;
@@ -39,6 +45,10 @@ struct ngx_http_invsync_redis_s {
 
 static void ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd);
 static void ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd);
+static void ngx_http_invsync_redis_kick(ngx_http_invsync_redis_t *rd);
+static ngx_msec_t ngx_http_invsync_redis_kick_delay(
+    ngx_http_invsync_redis_t *rd);
+static void ngx_http_invsync_redis_prune(ngx_http_invsync_redis_t *rd);
 static void ngx_http_invsync_redis_reconnect_handler(ngx_event_t *ev);
 static void ngx_http_invsync_redis_connect_timeout(ngx_event_t *ev);
 static void ngx_http_invsync_redis_drop(ngx_http_invsync_redis_t *rd,
@@ -161,6 +171,15 @@ ngx_http_invsync_redis_ready(ngx_http_invsync_redis_t *rd)
 }
 
 
+/* authenticated and the script loaded: what was queued now is sent */
+
+ngx_uint_t
+ngx_http_invsync_redis_up(ngx_http_invsync_redis_t *rd)
+{
+    return rd != NULL && rd->ready;
+}
+
+
 time_t
 ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd)
 {
@@ -197,6 +216,7 @@ ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
     ngx_http_invsync_main_conf_t  *imcf = rd->imcf;
 
     rd->auth_refused = 0;
+    rd->attempted = ngx_current_msec;
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
                    "invsync redis %V: connecting, auth %s", &imcf->addr,
@@ -307,6 +327,14 @@ ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd)
 
     /* jitter keeps the workers of many nginx hosts from knocking at once */
     delay = rd->backoff / 2 + (ngx_random() % (rd->backoff / 2 + 1));
+
+    /* events waiting: the next attempt as soon as the rate allows */
+    ngx_http_invsync_redis_prune(rd);
+
+    if (rd->open != NULL && !rd->auth_failing) {
+        delay = ngx_min(delay, ngx_http_invsync_redis_kick_delay(rd));
+    }
+
     ngx_add_timer(&rd->reconnect, delay);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
@@ -317,6 +345,80 @@ ngx_http_invsync_redis_schedule(ngx_http_invsync_redis_t *rd)
 
     if (rd->backoff > NGX_HTTP_INVSYNC_BACKOFF_MAX) {
         rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MAX;
+    }
+}
+
+
+/*
+ * An event arrived while no connection is being made: the next attempt
+ * now, rather than at the end of the backoff (up to 2 s, while Redis may
+ * be back already), but not sooner than NGX_HTTP_INVSYNC_KICK_MIN after
+ * the last one, so that a dead Redis sees at most five attempts a second
+ * from each worker process however many webhooks come.  Through the timer,
+ * never from inside a request's handler.
+ */
+
+static void
+ngx_http_invsync_redis_kick(ngx_http_invsync_redis_t *rd)
+{
+    ngx_msec_t  delay;
+
+    if (rd->exiting || rd->ac != NULL) {
+        return;     /* an attempt is under way: when it ends, schedule() */
+    }
+
+    delay = ngx_http_invsync_redis_kick_delay(rd);
+
+    if (rd->reconnect.timer_set) {
+        if ((ngx_msec_int_t) (rd->reconnect.timer.key
+                              - (ngx_current_msec + delay)) <= 0)
+        {
+            return;
+        }
+
+        /* ngx_add_timer() would keep a timer under 300 ms off */
+        ngx_del_timer(&rd->reconnect);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: events waiting, reconnect in %M ms",
+                   &rd->imcf->addr, delay);
+
+    ngx_add_timer(&rd->reconnect, delay);
+}
+
+
+static ngx_msec_t
+ngx_http_invsync_redis_kick_delay(ngx_http_invsync_redis_t *rd)
+{
+    ngx_msec_t  since;
+
+    since = ngx_current_msec - rd->attempted;
+
+    return since >= NGX_HTTP_INVSYNC_KICK_MIN
+           ? 0 : NGX_HTTP_INVSYNC_KICK_MIN - since;
+}
+
+
+/* waiting batches whose requests have all been answered (their timeout,
+ * their client gone) are dropped: never written */
+
+static void
+ngx_http_invsync_redis_prune(ngx_http_invsync_redis_t *rd)
+{
+    ngx_http_invsync_batch_t  *b, *next;
+
+    if (rd->ready) {
+        return;     /* they are sent at the flush, as a sent command is */
+    }
+
+    for (b = rd->open; b != NULL; b = next) {
+        next = ngx_http_invsync_batch_next(b);
+
+        if (ngx_http_invsync_batch_abandoned(b)) {
+            ngx_http_invsync_batch_unlink(&rd->open, b);
+            ngx_http_invsync_batch_answer(b, NULL);
+        }
     }
 }
 
@@ -378,7 +480,13 @@ ngx_http_invsync_redis_drop(ngx_http_invsync_redis_t *rd, const char *why)
 void
 ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd)
 {
-    if (rd == NULL || rd->ac == NULL || rd->inflight == 0) {
+    if (rd == NULL) {
+        return;
+    }
+
+    ngx_http_invsync_redis_prune(rd);
+
+    if (rd->ac == NULL || rd->inflight == 0) {
         return;
     }
 
@@ -449,6 +557,7 @@ ngx_http_invsync_redis_auth_done(redisAsyncContext *ac, void *reply,
                       "invsync: redis %V: AUTH refused: %s",
                       &rd->imcf->addr, rp->str);
         rd->auth_refused = 1;
+        rd->auth_failing = 1;
         redisAsyncDisconnect(ac);
         return;
     }
@@ -489,10 +598,16 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
     }
 
     rd->ready = 1;
+    rd->auth_failing = 0;
     rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MIN;
 
     ngx_log_error(NGX_LOG_INFO, rd->log, 0, "invsync: redis %V: ready",
                   &rd->imcf->addr);
+
+    /* the events that waited for this connection go now */
+    if (rd->open != NULL && !rd->flush.posted) {
+        ngx_post_event(&rd->flush, &ngx_posted_events);
+    }
 
     sh = rd->imcf->sh;
     if (sh != NULL) {
@@ -560,9 +675,10 @@ ngx_http_invsync_pending_cleanup(void *data)
 
 /*
  * Queues a request's event: it joins its stream's batch of this turn, which
- * the posted flush sends once the turn's I/O events are handled.  The
- * pending token is owned by the batch from here on: the batch's answer
- * frees it.
+ * the posted flush sends once the turn's I/O events are handled.  While the
+ * connection is not ready, the batch waits for it (bounded by the request's
+ * own timer) and the next attempt is brought forward.  The pending token is
+ * owned by the batch from here on: the batch's answer frees it.
  */
 
 ngx_int_t
@@ -571,13 +687,24 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
 {
     ngx_http_invsync_batch_t  *b;
 
-    if (!ngx_http_invsync_redis_ready(rd)) {
+    /* a refused AUTH is a mistake of configuration, not an outage: no
+     * waiting, and no attempts brought forward that Redis would refuse */
+    if (rd == NULL || rd->exiting || (rd->auth_failing && !rd->ready)) {
         return NGX_DECLINED;
     }
 
     b = ngx_http_invsync_batch_add(&rd->open, p, ev, rd->log);
     if (b == NULL) {
         return NGX_ERROR;
+    }
+
+    if (!rd->ready) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                       "invsync batch %p waits for the connection%s", b,
+                       rd->auth_failing ? ", AUTH refused before" : "");
+
+        ngx_http_invsync_redis_kick(rd);
+        return NGX_OK;
     }
 
     if (!rd->flush.posted) {
@@ -809,6 +936,12 @@ ngx_http_invsync_redis_flush_handler(ngx_event_t *ev)
                    "invsync redis flush, ready:%ui, batches:%s",
                    (ngx_uint_t) rd->ready, rd->open ? "yes" : "none");
 
+    /* not ready: the batches wait for the connection (script_done posts
+     * this again), or for their requests' timers */
+    if (!rd->ready) {
+        return;
+    }
+
     b = rd->open;
     rd->open = NULL;
 
@@ -818,7 +951,6 @@ ngx_http_invsync_redis_flush_handler(ngx_event_t *ev)
         b = next;
     }
 
-    /* while connecting, the write event sends what waits behind AUTH */
     if (rd->ac == NULL || !rd->ready) {
         return;
     }
@@ -975,8 +1107,8 @@ ngx_http_invsync_redis_cleanup(void *data)
     rd->flushing = 0;
     rd->sealing = 0;
 
-    /* events still to be sent keep the flush, which answers them */
-    if (rd->flush.posted && rd->open == NULL) {
+    /* events still to be sent wait for the next connection */
+    if (rd->flush.posted) {
         ngx_delete_posted_event(&rd->flush);
     }
 

@@ -5,7 +5,11 @@
 # "AUTH refused" line that does not hold the password; an ACL user
 # ("user password") is accepted; no secret ever reaches error.log, debug
 # level included; invsync_redis unix:<path> talks to Redis over a unix
-# socket.
+# socket.  The credentials file is read by one parser for nginx, the
+# worker and invsyncctl (issue 13, defect 4): each case of the table gives
+# the same verdict and the same reason at `nginx -t` and
+# `invsync-worker -t`; a 512-byte password with its newline is used by all
+# three against a real Redis.
 
 use strict;
 use warnings;
@@ -16,6 +20,8 @@ use Test::More;
 use File::Path qw(make_path);
 use Time::HiRes qw(sleep time);
 use InvsyncTest qw(hmac_b64);
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for worker_bin
+                     ctl);
 
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
@@ -23,7 +29,24 @@ $t->has_daemon('redis-server');
 my $secret = 'hush';
 $t->write_file('hook.secret', "$secret\n");
 
-$t->plan(20);
+# file content => undef (accepted) or the reason both must give
+my @CASES = (
+    [ 'password, LF', "s3cret\n", undef ],
+    [ 'password, CRLF', "s3cret\r\n", undef ],
+    [ 'user password', "ingest pw123\n", undef ],
+    [ '512-byte password, LF', ('p' x 512) . "\n", undef ],
+    [ '128-byte user, 512-byte password', ('u' x 128) . ' ' . ('p' x 512)
+      . "\r\n", undef ],
+    [ '513-byte password', ('p' x 513) . "\n",
+      qr/the password is longer than 512 bytes/ ],
+    [ 'empty user', " password\n", qr/the user name is empty/ ],
+    [ 'empty password', "ingest \n", qr/the password is empty/ ],
+    [ 'empty', "\n", qr/the file is empty/ ],
+    [ 'two lines', "s3cret\n\n", qr/more than one line/ ],
+    [ 'a tab', "ingest\tpw\n", qr/control character/ ],
+);
+
+$t->plan(20 + 4 * @CASES + 4);
 
 my $n = 0;
 
@@ -131,6 +154,58 @@ my $tries = () = $log =~ /AUTH refused/g;
 }
 
 ###############################################################################
+# the credentials file: one verdict, one reason, at nginx -t and worker -t
+
+for my $c (@CASES) {
+    my ($name, $content, $reason) = @$c;
+    $t->write_file('case.auth', $content);
+    setup('%%REDIS%%', '%%TESTDIR%%/case.auth');
+    my ($rc, $out) = $t->nginx_test;
+    my $conf = worker_conf($t, 'case.json',
+                           redis => { address => '127.0.0.1:'
+                                                 . $t->port('redis'),
+                                      auth_file => $t->dir . '/case.auth' });
+    my $wout = `@{[worker_bin($t)]} -t -c $conf 2>&1`;
+    my $wrc = $? >> 8;
+    if (defined $reason) {
+        isnt($rc, 0, "$name: nginx -t refuses");
+        like($out, qr/"invsync_redis_auth_file" "\S+case\.auth": [^\n]*$reason/,
+             "$name: nginx -t names file and reason");
+        is($wrc, 1, "$name: invsync-worker -t refuses");
+        like($wout, qr/\$\.redis\.auth_file: "\S+case\.auth": [^\n]*$reason/,
+             "$name: invsync-worker -t names file and reason");
+    } else {
+        # under ASan the exit code also counts nginx's own leaks at exit
+        ok(($rc == 0 || $ENV{INVSYNC_ASAN}) && $out =~ /test is successful/,
+           "$name: nginx -t accepts") or diag $out;
+        unlike($out, qr/\[emerg\]/, "$name: nginx -t says nothing");
+        is($wrc, 0, "$name: invsync-worker -t accepts") or diag $wout;
+        unlike($wout, qr/auth_file/, "$name: invsync-worker -t says nothing");
+    }
+}
+
+# a 512-byte password with its newline, used by nginx, the worker and
+# invsyncctl against Redis
+my $long = join '', map { ('a' .. 'z')[$_ % 26] } 1 .. 512;
+restart_redis('--requirepass', $long);
+$t->write_file('long.auth', "$long\n");
+setup('%%REDIS%%', '%%TESTDIR%%/long.auth');
+$from = start();
+like(webhook(), $ACCEPTED, '512-byte password: nginx accepted');
+my $wconf = worker_conf($t, 'long.json',
+                        redis => { address => '127.0.0.1:' . $t->port('redis'),
+                                   auth_file => $t->dir . '/long.auth' });
+run_worker($t, 'w1', $wconf);
+$t->redis('AUTH', $long);
+ok(wait_for(10, sub {
+       @{$t->redis('HKEYS', 'invsync:{invsync}:workers') // []} }),
+   '512-byte password: the worker authenticated (heartbeat)');
+is(stop_worker($t, 'w1'), 0, '512-byte password: the worker stops cleanly');
+my ($crc, $cout) = ctl($t, $wconf, 'status');
+is($crc, 0, '512-byte password: invsyncctl status authenticated')
+    or diag $cout;
+
+###############################################################################
 # unix socket
 
 $t->stop_redis;
@@ -153,7 +228,8 @@ is(scalar @{$t->stream('invsync:orders')}, 1, 'unix socket: stored');
 
 $t->stop_nginx;
 $log = $t->error_log;
-my @leaks = grep { $log =~ /\Q$_\E/ } qw(s3cret wr0ngpass pw123 pw999 hush);
+my @leaks = grep { $log =~ /\Q$_\E/ } qw(s3cret wr0ngpass pw123 pw999 hush),
+                                        $long;
 is("@leaks", '', 'no secret in error.log at debug level');
 
 $t->done;

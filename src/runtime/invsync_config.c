@@ -23,6 +23,8 @@
 
 static int invsync_cfg_redis(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
+static int invsync_cfg_auth_file(invsync_cfg_t *c, invsync_conf_t *conf,
+    const char *name);
 static int invsync_cfg_consumer(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
 static int invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf,
@@ -233,7 +235,8 @@ static int
 invsync_cfg_redis(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 {
     long     timeout;
-    char    *addr, *auth, *colon, *end, *sp;
+    int      rc;
+    char    *addr, *auth, *colon, *end;
     json_t  *obj;
 
     obj = invsync_cfg_object(c, root, "$", "redis");
@@ -298,26 +301,48 @@ invsync_cfg_redis(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
         return 0;
     }
 
-    if (invsync_cfg_file(c, "$.redis.auth_file", auth, &conf->redis_password)
-        != 0)
-    {
-        free(auth);
-        return -1;
-    }
-
+    rc = invsync_cfg_auth_file(c, conf, auth);
     free(auth);
 
-    /* "password" or "user password", as the module reads it */
-    sp = strchr(conf->redis_password, ' ');
-    if (sp != NULL) {
-        *sp = '\0';
-        conf->redis_user = strdup(conf->redis_password);
-        memmove(conf->redis_password, sp + 1, strlen(sp + 1) + 1);
+    return rc;
+}
 
-        if (conf->redis_user == NULL || conf->redis_password[0] == '\0') {
-            return invsync_cfg_fail(c, "$.redis.auth_file", "must hold "
-                                    "\"password\" or \"user password\"");
-        }
+
+/* The Redis credentials: the file as it is, parsed by the core, as the
+ * nginx module parses it.  The read buffer is wiped. */
+
+static int
+invsync_cfg_auth_file(invsync_cfg_t *c, invsync_conf_t *conf,
+    const char *name)
+{
+    FILE                   *f;
+    char                    buf[INVSYNC_CREDENTIALS_FILE_MAX];
+    size_t                  n;
+    const char             *reason;
+    invsync_credentials_t   cr;
+
+    f = fopen(name, "r");
+    if (f == NULL) {
+        return invsync_cfg_fail(c, "$.redis.auth_file", "\"%s\": %s", name,
+                                strerror(errno));
+    }
+
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+
+    reason = invsync_credentials_parse(buf, n, &cr);
+    if (reason != NULL) {
+        explicit_bzero(buf, sizeof(buf));
+        return invsync_cfg_fail(c, "$.redis.auth_file", "\"%s\": %s", name,
+                                reason);
+    }
+
+    conf->redis_password = strndup(cr.password, cr.password_len);
+    conf->redis_user = cr.user_len ? strndup(cr.user, cr.user_len) : NULL;
+    explicit_bzero(buf, sizeof(buf));
+
+    if (conf->redis_password == NULL || (cr.user_len && !conf->redis_user)) {
+        return invsync_cfg_fail(c, "$.redis.auth_file", "out of memory");
     }
 
     return 0;

@@ -35,8 +35,6 @@ int invsync_cfg_str(invsync_cfg_t *c, json_t *obj, const char *path,
 int invsync_cfg_bool(invsync_cfg_t *c, json_t *obj, const char *path,
     const char *key, int dflt, int *out);
 int invsync_cfg_name(const char *s);
-int invsync_cfg_file(invsync_cfg_t *c, const char *path,
-    const char *name, char **content);
 
 /* invsync_config_channels.c */
 int invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf,

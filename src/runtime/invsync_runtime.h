@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "invsync.h"
+#include "invsync_credentials.h"
 #include "invsync_canon.h"
 #include "invsync_stock.h"
 #include "invsync_channel.h"

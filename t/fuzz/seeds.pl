@@ -157,12 +157,20 @@ seed('keys', 'issue-13-pair',
 seed('keys', 'empty', '');
 word('keys', $_) for (':', '{', '}', '}:idem', ':1:', ':10:', "\n");
 
+# credentials: the file's forms, and the edges of its limits
+seed('credentials', 'password', "s3cret\n");
+seed('credentials', 'password-crlf', "s3cret\r\n");
+seed('credentials', 'user-password', "ingest pw 1 2\n");
+seed('credentials', 'empty-user', " password\n");
+seed('credentials', 'long', ('u' x 128) . ' ' . ('p' x 512) . "\r\n");
+word('credentials', $_) for (' ', "\n", "\r\n", "\t", "\0", 'default ');
+
 # the JSON dictionary joins every target that reads JSON
 my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
-for my $target (qw(scheme keys normalize)) {
+for my $target (qw(scheme keys normalize credentials)) {
     make_path("$out/seeds/$target");
 
     for my $name (keys %{ $seeds{$target} // {} }) {
@@ -174,7 +182,7 @@ for my $target (qw(scheme keys normalize)) {
 
     open my $fh, '>:raw', "$out/$target.dict"
         or die "$0: $out/$target.dict: $!\n";
-    print $fh $base if $target ne 'keys';
+    print $fh $base if $target ne 'keys' && $target ne 'credentials';
     print $fh "# from the tree\n";
     for my $w (sort keys %{ $dict{$target} // {} }) {
         (my $e = $w) =~ s/([\\"]|[^\x20-\x7e])/sprintf('\\x%02X', ord $1)/ge;

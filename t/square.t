@@ -51,7 +51,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(38);
+$t->plan(39);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -185,6 +185,15 @@ ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == 3 }),
     or diag(explain ledger());
 ok(both_show(17), 'both channels show 17')
     or diag(explain [square('VARMUGBLUE'), shopify(111)]);
+# Square took the 3 units itself and said so at once, before the poll
+# brought the order: that count notice was not ours, nor what the ledger
+# expected yet, so it was overwritten (docs/channels/square.md, "Orders
+# come by polling")
+ok(scalar(grep { ($_->{action} // '') eq 'inventory.observe'
+                 && ($_->{channel} // '') eq 'sq-main'
+                 && ($_->{inputs} // '') =~ /"decision":"overwrite"/
+                 && $_->{inputs} =~ /"available":17\b/ } @{audit_entries($t)}),
+   'the order\'s own count notice, ahead of the poll, was overwritten');
 my @polls = @{sq_requests('/v2/orders/search')};
 my $pb = decode_json($polls[-1]{body});
 is_deeply([$pb->{location_ids}, $pb->{query}{sort}{sort_field}],

@@ -377,7 +377,7 @@ sub _canon_qty {
 sub _set_count {
     my ($S, $id, $loc, $q, $occurred, $now) = @_;
     $S->{counts}{"$id/$loc"} = { catalog_object_id => $id, location_id => $loc,
-        quantity => _canon_qty($q), occurred_t => _iso($occurred) // $now,
+        quantity => _canon_qty("$q"), occurred_t => _iso($occurred) // $now,
         calculated_at => _rfc3339($now) };
 }
 

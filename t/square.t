@@ -8,7 +8,8 @@
 # and both channels follow; a count changed in Square's dashboard
 # (inventory.count.updated) is taken as a correction, and the same webhook
 # again changes nothing; orders no webhook told of are found by polling,
-# over cursor pages; invsyncctl reconcile reads Square's counts back
+# over cursor pages; a canceled order releases, a completed one ships;
+# invsyncctl reconcile reads Square's counts back
 # (BatchRetrieveInventoryCounts) and gets a silent drift put right; a 429
 # RATE_LIMITED push is retried later; a change Square refuses opens an
 # exception.
@@ -51,7 +52,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(39);
+$t->plan(42);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -256,6 +257,19 @@ ok(both_show(20), 'both channels show 20');
 sleep 2;
 is(ledger()->{unrouted}, $before + 5, 'each reserved once, polled again');
 
+# a Square order canceled releases what it reserved; one completed (every
+# fulfillment done) ships: its units leave on hand
+
+InvsyncSim::order($t, 'square', id => $missed[0]{id}, state => 'CANCELED');
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == $before + 4 }),
+   'a canceled order releases its unit') or diag(explain ledger());
+InvsyncSim::order($t, 'square', id => $missed[1]{id}, state => 'COMPLETED');
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == $before + 3
+                      && (ledger()->{'on_hand:wh1'} // 0) == 27 }),
+   'a completed order ships: one fewer on hand, one fewer reserved')
+    or diag(explain ledger());
+ok(both_show(21), 'both channels show 21');
+
 # a drift nobody told: invsyncctl reconcile reads Square's counts back
 
 InvsyncSim::configure($t, 'square', webhook_url => undef);
@@ -281,7 +295,7 @@ my $n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
 InvsyncSim::fail($t, 'square', mode => '429', count => 1,
                  match => 'changes/batch-create');
 ok(count('MUG-BLUE', 30), 'stock counted again');
-ok(both_show(22), 'after a 429 Square shows 22 too (30 - 8 reserved)')
+ok(both_show(24), 'after a 429 Square shows 24 too (30 - 6 reserved)')
     or diag(explain [square('VARMUGBLUE'), shopify(111)]);
 my @st = map { $_->{status} } @{sq_requests('/v2/inventory/changes/batch-create',
                                              $n0)};

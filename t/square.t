@@ -12,7 +12,7 @@
 # invsyncctl reconcile reads Square's counts back
 # (BatchRetrieveInventoryCounts) and gets a silent drift put right; a 429
 # RATE_LIMITED push is retried later; a change Square refuses opens an
-# exception.
+# exception; 150 SKUs go in batches and pages of at most 100.
 
 use strict;
 use warnings;
@@ -52,7 +52,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(42);
+$t->plan(48);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -316,6 +316,43 @@ ok(wait_for(10, sub { grep { /^push_rejected:sq-main:/ }
                       @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)} }),
    'a variation Square does not know: push_rejected')
     or diag(explain $t->redis('ZRANGE', "${K}exceptions:open", 0, -1));
+
+# 150 SKUs imported at once: pushed in batches of at most 100 changes,
+# read back by pages of at most 100
+
+InvsyncSim::items($t, 'square', map { { catalog_object_id => sprintf('VARBULK%03d', $_),
+                                        location_id => 'LOC1', quantity => 0,
+                                        sku => sprintf('BULK-%03d', $_) } }
+                               0 .. 149);
+$t->write_file('bulk.csv', join '', "sku,channel,catalog_object_id,location_id\n",
+               map { sprintf "BULK-%03d,sq-main,VARBULK%03d,LOC1\n", $_, $_ }
+               0 .. 149);
+($rc, $said) = ctl($t, $conf, 'sku', 'import', $t->dir . '/bulk.csv');
+is($rc, 0, '150 SKUs imported') or diag($said);
+$n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
+for my $i (0 .. 149) {
+    $t->redis('HSET', sprintf("${K}stock:BULK-%03d", $i), 'on_hand:wh1', $i + 1);
+    $t->redis('SADD', "${K}dirty:sq-main", sprintf('BULK-%03d', $i));
+}
+ok(wait_for(20, sub { !grep { square(sprintf 'VARBULK%03d', $_) != $_ + 1 }
+                      0 .. 149 }), 'Square shows all 150 counts');
+my @sizes = map { scalar @{decode_json($_->{body})->{changes}} }
+            @{sq_requests('/v2/inventory/changes/batch-create', $n0)};
+ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
+   "in batches of at most 100 changes (@sizes)");
+$n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
+($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
+# MUG-GONE, the variation Square does not know, has no count: it reads as
+# 0 (docs/channels/square.md) and stays the one drift
+like($said, qr/^sq-main\s+square\s+153\s+1\s+0\s+0\s/m,
+     'reconcile reads all 153 back') or diag($said);
+is_deeply([$said =~ /^sq-main\s+(\S+)\s+-?\d+\s+-?\d+\s+\d+-\d+$/mg],
+          ['MUG-GONE'],
+          'no drift but the unknown variation') or diag($said);
+@sizes = map { scalar @{decode_json($_->{body})->{catalog_object_ids}} }
+         @{sq_requests('/v2/inventory/counts/batch-retrieve', $n0)};
+ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
+   "by pages of at most 100 variations (@sizes)");
 
 unlike($t->read_file('logs/w.out'), qr/EAAAEtest_token|sq_Sig-Key/,
        'no token or key in the log');

@@ -68,7 +68,7 @@ sub defaults {
 sub reset {
     my ($class, $S) = @_;
     %$S = (%$S, counts => {}, variations => {}, locations => {},
-           orders => [], idem => {}, changes => 0, seq => 0,
+           orders => [], idem => {}, changes => 0,
            second => [0, 0]);
 }
 

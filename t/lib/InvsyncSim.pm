@@ -27,6 +27,7 @@ use InvsyncSim::Channel qw($JSON $TRUE $FALSE %REASON _json _text _decode);
 my %CHANNELS = (
     shopify     => 'InvsyncSim::Shopify',
     woocommerce => 'InvsyncSim::WooCommerce',
+    square      => 'InvsyncSim::Square',
     carrier     => 'InvsyncSim::Carrier',
     '3pl'       => 'InvsyncSim::ThreePL',
 );
@@ -144,7 +145,7 @@ sub settle {
 
 # The current quantity, as the channel keys it: Shopify (item id,
 # location id, name) with name 'available' by default; WooCommerce
-# (product or variation id).
+# (product or variation id); Square (catalog object id, location id).
 sub quantity {
     my ($t, $name, @k) = @_;
     my $s = state($t, $name);

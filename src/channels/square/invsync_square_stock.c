@@ -19,9 +19,13 @@
 #define INVSYNC_SQUARE_CHANGES  "/v2/inventory/changes/batch-create"
 #define INVSYNC_SQUARE_COUNTS   "/v2/inventory/counts/batch-retrieve"
 
+/* the most counts one BatchRetrieveInventoryCounts page holds */
+#define INVSYNC_SQUARE_COUNTS_PAGE  1000
+
 
 static invsync_channel_rc_e invsync_square_errors(const invsync_answer_t *a,
     json_t *doc, invsync_push_item_t *items, size_t n);
+static int invsync_square_listed(json_t *list, const char *s);
 
 
 size_t
@@ -128,11 +132,20 @@ invsync_square_read_item(invsync_read_item_t *it)
 }
 
 
+/*
+ * The variations of the first items at their locations.  Square answers
+ * every count of those variations at those locations, one a pair at most:
+ * the items are taken while variations x locations stays within one page
+ * (INVSYNC_SQUARE_COUNTS_PAGE), so that no answer needs a second page
+ * (read_parse would take what it left out for unread).  The others wait
+ * for the next request.
+ */
+
 size_t
 invsync_square_read_build(const invsync_channel_ctx_t *ctx,
     invsync_read_item_t *items, size_t n, invsync_request_t *rq)
 {
-    size_t   i, k;
+    size_t   i, nids, nlocs;
     json_t  *ids, *locs;
 
     rq->method = "POST";
@@ -149,23 +162,49 @@ invsync_square_read_build(const invsync_channel_ctx_t *ctx,
     locs = json_array();
 
     for (i = 0; i < n; i++) {
-        json_array_append_new(ids, json_string(items[i].id));
+        nids = json_array_size(ids)
+               + !invsync_square_listed(ids, items[i].id);
+        nlocs = json_array_size(locs)
+                + !invsync_square_listed(locs, items[i].at);
 
-        for (k = 0; k < i && strcmp(items[k].at, items[i].at) != 0; k++) {
-            /* void */
+        if (i > 0 && nids * nlocs > INVSYNC_SQUARE_COUNTS_PAGE) {
+            break;
         }
 
-        if (k == i) {
+        if (nids > json_array_size(ids)) {
+            json_array_append_new(ids, json_string(items[i].id));
+        }
+
+        if (nlocs > json_array_size(locs)) {
             json_array_append_new(locs, json_string(items[i].at));
         }
     }
+
+    n = i;
 
     return invsync_request_json(rq, json_pack("{s:o, s:o, s:[s], s:i}",
                                               "catalog_object_ids", ids,
                                               "location_ids", locs,
                                               "states", "IN_STOCK",
-                                              "limit", 1000))
+                                              "limit",
+                                              INVSYNC_SQUARE_COUNTS_PAGE))
            == 0 ? n : 0;
+}
+
+
+static int
+invsync_square_listed(json_t *list, const char *s)
+{
+    size_t   i;
+    json_t  *v;
+
+    json_array_foreach(list, i, v) {
+        if (strcmp(json_string_value(v), s) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

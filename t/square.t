@@ -1,0 +1,361 @@
+#!/usr/bin/perl
+
+# Square end to end, through nginx with the module, Redis and
+# invsync-worker, against the Square and Shopify simulators
+# (t/lib/InvsyncSim.pm): counted stock reaches both channels; a Square
+# order's signed order.created webhook is accepted and audited as carrying
+# no lines, the poller (SearchOrders) brings the order, the ledger reserves
+# and both channels follow; a count changed in Square's dashboard
+# (inventory.count.updated) is taken as a correction, and the same webhook
+# again changes nothing; orders no webhook told of are found by polling,
+# over cursor pages; a canceled order releases, a completed one ships;
+# invsyncctl reconcile reads Square's counts back
+# (BatchRetrieveInventoryCounts) and gets a silent drift put right; a 429
+# RATE_LIMITED push is retried later; a change Square refuses opens an
+# exception; 150 SKUs go in batches and pages of at most 100.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use HTTP::Tiny;
+use Time::HiRes qw(sleep time);
+use InvsyncTest;
+use InvsyncSim;
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
+                     audit_entries ctl);
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => {
+        'square.secret' => 'sq_Sig-Key_123',
+        'square.token'  => 'EAAAEtest_token',
+        'shop.secret'   => 'shpss_hook_secret',
+        'shop.token'    => 'shpat_test',
+    },
+    locations => <<'EOF');
+        location = /hooks/square {
+            invsync_webhook square;
+            invsync_channel sq-main;
+            invsync_secret_file %%TESTDIR%%/square.secret;
+            invsync_notification_url http://127.0.0.1:%%PORT%%/hooks/square;
+        }
+
+        location = /hooks/shopify {
+            invsync_webhook shopify;
+            invsync_channel shop-eu;
+            invsync_secret_file %%TESTDIR%%/shop.secret;
+        }
+EOF
+$t->run;
+$t->wait_ready;
+$t->plan(48);
+
+my $hooks = 'http://127.0.0.1:' . $t->port('http');
+my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
+    webhook_secret => 'sq_Sig-Key_123', merchant_id => 'MSIMSQUARE1',
+    items => [
+        { catalog_object_id => 'VARMUGBLUE', location_id => 'LOC1',
+          quantity => 0, sku => 'MUG-BLUE', price => 1500 },
+        { catalog_object_id => 'VARMUGRED', location_id => 'LOC1',
+          quantity => 0, sku => 'MUG-RED' },
+    ]);
+my $shop = InvsyncSim::start($t, 'shopify',
+    webhook_url => "$hooks/hooks/shopify",
+    webhook_secret => 'shpss_hook_secret',
+    items => [
+        { inventory_item_id => 111, location_id => 9, available => 0,
+          sku => 'MUG-BLUE' },
+        { inventory_item_id => 222, location_id => 9, available => 0,
+          sku => 'MUG-RED' },
+    ]);
+
+my $K = 'invsync:{invsync}:';
+
+# worker.json: Square polled every second, its dashboard changes taken as
+# corrections or ($external undef) overwritten
+sub conf {
+    my ($external) = @_;
+    return worker_conf($t, 'worker.json',
+        consumer => { block_ms => 50, claim_idle_ms => 5000 },
+        limits => { heartbeat_ms => 200, reconcile_s => 0 },
+        retry => { attempts => 5, base_ms => 50, max_ms => 1000 },
+        locations => [ { id => 'wh1' } ],
+        channels => [
+            { id => 'sq-main', type => 'square', api_base => $sq,
+              credentials_file => $t->dir . '/square.token', poll_s => 1,
+              options => { locations => ['LOC1'],
+                           merchant_id => 'MSIMSQUARE1' },
+              stock => { locations => ['wh1'],
+                         $external ? (external_changes => $external) : () } },
+            { id => 'shop-eu', type => 'shopify', api_base => $shop,
+              credentials_file => $t->dir . '/shop.token',
+              stock => { locations => ['wh1'] } },
+        ]);
+}
+
+my $conf = conf();
+my $bin = $t->program('invsync-worker');
+my $out = `$bin -t -c $conf 2>&1`;
+is($? >> 8, 0, '-t: a Square channel that polls is valid') or diag($out);
+
+# the SKUs mapped as an operator maps them
+for (['MUG-BLUE', 'VARMUGBLUE', 111], ['MUG-RED', 'VARMUGRED', 222]) {
+    my ($sku, $var, $item) = @$_;
+    my ($rc, $said) = ctl($t, $conf, 'sku', 'map', $sku, '--channel',
+                          'sq-main', '--variation-id', $var,
+                          '--location', 'LOC1');
+    is($rc, 0, "$sku mapped on Square") or diag($said);
+    ($rc, $said) = ctl($t, $conf, 'sku', 'map', $sku, '--channel', 'shop-eu',
+                       '--inventory-item', $item, '--location', 9);
+    is($rc, 0, "$sku mapped on Shopify") or diag($said);
+}
+
+run_worker($t, 'w', $conf);
+
+sub square { InvsyncSim::quantity($t, 'square', $_[0], 'LOC1') // -1 }
+sub shopify { InvsyncSim::quantity($t, 'shopify', $_[0], 9) // -1 }
+
+sub both_show {
+    my ($want, $secs) = @_;
+    return wait_for($secs // 15, sub {
+        square('VARMUGBLUE') == $want && shopify(111) == $want });
+}
+
+sub ledger { return { @{$t->redis('HGETALL', "${K}stock:MUG-BLUE")} } }
+
+sub count {
+    my ($sku, $qty) = @_;
+    my ($rc, $said) = ctl($t, $conf, 'stock', 'set', $sku, '--location',
+                          'wh1', '--qty', $qty, '--why', 'count');
+    return $rc == 0 ? 1 : diag($said);
+}
+
+sub sq_requests {
+    my ($path, $since) = @_;
+    return [grep { $_->{path} eq $path }
+            @{InvsyncSim::requests($t, 'square', $since)}];
+}
+
+sub log_has { return $t->read_file('logs/w.out') =~ $_[0] }
+
+# counted stock reaches both channels
+
+ok(count('MUG-BLUE', 20) && count('MUG-RED', 5), 'stock counted');
+ok(both_show(20), 'both channels show 20')
+    or diag(explain [square('VARMUGBLUE'), shopify(111)]);
+# the last one: mapping a SKU marks it for a push (of 0, before the count)
+my ($push) = reverse grep { ($_->{body} // '')
+                            =~ /"catalog_object_id":"VARMUGBLUE"/ }
+             @{sq_requests('/v2/inventory/changes/batch-create')};
+my $b = decode_json($push->{body});
+my ($pc) = map { $_->{physical_count} }
+           grep { $_->{physical_count}{catalog_object_id} eq 'VARMUGBLUE' }
+           @{$b->{changes}};
+is_deeply([$pc->{quantity}, $pc->{location_id}, $pc->{state},
+           $push->{headers}{'square-version'},
+           $push->{headers}{authorization}],
+          ['20', 'LOC1', 'IN_STOCK', '2025-10-16', '[redacted]'],
+          'pushed as a PHYSICAL_COUNT, a decimal string, with Square-Version '
+          . 'and the token');
+like($b->{idempotency_key}, qr/^invsync-sq-main-\d+$/,
+     'with an idempotency key');
+ok(wait_for(10, sub { square('VARMUGRED') == 5 }), 'the other SKU too');
+
+# a Square order: its webhook says no lines, the poller brings it
+
+my $nwh = scalar @{InvsyncSim::webhooks($t, 'square')};
+my $o1 = InvsyncSim::order($t, 'square', reference_id => 'R-1',
+    line_items => [ { catalog_object_id => 'VARMUGBLUE', quantity => 3 } ]);
+my $wh = InvsyncSim::wait_webhooks($t, 'square', 1, since => $nwh);
+my ($created) = grep { $_->{topic} eq 'order.created' } @$wh;
+is($created && $created->{status}, 200,
+   'the signed order.created webhook is accepted by nginx');
+ok(wait_for(10, sub { grep { ($_->{action} // '') eq 'event.ignore'
+                             && ($_->{channel} // '') eq 'sq-main'
+                             && ($_->{inputs} // '') =~ /"order\.created"/ }
+                      @{audit_entries($t)} }),
+   'and audited as ignored (a Square order notice carries no lines)')
+    or diag(explain [map { join ' ', map { $_ // '' } @$_{qw(action result inputs)} }
+                     @{audit_entries($t)}]);
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == 3 }),
+   'the poller finds the order: 3 reserved')
+    or diag(explain ledger());
+ok(both_show(17), 'both channels show 17')
+    or diag(explain [square('VARMUGBLUE'), shopify(111)]);
+# Square took the 3 units itself and said so at once, before the poll
+# brought the order: that count notice was not ours, nor what the ledger
+# expected yet, so it was overwritten (docs/channels/square.md, "Orders
+# come by polling")
+ok(scalar(grep { ($_->{action} // '') eq 'inventory.observe'
+                 && ($_->{channel} // '') eq 'sq-main'
+                 && ($_->{inputs} // '') =~ /"decision":"overwrite"/
+                 && $_->{inputs} =~ /"available":17\b/ } @{audit_entries($t)}),
+   'the order\'s own count notice, ahead of the poll, was overwritten');
+my @polls = @{sq_requests('/v2/orders/search')};
+my $pb = decode_json($polls[-1]{body});
+is_deeply([$pb->{location_ids}, $pb->{query}{sort}{sort_field}],
+          [['LOC1'], 'UPDATED_AT'], 'polled by SearchOrders on the location');
+my ($entry) = grep { $_->[1]{channel} eq 'sq-main'
+                     && $_->[1]{event} =~ /^poll:\Q$o1->{id}\E:/ }
+              @{$t->stream('invsync:orders')};
+is_deeply([map { $entry->[1]{$_} } qw(scheme topic account)],
+          ['square', 'order.polled', 'MSIMSQUARE1'],
+          'a polled envelope, its account the merchant');
+
+# a count changed in Square's dashboard, taken as a correction
+
+$conf = conf('correct');
+kill 'HUP', $t->{pids}{w};
+ok(wait_for(5, sub { log_has(qr/configuration reloaded/) }), 'reloaded');
+$nwh = scalar @{InvsyncSim::webhooks($t, 'square')};
+InvsyncSim::admin_set($t, 'square', catalog_object_id => 'VARMUGBLUE',
+                      location_id => 'LOC1', quantity => 25);
+ok(wait_for(10, sub { (ledger()->{'on_hand:wh1'} // 0) == 28 }),
+   'inventory.count.updated: the ledger counts 8 more on hand')
+    or diag(explain ledger());
+ok(wait_for(10, sub { shopify(111) == 25 }), 'and Shopify follows: 25');
+($wh) = grep { $_->{topic} eq 'inventory.count.updated' }
+        @{InvsyncSim::webhooks($t, 'square', $nwh)};
+
+# the same delivery again, twice: nginx knows its event_id
+
+my $http = HTTP::Tiny->new(timeout => 10);
+my @again = map { $http->request('POST', "$hooks/hooks/square",
+                                 { headers => $wh->{headers},
+                                   content => $wh->{body} })->{status} }
+            1 .. 2;
+is_deeply(\@again, [200, 200], 'the same webhook twice more: accepted');
+sleep 1;
+is(ledger()->{'on_hand:wh1'}, 28, 'and counted once');
+my $bad = $http->request('POST', "$hooks/hooks/square",
+    { headers => { %{$wh->{headers}}, 'X-Square-HmacSha256-Signature'
+                   => 'AAAA' . substr($wh->{headers}
+                                      {'X-Square-HmacSha256-Signature'}, 4) },
+      content => $wh->{body} });
+is($bad->{status}, 401, 'a forged signature: 401');
+
+# orders no webhook told of: found by polling, over cursor pages
+
+$conf = conf();
+kill 'HUP', $t->{pids}{w};
+sleep 0.5;
+InvsyncSim::configure($t, 'square', orders_page => 2);
+my $before = ledger()->{unrouted};
+my @missed = map { InvsyncSim::order($t, 'square', webhook => 0,
+                   line_items => [ { sku => 'MUG-BLUE', quantity => 1 } ]) }
+             1 .. 5;
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == $before + 5 }),
+   'five orders no webhook announced are reserved by polling')
+    or diag(explain ledger());
+ok(log_has(qr/"channel":"sq-main","pages":[3-9]/),
+   'read over several cursor pages');
+ok(both_show(20), 'both channels show 20');
+sleep 2;
+is(ledger()->{unrouted}, $before + 5, 'each reserved once, polled again');
+
+# a Square order canceled releases what it reserved; one completed (every
+# fulfillment done) ships: its units leave on hand
+
+InvsyncSim::order($t, 'square', id => $missed[0]{id}, state => 'CANCELED');
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == $before + 4 }),
+   'a canceled order releases its unit') or diag(explain ledger());
+InvsyncSim::order($t, 'square', id => $missed[1]{id}, state => 'COMPLETED');
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == $before + 3
+                      && (ledger()->{'on_hand:wh1'} // 0) == 27 }),
+   'a completed order ships: one fewer on hand, one fewer reserved')
+    or diag(explain ledger());
+ok(both_show(21), 'both channels show 21');
+
+# a drift nobody told: invsyncctl reconcile reads Square's counts back
+
+InvsyncSim::configure($t, 'square', webhook_url => undef);
+InvsyncSim::admin_set($t, 'square', catalog_object_id => 'VARMUGRED',
+                      location_id => 'LOC1', quantity => 2);
+my $nread = scalar @{sq_requests('/v2/inventory/counts/batch-retrieve')};
+my ($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main',
+                      '--why', 'drill');
+is($rc, 0, 'invsyncctl reconcile') or diag($said);
+like($said, qr/^sq-main\s+MUG-RED\s+2\s+5\s/m,
+     'reports the drift: shows 2, should show 5') or diag($said);
+ok(@{sq_requests('/v2/inventory/counts/batch-retrieve')} > $nread,
+   'read by BatchRetrieveInventoryCounts');
+ok(wait_for(10, sub { square('VARMUGRED') == 5 }),
+   'and the worker puts it right');
+($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
+like($said, qr/^sq-main\s+square\s+2\s+0\s/m, 'the next pass finds none')
+    or diag($said);
+
+# 429 RATE_LIMITED: the push waits and is sent again
+
+my $n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
+InvsyncSim::fail($t, 'square', mode => '429', count => 1,
+                 match => 'changes/batch-create');
+ok(count('MUG-BLUE', 30), 'stock counted again');
+ok(both_show(24), 'after a 429 Square shows 24 too (30 - 6 reserved)')
+    or diag(explain [square('VARMUGBLUE'), shopify(111)]);
+my @st = map { $_->{status} } @{sq_requests('/v2/inventory/changes/batch-create',
+                                             $n0)};
+is_deeply([@st[0, 1]], [429, 200], 'the first push got 429, the next 200');
+my @retried = grep { /"msg":"channel push will be retried"/
+                     && /"channel":"sq-main"/ }
+              split /\n/, $t->read_file('logs/w.out');
+ok((grep { /"http_status":429/ && /"why":"throttled"/ } @retried),
+   'logged as throttled') or diag(explain \@retried);
+
+# a change Square refuses: an exception, never a silent drift
+
+($rc, $said) = ctl($t, $conf, 'sku', 'map', 'MUG-GONE', '--channel',
+                   'sq-main', '--variation-id', 'VARGONE', '--location',
+                   'LOC1');
+count('MUG-GONE', 4);
+ok(wait_for(10, sub { grep { /^push_rejected:sq-main:/ }
+                      @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)} }),
+   'a variation Square does not know: push_rejected')
+    or diag(explain $t->redis('ZRANGE', "${K}exceptions:open", 0, -1));
+
+# 150 SKUs imported at once: pushed in batches of at most 100 changes,
+# read back by pages of at most 100
+
+InvsyncSim::items($t, 'square', map { { catalog_object_id => sprintf('VARBULK%03d', $_),
+                                        location_id => 'LOC1', quantity => 0,
+                                        sku => sprintf('BULK-%03d', $_) } }
+                               0 .. 149);
+$t->write_file('bulk.csv', join '', "sku,channel,catalog_object_id,location_id\n",
+               map { sprintf "BULK-%03d,sq-main,VARBULK%03d,LOC1\n", $_, $_ }
+               0 .. 149);
+($rc, $said) = ctl($t, $conf, 'sku', 'import', $t->dir . '/bulk.csv');
+is($rc, 0, '150 SKUs imported') or diag($said);
+$n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
+for my $i (0 .. 149) {
+    $t->redis('HSET', sprintf("${K}stock:BULK-%03d", $i), 'on_hand:wh1', $i + 1);
+    $t->redis('SADD', "${K}dirty:sq-main", sprintf('BULK-%03d', $i));
+}
+ok(wait_for(20, sub { !grep { square(sprintf 'VARBULK%03d', $_) != $_ + 1 }
+                      0 .. 149 }), 'Square shows all 150 counts');
+my @sizes = map { scalar @{decode_json($_->{body})->{changes}} }
+            @{sq_requests('/v2/inventory/changes/batch-create', $n0)};
+ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
+   "in batches of at most 100 changes (@sizes)");
+$n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
+($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
+# MUG-GONE, the variation Square does not know, has no count: it reads as
+# 0 (docs/channels/square.md) and stays the one drift
+like($said, qr/^sq-main\s+square\s+153\s+1\s+0\s+0\s/m,
+     'reconcile reads all 153 back') or diag($said);
+is_deeply([$said =~ /^sq-main\s+(\S+)\s+-?\d+\s+-?\d+\s+\d+-\d+$/mg],
+          ['MUG-GONE'],
+          'no drift but the unknown variation') or diag($said);
+@sizes = map { scalar @{decode_json($_->{body})->{catalog_object_ids}} }
+         @{sq_requests('/v2/inventory/counts/batch-retrieve', $n0)};
+ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
+   "by pages of at most 100 variations (@sizes)");
+
+unlike($t->read_file('logs/w.out'), qr/EAAAEtest_token|sq_Sig-Key/,
+       'no token or key in the log');
+is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
+
+$t->done;

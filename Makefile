@@ -158,6 +158,11 @@ $(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 
 unit: $(UNIT_BINS)
 
+# the routing decision's benchmark (t/bench/route)
+$(BUILD)/t/bench_route: t/bench/route_decide.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
+
 # the README's test command: unit tests, the integration suite, and the
 # integration suite again with the module under AddressSanitizer
 test: test-unit test-integration test-asan
@@ -255,7 +260,7 @@ fuzz: fuzz-build
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
 
-bench: all
+bench: all $(BUILD)/t/bench_route
 	t/bench/run
 
 # the README's first command: Redis and nginx with the module on loopback.
@@ -268,7 +273,7 @@ demo:
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
 	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
-	    $(wildcard t/fuzz/*.c)
+	    $(wildcard t/fuzz/*.c t/bench/*.c)
 	perl .ci/check-layers .
 
 clean:

@@ -225,7 +225,8 @@ FUZZ_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
                -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_NAMES  := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/*) t/fuzz/json.dict \
+FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/* t/routing/*.json) \
+               t/fuzz/json.dict \
                src/channels/invsync_schemes.c src/channels/invsync_channel.c
 
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS)
@@ -244,6 +245,18 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(BUILD)/fuzz/libinvsync.a
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
 	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
+
+# fuzz_routing: the routing reader and the decision too
+FUZZ_ROUTE  := $(ROUTE_SRCS) $(wildcard src/runtime/invsync_routing_*.c)
+
+$(BUILD)/fuzz/libinvsync_route.a: $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_ROUTE))
+	$(call archive,$^)
+
+$(BUILD)/fuzz/fuzz_routing: t/fuzz/fuzz_routing.c \
+        $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
+	    $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
 $(BUILD)/fuzz/seeds.stamp: t/fuzz/seeds.pl $(FUZZ_INPUTS)
 	@mkdir -p $(dir $@)

@@ -1,8 +1,9 @@
 
 /*
  * The routing decision: which locations fulfil an order's lines, and why.
- * invsync_route_decide() is pure (no Redis, no clock, no I/O): the stock
- * it sees comes through a callback, the time through the order, so that
+ * invsync_route_decide() is pure (no Redis, no clock): the stock it sees
+ * comes through a callback, the time through the order (cut-offs read the
+ * C library's zone database, cached per zone and minute), so that
  * t/routing/ runs it as a table of cases and the CLI's dry-run and the
  * worker's action run exactly the same code.  Applying the decision to
  * the ledger is route.lua's (one atomic step keyed by order and version).

@@ -8,7 +8,7 @@ CC          ?= cc
 CXX         ?= c++
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror
-LIBS        := -lhiredis -ljansson -lyajl -lsimdjson -lstdc++ -lssl -lcrypto
+LIBS        := -lhiredis -ljansson -lyajl -lsimdjson -lstdc++ -lssl -lcrypto -lm
 WORKER_LIBS := -lcurl
 
 # One folder per layer (docs/architecture.md), one rule per artefact:
@@ -16,6 +16,9 @@ WORKER_LIBS := -lcurl
 #   libinvsync_runtime.a  src/runtime: what the worker and the CLI share
 #   invsync-worker        src/worker and src/actions, with both libraries
 #   invsyncctl            src/ctl, with both libraries
+#   libinvsync_route.a    src/actions/route: the routing decision, for the
+#                         programs that run it without the worker (its
+#                         unit test, its benchmark)
 # nginx links src/core and the channels' schemes, as `config` lists them.
 LAYERS      := core channels runtime worker actions ctl
 INCS        := $(LAYERS:%=-Isrc/%)
@@ -29,6 +32,7 @@ CORE_CXX    := $(wildcard src/core/*.cpp)
 RT_SRCS     := $(call layer,runtime)
 WORKER_SRCS := $(call layer,worker) $(call layer,actions,deep)
 CTL_SRCS    := $(call layer,ctl)
+ROUTE_SRCS  := $(wildcard src/actions/route/*.c)
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
@@ -37,6 +41,7 @@ UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
 
 LIB         := $(BUILD)/libinvsync.a
 RT_LIB      := $(BUILD)/libinvsync_runtime.a
+ROUTE_LIB   := $(BUILD)/libinvsync_route.a
 WORKER      := $(BUILD)/invsync-worker
 CTL         := $(BUILD)/invsyncctl
 
@@ -81,6 +86,9 @@ $(LIB): $(call objs,$(BUILD)/obj,$(CORE_SRCS) $(CORE_CXX))
 	$(call archive,$^)
 
 $(RT_LIB): $(call objs,$(BUILD)/obj,$(RT_SRCS))
+	$(call archive,$^)
+
+$(ROUTE_LIB): $(call objs,$(BUILD)/obj,$(ROUTE_SRCS))
 	$(call archive,$^)
 
 $(WORKER): $(call objs,$(BUILD)/obj,$(WORKER_SRCS)) $(RT_LIB) $(LIB)
@@ -148,7 +156,17 @@ $(BUILD)/t/unit_keys: t/unit/test_keys.c $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(RT_LIB) $(LIB) $(LIBS) $(WORKER_LIBS)
 
+# the routing table: the decision and its configuration reader too
+$(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
+
 unit: $(UNIT_BINS)
+
+# the routing decision's benchmark (t/bench/route)
+$(BUILD)/t/bench_route: t/bench/route_decide.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
 
 # the README's test command: unit tests, the integration suite, and the
 # integration suite again with the module under AddressSanitizer
@@ -212,7 +230,8 @@ FUZZ_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
                -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_NAMES  := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/*) t/fuzz/json.dict \
+FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/* t/routing/*.json) \
+               t/fuzz/json.dict \
                src/channels/invsync_schemes.c src/channels/invsync_channel.c
 
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS)
@@ -232,6 +251,18 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(BUILD)/fuzz/libinvsync.a
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
 	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
+# fuzz_routing: the routing reader and the decision too
+FUZZ_ROUTE  := $(ROUTE_SRCS) $(wildcard src/runtime/invsync_routing_*.c)
+
+$(BUILD)/fuzz/libinvsync_route.a: $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_ROUTE))
+	$(call archive,$^)
+
+$(BUILD)/fuzz/fuzz_routing: t/fuzz/fuzz_routing.c \
+        $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
+	    $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a $(LIBS)
+
 $(BUILD)/fuzz/seeds.stamp: t/fuzz/seeds.pl $(FUZZ_INPUTS)
 	@mkdir -p $(dir $@)
 	perl t/fuzz/seeds.pl $(BUILD)/fuzz
@@ -247,7 +278,7 @@ fuzz: fuzz-build
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
 
-bench: all
+bench: all $(BUILD)/t/bench_route
 	t/bench/run
 
 # the README's first command: Redis and nginx with the module on loopback.
@@ -260,7 +291,7 @@ demo:
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
 	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
-	    $(wildcard t/fuzz/*.c)
+	    $(wildcard t/fuzz/*.c t/bench/*.c)
 	perl .ci/check-layers .
 
 clean:

@@ -29,6 +29,8 @@ static int invsync_cfg_consumer(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
 static int invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
+static int invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf,
+    json_t *root);
 
 
 static const char  *invsync_cfg_top[] = {
@@ -148,9 +150,7 @@ invsync_conf_load(const char *file, char *err, size_t len)
         goto failed;
     }
 
-    if (invsync_cfg_object(&c, root, "$", "routing") == NULL
-        && json_object_get(root, "routing") != NULL)
-    {
+    if (invsync_cfg_routing(&c, conf, root) != 0) {
         goto failed;
     }
 
@@ -197,6 +197,7 @@ invsync_conf_free(invsync_conf_t *conf)
 
     free(conf->prefix);
     free(conf->default_location);
+    invsync_routing_conf_free(conf->routing);
     free(conf->group);
     free(conf->consumer);
 
@@ -580,3 +581,28 @@ invsync_cfg_limits(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 }
 
 
+/* "locations" and "routing": invsync_routing_conf.c, which names paths */
+
+static int
+invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
+{
+    char            *ids[INVSYNC_MAX_CHANNELS], why[INVSYNC_ERR_LEN];
+    size_t           i;
+    invsync_strv_t   known;
+
+    for (i = 0; i < conf->nchannels; i++) {
+        ids[i] = conf->channels[i].id;
+    }
+
+    known.v = ids;
+    known.n = conf->nchannels;
+
+    if (invsync_routing_conf_parse(root, &known, &conf->routing, why,
+                                   sizeof(why)) != 0)
+    {
+        snprintf(c->err, c->len, "%s: %s", c->file, why);
+        return -1;
+    }
+
+    return 0;
+}

@@ -7,7 +7,6 @@
  */
 
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,33 +382,4 @@ invsync_redis_reply(invsync_worker_t *w)
     }
 
     return r;
-}
-
-
-/*
- * Worker keys share the hash tag {<prefix>}, so that a script may touch
- * any of them in a Redis Cluster; see docs/keys.md.
- */
-
-size_t
-invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
-    const char *fmt, ...)
-{
-    int      n, m;
-    va_list  args;
-
-    n = snprintf(dst, cap, "%s:{%s}:", conf->prefix, conf->prefix);
-    if (n < 0 || (size_t) n >= cap) {
-        return 0;
-    }
-
-    va_start(args, fmt);
-    m = vsnprintf(dst + n, cap - n, fmt, args);
-    va_end(args);
-
-    if (m < 0 || (size_t) (n + m) >= cap) {
-        return 0;
-    }
-
-    return n + m;
 }

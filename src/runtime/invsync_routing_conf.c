@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "invsync_config_read.h"
 #include "invsync_routing_read.h"
 
 
@@ -29,7 +30,6 @@ static int invsync_routing_fulfilment(invsync_rr_t *r, json_t *obj,
     const char *path, invsync_location_t *loc);
 static int invsync_routing_clock(invsync_rr_t *r, json_t *obj,
     const char *path, invsync_location_t *loc);
-static int invsync_routing_id(const char *s);
 static void invsync_routing_loc_free(invsync_location_t *loc);
 
 
@@ -222,7 +222,7 @@ invsync_routing_loc(invsync_rr_t *r, json_t *obj, const char *path,
         return -1;
     }
 
-    if (loc->id == NULL || !invsync_routing_id(loc->id)) {
+    if (loc->id == NULL || !invsync_cfg_name(loc->id)) {
         return invsync_rr_fail(r, path, "id", "is required: letters, digits "
                                "and \"-_.:\"");
     }
@@ -484,26 +484,6 @@ invsync_routing_clock(invsync_rr_t *r, json_t *obj, const char *path,
     }
 
     return 0;
-}
-
-
-static int
-invsync_routing_id(const char *s)
-{
-    if (*s == '\0') {
-        return 0;
-    }
-
-    for ( /* void */ ; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
-              || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'
-              || *s == '.' || *s == ':'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 

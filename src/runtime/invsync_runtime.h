@@ -168,9 +168,6 @@ int invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha,
 redisReply *invsync_redis_reply(invsync_worker_t *w);
 redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
 int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
-size_t invsync_key(char *dst, size_t cap, const invsync_conf_t *conf,
-    const char *fmt, ...);
-
 /* invsync_key.c: one builder per row of docs/keys.md, "One builder per key" */
 size_t invsync_key_prefix(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_audit(char *dst, size_t cap, const invsync_conf_t *conf);

@@ -1,0 +1,92 @@
+package ChaosFaults;
+
+# The faults of the fault run, each on the processes the run started
+# itself (an InvsyncTest object's Redis, nginx and workers):
+#   worker   an invsync-worker killed with SIGKILL, started again
+#   nginx    an nginx worker process killed with SIGKILL (its master
+#            starts another)
+#   redis    Redis stopped cleanly (SIGTERM: it flushes its append-only
+#            file), started again on the same port and directory
+#   redis-kill  Redis killed with SIGKILL (appendfsync always), started again
+# and the plan: which fault at which share of the deliveries.
+
+use strict;
+use warnings;
+
+use List::Util qw(shuffle);
+use Time::HiRes qw(sleep time);
+use InvsyncWorker qw(run_worker kill_worker wait_for);
+
+our @AOF = ('--appendonly', 'yes', '--appendfsync', 'always');
+
+# The plan: every fault of %n (kind => count; worker kills per worker
+# name in $workers) at its own share of the deliveries, spread from 5 %
+# to 90 % in a seeded shuffled order.  A list of [share, kind, target].
+sub plan {
+    my ($workers, %n) = @_;
+    my @f;
+    for my $w (@$workers) {
+        push @f, ['worker', $w] for 1 .. $n{worker};
+    }
+    push @f, ['nginx'] for 1 .. $n{nginx};
+    push @f, ['redis'] for 1 .. $n{redis};
+    push @f, ['redis-kill'] for 1 .. $n{redis_kill};
+    @f = shuffle @f;
+    my $step = @f > 1 ? 0.85 / (@f - 1) : 0;
+    return [map { [0.05 + $_ * $step, @{$f[$_]}] } 0 .. $#f];
+}
+
+# Does one fault; returns a line saying what was done.
+sub inject {
+    my ($t, $conf, $kind, $target) = @_;
+    if ($kind eq 'worker') {
+        my $pid = $t->{pids}{$target};
+        kill_worker($t, $target, 'KILL');
+        sleep 0.3;
+        run_worker($t, $target, $conf);
+        return "worker $target (pid $pid) killed, restarted as "
+               . $t->{pids}{$target};
+    }
+    if ($kind eq 'nginx') {
+        my @w = nginx_workers($t);
+        return 'nginx: no worker process found' unless @w;
+        my $pid = $w[int rand @w];
+        kill 'KILL', $pid;
+        return "nginx worker $pid killed";
+    }
+    my $sig = $kind eq 'redis' ? 'TERM' : 'KILL';
+    my $t0 = time;
+    $t->stop_daemon('redis', $sig);
+    delete $t->{redis_sock};
+    sleep 1;
+    $t->run_redis(@AOF);
+    redis_up($t) or die "redis did not come back from its AOF\n";
+    return sprintf 'redis %s, back after %.1f s',
+        $sig eq 'TERM' ? 'shut down cleanly' : 'killed (SIGKILL)', time - $t0;
+}
+
+# Redis answers PING (not -LOADING) within 60 s.
+sub redis_up {
+    my ($t) = @_;
+    return wait_for(60, sub {
+        my $r = eval { $t->redis('PING') } // '';
+        delete $t->{redis_sock} if $r ne 'PONG';
+        $r eq 'PONG' });
+}
+
+# The worker processes of the run's nginx master.
+sub nginx_workers {
+    my ($t) = @_;
+    my $master = $t->nginx_pid;
+    my @w;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // '';
+        close $fh;
+        push @w, $1 if $line =~ /^(\d+) \(nginx\) [^Z] (\d+) /
+                       && $2 == $master;
+    }
+    return @w;
+}
+
+1;

@@ -45,7 +45,8 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
-        test-static bench demo lint clean fuzz fuzz-ci fuzz-build
+        test-static bench demo lint clean fuzz fuzz-ci fuzz-build \
+        chaos chaos-ci
 
 all: lib module $(WORKER) $(CTL)
 
@@ -241,6 +242,19 @@ fuzz: fuzz-build
 
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
+
+# the fault run (t/chaos/run, docs/reliability.md): signed webhooks
+# delivered several times while workers, nginx workers and Redis are
+# killed, then the sender's record against the stream, the orders, the
+# ledger and the audit.  Sizes from CHAOS_* in the environment; `make
+# chaos` is the full run (20,000 orders x 3), `make chaos-ci` CI's short
+# one (1,500 orders x 3, each kind of fault once).
+chaos: all
+	t/chaos/run
+
+chaos-ci: all
+	CHAOS_ORDERS=$${CHAOS_ORDERS:-1500} CHAOS_KILLS=1 CHAOS_NGINX_KILLS=1 \
+	    CHAOS_REDIS_RESTARTS=1 t/chaos/run
 
 bench: all
 	t/bench/run

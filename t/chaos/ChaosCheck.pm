@@ -49,6 +49,11 @@ sub compare {
         }
     }
     $r{acked} = keys %acked;
+    # stored, but its "accepted" answer was lost or a 5xx (a retry then
+    # answered "duplicate"): safe, the channel retried
+    $r{no_accepted} = grep {
+        !grep { $_->[1] eq 'accepted' } @{$rec->{by_order}{$_} || []}
+    } keys %acked;
     $r{never_acked} = keys %unanswered;
 
     # the stream: entries per event

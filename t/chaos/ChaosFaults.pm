@@ -41,11 +41,22 @@ sub inject {
     my ($t, $conf, $kind, $target) = @_;
     if ($kind eq 'worker') {
         my $pid = $t->{pids}{$target};
+        # killed holding entries: stopped, a worker blocked in XREADGROUP
+        # still gets new entries from Redis, which it then holds; a few
+        # tries, in case it was stopped elsewhere in its loop
+        my $held = 0;
+        for (1 .. 5) {
+            kill 'STOP', $pid;
+            $held = wait_for(2, sub { held($t, $pid) });
+            last if $held;
+            kill 'CONT', $pid;
+            sleep 0.05;
+        }
         kill_worker($t, $target, 'KILL');
         sleep 0.3;
         run_worker($t, $target, $conf);
-        return "worker $target (pid $pid) killed, restarted as "
-               . $t->{pids}{$target};
+        return "worker $target (pid $pid) killed holding $held entries, "
+               . "restarted as $t->{pids}{$target}";
     }
     if ($kind eq 'nginx') {
         my @w = nginx_workers($t);
@@ -63,6 +74,15 @@ sub inject {
     redis_up($t) or die "redis did not come back from its AOF\n";
     return sprintf 'redis %s, back after %.1f s',
         $sig eq 'TERM' ? 'shut down cleanly' : 'killed (SIGKILL)', time - $t0;
+}
+
+# The entries the worker of pid $pid holds (its consumer is <host>-<pid>).
+sub held {
+    my ($t, $pid) = @_;
+    my $p = eval { $t->redis('XPENDING', 'invsync:orders', 'invsync') };
+    return 0 unless ref $p && ref $p->[3];
+    my ($c) = grep { $_->[0] =~ /-\Q$pid\E$/ } @{$p->[3]};
+    return $c ? $c->[1] : 0;
 }
 
 # Redis answers PING (not -LOADING) within 60 s.

@@ -65,15 +65,14 @@ sub request {
 }
 
 # Starts $o{senders} children over the deliveries ($o{copies} of each
-# order, shuffled); returns their pids and result files.  Delivery k of
+# order, shuffled by windows of $o{window} orders); returns their pids and result files.  Delivery k of
 # the shuffled list goes to child k % senders, which sends it only once
 # the gate (gate(), a file) is above k: the faults are made while the
 # senders have work, and the number sent before the gate stops them is
 # exactly the gate.
 sub start {
     my ($t, $orders, %o) = @_;
-    my @d = shuffle map { my $i = $_; map { [$i, $_] } 1 .. $o{copies} }
-            0 .. $#$orders;
+    my @d = deliveries(scalar @$orders, $o{copies}, $o{window});
     my (@pids, @files);
     for my $c (0 .. $o{senders} - 1) {
         my $file = $t->dir . "/sender.$c";
@@ -90,6 +89,21 @@ sub start {
         push @pids, $pid;
     }
     return (\@pids, \@files);
+}
+
+# The deliveries, [order index, copy]: the copies of each window of
+# $window orders shuffled together, window after window, so that new
+# events (not only copies) keep coming all through the run, as they do
+# from a shop, while every copy of an event comes in any order.
+sub deliveries {
+    my ($n, $copies, $window) = @_;
+    my @d;
+    for (my $w = 0; $w < $n; $w += $window) {
+        my $last = $w + $window - 1 < $n ? $w + $window - 1 : $n - 1;
+        push @d, shuffle map { my $i = $_; map { [$i, $_] } 1 .. $copies }
+                 $w .. $last;
+    }
+    return @d;
 }
 
 # Lets the senders go up to delivery $n (not included).

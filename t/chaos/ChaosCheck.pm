@@ -9,6 +9,7 @@ use strict;
 use warnings;
 
 use Time::HiRes qw(sleep time);
+use JSON::PP ();
 use InvsyncWorker qw(wait_for);
 
 my $K = 'invsync:{invsync}:';
@@ -51,9 +52,14 @@ sub compare {
     $r{acked} = keys %acked;
     # stored, but its "accepted" answer was lost or a 5xx (a retry then
     # answered "duplicate"): safe, the channel retried
-    $r{no_accepted} = grep {
+    my @na = grep {
         !grep { $_->[1] eq 'accepted' } @{$rec->{by_order}{$_} || []}
-    } keys %acked;
+    } sort { $a <=> $b } keys %acked;
+    $r{no_accepted} = @na;
+    $r{no_accepted_answers} = [map {
+        "$orders->[$_]{event}:" . join('/', map { $_->[2] }
+                                       @{$rec->{by_order}{$_}})
+    } @na];
     $r{never_acked} = keys %unanswered;
 
     # the stream: entries per event
@@ -113,6 +119,13 @@ sub compare {
     $r{ledger_diff} = \@diff;
     $r{skus} = keys %want;
     $r{dead} = $t->redis('XLEN', "${K}dlq");
+    # entries claimed from killed workers, by the heartbeats' counters: a
+    # lower bound (a claimer killed before its next heartbeat loses some)
+    $r{claimed} = 0;
+    for (@{$t->redis('HVALS', "${K}workers") || []}) {
+        $r{claimed} += eval { JSON::PP::decode_json($_)->{counters}{claimed} }
+                       // 0;
+    }
     $r{exceptions} = $t->redis('ZCARD', "${K}exceptions:all");
     return \%r;
 }

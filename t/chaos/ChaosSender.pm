@@ -207,7 +207,7 @@ sub record {
             my ($i, $c, $st, $w, $seen) = split ' ', $l;
             next unless defined $seen;
             $deliveries++;
-            push @{$by_order{$i}}, [$st, $w];
+            push @{$by_order{$i}}, [$st, $w, $seen];
             $answers{$_ || 'none'}++ for split /,/, $seen;
             $finals{$st ? "$st $w" : "none"}++;
         }

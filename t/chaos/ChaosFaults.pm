@@ -2,7 +2,11 @@ package ChaosFaults;
 
 # The faults of the fault run, each on the processes the run started
 # itself (an InvsyncTest object's Redis, nginx and workers):
-#   worker   an invsync-worker killed with SIGKILL, started again
+#   worker   an invsync-worker killed with SIGKILL, started again; every
+#            other kill waits until it holds entries (pending
+#            then for the other worker to claim), the others come at once,
+#            wherever it is in its loop (in a batch, between an effect and
+#            its XACK)
 #   nginx    an nginx worker process killed with SIGKILL (its master
 #            starts another)
 #   redis    Redis stopped cleanly (SIGTERM: it flushes its append-only
@@ -41,22 +45,16 @@ sub inject {
     my ($t, $conf, $kind, $target) = @_;
     if ($kind eq 'worker') {
         my $pid = $t->{pids}{$target};
-        # killed holding entries: stopped, a worker blocked in XREADGROUP
-        # still gets new entries from Redis, which it then holds; a few
-        # tries, in case it was stopped elsewhere in its loop
-        my $held = 0;
-        for (1 .. 5) {
-            kill 'STOP', $pid;
-            $held = wait_for(2, sub { held($t, $pid) });
-            last if $held;
-            kill 'CONT', $pid;
-            sleep 0.05;
-        }
+        my $how = $t->{chaos_kills}++ % 2 ? 'at once'
+                                          : 'stopped until it held entries';
+        stop_holding($t, $pid) if $how ne 'at once';
         kill_worker($t, $target, 'KILL');
+        # what it held at its death stays pending under its name
+        my $held = held($t, $pid);
         sleep 0.3;
         run_worker($t, $target, $conf);
-        return "worker $target (pid $pid) killed holding $held entries, "
-               . "restarted as $t->{pids}{$target}";
+        return "worker $target (pid $pid) killed ($how), $held entries "
+               . "pending, restarted as $t->{pids}{$target}";
     }
     if ($kind eq 'nginx') {
         my @w = nginx_workers($t);
@@ -74,6 +72,19 @@ sub inject {
     redis_up($t) or die "redis did not come back from its AOF\n";
     return sprintf 'redis %s, back after %.1f s',
         $sig eq 'TERM' ? 'shut down cleanly' : 'killed (SIGKILL)', time - $t0;
+}
+
+# Stops the worker so that it dies holding entries: a worker stopped while
+# blocked in XREADGROUP is still handed new entries by Redis; a few tries,
+# in case it was stopped elsewhere in its loop.
+sub stop_holding {
+    my ($t, $pid) = @_;
+    for (1 .. 5) {
+        kill 'STOP', $pid;
+        return if wait_for(2, sub { held($t, $pid) });
+        kill 'CONT', $pid;
+        sleep 0.05;
+    }
 }
 
 # The entries the worker of pid $pid holds (its consumer is <host>-<pid>).

@@ -113,9 +113,11 @@ sub gate {
     rename $t->dir . '/gate.tmp', $t->dir . '/gate' or die "gate: $!";
 }
 
+# Waits until the gate is above $k; ends the child if the run has ended.
 sub wait_gate {
-    my ($t, $k, $gate) = @_;
+    my ($t, $k, $gate, $parent) = @_;
     while ($k >= $$gate) {
+        POSIX::_exit(1) if getppid != $parent;
         sleep 0.02;
         my $g = $t->read_file('gate');
         $$gate = $1 if $g =~ /^(\d+)\n/;
@@ -130,14 +132,15 @@ sub child {
     open my $out, '>', $file or die "$file: $!";
     $out->autoflush(1);
     my $conn = { addr => '127.0.0.1:' . $t->port('http') };
-    my $gate = 0;
+    my ($gate, $parent) = (0, getppid);
     for my $x (@$mine) {
         my ($k, $i, $copy) = @$x;
-        wait_gate($t, $k, \$gate);
+        wait_gate($t, $k, \$gate, $parent);
         my $req = request($orders->[$i], $o{secret});
         my $until = time + $o{retry_s};
         my ($pause, @seen, $st, $word) = (0.05);
         while (1) {
+            POSIX::_exit(1) if getppid != $parent;
             ($st, $word) = exchange($conn, $req);
             push @seen, $st;
             last if $st && $st < 500;

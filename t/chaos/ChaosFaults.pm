@@ -26,8 +26,10 @@ our @AOF = ('--appendonly', 'yes', '--appendfsync', 'always');
 # The plan: every fault of %n (kind => count; worker kills per worker
 # name in $workers) at its own share of the deliveries, spread from 5 %
 # to 90 % in a seeded shuffled order.  A list of [share, kind, target].
+# With a backlog (a share, workers held back until then), first the
+# workers' release there, and the faults from 5 % above it.
 sub plan {
-    my ($workers, %n) = @_;
+    my ($workers, $backlog, %n) = @_;
     my @f;
     for my $w (@$workers) {
         push @f, ['worker', $w] for 1 .. $n{worker};
@@ -36,13 +38,22 @@ sub plan {
     push @f, ['redis'] for 1 .. $n{redis};
     push @f, ['redis-kill'] for 1 .. $n{redis_kill};
     @f = shuffle @f;
-    my $step = @f > 1 ? 0.85 / (@f - 1) : 0;
-    return [map { [0.05 + $_ * $step, @{$f[$_]}] } 0 .. $#f];
+    my $from = 0.05 + $backlog;
+    my $step = @f > 1 ? (0.9 - $from) / (@f - 1) : 0;
+    return [($backlog ? [$backlog, 'release'] : ()),
+            map { [$from + $_ * $step, @{$f[$_]}] } 0 .. $#f];
 }
 
 # Does one fault; returns a line saying what was done.
 sub inject {
     my ($t, $conf, $kind, $target) = @_;
+    if ($kind eq 'release') {
+        my @w = sort keys %{$t->{chaos_held}};
+        kill 'CONT', map { $t->{pids}{$_} } @w;
+        delete $t->{chaos_held};
+        return "workers @w let go, "
+               . $t->redis('XLEN', 'invsync:orders') . ' entries waiting';
+    }
     if ($kind eq 'worker') {
         my $pid = $t->{pids}{$target};
         my $how = $t->{chaos_kills}++ % 2 ? 'at once'

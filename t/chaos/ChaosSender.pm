@@ -65,11 +65,11 @@ sub request {
 }
 
 # Starts $o{senders} children over the deliveries ($o{copies} of each
-# order, shuffled by windows of $o{window} orders); returns their pids and result files.  Delivery k of
-# the shuffled list goes to child k % senders, which sends it only once
-# the gate (gate(), a file) is above k: the faults are made while the
-# senders have work, and the number sent before the gate stops them is
-# exactly the gate.
+# order, shuffled by windows of $o{window} orders); returns their pids and
+# result files.  Delivery k of the shuffled list goes to child
+# k % senders, which sends it only once the gate (gate(), a file) is above
+# k: the faults are made while the senders have work, and the number sent
+# before the gate stops them is exactly the gate.
 sub start {
     my ($t, $orders, %o) = @_;
     my @d = deliveries(scalar @$orders, $o{copies}, $o{window});

@@ -1,0 +1,133 @@
+package ChaosCheck;
+
+# The fault run's comparison: what the sender recorded (ChaosSender's
+# record) against what the system kept (the stream, the recorded orders,
+# the stock ledger, the audit, the dead letters and exceptions).  Only
+# reads Redis, after the workers have drained.
+
+use strict;
+use warnings;
+
+use Time::HiRes qw(sleep time);
+use JSON::PP ();
+use InvsyncWorker qw(wait_for);
+
+my $K = 'invsync:{invsync}:';
+my $S = 'invsync:orders';
+
+# The group has handled every entry: nothing pending, nothing waiting for a
+# retry, its last-delivered-id the stream's last entry (Redis's own lag is
+# wrong after an AOF reload, issue 13 defect 1).  Waits up to $secs.
+sub drained {
+    my ($t, $secs) = @_;
+    return wait_for($secs, sub {
+        my $groups = eval { $t->redis('XINFO', 'GROUPS', $S) };
+        my ($g) = grep { {@$_}->{name} eq 'invsync' }
+                  ref $groups ? @$groups : ();
+        my $last = eval { $t->redis('XREVRANGE', $S, '+', '-', 'COUNT', 1) };
+        return 0 unless $g && ref $last && @$last;
+        my %g = @$g;
+        return $g{pending} == 0 && $g{'last-delivered-id'} eq $last->[0][0]
+               && !$t->redis('ZCARD', "${K}retry");
+    });
+}
+
+# Every figure of the comparison, as a hash; $rec is ChaosSender::record's,
+# $orders ChaosSender::orders'.
+sub compare {
+    my ($t, $orders, $rec) = @_;
+    my %r = (events => scalar @$orders, deliveries => $rec->{deliveries},
+             answers => $rec->{answers});
+
+    # the sender: which events got a 2xx, which got none at all
+    my (%acked, %unanswered);
+    for my $i (0 .. $#$orders) {
+        my @d = @{$rec->{by_order}{$i} || []};
+        if (grep { $_->[0] =~ /^2/ } @d) {
+            $acked{$i} = 1;
+        } else {
+            $unanswered{$i} = 1;
+        }
+    }
+    $r{acked} = keys %acked;
+    # stored, but its "accepted" answer was lost or a 5xx (a retry then
+    # answered "duplicate"): safe, the channel retried
+    my @na = grep {
+        !grep { $_->[1] eq 'accepted' } @{$rec->{by_order}{$_} || []}
+    } sort { $a <=> $b } keys %acked;
+    $r{no_accepted} = @na;
+    $r{no_accepted_answers} = [map {
+        "$orders->[$_]{event}:" . join('/', map { $_->[2] }
+                                       @{$rec->{by_order}{$_}})
+    } @na];
+    $r{never_acked} = keys %unanswered;
+
+    # the stream: entries per event
+    my %idx = map { $orders->[$_]{event} => $_ } 0 .. $#$orders;
+    my %entries;
+    for my $e (@{$t->redis('XRANGE', $S, '-', '+')}) {
+        my %f = @{$e->[1]};
+        $entries{$idx{$f{event}} // "other:$f{event}"}++;
+    }
+    $r{stream_entries} = 0;
+    $r{stream_entries} += $_ for values %entries;
+    $r{stored_twice} = grep { $_ > 1 } values %entries;
+    $r{stored_unacked} = grep { $unanswered{$_} } keys %entries;
+    $r{acked_not_stored} = grep { !$entries{$_} } keys %acked;
+
+    # the recorded orders and the audit
+    my %recorded = map { /:order:shop-eu:(\d+)$/ ? ($1 => 1) : () }
+                   @{$t->redis('KEYS', "${K}order:shop-eu:*")};
+    my (%record_applied, %reserve_applied);
+    for my $e (@{$t->redis('XRANGE', "${K}audit", '-', '+')}) {
+        my %f = @{$e->[1]};
+        next unless ($f{result} // '') eq 'applied';
+        $record_applied{$f{event}}++ if $f{action} eq 'order.record';
+        $reserve_applied{$f{cause}}++ if $f{action} eq 'stock.reserve';
+    }
+
+    # what must have been applied: every event the stream holds (acked or
+    # not: the worker applies what it reads), every acked one at least
+    my (%want, @lost, @twice);
+    for my $i (0 .. $#$orders) {
+        next unless $acked{$i} || $entries{$i};
+        my $o = $orders->[$i];
+        my $n = $record_applied{$o->{event}} // 0;
+        my @res = map { $reserve_applied{"reserve:shop-eu:$o->{id}:$_->[2]"}
+                        // 0 } @{$o->{lines}};
+        if (!$recorded{$o->{id}} || !$n || grep { !$_ } @res) {
+            push @lost, $o->{event} if $acked{$i};
+        }
+        push @twice, $o->{event} if $n > 1 || grep { $_ > 1 } @res;
+        $want{$_->[0]} += $_->[1] for @{$o->{lines}};
+    }
+    $r{lost} = \@lost;
+    $r{twice} = \@twice;
+    $r{recorded} = keys %recorded;
+    $r{audit_records} = 0;
+    $r{audit_records} += $_ for values %record_applied;
+
+    # the ledger: each SKU's reservations are what the record implies
+    my @diff;
+    for my $sku (sort keys %want) {
+        my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
+        push @diff, "$sku: unrouted " . ($h{unrouted} // 0)
+                    . ", want $want{$sku}; on hand " . ($h{'on_hand:wh1'} // 0)
+            if ($h{unrouted} // 0) != $want{$sku}
+               || ($h{'on_hand:wh1'} // 0) != $t->{chaos_on_hand};
+    }
+    $r{ledger_diff} = \@diff;
+    $r{skus} = keys %want;
+    $r{dead} = $t->redis('XLEN', "${K}dlq");
+    # entries claimed from killed workers, by the heartbeats' counters: a
+    # lower bound (a claimer killed before its next heartbeat loses some)
+    $r{claimed} = 0;
+    for (@{$t->redis('HVALS', "${K}workers") || []}) {
+        $r{claimed} += eval { JSON::PP::decode_json($_)->{counters}{claimed} }
+                       // 0;
+    }
+    $r{exceptions} = $t->redis('ZCARD', "${K}exceptions:all");
+    return \%r;
+}
+
+1;

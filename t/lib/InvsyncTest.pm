@@ -217,13 +217,20 @@ sub run {
     $self->waitforsocket('127.0.0.1:' . $self->port('http'))
         or die "nginx did not listen\n";
     $self->{nginx_running} = 1;
+    $self->nginx_pid;
     return $self;
 }
 
+# The master's pid, also remembered: a test that dies before done() has
+# its directory may be removed by File::Temp's END block before the object goes,
+# and its nginx must still be stopped then.
 sub nginx_pid {
     my ($self) = @_;
+    my $file = "$self->{dir}/logs/nginx.pid";
+    return $self->{nginx_master} // '' unless -e $file;
     my $pid = $self->read_file('logs/nginx.pid');
     chomp $pid;
+    $self->{nginx_master} = $pid if $pid;
     return $pid;
 }
 

@@ -221,8 +221,8 @@ sub run {
     return $self;
 }
 
-# The master's pid, also remembered: a test that dies before done() has
-# its directory may be removed by File::Temp's END block before the object goes,
+# The master's pid, also remembered: when a test dies before done(),
+# File::Temp's END block may remove its directory before the object goes,
 # and its nginx must still be stopped then.
 sub nginx_pid {
     my ($self) = @_;

@@ -45,7 +45,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
-        test-static bench demo lint clean fuzz fuzz-ci fuzz-build
+        test-static bench bench-json demo lint clean fuzz fuzz-ci fuzz-build
 
 all: lib module $(WORKER) $(CTL)
 
@@ -245,6 +245,16 @@ fuzz-ci:
 bench: all
 	t/bench/run
 
+# the JSON body check alone, on the fixtures' orders (docs/performance.md)
+BENCH_JSON_FILES ?= $(wildcard t/fixtures/shopify/*/body.json)
+
+$(BUILD)/t/bench_json_check: t/bench/json_check.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LIBS)
+
+bench-json: $(BUILD)/t/bench_json_check
+	$< $(BENCH_JSON_FILES)
+
 # the README's first command: Redis and nginx with the module on loopback.
 # No prerequisite: t/demo/run installs the missing packages, then builds.
 demo:
@@ -255,7 +265,7 @@ demo:
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
 	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
-	    $(wildcard t/fuzz/*.c)
+	    $(wildcard t/fuzz/*.c) t/bench/json_check.c
 	perl .ci/check-layers .
 
 clean:

@@ -47,7 +47,8 @@ static ngx_str_t  ngx_http_invsync_reason_names[] = {
     ngx_string("redis_down"),
     ngx_string("redis_timeout"),
     ngx_string("redis_error"),
-    ngx_string("internal")
+    ngx_string("internal"),
+    ngx_string("unusable")
 };
 
 

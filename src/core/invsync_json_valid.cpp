@@ -128,22 +128,21 @@ invsync_json_has_nul(const unsigned char *body, size_t len)
 static uint64_t
 invsync_json_hash(const uint8_t *p, size_t n)
 {
-    size_t    i;
-    uint64_t  a, b, w;
+    size_t    i, m;
+    uint64_t  a, b, w, keep;
+
+    /* without a branch on n < 8: keys short and long alternate */
+    m = n < 8 ? 8 : n;
+    keep = n < 8 ? (1ULL << ((8 * n) & 63)) - 1 : ~0ULL;
 
     std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + m - 8, 8);
+    a &= keep;
+    b &= n < 8 ? 0 : ~0ULL;
 
-    if (n < 8) {
-        a &= (1ULL << (8 * n)) - 1;
-        b = 0;
-
-    } else {
-        std::memcpy(&b, p + n - 8, 8);
-
-        for (i = 8; i + 8 < n; i += 8) {
-            std::memcpy(&w, p + i, 8);
-            a = (a ^ w) * 0x9e3779b97f4a7c15ULL;
-        }
+    for (i = 8; i + 8 < n; i += 8) {
+        std::memcpy(&w, p + i, 8);
+        a = (a ^ w) * 0x9e3779b97f4a7c15ULL;
     }
 
     a = (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xff51afd7ed558ccdULL) ^ n;
@@ -232,7 +231,7 @@ invsync_json_object(const simdjson::dom::document &doc, size_t i)
         invsync_json_gen = 1;
     }
 
-    for (mask = 64; mask < 8 * n && mask < INVSYNC_JSON_SLOTS; mask *= 2) {
+    for (mask = 16; mask < 4 * n && mask < INVSYNC_JSON_SLOTS; mask *= 2) {
         /* void */
     }
 

@@ -50,7 +50,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
-        test-static bench demo lint clean fuzz fuzz-ci fuzz-build \
+        test-static bench bench-json demo lint clean fuzz fuzz-ci fuzz-build \
         chaos chaos-ci
 
 all: lib module $(WORKER) $(CTL)
@@ -253,7 +253,8 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(BUILD)/fuzz/libinvsync.a
 	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
 # fuzz_routing: the routing reader and the decision too
-FUZZ_ROUTE  := $(ROUTE_SRCS) $(wildcard src/runtime/invsync_routing_*.c)
+FUZZ_ROUTE  := $(ROUTE_SRCS) $(wildcard src/runtime/invsync_routing_*.c) \
+               src/runtime/invsync_config_read.c
 
 $(BUILD)/fuzz/libinvsync_route.a: $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_ROUTE))
 	$(call archive,$^)
@@ -300,6 +301,16 @@ chaos-ci: all
 
 bench: all $(BUILD)/t/bench_route
 	t/bench/run
+
+# the JSON body check alone, on the fixtures' orders (docs/performance.md)
+BENCH_JSON_FILES ?= $(wildcard t/fixtures/shopify/*/body.json)
+
+$(BUILD)/t/bench_json_check: t/bench/json_check.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LIBS)
+
+bench-json: $(BUILD)/t/bench_json_check
+	$< $(BENCH_JSON_FILES)
 
 # the README's first command: Redis and nginx with the module on loopback.
 # No prerequisite: t/demo/run installs the missing packages, then builds.

@@ -690,6 +690,17 @@ ngx_http_invsync_reject(ngx_http_request_t *r,
         reason = NGX_HTTP_INVSYNC_R_FORMAT;
         break;
 
+    /* well-formed, but the worker could only dead-letter it: refused
+     * here, so that the channel is told and can resend a fixed one */
+    case INVSYNC_ERR_JSON_NUL:
+    case INVSYNC_ERR_JSON_DUPLICATE:
+    case INVSYNC_ERR_JSON_RANGE:
+    case INVSYNC_ERR_JSON_OBJECT:
+    case INVSYNC_ERR_UTF8:
+        status = NGX_HTTP_BAD_REQUEST;
+        reason = NGX_HTTP_INVSYNC_R_UNUSABLE;
+        break;
+
     default:
         /* ours, not the sender's: a location missing what its scheme needs */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

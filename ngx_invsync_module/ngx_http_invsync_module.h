@@ -45,6 +45,7 @@ typedef enum {
     NGX_HTTP_INVSYNC_R_REDIS_TIMEOUT,
     NGX_HTTP_INVSYNC_R_REDIS_ERROR,
     NGX_HTTP_INVSYNC_R_INTERNAL,
+    NGX_HTTP_INVSYNC_R_UNUSABLE,        /* valid JSON the worker refuses */
     NGX_HTTP_INVSYNC_NREASONS
 } ngx_http_invsync_reason_e;
 

@@ -47,7 +47,8 @@ static ngx_str_t  ngx_http_invsync_reason_names[] = {
     ngx_string("redis_down"),
     ngx_string("redis_timeout"),
     ngx_string("redis_error"),
-    ngx_string("internal")
+    ngx_string("internal"),
+    ngx_string("unusable")
 };
 
 
@@ -634,9 +635,10 @@ ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
 
 
 /*
- * The log phase: count the 413s nginx answered for our locations itself,
- * before the handler ran (Content-Length over client_max_body_size) or
- * while it read the body.
+ * The log phase: count the 413s and 400s nginx answered for our locations
+ * itself, before the handler ran (Content-Length over
+ * client_max_body_size) or while it read the body (a chunked body over
+ * the limit or malformed).
  */
 
 ngx_int_t
@@ -648,7 +650,8 @@ ngx_http_invsync_status_log(ngx_http_request_t *r)
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
 
     if (ilcf->scheme == NULL
-        || r->headers_out.status != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE)
+        || (r->headers_out.status != NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+            && r->headers_out.status != NGX_HTTP_BAD_REQUEST))
     {
         return NGX_OK;
     }

@@ -76,7 +76,8 @@ sub status {
 sub counters {
     my (%c) = @_;
     my %z = map { $_ => 0 } qw(method signature timestamp format redis_down
-                               redis_timeout redis_error internal);
+                               redis_timeout redis_error internal
+                               unusable);
     return { accepted => 0, duplicate => 0, ignored => 0, rejected => 0,
              error => 0, %c, reasons => { %z, %{$c{reasons} || {}} } };
 }

@@ -33,6 +33,12 @@ typedef enum {
     INVSYNC_ERR_JSON,           /* 400: body is not valid JSON */
     INVSYNC_ERR_NO_EVENT_ID,    /* 400: no event id where one is required */
     INVSYNC_ERR_NO_TOPIC,       /* 400: no topic where one is required */
+    INVSYNC_ERR_JSON_NUL,       /* 400: \u0000 in a string or a key */
+    INVSYNC_ERR_JSON_DUPLICATE, /* 400: an object repeats a key */
+    INVSYNC_ERR_JSON_RANGE,     /* 400: an integer beyond int64, or a
+                                   real beyond double */
+    INVSYNC_ERR_JSON_OBJECT,    /* 400: valid JSON but not an object */
+    INVSYNC_ERR_UTF8,           /* 400: id, topic or account not UTF-8 */
     INVSYNC_ERR_NO_SIGNATURE,   /* 401: signature header missing */
     INVSYNC_ERR_SIGNATURE,      /* 401: no secret verifies */
     INVSYNC_ERR_TIMESTAMP,      /* 401: missing or malformed timestamp */
@@ -186,7 +192,16 @@ size_t invsync_html_decode(unsigned char *dst, const unsigned char *src,
     size_t len);
 
 
-/* invsync_json_valid.cpp: well-formedness, with simdjson */
+/*
+ * invsync_json_valid.cpp: the body check of schemes that take nothing from
+ * the body, with simdjson.  Passes what the worker's parser (jansson,
+ * JSON_REJECT_DUPLICATES) reads: INVSYNC_ERR_JSON, _JSON_NUL,
+ * _JSON_DUPLICATE, _JSON_RANGE, and _JSON_OBJECT if want_object and the
+ * body is an array.  invsync_json_valid() is 1 for an object or an array
+ * that passes, else 0.
+ */
+invsync_rc_e invsync_json_check(const unsigned char *body, size_t len,
+    int want_object);
 int invsync_json_valid(const unsigned char *body, size_t len);
 void invsync_json_cleanup(void);
 

@@ -151,6 +151,18 @@ for my $dir (sort glob "$root/t/fixtures/*/*") {
     word('normalize', "\"$_\":") for keys %names;
 }
 
+# json: every fixture's body, and the cases the worker refuses
+for my $file (sort glob "$root/t/fixtures/*/*/body.json") {
+    my ($type, $base) = $file =~ m{([^/]+)/([^/]+)/body\.json$};
+    seed('json', "$type-$base", slurp($file));
+}
+
+seed('json', 'nul', '{"a":"\\u0000"}');
+seed('json', 'duplicate', '{"a":1,"b":{"c":1,"c":2}}');
+seed('json', 'range', '[9223372036854775808]');
+word('json', $_) for ('\\u0000', '\\\\', '9223372036854775808',
+                      '18446744073709551615', '-9223372036854775809');
+
 # keys: the issue's pair, and lengths that look like parts
 seed('keys', 'issue-13-pair',
      join("\n", qw(invsync orders shop orders/x aa:bb shop orders/x:aa bb)));
@@ -191,7 +203,7 @@ my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
-for my $target (qw(scheme keys normalize credentials routing)) {
+for my $target (qw(scheme keys normalize credentials routing json)) {
     make_path("$out/seeds/$target");
 
     for my $name (keys %{ $seeds{$target} // {} }) {

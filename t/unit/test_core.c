@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "invsync_schemes.h"
 
 
@@ -31,6 +33,7 @@ static void t_digests(void);
 static void t_routes(void);
 static void t_registry(void);
 static void t_keys(void);
+static void t_json_agree(void);
 static void t_key_pair(const char *topic1, const char *event1,
     const char *topic2, const char *event2, const char *channel1,
     const char *channel2, const char *what);
@@ -40,7 +43,7 @@ static void t_meta(void);
 static void t_script(void);
 
 
-#define T_PLAN  109
+#define T_PLAN  135
 
 
 static int     t_failed;
@@ -488,6 +491,106 @@ t_key_pair(const char *topic1, const char *event1, const char *topic2,
 }
 
 
+/*
+ * What the worker's parser refuses (jansson, JSON_REJECT_DUPLICATES, as
+ * invsync_canon_load()), the module's checks refuse with the same reason:
+ * the simdjson one (Shopify) and the jansson one (the other schemes).
+ */
+static void
+t_json_agree(void)
+{
+    size_t             i, k, n;
+    json_t            *root;
+    invsync_rc_e       rc, jrc;
+    invsync_input_t    in;
+    unsigned char      big[8192];
+
+    static const struct {
+        const char    *body;
+        invsync_rc_e   rc;
+    } cases[] = {
+        { "{\"a\":\"x\\u0000y\"}", INVSYNC_ERR_JSON_NUL },
+        { "{\"a\\u0000\":1}", INVSYNC_ERR_JSON_NUL },
+        { "[\"\\\\u0000\"]", INVSYNC_OK },       /* an escaped backslash */
+        { "[\"\\\\\\u0000\"]", INVSYNC_ERR_JSON_NUL },
+        { "{\"a\":\"\\u00000\"}", INVSYNC_ERR_JSON_NUL },
+        { "{\"a\":\"\\u0001\\u0100\"}", INVSYNC_OK },
+        { "{\"a\":1,\"a\":2}", INVSYNC_ERR_JSON_DUPLICATE },
+        { "{\"a\":1,\"b\":{\"c\":1,\"c\":1}}", INVSYNC_ERR_JSON_DUPLICATE },
+        { "[{\"a\":1},{\"a\":1}]", INVSYNC_OK },
+        { "{\"a\":{\"a\":{\"a\":1}}}", INVSYNC_OK },
+        { "{\"a\":1,\"\\u0061\":2}", INVSYNC_ERR_JSON_DUPLICATE },
+        { "{\"ab\":1,\"ba\":2,\"a\":3,\"b\":4,\"\":5}", INVSYNC_OK },
+        { "{\"long_key_of_twenty_\":1,\"long_key_of_twenty!\":2}",
+          INVSYNC_OK },
+        { "{\"long_key_of_twenty_\":1,\"long_key_of_twenty_\":2}",
+          INVSYNC_ERR_JSON_DUPLICATE },
+        { "[9223372036854775807,-9223372036854775808]", INVSYNC_OK },
+        { "[9223372036854775808]", INVSYNC_ERR_JSON_RANGE },
+        { "{\"id\":18446744073709551615}", INVSYNC_ERR_JSON_RANGE },
+        { "[1e-400,1.7976931348623157e308]", INVSYNC_OK },
+        { "[\"\\ud83d\\udce6\"]", INVSYNC_OK },
+        { NULL, INVSYNC_OK }
+    };
+
+    memset(&in, 0, sizeof(invsync_input_t));
+
+    for (i = 0; cases[i].body != NULL; i++) {
+        in.body.data = (const unsigned char *) cases[i].body;
+        in.body.len = strlen(cases[i].body);
+
+        rc = invsync_json_check(in.body.data, in.body.len, 0);
+        jrc = invsync_json_load(&in, 0, &root);
+        json_decref(jrc == INVSYNC_OK ? root : NULL);
+
+        t_ok(rc == cases[i].rc && jrc == cases[i].rc,
+             "json agree: %s: simdjson %s, jansson %s", cases[i].body,
+             invsync_rc_name(rc), invsync_rc_name(jrc));
+    }
+
+    /* beyond what either reads: both refuse, jansson may say why */
+    in.body.data = (const unsigned char *) "[18446744073709551616]";
+    in.body.len = strlen((const char *) in.body.data);
+    rc = invsync_json_check(in.body.data, in.body.len, 0);
+    jrc = invsync_json_load(&in, 0, &root);
+    t_ok(rc == INVSYNC_ERR_JSON && jrc == INVSYNC_ERR_JSON_RANGE,
+         "json agree: beyond uint64 refused by both (%s, %s)",
+         invsync_rc_name(rc), invsync_rc_name(jrc));
+
+    t_ok(invsync_json_check(T_S("[1]"), 1) == INVSYNC_ERR_JSON_OBJECT
+         && invsync_json_check(T_S(" {}"), 1) == INVSYNC_OK
+         && invsync_json_check(T_S("[1"), 1) == INVSYNC_ERR_JSON,
+         "json: an object when wanted, and bad JSON first");
+
+    /* small and large objects (the table, and sorting beyond 512 keys):
+     * the last key made the first's is found, and no repeat invented */
+    for (k = 0; k < 3; k++) {
+        size_t  keys[] = { 40, 300, 600 };
+
+        n = 0;
+        big[n++] = '{';
+
+        for (i = 0; i < keys[k]; i++) {
+            n += snprintf((char *) big + n, sizeof(big) - n, "%s\"k%zu\":0",
+                          i ? "," : "", i);
+        }
+
+        big[n++] = '}';
+
+        rc = invsync_json_check(big, n, 1);
+
+        /* the last key renamed to the first: "k0" */
+        big[n - 1] = '\0';
+        n = (size_t) (strrchr((char *) big, ',') - (char *) big);
+        n += snprintf((char *) big + n, sizeof(big) - n, ",\"k0\":0}");
+
+        t_ok(rc == INVSYNC_OK
+             && invsync_json_check(big, n, 1) == INVSYNC_ERR_JSON_DUPLICATE,
+             "json: %zu keys distinct, then one repeated", keys[k]);
+    }
+}
+
+
 static void
 t_errors(void)
 {
@@ -496,8 +599,9 @@ t_errors(void)
 
     static const char  *names[] = {
         "ok", "handshake", "nomem", "format", "json", "no_event_id",
-        "no_topic", "no_signature", "signature", "timestamp", "stale",
-        "future", "config", NULL
+        "no_topic", "json_nul", "json_duplicate", "json_range",
+        "json_object", "utf8", "no_signature", "signature", "timestamp",
+        "stale", "future", "config", NULL
     };
 
     ok = 1;
@@ -593,6 +697,25 @@ t_meta(void)
     t_ok(invsync_meta_set(m.topic, &len, INVSYNC_TOPIC_LEN,
                           T_S("caf\xc3\xa9/!~")) == INVSYNC_OK && len == 8,
          "meta: UTF-8 and punctuation kept");
+    t_ok(invsync_meta_set(m.topic, &len, INVSYNC_TOPIC_LEN,
+                          T_S("\xf0\x9f\x93\xa6:\xe2\x82\xac"))
+         == INVSYNC_OK && len == 8,
+         "meta: four- and three-byte UTF-8 kept");
+    t_ok(invsync_meta_set(m.event, &len, INVSYNC_EVENT_LEN, T_S("id\xff"))
+         == INVSYNC_ERR_UTF8
+         && invsync_meta_set(m.event, &len, INVSYNC_EVENT_LEN,
+                             T_S("caf\xe9")) == INVSYNC_ERR_UTF8
+         && invsync_meta_set(m.event, &len, INVSYNC_EVENT_LEN,
+                             T_S("\xc0\xaf")) == INVSYNC_ERR_UTF8
+         && invsync_meta_set(m.event, &len, INVSYNC_EVENT_LEN,
+                             T_S("\xed\xa0\x80")) == INVSYNC_ERR_UTF8
+         && invsync_meta_set(m.event, &len, INVSYNC_EVENT_LEN,
+                             T_S("\xf4\x90\x80\x80")) == INVSYNC_ERR_UTF8
+         && invsync_meta_set(m.event, &len, INVSYNC_EVENT_LEN,
+                             T_S("a\xe2\x82")) == INVSYNC_ERR_UTF8
+         && len == 0 && m.event[0] == '\0',
+         "meta: not UTF-8 refused (stray, Latin-1, overlong, surrogate, "
+         "beyond U+10FFFF, cut)");
 
     memset(&in, 0, sizeof(invsync_input_t));
     in.body.data = (const unsigned char *) "abc";
@@ -624,6 +747,8 @@ t_meta(void)
          && !invsync_json_valid(T_S("{\"a\":1,}"))
          && !invsync_json_valid(T_S("[tru]")),
          "json: strict: UTF-8, escapes, numbers, punctuation");
+
+    t_json_agree();
 
     {
         /* beyond the size the kept parser grows to: a parser of its own */

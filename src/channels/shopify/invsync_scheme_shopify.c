@@ -99,8 +99,10 @@ invsync_shopify_describe(const invsync_input_t *in, invsync_meta_t *m)
     invsync_rc_e          rc;
     const invsync_str_t  *h;
 
-    if (!invsync_json_valid(in->body.data, in->body.len)) {
-        return INVSYNC_ERR_JSON;
+    /* an object, as the worker's normalizer needs */
+    rc = invsync_json_check(in->body.data, in->body.len, 1);
+    if (rc != INVSYNC_OK) {
+        return rc;
     }
 
     h = invsync_header_pick(in, INVSYNC_SHOPIFY_EVENT_ID,

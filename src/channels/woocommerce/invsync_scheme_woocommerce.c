@@ -280,7 +280,8 @@ invsync_wc_describe(const invsync_input_t *in, invsync_meta_t *m)
     invsync_rc_e          rc;
     const invsync_str_t  *h;
 
-    rc = invsync_json_load(in, 0, &root);
+    /* an object, as the worker's normalizer needs */
+    rc = invsync_json_load(in, 1, &root);
     if (rc != INVSYNC_OK) {
         return rc;
     }

@@ -290,7 +290,8 @@ fuzz-ci:
 bench: all $(BUILD)/t/bench_route
 	t/bench/run
 
-# the README's first command: Redis and nginx with the module on loopback.
+# the README's first command: Redis, nginx with the module, the worker and
+# the channels' simulators on loopback, and the story of t/demo/story.
 # No prerequisite: t/demo/run installs the missing packages, then builds.
 demo:
 	t/demo/run

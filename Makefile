@@ -49,9 +49,9 @@ MODULE      := $(BUILD)/ngx_http_invsync_module.so
 ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
-.PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
-        test-static bench bench-json demo lint clean fuzz fuzz-ci fuzz-build \
-        chaos chaos-ci
+.PHONY: FORCE all module lib unit deps test test-unit test-integration asan \
+        test-asan test-static bench bench-json demo lint clean fuzz fuzz-ci \
+        fuzz-build chaos chaos-ci
 
 all: lib module $(WORKER) $(CTL)
 
@@ -169,9 +169,18 @@ $(BUILD)/t/bench_route: t/bench/route_decide.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
 
-# the README's test command: unit tests, the integration suite, and the
-# integration suite again with the module under AddressSanitizer
-test: test-unit test-integration test-asan
+# the README's test command: the missing packages of t/packages.txt (as
+# make demo does), then unit tests, the integration suite, and the
+# integration suite again with the module under AddressSanitizer; in that
+# order, the packages first even under -j
+test:
+	t/install-deps
+	$(MAKE) test-unit test-integration test-asan
+
+# only the missing packages: t/install-deps (refuses without root, printing
+# the sudo line)
+deps:
+	t/install-deps
 
 test-unit: unit
 	$(PROVE) --exec '' $(UNIT_BINS)
@@ -312,7 +321,8 @@ $(BUILD)/t/bench_json_check: t/bench/json_check.c $(LIB)
 bench-json: $(BUILD)/t/bench_json_check
 	$< $(BENCH_JSON_FILES)
 
-# the README's first command: Redis and nginx with the module on loopback.
+# the README's first command: Redis, nginx with the module, the worker and
+# the channels' simulators on loopback, and the story of t/demo/story.
 # No prerequisite: t/demo/run installs the missing packages, then builds.
 demo:
 	t/demo/run

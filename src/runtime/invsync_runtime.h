@@ -112,6 +112,7 @@ typedef struct {
     char                    dead_sha[41];
     char                    resolve_sha[41];
     char                    ledger_sha[41];
+    char                    route_sha[41];      /* route.lua */
     char                    push_sha[41];
     char                    skumap_sha[41];     /* SKU mappings, bundles */
     char                    skuunmap_sha[41];

@@ -113,6 +113,7 @@ typedef struct {
     char                    resolve_sha[41];
     char                    ledger_sha[41];
     char                    route_sha[41];      /* route.lua */
+    char                    route_read_sha[41];
     char                    push_sha[41];
     char                    skumap_sha[41];     /* SKU mappings, bundles */
     char                    skuunmap_sha[41];

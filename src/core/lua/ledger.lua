@@ -16,7 +16,9 @@
 -- unrouted (reserved, no location chosen yet).  A bundle (sku:<sku> has
 -- "components", JSON {sku: qty}) has no stock of its own: its lines move
 -- its components.  Every SKU touched, and every bundle made of it, is
--- marked dirty for each channel that shows it.
+-- marked dirty for each channel that shows it.  A routed order (alloc:
+-- <order>, route.lua) holds part of its reservation in reserved:<loc>: its
+-- shipment takes from there, its release gives it back.
 --
 -- Returns {0, audit id} when the cause was applied before, else
 -- {1, audit id, JSON {"moved": {sku: delta}, "oversold": [{sku, short}]}}.
@@ -205,6 +207,14 @@ elseif kind == 'count' then
 
 else
     return redis.error_reply('unknown movement kind ' .. tostring(kind))
+end
+
+-- stock arrived: orders waiting for it are routed again (the worker
+-- watches route:arrived, docs/routing.md)
+if (kind == 'restock' or kind == 'adjust' or kind == 'count'
+    or kind == 'release')
+   and redis.call('EXISTS', K .. 'route:waiting') == 1 then
+    redis.call('INCR', K .. 'route:arrived')
 end
 
 -- what each channel shows changes with every SKU moved, and with every

@@ -11,7 +11,7 @@
 --          "seen": the alloc:<order> seq the decision read ("" none),
 --          "backorder": bool, "lines": [{"line": id, "sku": s, "loc": l,
 --          "qty": n}], "exception": id of an unroutable exception to
---          resolve, or ""}
+--          resolve, or "", "unroutable": true when no rule could fill it}
 -- ARGV[5]  approximate bound of the audit stream
 -- ARGV[6]  and on: field, value pairs of the audit entry (the trace in
 --          "inputs")
@@ -23,7 +23,8 @@
 -- reservation[sku] - its held amounts; routing replaces the whole share
 -- (an edited order's new allocation releases the old in the same step).
 --
--- Returns {0, id} when this version was applied before, {'older', v}
+-- Returns {0, id} when this version was applied before, {2, id} when
+-- unroutable was recorded, {'older', v}
 -- when the order has a newer allocation, {'stale', sku, loc, free} when
 -- the stock changed since the decision read it (nothing written: the
 -- caller reads again and decides again), else {1, audit id}.
@@ -37,8 +38,8 @@ local K = ARGV[3]
 local d = cjson.decode(ARGV[4])
 local order = d.order or ''
 
-if order == '' or type(d.lines) ~= 'table' or #d.lines == 0 then
-    return redis.error_reply('route: needs an order and its lines')
+if order == '' then
+    return redis.error_reply('route: needs an order')
 end
 
 local akey = K .. 'alloc:' .. order
@@ -48,6 +49,21 @@ local curv = tonumber(cur[1])
 
 if curv and tonumber(d.version) and curv > tonumber(d.version) then
     return {'older', cur[1]}
+end
+
+-- no rule could fill it: the decision is audited, the order waits (an
+-- allocation it had stays until one can be made)
+if d.unroutable then
+    local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
+        'result', 'exception', 'skus', '', unpack(ARGV, 6))
+    redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
+    redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)
+    redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+    return {2, id}
+end
+
+if type(d.lines) ~= 'table' or #d.lines == 0 then
+    return redis.error_reply('route: needs the lines')
 end
 if (cur[3] or '') ~= tostring(d.seen or '') then
     return {'stale', '', '', 'allocation'}

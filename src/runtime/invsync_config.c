@@ -51,6 +51,8 @@ static int invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf,
 static int invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc,
     json_t *ch, const char *path);
 static int invsync_cfg_url(const char *url);
+static int invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf,
+    json_t *root);
 
 
 static const char  *invsync_cfg_top[] = {
@@ -175,9 +177,7 @@ invsync_conf_load(const char *file, char *err, size_t len)
         goto failed;
     }
 
-    if (invsync_cfg_object(&c, root, "$", "routing") == NULL
-        && json_object_get(root, "routing") != NULL)
-    {
+    if (invsync_cfg_routing(&c, conf, root) != 0) {
         goto failed;
     }
 
@@ -224,6 +224,7 @@ invsync_conf_free(invsync_conf_t *conf)
 
     free(conf->prefix);
     free(conf->default_location);
+    invsync_routing_conf_free(conf->routing);
     free(conf->group);
     free(conf->consumer);
 
@@ -787,6 +788,33 @@ invsync_cfg_url(const char *url)
     }
 
     return *host != '\0' && *host != '/' && strchr(url, ' ') == NULL;
+}
+
+
+/* "locations" and "routing": invsync_routing_conf.c, which names paths */
+
+static int
+invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
+{
+    char            *ids[INVSYNC_MAX_CHANNELS], why[INVSYNC_ERR_LEN];
+    size_t           i;
+    invsync_strv_t   known;
+
+    for (i = 0; i < conf->nchannels; i++) {
+        ids[i] = conf->channels[i].id;
+    }
+
+    known.v = ids;
+    known.n = conf->nchannels;
+
+    if (invsync_routing_conf_parse(root, &known, &conf->routing, why,
+                                   sizeof(why)) != 0)
+    {
+        snprintf(c->err, c->len, "%s: %s", c->file, why);
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -85,7 +85,10 @@ typedef struct {
     int                       max_shipments;  /* with splits; >= 1 */
     int                       backorder;      /* stock is not a constraint */
     char                     *rate;           /* fulfilment: cheapest,
-                                               * fastest, carrier:service */
+                                               * fastest, carrier:service;
+                                               * NULL: cheapest */
+    int                       implied;        /* the default rule the
+                                               * reader appended */
 } invsync_route_rule_t;
 
 
@@ -104,6 +107,9 @@ typedef struct {
     size_t                   nrules;
     invsync_postal_point_t  *postal;
     size_t                   npostal;
+    invsync_strv_t           capabilities;   /* every location's, once: a
+                                              * line's tag among them is a
+                                              * capability it needs */
 } invsync_routing_conf_t;
 
 
@@ -119,6 +125,8 @@ int invsync_routing_conf_parse(json_t *root,
 void invsync_routing_conf_free(invsync_routing_conf_t *rc);
 const invsync_location_t *invsync_routing_location(
     const invsync_routing_conf_t *rc, const char *id);
+/* 1 when v holds s (exact), else 0 */
+int invsync_strv_has(const invsync_strv_t *v, const char *s);
 
 
 #endif /* INVSYNC_ROUTING_H_INCLUDED */

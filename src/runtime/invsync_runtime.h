@@ -22,6 +22,7 @@
 #include "invsync_canon.h"
 #include "invsync_stock.h"
 #include "invsync_channel.h"
+#include "invsync_routing.h"
 
 
 #define INVSYNC_ERR_LEN        512
@@ -71,6 +72,7 @@ typedef struct {
     int                      noop;            /* actions do nothing: bench */
     invsync_log_level_e      log_level;
     char                    *default_location; /* first of locations[] */
+    invsync_routing_conf_t  *routing;         /* NULL: no "routing" */
     invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
     size_t                   nchannels;
     json_t                  *root;            /* the whole file */

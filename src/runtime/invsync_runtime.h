@@ -128,6 +128,9 @@ typedef struct {
     int64_t                 started_ms;
     int64_t                 next_claim_ms;
     int64_t                 next_trim_ms;
+    int64_t                 next_route_ms;  /* re-routing's check */
+    int                     route_seen;     /* route_arrived read once */
+    char                    route_arrived[32];
     int64_t                 next_heartbeat_ms;
     invsync_counters_t      counters;
     invsync_latency_t       latency;
@@ -209,6 +212,11 @@ invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
     char *err, size_t len);
 /* (defined in invsync_reconcile.c, which invsyncctl links too) */
 int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
+
+/* src/actions/route/invsync_route_retry.c: orders waiting for stock */
+int invsync_route_waiting(invsync_worker_t *w);
+invsync_act_rc_e invsync_route_again(invsync_worker_t *w, const char *order,
+    char *err, size_t len);
 
 /* src/actions/order/invsync_order_batch.c: orders of one read, pipelined */
 typedef struct invsync_job_s  invsync_job_t;

@@ -434,6 +434,11 @@ const char  invsync_script_ledger[] =
     "else\n"
     "    return redis.error_reply('unknown movement kind ' .. tostring(kind))\n"
     "end\n"
+    "if (kind == 'restock' or kind == 'adjust' or kind == 'count'\n"
+    "    or kind == 'release')\n"
+    "   and redis.call('EXISTS', K .. 'route:waiting') == 1 then\n"
+    "    redis.call('INCR', K .. 'route:arrived')\n"
+    "end\n"
     "local skus = {}\n"
     "for s in pairs(moved) do\n"
     "    skus[#skus + 1] = s\n"
@@ -521,8 +526,8 @@ const char  invsync_script_route[] =
     "local K = ARGV[3]\n"
     "local d = cjson.decode(ARGV[4])\n"
     "local order = d.order or ''\n"
-    "if order == '' or type(d.lines) ~= 'table' or #d.lines == 0 then\n"
-    "    return redis.error_reply('route: needs an order and its lines')\n"
+    "if order == '' then\n"
+    "    return redis.error_reply('route: needs an order')\n"
     "end\n"
     "local akey = K .. 'alloc:' .. order\n"
     "local rkey = K .. 'reservation:' .. order\n"
@@ -530,6 +535,17 @@ const char  invsync_script_route[] =
     "local curv = tonumber(cur[1])\n"
     "if curv and tonumber(d.version) and curv > tonumber(d.version) then\n"
     "    return {'older', cur[1]}\n"
+    "end\n"
+    "if d.unroutable then\n"
+    "    local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',\n"
+    "        'result', 'exception', 'skus', '', unpack(ARGV, 6))\n"
+    "    redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)\n"
+    "    redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)\n"
+    "    redis.call('SET', KEYS[1], id, 'EX', ARGV[1])\n"
+    "    return {2, id}\n"
+    "end\n"
+    "if type(d.lines) ~= 'table' or #d.lines == 0 then\n"
+    "    return redis.error_reply('route: needs the lines')\n"
     "end\n"
     "if (cur[3] or '') ~= tostring(d.seen or '') then\n"
     "    return {'stale', '', '', 'allocation'}\n"
@@ -670,6 +686,45 @@ const char  invsync_script_route[] =
 
 const size_t  invsync_script_route_len =
     sizeof(invsync_script_route) - 1;
+
+
+const char  invsync_script_route_read[] =
+    "local K = ARGV[1]\n"
+    "local a = redis.call('HMGET', K .. 'alloc:' .. ARGV[2], 'seq', 'held')\n"
+    "local out = {seq = a[1] or '', held = {}, skus = {}, stock = {}}\n"
+    "if a[2] and a[2] ~= '' then\n"
+    "    out.held = cjson.decode(a[2])\n"
+    "end\n"
+    "local function ledger(s)\n"
+    "    if out.stock[s] then\n"
+    "        return\n"
+    "    end\n"
+    "    local h = redis.call('HGETALL', K .. 'stock:' .. s)\n"
+    "    local t = {}\n"
+    "    for i = 1, #h, 2 do\n"
+    "        t[h[i]] = tonumber(h[i + 1]) or 0\n"
+    "    end\n"
+    "    out.stock[s] = t\n"
+    "end\n"
+    "for i = 3, #ARGV do\n"
+    "    local s = ARGV[i]\n"
+    "    local h = redis.call('HMGET', K .. 'sku:' .. s, 'tags', 'components')\n"
+    "    local one = {tags = h[1] or ''}\n"
+    "    if h[2] and h[2] ~= '' then\n"
+    "        one.components = cjson.decode(h[2])\n"
+    "        for c in pairs(one.components) do\n"
+    "            ledger(c)\n"
+    "        end\n"
+    "    else\n"
+    "        ledger(s)\n"
+    "    end\n"
+    "    out.skus[s] = one\n"
+    "end\n"
+    "return cjson.encode(out)\n"
+    ;
+
+const size_t  invsync_script_route_read_len =
+    sizeof(invsync_script_route_read) - 1;
 
 
 const char  invsync_script_skumap[] =

@@ -29,6 +29,7 @@ CORE_CXX    := $(wildcard src/core/*.cpp)
 RT_SRCS     := $(call layer,runtime)
 WORKER_SRCS := $(call layer,worker) $(call layer,actions,deep)
 CTL_SRCS    := $(call layer,ctl)
+CTL_ACTIONS := $(call layer,actions,deep)
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
@@ -86,7 +87,9 @@ $(RT_LIB): $(call objs,$(BUILD)/obj,$(RT_SRCS))
 $(WORKER): $(call objs,$(BUILD)/obj,$(WORKER_SRCS)) $(RT_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
-$(CTL): $(call objs,$(BUILD)/obj,$(CTL_SRCS)) $(RT_LIB) $(LIB)
+# route dry-run and retry run the worker's routing code (actions/route/,
+# declared in invsync_runtime.h), with the actions it resolves SKUs by
+$(CTL): $(call objs,$(BUILD)/obj,$(CTL_SRCS) $(CTL_ACTIONS)) $(RT_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
 # nginx's own build compiles the module from `config`; a private copy of

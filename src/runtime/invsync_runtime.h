@@ -217,6 +217,9 @@ int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
 int invsync_route_waiting(invsync_worker_t *w);
 invsync_act_rc_e invsync_route_again(invsync_worker_t *w, const char *order,
     char *err, size_t len);
+/* src/actions/route/invsync_route_dry.c: decided, nothing written */
+int invsync_route_dry_run(invsync_worker_t *w, const char *channel,
+    json_t *canon, json_t **trace, char *err, size_t len);
 
 /* src/actions/order/invsync_order_batch.c: orders of one read, pipelined */
 typedef struct invsync_job_s  invsync_job_t;

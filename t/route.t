@@ -1,0 +1,242 @@
+#!/usr/bin/perl
+
+# Order routing through the real chain: signed Shopify orders into nginx,
+# the worker with locations and routing in worker.json, the ledger in
+# Redis.  An order for two SKUs stocked at different locations is split
+# across both, its reservation moved from unrouted to reserved:<loc> and
+# audited as order.route with its trace, which `invsyncctl route explain`
+# prints; the same order delivered twice and replayed routes once; an
+# order no location can fill opens an "unroutable" exception with the
+# reason per line and waits; a restock (`invsyncctl stock adjust`) routes
+# it without an operator and the exception closes; `route dry-run`
+# changes nothing; an edited order is routed again and its old allocation
+# released in the same step; a cancellation releases what it held.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use InvsyncTest qw(hmac_b64);
+use InvsyncWorker qw(worker_conf run_worker wait_for audit_entries ctl
+                     map_sku);
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => { 'shopify.secret' => 'hush' },
+    locations => <<'EOF');
+        location = /hooks/shopify {
+            invsync_webhook shopify;
+            invsync_channel shop-eu;
+            invsync_secret_file %%TESTDIR%%/shopify.secret;
+        }
+EOF
+
+$t->run;
+$t->plan(29);
+
+my $K = 'invsync:{invsync}:';
+my $json = JSON::PP->new->canonical;
+
+my $conf = worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    locations => [ { id => 'wh-a', name => 'Lyon' },
+                   { id => 'wh-b', name => 'Lille' } ],
+    routing => { rules => [ { name => 'default', strategy => 'priority',
+                              split => { allowed => JSON::PP::true,
+                                         max => 3 } } ] });
+
+map_sku($t, 'SKU-A', 111, 501);
+map_sku($t, 'SKU-B', 222, 502);
+map_sku($t, 'SKU-C', 333, 503);
+$t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5, 'on_hand:wh-b', 10);
+$t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 5);
+
+run_worker($t, 'w1', $conf);
+
+my $wh = 0;
+
+sub order {
+    my (%o) = @_;
+    return encode_json({
+        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
+        created_at => '2026-11-20T10:00:00+01:00',
+        updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
+        currency => 'EUR', total_price => '59.00',
+        financial_status => 'paid',
+        cancelled_at => $o{cancelled},
+        line_items => $o{lines},
+        shipping_address => { name => 'Jon', address1 => '1 Rue',
+                              city => 'Paris', zip => '75001',
+                              country_code => 'FR' },
+    });
+}
+
+sub line {
+    my ($id, $sku, $qty) = @_;
+    return { id => $id, sku => $sku, quantity => $qty, price => '9.00',
+             title => $sku, product_id => 7, variant_id => $id };
+}
+
+sub send_shopify {
+    my ($body, $id, $topic) = @_;
+    $id //= 'wh-' . ++$wh;
+    return $t->post('/hooks/shopify', $body,
+                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
+                    'X-Shopify-Topic' => $topic // 'orders/create',
+                    'X-Shopify-Webhook-Id' => $id,
+                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+}
+
+sub ledger {
+    my ($sku) = @_;
+    my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
+    return { map { $_ => $h{$_} + 0 } grep { $h{$_} != 0 } keys %h };
+}
+
+sub routes {
+    my ($order) = @_;
+    return [grep { ($_->{action} // '') eq 'order.route'
+                   && ($_->{order} // '') eq $order }
+            @{audit_entries($t)}];
+}
+
+sub alloc {
+    my ($order) = @_;
+    return { @{$t->redis('HGETALL', "${K}alloc:$order")} };
+}
+
+###############################################################################
+# a split: SKU-A only fits at wh-a first (priority), SKU-B only at wh-b
+
+my $o1 = order(id => 601, lines => [ line(1001, 'SKU-A', 2),
+                                     line(1002, 'SKU-B', 1) ]);
+is(send_shopify($o1, 'wh-601')->{status}, 200, 'order accepted');
+ok(wait_for(20, sub { @{routes('shop-eu:601')} }), 'order.route audited')
+    or diag($t->read_file('logs/w1.out'));
+
+is_deeply([ledger('SKU-A'), ledger('SKU-B')],
+          [{ 'on_hand:wh-a' => 5, 'on_hand:wh-b' => 10, 'reserved:wh-a' => 2 },
+           { 'on_hand:wh-b' => 5, 'reserved:wh-b' => 1 }],
+          'split across two locations: reserved moved from unrouted');
+
+my $route = routes('shop-eu:601')->[0];
+my $trace = eval { $json->decode($route->{inputs}) } // {};
+is_deeply([ sort map { "$_->{sku}\@$_->{location}:$_->{qty}" }
+            @{$trace->{allocation} // []} ],
+          [ 'SKU-A@wh-a:2', 'SKU-B@wh-b:1' ], 'the trace holds the allocation');
+ok(ref $trace->{considered} eq 'ARRAY' && @{$trace->{considered}} >= 2
+   && ($trace->{rule} // '') eq 'default' && $trace->{result} eq 'routed',
+   'the trace: rule, locations considered, result')
+    or diag($route->{inputs});
+
+my $a1 = alloc('shop-eu:601');
+is_deeply([ $a1->{version}, $a1->{seq}, $json->decode($a1->{held}) ],
+          [ $a1->{version}, 1, { 'wh-a' => { 'SKU-A' => 2 },
+                                 'wh-b' => { 'SKU-B' => 1 } } ],
+          'alloc:<order> records what each location holds');
+
+my ($rc, $out) = ctl($t, $conf, 'route', 'explain', 'shop-eu:601');
+ok($rc == 0 && $out =~ /rule "default"/ && $out =~ /wh-a/
+   && $out =~ /wh-b/ && $out =~ /SKU-A x2 from wh-a/
+   && $out =~ /SKU-B x1 from wh-b/, 'route explain prints it in words')
+    or diag($out);
+($rc, $out) = ctl($t, $conf, 'route', 'explain', 'shop-eu:601', '--json');
+my $doc = eval { $json->decode($out) } // {};
+is_deeply($doc->{allocation}, $trace->{allocation}, 'route explain --json')
+    or diag($out);
+
+# twice, then again under another webhook id: routed once
+
+is(send_shopify($o1, 'wh-601')->{status}, 200, 'the same webhook again');
+is(send_shopify($o1, 'wh-601-again')->{status}, 200,
+   'the same order, delivered again');
+($rc, $out) = ctl($t, $conf, 'replay', '--stream', 'orders', '--from', '0',
+                  '--why', 'test');
+is($rc, 0, 'and every order replayed') or diag($out);
+ok(wait_for(20, sub {
+       my @seen = grep { /"msg":"event"/ && /"event":"wh-601/ }
+                  split /\n/, $t->read_file('logs/w1.out');
+       @seen >= 4 }), 'the worker handled the deliveries and the replay')
+    or diag($t->read_file('logs/w1.out'));
+is(scalar @{routes('shop-eu:601')}, 1, 'one order.route for all deliveries');
+is_deeply([ledger('SKU-A')->{'reserved:wh-a'}, ledger('SKU-B')->{'reserved:wh-b'},
+           alloc('shop-eu:601')->{seq}], [2, 1, 1], 'one allocation');
+
+###############################################################################
+# unroutable: SKU-C is nowhere
+
+is(send_shopify(order(id => 602, lines => [ line(2001, 'SKU-C', 1) ]))
+   ->{status}, 200, 'an order no location can fill');
+my $xid = 'unroutable:shop-eu:602';
+ok(wait_for(20, sub { $t->redis('HGET', "${K}exception:$xid", 'state') }),
+   'exception unroutable opened') or diag($t->read_file('logs/w1.out'));
+my $data = eval { $json->decode($t->redis('HGET', "${K}exception:$xid",
+                                          'data')) } // {};
+ok(ref $data->{reasons} eq 'ARRAY' && @{$data->{reasons}} == 1
+   && $data->{reasons}[0]{sku} eq 'SKU-C' && $data->{reasons}[0]{reason},
+   'with the reason per line') or diag(explain($data));
+is_deeply([ $t->redis('ZSCORE', "${K}route:waiting", 'shop-eu:602') ? 1 : 0,
+            ledger('SKU-C') ],
+          [ 1, { unrouted => 1 } ], 'it waits, its reservation unrouted');
+
+# dry-run routes it against the live ledger and changes nothing
+
+$t->write_file('sample.json', $json->encode({
+    kind => 'order', channel => 'shop-eu', order_id => 'dry-1',
+    status => 'paid', currency => 'EUR', updated_ms => 1,
+    shipping_address => { country_code => 'FR' },
+    lines => [ { channel_line_id => '1', sku => 'SKU-B', quantity => 2,
+                 refs => ['sku:SKU-B'] } ] }));
+my $before = $json->encode([ledger('SKU-B'), scalar @{audit_entries($t)}]);
+($rc, $out) = ctl($t, $conf, 'route', 'dry-run', $t->dir . '/sample.json');
+ok($rc == 0 && $out =~ /SKU-B x2 from wh-b/, 'dry-run decides') or diag($out);
+is($json->encode([ledger('SKU-B'), scalar @{audit_entries($t)}]), $before,
+   'dry-run changes nothing');
+
+# a restock routes it without an operator; the exception closes
+
+($rc, $out) = ctl($t, $conf, 'stock', 'adjust', 'SKU-C', '--location', 'wh-b',
+                  '--delta', '3', '--why', 'restock');
+is($rc, 0, 'restock SKU-C at wh-b') or diag($out);
+ok(wait_for(20, sub { alloc('shop-eu:602')->{held} }),
+   'routed again after the restock') or diag($t->read_file('logs/w1.out'));
+is_deeply([ ledger('SKU-C'),
+            $t->redis('HGET', "${K}exception:$xid", 'state'),
+            $t->redis('ZSCORE', "${K}route:waiting", 'shop-eu:602') ],
+          [ { 'on_hand:wh-b' => 3, 'reserved:wh-b' => 1 }, 'resolved', undef ],
+          'reserved at wh-b, the exception resolved, no longer waiting');
+
+###############################################################################
+# an edited order: SKU-A 2 -> 7 no longer fits at wh-a alone
+
+is(send_shopify(order(id => 601, updated => '2026-11-20T11:00:00+01:00',
+                      lines => [ line(1001, 'SKU-A', 7),
+                                 line(1002, 'SKU-B', 1) ]),
+                undef, 'orders/updated')->{status}, 200, 'order edited');
+ok(wait_for(20, sub { @{routes('shop-eu:601')} == 2 }), 'routed again')
+    or diag($t->read_file('logs/w1.out'));
+my $la = ledger('SKU-A');
+is_deeply([ ($la->{'reserved:wh-a'} // 0) + ($la->{'reserved:wh-b'} // 0),
+            $la->{unrouted}, alloc('shop-eu:601')->{seq},
+            $t->redis('HGET', "${K}reservation:shop-eu:601", 'SKU-A') ],
+          [ 7, undef, 2, 7 ],
+          'the new allocation holds 7, the old 2 released in the same step')
+    or diag(explain($la));
+
+# cancelled: everything it held is released
+
+is(send_shopify(order(id => 601, updated => '2026-11-20T12:00:00+01:00',
+                      cancelled => '2026-11-20T12:00:00+01:00',
+                      lines => [ line(1001, 'SKU-A', 7),
+                                 line(1002, 'SKU-B', 1) ]),
+                undef, 'orders/cancelled')->{status}, 200, 'order cancelled');
+ok(wait_for(20, sub { !$t->redis('EXISTS', "${K}alloc:shop-eu:601") }),
+   'allocation released');
+is_deeply([ledger('SKU-A'), ledger('SKU-B')],
+          [{ 'on_hand:wh-a' => 5, 'on_hand:wh-b' => 10 },
+           { 'on_hand:wh-b' => 5 }], 'nothing reserved any more');
+
+$t->done;

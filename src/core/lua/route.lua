@@ -88,8 +88,8 @@ for _, l in ipairs(d.lines) do
     if type(l.sku) ~= 'string' or type(l.loc) ~= 'string' or l.loc == ''
        or type(l.qty) ~= 'number' or l.qty < 0
        or l.qty ~= math.floor(l.qty) then
-        return redis.error_reply('route: a line needs a sku, a location '
-                                 .. 'and an integer quantity')
+        return redis.error_reply('route: a line needs a sku, a '
+                                 .. 'location and an integer quantity')
     end
     local at = held[l.loc] or {}
     held[l.loc] = at
@@ -171,7 +171,8 @@ end
 table.sort(list)
 
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
-    'result', 'applied', 'skus', table.concat(list, ','), unpack(ARGV, 6))
+    'result', 'applied', 'skus', table.concat(list, ','),
+    unpack(ARGV, 6))
 
 for _, s in ipairs(list) do
     redis.call('ZADD', K .. 'audit:sku:' .. s, ARGV[2], id)
@@ -180,7 +181,8 @@ redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
 
 redis.call('HSET', akey, 'version', tostring(d.version or ''),
            'lines', cjson.encode(d.lines), 'held', cjson.encode(held),
-           'audit', id, 'ts', ARGV[2], 'seq', (tonumber(cur[3]) or 0) + 1,
+           'audit', id, 'ts', ARGV[2],
+           'seq', (tonumber(cur[3]) or 0) + 1,
            'backorder', d.backorder and '1' or '0')
 
 -- a backorder waits for stock like an unroutable order, oldest first

@@ -32,7 +32,8 @@ end
 
 for i = 3, #ARGV do
     local s = ARGV[i]
-    local h = redis.call('HMGET', K .. 'sku:' .. s, 'tags', 'components')
+    local h = redis.call('HMGET', K .. 'sku:' .. s, 'tags',
+                         'components')
     local one = {tags = h[1] or ''}
     if h[2] and h[2] ~= '' then
         one.components = cjson.decode(h[2])

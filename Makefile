@@ -8,7 +8,7 @@ CC          ?= cc
 CXX         ?= c++
 CFLAGS      ?= -O2 -g
 WARN        := -Wall -Wextra -Werror
-LIBS        := -lhiredis -ljansson -lyajl -lsimdjson -lstdc++ -lssl -lcrypto
+LIBS        := -lhiredis -ljansson -lyajl -lsimdjson -lstdc++ -lssl -lcrypto -lm
 WORKER_LIBS := -lcurl
 
 # One folder per layer (docs/architecture.md), one rule per artefact:
@@ -16,6 +16,9 @@ WORKER_LIBS := -lcurl
 #   libinvsync_runtime.a  src/runtime: what the worker and the CLI share
 #   invsync-worker        src/worker and src/actions, with both libraries
 #   invsyncctl            src/ctl, with both libraries
+#   libinvsync_route.a    src/actions/route: the routing decision, for the
+#                         programs that run it without the worker (its
+#                         unit test, its benchmark)
 # nginx links src/core and the channels' schemes, as `config` lists them.
 LAYERS      := core channels runtime worker actions ctl
 INCS        := $(LAYERS:%=-Isrc/%)
@@ -30,6 +33,10 @@ RT_SRCS     := $(call layer,runtime)
 WORKER_SRCS := $(call layer,worker) $(call layer,actions,deep)
 CTL_SRCS    := $(call layer,ctl)
 CTL_ACTIONS := $(call layer,actions,deep)
+# the decision alone: not the action's files, which need the worker's
+ROUTE_RUN   := $(addprefix src/actions/route/invsync_route_,action.c \
+                 input.c retry.c dry.c)
+ROUTE_SRCS  := $(filter-out $(ROUTE_RUN),$(wildcard src/actions/route/*.c))
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
@@ -38,6 +45,7 @@ UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
 
 LIB         := $(BUILD)/libinvsync.a
 RT_LIB      := $(BUILD)/libinvsync_runtime.a
+ROUTE_LIB   := $(BUILD)/libinvsync_route.a
 WORKER      := $(BUILD)/invsync-worker
 CTL         := $(BUILD)/invsyncctl
 
@@ -82,6 +90,9 @@ $(LIB): $(call objs,$(BUILD)/obj,$(CORE_SRCS) $(CORE_CXX))
 	$(call archive,$^)
 
 $(RT_LIB): $(call objs,$(BUILD)/obj,$(RT_SRCS))
+	$(call archive,$^)
+
+$(ROUTE_LIB): $(call objs,$(BUILD)/obj,$(ROUTE_SRCS))
 	$(call archive,$^)
 
 $(WORKER): $(call objs,$(BUILD)/obj,$(WORKER_SRCS)) $(RT_LIB) $(LIB)
@@ -145,6 +156,11 @@ $(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) \
 $(BUILD)/t/unit_%: t/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LIBS)
+
+# the routing table: the decision and its configuration reader too
+$(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
 
 unit: $(UNIT_BINS)
 

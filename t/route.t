@@ -128,7 +128,7 @@ is_deeply([ sort map { "$_->{sku}\@$_->{location}:$_->{qty}" }
             @{$trace->{allocation} // []} ],
           [ 'SKU-A@wh-a:2', 'SKU-B@wh-b:1' ], 'the trace holds the allocation');
 ok(ref $trace->{considered} eq 'ARRAY' && @{$trace->{considered}} >= 2
-   && ($trace->{rule} // '') eq 'default' && $trace->{result} eq 'routed',
+   && ($trace->{rule} // '') eq 'default' && $trace->{status} eq 'routed',
    'the trace: rule, locations considered, result')
     or diag($route->{inputs});
 
@@ -143,6 +143,7 @@ ok($rc == 0 && $out =~ /rule "default"/ && $out =~ /wh-a/
    && $out =~ /wh-b/ && $out =~ /SKU-A x2 from wh-a/
    && $out =~ /SKU-B x1 from wh-b/, 'route explain prints it in words')
     or diag($out);
+note($out);
 ($rc, $out) = ctl($t, $conf, 'route', 'explain', 'shop-eu:601', '--json');
 my $doc = eval { $json->decode($out) } // {};
 is_deeply($doc->{allocation}, $trace->{allocation}, 'route explain --json')
@@ -193,6 +194,7 @@ $t->write_file('sample.json', $json->encode({
 my $before = $json->encode([ledger('SKU-B'), scalar @{audit_entries($t)}]);
 ($rc, $out) = ctl($t, $conf, 'route', 'dry-run', $t->dir . '/sample.json');
 ok($rc == 0 && $out =~ /SKU-B x2 from wh-b/, 'dry-run decides') or diag($out);
+note($out);
 is($json->encode([ledger('SKU-B'), scalar @{audit_entries($t)}]), $before,
    'dry-run changes nothing');
 

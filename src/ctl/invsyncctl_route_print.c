@@ -25,7 +25,7 @@ invsyncctl_route_print(json_t *trace, FILE *out)
     json_t      *v;
     const char  *result;
 
-    result = json_string_value(json_object_get(trace, "result"));
+    result = json_string_value(json_object_get(trace, "status"));
 
     fprintf(out, "order %s, version %s: %s\n",
             invsyncctl_route_text(json_object_get(trace, "order"), a,
@@ -33,11 +33,15 @@ invsyncctl_route_print(json_t *trace, FILE *out)
             invsyncctl_route_text(json_object_get(trace, "version"), b,
                                   sizeof(b)),
             result ? result : "decided");
-    fprintf(out, "rule \"%s\", strategy %s\n",
+    fprintf(out, "rule \"%s\"%s, strategy %s, %s shipment(s)\n",
             invsyncctl_route_text(json_object_get(trace, "rule"), a,
                                   sizeof(a)),
+            json_is_true(json_object_get(trace, "default"))
+            ? " (the default)" : "",
             invsyncctl_route_text(json_object_get(trace, "strategy"), b,
-                                  sizeof(b)));
+                                  sizeof(b)),
+            invsyncctl_route_text(json_object_get(trace, "shipments"), c,
+                                  sizeof(c)));
 
     fprintf(out, "locations considered:\n");
 
@@ -78,35 +82,58 @@ invsyncctl_route_print(json_t *trace, FILE *out)
 }
 
 
-/* "  wh-a  kept: reason; 12.3 km; stock SKU-A 5, SKU-B 0" */
+/*
+ * "  wh-a  kept (preferred); 12.3 km; stock SKU-A 5, SKU-B 0; cannot
+ * take line 2: no stock" or "  wh-c  rejected: inactive"
+ */
 
 static void
 invsyncctl_route_location(json_t *loc, FILE *out)
 {
     char         a[128], b[256];
-    json_t      *st, *n, *km;
+    size_t       i;
+    json_t      *n, *km, *why;
     const char  *sku, *sep;
 
-    km = json_object_get(loc, "distance_km");
-
-    fprintf(out, "  %s  %s: %s",
+    fprintf(out, "  %s  ",
             invsyncctl_route_text(json_object_get(loc, "location"), a,
-                                  sizeof(a)),
-            json_is_true(json_object_get(loc, "kept")) ? "kept" : "rejected",
-            invsyncctl_route_text(json_object_get(loc, "reason"), b,
-                                  sizeof(b)));
+                                  sizeof(a)));
+
+    if (!json_is_true(json_object_get(loc, "kept"))) {
+        fprintf(out, "rejected: %s\n",
+                invsyncctl_route_text(json_object_get(loc, "reason"), b,
+                                      sizeof(b)));
+        return;
+    }
+
+    fprintf(out, "kept%s", json_is_true(json_object_get(loc, "preferred"))
+                           ? " (preferred)" : "");
+
+    if (json_is_string(json_object_get(loc, "cutoff"))) {
+        fprintf(out, "; cut-off %s",
+                json_string_value(json_object_get(loc, "cutoff")));
+    }
+
+    km = json_object_get(loc, "distance_km");
 
     if (json_is_number(km)) {
         fprintf(out, "; %.1f km", json_number_value(km));
     }
 
-    st = json_object_get(loc, "stock");
     sep = "; stock ";
 
-    json_object_foreach(st, sku, n) {
+    json_object_foreach(json_object_get(loc, "stock"), sku, n) {
         fprintf(out, "%s%s %s", sep, sku,
                 invsyncctl_route_text(n, a, sizeof(a)));
         sep = ", ";
+    }
+
+    json_array_foreach(json_object_get(loc, "cannot"), i, why) {
+        fprintf(out, "; cannot take line %s: %s",
+                invsyncctl_route_text(json_object_get(why, "line"), a,
+                                      sizeof(a)),
+                invsyncctl_route_text(json_object_get(why, "reason"), b,
+                                      sizeof(b)));
     }
 
     fputc('\n', out);

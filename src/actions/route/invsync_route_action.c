@@ -221,7 +221,6 @@ invsync_route_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t      *d, *t;
     const char  *argv[32];
     redisReply  *r;
-    static const char  *results[] = { "routed", "backordered", "unroutable" };
 
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
     snprintf(cause, sizeof(cause), "route:%s:%s%s%s", in->order_key,
@@ -236,7 +235,6 @@ invsync_route_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     t = json_deep_copy(res->trace ? res->trace : json_object());
 
     if (t != NULL) {
-        json_object_set_new(t, "result", json_string(results[res->rc]));
         json_object_set_new(t, "version", json_string(in->version));
     }
 

@@ -23,8 +23,6 @@ invsync_route_dry_run(invsync_worker_t *w, const char *channel,
     int                     rc;
     invsync_route_input_t  *in;
     invsync_route_result_t  res;
-    static const char      *results[] = { "routed", "backordered",
-                                          "unroutable" };
 
     *trace = NULL;
 
@@ -51,7 +49,6 @@ invsync_route_dry_run(invsync_worker_t *w, const char *channel,
            == 0)
     {
         *trace = res.trace ? json_incref(res.trace) : json_object();
-        json_object_set_new(*trace, "result", json_string(results[res.rc]));
         json_object_set_new(*trace, "version", json_string(in->version));
         json_object_set_new(*trace, "order", json_string(in->order_key));
         rc = 0;

@@ -1,0 +1,298 @@
+
+/*
+ * Ranking and assignment.  The kept locations are ranked once: preferred
+ * first, then those still within today's cut-off, then the strategy's
+ * measure (nearest: distance, unknown last; most_stock: the stock of the
+ * order's SKUs there, most first), then priority, then id, so that equal
+ * locations always decide the same way.
+ *
+ * priority, nearest and most_stock give each line the best-ranked
+ * location that can take it (most_stock: the most of that line's SKU
+ * within the preferred / cut-off group); a location with the stock comes
+ * before one that would backorder.  fewest_shipments, and any of the
+ * others when their split would need more shipments than the rule
+ * allows, cover the order greedily: each next shipment is the location
+ * that takes the most remaining lines (with stock, then at all), ties by
+ * rank.  Lines still left then need more shipments than allowed.
+ */
+
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_route_int.h"
+
+
+static int invsync_route_cmp(const void *a, const void *b, void *arg);
+static int invsync_route_best(const invsync_route_ws_t *ws, size_t l);
+static int invsync_route_better(const invsync_route_ws_t *ws, size_t l,
+    size_t a, size_t b);
+static void invsync_route_cover(invsync_route_ws_t *ws);
+static size_t invsync_route_shipments(const invsync_route_ws_t *ws);
+static int invsync_route_line_reason(const invsync_route_ws_t *ws,
+    size_t l);
+
+
+void
+invsync_route_rank(invsync_route_ws_t *ws)
+{
+    size_t  i;
+
+    ws->nkept = 0;
+
+    for (i = 0; i < ws->nc; i++) {
+        if (ws->c[i].reason == INVSYNC_RS_OK) {
+            ws->rank[ws->nkept++] = i;
+        }
+    }
+
+    qsort_r(ws->rank, ws->nkept, sizeof(size_t), invsync_route_cmp, ws);
+}
+
+
+void
+invsync_route_assign(invsync_route_ws_t *ws)
+{
+    size_t  l;
+    int     all;
+
+    all = 1;
+
+    for (l = 0; l < ws->nl; l++) {
+        ws->pick[l] = ws->rule->strategy == INVSYNC_ROUTE_FEWEST_SHIPMENTS
+                      ? -1 : invsync_route_best(ws, l);
+        all = all && ws->pick[l] >= 0;
+    }
+
+    if (ws->rule->strategy == INVSYNC_ROUTE_FEWEST_SHIPMENTS) {
+        invsync_route_cover(ws);
+
+    } else if (all && invsync_route_shipments(ws)
+                      > (size_t) ws->rule->max_shipments)
+    {
+        ws->consolidated = 1;
+        invsync_route_cover(ws);
+    }
+
+    for (l = 0; l < ws->nl; l++) {
+        if (ws->pick[l] < 0 && ws->reason[l] == INVSYNC_RS_OK) {
+            ws->reason[l] = invsync_route_line_reason(ws, l);
+        }
+    }
+}
+
+
+static int
+invsync_route_cmp(const void *a, const void *b, void *arg)
+{
+    const invsync_route_ws_t    *ws = arg;
+    const invsync_route_cand_t  *x, *y;
+
+    x = &ws->c[*(const size_t *) a];
+    y = &ws->c[*(const size_t *) b];
+
+    if (x->preferred != y->preferred) {
+        return y->preferred - x->preferred;
+    }
+
+    if (x->late != y->late) {
+        return x->late - y->late;
+    }
+
+    switch (ws->rule->strategy) {
+
+    case INVSYNC_ROUTE_NEAREST:
+        if (x->has_dist != y->has_dist) {
+            return y->has_dist - x->has_dist;
+        }
+
+        if (x->has_dist && x->dist_km != y->dist_km) {
+            return x->dist_km < y->dist_km ? -1 : 1;
+        }
+
+        break;
+
+    case INVSYNC_ROUTE_MOST_STOCK:
+        if (x->total != y->total) {
+            return x->total > y->total ? -1 : 1;
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    if (x->loc->priority != y->loc->priority) {
+        return x->loc->priority < y->loc->priority ? -1 : 1;
+    }
+
+    return strcmp(x->loc->id, y->loc->id);
+}
+
+
+/* the kept location that takes line l, or -1 */
+
+static int
+invsync_route_best(const invsync_route_ws_t *ws, size_t l)
+{
+    int     best;
+    size_t  k, i;
+
+    best = -1;
+
+    for (k = 0; k < ws->nkept; k++) {
+        i = ws->rank[k];
+
+        if (ws->why[INVSYNC_WS_AT(ws, l, i)] != INVSYNC_RS_OK) {
+            continue;
+        }
+
+        if (best < 0 || invsync_route_better(ws, l, i, (size_t) best)) {
+            best = (int) i;
+        }
+    }
+
+    return best;
+}
+
+
+/* a (later in rank) beats b for line l */
+
+static int
+invsync_route_better(const invsync_route_ws_t *ws, size_t l, size_t a,
+    size_t b)
+{
+    int                          ha, hb;
+    int64_t                      sa, sb;
+    const invsync_route_cand_t  *x, *y;
+
+    sa = ws->stock[INVSYNC_WS_AT(ws, l, a)];
+    sb = ws->stock[INVSYNC_WS_AT(ws, l, b)];
+    ha = sa >= ws->need[l];
+    hb = sb >= ws->need[l];
+
+    if (ha != hb) {
+        return ha;
+    }
+
+    if (ws->rule->strategy != INVSYNC_ROUTE_MOST_STOCK) {
+        return 0;
+    }
+
+    x = &ws->c[a];
+    y = &ws->c[b];
+
+    return x->preferred == y->preferred && x->late == y->late && sa > sb;
+}
+
+
+static void
+invsync_route_cover(invsync_route_ws_t *ws)
+{
+    int      left[INVSYNC_ROUTE_MAX_LINES];
+    size_t   l, k, i, at, best, ships, nleft;
+    size_t   with, any, best_with, best_any;
+
+    nleft = 0;
+
+    for (l = 0; l < ws->nl; l++) {
+        ws->pick[l] = -1;
+        left[l] = invsync_route_best(ws, l) >= 0;
+        nleft += (size_t) left[l];
+    }
+
+    for (ships = 0; nleft && ships < (size_t) ws->rule->max_shipments;
+         ships++)
+    {
+        best = 0;
+        best_with = 0;
+        best_any = 0;
+
+        for (k = 0; k < ws->nkept; k++) {
+            i = ws->rank[k];
+            with = 0;
+            any = 0;
+
+            for (l = 0; l < ws->nl; l++) {
+                at = INVSYNC_WS_AT(ws, l, i);
+
+                if (left[l] && ws->why[at] == INVSYNC_RS_OK) {
+                    any++;
+                    with += ws->stock[at] >= ws->need[l];
+                }
+            }
+
+            if (with > best_with || (with == best_with && any > best_any)) {
+                best = i;
+                best_with = with;
+                best_any = any;
+            }
+        }
+
+        for (l = 0; l < ws->nl; l++) {
+            if (left[l]
+                && ws->why[INVSYNC_WS_AT(ws, l, best)] == INVSYNC_RS_OK)
+            {
+                ws->pick[l] = (int) best;
+                left[l] = 0;
+                nleft--;
+            }
+        }
+    }
+
+    for (l = 0; l < ws->nl; l++) {
+        if (left[l]) {
+            ws->reason[l] = INVSYNC_RS_SHIPMENTS;
+        }
+    }
+}
+
+
+static size_t
+invsync_route_shipments(const invsync_route_ws_t *ws)
+{
+    size_t  l, l2, n;
+
+    n = 0;
+
+    for (l = 0; l < ws->nl; l++) {
+        for (l2 = 0; l2 < l && ws->pick[l2] != ws->pick[l]; l2++) {
+            /* void */
+        }
+
+        n += l2 == l;
+    }
+
+    return n;
+}
+
+
+/*
+ * No location takes the line: no location has its stock at all, or the
+ * reason of the location with the stock that got furthest through the
+ * checks (inactive, channel, rule, capability).
+ */
+
+static int
+invsync_route_line_reason(const invsync_route_ws_t *ws, size_t l)
+{
+    int     reason;
+    size_t  i, at;
+
+    reason = INVSYNC_RS_NO_STOCK;
+
+    for (i = 0; i < ws->nc; i++) {
+        at = INVSYNC_WS_AT(ws, l, i);
+
+        if (ws->stock[at] < ws->need[l] && !ws->rule->backorder) {
+            continue;
+        }
+
+        if (reason == INVSYNC_RS_NO_STOCK || ws->why[at] > reason) {
+            reason = ws->why[at];
+        }
+    }
+
+    return reason;
+}

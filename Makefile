@@ -164,6 +164,14 @@ $(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 
 unit: $(UNIT_BINS)
 
+# routing with the ledger step (t/bench/route_ledger): the worker's code
+BENCH_RL_OBJS := $(call objs,$(BUILD)/obj,$(CTL_ACTIONS))
+$(BUILD)/t/bench_route_ledger: t/bench/route_ledger.c $(BENCH_RL_OBJS) \
+		$(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
+	    $(LIBS) $(WORKER_LIBS)
+
 # the README's test command: unit tests, the integration suite, and the
 # integration suite again with the module under AddressSanitizer
 test: test-unit test-integration test-asan

@@ -232,7 +232,7 @@ invsync_route_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
 
     d = invsync_route_decision(in, res);
-    t = json_deep_copy(res->trace ? res->trace : json_object());
+    t = res->trace;     /* the result's: freed with it */
 
     if (t != NULL) {
         json_object_set_new(t, "version", json_string(in->version));
@@ -241,7 +241,6 @@ invsync_route_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
     move = d ? json_dumps(d, JSON_COMPACT) : NULL;
     trace = t ? json_dumps(t, JSON_COMPACT) : NULL;
     json_decref(d);
-    json_decref(t);
 
     if (move == NULL || trace == NULL) {
         free(move);

@@ -247,19 +247,13 @@ invsync_route_free_at(void *ctx, const char *sku, const char *location)
 static int64_t
 invsync_route_free_one(json_t *snap, const char *sku, const char *loc)
 {
-    char     field[300];
     json_t  *st, *held;
-    int64_t  n;
 
     st = json_object_get(json_object_get(snap, "stock"), sku);
     held = json_object_get(json_object_get(snap, "held"), loc);
 
-    snprintf(field, sizeof(field), "on_hand:%s", loc);
-    n = json_integer_value(json_object_get(st, field));
-    snprintf(field, sizeof(field), "reserved:%s", loc);
-    n -= json_integer_value(json_object_get(st, field));
-
-    return n + json_integer_value(json_object_get(held, sku));
+    return json_integer_value(json_object_get(st, loc))
+           + json_integer_value(json_object_get(held, sku));
 }
 
 

@@ -8,7 +8,8 @@
 --
 -- Returns JSON {"seq": alloc:<order> seq or "", "held": {loc: {sku: n}},
 -- "skus": {sku: {"tags": s, "components": {sku: n} or absent}},
--- "stock": {sku: {field: n}}}; route.lua re-checks what it relies on.
+-- "stock": {sku: {loc: on_hand - reserved there}}}; route.lua re-checks
+-- what the decision relies on.
 
 local K = ARGV[1]
 local a = redis.call('HMGET', K .. 'alloc:' .. ARGV[2], 'seq', 'held')
@@ -25,7 +26,14 @@ local function ledger(s)
     local h = redis.call('HGETALL', K .. 'stock:' .. s)
     local t = {}
     for i = 1, #h, 2 do
-        t[h[i]] = tonumber(h[i + 1]) or 0
+        local f, v = h[i], tonumber(h[i + 1]) or 0
+        if f:sub(1, 8) == 'on_hand:' then
+            local loc = f:sub(9)
+            t[loc] = (t[loc] or 0) + v
+        elseif f:sub(1, 9) == 'reserved:' then
+            local loc = f:sub(10)
+            t[loc] = (t[loc] or 0) - v
+        end
     end
     out.stock[s] = t
 end

@@ -48,7 +48,11 @@ invsync_route_order(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_APPLIED;
     }
 
-    return invsync_route_run(w, ev, canon, 0, err, len);
+    /* an operator's exceptions retry of an unroutable order decides
+     * again; a replay or a duplicate does not */
+    return invsync_route_run(w, ev, canon,
+                             strncmp(ev->redelivery, "unroutable:", 11) == 0,
+                             err, len);
 }
 
 

@@ -35,7 +35,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(29);
+$t->plan(40);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -51,6 +51,7 @@ my $conf = worker_conf($t, 'worker.json',
 map_sku($t, 'SKU-A', 111, 501);
 map_sku($t, 'SKU-B', 222, 502);
 map_sku($t, 'SKU-C', 333, 503);
+map_sku($t, 'SKU-D', 444, 504);
 $t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5, 'on_hand:wh-b', 10);
 $t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 5);
 
@@ -240,5 +241,47 @@ ok(wait_for(20, sub { !$t->redis('EXISTS', "${K}alloc:shop-eu:601") }),
 is_deeply([ledger('SKU-A'), ledger('SKU-B')],
           [{ 'on_hand:wh-a' => 5, 'on_hand:wh-b' => 10 },
            { 'on_hand:wh-b' => 5 }], 'nothing reserved any more');
+
+###############################################################################
+# a routed order ships from where it is allocated, not the first location
+
+is(send_shopify(order(id => 603, lines => [ line(3001, 'SKU-B', 2) ]))
+   ->{status}, 200, 'an order for SKU-B');
+ok(wait_for(20, sub { alloc('shop-eu:603')->{held} }), 'routed to wh-b');
+my $ful = decode_json($t->read_file(
+    $t->root . '/t/fixtures/shopify/fulfillments_create/body.json'));
+$ful->{order_id} = 603;
+$ful->{id} = 9603;
+$ful->{line_items} = [ line(3001, 'SKU-B', 2) ];
+is(send_shopify(encode_json($ful), undef, 'fulfillments/create')->{status},
+   200, 'its fulfilment');
+ok(wait_for(20, sub { (ledger('SKU-B')->{'on_hand:wh-b'} // 0) == 3 }),
+   'shipped') or diag($t->read_file('logs/w1.out'));
+is_deeply([ ledger('SKU-B'), ledger('SKU-A') ],
+          [ { 'on_hand:wh-b' => 3 },
+            { 'on_hand:wh-a' => 5, 'on_hand:wh-b' => 10 } ],
+          'from reserved:wh-b and on hand at wh-b; wh-a untouched');
+
+###############################################################################
+# route retry: an operator routes an unroutable order at once
+
+is(send_shopify(order(id => 604, lines => [ line(4001, 'SKU-D', 1) ]))
+   ->{status}, 200, 'an order for SKU-D, stocked nowhere');
+ok(wait_for(20, sub { $t->redis('HGET', "${K}exception:unroutable:shop-eu:604",
+                                'state') }), 'unroutable');
+($rc, $out) = ctl($t, $conf, 'route', 'retry', 'shop-eu:604');
+is($rc, 1, 'route retry: still unroutable, exit 1') or diag($out);
+# stock written behind the ledger's back: nothing tells the worker
+$t->redis('HSET', "${K}stock:SKU-D", 'on_hand:wh-a', 1);
+($rc, $out) = ctl($t, $conf, 'route', 'retry', 'shop-eu:604');
+ok($rc == 0 && $out =~ /SKU-D x1 from wh-a/, 'route retry routes it')
+    or diag($out);
+is_deeply([ ledger('SKU-D'),
+            $t->redis('HGET', "${K}exception:unroutable:shop-eu:604",
+                      'state') ],
+          [ { 'on_hand:wh-a' => 1, 'reserved:wh-a' => 1 }, 'resolved' ],
+          'reserved at wh-a, the exception resolved');
+($rc, $out) = ctl($t, $conf, 'route', 'retry', 'shop-eu:999');
+is($rc, 2, 'route retry of an unknown order: exit 2') or diag($out);
 
 $t->done;

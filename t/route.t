@@ -35,7 +35,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(40);
+$t->plan(43);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -44,7 +44,10 @@ my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     locations => [ { id => 'wh-a', name => 'Lyon' },
                    { id => 'wh-b', name => 'Lille' } ],
-    routing => { rules => [ { name => 'default', strategy => 'priority',
+    routing => { rules => [ { name => 'express',
+                              when => { shipping_method => 'Express' },
+                              require => ['wh-b'] },
+                            { name => 'default', strategy => 'priority',
                               split => { allowed => JSON::PP::true,
                                          max => 3 } } ] });
 
@@ -69,6 +72,8 @@ sub order {
         financial_status => 'paid',
         cancelled_at => $o{cancelled},
         line_items => $o{lines},
+        shipping_lines => [ { title => $o{shipping} // 'Standard',
+                              code => 'STD', price => '4.90' } ],
         shipping_address => { name => 'Jon', address1 => '1 Rue',
                               city => 'Paris', zip => '75001',
                               country_code => 'FR' },
@@ -283,5 +288,17 @@ is_deeply([ ledger('SKU-D'),
           'reserved at wh-a, the exception resolved');
 ($rc, $out) = ctl($t, $conf, 'route', 'retry', 'shop-eu:999');
 is($rc, 2, 'route retry of an unknown order: exit 2') or diag($out);
+
+###############################################################################
+# the shipping method the customer chose picks the rule
+
+is(send_shopify(order(id => 605, shipping => 'Express',
+                      lines => [ line(5001, 'SKU-A', 1) ]))->{status}, 200,
+   'an express order for SKU-A');
+ok(wait_for(20, sub { alloc('shop-eu:605')->{held} }), 'routed');
+is_deeply([ $json->decode(alloc('shop-eu:605')->{held}),
+            eval { $json->decode(routes('shop-eu:605')->[0]{inputs}) }->{rule} ],
+          [ { 'wh-b' => { 'SKU-A' => 1 } }, 'express' ],
+          'rule "express" (shipping_method) requires wh-b, though wh-a has it');
 
 $t->done;

@@ -35,7 +35,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(43);
+$t->plan(52);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -55,6 +55,7 @@ map_sku($t, 'SKU-A', 111, 501);
 map_sku($t, 'SKU-B', 222, 502);
 map_sku($t, 'SKU-C', 333, 503);
 map_sku($t, 'SKU-D', 444, 504);
+map_sku($t, 'SKU-E', 555, 505);
 $t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5, 'on_hand:wh-b', 10);
 $t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 5);
 
@@ -300,5 +301,39 @@ is_deeply([ $json->decode(alloc('shop-eu:605')->{held}),
             eval { $json->decode(routes('shop-eu:605')->[0]{inputs}) }->{rule} ],
           [ { 'wh-b' => { 'SKU-A' => 1 } }, 'express' ],
           'rule "express" (shipping_method) requires wh-b, though wh-a has it');
+
+###############################################################################
+# a bundle allocates its components at the chosen location
+
+map_sku($t, 'KIT', 666, 506);
+($rc, $out) = ctl($t, $conf, 'sku', 'bundle', 'KIT', '--components',
+                  'SKU-A:1,SKU-B:1', '--why', 'test');
+is($rc, 0, 'KIT = SKU-A + SKU-B') or diag($out);
+is(send_shopify(order(id => 606, lines => [ line(6001, 'KIT', 2) ]))
+   ->{status}, 200, 'an order for two KITs');
+ok(wait_for(20, sub { alloc('shop-eu:606')->{held} }), 'routed')
+    or diag($t->read_file('logs/w1.out'));
+is_deeply([ $json->decode(alloc('shop-eu:606')->{held}),
+            ledger('SKU-A')->{'reserved:wh-b'}, ledger('SKU-B')->{'reserved:wh-b'},
+            ledger('SKU-A')->{unrouted}, ledger('SKU-B')->{unrouted} ],
+          [ { 'wh-b' => { 'SKU-A' => 2, 'SKU-B' => 2 } }, 3, 2, undef, undef ],
+          'both components reserved at wh-b, the only place with SKU-B')
+    or diag(explain([ledger('SKU-A'), ledger('SKU-B')]));
+
+# an operator's exceptions retry of an unroutable order decides again
+
+is(send_shopify(order(id => 607, lines => [ line(7001, 'SKU-E', 1) ]))
+   ->{status}, 200, 'an order for SKU-E, stocked nowhere');
+my $x7 = 'unroutable:shop-eu:607';
+ok(wait_for(20, sub { $t->redis('HGET', "${K}exception:$x7", 'state') }),
+   'unroutable');
+$t->redis('HSET', "${K}stock:SKU-E", 'on_hand:wh-b', 1);
+($rc, $out) = ctl($t, $conf, 'exceptions', 'retry', $x7, '--why', 'stocked');
+is($rc, 0, 'exceptions retry') or diag($out);
+ok(wait_for(20, sub {
+       ($t->redis('HGET', "${K}exception:$x7", 'state') // '') eq 'resolved'
+   }), 'the retried order is routed and the exception resolved')
+    or diag($t->read_file('logs/w1.out'));
+is(ledger('SKU-E')->{'reserved:wh-b'}, 1, 'reserved at wh-b');
 
 $t->done;

@@ -198,7 +198,8 @@ $(BUILD)/asan/invsync-worker: $(call objs,$(BUILD)/asan/obj,$(WORKER_SRCS)) \
         $(BUILD)/asan/libinvsync_runtime.a $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
-$(BUILD)/asan/invsyncctl: $(call objs,$(BUILD)/asan/obj,$(CTL_SRCS)) \
+$(BUILD)/asan/invsyncctl: $(call objs,$(BUILD)/asan/obj,$(CTL_SRCS) \
+        $(CTL_ACTIONS)) \
         $(BUILD)/asan/libinvsync_runtime.a $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 

@@ -183,7 +183,7 @@ invsyncctl_route_explain(invsyncctl_t *ctl, int argc, char **argv)
         json_object_set_new(trace, "order", json_string(order));
     }
 
-    rc = ctl->json ? invsyncctl_print_json(trace)
+    rc = ctl->json ? invsyncctl_print_json(json_incref(trace))
                    : invsyncctl_route_print(trace, stdout);
     json_decref(trace);
 
@@ -229,7 +229,7 @@ invsyncctl_route_retry(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    rc = ctl->json ? invsyncctl_print_json(trace)
+    rc = ctl->json ? invsyncctl_print_json(json_incref(trace))
                    : invsyncctl_route_print(trace, stdout);
     json_decref(trace);
 

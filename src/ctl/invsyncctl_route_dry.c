@@ -65,7 +65,7 @@ invsyncctl_route_dry(invsyncctl_t *ctl, int argc, char **argv)
 
     json_decref(canon);
 
-    rc = ctl->json ? invsyncctl_print_json(trace)
+    rc = ctl->json ? invsyncctl_print_json(json_incref(trace))
                    : invsyncctl_route_print(trace, stdout);
     json_decref(trace);
 

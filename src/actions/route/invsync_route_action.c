@@ -24,13 +24,6 @@ static invsync_act_rc_e invsync_route_once(invsync_worker_t *w,
 static invsync_act_rc_e invsync_route_unroutable(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, char *err, size_t len);
-static json_t *invsync_route_decision(const invsync_route_input_t *in,
-    const invsync_route_result_t *res);
-static invsync_act_rc_e invsync_route_apply(invsync_worker_t *w,
-    const invsync_envelope_t *ev, invsync_route_input_t *in,
-    const invsync_route_result_t *res, int again, char *err, size_t len);
-static invsync_act_rc_e invsync_route_reply(redisReply *r, char *err,
-    size_t len);
 
 
 /* the row: only with "routing" in worker.json (the table's flag) */
@@ -134,7 +127,7 @@ invsync_route_once(invsync_worker_t *w, const invsync_envelope_t *ev,
         }
     }
 
-    rc = invsync_route_apply(w, ev, in, &res, again, err, len);
+    rc = invsync_route_ledger(w, ev, in, &res, again, err, len);
 
     if (res.rc == INVSYNC_ROUTE_UNROUTABLE && rc != INVSYNC_ACT_RETRY) {
         snprintf(err, len, "exception unroutable:%s", in->order_key);
@@ -172,156 +165,6 @@ invsync_route_unroutable(invsync_worker_t *w, const invsync_envelope_t *ev,
                                   "no routing rule can fill the order",
                                   err, len);
     json_decref(data);
-
-    return rc;
-}
-
-
-/* route.lua's ARGV[4] */
-
-static json_t *
-invsync_route_decision(const invsync_route_input_t *in,
-    const invsync_route_result_t *res)
-{
-    char                          xid[512];
-    size_t                        i;
-    json_t                       *d, *lines;
-    const invsync_route_alloc_t  *a;
-
-    lines = json_array();
-
-    for (i = 0; lines != NULL && i < res->nallocs; i++) {
-        a = &res->allocs[i];
-        json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:I}",
-            "line", in->lines[a->line].line_id, "sku", in->lines[a->line].sku,
-            "loc", a->location, "qty", (json_int_t) a->qty));
-    }
-
-    snprintf(xid, sizeof(xid), "unroutable:%s", in->order_key);
-
-    d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:o}",
-                  "order", in->order_key, "version",
-                  (json_int_t) in->version_ms, "seen",
-                  invsync_action_str(in->snap, "seq")
-                  ? invsync_action_str(in->snap, "seq") : "",
-                  "backorder", res->rc == INVSYNC_ROUTE_BACKORDERED,
-                  "unroutable", res->rc == INVSYNC_ROUTE_UNROUTABLE,
-                  "exception", xid, "lines", lines);
-
-    return d;
-}
-
-
-static invsync_act_rc_e
-invsync_route_apply(invsync_worker_t *w, const invsync_envelope_t *ev,
-    invsync_route_input_t *in, const invsync_route_result_t *res, int again,
-    char *err, size_t len)
-{
-    int          argc;
-    char         done[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
-    char         prefix[INVSYNC_ACTION_KEY_LEN], cause[1024];
-    char         ttl[32], now[32], maxlen[32], *move, *trace;
-    size_t       i, argvlen[32];
-    json_t      *d, *t;
-    const char  *argv[32];
-    redisReply  *r;
-
-    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
-    snprintf(cause, sizeof(cause), "route:%s:%s%s%s", in->order_key,
-             in->version, again ? ":" : "", again ? now : "");
-    invsync_key(done, sizeof(done), w->conf, "done:ledger:%s", cause);
-    invsync_key(audit, sizeof(audit), w->conf, "audit");
-    invsync_key(prefix, sizeof(prefix), w->conf, "%s", "");
-    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
-    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
-
-    d = invsync_route_decision(in, res);
-    t = res->trace;     /* the result's: freed with it */
-
-    if (t != NULL) {
-        json_object_set_new(t, "version", json_string(in->version));
-    }
-
-    move = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    trace = t ? json_dumps(t, JSON_COMPACT) : NULL;
-    json_decref(d);
-
-    if (move == NULL || trace == NULL) {
-        free(move);
-        free(trace);
-        snprintf(err, len, "out of memory");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    argc = 0;
-    argv[argc++] = done;
-    argv[argc++] = audit;
-    argv[argc++] = ttl;
-    argv[argc++] = now;
-    argv[argc++] = prefix;
-    argv[argc++] = move;
-    argv[argc++] = maxlen;
-
-#define invsync_field(k, v)  argv[argc++] = (k); argv[argc++] = (v)
-
-    invsync_field("ts", now);
-    invsync_field("action", "order.route");
-    invsync_field("channel", ev->channel);
-    invsync_field("event", ev->event);
-    invsync_field("topic", ev->topic);
-    invsync_field("stream", ev->stream);
-    invsync_field("entry", ev->entry);
-    invsync_field("order", in->order_key);
-    invsync_field("inputs", trace);
-    invsync_field("cause", cause);
-    invsync_field("consumer", w->conf->consumer);
-
-#undef invsync_field
-
-    for (i = 0; i < (size_t) argc; i++) {
-        argvlen[i] = strlen(argv[i]);
-    }
-
-    r = invsync_redis_eval(w, w->route_sha, invsync_script_route,
-                           invsync_script_route_len, 2, argc, argv, argvlen);
-    free(move);
-    free(trace);
-
-    return invsync_route_reply(r, err, len);
-}
-
-
-/* route.lua's answer; takes r (NULL: the connection was lost) */
-
-static invsync_act_rc_e
-invsync_route_reply(redisReply *r, char *err, size_t len)
-{
-    invsync_act_rc_e  rc;
-
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
-        snprintf(err, len, "route: %s", r->type == REDIS_REPLY_ERROR
-                                        ? r->str : "bad reply");
-        freeReplyObject(r);
-        return INVSYNC_ACT_RETRY;
-    }
-
-    if (r->element[0]->type == REDIS_REPLY_INTEGER) {
-        rc = r->element[0]->integer == 0 ? INVSYNC_ACT_DUPLICATE
-                                         : INVSYNC_ACT_APPLIED;
-
-    } else if (strcmp(r->element[0]->str, "stale") == 0) {
-        rc = INVSYNC_ACT_STALE;
-
-    } else {
-        rc = INVSYNC_ACT_DUPLICATE;     /* "older": a newer one is routed */
-    }
-
-    freeReplyObject(r);
 
     return rc;
 }

@@ -48,6 +48,11 @@ int64_t invsync_route_free_at(void *ctx, const char *sku,
     const char *location);
 void invsync_route_input_free(invsync_route_input_t *in);
 
+/* invsync_route_ledger.c: route.lua */
+invsync_act_rc_e invsync_route_ledger(invsync_worker_t *w,
+    const invsync_envelope_t *ev, invsync_route_input_t *in,
+    const invsync_route_result_t *res, int again, char *err, size_t len);
+
 /* invsync_route_action.c: decide and apply, again: a re-route's cause */
 invsync_act_rc_e invsync_route_run(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, int again, char *err,

@@ -172,6 +172,11 @@ $(BUILD)/t/bench_route_ledger: t/bench/route_ledger.c $(BENCH_RL_OBJS) \
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
 	    $(LIBS) $(WORKER_LIBS)
 
+# the routing decision's benchmark (t/bench/route)
+$(BUILD)/t/bench_route: t/bench/route_decide.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
+
 # the README's test command: unit tests, the integration suite, and the
 # integration suite again with the module under AddressSanitizer
 test: test-unit test-integration test-asan
@@ -235,7 +240,8 @@ FUZZ_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
                -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_NAMES  := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
-FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/*) t/fuzz/json.dict \
+FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/* t/routing/*.json) \
+               t/fuzz/json.dict \
                src/channels/invsync_schemes.c src/channels/invsync_channel.c
 
 $(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS)
@@ -255,6 +261,18 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(BUILD)/fuzz/libinvsync.a
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
 	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
+# fuzz_routing: the routing reader and the decision too
+FUZZ_ROUTE  := $(ROUTE_SRCS) $(wildcard src/runtime/invsync_routing_*.c)
+
+$(BUILD)/fuzz/libinvsync_route.a: $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_ROUTE))
+	$(call archive,$^)
+
+$(BUILD)/fuzz/fuzz_routing: t/fuzz/fuzz_routing.c \
+        $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
+	    $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a $(LIBS)
+
 $(BUILD)/fuzz/seeds.stamp: t/fuzz/seeds.pl $(FUZZ_INPUTS)
 	@mkdir -p $(dir $@)
 	perl t/fuzz/seeds.pl $(BUILD)/fuzz
@@ -270,7 +288,7 @@ fuzz: fuzz-build
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
 
-bench: all
+bench: all $(BUILD)/t/bench_route
 	t/bench/run
 
 # the README's first command: Redis and nginx with the module on loopback.
@@ -283,7 +301,7 @@ demo:
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
 	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
-	    $(wildcard t/fuzz/*.c)
+	    $(wildcard t/fuzz/*.c t/bench/*.c)
 	perl .ci/check-layers .
 
 clean:

@@ -44,6 +44,8 @@ my @cases = (
       qr/\$\.locations\[0\]\.cutoff: "25:00" is no time of day/ ],
     [ 'an unknown time zone', [ { id => 'a', timezone => 'Mars/Olympus' } ],
       undef, 1, qr/\$\.locations\[0\]\.timezone: "Mars\/Olympus" is not in the time zone database/ ],
+    [ 'a folder of the zone database', [ { id => 'a', timezone => 'Europe' } ],
+      undef, 1, qr/\$\.locations\[0\]\.timezone: "Europe" is not in the time zone database/ ],
     [ 'an unknown channel', [ { id => 'a', channels => ['shop-xx'] } ], undef,
       1, qr/\$\.locations\[0\]\.channels: unknown channel "shop-xx"/ ],
     [ 'a capability twice', [ { id => 'a', capabilities => ['cold', 'cold'] } ],

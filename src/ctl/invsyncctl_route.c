@@ -145,6 +145,12 @@ invsyncctl_route_last(invsyncctl_t *ctl, const char *order, json_t **trace)
         {
             inputs = invsyncctl_fstr(r->element[0]->element[1], "inputs");
             *trace = json_loads(inputs, 0, NULL);
+
+            /* the order's version is audited beside the trace */
+            if (json_is_object(*trace)) {
+                json_object_set_new(*trace, "version", json_string(
+                    invsyncctl_fstr(r->element[0]->element[1], "version")));
+            }
         }
 
         freeReplyObject(r);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "invsync_routing_read.h"
@@ -432,9 +433,10 @@ static int
 invsync_routing_clock(invsync_rr_t *r, json_t *obj, const char *path,
     invsync_location_t *loc)
 {
-    int          hh, mm, n;
-    char        *cutoff, file[512];
-    const char  *dir, *tz;
+    int           hh, mm, n;
+    char         *cutoff, file[512];
+    const char   *dir, *tz;
+    struct stat   st;
 
     if (invsync_rr_str(r, obj, path, "cutoff", &cutoff) != 0) {
         return -1;
@@ -473,6 +475,7 @@ invsync_routing_clock(invsync_rr_t *r, json_t *obj, const char *path,
     if (tz[0] == '/' || tz[0] == ':' || strstr(tz, "..") != NULL
         || strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                   "0123456789/_+-") != strlen(tz)
+        || stat(file, &st) != 0 || !S_ISREG(st.st_mode)
         || access(file, R_OK) != 0)
     {
         return invsync_rr_fail(r, path, "timezone", "\"%s\" is not in the "

@@ -157,12 +157,33 @@ seed('keys', 'issue-13-pair',
 seed('keys', 'empty', '');
 word('keys', $_) for (':', '{', '}', '}:idem', ':1:', ':10:', "\n");
 
+# routing: each case of t/routing/ as one document, its file's
+# configuration, stock and tags with the case's order
+for my $file (sort glob "$root/t/routing/*.json") {
+    my ($base) = $file =~ m{([^/]+)\.json$};
+    my $doc = $json->decode(slurp($file));
+    my %names;
+    names($doc, \%names);
+    word('routing', "\"$_\":") for keys %names;
+    word('routing', $_) for qw(priority fewest_shipments nearest most_stock
+                               warehouse 3pl manual cheapest fastest);
+    my $n = 0;
+
+    for my $case (@{ $doc->{cases} // [ {} ] }) {
+        my %in = map { exists $doc->{$_} ? ($_ => $doc->{$_}) : () }
+                 qw(locations routing stock tags);
+        $in{order} = $case->{order} if $case->{order};
+        seed('routing', "$base-" . $n++, JSON::PP->new->utf8->canonical
+                                         ->encode(\%in));
+    }
+}
+
 # the JSON dictionary joins every target that reads JSON
 my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
-for my $target (qw(scheme keys normalize)) {
+for my $target (qw(scheme keys normalize routing)) {
     make_path("$out/seeds/$target");
 
     for my $name (keys %{ $seeds{$target} // {} }) {

@@ -1,8 +1,9 @@
 
 /*
  * The routing decision: which locations fulfil an order's lines, and why.
- * invsync_route_decide() is pure (no Redis, no clock, no I/O): the stock
- * it sees comes through a callback, the time through the order, so that
+ * invsync_route_decide() is pure (no Redis, no clock): the stock it sees
+ * comes through a callback, the time through the order (cut-offs read the
+ * C library's zone database, cached per zone and minute), so that
  * t/routing/ runs it as a table of cases and the CLI's dry-run and the
  * worker's action run exactly the same code.  Applying the decision to
  * the ledger is route.lua's (one atomic step keyed by order and version).
@@ -83,13 +84,19 @@ typedef struct {
     size_t                  nallocs;
     size_t                  nshipments;   /* distinct locations */
     /*
-     * The trace, audited as order.route and printed by route explain:
-     * {"rule", "strategy", "considered": [{"location", "kept": bool,
-     * "reason", "distance_km", "stock": {sku: n}}], "allocation":
-     * [{"line", "sku", "location", "qty"}], "unroutable": [{"line",
-     * "sku", "reason"}]}; docs/routing.md gives each member.
+     * The trace as JSON text, audited as order.route as it is and
+     * printed by route explain: {"status", "rule", "default",
+     * "strategy", "split", "backorder", "shipments", "destination",
+     * "lines": [{"line", "sku", "qty", "needs"}], "considered":
+     * [{"location", "kept": bool, "reason", "preferred", "cutoff",
+     * "distance_km", "stock": {sku: n}, "cannot": [{"line", "reason"}]}],
+     * "allocation": [{"line", "sku", "location", "qty", "backorder"}],
+     * "unroutable": [{"line", "sku", "reason"}]}; docs/routing.md gives
+     * each member.  Text, not a jansson tree: a tree of 50 locations
+     * cost 8 times the decision in allocations (docs/performance.md).
      */
-    json_t                 *trace;
+    char                   *trace_json;   /* malloc'd, NUL-terminated */
+    size_t                  trace_len;
 } invsync_route_result_t;
 
 
@@ -98,6 +105,8 @@ int invsync_route_decide(const invsync_routing_conf_t *rc,
     const invsync_route_order_t *order, invsync_route_stock_pt stock,
     void *ctx, invsync_route_result_t *res, char *err, size_t len);
 void invsync_route_result_free(invsync_route_result_t *res);
+/* the trace as a tree (a new reference), for printing; NULL: no memory */
+json_t *invsync_route_trace_parse(const invsync_route_result_t *res);
 
 
 #endif /* INVSYNC_ROUTE_H_INCLUDED */

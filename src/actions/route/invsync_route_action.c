@@ -147,15 +147,19 @@ invsync_route_unroutable(invsync_worker_t *w, const invsync_envelope_t *ev,
     invsync_route_input_t *in, const invsync_route_result_t *res, char *err,
     size_t len)
 {
-    json_t            *data;
+    json_t            *data, *trace;
     const char        *oid;
     invsync_act_rc_e   rc;
 
     oid = in->order_key + strlen(ev->channel) + 1;
-    data = json_pack("{s:s, s:O}", "order", in->order_key, "reasons",
-                     json_object_get(res->trace, "unroutable")
-                     ? json_object_get(res->trace, "unroutable")
-                     : json_null());
+    trace = invsync_route_trace_parse(res);
+    data = trace ? json_pack("{s:s, s:O}", "order", in->order_key, "reasons",
+                             json_object_get(trace, "unroutable")
+                             ? json_object_get(trace, "unroutable")
+                             : json_null())
+                 : NULL;
+    json_decref(trace);
+
     if (data == NULL) {
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;

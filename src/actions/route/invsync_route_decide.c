@@ -7,7 +7,7 @@
  * (invsync_route_assign.c).  All or nothing: an order with a line no
  * location can take is unroutable, with the reason per line, and
  * allocates nothing.  Nothing here reads a clock, Redis or a file, and a
- * decision allocates one block plus its trace.
+ * decision allocates one block, its allocation and its trace's text.
  */
 
 
@@ -86,9 +86,10 @@ void
 invsync_route_result_free(invsync_route_result_t *res)
 {
     free(res->allocs);
-    json_decref(res->trace);
+    free(res->trace_json);
     res->allocs = NULL;
-    res->trace = NULL;
+    res->trace_json = NULL;
+    res->trace_len = 0;
     res->nallocs = 0;
 }
 
@@ -409,7 +410,5 @@ invsync_route_result(invsync_route_ws_t *ws, invsync_route_result_t *res)
         res->nallocs = ws->nl;
     }
 
-    res->trace = invsync_route_trace(ws, res);
-
-    return res->trace != NULL ? 0 : -1;
+    return invsync_route_trace(ws, res);
 }

@@ -48,10 +48,16 @@ invsync_route_dry_run(invsync_worker_t *w, const char *channel,
                                 invsync_route_free_at, in, &res, err, len)
            == 0)
     {
-        *trace = res.trace ? json_incref(res.trace) : json_object();
-        json_object_set_new(*trace, "version", json_string(in->version));
-        json_object_set_new(*trace, "order", json_string(in->order_key));
-        rc = 0;
+        *trace = invsync_route_trace_parse(&res);
+
+        if (*trace != NULL) {
+            json_object_set_new(*trace, "version", json_string(in->version));
+            json_object_set_new(*trace, "order", json_string(in->order_key));
+            rc = 0;
+
+        } else {
+            snprintf(err, len, "out of memory");
+        }
     }
 
     invsync_route_result_free(&res);

@@ -74,8 +74,8 @@ double invsync_route_km(double lat1, double lon1, double lat2, double lon2);
 
 int invsync_route_late(const invsync_location_t *loc, int64_t now_ms);
 
-json_t *invsync_route_trace(const invsync_route_ws_t *ws,
-    const invsync_route_result_t *res);
+int invsync_route_trace(const invsync_route_ws_t *ws,
+    invsync_route_result_t *res);
 const char *invsync_route_reason_name(int reason);
 
 

@@ -21,7 +21,7 @@ typedef struct {
     char          done[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
     char          prefix[INVSYNC_ACTION_KEY_LEN], cause[1024];
     char          ttl[32], now[32], maxlen[32];
-    char         *move, *trace;
+    char         *move;
     const char   *argv[32];
     size_t        argvlen[32];
     int           argc;
@@ -84,7 +84,6 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     if (invsync_route_args(w, ev, in, res, again, &a) != 0) {
         free(a.move);
-        free(a.trace);
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
@@ -93,13 +92,16 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
                            invsync_script_route_len, 2, a.argc, a.argv,
                            a.argvlen);
     free(a.move);
-    free(a.trace);
 
     return invsync_route_reply(r, err, len);
 }
 
 
-/* the arguments of one route.lua call; a->move, a->trace the caller's */
+/*
+ * The arguments of one route.lua call; a->move is the caller's to free.
+ * The trace goes as the decision wrote it (text: no tree is built for the
+ * audit), the order's version beside it.
+ */
 
 static int
 invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
@@ -120,17 +122,11 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
     snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
 
-    /* the trace is the result's, freed with it */
-    if (res->trace != NULL) {
-        json_object_set_new(res->trace, "version", json_string(in->version));
-    }
-
     d = invsync_route_decision(in, res);
     a->move = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    a->trace = res->trace ? json_dumps(res->trace, JSON_COMPACT) : NULL;
     json_decref(d);
 
-    if (a->move == NULL || a->trace == NULL) {
+    if (a->move == NULL || res->trace_json == NULL) {
         return -1;
     }
 
@@ -153,14 +149,16 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     invsync_field("stream", ev->stream);
     invsync_field("entry", ev->entry);
     invsync_field("order", in->order_key);
-    invsync_field("inputs", a->trace);
+    invsync_field("inputs", res->trace_json);
+    invsync_field("version", in->version);
     invsync_field("cause", a->cause);
     invsync_field("consumer", w->conf->consumer);
 
 #undef invsync_field
 
     for (i = 0; i < (size_t) argc; i++) {
-        a->argvlen[i] = strlen(a->argv[i]);
+        a->argvlen[i] = a->argv[i] == res->trace_json ? res->trace_len
+                                                       : strlen(a->argv[i]);
     }
 
     a->argc = argc;

@@ -5,23 +5,46 @@
  * order's lines, every location in rank order (the kept ones first, then
  * the rejected in configuration order) with what it saw, the allocation
  * or the reason per unroutable line.
+ *
+ * Written as JSON text into one growing buffer: the audit stores text,
+ * and a jansson tree of 50 locations cost 8 times the whole decision in
+ * small allocations.  Strings are escaped as RFC 8259 asks; they are
+ * valid UTF-8 already (configuration and events come through jansson).
  */
 
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "invsync_route_int.h"
 
 
-static json_t *invsync_route_trace_rule(const invsync_route_ws_t *ws,
-    const invsync_route_result_t *res);
-static json_t *invsync_route_trace_lines(const invsync_route_ws_t *ws);
-static json_t *invsync_route_trace_loc(const invsync_route_ws_t *ws,
-    size_t i);
-static json_t *invsync_route_trace_alloc(const invsync_route_ws_t *ws,
-    const invsync_route_result_t *res);
-static json_t *invsync_route_trace_unroutable(const invsync_route_ws_t *ws);
+typedef struct {
+    char    *p;
+    size_t   len, size;
+    int      failed;
+} invsync_tb_t;
+
+
+static inline void invsync_tb_raw(invsync_tb_t *b, const char *s,
+    size_t n);
+static void invsync_tb_grow(invsync_tb_t *b, const char *s, size_t n);
+static void invsync_tb_lit(invsync_tb_t *b, const char *s);
+static void invsync_tb_str(invsync_tb_t *b, const char *s);
+static void invsync_tb_key(invsync_tb_t *b, const char *key);
+static void invsync_tb_int(invsync_tb_t *b, int64_t n);
+static void invsync_tb_tenths(invsync_tb_t *b, double v);
+static void invsync_route_trace_head(invsync_tb_t *b,
+    const invsync_route_ws_t *ws, const invsync_route_result_t *res);
+static void invsync_route_trace_lines(invsync_tb_t *b,
+    const invsync_route_ws_t *ws);
+static void invsync_route_trace_loc(invsync_tb_t *b,
+    const invsync_route_ws_t *ws, size_t i);
+static void invsync_route_trace_alloc(invsync_tb_t *b,
+    const invsync_route_ws_t *ws, const invsync_route_result_t *res);
+static void invsync_route_trace_unroutable(invsync_tb_t *b,
+    const invsync_route_ws_t *ws);
 
 
 static const char  *invsync_route_reasons[] = {
@@ -45,238 +68,411 @@ invsync_route_reason_name(int reason)
 }
 
 
-json_t *
+int
 invsync_route_trace(const invsync_route_ws_t *ws,
-    const invsync_route_result_t *res)
+    invsync_route_result_t *res)
 {
-    size_t   k, i;
-    json_t  *t, *considered;
+    size_t        k, i, n;
+    invsync_tb_t  b;
 
-    t = invsync_route_trace_rule(ws, res);
-    considered = json_array();
+    memset(&b, 0, sizeof(b));
 
-    if (t == NULL || considered == NULL) {
-        json_decref(considered);
-        json_decref(t);
-        return NULL;
-    }
+    /* about what 50 locations of 3 lines take: one allocation, mostly */
+    b.size = 512 + ws->nc * (96 + ws->nl * 40);
+    b.p = malloc(b.size);
+    b.size = b.p != NULL ? b.size : 0;
 
-    json_object_set_new(t, "lines", invsync_route_trace_lines(ws));
+    invsync_route_trace_head(&b, ws, res);
+    invsync_route_trace_lines(&b, ws);
+    invsync_tb_key(&b, "considered");
+    invsync_tb_lit(&b, "[");
 
-    for (k = 0; k < ws->nkept; k++) {
-        json_array_append_new(considered,
-                              invsync_route_trace_loc(ws, ws->rank[k]));
+    for (n = 0, k = 0; k < ws->nkept; k++, n++) {
+        invsync_tb_lit(&b, n ? "," : "");
+        invsync_route_trace_loc(&b, ws, ws->rank[k]);
     }
 
     for (i = 0; i < ws->nc; i++) {
         if (ws->c[i].reason != INVSYNC_RS_OK) {
-            json_array_append_new(considered, invsync_route_trace_loc(ws, i));
+            invsync_tb_lit(&b, n++ ? "," : "");
+            invsync_route_trace_loc(&b, ws, i);
         }
     }
 
-    json_object_set_new(t, "considered", considered);
+    invsync_tb_lit(&b, "]");
 
     if (res->rc == INVSYNC_ROUTE_UNROUTABLE) {
-        json_object_set_new(t, "unroutable",
-                            invsync_route_trace_unroutable(ws));
+        invsync_route_trace_unroutable(&b, ws);
     } else {
-        json_object_set_new(t, "allocation",
-                            invsync_route_trace_alloc(ws, res));
+        invsync_route_trace_alloc(&b, ws, res);
     }
 
-    /* a member that failed to be made leaves the trace incomplete */
-    if (json_array_size(considered) != ws->nc
-        || json_object_size(t) < 10)
-    {
-        json_decref(t);
-        return NULL;
+    invsync_tb_raw(&b, "}", 2);
+
+    if (b.failed) {
+        free(b.p);
+        return -1;
     }
 
-    return t;
+    res->trace_json = b.p;
+    res->trace_len = b.len - 1;
+
+    return 0;
 }
 
 
-static json_t *
-invsync_route_trace_rule(const invsync_route_ws_t *ws,
+json_t *
+invsync_route_trace_parse(const invsync_route_result_t *res)
+{
+    if (res->trace_json == NULL) {
+        return NULL;
+    }
+
+    return json_loadb(res->trace_json, res->trace_len,
+                      JSON_REJECT_DUPLICATES, NULL);
+}
+
+
+static void
+invsync_route_trace_head(invsync_tb_t *b, const invsync_route_ws_t *ws,
     const invsync_route_result_t *res)
 {
-    json_t                      *t;
+    char                         num[80];
     const invsync_route_rule_t  *r;
 
     r = ws->rule;
 
-    t = json_pack("{s:s, s:s, s:b, s:s, s:{s:b, s:i}, s:b, s:I}",
-                  "status", invsync_route_statuses[res->rc],
-                  "rule", r->name, "default", r->implied,
-                  "strategy", invsync_route_strategies[r->strategy],
-                  "split", "allowed", r->split_allowed,
-                  "max", r->max_shipments,
-                  "backorder", r->backorder,
-                  "shipments", (json_int_t) res->nshipments);
-
-    if (t == NULL) {
-        return NULL;
-    }
+    invsync_tb_lit(b, "{\"status\":");
+    invsync_tb_str(b, invsync_route_statuses[res->rc]);
+    invsync_tb_key(b, "rule");
+    invsync_tb_str(b, r->name);
+    invsync_tb_key(b, "default");
+    invsync_tb_lit(b, r->implied ? "true" : "false");
+    invsync_tb_key(b, "strategy");
+    invsync_tb_str(b, invsync_route_strategies[r->strategy]);
+    invsync_tb_key(b, "split");
+    invsync_tb_lit(b, r->split_allowed ? "{\"allowed\":true,\"max\":"
+                                       : "{\"allowed\":false,\"max\":");
+    invsync_tb_int(b, r->max_shipments);
+    invsync_tb_lit(b, "}");
+    invsync_tb_key(b, "backorder");
+    invsync_tb_lit(b, r->backorder ? "true" : "false");
+    invsync_tb_key(b, "shipments");
+    invsync_tb_int(b, (int64_t) res->nshipments);
 
     if (ws->consolidated) {
-        json_object_set_new(t, "consolidated", json_true());
+        invsync_tb_key(b, "consolidated");
+        invsync_tb_lit(b, "true");
     }
 
-    if (r->strategy == INVSYNC_ROUTE_NEAREST) {
-        json_object_set_new(t, "destination", ws->has_dest
-            ? json_pack("{s:f, s:f, s:s}", "lat", ws->dlat, "lon", ws->dlon,
-                        "from", ws->dest_from)
-            : json_null());
+    if (r->strategy != INVSYNC_ROUTE_NEAREST) {
+        return;
     }
 
-    return t;
+    invsync_tb_key(b, "destination");
+
+    if (!ws->has_dest) {
+        invsync_tb_lit(b, "null");
+        return;
+    }
+
+    snprintf(num, sizeof(num), "{\"lat\":%.6f,\"lon\":%.6f,\"from\":",
+             ws->dlat, ws->dlon);
+    invsync_tb_lit(b, num);
+    invsync_tb_str(b, ws->dest_from);
+    invsync_tb_lit(b, "}");
 }
 
 
-static json_t *
-invsync_route_trace_lines(const invsync_route_ws_t *ws)
+static void
+invsync_route_trace_lines(invsync_tb_t *b, const invsync_route_ws_t *ws)
 {
+    int                          needs;
     size_t                       l, j;
-    json_t                      *a, *e, *needs;
     const invsync_route_line_t  *line;
 
-    a = json_array();
+    invsync_tb_key(b, "lines");
+    invsync_tb_lit(b, "[");
 
-    for (l = 0; a != NULL && l < ws->nl; l++) {
+    for (l = 0; l < ws->nl; l++) {
         line = &ws->order->lines[l];
-        e = json_pack("{s:s, s:s, s:I}", "line", line->line_id,
-                      "sku", line->sku, "qty", (json_int_t) line->qty);
+        invsync_tb_lit(b, l ? ",{\"line\":" : "{\"line\":");
+        invsync_tb_str(b, line->line_id);
+        invsync_tb_key(b, "sku");
+        invsync_tb_str(b, line->sku);
+        invsync_tb_key(b, "qty");
+        invsync_tb_int(b, line->qty);
 
-        for (j = 0, needs = NULL; e != NULL && j < line->tags.n; j++) {
+        for (needs = 0, j = 0; j < line->tags.n; j++) {
             if (invsync_strv_has(&ws->rc->capabilities, line->tags.v[j])) {
-                if (needs == NULL) {
-                    needs = json_array();
-                    json_object_set_new(e, "needs", needs);
-                }
-
-                json_array_append_new(needs, json_string(line->tags.v[j]));
+                invsync_tb_lit(b, needs++ ? "," : ",\"needs\":[");
+                invsync_tb_str(b, line->tags.v[j]);
             }
         }
 
-        json_array_append_new(a, e);
+        invsync_tb_lit(b, needs ? "]}" : "}");
     }
 
-    return a;
+    invsync_tb_lit(b, "]");
 }
 
 
-static json_t *
-invsync_route_trace_loc(const invsync_route_ws_t *ws, size_t i)
+static void
+invsync_route_trace_loc(invsync_tb_t *b, const invsync_route_ws_t *ws,
+    size_t i)
 {
-    size_t                       l, at;
-    json_t                      *e, *stock, *cannot;
+    int                          cannot;
+    size_t                       l, l2, at;
     const invsync_route_cand_t  *c;
 
     c = &ws->c[i];
-    e = json_pack("{s:s, s:b}", "location", c->loc->id,
-                  "kept", c->reason == INVSYNC_RS_OK);
 
-    if (e == NULL) {
-        return NULL;
-    }
+    invsync_tb_lit(b, "{\"location\":");
+    invsync_tb_str(b, c->loc->id);
 
     if (c->reason != INVSYNC_RS_OK) {
-        json_object_set_new(e, "reason",
-                            json_string(invsync_route_reasons[c->reason]));
-        return e;
+        invsync_tb_lit(b, ",\"kept\":false,\"reason\":");
+        invsync_tb_str(b, invsync_route_reasons[c->reason]);
+        invsync_tb_lit(b, "}");
+        return;
     }
 
+    invsync_tb_lit(b, ",\"kept\":true");
+
     if (c->preferred) {
-        json_object_set_new(e, "preferred", json_true());
+        invsync_tb_lit(b, ",\"preferred\":true");
     }
 
     if (c->loc->cutoff_min >= 0 && ws->order->now_ms > 0) {
-        json_object_set_new(e, "cutoff",
-                            json_string(c->late ? "passed" : "open"));
+        invsync_tb_lit(b, c->late ? ",\"cutoff\":\"passed\""
+                                  : ",\"cutoff\":\"open\"");
     }
 
     if (c->has_dist) {
-        json_object_set_new(e, "distance_km",
-                            json_real((double) (int64_t) (c->dist_km * 10
-                                                          + 0.5) / 10));
+        invsync_tb_key(b, "distance_km");
+        invsync_tb_tenths(b, c->dist_km);
     }
 
-    stock = json_object();
-    cannot = NULL;
-    json_object_set_new(e, "stock", stock);
+    invsync_tb_lit(b, ",\"stock\":{");
 
     for (l = 0; l < ws->nl; l++) {
+        /* a SKU on two lines is one member */
+        for (l2 = 0; l2 < l && strcmp(ws->order->lines[l2].sku,
+                                      ws->order->lines[l].sku) != 0; l2++)
+        {
+            /* void */
+        }
+
+        if (l2 == l) {
+            invsync_tb_lit(b, l ? "," : "");
+            invsync_tb_str(b, ws->order->lines[l].sku);
+            invsync_tb_lit(b, ":");
+            invsync_tb_int(b, ws->stock[INVSYNC_WS_AT(ws, l, i)]);
+        }
+    }
+
+    invsync_tb_lit(b, "}");
+
+    for (cannot = 0, l = 0; l < ws->nl; l++) {
         at = INVSYNC_WS_AT(ws, l, i);
-        json_object_set_new(stock, ws->order->lines[l].sku,
-                            json_integer(ws->stock[at]));
 
         if (ws->why[at] != INVSYNC_RS_OK) {
-            if (cannot == NULL) {
-                cannot = json_array();
-                json_object_set_new(e, "cannot", cannot);
-            }
-
-            json_array_append_new(cannot, json_pack("{s:s, s:s}", "line",
-                ws->order->lines[l].line_id,
-                "reason", invsync_route_reasons[ws->why[at]]));
+            invsync_tb_lit(b, cannot++ ? ",{\"line\":"
+                                       : ",\"cannot\":[{\"line\":");
+            invsync_tb_str(b, ws->order->lines[l].line_id);
+            invsync_tb_key(b, "reason");
+            invsync_tb_str(b, invsync_route_reasons[ws->why[at]]);
+            invsync_tb_lit(b, "}");
         }
     }
 
-    return e;
+    invsync_tb_lit(b, cannot ? "]}" : "}");
 }
 
 
-static json_t *
-invsync_route_trace_alloc(const invsync_route_ws_t *ws,
+static void
+invsync_route_trace_alloc(invsync_tb_t *b, const invsync_route_ws_t *ws,
     const invsync_route_result_t *res)
 {
-    size_t                        k, l, at;
-    json_t                       *a, *e;
-    int64_t                       short_by;
+    size_t                        k, l;
+    int64_t                       have, short_by;
     const invsync_route_alloc_t  *al;
 
-    a = json_array();
+    invsync_tb_key(b, "allocation");
+    invsync_tb_lit(b, "[");
 
-    for (k = 0; a != NULL && k < res->nallocs; k++) {
+    for (k = 0; k < res->nallocs; k++) {
         al = &res->allocs[k];
         l = al->line;
-        at = INVSYNC_WS_AT(ws, l, (size_t) ws->pick[l]);
+        have = ws->stock[INVSYNC_WS_AT(ws, l, (size_t) ws->pick[l])];
+        short_by = ws->need[l] - (have > 0 ? have : 0);
 
-        e = json_pack("{s:s, s:s, s:s, s:I}",
-                      "line", ws->order->lines[l].line_id,
-                      "sku", ws->order->lines[l].sku,
-                      "location", al->location, "qty", (json_int_t) al->qty);
+        invsync_tb_lit(b, k ? ",{\"line\":" : "{\"line\":");
+        invsync_tb_str(b, ws->order->lines[l].line_id);
+        invsync_tb_key(b, "sku");
+        invsync_tb_str(b, ws->order->lines[l].sku);
+        invsync_tb_key(b, "location");
+        invsync_tb_str(b, al->location);
+        invsync_tb_key(b, "qty");
+        invsync_tb_int(b, al->qty);
 
-        short_by = ws->need[l] - (ws->stock[at] > 0 ? ws->stock[at] : 0);
-
-        if (e != NULL && short_by > 0) {
-            json_object_set_new(e, "backorder",
-                json_integer(short_by < al->qty ? short_by : al->qty));
+        if (short_by > 0) {
+            invsync_tb_key(b, "backorder");
+            invsync_tb_int(b, short_by < al->qty ? short_by : al->qty);
         }
 
-        json_array_append_new(a, e);
+        invsync_tb_lit(b, "}");
     }
 
-    return a;
+    invsync_tb_lit(b, "]");
 }
 
 
-static json_t *
-invsync_route_trace_unroutable(const invsync_route_ws_t *ws)
+static void
+invsync_route_trace_unroutable(invsync_tb_t *b, const invsync_route_ws_t *ws)
 {
-    size_t   l;
-    json_t  *a;
+    int     n;
+    size_t  l;
 
-    a = json_array();
+    invsync_tb_key(b, "unroutable");
+    invsync_tb_lit(b, "[");
 
-    for (l = 0; a != NULL && l < ws->nl; l++) {
-        if (ws->pick[l] < 0) {
-            json_array_append_new(a, json_pack("{s:s, s:s, s:s}",
-                "line", ws->order->lines[l].line_id,
-                "sku", ws->order->lines[l].sku,
-                "reason", invsync_route_reasons[ws->reason[l]]));
+    for (n = 0, l = 0; l < ws->nl; l++) {
+        if (ws->pick[l] >= 0) {
+            continue;
         }
+
+        invsync_tb_lit(b, n++ ? ",{\"line\":" : "{\"line\":");
+        invsync_tb_str(b, ws->order->lines[l].line_id);
+        invsync_tb_key(b, "sku");
+        invsync_tb_str(b, ws->order->lines[l].sku);
+        invsync_tb_key(b, "reason");
+        invsync_tb_str(b, invsync_route_reasons[ws->reason[l]]);
+        invsync_tb_lit(b, "}");
     }
 
-    return a;
+    invsync_tb_lit(b, "]");
+}
+
+
+/* most appends fit: a copy; the rest grow the buffer first */
+
+static inline void
+invsync_tb_raw(invsync_tb_t *b, const char *s, size_t n)
+{
+    if (b->len + n <= b->size) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        return;
+    }
+
+    invsync_tb_grow(b, s, n);
+}
+
+
+static void
+invsync_tb_grow(invsync_tb_t *b, const char *s, size_t n)
+{
+    char    *grown;
+    size_t   size;
+
+    if (b->failed) {
+        return;
+    }
+
+    size = b->size ? b->size : 4096;
+
+    while (size < b->len + n) {
+        size *= 2;
+    }
+
+    grown = realloc(b->p, size);
+    if (grown == NULL) {
+        b->failed = 1;
+        return;
+    }
+
+    b->p = grown;
+    b->size = size;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+
+static void
+invsync_tb_lit(invsync_tb_t *b, const char *s)
+{
+    invsync_tb_raw(b, s, strlen(s));
+}
+
+
+static void
+invsync_tb_str(invsync_tb_t *b, const char *s)
+{
+    char         esc[8];
+    const char  *run;
+
+    invsync_tb_raw(b, "\"", 1);
+
+    for (run = s; *s; s++) {
+        if ((unsigned char) *s >= 0x20 && *s != '"' && *s != '\\') {
+            continue;
+        }
+
+        invsync_tb_raw(b, run, (size_t) (s - run));
+        snprintf(esc, sizeof(esc), *s == '"' ? "\\\"" : *s == '\\' ? "\\\\"
+                 : "\\u%04x", (unsigned char) *s);
+        invsync_tb_lit(b, esc);
+        run = s + 1;
+    }
+
+    invsync_tb_raw(b, run, (size_t) (s - run));
+    invsync_tb_raw(b, "\"", 1);
+}
+
+
+static void
+invsync_tb_key(invsync_tb_t *b, const char *key)
+{
+    invsync_tb_raw(b, ",\"", 2);
+    invsync_tb_lit(b, key);
+    invsync_tb_raw(b, "\":", 2);
+}
+
+
+static void
+invsync_tb_int(invsync_tb_t *b, int64_t n)
+{
+    char      d[24], *p;
+    uint64_t  u;
+
+    p = d + sizeof(d);
+    u = n < 0 ? -(uint64_t) n : (uint64_t) n;
+
+    do {
+        *--p = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    if (n < 0) {
+        *--p = '-';
+    }
+
+    invsync_tb_raw(b, p, (size_t) (d + sizeof(d) - p));
+}
+
+
+/* a distance to 0.1 km */
+
+static void
+invsync_tb_tenths(invsync_tb_t *b, double v)
+{
+    int64_t  t;
+    char     d[2];
+
+    t = (int64_t) (v * 10 + 0.5);
+    invsync_tb_int(b, t / 10);
+    d[0] = '.';
+    d[1] = (char) ('0' + t % 10);
+    invsync_tb_raw(b, d, 2);
 }

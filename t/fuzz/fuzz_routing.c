@@ -1,0 +1,206 @@
+
+/*
+ * libFuzzer target: the routing configuration reader and the decision
+ * (src/runtime/invsync_routing_*.c, src/actions/route/).  The input is one
+ * JSON document shaped like a case of t/routing/: "locations" and
+ * "routing" as worker.json has them, "stock" ({sku: {location: n}}),
+ * "tags" ({sku: [tag]}) and one "order".  A configuration the reader
+ * accepts is decided on; the checks: a refusal names a JSON path, the
+ * trace is JSON, and the allocation keeps the header's promises (every
+ * line once, at a configured location, with its quantity, when routed;
+ * nothing when unroutable).
+ */
+
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_canon.h"
+#include "route/invsync_route.h"
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+static size_t t_order(json_t *doc, invsync_route_order_t *o,
+    invsync_route_line_t *lines);
+static int64_t t_stock(void *ctx, const char *sku, const char *location);
+static void t_check(const invsync_routing_conf_t *rc,
+    const invsync_route_order_t *o, const invsync_route_result_t *res);
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char                     err[512];
+    size_t                   i;
+    json_t                  *doc, *trace;
+    invsync_route_line_t     lines[INVSYNC_ROUTE_MAX_LINES];
+    invsync_route_order_t    o;
+    invsync_route_result_t   res;
+    invsync_routing_conf_t  *rc;
+
+    doc = json_loadb((const char *) data, size, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return 0;
+    }
+
+    err[0] = '\0';
+
+    if (invsync_routing_conf_parse(doc, NULL, &rc, err, sizeof(err)) != 0) {
+        if (rc != NULL || strncmp(err, "$.", 2) != 0) {
+            abort();
+        }
+
+        json_decref(doc);
+        return 0;
+    }
+
+    if (rc != NULL && t_order(doc, &o, lines) > 0) {
+        if (invsync_route_decide(rc, &o, t_stock,
+                                 json_object_get(doc, "stock"), &res, err,
+                                 sizeof(err)) == 0)
+        {
+            trace = invsync_route_trace_parse(&res);
+
+            if (trace == NULL) {
+                abort();
+            }
+
+            t_check(rc, &o, &res);
+            json_decref(trace);
+            invsync_route_result_free(&res);
+        }
+
+        for (i = 0; i < o.nlines; i++) {
+            free(lines[i].tags.v);
+        }
+    }
+
+    invsync_routing_conf_free(rc);
+    json_decref(doc);
+
+    return 0;
+}
+
+
+/* the order's lines; members of the wrong type are left out */
+
+static size_t
+t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
+{
+    size_t       i, j, n;
+    json_t      *jo, *jl, *tags, *v;
+    const char  *now;
+
+    memset(o, 0, sizeof(invsync_route_order_t));
+    jo = json_object_get(doc, "order");
+
+    o->channel = json_string_value(json_object_get(jo, "channel"));
+    o->channel = o->channel ? o->channel : "shop";
+    o->order = "fuzz:1";
+    o->version = "";
+    o->country = json_string_value(json_object_get(jo, "country"));
+    o->region = json_string_value(json_object_get(jo, "region"));
+    o->postal_code = json_string_value(json_object_get(jo, "postal_code"));
+    o->shipping_method = json_string_value(json_object_get(jo,
+                                                           "shipping_method"));
+
+    if (json_is_number(json_object_get(jo, "lat"))
+        && json_is_number(json_object_get(jo, "lon")))
+    {
+        o->has_coords = 1;
+        o->lat = json_number_value(json_object_get(jo, "lat"));
+        o->lon = json_number_value(json_object_get(jo, "lon"));
+    }
+
+    if (json_is_integer(json_object_get(jo, "value"))) {
+        o->has_value = 1;
+        o->value_minor = json_integer_value(json_object_get(jo, "value"));
+    }
+
+    now = json_string_value(json_object_get(jo, "now"));
+
+    if (now != NULL && invsync_time_iso_ms(now, &o->now_ms) != 0) {
+        o->now_ms = 0;
+    }
+
+    n = 0;
+
+    json_array_foreach(json_object_get(jo, "lines"), i, jl) {
+        if (n == INVSYNC_ROUTE_MAX_LINES) {
+            break;
+        }
+
+        lines[n].line_id = json_string_value(json_object_get(jl, "id"));
+        lines[n].sku = json_string_value(json_object_get(jl, "sku"));
+        lines[n].qty = json_integer_value(json_object_get(jl, "qty"));
+
+        if (lines[n].line_id == NULL || lines[n].sku == NULL) {
+            continue;
+        }
+
+        tags = json_object_get(json_object_get(doc, "tags"), lines[n].sku);
+        lines[n].tags.n = 0;
+        lines[n].tags.v = calloc(json_array_size(tags) + 1, sizeof(char *));
+
+        json_array_foreach(tags, j, v) {
+            if (json_is_string(v)) {
+                lines[n].tags.v[lines[n].tags.n++] =
+                    (char *) json_string_value(v);
+            }
+        }
+
+        n++;
+    }
+
+    o->lines = lines;
+    o->nlines = n;
+
+    return n;
+}
+
+
+static int64_t
+t_stock(void *ctx, const char *sku, const char *location)
+{
+    return json_integer_value(json_object_get(json_object_get(ctx, sku),
+                                              location));
+}
+
+
+static void
+t_check(const invsync_routing_conf_t *rc, const invsync_route_order_t *o,
+    const invsync_route_result_t *res)
+{
+    size_t  i;
+
+    if (res->rule == NULL || res->rule < rc->rules
+        || res->rule >= rc->rules + rc->nrules)
+    {
+        abort();
+    }
+
+    if (res->rc == INVSYNC_ROUTE_UNROUTABLE) {
+        if (res->nallocs != 0 || res->nshipments != 0) {
+            abort();
+        }
+
+        return;
+    }
+
+    if (res->nallocs != o->nlines || res->nshipments == 0
+        || res->nshipments > (size_t) res->rule->max_shipments)
+    {
+        abort();
+    }
+
+    for (i = 0; i < res->nallocs; i++) {
+        if (res->allocs[i].line != i
+            || res->allocs[i].qty != o->lines[i].qty
+            || invsync_routing_location(rc, res->allocs[i].location) == NULL)
+        {
+            abort();
+        }
+    }
+}

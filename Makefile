@@ -288,7 +288,7 @@ fuzz: fuzz-build
 fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=20
 
-bench: all $(BUILD)/t/bench_route
+bench: all $(BUILD)/t/bench_route $(BUILD)/t/bench_route_ledger
 	t/bench/run
 
 # the README's first command: Redis and nginx with the module on loopback.

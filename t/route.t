@@ -35,7 +35,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(52);
+$t->plan(57);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -56,6 +56,7 @@ map_sku($t, 'SKU-B', 222, 502);
 map_sku($t, 'SKU-C', 333, 503);
 map_sku($t, 'SKU-D', 444, 504);
 map_sku($t, 'SKU-E', 555, 505);
+map_sku($t, 'SKU-F', 777, 507);
 $t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5, 'on_hand:wh-b', 10);
 $t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 5);
 
@@ -335,5 +336,25 @@ ok(wait_for(20, sub {
    }), 'the retried order is routed and the exception resolved')
     or diag($t->read_file('logs/w1.out'));
 is(ledger('SKU-E')->{'reserved:wh-b'}, 1, 'reserved at wh-b');
+
+# an unroutable order cancelled: it waits no more, its exception resolves
+
+is(send_shopify(order(id => 608, lines => [ line(8001, 'SKU-F', 1) ]))
+   ->{status}, 200, 'an order for SKU-F, stocked nowhere');
+my $x8 = 'unroutable:shop-eu:608';
+ok(wait_for(20, sub { $t->redis('HGET', "${K}exception:$x8", 'state') }),
+   'unroutable');
+is(send_shopify(order(id => 608, updated => '2026-11-20T12:00:00+01:00',
+                      cancelled => '2026-11-20T12:00:00+01:00',
+                      lines => [ line(8001, 'SKU-F', 1) ]),
+                undef, 'orders/cancelled')->{status}, 200, 'and cancelled');
+ok(wait_for(20, sub {
+       ($t->redis('HGET', "${K}exception:$x8", 'state') // '') eq 'resolved'
+   }), 'its exception resolved') or diag($t->read_file('logs/w1.out'));
+is_deeply([ $t->redis('ZSCORE', "${K}route:waiting", 'shop-eu:608'),
+            ledger('SKU-F'),
+            $t->redis('HGET', "${K}exception:$x8", 'resolution') ],
+          [ undef, {}, 'the order was cancelled' ],
+          'no longer waiting, nothing reserved');
 
 $t->done;

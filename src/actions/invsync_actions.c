@@ -36,6 +36,8 @@ const invsync_action_t  invsync_actions[] = {
       INVSYNC_ACT_BATCH, NULL },
     { "order_cancelled", "stock.release", invsync_stock_order,
       INVSYNC_ACT_BATCH, NULL },
+    { "order_cancelled", "order.route", invsync_route_order,
+      INVSYNC_ACT_ROUTING, NULL },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }

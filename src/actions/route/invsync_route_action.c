@@ -32,12 +32,25 @@ invsync_act_rc_e
 invsync_route_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
+    char         id[INVSYNC_ACTION_KEY_LEN];
     const char  *status;
 
     status = invsync_action_str(canon, "status");
 
-    /* stock.release gave back what a cancelled order held, routed or not */
+    /* stock.release gave back what a cancelled order held, routed or not;
+     * an unroutable one no longer waits for anyone */
     if (status != NULL && strcmp(status, "cancelled") == 0) {
+        snprintf(id, sizeof(id), "unroutable:%s:%s", ev->channel,
+                 invsync_action_str(canon, "order_id"));
+
+        if (invsync_exception_resolve(w, id, ev->channel, ev->event,
+                                      "the order was cancelled")
+            != 0)
+        {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
         return INVSYNC_ACT_APPLIED;
     }
 

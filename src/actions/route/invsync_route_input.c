@@ -2,8 +2,8 @@
 /*
  * The order as the routing decision sees it: destination, value, shipping
  * method and lines from the canonical order, each line's ledger SKU as
- * stock.reserve resolves it (invsync_stock_map), and, in one round trip
- * (route_read.lua), the SKUs' tags, bundles' components, the ledger at
+ * stock.reserve resolves it (its refs, the first mapped one; all lines'
+ * in one pipeline), and, in one round trip (route_read.lua), the SKUs' tags, bundles' components, the ledger at
  * every location and the order's current allocation.
  */
 
@@ -18,6 +18,9 @@
 static const char *invsync_route_member(json_t *obj, const char *key);
 static invsync_act_rc_e invsync_route_lines(invsync_worker_t *w,
     const char *channel, json_t *canon, invsync_route_input_t *in,
+    char *err, size_t len);
+static invsync_act_rc_e invsync_route_resolved(invsync_worker_t *w,
+    invsync_route_input_t *in, json_t **lines, const size_t *nrefs, size_t n,
     char *err, size_t len);
 static void invsync_route_tags(invsync_route_input_t *in, size_t i,
     const char *tags);
@@ -65,17 +68,20 @@ invsync_route_input(invsync_worker_t *w, const char *channel, json_t *canon,
 }
 
 
-/* the lines stock.reserve reserved: quantity > 0 and a mapped SKU */
+/*
+ * The lines stock.reserve reserved: quantity > 0 and a mapped SKU, each
+ * resolved by its refs as stock.reserve resolves it (first mapped wins),
+ * every line's GETs in one round trip as the order batch sends them.
+ */
 
 static invsync_act_rc_e
 invsync_route_lines(invsync_worker_t *w, const char *channel, json_t *canon,
     invsync_route_input_t *in, char *err, size_t len)
 {
-    int                    found;
-    size_t                 i, n;
-    json_t                *line;
+    char                   refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
+    size_t                 i, k, n, nrefs[INVSYNC_ROUTE_MAX_LINES];
+    json_t                *line, *lines[INVSYNC_ROUTE_MAX_LINES];
     json_int_t             qty;
-    invsync_route_slot_t  *slot;
 
     n = 0;
 
@@ -92,26 +98,73 @@ invsync_route_lines(invsync_worker_t *w, const char *channel, json_t *canon,
             return INVSYNC_ACT_POISON;
         }
 
-        slot = &in->slots[n];
-        found = invsync_stock_map(w, channel, line, slot->sku,
-                                  sizeof(slot->sku));
-        if (found < 0) {
-            snprintf(err, len, "redis connection lost");
-            return INVSYNC_ACT_RETRY;
+        invsync_stock_line_id(line, i, in->slots[n].line_id,
+                              sizeof(in->slots[n].line_id));
+        lines[n] = line;
+        nrefs[n] = invsync_stock_refs(line, refs);
+
+        for (k = 0; k < nrefs[n]; k++) {
+            if (invsync_stock_ref_append(w, channel, refs[k]) != 0) {
+                snprintf(err, len, "redis connection lost");
+                return INVSYNC_ACT_RETRY;
+            }
         }
 
-        if (found == 0) {
-            continue;   /* unmapped: its exception is stock.reserve's */
-        }
-
-        invsync_stock_line_id(line, i, slot->line_id, sizeof(slot->line_id));
-        in->lines[n].line_id = slot->line_id;
-        in->lines[n].sku = slot->sku;
-        in->lines[n].qty = qty;
         n++;
     }
 
-    in->order.nlines = n;
+    return invsync_route_resolved(w, in, lines, nrefs, n, err, len);
+}
+
+
+/* the GETs' answers: the first mapped ref of each line is its SKU */
+
+static invsync_act_rc_e
+invsync_route_resolved(invsync_worker_t *w, invsync_route_input_t *in,
+    json_t **lines, const size_t *nrefs, size_t n, char *err, size_t len)
+{
+    int                    found;
+    size_t                 i, k, m;
+    redisReply            *r;
+    invsync_route_slot_t  *slot;
+
+    m = 0;
+
+    for (i = 0; i < n; i++) {
+        slot = &in->slots[m];
+        found = 0;
+
+        for (k = 0; k < nrefs[i]; k++) {
+            r = invsync_redis_reply(w);
+            if (r == NULL) {
+                snprintf(err, len, "redis connection lost");
+                return INVSYNC_ACT_RETRY;
+            }
+
+            if (found) {
+                freeReplyObject(r);
+                continue;
+            }
+
+            found = invsync_stock_ref_reply(r, slot->sku, sizeof(slot->sku));
+        }
+
+        if (!found) {
+            continue;   /* unmapped: its exception is stock.reserve's */
+        }
+
+        if (m != i) {
+            memcpy(slot->line_id, in->slots[i].line_id, sizeof(slot->line_id));
+        }
+
+        in->lines[m].line_id = slot->line_id;
+        in->lines[m].sku = slot->sku;
+        in->lines[m].qty = json_integer_value(json_object_get(lines[i],
+                                                              "quantity"));
+        m++;
+    }
+
+    in->order.nlines = m;
 
     return INVSYNC_ACT_APPLIED;
 }

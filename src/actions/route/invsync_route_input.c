@@ -3,8 +3,9 @@
  * The order as the routing decision sees it: destination, value, shipping
  * method and lines from the canonical order, each line's ledger SKU as
  * stock.reserve resolves it (its refs, the first mapped one; all lines'
- * in one pipeline), and, in one round trip (route_read.lua), the SKUs' tags, bundles' components, the ledger at
- * every location and the order's current allocation.
+ * in one pipeline), and, in one round trip (route_read.lua), the SKUs'
+ * tags, bundles' components, the ledger at every location and the order's
+ * current allocation.
  */
 
 

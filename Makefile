@@ -24,7 +24,7 @@ LAYERS      := core channels runtime worker actions ctl
 INCS        := $(LAYERS:%=-Isrc/%)
 ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(INCS)
 ALL_CXXFLAGS := -std=c++17 -fno-rtti $(WARN) $(CFLAGS) $(INCS)
-HDRS        := $(wildcard src/*/*.h src/channels/*/*.h)
+HDRS        := $(wildcard src/*/*.h src/channels/*/*.h src/actions/*/*.h)
 
 layer        = $(wildcard src/$(1)/*.c $(if $(2),src/$(1)/*/*.c))
 CORE_SRCS   := $(call layer,core) $(call layer,channels,deep)

@@ -119,12 +119,13 @@ if not d.backorder then
     end
 end
 
-local moved = {}
-local function move(s, field, delta)
-    if delta ~= 0 then
-        redis.call('HINCRBY', K .. 'stock:' .. s, field, delta)
-        moved[s] = true
-    end
+-- every change summed first, then one HINCRBY per field that moves (the
+-- old and the new allocation at one place often cancel out)
+local delta, moved = {}, {}
+local function move(s, field, d)
+    local t = delta[s] or {}
+    delta[s] = t
+    t[field] = (t[field] or 0) + d
 end
 
 -- the order's old share of each SKU it routes now, then the new one
@@ -137,9 +138,13 @@ for loc, at in pairs(old) do
         end
     end
 end
+local list = {}
 for s in pairs(skus) do
-    local r = tonumber(redis.call('HGET', rkey, s) or '0')
-    local unrouted = r - (oldsum[s] or 0)
+    list[#list + 1] = s
+end
+local reserved = redis.call('HMGET', rkey, unpack(list))
+for i, s in ipairs(list) do
+    local unrouted = (tonumber(reserved[i]) or 0) - (oldsum[s] or 0)
     if unrouted > 0 then
         move(s, 'unrouted', -unrouted)
     end
@@ -151,8 +156,19 @@ for loc, at in pairs(held) do
         newsum[s] = (newsum[s] or 0) + q
     end
 end
+local rset = {}
 for s, q in pairs(newsum) do
-    redis.call('HSET', rkey, s, q)
+    rset[#rset + 1] = s
+    rset[#rset + 1] = q
+end
+redis.call('HSET', rkey, unpack(rset))
+for s, t in pairs(delta) do
+    for field, d in pairs(t) do
+        if d ~= 0 then
+            redis.call('HINCRBY', K .. 'stock:' .. s, field, d)
+            moved[s] = true
+        end
+    end
 end
 -- a SKU of the old holding the new one no longer routes goes back
 for loc, at in pairs(old) do
@@ -164,7 +180,7 @@ for loc, at in pairs(old) do
     end
 end
 
-local list = {}
+list = {}
 for s in pairs(moved) do
     list[#list + 1] = s
 end

@@ -10,7 +10,10 @@
 # reason per line and waits; a restock (`invsyncctl stock adjust`) routes
 # it without an operator and the exception closes; `route dry-run`
 # changes nothing; an edited order is routed again and its old allocation
-# released in the same step; a cancellation releases what it held.
+# released in the same step; a cancellation releases what it held.  Also:
+# a routed order ships from its location, `route retry` and `exceptions
+# retry`, a rule on the shipping method, a bundle's components, an
+# unroutable order cancelled, a backorder by SKU tag re-routed on arrival.
 
 use strict;
 use warnings;
@@ -35,7 +38,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(57);
+$t->plan(63);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -44,7 +47,11 @@ my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     locations => [ { id => 'wh-a', name => 'Lyon' },
                    { id => 'wh-b', name => 'Lille' } ],
-    routing => { rules => [ { name => 'express',
+    routing => { rules => [ { name => 'preorder',
+                              when => { sku_tag => 'preorder' },
+                              require => ['wh-a'],
+                              backorder => JSON::PP::true },
+                            { name => 'express',
                               when => { shipping_method => 'Express' },
                               require => ['wh-b'] },
                             { name => 'default', strategy => 'priority',
@@ -57,6 +64,7 @@ map_sku($t, 'SKU-C', 333, 503);
 map_sku($t, 'SKU-D', 444, 504);
 map_sku($t, 'SKU-E', 555, 505);
 map_sku($t, 'SKU-F', 777, 507);
+map_sku($t, 'SKU-G', 888, 508);
 $t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5, 'on_hand:wh-b', 10);
 $t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 5);
 
@@ -356,5 +364,30 @@ is_deeply([ $t->redis('ZSCORE', "${K}route:waiting", 'shop-eu:608'),
             $t->redis('HGET', "${K}exception:$x8", 'resolution') ],
           [ undef, {}, 'the order was cancelled' ],
           'no longer waiting, nothing reserved');
+
+###############################################################################
+# a backorder rule (by SKU tag): allocated beyond stock, waiting for more
+
+$t->redis('HSET', "${K}sku:SKU-G", 'tags', 'fragile, preorder');
+is(send_shopify(order(id => 609, lines => [ line(9001, 'SKU-G', 2) ]))
+   ->{status}, 200, 'an order for SKU-G (tag preorder), none on hand');
+ok(wait_for(20, sub { alloc('shop-eu:609')->{held} }), 'routed as a backorder')
+    or diag($t->read_file('logs/w1.out'));
+my $r9 = eval { $json->decode(routes('shop-eu:609')->[0]{inputs}) } // {};
+is_deeply([ $r9->{rule}, $r9->{status}, alloc('shop-eu:609')->{backorder},
+            ledger('SKU-G'),
+            $t->redis('ZSCORE', "${K}route:waiting", 'shop-eu:609') ? 1 : 0 ],
+          [ 'preorder', 'backordered', 1, { 'reserved:wh-a' => 2 }, 1 ],
+          'rule "preorder" by the sku tag, reserved at wh-a beyond stock, waiting');
+($rc, $out) = ctl($t, $conf, 'stock', 'adjust', 'SKU-G', '--location', 'wh-a',
+                  '--delta', '5', '--why', 'arrived');
+is($rc, 0, 'SKU-G arrives at wh-a') or diag($out);
+ok(wait_for(20, sub {
+       !$t->redis('ZSCORE', "${K}route:waiting", 'shop-eu:609') }),
+   'routed again, no longer waiting') or diag($t->read_file('logs/w1.out'));
+is_deeply([ ledger('SKU-G'), alloc('shop-eu:609')->{backorder},
+            alloc('shop-eu:609')->{seq} ],
+          [ { 'on_hand:wh-a' => 5, 'reserved:wh-a' => 2 }, 0, 2 ],
+          'the same reservation, now in stock');
 
 $t->done;

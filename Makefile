@@ -50,7 +50,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit test test-unit test-integration asan test-asan \
-        test-static bench demo lint clean fuzz fuzz-ci fuzz-build
+        test-static bench demo deb lint clean fuzz fuzz-ci fuzz-build
 
 all: lib module $(WORKER) $(CTL)
 
@@ -285,6 +285,11 @@ bench: all $(BUILD)/t/bench_route
 # No prerequisite: t/demo/run installs the missing packages, then builds.
 demo:
 	t/demo/run
+
+# the Debian packages libnginx-mod-http-invsync and invsync, in
+# $(BUILD)/deb, from what `make` built (pkg/deb/README.md)
+deb: all
+	NGINX_SRC=$(NGINX_SRC) pkg/deb/build $(BUILD) $(BUILD)/deb
 
 # the house style, and the layering: includes point down, no channel named
 # outside src/channels (docs/architecture.md)

@@ -4,8 +4,9 @@
 # libnginx-mod-http-invsync and invsync from the built tree; their fields
 # and contents are checked with dpkg-deb; then they are installed and
 # used: nginx -t with the module loaded from the modules-enabled link, a
-# signed webhook stored in Redis through that nginx, the unit through
-# systemd-analyze, the man pages through man -l.
+# signed webhook stored in Redis through that nginx and consumed by the
+# packaged worker (each of its system calls within the unit's filter), the
+# unit through systemd-analyze, the man pages through man -l.
 #
 # Installed how: with INVSYNC_DEB_INSTALL=1 (.ci/run sets it: the CI
 # machine is disposable) into the machine's dpkg with dpkg -i, the
@@ -44,7 +45,7 @@ plan skip_all => 'installing packages needs root' if $INSTALL && $> != 0;
 
 my $t = InvsyncTest->setup(programs => ['invsync-worker', 'invsyncctl'],
                            secrets => { 'shopify.secret' => 'hush' });
-$t->plan($INSTALL ? 36 : 33);
+$t->plan($INSTALL ? 37 : 35);
 
 my $root = $t->root;
 my $dir = $t->dir;
@@ -230,9 +231,7 @@ is($rc, 0, 'the sample worker.json passes invsync-worker -t') or diag($out);
 ($rc, $out) = run("$sys/usr/bin/invsyncctl --help");
 like($out, qr/^usage: invsyncctl /, 'invsyncctl runs');
 
-if ($INSTALL) {
-    run_as_invsync();
-}
+run_packaged_worker();
 
 # ---- the unit ----------------------------------------------------------------------
 
@@ -311,28 +310,73 @@ sub purge {
 }
 
 # The packaged worker as the unit runs it, as far as that can be without
-# systemd: user and group invsync, no capability, no new privilege, its
-# configuration read from /etc/invsync; it consumes the webhook stored
-# above from the test's Redis.
-sub run_as_invsync {
-    my $conf = '/etc/invsync/deb-test.json';
+# systemd: installed, as user and group invsync with no capability and no
+# new privilege, its configuration read from /etc/invsync; it consumes the
+# webhook stored above from the test's Redis.  Under strace if installed:
+# each system call it made must pass the unit's SystemCallFilter.
+sub run_packaged_worker {
+    my $conf = $INSTALL ? '/etc/invsync/deb-test.json' : "$dir/deb-test.json";
     $t->write_file($conf, encode_json({
         redis => { address => '127.0.0.1:' . $t->port('redis') },
         consumer => { block_ms => 100 },
         channels => [ { id => 'shop-eu', type => 'shopify' } ] }));
-    chmod 0640, $conf;
-    chown 0, scalar getgrnam('invsync'), $conf;
-    $t->run_daemon('worker', 'setpriv', '--reuid=invsync', '--regid=invsync',
-                   '--clear-groups', '--no-new-privs', '--inh-caps=-all',
-                   '--bounding-set=-all', '/usr/bin/invsync-worker', '-c',
-                   $conf);
+    my @as = ();
+    if ($INSTALL) {
+        chmod 0640, $conf;
+        chown 0, scalar getgrnam('invsync'), $conf;
+        @as = ('setpriv', '--reuid=invsync', '--regid=invsync',
+               '--clear-groups', '--no-new-privs', '--inh-caps=-all',
+               '--bounding-set=-all');
+    }
+    my $strace = !system('command -v strace >/dev/null');
+    my @trace = $strace ? ('strace', '-f', '-qq', '-o', "$dir/worker.strace")
+                        : ();
+    my $pid = $t->run_daemon('worker', @trace, @as,
+                             "$sys/usr/bin/invsync-worker", '-c', $conf);
     my $done = wait_for(30, sub {
         my $g = $t->redis('XINFO', 'GROUPS', 'invsync:orders');
         my %g = ref $g && @$g ? @{$g->[0]} : ();
         return ($g{'last-delivered-id'} // '') eq $id && !$g{pending};
     });
-    ok($done, 'the packaged worker, as invsync without privileges, '
-       . 'consumed the webhook') or diag($t->read_file('logs/worker.out'));
+    ok($done, 'the packaged worker' . ($INSTALL ? ', as invsync without '
+       . 'privileges,' : '') . ' consumed the webhook')
+        or diag($t->read_file('logs/worker.out'));
+    # strace does not pass SIGTERM on: the worker, its child, gets it
+    kill 'TERM', (split ' ', slurp("/proc/$pid/task/$pid/children")), $pid
+        if $strace;
     $t->stop_daemon('worker');
     unlink $conf;
+    SKIP: {
+        skip 'strace not installed', 1 unless $strace;
+        my @out = syscalls_refused("$dir/worker.strace");
+        is("@out", '', 'each system call the worker made passes the unit\'s '
+           . 'SystemCallFilter');
+    }
+}
+
+# The system calls of a strace log that the unit's filter refuses ("none"
+# if the log holds no execve of the worker):
+# @system-service but neither @privileged nor @resources.
+sub syscalls_refused {
+    my ($log) = @_;
+    my %deny = map { $_ => 1 } filter_set('@privileged'),
+                               filter_set('@resources');
+    my %allow = map { $_ => 1 } grep { !$deny{$_} }
+                filter_set('@system-service');
+    # from the worker's execve on (not setpriv's own calls)
+    my ($calls) = slurp($log) =~ /(^\d+ +execve\("[^"]*invsync-worker".*)/ms;
+    my %used = map { /^\d+ +(?:<\.\.\. )?([a-z0-9_]+)[( ]/ ? ($1 => 1) : () }
+               split /\n/, $calls // 'none(';
+    return sort grep { !$allow{$_} } keys %used;
+}
+
+# A systemd system call group, its nested groups expanded.
+sub filter_set {
+    my ($group) = @_;
+    my @names;
+    for (split /\n/, `systemd-analyze syscall-filter '$group'`) {
+        next unless /^\s+(\@?[a-z0-9_-]+)\s*$/;
+        push @names, substr($1, 0, 1) eq '@' ? filter_set($1) : $1;
+    }
+    return @names;
 }

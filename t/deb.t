@@ -45,7 +45,7 @@ plan skip_all => 'installing packages needs root' if $INSTALL && $> != 0;
 
 my $t = InvsyncTest->setup(programs => ['invsync-worker', 'invsyncctl'],
                            secrets => { 'shopify.secret' => 'hush' });
-$t->plan($INSTALL ? 37 : 35);
+$t->plan($INSTALL ? 39 : 35);
 
 my $root = $t->root;
 my $dir = $t->dir;
@@ -275,6 +275,7 @@ for my $page ('man8/invsync-worker.8.gz', 'man1/invsyncctl.1.gz') {
 
 $t->stop_nginx;
 if ($INSTALL) {
+    reinstall();
     purge();
 } else {
     module_scripts_remove();
@@ -299,6 +300,19 @@ sub module_scripts_remove {
         for ['prerm', 'remove'], ['postrm', 'remove'], ['postrm', 'purge'];
     ok(!-l "$prefix$LINK" && !-l "$prefix$LINK.removed",
        'postrm purge: no link left');
+}
+
+# The same packages again, as an upgrade runs their scripts: an edited
+# conffile and a deleted modules-enabled link (the admin's choices) stay.
+sub reinstall {
+    my $edited = slurp('/etc/invsync/worker.json') =~ s/"info"/"debug"/r;
+    $t->write_file('/etc/invsync/worker.json', $edited);
+    unlink $LINK;
+    my ($rc, $out) = run("dpkg -i '$deb{'libnginx-mod-http-invsync'}' "
+                         . "'$deb{invsync}'");
+    is($rc, 0, 'dpkg -i both again') or diag($out);
+    ok(slurp('/etc/invsync/worker.json') eq $edited && !-l $LINK,
+       'upgraded: the edited worker.json and the deleted link stay');
 }
 
 sub purge {

@@ -69,7 +69,7 @@ my ($abi) = slurp($ABI_FILE) =~ /^nginx:abi=(\S+)$/m;
 my $arch = `dpkg --print-architecture`;
 chomp $arch;
 
-# ---- build ------------------------------------------------------------------
+# ---- build -----------------------------------------------------------------
 
 my ($rc, $out) = run("$root/pkg/deb/build $root/build $dir/deb");
 is($rc, 0, 'pkg/deb/build') or diag($out);
@@ -78,7 +78,7 @@ my %deb = map { $_ => "$dir/deb/${_}_${version}_$arch.deb" }
 ok(-f $deb{'libnginx-mod-http-invsync'} && -f $deb{invsync},
    "both packages, version $version from VERSION");
 
-# ---- dpkg-deb --info ----------------------------------------------------------
+# ---- dpkg-deb --info -------------------------------------------------------
 
 sub field {
     my ($pkg, $name) = @_;
@@ -102,7 +102,7 @@ is(join(' ', map { field($_, 'Version') } sort keys %deb),
 is(`dpkg-deb --info '$deb{invsync}' conffiles`, "/etc/invsync/worker.json\n",
    'invsync: worker.json is a conffile');
 
-# ---- dpkg-deb --contents ----------------------------------------------------
+# ---- dpkg-deb --contents ---------------------------------------------------
 
 # "mode path" of each file or link, directories left out
 sub contents {
@@ -146,7 +146,7 @@ is(slurp("$prefix$AVAIL"), "load_module modules/ngx_http_invsync_module.so;\n",
 unlike(`readelf -S '$prefix/usr/bin/invsync-worker'`, qr/\.symtab|\.debug_/,
      'the programs are stripped');
 
-# ---- installed ------------------------------------------------------------------
+# ---- installed -------------------------------------------------------------
 
 my $sys = $INSTALL ? '' : $prefix;     # where the packages' files are
 
@@ -157,8 +157,9 @@ if ($INSTALL) {
     is(readlink($LINK), $AVAIL, 'postinst: the modules-enabled link');
     ok(scalar getpwnam('invsync'), 'postinst: the system user invsync');
     my @st = stat '/etc/invsync';
-    is(sprintf('%o %s', $st[2] & 07777, scalar getgrgid($st[5])),
-       '750 invsync', '/etc/invsync: root:invsync 0750');
+    is(sprintf('%s:%s %o', scalar getpwuid($st[4]), scalar getgrgid($st[5]),
+               $st[2] & 07777), 'root:invsync 750',
+       '/etc/invsync: root:invsync 0750');
     ok(!-e '/etc/systemd/system/multi-user.target.wants/'
        . 'invsync-worker.service', 'the service is not enabled');
 } else {
@@ -169,7 +170,7 @@ if ($INSTALL) {
     is(readlink("$prefix$LINK"), $AVAIL, 'postinst: the modules-enabled link');
 }
 
-# ---- nginx -t and a webhook ---------------------------------------------------
+# ---- nginx -t and a webhook ------------------------------------------------
 
 # Debian's nginx finds modules/ under its prefix, /usr/share/nginx, where
 # a link points at /usr/lib/nginx/modules: the test's prefix gets the same
@@ -224,16 +225,17 @@ my $id = $t->accepted($r, 'invsync:orders', 'a signed webhook accepted');
 my ($entry) = grep { $_->[0] eq $id } @{$t->stream('invsync:orders')};
 is($entry && $entry->[1]{channel}, 'shop-eu', 'and stored in the stream');
 
-# ---- the programs --------------------------------------------------------------
+# ---- the programs ----------------------------------------------------------
 
-($rc, $out) = run("$sys/usr/bin/invsync-worker -t -c $sys/etc/invsync/worker.json");
+($rc, $out) = run("$sys/usr/bin/invsync-worker -t "
+                  . "-c $sys/etc/invsync/worker.json");
 is($rc, 0, 'the sample worker.json passes invsync-worker -t') or diag($out);
 ($rc, $out) = run("$sys/usr/bin/invsyncctl --help");
 like($out, qr/^usage: invsyncctl /, 'invsyncctl runs');
 
 run_packaged_worker();
 
-# ---- the unit ----------------------------------------------------------------------
+# ---- the unit --------------------------------------------------------------
 
 # verify checks each command exists and each Documentation= page opens
 # with man; it exits 0 even for unknown keys, so its output must be empty
@@ -260,7 +262,7 @@ my ($score) = $out =~ /Overall exposure level for \S+: ([\d.]+)/;
 ok(defined $score && $score <= 2, 'systemd-analyze security: exposure '
    . ($score // '?') . ' (at most 2)') or diag($out);
 
-# ---- the man pages -------------------------------------------------------------
+# ---- the man pages ---------------------------------------------------------
 
 for my $page ('man8/invsync-worker.8.gz', 'man1/invsyncctl.1.gz') {
     my ($name) = $page =~ m{/([^/.]+)\.};
@@ -271,7 +273,7 @@ for my $page ('man8/invsync-worker.8.gz', 'man1/invsyncctl.1.gz') {
        "man -l $page") or diag($out);
 }
 
-# ---- removed -----------------------------------------------------------------------
+# ---- removed ---------------------------------------------------------------
 
 $t->stop_nginx;
 if ($INSTALL) {

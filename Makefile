@@ -54,7 +54,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit deps test test-unit test-integration asan \
-        test-asan test-static bench bench-json demo lint clean fuzz fuzz-ci \
+        test-asan test-static bench bench-json demo deb lint clean fuzz fuzz-ci \
         fuzz-build chaos chaos-ci
 
 all: lib module $(WORKER) $(CTL)
@@ -341,6 +341,11 @@ bench-json: $(BUILD)/t/bench_json_check
 # No prerequisite: t/demo/run installs the missing packages, then builds.
 demo:
 	t/demo/run
+
+# the Debian packages libnginx-mod-http-invsync and invsync, in
+# $(BUILD)/deb, from what `make` built (pkg/deb/README.md)
+deb: all
+	NGINX_SRC=$(NGINX_SRC) pkg/deb/build $(BUILD) $(BUILD)/deb
 
 # the house style, and the layering: includes point down, no channel named
 # outside src/channels (docs/architecture.md)

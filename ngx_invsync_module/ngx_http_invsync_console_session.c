@@ -164,8 +164,10 @@ ngx_http_invsync_console_new_session(ngx_http_request_t *r,
 
 
 /*
- * Who acts: invsync_console_operator, else the auth_basic user; 1 to 64
- * bytes without control characters.
+ * Who acts: invsync_console_operator, 1 to 64 bytes without control
+ * characters.  There is no default: $remote_user alone is whatever an
+ * Authorization header says when no auth_basic checks it, so the
+ * configuration names where the name comes from.
  */
 
 static ngx_int_t
@@ -176,17 +178,12 @@ ngx_http_invsync_console_operator(ngx_http_request_t *r, ngx_str_t *by)
 
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
 
-    if (ilcf->console_operator != NULL) {
-        if (ngx_http_complex_value(r, ilcf->console_operator, by) != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-    } else if (ngx_http_auth_basic_user(r) == NGX_OK) {
-        *by = r->headers_in.user;
-
-    } else {
+    if (ilcf->console_operator == NULL) {
         return NGX_DECLINED;
+    }
+
+    if (ngx_http_complex_value(r, ilcf->console_operator, by) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     if (by->len == 0 || by->len > 64) {
@@ -248,8 +245,7 @@ ngx_http_invsync_console_csrf(ngx_http_request_t *r, ngx_str_t *by,
     ngx_table_elt_t  *h, *token;
 
     if (ngx_http_invsync_console_operator(r, by) != NGX_OK) {
-        *why = "no operator name: actions need auth_basic or "
-               "invsync_console_operator";
+        *why = "no operator name: actions need invsync_console_operator";
         return NGX_HTTP_FORBIDDEN;
     }
 

@@ -32,12 +32,13 @@ my $t = InvsyncTest->setup(
             auth_basic "invsync";
             auth_basic_user_file %%TESTDIR%%/htpasswd;
             invsync_console;
+            invsync_console_operator $remote_user;
         }
 EOF
 
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(64);
+$t->plan(67);
 
 my $ids = seed($t);
 my ($ex1, $ex2, $ex3, $ex4) = @{$ids->{exceptions}};
@@ -177,6 +178,9 @@ isnt($doc->{csrf}, $csrf, 'session: another token for another session');
 $r = $t->get('/ops/api/session', Authorization => 'Basic Ym9iOnB3');
 is(decode_json($r->{content})->{operator}, 'bob',
    'session: the operator is the auth_basic user');
+$r = $t->get('/anon/api/session', Authorization => 'Basic Ym9iOnB3');
+ok(!defined decode_json($r->{content})->{operator},
+   'session: no $remote_user unless configured');
 $r = $t->get('/anon/api/session');
 ok(!defined decode_json($r->{content})->{csrf},
    'session: no operator, no token');
@@ -292,3 +296,5 @@ $t->stop_redis;
 ($st, $doc) = api('overview');
 ok($st == 503 && $doc->{error} =~ /redis/, 'redis down: 503, said so')
     or diag("$st");
+
+$t->done;

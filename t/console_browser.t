@@ -172,3 +172,5 @@ if (my $to = $ENV{INVSYNC_SHOTS}) {
     make_path($to);
     copy($_, $to) for glob("$shots/*.png");
 }
+
+$t->done;

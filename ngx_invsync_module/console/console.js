@@ -420,7 +420,7 @@
         box.appendChild(row);
         if (!session.csrf) {
             box.appendChild(el('p', { 'class': 'muted', text: 'Actions need '
-                + 'an operator name (auth_basic or invsync_console_operator).'
+                + 'an operator name (invsync_console_operator).'
             }));
         }
         return box;

@@ -2,14 +2,14 @@
 
 # The console in a real browser: Debian's chromium, headless, driven by
 # chromedriver over the W3C WebDriver protocol (t/lib/InvsyncWebDriver.pm),
-# against nginx with the module and a Redis seeded with exceptions and
-# dead letters (t/lib/InvsyncConsole.pm).  Each page is loaded and
-# checked for what it must show, and shot (laptop and phone sizes) into
-# the test's directory (screenshots/; kept with INVSYNC_KEEP=1, or copied
-# to $INVSYNC_SHOTS); one exception is resolved and one dead letter
-# retried through the page, and Redis is checked after each.  Markup in
-# the data must show as text.  Any entry at level SEVERE in the browser's
-# console fails the test.
+# against a running system: nginx with the module, Redis seeded with
+# exceptions and dead letters (t/lib/InvsyncConsole.pm), and
+# invsync-worker.  Each page is loaded, checked for what it must show and
+# shot (laptop and phone sizes) into the test's directory (screenshots/;
+# kept with INVSYNC_KEEP=1, or copied to $INVSYNC_SHOTS); one exception is
+# resolved and one dead letter retried through the page, and Redis is
+# checked after each.  Markup in the data must show as text.  Any entry
+# at level SEVERE in the browser's console fails the test.
 
 use strict;
 use warnings;
@@ -22,21 +22,30 @@ use File::Copy qw(copy);
 use InvsyncTest;
 use InvsyncConsole qw(console_locations seed);
 use InvsyncWebDriver;
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for);
 
 plan(skip_all => 'chromium and chromium-driver not installed')
     unless InvsyncWebDriver::chromedriver() && InvsyncWebDriver::chromium();
 
 my $t = InvsyncTest->setup(secrets => { 'hook.secret' => 'hush' },
+                           programs => ['invsync-worker'],
                            locations => console_locations(
                                operator => 'ops-ann'));
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
 $t->plan(27);
 
-my $ids = seed($t);
+my $ids = seed($t, worker => 1);
 my ($ex1, $ex2) = @{$ids->{exceptions}};
 my @dead = @{$ids->{dead}};
 my $K = 'invsync:{invsync}:';
+
+# the worker: its heartbeat is the third, alive
+run_worker($t, 'worker', worker_conf($t, 'worker.json', channels => [
+    { id => 'shop-eu', type => 'shopify' } ]));
+wait_for(30, sub { $t->redis('HLEN', "${K}workers") == 3 })
+    or die "no heartbeat from the worker\n";
+
 my $shots = $t->dir . '/screenshots';
 make_path($shots);
 
@@ -77,7 +86,7 @@ sub main_text { $wd->text_of('main') // '' }
 ok(page('overview', '/', "document.querySelectorAll('.tile').length >= 4"),
    'overview: drawn');
 my $text = main_text();
-like($text, qr/1 \/ 2\s*workers alive/, 'overview: workers alive');
+like($text, qr/2 \/ 3\s*workers alive/, 'overview: workers alive');
 like($text, qr/3\s*open exceptions/, 'overview: open exceptions');
 like($text, qr/3\s*dead letters/, 'overview: dead letters');
 like($text, qr/shop-eu/, 'overview: the channel');
@@ -141,13 +150,16 @@ $wd->click('#dead-retry');
 ok($wd->wait_js(30, "return /Back in its stream/.test(document."
                     . "getElementById('flash').textContent);"),
    'dead: retried') or diag($wd->text_of('#flash'));
-$wd->wait_js(30, "return document.querySelectorAll('main tbody tr').length "
-                 . "== 2;");
+$wd->wait_js(30, "return !!document.querySelector('main tbody tr');");
 $wd->screenshot("$shots/dlq-after-retry.png");
 console_clean('dlq-after-retry');
-my $back = $t->stream('invsync:orders')->[-1];
-ok($t->redis('XLEN', "${K}dlq") == 2 && $back->[1]{retry_of} eq $dead[0],
-   'dead: out of the dead letters, back in its stream');
+my ($back) = grep { ($_->[1]{retry_of} // '') eq $dead[0] }
+             @{$t->stream('invsync:orders')};
+my @left = grep { $_->[0] eq $dead[0] } @{$t->stream("${K}dlq")};
+ok($back && !@left && @{$t->stream("${K}audit")}
+   && grep({ $_->[1]{action} eq 'operator.dlq.retry' }
+           @{$t->stream("${K}audit")}),
+   'dead: out of the dead letters, back in its stream, audited');
 
 ok(page('sku', '/sku/SKU-1', "/Ledger/.test(document.querySelector('main')"
                              . ".textContent)"), 'sku: drawn');
@@ -168,6 +180,7 @@ ok(page('overview-phone', '/', "document.querySelectorAll('.tile').length "
 ok(!@severe, 'no error in the browser console') or diag(join "\n", @severe);
 
 $wd->stop;
+stop_worker($t, 'worker');
 if (my $to = $ENV{INVSYNC_SHOTS}) {
     make_path($to);
     copy($_, $to) for glob("$shots/*.png");

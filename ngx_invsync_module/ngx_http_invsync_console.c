@@ -24,8 +24,6 @@ static void ngx_http_invsync_console_done(ngx_http_request_t *r,
 static void ngx_http_invsync_console_timeout(ngx_event_t *ev);
 static ngx_int_t ngx_http_invsync_console_headers(ngx_http_request_t *r,
     const char *type);
-static ngx_int_t ngx_http_invsync_console_header(ngx_http_request_t *r,
-    const char *key, const char *value);
 
 
 /* what the page may load: itself, nothing from elsewhere, no framing */
@@ -103,6 +101,12 @@ ngx_http_invsync_console_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        if (ngx_http_invsync_console_header(r, "Allow", "GET, HEAD")
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_invsync_console_error(r, NGX_HTTP_NOT_ALLOWED,
                                               "only GET reads the console");
     }
@@ -479,15 +483,6 @@ ngx_http_invsync_console_send(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (status == NGX_HTTP_NOT_ALLOWED
-        && ngx_http_invsync_console_header(r, "Allow",
-                                           r->method & NGX_HTTP_POST
-                                           ? "GET, HEAD" : "POST")
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
@@ -541,7 +536,7 @@ ngx_http_invsync_console_headers(ngx_http_request_t *r, const char *type)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_invsync_console_header(ngx_http_request_t *r, const char *key,
     const char *value)
 {

@@ -72,6 +72,8 @@ ngx_int_t ngx_http_invsync_console_send(ngx_http_request_t *r,
 /* sends {"error": why}; NGX_OK once sent, so a checker must not call it */
 ngx_int_t ngx_http_invsync_console_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *why);
+ngx_int_t ngx_http_invsync_console_header(ngx_http_request_t *r,
+    const char *key, const char *value);
 ngx_int_t ngx_http_invsync_console_json(ngx_http_request_t *r,
     ngx_uint_t status, json_t *doc);
 ngx_int_t ngx_http_invsync_console_eval(ngx_http_request_t *r,

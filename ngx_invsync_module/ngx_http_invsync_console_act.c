@@ -80,6 +80,10 @@ ngx_http_invsync_console_act(ngx_http_request_t *r, ngx_str_t *what)
     ngx_http_invsync_console_ctx_t  *cx;
 
     if (r->method != NGX_HTTP_POST) {
+        if (ngx_http_invsync_console_header(r, "Allow", "POST") != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         return ngx_http_invsync_console_error(r, NGX_HTTP_NOT_ALLOWED,
                                               "an action needs a POST");
     }

@@ -66,6 +66,17 @@ module: $(MODULE)
 src/core/invsync_scripts.c: src/core/gen_scripts.pl $(wildcard src/core/lua/*.lua)
 	perl src/core/gen_scripts.pl src/core/lua > $@.tmp && mv $@.tmp $@
 
+# the console's page and scripts, compiled into the module (kept in the
+# tree: nginx's own build of `config` runs no generator)
+CONSOLE_IN  := $(wildcard ngx_invsync_module/console/*.html \
+                 ngx_invsync_module/console/*.css \
+                 ngx_invsync_module/console/*.js \
+                 ngx_invsync_module/console/lua/*.lua)
+
+ngx_invsync_module/ngx_http_invsync_console_blobs.c: \
+        ngx_invsync_module/console/gen_console.pl $(CONSOLE_IN)
+	perl ngx_invsync_module/console/gen_console.pl > $@.tmp && mv $@.tmp $@
+
 # objects: $(BUILD)/obj/<layer>/... for the programs, $(BUILD)/asan/obj/...
 # with the sanitizers
 $(BUILD)/obj/%.o: src/%.c $(HDRS)

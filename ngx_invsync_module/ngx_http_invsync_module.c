@@ -186,6 +186,20 @@ static ngx_command_t  ngx_http_invsync_commands[] = {
       0,
       NULL },
 
+    { ngx_string("invsync_console"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_invsync_console_set,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("invsync_console_operator"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_invsync_loc_conf_t, console_operator),
+      NULL },
+
       ngx_null_command
 };
 
@@ -358,6 +372,7 @@ ngx_http_invsync_create_loc_conf(ngx_conf_t *cf)
     conf->headers = NULL;
     conf->hmac_encoding = NGX_CONF_UNSET_UINT;
     conf->notification_url = NGX_CONF_UNSET_PTR;
+    conf->console_operator = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -387,6 +402,8 @@ ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->notification_url, prev->notification_url,
                              NULL);
     ngx_conf_merge_str_value(conf->app_key, prev->app_key, "");
+    ngx_conf_merge_ptr_value(conf->console_operator, prev->console_operator,
+                             NULL);
 
     if (conf->scheme == NULL) {
         return NGX_CONF_OK;

@@ -88,7 +88,10 @@ typedef struct {
     ngx_array_t                 channels;   /* ngx_str_t, index = stats slot */
     u_char                      script_sha[41];
     ngx_http_invsync_redis_t   *redis;      /* per worker, init_process */
+    u_char                      console_key[32];    /* CSRF, see
+                                                     * _console_act.c */
     unsigned                    enabled:1;  /* some location ingests */
+    unsigned                    console_keyed:1;
 } ngx_http_invsync_main_conf_t;
 
 
@@ -119,6 +122,7 @@ typedef struct {
     ngx_uint_t                  hmac_encoding;
     ngx_http_complex_value_t   *notification_url;
     ngx_str_t                   app_key;
+    ngx_http_complex_value_t   *console_operator;
 } ngx_http_invsync_loc_conf_t;
 
 
@@ -216,6 +220,10 @@ void ngx_http_invsync_status_count(ngx_http_request_t *r,
     ngx_http_invsync_result_e result, ngx_int_t reason);
 ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_invsync_status_log(ngx_http_request_t *r);
+
+/* ngx_http_invsync_console.c */
+char *ngx_http_invsync_console_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* ngx_http_invsync_variables.c */
 ngx_int_t ngx_http_invsync_add_variables(ngx_conf_t *cf);

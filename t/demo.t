@@ -28,7 +28,7 @@ $t->has_daemon('redis-server');
 for my $p (qw(invsync-worker invsyncctl ngx_http_invsync_module.so)) {
     plan(skip_all => "$p not built") unless -e $t->root . "/build/$p";
 }
-plan(tests => 26);
+plan(tests => 27);
 
 my $dir = $t->dir . '/demo';
 my %env = (
@@ -96,7 +96,7 @@ like($out, qr/exception oversold:woo-demo:\S+ after \d+ ms/,
 like($out, qr/every channel back up, MUG 18/, 'the restock');
 like($out, qr/invsyncctl -c \Q$dir\E\/worker\.json status/,
      'it ends with the commands to try next');
-unlike($out, qr/console/i, 'and no console URL: there is none yet');
+like($out, qr{http://127\.0\.0\.1:\d+/console/}, 'and the console\'s URL');
 
 # ---- the outcomes, read from outside the story ----
 
@@ -125,6 +125,13 @@ my @over = grep { $_->{kind} eq 'oversold' } @{$ex->{exceptions} || []};
 is(scalar @over, 1, 'one oversold exception is open') or diag(explain $ex);
 my $shown = @over ? ctl_json('exceptions', 'show', $over[0]{id}) : {};
 is($shown->{data}{short}, 2, 'short by 2 mugs') or diag(explain $shown);
+
+# the console the story points to shows the same exception
+my $api = $t->get('/console/api/exceptions?kind=oversold');
+my $rows = $api->{status} == 200
+           ? (eval { decode_json($api->{content})->{rows} } || []) : [];
+is_deeply([map { $_->{id} } @$rows], [map { $_->{id} } @over],
+          'the console lists it') or diag("$api->{status} $api->{content}");
 
 my $st = ctl_json('status');
 my ($orders) = grep { $_->{name} eq 'orders' } @{$st->{streams} || []};

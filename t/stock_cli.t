@@ -29,7 +29,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(70);
+$t->plan(71);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -171,7 +171,7 @@ SKU-3,woo-main,,,310,,S3-WOO,Plate
 EOF
 
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/skus.csv');
-ok($rc == 1 && $out =~ /3 mapped \(0 unchanged\), 2 failed/,
+ok($rc == 1 && $out =~ /3 mapped, 0 unchanged, 2 failed/,
    'sku import: valid lines mapped, exit 1') or diag("$out$err");
 ok($err =~ /skus\.csv:4: channel shop-eu is a shopify channel/
    && $err =~ /skus\.csv:6: not a CSV line/,
@@ -186,8 +186,11 @@ is_deeply([$t->redis('GET', "${K}skuref:shop-eu:item:1002"),
 
 ($rc, $doc) = jctl('sku', 'import', $t->dir . '/skus.csv');
 is_deeply([$rc, @{$doc}{qw(mapped unchanged failed)},
-           [map { $_->{line} } @{$doc->{errors}}]], [1, 3, 3, 2, [4, 6]],
-          'sku import --json: again, unchanged');
+           [map { $_->{line} } @{$doc->{errors}}]], [1, 0, 3, 2, [4, 6]],
+          'sku import --json: again, unchanged, none mapped');
+($rc, $out) = ctl('sku', 'import', $t->dir . '/skus.csv');
+ok($rc == 1 && $out =~ /: 0 mapped, 3 unchanged, 2 failed$/m,
+   'sku import: again, the text says so') or diag($out);
 
 $t->write_file('bad.csv', "sku,chanel\nX,shop-eu\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/bad.csv');

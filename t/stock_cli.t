@@ -29,7 +29,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(71);
+$t->plan(74);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -241,7 +241,25 @@ ok(@$c == 4 && keys %causes == 4 && (grep { /^[0-9a-f-]{36}$/ } keys %causes)
 
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-1', '--location', 'wh-z',
                         '--qty', '1');
-ok($rc == 1 && $err =~ /no location "wh-z"/, 'stock: unknown location');
+ok($rc == 1 && $err =~ /no location "wh-z" in \S+worker\.json \(its locations: wh-a, wh-b\)/,
+   'stock: unknown location, the known ones named') or diag($err);
+
+# without "locations" the ledger has one location, the default one: a
+# typo is refused, nothing written
+my $listed = $conf;
+$conf = worker_conf($t, 'noloc.json',
+    channels => [ { id => 'woo-main', type => 'woocommerce' } ]);
+($rc, $out, $err) = ctl('stock', 'count', 'SKU-3', '--location', 'wh-a',
+                        '--qty', '1');
+ok($rc == 1 && $err =~ /no location "wh-a": \S+noloc\.json has no "locations", so the ledger has one, "default"/,
+   'stock: no locations in worker.json, another than the default refused')
+    or diag($err);
+is($t->redis('EXISTS', "${K}stock:SKU-3"), 0, 'stock: nothing written');
+($rc, $out) = ctl('stock', 'count', 'SKU-3', '--location', 'default',
+                  '--qty', '2');
+ok($rc == 0 && $out =~ /^counted SKU-3 at default: on hand 0 -> 2 /,
+   'stock: no locations in worker.json, the default one taken') or diag($out);
+$conf = $listed;
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-1', '--location', 'wh-a',
                         '--qty', '-1');
 is($rc, 1, 'stock count: a negative count refused');
@@ -281,6 +299,7 @@ is_deeply([@{$ch{'woo-main'}}{qw(type available should_show shown)},
 ($rc, $out) = ctl('stock', 'get', 'SKU-1');
 ok($rc == 0 && $out =~ /^SKU-1: Blue mug$/m
    && $out =~ /^available\s+11$/m
+   && $out =~ /^unrouted\s+1  \(reserved by orders no location was chosen for yet\)$/m
    && $out =~ /^shop-eu\s+shopify\s+11\s+4\s+3\s+yes$/m,
    'stock get: as text') or diag($out);
 

@@ -295,16 +295,18 @@ failed:
 
 
 /*
- * A location name as the ledger keeps it (on_hand:<loc>); when worker.json
- * lists locations with an "id", one of those.  0, or -1 with the reason
- * said.
+ * A location of worker.json, as the ledger keeps it (on_hand:<loc>): one
+ * of its "locations" ids, or, when it lists none, the default location
+ * alone (where shipments and restocks land without routing).  A typo
+ * would otherwise make a location nobody sells from, silently.  0, or -1
+ * with the reason said, naming the locations there are.
  */
 
 static int
 invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc)
 {
-    int          listed;
-    size_t       i, n;
+    char         known[256];
+    size_t       i, n, k;
     json_t      *locs, *l, *id;
     const char  *p;
 
@@ -326,27 +328,43 @@ invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc)
     }
 
     locs = json_object_get(ctl->conf->root, "locations");
-    listed = 0;
+    known[0] = '\0';
+    k = 0;
 
     json_array_foreach(locs, i, l) {
         id = json_object_get(l, "id");
 
-        if (json_is_string(id)) {
-            listed = 1;
+        if (!json_is_string(id)) {
+            continue;
+        }
 
-            if (strcmp(json_string_value(id), loc) == 0) {
-                return 0;
-            }
+        if (strcmp(json_string_value(id), loc) == 0) {
+            return 0;
+        }
+
+        if (k < sizeof(known)) {
+            k += (size_t) snprintf(known + k, sizeof(known) - k, "%s%s",
+                                   k ? ", " : "", json_string_value(id));
         }
     }
 
-    if (listed) {
+    if (k > 0) {
         invsyncctl_usage_error("stock", "--location: no location \"%s\" in "
-                               "%s", loc, ctl->config);
+                               "%s (its locations: %s%s)", loc, ctl->config,
+                               known, k >= sizeof(known) ? "..." : "");
         return -1;
     }
 
-    return 0;
+    if (strcmp(loc, ctl->conf->default_location) == 0) {
+        return 0;
+    }
+
+    invsyncctl_usage_error("stock", "--location: no location \"%s\": %s "
+                           "has no \"locations\", so the ledger has one, "
+                           "\"%s\" (list them in \"locations\" to have "
+                           "more)", loc, ctl->config,
+                           ctl->conf->default_location);
+    return -1;
 }
 
 

@@ -29,7 +29,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(74);
+$t->plan(75);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -241,24 +241,32 @@ ok(@$c == 4 && keys %causes == 4 && (grep { /^[0-9a-f-]{36}$/ } keys %causes)
 
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-1', '--location', 'wh-z',
                         '--qty', '1');
-ok($rc == 1 && $err =~ /no location "wh-z" in \S+worker\.json \(its locations: wh-a, wh-b\)/,
+ok($rc == 1 && $err =~ /no location "wh-z" in \S+worker\.json \(its locations: "wh-a", "wh-b"\)/,
    'stock: unknown location, the known ones named') or diag($err);
 
-# without "locations" the ledger has one location, the default one: a
-# typo is refused, nothing written
+# without "locations" the ledger's locations are those the worker moves
+# stock at: the default one and the channels' stock.locations; a typo is
+# refused, nothing written
 my $listed = $conf;
 $conf = worker_conf($t, 'noloc.json',
-    channels => [ { id => 'woo-main', type => 'woocommerce' } ]);
+    channels => [ { id => 'woo-main', type => 'woocommerce' },
+                  { id => 'shop-eu', type => 'shopify',
+                    stock => { locations => ['store'] } } ]);
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-3', '--location', 'wh-a',
                         '--qty', '1');
-ok($rc == 1 && $err =~ /no location "wh-a": \S+noloc\.json has no "locations", so the ledger has one, "default"/,
-   'stock: no locations in worker.json, another than the default refused')
+ok($rc == 1 && $err =~ /no location "wh-a": \S+noloc\.json has no "locations", so the ledger's are "default", "store" \(list them in "locations" to have others\)/,
+   'stock: no locations in worker.json, another location refused')
     or diag($err);
 is($t->redis('EXISTS', "${K}stock:SKU-3"), 0, 'stock: nothing written');
 ($rc, $out) = ctl('stock', 'count', 'SKU-3', '--location', 'default',
                   '--qty', '2');
 ok($rc == 0 && $out =~ /^counted SKU-3 at default: on hand 0 -> 2 /,
    'stock: no locations in worker.json, the default one taken') or diag($out);
+($rc, $out) = ctl('stock', 'adjust', 'SKU-3', '--location', 'store',
+                  '--delta', '1');
+ok($rc == 0 && $out =~ /^adjusted SKU-3 at store: on hand 0 -> 1 /,
+   'stock: no locations in worker.json, a stock rule\'s location taken')
+    or diag($out);
 $conf = $listed;
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-1', '--location', 'wh-a',
                         '--qty', '-1');

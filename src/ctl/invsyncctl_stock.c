@@ -40,7 +40,7 @@ const char  invsyncctl_stock_usage[] =
     "           the SKU's on hand at location L is N (a stock count)\n"
     "  adjust   add N (negative: remove) to the on hand at location L\n"
     "  L        a location id of worker.json's \"locations\"; when it has\n"
-    "           none, the ledger has one location, \"default\"\n"
+    "           none, \"default\" or one its channels' stock rules name\n"
     "  history  its audit entries, oldest first, as \"audit --sku\"\n"
     "  --why TEXT, --by WHO\n"
     "           for the audit (by: default $USER)\n"

@@ -24,7 +24,7 @@ LAYERS      := core channels runtime worker actions ctl
 INCS        := $(LAYERS:%=-Isrc/%)
 ALL_CFLAGS  := -std=gnu99 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(INCS)
 ALL_CXXFLAGS := -std=c++17 -fno-rtti $(WARN) $(CFLAGS) $(INCS)
-HDRS        := $(wildcard src/*/*.h src/channels/*/*.h)
+HDRS        := $(wildcard src/*/*.h src/channels/*/*.h src/actions/*/*.h)
 
 layer        = $(wildcard src/$(1)/*.c $(if $(2),src/$(1)/*/*.c))
 CORE_SRCS   := $(call layer,core) $(call layer,channels,deep)
@@ -32,7 +32,11 @@ CORE_CXX    := $(wildcard src/core/*.cpp)
 RT_SRCS     := $(call layer,runtime)
 WORKER_SRCS := $(call layer,worker) $(call layer,actions,deep)
 CTL_SRCS    := $(call layer,ctl)
-ROUTE_SRCS  := $(wildcard src/actions/route/*.c)
+CTL_ACTIONS := $(call layer,actions,deep)
+# the decision alone: not the action's files, which need the worker's
+ROUTE_RUN   := $(addprefix src/actions/route/invsync_route_,action.c \
+                 input.c ledger.c retry.c dry.c)
+ROUTE_SRCS  := $(filter-out $(ROUTE_RUN),$(wildcard src/actions/route/*.c))
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
@@ -50,7 +54,7 @@ ASAN_MODULE := $(BUILD)/asan/ngx_http_invsync_module.so
 PROVE       ?= prove
 
 .PHONY: FORCE all module lib unit deps test test-unit test-integration asan \
-        test-asan test-static bench bench-json demo lint clean fuzz fuzz-ci \
+        test-asan test-static bench bench-json demo deb lint clean fuzz fuzz-ci \
         fuzz-build chaos chaos-ci
 
 all: lib module $(WORKER) $(CTL)
@@ -95,7 +99,9 @@ $(ROUTE_LIB): $(call objs,$(BUILD)/obj,$(ROUTE_SRCS))
 $(WORKER): $(call objs,$(BUILD)/obj,$(WORKER_SRCS)) $(RT_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
-$(CTL): $(call objs,$(BUILD)/obj,$(CTL_SRCS)) $(RT_LIB) $(LIB)
+# route dry-run and retry run the worker's routing code (actions/route/,
+# declared in invsync_runtime.h), with the actions it resolves SKUs by
+$(CTL): $(call objs,$(BUILD)/obj,$(CTL_SRCS) $(CTL_ACTIONS)) $(RT_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
 # nginx's own build compiles the module from `config`; a private copy of
@@ -164,6 +170,14 @@ $(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 
 unit: $(UNIT_BINS)
 
+# routing with the ledger step (t/bench/route_ledger): the worker's code
+BENCH_RL_OBJS := $(call objs,$(BUILD)/obj,$(CTL_ACTIONS))
+$(BUILD)/t/bench_route_ledger: t/bench/route_ledger.c $(BENCH_RL_OBJS) \
+		$(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
+	    $(LIBS) $(WORKER_LIBS)
+
 # the routing decision's benchmark (t/bench/route)
 $(BUILD)/t/bench_route: t/bench/route_decide.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
@@ -204,7 +218,8 @@ $(BUILD)/asan/invsync-worker: $(call objs,$(BUILD)/asan/obj,$(WORKER_SRCS)) \
         $(BUILD)/asan/libinvsync_runtime.a $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
-$(BUILD)/asan/invsyncctl: $(call objs,$(BUILD)/asan/obj,$(CTL_SRCS)) \
+$(BUILD)/asan/invsyncctl: $(call objs,$(BUILD)/asan/obj,$(CTL_SRCS) \
+        $(CTL_ACTIONS)) \
         $(BUILD)/asan/libinvsync_runtime.a $(BUILD)/asan/libinvsync.a
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LIBS) $(WORKER_LIBS)
 
@@ -308,7 +323,7 @@ chaos-ci: all
 	$(CHAOS_CI) t/chaos/run
 	$(CHAOS_CI) CHAOS_BACKLOG=50 t/chaos/run
 
-bench: all $(BUILD)/t/bench_route
+bench: all $(BUILD)/t/bench_route $(BUILD)/t/bench_route_ledger
 	t/bench/run
 
 # the JSON body check alone, on the fixtures' orders (docs/performance.md)
@@ -326,6 +341,11 @@ bench-json: $(BUILD)/t/bench_json_check
 # No prerequisite: t/demo/run installs the missing packages, then builds.
 demo:
 	t/demo/run
+
+# the Debian packages libnginx-mod-http-invsync and invsync, in
+# $(BUILD)/deb, from what `make` built (pkg/deb/README.md)
+deb: all
+	NGINX_SRC=$(NGINX_SRC) pkg/deb/build $(BUILD) $(BUILD)/deb
 
 # the house style, and the layering: includes point down, no channel named
 # outside src/channels (docs/architecture.md)

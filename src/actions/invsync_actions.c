@@ -17,7 +17,7 @@
 static invsync_act_rc_e invsync_action_rows(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 static int invsync_action_applies(const invsync_action_t *a,
-    const char *kind, json_t *canon);
+    const invsync_conf_t *conf, const char *kind, json_t *canon);
 
 
 const invsync_action_t  invsync_actions[] = {
@@ -29,11 +29,15 @@ const invsync_action_t  invsync_actions[] = {
       NULL },
     { "order", "stock.reserve", invsync_stock_order, INVSYNC_ACT_BATCH,
       NULL },
+    { "order", "order.route", invsync_route_order, INVSYNC_ACT_ROUTING,
+      NULL },
     { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
     { "order_cancelled", "order.record", invsync_order_record,
       INVSYNC_ACT_BATCH, NULL },
     { "order_cancelled", "stock.release", invsync_stock_order,
       INVSYNC_ACT_BATCH, NULL },
+    { "order_cancelled", "order.route", invsync_route_order,
+      INVSYNC_ACT_ROUTING, NULL },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
@@ -119,7 +123,7 @@ invsync_action_rows(invsync_worker_t *w, const invsync_envelope_t *ev,
     first = 1;
 
     for (a = invsync_actions; a->kind != NULL; a++) {
-        if (!invsync_action_applies(a, kind, canon)) {
+        if (!invsync_action_applies(a, w->conf, kind, canon)) {
             continue;
         }
 
@@ -158,7 +162,7 @@ invsync_action_rows(invsync_worker_t *w, const invsync_envelope_t *ev,
 /* 1 when every row canon runs may be pipelined (and there is one) */
 
 int
-invsync_action_batchable(json_t *canon)
+invsync_action_batchable(const invsync_conf_t *conf, json_t *canon)
 {
     int                      n;
     const char              *kind;
@@ -168,7 +172,7 @@ invsync_action_batchable(json_t *canon)
     kind = invsync_action_str(canon, "kind");
 
     for (a = invsync_actions; a->kind != NULL; a++) {
-        if (!invsync_action_applies(a, kind, canon)) {
+        if (!invsync_action_applies(a, conf, kind, canon)) {
             continue;
         }
 
@@ -183,12 +187,20 @@ invsync_action_batchable(json_t *canon)
 }
 
 
-/* the row runs for canon: its kind, and its condition if it has one */
+/*
+ * The row runs for canon: its kind, its condition if it has one, and
+ * routing's rows only when worker.json routes (else orders stay unrouted,
+ * and batched, as before routing existed).
+ */
 
 static int
-invsync_action_applies(const invsync_action_t *a, const char *kind,
-    json_t *canon)
+invsync_action_applies(const invsync_action_t *a, const invsync_conf_t *conf,
+    const char *kind, json_t *canon)
 {
+    if ((a->flags & INVSYNC_ACT_ROUTING) && conf->routing == NULL) {
+        return 0;
+    }
+
     return strcmp(a->kind, kind) == 0
            && (a->when == NULL || json_is_true(json_object_get(canon,
                                                                 a->when)));

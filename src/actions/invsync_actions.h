@@ -20,6 +20,8 @@
 
 /* the row's effect may be pipelined with the same rows of other events */
 #define INVSYNC_ACT_BATCH       0x01
+/* the row runs only with "routing" in worker.json */
+#define INVSYNC_ACT_ROUTING     0x02
 
 
 /* one effect of one canonical event, keyed by its cause */
@@ -39,7 +41,7 @@ typedef struct {
 /* invsync_actions.c: the table, rows of a kind in the order they run */
 extern const invsync_action_t  invsync_actions[];
 
-int invsync_action_batchable(json_t *canon);
+int invsync_action_batchable(const invsync_conf_t *conf, json_t *canon);
 
 /* invsync_apply.c: apply.lua, exceptions, canonical members */
 invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
@@ -62,6 +64,10 @@ invsync_act_rc_e invsync_order_ship(invsync_worker_t *w,
 invsync_act_rc_e invsync_fulfil_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_fulfil_ship(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* route/invsync_route_action.c: the order's reservation to locations */
+invsync_act_rc_e invsync_route_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
 /* refund/invsync_refund.c */

@@ -282,5 +282,3 @@ invsync_canon_item(const invsync_canon_src_t *s, const char *key, size_t i,
 
     return 0;
 }
-
-

@@ -121,6 +121,9 @@ json_t *invsync_canon_string(const invsync_canon_src_t *s, const char *key,
 /* v if it is not json null, else invsync_canon_string(s, key, 0) */
 json_t *invsync_canon_or(json_t *v, const invsync_canon_src_t *s,
     const char *key);
+/* array member key's first object's string first, else second (or NULL) */
+json_t *invsync_canon_first_of(const invsync_canon_src_t *s, const char *key,
+    const char *first, const char *second);
 /*
  * A canonical address from a source: keys names the channel's members
  * for address1, address2, city, province, zip, country_code and phone;

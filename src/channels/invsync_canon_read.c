@@ -177,6 +177,40 @@ invsync_canon_or(json_t *v, const invsync_canon_src_t *s, const char *key)
 }
 
 
+/*
+ * The string member first (else second, NULL for none) of the first
+ * object of array member key: a shipping line's method.  Json null when
+ * the array is missing or empty or neither member is there.
+ */
+
+json_t *
+invsync_canon_first_of(const invsync_canon_src_t *s, const char *key,
+    const char *first, const char *second)
+{
+    size_t               n;
+    json_t              *v;
+    invsync_canon_src_t  item;
+
+    n = 0;
+
+    if (invsync_canon_array(s, key, &n) != 0) {
+        return NULL;
+    }
+
+    if (n == 0) {
+        return json_null();
+    }
+
+    if (invsync_canon_item(s, key, 0, &item) != 0) {
+        return NULL;
+    }
+
+    v = invsync_canon_string(&item, first, 0);
+
+    return second != NULL ? invsync_canon_or(v, &item, second) : v;
+}
+
+
 json_t *
 invsync_canon_address(const invsync_canon_src_t *a, const char *const *keys)
 {

@@ -92,6 +92,7 @@ int invsyncctl_exceptions(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_stock(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_reconcile(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_route(invsyncctl_t *ctl, int argc, char **argv);
 
 extern const char  invsyncctl_status_usage[];
 extern const char  invsyncctl_audit_usage[];
@@ -101,6 +102,7 @@ extern const char  invsyncctl_exceptions_usage[];
 extern const char  invsyncctl_stock_usage[];
 extern const char  invsyncctl_sku_usage[];
 extern const char  invsyncctl_reconcile_usage[];
+extern const char  invsyncctl_route_usage[];
 
 /* invsyncctl_sku.c: what stock and sku share */
 int invsyncctl_sku_valid(const char *sku);

@@ -41,6 +41,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_sku, invsyncctl_sku_usage },
     { "reconcile", "read the channels' quantities, audit and fix drift",
       invsyncctl_reconcile, invsyncctl_reconcile_usage },
+    { "route", "why an order went where it went; dry-run, retry",
+      invsyncctl_route, invsyncctl_route_usage },
     { NULL, NULL, NULL, NULL }
 };
 

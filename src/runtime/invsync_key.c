@@ -239,9 +239,31 @@ invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
 
 size_t
 invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
-    const char *channel, const char *order)
+    const char *order)
 {
-    return invsync_key_fmt(dst, cap, conf, "order:%s:%s", channel, order);
+    return invsync_key_fmt(dst, cap, conf, "order:%s", order);
+}
+
+
+size_t
+invsync_key_alloc(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order)
+{
+    return invsync_key_fmt(dst, cap, conf, "alloc:%s", order);
+}
+
+
+size_t
+invsync_key_route_waiting(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "route:waiting");
+}
+
+
+size_t
+invsync_key_route_arrived(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "route:arrived");
 }
 
 

@@ -115,6 +115,8 @@ typedef struct {
     char                    dead_sha[41];
     char                    resolve_sha[41];
     char                    ledger_sha[41];
+    char                    route_sha[41];      /* route.lua */
+    char                    route_read_sha[41];
     char                    push_sha[41];
     char                    skumap_sha[41];     /* SKU mappings, bundles */
     char                    skuunmap_sha[41];
@@ -130,6 +132,9 @@ typedef struct {
     int64_t                 started_ms;
     int64_t                 next_claim_ms;
     int64_t                 next_trim_ms;
+    int64_t                 next_route_ms;  /* re-routing's check */
+    int                     route_seen;     /* route_arrived read once */
+    char                    route_arrived[32];
     int64_t                 next_heartbeat_ms;
     invsync_counters_t      counters;
     invsync_latency_t       latency;
@@ -220,7 +225,13 @@ size_t invsync_key_polling(char *dst, size_t cap, const invsync_conf_t *conf,
 size_t invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order);
 size_t invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
-    const char *channel, const char *order);
+    const char *order);
+size_t invsync_key_alloc(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order);
+size_t invsync_key_route_waiting(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_route_arrived(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,
@@ -271,6 +282,14 @@ invsync_act_rc_e invsync_action_exception(invsync_worker_t *w,
     char *err, size_t len);
 /* (defined in invsync_reconcile.c, which invsyncctl links too) */
 int invsync_stock_reply(const redisReply *r, invsync_stock_t *st);
+
+/* src/actions/route/invsync_route_retry.c: orders waiting for stock */
+int invsync_route_waiting(invsync_worker_t *w);
+invsync_act_rc_e invsync_route_again(invsync_worker_t *w, const char *order,
+    char *err, size_t len);
+/* src/actions/route/invsync_route_dry.c: decided, nothing written */
+int invsync_route_dry_run(invsync_worker_t *w, const char *channel,
+    json_t *canon, json_t **trace, char *err, size_t len);
 
 /* src/actions/order/invsync_order_batch.c: orders of one read, pipelined */
 typedef struct invsync_job_s  invsync_job_t;

@@ -146,6 +146,11 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
+    /* orders waiting for stock, when some arrived; cheap when none did */
+    if (invsync_route_waiting(w) != 0) {
+        return -1;
+    }
+
     now = invsync_now_ms();
 
     if (now >= w->next_heartbeat_ms) {

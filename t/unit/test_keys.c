@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  34
+#define T_BUILDERS  37
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -145,8 +145,14 @@ main(void)
           "inv:{inv}:polling:shop-eu");
     T_KEY(invsync_key_polled(k, sizeof(k), &conf, "shop-eu", "shop-eu:1001"),
           "inv:{inv}:polled:shop-eu:shop-eu:1001");
-    T_KEY(invsync_key_order(k, sizeof(k), &conf, "shop-eu", "shop-eu:1001"),
-          "inv:{inv}:order:shop-eu:shop-eu:1001");
+    T_KEY(invsync_key_order(k, sizeof(k), &conf, "shop-eu:1001"),
+          "inv:{inv}:order:shop-eu:1001");
+    T_KEY(invsync_key_alloc(k, sizeof(k), &conf, "shop-eu:1001"),
+          "inv:{inv}:alloc:shop-eu:1001");
+    T_KEY(invsync_key_route_waiting(k, sizeof(k), &conf),
+          "inv:{inv}:route:waiting");
+    T_KEY(invsync_key_route_arrived(k, sizeof(k), &conf),
+          "inv:{inv}:route:arrived");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

@@ -112,7 +112,7 @@ invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
     status = json_string_value(json_object_get(canon, "status"));
 
     /* an order that is also its shipment has a row that goes alone */
-    if (oid == NULL || !invsync_action_batchable(canon)) {
+    if (oid == NULL || !invsync_action_batchable(w->conf, canon)) {
         json_decref(canon);
         return 0;
     }

@@ -23,6 +23,7 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
 {
     char               okey[INVSYNC_ACTION_KEY_LEN];
     char               state[INVSYNC_ACTION_KEY_LEN];
+    char               ref[INVSYNC_ACTION_KEY_LEN];
     const char        *order, *argv[2];
     size_t             argvlen[2];
     json_t            *inputs;
@@ -35,8 +36,8 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     argv[0] = "EXISTS";
     argvlen[0] = 6;
     argv[1] = okey;
-    argvlen[1] = invsync_key_order(okey, sizeof(okey), w->conf,
-                                   ev->channel, order);
+    snprintf(ref, sizeof(ref), "%s:%s", ev->channel, order);
+    argvlen[1] = invsync_key_order(okey, sizeof(okey), w->conf, ref);
 
     r = invsync_redis_cmd(w, 2, argv, argvlen);
     if (r == NULL) {

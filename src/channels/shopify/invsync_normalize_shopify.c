@@ -235,6 +235,10 @@ invsync_shopify_order(const invsync_envelope_t *ev, invsync_canon_src_t *s,
         || invsync_canon_set(s, e, "total_minor",
                              invsync_canon_number(rc, total))
         || invsync_canon_set(s, e, "shipped", json_false())
+        /* what the customer chose: the title ("Express"), else the code */
+        || invsync_canon_set(s, e, "shipping_method",
+                             invsync_canon_first_of(s, "shipping_lines",
+                                                    "title", "code"))
         || invsync_shopify_customer(s, e)
         || invsync_shopify_lines(s, e))
     {

@@ -196,6 +196,11 @@ invsync_woo_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
                              invsync_canon_number(rc, total))
         || invsync_canon_set(s, e, "shipped",
                              json_boolean(strcmp(status, "completed") == 0))
+        /* the method's id ("flat_rate"), else the shop's title for it */
+        || invsync_canon_set(s, e, "shipping_method",
+                             invsync_canon_first_of(s, "shipping_lines",
+                                                    "method_id",
+                                                    "method_title"))
         || invsync_woo_customer(s, e)
         || invsync_woo_lines(s, e)
         || invsync_woo_refunds(s, e))

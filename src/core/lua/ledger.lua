@@ -16,7 +16,9 @@
 -- unrouted (reserved, no location chosen yet).  A bundle (sku:<sku> has
 -- "components", JSON {sku: qty}) has no stock of its own: its lines move
 -- its components.  Every SKU touched, and every bundle made of it, is
--- marked dirty for each channel that shows it.
+-- marked dirty for each channel that shows it.  A routed order (alloc:
+-- <order>, route.lua) holds part of its reservation in reserved:<loc>: its
+-- shipment takes from there, its release gives it back.
 --
 -- Returns {0, audit id} when the cause was applied before, else
 -- {1, audit id, JSON {"moved": {sku: delta}, "oversold": [{sku, short}]}}.
@@ -68,7 +70,7 @@ end
 local function move(sku, field, delta)
     redis.call('HINCRBY', K .. 'stock:' .. sku, field, delta)
     -- on hand changes count; a reservation alone still marks the SKU
-    if field == 'unrouted' then
+    if field == 'unrouted' or field:sub(1, 9) == 'reserved:' then
         delta = 0
     end
     moved[sku] = (moved[sku] or 0) + delta
@@ -76,6 +78,50 @@ end
 
 local kind = m.kind
 local res = K .. 'reservation:' .. (m.order or '')
+local alloc = K .. 'alloc:' .. (m.order or '')
+
+-- what route.lua placed of the order, {loc: {sku: qty}}, or nil
+local function routed()
+    local h = redis.call('HGET', alloc, 'held')
+    if h and h ~= '' then
+        return cjson.decode(h)
+    end
+    return nil
+end
+
+local function sorted_keys(t)
+    local k = {}
+    for x in pairs(t) do
+        k[#k + 1] = x
+    end
+    table.sort(k)
+    return k
+end
+
+-- ships up to q of s from where the order holds it; returns how much
+local function ship_held(held, s, q)
+    local took = 0
+    for _, loc in ipairs(held and sorted_keys(held) or {}) do
+        local r = math.min(held[loc][s] or 0, q - took)
+        if r > 0 then
+            move(s, 'reserved:' .. loc, -r)
+            move(s, 'on_hand:' .. loc, -r)
+            redis.call('HINCRBY', res, s, -r)
+            held[loc][s] = held[loc][s] - r
+            took = took + r
+        end
+    end
+    return took
+end
+
+-- the part of the order's reservation of s no place holds
+local function unrouted_share(held, s)
+    local r = tonumber(redis.call('HGET', res, s) or '0')
+    for _, at in pairs(held or {}) do
+        r = r - (at[s] or 0)
+    end
+    return r
+end
 
 -- refused before anything is written: Redis does not roll scripts back
 if (kind == 'reserve' or kind == 'release' or kind == 'ship')
@@ -107,26 +153,41 @@ if kind == 'reserve' then
     end
 
 elseif kind == 'release' then
+    -- a routed order holds part of its reservation at places
+    local held, sum = routed(), {}
+    for loc, at in pairs(held or {}) do
+        for s, q in pairs(at) do
+            move(s, 'reserved:' .. loc, -q)
+            sum[s] = (sum[s] or 0) + q
+        end
+    end
     local h = redis.call('HGETALL', res)
     for i = 1, #h, 2 do
-        local q = tonumber(h[i + 1])
+        local q = tonumber(h[i + 1]) - (sum[h[i]] or 0)
         if q > 0 then
             move(h[i], 'unrouted', -q)
         end
     end
-    redis.call('DEL', res)
+    redis.call('DEL', res, alloc)
+    redis.call('ZREM', K .. 'route:waiting', m.order)
 
 elseif kind == 'ship' then
+    local held = routed()
     for _, line in ipairs(m.lines) do
         expand(line, function(s, q)
-            local held = tonumber(redis.call('HGET', res, s) or '0')
-            local r = math.min(held, q)
-            if r > 0 then
-                move(s, 'unrouted', -r)
-                redis.call('HINCRBY', res, s, -r)
+            q = q - ship_held(held, s, q)
+            if q > 0 then
+                local r = math.min(unrouted_share(held, s), q)
+                if r > 0 then
+                    move(s, 'unrouted', -r)
+                    redis.call('HINCRBY', res, s, -r)
+                end
+                move(s, 'on_hand:' .. line.loc, -q)
             end
-            move(s, 'on_hand:' .. line.loc, -q)
         end)
+    end
+    if held then
+        redis.call('HSET', alloc, 'held', cjson.encode(held))
     end
 
 elseif kind == 'restock' or kind == 'adjust' then
@@ -146,6 +207,14 @@ elseif kind == 'count' then
 
 else
     return redis.error_reply('unknown movement kind ' .. tostring(kind))
+end
+
+-- stock arrived: orders waiting for it are routed again (the worker
+-- watches route:arrived, docs/routing.md)
+if (kind == 'restock' or kind == 'adjust' or kind == 'count'
+    or kind == 'release')
+   and redis.call('EXISTS', K .. 'route:waiting') == 1 then
+    redis.call('INCR', K .. 'route:arrived')
 end
 
 -- what each channel shows changes with every SKU moved, and with every

@@ -1,0 +1,203 @@
+
+/*
+ * The ledger step of a routing decision: one route.lua call
+ * (src/core/lua/route.lua) with the allocation, keyed by the order and
+ * its version (a re-route's by the time too), and its order.route audit
+ * entry with the trace.  route.lua re-checks the stock and the
+ * allocation the decision read; "stale" sends the caller back to read
+ * and decide again.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_route_run.h"
+
+
+/* the arguments of one route.lua call */
+typedef struct {
+    char          done[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
+    char          prefix[INVSYNC_ACTION_KEY_LEN], cause[1024];
+    char          ttl[32], now[32], maxlen[32];
+    char         *move;
+    const char   *argv[32];
+    size_t        argvlen[32];
+    int           argc;
+} invsync_route_args_t;
+
+
+static json_t *invsync_route_decision(const invsync_route_input_t *in,
+    const invsync_route_result_t *res);
+static int invsync_route_args(invsync_worker_t *w,
+    const invsync_envelope_t *ev, invsync_route_input_t *in,
+    const invsync_route_result_t *res, int again, invsync_route_args_t *a);
+static invsync_act_rc_e invsync_route_reply(redisReply *r, char *err,
+    size_t len);
+
+
+/* route.lua's ARGV[4] */
+
+static json_t *
+invsync_route_decision(const invsync_route_input_t *in,
+    const invsync_route_result_t *res)
+{
+    char                          xid[512];
+    size_t                        i;
+    json_t                       *d, *lines;
+    const invsync_route_alloc_t  *a;
+
+    lines = json_array();
+
+    for (i = 0; lines != NULL && i < res->nallocs; i++) {
+        a = &res->allocs[i];
+        json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:I}",
+            "line", in->lines[a->line].line_id, "sku", in->lines[a->line].sku,
+            "loc", a->location, "qty", (json_int_t) a->qty));
+    }
+
+    snprintf(xid, sizeof(xid), "unroutable:%s", in->order_key);
+
+    d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:o}",
+                  "order", in->order_key, "version",
+                  (json_int_t) in->version_ms, "seen",
+                  invsync_action_str(in->snap, "seq")
+                  ? invsync_action_str(in->snap, "seq") : "",
+                  "backorder", res->rc == INVSYNC_ROUTE_BACKORDERED,
+                  "unroutable", res->rc == INVSYNC_ROUTE_UNROUTABLE,
+                  "exception", xid, "lines", lines);
+
+    return d;
+}
+
+
+/* one route.lua call; INVSYNC_ACT_STALE: decide again */
+
+invsync_act_rc_e
+invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
+    invsync_route_input_t *in, const invsync_route_result_t *res, int again,
+    char *err, size_t len)
+{
+    redisReply              *r;
+    invsync_route_args_t     a;
+
+    if (invsync_route_args(w, ev, in, res, again, &a) != 0) {
+        free(a.move);
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    r = invsync_redis_eval(w, w->route_sha, invsync_script_route,
+                           invsync_script_route_len, 2, a.argc, a.argv,
+                           a.argvlen);
+    free(a.move);
+
+    return invsync_route_reply(r, err, len);
+}
+
+
+/*
+ * The arguments of one route.lua call; a->move is the caller's to free.
+ * The trace goes as the decision wrote it (text: no tree is built for the
+ * audit), the order's version beside it.
+ */
+
+static int
+invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
+    invsync_route_input_t *in, const invsync_route_result_t *res, int again,
+    invsync_route_args_t *a)
+{
+    int      argc;
+    size_t   i;
+    json_t  *d;
+
+    snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
+    snprintf(a->cause, sizeof(a->cause), "route:%s:%s%s%s", in->order_key,
+             in->version, again ? ":" : "", again ? a->now : "");
+    invsync_key_done_ledger(a->done, sizeof(a->done), w->conf,
+                            a->cause);
+    invsync_key_audit(a->audit, sizeof(a->audit), w->conf);
+    invsync_key_prefix(a->prefix, sizeof(a->prefix), w->conf);
+    snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
+
+    d = invsync_route_decision(in, res);
+    a->move = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+
+    if (a->move == NULL || res->trace_json == NULL) {
+        return -1;
+    }
+
+    argc = 0;
+    a->argv[argc++] = a->done;
+    a->argv[argc++] = a->audit;
+    a->argv[argc++] = a->ttl;
+    a->argv[argc++] = a->now;
+    a->argv[argc++] = a->prefix;
+    a->argv[argc++] = a->move;
+    a->argv[argc++] = a->maxlen;
+
+#define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
+
+    invsync_field("ts", a->now);
+    invsync_field("action", "order.route");
+    invsync_field("channel", ev->channel);
+    invsync_field("event", ev->event);
+    invsync_field("topic", ev->topic);
+    invsync_field("stream", ev->stream);
+    invsync_field("entry", ev->entry);
+    invsync_field("order", in->order_key);
+    invsync_field("inputs", res->trace_json);
+    invsync_field("version", in->version);
+    invsync_field("cause", a->cause);
+    invsync_field("consumer", w->conf->consumer);
+
+#undef invsync_field
+
+    for (i = 0; i < (size_t) argc; i++) {
+        a->argvlen[i] = a->argv[i] == res->trace_json ? res->trace_len
+                                                       : strlen(a->argv[i]);
+    }
+
+    a->argc = argc;
+
+    return 0;
+}
+
+
+/* route.lua's answer; takes r (NULL: the connection was lost) */
+
+static invsync_act_rc_e
+invsync_route_reply(redisReply *r, char *err, size_t len)
+{
+    invsync_act_rc_e  rc;
+
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+        snprintf(err, len, "route: %s", r->type == REDIS_REPLY_ERROR
+                                        ? r->str : "bad reply");
+        freeReplyObject(r);
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (r->element[0]->type == REDIS_REPLY_INTEGER) {
+        rc = r->element[0]->integer == 0 ? INVSYNC_ACT_DUPLICATE
+                                         : INVSYNC_ACT_APPLIED;
+
+    } else if (strcmp(r->element[0]->str, "stale") == 0) {
+        rc = INVSYNC_ACT_STALE;
+
+    } else {
+        rc = INVSYNC_ACT_DUPLICATE;     /* "older": a newer one is routed */
+    }
+
+    freeReplyObject(r);
+
+    return rc;
+}

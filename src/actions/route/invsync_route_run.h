@@ -1,0 +1,62 @@
+
+/*
+ * What the routing action's files share (src/actions/route/): the order
+ * as the decision sees it, built from the canonical order and the ledger
+ * (invsync_route_input.c), and its one run (invsync_route_action.c), by
+ * the order row and by re-routing (invsync_route_retry.c) alike.
+ */
+
+
+#ifndef INVSYNC_ROUTE_RUN_H_INCLUDED
+#define INVSYNC_ROUTE_RUN_H_INCLUDED
+
+
+#include "invsync_actions.h"
+#include "invsync_route.h"
+
+
+#define INVSYNC_ROUTE_TRIES     3       /* decisions made on stale stock */
+#define INVSYNC_ROUTE_TAGS      16      /* a SKU's tags routing sees */
+
+
+typedef struct {
+    char                    sku[256];
+    char                    line_id[64];
+    char                   *tagbuf;             /* tags, split in place */
+    char                   *tagv[INVSYNC_ROUTE_TAGS];
+} invsync_route_slot_t;
+
+
+/* the decision's input and what it was read from */
+typedef struct {
+    invsync_route_order_t   order;
+    char                    order_key[256];     /* "<channel>:<order id>" */
+    char                    version[32];
+    int64_t                 version_ms;
+    invsync_route_line_t    lines[INVSYNC_ROUTE_MAX_LINES];
+    invsync_route_slot_t    slots[INVSYNC_ROUTE_MAX_LINES];
+    json_t                 *snap;               /* route_read.lua's answer */
+} invsync_route_input_t;
+
+
+/* invsync_route_input.c */
+invsync_act_rc_e invsync_route_input(invsync_worker_t *w, const char *channel,
+    json_t *canon, invsync_route_input_t *in, char *err, size_t len);
+invsync_act_rc_e invsync_route_read(invsync_worker_t *w,
+    invsync_route_input_t *in, char *err, size_t len);
+int64_t invsync_route_free_at(void *ctx, const char *sku,
+    const char *location);
+void invsync_route_input_free(invsync_route_input_t *in);
+
+/* invsync_route_ledger.c: route.lua */
+invsync_act_rc_e invsync_route_ledger(invsync_worker_t *w,
+    const invsync_envelope_t *ev, invsync_route_input_t *in,
+    const invsync_route_result_t *res, int again, char *err, size_t len);
+
+/* invsync_route_action.c: decide and apply, again: a re-route's cause */
+invsync_act_rc_e invsync_route_run(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, int again, char *err,
+    size_t len);
+
+
+#endif /* INVSYNC_ROUTE_RUN_H_INCLUDED */

@@ -1,0 +1,244 @@
+-- An order's routing decision applied to the ledger: its reservation moved
+-- from unrouted to reserved:<loc> for every line at once, with the
+-- order.route audit entry, exactly once per order version.
+--
+-- KEYS[1]  done key <p>:{<p>}:done:ledger:route:<order>:<version>
+-- KEYS[2]  audit stream
+-- ARGV[1]  lifetime of the done key, seconds
+-- ARGV[2]  now, Unix ms
+-- ARGV[3]  the worker key prefix "<p>:{<p>}:"
+-- ARGV[4]  the decision, JSON: {"order": "<channel>:<id>", "version": n,
+--          "seen": the alloc:<order> seq the decision read ("" none),
+--          "backorder": bool, "lines": [{"line": id, "sku": s, "loc": l,
+--          "qty": n}], "exception": id of an unroutable exception to
+--          resolve, or "", "unroutable": true when no rule could fill it}
+-- ARGV[5]  approximate bound of the audit stream
+-- ARGV[6]  and on: field, value pairs of the audit entry (the trace in
+--          "inputs")
+--
+-- alloc:<order> holds what the order has routed: version, seq (one more
+-- at each routing: a decision made on an older one is stale), audit, ts,
+-- lines (JSON, as given) and held (JSON {loc: {sku: qty}}, a bundle's
+-- components expanded).  The order's share of unrouted is then
+-- reservation[sku] - its held amounts; routing replaces the whole share
+-- (an edited order's new allocation releases the old in the same step).
+--
+-- Returns {0, id} when this version was applied before, {2, id} when
+-- unroutable was recorded, {'older', v}
+-- when the order has a newer allocation, {'stale', sku, loc, free} when
+-- the stock changed since the decision read it (nothing written: the
+-- caller reads again and decides again), else {1, audit id}.
+
+local done = redis.call('GET', KEYS[1])
+if done then
+    return {0, done}
+end
+
+local K = ARGV[3]
+local d = cjson.decode(ARGV[4])
+local order = d.order or ''
+
+if order == '' then
+    return redis.error_reply('route: needs an order')
+end
+
+local akey = K .. 'alloc:' .. order
+local rkey = K .. 'reservation:' .. order
+local cur = redis.call('HMGET', akey, 'version', 'held', 'seq')
+local curv = tonumber(cur[1])
+
+if curv and tonumber(d.version) and curv > tonumber(d.version) then
+    return {'older', cur[1]}
+end
+
+-- no rule could fill it: the decision is audited, the order waits (an
+-- allocation it had stays until one can be made)
+if d.unroutable then
+    local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
+        'result', 'exception', 'skus', '', unpack(ARGV, 6))
+    redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
+    redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)
+    redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+    return {2, id}
+end
+
+if type(d.lines) ~= 'table' or #d.lines == 0 then
+    return redis.error_reply('route: needs the lines')
+end
+if (cur[3] or '') ~= tostring(d.seen or '') then
+    return {'stale', '', '', 'allocation'}
+end
+
+local old = {}
+if cur[2] and cur[2] ~= '' then
+    old = cjson.decode(cur[2])
+end
+
+local function components(sku)
+    local c = redis.call('HGET', K .. 'sku:' .. sku, 'components')
+    if c and c ~= '' then
+        return cjson.decode(c)
+    end
+    return nil
+end
+
+-- the new holding, {loc: {sku: qty}}, bundles expanded
+local held, skus = {}, {}
+for _, l in ipairs(d.lines) do
+    if type(l.sku) ~= 'string' or type(l.loc) ~= 'string' or l.loc == ''
+       or type(l.qty) ~= 'number' or l.qty < 0
+       or l.qty ~= math.floor(l.qty) then
+        return redis.error_reply('route: a line needs a sku, a '
+                                 .. 'location and an integer quantity')
+    end
+    local at = held[l.loc] or {}
+    held[l.loc] = at
+    local c = components(l.sku) or {[l.sku] = 1}
+    for s, q in pairs(c) do
+        at[s] = (at[s] or 0) + q * l.qty
+        skus[s] = true
+    end
+end
+
+local function was(loc, s)
+    return (old[loc] and old[loc][s]) or 0
+end
+
+-- checked before anything is written: Redis does not roll scripts back
+if not d.backorder then
+    for loc, at in pairs(held) do
+        for s, q in pairs(at) do
+            local h = redis.call('HMGET', K .. 'stock:' .. s,
+                                 'on_hand:' .. loc, 'reserved:' .. loc)
+            local free = (tonumber(h[1]) or 0) - (tonumber(h[2]) or 0)
+                         + was(loc, s)
+            if free < q then
+                return {'stale', s, loc, tostring(free)}
+            end
+        end
+    end
+end
+
+-- every change summed first, then one HINCRBY per field that moves (the
+-- old and the new allocation at one place often cancel out)
+local delta, moved = {}, {}
+local function move(s, field, d)
+    local t = delta[s] or {}
+    delta[s] = t
+    t[field] = (t[field] or 0) + d
+end
+
+-- the order's old share of each SKU it routes now, then the new one
+local oldsum = {}
+for loc, at in pairs(old) do
+    for s, q in pairs(at) do
+        oldsum[s] = (oldsum[s] or 0) + q
+        if skus[s] then
+            move(s, 'reserved:' .. loc, -q)
+        end
+    end
+end
+local list = {}
+for s in pairs(skus) do
+    list[#list + 1] = s
+end
+local reserved = redis.call('HMGET', rkey, unpack(list))
+for i, s in ipairs(list) do
+    local unrouted = (tonumber(reserved[i]) or 0) - (oldsum[s] or 0)
+    if unrouted > 0 then
+        move(s, 'unrouted', -unrouted)
+    end
+end
+local newsum = {}
+for loc, at in pairs(held) do
+    for s, q in pairs(at) do
+        move(s, 'reserved:' .. loc, q)
+        newsum[s] = (newsum[s] or 0) + q
+    end
+end
+local rset = {}
+for s, q in pairs(newsum) do
+    rset[#rset + 1] = s
+    rset[#rset + 1] = q
+end
+redis.call('HSET', rkey, unpack(rset))
+for s, t in pairs(delta) do
+    for field, d in pairs(t) do
+        if d ~= 0 then
+            redis.call('HINCRBY', K .. 'stock:' .. s, field, d)
+            moved[s] = true
+        end
+    end
+end
+-- a SKU of the old holding the new one no longer routes goes back
+for loc, at in pairs(old) do
+    for s, q in pairs(at) do
+        if not skus[s] then
+            held[loc] = held[loc] or {}
+            held[loc][s] = q
+        end
+    end
+end
+
+list = {}
+for s in pairs(moved) do
+    list[#list + 1] = s
+end
+table.sort(list)
+
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
+    'result', 'applied', 'skus', table.concat(list, ','),
+    unpack(ARGV, 6))
+
+for _, s in ipairs(list) do
+    redis.call('ZADD', K .. 'audit:sku:' .. s, ARGV[2], id)
+end
+redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
+
+redis.call('HSET', akey, 'version', tostring(d.version or ''),
+           'lines', cjson.encode(d.lines), 'held', cjson.encode(held),
+           'audit', id, 'ts', ARGV[2],
+           'seq', (tonumber(cur[3]) or 0) + 1,
+           'backorder', d.backorder and '1' or '0')
+
+-- a backorder waits for stock like an unroutable order, oldest first
+if d.backorder then
+    redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)
+else
+    redis.call('ZREM', K .. 'route:waiting', order)
+end
+
+-- the order waited as unroutable: routed now, the exception is closed
+if (d.exception or '') ~= '' then
+    local xkey = K .. 'exception:' .. d.exception
+    local st = redis.call('HGET', xkey, 'state')
+    if st == 'open' or st == 'retried' then
+        redis.call('HSET', xkey, 'state', 'resolved', 'resolved_by',
+                   'invsync-worker', 'resolution', 'routed', 'updated',
+                   ARGV[2])
+        redis.call('ZREM', K .. 'exceptions:open', d.exception)
+        local rid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5],
+            '*', 'result', 'done', 'action', 'exception.resolve',
+            'exception', d.exception, 'ts', ARGV[2], 'by',
+            'invsync-worker', 'why', 'routed', 'order', order)
+        redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], rid)
+    end
+end
+
+-- reserved moved between places: availability is the same, but the
+-- channels that show a location-filtered quantity must look again
+for _, s in ipairs(list) do
+    local shown = {s}
+    for _, b in ipairs(redis.call('SMEMBERS', K .. 'bundles:' .. s)) do
+        shown[#shown + 1] = b
+    end
+    for _, x in ipairs(shown) do
+        for _, ch in ipairs(redis.call('HKEYS', K .. 'skumap:' .. x)) do
+            redis.call('SADD', K .. 'dirty:' .. ch, x)
+        end
+    end
+end
+
+redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
+
+return {1, id}

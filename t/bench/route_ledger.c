@@ -1,0 +1,244 @@
+
+/*
+ * Routing decisions per second with the ledger step: the worker's own
+ * order.route path (invsync_route_run: the SKU resolution, route_read.lua,
+ * invsync_route_decide, route.lua) against a real Redis, one order after
+ * another on one connection, as one worker runs them.  The configuration
+ * (t/bench/route_ledger writes it: 50 locations, 20 rules) comes from
+ * worker.json; the ledger is filled here: 10,000 SKUs, each on hand at
+ * every location, plenty (nothing runs out, so no decision is unroutable
+ * for want of stock, and every one is written).
+ *
+ *   bench_route_ledger WORKER.JSON [ORDERS]
+ *
+ * Prints one JSON line: decisions, seconds (wall), per_s (wall),
+ * cpu_us (this process's CPU time per decision: the decision and the
+ * client's share of the ledger step), redis_us (the Redis server's CPU
+ * time per decision, INFO cpu: the two scripts, the GETs of the SKU
+ * resolution, its network work), routed, other.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "route/invsync_route_run.h"
+
+
+#define B_SKUS    10000
+
+
+static int b_fill(invsync_worker_t *w);
+static double b_cpu_us(void);
+static double b_redis_us(invsync_worker_t *w);
+static json_t *b_order(unsigned *seed, long i);
+
+
+int
+main(int argc, char **argv)
+{
+    char                 err[INVSYNC_ERR_LEN], event[64];
+    long                 n, i, routed;
+    double               secs, cpu0, redis0;
+    json_t              *canon;
+    int64_t              t0;
+    unsigned             seed;
+    invsync_worker_t     w;
+    invsync_act_rc_e     rc;
+    invsync_envelope_t   ev;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_route_ledger WORKER.JSON [ORDERS]\n");
+        return 1;
+    }
+
+    n = argc > 2 ? atol(argv[2]) : 100000;
+    memset(&w, 0, sizeof(w));
+    w.conf = invsync_conf_load(argv[1], err, sizeof(err));
+
+    if (w.conf == NULL || w.conf->routing == NULL
+        || invsync_redis_connect(&w, err, sizeof(err)) != 0
+        || invsync_redis_load_scripts(&w, err, sizeof(err)) != 0
+        || b_fill(&w) != 0)
+    {
+        fprintf(stderr, "bench_route_ledger: %s\n",
+                w.conf && !w.conf->routing ? "no routing" : err);
+        return 1;
+    }
+
+    memset(&ev, 0, sizeof(ev));
+    ev.stream = ev.entry = ev.scheme = ev.account = ev.redelivery = "";
+    ev.channel = "shop-eu";
+    ev.topic = "orders/create";
+    ev.event = event;
+    ev.version = 1;
+
+    seed = 7;
+    routed = 0;
+    cpu0 = b_cpu_us();
+    redis0 = b_redis_us(&w);
+    t0 = invsync_now_ms();
+
+    for (i = 0; i < n; i++) {
+        canon = b_order(&seed, i);
+        snprintf(event, sizeof(event), "bench-%ld", i);
+        rc = invsync_route_run(&w, &ev, canon, 0, err, sizeof(err));
+        json_decref(canon);
+
+        if (rc == INVSYNC_ACT_APPLIED) {
+            routed++;
+
+        } else if (rc == INVSYNC_ACT_RETRY && w.redis == NULL) {
+            fprintf(stderr, "bench_route_ledger: %s\n", err);
+            return 1;
+        }
+    }
+
+    secs = (double) (invsync_now_ms() - t0) / 1000;
+
+    printf("{\"decisions\": %ld, \"seconds\": %.2f, \"per_s\": %.0f, "
+           "\"cpu_us\": %.1f, \"redis_us\": %.1f, \"routed\": %ld, "
+           "\"other\": %ld}\n", n, secs, secs > 0 ? n / secs : 0,
+           (b_cpu_us() - cpu0) / n, (b_redis_us(&w) - redis0) / n, routed,
+           n - routed);
+
+    return 0;
+}
+
+
+static double
+b_cpu_us(void)
+{
+    struct rusage  ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+
+    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6
+           + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+
+/* Redis's own CPU time so far (INFO cpu), microseconds */
+
+static double
+b_redis_us(invsync_worker_t *w)
+{
+    char        *p;
+    double       us;
+    redisReply  *r;
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "INFO", "cpu", NULL });
+    us = 0;
+
+    if (r != NULL && r->type == REDIS_REPLY_STRING) {
+        p = strstr(r->str, "used_cpu_sys:");
+        us += p ? atof(p + 13) * 1e6 : 0;
+        p = strstr(r->str, "used_cpu_user:");
+        us += p ? atof(p + 14) * 1e6 : 0;
+    }
+
+    freeReplyObject(r);
+
+    return us;
+}
+
+
+/* 10,000 SKUs on hand everywhere, each its skuref on shop-eu */
+
+static int
+b_fill(invsync_worker_t *w)
+{
+    char          key[INVSYNC_ACTION_KEY_LEN], ref[INVSYNC_ACTION_KEY_LEN];
+    char          sku[32];
+    char          field[64];
+    size_t        k;
+    long          s, sent;
+    const char   *argv[4 + 2 * 64];
+    redisReply   *r;
+
+    sent = 0;
+
+    for (s = 0; s < B_SKUS; s++) {
+        snprintf(sku, sizeof(sku), "S%05ld", s);
+        invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+        argv[0] = "HSET";
+        argv[1] = key;
+
+        for (k = 0; k < w->conf->routing->nlocations && k < 64; k++) {
+            snprintf(field, sizeof(field), "on_hand:%s",
+                     w->conf->routing->locations[k].id);
+            argv[2 + 2 * k] = strdup(field);
+            argv[3 + 2 * k] = "1000000000";
+        }
+
+        argv[2 + 2 * k] = NULL;
+
+        if (invsync_redis_appendv(w, argv) != 0) {
+            return -1;
+        }
+
+        for (k = 0; argv[2 + 2 * k] != NULL; k++) {
+            free((char *) argv[2 + 2 * k]);
+        }
+
+        invsync_key(ref, sizeof(ref), w->conf, "skuref:shop-eu:sku:%s", sku);
+
+        if (invsync_redis_appendv(w, (const char *[]) { "SET", ref, sku,
+                                                        NULL })
+            != 0)
+        {
+            return -1;
+        }
+
+        sent += 2;
+    }
+
+    while (sent-- > 0) {
+        r = invsync_redis_reply(w);
+        if (r == NULL) {
+            return -1;
+        }
+
+        freeReplyObject(r);
+    }
+
+    return 0;
+}
+
+
+/* 1 to 3 lines of random SKUs, a destination of five countries */
+
+static json_t *
+b_order(unsigned *seed, long i)
+{
+    char          id[32], sku[32], ref[40], line[16];
+    int           l, nl;
+    json_t       *lines;
+    static const char  *countries[] = { "DE", "FR", "NL", "BE", "AT" };
+    static const char  *zips[] = { "10115", "75001", "1012", "1000",
+                                   "1010" };
+
+    lines = json_array();
+    nl = 1 + (int) (rand_r(seed) % 3);
+
+    for (l = 0; l < nl; l++) {
+        snprintf(sku, sizeof(sku), "S%05d", (int) (rand_r(seed) % B_SKUS));
+        snprintf(ref, sizeof(ref), "sku:%s", sku);
+        snprintf(line, sizeof(line), "%d", l + 1);
+        json_array_append_new(lines, json_pack("{s:s, s:s, s:i, s:[s]}",
+            "channel_line_id", line, "sku", sku, "quantity",
+            1 + (int) (rand_r(seed) % 3), "refs", ref));
+    }
+
+    snprintf(id, sizeof(id), "%ld", i);
+    l = (int) (rand_r(seed) % 5);
+
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:{s:s, s:s}, s:o}",
+                     "kind", "order", "channel", "shop-eu", "order_id", id,
+                     "status", "paid", "updated_ms", (json_int_t) 1,
+                     "total_minor", (json_int_t) (1000 + i % 50000),
+                     "shipping_address", "country_code", countries[l],
+                     "zip", zips[l], "lines", lines);
+}

@@ -536,9 +536,10 @@ is_deeply([$doc->{state}, $doc->{count},
            map { $_->{id} } @{$doc->{exceptions}}],
           ['open,retried', 3, $ex1, $ex2, $ex4], 'exceptions list --json');
 is_deeply([@{$doc->{exceptions}[0]}{qw(state created kind order)},
-           exists $doc->{exceptions}[0]{data} ? 1 : 0],
-          ['open', $h2, 'refund_unknown_order', '4040', 0],
-          'exceptions list --json: fields, no data');
+           $doc->{exceptions}[0]{data}],
+          ['open', $h2, 'refund_unknown_order', '4040',
+           { kind => 'refund', order_id => '4040', amount_minor => 1999 }],
+          'exceptions list --json: fields and the data, decoded');
 
 for (['open', $ex1, $ex2], ['retried', $ex4], ['resolved', $ex3],
      ['all', $ex1, $ex2, $ex3, $ex4])

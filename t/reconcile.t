@@ -28,7 +28,7 @@ my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
 $t->run_redis;
-$t->plan(41);
+$t->plan(45);
 
 $t->write_file('shop.token', "shpat_test\n");
 $t->write_file('woo.keys', "ck_test:cs_test\n");
@@ -277,5 +277,23 @@ ok(!grep({ $_ eq $id } @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)}),
    'it is no longer open');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
+
+# a worker reads each channel back as soon as it starts, whatever
+# reconcile_s, unless the channel's turn was taken: shop-eu's is, by the
+# invsyncctl passes above (their lock lasts 60 s); woo-main's is freed
+
+$t->redis('DEL', "${K}reconciling:woo-main");
+my ($woo0, $shop0) = map { last_pass($_)->{started} } qw(woo-main shop-eu);
+$conf = conf(3600);
+run_worker($t, 'w2', $conf);
+ok(wait_for(15, sub { (last_pass('woo-main')->{started} // 0) > $woo0
+                      && last_pass('woo-main')->{finished} }),
+   'a worker reads a channel back as soon as it starts');
+unlike(last_pass('woo-main')->{by} // '', qr/^invsyncctl/,
+       'that pass is the worker\'s');
+sleep 1;
+is(last_pass('shop-eu')->{started}, $shop0,
+   'not a channel whose turn another pass took');
+is(stop_worker($t, 'w2'), 0, 'that worker stops cleanly');
 
 $t->done;

@@ -29,7 +29,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(70);
+$t->plan(75);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -171,7 +171,7 @@ SKU-3,woo-main,,,310,,S3-WOO,Plate
 EOF
 
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/skus.csv');
-ok($rc == 1 && $out =~ /3 mapped \(0 unchanged\), 2 failed/,
+ok($rc == 1 && $out =~ /3 mapped, 0 unchanged, 2 failed/,
    'sku import: valid lines mapped, exit 1') or diag("$out$err");
 ok($err =~ /skus\.csv:4: channel shop-eu is a shopify channel/
    && $err =~ /skus\.csv:6: not a CSV line/,
@@ -186,8 +186,11 @@ is_deeply([$t->redis('GET', "${K}skuref:shop-eu:item:1002"),
 
 ($rc, $doc) = jctl('sku', 'import', $t->dir . '/skus.csv');
 is_deeply([$rc, @{$doc}{qw(mapped unchanged failed)},
-           [map { $_->{line} } @{$doc->{errors}}]], [1, 3, 3, 2, [4, 6]],
-          'sku import --json: again, unchanged');
+           [map { $_->{line} } @{$doc->{errors}}]], [1, 0, 3, 2, [4, 6]],
+          'sku import --json: again, unchanged, none mapped');
+($rc, $out) = ctl('sku', 'import', $t->dir . '/skus.csv');
+ok($rc == 1 && $out =~ /: 0 mapped, 3 unchanged, 2 failed$/m,
+   'sku import: again, the text says so') or diag($out);
 
 $t->write_file('bad.csv', "sku,chanel\nX,shop-eu\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/bad.csv');
@@ -238,7 +241,33 @@ ok(@$c == 4 && keys %causes == 4 && (grep { /^[0-9a-f-]{36}$/ } keys %causes)
 
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-1', '--location', 'wh-z',
                         '--qty', '1');
-ok($rc == 1 && $err =~ /no location "wh-z"/, 'stock: unknown location');
+ok($rc == 1 && $err =~ /no location "wh-z" in \S+worker\.json \(its locations: "wh-a", "wh-b"\)/,
+   'stock: unknown location, the known ones named') or diag($err);
+
+# without "locations" the ledger's locations are those the worker moves
+# stock at: the default one and the channels' stock.locations; a typo is
+# refused, nothing written
+my $listed = $conf;
+$conf = worker_conf($t, 'noloc.json',
+    channels => [ { id => 'woo-main', type => 'woocommerce' },
+                  { id => 'shop-eu', type => 'shopify',
+                    stock => { locations => ['store'] } } ]);
+($rc, $out, $err) = ctl('stock', 'count', 'SKU-3', '--location', 'wh-a',
+                        '--qty', '1');
+ok($rc == 1 && $err =~ /no location "wh-a": \S+noloc\.json has no "locations", so the ledger's are "default", "store" \(list them in "locations" to have others\)/,
+   'stock: no locations in worker.json, another location refused')
+    or diag($err);
+is($t->redis('EXISTS', "${K}stock:SKU-3"), 0, 'stock: nothing written');
+($rc, $out) = ctl('stock', 'count', 'SKU-3', '--location', 'default',
+                  '--qty', '2');
+ok($rc == 0 && $out =~ /^counted SKU-3 at default: on hand 0 -> 2 /,
+   'stock: no locations in worker.json, the default one taken') or diag($out);
+($rc, $out) = ctl('stock', 'adjust', 'SKU-3', '--location', 'store',
+                  '--delta', '1');
+ok($rc == 0 && $out =~ /^adjusted SKU-3 at store: on hand 0 -> 1 /,
+   'stock: no locations in worker.json, a stock rule\'s location taken')
+    or diag($out);
+$conf = $listed;
 ($rc, $out, $err) = ctl('stock', 'count', 'SKU-1', '--location', 'wh-a',
                         '--qty', '-1');
 is($rc, 1, 'stock count: a negative count refused');
@@ -278,6 +307,7 @@ is_deeply([@{$ch{'woo-main'}}{qw(type available should_show shown)},
 ($rc, $out) = ctl('stock', 'get', 'SKU-1');
 ok($rc == 0 && $out =~ /^SKU-1: Blue mug$/m
    && $out =~ /^available\s+11$/m
+   && $out =~ /^unrouted\s+1  \(reserved by orders no location was chosen for yet\)$/m
    && $out =~ /^shop-eu\s+shopify\s+11\s+4\s+3\s+yes$/m,
    'stock get: as text') or diag($out);
 

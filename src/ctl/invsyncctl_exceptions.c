@@ -44,8 +44,8 @@ const char  invsyncctl_exceptions_usage[] =
     "  resolve ID   mark it resolved; --why is required\n"
     "  --by WHO     who acts, for the audit (default $USER)\n"
     "  --why TEXT   why, for the audit\n"
-    "  --json       list: {\"state\", \"count\", \"exceptions\"}; show: the "
-    "exception;\n"
+    "  --json       list: {\"state\", \"count\", \"exceptions\"}, each with\n"
+    "               its data; show: the exception;\n"
     "               retry and resolve: what changed\n"
     "\n"
     "Retries and resolutions are audited (operator.exception.retry,\n"
@@ -186,8 +186,9 @@ invsyncctl_exc_list(invsyncctl_t *ctl, int argc, char **argv)
             if (h->type == REDIS_REPLY_ARRAY && h->elements > 0
                 && invsyncctl_exc_state_in(invsyncctl_fstr(h, "state"), want))
             {
+                /* with its data decoded: a script acts on a list
+                 * without a show per exception */
                 e = invsyncctl_fields_json(h, 0);
-                json_object_del(e, "data");
 
                 if (json_object_get(e, "id") == NULL) {
                     json_object_set_new(e, "id",

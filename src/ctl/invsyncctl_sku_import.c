@@ -18,8 +18,8 @@
 
 /* what one line of an import did */
 typedef struct {
-    int  mapped;       /* its mapping is written, or was so already */
-    int  unchanged;    /* it was so already */
+    int  mapped;       /* its mapping is in place: written, or so already */
+    int  unchanged;    /* it was so already: nothing written */
     int  attrs;        /* its attributes changed */
 } invsyncctl_sku_line_t;
 
@@ -141,9 +141,11 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
             goto failed;
         }
 
-        /* a mapping written counts even when its attributes were not */
-        mapped += done.mapped;
-        unchanged += done.unchanged;
+        /* a mapping written counts even when its attributes were not;
+         * one that was so already is unchanged, not mapped, so that a
+         * second import of the same file says it changed nothing */
+        mapped += done.mapped && !done.unchanged;
+        unchanged += done.mapped && done.unchanged;
         attrs += done.attrs;
 
         if (rc == INVSYNCCTL_OK) {
@@ -176,12 +178,12 @@ invsyncctl_sku_import(invsyncctl_t *ctl, int argc, char **argv)
                                              "errors", errors));
 
     } else if (invsyncctl_sku_has_attrs(col)) {
-        printf("imported %s: %d mapped (%d unchanged), %d with attributes "
+        printf("imported %s: %d mapped, %d unchanged, %d with attributes "
                "set, %d failed\n", pos[0], mapped, unchanged, attrs, failed);
         rc = INVSYNCCTL_OK;
 
     } else {
-        printf("imported %s: %d mapped (%d unchanged), %d failed\n", pos[0],
+        printf("imported %s: %d mapped, %d unchanged, %d failed\n", pos[0],
                mapped, unchanged, failed);
         rc = INVSYNCCTL_OK;
     }

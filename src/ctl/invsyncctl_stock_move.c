@@ -18,9 +18,12 @@
 
 #define INVSYNCCTL_STOCK_QTY   1000000000L   /* the largest a channel takes */
 #define INVSYNCCTL_STOCK_LOC   63
+#define INVSYNCCTL_STOCK_KNOWN 256           /* the names in a refusal */
 
 
 static int invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc);
+static int invsyncctl_stock_loc_is(const char *name, const char *loc,
+    char *known, size_t *k);
 static void invsyncctl_stock_cause(char *buf, size_t cap);
 
 
@@ -295,18 +298,23 @@ failed:
 
 
 /*
- * A location name as the ledger keeps it (on_hand:<loc>); when worker.json
- * lists locations with an "id", one of those.  0, or -1 with the reason
- * said.
+ * A location of worker.json, as the ledger keeps it (on_hand:<loc>): one
+ * of its "locations" ids; when it lists none, the locations the worker
+ * itself moves stock at: the default one and those the channels' stock
+ * rules name (where their shipments and restocks land).  A typo would
+ * otherwise make a location nobody sells from, silently.  0, or -1 with
+ * the reason said, naming the locations there are.
  */
 
 static int
 invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc)
 {
-    int          listed;
-    size_t       i, n;
-    json_t      *locs, *l, *id;
-    const char  *p;
+    int                           listed;
+    char                          known[INVSYNCCTL_STOCK_KNOWN];
+    size_t                        i, n, k;
+    json_t                       *locs, *l, *id;
+    const char                   *p;
+    const invsync_stock_rules_t  *ru;
 
     n = strlen(loc);
 
@@ -326,6 +334,8 @@ invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc)
     }
 
     locs = json_object_get(ctl->conf->root, "locations");
+    known[0] = '\0';
+    k = 0;
     listed = 0;
 
     json_array_foreach(locs, i, l) {
@@ -334,7 +344,9 @@ invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc)
         if (json_is_string(id)) {
             listed = 1;
 
-            if (strcmp(json_string_value(id), loc) == 0) {
+            if (invsyncctl_stock_loc_is(json_string_value(id), loc, known,
+                                        &k))
+            {
                 return 0;
             }
         }
@@ -342,8 +354,66 @@ invsyncctl_stock_location(invsyncctl_t *ctl, const char *loc)
 
     if (listed) {
         invsyncctl_usage_error("stock", "--location: no location \"%s\" in "
-                               "%s", loc, ctl->config);
+                               "%s (its locations: %s)", loc, ctl->config,
+                               known);
         return -1;
+    }
+
+    if (invsyncctl_stock_loc_is(ctl->conf->default_location, loc, known, &k))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < ctl->conf->nchannels; i++) {
+        ru = &ctl->conf->channels[i].rules;
+
+        for (n = 0; n < ru->nlocations; n++) {
+            if (invsyncctl_stock_loc_is(ru->location[n], loc, known, &k)) {
+                return 0;
+            }
+        }
+    }
+
+    invsyncctl_usage_error("stock", "--location: no location \"%s\": %s "
+                           "has no \"locations\", so the ledger's are %s "
+                           "(list them in \"locations\" to have others)",
+                           loc, ctl->config, known);
+    return -1;
+}
+
+
+/* 1 when name is loc; else name is added to the list known, once */
+
+static int
+invsyncctl_stock_loc_is(const char *name, const char *loc, char *known,
+    size_t *k)
+{
+    char         quoted[INVSYNCCTL_STOCK_KNOWN];
+    const char  *p;
+    size_t       n;
+
+    if (strcmp(name, loc) == 0) {
+        return 1;
+    }
+
+    n = (size_t) snprintf(quoted, sizeof(quoted), "\"%s\"", name);
+
+    /* once: two channels may sell from the same location */
+    for (p = strstr(known, quoted); p != NULL && n < sizeof(quoted);
+         p = strstr(p + 1, quoted))
+    {
+        if (p[n] == '\0' || p[n] == ',') {
+            return 0;
+        }
+    }
+
+    if (n < sizeof(quoted) && *k + n + 6 < INVSYNCCTL_STOCK_KNOWN) {
+        *k += (size_t) snprintf(known + *k, INVSYNCCTL_STOCK_KNOWN - *k,
+                                "%s%s", *k ? ", " : "", quoted);
+
+    } else if (strstr(known, "...") == NULL) {
+        *k += (size_t) snprintf(known + *k, INVSYNCCTL_STOCK_KNOWN - *k,
+                                ", ...");
     }
 
     return 0;

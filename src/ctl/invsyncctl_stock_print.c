@@ -66,9 +66,14 @@ invsyncctl_stock_print(json_t *doc)
         invsyncctl_table_print(t, stdout);
         invsyncctl_table_free(t);
 
-        printf("unrouted   %s\n",
-               invsyncctl_stock_num(json_object_get(doc, "unrouted"), a,
-                                    sizeof(a)));
+        /* orders reserve here until routing places them: without this
+         * word a reserved column at 0 reads as "the order reserved
+         * nothing" */
+        v = json_object_get(doc, "unrouted");
+        printf("unrouted   %s%s\n", invsyncctl_stock_num(v, a, sizeof(a)),
+               json_integer_value(v) > 0
+               ? "  (reserved by orders no location was chosen for yet)"
+               : "");
     }
 
     printf("available  %s\n",

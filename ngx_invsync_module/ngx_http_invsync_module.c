@@ -266,7 +266,7 @@ ngx_http_invsync_postconfiguration(ngx_conf_t *cf)
 
 /*
  * ngx_pcalloc() zeroes: addr, host, unix_path, port, user, password,
- * prefix, shm_zone, script_sha, redis, enabled.
+ * prefix, shm_zone, script_sha, streams, epoch_keys, redis, enabled.
  */
 
 static void *
@@ -422,6 +422,10 @@ ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (ngx_http_invsync_register_channel(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_invsync_epoch_add_streams(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -47,13 +47,17 @@ static ngx_str_t  ngx_http_invsync_reason_names[] = {
     ngx_string("redis_down"),
     ngx_string("redis_timeout"),
     ngx_string("redis_error"),
-    ngx_string("internal")
+    ngx_string("internal"),
+    ngx_string("redis_epoch")
 };
 
 
 /*
  * Runs in the master at every (re)load.  A zone kept from the previous
- * configuration keeps its counters; channels are matched by name.
+ * configuration keeps its counters and the epoch seen; channels are
+ * matched by name.  A reload is how an operator accepts the epoch Redis
+ * has now (after invsyncctl epoch reset): the next connection adopts it,
+ * if there is one (ngx_http_invsync_epoch.c).
  */
 
 ngx_int_t
@@ -71,6 +75,7 @@ ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     if (data != NULL || shm_zone->shm.exists) {
         sh = shpool->data;
+        sh->epoch_adopt = 1;
 
     } else {
         sh = ngx_slab_calloc(shpool, sizeof(ngx_http_invsync_shctx_t));
@@ -541,10 +546,13 @@ ngx_http_invsync_status_json(ngx_http_request_t *r,
     ngx_http_invsync_channel_stats_t  *s;
 
     b->last = ngx_sprintf(b->last, "{\"redis\":{\"connects\":%uA,"
-                          "\"disconnects\":%uA,\"noscript\":%uA},"
+                          "\"disconnects\":%uA,\"noscript\":%uA,"
+                          "\"epoch_lost\":%uA,\"epoch\":\"%s\"},"
                           "\"channels\":{",
                           sh->redis_connects, sh->redis_disconnects,
-                          sh->redis_noscript);
+                          sh->redis_noscript, sh->redis_epoch_lost,
+                          sh->epoch_lost ? "lost"
+                          : (sh->epoch_len ? "ok" : "none"));
 
     for (i = 0; i < sh->nchannels; i++) {
         s = &sh->channels[i];
@@ -626,8 +634,17 @@ ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
         "invsync_redis_disconnects_total %uA\n"
         "# HELP invsync_redis_noscript_total Ingest script reloads.\n"
         "# TYPE invsync_redis_noscript_total counter\n"
-        "invsync_redis_noscript_total %uA\n",
-        sh->redis_connects, sh->redis_disconnects, sh->redis_noscript);
+        "invsync_redis_noscript_total %uA\n"
+        "# HELP invsync_redis_epoch_lost_total Times Redis was found to "
+        "have lost its data (its epoch missing or changed).\n"
+        "# TYPE invsync_redis_epoch_lost_total counter\n"
+        "invsync_redis_epoch_lost_total %uA\n"
+        "# HELP invsync_redis_epoch_lost 1 while Redis is known to have "
+        "lost its data.\n"
+        "# TYPE invsync_redis_epoch_lost gauge\n"
+        "invsync_redis_epoch_lost %uA\n",
+        sh->redis_connects, sh->redis_disconnects, sh->redis_noscript,
+        sh->redis_epoch_lost, sh->epoch_lost);
 
     return NGX_OK;
 }

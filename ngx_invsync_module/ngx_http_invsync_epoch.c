@@ -147,13 +147,13 @@ ngx_http_invsync_epoch_init_process(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
-    len = invsync_key_epoch_len(imcf->prefix.len);
+    len = invsync_key_deployment_len(imcf->prefix.len);
     key->data = ngx_pnalloc(cycle->pool, len);
     if (key->data == NULL) {
         return NGX_ERROR;
     }
 
-    key->len = invsync_key_epoch(key->data, imcf->prefix.data,
+    key->len = invsync_key_deployment(key->data, imcf->prefix.data,
                                  imcf->prefix.len);
 
     s = n ? imcf->streams->elts : NULL;

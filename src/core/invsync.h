@@ -229,8 +229,8 @@ size_t invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
 /* the deployment's epoch, <prefix>:{<prefix>}:epoch, and a stream's marker
  * of it, <prefix>:{<prefix>:<stream>}:epoch (in the stream's slot) */
 #define INVSYNC_EPOCH_HEX  32   /* 16 random bytes in hex */
-size_t invsync_key_epoch_len(size_t prefix_len);
-size_t invsync_key_epoch(unsigned char *dst, const unsigned char *prefix,
+size_t invsync_key_deployment_len(size_t prefix_len);
+size_t invsync_key_deployment(unsigned char *dst, const unsigned char *prefix,
     size_t prefix_len);
 size_t invsync_key_marker_len(size_t prefix_len, size_t stream_len);
 size_t invsync_key_marker(unsigned char *dst, const unsigned char *prefix,

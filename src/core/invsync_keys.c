@@ -144,15 +144,15 @@ invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
 
 
 size_t
-invsync_key_epoch_len(size_t prefix_len)
+invsync_key_deployment_len(size_t prefix_len)
 {
     return prefix_len + sizeof(":{") - 1 + prefix_len + INVSYNC_EPOCH_LEN;
 }
 
 
-/* dst needs invsync_key_epoch_len() bytes; returns the bytes written */
+/* dst needs invsync_key_deployment_len() bytes; returns the bytes written */
 size_t
-invsync_key_epoch(unsigned char *dst, const unsigned char *prefix,
+invsync_key_deployment(unsigned char *dst, const unsigned char *prefix,
     size_t prefix_len)
 {
     unsigned char  *p;

@@ -41,6 +41,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_sku, invsyncctl_sku_usage },
     { "reconcile", "read the channels' quantities, audit and fix drift",
       invsyncctl_reconcile, invsyncctl_reconcile_usage },
+    { "epoch", "which Redis this is: show, init, reset after a data loss",
+      invsyncctl_epoch, invsyncctl_epoch_usage },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -8,7 +8,9 @@
  * restarted empty, a replica that had not caught up took over, someone
  * ran FLUSHALL): the connection is not made ready, webhooks get 503 so
  * that channels keep retrying, until the epoch is back or an operator
- * accepts the new state (invsyncctl epoch reset, then a reload).
+ * accepts the new state (invsyncctl epoch reset, then a reload).  With
+ * "invsync_epoch require" nginx never makes the epoch: it must have been
+ * made (invsyncctl epoch init) before webhooks are taken.
  */
 
 
@@ -265,28 +267,35 @@ ngx_http_invsync_epoch_mode(ngx_http_invsync_main_conf_t *imcf, u_char *want,
     ngx_http_invsync_shctx_t *sh = imcf->sh;
 
     shpool = (ngx_slab_pool_t *) imcf->shm_zone->shm.addr;
+    *len = 0;
 
     ngx_shmtx_lock(&shpool->mutex);
 
-    if (sh->epoch_len == 0) {
-        mode = NGX_HTTP_INVSYNC_EPOCH_CREATE;
-
-    } else {
+    if (sh->epoch_len != 0) {
         mode = sh->epoch_adopt ? NGX_HTTP_INVSYNC_EPOCH_ADOPT
                                : NGX_HTTP_INVSYNC_EPOCH_CHECK;
         *len = sh->epoch_len;
         ngx_memcpy(want, sh->epoch, sh->epoch_len);
+
+    } else {
+        mode = imcf->epoch_require ? NGX_HTTP_INVSYNC_EPOCH_ADOPT
+                                   : NGX_HTTP_INVSYNC_EPOCH_CREATE;
     }
 
     ngx_shmtx_unlock(&shpool->mutex);
 
-    if (mode == NGX_HTTP_INVSYNC_EPOCH_CREATE) {
-        /* another process may create it first: epoch.lua keeps the first */
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-            *len = 0;
-            return mode;
-        }
+    if (*len != 0) {
+        return mode;
+    }
 
+    if (mode == NGX_HTTP_INVSYNC_EPOCH_ADOPT) {
+        /* require: epoch.lua only reads, but takes a value all the same */
+        *len = ngx_cpymem(want, "-", 1) - want;
+        return mode;
+    }
+
+    /* another process may create it first: epoch.lua keeps the first */
+    if (RAND_bytes(rnd, sizeof(rnd)) == 1) {
         *len = ngx_hex_dump(want, rnd, sizeof(rnd)) - want;
     }
 
@@ -310,7 +319,13 @@ ngx_http_invsync_epoch_verdict(ngx_http_invsync_main_conf_t *imcf,
     ngx_http_invsync_shctx_t  *sh = imcf->sh;
 
     if (rp->type == REDIS_REPLY_NIL) {
-        ngx_http_invsync_epoch_lost(imcf, log, "missing");
+        ngx_http_invsync_epoch_lost(imcf, log,
+                                    mode != NGX_HTTP_INVSYNC_EPOCH_CREATE
+                                    && sh->epoch_len == 0
+                                    ? "missing, and \"invsync_epoch "
+                                      "require\" makes none (a new "
+                                      "deployment: invsyncctl epoch init)"
+                                    : "missing");
         return NGX_DECLINED;
     }
 

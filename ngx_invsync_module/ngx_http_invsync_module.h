@@ -96,6 +96,7 @@ typedef struct {
     ngx_str_t                   user;       /* from invsync_redis_auth_file */
     ngx_str_t                   password;
     ngx_msec_t                  timeout;
+    ngx_uint_t                  epoch_require; /* invsync_epoch require */
     ngx_str_t                   prefix;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_invsync_shctx_t   *sh;

@@ -52,6 +52,7 @@ typedef struct {
     char                    *redis_user;
     char                    *redis_password;
     int                      redis_timeout_ms;
+    int                      epoch_require;   /* never create the epoch */
     char                    *prefix;
     char                    *group;
     char                    *consumer;       /* this process's name */

@@ -9,7 +9,9 @@
  * again), says so once at error and in its heartbeat, and checks again at
  * each interval; the epoch back (Redis restored), it resumes.  An operator
  * who accepts the empty state runs invsyncctl epoch reset and restarts the
- * workers, which then learn the new epoch.
+ * workers, which then learn the new epoch.  With redis.epoch "require" a
+ * worker never makes the epoch: one that starts on an empty Redis halts
+ * too, until invsyncctl epoch init (or reset) made it.
  */
 
 
@@ -39,7 +41,8 @@ invsync_worker_epoch(invsync_worker_t *w)
         return -1;
     }
 
-    r = invsync_epoch_call(w, known ? "check" : "create",
+    r = invsync_epoch_call(w, known ? "check"
+                              : (w->conf->epoch_require ? "adopt" : "create"),
                            known ? w->epoch : want, 0);
     if (r == NULL) {
         return -1;
@@ -47,7 +50,10 @@ invsync_worker_epoch(invsync_worker_t *w)
 
     if (r->type == REDIS_REPLY_NIL) {
         freeReplyObject(r);
-        invsync_epoch_halt(w, "epoch missing");
+        invsync_epoch_halt(w, known ? "epoch missing"
+                              : "epoch missing, and redis.epoch is "
+                                "\"require\" (a new deployment: "
+                                "invsyncctl epoch init)");
         return 1;
     }
 

@@ -3,9 +3,10 @@
  * The per-worker Redis connection: hiredis's async API driven by nginx's
  * event loop, with connect, AUTH, script loading and the epoch check
  * (ngx_http_invsync_epoch.c) as one state machine, reconnection with
- * backoff, and the ingest command with its NOSCRIPT fallback.  Events that arrive while the connection is not ready wait
- * for it ("parked" in the open batches), each for its request's own
- * timeout, and bring the next attempt forward (rate-limited).
+ * backoff, and the ingest command with its NOSCRIPT fallback.  Events
+ * that arrive while the connection is not ready wait for it ("parked" in
+ * the open batches), each for its request's own timeout, and bring the
+ * next attempt forward (rate-limited).
  */
 
 

@@ -124,6 +124,39 @@ ngx_http_invsync_epoch_add_stream(ngx_conf_t *cf,
 
 
 /*
+ * In the master, at every (re)load, for the status zone: the epoch kept
+ * belongs to a Redis address and prefix.  A reload is how an operator
+ * accepts the epoch Redis has now (after invsyncctl epoch reset): the next
+ * connection adopts it, if there is one.  A reload to another Redis or
+ * prefix is another deployment: its epoch is learnt as at a start.
+ */
+
+void
+ngx_http_invsync_epoch_init_zone(ngx_http_invsync_main_conf_t *imcf,
+    ngx_http_invsync_shctx_t *sh, ngx_log_t *log)
+{
+    uint32_t  crc;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, imcf->addr.data, imcf->addr.len);
+    ngx_crc32_update(&crc, (u_char *) " ", 1);
+    ngx_crc32_update(&crc, imcf->prefix.data, imcf->prefix.len);
+    ngx_crc32_final(crc);
+
+    if (sh->epoch_len != 0 && sh->epoch_of != crc) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0, "invsync: redis %V, prefix "
+                      "\"%V\": another deployment than before, its epoch "
+                      "is learnt anew", &imcf->addr, &imcf->prefix);
+        sh->epoch_len = 0;
+        sh->epoch_lost = 0;
+    }
+
+    sh->epoch_of = crc;
+    sh->epoch_adopt = sh->epoch_len != 0;
+}
+
+
+/*
  * Worker process start: the keys of the epoch call, the epoch first and
  * the markers of every stream this configuration writes, built once.
  */

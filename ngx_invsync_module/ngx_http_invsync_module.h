@@ -81,6 +81,8 @@ typedef struct {
     ngx_atomic_t                      epoch_lost;  /* 1: said, not found
                                                       again since */
     ngx_uint_t                        epoch_adopt; /* set by a reload */
+    uint32_t                          epoch_of;    /* crc32 of the Redis
+                                                      address and prefix */
     size_t                            epoch_len;   /* 0: none seen yet */
     u_char                            epoch[NGX_HTTP_INVSYNC_EPOCH_LEN];
     ngx_uint_t                        nchannels;
@@ -205,6 +207,8 @@ ngx_uint_t ngx_http_invsync_redis_lost(ngx_http_invsync_redis_t *rd);
 /* ngx_http_invsync_epoch.c */
 ngx_int_t ngx_http_invsync_epoch_add_streams(ngx_conf_t *cf,
     ngx_http_invsync_loc_conf_t *conf);
+void ngx_http_invsync_epoch_init_zone(ngx_http_invsync_main_conf_t *imcf,
+    ngx_http_invsync_shctx_t *sh, ngx_log_t *log);
 ngx_int_t ngx_http_invsync_epoch_init_process(ngx_cycle_t *cycle,
     ngx_http_invsync_main_conf_t *imcf);
 ngx_int_t ngx_http_invsync_epoch_query(ngx_http_invsync_main_conf_t *imcf,

@@ -54,10 +54,8 @@ static ngx_str_t  ngx_http_invsync_reason_names[] = {
 
 /*
  * Runs in the master at every (re)load.  A zone kept from the previous
- * configuration keeps its counters and the epoch seen; channels are
- * matched by name.  A reload is how an operator accepts the epoch Redis
- * has now (after invsyncctl epoch reset): the next connection adopts it,
- * if there is one (ngx_http_invsync_epoch.c).
+ * configuration keeps its counters and the epoch seen
+ * (ngx_http_invsync_epoch_init_zone()); channels are matched by name.
  */
 
 ngx_int_t
@@ -75,7 +73,6 @@ ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     if (data != NULL || shm_zone->shm.exists) {
         sh = shpool->data;
-        sh->epoch_adopt = 1;
 
     } else {
         sh = ngx_slab_calloc(shpool, sizeof(ngx_http_invsync_shctx_t));
@@ -87,6 +84,7 @@ ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     imcf->sh = sh;
+    ngx_http_invsync_epoch_init_zone(imcf, sh, shm_zone->shm.log);
     names = imcf->channels.elts;
 
     for (i = 0; i < imcf->channels.nelts; i++) {

@@ -58,7 +58,7 @@ $t->nginx_conf(<<'EOF', workers => $WORKERS);
     }
 EOF
 
-$t->plan(32);
+$t->plan(35);
 $t->run;
 ok($t->wait_ready($WORKERS, 0), "$WORKERS worker processes ready");
 
@@ -237,6 +237,14 @@ my ($rc, $out) = ctl($t, $conf, 'status');
 ok($rc == 4 && $out =~ /worker w1 halted: redis lost its data: epoch missing/,
    'invsyncctl status shows it halted, exit 4') or diag("$rc $out");
 
+# a routine reload accepts no missing epoch
+$t->reload;
+my $r;
+wait_for(10, sub { $r = webhook(); ($r->{content} // '') =~ /data lost/ });
+is(InvsyncTest::answer($r),
+   '503 application/json {"status":"error","error":"redis data lost"}',
+   'after a reload: still 503 "redis data lost"');
+
 ###############################################################################
 # accepted: epoch reset, reload, worker restart
 
@@ -273,7 +281,6 @@ delete $t->{redis_sock};
 $t->run_redis;                          # no persistence: empty
 wait_for(10, sub { (eval { $t->redis('PING') } // '') eq 'PONG' });
 
-my $r;
 wait_for(15, sub { $r = webhook(); ($r->{content} // '') =~ /data lost/ });
 is(InvsyncTest::answer($r),
    '503 application/json {"status":"error","error":"redis data lost"}',
@@ -293,5 +300,17 @@ like(substr($t->error_log, $mark),
      qr/\[notice\] .*invsync: redis \S+: epoch found again/,
      'nginx said it found the epoch again');
 
+###############################################################################
+# a reload to another prefix is another deployment: its epoch made anew
+
 stop_worker($t, 'w1');
+my $conf_text = $t->read_file('conf/nginx.conf');
+$conf_text =~ s/invsync_redis_timeout 2s;/invsync_redis_timeout 2s;\n    invsync_prefix shop2;/;
+$t->write_file('conf/nginx.conf', $conf_text);
+$mark = length $t->error_log;
+$t->reload;
+ok(wait_for(15, sub { $r = webhook(); ($r->{status} // 0) == 200 }),
+   'another prefix after a reload: accepted');
+ok($t->redis('GET', 'shop2:{shop2}:epoch'), 'with its own epoch');
+
 $t->done;

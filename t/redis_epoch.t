@@ -234,8 +234,10 @@ sleep 1;
 is($t->redis('EXISTS', 'invsync:orders'), 0,
    'the worker recreated no stream or group');
 my ($rc, $out) = ctl($t, $conf, 'status');
-ok($rc == 4 && $out =~ /worker w1 halted: redis lost its data: epoch missing/,
-   'invsyncctl status shows it halted, exit 4') or diag("$rc $out");
+ok($rc == 4 && $out =~ /worker w1 halted: redis lost its data: epoch missing/
+   && $out =~ /^epoch\s+none/m,
+   'invsyncctl status shows it halted and the epoch missing, exit 4')
+    or diag("$rc $out");
 
 # a routine reload accepts no missing epoch
 $t->reload;
@@ -267,7 +269,8 @@ ok(wait_for(10, sub { (heartbeat()->{state} // '') eq 'running'
                       && (heartbeat()->{counters}{read} // 0) >= 1 }),
    'the restarted worker runs and reads it');
 ($rc, $out) = ctl($t, $conf, 'status');
-is($rc, 0, 'invsyncctl status: 0');
+ok($rc == 0 && $out =~ /^epoch\s+\Q$epoch\E$/m,
+   'invsyncctl status: 0, the new epoch') or diag("$rc $out");
 is(status_json()->{redis}{epoch}, 'ok', 'status page: the epoch ok');
 
 ###############################################################################

@@ -55,7 +55,8 @@ int
 invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 {
     int          rc, npos;
-    char         now[32];
+    char         now[32], key[INVSYNCCTL_KEY_LEN];
+    redisReply  *r;
     size_t       si;
     json_t      *doc, *streams, *s, *workers;
     long long    n;
@@ -129,6 +130,20 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
     }
 
     json_object_set_new(doc, "retries_due", json_integer(n));
+
+    /* which Redis this is (docs/keys.md, "The epoch"); null: none */
+    invsync_key_epoch(key, sizeof(key), ctl->conf);
+    r = invsyncctl_redis(ctl, "GET %s", key);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "epoch", r->type == REDIS_REPLY_STRING
+                                      ? json_stringn(r->str, r->len)
+                                      : json_null());
+    freeReplyObject(r);
 
     workers = invsyncctl_status_workers(ctl);
     if (workers == NULL) {

@@ -64,6 +64,7 @@ invsyncctl_status_print(json_t *doc)
            "dead letters       %lld\n"
            "open exceptions    %lld\n"
            "retries scheduled  %lld (%lld due)\n"
+           "epoch              %s\n"
            "workers            %lld alive of %lld\n",
            (long long) json_integer_value(json_object_get(doc,
                                                           "dead_letters")),
@@ -73,6 +74,9 @@ invsyncctl_status_print(json_t *doc)
                                                      "retries_scheduled")),
            (long long) json_integer_value(json_object_get(doc,
                                                           "retries_due")),
+           json_is_string(json_object_get(doc, "epoch"))
+           ? json_string_value(json_object_get(doc, "epoch"))
+           : "none (invsyncctl epoch --help)",
            (long long) json_integer_value(json_object_get(w, "alive")),
            (long long) json_integer_value(json_object_get(w, "total")));
 

@@ -31,6 +31,7 @@ static ngx_uint_t ngx_http_invsync_epoch_mode(
     ngx_http_invsync_main_conf_t *imcf, u_char *want, size_t *len);
 static ngx_int_t ngx_http_invsync_epoch_store(
     ngx_http_invsync_main_conf_t *imcf, ngx_uint_t mode, redisReply *rp);
+static ngx_uint_t ngx_http_invsync_epoch_by_operator(redisReply *rp);
 
 
 static const char  *ngx_http_invsync_epoch_modes[] = {
@@ -393,7 +394,9 @@ ngx_http_invsync_epoch_verdict(ngx_http_invsync_main_conf_t *imcf,
 /*
  * Remembers the epoch Redis answered, or finds it is another than the one
  * remembered: NGX_OK, or NGX_DECLINED for another.  Whoever remembers one
- * first wins; an adoption replaces it, once per reload.
+ * first wins; an adoption replaces it, once per reload, and only by one an
+ * operator made: a worker started on the empty Redis makes one too, and a
+ * routine reload must not take that for the operator's decision.
  */
 
 static ngx_int_t
@@ -410,7 +413,8 @@ ngx_http_invsync_epoch_store(ngx_http_invsync_main_conf_t *imcf,
     ngx_shmtx_lock(&shpool->mutex);
 
     if (sh->epoch_len == 0
-        || (mode == NGX_HTTP_INVSYNC_EPOCH_ADOPT && sh->epoch_adopt))
+        || (mode == NGX_HTTP_INVSYNC_EPOCH_ADOPT && sh->epoch_adopt
+            && ngx_http_invsync_epoch_by_operator(rp)))
     {
         ngx_memcpy(sh->epoch, rp->str, rp->len);
         sh->epoch_len = rp->len;
@@ -457,4 +461,15 @@ ngx_http_invsync_epoch_lost(ngx_http_invsync_main_conf_t *imcf,
                   "503 until it is restored, or accepted with \"invsyncctl "
                   "epoch reset\" and a reload (docs/operations.md)",
                   &imcf->addr, what);
+}
+
+
+/* made by invsyncctl epoch init or reset: INVSYNC_EPOCH_OP before it */
+
+static ngx_uint_t
+ngx_http_invsync_epoch_by_operator(redisReply *rp)
+{
+    return rp->len > sizeof(INVSYNC_EPOCH_OP) - 1
+           && ngx_strncmp(rp->str, INVSYNC_EPOCH_OP,
+                          sizeof(INVSYNC_EPOCH_OP) - 1) == 0;
 }

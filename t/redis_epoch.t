@@ -58,7 +58,7 @@ $t->nginx_conf(<<'EOF', workers => $WORKERS);
     }
 EOF
 
-$t->plan(35);
+$t->plan(37);
 $t->run;
 ok($t->wait_ready($WORKERS, 0), "$WORKERS worker processes ready");
 
@@ -247,14 +247,26 @@ is(InvsyncTest::answer($r),
    '503 application/json {"status":"error","error":"redis data lost"}',
    'after a reload: still 503 "redis data lost"');
 
+# a worker started now knows no epoch and makes one (the gap of "create");
+# a reload adopts none but an operator's
+stop_worker($t, 'w1');
+run_worker($t, 'w1', $conf);
+my $made = wait_for(10, sub { $t->redis('GET', 'invsync:{invsync}:epoch') });
+like($made // '', qr/^[0-9a-f]{32}$/, 'a restarted worker made an epoch');
+$t->reload;
+wait_for(10, sub { $r = webhook(); ($r->{content} // '') =~ /data lost/ });
+is(InvsyncTest::answer($r),
+   '503 application/json {"status":"error","error":"redis data lost"}',
+   'a reload does not adopt it: still 503 "redis data lost"');
+
 ###############################################################################
 # accepted: epoch reset, reload, worker restart
 
 ($rc, $out) = ctl($t, $conf, 'epoch', 'reset');
 is($rc, 1, 'epoch reset without --yes: refused');
 ($rc, $out) = ctl($t, $conf, 'epoch', 'reset', '--yes', '--why', 'test');
-like($out, qr/^epoch [0-9a-f]{32} \(new\)$/m, 'epoch reset') or diag($out);
-my ($epoch) = $out =~ /^epoch ([0-9a-f]{32})/m;
+like($out, qr/^epoch op-[0-9a-f]{32} \(new\)$/m, 'epoch reset') or diag($out);
+my ($epoch) = $out =~ /^epoch (op-[0-9a-f]{32})/m;
 is($t->redis('GET', 'invsync:{invsync:orders}:epoch'), $epoch,
    'with the markers of the streams');
 

@@ -102,8 +102,9 @@ ok($rc == 2 && $out =~ /^no epoch/, 'epoch show: none, exit 2')
 # epoch init: both go on by themselves
 
 ($rc, $out) = ctl($t, $conf, 'epoch', 'init');
-like($out, qr/^epoch [0-9a-f]{32} \(created\)$/, 'epoch init creates it');
-my ($epoch) = $out =~ /([0-9a-f]{32})/;
+like($out, qr/^epoch op-[0-9a-f]{32} \(created\)$/,
+     'epoch init creates it, marked as an operator\'s');
+my ($epoch) = $out =~ /(op-[0-9a-f]{32})/;
 ($rc, $out) = ctl($t, $conf, 'epoch', 'init');
 like($out, qr/^epoch \Q$epoch\E \(there already\)$/,
      'a second init keeps it');

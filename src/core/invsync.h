@@ -229,6 +229,10 @@ size_t invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
 /* the deployment's epoch, <prefix>:{<prefix>}:epoch, and a stream's marker
  * of it, <prefix>:{<prefix>:<stream>}:epoch (in the stream's slot) */
 #define INVSYNC_EPOCH_HEX  32   /* 16 random bytes in hex */
+/* before the hex of an epoch an operator made (invsyncctl epoch init,
+ * reset): the only kind a reload makes nginx adopt */
+#define INVSYNC_EPOCH_OP   "op-"
+#define INVSYNC_EPOCH_MAX  (sizeof(INVSYNC_EPOCH_OP) - 1 + INVSYNC_EPOCH_HEX)
 size_t invsync_key_deployment_len(size_t prefix_len);
 size_t invsync_key_deployment(unsigned char *dst, const unsigned char *prefix,
     size_t prefix_len);

@@ -45,7 +45,7 @@ int
 invsyncctl_epoch(invsyncctl_t *ctl, int argc, char **argv)
 {
     int                rc, npos, yes, created;
-    char               want[INVSYNC_EPOCH_HEX + 1], audit[INVSYNCCTL_ID_LEN];
+    char               want[INVSYNC_EPOCH_MAX + 1], audit[INVSYNCCTL_ID_LEN];
     char               key[INVSYNCCTL_KEY_LEN];
     const char        *what, *mode, *by, *why, *pos[1];
     redisReply        *r;
@@ -92,7 +92,7 @@ invsyncctl_epoch(invsyncctl_t *ctl, int argc, char **argv)
         return rc;
     }
 
-    if (invsync_epoch_new(want) != 0) {
+    if (invsync_epoch_new(want, 1) != 0) {
         fprintf(stderr, "invsyncctl: no random bytes for an epoch\n");
         return INVSYNCCTL_USAGE;
     }

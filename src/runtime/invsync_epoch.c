@@ -19,25 +19,37 @@
 #define INVSYNC_EPOCH_KEY_LEN  512
 
 
-/* 16 random bytes as 32 hex digits and a NUL; -1 if OpenSSL has none */
+/*
+ * 16 random bytes as 32 hex digits, after INVSYNC_EPOCH_OP if an operator
+ * makes it, and a NUL: dst holds INVSYNC_EPOCH_MAX + 1 bytes.  -1 if
+ * OpenSSL has no random bytes.
+ */
 
 int
-invsync_epoch_new(char *dst)
+invsync_epoch_new(char *dst, int operator)
 {
-    size_t          i;
-    unsigned char   rnd[INVSYNC_EPOCH_HEX / 2];
+    char            *p;
+    size_t           i;
+    unsigned char    rnd[INVSYNC_EPOCH_HEX / 2];
     static const char  hex[] = "0123456789abcdef";
 
     if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
         return -1;
     }
 
-    for (i = 0; i < sizeof(rnd); i++) {
-        dst[2 * i] = hex[rnd[i] >> 4];
-        dst[2 * i + 1] = hex[rnd[i] & 0x0f];
+    p = dst;
+
+    if (operator) {
+        memcpy(p, INVSYNC_EPOCH_OP, sizeof(INVSYNC_EPOCH_OP) - 1);
+        p += sizeof(INVSYNC_EPOCH_OP) - 1;
     }
 
-    dst[INVSYNC_EPOCH_HEX] = '\0';
+    for (i = 0; i < sizeof(rnd); i++) {
+        *p++ = hex[rnd[i] >> 4];
+        *p++ = hex[rnd[i] & 0x0f];
+    }
+
+    *p = '\0';
 
     return 0;
 }

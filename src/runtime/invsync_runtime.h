@@ -239,7 +239,7 @@ size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
 
 /* invsync_epoch.c: the deployment's epoch (docs/keys.md, "The epoch") */
-int invsync_epoch_new(char *dst);
+int invsync_epoch_new(char *dst, int operator);
 redisReply *invsync_epoch_call(invsync_worker_t *w, const char *mode,
     const char *want, int markers);
 

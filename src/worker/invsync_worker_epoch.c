@@ -31,12 +31,12 @@ int
 invsync_worker_epoch(invsync_worker_t *w)
 {
     int          known;
-    char         want[INVSYNC_EPOCH_HEX + 1];
+    char         want[INVSYNC_EPOCH_MAX + 1];
     redisReply  *r;
 
     known = w->epoch[0] != '\0';
 
-    if (!known && invsync_epoch_new(want) != 0) {
+    if (!known && invsync_epoch_new(want, 0) != 0) {
         invsync_log(INVSYNC_LOG_ERROR, "no random bytes for an epoch", NULL);
         return -1;
     }

@@ -226,7 +226,7 @@ ngx_int_t
 ngx_http_invsync_epoch_query(ngx_http_invsync_main_conf_t *imcf,
     redisAsyncContext *ac, redisCallbackFn *fn, void *data, ngx_uint_t *mode)
 {
-    int          argc;
+    int          argc, rc;
     size_t       len, *argvlen;
     ngx_str_t   *keys;
     ngx_uint_t   i, n;
@@ -280,12 +280,11 @@ ngx_http_invsync_epoch_query(ngx_http_invsync_main_conf_t *imcf,
                    ngx_http_invsync_epoch_modes[*mode]);
 
     /* hiredis copies the arguments into its output buffer */
-    i = redisAsyncCommandArgv(ac, fn, data, argc, argv, argvlen) == REDIS_OK;
+    rc = redisAsyncCommandArgv(ac, fn, data, argc, argv, argvlen);
 
-    ngx_explicit_memzero(want, sizeof(want));
     ngx_free(argv);
 
-    return i ? NGX_OK : NGX_ERROR;
+    return rc == REDIS_OK ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -12,6 +12,10 @@
  * that goes away (its client left, its timer fired) leaves nothing dangling:
  * the event is still written, as a command already sent would be, and its
  * answer finds no request.
+ *
+ * Each call also names its stream's epoch marker and the epoch the
+ * connection verified, which the script compares before it writes
+ * (ngx_http_invsync_epoch.c).
  */
 
 
@@ -36,6 +40,7 @@ struct ngx_http_invsync_batch_s {
     ngx_http_invsync_batch_t    *next;
     ngx_log_t                   *log;
     ngx_str_t                    stream;    /* the key, owned */
+    ngx_str_t                    marker;    /* its epoch marker, owned */
     time_t                       ttl;
     ngx_uint_t                   n;
     ngx_uint_t                   nalloc;
@@ -49,7 +54,8 @@ struct ngx_http_invsync_batch_s {
 
 
 static ngx_http_invsync_batch_t *ngx_http_invsync_batch_new(
-    const ngx_http_invsync_event_t *ev, ngx_log_t *log);
+    const ngx_http_invsync_event_t *ev, const ngx_str_t *prefix,
+    ngx_log_t *log);
 static void ngx_http_invsync_batch_free(ngx_http_invsync_batch_t *b);
 static ngx_uint_t ngx_http_invsync_batch_same_stream(
     ngx_http_invsync_batch_t *b, const ngx_str_t *stream);
@@ -69,7 +75,7 @@ static size_t ngx_http_invsync_batch_arg_len(size_t len);
 ngx_http_invsync_batch_t *
 ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
     ngx_http_invsync_pending_t *p, const ngx_http_invsync_event_t *ev,
-    ngx_log_t *log)
+    const ngx_str_t *prefix, ngx_log_t *log)
 {
     size_t                        len, more;
     u_char                       *d;
@@ -96,7 +102,7 @@ ngx_http_invsync_batch_add(ngx_http_invsync_batch_t **open,
         b = found;
 
     } else {
-        b = ngx_http_invsync_batch_new(ev, log);
+        b = ngx_http_invsync_batch_new(ev, prefix, log);
         if (b == NULL) {
             return NULL;
         }
@@ -229,8 +235,8 @@ ngx_http_invsync_batch_unlink(ngx_http_invsync_batch_t **open,
 /*
  * The whole command in the protocol's own form, at its exact size:
  *
- *   EVALSHA <sha1> <1 + n> <stream> <key 1> ... <key n> <ttl>
- *           <7 values of event 1> ... <7 values of event n>
+ *   EVALSHA <sha1> <2 + n> <stream> <key 1> ... <key n> <marker> <ttl>
+ *           <epoch> <7 values of event 1> ... <7 values of event n>
  *
  * or, once Redis said NOSCRIPT, EVAL with the script's text.  The part
  * after the script is kept, so that a retry only changes the head.
@@ -238,7 +244,8 @@ ngx_http_invsync_batch_unlink(ngx_http_invsync_batch_t **open,
 
 ngx_int_t
 ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
-    const u_char *script, size_t script_len, u_char **cmd, size_t *len)
+    const u_char *script, size_t script_len, const ngx_str_t *epoch,
+    u_char **cmd, size_t *len)
 {
     size_t       head, tail, vlen;
     u_char      *p, *old, *c;
@@ -246,7 +253,7 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
     ngx_uint_t   argc;
 
     vlen = ngx_strlen(verb);
-    argc = 3 + 1 + b->n + 1 + NGX_HTTP_INVSYNC_VALUES * b->n;
+    argc = 3 + 1 + b->n + 1 + 2 + NGX_HTTP_INVSYNC_VALUES * b->n;
 
     head = sizeof("*\r\n") - 1 + NGX_INT_T_LEN
            + ngx_http_invsync_batch_arg_len(vlen)
@@ -261,7 +268,9 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
         tail = ngx_http_invsync_batch_arg_len(NGX_INT_T_LEN)
                + ngx_http_invsync_batch_arg_len(b->stream.len)
                + b->keys.len
+               + ngx_http_invsync_batch_arg_len(b->marker.len)
                + ngx_http_invsync_batch_arg_len(NGX_TIME_T_LEN)
+               + ngx_http_invsync_batch_arg_len(epoch->len)
                + b->values.len;
         old = NULL;
     }
@@ -282,12 +291,14 @@ ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b, const char *verb,
 
     } else {
         p = ngx_http_invsync_batch_arg(p, numkeys,
-                                       ngx_sprintf(numkeys, "%ui", 1 + b->n)
+                                       ngx_sprintf(numkeys, "%ui", 2 + b->n)
                                        - numkeys);
         p = ngx_http_invsync_batch_arg(p, b->stream.data, b->stream.len);
         p = ngx_cpymem(p, b->keys.data, b->keys.len);
+        p = ngx_http_invsync_batch_arg(p, b->marker.data, b->marker.len);
         p = ngx_http_invsync_batch_arg(p, ttl,
                                        ngx_sprintf(ttl, "%T", b->ttl) - ttl);
+        p = ngx_http_invsync_batch_arg(p, epoch->data, epoch->len);
         p = ngx_cpymem(p, b->values.data, b->values.len);
 
         /* the staging copies are in the command now */
@@ -402,13 +413,20 @@ ngx_http_invsync_batch_free(ngx_http_invsync_batch_t *b)
 }
 
 
+/* the stream key is "<prefix>:<stream>": its marker is built from both */
+
 static ngx_http_invsync_batch_t *
 ngx_http_invsync_batch_new(const ngx_http_invsync_event_t *ev,
-    ngx_log_t *log)
+    const ngx_str_t *prefix, ngx_log_t *log)
 {
+    size_t                     mlen;
     ngx_http_invsync_batch_t  *b;
 
-    b = ngx_calloc(sizeof(ngx_http_invsync_batch_t) + ev->stream.len, log);
+    mlen = invsync_key_marker_len(prefix->len,
+                                  ev->stream.len - prefix->len - 1);
+
+    b = ngx_calloc(sizeof(ngx_http_invsync_batch_t) + ev->stream.len + mlen,
+                   log);
     if (b == NULL) {
         return NULL;
     }
@@ -418,6 +436,12 @@ ngx_http_invsync_batch_new(const ngx_http_invsync_event_t *ev,
     b->stream.data = (u_char *) (b + 1);
     b->stream.len = ev->stream.len;
     ngx_memcpy(b->stream.data, ev->stream.data, ev->stream.len);
+
+    b->marker.data = b->stream.data + b->stream.len;
+    b->marker.len = invsync_key_marker(b->marker.data, prefix->data,
+                                       prefix->len,
+                                       ev->stream.data + prefix->len + 1,
+                                       ev->stream.len - prefix->len - 1);
 
     return b;
 }

@@ -539,6 +539,12 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
     if (rc != NGX_OK) {
         ctx->pending = NULL;
         ngx_free(pending);
+
+        if (ngx_http_invsync_redis_lost(imcf->redis)) {
+            return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_EPOCH,
+                                         "redis data lost");
+        }
+
         return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
                                      "redis unavailable");
     }
@@ -594,6 +600,14 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
     {
         rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
                                    "redis unavailable");
+        goto done;
+    }
+
+    /* the epoch check refused it: nothing written (ngx_http_invsync_epoch.c) */
+    if (rp->type == REDIS_REPLY_ERROR && ngx_strncmp(rp->str, "EPOCH", 5) == 0)
+    {
+        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_EPOCH,
+                                   "redis data lost");
         goto done;
     }
 

@@ -65,6 +65,14 @@ static ngx_conf_enum_t  ngx_http_invsync_encodings[] = {
 };
 
 
+/* whether a worker process that knows no epoch may make one */
+static ngx_conf_enum_t  ngx_http_invsync_epoch_modes[] = {
+    { ngx_string("create"), 0 },
+    { ngx_string("require"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_invsync_commands[] = {
 
     { ngx_string("invsync_redis"),
@@ -87,6 +95,13 @@ static ngx_command_t  ngx_http_invsync_commands[] = {
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_invsync_main_conf_t, timeout),
       NULL },
+
+    { ngx_string("invsync_epoch"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_invsync_main_conf_t, epoch_require),
+      &ngx_http_invsync_epoch_modes },
 
     { ngx_string("invsync_prefix"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
@@ -280,7 +295,7 @@ ngx_http_invsync_postconfiguration(ngx_conf_t *cf)
 
 /*
  * ngx_pcalloc() zeroes: addr, host, unix_path, port, user, password,
- * prefix, shm_zone, script_sha, redis, enabled.
+ * prefix, shm_zone, script_sha, streams, epoch_keys, redis, enabled.
  */
 
 static void *
@@ -295,6 +310,7 @@ ngx_http_invsync_create_main_conf(ngx_conf_t *cf)
 
     imcf->timeout = NGX_CONF_UNSET_MSEC;
     imcf->port = NGX_CONF_UNSET;
+    imcf->epoch_require = NGX_CONF_UNSET_UINT;
 
     if (ngx_array_init(&imcf->channels, cf->pool, 8, sizeof(ngx_str_t))
         != NGX_OK)
@@ -316,6 +332,7 @@ ngx_http_invsync_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_str_t      dflt = ngx_string("127.0.0.1:6379");
 
     ngx_conf_init_msec_value(imcf->timeout, 1000);
+    ngx_conf_init_uint_value(imcf->epoch_require, 0);
 
     if (imcf->prefix.data == NULL) {
         ngx_str_set(&imcf->prefix, "invsync");
@@ -439,6 +456,10 @@ ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (ngx_http_invsync_register_channel(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_invsync_epoch_add_streams(cf, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

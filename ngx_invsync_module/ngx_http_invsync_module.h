@@ -13,6 +13,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
 #include <invsync.h>
 #include <invsync_credentials.h>
 
@@ -21,6 +24,12 @@
 #define NGX_HTTP_INVSYNC_CHANNEL_LEN    64
 #define NGX_HTTP_INVSYNC_VALUES         7
 #define NGX_HTTP_INVSYNC_STREAM_ID_LEN  48
+#define NGX_HTTP_INVSYNC_EPOCH_LEN      64      /* longest epoch taken */
+
+/* how a connection asks for the epoch (ngx_http_invsync_epoch.c) */
+#define NGX_HTTP_INVSYNC_EPOCH_CREATE   0
+#define NGX_HTTP_INVSYNC_EPOCH_CHECK    1
+#define NGX_HTTP_INVSYNC_EPOCH_ADOPT    2
 
 
 /* what happened to a request, for counters and $invsync_result */
@@ -46,6 +55,7 @@ typedef enum {
     NGX_HTTP_INVSYNC_R_REDIS_ERROR,
     NGX_HTTP_INVSYNC_R_INTERNAL,
     NGX_HTTP_INVSYNC_R_UNUSABLE,        /* valid JSON the worker refuses */
+    NGX_HTTP_INVSYNC_R_REDIS_EPOCH,     /* redis lost its data */
     NGX_HTTP_INVSYNC_NREASONS
 } ngx_http_invsync_reason_e;
 
@@ -68,6 +78,14 @@ typedef struct {
     ngx_atomic_t                      redis_connects;
     ngx_atomic_t                      redis_disconnects;
     ngx_atomic_t                      redis_noscript;
+    ngx_atomic_t                      redis_epoch_lost; /* found lost */
+    ngx_atomic_t                      epoch_lost;  /* 1: said, not found
+                                                      again since */
+    ngx_uint_t                        epoch_adopt; /* set by a reload */
+    uint32_t                          epoch_of;    /* crc32 of the Redis
+                                                      address and prefix */
+    size_t                            epoch_len;   /* 0: none seen yet */
+    u_char                            epoch[NGX_HTTP_INVSYNC_EPOCH_LEN];
     ngx_uint_t                        nchannels;
     ngx_http_invsync_channel_stats_t  channels[NGX_HTTP_INVSYNC_MAX_CHANNELS];
 } ngx_http_invsync_shctx_t;
@@ -81,11 +99,14 @@ typedef struct {
     ngx_str_t                   user;       /* from invsync_redis_auth_file */
     ngx_str_t                   password;
     ngx_msec_t                  timeout;
+    ngx_uint_t                  epoch_require; /* invsync_epoch require */
     ngx_str_t                   prefix;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_invsync_shctx_t   *sh;
     ngx_http_invsync_channel_stats_t  *slots[NGX_HTTP_INVSYNC_MAX_CHANNELS];
     ngx_array_t                 channels;   /* ngx_str_t, index = stats slot */
+    ngx_array_t                *streams;    /* ngx_str_t: written to */
+    ngx_array_t                *epoch_keys; /* ngx_str_t, init_process */
     u_char                      script_sha[41];
     ngx_http_invsync_redis_t   *redis;      /* per worker, init_process */
     u_char                      console_key[32];    /* CSRF, see
@@ -186,14 +207,32 @@ ngx_int_t ngx_http_invsync_redis_query(ngx_http_invsync_redis_t *rd,
 void ngx_http_invsync_redis_timed_out(ngx_http_invsync_redis_t *rd);
 time_t ngx_http_invsync_redis_retry_after(ngx_http_invsync_redis_t *rd);
 ngx_uint_t ngx_http_invsync_redis_auth_refused(ngx_http_invsync_redis_t *rd);
+ngx_uint_t ngx_http_invsync_redis_lost(ngx_http_invsync_redis_t *rd);
+
+/* ngx_http_invsync_epoch.c */
+ngx_int_t ngx_http_invsync_epoch_add_streams(ngx_conf_t *cf,
+    ngx_http_invsync_loc_conf_t *conf);
+void ngx_http_invsync_epoch_init_zone(ngx_http_invsync_main_conf_t *imcf,
+    ngx_http_invsync_shctx_t *sh, ngx_log_t *log);
+ngx_int_t ngx_http_invsync_epoch_init_process(ngx_cycle_t *cycle,
+    ngx_http_invsync_main_conf_t *imcf);
+ngx_int_t ngx_http_invsync_epoch_query(ngx_http_invsync_main_conf_t *imcf,
+    redisAsyncContext *ac, redisCallbackFn *fn, void *data,
+    ngx_uint_t *mode);
+ngx_int_t ngx_http_invsync_epoch_verdict(ngx_http_invsync_main_conf_t *imcf,
+    ngx_log_t *log, ngx_uint_t mode, redisReply *rp, u_char *epoch,
+    size_t *len);
+void ngx_http_invsync_epoch_lost(ngx_http_invsync_main_conf_t *imcf,
+    ngx_log_t *log, const char *what);
 
 /* ngx_http_invsync_batch.c */
 ngx_http_invsync_batch_t *ngx_http_invsync_batch_add(
     ngx_http_invsync_batch_t **open, ngx_http_invsync_pending_t *p,
-    const ngx_http_invsync_event_t *ev, ngx_log_t *log);
+    const ngx_http_invsync_event_t *ev, const ngx_str_t *prefix,
+    ngx_log_t *log);
 ngx_int_t ngx_http_invsync_batch_seal(ngx_http_invsync_batch_t *b,
-    const char *verb, const u_char *script, size_t script_len, u_char **cmd,
-    size_t *len);
+    const char *verb, const u_char *script, size_t script_len,
+    const ngx_str_t *epoch, u_char **cmd, size_t *len);
 ngx_uint_t ngx_http_invsync_batch_full(ngx_http_invsync_batch_t *b);
 ngx_uint_t ngx_http_invsync_batch_first(ngx_http_invsync_batch_t *open,
     ngx_http_invsync_batch_t *b);

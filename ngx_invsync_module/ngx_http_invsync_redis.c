@@ -1,11 +1,12 @@
 
 /*
  * The per-worker Redis connection: hiredis's async API driven by nginx's
- * event loop, with connect, AUTH and script loading as one state machine,
- * reconnection with backoff, and the ingest command with its NOSCRIPT
- * fallback.  Events that arrive while the connection is not ready wait
- * for it ("parked" in the open batches), each for its request's own
- * timeout, and bring the next attempt forward (rate-limited).
+ * event loop, with connect, AUTH, script loading and the epoch check
+ * (ngx_http_invsync_epoch.c) as one state machine, reconnection with
+ * backoff, and the ingest command with its NOSCRIPT fallback.  Events
+ * that arrive while the connection is not ready wait for it ("parked" in
+ * the open batches), each for its request's own timeout, and bring the
+ * next attempt forward (rate-limited).
  */
 
 
@@ -34,7 +35,12 @@ struct ngx_http_invsync_redis_s {
     ngx_msec_t                     attempted;   /* last connect() */
     ngx_msec_t                     last_reply;
     ngx_uint_t                     inflight;
-    unsigned                       ready:1;     /* authenticated, loaded */
+    ngx_uint_t                     epoch_mode;  /* of this connection */
+    ngx_str_t                      epoch;       /* verified, in epoch_buf */
+    u_char                         epoch_buf[NGX_HTTP_INVSYNC_EPOCH_LEN];
+    unsigned                       ready:1;     /* authenticated, loaded,
+                                                   epoch verified */
+    unsigned                       lost:1;      /* redis lost its data */
     unsigned                       auth_refused:1; /* this connection's */
     unsigned                       auth_failing:1; /* since the last ready */
     unsigned                       exiting:1;
@@ -61,6 +67,11 @@ static void ngx_http_invsync_redis_auth_done(redisAsyncContext *ac,
     void *reply, void *data);
 static void ngx_http_invsync_redis_script_done(redisAsyncContext *ac,
     void *reply, void *data);
+static void ngx_http_invsync_redis_epoch_done(redisAsyncContext *ac,
+    void *reply, void *data);
+static void ngx_http_invsync_redis_up_now(ngx_http_invsync_redis_t *rd);
+static void ngx_http_invsync_redis_lose(ngx_http_invsync_redis_t *rd,
+    redisAsyncContext *ac);
 static void ngx_http_invsync_pending_cleanup(void *data);
 static void ngx_http_invsync_redis_batch_early(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t *b);
@@ -112,6 +123,12 @@ ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
     rd->connect_timer.data = rd;
     rd->connect_timer.log = cycle->log;
     rd->connect_timer.cancelable = 1;
+
+    rd->epoch.data = rd->epoch_buf;
+
+    if (ngx_http_invsync_epoch_init_process(cycle, imcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     imcf->redis = rd;
 
@@ -202,6 +219,15 @@ ngx_uint_t
 ngx_http_invsync_redis_auth_refused(ngx_http_invsync_redis_t *rd)
 {
     return rd->auth_refused;
+}
+
+
+/* Redis lost its data, and this connection has not found the epoch again */
+
+ngx_uint_t
+ngx_http_invsync_redis_lost(ngx_http_invsync_redis_t *rd)
+{
+    return rd != NULL && rd->lost;
 }
 
 
@@ -309,6 +335,16 @@ ngx_http_invsync_redis_connect(ngx_http_invsync_redis_t *rd)
         != REDIS_OK)
     {
         ngx_http_invsync_redis_drop(rd, "cannot queue SCRIPT LOAD");
+        return;
+    }
+
+    /* the connection is ready only once its epoch is the one remembered */
+    if (ngx_http_invsync_epoch_query(imcf, ac,
+                                     ngx_http_invsync_redis_epoch_done, NULL,
+                                     &rd->epoch_mode)
+        != NGX_OK)
+    {
+        ngx_http_invsync_redis_drop(rd, "cannot queue the epoch call");
         return;
     }
 
@@ -573,7 +609,6 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
 {
     redisReply                *rp = reply;
     ngx_http_invsync_redis_t  *rd = ac->data;
-    ngx_http_invsync_shctx_t  *sh;
 
     /* after a refused AUTH the connection is going: not ready, no reset */
     if (rp == NULL || (ac->c.flags & REDIS_DISCONNECTING)) {
@@ -593,11 +628,60 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
         return;
     }
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "invsync redis %V: script loaded", &rd->imcf->addr);
+}
+
+
+static void
+ngx_http_invsync_redis_epoch_done(redisAsyncContext *ac, void *reply,
+    void *data)
+{
+    ngx_int_t                  rc;
+    redisReply                *rp = reply;
+    ngx_http_invsync_redis_t  *rd = ac->data;
+
+    /* the connection is going (a refused AUTH, a failed SCRIPT LOAD) */
+    if (rp == NULL || (ac->c.flags & REDIS_DISCONNECTING)) {
+        return;
+    }
+
+    rd->last_reply = ngx_current_msec;
+
+    rc = ngx_http_invsync_epoch_verdict(rd->imcf, rd->log, rd->epoch_mode,
+                                        rp, rd->epoch_buf, &rd->epoch.len);
+
+    if (rc == NGX_OK) {
+        ngx_http_invsync_redis_up_now(rd);
+        return;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_invsync_redis_lose(rd, ac);
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, rd->log, 0,
+                  "invsync: redis %V: the epoch call failed: %s",
+                  &rd->imcf->addr,
+                  rp->type == REDIS_REPLY_ERROR ? rp->str : "bad reply");
+    redisAsyncDisconnect(ac);
+}
+
+
+/* authenticated, the script loaded, the epoch verified: webhooks go */
+
+static void
+ngx_http_invsync_redis_up_now(ngx_http_invsync_redis_t *rd)
+{
+    ngx_http_invsync_shctx_t  *sh;
+
     if (rd->connect_timer.timer_set) {
         ngx_del_timer(&rd->connect_timer);
     }
 
     rd->ready = 1;
+    rd->lost = 0;
     rd->auth_failing = 0;
     rd->backoff = NGX_HTTP_INVSYNC_BACKOFF_MIN;
 
@@ -613,6 +697,39 @@ ngx_http_invsync_redis_script_done(redisAsyncContext *ac, void *reply,
     if (sh != NULL) {
         (void) ngx_atomic_fetch_add(&sh->redis_connects, 1);
     }
+}
+
+
+/*
+ * Redis lost its data (ngx_http_invsync_epoch_lost() said so): webhooks
+ * get 503 "redis data lost" at once, those that waited for this
+ * connection too, and the connection goes, to be tried again with the
+ * backoff until the epoch is back.  Called from a reply callback of ac.
+ */
+
+static void
+ngx_http_invsync_redis_lose(ngx_http_invsync_redis_t *rd,
+    redisAsyncContext *ac)
+{
+    ngx_http_invsync_batch_t  *b;
+
+    /* the answer the ingest script gives when it finds the epoch changed */
+    static redisReply  lost = {
+        .type = REDIS_REPLY_ERROR,
+        .str = "EPOCH redis lost its data",
+        .len = sizeof("EPOCH redis lost its data") - 1
+    };
+
+    rd->lost = 1;
+    rd->ready = 0;
+
+    while (rd->open != NULL) {
+        b = rd->open;
+        rd->open = ngx_http_invsync_batch_next(b);
+        ngx_http_invsync_batch_answer(b, &lost);
+    }
+
+    redisAsyncDisconnect(ac);
 }
 
 
@@ -688,12 +805,17 @@ ngx_http_invsync_redis_ingest(ngx_http_invsync_redis_t *rd,
     ngx_http_invsync_batch_t  *b;
 
     /* a refused AUTH is a mistake of configuration, not an outage: no
-     * waiting, and no attempts brought forward that Redis would refuse */
-    if (rd == NULL || rd->exiting || (rd->auth_failing && !rd->ready)) {
+     * waiting, and no attempts brought forward that Redis would refuse;
+     * nor while Redis has lost its data: its return is not to be waited
+     * for by each webhook, the backoff retries */
+    if (rd == NULL || rd->exiting || (rd->auth_failing && !rd->ready)
+        || (rd->lost && !rd->ready))
+    {
         return NGX_DECLINED;
     }
 
-    b = ngx_http_invsync_batch_add(&rd->open, p, ev, rd->log);
+    b = ngx_http_invsync_batch_add(&rd->open, p, ev, &rd->imcf->prefix,
+                                   rd->log);
     if (b == NULL) {
         return NGX_ERROR;
     }
@@ -785,11 +907,11 @@ ngx_http_invsync_redis_batch_queue(ngx_http_invsync_redis_t *rd,
         rc = ngx_http_invsync_batch_seal(b, "EVAL",
                                          (u_char *) invsync_script_ingest,
                                          invsync_script_ingest_len,
-                                         &cmd, &len);
+                                         &rd->epoch, &cmd, &len);
 
     } else {
         rc = ngx_http_invsync_batch_seal(b, "EVALSHA", rd->imcf->script_sha,
-                                         40, &cmd, &len);
+                                         40, &rd->epoch, &cmd, &len);
     }
 
     if (rc != NGX_OK) {
@@ -857,6 +979,17 @@ ngx_http_invsync_redis_batch_done(redisAsyncContext *ac, void *reply,
 
             return;
         }
+    }
+
+    /* the stream's marker is not our epoch: Redis lost its data since
+     * this connection looked (FLUSHALL keeps connections); nothing of the
+     * call was written */
+    if (rp != NULL && rp->type == REDIS_REPLY_ERROR
+        && ngx_strncmp(rp->str, "EPOCH", 5) == 0 && !rd->lost)
+    {
+        ngx_http_invsync_epoch_lost(rd->imcf, rd->log,
+                                    "marker of a stream missing or changed");
+        ngx_http_invsync_redis_lose(rd, ac);
     }
 
     ngx_http_invsync_batch_answer(b, rp);

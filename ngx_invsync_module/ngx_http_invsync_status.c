@@ -48,13 +48,15 @@ static ngx_str_t  ngx_http_invsync_reason_names[] = {
     ngx_string("redis_timeout"),
     ngx_string("redis_error"),
     ngx_string("internal"),
-    ngx_string("unusable")
+    ngx_string("unusable"),
+    ngx_string("redis_epoch")
 };
 
 
 /*
  * Runs in the master at every (re)load.  A zone kept from the previous
- * configuration keeps its counters; channels are matched by name.
+ * configuration keeps its counters and the epoch seen
+ * (ngx_http_invsync_epoch_init_zone()); channels are matched by name.
  */
 
 ngx_int_t
@@ -83,6 +85,7 @@ ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     imcf->sh = sh;
+    ngx_http_invsync_epoch_init_zone(imcf, sh, shm_zone->shm.log);
     names = imcf->channels.elts;
 
     for (i = 0; i < imcf->channels.nelts; i++) {
@@ -542,10 +545,13 @@ ngx_http_invsync_status_json(ngx_http_request_t *r,
     ngx_http_invsync_channel_stats_t  *s;
 
     b->last = ngx_sprintf(b->last, "{\"redis\":{\"connects\":%uA,"
-                          "\"disconnects\":%uA,\"noscript\":%uA},"
+                          "\"disconnects\":%uA,\"noscript\":%uA,"
+                          "\"epoch_lost\":%uA,\"epoch\":\"%s\"},"
                           "\"channels\":{",
                           sh->redis_connects, sh->redis_disconnects,
-                          sh->redis_noscript);
+                          sh->redis_noscript, sh->redis_epoch_lost,
+                          sh->epoch_lost ? "lost"
+                          : (sh->epoch_len ? "ok" : "none"));
 
     for (i = 0; i < sh->nchannels; i++) {
         s = &sh->channels[i];
@@ -627,8 +633,17 @@ ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
         "invsync_redis_disconnects_total %uA\n"
         "# HELP invsync_redis_noscript_total Ingest script reloads.\n"
         "# TYPE invsync_redis_noscript_total counter\n"
-        "invsync_redis_noscript_total %uA\n",
-        sh->redis_connects, sh->redis_disconnects, sh->redis_noscript);
+        "invsync_redis_noscript_total %uA\n"
+        "# HELP invsync_redis_epoch_lost_total Times Redis was found to "
+        "have lost its data (its epoch missing or changed).\n"
+        "# TYPE invsync_redis_epoch_lost_total counter\n"
+        "invsync_redis_epoch_lost_total %uA\n"
+        "# HELP invsync_redis_epoch_lost 1 while Redis is known to have "
+        "lost its data.\n"
+        "# TYPE invsync_redis_epoch_lost gauge\n"
+        "invsync_redis_epoch_lost %uA\n",
+        sh->redis_connects, sh->redis_disconnects, sh->redis_noscript,
+        sh->redis_epoch_lost, sh->epoch_lost);
 
     return NGX_OK;
 }

@@ -51,7 +51,7 @@ my $t = InvsyncTest->setup(secrets => { 'shopify.secret' => $secret },
 
 $t->run;
 $t->wait_ready;
-$t->plan(20);
+$t->plan(21);
 
 my $n = 0;
 
@@ -127,10 +127,18 @@ $t->accepted($r, 'shop1:orders', 'invsync_prefix: shop1:orders');
 $r = send_topic('/d/custom', 'orders/create', 'ev-p2');
 $t->accepted($r, 'shop1:custom', 'invsync_prefix: a dispatch stream too');
 
-is_deeply([sort @{$t->redis('KEYS', '*')}],
+my @keys = sort @{$t->redis('KEYS', '*')};
+is_deeply([grep { !/:epoch$/ } @keys],
           [sort 'shop1:orders', 'shop1:custom',
                 'shop1:{shop1:orders}:idem:7:d-plain:13:orders/create:5:ev-p1',
                 'shop1:{shop1:custom}:idem:8:d-custom:13:orders/create:5:ev-p2'],
           'invsync_prefix names every stream and key');
+# the epoch, and a marker for each stream a location may write to
+ok(!grep({ !/^shop1:\{shop1(:\w+)?\}:epoch$/ } grep { /:epoch$/ } @keys)
+   && (grep { $_ eq 'shop1:{shop1}:epoch' } @keys)
+   && (grep { $_ eq 'shop1:{shop1:custom}:epoch' } @keys)
+   && (grep { $_ eq 'shop1:{shop1:catchall}:epoch' } @keys)
+   && (grep { $_ eq 'shop1:{shop1:other}:epoch' } @keys),
+   'invsync_prefix names the epoch and its markers') or diag("@keys");
 
 $t->done;

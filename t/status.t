@@ -77,7 +77,7 @@ sub counters {
     my (%c) = @_;
     my %z = map { $_ => 0 } qw(method signature timestamp format redis_down
                                redis_timeout redis_error internal
-                               unusable);
+                               unusable redis_epoch);
     return { accepted => 0, duplicate => 0, ignored => 0, rejected => 0,
              error => 0, %c, reasons => { %z, %{$c{reasons} || {}} } };
 }
@@ -113,8 +113,9 @@ is_deeply($j->{channels}, {
     'woo-b' => counters(accepted => 1, ignored => 1, rejected => 1,
                         reasons => { format => 1 }),
 }, 'JSON counters per channel, result and reason') or diag($r->{content});
-is_deeply($j->{redis}, { connects => 4, disconnects => 0, noscript => 0 },
-          'redis counters: one connection per worker');
+is_deeply($j->{redis}, { connects => 4, disconnects => 0, noscript => 0,
+                         epoch_lost => 0, epoch => 'ok' },
+          'redis counters: one connection per worker, the epoch seen');
 like($r->{content}, qr/^\{"redis":\{.*\},"channels":\{"shop-a":\{.*\},"woo-b":\{.*\}\},"workers":\[\]\}\n$/,
      'channels in configuration order');
 
@@ -135,7 +136,9 @@ is($p{'invsync_refusals_total{channel="shop-a",reason="signature"}'}, 2,
    'prometheus refusals');
 like($r->{content}, qr/^# TYPE invsync_requests_total counter$/m,
      'prometheus TYPE line');
-is($p{invsync_redis_connects_total}, 4, 'prometheus redis connects');
+is_deeply([@p{qw(invsync_redis_connects_total invsync_redis_epoch_lost_total
+               invsync_redis_epoch_lost)}], [4, 0, 0],
+          'prometheus redis connects, the epoch never lost');
 
 ###############################################################################
 # four workers, one set of counters

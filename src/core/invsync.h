@@ -241,11 +241,26 @@ size_t invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
     size_t prefix_len, const unsigned char *stream, size_t stream_len,
     const unsigned char *channel, size_t channel_len,
     const invsync_meta_t *m);
+/* the deployment's epoch, <prefix>:{<prefix>}:epoch, and a stream's marker
+ * of it, <prefix>:{<prefix>:<stream>}:epoch (in the stream's slot) */
+#define INVSYNC_EPOCH_HEX  32   /* 16 random bytes in hex */
+/* before the hex of an epoch an operator made (invsyncctl epoch init,
+ * reset): the only kind a reload makes nginx adopt */
+#define INVSYNC_EPOCH_OP   "op-"
+#define INVSYNC_EPOCH_MAX  (sizeof(INVSYNC_EPOCH_OP) - 1 + INVSYNC_EPOCH_HEX)
+size_t invsync_key_deployment_len(size_t prefix_len);
+size_t invsync_key_deployment(unsigned char *dst, const unsigned char *prefix,
+    size_t prefix_len);
+size_t invsync_key_marker_len(size_t prefix_len, size_t stream_len);
+size_t invsync_key_marker(unsigned char *dst, const unsigned char *prefix,
+    size_t prefix_len, const unsigned char *stream, size_t stream_len);
 
 
 /* invsync_scripts.c (generated from the scripts in src/lua) */
 extern const char    invsync_script_ingest[];
 extern const size_t  invsync_script_ingest_len;
+extern const char    invsync_script_epoch[];
+extern const size_t  invsync_script_epoch_len;
 extern const char    invsync_script_apply[];
 extern const size_t  invsync_script_apply_len;
 extern const char    invsync_script_exception[];

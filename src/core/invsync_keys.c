@@ -8,6 +8,13 @@
  * share a key:
  *
  *     <prefix>:{<prefix>:<stream>}:idem:<n>:<channel>:<n>:<topic>:<n>:<event>
+ *
+ * The epoch keys say which Redis this is (docs/keys.md, "The epoch"): the
+ * deployment's in the worker keys' slot, and a marker per stream in the
+ * stream's slot, which the ingest script reads beside its other keys:
+ *
+ *     <prefix>:{<prefix>}:epoch
+ *     <prefix>:{<prefix>:<stream>}:epoch
  */
 
 
@@ -18,6 +25,8 @@
 
 #define INVSYNC_IDEM      "}:idem"
 #define INVSYNC_IDEM_LEN  (sizeof(INVSYNC_IDEM) - 1)
+#define INVSYNC_EPOCH     "}:epoch"
+#define INVSYNC_EPOCH_LEN (sizeof(INVSYNC_EPOCH) - 1)
 
 
 static unsigned char *invsync_key_copy(unsigned char *p,
@@ -129,6 +138,58 @@ invsync_key_dedupe(unsigned char *dst, const unsigned char *prefix,
     p = invsync_key_part(p, channel, channel_len);
     p = invsync_key_part(p, m->topic, m->topic_len);
     p = invsync_key_part(p, m->event, m->event_len);
+
+    return (size_t) (p - dst);
+}
+
+
+size_t
+invsync_key_deployment_len(size_t prefix_len)
+{
+    return prefix_len + sizeof(":{") - 1 + prefix_len + INVSYNC_EPOCH_LEN;
+}
+
+
+/* dst needs invsync_key_deployment_len() bytes; returns the bytes written */
+size_t
+invsync_key_deployment(unsigned char *dst, const unsigned char *prefix,
+    size_t prefix_len)
+{
+    unsigned char  *p;
+
+    p = invsync_key_copy(dst, prefix, prefix_len);
+    *p++ = ':';
+    *p++ = '{';
+    p = invsync_key_copy(p, prefix, prefix_len);
+    p = invsync_key_copy(p, (const unsigned char *) INVSYNC_EPOCH,
+                         INVSYNC_EPOCH_LEN);
+
+    return (size_t) (p - dst);
+}
+
+
+size_t
+invsync_key_marker_len(size_t prefix_len, size_t stream_len)
+{
+    return prefix_len + sizeof(":{") - 1
+           + invsync_key_stream_len(prefix_len, stream_len)
+           + INVSYNC_EPOCH_LEN;
+}
+
+
+/* dst needs invsync_key_marker_len() bytes; returns the bytes written */
+size_t
+invsync_key_marker(unsigned char *dst, const unsigned char *prefix,
+    size_t prefix_len, const unsigned char *stream, size_t stream_len)
+{
+    unsigned char  *p;
+
+    p = invsync_key_copy(dst, prefix, prefix_len);
+    *p++ = ':';
+    *p++ = '{';
+    p += invsync_key_stream(p, prefix, prefix_len, stream, stream_len);
+    p = invsync_key_copy(p, (const unsigned char *) INVSYNC_EPOCH,
+                         INVSYNC_EPOCH_LEN);
 
     return (size_t) (p - dst);
 }

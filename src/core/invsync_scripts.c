@@ -133,6 +133,26 @@ const size_t  invsync_script_dead_len =
     sizeof(invsync_script_dead) - 1;
 
 
+const char  invsync_script_epoch[] =
+    "local mode, want = ARGV[1], ARGV[2]\n"
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if mode == 'reset' or (mode == 'create' and not cur) then\n"
+    "    redis.call('SET', KEYS[1], want)\n"
+    "    cur = want\n"
+    "end\n"
+    "if not cur or (mode == 'check' and cur ~= want) then\n"
+    "    return cur\n"
+    "end\n"
+    "for i = 2, #KEYS do\n"
+    "    redis.call('SET', KEYS[i], cur)\n"
+    "end\n"
+    "return cur\n"
+    ;
+
+const size_t  invsync_script_epoch_len =
+    sizeof(invsync_script_epoch) - 1;
+
+
 const char  invsync_script_exc_resolve[] =
     "if ARGV[1] == '' or not tonumber(ARGV[2]) or #ARGV ~= 4 then\n"
     "    return redis.error_reply('exc_resolve: needs an id, a time, who '\n"
@@ -232,10 +252,14 @@ const size_t  invsync_script_forget_len =
 
 
 const char  invsync_script_ingest[] =
-    "local stream, ttl = KEYS[1], ARGV[1]\n"
+    "local stream, ttl, last = KEYS[1], ARGV[1], #KEYS - 1\n"
     "local out = {}\n"
-    "for i = 2, #KEYS do\n"
-    "    local a = (i - 2) * 7 + 1\n"
+    "if redis.call('GET', KEYS[#KEYS]) ~= ARGV[2] then\n"
+    "    return redis.error_reply('EPOCH stream marker missing or changed: '\n"
+    "                             .. 'redis lost its data')\n"
+    "end\n"
+    "for i = 2, last do\n"
+    "    local a = (i - 2) * 7 + 2\n"
     "    local set = redis.pcall('SET', KEYS[i], ARGV[a + 1],\n"
     "                            'NX', 'EX', ttl)\n"
     "    if not set then\n"

@@ -23,6 +23,8 @@
 #define INVSYNCCTL_USAGE       1    /* bad arguments or configuration */
 #define INVSYNCCTL_NOTFOUND    2    /* nothing matched, no such id */
 #define INVSYNCCTL_REDIS       3    /* Redis unreachable or refusing */
+#define INVSYNCCTL_HALTED      4    /* status: a worker halted, Redis lost
+                                       its data */
 #define INVSYNCCTL_HELP        (-1) /* internal: help printed, exit 0 */
 
 #define INVSYNCCTL_KEY_LEN     512
@@ -93,6 +95,7 @@ int invsyncctl_stock(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_reconcile(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_route(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_epoch(invsyncctl_t *ctl, int argc, char **argv);
 
 extern const char  invsyncctl_status_usage[];
 extern const char  invsyncctl_audit_usage[];
@@ -103,6 +106,7 @@ extern const char  invsyncctl_stock_usage[];
 extern const char  invsyncctl_sku_usage[];
 extern const char  invsyncctl_reconcile_usage[];
 extern const char  invsyncctl_route_usage[];
+extern const char  invsyncctl_epoch_usage[];
 
 /* invsyncctl_sku.c: what stock and sku share */
 int invsyncctl_sku_valid(const char *sku);

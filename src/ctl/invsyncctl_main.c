@@ -43,6 +43,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_reconcile, invsyncctl_reconcile_usage },
     { "route", "why an order went where it went; dry-run, retry",
       invsyncctl_route, invsyncctl_route_usage },
+    { "epoch", "which Redis this is: show, init, reset after a data loss",
+      invsyncctl_epoch, invsyncctl_epoch_usage },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -25,6 +25,7 @@ static json_t *invsyncctl_status_worker(invsyncctl_t *ctl,
 static long long invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd,
     size_t (*build)(char *, size_t, const invsync_conf_t *), const char *max);
 static int invsyncctl_status_cmp(const void *a, const void *b);
+static int invsyncctl_status_halted(json_t *w);
 
 
 const char  invsyncctl_status_usage[] =
@@ -37,9 +38,11 @@ const char  invsyncctl_status_usage[] =
     "workers: alive when running and heard from within three heartbeat\n"
     "intervals, \"gone\" when running but not heard from since, with\n"
     "their last heartbeat and counters.  A worker not heard from for\n"
-    "limits.worker_forget_s is no longer listed.\n"
+    "limits.worker_forget_s is no longer listed.  A worker \"halted\" found\n"
+    "that Redis lost its data and does nothing until it is restored or\n"
+    "accepted (invsyncctl epoch --help); its reason is shown.\n"
     "\n"
-    "Exit: 0, 1 configuration, 3 Redis.\n";
+    "Exit: 0, 1 configuration, 3 Redis, 4 a worker halted.\n";
 
 
 const char  *invsyncctl_status_counters[] = {
@@ -52,7 +55,8 @@ int
 invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 {
     int          rc, npos;
-    char         now[32];
+    char         now[32], key[INVSYNCCTL_KEY_LEN];
+    redisReply  *r;
     size_t       si;
     json_t      *doc, *streams, *s, *workers;
     long long    n;
@@ -127,6 +131,20 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 
     json_object_set_new(doc, "retries_due", json_integer(n));
 
+    /* which Redis this is (docs/keys.md, "The epoch"); null: none */
+    invsync_key_epoch(key, sizeof(key), ctl->conf);
+    r = invsyncctl_redis(ctl, "GET %s", key);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
+        rc = INVSYNCCTL_REDIS;
+        goto failed;
+    }
+
+    json_object_set_new(doc, "epoch", r->type == REDIS_REPLY_STRING
+                                      ? json_stringn(r->str, r->len)
+                                      : json_null());
+    freeReplyObject(r);
+
     workers = invsyncctl_status_workers(ctl);
     if (workers == NULL) {
         rc = INVSYNCCTL_REDIS;
@@ -135,8 +153,13 @@ invsyncctl_status(invsyncctl_t *ctl, int argc, char **argv)
 
     json_object_set_new(doc, "workers", workers);
 
+    if (json_integer_value(json_object_get(workers, "halted")) > 0) {
+        rc = INVSYNCCTL_HALTED;
+    }
+
     if (ctl->json) {
-        return invsyncctl_print_json(doc);
+        return invsyncctl_print_json(doc) == INVSYNCCTL_OK ? rc
+                                                           : INVSYNCCTL_USAGE;
     }
 
     invsyncctl_status_print(doc);
@@ -326,12 +349,13 @@ invsyncctl_status_count(invsyncctl_t *ctl, const char *cmd,
 }
 
 
-/* {"alive", "total", "list"}, new, workers sorted by name; NULL: Redis */
+/* {"alive", "halted", "total", "list"}, new, workers sorted by name;
+ * NULL: Redis */
 
 static json_t *
 invsyncctl_status_workers(invsyncctl_t *ctl)
 {
-    int          alive;
+    int          alive, halted;
     char         key[INVSYNCCTL_KEY_LEN];
     size_t       i, n;
     json_t      *list, *w, **sorted;
@@ -375,6 +399,7 @@ invsyncctl_status_workers(invsyncctl_t *ctl)
     qsort(sorted, n, sizeof(json_t *), invsyncctl_status_cmp);
 
     alive = 0;
+    halted = 0;
 
     for (i = 0; i < n; i++) {
         w = sorted[i];
@@ -384,19 +409,22 @@ invsyncctl_status_workers(invsyncctl_t *ctl)
         }
 
         alive += json_is_true(json_object_get(w, "alive"));
+        halted += json_is_true(json_object_get(w, "alive"))
+                  && invsyncctl_status_halted(w);
         json_array_append_new(list, w);
     }
 
     free(sorted);
 
-    return json_pack("{s:i, s:i, s:o}", "alive", alive,
-                     "total", (int) json_array_size(list), "list", list);
+    return json_pack("{s:i, s:i, s:i, s:o}", "alive", alive,
+                     "halted", halted, "total", (int) json_array_size(list),
+                     "list", list);
 }
 
 
 /*
- * One heartbeat, new: as the worker wrote it, plus "alive" (running and
- * heard from within three intervals), "heartbeat_at" and
+ * One heartbeat, new: as the worker wrote it, plus "alive" (running or
+ * halted, and heard from within three intervals), "heartbeat_at" and
  * "heartbeat_age_ms"; "state" "gone" when it says running, not alive.
  */
 
@@ -438,7 +466,8 @@ invsyncctl_status_worker(invsyncctl_t *ctl, const redisReply *name,
         json_object_set_new(w, "heartbeat_age_ms", json_integer(age));
 
         alive = json_is_integer(interval)
-                && state != NULL && strcmp(state, "running") == 0
+                && state != NULL && (strcmp(state, "running") == 0
+                                     || invsyncctl_status_halted(w))
                 && age < 3 * (int64_t) json_integer_value(interval);
     }
 
@@ -467,4 +496,17 @@ invsyncctl_status_cmp(const void *a, const void *b)
     q = json_string_value(json_object_get(y, "name"));
 
     return strcmp(p ? p : "", q ? q : "");
+}
+
+
+/* the worker stopped acting: Redis lost its data (its heartbeat's reason) */
+
+static int
+invsyncctl_status_halted(json_t *w)
+{
+    const char  *state;
+
+    state = json_string_value(json_object_get(w, "state"));
+
+    return state != NULL && strcmp(state, "halted") == 0;
 }

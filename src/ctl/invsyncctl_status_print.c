@@ -64,6 +64,7 @@ invsyncctl_status_print(json_t *doc)
            "dead letters       %lld\n"
            "open exceptions    %lld\n"
            "retries scheduled  %lld (%lld due)\n"
+           "epoch              %s\n"
            "workers            %lld alive of %lld\n",
            (long long) json_integer_value(json_object_get(doc,
                                                           "dead_letters")),
@@ -73,6 +74,9 @@ invsyncctl_status_print(json_t *doc)
                                                      "retries_scheduled")),
            (long long) json_integer_value(json_object_get(doc,
                                                           "retries_due")),
+           json_is_string(json_object_get(doc, "epoch"))
+           ? json_string_value(json_object_get(doc, "epoch"))
+           : "none (invsyncctl epoch --help)",
            (long long) json_integer_value(json_object_get(w, "alive")),
            (long long) json_integer_value(json_object_get(w, "total")));
 
@@ -120,6 +124,25 @@ invsyncctl_status_print(json_t *doc)
     printf("\n");
     invsyncctl_table_print(t, stdout);
     invsyncctl_table_free(t);
+
+    /* what a halted worker says, and so what to do */
+    json_array_foreach(list, i, w) {
+        state = json_string_value(json_object_get(w, "state"));
+
+        if (state != NULL && strcmp(state, "halted") == 0) {
+            printf("\nworker %s halted: %s\n"
+                   "  restore Redis (the workers resume by themselves), or "
+                   "accept its state:\n"
+                   "  invsyncctl epoch reset --yes, reload nginx, restart "
+                   "the workers,\n"
+                   "  then invsyncctl reconcile and a backfill window "
+                   "(docs/operations.md)\n",
+                   json_string_value(json_object_get(w, "name")),
+                   json_string_value(json_object_get(w, "reason")) != NULL
+                   ? json_string_value(json_object_get(w, "reason"))
+                   : "redis lost its data");
+        }
+    }
 }
 
 

@@ -40,7 +40,7 @@ static const char  *invsync_cfg_top[] = {
 };
 
 static const char  *invsync_cfg_redis_keys[] = {
-    "address", "auth_file", "timeout_ms", NULL
+    "address", "auth_file", "timeout_ms", "epoch", NULL
 };
 
 static const char  *invsync_cfg_consumer_keys[] = {
@@ -237,7 +237,7 @@ invsync_cfg_redis(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
 {
     long     timeout;
     int      rc;
-    char    *addr, *auth, *colon, *end;
+    char    *addr, *auth, *colon, *end, *epoch;
     json_t  *obj;
 
     obj = invsync_cfg_object(c, root, "$", "redis");
@@ -257,10 +257,26 @@ invsync_cfg_redis(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
         || invsync_cfg_int(c, obj, "$.redis", "timeout_ms", 10, 600000, 2000,
                            &timeout)
            != 0
-        || invsync_cfg_str(c, obj, "$.redis", "auth_file", NULL, &auth) != 0)
+        || invsync_cfg_str(c, obj, "$.redis", "auth_file", NULL, &auth) != 0
+        || invsync_cfg_str(c, obj, "$.redis", "epoch", "create", &epoch)
+           != 0)
     {
         return -1;
     }
+
+    /* require: a worker that knows no epoch yet never makes one
+     * (docs/operations.md, "Redis that comes back empty") */
+    conf->epoch_require = strcmp(epoch, "require") == 0;
+
+    if (!conf->epoch_require && strcmp(epoch, "create") != 0) {
+        free(epoch);
+        free(addr);
+        free(auth);
+        return invsync_cfg_fail(c, "$.redis.epoch",
+                                "must be \"create\" or \"require\"");
+    }
+
+    free(epoch);
 
     conf->redis_timeout_ms = (int) timeout;
 

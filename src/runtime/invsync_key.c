@@ -307,6 +307,13 @@ invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf)
 }
 
 
+size_t
+invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "epoch");
+}
+
+
 static size_t
 invsync_key_fmt(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *fmt, ...)

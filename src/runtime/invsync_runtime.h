@@ -52,6 +52,7 @@ typedef struct {
     char                    *redis_user;
     char                    *redis_password;
     int                      redis_timeout_ms;
+    int                      epoch_require;   /* never create the epoch */
     char                    *prefix;
     char                    *group;
     char                    *consumer;       /* this process's name */
@@ -139,6 +140,8 @@ typedef struct {
     invsync_counters_t      counters;
     invsync_latency_t       latency;
     uint64_t                lag[INVSYNC_MAX_STREAMS];
+    char                    epoch[INVSYNC_EPOCH_HEX * 2 + 1]; /* seen */
+    const char             *halted;      /* why it stopped acting, or NULL */
 } invsync_worker_t;
 
 
@@ -241,11 +244,21 @@ size_t invsync_key_done_operator(char *dst, size_t cap,
 size_t invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *state);
 size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
+
+/* invsync_epoch.c: the deployment's epoch (docs/keys.md, "The epoch") */
+int invsync_epoch_new(char *dst, int operator);
+redisReply *invsync_epoch_call(invsync_worker_t *w, const char *mode,
+    const char *want, int markers);
 
 /* invsync_lag.c: a group's lag, counted (docs/worker.md, "Lag") */
 int invsync_stream_lag(invsync_worker_t *w, const char *stream,
     const char *group, int64_t *lag, int *exact);
 int invsync_workers_forget(invsync_worker_t *w, int64_t now);
+
+/* invsync_worker_epoch.c: 0 known, 1 halted (w->halted), -1 no session */
+int invsync_worker_epoch(invsync_worker_t *w);
+void invsync_worker_halted_turn(invsync_worker_t *w);
 
 /* invsync_worker_consumer.c */
 int invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len);

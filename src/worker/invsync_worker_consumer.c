@@ -155,6 +155,13 @@ invsync_consumer_run_once(invsync_worker_t *w)
 
     if (now >= w->next_heartbeat_ms) {
         w->next_heartbeat_ms = now + w->conf->heartbeat_ms;
+
+        /* FLUSHALL keeps the connection: the epoch is looked at each time;
+         * halted, the main loop does nothing more */
+        if (invsync_worker_epoch(w) != 0) {
+            return w->redis ? 0 : -1;
+        }
+
         invsync_consumer_heartbeat(w, 0);
     }
 
@@ -224,6 +231,14 @@ invsync_consumer_read(invsync_worker_t *w, const char *from, int block_ms)
     if (r->type == REDIS_REPLY_ERROR) {
         invsync_log(INVSYNC_LOG_ERROR, "XREADGROUP failed",
                     json_pack("{s:s}", "err", r->str));
+
+        /* no group: maybe Redis lost its data; the epoch is checked now */
+        if (strncmp(r->str, "NOGROUP", 7) == 0) {
+            w->next_heartbeat_ms = 0;
+            freeReplyObject(r);
+            return 0;
+        }
+
         freeReplyObject(r);
         sleep(1);
         return 0;

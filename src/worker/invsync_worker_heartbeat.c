@@ -33,7 +33,11 @@ invsync_consumer_heartbeat(invsync_worker_t *w, int leaving)
 
     host[sizeof(host) - 1] = '\0';
 
-    invsync_consumer_lag(w);
+    /* halted, the groups may be gone: the lag last counted is shown */
+    if (w->halted == NULL) {
+        invsync_consumer_lag(w);
+    }
+
     lag = json_object();
 
     for (si = 0; si < w->conf->nstreams; si++) {
@@ -45,7 +49,8 @@ invsync_consumer_heartbeat(invsync_worker_t *w, int leaving)
                    "s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
                    "name", w->conf->consumer, "host", host,
                    "pid", (int) getpid(),
-                   "state", leaving ? "stopped" : "running",
+                   "state", leaving ? "stopped"
+                            : (w->halted ? "halted" : "running"),
                    "started", (json_int_t) w->started_ms,
                    "heartbeat", (json_int_t) invsync_now_ms(),
                    "interval", (json_int_t) w->conf->heartbeat_ms,
@@ -74,7 +79,12 @@ invsync_consumer_heartbeat(invsync_worker_t *w, int leaving)
                                                               1.0)));
     }
 
-    s = hb ? json_dumps(hb, JSON_COMPACT) : NULL;
+    if (hb != NULL && w->halted != NULL) {
+        json_object_set_new(hb, "reason", json_pack("s+", "redis lost its "
+                                                    "data: ", w->halted));
+    }
+
+        s = hb ? json_dumps(hb, JSON_COMPACT) : NULL;
     json_decref(hb);
 
     if (s == NULL) {

@@ -181,6 +181,12 @@ main(int argc, char **argv)
             backoff = 100;
         }
 
+        /* redis lost its data: nothing is done until the epoch is back */
+        if (w.halted != NULL) {
+            invsync_worker_halted_turn(&w);
+            continue;
+        }
+
         (void) invsync_consumer_run_once(&w);
     }
 
@@ -207,16 +213,38 @@ main(int argc, char **argv)
 }
 
 
-/* connect, create the groups, load the scripts, take back own entries */
+/*
+ * Connect, check the epoch, create the groups, load the scripts, take back
+ * own entries.  A Redis that lost its data gets no groups: the session
+ * stays, halted (invsync_worker_epoch.c).
+ */
 
 static int
 invsync_session(invsync_worker_t *w)
 {
+    int   rc;
     char  err[INVSYNC_ERR_LEN];
 
-    if (invsync_redis_connect(w, err, sizeof(err)) != 0
-        || invsync_consumer_setup(w, err, sizeof(err)) != 0)
-    {
+    if (invsync_redis_connect(w, err, sizeof(err)) != 0) {
+        invsync_log(INVSYNC_LOG_ERROR, "redis session failed, retrying",
+                    json_pack("{s:s}", "err", err));
+        invsync_redis_close(w);
+        return -1;
+    }
+
+    rc = invsync_worker_epoch(w);
+
+    if (rc < 0) {
+        invsync_redis_close(w);
+        return -1;
+    }
+
+    if (rc > 0) {
+        w->next_heartbeat_ms = 0;
+        return 0;
+    }
+
+    if (invsync_consumer_setup(w, err, sizeof(err)) != 0) {
         invsync_log(INVSYNC_LOG_ERROR, "redis session failed, retrying",
                     json_pack("{s:s}", "err", err));
         invsync_redis_close(w);

@@ -11,6 +11,7 @@
  * the two events' idempotency keys are equal only if the events are (no
  * two events share a key, issue 13); and the first key reads back into
  * its channel, topic and event, as docs/keys.md describes the layout.
+ * The epoch key and the stream's marker are built at their sizes too.
  */
 
 
@@ -61,6 +62,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (invsync_key_stream(stream, parts[0].data, parts[0].len,
+                           parts[1].data, parts[1].len)
+        != len)
+    {
+        abort();
+    }
+
+    free(stream);
+
+    /* the epoch and the stream's marker of it, each at its exact size */
+    len = invsync_key_deployment_len(parts[0].len);
+    stream = malloc(len);
+    if (stream == NULL) {
+        return 0;
+    }
+
+    if (invsync_key_deployment(stream, parts[0].data, parts[0].len) != len) {
+        abort();
+    }
+
+    free(stream);
+
+    len = invsync_key_marker_len(parts[0].len, parts[1].len);
+    stream = malloc(len);
+    if (stream == NULL) {
+        return 0;
+    }
+
+    if (invsync_key_marker(stream, parts[0].data, parts[0].len,
                            parts[1].data, parts[1].len)
         != len)
     {

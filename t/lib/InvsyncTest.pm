@@ -323,6 +323,20 @@ sub run_redis {
 
 sub stop_redis { $_[0]->stop_daemon('redis') }
 
+# FLUSHALL in one transaction with the deployment's epoch and its markers
+# set back (docs/keys.md, "The epoch"): an empty Redis of the same
+# deployment, which nginx and the workers go on using.  A plain FLUSHALL
+# is a data loss they refuse (t/redis_epoch.t).
+sub flush {
+    my ($self) = @_;
+    my @keys = @{$self->redis('KEYS', '*:epoch')};
+    my @kv = map { ($_, $self->redis('GET', $_)) } @keys;
+    $self->redis('MULTI');
+    $self->redis('FLUSHALL');
+    $self->redis('SET', splice(@kv, 0, 2)) while @kv;
+    return $self->redis('EXEC');
+}
+
 # ---- a minimal RESP client for assertions --------------------------------
 
 sub redis {

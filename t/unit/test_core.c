@@ -43,7 +43,7 @@ static void t_meta(void);
 static void t_script(void);
 
 
-#define T_PLAN  135
+#define T_PLAN  137
 
 
 static int     t_failed;
@@ -411,6 +411,18 @@ t_keys(void)
     n = invsync_key_stream(buf, T_S("invsync"), T_S("orders"));
     t_ok(n == len && n == 14 && memcmp(buf, "invsync:orders", n) == 0,
          "key: stream");
+
+    len = invsync_key_deployment_len(7);
+    memset(buf, 'X', sizeof(buf));
+    n = invsync_key_deployment(buf, T_S("invsync"));
+    t_ok(n == len && memcmp(buf, "invsync:{invsync}:epoch", n) == 0
+         && buf[n] == 'X', "key: the deployment's epoch");
+
+    len = invsync_key_marker_len(7, 6);
+    memset(buf, 'X', sizeof(buf));
+    n = invsync_key_marker(buf, T_S("invsync"), T_S("orders"));
+    t_ok(n == len && memcmp(buf, "invsync:{invsync:orders}:epoch", n) == 0
+         && buf[n] == 'X', "key: a stream's epoch marker, in its slot");
 
     memset(&m, 0, sizeof(invsync_meta_t));
     invsync_meta_set(m.topic, &m.topic_len, INVSYNC_TOPIC_LEN,
@@ -810,6 +822,7 @@ t_script(void)
     t_ok(invsync_script_ingest_len == strlen(invsync_script_ingest)
          && strstr(invsync_script_ingest, "'NX', 'EX', ttl") != NULL
          && strstr(invsync_script_ingest, "'body', ARGV[a + 7]") != NULL
+         && strstr(invsync_script_ingest, "'EPOCH ") != NULL
          && strstr(invsync_script_ingest, "--") == NULL,
          "script: ingest, %zu bytes, no comments", invsync_script_ingest_len);
 }

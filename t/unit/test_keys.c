@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  37
+#define T_BUILDERS  38
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -163,6 +163,7 @@ main(void)
     T_KEY(invsync_key_state(k, sizeof(k), &conf, "order:shop-eu:1001"),
           "inv:{inv}:order:shop-eu:1001");
     T_KEY(invsync_key_nostate(k, sizeof(k), &conf), "inv:{inv}:nostate");
+    T_KEY(invsync_key_epoch(k, sizeof(k), &conf), "inv:{inv}:epoch");
 
     t_ok(invsync_key_stock(small, sizeof(small), &conf, "MUG") == 0,
          "a key that does not fit gives 0", "");

@@ -4,9 +4,16 @@
 -- KEYS[1]    stream <prefix>:<stream>
 -- KEYS[1+i]  idempotency key of event i, <prefix>:{<prefix>:<stream>}:idem:...
 --            (in the stream's cluster slot: see the hash tag)
+-- KEYS[n+2]  the stream's epoch marker, <prefix>:{<prefix>:<stream>}:epoch
 -- ARGV[1]    lifetime of the idempotency keys, seconds
+-- ARGV[2]    the epoch the caller verified when it connected
 -- ARGV[...]  seven values per event, in order: received (Unix ms), channel,
 --            scheme, account, topic, event id, body
+--
+-- A marker that is not the caller's epoch means Redis lost its data since
+-- the caller looked (FLUSHALL keeps connections): the whole call is
+-- refused with an EPOCH error, nothing written, so that no event is
+-- acknowledged into a Redis that no worker reads (epoch.lua).
 --
 -- An idempotency key holds the time its event was first received.  The
 -- entry's field names are written here, not sent: every argument costs
@@ -16,11 +23,16 @@
 -- no memory), its key is removed again so that the sender's retry is not
 -- taken for a duplicate; the other events of the call are not affected.
 
-local stream, ttl = KEYS[1], ARGV[1]
+local stream, ttl, last = KEYS[1], ARGV[1], #KEYS - 1
 local out = {}
 
-for i = 2, #KEYS do
-    local a = (i - 2) * 7 + 1
+if redis.call('GET', KEYS[#KEYS]) ~= ARGV[2] then
+    return redis.error_reply('EPOCH stream marker missing or changed: '
+                             .. 'redis lost its data')
+end
+
+for i = 2, last do
+    local a = (i - 2) * 7 + 2
     local set = redis.pcall('SET', KEYS[i], ARGV[a + 1],
                             'NX', 'EX', ttl)
 

@@ -19,6 +19,15 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_shopify;
 
+/* invsync_normalize_shopify.c: what the ledger matches a line by */
+int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
+
+/* invsync_normalize_shopify_refund.c: a refund event, or an order's */
+json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+int invsync_shopify_refund_members(invsync_canon_src_t *s, json_t *e,
+    json_t *order_id);
+
 /* invsync_shopify_stock.c */
 size_t invsync_shopify_push_build(const invsync_channel_ctx_t *ctx,
     invsync_push_item_t *items, size_t n, const char *idempotency,

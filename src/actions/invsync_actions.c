@@ -30,10 +30,13 @@ const invsync_action_t  invsync_actions[] = {
     { "order", "stock.reserve", invsync_stock_order, INVSYNC_ACT_BATCH,
       NULL },
     { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
+    { "order", "refund.record", invsync_refund_of_order, 0, "refunds" },
     { "order_cancelled", "order.record", invsync_order_record,
       INVSYNC_ACT_BATCH, NULL },
     { "order_cancelled", "stock.release", invsync_stock_order,
       INVSYNC_ACT_BATCH, NULL },
+    { "order_cancelled", "refund.record", invsync_refund_of_order, 0,
+      "refunds" },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
@@ -183,13 +186,26 @@ invsync_action_batchable(json_t *canon)
 }
 
 
-/* the row runs for canon: its kind, and its condition if it has one */
+/*
+ * The row runs for canon: its kind, and its condition if it has one (the
+ * member true, or an array that is not empty).
+ */
 
 static int
 invsync_action_applies(const invsync_action_t *a, const char *kind,
     json_t *canon)
 {
-    return strcmp(a->kind, kind) == 0
-           && (a->when == NULL || json_is_true(json_object_get(canon,
-                                                                a->when)));
+    json_t  *v;
+
+    if (strcmp(a->kind, kind) != 0) {
+        return 0;
+    }
+
+    if (a->when == NULL) {
+        return 1;
+    }
+
+    v = json_object_get(canon, a->when);
+
+    return json_is_true(v) || json_array_size(v) > 0;
 }

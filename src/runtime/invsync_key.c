@@ -245,6 +245,16 @@ invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
 }
 
 
+/* a payment reference ("txn:<id>", "order:<id>") -> the order carrying it */
+
+size_t
+invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref)
+{
+    return invsync_key_fmt(dst, cap, conf, "payref:%s", ref);
+}
+
+
 size_t
 invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event)

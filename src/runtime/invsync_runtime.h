@@ -221,6 +221,8 @@ size_t invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order);
 size_t invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order);
+size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,
@@ -259,6 +261,9 @@ typedef struct {
     const char   *state;        /* state key suffix, NULL: no state */
     int64_t       version;      /* -1: the state has no version */
     const char   *order;        /* order id or NULL */
+    const char   *order_channel;    /* the order's channel; NULL: the
+                                     * event's (a payment provider's
+                                     * refund names a store's order) */
     json_t       *inputs;       /* borrowed: what decided the effect */
 } invsync_effect_t;
 

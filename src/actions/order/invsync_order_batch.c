@@ -4,9 +4,10 @@
  * round trips to Redis (apply.lua, the SKU mapping, ledger.lua), and on a
  * busy machine every round trip waits for the scheduler: at 1,000 orders a
  * second the worker fell behind on waiting alone.  Here the orders of a
- * batch share them: every order's apply.lua and mapping GETs in one
- * pipeline, then every reservation's ledger.lua in a second, then the rare
- * follow-ups (exceptions) one by one.  Each order's own steps keep their
+ * batch share them: every order's apply.lua, its payment references
+ * (K payref:) and mapping GETs in one pipeline, then every reservation's
+ * ledger.lua in a second, then the rare follow-ups (exceptions) one by
+ * one.  Each order's own steps keep their
  * order, and orders keep theirs within each phase, so the ledger sees the
  * same sequence of movements as before.  Anything unexpected (an error
  * reply, NOSCRIPT after a script flush) sends that order through the
@@ -44,6 +45,7 @@ struct invsync_job_s {
     const char                *oid;
     int                        cancelled;
     int                        redo;    /* through invsync_action_run() */
+    int                        npay;    /* payref HSETs appended */
     char                       state[INVSYNC_KEY_LEN];
     char                       order[INVSYNC_KEY_LEN];
     invsync_job_line_t        *lines;
@@ -228,6 +230,11 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
 
     json_decref(inputs);
 
+    job->npay = invsync_order_payref_append(w, job->ev, job->canon);
+    if (job->npay < 0) {
+        return -1;
+    }
+
     if (job->cancelled) {
         return 0;
     }
@@ -281,6 +288,18 @@ invsync_batch_read_apply(invsync_worker_t *w, invsync_job_t *job)
 
     if (job->rc == INVSYNC_ACT_RETRY) {
         job->redo = 1;
+    }
+
+    switch (invsync_order_payref_read(w, job->npay, job->err,
+                                      sizeof(job->err)))
+    {
+    case -1:
+        return -1;
+    case 1:
+        job->redo = 1;
+        break;
+    default:
+        break;
     }
 
     for (i = 0; i < job->nlines; i++) {

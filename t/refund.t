@@ -53,7 +53,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(27);
+$t->plan(29);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',

@@ -20,7 +20,7 @@ use JSON::PP;
 use Digest::SHA qw(hmac_sha256_hex);
 use Time::HiRes qw(sleep time);
 use InvsyncTest qw(hmac_b64);
-use InvsyncWorker qw(worker_conf run_worker wait_for audit_entries
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for audit_entries
                      map_sku);
 
 my $t = InvsyncTest->setup(
@@ -53,7 +53,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(29);
+$t->plan(30);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -279,3 +279,7 @@ $x = wait_for(10, sub {
 is_deeply([$x->{state}, decode_json($x->{data} // '{}')->{payment_refs}],
           ['open', ['txn:ch_nobody']],
           'a refund matching no order opens an exception with its data');
+
+is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
+
+$t->done;

@@ -275,7 +275,7 @@ stripe($evt->('evt_none', 'refund.created', {
     charge => 'ch_nobody', created => int(time), status => 'succeeded',
     metadata => {} }));
 $x = wait_for(10, sub {
-    exception('refund_unknown_order:stripe-main:re_none') });
+    exception('refund_unknown_order:stripe-main:evt_none') });
 is_deeply([$x->{state}, decode_json($x->{data} // '{}')->{payment_refs}],
           ['open', ['txn:ch_nobody']],
           'a refund matching no order opens an exception with its data');

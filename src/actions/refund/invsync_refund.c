@@ -50,8 +50,8 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     if (rc == 0) {
         return invsync_action_exception(w, ev, canon, "refund_unknown_order",
-                                        rid, invsync_action_str(canon,
-                                                                "order_id"),
+                                        NULL, invsync_action_str(canon,
+                                                                 "order_id"),
                                         "a refund for an order this system "
                                         "has not recorded", err, len);
     }
@@ -209,11 +209,12 @@ invsync_refund_order_lines(json_t *order)
 
 
 /*
- * An order event's refunds[] (Shopify's orders/cancelled and updates,
- * WooCommerce's order.updated, where its refunds live): each recorded as
+ * An order event's refunds[] (a cancellation's, or a channel whose
+ * refunds live only inside its orders, docs/events.md): each recorded as
  * its own refund, under the event id "<event>:refund:<refund id>" so each
  * has its own done key.  Their restock is left to the refund's own event
- * (refunds/create), keyed by refund and line: nothing moves twice.
+ * where the channel sends one, keyed by refund and line: nothing moves
+ * twice.
  */
 
 invsync_act_rc_e

@@ -97,8 +97,6 @@ invsync_square_refund(const invsync_envelope_t *ev, invsync_canon_src_t *obj)
         return NULL;
     }
 
-    refs = json_array();
-
     if (invsync_canon_set(&s, e, "amounts",
                           json_pack("{s:n, s:n, s:n, s:n, s:o}",
                                     "items_minor", "shipping_minor",
@@ -109,7 +107,7 @@ invsync_square_refund(const invsync_envelope_t *ev, invsync_canon_src_t *obj)
         || invsync_canon_set(&s, e, "refund_id",
                              invsync_canon_id(&s, "id",
                                               INVSYNC_CANON_REQUIRED))
-        || invsync_canon_set(&s, e, "payment_refs", refs)
+        || invsync_canon_set(&s, e, "payment_refs", json_array())
         || invsync_canon_set(&s, e, "status",
                              invsync_square_refund_status(&s))
         || invsync_canon_time(&s, "created_at", 0, e, "created_at",
@@ -127,6 +125,7 @@ invsync_square_refund(const invsync_envelope_t *ev, invsync_canon_src_t *obj)
         return NULL;
     }
 
+    refs = json_object_get(e, "payment_refs");
     v = invsync_canon_id(&s, "payment_id", 0);
 
     if (v == NULL || invsync_canon_ref(&s, refs, "txn", v) != 0) {

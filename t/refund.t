@@ -29,6 +29,7 @@ my $t = InvsyncTest->setup(
         'shopify.secret' => 'hush',
         'stripe.secret'  => 'whsec_test_refunds',
         'square.secret'  => 'sq_Sig-Key_123',
+        'woo.secret'     => 'wsecret',
     },
     locations => <<'EOF');
         location = /hooks/shopify {
@@ -49,17 +50,24 @@ my $t = InvsyncTest->setup(
             invsync_secret_file %%TESTDIR%%/square.secret;
             invsync_notification_url https://hooks.example.com/square;
         }
+
+        location = /hooks/woo {
+            invsync_webhook woocommerce;
+            invsync_channel woo-main;
+            invsync_secret_file %%TESTDIR%%/woo.secret;
+        }
 EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(30);
+$t->plan(37);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
     channels => [ { id => 'shop-eu', type => 'shopify' },
                   { id => 'stripe-main', type => 'stripe' },
-                  { id => 'sq-main', type => 'square' } ]);
+                  { id => 'sq-main', type => 'square' },
+                  { id => 'woo-main', type => 'woocommerce' } ]);
 run_worker($t, 'w', $conf);
 map_sku($t, 'SKU-A', 111, 501);
 map_sku($t, 'SKU-B', 222, 502);
@@ -87,6 +95,18 @@ sub square {
         'X-Square-HmacSha256-Signature'
             => hmac_b64('https://hooks.example.com/square' . $body,
                         'sq_Sig-Key_123'),
+        'Content-Type' => 'application/json');
+}
+
+sub woo {
+    my ($id, $body) = @_;
+    return $t->post('/hooks/woo', $body,
+        'X-WC-Webhook-Signature' => hmac_b64($body, 'wsecret'),
+        'X-WC-Webhook-Topic' => 'order.updated',
+        'X-WC-Webhook-Resource' => 'order',
+        'X-WC-Webhook-Event' => 'updated',
+        'X-WC-Webhook-Source' => 'https://shop.example.com/',
+        'X-WC-Webhook-Delivery-ID' => $id,
         'Content-Type' => 'application/json');
 }
 
@@ -279,6 +299,58 @@ $x = wait_for(10, sub {
 is_deeply([$x->{state}, decode_json($x->{data} // '{}')->{payment_refs}],
           ['open', ['txn:ch_nobody']],
           'a refund matching no order opens an exception with its data');
+
+# WooCommerce: refunds live in the order; a full one takes the order's
+# lines, a partial one (an amount only) goes to a person
+
+my $wo = decode_json($t->read_file("$FindBin::Bin/fixtures/woocommerce/"
+                                   . 'order_updated_refunded/body.json'));
+$wo->{refunds} = [ { id => 741, reason => 'all of it', total => '-37.75' } ];
+is(woo('wd-1', encode_json($wo))->{status}, 200,
+   'WooCommerce order.updated (refunded) accepted');
+my $wr = wait_for(10, sub { refund_state('woo-main', '741') });
+is_deeply([$wr->{matched_by}, $wr->{lines_from},
+           scalar @{$wr->{lines} // []}], ['order_id', 'order', 3],
+          'a WooCommerce full refund takes the order\'s three lines');
+
+$wo->{refunds} = [ { id => 742, reason => '', total => '-5.00' },
+                   @{$wo->{refunds}} ];
+$wo->{date_modified_gmt} = '2024-08-06T10:00:00';
+woo('wd-2', encode_json($wo));
+$x = wait_for(10, sub {
+    exception('refund_amount_only:woo-main:woo-main:727:742') });
+is($x->{state}, 'open', 'a WooCommerce partial refund: an exception');
+is_deeply([sort map { $_->{result} } @{records('woo-main:727')}],
+          ['applied', 'unchanged'],
+          'the full refund applied once, unchanged when the order repeats it');
+
+# Shopify orders/cancelled with its refund: recorded, restocked by neither
+# it nor a later refunds/create twice
+
+my $a1 = on_hand('SKU-A');
+my $cancel = decode_json($order);
+$cancel->{id} = 502;
+$cancel->{cancelled_at} = '2026-11-22T09:00:00Z';
+$cancel->{updated_at} = '2026-11-22T09:00:00Z';
+my $cref = { id => 7002, order_id => 502, created_at => '2026-11-22T09:00:00Z',
+             processed_at => '2026-11-22T09:00:00Z',
+             refund_line_items => [
+                 { id => 5, line_item_id => 9001, quantity => 2,
+                   restock_type => 'return', subtotal => '39.98',
+                   line_item => { id => 9001, sku => 'SKU-A' } } ],
+             transactions => [ { kind => 'refund', status => 'success',
+                                 amount => '39.98', currency => 'EUR' } ] };
+$cancel->{refunds} = [$cref];
+send_one(shopify('orders/create', 'o-502', encode_json({ %$cancel,
+    cancelled_at => undef, refunds => [],
+    updated_at => '2026-11-21T09:00:00Z' })));
+send_one(shopify('orders/cancelled', 'c-502', encode_json($cancel)));
+my $cr = wait_for(10, sub { refund_state('shop-eu', '7002') });
+is($cr->{order_id}, '502', 'the cancellation\'s refund recorded');
+send_one(shopify('refunds/create', 'r-7002', encode_json($cref)));
+ok(wait_for(10, sub { @{records('shop-eu:502')} >= 2 }),
+   'its refunds/create recorded too');
+is(on_hand('SKU-A') - $a1, 2, 'restocked once, by refunds/create');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

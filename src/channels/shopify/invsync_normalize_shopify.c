@@ -35,9 +35,6 @@ static json_t *invsync_shopify_order(const invsync_envelope_t *ev,
 static int invsync_shopify_customer(const invsync_canon_src_t *s,
     json_t *e);
 static int invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e);
-static int invsync_shopify_payments(const invsync_canon_src_t *s, json_t *e);
-static int invsync_shopify_order_refunds(const invsync_canon_src_t *s,
-    json_t *e);
 static json_t *invsync_shopify_fulfillment(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static json_t *invsync_shopify_tracking(const invsync_canon_src_t *s);
@@ -340,67 +337,6 @@ invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e)
             || invsync_canon_set(s, l, "price_minor",
                                  invsync_canon_number(prc, price))
             || invsync_shopify_refs(s, l))
-        {
-            return -1;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * What a payment provider's refund may name the order by (the K payref:
- * index, docs/keys.md): Shopify's webhooks carry no transactions, so the
- * order's own id, which a checkout puts in the provider's metadata.
- */
-static int
-invsync_shopify_payments(const invsync_canon_src_t *s, json_t *e)
-{
-    json_t  *refs;
-
-    refs = json_array();
-
-    if (invsync_canon_set(s, e, "payments", refs) != 0) {
-        return -1;
-    }
-
-    return invsync_canon_ref(s, refs, "order", json_object_get(e,
-                                                               "order_id"));
-}
-
-
-/*
- * refunds[]: the refunds made so far, each a canonical refund of this
- * order (orders/cancelled carries the one the cancellation made).
- */
-static int
-invsync_shopify_order_refunds(const invsync_canon_src_t *s, json_t *e)
-{
-    size_t                i, n;
-    json_t               *refunds, *r;
-    invsync_canon_src_t   item;
-
-    if (invsync_canon_array(s, "refunds", &n) != 0) {
-        return -1;
-    }
-
-    refunds = json_array();
-    if (invsync_canon_set(s, e, "refunds", refunds) != 0) {
-        return -1;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "refunds", i, &item) != 0) {
-            return -1;
-        }
-
-        r = json_object();
-
-        if (invsync_canon_append(s, refunds, r) != 0
-            || invsync_shopify_refund_members(&item, r,
-                                              json_incref(json_object_get(
-                                                  e, "order_id"))) != 0)
         {
             return -1;
         }

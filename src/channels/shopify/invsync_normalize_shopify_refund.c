@@ -4,7 +4,8 @@
  * one element of an order's refunds[] (orders/cancelled carries the
  * refunds the cancellation made), as the canonical refund: its lines with
  * the restock_type Shopify decided, its money split into items, shipping
- * and tax, its note.
+ * and tax, its note.  And what an order carries for refunds: its refunds
+ * and the payment references a provider's refund names it by.
  */
 
 
@@ -117,6 +118,67 @@ invsync_shopify_refund(const invsync_envelope_t *ev, invsync_canon_src_t *s)
     }
 
     return e;
+}
+
+
+/*
+ * What a payment provider's refund may name the order by (the K payref:
+ * index, docs/keys.md): Shopify's webhooks carry no transactions, so the
+ * order's own id, which a checkout puts in the provider's metadata.
+ */
+int
+invsync_shopify_payments(const invsync_canon_src_t *s, json_t *e)
+{
+    json_t  *refs;
+
+    refs = json_array();
+
+    if (invsync_canon_set(s, e, "payments", refs) != 0) {
+        return -1;
+    }
+
+    return invsync_canon_ref(s, refs, "order", json_object_get(e,
+                                                               "order_id"));
+}
+
+
+/*
+ * refunds[]: the refunds made so far, each a canonical refund of this
+ * order (orders/cancelled carries the one the cancellation made).
+ */
+int
+invsync_shopify_order_refunds(const invsync_canon_src_t *s, json_t *e)
+{
+    size_t                i, n;
+    json_t               *refunds, *r;
+    invsync_canon_src_t   item;
+
+    if (invsync_canon_array(s, "refunds", &n) != 0) {
+        return -1;
+    }
+
+    refunds = json_array();
+    if (invsync_canon_set(s, e, "refunds", refunds) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, "refunds", i, &item) != 0) {
+            return -1;
+        }
+
+        r = json_object();
+
+        if (invsync_canon_append(s, refunds, r) != 0
+            || invsync_shopify_refund_members(&item, r,
+                                              json_incref(json_object_get(
+                                                  e, "order_id"))) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 

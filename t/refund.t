@@ -60,7 +60,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(37);
+$t->plan(44);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -351,6 +351,49 @@ send_one(shopify('refunds/create', 'r-7002', encode_json($cref)));
 ok(wait_for(10, sub { @{records('shop-eu:502')} >= 2 }),
    'its refunds/create recorded too');
 is(on_hand('SKU-A') - $a1, 2, 'restocked once, by refunds/create');
+
+# refunds before their order: each waits; the order, when it comes, runs
+# them (the Shopify one restocks, the partial Stripe one becomes the
+# exception its order calls for) and resolves their exceptions
+
+my $early = encode_json({ id => 7003, order_id => 503,
+    created_at => '2026-11-23T09:00:00Z',
+    refund_line_items => [
+        { id => 6, line_item_id => 9002, quantity => 1,
+          restock_type => 'return', subtotal => '9.99',
+          line_item => { id => 9002, sku => 'SKU-B' } } ],
+    transactions => [ { kind => 'refund', status => 'success',
+                        amount => '9.99', currency => 'EUR' } ] });
+send_one(shopify('refunds/create', 'r-7003', $early));
+stripe($evt->('evt_early', 'refund.created', {
+    id => 're_early', object => 'refund', amount => 300, currency => 'eur',
+    charge => 'ch_early', created => int(time), status => 'succeeded',
+    metadata => { order_id => '503' } }));
+my @early = ('refund_unknown_order:shop-eu:r-7003',
+             'refund_unknown_order:stripe-main:evt_early');
+ok(wait_for(10, sub { (grep { ($_ // {})->{state} // '' eq 'open' }
+                       map { exception($_) } @early) == 2 }),
+   'two refunds for an order not yet recorded: two exceptions');
+is_deeply([sort @{$t->redis('SMEMBERS', "${K}refundwaits")}],
+          ['own:shop-eu:503', 'pay:order:503', 'pay:txn:ch_early',
+           'pay:txn:ch_nobody'],
+          'waiting under their order\'s references (and re_none under its '
+          . 'charge)');
+
+my $b1 = on_hand('SKU-B');
+my $late = decode_json($order);
+$late->{id} = 503;
+send_one(shopify('orders/create', 'o-503', encode_json($late)));
+ok(wait_for(10, sub { (grep { ($_ // {})->{state} // '' eq 'resolved' }
+                       map { exception($_) } @early) == 2 }),
+   'the order arrives: both exceptions resolved');
+is(refund_state('shop-eu', '7003')->{order_id}, '503',
+   'the Shopify refund recorded against it');
+is(on_hand('SKU-B') - $b1, 1, 'and its line restocked');
+is(exception('refund_amount_only:stripe-main:shop-eu:503:re_early')->{state},
+   'open', 'the partial Stripe refund: the exception its order calls for');
+is_deeply($t->redis('SMEMBERS', "${K}refundwaits"), ['pay:txn:ch_nobody'],
+          'only the refund no order claimed waits');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

@@ -72,6 +72,8 @@ int invsync_order_payref_read(invsync_worker_t *w, int n, char *err,
     size_t len);
 invsync_act_rc_e invsync_order_payref(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_order_refunds_waiting(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
 /* refund/: a refund's order, its record, the refunds an order carries */
 typedef struct {
@@ -87,6 +89,15 @@ invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* refund/invsync_refund_wait.c: refunds waiting for their order */
+int invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *xid);
+int invsync_refund_waiting_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *order);
+int invsync_refund_waiting_read(invsync_worker_t *w);
+invsync_act_rc_e invsync_refund_recheck(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *order, char *err, size_t len);
 
 /* stock/invsync_stock_observe.c */
 invsync_act_rc_e invsync_stock_level(invsync_worker_t *w,

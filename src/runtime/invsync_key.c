@@ -255,6 +255,23 @@ invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
 }
 
 
+/* the refunds waiting for an order that arrives with ref */
+
+size_t
+invsync_key_refundwait(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundwait:%s", ref);
+}
+
+
+size_t
+invsync_key_refundwaits(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundwaits");
+}
+
+
 size_t
 invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event)

@@ -223,6 +223,10 @@ size_t invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order);
 size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *ref);
+size_t invsync_key_refundwait(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *ref);
+size_t invsync_key_refundwaits(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,

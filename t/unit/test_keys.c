@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  35
+#define T_BUILDERS  37
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -149,6 +149,10 @@ main(void)
           "inv:{inv}:order:shop-eu:shop-eu:1001");
     T_KEY(invsync_key_payref(k, sizeof(k), &conf, "txn:ch_3Pk"),
           "inv:{inv}:payref:txn:ch_3Pk");
+    T_KEY(invsync_key_refundwait(k, sizeof(k), &conf, "pay:txn:ch_3Pk"),
+          "inv:{inv}:refundwait:pay:txn:ch_3Pk");
+    T_KEY(invsync_key_refundwaits(k, sizeof(k), &conf),
+          "inv:{inv}:refundwaits");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

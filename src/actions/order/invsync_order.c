@@ -37,7 +37,9 @@ invsync_order_record(invsync_worker_t *w, const invsync_envelope_t *ev,
         || rc == INVSYNC_ACT_STALE)
     {
         if (invsync_order_payref(w, ev, canon, err, len)
-            != INVSYNC_ACT_APPLIED)
+            != INVSYNC_ACT_APPLIED
+            || invsync_order_refunds_waiting(w, ev, canon, err, len)
+               != INVSYNC_ACT_APPLIED)
         {
             return INVSYNC_ACT_RETRY;
         }

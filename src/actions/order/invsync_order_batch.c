@@ -5,14 +5,14 @@
  * busy machine every round trip waits for the scheduler: at 1,000 orders a
  * second the worker fell behind on waiting alone.  Here the orders of a
  * batch share them: every order's apply.lua, its payment references
- * (K payref:) and mapping GETs in one pipeline, then every reservation's
- * ledger.lua in a second, then the rare follow-ups (exceptions) one by
- * one.  Each order's own steps keep their
- * order, and orders keep theirs within each phase, so the ledger sees the
- * same sequence of movements as before.  Anything unexpected (an error
- * reply, NOSCRIPT after a script flush) sends that order through the
- * one-by-one path again: every effect is keyed by its cause, so the part
- * already applied is a no-op the second time.
+ * (K payref:, and whether a refund waits for it) and mapping GETs in one
+ * pipeline, then every reservation's ledger.lua in a second, then the
+ * rare follow-ups (exceptions, waiting refunds) one by one.  Each order's
+ * own steps keep their order, and orders keep theirs within each phase,
+ * so the ledger sees the same sequence of movements as before.  Anything
+ * unexpected (an error reply, NOSCRIPT after a script flush) sends that
+ * order through the one-by-one path again: every effect is keyed by its
+ * cause, so the part already applied is a no-op the second time.
  */
 
 
@@ -46,6 +46,7 @@ struct invsync_job_s {
     int                        cancelled;
     int                        redo;    /* through invsync_action_run() */
     int                        npay;    /* payref HSETs appended */
+    int                        waited;  /* a refund waits for it */
     char                       state[INVSYNC_KEY_LEN];
     char                       order[INVSYNC_KEY_LEN];
     invsync_job_line_t        *lines;
@@ -235,6 +236,10 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
         return -1;
     }
 
+    if (invsync_refund_waiting_append(w, job->ev, job->canon) != 1) {
+        return -1;
+    }
+
     if (job->cancelled) {
         return 0;
     }
@@ -300,6 +305,11 @@ invsync_batch_read_apply(invsync_worker_t *w, invsync_job_t *job)
         break;
     default:
         break;
+    }
+
+    job->waited = invsync_refund_waiting_read(w);
+    if (job->waited < 0) {
+        return -1;
     }
 
     for (i = 0; i < job->nlines; i++) {
@@ -442,6 +452,14 @@ invsync_batch_finish(invsync_worker_t *w, invsync_job_t *job)
     }
 
     if (job->rc != INVSYNC_ACT_APPLIED && job->rc != INVSYNC_ACT_DUPLICATE) {
+        return;
+    }
+
+    if (job->waited
+        && invsync_refund_recheck(w, job->ev, job->canon, job->err,
+                                  sizeof(job->err)) == INVSYNC_ACT_RETRY)
+    {
+        job->rc = INVSYNC_ACT_RETRY;
         return;
     }
 

@@ -4,7 +4,9 @@
  * reference of an order's "payments" names the order, so that a refund a
  * payment provider reports (which knows the charge, not the store's order)
  * finds the order it belongs to.  Written with order.record, one HSET per
- * reference, pipelined with the order's other commands in a batch.
+ * reference, pipelined with the order's other commands in a batch.  The
+ * same references tell whether a refund came first and waits for this
+ * order (refund/invsync_refund_wait.c).
  */
 
 
@@ -112,4 +114,29 @@ invsync_order_payref(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     return invsync_order_payref_read(w, n, err, len) == 0
            ? INVSYNC_ACT_APPLIED : INVSYNC_ACT_RETRY;
+}
+
+
+/* a refund that came before this order runs now that it is recorded */
+
+invsync_act_rc_e
+invsync_order_refunds_waiting(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len)
+{
+    int  rc;
+
+    if (invsync_refund_waiting_append(w, ev, canon) != 1) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    rc = invsync_refund_waiting_read(w);
+
+    if (rc < 0) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return rc ? invsync_refund_recheck(w, ev, canon, err, len)
+              : INVSYNC_ACT_APPLIED;
 }

@@ -49,6 +49,16 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     if (rc == 0) {
+        /* the id invsync_action_exception() gives it: the order, when it
+         * comes, re-runs the refund and resolves this one */
+        snprintf(state, sizeof(state), "refund_unknown_order:%s:%s",
+                 ev->channel, ev->event);
+
+        if (invsync_refund_wait(w, ev, canon, state) != 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
         return invsync_action_exception(w, ev, canon, "refund_unknown_order",
                                         NULL, invsync_action_str(canon,
                                                                  "order_id"),

@@ -371,7 +371,7 @@ stripe($evt->('evt_early', 'refund.created', {
     metadata => { order_id => '503' } }));
 my @early = ('refund_unknown_order:shop-eu:r-7003',
              'refund_unknown_order:stripe-main:evt_early');
-ok(wait_for(10, sub { (grep { ($_ // {})->{state} // '' eq 'open' }
+ok(wait_for(10, sub { (grep { (($_ // {})->{state} // '') eq 'open' }
                        map { exception($_) } @early) == 2 }),
    'two refunds for an order not yet recorded: two exceptions');
 is_deeply([sort @{$t->redis('SMEMBERS', "${K}refundwaits")}],
@@ -384,7 +384,7 @@ my $b1 = on_hand('SKU-B');
 my $late = decode_json($order);
 $late->{id} = 503;
 send_one(shopify('orders/create', 'o-503', encode_json($late)));
-ok(wait_for(10, sub { (grep { ($_ // {})->{state} // '' eq 'resolved' }
+ok(wait_for(10, sub { (grep { (($_ // {})->{state} // '') eq 'resolved' }
                        map { exception($_) } @early) == 2 }),
    'the order arrives: both exceptions resolved');
 is(refund_state('shop-eu', '7003')->{order_id}, '503',

@@ -235,12 +235,19 @@ size_t invsync_key_route_waiting(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_route_arrived(char *dst, size_t cap,
     const invsync_conf_t *conf);
+size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref);
+size_t invsync_key_refundwait(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *ref);
+size_t invsync_key_refundwaits(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *cause);
 size_t invsync_key_done_operator(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *id);
+size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *state);
 size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
@@ -283,6 +290,9 @@ typedef struct {
     const char   *state;        /* state key suffix, NULL: no state */
     int64_t       version;      /* -1: the state has no version */
     const char   *order;        /* order id or NULL */
+    const char   *order_channel;    /* the order's channel; NULL: the
+                                     * event's (a payment provider's
+                                     * refund names a store's order) */
     json_t       *inputs;       /* borrowed: what decided the effect */
 } invsync_effect_t;
 

@@ -25,6 +25,11 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_square;
 
+/* invsync_normalize_square_refund.c */
+json_t *invsync_square_refund(const invsync_envelope_t *ev,
+    invsync_canon_src_t *obj);
+int invsync_square_payments(const invsync_canon_src_t *s, json_t *e);
+
 /* invsync_square_stock.c */
 size_t invsync_square_push_build(const invsync_channel_ctx_t *ctx,
     invsync_push_item_t *items, size_t n, const char *idempotency,

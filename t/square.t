@@ -21,7 +21,10 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
+use POSIX ();
 use HTTP::Tiny;
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep time);
 use InvsyncTest;
 use InvsyncSim;
@@ -52,7 +55,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(48);
+$t->plan(52);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -142,6 +145,28 @@ sub sq_requests {
 
 sub log_has { return $t->read_file('logs/w.out') =~ $_[0] }
 
+# an inventory.count.updated of one count, signed as Square signs it;
+# returns {status, event}
+sub signed_count {
+    my ($var, $qty, $at) = @_;
+    my $event = sprintf('test-%s-%d', $var, int(rand(1e9)));
+    my $body = encode_json({ merchant_id => 'MSIMSQUARE1',
+        type => 'inventory.count.updated', event_id => $event,
+        created_at => $at,
+        data => { type => 'inventory', id => $event, object => {
+            inventory_counts => [ { catalog_object_id => $var,
+                catalog_object_type => 'ITEM_VARIATION', state => 'IN_STOCK',
+                location_id => 'LOC1', quantity => "$qty",
+                calculated_at => $at } ] } } });
+    my $url = "$hooks/hooks/square";
+    my $sig = encode_base64(hmac_sha256($url . $body, 'sq_Sig-Key_123'), '');
+    my $r = HTTP::Tiny->new(timeout => 10)->request('POST', $url,
+        { headers => { 'Content-Type' => 'application/json',
+                       'X-Square-HmacSha256-Signature' => $sig },
+          content => $body });
+    return { status => $r->{status}, event => $event };
+}
+
 # counted stock reaches both channels
 
 ok(count('MUG-BLUE', 20) && count('MUG-RED', 5), 'stock counted');
@@ -205,6 +230,27 @@ my ($entry) = grep { $_->[1]{channel} eq 'sq-main'
 is_deeply([map { $entry->[1]{$_} } qw(scheme topic account)],
           ['square', 'order.polled', 'MSIMSQUARE1'],
           'a polled envelope, its account the merchant');
+
+# two variations' counts at one location, taken at the same instant: each
+# is the state of its own variation (inventory:<channel>:item:<id>:<loc>),
+# so neither notice is compared with the other's version
+
+my $instant = POSIX::strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(time + 1));
+my @pair = map { signed_count($_->[0], $_->[1], $instant) }
+           ['VARMUGRED', 5], ['VARMUGBLUE', 17];
+is_deeply([map { $_->{status} } @pair], [200, 200],
+          'two count notices of one instant accepted');
+my %seen_result;
+ok(wait_for(10, sub {
+       %seen_result = map { $_->{event} => $_->{result} }
+                      grep { ($_->{action} // '') eq 'inventory.observe' }
+                      @{audit_entries($t)};
+       return !grep { !defined $seen_result{$_->{event}} } @pair }),
+   'both observed');
+is_deeply([map { $seen_result{$_->{event}} } @pair], ['applied', 'applied'],
+          'each applied to its own variation\'s state, not "unchanged"');
+ok($t->redis('EXISTS', "${K}inventory:sq-main:item:VARMUGBLUE:LOC1"),
+   'the state named by the level\'s ref and location');
 
 # a count changed in Square's dashboard, taken as a correction
 

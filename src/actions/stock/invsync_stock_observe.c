@@ -253,8 +253,9 @@ invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
     char               state[INVSYNC_KEY_LEN];
+    char               refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
+    size_t             n;
     json_t            *inputs;
-    const char        *item;
     invsync_effect_t   fx;
     invsync_act_rc_e   rc;
 
@@ -268,10 +269,15 @@ invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_object_set(inputs, "decision", json_object_get(canon, "decision"));
     json_object_set(inputs, "delta", json_object_get(canon, "delta"));
 
-    item = invsync_action_str(canon, "inventory_item_id");
+    /*
+     * The level's state is named by what the level is matched by (its
+     * first ref, "item:<id>", "variation:<id>") and its location: one
+     * state per item and location, whatever the channel calls them, so
+     * that one item's version is never compared with another's.
+     */
+    n = invsync_stock_refs(canon, refs);
     snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
-             item[0] ? item : invsync_action_str(canon, "product_id"),
-             invsync_action_str(canon, "location_id"));
+             n > 0 ? refs[0] : "", invsync_action_str(canon, "location_id"));
 
     memset(&fx, 0, sizeof(invsync_effect_t));
     fx.action = "inventory.observe";

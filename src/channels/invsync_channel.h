@@ -238,6 +238,11 @@ typedef struct {
                           const invsync_answer_t *a, int64_t *delay_ms);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
+    unsigned     counts_before_orders:1;    /* its stock notices count
+                                         * its own sales before their
+                                         * orders can be read (polled):
+                                         * a notice is decided after the
+                                         * next poll round */
     unsigned     may_email_buyers:1;    /* its buyers' addresses are ours
                                          * to write to */
 } invsync_channel_t;

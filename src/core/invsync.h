@@ -259,6 +259,8 @@ extern const char    invsync_script_exc_resolve[];
 extern const size_t  invsync_script_exc_resolve_len;
 extern const char    invsync_script_skuattr[];
 extern const size_t  invsync_script_skuattr_len;
+extern const char    invsync_script_held[];
+extern const size_t  invsync_script_held_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

@@ -13,7 +13,8 @@
  * poll_order of its row in the channel table).
  *
  * This file runs the rounds; invsync_worker_poll_order.c writes the
- * orders they find.
+ * orders they find, invsync_worker_poll_held.c hands back the stock
+ * notices held until a round had read them.
  */
 
 
@@ -248,6 +249,7 @@ invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now)
     pc->rd.incomplete = 0;
     pc->round = 1;
     pc->page_ms = 0;
+    pc->begun_ms = now;
 
     return 0;
 }
@@ -391,6 +393,12 @@ invsync_poll_end(invsync_worker_t *w, invsync_pollchan_t *pc, int whole)
         }
 
         freeReplyObject(r);
+    }
+
+    /* every order changed before the round began is in the stream now:
+     * the stock notices held for them follow */
+    if (!rd->incomplete && invsync_poll_release(w, pc, pc->begun_ms) != 0) {
+        return -1;
     }
 
     if (pc->failures > 0) {

@@ -129,6 +129,17 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_IGNORED;
     }
 
+    /* a channel that counted a sale whose order the next poll brings:
+     * decided once the ledger has it (invsync_stock_hold.c) */
+    switch (invsync_stock_hold(w, ev, ch, sku, shown, expected, bundle)) {
+    case -1:
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    case 1:
+        json_object_set_new(canon, "decision", json_string("held"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
     /* a bundle has no stock of its own to correct: its quantity is the
      * components', so a change in the channel's admin is overwritten */
     if (!ch->rules.correct || bundle) {
@@ -281,8 +292,16 @@ invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     memset(&fx, 0, sizeof(invsync_effect_t));
     fx.action = "inventory.observe";
-    fx.state = state;
-    fx.version = invsync_action_int(canon, "updated_ms", -1);
+
+    /* a held notice moves no state: it is decided when handed back */
+    if (strcmp(invsync_action_str(canon, "decision"), "held") != 0) {
+        fx.state = state;
+        fx.version = invsync_action_int(canon, "updated_ms", -1);
+
+    } else {
+        fx.version = -1;
+    }
+
     json_object_set(inputs, "available", json_object_get(canon, "available"));
     fx.inputs = inputs;
 

@@ -12,7 +12,9 @@
 # invsyncctl reconcile reads Square's counts back
 # (BatchRetrieveInventoryCounts) and gets a silent drift put right; a 429
 # RATE_LIMITED push is retried later; a change Square refuses opens an
-# exception; 150 SKUs go in batches and pages of at most 100.
+# exception, and the variation Square does not know reads as missing
+# (BatchRetrieveCatalogObjects), not as 0; 150 SKUs go in batches and pages
+# of at most 100.
 
 use strict;
 use warnings;
@@ -55,7 +57,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(62);
+$t->plan(67);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -437,17 +439,36 @@ ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
    "in batches of at most 100 changes (@sizes)");
 $n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
 ($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
-# MUG-GONE, the variation Square does not know, has no count: it reads as
-# 0 (docs/channels/square.md) and stays the one drift
-like($said, qr/^sq-main\s+square\s+153\s+1\s+0\s+0\s/m,
-     'reconcile reads all 153 back') or diag($said);
+# MUG-GONE, the variation Square does not know, has no count: the catalog
+# says Square does not know it, so it is missing (one item_missing), not a
+# drift pushed and refused again each pass
+like($said, qr/^sq-main\s+square\s+152\s+0\s+1\s+0\s/m,
+     'reconcile reads all 153 back: 152 checked, 1 missing') or diag($said);
 is_deeply([$said =~ /^sq-main\s+(\S+)\s+-?\d+\s+-?\d+\s+\d+-\d+$/mg],
-          ['MUG-GONE'],
-          'no drift but the unknown variation') or diag($said);
+          [], 'no drift') or diag($said);
+like($said, qr/^sq-main\s+MUG-GONE\s+missing\s.*item_missing:sq-main:MUG-GONE:VARGONE\@LOC1/m,
+     'the unknown variation is missing') or diag($said);
 @sizes = map { scalar @{decode_json($_->{body})->{catalog_object_ids}} }
          @{sq_requests('/v2/inventory/counts/batch-retrieve', $n0)};
 ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
    "by pages of at most 100 variations (@sizes)");
+is_deeply([map { decode_json($_->{body})->{object_ids} }
+           @{sq_requests('/v2/catalog/batch-retrieve', $n0)}],
+          [['VARGONE']], 'the catalog asked of the one variation with no count');
+
+# a second pass: still one exception of each kind, nothing pushed
+($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
+like($said, qr/^sq-main\s+square\s+152\s+0\s+1\s+0\s/m,
+     'the next pass: the same') or diag($said);
+sleep 1;
+my @open = @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)};
+is_deeply([scalar(grep { /^push_rejected:sq-main:/ } @open),
+           scalar(grep { /^item_missing:sq-main:MUG-GONE:/ } @open)], [1, 1],
+          'one push_rejected (the first push), one item_missing')
+    or diag(explain \@open);
+is_deeply([grep { ($_->{body} // '') =~ /"catalog_object_id":"VARGONE"/ }
+           @{sq_requests('/v2/inventory/changes/batch-create', $n0)}], [],
+          'the unknown variation is not pushed again');
 
 unlike($t->read_file('logs/w.out'), qr/EAAAEtest_token|sq_Sig-Key/,
        'no token or key in the log');

@@ -152,6 +152,9 @@ typedef struct {
     invsync_read_e   read;
     int64_t          shows;
     const char      *why;                   /* static: why MISSING */
+    unsigned         step;                  /* the channel's own: which of
+                                             * its requests reads it next
+                                             * (0 when queued) */
 } invsync_read_item_t;
 
 
@@ -205,7 +208,10 @@ typedef struct {
                          int64_t *delay_ms);
 
     /* read back: an item's id and location from its skumap ids, then as
-     * push; parse sets each item's read and shows */
+     * push; parse sets each item's read and shows, or answers MORE when
+     * the same items need another request (e.g. the catalog for those
+     * with no count): the engine then builds again with the same items,
+     * which keep their step and what was read */
     size_t   read_max;
     int    (*read_item)(invsync_read_item_t *it);
     size_t (*read_build)(const invsync_channel_ctx_t *ctx,

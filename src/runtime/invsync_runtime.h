@@ -135,6 +135,10 @@ typedef struct {
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
+    int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
+                                         /* a held stock notice wants a
+                                          * poll round of conf->channels[i]
+                                          * then (0: none) */
     int                     busy_ms;     /* shorter reads while pushing */
     int64_t                 push_ms;     /* the pusher's last turn */
     int64_t                 started_ms;

@@ -41,6 +41,8 @@ typedef struct {
     int64_t                        next_ms;     /* the next round */
     int64_t                        page_ms;     /* the round's next page */
     int64_t                        begun_ms;    /* the round began */
+    int64_t                        wait_ms;     /* the channel asked to
+                                                 * wait until then */
     int64_t                        mark_ms;     /* -1: none yet */
     int                            failures;
     invsync_poll_round_t           rd;

@@ -27,6 +27,8 @@
 
 static int invsync_stock_held_store(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *sku, int n);
+static void invsync_stock_held_soon(invsync_worker_t *w,
+    const invsync_channel_conf_t *ch, int64_t at_ms);
 static int invsync_stock_held_waiting(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *sku, int64_t shown,
     int64_t expected);
@@ -103,7 +105,9 @@ invsync_stock_hold(invsync_worker_t *w, const invsync_envelope_t *ev,
     freeReplyObject(r);
 
     if (round_ms < ev->received + INVSYNC_HELD_MARGIN_MS) {
-        return invsync_stock_held_store(w, ev, sku, n);
+        rc = invsync_stock_held_store(w, ev, sku, n);
+        invsync_stock_held_soon(w, ch, ev->received + INVSYNC_HELD_MARGIN_MS);
+        return rc;
     }
 
     if (!ch->rules.correct || bundle || n >= INVSYNC_HELD_MAX) {
@@ -112,7 +116,35 @@ invsync_stock_hold(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     rc = invsync_stock_held_waiting(w, ev, sku, shown, expected);
 
-    return rc == 1 ? invsync_stock_held_store(w, ev, sku, n) : rc;
+    if (rc != 1) {
+        return rc;
+    }
+
+    rc = invsync_stock_held_store(w, ev, sku, n);
+    invsync_stock_held_soon(w, ch, invsync_now_ms() + INVSYNC_HELD_MARGIN_MS);
+
+    return rc;
+}
+
+
+/*
+ * This worker's poller is asked for a round of ch at at_ms, before its
+ * turn (invsync_worker_poll.c): the notice waits a round trip, not poll_s.
+ */
+
+static void
+invsync_stock_held_soon(invsync_worker_t *w, const invsync_channel_conf_t *ch,
+    int64_t at_ms)
+{
+    size_t  i;
+
+    i = (size_t) (ch - w->conf->channels);
+
+    if (i < INVSYNC_MAX_CHANNELS
+        && (w->poll_soon_ms[i] == 0 || w->poll_soon_ms[i] > at_ms))
+    {
+        w->poll_soon_ms[i] = at_ms;
+    }
 }
 
 

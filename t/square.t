@@ -57,7 +57,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(70);
+$t->plan(74);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -314,6 +314,30 @@ ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == 3 }),
    'the order canceled releases its 2') or diag(explain ledger());
 ok(both_show(25), 'both channels show 25 again');
 
+# a sale and a count in Square's dashboard before the poll (correct): the
+# sale is reserved once, the count's difference corrected once; MUG-RED
+# (on hand 5): an order of 2 (Square 3), then counted 9 (+6)
+
+my $red = sub { +{ @{$t->redis('HGETALL', "${K}stock:MUG-RED")} } };
+my $o3 = InvsyncSim::order($t, 'square', reference_id => 'R-3',
+    line_items => [ { catalog_object_id => 'VARMUGRED', quantity => 2 } ]);
+InvsyncSim::admin_set($t, 'square', catalog_object_id => 'VARMUGRED',
+                      location_id => 'LOC1', quantity => 9);
+ok(wait_for(20, sub { ($red->()->{unrouted} // 0) == 2
+                      && ($red->()->{'on_hand:wh1'} // 0) == 11
+                      && square('VARMUGRED') == 9
+                      && shopify(222) == 9 }),
+   'sale and count at once: on hand 11, 2 reserved, both show 9')
+    or diag(explain [$red->(), square('VARMUGRED'), shopify(222)]);
+sleep 1;
+is($red->()->{'on_hand:wh1'}, 11, 'and corrected once') or diag(explain $red->());
+InvsyncSim::order($t, 'square', id => $o3->{id}, state => 'CANCELED');
+ok(wait_for(15, sub { ($red->()->{unrouted} // 0) == 0 }),
+   'that order canceled') or diag(explain $red->());
+ok(count('MUG-RED', 5) && wait_for(15, sub { square('VARMUGRED') == 5
+                                           && shopify(222) == 5 }),
+   'MUG-RED counted 5 again');
+
 # the same delivery again, twice: nginx knows its event_id
 
 my $http = HTTP::Tiny->new(timeout => 10);
@@ -492,18 +516,17 @@ ok(wait_for(5, sub { $reloads->() > $nreload }), 'reloaded with poll_s 60');
 # the last round's lock (poll_s 1) has gone: the next round is up to a
 # minute away
 sleep 2;
-# (MUG-RED: Square's count after the sale, 3, is no value pushed before,
+# (MUG-RED: Square's count after the sale, 4, is no value pushed before,
 # which would be taken for the echo of a push)
-my $red = sub { +{ @{$t->redis('HGETALL', "${K}stock:MUG-RED")} } };
 $before = $red->()->{unrouted} // 0;
 my $t0 = time;
 InvsyncSim::order($t, 'square', reference_id => 'R-SOON',
-    line_items => [ { catalog_object_id => 'VARMUGRED', quantity => 2 } ]);
-ok(wait_for(30, sub { ($red->()->{unrouted} // 0) == $before + 2 }),
+    line_items => [ { catalog_object_id => 'VARMUGRED', quantity => 1 } ]);
+ok(wait_for(30, sub { ($red->()->{unrouted} // 0) == $before + 1 }),
    'the held notice brings the next round forward: reserved long before '
    . 'poll_s') or diag(explain $red->());
 note(sprintf('order reserved %.1f s after the sale, poll_s 60', time - $t0));
-ok(@{observed('held', 3)} && @{observed('(?:consistent|echo)', 3)},
+ok(@{observed('held', 4)} && @{observed('(?:consistent|echo)', 4)},
    'its count notice held, then handed back by that round, consistent');
 
 unlike($t->read_file('logs/w.out'), qr/EAAAEtest_token|sq_Sig-Key/,

@@ -35,7 +35,7 @@ invsync_act_rc_e
 invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
-    int                            bundle;
+    int                            bundle, held;
     char                           sku[256], cause[1024];
     char                           key[INVSYNC_KEY_LEN], buf[64];
     size_t                         i;
@@ -45,6 +45,7 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char                    *argv[4];
     size_t                         argvlen[4];
     invsync_act_rc_e               rc;
+    const char                    *orig;
     const invsync_channel_conf_t  *ch;
 
     ch = invsync_conf_channel(w->conf, ev->channel);
@@ -175,24 +176,35 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_object_set_new(canon, "decision", json_string("correct"));
     json_object_set_new(canon, "delta", json_integer(seen - shown));
 
-    /* the channel shows it now; the pusher compares with this */
-    r = invsync_redis_cmd(w, 4, (const char *[]) { "HSET", key, sku,
-                                                   buf },
-                          (size_t []) { 4, argvlen[1], strlen(sku),
-                                        (size_t) snprintf(buf, sizeof(buf),
-                                                          "%lld",
-                                                          (long long) seen) });
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
+    /*
+     * The channel shows it now; the pusher compares with this.  Not so for
+     * a notice handed back after a hold (invsync_stock_hold.c): a push
+     * since may have overwritten the count it tells of, and what the
+     * channel last acknowledged stays the pusher's guide.
+     */
+    orig = invsync_stock_held_event(ev->event, &held);
 
-    freeReplyObject(r);
+    if (!held) {
+        r = invsync_redis_cmd(w, 4, (const char *[]) { "HSET", key, sku,
+                                                       buf },
+                              (size_t []) { 4, argvlen[1], strlen(sku),
+                                            (size_t) snprintf(buf,
+                                                sizeof(buf), "%lld",
+                                                (long long) seen) });
+        if (r == NULL) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        freeReplyObject(r);
+    }
 
     one = json_pack("[{s:s, s:I, s:s}]", "sku", sku,
                     "qty", (json_int_t) (seen - shown),
                     "loc", invsync_stock_location(w, ch));
-    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, ev->event);
+
+    /* one correction per notice, however often it is delivered */
+    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, orig);
 
     rc = invsync_stock_move(w, ev, cause, "adjust", "", one, NULL, err, len);
     json_decref(one);

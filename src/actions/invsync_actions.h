@@ -114,6 +114,12 @@ invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
 const char *invsync_stock_location(invsync_worker_t *w,
     const invsync_channel_conf_t *ch);
 
+/* stock/invsync_stock_hold.c: a notice that waits for the next poll */
+int invsync_stock_hold(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const invsync_channel_conf_t *ch, const char *sku, int64_t shown,
+    int64_t expected, int bundle);
+const char *invsync_stock_held_event(const char *event, int *n);
+
 /* stock/invsync_stock_move.c: an order's, a shipment's, a refund's lines */
 invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);

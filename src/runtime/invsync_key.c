@@ -230,6 +230,22 @@ invsync_key_polling(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_pollround(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel)
+{
+    return invsync_key_fmt(dst, cap, conf, "pollround:%s", channel);
+}
+
+
+size_t
+invsync_key_held(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel)
+{
+    return invsync_key_fmt(dst, cap, conf, "held:%s", channel);
+}
+
+
+size_t
 invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order)
 {

@@ -31,6 +31,15 @@
 #define INVSYNC_MAX_CHANNELS   64
 #define INVSYNC_NAME_LEN       128
 #define INVSYNC_PUSH_EVERY_MS  10     /* pusher turns inside a batch */
+/*
+ * A held stock notice (a channel with counts_before_orders) is handed back
+ * by the first complete poll round that began this long after the notice
+ * was received: the order behind the count has had that long to appear in
+ * the channel's order search.  It is held again, for the pusher, at most
+ * INVSYNC_HELD_MAX times.
+ */
+#define INVSYNC_HELD_MARGIN_MS 2000
+#define INVSYNC_HELD_MAX       3
 #define INVSYNC_CMDV_MAX       40     /* invsync_redis_cmdv() arguments */
 
 
@@ -125,9 +134,14 @@ typedef struct {
     char                    skuattr_sha[41];    /* routing attributes */
     char                    exc_retry_sha[41];  /* an operator's changes */
     char                    exc_resolve_sha[41];
+    char                    held_sha[41];       /* a held stock notice */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
+    int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
+                                         /* a held stock notice wants a
+                                          * poll round of conf->channels[i]
+                                          * then (0: none) */
     int                     busy_ms;     /* shorter reads while pushing */
     int64_t                 push_ms;     /* the pusher's last turn */
     int64_t                 started_ms;
@@ -224,6 +238,10 @@ size_t invsync_key_reconciling(char *dst, size_t cap,
 size_t invsync_key_pollmark(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel);
 size_t invsync_key_polling(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_pollround(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_held(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel);
 size_t invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order);

@@ -47,6 +47,17 @@ invsync_channel_rc_e invsync_square_read_parse(
  * not a whole number */
 int invsync_square_quantity(json_t *v, int64_t *q);
 
+/* invsync_square_catalog.c: the read back's second request, for the
+ * items with no count (their step) */
+#define INVSYNC_SQUARE_STEP_COUNTS   0
+#define INVSYNC_SQUARE_STEP_CATALOG  1
+#define INVSYNC_SQUARE_STEP_DONE     2
+int invsync_square_catalog_wanted(const invsync_read_item_t *items, size_t n);
+size_t invsync_square_catalog_build(const invsync_channel_ctx_t *ctx,
+    invsync_read_item_t *items, size_t n, invsync_request_t *rq);
+invsync_channel_rc_e invsync_square_catalog_parse(const invsync_answer_t *a,
+    invsync_read_item_t *items, size_t n);
+
 /* invsync_square_poll.c */
 int invsync_square_poll_build(const invsync_channel_ctx_t *ctx,
     const invsync_page_t *page, invsync_request_t *rq);

@@ -187,6 +187,22 @@ typedef struct {
 extern ngx_module_t  ngx_http_invsync_module;
 
 
+/* ngx_http_invsync_conf.c */
+void *ngx_http_invsync_create_main_conf(ngx_conf_t *cf);
+char *ngx_http_invsync_init_main_conf(ngx_conf_t *cf, void *conf);
+void *ngx_http_invsync_create_loc_conf(ngx_conf_t *cf);
+char *ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+ngx_int_t ngx_http_invsync_valid_name(ngx_str_t *name);
+ngx_int_t ngx_http_invsync_parse_redis(ngx_conf_t *cf,
+    ngx_http_invsync_main_conf_t *imcf, ngx_str_t *addr);
+
+/* ngx_http_invsync_secret.c */
+ngx_int_t ngx_http_invsync_read_file(ngx_conf_t *cf, ngx_str_t *file,
+    size_t max, ngx_str_t *out);
+ngx_int_t ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file,
+    ngx_str_t *out);
+
 /* ngx_http_invsync_handler.c */
 ngx_int_t ngx_http_invsync_handler(ngx_http_request_t *r);
 

@@ -206,6 +206,19 @@ ngx_int_t ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file,
 /* ngx_http_invsync_handler.c */
 ngx_int_t ngx_http_invsync_handler(ngx_http_request_t *r);
 
+/* ngx_http_invsync_input.c */
+void ngx_http_invsync_collect_headers(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_input_t *in);
+ngx_int_t ngx_http_invsync_notification_url(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_str_t *url);
+
+/* ngx_http_invsync_answer.c */
+void ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply);
+ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc);
+ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r, ngx_int_t reason,
+    const char *text);
+
 /* ngx_http_invsync_redis.c */
 ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
     ngx_http_invsync_main_conf_t *imcf);

@@ -286,8 +286,10 @@ ngx_int_t ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 void ngx_http_invsync_status_count(ngx_http_request_t *r,
     ngx_http_invsync_result_e result, ngx_int_t reason);
-ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_invsync_status_log(ngx_http_request_t *r);
+
+/* ngx_http_invsync_status_page.c */
+ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
 
 /* ngx_http_invsync_console.c */
 char *ngx_http_invsync_console_set(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -9,8 +9,11 @@
 
 #include <hiredis/hiredis.h>
 
-
 #include "ngx_http_invsync_module.h"
+
+
+static ngx_int_t ngx_http_invsync_ingest_refused(ngx_http_request_t *r,
+    redisReply *rp);
 
 
 /*
@@ -21,14 +24,11 @@
 void
 ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 {
-    ngx_int_t                      rc;
-    redisReply                    *rp = reply;
-    ngx_http_invsync_ctx_t        *ctx;
-    ngx_http_invsync_loc_conf_t   *ilcf;
-    ngx_http_invsync_main_conf_t  *imcf;
+    ngx_int_t                rc;
+    redisReply              *rp = reply;
+    ngx_http_invsync_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
-    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
 
     ctx->pending = NULL;
 
@@ -42,35 +42,8 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
         goto done;
     }
 
-    /* queued on a connection whose AUTH then failed: Redis is unavailable
-     * to us, it did not refuse this write */
-    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
-
-    if (rp->type == REDIS_REPLY_ERROR
-        && ngx_http_invsync_redis_auth_refused(imcf->redis))
-    {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
-                                   "redis unavailable");
-        goto done;
-    }
-
-    /* the epoch check refused it: nothing written (ngx_http_invsync_epoch.c) */
-    if (rp->type == REDIS_REPLY_ERROR && ngx_strncmp(rp->str, "EPOCH", 5) == 0)
-    {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_EPOCH,
-                                   "redis data lost");
-        goto done;
-    }
-
     if (rp->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "invsync: redis refused the write for channel "
-                      "\"%V\": %s", &ilcf->channel, rp->str);
-        ctx->result = NGX_HTTP_INVSYNC_ERROR;
-        ngx_http_invsync_status_count(r, ctx->result,
-                                      NGX_HTTP_INVSYNC_R_REDIS_ERROR);
-        rc = ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                          "redis refused the write", 1);
+        rc = ngx_http_invsync_ingest_refused(r, rp);
         goto done;
     }
 
@@ -117,6 +90,44 @@ ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
 done:
 
     ngx_http_finalize_request(r, rc);
+}
+
+
+/* an error reply for the event: why Redis did not take it */
+
+static ngx_int_t
+ngx_http_invsync_ingest_refused(ngx_http_request_t *r, redisReply *rp)
+{
+    ngx_http_invsync_ctx_t        *ctx;
+    ngx_http_invsync_loc_conf_t   *ilcf;
+    ngx_http_invsync_main_conf_t  *imcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
+    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
+    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
+
+    /* queued on a connection whose AUTH then failed: Redis is unavailable
+     * to us, it did not refuse this write */
+    if (ngx_http_invsync_redis_auth_refused(imcf->redis)) {
+        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
+                                     "redis unavailable");
+    }
+
+    /* the epoch check refused it: nothing written (ngx_http_invsync_epoch.c) */
+    if (ngx_strncmp(rp->str, "EPOCH", 5) == 0) {
+        return ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_EPOCH,
+                                     "redis data lost");
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "invsync: redis refused the write for channel "
+                  "\"%V\": %s", &ilcf->channel, rp->str);
+    ctx->result = NGX_HTTP_INVSYNC_ERROR;
+    ngx_http_invsync_status_count(r, ctx->result,
+                                  NGX_HTTP_INVSYNC_R_REDIS_ERROR);
+
+    return ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                        "redis refused the write", 1);
 }
 
 

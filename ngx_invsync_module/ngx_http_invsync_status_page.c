@@ -9,7 +9,6 @@
 
 #include <hiredis/hiredis.h>
 
-
 #include "ngx_http_invsync_status.h"
 
 

@@ -8,7 +8,8 @@
 # between the carrier applying a buy and invsync recording it buys no
 # second label (the restarted one finds it by reference); a manual
 # location's shipment is confirmed with invsyncctl ship; an order
-# cancelled while its label is bought has it voided.
+# cancelled while its label is bought has it voided; one cancelled after
+# its shipments left opens cancel_after_shipment.
 
 use strict;
 use warnings;
@@ -35,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(22);
+$t->plan(24);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -201,5 +202,15 @@ is_deeply([(map { $_->{reference} }
             @{InvsyncSim::state($t, 'carrier')->{refunded}}),
            on_hand('SKU-B', 'wh-b')], ['shop-eu:704@wh-b', 4],
           'refunded at the carrier, stock not shipped');
+
+# cancelled after its shipments left: a person decides (a return)
+send_shopify(order(id => 701, lines => [ [1, 'SKU-A', 2], [2, 'SKU-B', 1] ],
+                   updated => '2026-11-20T12:00:00+01:00',
+                   cancelled => '2026-11-20T12:00:00+01:00'),
+             undef, 'orders/cancelled');
+ok(wait_for(30, sub { $t->redis('HGET', "${K}exception:cancel_after_shipment:"
+                                . 'shop-eu:701@wh-a', 'state') }),
+   'cancel_after_shipment opened')
+is(ship('shop-eu:701@wh-b')->{state}, 'shipped', 'the shipment stays shipped');
 
 $t->done;

@@ -22,7 +22,7 @@ use InvsyncTest;
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 $t->run_redis;
-$t->plan(24);
+$t->plan(26);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
@@ -156,5 +156,12 @@ is_deeply($t->redis('EVAL', $lua{ship_cancel}, 1, "${K}audit", 5000, $K,
 is_deeply($t->redis('EVAL', $lua{ship_cancel}, 1, "${K}audit", 5001, $K,
                     'shop:1', 1000),
           [[], ['shop:1@w1']], 'cancelled twice: nothing more');
+
+# the release after a shipment: the shipped share is held as 0
+is(ledger_call('rel', kind => 'release')->[0], 1, 'released after shipping');
+is_deeply([stock('A'), stock('B')],
+          [{ 'on_hand:w1' => 3, 'on_hand:w2' => 5 },
+           { 'on_hand:w2' => 3, 'on_hand:m1' => 3 }],
+          'what m1 held is given back, the shipped stays shipped');
 
 $t->done;

@@ -69,6 +69,10 @@ local function expand(line, fn)
 end
 
 local function move(sku, field, delta)
+    -- a shipped share is held as 0, and HINCRBY refuses "-0"
+    if delta == 0 then
+        return
+    end
     redis.call('HINCRBY', K .. 'stock:' .. sku, field, delta)
     -- on hand changes count; a reservation alone still marks the SKU
     if field == 'unrouted' or field:sub(1, 9) == 'reserved:' then

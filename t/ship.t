@@ -149,7 +149,7 @@ is(scalar @{bought()}, 2, 'duplicate and replayed webhooks: no more labels');
 ###############################################################################
 # the worker killed between the carrier's buy and invsync's record
 
-InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 4000,
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 8000,
                  match => 'buy');
 send_shopify(order(id => 702, lines => [ [1, 'SKU-A', 1] ]));
 ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:702@wh-a' }
@@ -185,7 +185,7 @@ like($out, qr/shipped before/, 'twice is once');
 ###############################################################################
 # cancelled while its label is being bought: the label is voided
 
-InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 3000,
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 8000,
                  match => 'buy');
 my $o4 = order(id => 704, lines => [ [1, 'SKU-B', 1] ]);
 send_shopify($o4);
@@ -210,7 +210,7 @@ send_shopify(order(id => 701, lines => [ [1, 'SKU-A', 2], [2, 'SKU-B', 1] ],
              undef, 'orders/cancelled');
 ok(wait_for(30, sub { $t->redis('HGET', "${K}exception:cancel_after_shipment:"
                                 . 'shop-eu:701@wh-a', 'state') }),
-   'cancel_after_shipment opened')
+   'cancel_after_shipment opened');
 is(ship('shop-eu:701@wh-b')->{state}, 'shipped', 'the shipment stays shipped');
 
 $t->done;

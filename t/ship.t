@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(24);
+$t->plan(27);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -94,7 +94,9 @@ sub order {
                                 quantity => $_->[2], price => '9.00',
                                 title => $_->[1], product_id => 7,
                                 variant_id => $_->[0] } } @{$o{lines}} ],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
+        shipping_address => { name => 'Jon',
+                              address1 => exists $o{street} ? $o{street}
+                                                            : '1 Rue',
                               city => 'Paris', zip => '75001',
                               country_code => 'FR' },
     });
@@ -202,6 +204,19 @@ is_deeply([(map { $_->{reference} }
             @{InvsyncSim::state($t, 'carrier')->{refunded}}),
            on_hand('SKU-B', 'wh-b')], ['shop-eu:704@wh-b', 4],
           'refunded at the carrier, stock not shipped');
+
+###############################################################################
+# a 503 is tried again; a refusal opens label_failed with the carrier's words
+
+InvsyncSim::fail($t, 'carrier', mode => '5xx', status => 503, count => 1);
+send_shopify(order(id => 705, lines => [ [1, 'SKU-B', 1] ]));
+ok(wait_for(30, sub { (ship('shop-eu:705@wh-b')->{state} // '')
+                      eq 'shipped' }), 'shipped after a 503');
+send_shopify(order(id => 706, lines => [ [1, 'SKU-B', 1] ], street => undef));
+ok(wait_for(30, sub { (ship('shop-eu:706@wh-b')->{state} // '') eq 'failed' }),
+   'no street: the label refused');
+like($t->redis('HGET', "${K}exception:label_failed:shop-eu:706\@wh-b", 'data')
+     // '', qr/HTTP 422: .*street1/i, 'label_failed with the carrier\'s message');
 
 # cancelled after its shipments left: a person decides (a return)
 send_shopify(order(id => 701, lines => [ [1, 'SKU-A', 2], [2, 'SKU-B', 1] ],

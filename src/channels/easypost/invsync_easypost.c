@@ -30,6 +30,7 @@ static invsync_label_rc_e invsync_ep_parse(const invsync_channel_ctx_t *ctx,
 static json_t *invsync_ep_address(json_t *canon);
 static void invsync_ep_rate(json_t *r, invsync_rate_t *out);
 static void invsync_ep_copy(char *dst, size_t cap, json_t *v);
+static void invsync_ep_field_errors(json_t *errors, char *why, size_t cap);
 
 
 static const invsync_channel_t  invsync_ep_call = {
@@ -226,6 +227,8 @@ invsync_ep_parse(const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
         snprintf(a->why, a->why_len, "HTTP %ld: %s", a->status,
                  json_is_string(msg) ? json_string_value(msg)
                  : doc ? "no error message" : e.text);
+        invsync_ep_field_errors(json_object_get(json_object_get(doc,
+                                "error"), "errors"), a->why, a->why_len);
         json_decref(doc);
         return a->status >= 200 && a->status < 300 ? INVSYNC_LABEL_RETRY
                                                    : INVSYNC_LABEL_REFUSED;
@@ -290,4 +293,33 @@ static void
 invsync_ep_copy(char *dst, size_t cap, json_t *v)
 {
     snprintf(dst, cap, "%s", json_is_string(v) ? json_string_value(v) : "");
+}
+
+
+/* EasyPost's FieldErrors after its message: "(field: message; ...)" */
+
+static void
+invsync_ep_field_errors(json_t *errors, char *why, size_t cap)
+{
+    size_t       i, n;
+    json_t      *fe;
+    const char  *field, *msg;
+
+    json_array_foreach(errors, i, fe) {
+        field = json_string_value(json_object_get(fe, "field"));
+        msg = json_string_value(json_object_get(fe, "message"));
+        n = strlen(why);
+
+        if (field == NULL || n + 4 >= cap) {
+            continue;
+        }
+
+        snprintf(why + n, cap - n, "%s%s: %s", i == 0 ? " (" : "; ", field,
+                 msg ? msg : "invalid");
+    }
+
+    n = strlen(why);
+    if (json_array_size(errors) > 0 && n + 1 < cap) {
+        snprintf(why + n, cap - n, ")");
+    }
 }

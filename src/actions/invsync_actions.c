@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+#include "fulfil/invsync_fulfil.h"
 
 
 static invsync_act_rc_e invsync_action_rows(invsync_worker_t *w,
@@ -41,6 +42,8 @@ const invsync_action_t  invsync_actions[] = {
       INVSYNC_ACT_ROUTING, NULL },
     { "order_cancelled", "refund.record", invsync_refund_of_order, 0,
       "refunds" },
+    { "order_cancelled", "shipment.cancel", invsync_shipment_cancel,
+      INVSYNC_ACT_ROUTING, NULL },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }

@@ -45,6 +45,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_route, invsyncctl_route_usage },
     { "epoch", "which Redis this is: show, init, reset after a data loss",
       invsyncctl_epoch, invsyncctl_epoch_usage },
+    { "ship", "confirm that a shipment left: carrier, tracking",
+      invsyncctl_ship, invsyncctl_ship_usage },
     { NULL, NULL, NULL, NULL }
 };
 

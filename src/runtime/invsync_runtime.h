@@ -135,9 +135,13 @@ typedef struct {
     char                    exc_retry_sha[41];  /* an operator's changes */
     char                    exc_resolve_sha[41];
     char                    held_sha[41];       /* a held stock notice */
+    char                    ship_open_sha[41];  /* shipments */
+    char                    ship_confirm_sha[41];
+    char                    ship_cancel_sha[41];
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
+    struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
                                          /* a held stock notice wants a
                                           * poll round of conf->channels[i]
@@ -259,6 +263,13 @@ size_t invsync_key_refundwait(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *ref);
 size_t invsync_key_refundwaits(char *dst, size_t cap,
     const invsync_conf_t *conf);
+size_t invsync_key_shipment(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id);
+size_t invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order);
+size_t invsync_key_fulfil_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,

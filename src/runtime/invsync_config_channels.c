@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invsync_config_read.h"
+#include "invsync_provider.h"
 
 
 static int invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc,
@@ -97,7 +98,8 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
          * not skipped at run time */
         if (cc->api_base != NULL && !invsync_channel_can(row, push_build)
             && !invsync_channel_can(row, read_build)
-            && !invsync_channel_can(row, poll_build))
+            && !invsync_channel_can(row, poll_build)
+            && invsync_3pl_find(cc->type) == NULL)
         {
             return invsync_cfg_fail(c, path, "\"api_base\": invsync does not "
                                     "call the API of type \"%s\" (types it "

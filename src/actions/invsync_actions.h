@@ -70,6 +70,10 @@ invsync_act_rc_e invsync_fulfil_ship(invsync_worker_t *w,
 invsync_act_rc_e invsync_route_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
+/* fulfil/invsync_fulfil_3pl.c: a 3PL's shipment notice */
+invsync_act_rc_e invsync_fulfil_3pl_confirm(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
 /* refund/invsync_refund.c */
 invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker_3pl.h"
+#include "fulfil/invsync_fulfil.h"
 
 
 static int invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker_consumer.h"
+#include "fulfil/invsync_fulfil.h"
 
 
 #define INVSYNC_BATCH_MAX  64     /* orders in one pipelined run */
@@ -143,6 +144,11 @@ invsync_consumer_run_once(invsync_worker_t *w)
 
     /* orders whose webhooks were lost; returns at once when none is due */
     if (invsync_poll_step(w) != 0) {
+        return -1;
+    }
+
+    /* STUB until ship's fulfilment driver: due 3PL shipments */
+    if (invsync_3pl_tick(w) != 0) {
         return -1;
     }
 

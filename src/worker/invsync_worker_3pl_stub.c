@@ -1,0 +1,70 @@
+
+/*
+ * STUB, for testing the 3PL path before helper "ship"'s shipment model is
+ * merged; deleted then.  Per FULFIL-CONTRACT.md: the shipment and
+ * fulfil:due keys, a confirm that only marks the shipment shipped (ship's
+ * ship_confirm.lua also moves the ledger and queues tracking), and the
+ * driver's turn for due shipments of kind 3pl.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_worker_3pl.h"
+#include "fulfil/invsync_fulfil.h"
+
+
+int
+invsync_3pl_tick(invsync_worker_t *w)
+{
+    char         due[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN], now[32];
+    size_t       i;
+    redisReply  *r, *k;
+    const char  *argv[8];
+
+    invsync_key_fulfil_due(due, sizeof(due), w->conf);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    argv[0] = "ZRANGEBYSCORE";
+    argv[1] = due;
+    argv[2] = "-inf";
+    argv[3] = now;
+    argv[4] = "LIMIT";
+    argv[5] = "0";
+    argv[6] = "8";
+    argv[7] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        return -1;
+    }
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        invsync_key_shipment(key, sizeof(key), w->conf, r->element[i]->str);
+        argv[0] = "HGET";
+        argv[1] = key;
+        argv[2] = "kind";
+        argv[3] = NULL;
+        k = invsync_redis_cmdv(w, argv);
+
+        if (k == NULL) {
+            freeReplyObject(r);
+            return -1;
+        }
+
+        if (k->type == REDIS_REPLY_STRING && strcmp(k->str, "3pl") == 0
+            && invsync_3pl_due(w, r->element[i]->str) < 0)
+        {
+            freeReplyObject(k);
+            freeReplyObject(r);
+            return -1;
+        }
+
+        freeReplyObject(k);
+    }
+
+    freeReplyObject(r);
+
+    return 0;
+}

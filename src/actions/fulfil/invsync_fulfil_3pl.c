@@ -1,7 +1,7 @@
 
 /*
  * shipment.confirm: a 3PL's shipment notice (a canonical "shipment"
- * event, e.g. ShipBob's order.shipped) confirms the shipment it names,
+ * event, from the 3PL's webhook) confirms the shipment it names,
  * through invsync_shipment_confirm(), the same step the ask-again path
  * and `invsyncctl ship` take, which ships a shipment exactly once: a
  * notice sent twice, with one webhook-id (a duplicate at nginx) or two,

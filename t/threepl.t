@@ -9,9 +9,8 @@
 # fulfilment_stalled, a cancelled shipment's 3PL order cancelled, and one
 # the 3PL had shipped: cancel_after_shipment.
 #
-# (Branch threepl-engine: the shipments are seeded as ship_open.lua makes
-# them, and the confirm is a stub until the shipment model is merged; then
-# this test starts from a WooCommerce order routed to the 3pl location.)
+# The shipments are seeded as ship_open.lua makes them; t/threepl_order.t
+# starts from a WooCommerce order routed to the 3pl location.
 
 use strict;
 use warnings;
@@ -41,7 +40,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(23);
+$t->plan(24);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
@@ -61,6 +60,7 @@ my $conf = worker_conf($t, 'worker.json',
                                      deadline_s => 5 } } ],
     routing => { rules => [ { name => 'all', require => ['3pl-us'] } ] });
 
+$t->redis('HSET', "${K}stock:MUG", 'on_hand:3pl-us', 10);
 run_worker($t, 'w1', $conf);
 
 # a shipment as ship_open.lua makes it, due now
@@ -89,6 +89,13 @@ sub sim_order {
               @{InvsyncSim::state($t, '3pl')->{orders}};
     return $o;
 }
+sub confirms {
+    my ($id) = @_;
+    return scalar grep { my %e = %{$_->[1]};
+                         ($e{action} // '') eq 'shipment.confirm'
+                         && ($e{shipment} // '') eq $id }
+                  @{$t->stream("${K}audit")};
+}
 sub last_n { my $w = InvsyncSim::webhooks($t, '3pl'); @$w ? $w->[-1]{n} : 0 }
 
 # sent once; the notice confirms it
@@ -114,7 +121,9 @@ ok(wait_for(10, sub {
        my $p = $t->redis('XPENDING', 'invsync:fulfillments', 'invsync');
        @{$t->stream('invsync:fulfillments')} == 2 && $p->[0] == 0
    }) && !@{$t->stream("${K}dlq")}, 'both notices acted on, none dead');
-is(field($s1, 'confirms'), 1, 'two notices, one confirm');
+is(confirms($s1), 1, 'two notices, one confirm');
+is($t->redis('HGET', "${K}stock:MUG", 'on_hand:3pl-us'), 8,
+   'on hand down at the 3PL location');
 
 # a create whose answer was lost: the order exists, found, not made again
 
@@ -142,7 +151,7 @@ InvsyncSim::call($t, '3pl', 'ship', reference_id => $s2,
 ok(wait_for(20, sub { field($s2, 'state') eq 'shipped' }),
    'no notice: asked again, found shipped, confirmed');
 is(field($s2, 'tracking'), '9400222', 'the tracking the GET read');
-is(field($s2, 'confirms'), 1, 'once');
+is(confirms($s2), 1, 'once');
 
 # no shipment by the deadline: fulfilment_stalled
 

@@ -19,7 +19,9 @@
 #include "invsync_routing.h"
 
 
+#ifndef INVSYNC_KEY_LEN
 #define INVSYNC_KEY_LEN           512
+#endif
 #define INVSYNC_3PL_RESP_MAX      (256 * 1024)
 #define INVSYNC_3PL_LEASE_MS      (2 * INVSYNC_CALL_TIMEOUT_MS)
 #define INVSYNC_3PL_BACKOFF_MS    2000       /* first retry of a failure */
@@ -57,6 +59,8 @@ typedef struct {
 int invsync_3pl_due(invsync_worker_t *w, const char *id);
 /* steps in flight */
 int invsync_3pl_busy(void);
+/* invsync_worker_3pl_due.c: the due 3pl shipments, until the driver */
+int invsync_3pl_tick(invsync_worker_t *w);
 
 /* invsync_worker_3pl_record.c: what became of a step */
 int invsync_3pl_record(invsync_worker_t *w, invsync_3pl_job_t *j,

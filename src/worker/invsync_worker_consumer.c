@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker_consumer.h"
-#include "fulfil/invsync_fulfil.h"
+#include "invsync_worker_3pl.h"
 
 
 #define INVSYNC_BATCH_MAX  64     /* orders in one pipelined run */
@@ -147,7 +147,7 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
-    /* STUB until ship's fulfilment driver: due 3PL shipments */
+    /* due 3PL shipments, until the fulfilment driver dispatches them */
     if (invsync_3pl_tick(w) != 0) {
         return -1;
     }

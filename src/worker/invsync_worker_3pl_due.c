@@ -1,10 +1,9 @@
 
 /*
- * STUB, for testing the 3PL path before helper "ship"'s shipment model is
- * merged; deleted then.  Per FULFIL-CONTRACT.md: the shipment and
- * fulfil:due keys, a confirm that only marks the shipment shipped (ship's
- * ship_confirm.lua also moves the ledger and queues tracking), and the
- * driver's turn for due shipments of kind 3pl.
+ * The 3PL part of the fulfilment driver: due shipments (K fulfil:due) of
+ * kind 3pl handed to invsync_3pl_due(), a few a turn.  Until the driver
+ * (src/worker/invsync_worker_fulfil.c, helper "ship") dispatches every
+ * kind itself, the consumer loop calls this; then it goes.
  */
 
 

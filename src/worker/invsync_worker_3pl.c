@@ -46,7 +46,6 @@ invsync_3pl_due(invsync_worker_t *w, const char *id)
     int                  rc;
     int64_t              at;
     const char          *state, *ref;
-
     invsync_3pl_job_t   *j;
 
     j = calloc(1, sizeof(invsync_3pl_job_t));
@@ -83,8 +82,10 @@ invsync_3pl_due(invsync_worker_t *w, const char *id)
     } else {
         /* shipped, stalled, cancelled with nothing at the 3PL: done */
         rc = invsync_3pl_record(w, j, 0, NULL) < 0 ? -1 : 0;
+    }
+
+    if (rc != 1) {
         invsync_3pl_free(j);
-        return rc;
     }
 
     return rc;
@@ -209,7 +210,9 @@ invsync_3pl_field(const invsync_3pl_job_t *j, const char *key)
 
 
 /* one request; a shipment being worked on is leased on fulfil:due so
- * that the driver does not start it twice */
+ * that the driver does not start it twice.  1 sent (the job is the
+ * call's until it ends), 0 not sent (the outcome recorded), -1 Redis
+ * lost; the caller frees the job unless 1 */
 static int
 invsync_3pl_send(invsync_worker_t *w, invsync_3pl_job_t *j,
     invsync_3pl_op_e op)
@@ -226,10 +229,14 @@ invsync_3pl_send(invsync_worker_t *w, invsync_3pl_job_t *j,
            != 0)
     {
         invsync_call_release(w, &j->call);
-        lease = invsync_3pl_failed(w, j, "the 3PL request could not be "
-                                   "built (shipment, address or account)",
-                                   0);
-        invsync_3pl_free(j);
+
+        /* an order without a shipping address, a shipment without lines:
+         * no retry mends that, a person must */
+        lease = op == INVSYNC_3PL_CREATE
+                ? invsync_3pl_stalled(w, j, "the order cannot be sent: no "
+                                      "shipping address or no lines")
+                : invsync_3pl_failed(w, j, "the 3PL request could not be "
+                                     "built (its account or reference)", 0);
         return lease < 0 ? -1 : 0;
     }
 

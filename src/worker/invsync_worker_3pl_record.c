@@ -221,7 +221,7 @@ invsync_3pl_stalled(invsync_worker_t *w, invsync_3pl_job_t *j,
                   "why", why);
 
     return invsync_3pl_exception(w, j, "fulfilment_stalled",
-                                 "the 3PL has not shipped by the deadline: "
+                                 "the 3PL has not shipped it (data.why): "
                                  "ask the 3PL, then ship it (invsyncctl "
                                  "ship) or cancel it, and resolve", d);
 }

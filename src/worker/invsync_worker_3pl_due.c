@@ -15,10 +15,14 @@
 #include "fulfil/invsync_fulfil.h"
 
 
+#define INVSYNC_3PL_TURN  8         /* steps started in one turn, at most */
+
+
 int
 invsync_3pl_tick(invsync_worker_t *w)
 {
     char         due[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN], now[32];
+    int          started, rc;
     size_t       i;
     redisReply  *r, *k;
     const char  *argv[8];
@@ -31,7 +35,8 @@ invsync_3pl_tick(invsync_worker_t *w)
     argv[3] = now;
     argv[4] = "LIMIT";
     argv[5] = "0";
-    argv[6] = "8";
+    /* other kinds are due too (the driver's): look past them */
+    argv[6] = "64";
     argv[7] = NULL;
 
     r = invsync_redis_cmdv(w, argv);
@@ -39,7 +44,11 @@ invsync_3pl_tick(invsync_worker_t *w)
         return -1;
     }
 
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+    started = 0;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements
+                && started < INVSYNC_3PL_TURN; i++)
+    {
         invsync_key_shipment(key, sizeof(key), w->conf, r->element[i]->str);
         argv[0] = "HGET";
         argv[1] = key;
@@ -52,15 +61,16 @@ invsync_3pl_tick(invsync_worker_t *w)
             return -1;
         }
 
-        if (k->type == REDIS_REPLY_STRING && strcmp(k->str, "3pl") == 0
-            && invsync_3pl_due(w, r->element[i]->str) < 0)
-        {
-            freeReplyObject(k);
+        rc = k->type == REDIS_REPLY_STRING && strcmp(k->str, "3pl") == 0
+             ? invsync_3pl_due(w, r->element[i]->str) : 0;
+        freeReplyObject(k);
+
+        if (rc < 0) {
             freeReplyObject(r);
             return -1;
         }
 
-        freeReplyObject(k);
+        started += rc;
     }
 
     freeReplyObject(r);

@@ -20,6 +20,8 @@
 
 static int invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j);
 static json_t *invsync_3pl_hash(redisReply *r);
+static int invsync_3pl_aside(invsync_worker_t *w, invsync_3pl_job_t *j,
+    int gone);
 static int invsync_3pl_send(invsync_worker_t *w, invsync_3pl_job_t *j,
     invsync_3pl_op_e op);
 static int invsync_3pl_build(invsync_3pl_job_t *j, invsync_request_t *rq);
@@ -138,7 +140,7 @@ invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j)
     if (why != NULL) {
         invsync_log(INVSYNC_LOG_WARN, "3pl: shipment not sent",
                     json_pack("{s:s, s:s}", "shipment", j->id, "why", why));
-        return 0;
+        return invsync_3pl_aside(w, j, j->sh == NULL);
     }
 
     /* the reader refused anything but positive integers; absent: an hour
@@ -172,6 +174,35 @@ invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j)
     j->order = data;
 
     return 1;
+}
+
+
+/* a shipment that cannot be worked on leaves the head of fulfil:due:
+ * gone, or until a reload may have mended its configuration (a minute);
+ * 0, or -1 when the Redis session was lost */
+static int
+invsync_3pl_aside(invsync_worker_t *w, invsync_3pl_job_t *j, int gone)
+{
+    char         due[INVSYNC_KEY_LEN], at[32];
+    redisReply  *r;
+    const char  *argv[5];
+
+    invsync_key_fulfil_due(due, sizeof(due), w->conf);
+    snprintf(at, sizeof(at), "%lld", (long long) invsync_now_ms() + 60000);
+    argv[0] = gone ? "ZREM" : "ZADD";
+    argv[1] = due;
+    argv[2] = gone ? j->id : at;
+    argv[3] = gone ? NULL : j->id;
+    argv[4] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return 0;
 }
 
 

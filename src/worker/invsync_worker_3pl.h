@@ -4,7 +4,7 @@
  * shipment at a location of kind 3pl is sent to the 3PL named by the
  * location's fulfilment.channel, asked about again, given up on, or its
  * 3PL order cancelled.  The driver (invsync_worker_fulfil.c) hands it
- * each due shipment of such a location; every step is one request on
+ * each due shipment of kind 3pl; every step is one request on
  * w->multi, never blocking, and its outcome is written only if the
  * shipment is still where the step found it (ship_3pl.lua).
  */
@@ -59,8 +59,6 @@ typedef struct {
 int invsync_3pl_due(invsync_worker_t *w, const char *id);
 /* steps in flight */
 int invsync_3pl_busy(void);
-/* invsync_worker_3pl_due.c: the due 3pl shipments, until the driver */
-int invsync_3pl_tick(invsync_worker_t *w);
 
 /* invsync_worker_3pl_record.c: what became of a step */
 int invsync_3pl_record(invsync_worker_t *w, invsync_3pl_job_t *j,

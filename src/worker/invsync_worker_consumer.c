@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker_consumer.h"
-#include "invsync_worker_3pl.h"
+#include "invsync_worker_fulfil.h"
 
 
 #define INVSYNC_BATCH_MAX  64     /* orders in one pipelined run */
@@ -147,13 +147,13 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
-    /* due 3PL shipments, until the fulfilment driver dispatches them */
-    if (invsync_3pl_tick(w) != 0) {
+    /* orders waiting for stock, when some arrived; cheap when none did */
+    if (invsync_route_waiting(w) != 0) {
         return -1;
     }
 
-    /* orders waiting for stock, when some arrived; cheap when none did */
-    if (invsync_route_waiting(w) != 0) {
+    /* shipments due: a label to buy, one to void (one request at a time) */
+    if (invsync_fulfil_step(w) != 0) {
         return -1;
     }
 

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "invsync_runtime.h"
+#include "invsync_worker_fulfil.h"
 
 
 volatile sig_atomic_t  invsync_stop;
@@ -113,7 +114,8 @@ main(int argc, char **argv)
     }
 
     if (invsync_push_init(&w, err, sizeof(err)) != 0
-        || invsync_poll_init(&w, err, sizeof(err)) != 0)
+        || invsync_poll_init(&w, err, sizeof(err)) != 0
+        || invsync_fulfil_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
         invsync_push_free(&w);
@@ -147,13 +149,16 @@ main(int argc, char **argv)
                 fresh->consumer = strdup(conf->consumer);
                 /* pushes in flight go back to their dirty sets first */
                 invsync_push_free(&w);
+                invsync_fulfil_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
                 invsync_conf_free(conf);
                 conf = fresh;
                 w.conf = conf;
 
-                if (invsync_push_init(&w, err, sizeof(err)) != 0) {
+                if (invsync_fulfil_init(&w, err, sizeof(err)) != 0
+                    || invsync_push_init(&w, err, sizeof(err)) != 0)
+                {
                     invsync_log(INVSYNC_LOG_ERROR, "no channel pushes",
                                 json_pack("{s:s}", "err", err));
                 }
@@ -196,6 +201,7 @@ main(int argc, char **argv)
                                                            0.99)));
 
     invsync_push_free(&w);
+    invsync_fulfil_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);
     curl_multi_cleanup(w.multi);

@@ -1,6 +1,6 @@
 
 /*
- * The table of fulfilment providers (invsync_provider.h): the 3PL rows,
+ * The 3PL rows of the provider table (invsync_provider.h),
  * one per folder of src/channels that speaks to a 3PL.
  */
 

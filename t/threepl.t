@@ -21,6 +21,7 @@ use Test::More;
 use JSON::PP;
 use HTTP::Tiny;
 use MIME::Base64 qw(encode_base64);
+use Digest::SHA qw(hmac_sha256);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for);
@@ -37,10 +38,16 @@ my $t = InvsyncTest->setup(
             invsync_channel sb-us;
             invsync_secret_file %%TESTDIR%%/sb.secret;
         }
+
+        location = /hooks/shipbob-other {
+            invsync_webhook shipbob;
+            invsync_channel sb-other;
+            invsync_secret_file %%TESTDIR%%/sb.secret;
+        }
 EOF
 
 $t->run;
-$t->plan(24);
+$t->plan(28);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
@@ -54,7 +61,9 @@ my $conf = worker_conf($t, 'worker.json',
                   { id => 'sb-us', type => 'shipbob',
                     api_base => "$base/2026-07",
                     credentials_file => $t->dir . '/sb.token',
-                    options => { channel_id => 4242 } } ],
+                    options => { channel_id => 4242 } },
+                  { id => 'sb-other', type => 'shipbob',
+                    options => { channel_id => 4343 } } ],
     locations => [ { id => '3pl-us', kind => '3pl',
                      fulfilment => { channel => 'sb-us', ask_after_s => 2,
                                      deadline_s => 5 } } ],
@@ -185,5 +194,27 @@ ok(wait_for(20, sub { field($s1, 'provider_state') eq 'refused' }),
    'shipped already: the 3PL refuses');
 is($t->redis('HGET', "${K}exception:cancel_after_shipment:woo-main:$s1",
              'state'), 'open', 'a cancel_after_shipment exception');
+
+# another 3PL account's notice cannot confirm this account's shipment
+
+my $s5 = shipment(1005);
+ok(wait_for(20, sub { field($s5, 'state') eq 'requested' }), 'requested');
+my $body = $J->encode({ id => 1, order_id => 1, reference_id => $s5,
+    status => 'Completed', tracking => { carrier => 'UPS',
+    tracking_number => '1Z999', carrier_service => 'Ground' } });
+my $ts = time;
+my $r5 = $http->request('POST',
+    'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob-other', {
+    headers => { 'Content-Type' => 'application/json',
+        'x-webhook-topic' => 'order.shipped', 'webhook-id' => 'msg_other',
+        'webhook-timestamp' => $ts, 'webhook-signature' => 'v1,'
+        . encode_base64(hmac_sha256("msg_other.$ts.$body",
+                                    'the 3pl webhook key, 32 bytes!!!'), '') },
+    content => $body });
+is($r5->{status}, 200, 'a notice on another account\'s channel: stored');
+ok(wait_for(20, sub { grep { ($_->[1]{reason} // '') =~ /not one of channel "sb-other"/ }
+                      @{$t->stream("${K}dlq")} }),
+   'dead-lettered: not one of that account\'s locations');
+is(field($s5, 'state'), 'requested', 'the shipment is not confirmed');
 
 $t->done;

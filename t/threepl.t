@@ -47,7 +47,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(28);
+$t->plan(30);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
@@ -161,6 +161,17 @@ ok(wait_for(20, sub { field($s2, 'state') eq 'shipped' }),
    'no notice: asked again, found shipped, confirmed');
 is(field($s2, 'tracking'), '9400222', 'the tracking the GET read');
 is(confirms($s2), 1, 'once');
+
+# late: the notice after the GET confirmed it changes nothing
+$w0 = last_n();
+InvsyncSim::call($t, '3pl', 'ship', reference_id => $s2,
+                 tracking_number => '9400222', delay_ms => 300);
+InvsyncSim::wait_webhooks($t, '3pl', 1, since => $w0);
+ok(wait_for(10, sub {
+       my $p = $t->redis('XPENDING', 'invsync:fulfillments', 'invsync');
+       @{$t->stream('invsync:fulfillments')} == 3 && $p->[0] == 0 }),
+   'a late notice, acted on');
+is(confirms($s2), 1, 'still one confirm');
 
 # no shipment by the deadline: fulfilment_stalled
 

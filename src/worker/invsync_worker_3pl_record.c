@@ -116,7 +116,7 @@ invsync_3pl_requested(invsync_worker_t *w, invsync_3pl_job_t *j,
 
     rc = invsync_3pl_record(w, j, next, "state", "requested",
                             "provider_ref", o->ref, "requested_at", at,
-                            "last_error", "", NULL);
+                            "attempts", "0", "last_error", "", NULL);
 
     if (rc == 1 && strcmp(j->state, "open") == 0) {
         invsync_log(INVSYNC_LOG_INFO, "3pl: order sent",

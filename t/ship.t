@@ -196,7 +196,7 @@ send_shopify(order(id => 704, lines => [ [1, 'SKU-B', 1] ],
              undef, 'orders/cancelled');
 ok(wait_for(30, sub { (ship('shop-eu:704@wh-b')->{state} // '')
                       eq 'voided' }), 'the label voided')
-    or diag(explain(ship('shop-eu:704@wh-b')));
+    or diag(explain(ship('shop-eu:704@wh-b')), explain([map { "$_->{method} $_->{path} $_->{status}" } @{InvsyncSim::requests($t, 'carrier')}]));
 is_deeply([(map { $_->{reference} }
             @{InvsyncSim::state($t, 'carrier')->{refunded}}),
            on_hand('SKU-B', 'wh-b')], ['shop-eu:704@wh-b', 4],

@@ -429,7 +429,8 @@ static int
 invsync_fulfil_failed(invsync_worker_t *w, invsync_fulfil_t *f,
     const char *why)
 {
-    char                 xid[INVSYNC_SHIP_ID_LEN + 16], key[INVSYNC_SHIP_ID_LEN];
+    char                 xid[INVSYNC_SHIP_ID_LEN + 16];
+    char                 key[INVSYNC_SHIP_ID_LEN];
     char                 event[INVSYNC_SHIP_ID_LEN + 16];
     json_t              *data;
     redisReply          *r;

@@ -195,7 +195,12 @@ invsync_ep_void(const invsync_channel_ctx_t *ctx, const char *id,
 {
     invsync_request_init(rq, "POST");
 
-    return invsync_request_api(rq, ctx, "/shipments/%s/refund", id);
+    /* a body of its own: a POST without one would go out as a GET */
+    if (invsync_request_api(rq, ctx, "/shipments/%s/refund", id) != 0) {
+        return -1;
+    }
+
+    return invsync_request_json(rq, json_object());
 }
 
 

@@ -47,7 +47,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(30);
+$t->plan(32);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
@@ -188,6 +188,13 @@ is_deeply([@$d{qw(shipment location provider provider_ref deadline_s)}],
           [$s3, '3pl-us', 'shipbob', sim_order($s3)->{id}, 5],
           'with the shipment, the location, the 3PL order and the deadline');
 ok(!defined $t->redis('ZSCORE', "${K}fulfil:due", $s3), 'no longer due');
+
+# it ships after all: the late notice still confirms it
+InvsyncSim::call($t, '3pl', 'ship', reference_id => $s3,
+                 tracking_number => '9400333');
+ok(wait_for(20, sub { field($s3, 'state') eq 'shipped' }),
+   'stalled, then shipped: the late notice confirms it');
+is(confirms($s3), 1, 'once');
 
 # cancellation: before shipping the 3PL order is cancelled; after: the
 # exception

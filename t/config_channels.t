@@ -24,7 +24,7 @@ my $api = 'http://127.0.0.1:9/';
 my @cases = (
     [ 'a type the table does not know',
       { id => 'x', type => 'amazon' }, 1,
-      qr/channels\[0\]: "type" must be one of: shopify, .*woocommerce/ ],
+      qr/channels\[0\]: "type" must be one of: shipbob, shopify, .*woocommerce/ ],
     [ 'a generic scheme is no channel type',
       { id => 'x', type => 'hmac' }, 1,
       qr/channels\[0\]: "type" must be one of/ ],

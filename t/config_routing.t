@@ -20,6 +20,11 @@ $t->write_file('carrier.key', "k\n");
 
 my $key = $t->dir . '/carrier.key';
 my @two = ({ id => 'wh-a' }, { id => 'wh-b' });
+my @with_3pl = ({ id => 'shop-eu', type => 'shopify' },
+                { id => 'woo-main', type => 'woocommerce' },
+                { id => 'sb-us', type => 'shipbob',
+                  api_base => 'https://api.shipbob.com/2026-07',
+                  credentials_file => $key, options => { channel_id => 4242 } });
 
 # [ name, locations, routing (undef: none), expected exit, output ]
 my @cases = (
@@ -54,7 +59,7 @@ my @cases = (
       [ { id => 'a', fulfilment => { api_base => 'http://x/' } } ], undef, 1,
       qr/\$\.locations\[0\]\.fulfilment: a manual location takes no fulfilment keys/ ],
     [ 'an unreadable credentials file',
-      [ { id => 'a', kind => '3pl',
+      [ { id => 'a', kind => 'warehouse',
           fulfilment => { credentials_file => '/nonexistent/key' } } ], undef,
       1, qr/\$\.locations\[0\]\.fulfilment\.credentials_file: "\/nonexistent\/key" cannot be read/ ],
     [ 'an unknown label provider',
@@ -126,7 +131,7 @@ my @cases = (
             fulfilment => { api_base => 'http://127.0.0.1:9/',
                             credentials_file => $key } },
           { id => '3pl-us', kind => '3pl', active => JSON::PP::false,
-            fulfilment => { api_base => 'https://3pl.example/',
+            fulfilment => { channel => 'sb-us',
                             ask_after_s => 600, deadline_s => 86400 } },
           { id => 'shop-floor' } ],
       { rules => [
@@ -143,7 +148,28 @@ my @cases = (
           { name => 'rest', strategy => 'fewest_shipments', rate => 'cheapest' } ],
         postal_coordinates => [ { country => 'DE', prefix => '10',
                                   lat => 52.5, lon => 13.4 } ] },
-      0, qr/is valid/ ],
+      0, qr/is valid/, \@with_3pl ],
+    [ 'a 3pl location\'s unknown channel',
+      [ { id => '3pl', kind => '3pl', fulfilment => { channel => 'nope' } } ],
+      {}, 1,
+      qr/\$\.locations\[0\]\.fulfilment\.channel: unknown channel "nope" \(not in \$\.channels\)/ ],
+    [ 'a 3pl location through a store',
+      [ { id => '3pl', kind => '3pl', fulfilment => { channel => 'woo-main' } } ],
+      {}, 1,
+      qr/\$\.locations\[0\]\.fulfilment\.channel: channel "woo-main" is of type "woocommerce", not a 3PL \(3PL types: shipbob\)/ ],
+    [ 'a 3pl account without its API',
+      [ { id => '3pl', kind => '3pl', fulfilment => { channel => 'sb-us' } } ],
+      {}, 1,
+      qr/\$\.locations\[0\]\.fulfilment\.channel: channel "sb-us" needs "api_base" and "credentials_file" to take orders/,
+      [ { id => 'sb-us', type => 'shipbob', options => { channel_id => 1 } } ] ],
+    [ 'a 3pl account without its channel_id',
+      [ { id => '3pl', kind => '3pl' } ], undef, 1,
+      qr/\$\.channels\[0\]: "options": "channel_id" is required/,
+      [ { id => 'sb-us', type => 'shipbob' } ] ],
+    [ 'a 3pl location with the API on the location',
+      [ { id => '3pl', kind => '3pl',
+          fulfilment => { api_base => 'https://3pl.example/' } } ], undef, 1,
+      qr/\$\.locations\[0\]\.fulfilment: unknown key "api_base"/ ],
     [ 'locations without routing', [ { id => 'wh1' } ], undef, 0, qr/is valid/ ],
 );
 
@@ -152,8 +178,9 @@ plan(tests => 2 * @cases);
 my $n = 0;
 
 for my $c (@cases) {
-    my ($name, $locs, $routing, $want, $say) = @$c;
+    my ($name, $locs, $routing, $want, $say, $chans) = @$c;
     my %over;
+    $over{channels} = [ @{$chans // \@with_3pl} ];
     $over{locations} = $locs if defined $locs;
     $over{routing} = $routing if defined $routing;
     my $file = worker_conf($t, 'case' . $n++ . '.json', %over);

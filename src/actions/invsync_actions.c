@@ -45,6 +45,8 @@ const invsync_action_t  invsync_actions[] = {
     { "order_cancelled", "shipment.cancel", invsync_shipment_cancel,
       INVSYNC_ACT_ROUTING, NULL },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
+    { "shipment", "shipment.confirm", invsync_fulfil_3pl_confirm,
+      INVSYNC_ACT_ROUTING, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
 };

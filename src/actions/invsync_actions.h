@@ -92,6 +92,11 @@ typedef struct {
 
 int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_refund_order_t *o, char *err, size_t len);
+
+/* fulfil/invsync_fulfil_3pl.c: a 3PL's shipment notice */
+invsync_act_rc_e invsync_fulfil_3pl_confirm(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
 invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,

@@ -19,6 +19,7 @@
 
 
 const invsync_channel_t  *invsync_channels[] = {
+    &invsync_channel_shipbob,
     &invsync_channel_shopify,
     &invsync_channel_square,
     &invsync_channel_stripe,

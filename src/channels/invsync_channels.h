@@ -10,13 +10,19 @@
 
 
 #include "invsync_channel.h"
+#include "invsync_provider.h"
 
 
+extern const invsync_channel_t  invsync_channel_shipbob;
 extern const invsync_channel_t  invsync_channel_shopify;
 extern const invsync_channel_t  invsync_channel_square;
 extern const invsync_channel_t  invsync_channel_stripe;
 extern const invsync_channel_t  invsync_channel_tiktok;
 extern const invsync_channel_t  invsync_channel_woocommerce;
+
+
+/* the 3PL rows (invsync_provider.c) */
+extern const invsync_3pl_t  invsync_3pl_shipbob;
 
 
 #endif /* INVSYNC_CHANNELS_H_INCLUDED */

@@ -13,6 +13,7 @@
  * for the generic ones, src/channels/<name>/ for a channel's) */
 const invsync_scheme_t  *invsync_schemes[] = {
     &invsync_scheme_hmac,
+    &invsync_scheme_shipbob,
     &invsync_scheme_shopify,
     &invsync_scheme_square,
     &invsync_scheme_standard,

@@ -13,6 +13,7 @@
 #include "invsync.h"
 
 
+extern const invsync_scheme_t  invsync_scheme_shipbob;
 extern const invsync_scheme_t  invsync_scheme_shopify;
 extern const invsync_scheme_t  invsync_scheme_square;
 extern const invsync_scheme_t  invsync_scheme_stripe;

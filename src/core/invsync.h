@@ -295,6 +295,8 @@ extern const char    invsync_script_route_read[];
 extern const size_t  invsync_script_route_read_len;
 extern const char    invsync_script_held[];
 extern const size_t  invsync_script_held_len;
+extern const char    invsync_script_ship_3pl[];
+extern const size_t  invsync_script_ship_3pl_len;
 extern const char    invsync_script_ship_open[];
 extern const size_t  invsync_script_ship_open_len;
 extern const char    invsync_script_ship_confirm[];

@@ -837,6 +837,25 @@ const size_t  invsync_script_route_read_len =
     sizeof(invsync_script_route_read) - 1;
 
 
+const char  invsync_script_ship_3pl[] =
+    "if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then\n"
+    "    return 0\n"
+    "end\n"
+    "if #ARGV >= 5 then\n"
+    "    redis.call('HSET', KEYS[1], unpack(ARGV, 4))\n"
+    "end\n"
+    "if ARGV[3] ~= '' then\n"
+    "    redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])\n"
+    "else\n"
+    "    redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "end\n"
+    "return 1\n"
+    ;
+
+const size_t  invsync_script_ship_3pl_len =
+    sizeof(invsync_script_ship_3pl) - 1;
+
+
 const char  invsync_script_ship_cancel[] =
     "local K, now, order = ARGV[2], ARGV[1], ARGV[3]\n"
     "local live = {open = true, requested = true, stalled = true,\n"

@@ -82,6 +82,14 @@ invsync_call_start(invsync_worker_t *w, invsync_call_t *c, size_t max,
             curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, c->rq.method);
         }
 
+    } else if (strcmp(c->rq.method, "GET") != 0) {
+        /* a POST without a body (a 3PL's cancel) is still a POST */
+        curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, "");
+
+        if (strcmp(c->rq.method, "POST") != 0) {
+            curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, c->rq.method);
+        }
+
     } else {
         curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
     }

@@ -620,5 +620,5 @@ invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
         return -1;
     }
 
-    return 0;
+    return invsync_cfg_3pl_channels(c, conf);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invsync_config_read.h"
+#include "invsync_provider.h"
 
 
 static int invsync_cfg_poll(invsync_cfg_t *c, invsync_channel_conf_t *cc,
@@ -97,7 +98,8 @@ invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
          * not skipped at run time */
         if (cc->api_base != NULL && !invsync_channel_can(row, push_build)
             && !invsync_channel_can(row, read_build)
-            && !invsync_channel_can(row, poll_build))
+            && !invsync_channel_can(row, poll_build)
+            && invsync_3pl_find(cc->type) == NULL)
         {
             return invsync_cfg_fail(c, path, "\"api_base\": invsync does not "
                                     "call the API of type \"%s\" (types it "
@@ -227,4 +229,48 @@ invsync_cfg_url(const char *url)
     }
 
     return *host != '\0' && *host != '/' && strchr(url, ' ') == NULL;
+}
+
+
+/*
+ * A 3pl location sends its orders through its fulfilment.channel: that
+ * channel's type must have a row in the 3PL table, and an api_base and
+ * credentials_file to call it with.
+ */
+
+int
+invsync_cfg_3pl_channels(invsync_cfg_t *c, invsync_conf_t *conf)
+{
+    char                           path[96];
+    size_t                         i;
+    const char                    *id;
+    const invsync_location_t      *loc;
+    const invsync_channel_conf_t  *cc;
+
+    for (i = 0; conf->routing != NULL && i < conf->routing->nlocations; i++) {
+        loc = &conf->routing->locations[i];
+        id = json_string_value(json_object_get(loc->fulfilment, "channel"));
+
+        if (loc->kind != INVSYNC_LOC_3PL || id == NULL) {
+            continue;
+        }
+
+        snprintf(path, sizeof(path), "$.locations[%zu].fulfilment.channel",
+                 i);
+        cc = invsync_conf_channel(conf, id);
+
+        if (cc == NULL || invsync_3pl_find(cc->type) == NULL) {
+            return invsync_cfg_fail(c, path, "channel \"%s\" is of type "
+                                    "\"%s\", not a 3PL (3PL types: %s)", id,
+                                    cc ? cc->type : "?", invsync_3pl_types());
+        }
+
+        if (cc->api_base == NULL || cc->credentials_file == NULL) {
+            return invsync_cfg_fail(c, path, "channel \"%s\" needs "
+                                    "\"api_base\" and \"credentials_file\" "
+                                    "to take orders", id);
+        }
+    }
+
+    return 0;
 }

@@ -37,6 +37,8 @@ int invsync_cfg_bool(invsync_cfg_t *c, json_t *obj, const char *path,
 int invsync_cfg_name(const char *s);
 
 /* invsync_config_channels.c */
+/* a 3pl location's fulfilment.channel must be of a type with a 3PL row */
+int invsync_cfg_3pl_channels(invsync_cfg_t *c, invsync_conf_t *conf);
 int invsync_cfg_channels(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
 

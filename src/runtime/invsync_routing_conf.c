@@ -48,9 +48,9 @@ static const char  *invsync_routing_warehouse_keys[] = {
     "api_base", "credentials_file", "provider", "from", "parcel", NULL
 };
 
+/* a 3PL's account is a channel of its type (its API, token, webhooks) */
 static const char  *invsync_routing_3pl_keys[] = {
-    "api_base", "credentials_file", "webhook_secret_file", "ask_after_s",
-    "deadline_s", NULL
+    "channel", "ask_after_s", "deadline_s", NULL
 };
 
 
@@ -410,6 +410,14 @@ invsync_routing_fulfilment(invsync_rr_t *r, json_t *obj, const char *path,
 
         if (!json_is_string(v) || json_string_length(v) == 0) {
             return invsync_rr_fail(r, at, key, "must be a non-empty string");
+        }
+
+        if (strcmp(key, "channel") == 0 && r->known_channels != NULL
+            && !invsync_strv_has(r->known_channels, json_string_value(v)))
+        {
+            return invsync_rr_fail(r, at, key, "unknown channel \"%s\" "
+                                   "(not in $.channels)",
+                                   json_string_value(v));
         }
 
         if (strcmp(key, "provider") == 0

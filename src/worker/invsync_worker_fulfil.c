@@ -8,7 +8,7 @@
  * for; record (ship_confirm.lua).  A cancelled shipment's bought label is
  * voided.  429, 5xx and transport errors come back with backoff; a
  * refusal opens a label_failed exception with the provider's message.
- * 3PL shipments are not this file's (docs/fulfilment.md).
+ * A 3PL's shipment goes to the 3PL path (invsync_worker_3pl.c).
  */
 
 
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "invsync_worker_fulfil.h"
+#include "invsync_worker_3pl.h"
 
 
 static int invsync_fulfil_pick(invsync_worker_t *w, invsync_fulfil_t *f);
@@ -160,9 +161,10 @@ invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
     kind = invsync_fulfil_field(f, "kind");
     invsync_key_fulfil_due(dkey, sizeof(dkey), w->conf);
 
-    /* a 3PL's shipment is sent by the 3PL path; not this turn's */
+    /* a 3PL's shipment: the 3PL path's step, with its own request
+     * (src/worker/invsync_worker_3pl.c); it reschedules the shipment */
     if (strcmp(kind, "3pl") == 0) {
-        return invsync_fulfil_later(w, f, INVSYNC_FULFIL_MAX_MS, NULL);
+        return invsync_3pl_due(w, f->id) < 0 ? -1 : 0;
     }
 
     f->loc = invsync_routing_location(w->conf->routing,

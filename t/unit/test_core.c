@@ -380,15 +380,15 @@ t_registry(void)
         }
     }
 
-    t_ok(i == 7 && sorted && complete, "registry: 7 schemes, sorted");
+    t_ok(i == 8 && sorted && complete, "registry: 8 schemes, sorted");
     t_ok(invsync_scheme_find("stripe", 6) == &invsync_scheme_stripe
          && invsync_scheme_find("standard", 8) == &invsync_scheme_standard
          && invsync_scheme_find("stripe", 5) == NULL
          && invsync_scheme_find("Stripe", 6) == NULL
          && invsync_scheme_find("", 0) == NULL,
          "registry: find by name and length");
-    t_ok(strcmp(invsync_scheme_names(), "hmac, shopify, square, standard, "
-                "stripe, tiktok, woocommerce") == 0
+    t_ok(strcmp(invsync_scheme_names(), "hmac, shipbob, shopify, square, "
+                "standard, stripe, tiktok, woocommerce") == 0
          && invsync_scheme_names() == invsync_scheme_names(),
          "registry: names \"%s\"", invsync_scheme_names());
     t_ok(invsync_scheme_square.needs_url && invsync_scheme_tiktok.needs_app_key

@@ -990,6 +990,8 @@ t_ignore(void)
         const char  *scheme;
         const char  *topic;
     } cases[] = {
+        { "shipbob", "order.shipment.exception" },
+        { "shipbob", "" },
         { "shopify", "customers/create" },
         { "shopify", "products/create" },
         { "shopify", "app/uninstalled" },
@@ -1012,6 +1014,12 @@ t_ignore(void)
         t_ok(rc == T_IGNORE && out == NULL && strstr(err, "topic") != NULL,
              "%s \"%s\" is ignored", cases[i].scheme, cases[i].topic);
     }
+
+    rc = t_norm("shipbob", "order.shipped", "{\"order_id\":1,"
+                "\"status\":\"Completed\"}", 35, &out, err);
+    t_ok(rc == T_POISON && out == NULL
+         && strstr(err, "reference_id") != NULL,
+         "shipbob: a shipment without reference_id: %s", err);
 
     rc = t_norm("amazon", "ORDER_CHANGE", "{}", 2, &out, err);
     t_ok(rc == T_POISON && out == NULL

@@ -647,7 +647,7 @@ sub order {
         prices_include_tax => $FALSE, customer_id => 0,
         billing => { first_name => 'Jon', last_name => 'Doe',
                      email => $in->{email} // 'jon@example.com' },
-        shipping => {}, payment_method => 'bacs',
+        shipping => $in->{shipping} // {}, payment_method => 'bacs',
         line_items => \@li, refunds => [], meta_data => [],
         _t => { created => $created, modified => $now },
     };

@@ -386,7 +386,7 @@ invsync_shopify_track_take(const invsync_shipment_line_t *ln, json_t *fos,
             }
 
             json_array_append_new(items, json_pack("{s:O, s:I}", "id",
-                                  json_object_get(li, "id"),
+                                  json_object_get(li, "id"), "quantity",
                                   (json_int_t) q));
         }
     }

@@ -87,9 +87,8 @@ invsync_shopify_track_build(const invsync_channel_ctx_t *ctx,
     switch (s->step) {
 
     case INVSYNC_TRACK_LOOK:
-        vars = json_pack("{s:o}", "id",
-                         invsync_shopify_gid("Order",
-                                             json_string(s->order_id)));
+        vars = json_pack("{s:s+}", "id", "gid://shopify/Order/",
+                         s->order_id);
         doc = json_pack("{s:s, s:o}", "query", INVSYNC_SHOPIFY_LOOK,
                         "variables", vars);
         break;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+#include "fulfil/invsync_fulfil.h"
 
 
 static invsync_act_rc_e invsync_action_rows(invsync_worker_t *w,
@@ -37,6 +38,8 @@ const invsync_action_t  invsync_actions[] = {
     { "order_cancelled", "stock.release", invsync_stock_order,
       INVSYNC_ACT_BATCH, NULL },
     { "order_cancelled", "order.route", invsync_route_order,
+      INVSYNC_ACT_ROUTING, NULL },
+    { "order_cancelled", "shipment.cancel", invsync_shipment_cancel,
       INVSYNC_ACT_ROUTING, NULL },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },

@@ -13,6 +13,11 @@ use warnings;
 
 use File::Basename qw(basename dirname);
 
+if (@ARGV == 2 && $ARGV[0] eq '--lua') {
+    print script_lines($ARGV[1]) or die "gen_scripts.pl: stdout: $!\n";
+    exit 0;
+}
+
 my @in = map { -d $_ ? sort(glob("$_/*.lua")) : $_ }
     @ARGV ? @ARGV : (dirname(__FILE__) . '/lua');
 
@@ -27,9 +32,7 @@ for my $file (@in) {
     die "gen_scripts.pl: bad script name \"$name\"\n"
         unless $name =~ /^[a-z][a-z0-9_]*$/;
 
-    open(my $fh, '<', $file) or die "gen_scripts.pl: $file: $!\n";
-    my @lines = grep { !/^\s*(--.*)?$/ } <$fh>;
-    close($fh);
+    my @lines = script_lines($file);
 
     $c .= "\n\nconst char  invsync_script_${name}[] =\n";
 
@@ -45,3 +48,32 @@ for my $file (@in) {
 }
 
 print $c or die "gen_scripts.pl: stdout: $!\n";
+
+
+# A script's lines without comments, with each "--#include <name>" line
+# replaced by <name>.lua (beside it) as a local function of KEYS and ARGV:
+# a script that must do another's work in the same atomic step calls it
+# instead of copying it (ship_confirm.lua's ledger movement).  With
+# --lua FILE, the expanded text of that one script is printed (tests EVAL
+# it as the worker does).
+sub script_lines {
+    my ($file) = @_;
+    my @out;
+
+    open(my $fh, '<', $file) or die "gen_scripts.pl: $file: $!\n";
+
+    while (my $line = <$fh>) {
+        if ($line =~ /^--#include\s+([a-z][a-z0-9_]*)\s*$/) {
+            my $inc = dirname($file) . "/$1.lua";
+
+            push @out, "local function $1(KEYS, ARGV)\n",
+                grep({ !/^--#include/ } script_lines($inc)), "end\n";
+            next;
+        }
+
+        push @out, $line unless $line =~ /^\s*(--.*)?$/;
+    }
+
+    close($fh);
+    return @out;
+}

@@ -278,6 +278,12 @@ extern const char    invsync_script_route[];
 extern const size_t  invsync_script_route_len;
 extern const char    invsync_script_route_read[];
 extern const size_t  invsync_script_route_read_len;
+extern const char    invsync_script_ship_open[];
+extern const size_t  invsync_script_ship_open_len;
+extern const char    invsync_script_ship_confirm[];
+extern const size_t  invsync_script_ship_confirm_len;
+extern const char    invsync_script_ship_cancel[];
+extern const size_t  invsync_script_ship_cancel_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

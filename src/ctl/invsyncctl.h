@@ -93,6 +93,7 @@ int invsyncctl_stock(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_sku(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_reconcile(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_route(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_ship(invsyncctl_t *ctl, int argc, char **argv);
 
 extern const char  invsyncctl_status_usage[];
 extern const char  invsyncctl_audit_usage[];
@@ -103,6 +104,7 @@ extern const char  invsyncctl_stock_usage[];
 extern const char  invsyncctl_sku_usage[];
 extern const char  invsyncctl_reconcile_usage[];
 extern const char  invsyncctl_route_usage[];
+extern const char  invsyncctl_ship_usage[];
 
 /* invsyncctl_sku.c: what stock and sku share */
 int invsyncctl_sku_valid(const char *sku);

@@ -43,6 +43,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_reconcile, invsyncctl_reconcile_usage },
     { "route", "why an order went where it went; dry-run, retry",
       invsyncctl_route, invsyncctl_route_usage },
+    { "ship", "confirm that a shipment left: carrier, tracking",
+      invsyncctl_ship, invsyncctl_ship_usage },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -268,6 +268,36 @@ invsync_key_route_arrived(char *dst, size_t cap, const invsync_conf_t *conf)
 
 
 size_t
+invsync_key_shipment(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id)
+{
+    return invsync_key_fmt(dst, cap, conf, "shipment:%s", id);
+}
+
+
+size_t
+invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order)
+{
+    return invsync_key_fmt(dst, cap, conf, "shipments:%s", order);
+}
+
+
+size_t
+invsync_key_fulfil_due(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "fulfil:due");
+}
+
+
+size_t
+invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "track:due");
+}
+
+
+size_t
 invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event)
 {

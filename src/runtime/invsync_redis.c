@@ -185,6 +185,18 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_exc_resolve,
                               invsync_script_exc_resolve_len,
                               w->exc_resolve_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_ship_open,
+                              invsync_script_ship_open_len,
+                              w->ship_open_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_ship_confirm,
+                              invsync_script_ship_confirm_len,
+                              w->ship_confirm_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_ship_cancel,
+                              invsync_script_ship_cancel_len,
+                              w->ship_cancel_sha, err, len)
            != 0)
     {
         return -1;

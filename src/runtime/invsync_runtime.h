@@ -124,6 +124,9 @@ typedef struct {
     char                    skuattr_sha[41];    /* routing attributes */
     char                    exc_retry_sha[41];  /* an operator's changes */
     char                    exc_resolve_sha[41];
+    char                    ship_open_sha[41];     /* shipments */
+    char                    ship_confirm_sha[41];
+    char                    ship_cancel_sha[41];
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
@@ -231,6 +234,14 @@ size_t invsync_key_alloc(char *dst, size_t cap, const invsync_conf_t *conf,
 size_t invsync_key_route_waiting(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_route_arrived(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_shipment(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id);
+size_t invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order);
+size_t invsync_key_fulfil_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_track_due(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);

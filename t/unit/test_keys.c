@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  37
+#define T_BUILDERS  41
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -153,6 +153,13 @@ main(void)
           "inv:{inv}:route:waiting");
     T_KEY(invsync_key_route_arrived(k, sizeof(k), &conf),
           "inv:{inv}:route:arrived");
+    T_KEY(invsync_key_shipment(k, sizeof(k), &conf, "shop-eu:1001@w1"),
+          "inv:{inv}:shipment:shop-eu:1001@w1");
+    T_KEY(invsync_key_shipments(k, sizeof(k), &conf, "shop-eu:1001"),
+          "inv:{inv}:shipments:shop-eu:1001");
+    T_KEY(invsync_key_fulfil_due(k, sizeof(k), &conf),
+          "inv:{inv}:fulfil:due");
+    T_KEY(invsync_key_track_due(k, sizeof(k), &conf), "inv:{inv}:track:due");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

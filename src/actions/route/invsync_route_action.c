@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "invsync_route_run.h"
+#include "fulfil/invsync_fulfil.h"
 
 
 static invsync_act_rc_e invsync_route_once(invsync_worker_t *w,
@@ -67,7 +68,7 @@ invsync_route_run(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, int again, char *err, size_t len)
 {
     int                     i;
-    invsync_act_rc_e        rc;
+    invsync_act_rc_e        rc, r;
     invsync_route_input_t  *in;
 
     in = calloc(1, sizeof(invsync_route_input_t));
@@ -98,6 +99,13 @@ invsync_route_run(invsync_worker_t *w, const invsync_envelope_t *ev,
         snprintf(err, len, "route: the stock of order %s changed under %d "
                  "decisions in a row", in->order_key, INVSYNC_ROUTE_TRIES);
         rc = INVSYNC_ACT_RETRY;
+    }
+
+    /* the allocation made (or made before a crash): its shipments, once
+     * per version (docs/fulfilment.md) */
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+        r = invsync_shipment_open(w, ev->channel, in->order_key, err, len);
+        rc = r == INVSYNC_ACT_APPLIED ? rc : r;
     }
 
     invsync_route_input_free(in);

@@ -59,14 +59,16 @@ invsync_route_decision(const invsync_route_input_t *in,
 
     snprintf(xid, sizeof(xid), "unroutable:%s", in->order_key);
 
-    d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:o}",
+    d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:s, s:o}",
                   "order", in->order_key, "version",
                   (json_int_t) in->version_ms, "seen",
                   invsync_action_str(in->snap, "seq")
                   ? invsync_action_str(in->snap, "seq") : "",
                   "backorder", res->rc == INVSYNC_ROUTE_BACKORDERED,
                   "unroutable", res->rc == INVSYNC_ROUTE_UNROUTABLE,
-                  "exception", xid, "lines", lines);
+                  "exception", xid, "rule",
+                  res->rule != NULL && res->rule->name != NULL
+                  ? res->rule->name : "", "lines", lines);
 
     return d;
 }

@@ -8,7 +8,8 @@
 --          hash tag, so one cluster slot holds them all
 -- ARGV[4]  the movement, JSON: {"kind": reserve|release|ship|restock|
 --          adjust|count, "order": "<channel>:<id>" or "", "lines":
---          [{"sku": s, "qty": n, "loc": l}]}
+--          [{"sku": s, "qty": n, "loc": l}], and for a shipment's ship
+--          "at": its location, the only place it takes from}
 -- ARGV[5]  approximate bound of the audit stream
 -- ARGV[6]  and on: field, value pairs of the audit entry
 --
@@ -98,10 +99,15 @@ local function sorted_keys(t)
     return k
 end
 
--- ships up to q of s from where the order holds it; returns how much
+-- ships up to q of s from where the order holds it (a shipment's
+-- movement, m.at, only from its own location); returns how much
 local function ship_held(held, s, q)
     local took = 0
-    for _, loc in ipairs(held and sorted_keys(held) or {}) do
+    local places = held and sorted_keys(held) or {}
+    if m.at and m.at ~= '' then
+        places = (held and held[m.at]) and {m.at} or {}
+    end
+    for _, loc in ipairs(places) do
         local r = math.min(held[loc][s] or 0, q - took)
         if r > 0 then
             move(s, 'reserved:' .. loc, -r)

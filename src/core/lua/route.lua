@@ -11,14 +11,16 @@
 --          "seen": the alloc:<order> seq the decision read ("" none),
 --          "backorder": bool, "lines": [{"line": id, "sku": s, "loc": l,
 --          "qty": n}], "exception": id of an unroutable exception to
---          resolve, or "", "unroutable": true when no rule could fill it}
+--          resolve, or "", "unroutable": true when no rule could fill it,
+--          "rule": the name of the rule that matched (its "rate" tells
+--          the fulfilment engine which label to buy)}
 -- ARGV[5]  approximate bound of the audit stream
 -- ARGV[6]  and on: field, value pairs of the audit entry (the trace in
 --          "inputs")
 --
 -- alloc:<order> holds what the order has routed: version, seq (one more
 -- at each routing: a decision made on an older one is stale), audit, ts,
--- lines (JSON, as given) and held (JSON {loc: {sku: qty}}, a bundle's
+-- lines (JSON, as given), rule and held (JSON {loc: {sku: qty}}, a bundle's
 -- components expanded).  The order's share of unrouted is then
 -- reservation[sku] - its held amounts; routing replaces the whole share
 -- (an edited order's new allocation releases the old in the same step).
@@ -199,7 +201,8 @@ redis.call('HSET', akey, 'version', tostring(d.version or ''),
            'lines', cjson.encode(d.lines), 'held', cjson.encode(held),
            'audit', id, 'ts', ARGV[2],
            'seq', (tonumber(cur[3]) or 0) + 1,
-           'backorder', d.backorder and '1' or '0')
+           'backorder', d.backorder and '1' or '0',
+           'rule', tostring(d.rule or ''))
 
 -- a backorder waits for stock like an unroutable order, oldest first
 if d.backorder then

@@ -1,0 +1,286 @@
+
+/*
+ * The shipment scripts' calls: the arguments each takes and what its
+ * answer means (invsync_ship.h).  ship_confirm.lua moves the ledger and
+ * the shipment in one step; these only build its arguments and read it.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_ship.h"
+
+
+#define INVSYNC_SHIP_KEY_LEN  1024
+
+
+static invsync_ship_rc_e invsync_ship_reply_err(redisReply *r,
+    const char *what, char *err, size_t len);
+static json_t *invsync_ship_record_json(const invsync_ship_record_t *rec);
+static char *invsync_ship_kinds(const invsync_conf_t *conf);
+
+
+static const char  *invsync_ship_kind_names[] = {
+    "warehouse", "3pl", "manual"
+};
+
+
+size_t
+invsync_ship_id(char *dst, size_t cap, const char *order,
+    const char *location)
+{
+    int  n;
+
+    n = snprintf(dst, cap, "%s@%s", order, location);
+
+    return n < 0 || (size_t) n >= cap ? 0 : (size_t) n;
+}
+
+
+invsync_ship_rc_e
+invsync_ship_confirm_call(invsync_worker_t *w, const char *id,
+    const invsync_ship_record_t *rec, char *audit, size_t alen, char *err,
+    size_t len)
+{
+    char               done[INVSYNC_SHIP_KEY_LEN], cause[INVSYNC_SHIP_KEY_LEN];
+    char               akey[INVSYNC_SHIP_KEY_LEN], prefix[INVSYNC_SHIP_KEY_LEN];
+    char               ttl[32], now[32], maxlen[32], *c;
+    json_t            *j;
+    redisReply        *r;
+    invsync_ship_rc_e  rc;
+
+    snprintf(cause, sizeof(cause), "ship:%s", id);
+    if (invsync_key_done_ledger(done, sizeof(done), w->conf, cause) == 0) {
+        snprintf(err, len, "shipment id \"%.64s…\" is too long", id);
+        return INVSYNC_SHIP_REFUSED;
+    }
+
+    invsync_key_audit(akey, sizeof(akey), w->conf);
+    invsync_key_prefix(prefix, sizeof(prefix), w->conf);
+    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+    j = invsync_ship_record_json(rec);
+    c = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+
+    if (c == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_SHIP_LOST;
+    }
+
+    {
+        const char  *argv[] = {
+            done, akey, ttl, now, prefix, id, c, maxlen,
+            "ts", now, "action", "shipment.confirm", "shipment", id,
+            "by", rec->by ? rec->by : "", "carrier",
+            rec->carrier ? rec->carrier : "", "tracking",
+            rec->tracking ? rec->tracking : "", "cause", cause
+        };
+        size_t       i, argvlen[sizeof(argv) / sizeof(argv[0])];
+
+        for (i = 0; i < sizeof(argv) / sizeof(argv[0]); i++) {
+            argvlen[i] = strlen(argv[i]);
+        }
+
+        r = invsync_redis_eval(w, w->ship_confirm_sha,
+                               invsync_script_ship_confirm,
+                               invsync_script_ship_confirm_len, 2,
+                               (int) i, argv, argvlen);
+    }
+
+    free(c);
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+        return invsync_ship_reply_err(r, "ship_confirm", err, len);
+    }
+
+    if (r->element[0]->type == REDIS_REPLY_INTEGER) {
+        rc = r->element[0]->integer == 1 ? INVSYNC_SHIP_DONE
+                                         : INVSYNC_SHIP_BEFORE;
+    } else {
+        rc = INVSYNC_SHIP_CANCELLED;
+    }
+
+    snprintf(audit, alen, "%s", r->element[1]->type == REDIS_REPLY_STRING
+                                ? r->element[1]->str : "");
+    freeReplyObject(r);
+
+    return rc;
+}
+
+
+/* the members given, as ship_confirm.lua's ARGV[5] */
+
+static json_t *
+invsync_ship_record_json(const invsync_ship_record_t *rec)
+{
+    size_t       i;
+    json_t      *j;
+    const char  *v[] = {
+        rec->carrier, rec->service, rec->tracking, rec->tracking_url,
+        rec->label_url, rec->cost_minor, rec->currency, rec->provider_ref
+    };
+    const char  *k[] = {
+        "carrier", "service", "tracking", "tracking_url", "label_url",
+        "cost_minor", "currency", "provider_ref"
+    };
+
+    j = json_object();
+
+    for (i = 0; j != NULL && i < sizeof(v) / sizeof(v[0]); i++) {
+        if (v[i] != NULL
+            && json_object_set_new(j, k[i], json_string(v[i])) != 0)
+        {
+            json_decref(j);
+            return NULL;
+        }
+    }
+
+    return j;
+}
+
+
+invsync_ship_rc_e
+invsync_ship_open_call(invsync_worker_t *w, const char *channel,
+    const char *order, char *err, size_t len)
+{
+    char         akey[INVSYNC_SHIP_KEY_LEN], prefix[INVSYNC_SHIP_KEY_LEN];
+    char         now[32], maxlen[32], *kinds;
+    size_t       i, argvlen[7];
+    const char  *argv[7];
+    redisReply  *r;
+
+    kinds = invsync_ship_kinds(w->conf);
+    if (kinds == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_SHIP_LOST;
+    }
+
+    invsync_key_audit(akey, sizeof(akey), w->conf);
+    invsync_key_prefix(prefix, sizeof(prefix), w->conf);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+    argv[0] = akey;
+    argv[1] = now;
+    argv[2] = prefix;
+    argv[3] = order;
+    argv[4] = channel;
+    argv[5] = kinds;
+    argv[6] = maxlen;
+
+    for (i = 0; i < 7; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->ship_open_sha, invsync_script_ship_open,
+                           invsync_script_ship_open_len, 1, 7, argv, argvlen);
+
+    free(kinds);
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        return invsync_ship_reply_err(r, "ship_open", err, len);
+    }
+
+    freeReplyObject(r);
+
+    return INVSYNC_SHIP_DONE;
+}
+
+
+/* {loc: kind} of the configured locations, JSON text to free */
+
+static char *
+invsync_ship_kinds(const invsync_conf_t *conf)
+{
+    char                      *s;
+    size_t                     i;
+    json_t                    *j;
+    const invsync_location_t  *l;
+
+    j = json_object();
+
+    for (i = 0; j != NULL && conf->routing != NULL
+                && i < conf->routing->nlocations; i++)
+    {
+        l = &conf->routing->locations[i];
+        json_object_set_new(j, l->id,
+                            json_string(invsync_ship_kind_names[l->kind]));
+    }
+
+    s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+
+    return s;
+}
+
+
+invsync_ship_rc_e
+invsync_ship_cancel_call(invsync_worker_t *w, const char *order,
+    json_t **shipped, char *err, size_t len)
+{
+    char         akey[INVSYNC_SHIP_KEY_LEN], prefix[INVSYNC_SHIP_KEY_LEN];
+    char         now[32], maxlen[32];
+    size_t       i, argvlen[5];
+    const char  *argv[5];
+    redisReply  *r, *e;
+
+    invsync_key_audit(akey, sizeof(akey), w->conf);
+    invsync_key_prefix(prefix, sizeof(prefix), w->conf);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+
+    argv[0] = akey;
+    argv[1] = now;
+    argv[2] = prefix;
+    argv[3] = order;
+    argv[4] = maxlen;
+
+    for (i = 0; i < 5; i++) {
+        argvlen[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->ship_cancel_sha, invsync_script_ship_cancel,
+                           invsync_script_ship_cancel_len, 1, 5, argv,
+                           argvlen);
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        return invsync_ship_reply_err(r, "ship_cancel", err, len);
+    }
+
+    *shipped = json_array();
+    e = r->element[1];
+
+    for (i = 0; *shipped != NULL && e->type == REDIS_REPLY_ARRAY
+                && i < e->elements; i++)
+    {
+        json_array_append_new(*shipped, json_string(e->element[i]->str));
+    }
+
+    freeReplyObject(r);
+
+    return INVSYNC_SHIP_DONE;
+}
+
+
+/* a reply that is not the script's answer; takes r */
+
+static invsync_ship_rc_e
+invsync_ship_reply_err(redisReply *r, const char *what, char *err,
+    size_t len)
+{
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_SHIP_LOST;
+    }
+
+    snprintf(err, len, "%s: %s", what,
+             r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+    freeReplyObject(r);
+
+    return INVSYNC_SHIP_REFUSED;
+}

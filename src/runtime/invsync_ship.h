@@ -1,0 +1,61 @@
+
+/*
+ * The shipment scripts' calls (ship_open.lua, ship_confirm.lua,
+ * ship_cancel.lua), shared by the worker's actions and engine and by
+ * invsyncctl ship, so that both confirm a shipment through the same step.
+ * The shipment's layout is docs/fulfilment.md's.
+ */
+
+
+#ifndef INVSYNC_SHIP_H_INCLUDED
+#define INVSYNC_SHIP_H_INCLUDED
+
+
+#include "invsync_runtime.h"
+
+
+#define INVSYNC_SHIP_ID_LEN  512
+
+
+typedef enum {
+    INVSYNC_SHIP_LOST = -2,      /* the Redis session was lost: retry */
+    INVSYNC_SHIP_REFUSED = -1,   /* the script refused (err says why) */
+    INVSYNC_SHIP_BEFORE = 0,     /* shipped before: nothing written */
+    INVSYNC_SHIP_DONE = 1,       /* confirmed now */
+    INVSYNC_SHIP_CANCELLED = 2   /* cancelled or voided: nothing written */
+} invsync_ship_rc_e;
+
+
+/*
+ * What a confirmation records on the shipment; NULL members are left as
+ * they are.  by names who confirmed (the audit's "by").
+ */
+typedef struct {
+    const char   *carrier;
+    const char   *service;
+    const char   *tracking;
+    const char   *tracking_url;
+    const char   *label_url;
+    const char   *cost_minor;
+    const char   *currency;
+    const char   *provider_ref;
+    const char   *by;
+} invsync_ship_record_t;
+
+
+/* ship_confirm.lua; audit gets the audit entry's id (or the state) */
+invsync_ship_rc_e invsync_ship_confirm_call(invsync_worker_t *w,
+    const char *id, const invsync_ship_record_t *rec, char *audit,
+    size_t alen, char *err, size_t len);
+/* ship_open.lua: the order's shipments from its allocation */
+invsync_ship_rc_e invsync_ship_open_call(invsync_worker_t *w,
+    const char *channel, const char *order, char *err, size_t len);
+/* ship_cancel.lua: *shipped, the ids already shipped (JSON array) */
+invsync_ship_rc_e invsync_ship_cancel_call(invsync_worker_t *w,
+    const char *order, json_t **shipped, char *err, size_t len);
+/* "<order>@<location>" into dst (cap bytes); 0 when it does not fit */
+size_t invsync_ship_id(char *dst, size_t cap, const char *order,
+    const char *location);
+
+
+#endif /* INVSYNC_SHIP_H_INCLUDED */

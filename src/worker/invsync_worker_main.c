@@ -113,7 +113,8 @@ main(int argc, char **argv)
     }
 
     if (invsync_push_init(&w, err, sizeof(err)) != 0
-        || invsync_poll_init(&w, err, sizeof(err)) != 0)
+        || invsync_poll_init(&w, err, sizeof(err)) != 0
+        || invsync_track_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
         invsync_push_free(&w);
@@ -147,6 +148,7 @@ main(int argc, char **argv)
                 fresh->consumer = strdup(conf->consumer);
                 /* pushes in flight go back to their dirty sets first */
                 invsync_push_free(&w);
+                invsync_track_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
                 invsync_conf_free(conf);
@@ -155,6 +157,11 @@ main(int argc, char **argv)
 
                 if (invsync_push_init(&w, err, sizeof(err)) != 0) {
                     invsync_log(INVSYNC_LOG_ERROR, "no channel pushes",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_track_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no tracking pushes",
                                 json_pack("{s:s}", "err", err));
                 }
 
@@ -196,6 +203,7 @@ main(int argc, char **argv)
                                                            0.99)));
 
     invsync_push_free(&w);
+    invsync_track_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);
     curl_multi_cleanup(w.multi);

@@ -177,6 +177,13 @@ elseif kind == 'release' then
     redis.call('DEL', res, alloc)
     redis.call('ZREM', K .. 'route:waiting', m.order)
 
+elseif kind == 'ship' and (m.at or '') == ''
+       and redis.call('SCARD', K .. 'shipments:' .. m.order) > 0 then
+    -- an order with shipments is shipped by them, each at its location
+    -- (ship_confirm.lua): the channel's account of it afterwards (the
+    -- fulfilment invsync told it, WooCommerce's "completed") moves nothing
+    m.by_shipments = true
+
 elseif kind == 'ship' then
     local held = routed()
     for _, line in ipairs(m.lines) do
@@ -240,7 +247,8 @@ for s in pairs(moved) do
 end
 table.sort(skus)
 
-local detail = cjson.encode({moved = moved, oversold = oversold})
+local detail = cjson.encode({moved = moved, oversold = oversold,
+                             by_shipments = m.by_shipments})
 
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
     'result', 'applied', 'skus', table.concat(skus, ','),

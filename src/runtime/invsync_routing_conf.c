@@ -16,6 +16,7 @@
 
 #include "invsync_config_read.h"
 #include "invsync_routing_read.h"
+#include "invsync_provider.h"
 
 
 static int invsync_routing_locations(invsync_rr_t *r, json_t *arr,
@@ -44,7 +45,7 @@ static const char  *invsync_routing_address_keys[] = {
 
 /* what the fulfilment step of each kind reads; checked for shape here */
 static const char  *invsync_routing_warehouse_keys[] = {
-    "api_base", "credentials_file", NULL
+    "api_base", "credentials_file", "provider", "from", "parcel", NULL
 };
 
 static const char  *invsync_routing_3pl_keys[] = {
@@ -398,8 +399,25 @@ invsync_routing_fulfilment(invsync_rr_t *r, json_t *obj, const char *path,
             continue;
         }
 
+        /* the label's sender and the parcel of SKUs with no sizes */
+        if (strcmp(key, "from") == 0 || strcmp(key, "parcel") == 0) {
+            if (!json_is_object(v)) {
+                return invsync_rr_fail(r, at, key, "must be an object");
+            }
+
+            continue;
+        }
+
         if (!json_is_string(v) || json_string_length(v) == 0) {
             return invsync_rr_fail(r, at, key, "must be a non-empty string");
+        }
+
+        if (strcmp(key, "provider") == 0
+            && invsync_provider_find(json_string_value(v)) == NULL)
+        {
+            return invsync_rr_fail(r, at, key, "\"%s\" is not one of %s",
+                                   json_string_value(v),
+                                   invsync_provider_names());
         }
 
         if (strcmp(key, "api_base") == 0

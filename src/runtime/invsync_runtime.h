@@ -131,6 +131,7 @@ typedef struct {
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
     struct invsync_track_s *track;       /* tracking back to channels */
+    struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int                     busy_ms;     /* shorter reads while pushing */
     int64_t                 push_ms;     /* the pusher's last turn */
     int64_t                 started_ms;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker_consumer.h"
+#include "invsync_worker_fulfil.h"
 
 
 #define INVSYNC_BATCH_MAX  64     /* orders in one pipelined run */
@@ -148,6 +149,11 @@ invsync_consumer_run_once(invsync_worker_t *w)
 
     /* orders waiting for stock, when some arrived; cheap when none did */
     if (invsync_route_waiting(w) != 0) {
+        return -1;
+    }
+
+    /* shipments due: a label to buy, one to void (one request at a time) */
+    if (invsync_fulfil_step(w) != 0) {
         return -1;
     }
 

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "invsync_runtime.h"
+#include "invsync_worker_fulfil.h"
 
 
 volatile sig_atomic_t  invsync_stop;
@@ -114,7 +115,8 @@ main(int argc, char **argv)
 
     if (invsync_push_init(&w, err, sizeof(err)) != 0
         || invsync_poll_init(&w, err, sizeof(err)) != 0
-        || invsync_track_init(&w, err, sizeof(err)) != 0)
+        || invsync_track_init(&w, err, sizeof(err)) != 0
+        || invsync_fulfil_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
         invsync_push_free(&w);
@@ -149,13 +151,16 @@ main(int argc, char **argv)
                 /* pushes in flight go back to their dirty sets first */
                 invsync_push_free(&w);
                 invsync_track_free(&w);
+                invsync_fulfil_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
                 invsync_conf_free(conf);
                 conf = fresh;
                 w.conf = conf;
 
-                if (invsync_push_init(&w, err, sizeof(err)) != 0) {
+                if (invsync_fulfil_init(&w, err, sizeof(err)) != 0
+                    || invsync_push_init(&w, err, sizeof(err)) != 0)
+                {
                     invsync_log(INVSYNC_LOG_ERROR, "no channel pushes",
                                 json_pack("{s:s}", "err", err));
                 }
@@ -204,6 +209,7 @@ main(int argc, char **argv)
 
     invsync_push_free(&w);
     invsync_track_free(&w);
+    invsync_fulfil_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);
     curl_multi_cleanup(w.multi);

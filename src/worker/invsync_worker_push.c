@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "invsync_worker_push.h"
+#include "invsync_worker_fulfil.h"
 
 
 static int invsync_push_read(invsync_worker_t *w, invsync_pushchan_t *pc,
@@ -140,7 +141,7 @@ invsync_push_step(invsync_worker_t *w)
     }
 
     /* an order poll's pages are on the multi too */
-    busy = invsync_poll_busy(w) ? 2 : 0;
+    busy = invsync_poll_busy(w) || invsync_fulfil_busy(w) ? 2 : 0;
 
     if (p == NULL || p->nchans == 0) {
         w->busy_ms = busy;

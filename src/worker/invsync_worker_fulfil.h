@@ -1,0 +1,61 @@
+
+/*
+ * The fulfilment engine (docs/fulfilment.md): shipments due in K
+ * fulfil:due acted on one at a time, each request on the worker's multi
+ * (invsync_call), never blocking the loop.  invsync_worker_fulfil.c is
+ * the turn and the answers; invsync_worker_fulfil_label.c what a label
+ * is bought for (addresses, parcel, the rate).
+ */
+
+
+#ifndef INVSYNC_WORKER_FULFIL_H_INCLUDED
+#define INVSYNC_WORKER_FULFIL_H_INCLUDED
+
+
+#include "invsync_call.h"
+#include "invsync_provider.h"
+#include "fulfil/invsync_fulfil.h"
+
+
+#define INVSYNC_FULFIL_CHECK_MS   200     /* fulfil:due looked at */
+#define INVSYNC_FULFIL_BACKOFF_MS 1000    /* doubled per attempt */
+#define INVSYNC_FULFIL_MAX_MS     60000
+#define INVSYNC_FULFIL_ANSWER     (256 * 1024)
+
+
+typedef enum {
+    INVSYNC_FULFIL_LOOKUP = 0,  /* the shipment by its reference */
+    INVSYNC_FULFIL_CREATE,
+    INVSYNC_FULFIL_BUY,
+    INVSYNC_FULFIL_VOID
+} invsync_fulfil_step_e;
+
+
+typedef struct invsync_fulfil_s {
+    invsync_call_t               call;
+    invsync_fulfil_step_e        step;
+    char                         id[INVSYNC_SHIP_ID_LEN];
+    json_t                      *ship;      /* shipment:<id>'s fields */
+    const invsync_location_t    *loc;
+    const invsync_provider_t    *pv;
+    invsync_channel_conf_t       cc;        /* the location's API */
+    char                        *cred;
+    int64_t                      next_ms;
+} invsync_fulfil_t;
+
+
+/* invsync_worker_fulfil.c */
+int invsync_fulfil_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_fulfil_free(invsync_worker_t *w);
+int invsync_fulfil_step(invsync_worker_t *w);
+int invsync_fulfil_busy(invsync_worker_t *w);
+
+/* invsync_worker_fulfil_label.c */
+int invsync_fulfil_label_req(invsync_worker_t *w, invsync_fulfil_t *f,
+    invsync_label_req_t *req, char *err, size_t len);
+const invsync_rate_t *invsync_fulfil_rate(invsync_worker_t *w,
+    invsync_fulfil_t *f, const invsync_label_t *l, char *err, size_t len);
+const char *invsync_fulfil_field(invsync_fulfil_t *f, const char *name);
+
+
+#endif /* INVSYNC_WORKER_FULFIL_H_INCLUDED */

@@ -1,0 +1,205 @@
+#!/usr/bin/perl
+
+# Fulfilment through the real chain: signed Shopify orders into nginx,
+# routing and shipments in the worker, labels bought from the carrier
+# simulator (EasyPost's shape).  A split order gets two labels, stock
+# leaves on hand at each location and the Shopify simulator shows the new
+# quantities; duplicate and replayed webhooks buy no more; a worker killed
+# between the carrier applying a buy and invsync recording it buys no
+# second label (the restarted one finds it by reference); a manual
+# location's shipment is confirmed with invsyncctl ship; an order
+# cancelled while its label is bought has it voided.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use InvsyncTest qw(hmac_b64);
+use InvsyncSim;
+use InvsyncWorker qw(worker_conf run_worker kill_worker wait_for ctl
+                     map_sku);
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test',
+                 'carrier.key' => 'EZTK_sim' },
+    locations => <<'EOF');
+        location = /hooks/shopify {
+            invsync_webhook shopify;
+            invsync_channel shop-eu;
+            invsync_secret_file %%TESTDIR%%/shopify.secret;
+        }
+EOF
+
+$t->run;
+$t->plan(22);
+
+my $K = 'invsync:{invsync}:';
+my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
+my $carrier = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
+
+InvsyncSim::items($t, 'shopify', map {
+    { inventory_item_id => $_, location_id => 9, available => 0,
+      sku => "SKU-$_" } } 111, 222, 333);
+
+my %from = (name => 'Lyon DC', address1 => '1 Quai', city => 'Lyon',
+            zip => '69001', country_code => 'FR');
+sub warehouse {
+    my ($id) = @_;
+    return { id => $id, kind => 'warehouse',
+             fulfilment => { api_base => "$carrier/v2",
+                             credentials_file => $t->dir . '/carrier.key',
+                             from => \%from,
+                             parcel => { weight_g => 500 } } };
+}
+
+my $conf = worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    locations => [ warehouse('wh-a'), warehouse('wh-b'),
+                   { id => 'desk', kind => 'manual' } ],
+    routing => { rules => [ { name => 'default', strategy => 'priority',
+                              rate => 'cheapest',
+                              split => { allowed => JSON::PP::true,
+                                         max => 3 } } ] },
+    channels => [ { id => 'shop-eu', type => 'shopify', api_base => $shop,
+                    credentials_file => $t->dir . '/shop.token',
+                    stock => { locations => ['wh-a', 'wh-b', 'desk'] } } ]);
+
+map_sku($t, 'SKU-A', 111, 501);
+map_sku($t, 'SKU-B', 222, 502);
+map_sku($t, 'SKU-C', 333, 503);
+$t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5);
+$t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 5);
+$t->redis('HSET', "${K}stock:SKU-C", 'on_hand:desk', 4);
+$t->redis('HSET', "${K}sku:SKU-A", 'weight_g', 300, 'length_mm', 200,
+          'width_mm', 100, 'height_mm', 50);
+
+run_worker($t, 'w1', $conf);
+
+my $wh = 0;
+
+sub order {
+    my (%o) = @_;
+    return encode_json({
+        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
+        created_at => '2026-11-20T10:00:00+01:00',
+        updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
+        currency => 'EUR', total_price => '59.00',
+        financial_status => 'paid', cancelled_at => $o{cancelled},
+        line_items => [ map { { id => $_->[0], sku => $_->[1],
+                                quantity => $_->[2], price => '9.00',
+                                title => $_->[1], product_id => 7,
+                                variant_id => $_->[0] } } @{$o{lines}} ],
+        shipping_address => { name => 'Jon', address1 => '1 Rue',
+                              city => 'Paris', zip => '75001',
+                              country_code => 'FR' },
+    });
+}
+
+sub send_shopify {
+    my ($body, $id, $topic) = @_;
+    $id //= 'wh-' . ++$wh;
+    return $t->post('/hooks/shopify', $body,
+                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
+                    'X-Shopify-Topic' => $topic // 'orders/create',
+                    'X-Shopify-Webhook-Id' => $id,
+                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+}
+
+sub ship { return { @{$t->redis('HGETALL', "${K}shipment:$_[0]")} } }
+sub bought { return InvsyncSim::state($t, 'carrier')->{bought} }
+sub shows { return InvsyncSim::quantity($t, 'shopify', $_[0], 9) // -1 }
+sub on_hand { return $t->redis('HGET', "${K}stock:$_[0]", "on_hand:$_[1]") }
+
+###############################################################################
+# a split order: two labels, stock down at each place, the channel follows
+
+my $o1 = order(id => 701, lines => [ [1, 'SKU-A', 2], [2, 'SKU-B', 1] ]);
+is(send_shopify($o1, 'wh-701')->{status}, 200, 'order accepted');
+ok(wait_for(30, sub { (ship('shop-eu:701@wh-a')->{state} // '') eq 'shipped'
+                      && (ship('shop-eu:701@wh-b')->{state} // '')
+                         eq 'shipped' }),
+   'both shipments shipped')
+    or diag($t->read_file('logs/w1.out'));
+is_deeply([sort map { $_->{reference} } @{bought()}],
+          ['shop-eu:701@wh-a', 'shop-eu:701@wh-b'],
+          'two labels bought, each with its shipment as reference');
+my $s = ship('shop-eu:701@wh-a');
+ok($s->{tracking} && $s->{label_url} && $s->{provider_ref} =~ /^shp_/
+   && $s->{cost_minor} > 0, 'label, tracking, cost recorded');
+is($s->{carrier} . ':' . $s->{service}, 'USPS:GroundAdvantage',
+   'the cheapest rate');
+is_deeply([on_hand('SKU-A', 'wh-a'), on_hand('SKU-B', 'wh-b')], [3, 4],
+          'on hand down at each location');
+ok(wait_for(30, sub { shows(111) == 3 && shows(222) == 4 }),
+   'the channel shows the new quantities');
+is_deeply([sort @{$t->redis('ZRANGE', "${K}track:due", 0, -1)}],
+          ['shop-eu:701@wh-a', 'shop-eu:701@wh-b'], 'tracking due');
+
+# the same webhook again, and the order replayed as an update
+send_shopify($o1, 'wh-701');
+send_shopify($o1, 'wh-701-again', 'orders/updated');
+sleep 2;
+is(scalar @{bought()}, 2, 'duplicate and replayed webhooks: no more labels');
+
+###############################################################################
+# the worker killed between the carrier's buy and invsync's record
+
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 4000,
+                 match => 'buy');
+send_shopify(order(id => 702, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:702@wh-a' }
+                      @{bought()} }), 'the carrier applied the buy');
+kill_worker($t, 'w1', 'KILL');
+is(ship('shop-eu:702@wh-a')->{state}, 'requested', 'not recorded yet');
+run_worker($t, 'w1', $conf);
+ok(wait_for(30, sub { (ship('shop-eu:702@wh-a')->{state} // '')
+                      eq 'shipped' }), 'recorded after the restart')
+    or diag($t->read_file('logs/w1.out'));
+is(scalar(grep { $_->{reference} eq 'shop-eu:702@wh-a' } @{bought()}), 1,
+   'found by reference: no second label');
+is(on_hand('SKU-A', 'wh-a'), 2, 'stock taken once');
+
+###############################################################################
+# a manual location: the order waits, invsyncctl ship confirms it
+
+send_shopify(order(id => 703, lines => [ [1, 'SKU-C', 1] ]));
+ok(wait_for(30, sub { (ship('shop-eu:703@desk')->{state} // '') eq 'open' }),
+   'the manual shipment is open');
+is($t->redis('ZSCORE', "${K}fulfil:due", 'shop-eu:703@desk'), undef,
+   'and waits for a person');
+my ($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:703', '--location', 'desk',
+                     '--carrier', 'DHL', '--tracking', 'JD0001');
+is($rc, 0, 'invsyncctl ship') or diag($out);
+is_deeply([@{ship('shop-eu:703@desk')}{qw(state carrier tracking)},
+           on_hand('SKU-C', 'desk')], ['shipped', 'DHL', 'JD0001', 3],
+          'shipped, stock down');
+($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:703', '--location', 'desk',
+                  '--carrier', 'DHL', '--tracking', 'JD0001');
+like($out, qr/shipped before/, 'twice is once');
+
+###############################################################################
+# cancelled while its label is being bought: the label is voided
+
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 3000,
+                 match => 'buy');
+my $o4 = order(id => 704, lines => [ [1, 'SKU-B', 1] ]);
+send_shopify($o4);
+ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:704@wh-b' }
+                      @{bought()} }), 'the label is being bought');
+send_shopify(order(id => 704, lines => [ [1, 'SKU-B', 1] ],
+                   updated => '2026-11-20T11:00:00+01:00',
+                   cancelled => '2026-11-20T11:00:00+01:00'),
+             undef, 'orders/cancelled');
+ok(wait_for(30, sub { (ship('shop-eu:704@wh-b')->{state} // '')
+                      eq 'voided' }), 'the label voided')
+    or diag(explain(ship('shop-eu:704@wh-b')));
+is_deeply([(map { $_->{reference} }
+            @{InvsyncSim::state($t, 'carrier')->{refunded}}),
+           on_hand('SKU-B', 'wh-b')], ['shop-eu:704@wh-b', 4],
+          'refunded at the carrier, stock not shipped');
+
+$t->done;

@@ -51,13 +51,19 @@ static const char  *invsync_shopify_carriers[][2] = {
 };
 
 
+/*
+ * The calculated cost of the look is about 5 x (2 + 50 x 2) + 20 = 530 of
+ * the 1000 a query may cost: an order with more than 5 fulfillment orders
+ * or 50 lines on one has the rest unread, and a shipment of those lines
+ * is refused ("less left to fulfil than shipped").
+ */
 #define INVSYNC_SHOPIFY_LOOK                                                 \
     "query Look($id: ID!) { order(id: $id) { id "                            \
-    "fulfillmentOrders(first: 50) { nodes { id status "                      \
+    "fulfillmentOrders(first: 5) { nodes { id status "                      \
     "assignedLocation { location { id } } "                                  \
-    "lineItems(first: 100) { nodes { id remainingQuantity "                  \
+    "lineItems(first: 50) { nodes { id remainingQuantity "                  \
     "lineItem { id } } } } } "                                               \
-    "fulfillments(first: 50) { id trackingInfo { company number url } } } }"
+    "fulfillments(first: 20) { id trackingInfo { company number url } } } }"
 
 #define INVSYNC_SHOPIFY_MOVE                                                 \
     "mutation Move($id: ID!, $to: ID!) { fulfillmentOrderMove(id: $id, "     \

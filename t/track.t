@@ -5,7 +5,8 @@
 # shipped, on K track:due) are told by the worker's track driver.  Shopify:
 # the fulfillment order Shopify assigned elsewhere is moved to the mapped
 # location, then fulfilled with the tracking; a 5xx and 429s on the way
-# are retried (Retry-After respected) and make no second fulfillment;
+# are retried (Retry-After respected) and make no second fulfillment, nor
+# does an attempt whose create reached Shopify with its answer lost;
 # an order Shopify does not have opens tracking_push_failed.  WooCommerce:
 # the Shipment Tracking item, then status completed.
 
@@ -17,6 +18,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(time);
+use HTTP::Tiny;
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for audit_entries
@@ -26,7 +28,7 @@ my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
 $t->run_redis;
-$t->plan(13);
+$t->plan(15);
 
 $t->write_file('shop.token', "shpat_test\n");
 $t->write_file('woo.keys', "ck_test:cs_test\n");
@@ -138,6 +140,34 @@ ok(wait_for(30, sub { $t->redis('ZSCORE', "${K}exceptions:open",
                                 "tracking_push_failed:$s3") }),
    'tracking_push_failed for an order Shopify does not have')
     or diag(explain [$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)]);
+
+# an attempt whose fulfillmentCreate reached Shopify but whose answer was
+# lost: the fulfillment is there already; the next attempt finds it
+my $o5 = InvsyncSim::order($t, 'shopify', location_id => 10,
+    line_items => [ { sku => 'SKU-A', quantity => 1 } ]);
+my $fo = (grep { $_->{order_id} == $o5->{id} }
+          @{InvsyncSim::state($t, 'shopify')->{fulfillment_orders}})[0];
+my $gql = HTTP::Tiny->new->post(
+    InvsyncSim::url($t, 'shopify', '/admin/api/2026-04/graphql.json'),
+    { headers => { 'Content-Type' => 'application/json',
+                   'X-Shopify-Access-Token' => 'shpat_test' },
+      content => encode_json({ query => 'mutation M($f: FulfillmentInput!) '
+          . '{ fulfillmentCreate(fulfillment: $f) { fulfillment { id } '
+          . 'userErrors { message } } }',
+          variables => { f => { lineItemsByFulfillmentOrder => [
+              { fulfillmentOrderId => "gid://shopify/FulfillmentOrder/$fo->{id}" } ],
+              trackingInfo => { company => 'UPS',
+                                number => "1Z$o5->{id}" } } } }) });
+my $s5 = shipped('shop-eu', $o5->{id}, 'wh2',
+    [ { line_id => "$o5->{line_items}[0]{id}", sku => 'SKU-A', qty => 1 } ]);
+ok(wait_for(30, sub { field($s5, 'state') eq 'tracked' }),
+   'a shipment Shopify has a fulfillment of already is tracked')
+    or diag($gql->{content});
+@f = grep { $_->{order_id} == $o5->{id} }
+     @{InvsyncSim::state($t, 'shopify')->{fulfillments}};
+is_deeply([scalar @f, field($s5, 'tracked_ref')],
+          [1, "gid://shopify/Fulfillment/$f[0]{id}"],
+          'no second fulfillment: the one found is its tracked_ref');
 
 # WooCommerce: the tracking item, then completed
 my $w1 = InvsyncSim::order($t, 'woocommerce',

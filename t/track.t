@@ -28,7 +28,7 @@ my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 plan(skip_all => 'invsync-worker not built') unless -x worker_bin($t);
 $t->run_redis;
-$t->plan(15);
+$t->plan(16);
 
 $t->write_file('shop.token', "shpat_test\n");
 $t->write_file('woo.keys', "ck_test:cs_test\n");
@@ -63,6 +63,13 @@ my $conf = worker_conf($t, 'worker.json',
 my $bin = worker_bin($t);
 my $out = `$bin -t -c $conf 2>&1`;
 is($? >> 8, 0, '-t: options.locations maps ledger locations') or diag($out);
+my $bad = worker_conf($t, 'bad.json', locations => [ { id => 'wh1' } ],
+    channels => [ { id => 'shop-eu', type => 'shopify', api_base => $shop,
+                    credentials_file => $t->dir . '/shop.token',
+                    options => { locations => { wh1 => 'Lyon' } } } ]);
+$out = `$bin -t -c $bad 2>&1`;
+ok($? >> 8 == 1 && $out =~ /"locations"\."wh1" is not a Shopify location id/,
+   '-t: a location that is no Shopify id is refused') or diag($out);
 
 # a shipment as ship_confirm.lua leaves it
 sub shipped {

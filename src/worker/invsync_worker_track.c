@@ -121,11 +121,26 @@ invsync_track_step(invsync_worker_t *w)
 
     now = invsync_now_ms();
     busy = 0;
+
+    /* the due set is read when a channel could take one, every
+     * INVSYNC_TRACK_SCAN_MS at most */
+    for (j = 0; j < t->nchans && !(now >= t->next_scan_ms
+                                   && !t->chans[j].busy
+                                   && now >= t->chans[j].not_before_ms); j++)
+    {
+        /* void */
+    }
+
+    if (j == t->nchans) {
+        goto perform;
+    }
+
+    t->next_scan_ms = now + INVSYNC_TRACK_SCAN_MS;
     invsync_key_track_due(key, sizeof(key), w->conf);
     snprintf(now_s, sizeof(now_s), "%lld", (long long) now);
 
     r = invsync_redis_cmdv(w, (const char *[]) { "ZRANGEBYSCORE", key,
-                           "-inf", now_s, "LIMIT", "0", "50", NULL });
+                           "-inf", now_s, "LIMIT", "0", "256", NULL });
     if (r == NULL) {
         return -1;
     }
@@ -144,7 +159,15 @@ invsync_track_step(invsync_worker_t *w)
         }
 
         if (j == t->nchans) {
-            continue;                   /* a channel no longer configured */
+            /* a channel no longer configured: out of the way of the others
+             * for an hour (a reload may bring it back) */
+            if (invsync_track_claim(w, id, now + 3600000
+                                           - INVSYNC_TRACK_LEASE_MS) < 0)
+            {
+                freeReplyObject(r);
+                return -1;
+            }
+            continue;
         }
 
         if (tc->busy || now < tc->not_before_ms
@@ -176,6 +199,8 @@ invsync_track_step(invsync_worker_t *w)
     }
 
     freeReplyObject(r);
+
+perform:
 
     for (j = 0; j < t->nchans; j++) {
         busy |= t->chans[j].busy;

@@ -17,6 +17,7 @@
 #define INVSYNC_TRACK_STEPS     12      /* requests an attempt may make */
 #define INVSYNC_TRACK_LEASE_MS  60000   /* a claimed shipment's hold */
 #define INVSYNC_TRACK_RESP_MAX  (1024 * 1024)
+#define INVSYNC_TRACK_SCAN_MS   20      /* the due set read at most every */
 
 
 typedef struct {
@@ -34,6 +35,7 @@ typedef struct {
 struct invsync_track_s {
     invsync_trackchan_t            chans[INVSYNC_MAX_CHANNELS];
     size_t                         nchans;
+    int64_t                        next_scan_ms;
 };
 
 typedef struct invsync_track_s  invsync_track_t;

@@ -139,8 +139,14 @@ is_deeply([on_hand('SKU-A', 'wh-a'), on_hand('SKU-B', 'wh-b')], [3, 4],
           'on hand down at each location');
 ok(wait_for(30, sub { shows(111) == 3 && shows(222) == 4 }),
    'the channel shows the new quantities');
-is_deeply([sort @{$t->redis('ZRANGE', "${K}track:due", 0, -1)}],
-          ['shop-eu:701@wh-a', 'shop-eu:701@wh-b'], 'tracking due');
+# queued for tracking; the track driver may have taken it already (this
+# order was never placed in the Shopify simulator: tracking_push_failed)
+ok((grep { my $id = $_;
+           defined $t->redis('ZSCORE', "${K}track:due", $id)
+           || (ship($id)->{state} // '') eq 'tracked'
+           || defined $t->redis('ZSCORE', "${K}exceptions:open",
+                                "tracking_push_failed:$id") }
+    'shop-eu:701@wh-a', 'shop-eu:701@wh-b') == 2, 'tracking due');
 
 # the same webhook again, and the order replayed as an update
 send_shopify($o1, 'wh-701');

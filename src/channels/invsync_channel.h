@@ -176,7 +176,7 @@ typedef struct {
 } invsync_polled_t;
 
 
-typedef struct invsync_shipment_s  invsync_shipment_t;  /* routing's */
+typedef struct invsync_shipment_s  invsync_shipment_t;  /* invsync_shipment.h */
 
 
 typedef struct {
@@ -236,12 +236,20 @@ typedef struct {
     void   (*account)(const invsync_channel_ctx_t *ctx, char *buf,
                       size_t cap);
 
-    /* tracking back to the channel: the slot routing fills */
+    /*
+     * tracking back to the channel, a small step machine: build makes the
+     * request of s->step (0, or -1: it cannot be asked, s->err says why);
+     * parse reads its answer: DONE with s->step moved on (to the next
+     * request, to INVSYNC_TRACK_DONE with s->ref, or to
+     * INVSYNC_TRACK_REFUSED with s->err), RETRY or THROTTLED leaving the
+     * step as it was.  Every attempt begins at INVSYNC_TRACK_LOOK, whose
+     * answer says what the channel has already: nothing is created twice.
+     */
     int    (*track_build)(const invsync_channel_ctx_t *ctx,
-                          const invsync_shipment_t *s,
-                          invsync_request_t *rq);
+                          invsync_shipment_t *s, invsync_request_t *rq);
     invsync_channel_rc_e (*track_parse)(const invsync_channel_ctx_t *ctx,
-                          const invsync_answer_t *a, int64_t *delay_ms);
+                          const invsync_answer_t *a, invsync_shipment_t *s,
+                          int64_t *delay_ms);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
     unsigned     counts_before_orders:1;    /* its stock notices count

@@ -142,6 +142,7 @@ typedef struct {
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
+    struct invsync_track_s *track;       /* tracking back to channels */
     struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
                                          /* a held stock notice wants a
@@ -378,6 +379,11 @@ int invsync_exception_resolve(invsync_worker_t *w, const char *id,
 
 /* invsync_call.c (the rest in invsync_call.h) */
 char *invsync_channel_credentials(const char *file);
+
+/* invsync_worker_track.c: shipments' tracking back to their channels */
+int invsync_track_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_track_free(invsync_worker_t *w);
+int invsync_track_step(invsync_worker_t *w);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

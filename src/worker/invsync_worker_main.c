@@ -115,6 +115,7 @@ main(int argc, char **argv)
 
     if (invsync_push_init(&w, err, sizeof(err)) != 0
         || invsync_poll_init(&w, err, sizeof(err)) != 0
+        || invsync_track_init(&w, err, sizeof(err)) != 0
         || invsync_fulfil_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
@@ -149,6 +150,7 @@ main(int argc, char **argv)
                 fresh->consumer = strdup(conf->consumer);
                 /* pushes in flight go back to their dirty sets first */
                 invsync_push_free(&w);
+                invsync_track_free(&w);
                 invsync_fulfil_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
@@ -160,6 +162,11 @@ main(int argc, char **argv)
                     || invsync_push_init(&w, err, sizeof(err)) != 0)
                 {
                     invsync_log(INVSYNC_LOG_ERROR, "no channel pushes",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_track_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no tracking pushes",
                                 json_pack("{s:s}", "err", err));
                 }
 
@@ -207,6 +214,7 @@ main(int argc, char **argv)
                                                            0.99)));
 
     invsync_push_free(&w);
+    invsync_track_free(&w);
     invsync_fulfil_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);

@@ -52,6 +52,9 @@ const invsync_channel_t  invsync_channel_shopify = {
     .poll_parse = invsync_shopify_poll_parse,
     .poll_order = invsync_shopify_poll_order,
     .account = invsync_shopify_account,
+    .check_options = invsync_shopify_check_options,
+    .track_build = invsync_shopify_track_build,
+    .track_parse = invsync_shopify_track_parse,
     .stock_per_location = 1,
     .may_email_buyers = 1,
 };

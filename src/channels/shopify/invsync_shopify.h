@@ -11,6 +11,7 @@
 
 #include "invsync_channels.h"
 #include "invsync_schemes.h"
+#include "invsync_shipment.h"
 
 
 /* the Admin API version of every Shopify request (channels.md 2.4) */
@@ -43,6 +44,24 @@ size_t invsync_shopify_read_build(const invsync_channel_ctx_t *ctx,
 invsync_channel_rc_e invsync_shopify_read_parse(
     const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
     invsync_read_item_t *items, size_t n, int64_t *delay_ms);
+
+/* invsync_shopify_stock.c, for the other GraphQL operations: an id as a
+ * gid; THROTTLED in the body (1, with the wait); a thin bucket's delay;
+ * not 200, not JSON or GraphQL errors as RETRY (takes doc) */
+json_t *invsync_shopify_gid(const char *kind, json_t *id);
+int invsync_shopify_throttled(json_t *doc, int64_t *delay_ms);
+void invsync_shopify_bucket(json_t *doc, int64_t *delay_ms);
+invsync_channel_rc_e invsync_shopify_failed(const invsync_answer_t *a,
+    json_t *doc);
+
+/* invsync_shopify_track.c */
+int invsync_shopify_check_options(const invsync_channel_conf_t *cc,
+    char *err, size_t len);
+int invsync_shopify_track_build(const invsync_channel_ctx_t *ctx,
+    invsync_shipment_t *s, invsync_request_t *rq);
+invsync_channel_rc_e invsync_shopify_track_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    invsync_shipment_t *s, int64_t *delay_ms);
 
 /* invsync_shopify_poll.c */
 int invsync_shopify_poll_build(const invsync_channel_ctx_t *ctx,

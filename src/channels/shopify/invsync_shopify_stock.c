@@ -26,12 +26,7 @@
 #define INVSYNC_SHOPIFY_MARGIN_MS    100
 
 
-static json_t *invsync_shopify_gid(const char *kind, json_t *id);
-static int invsync_shopify_throttled(json_t *doc, int64_t *delay_ms);
-static void invsync_shopify_bucket(json_t *doc, int64_t *delay_ms);
 static void invsync_shopify_user_error(invsync_push_item_t *it, json_t *e);
-static invsync_channel_rc_e invsync_shopify_failed(const invsync_answer_t *a,
-    json_t *doc);
 
 
 size_t
@@ -311,7 +306,7 @@ invsync_shopify_read_parse(const invsync_channel_ctx_t *ctx,
 }
 
 
-static json_t *
+json_t *
 invsync_shopify_gid(const char *kind, json_t *id)
 {
     char         buf[128];
@@ -340,7 +335,7 @@ invsync_shopify_gid(const char *kind, json_t *id)
  * needs to hold the query's cost again (2 s when the answer does not say).
  */
 
-static int
+int
 invsync_shopify_throttled(json_t *doc, int64_t *delay_ms)
 {
     size_t       i;
@@ -376,7 +371,7 @@ invsync_shopify_throttled(json_t *doc, int64_t *delay_ms)
 
 /* a bucket too thin for two more such requests delays the next one */
 
-static void
+void
 invsync_shopify_bucket(json_t *doc, int64_t *delay_ms)
 {
     json_t  *cost, *th;
@@ -410,7 +405,7 @@ invsync_shopify_user_error(invsync_push_item_t *it, json_t *e)
 
 /* not HTTP 200, not JSON, or GraphQL errors: RETRY with why; takes doc */
 
-static invsync_channel_rc_e
+invsync_channel_rc_e
 invsync_shopify_failed(const invsync_answer_t *a, json_t *doc)
 {
     const char            *code;

@@ -49,6 +49,8 @@ const invsync_channel_t  invsync_channel_woocommerce = {
     .poll_parse = invsync_woo_poll_parse,
     .poll_order = invsync_woo_poll_order,
     .account = invsync_woo_account,
+    .track_build = invsync_woo_track_build,
+    .track_parse = invsync_woo_track_parse,
     .stock_per_location = 0,
     .may_email_buyers = 1,
 };

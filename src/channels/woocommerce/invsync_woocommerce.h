@@ -11,6 +11,7 @@
 
 #include "invsync_channels.h"
 #include "invsync_schemes.h"
+#include "invsync_shipment.h"
 
 
 extern const invsync_normalizer_t  invsync_normalizer_woocommerce;
@@ -28,6 +29,12 @@ size_t invsync_woo_read_build(const invsync_channel_ctx_t *ctx,
 invsync_channel_rc_e invsync_woo_read_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_read_item_t *items, size_t n,
     int64_t *delay_ms);
+
+/* invsync_woocommerce_track.c */
+int invsync_woo_track_build(const invsync_channel_ctx_t *ctx,
+    invsync_shipment_t *s, invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_track_parse(const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_shipment_t *s, int64_t *delay_ms);
 
 /* invsync_woocommerce_poll.c */
 int invsync_woo_poll_build(const invsync_channel_ctx_t *ctx,

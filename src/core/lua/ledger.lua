@@ -182,11 +182,18 @@ elseif kind == 'release' then
     redis.call('ZREM', K .. 'route:waiting', m.order)
 
 elseif kind == 'ship' then
+    -- an order with shipments ships what its allocation still holds, each
+    -- share at its location, and nothing beyond it: a share a shipment
+    -- took already (ship_confirm.lua) is not taken again when the channel
+    -- tells of it afterwards (the fulfilment invsync pushed, WooCommerce's
+    -- "completed"), while a share still held (a manual location fulfilled
+    -- in the channel's admin) leaves from where it is held
     local held = routed()
+    m.by_shipments = redis.call('SCARD', K .. 'shipments:' .. m.order) > 0
     for _, line in ipairs(m.lines) do
         expand(line, function(s, q)
             q = q - ship_held(held, s, q)
-            if q > 0 then
+            if q > 0 and not m.by_shipments then
                 local r = math.min(unrouted_share(held, s), q)
                 if r > 0 then
                     move(s, 'unrouted', -r)
@@ -244,7 +251,8 @@ for s in pairs(moved) do
 end
 table.sort(skus)
 
-local detail = cjson.encode({moved = moved, oversold = oversold})
+local detail = cjson.encode({moved = moved, oversold = oversold,
+                             by_shipments = m.by_shipments})
 
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
     'result', 'applied', 'skus', table.concat(skus, ','),

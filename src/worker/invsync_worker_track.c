@@ -1,0 +1,476 @@
+
+/*
+ * Tracking back to the channels: the shipments K track:due says are due
+ * (ship_confirm.lua adds one when it ships) are told to their channel by
+ * the channel's track_build / track_parse, a step machine (look, move,
+ * create, complete; invsync_channel.h).  One shipment at a time per
+ * channel, one request at a time, on the worker's curl multi: the loop
+ * never waits.  The verdict of invsync_call.c (429 and Retry-After, 5xx)
+ * and the channel's own throttling delay the channel, its pushes too
+ * (they share its rate limit).  A failed attempt is retried with backoff,
+ * from the look again; after INVSYNC_TRACK_ALARM failures, or at once when
+ * the channel refuses, a tracking_push_failed exception with the channel's
+ * message, and the shipment stays shipped.  Told: state tracked,
+ * tracked_ref, audit entry shipment.track.  A channel without tracking
+ * leaves its shipments shipped, nothing sent.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_worker_track.h"
+
+
+static int invsync_track_claim(invsync_worker_t *w, const char *id,
+    int64_t now);
+static int invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
+    const char *id);
+static int invsync_track_send(invsync_worker_t *w, invsync_trackchan_t *tc);
+static int invsync_track_done(invsync_worker_t *w, invsync_call_t *c,
+    CURLcode code);
+static void invsync_track_shared_delay(invsync_worker_t *w,
+    const invsync_trackchan_t *tc, int64_t until);
+static int64_t invsync_track_push_delay(invsync_worker_t *w,
+    const invsync_trackchan_t *tc);
+
+
+int
+invsync_track_init(invsync_worker_t *w, char *err, size_t len)
+{
+    size_t                         i;
+    invsync_track_t               *t;
+    invsync_trackchan_t           *tc;
+    const invsync_channel_conf_t  *cc;
+
+    t = calloc(1, sizeof(invsync_track_t));
+    if (t == NULL) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+
+    for (i = 0; i < w->conf->nchannels; i++) {
+        cc = &w->conf->channels[i];
+        tc = &t->chans[t->nchans++];
+        tc->conf = cc;
+        tc->ch = invsync_channel_find(cc->type);
+
+        if (cc->api_base != NULL && invsync_channel_can(tc->ch, track_build)) {
+            tc->credentials = invsync_channel_credentials(
+                                  cc->credentials_file);
+            invsync_call_init(&tc->call, tc->ch, cc, tc->credentials);
+        }
+    }
+
+    w->track = t;
+
+    return 0;
+}
+
+
+void
+invsync_track_free(invsync_worker_t *w)
+{
+    size_t               i;
+    invsync_trackchan_t  *tc;
+
+    if (w->track == NULL) {
+        return;
+    }
+
+    for (i = 0; i < w->track->nchans; i++) {
+        tc = &w->track->chans[i];
+
+        /* one cut short is due again when its lease ends: looked anew */
+        invsync_call_release(w, &tc->call);
+        json_decref(tc->s.found);
+
+        if (tc->credentials != NULL) {
+            explicit_bzero(tc->credentials, strlen(tc->credentials));
+            free(tc->credentials);
+        }
+    }
+
+    free(w->track);
+    w->track = NULL;
+}
+
+
+/*
+ * One turn: the due shipments of idle channels are claimed and their
+ * first request sent.  -1 when the Redis session was lost.  Lowers
+ * w->busy_ms while a request is in flight.
+ */
+
+int
+invsync_track_step(invsync_worker_t *w)
+{
+    int                   busy, running, rc;
+    char                  key[INVSYNC_KEY_LEN], now_s[32];
+    size_t                i, j;
+    int64_t               now;
+    redisReply           *r;
+    const char           *id;
+    invsync_trackchan_t  *tc;
+    invsync_track_t      *t = w->track;
+
+    if (t == NULL || t->nchans == 0) {
+        return 0;
+    }
+
+    now = invsync_now_ms();
+    busy = 0;
+
+    /* the due set is read when a channel could take one, every
+     * INVSYNC_TRACK_SCAN_MS at most */
+    for (j = 0; j < t->nchans && !(now >= t->next_scan_ms
+                                   && !t->chans[j].busy
+                                   && now >= t->chans[j].not_before_ms); j++)
+    {
+        /* void */
+    }
+
+    if (j == t->nchans) {
+        goto perform;
+    }
+
+    t->next_scan_ms = now + INVSYNC_TRACK_SCAN_MS;
+    invsync_key_track_due(key, sizeof(key), w->conf);
+    snprintf(now_s, sizeof(now_s), "%lld", (long long) now);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "ZRANGEBYSCORE", key,
+                           "-inf", now_s, "LIMIT", "0", "256", NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        id = r->element[i]->str;
+
+        for (j = 0; j < t->nchans; j++) {
+            tc = &t->chans[j];
+
+            if (strncmp(id, tc->conf->id, strlen(tc->conf->id)) == 0
+                && id[strlen(tc->conf->id)] == ':')
+            {
+                break;
+            }
+        }
+
+        if (j == t->nchans) {
+            /* a channel no longer configured: out of the way of the others
+             * for an hour (a reload may bring it back) */
+            if (invsync_track_claim(w, id, now + 3600000
+                                           - INVSYNC_TRACK_LEASE_MS) < 0)
+            {
+                freeReplyObject(r);
+                return -1;
+            }
+            continue;
+        }
+
+        if (tc->busy || now < tc->not_before_ms
+            || now < invsync_track_push_delay(w, tc))
+        {
+            continue;
+        }
+
+        rc = invsync_track_claim(w, id, now);
+
+        if (rc <= 0) {
+            if (rc < 0) {
+                freeReplyObject(r);
+                return -1;
+            }
+            continue;
+        }
+
+        rc = invsync_track_load(w, tc, id);
+
+        if (rc > 0) {
+            rc = invsync_track_send(w, tc);
+        }
+
+        if (rc < 0) {
+            freeReplyObject(r);
+            return -1;
+        }
+    }
+
+    freeReplyObject(r);
+
+perform:
+
+    for (j = 0; j < t->nchans; j++) {
+        busy |= t->chans[j].busy;
+    }
+
+    if (busy) {
+        curl_multi_perform(w->multi, &running);
+
+        if (w->busy_ms == 0 || w->busy_ms > 2) {
+            w->busy_ms = 2;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the shipment held for this worker for a lease: 1, 0 another has it */
+
+static int
+invsync_track_claim(invsync_worker_t *w, const char *id, int64_t now)
+{
+    int          ok;
+    char         key[INVSYNC_KEY_LEN], until[32];
+    redisReply  *r;
+
+    invsync_key_track_due(key, sizeof(key), w->conf);
+    snprintf(until, sizeof(until), "%lld",
+             (long long) (now + INVSYNC_TRACK_LEASE_MS));
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, "XX", "GT",
+                           "CH", until, id, NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    ok = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+
+    return ok;
+}
+
+
+/*
+ * The shipment's hash into tc->s: 1 to tell, 0 nothing to do (not
+ * shipped, or a channel without tracking: off the due set), -1 Redis.
+ */
+
+static int
+invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
+    const char *id)
+{
+    int                  tell;
+    char                 key[INVSYNC_KEY_LEN], order[200];
+    size_t               i;
+    json_t              *lines, *ln;
+    redisReply          *r;
+    const char          *f, *v, *state;
+    invsync_shipment_t  *s = &tc->s;
+
+    json_decref(s->found);
+    memset(s, 0, sizeof(*s));
+    snprintf(s->id, sizeof(s->id), "%s", id);
+    invsync_key_shipment(key, sizeof(key), w->conf, id);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key, NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    state = "";
+    lines = NULL;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        f = r->element[i]->str;
+        v = r->element[i + 1]->str;
+
+#define invsync_track_field(name, dst)                                       \
+        if (strcmp(f, name) == 0) snprintf(dst, sizeof(dst), "%s", v)
+
+        invsync_track_field("order_id", s->order_id);
+        invsync_track_field("location", s->location);
+        invsync_track_field("carrier", s->carrier);
+        invsync_track_field("service", s->service);
+        invsync_track_field("tracking", s->tracking);
+        invsync_track_field("tracking_url", s->tracking_url);
+#undef invsync_track_field
+
+        if (strcmp(f, "state") == 0) {
+            state = v;
+        } else if (strcmp(f, "shipped_at") == 0) {
+            s->shipped_at_ms = strtoll(v, NULL, 10);
+        } else if (strcmp(f, "lines") == 0) {
+            lines = json_loads(v, 0, NULL);
+        }
+    }
+
+    json_array_foreach(lines, i, ln) {
+        if (i < INVSYNC_SHIPMENT_LINES) {
+            snprintf(s->lines[i].line_id, sizeof(s->lines[i].line_id), "%s",
+                     json_string_value(json_object_get(ln, "line_id"))
+                     ?: "");
+            snprintf(s->lines[i].sku, sizeof(s->lines[i].sku), "%s",
+                     json_string_value(json_object_get(ln, "sku")) ?: "");
+            s->lines[i].qty = json_integer_value(json_object_get(ln, "qty"));
+            s->nlines = i + 1;
+        }
+    }
+
+    json_decref(lines);
+    tell = strcmp(state, "shipped") == 0
+           && invsync_channel_can(tc->ch, track_build)
+           && tc->conf->api_base != NULL;
+    freeReplyObject(r);
+
+    if (!tell) {
+        invsync_key_track_due(key, sizeof(key), w->conf);
+        r = invsync_redis_cmdv(w, (const char *[]) { "ZREM", key, id, NULL });
+        freeReplyObject(r);
+        return r != NULL ? 0 : -1;
+    }
+
+    /* the last of the order's shipments to go: none still to ship */
+    s->last = 1;
+    snprintf(order, sizeof(order), "%s:%s", tc->conf->id, s->order_id);
+    invsync_key_shipments(key, sizeof(key), w->conf, order);
+    r = invsync_redis_cmdv(w, (const char *[]) { "SMEMBERS", key, NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        redisReply  *st;
+
+        invsync_key_shipment(key, sizeof(key), w->conf, r->element[i]->str);
+        st = invsync_redis_cmdv(w, (const char *[]) { "HGET", key, "state",
+                                NULL });
+        if (st == NULL) {
+            freeReplyObject(r);
+            return -1;
+        }
+
+        if (st->type == REDIS_REPLY_STRING
+            && (strcmp(st->str, "open") == 0
+                || strcmp(st->str, "requested") == 0
+                || strcmp(st->str, "stalled") == 0))
+        {
+            s->last = 0;
+        }
+
+        freeReplyObject(st);
+    }
+
+    freeReplyObject(r);
+    s->step = INVSYNC_TRACK_LOOK;
+    tc->steps = 0;
+
+    return 1;
+}
+
+
+/* the request of the shipment's step: 1 sent, 0 not (a failure), -1 */
+
+static int
+invsync_track_send(invsync_worker_t *w, invsync_trackchan_t *tc)
+{
+    invsync_request_init(&tc->call.rq, "GET");
+    tc->call.ctx.now_ms = invsync_now_ms();
+
+    if (++tc->steps > INVSYNC_TRACK_STEPS) {
+        return invsync_track_failed(w, tc, "the channel's steps did not end",
+                                    0, 0);
+    }
+
+    if (tc->ch->track_build(&tc->call.ctx, &tc->s, &tc->call.rq) != 0) {
+        invsync_call_release(w, &tc->call);
+        return invsync_track_failed(w, tc, tc->s.err, 1, 0);
+    }
+
+    if (invsync_call_start(w, &tc->call, INVSYNC_TRACK_RESP_MAX,
+                           INVSYNC_PUSH_TIMEOUT_MS, invsync_track_done, tc)
+        != 0)
+    {
+        invsync_call_release(w, &tc->call);
+        return invsync_track_failed(w, tc, "the request was not sent", 0, 0);
+    }
+
+    tc->busy = 1;
+
+    return 1;
+}
+
+
+static int
+invsync_track_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
+{
+    char                  why[160];
+    int64_t               wait;
+    invsync_answer_t      a;
+    invsync_trackchan_t  *tc = c->owner;
+    invsync_channel_rc_e  rc;
+
+    wait = 0;
+    why[0] = '\0';
+    tc->busy = 0;
+    rc = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
+
+    if (rc == INVSYNC_CH_DONE) {
+        a.why = why;
+        a.why_len = sizeof(why);
+        rc = tc->ch->track_parse(&c->ctx, &a, &tc->s, &wait);
+    }
+
+    invsync_call_release(w, c);
+
+    if (rc == INVSYNC_CH_THROTTLED) {
+        tc->not_before_ms = invsync_now_ms() + wait;
+        invsync_track_shared_delay(w, tc, tc->not_before_ms);
+        return invsync_track_failed(w, tc, "throttled", -1, wait);
+    }
+
+    if (rc != INVSYNC_CH_DONE) {
+        return invsync_track_failed(w, tc, why[0] ? why : "failed", 0, 0);
+    }
+
+    /* a thin bucket: the next request waits for it */
+    tc->not_before_ms = wait > 0 ? invsync_now_ms() + wait : 0;
+
+    if (tc->s.step == INVSYNC_TRACK_DONE) {
+        return invsync_track_told(w, tc);
+    }
+
+    if (tc->s.step == INVSYNC_TRACK_REFUSED) {
+        return invsync_track_failed(w, tc, tc->s.err, 1, 0);
+    }
+
+    return invsync_track_send(w, tc) < 0 ? -1 : 0;
+}
+
+
+/* the channel's pushes wait as long as its tracking was told to */
+
+static void
+invsync_track_shared_delay(invsync_worker_t *w,
+    const invsync_trackchan_t *tc, int64_t until)
+{
+    size_t  i;
+
+    for (i = 0; w->push != NULL && i < w->push->nchans; i++) {
+        if (w->push->chans[i].conf == tc->conf
+            && w->push->chans[i].not_before_ms < until)
+        {
+            w->push->chans[i].not_before_ms = until;
+        }
+    }
+}
+
+
+/* and its tracking as long as its pushes */
+
+static int64_t
+invsync_track_push_delay(invsync_worker_t *w, const invsync_trackchan_t *tc)
+{
+    size_t  i;
+
+    for (i = 0; w->push != NULL && i < w->push->nchans; i++) {
+        if (w->push->chans[i].conf == tc->conf) {
+            return w->push->chans[i].not_before_ms;
+        }
+    }
+
+    return 0;
+}

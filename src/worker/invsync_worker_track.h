@@ -1,0 +1,51 @@
+
+/*
+ * The track driver's parts (invsync_worker_track.c runs the turns and the
+ * requests, invsync_worker_track_record.c what an attempt leaves behind).
+ */
+
+
+#ifndef INVSYNC_WORKER_TRACK_H_INCLUDED
+#define INVSYNC_WORKER_TRACK_H_INCLUDED
+
+
+#include "invsync_worker_push.h"
+#include "invsync_shipment.h"
+
+
+#define INVSYNC_TRACK_ALARM     5       /* failures before the exception */
+#define INVSYNC_TRACK_STEPS     12      /* requests an attempt may make */
+#define INVSYNC_TRACK_LEASE_MS  60000   /* a claimed shipment's hold */
+#define INVSYNC_TRACK_RESP_MAX  (1024 * 1024)
+#define INVSYNC_TRACK_SCAN_MS   20      /* the due set read at most every */
+
+
+typedef struct {
+    const invsync_channel_conf_t  *conf;
+    const invsync_channel_t       *ch;
+    char                          *credentials;
+    invsync_call_t                 call;
+    invsync_shipment_t             s;
+    int                            busy;        /* s is being told */
+    int                            steps;
+    int64_t                        not_before_ms;
+} invsync_trackchan_t;
+
+
+struct invsync_track_s {
+    invsync_trackchan_t            chans[INVSYNC_MAX_CHANNELS];
+    size_t                         nchans;
+    int64_t                        next_scan_ms;
+};
+
+typedef struct invsync_track_s  invsync_track_t;
+
+
+/* invsync_worker_track_record.c: told, or not (refused 1: the channel
+ * said no; 0: a failure; -1: throttled, due again after delay) */
+int invsync_track_told(invsync_worker_t *w, invsync_trackchan_t *tc);
+int invsync_track_failed(invsync_worker_t *w, invsync_trackchan_t *tc,
+    const char *why, int refused, int64_t delay);
+
+
+#endif /* INVSYNC_WORKER_TRACK_H_INCLUDED */

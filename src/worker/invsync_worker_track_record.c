@@ -1,0 +1,168 @@
+
+/*
+ * What a tracking attempt leaves behind: a shipment told (state tracked,
+ * tracked_ref, off K track:due, the shipment.track audit entry, in one
+ * MULTI), or not told (its attempts and last_error, due again after a
+ * backoff, or the tracking_push_failed exception).
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_worker_track.h"
+
+
+/* told: tracked, its ref, off the due set, the audit entry */
+
+int
+invsync_track_told(invsync_worker_t *w, invsync_trackchan_t *tc)
+{
+    char         key[INVSYNC_KEY_LEN], due[INVSYNC_KEY_LEN];
+    char         audit[INVSYNC_KEY_LEN], now[32], maxlen[32], order[200];
+    redisReply  *r;
+
+    invsync_key_shipment(key, sizeof(key), w->conf, tc->s.id);
+    invsync_key_track_due(due, sizeof(due), w->conf);
+    invsync_key_audit(audit, sizeof(audit), w->conf);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    snprintf(maxlen, sizeof(maxlen), "%ld", w->conf->audit_max_len);
+    snprintf(order, sizeof(order), "%s:%s", tc->conf->id, tc->s.order_id);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "MULTI", NULL });
+    freeReplyObject(r);
+    r = invsync_redis_cmdv(w, (const char *[]) { "HSET", key, "state",
+                           "tracked", "tracked_ref", tc->s.ref,
+                           "last_error", "", NULL });
+    freeReplyObject(r);
+    r = invsync_redis_cmdv(w, (const char *[]) { "ZREM", due, tc->s.id,
+                           NULL });
+    freeReplyObject(r);
+    r = invsync_redis_cmdv(w, (const char *[]) { "XADD", audit, "MAXLEN",
+                           "~", maxlen, "*", "result", "applied", "ts", now,
+                           "action", "shipment.track", "channel",
+                           tc->conf->id, "event", tc->s.id, "order", order,
+                           "shipment", tc->s.id, "tracking", tc->s.tracking,
+                           "tracked_ref", tc->s.ref, "consumer",
+                           w->conf->consumer, NULL });
+    freeReplyObject(r);
+    r = invsync_redis_cmdv(w, (const char *[]) { "EXEC", NULL });
+
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+    invsync_log(INVSYNC_LOG_INFO, "shipment told to its channel",
+                json_pack("{s:s, s:s, s:s}", "channel", tc->conf->id,
+                          "shipment", tc->s.id, "ref", tc->s.ref));
+
+    return 0;
+}
+
+
+/*
+ * An attempt that did not tell: refused (1) opens the exception at once
+ * and takes the shipment off the due set; a failure (0) counts an attempt
+ * and is due again after a backoff, the exception on the
+ * INVSYNC_TRACK_ALARM-th; throttled (-1) is due again after delay,
+ * uncounted.  -1 when Redis was lost.
+ */
+
+int
+invsync_track_failed(invsync_worker_t *w, invsync_trackchan_t *tc,
+    const char *why, int refused, int64_t delay)
+{
+    char                 key[INVSYNC_KEY_LEN], due[INVSYNC_KEY_LEN];
+    char                 at[32], xid[INVSYNC_KEY_LEN], order[200];
+    long long            attempts;
+    redisReply          *r;
+    invsync_exception_t  x;
+
+    invsync_key_shipment(key, sizeof(key), w->conf, tc->s.id);
+    invsync_key_track_due(due, sizeof(due), w->conf);
+    attempts = 0;
+
+    if (refused >= 0) {
+        r = invsync_redis_cmdv(w, (const char *[]) { "HINCRBY", key,
+                               "attempts", "1", NULL });
+        if (r == NULL) {
+            return -1;
+        }
+        attempts = r->integer;
+        freeReplyObject(r);
+
+        r = invsync_redis_cmdv(w, (const char *[]) { "HSET", key,
+                               "last_error", why, NULL });
+        freeReplyObject(r);
+    }
+
+    if (refused < 0) {
+        /* as long as the channel asked */;
+
+    } else if (refused || attempts >= INVSYNC_TRACK_ALARM) {
+        delay = -1;
+
+    } else {
+        delay = 1000LL << (attempts < 8 ? attempts : 8);
+        delay = delay / 2 + random() % (delay / 2 + 1);
+    }
+
+    if (delay < 0) {
+        r = invsync_redis_cmdv(w, (const char *[]) { "ZREM", due, tc->s.id,
+                               NULL });
+    } else {
+        snprintf(at, sizeof(at), "%lld",
+                 (long long) (invsync_now_ms() + delay));
+        r = invsync_redis_cmdv(w, (const char *[]) { "ZADD", due, "XX", at,
+                               tc->s.id, NULL });
+    }
+
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    invsync_log(INVSYNC_LOG_WARN, delay < 0 ? "shipment not told"
+                                            : "shipment tracking retried",
+                json_pack("{s:s, s:s, s:s, s:I, s:I}", "channel",
+                          tc->conf->id, "shipment", tc->s.id, "err", why,
+                          "attempts", (json_int_t) attempts,
+                          "delay_ms", (json_int_t) delay));
+
+    if (delay >= 0) {
+        return 0;
+    }
+
+    /* the shipment stays shipped; a person decides (retry: invsyncctl) */
+    snprintf(xid, sizeof(xid), "tracking_push_failed:%s", tc->s.id);
+    snprintf(order, sizeof(order), "%s:%s", tc->conf->id, tc->s.order_id);
+    memset(&x, 0, sizeof(x));
+    x.id = xid;
+    x.kind = "tracking_push_failed";
+    x.summary = why;
+    x.channel = tc->conf->id;
+    x.event = tc->s.id;
+    x.topic = "shipment.track";
+    x.stream = "";
+    x.entry = "";
+    x.order = order;
+    x.sku = "";
+    x.consumer = w->conf->consumer;
+    x.data = json_pack("{s:s, s:s, s:s, s:I}", "shipment", tc->s.id,
+                       "tracking", tc->s.tracking, "err", why,
+                       "attempts", (json_int_t) attempts);
+
+    r = invsync_exception_open(w, &x);
+    json_decref(x.data);
+
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return 0;
+}

@@ -423,20 +423,34 @@ refused:
 }
 
 
-/* s ends within cap and holds no control byte nor DEL */
+/* s ends within cap and is UTF-8 without a control byte nor DEL: what
+ * the log (jansson) and a person's terminal take */
 
 static void
 t_printable(const char *s, size_t cap, int empty_ok)
 {
-    size_t  i;
+    size_t          i, len, k;
+    const uint8_t  *p;
 
-    for (i = 0; i < cap && s[i] != '\0'; i++) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+    p = (const uint8_t *) s;
+
+    for (i = 0; i < cap && p[i] != '\0'; i += len) {
+        len = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2
+              : p[i] >= 0xe0 && p[i] <= 0xef ? 3
+              : p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
+
+        for (k = 1; k < len && i + k < cap && (p[i + k] & 0xc0) == 0x80;
+             k++)
+        {
+            /* void */
+        }
+
+        if (len == 0 || k < len || p[i] < 0x20 || p[i] == 0x7f) {
             abort();
         }
     }
 
-    if (i == cap || (i == 0 && !empty_ok)) {
+    if (i >= cap || (i == 0 && !empty_ok)) {
         abort();
     }
 }

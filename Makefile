@@ -131,10 +131,13 @@ define nginx_build
 endef
 
 # nginx's objs/Makefile names the files config found: configure again when
-# the list changes, not only when config does
+# the list changes, not only when config does (the core's and the
+# channels' by glob, the module's own as config lists them, so that a file
+# added or removed there is seen too)
 NGX_LINKED  := $(wildcard src/core/*.c src/core/*.cpp \
                  src/channels/invsync_schemes.c \
-                 src/channels/*/invsync_scheme_*.c)
+                 src/channels/*/invsync_scheme_*.c \
+                 ngx_invsync_module/*.c ngx_invsync_module/*.h)
 
 $(BUILD)/nginx.srcs: FORCE
 	@mkdir -p $(BUILD)

@@ -1,12 +1,12 @@
 
 /*
- * The ingestion content handler: method, body, handshake, signature,
- * event description, dispatch to a stream, and the answer once Redis has
- * confirmed the write.
+ * The ingestion content handler: the method, the body read whole, the
+ * handshake, signature and event description through the scheme, the
+ * stream the event is dispatched to, and the per-request timer.  What the
+ * scheme is given comes from ngx_http_invsync_input.c; the answers, once
+ * Redis has confirmed the write or failed, from _answer.c.
  */
 
-
-#include <hiredis/hiredis.h>
 
 #include "ngx_http_invsync_module.h"
 
@@ -16,24 +16,11 @@ static ngx_int_t ngx_http_invsync_process(ngx_http_request_t *r,
     ngx_http_invsync_ctx_t *ctx);
 static ngx_int_t ngx_http_invsync_read_body(ngx_http_request_t *r,
     invsync_str_t *body);
-static void ngx_http_invsync_collect_headers(ngx_http_request_t *r,
-    ngx_http_invsync_loc_conf_t *ilcf, invsync_input_t *in);
-static ngx_int_t ngx_http_invsync_notification_url(ngx_http_request_t *r,
-    ngx_http_invsync_loc_conf_t *ilcf, invsync_str_t *url);
-static ngx_str_t *ngx_http_invsync_find_header(ngx_http_request_t *r,
-    const char *name, size_t len);
 static const char *ngx_http_invsync_route(ngx_http_invsync_loc_conf_t *ilcf,
     invsync_meta_t *m);
 static ngx_int_t ngx_http_invsync_dispatch(ngx_http_request_t *r,
     ngx_http_invsync_ctx_t *ctx, const char *stream);
-static ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
-    ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc);
-static ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r,
-    ngx_int_t reason, const char *text);
-static void ngx_http_invsync_ingest_done(ngx_http_request_t *r,
-    void *reply);
 static void ngx_http_invsync_timeout_handler(ngx_event_t *ev);
-
 
 
 ngx_int_t
@@ -285,147 +272,6 @@ ngx_http_invsync_read_body(ngx_http_request_t *r, invsync_str_t *body)
 }
 
 
-/* one walk over the request headers, matching hash, length and name */
-
-static void
-ngx_http_invsync_collect_headers(ngx_http_request_t *r,
-    ngx_http_invsync_loc_conf_t *ilcf, invsync_input_t *in)
-{
-    ngx_uint_t                  i, k;
-    ngx_list_part_t            *part;
-    ngx_table_elt_t            *h;
-    ngx_http_invsync_header_t  *want;
-
-    want = ilcf->headers->elts;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        for (k = 0; k < ilcf->headers->nelts; k++) {
-            if (want[k].name.len != 0
-                && h[i].hash == want[k].hash
-                && h[i].key.len == want[k].name.len
-                && ngx_strncmp(h[i].lowcase_key, want[k].name.data,
-                               want[k].name.len)
-                   == 0
-                && in->headers[k].data == NULL)
-            {
-                in->headers[k].data = h[i].value.data;
-                in->headers[k].len = h[i].value.len;
-                break;
-            }
-        }
-    }
-}
-
-
-/*
- * The URL the sender signed (needs_url): invsync_notification_url when set,
- * else rebuilt from what a proxy in front forwarded, else from the request.
- */
-
-static ngx_int_t
-ngx_http_invsync_notification_url(ngx_http_request_t *r,
-    ngx_http_invsync_loc_conf_t *ilcf, invsync_str_t *url)
-{
-    u_char     *p;
-    ngx_str_t   value, scheme, host, *fwd;
-
-    if (ilcf->notification_url != NULL) {
-        if (ngx_http_complex_value(r, ilcf->notification_url, &value)
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        url->data = value.data;
-        url->len = value.len;
-        return NGX_OK;
-    }
-
-#if (NGX_HTTP_SSL)
-    if (r->connection->ssl) {
-        ngx_str_set(&scheme, "https");
-    } else
-#endif
-    {
-        ngx_str_set(&scheme, "http");
-    }
-
-    fwd = ngx_http_invsync_find_header(r, "x-forwarded-proto", 17);
-    if (fwd != NULL) {
-        scheme = *fwd;
-    }
-
-    ngx_str_null(&host);
-
-    fwd = ngx_http_invsync_find_header(r, "x-forwarded-host", 16);
-    if (fwd != NULL) {
-        host = *fwd;
-
-    } else if (r->headers_in.host) {
-        host = r->headers_in.host->value;
-    }
-
-    p = ngx_pnalloc(r->pool, scheme.len + 3 + host.len + r->unparsed_uri.len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    url->data = p;
-    p = ngx_cpymem(p, scheme.data, scheme.len);
-    p = ngx_cpymem(p, "://", 3);
-    p = ngx_cpymem(p, host.data, host.len);
-    p = ngx_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
-    url->len = p - url->data;
-
-    return NGX_OK;
-}
-
-
-static ngx_str_t *
-ngx_http_invsync_find_header(ngx_http_request_t *r, const char *name,
-    size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncmp(h[i].lowcase_key, name, len) == 0)
-        {
-            return &h[i].value;
-        }
-    }
-}
-
-
 /* invsync_dispatch rows first, then the scheme's table, then "*", else
  * "other": an unmapped topic is kept, never dropped */
 
@@ -562,212 +408,6 @@ ngx_http_invsync_dispatch(ngx_http_request_t *r, ngx_http_invsync_ctx_t *ctx,
 }
 
 
-/*
- * The pending token's callback: the Redis answer for this request's event,
- * the element of its batch's reply (see ngx_http_invsync_batch.c), or NULL.
- */
-
-static void
-ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply)
-{
-    ngx_int_t                      rc;
-    redisReply                    *rp = reply;
-    ngx_http_invsync_ctx_t        *ctx;
-    ngx_http_invsync_loc_conf_t   *ilcf;
-    ngx_http_invsync_main_conf_t  *imcf;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
-    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
-
-    ctx->pending = NULL;
-
-    if (ctx->timeout.timer_set) {
-        ngx_del_timer(&ctx->timeout);
-    }
-
-    if (rp == NULL) {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
-                                   "redis connection lost");
-        goto done;
-    }
-
-    /* queued on a connection whose AUTH then failed: Redis is unavailable
-     * to us, it did not refuse this write */
-    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
-
-    if (rp->type == REDIS_REPLY_ERROR
-        && ngx_http_invsync_redis_auth_refused(imcf->redis))
-    {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_DOWN,
-                                   "redis unavailable");
-        goto done;
-    }
-
-    /* the epoch check refused it: nothing written (ngx_http_invsync_epoch.c) */
-    if (rp->type == REDIS_REPLY_ERROR && ngx_strncmp(rp->str, "EPOCH", 5) == 0)
-    {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_EPOCH,
-                                   "redis data lost");
-        goto done;
-    }
-
-    if (rp->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "invsync: redis refused the write for channel "
-                      "\"%V\": %s", &ilcf->channel, rp->str);
-        ctx->result = NGX_HTTP_INVSYNC_ERROR;
-        ngx_http_invsync_status_count(r, ctx->result,
-                                      NGX_HTTP_INVSYNC_R_REDIS_ERROR);
-        rc = ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                          "redis refused the write", 1);
-        goto done;
-    }
-
-    /* the event's element of the script's answer: 0 for a duplicate, else
-     * the new entry's id */
-    if (rp->type == REDIS_REPLY_INTEGER && rp->integer == 0) {
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "invsync dedupe: duplicate, nothing written");
-
-        ctx->result = NGX_HTTP_INVSYNC_DUPLICATE;
-        ngx_http_invsync_status_count(r, ctx->result, -1);
-        rc = ngx_http_invsync_reply(r, NGX_HTTP_OK,
-                                    (u_char *) "{\"status\":\"duplicate\"}",
-                                    sizeof("{\"status\":\"duplicate\"}") - 1,
-                                    0);
-        goto done;
-    }
-
-    if (rp->type != REDIS_REPLY_STRING || rp->len == 0
-        || rp->len > NGX_HTTP_INVSYNC_STREAM_ID_LEN)
-    {
-        rc = ngx_http_invsync_fail(r, NGX_HTTP_INVSYNC_R_REDIS_ERROR,
-                                   "unexpected redis reply");
-        goto done;
-    }
-
-    ctx->stream_id.data = ngx_pnalloc(r->pool, rp->len);
-    if (ctx->stream_id.data == NULL) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        goto done;
-    }
-
-    ngx_memcpy(ctx->stream_id.data, rp->str, rp->len);
-    ctx->stream_id.len = rp->len;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "invsync dedupe: new, entry %V in \"%V\"",
-                   &ctx->stream_id, &ctx->stream);
-
-    ctx->result = NGX_HTTP_INVSYNC_ACCEPTED;
-    ngx_http_invsync_status_count(r, ctx->result, -1);
-    rc = ngx_http_invsync_reply_accepted(r, ctx);
-
-done:
-
-    ngx_http_finalize_request(r, rc);
-}
-
-
-static ngx_int_t
-ngx_http_invsync_reject(ngx_http_request_t *r,
-    ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc)
-{
-    ngx_uint_t               status;
-    ngx_int_t                reason;
-    const char              *text;
-    ngx_http_invsync_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
-    text = invsync_strerror(rc);
-
-    switch (rc) {
-
-    case INVSYNC_ERR_NO_SIGNATURE:
-    case INVSYNC_ERR_SIGNATURE:
-        status = NGX_HTTP_UNAUTHORIZED;
-        reason = NGX_HTTP_INVSYNC_R_SIGNATURE;
-        break;
-
-    case INVSYNC_ERR_TIMESTAMP:
-    case INVSYNC_ERR_STALE:
-    case INVSYNC_ERR_FUTURE:
-        status = NGX_HTTP_UNAUTHORIZED;
-        reason = NGX_HTTP_INVSYNC_R_TIMESTAMP;
-        break;
-
-    case INVSYNC_ERR_FORMAT:
-    case INVSYNC_ERR_JSON:
-    case INVSYNC_ERR_NO_EVENT_ID:
-    case INVSYNC_ERR_NO_TOPIC:
-        status = NGX_HTTP_BAD_REQUEST;
-        reason = NGX_HTTP_INVSYNC_R_FORMAT;
-        break;
-
-    /* well-formed, but the worker could only dead-letter it: refused
-     * here, so that the channel is told and can resend a fixed one */
-    case INVSYNC_ERR_JSON_NUL:
-    case INVSYNC_ERR_JSON_DUPLICATE:
-    case INVSYNC_ERR_JSON_RANGE:
-    case INVSYNC_ERR_JSON_OBJECT:
-    case INVSYNC_ERR_UTF8:
-        status = NGX_HTTP_BAD_REQUEST;
-        reason = NGX_HTTP_INVSYNC_R_UNUSABLE;
-        break;
-
-    default:
-        /* ours, not the sender's: a location missing what its scheme needs */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "invsync: %s, scheme \"%s\", channel \"%V\"", text,
-                      ilcf->scheme->name, &ilcf->channel);
-        ctx->result = NGX_HTTP_INVSYNC_ERROR;
-        ngx_http_invsync_status_count(r, ctx->result,
-                                      NGX_HTTP_INVSYNC_R_INTERNAL);
-        return ngx_http_invsync_reply_error(r,
-                                            NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                            text, 0);
-    }
-
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "invsync: %s, scheme \"%s\", channel \"%V\", body %uz bytes",
-                  text, ilcf->scheme->name, &ilcf->channel, ctx->body.len);
-
-    ctx->result = NGX_HTTP_INVSYNC_REJECTED;
-    ngx_http_invsync_status_count(r, ctx->result, reason);
-
-    return ngx_http_invsync_reply_error(r, status, text, 0);
-}
-
-
-/* our side failed: 503 with Retry-After, logged at error */
-
-static ngx_int_t
-ngx_http_invsync_fail(ngx_http_request_t *r, ngx_int_t reason,
-    const char *text)
-{
-    time_t                         retry_after;
-    ngx_http_invsync_ctx_t        *ctx;
-    ngx_http_invsync_loc_conf_t   *ilcf;
-    ngx_http_invsync_main_conf_t  *imcf;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_invsync_module);
-    ilcf = ngx_http_get_module_loc_conf(r, ngx_http_invsync_module);
-    imcf = ngx_http_get_module_main_conf(r, ngx_http_invsync_module);
-
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "invsync: %s, channel \"%V\", answering 503", text,
-                  &ilcf->channel);
-
-    ctx->result = NGX_HTTP_INVSYNC_ERROR;
-    ngx_http_invsync_status_count(r, ctx->result, reason);
-
-    retry_after = ngx_http_invsync_redis_retry_after(imcf->redis);
-
-    return ngx_http_invsync_reply_error(r, NGX_HTTP_SERVICE_UNAVAILABLE, text,
-                                        retry_after);
-}
-
-
 static void
 ngx_http_invsync_timeout_handler(ngx_event_t *ev)
 {
@@ -807,4 +447,3 @@ ngx_http_invsync_timeout_handler(ngx_event_t *ev)
 
     ngx_http_invsync_redis_timed_out(rd);
 }
-

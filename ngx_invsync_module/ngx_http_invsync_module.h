@@ -187,8 +187,37 @@ typedef struct {
 extern ngx_module_t  ngx_http_invsync_module;
 
 
+/* ngx_http_invsync_conf.c */
+void *ngx_http_invsync_create_main_conf(ngx_conf_t *cf);
+char *ngx_http_invsync_init_main_conf(ngx_conf_t *cf, void *conf);
+void *ngx_http_invsync_create_loc_conf(ngx_conf_t *cf);
+char *ngx_http_invsync_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+ngx_int_t ngx_http_invsync_valid_name(ngx_str_t *name);
+ngx_int_t ngx_http_invsync_parse_redis(ngx_conf_t *cf,
+    ngx_http_invsync_main_conf_t *imcf, ngx_str_t *addr);
+
+/* ngx_http_invsync_secret.c */
+ngx_int_t ngx_http_invsync_read_file(ngx_conf_t *cf, ngx_str_t *file,
+    size_t max, ngx_str_t *out);
+ngx_int_t ngx_http_invsync_read_secret(ngx_conf_t *cf, ngx_str_t *file,
+    ngx_str_t *out);
+
 /* ngx_http_invsync_handler.c */
 ngx_int_t ngx_http_invsync_handler(ngx_http_request_t *r);
+
+/* ngx_http_invsync_input.c */
+void ngx_http_invsync_collect_headers(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_input_t *in);
+ngx_int_t ngx_http_invsync_notification_url(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_str_t *url);
+
+/* ngx_http_invsync_answer.c */
+void ngx_http_invsync_ingest_done(ngx_http_request_t *r, void *reply);
+ngx_int_t ngx_http_invsync_reject(ngx_http_request_t *r,
+    ngx_http_invsync_loc_conf_t *ilcf, invsync_rc_e rc);
+ngx_int_t ngx_http_invsync_fail(ngx_http_request_t *r, ngx_int_t reason,
+    const char *text);
 
 /* ngx_http_invsync_redis.c */
 ngx_int_t ngx_http_invsync_redis_init_process(ngx_cycle_t *cycle,
@@ -257,8 +286,10 @@ ngx_int_t ngx_http_invsync_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 void ngx_http_invsync_status_count(ngx_http_request_t *r,
     ngx_http_invsync_result_e result, ngx_int_t reason);
-ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_invsync_status_log(ngx_http_request_t *r);
+
+/* ngx_http_invsync_status_page.c */
+ngx_int_t ngx_http_invsync_status_handler(ngx_http_request_t *r);
 
 /* ngx_http_invsync_console.c */
 char *ngx_http_invsync_console_set(ngx_conf_t *cf, ngx_command_t *cmd,

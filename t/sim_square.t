@@ -4,7 +4,7 @@
 # Bearer token and Square-Version, Square's error bodies, BatchChangeInventory
 # (PHYSICAL_COUNT, atomic refusals with field paths, idempotency_key replay
 # and reuse, ignore_unchanged_counts, an older count), BatchRetrieveInventoryCounts
-# and SearchOrders with their cursors and checks, 429 RATE_LIMITED and 5xx,
+# and SearchOrders with their cursors and checks, BatchRetrieveCatalogObjects, 429 RATE_LIMITED and 5xx,
 # and the webhooks to a small recording receiver: signed over the
 # notification URL and the body, order notices without lines, one count
 # notice per request, retries with their headers.
@@ -25,7 +25,7 @@ use InvsyncSim;
 my $J = JSON::PP->new->canonical;
 
 my $t = InvsyncTest->new;
-$t->plan(63);
+$t->plan(69);
 
 # ---- a webhook receiver: records each request as a JSON line ----------------------
 
@@ -248,6 +248,34 @@ $r = call('/v2/inventory/counts/batch-retrieve', { limit => 0 });
 is_deeply(err1($r), [400, 'INVALID_REQUEST_ERROR', 'INVALID_VALUE', 'limit'],
           'limit 0: 400');
 InvsyncSim::configure($t, 'square', counts_page => 1000);
+
+# ---- BatchRetrieveCatalogObjects ---------------------------------------------------------------
+
+InvsyncSim::items($t, 'square', { catalog_object_id => 'VARU',
+                                  location_id => 'LOC2',
+                                  track_inventory => 0 });
+$r = call('/v2/catalog/batch-retrieve',
+          { object_ids => ['VARC', 'VARGONE', 'VARA', 'VARU', 'VARC'],
+            include_related_objects => JSON::PP::false });
+is($r->{status}, 200, 'catalog objects read');
+is_deeply([map { join ' ', $_->{type}, $_->{id},
+                 join(',', @{$_->{present_at_location_ids}}),
+                 $_->{item_variation_data}{track_inventory} ? 'tracked'
+                                                            : 'untracked' }
+           @{$r->{json}{objects}}],
+          ['ITEM_VARIATION VARC LOC1 tracked', 'ITEM_VARIATION VARA LOC1,LOC2 tracked',
+           'ITEM_VARIATION VARU LOC2 untracked'],
+          'each known variation once, at its locations; an unknown one left out');
+ok(!$r->{json}{objects}[0]{present_at_all_locations}
+   && !$r->{json}{objects}[0]{is_deleted}, 'not everywhere, not deleted');
+$r = call('/v2/catalog/batch-retrieve', { object_ids => ['VARGONE'] });
+is($r->{content}, '{}', 'none known: {}');
+$r = call('/v2/catalog/batch-retrieve', { object_ids => [] });
+is_deeply(err1($r), [400, 'INVALID_REQUEST_ERROR', 'INVALID_VALUE',
+                     'object_ids'], 'no object_ids: 400');
+$r = call('/v2/catalog/batch-retrieve', { object_ids => 'VARA' });
+is_deeply(err1($r), [400, 'INVALID_REQUEST_ERROR', 'EXPECTED_ARRAY',
+                     'object_ids'], 'object_ids not a list: 400');
 
 # ---- rate limits and errors -------------------------------------------------------------------------
 

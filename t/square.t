@@ -12,7 +12,9 @@
 # invsyncctl reconcile reads Square's counts back
 # (BatchRetrieveInventoryCounts) and gets a silent drift put right; a 429
 # RATE_LIMITED push is retried later; a change Square refuses opens an
-# exception; 150 SKUs go in batches and pages of at most 100.
+# exception, and the variation Square does not know reads as missing
+# (BatchRetrieveCatalogObjects), not as 0; 150 SKUs go in batches and pages
+# of at most 100.
 
 use strict;
 use warnings;
@@ -21,7 +23,10 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
+use POSIX ();
 use HTTP::Tiny;
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64);
 use Time::HiRes qw(sleep time);
 use InvsyncTest;
 use InvsyncSim;
@@ -52,7 +57,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(48);
+$t->plan(74);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -78,7 +83,7 @@ my $K = 'invsync:{invsync}:';
 # worker.json: Square polled every second, its dashboard changes taken as
 # corrections or ($external undef) overwritten
 sub conf {
-    my ($external) = @_;
+    my ($external, $poll_s) = @_;
     return worker_conf($t, 'worker.json',
         consumer => { block_ms => 50, claim_idle_ms => 5000 },
         limits => { heartbeat_ms => 200, reconcile_s => 0 },
@@ -86,7 +91,8 @@ sub conf {
         locations => [ { id => 'wh1' } ],
         channels => [
             { id => 'sq-main', type => 'square', api_base => $sq,
-              credentials_file => $t->dir . '/square.token', poll_s => 1,
+              credentials_file => $t->dir . '/square.token',
+              poll_s => $poll_s // 1,
               options => { locations => ['LOC1'],
                            merchant_id => 'MSIMSQUARE1' },
               stock => { locations => ['wh1'],
@@ -142,6 +148,28 @@ sub sq_requests {
 
 sub log_has { return $t->read_file('logs/w.out') =~ $_[0] }
 
+# an inventory.count.updated of one count, signed as Square signs it;
+# returns {status, event}
+sub signed_count {
+    my ($var, $qty, $at) = @_;
+    my $event = sprintf('test-%s-%d', $var, int(rand(1e9)));
+    my $body = encode_json({ merchant_id => 'MSIMSQUARE1',
+        type => 'inventory.count.updated', event_id => $event,
+        created_at => $at,
+        data => { type => 'inventory', id => $event, object => {
+            inventory_counts => [ { catalog_object_id => $var,
+                catalog_object_type => 'ITEM_VARIATION', state => 'IN_STOCK',
+                location_id => 'LOC1', quantity => "$qty",
+                calculated_at => $at } ] } } });
+    my $url = "$hooks/hooks/square";
+    my $sig = encode_base64(hmac_sha256($url . $body, 'sq_Sig-Key_123'), '');
+    my $r = HTTP::Tiny->new(timeout => 10)->request('POST', $url,
+        { headers => { 'Content-Type' => 'application/json',
+                       'X-Square-HmacSha256-Signature' => $sig },
+          content => $body });
+    return { status => $r->{status}, event => $event };
+}
+
 # counted stock reaches both channels
 
 ok(count('MUG-BLUE', 20) && count('MUG-RED', 5), 'stock counted');
@@ -168,10 +196,14 @@ ok(wait_for(10, sub { square('VARMUGRED') == 5 }), 'the other SKU too');
 # a Square order: its webhook says no lines, the poller brings it
 
 my $nwh = scalar @{InvsyncSim::webhooks($t, 'square')};
+my $nbefore = InvsyncSim::requests($t, 'square')->[-1]{n};
 my $o1 = InvsyncSim::order($t, 'square', reference_id => 'R-1',
     line_items => [ { catalog_object_id => 'VARMUGBLUE', quantity => 3 } ]);
-my $wh = InvsyncSim::wait_webhooks($t, 'square', 1, since => $nwh);
-my ($created) = grep { $_->{topic} eq 'order.created' } @$wh;
+my ($wh, $created);
+wait_for(10, sub {
+    ($created) = grep { $_->{topic} eq 'order.created' }
+                 @{InvsyncSim::webhooks($t, 'square', $nwh)};
+    return $created && defined $created->{status} });
 is($created && $created->{status}, 200,
    'the signed order.created webhook is accepted by nginx');
 ok(wait_for(10, sub { grep { ($_->{action} // '') eq 'event.ignore'
@@ -187,14 +219,31 @@ ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == 3 }),
 ok(both_show(17), 'both channels show 17')
     or diag(explain [square('VARMUGBLUE'), shopify(111)]);
 # Square took the 3 units itself and said so at once, before the poll
-# brought the order: that count notice was not ours, nor what the ledger
-# expected yet, so it was overwritten (docs/channels/square.md, "Orders
-# come by polling")
-ok(scalar(grep { ($_->{action} // '') eq 'inventory.observe'
-                 && ($_->{channel} // '') eq 'sq-main'
-                 && ($_->{inputs} // '') =~ /"decision":"overwrite"/
-                 && $_->{inputs} =~ /"available":17\b/ } @{audit_entries($t)}),
-   'the order\'s own count notice, ahead of the poll, was overwritten');
+# brought the order: that count notice was held until a poll round had
+# read the orders, then found consistent (docs/channels/square.md, "Orders
+# come by polling"); Square was never sent the old 20 again
+sub observed {
+    my ($decision, $qty) = @_;
+    return [grep { ($_->{action} // '') eq 'inventory.observe'
+                   && ($_->{channel} // '') eq 'sq-main'
+                   && ($_->{inputs} // '') =~ /"decision":"$decision"/
+                   && $_->{inputs} =~ /"available":$qty\b/ }
+            @{audit_entries($t)}];
+}
+ok(wait_for(10, sub { @{observed('held', 17)}
+                      && @{observed('(?:consistent|echo)', 17)} }),
+   'the order\'s own count notice, ahead of the poll, held, then '
+   . 'consistent (or the echo of the push that followed the order)')
+    or diag(explain [map { $_->{inputs} } @{audit_entries($t)}]);
+my ($held) = @{observed('held', 17)};
+my ($back) = @{observed('(?:consistent|echo)', 17)};
+ok($held && $back->{event} eq "held:1:$held->{event}",
+   'handed back once, as held:1:<event>') or diag(explain [$held, $back]);
+is_deeply([grep { ($_->{body} // '') =~ /"catalog_object_id":"VARMUGBLUE"/
+                  && $_->{body} =~ /"quantity":"20"/ }
+           @{sq_requests('/v2/inventory/changes/batch-create', $nbefore)}],
+          [], 'Square never shown the sold units as available again');
+is_deeply(observed('overwrite', '-?\d+'), [], 'no notice overwritten');
 my @polls = @{sq_requests('/v2/orders/search')};
 my $pb = decode_json($polls[-1]{body});
 is_deeply([$pb->{location_ids}, $pb->{query}{sort}{sort_field}],
@@ -205,6 +254,29 @@ my ($entry) = grep { $_->[1]{channel} eq 'sq-main'
 is_deeply([map { $entry->[1]{$_} } qw(scheme topic account)],
           ['square', 'order.polled', 'MSIMSQUARE1'],
           'a polled envelope, its account the merchant');
+
+# two variations' counts at one location, taken at the same instant: each
+# is the state of its own variation (inventory:<channel>:item:<id>:<loc>),
+# so neither notice is compared with the other's version
+
+my $now = time;
+my $instant = POSIX::strftime('%Y-%m-%dT%H:%M:%S', gmtime($now))
+              . sprintf('.%03dZ', ($now - int $now) * 1000);
+my @pair = map { signed_count($_->[0], $_->[1], $instant) }
+           ['VARMUGRED', 5], ['VARMUGBLUE', 17];
+is_deeply([map { $_->{status} } @pair], [200, 200],
+          'two count notices of one instant accepted');
+my %seen_result;
+ok(wait_for(10, sub {
+       %seen_result = map { $_->{event} => $_->{result} }
+                      grep { ($_->{action} // '') eq 'inventory.observe' }
+                      @{audit_entries($t)};
+       return !grep { !defined $seen_result{$_->{event}} } @pair }),
+   'both observed');
+is_deeply([map { $seen_result{$_->{event}} } @pair], ['applied', 'applied'],
+          'each applied to its own variation\'s state, not "unchanged"');
+ok($t->redis('EXISTS', "${K}inventory:sq-main:item:VARMUGBLUE:LOC1"),
+   'the state named by the level\'s ref and location');
 
 # a count changed in Square's dashboard, taken as a correction
 
@@ -220,6 +292,51 @@ ok(wait_for(10, sub { (ledger()->{'on_hand:wh1'} // 0) == 28 }),
 ok(wait_for(10, sub { shopify(111) == 25 }), 'and Shopify follows: 25');
 ($wh) = grep { $_->{topic} eq 'inventory.count.updated' }
         @{InvsyncSim::webhooks($t, 'square', $nwh)};
+
+# a Square order under external_changes correct: Square's own count
+# notice is held until the poll reserved the order, so the sale is
+# counted once (before: on hand 26 with 5 reserved, both showing 21)
+
+my $o2 = InvsyncSim::order($t, 'square', reference_id => 'R-2',
+    line_items => [ { catalog_object_id => 'VARMUGBLUE', quantity => 2 } ]);
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == 5 }),
+   'correct: the poller reserves the order of 2') or diag(explain ledger());
+ok(both_show(23), 'correct: both channels show 23')
+    or diag(explain [square('VARMUGBLUE'), shopify(111)]);
+ok(wait_for(10, sub { @{observed('held', 23)}
+                      && @{observed('(?:consistent|echo)', 23)} }),
+   'correct: Square\'s own notice of 23 held, then consistent')
+    or diag(explain [map { $_->{inputs} } @{audit_entries($t)}]);
+is(ledger()->{'on_hand:wh1'}, 28, 'correct: on hand still 28: the sale '
+   . 'counted once') or diag(explain ledger());
+InvsyncSim::order($t, 'square', id => $o2->{id}, state => 'CANCELED');
+ok(wait_for(15, sub { (ledger()->{unrouted} // 0) == 3 }),
+   'the order canceled releases its 2') or diag(explain ledger());
+ok(both_show(25), 'both channels show 25 again');
+
+# a sale and a count in Square's dashboard before the poll (correct): the
+# sale is reserved once, the count's difference corrected once; MUG-RED
+# (on hand 5): an order of 2 (Square 3), then counted 9 (+6)
+
+my $red = sub { +{ @{$t->redis('HGETALL', "${K}stock:MUG-RED")} } };
+my $o3 = InvsyncSim::order($t, 'square', reference_id => 'R-3',
+    line_items => [ { catalog_object_id => 'VARMUGRED', quantity => 2 } ]);
+InvsyncSim::admin_set($t, 'square', catalog_object_id => 'VARMUGRED',
+                      location_id => 'LOC1', quantity => 9);
+ok(wait_for(20, sub { ($red->()->{unrouted} // 0) == 2
+                      && ($red->()->{'on_hand:wh1'} // 0) == 11
+                      && square('VARMUGRED') == 9
+                      && shopify(222) == 9 }),
+   'sale and count at once: on hand 11, 2 reserved, both show 9')
+    or diag(explain [$red->(), square('VARMUGRED'), shopify(222)]);
+sleep 1;
+is($red->()->{'on_hand:wh1'}, 11, 'and corrected once') or diag(explain $red->());
+InvsyncSim::order($t, 'square', id => $o3->{id}, state => 'CANCELED');
+ok(wait_for(15, sub { ($red->()->{unrouted} // 0) == 0 }),
+   'that order canceled') or diag(explain $red->());
+ok(count('MUG-RED', 5) && wait_for(15, sub { square('VARMUGRED') == 5
+                                           && shopify(222) == 5 }),
+   'MUG-RED counted 5 again');
 
 # the same delivery again, twice: nginx knows its event_id
 
@@ -275,9 +392,17 @@ ok(both_show(21), 'both channels show 21');
 InvsyncSim::configure($t, 'square', webhook_url => undef);
 InvsyncSim::admin_set($t, 'square', catalog_object_id => 'VARMUGRED',
                       location_id => 'LOC1', quantity => 2);
+# while a count notice of the SKU is held for the next poll, the drift is
+# Square's own sale the ledger does not know yet: skipped, not pushed over
+$t->redis('HSET', "${K}held:sq-main", 'MUG-RED',
+          encode_json({ n => 0, received => int(time * 1000) + 3600000 }));
+my ($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
+like($said, qr/^sq-main\s+square\s+1\s+0\s+0\s+0\s+1\s/m,
+     'a SKU with a held notice is skipped by reconciliation') or diag($said);
+$t->redis('HDEL', "${K}held:sq-main", 'MUG-RED');
 my $nread = scalar @{sq_requests('/v2/inventory/counts/batch-retrieve')};
-my ($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main',
-                      '--why', 'drill');
+($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main',
+                   '--why', 'drill');
 is($rc, 0, 'invsyncctl reconcile') or diag($said);
 like($said, qr/^sq-main\s+MUG-RED\s+2\s+5\s/m,
      'reports the drift: shows 2, should show 5') or diag($said);
@@ -341,18 +466,68 @@ my @sizes = map { scalar @{decode_json($_->{body})->{changes}} }
 ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
    "in batches of at most 100 changes (@sizes)");
 $n0 = InvsyncSim::requests($t, 'square')->[-1]{n};
+my $rejected = sub { scalar grep { /^push_rejected:sq-main:/ }
+                     @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)} };
+my $nrejected = $rejected->();
 ($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
-# MUG-GONE, the variation Square does not know, has no count: it reads as
-# 0 (docs/channels/square.md) and stays the one drift
-like($said, qr/^sq-main\s+square\s+153\s+1\s+0\s+0\s/m,
-     'reconcile reads all 153 back') or diag($said);
+# MUG-GONE, the variation Square does not know, has no count: the catalog
+# says Square does not know it, so it is missing (one item_missing), not a
+# drift pushed and refused again each pass
+like($said, qr/^sq-main\s+square\s+152\s+0\s+1\s+0\s/m,
+     'reconcile reads all 153 back: 152 checked, 1 missing') or diag($said);
 is_deeply([$said =~ /^sq-main\s+(\S+)\s+-?\d+\s+-?\d+\s+\d+-\d+$/mg],
-          ['MUG-GONE'],
-          'no drift but the unknown variation') or diag($said);
+          [], 'no drift') or diag($said);
+like($said, qr/^sq-main\s+MUG-GONE\s+missing\s.*item_missing:sq-main:MUG-GONE:VARGONE\@LOC1/m,
+     'the unknown variation is missing') or diag($said);
 @sizes = map { scalar @{decode_json($_->{body})->{catalog_object_ids}} }
          @{sq_requests('/v2/inventory/counts/batch-retrieve', $n0)};
 ok(@sizes >= 2 && !grep({ $_ > 100 } @sizes),
    "by pages of at most 100 variations (@sizes)");
+is_deeply([map { decode_json($_->{body})->{object_ids} }
+           @{sq_requests('/v2/catalog/batch-retrieve', $n0)}],
+          [['VARGONE']], 'the catalog asked of the one variation with no count');
+
+# a second pass: still one exception of each kind, nothing pushed
+($rc, $said) = ctl($t, $conf, 'reconcile', '--channel', 'sq-main');
+like($said, qr/^sq-main\s+square\s+152\s+0\s+1\s+0\s/m,
+     'the next pass: the same') or diag($said);
+sleep 1;
+my @open = @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)};
+is_deeply([$rejected->(),
+           scalar(grep { /^item_missing:sq-main:MUG-GONE:/ } @open)],
+          [$nrejected, 1],
+          'no push_rejected more than its pushes opened, one item_missing')
+    or diag(explain \@open);
+is_deeply([grep { ($_->{body} // '') =~ /"catalog_object_id":"VARGONE"/ }
+           @{sq_requests('/v2/inventory/changes/batch-create', $n0)}], [],
+          'the unknown variation is not pushed again');
+
+# polled once a minute: Square's own count notice asks for a round before
+# its turn, so the order is reserved (and Shopify follows) a round trip
+# after the sale, not up to a minute later
+
+InvsyncSim::configure($t, 'square', webhook_url => "$hooks/hooks/square");
+$conf = conf(undef, 60);
+my $reloads = sub { scalar(() = $t->read_file('logs/w.out')
+                                 =~ /"configuration reloaded"/g) };
+my $nreload = $reloads->();
+kill 'HUP', $t->{pids}{w};
+ok(wait_for(5, sub { $reloads->() > $nreload }), 'reloaded with poll_s 60');
+# the last round's lock (poll_s 1) has gone: the next round is up to a
+# minute away
+sleep 2;
+# (MUG-RED: Square's count after the sale, 4, is no value pushed before,
+# which would be taken for the echo of a push)
+$before = $red->()->{unrouted} // 0;
+my $t0 = time;
+InvsyncSim::order($t, 'square', reference_id => 'R-SOON',
+    line_items => [ { catalog_object_id => 'VARMUGRED', quantity => 1 } ]);
+ok(wait_for(30, sub { ($red->()->{unrouted} // 0) == $before + 1 }),
+   'the held notice brings the next round forward: reserved long before '
+   . 'poll_s') or diag(explain $red->());
+note(sprintf('order reserved %.1f s after the sale, poll_s 60', time - $t0));
+ok(@{observed('held', 4)} && @{observed('(?:consistent|echo)', 4)},
+   'its count notice held, then handed back by that round, consistent');
 
 unlike($t->read_file('logs/w.out'), qr/EAAAEtest_token|sq_Sig-Key/,
        'no token or key in the log');

@@ -32,12 +32,15 @@ const invsync_action_t  invsync_actions[] = {
     { "order", "order.route", invsync_route_order, INVSYNC_ACT_ROUTING,
       NULL },
     { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
+    { "order", "refund.record", invsync_refund_of_order, 0, "refunds" },
     { "order_cancelled", "order.record", invsync_order_record,
       INVSYNC_ACT_BATCH, NULL },
     { "order_cancelled", "stock.release", invsync_stock_order,
       INVSYNC_ACT_BATCH, NULL },
     { "order_cancelled", "order.route", invsync_route_order,
       INVSYNC_ACT_ROUTING, NULL },
+    { "order_cancelled", "refund.record", invsync_refund_of_order, 0,
+      "refunds" },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
@@ -188,20 +191,31 @@ invsync_action_batchable(const invsync_conf_t *conf, json_t *canon)
 
 
 /*
- * The row runs for canon: its kind, its condition if it has one, and
- * routing's rows only when worker.json routes (else orders stay unrouted,
- * and batched, as before routing existed).
+ * The row runs for canon: its kind, its condition if it has one (the
+ * member true, or an array that is not empty), and routing's rows only
+ * when worker.json routes (else orders stay unrouted, and batched, as
+ * before routing existed).
  */
 
 static int
 invsync_action_applies(const invsync_action_t *a, const invsync_conf_t *conf,
     const char *kind, json_t *canon)
 {
+    json_t  *v;
+
     if ((a->flags & INVSYNC_ACT_ROUTING) && conf->routing == NULL) {
         return 0;
     }
 
-    return strcmp(a->kind, kind) == 0
-           && (a->when == NULL || json_is_true(json_object_get(canon,
-                                                                a->when)));
+    if (strcmp(a->kind, kind) != 0) {
+        return 0;
+    }
+
+    if (a->when == NULL) {
+        return 1;
+    }
+
+    v = json_object_get(canon, a->when);
+
+    return json_is_true(v) || json_array_size(v) > 0;
 }

@@ -34,7 +34,8 @@ typedef struct {
     invsync_action_pt    run;
     unsigned             flags;     /* INVSYNC_ACT_* */
     const char          *when;      /* a canonical member that must be
-                                     * true for the row to run, or NULL */
+                                     * true (or a non-empty array) for
+                                     * the row to run, or NULL */
 } invsync_action_t;
 
 
@@ -70,9 +71,40 @@ invsync_act_rc_e invsync_fulfil_ship(invsync_worker_t *w,
 invsync_act_rc_e invsync_route_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
-/* refund/invsync_refund.c */
+
+/* order/invsync_order_payref.c: K payref:<ref> -> the order */
+int invsync_order_payref_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon);
+int invsync_order_payref_read(invsync_worker_t *w, int n, char *err,
+    size_t len);
+invsync_act_rc_e invsync_order_payref(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_order_refunds_waiting(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* refund/: a refund's order, its record, the refunds an order carries */
+typedef struct {
+    char        channel[128];
+    char        id[256];
+    char        by[256];        /* "order_id", or the payment reference */
+    json_t     *data;           /* the recorded canonical order (new) */
+} invsync_refund_order_t;
+
+int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, invsync_refund_order_t *o, char *err, size_t len);
 invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* refund/invsync_refund_wait.c: refunds waiting for their order */
+int invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *xid);
+int invsync_refund_waiting_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *order);
+int invsync_refund_waiting_read(invsync_worker_t *w);
+invsync_act_rc_e invsync_refund_recheck(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *order, char *err, size_t len);
 
 /* stock/invsync_stock_observe.c */
 invsync_act_rc_e invsync_stock_level(invsync_worker_t *w,
@@ -81,6 +113,12 @@ invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 const char *invsync_stock_location(invsync_worker_t *w,
     const invsync_channel_conf_t *ch);
+
+/* stock/invsync_stock_hold.c: a notice that waits for the next poll */
+int invsync_stock_hold(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const invsync_channel_conf_t *ch, const char *sku, int64_t shown,
+    int64_t expected, int bundle);
+const char *invsync_stock_held_event(const char *event, int *n);
 
 /* stock/invsync_stock_move.c: an order's, a shipment's, a refund's lines */
 invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,

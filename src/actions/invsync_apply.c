@@ -169,7 +169,8 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     a->order[0] = '\0';
 
     if (fx->order != NULL && fx->order[0] != '\0') {
-        snprintf(a->order, sizeof(a->order), "%s:%s", ev->channel,
+        snprintf(a->order, sizeof(a->order), "%s:%s",
+                 fx->order_channel ? fx->order_channel : ev->channel,
                  fx->order);
         invsync_key_audit_order(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
                                 a->order);

@@ -152,6 +152,9 @@ typedef struct {
     invsync_read_e   read;
     int64_t          shows;
     const char      *why;                   /* static: why MISSING */
+    unsigned         step;                  /* the channel's own: which of
+                                             * its requests reads it next
+                                             * (0 when queued) */
 } invsync_read_item_t;
 
 
@@ -205,7 +208,10 @@ typedef struct {
                          int64_t *delay_ms);
 
     /* read back: an item's id and location from its skumap ids, then as
-     * push; parse sets each item's read and shows */
+     * push; parse sets each item's read and shows, or answers MORE when
+     * the same items need another request (e.g. the catalog for those
+     * with no count): the engine then builds again with the same items,
+     * which keep their step and what was read */
     size_t   read_max;
     int    (*read_item)(invsync_read_item_t *it);
     size_t (*read_build)(const invsync_channel_ctx_t *ctx,
@@ -238,6 +244,11 @@ typedef struct {
                           const invsync_answer_t *a, int64_t *delay_ms);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
+    unsigned     counts_before_orders:1;    /* its stock notices count
+                                         * its own sales before their
+                                         * orders can be read (polled):
+                                         * a notice is decided after the
+                                         * next poll round */
     unsigned     may_email_buyers:1;    /* its buyers' addresses are ours
                                          * to write to */
 } invsync_channel_t;

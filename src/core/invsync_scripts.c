@@ -251,6 +251,18 @@ const size_t  invsync_script_forget_len =
     sizeof(invsync_script_forget) - 1;
 
 
+const char  invsync_script_held[] =
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then\n"
+    "    redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "    return 1\n"
+    "end\n"
+    "return 0\n"
+    ;
+
+const size_t  invsync_script_held_len =
+    sizeof(invsync_script_held) - 1;
+
+
 const char  invsync_script_ingest[] =
     "local stream, ttl, last = KEYS[1], ARGV[1], #KEYS - 1\n"
     "local out = {}\n"

@@ -230,6 +230,22 @@ invsync_key_polling(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_pollround(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel)
+{
+    return invsync_key_fmt(dst, cap, conf, "pollround:%s", channel);
+}
+
+
+size_t
+invsync_key_held(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel)
+{
+    return invsync_key_fmt(dst, cap, conf, "held:%s", channel);
+}
+
+
+size_t
 invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order)
 {
@@ -268,6 +284,29 @@ invsync_key_route_arrived(char *dst, size_t cap, const invsync_conf_t *conf)
 
 
 size_t
+invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref)
+{
+    return invsync_key_fmt(dst, cap, conf, "payref:%s", ref);
+}
+
+
+size_t
+invsync_key_refundwait(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundwait:%s", ref);
+}
+
+
+size_t
+invsync_key_refundwaits(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundwaits");
+}
+
+
+size_t
 invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event)
 {
@@ -293,6 +332,13 @@ invsync_key_done_operator(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "epoch");
+}
+
+
+size_t
 invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *state)
 {
@@ -304,13 +350,6 @@ size_t
 invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "nostate");
-}
-
-
-size_t
-invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf)
-{
-    return invsync_key_fmt(dst, cap, conf, "epoch");
 }
 
 

@@ -36,6 +36,7 @@ static int invsync_reconcile_finish(invsync_worker_t *w,
     invsync_reconcile_t *rc, int complete, const char *why);
 static void invsync_reconcile_clear(invsync_reconcile_t *rc);
 static void invsync_reconcile_unbatch(invsync_reconcile_t *rc);
+static int invsync_reconcile_more(invsync_reconcile_t *rc, int64_t delay);
 static void invsync_reconcile_release(invsync_worker_t *w,
     invsync_reconcile_t *rc);
 
@@ -220,7 +221,8 @@ invsync_reconcile_next(invsync_worker_t *w, invsync_reconcile_t *rc,
                                         "not be built");
     }
 
-    if (invsync_reconcile_snapshot(w, rc) != 0) {
+    /* the page's first request: what the pusher believes, before it */
+    if (rc->more == 0 && invsync_reconcile_snapshot(w, rc) != 0) {
         invsync_reconcile_release(w, rc);
         return -1;
     }
@@ -281,6 +283,10 @@ invsync_reconcile_done(invsync_worker_t *w, invsync_reconcile_t *rc,
 
     if (delay > 3600000) {
         delay = 3600000;
+    }
+
+    if (v == INVSYNC_CH_MORE) {
+        return invsync_reconcile_more(rc, delay);
     }
 
     if (a == INVSYNC_RECONCILE_THROTTLED
@@ -515,6 +521,32 @@ invsync_reconcile_unbatch(invsync_reconcile_t *rc)
     }
 
     rc->nbatch = 0;
+    rc->more = 0;
+}
+
+
+/*
+ * The channel needs another request for the page in hand (read_parse said
+ * MORE): it is built at the next turn with the same items, which keep
+ * what was read and the snapshot.  A channel that keeps asking for more
+ * leaves the page unread.  Returns 0.
+ */
+
+static int
+invsync_reconcile_more(invsync_reconcile_t *rc, int64_t delay)
+{
+    rc->failures = 0;
+    rc->throttles = 0;
+
+    if (++rc->more > INVSYNC_RECONCILE_STEPS) {
+        rc->counts.unreadable += rc->nbatch;
+        invsync_reconcile_unbatch(rc);
+        return 0;
+    }
+
+    rc->not_before_ms = delay > 0 ? invsync_now_ms() + delay : 0;
+
+    return 0;
 }
 
 

@@ -64,6 +64,8 @@ typedef struct {
     int                            failures;    /* of this page */
     int                            throttled;   /* the last answer said */
     int                            throttles;   /* in a row, this page */
+    int                            more;        /* the page's requests
+                                                 * answered MORE so far */
     int64_t                        not_before_ms;
     int64_t                        started_ms;
     int64_t                        finished_ms;

@@ -59,7 +59,9 @@ invsync_reconcile_snapshot(invsync_worker_t *w, invsync_reconcile_t *rc)
  * answered: an order reserved meanwhile is in it.  A SKU whose push is
  * pending (dirty) or was acknowledged while we asked (shown moved) is
  * skipped: the channel may not show that push yet, and the pusher sends
- * the ledger's value anyway; the next pass checks it.
+ * the ledger's value anyway; the next pass checks it.  So is one whose
+ * count notice is held for the next poll (invsync_stock_hold.c): the
+ * channel counted a sale the ledger does not know yet.
  */
 
 int
@@ -67,15 +69,16 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 {
     int                        bad;
     char                       key[INVSYNC_KEY_LEN], shown[INVSYNC_KEY_LEN];
-    char                       dirty[INVSYNC_KEY_LEN];
+    char                       dirty[INVSYNC_KEY_LEN], held[INVSYNC_KEY_LEN];
     size_t                     i, n, k;
     int64_t                    should;
     char                       id[INVSYNC_KEY_LEN];
-    redisReply                *rep[5 * INVSYNC_RECONCILE_PAGE];
+    redisReply                *rep[6 * INVSYNC_RECONCILE_PAGE];
     invsync_read_item_t  *it;
 
     invsync_key_shown(shown, sizeof(shown), w->conf, rc->conf->id);
     invsync_key_dirty(dirty, sizeof(dirty), w->conf, rc->conf->id);
+    invsync_key_held(held, sizeof(held), w->conf, rc->conf->id);
     n = 0;
 
     for (i = 0; i < rc->nbatch; i++) {
@@ -132,6 +135,16 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         }
 
         n++;
+
+        /* a count notice of the channel's own, held for the next poll */
+        if (invsync_redis_appendv(w, (const char *[]) { "HEXISTS", held,
+                                         sku, NULL })
+            != 0)
+        {
+            break;
+        }
+
+        n++;
     }
 
     for (k = 0; k < n; k++) {
@@ -146,7 +159,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
         }
     }
 
-    if (n < 5 * rc->nbatch) {
+    if (n < 6 * rc->nbatch) {
         for (k = 0; k < n; k++) {
             freeReplyObject(rep[k]);
         }
@@ -156,7 +169,7 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
     for (i = 0; i < rc->nbatch; i++) {
         it = &rc->batch[i];
-        k = 5 * i;
+        k = 6 * i;
 
         if (it->read == INVSYNC_READ_UNREAD) {
             rc->counts.unreadable++;
@@ -192,6 +205,8 @@ invsync_reconcile_compare(invsync_worker_t *w, invsync_reconcile_t *rc)
 
         if ((rep[k + 3]->type == REDIS_REPLY_INTEGER
              && rep[k + 3]->integer == 1)
+            || (rep[k + 5]->type == REDIS_REPLY_INTEGER
+                && rep[k + 5]->integer == 1)
             || strcmp(rep[k + 2]->type == REDIS_REPLY_STRING
                       ? rep[k + 2]->str : "", it->was) != 0)
         {

@@ -18,6 +18,7 @@
 #define INVSYNC_RECONCILE_RESP_MAX    (8 * 1024 * 1024)
 #define INVSYNC_RECONCILE_ATTEMPTS    3      /* of one page */
 #define INVSYNC_RECONCILE_THROTTLES   20     /* waits for one page */
+#define INVSYNC_RECONCILE_STEPS       4      /* requests of one page */
 #define INVSYNC_RECONCILE_SCAN        "100"  /* SSCAN COUNT */
 
 typedef enum {

@@ -185,6 +185,9 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_exc_resolve,
                               invsync_script_exc_resolve_len,
                               w->exc_resolve_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_held,
+                              invsync_script_held_len, w->held_sha, err, len)
            != 0)
     {
         return -1;

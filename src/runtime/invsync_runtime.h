@@ -31,6 +31,15 @@
 #define INVSYNC_MAX_CHANNELS   64
 #define INVSYNC_NAME_LEN       128
 #define INVSYNC_PUSH_EVERY_MS  10     /* pusher turns inside a batch */
+/*
+ * A held stock notice (a channel with counts_before_orders) is handed back
+ * by the first complete poll round that began this long after the notice
+ * was received: the order behind the count has had that long to appear in
+ * the channel's order search.  It is held again, for the pusher, at most
+ * INVSYNC_HELD_MAX times.
+ */
+#define INVSYNC_HELD_MARGIN_MS 2000
+#define INVSYNC_HELD_MAX       3
 #define INVSYNC_CMDV_MAX       40     /* invsync_redis_cmdv() arguments */
 
 
@@ -125,9 +134,14 @@ typedef struct {
     char                    skuattr_sha[41];    /* routing attributes */
     char                    exc_retry_sha[41];  /* an operator's changes */
     char                    exc_resolve_sha[41];
+    char                    held_sha[41];       /* a held stock notice */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
+    int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
+                                         /* a held stock notice wants a
+                                          * poll round of conf->channels[i]
+                                          * then (0: none) */
     int                     busy_ms;     /* shorter reads while pushing */
     int64_t                 push_ms;     /* the pusher's last turn */
     int64_t                 started_ms;
@@ -225,6 +239,10 @@ size_t invsync_key_pollmark(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel);
 size_t invsync_key_polling(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel);
+size_t invsync_key_pollround(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
+size_t invsync_key_held(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel);
 size_t invsync_key_polled(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel, const char *order);
 size_t invsync_key_order(char *dst, size_t cap, const invsync_conf_t *conf,
@@ -235,12 +253,19 @@ size_t invsync_key_route_waiting(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_route_arrived(char *dst, size_t cap,
     const invsync_conf_t *conf);
+size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *ref);
+size_t invsync_key_refundwait(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *ref);
+size_t invsync_key_refundwaits(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *cause);
 size_t invsync_key_done_operator(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *id);
+size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *state);
 size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
@@ -283,6 +308,9 @@ typedef struct {
     const char   *state;        /* state key suffix, NULL: no state */
     int64_t       version;      /* -1: the state has no version */
     const char   *order;        /* order id or NULL */
+    const char   *order_channel;    /* the order's channel; NULL: the
+                                     * event's (a payment provider's
+                                     * refund names a store's order) */
     json_t       *inputs;       /* borrowed: what decided the effect */
 } invsync_effect_t;
 

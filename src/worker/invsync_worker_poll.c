@@ -13,7 +13,8 @@
  * poll_order of its row in the channel table).
  *
  * This file runs the rounds; invsync_worker_poll_order.c writes the
- * orders they find.
+ * orders they find, invsync_worker_poll_held.c hands back the stock
+ * notices held until a round had read them.
  */
 
 
@@ -25,7 +26,11 @@
 
 
 static int invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc,
+    int64_t now, int soon);
+static int invsync_poll_soon(invsync_worker_t *w, invsync_pollchan_t *pc,
     int64_t now);
+static int invsync_poll_lock(invsync_worker_t *w, invsync_pollchan_t *pc,
+    int soon);
 static int invsync_poll_send(invsync_worker_t *w, invsync_pollchan_t *pc);
 static int invsync_poll_done(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code);
@@ -49,6 +54,7 @@ invsync_poll_init(invsync_worker_t *w, char *err, size_t len)
 
     w->poll = NULL;
     p = NULL;
+    memset(w->poll_soon_ms, 0, sizeof(w->poll_soon_ms));
 
     for (i = 0; i < w->conf->nchannels; i++) {
         cc = &w->conf->channels[i];
@@ -150,7 +156,13 @@ invsync_poll_step(invsync_worker_t *w)
         }
 
         if (!pc->round && now >= pc->next_ms
-            && invsync_poll_begin(w, pc, now) != 0)
+            && invsync_poll_begin(w, pc, now, 0) != 0)
+        {
+            return -1;
+        }
+
+        if (!pc->round && invsync_poll_soon(w, pc, now)
+            && invsync_poll_begin(w, pc, now, 1) != 0)
         {
             return -1;
         }
@@ -188,37 +200,33 @@ invsync_poll_busy(invsync_worker_t *w)
  * page, each new version added to the stream; the mark moves only after
  * the last page, so an interrupted round is done again (the polled keys
  * keep it from adding the same versions twice).  Several workers take
- * turns through a lock that lasts most of the interval.
+ * turns through a lock that lasts most of the interval.  soon: a round
+ * before its turn, for a held stock notice (invsync_poll_soon()).
  */
 
 static int
-invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now)
+invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now,
+    int soon)
 {
     int          ok;
-    char         lock[INVSYNC_KEY_LEN], mark[INVSYNC_KEY_LEN], ttl[32];
-    int64_t      interval;
+    char         mark[INVSYNC_KEY_LEN];
     redisReply  *r;
 
-    interval = pc->conf->poll_s * 1000;
-    pc->next_ms = now + interval;
-
-    invsync_key_polling(lock, sizeof(lock), w->conf, pc->conf->id);
-    snprintf(ttl, sizeof(ttl), "%lld", (long long) (interval * 9 / 10));
-
-    r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,
-                                               w->conf->consumer, "NX", "PX",
-                                               ttl, NULL });
-    if (r == NULL) {
-        return -1;
+    if (!soon) {
+        pc->next_ms = now + pc->conf->poll_s * 1000;
     }
 
-    ok = r->type == REDIS_REPLY_STATUS;
-    freeReplyObject(r);
+    ok = invsync_poll_lock(w, pc, soon);
+    if (ok < 0) {
+        return -1;
+    }
 
     if (!ok) {
         /* another worker polls this channel this time */
         return 0;
     }
+
+    pc->next_ms = now + pc->conf->poll_s * 1000;
 
     invsync_key_pollmark(mark, sizeof(mark), w->conf, pc->conf->id);
 
@@ -248,8 +256,96 @@ invsync_poll_begin(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now)
     pc->rd.incomplete = 0;
     pc->round = 1;
     pc->page_ms = 0;
+    pc->begun_ms = now;
 
     return 0;
+}
+
+
+/*
+ * A round before its turn, asked for by a held stock notice of the
+ * channel (invsync_stock_hold.c), once it is due: not while the channel
+ * asked to wait or the poller backs off after failures.
+ */
+
+static int
+invsync_poll_soon(invsync_worker_t *w, invsync_pollchan_t *pc, int64_t now)
+{
+    size_t   i;
+    int64_t  at;
+
+    i = (size_t) (pc->conf - w->conf->channels);
+
+    if (i >= INVSYNC_MAX_CHANNELS) {
+        return 0;
+    }
+
+    at = w->poll_soon_ms[i];
+
+    if (at == 0 || now < at) {
+        return 0;
+    }
+
+    w->poll_soon_ms[i] = 0;
+
+    return now < pc->next_ms && now >= pc->wait_ms && pc->failures == 0;
+}
+
+
+/*
+ * The channel's polling lock for most of the interval: 1 taken, 0 another
+ * worker's, -1 Redis lost.  A round before its turn (soon) also takes the
+ * lock this worker left from its own last round.
+ */
+
+static int
+invsync_poll_lock(invsync_worker_t *w, invsync_pollchan_t *pc, int soon)
+{
+    int          ok;
+    char         lock[INVSYNC_KEY_LEN], ttl[32];
+    redisReply  *r;
+
+    invsync_key_polling(lock, sizeof(lock), w->conf, pc->conf->id);
+    snprintf(ttl, sizeof(ttl), "%lld",
+             (long long) (pc->conf->poll_s * 1000 * 9 / 10));
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,
+                                               w->conf->consumer, "NX", "PX",
+                                               ttl, NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    ok = r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+
+    if (ok || !soon) {
+        return ok;
+    }
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "GET", lock, NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    ok = r->type == REDIS_REPLY_STRING
+         && strcmp(r->str, w->conf->consumer) == 0;
+    freeReplyObject(r);
+
+    if (!ok) {
+        return 0;
+    }
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "SET", lock,
+                                               w->conf->consumer, "PX", ttl,
+                                               NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return 1;
 }
 
 
@@ -393,6 +489,12 @@ invsync_poll_end(invsync_worker_t *w, invsync_pollchan_t *pc, int whole)
         freeReplyObject(r);
     }
 
+    /* every order changed before the round began is in the stream now:
+     * the stock notices held for them follow */
+    if (!rd->incomplete && invsync_poll_release(w, pc, pc->begun_ms) != 0) {
+        return -1;
+    }
+
     if (pc->failures > 0) {
         invsync_log(INVSYNC_LOG_INFO, "order poll recovered",
                     json_pack("{s:s, s:i}", "channel", pc->conf->id,
@@ -454,6 +556,7 @@ invsync_poll_delay(invsync_worker_t *w, invsync_pollchan_t *pc,
     }
 
     pc->next_ms = invsync_now_ms() + delay_ms;
+    pc->wait_ms = pc->next_ms;
 
     invsync_key_polling(lock, sizeof(lock), w->conf, pc->conf->id);
     snprintf(ttl, sizeof(ttl), "%lld", (long long) delay_ms);

@@ -40,6 +40,9 @@ typedef struct {
     int                            round;       /* a round is under way */
     int64_t                        next_ms;     /* the next round */
     int64_t                        page_ms;     /* the round's next page */
+    int64_t                        begun_ms;    /* the round began */
+    int64_t                        wait_ms;     /* the channel asked to
+                                                 * wait until then */
     int64_t                        mark_ms;     /* -1: none yet */
     int                            failures;
     invsync_poll_round_t           rd;
@@ -56,6 +59,10 @@ typedef struct invsync_poll_s {
 int invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
     json_t *order);
 int invsync_poll_token(const char *s);
+
+/* invsync_worker_poll_held.c */
+int invsync_poll_release(invsync_worker_t *w, invsync_pollchan_t *pc,
+    int64_t begun_ms);
 
 
 #endif /* INVSYNC_WORKER_POLL_H_INCLUDED */

@@ -67,6 +67,8 @@ static int t_parse_common(const t_case_t *c, invsync_channel_rc_e rc,
     int64_t delay, const t_answer_t *ta, json_t *expect);
 static void t_push(t_case_t *c);
 static void t_read(t_case_t *c);
+static invsync_channel_rc_e t_read_step(t_case_t *c,
+    invsync_read_item_t *items, size_t n, size_t *taken);
 static void t_poll(t_case_t *c);
 static void t_authorize(t_case_t *c);
 static void t_case(t_case_t *c);
@@ -599,12 +601,8 @@ t_read(t_case_t *c)
 {
     int                   ok, rc_item;
     size_t                i, n, taken;
-    json_t               *list, *v, *expect, *w, *wi;
-    int64_t               delay;
-    t_answer_t            ta;
-    invsync_request_t     rq;
+    json_t               *list, *v, *w, *wi;
     invsync_read_item_t   items[T_MAX_ITEMS];
-    invsync_channel_rc_e  rc;
 
     list = json_object_get(c->input, "items");
     w = t_json(c, "request.json", 0);
@@ -645,17 +643,57 @@ t_read(t_case_t *c)
         n += rc_item == 0;
     }
 
+    json_decref(w);
     t_ok(ok, "%s: read_item", c->name);
 
+    /* a parse that says "more" wants another request for the same page
+     * (the engine sends it next, with the same items): the case's next/
+     * folder holds it */
+    while (t_read_step(c, items, n, &taken) == INVSYNC_CH_MORE) {
+        n = taken;
+
+        if (strlen(c->dir) + 5 >= sizeof(c->dir)
+            || strlen(c->name) + 5 >= sizeof(c->name))
+        {
+            break;
+        }
+
+        strcat(c->dir, "/next");
+        strcat(c->name, "/next");
+
+        if (access(c->dir, F_OK) != 0) {
+            t_diag(c, "the parse said more: a next/ folder is wanted");
+            t_ok(0, "%s", c->name);
+            break;
+        }
+    }
+}
+
+
+/* one request of a read case and its answer: the parse's result */
+
+static invsync_channel_rc_e
+t_read_step(t_case_t *c, invsync_read_item_t *items, size_t n,
+    size_t *taken)
+{
+    int                   ok;
+    size_t                i;
+    json_t               *list, *v, *expect, *w;
+    int64_t               delay;
+    t_answer_t            ta;
+    invsync_request_t     rq;
+    invsync_channel_rc_e  rc;
+
+    w = t_json(c, "request.json", 0);
     invsync_request_init(&rq, "GET");
-    taken = n > 0 ? c->ch->read_build(&c->ctx, items, n, &rq) : 0;
-    ok = taken > 0 && c->ch->authorize(&c->ctx, &rq) == 0;
+    *taken = n > 0 ? c->ch->read_build(&c->ctx, items, n, &rq) : 0;
+    ok = *taken > 0 && c->ch->authorize(&c->ctx, &rq) == 0;
     ok &= t_request(c, &rq, 1);
-    ok &= t_int_is(c, "taken", (long long) taken, json_object_get(w, "taken"),
-                   (long long) n);
+    ok &= t_int_is(c, "taken", (long long) *taken,
+                   json_object_get(w, "taken"), (long long) n);
 
     json_array_foreach(json_object_get(w, "skus"), i, v) {
-        ok &= t_str_is(c, "sku", i < taken ? items[i].sku : NULL, v);
+        ok &= t_str_is(c, "sku", i < *taken ? items[i].sku : NULL, v);
     }
 
     json_decref(w);
@@ -663,22 +701,23 @@ t_read(t_case_t *c)
     t_ok(ok, "%s: request", c->name);
 
     if (t_answer(c, &ta, &expect) != 0) {
+        rc = INVSYNC_CH_RETRY;
         goto done;
     }
 
     delay = 0;
-    rc = c->ch->read_parse(&c->ctx, &ta.a, items, taken, &delay);
+    rc = c->ch->read_parse(&c->ctx, &ta.a, items, *taken, &delay);
     ok = t_parse_common(c, rc, delay, &ta, expect);
     list = json_object_get(expect, "items");
 
-    if (list != NULL && json_array_size(list) != taken) {
+    if (list != NULL && json_array_size(list) != *taken) {
         t_diag(c, "%zu items wanted, %zu taken", json_array_size(list),
-               taken);
+               *taken);
         ok = 0;
     }
 
     json_array_foreach(list, i, v) {
-        if (i == taken) {
+        if (i == *taken) {
             break;
         }
 
@@ -705,6 +744,8 @@ done:
 
     json_decref(ta.doc);
     free(ta.body);
+
+    return rc;
 }
 
 

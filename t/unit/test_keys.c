@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  38
+#define T_BUILDERS  43
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -143,6 +143,10 @@ main(void)
           "inv:{inv}:pollmark:shop-eu");
     T_KEY(invsync_key_polling(k, sizeof(k), &conf, "shop-eu"),
           "inv:{inv}:polling:shop-eu");
+    T_KEY(invsync_key_pollround(k, sizeof(k), &conf, "sq-main"),
+          "inv:{inv}:pollround:sq-main");
+    T_KEY(invsync_key_held(k, sizeof(k), &conf, "sq-main"),
+          "inv:{inv}:held:sq-main");
     T_KEY(invsync_key_polled(k, sizeof(k), &conf, "shop-eu", "shop-eu:1001"),
           "inv:{inv}:polled:shop-eu:shop-eu:1001");
     T_KEY(invsync_key_order(k, sizeof(k), &conf, "shop-eu:1001"),
@@ -153,6 +157,12 @@ main(void)
           "inv:{inv}:route:waiting");
     T_KEY(invsync_key_route_arrived(k, sizeof(k), &conf),
           "inv:{inv}:route:arrived");
+    T_KEY(invsync_key_payref(k, sizeof(k), &conf, "txn:ch_3Pk"),
+          "inv:{inv}:payref:txn:ch_3Pk");
+    T_KEY(invsync_key_refundwait(k, sizeof(k), &conf, "pay:txn:ch_3Pk"),
+          "inv:{inv}:refundwait:pay:txn:ch_3Pk");
+    T_KEY(invsync_key_refundwaits(k, sizeof(k), &conf),
+          "inv:{inv}:refundwaits");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

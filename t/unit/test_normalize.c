@@ -594,6 +594,11 @@ t_cases(void)
             "woocommerce/order_updated_refunded/body.json"
 #define WP  "woocommerce", "product.updated", \
             "woocommerce/product_updated/body.json"
+#define SC  "shopify", "refunds/create", \
+            "shopify/refunds_create_cancel/body.json"
+#define XC  "stripe", "charge.refunded", "stripe/charge_refunded/body.json"
+#define XR  "stripe", "refund.created", "stripe/refund_created/body.json"
+#define QR  "square", "refund.updated", "square/refund_updated/body.json"
 
     static const t_case_t  cases[] = {
 
@@ -717,6 +722,70 @@ t_cases(void)
         { SR, "refund_line_items[1].line_item.sku", "[]", T_POISON, NULL,
           "refund_line_items[1].line_item.sku: not a string" },
         { SR, "order_id", NULL, T_POISON, NULL, "order_id: missing" },
+        { SR, "note", "\"\"", T_OK, "note", "null" },
+        { SR, "refund_line_items[0].restock_type", "\"legacy_restock\"",
+          T_OK, "lines[0].restock", "true" },
+        { SR, "refund_line_items[0].total_tax_set", NULL, T_OK,
+          "lines[0].tax_minor", "0" },
+        { SC, "refund_line_items[0].subtotal_set.shop_money.currency_code",
+          "\"CAD\"", T_OK, "lines[0].amount_minor", "3998" },
+        { SC, "refund_line_items[0].subtotal_set", NULL, T_OK,
+          "amounts.items_minor", "4498" },
+        { SC, "order_adjustments[0].amount_set", NULL, T_OK,
+          "amounts.shipping_minor", "1000" },
+        { SC, "order_adjustments[0].kind", "\"refund_discrepancy\"", T_OK,
+          "amounts.shipping_minor", "750" },
+        { SC, "refund_shipping_lines", NULL, T_OK,
+          "amounts.shipping_minor", "250" },
+        { SC, "order_adjustments[0].amount_set.shop_money.amount",
+          "\"-2.505\"", T_POISON, NULL,
+          "order_adjustments[0].amount_set.shop_money.amount: price" },
+        { SC, "refunds", "{}", T_OK, "refund_id", "\"929361464\"" },
+
+        /* a payment provider's refunds */
+        { XC, "data.object.refunds", NULL, T_OK, "refund_id",
+          "\"ch_3PkLr2F7qKcZ1xYd0cJ9sE2w:refunded:22148\"" },
+        { XC, "data.object.refunds.data", "[]", T_OK, "amount_minor",
+          "22148" },
+        { XC, "data.object.metadata", NULL, T_OK, "payment_refs",
+          "[\"txn:ch_3PkLr2F7qKcZ1xYd0cJ9sE2w\", "
+          "\"txn:pi_3PkLr2F7qKcZ1xYd0Wm2nB7k\"]" },
+        { XC, "data.object.refunds.data[0].metadata",
+          "{\"order_id\": 77}", T_OK, "payment_refs[2]", "\"order:77\"" },
+        { XC, "data.object.refunds.data[0].currency", "\"jpy\"", T_OK,
+          "currency", "\"JPY\"" },
+        { XC, "data.object.refunds.data[0].currency", "\"euro\"",
+          T_POISON, NULL, "data.object.refunds.data[0].currency: \"euro\" "
+          "is not an ISO 4217 code" },
+        { XC, "data.object.refunds.data[0].created", "\"yesterday\"",
+          T_POISON, NULL, "data.object.refunds.data[0].created: "
+          "\"yesterday\" is not an integer" },
+        { XC, "data.object.refunds.data[0].amount", NULL, T_POISON, NULL,
+          "data.object.refunds.data[0].amount: missing" },
+        { XC, "data.object", NULL, T_POISON, NULL, "data.object: missing" },
+        { XC, "data.object.refunds.data[0].id", NULL, T_POISON, NULL,
+          "data.object.refunds.data[0].id: missing" },
+        { XR, "data.object.status", "\"requires_action\"", T_OK, "status",
+          "\"pending\"" },
+        { XR, "data.object.status", "\"canceled\"", T_OK, "status",
+          "\"cancelled\"" },
+        { XR, "created", "99999999999999", T_POISON, NULL,
+          "created: 99999999999999 is no time" },
+        { XR, "data.object.payment_intent", NULL, T_OK, "payment_refs",
+          "[\"txn:ch_3PkLr2F7qKcZ1xYd0cJ9sE2w\", \"order:727\"]" },
+        { QR, "data.object.refund.status", "\"REJECTED\"", T_OK, "status",
+          "\"failed\"" },
+        { QR, "data.object.refund.processing_fee", NULL, T_OK,
+          "amounts.fees_minor", "null" },
+        { QR, "data.object.refund.payment_id", NULL, T_OK, "payment_refs",
+          "[]" },
+        { QR, "data.object.refund.amount_money.currency", "\"usd\"",
+          T_POISON, NULL, "data.object.refund.amount_money.currency: \"usd\" "
+          "is not an ISO 4217 code" },
+        { QR, "data.object.refund", NULL, T_POISON, NULL,
+          "data.object.refund: missing" },
+        { QR, "data.object.refund.id", NULL, T_POISON, NULL,
+          "data.object.refund.id: missing" },
 
         /* fulfillments and levels */
         { SF, "tracking_numbers", "[]", T_OK, "tracking.number", "null" },
@@ -786,6 +855,10 @@ t_cases(void)
 #undef WO
 #undef WR
 #undef WP
+#undef SC
+#undef XC
+#undef XR
+#undef QR
 
     for (i = 0; cases[i].scheme != NULL; i++) {
         body = t_read(cases[i].fixture, &len);
@@ -1063,7 +1136,14 @@ t_fuzz(void)
           NULL },
         { "woocommerce", "product.updated",
           "woocommerce/product_updated_variation/body.json", NULL, NULL, 0,
-          NULL, NULL }
+          NULL, NULL },
+        { "shopify", "refunds/create",
+          "shopify/refunds_create_cancel/body.json", NULL, NULL, 0, NULL,
+          NULL },
+        { "stripe", "charge.refunded", "stripe/charge_refunded/body.json",
+          NULL, NULL, 0, NULL, NULL },
+        { "square", "refund.updated", "square/refund_updated/body.json",
+          NULL, NULL, 0, NULL, NULL }
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -32,6 +32,19 @@ invsync_order_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     rc = invsync_action_apply(w, ev, canon, &fx, err, len);
     json_decref(inputs);
 
+    /* the refund of a payment provider finds the order by its payments */
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE
+        || rc == INVSYNC_ACT_STALE)
+    {
+        if (invsync_order_payref(w, ev, canon, err, len)
+            != INVSYNC_ACT_APPLIED
+            || invsync_order_refunds_waiting(w, ev, canon, err, len)
+               != INVSYNC_ACT_APPLIED)
+        {
+            return INVSYNC_ACT_RETRY;
+        }
+    }
+
     return rc;
 }
 

@@ -4,14 +4,15 @@
  * round trips to Redis (apply.lua, the SKU mapping, ledger.lua), and on a
  * busy machine every round trip waits for the scheduler: at 1,000 orders a
  * second the worker fell behind on waiting alone.  Here the orders of a
- * batch share them: every order's apply.lua and mapping GETs in one
- * pipeline, then every reservation's ledger.lua in a second, then the rare
- * follow-ups (exceptions) one by one.  Each order's own steps keep their
- * order, and orders keep theirs within each phase, so the ledger sees the
- * same sequence of movements as before.  Anything unexpected (an error
- * reply, NOSCRIPT after a script flush) sends that order through the
- * one-by-one path again: every effect is keyed by its cause, so the part
- * already applied is a no-op the second time.
+ * batch share them: every order's apply.lua, its payment references
+ * (K payref:, and whether a refund waits for it) and mapping GETs in one
+ * pipeline, then every reservation's ledger.lua in a second, then the
+ * rare follow-ups (exceptions, waiting refunds) one by one.  Each order's
+ * own steps keep their order, and orders keep theirs within each phase,
+ * so the ledger sees the same sequence of movements as before.  Anything
+ * unexpected (an error reply, NOSCRIPT after a script flush) sends that
+ * order through the one-by-one path again: every effect is keyed by its
+ * cause, so the part already applied is a no-op the second time.
  */
 
 
@@ -44,6 +45,8 @@ struct invsync_job_s {
     const char                *oid;
     int                        cancelled;
     int                        redo;    /* through invsync_action_run() */
+    int                        npay;    /* payref HSETs appended */
+    int                        waited;  /* a refund waits for it */
     char                       state[INVSYNC_KEY_LEN];
     char                       order[INVSYNC_KEY_LEN];
     invsync_job_line_t        *lines;
@@ -228,6 +231,15 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
 
     json_decref(inputs);
 
+    job->npay = invsync_order_payref_append(w, job->ev, job->canon);
+    if (job->npay < 0) {
+        return -1;
+    }
+
+    if (invsync_refund_waiting_append(w, job->ev, job->canon) != 1) {
+        return -1;
+    }
+
     if (job->cancelled) {
         return 0;
     }
@@ -281,6 +293,23 @@ invsync_batch_read_apply(invsync_worker_t *w, invsync_job_t *job)
 
     if (job->rc == INVSYNC_ACT_RETRY) {
         job->redo = 1;
+    }
+
+    switch (invsync_order_payref_read(w, job->npay, job->err,
+                                      sizeof(job->err)))
+    {
+    case -1:
+        return -1;
+    case 1:
+        job->redo = 1;
+        break;
+    default:
+        break;
+    }
+
+    job->waited = invsync_refund_waiting_read(w);
+    if (job->waited < 0) {
+        return -1;
     }
 
     for (i = 0; i < job->nlines; i++) {
@@ -423,6 +452,14 @@ invsync_batch_finish(invsync_worker_t *w, invsync_job_t *job)
     }
 
     if (job->rc != INVSYNC_ACT_APPLIED && job->rc != INVSYNC_ACT_DUPLICATE) {
+        return;
+    }
+
+    if (job->waited
+        && invsync_refund_recheck(w, job->ev, job->canon, job->err,
+                                  sizeof(job->err)) == INVSYNC_ACT_RETRY)
+    {
+        job->rc = INVSYNC_ACT_RETRY;
         return;
     }
 

@@ -1,7 +1,12 @@
 
 /*
- * The refund capability: a refund recorded against its order.  Its lines
- * marked restock go back on hand in the next row (stock.restock).
+ * The refund capability: a canonical refund recorded against its order
+ * (refund.record).  The order is the refund's own channel's, or the one
+ * a payment reference names (invsync_refund_match.c); a refund of an
+ * amount with no lines takes the order's lines when it is the order's
+ * whole total, and goes to a person otherwise.  Its lines marked restock
+ * go back on hand in the next row (stock.restock).  The refunds an order
+ * event carries (refunds[]) are recorded the same way.
  */
 
 
@@ -9,6 +14,13 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+
+
+static invsync_act_rc_e invsync_refund_lines(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon,
+    const invsync_refund_order_t *o, char *err, size_t len);
+static json_t *invsync_refund_order_lines(json_t *order);
+static int invsync_refund_void(json_t *canon);
 
 
 /*
@@ -21,63 +33,245 @@ invsync_act_rc_e
 invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
-    char               okey[INVSYNC_ACTION_KEY_LEN];
-    char               state[INVSYNC_ACTION_KEY_LEN];
-    char               ref[INVSYNC_ACTION_KEY_LEN];
-    const char        *order, *argv[2];
-    size_t             argvlen[2];
-    json_t            *inputs;
-    redisReply        *r;
-    invsync_effect_t   fx;
-    invsync_act_rc_e   rc;
+    int                      rc;
+    char                     state[INVSYNC_ACTION_KEY_LEN];
+    json_t                  *inputs;
+    const char              *rid;
+    invsync_effect_t         fx;
+    invsync_act_rc_e         arc;
+    invsync_refund_order_t   o;
 
-    order = invsync_action_str(canon, "order_id");
+    rid = invsync_action_str(canon, "refund_id");
 
-    argv[0] = "EXISTS";
-    argvlen[0] = 6;
-    argv[1] = okey;
-    snprintf(ref, sizeof(ref), "%s:%s", ev->channel, order);
-    argvlen[1] = invsync_key_order(okey, sizeof(okey), w->conf, ref);
-
-    r = invsync_redis_cmd(w, 2, argv, argvlen);
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
+    rc = invsync_refund_match(w, ev, canon, &o, err, len);
+    if (rc < 0) {
         return INVSYNC_ACT_RETRY;
     }
 
-    if (r->type != REDIS_REPLY_INTEGER) {
-        snprintf(err, len, "redis: %s",
-                 r->type == REDIS_REPLY_ERROR ? r->str : "bad EXISTS reply");
-        freeReplyObject(r);
-        return INVSYNC_ACT_RETRY;
-    }
+    if (rc == 0) {
+        /* the id invsync_action_exception() gives it: the order, when it
+         * comes, re-runs the refund and resolves this one */
+        snprintf(state, sizeof(state), "refund_unknown_order:%s:%s",
+                 ev->channel, ev->event);
 
-    if (r->integer == 0) {
-        freeReplyObject(r);
+        if (invsync_refund_wait(w, ev, canon, state) != 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
         return invsync_action_exception(w, ev, canon, "refund_unknown_order",
-                                        NULL, order, "a refund for an order "
-                                        "this system has not recorded", err,
-                                        len);
+                                        NULL, invsync_action_str(canon,
+                                                                 "order_id"),
+                                        "a refund for an order this system "
+                                        "has not recorded", err, len);
     }
 
-    freeReplyObject(r);
+    /* what the actions after this one (and the audit) see */
+    json_object_set_new(canon, "order_channel", json_string(o.channel));
+    json_object_set_new(canon, "order_id", json_string(o.id));
+    json_object_set_new(canon, "matched_by", json_string(o.by));
 
-    snprintf(state, sizeof(state), "refund:%s:%s", ev->channel,
-             invsync_action_str(canon, "refund_id"));
+    arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    json_decref(o.data);
 
-    inputs = json_pack("{s:O?, s:O?}",
+    if (arc != INVSYNC_ACT_APPLIED) {
+        return arc;
+    }
+
+    snprintf(state, sizeof(state), "refund:%s:%s", ev->channel, rid);
+
+    inputs = json_pack("{s:O?, s:O?, s:O?, s:s, s:s, s:O?}",
                        "amount_minor", json_object_get(canon, "amount_minor"),
-                       "currency", json_object_get(canon, "currency"));
+                       "currency", json_object_get(canon, "currency"),
+                       "status", json_object_get(canon, "status"),
+                       "order_channel", o.channel, "matched_by", o.by,
+                       "lines_from", json_object_get(canon, "lines_from"));
 
     memset(&fx, 0, sizeof(invsync_effect_t));
     fx.action = "refund.record";
     fx.state = state;
-    fx.order = order;
-    fx.version = invsync_action_int(canon, "created_ms", -1);
+    fx.order = o.id;
+    fx.order_channel = o.channel;
+
+    /* a refund without times is one version: delivered again, unchanged */
+    fx.version = invsync_action_int(canon, "updated_ms",
+                                    invsync_action_int(canon, "created_ms",
+                                                       0));
     fx.inputs = inputs;
 
-    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
+    arc = invsync_action_apply(w, ev, canon, &fx, err, len);
     json_decref(inputs);
 
+    return arc;
+}
+
+
+/*
+ * The refund's lines (lines_from): its own ("refund"); none for a refund
+ * that failed or moved no money ("none"); the order's, when it refunds
+ * the order's whole total in its currency ("order", none of them
+ * restocked: nobody said the goods came back).  Any other amount without
+ * lines is an exception with the refund and the order's total.
+ */
+static invsync_act_rc_e
+invsync_refund_lines(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const invsync_refund_order_t *o, char *err, size_t len)
+{
+    char              suffix[INVSYNC_ACTION_KEY_LEN];
+    json_t           *data, *lines;
+    int64_t           amount;
+    const char       *cur, *ocur;
+    invsync_act_rc_e  rc;
+
+    if (json_array_size(json_object_get(canon, "lines")) > 0) {
+        json_object_set_new(canon, "lines_from", json_string("refund"));
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    amount = invsync_action_int(canon, "amount_minor", 0);
+
+    if (amount <= 0 || invsync_refund_void(canon)) {
+        json_object_set_new(canon, "lines_from", json_string("none"));
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    cur = invsync_action_str(canon, "currency");
+    ocur = invsync_action_str(o->data, "currency");
+
+    if (strcmp(cur, ocur) == 0
+        && amount == invsync_action_int(o->data, "total_minor", -1))
+    {
+        lines = invsync_refund_order_lines(o->data);
+        if (lines == NULL) {
+            snprintf(err, len, "out of memory");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        json_object_set_new(canon, "lines", lines);
+        json_object_set_new(canon, "lines_from", json_string("order"));
+        return INVSYNC_ACT_APPLIED;
+    }
+
+    snprintf(suffix, sizeof(suffix), "%s:%s:%s", o->channel, o->id,
+             invsync_action_str(canon, "refund_id"));
+
+    data = json_pack("{s:O, s:{s:s, s:s, s:O?, s:O?}}", "refund", canon,
+                     "order", "channel", o->channel, "order_id", o->id,
+                     "total_minor", json_object_get(o->data, "total_minor"),
+                     "currency", json_object_get(o->data, "currency"));
+
+    if (data == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    rc = invsync_action_exception(w, ev, data, "refund_amount_only", suffix,
+                                  strcmp(o->channel, ev->channel) == 0
+                                  ? o->id : NULL,
+                                  "a refund of an amount that names no "
+                                  "lines and is not the order's total", err,
+                                  len);
+    json_decref(data);
+
     return rc;
+}
+
+
+/* a refund that did not (or not yet) move money back moves nothing */
+static int
+invsync_refund_void(json_t *canon)
+{
+    const char  *st;
+
+    st = invsync_action_str(canon, "status");
+
+    return strcmp(st, "failed") == 0 || strcmp(st, "cancelled") == 0;
+}
+
+
+/* every line of the recorded order, as refund lines not restocked */
+static json_t *
+invsync_refund_order_lines(json_t *order)
+{
+    size_t   i;
+    json_t  *lines, *line, *l;
+
+    lines = json_array();
+
+    json_array_foreach(json_object_get(order, "lines"), i, line) {
+        l = json_pack("{s:O?, s:O?, s:O?, s:b, s:n, s:n, s:n, s:n, s:O?}",
+                      "channel_line_id",
+                      json_object_get(line, "channel_line_id"),
+                      "sku", json_object_get(line, "sku"),
+                      "quantity", json_object_get(line, "quantity"),
+                      "restock", 0, "restock_type", "location_id",
+                      "amount_minor", "tax_minor",
+                      "refs", json_object_get(line, "refs"));
+
+        if (l == NULL || json_array_append_new(lines, l) != 0) {
+            json_decref(lines);
+            return NULL;
+        }
+    }
+
+    return lines;
+}
+
+
+/*
+ * An order event's refunds[] (a cancellation's, or a channel whose
+ * refunds live only inside its orders, docs/events.md): each recorded as
+ * its own refund, under the event id "<event>:refund:<refund id>" so each
+ * has its own done key.  Their restock is left to the refund's own event
+ * where the channel sends one, keyed by refund and line: nothing moves
+ * twice.
+ */
+
+invsync_act_rc_e
+invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    char                 event[INVSYNC_ACTION_KEY_LEN];
+    size_t               i;
+    json_t              *r, *refund;
+    const char          *k;
+    json_t              *v;
+    invsync_act_rc_e     rc, worst;
+    invsync_envelope_t   sub;
+
+    worst = INVSYNC_ACT_APPLIED;
+
+    json_array_foreach(json_object_get(canon, "refunds"), i, r) {
+        refund = json_pack("{s:s, s:O, s:O, s:O, s:O}", "kind", "refund",
+                           "channel", json_object_get(canon, "channel"),
+                           "account", json_object_get(canon, "account"),
+                           "event", json_object_get(canon, "event"),
+                           "topic", json_object_get(canon, "topic"));
+        if (refund == NULL) {
+            snprintf(err, len, "out of memory");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        json_object_foreach(r, k, v) {
+            json_object_set(refund, k, v);
+        }
+
+        snprintf(event, sizeof(event), "%s:refund:%s", ev->event,
+                 invsync_action_str(r, "refund_id"));
+        sub = *ev;
+        sub.event = event;
+
+        rc = invsync_refund_record(w, &sub, refund, err, len);
+        json_decref(refund);
+
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            return rc;
+        }
+
+        if (rc == INVSYNC_ACT_EXCEPTION) {
+            worst = rc;
+        }
+    }
+
+    return worst;
 }

@@ -35,7 +35,7 @@ invsync_act_rc_e
 invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
-    int                            bundle;
+    int                            bundle, held;
     char                           sku[256], cause[1024];
     char                           key[INVSYNC_KEY_LEN], buf[64];
     size_t                         i;
@@ -45,6 +45,7 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char                    *argv[4];
     size_t                         argvlen[4];
     invsync_act_rc_e               rc;
+    const char                    *orig;
     const invsync_channel_conf_t  *ch;
 
     ch = invsync_conf_channel(w->conf, ev->channel);
@@ -129,6 +130,17 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_IGNORED;
     }
 
+    /* a channel that counted a sale whose order the next poll brings:
+     * decided once the ledger has it (invsync_stock_hold.c) */
+    switch (invsync_stock_hold(w, ev, ch, sku, shown, expected, bundle)) {
+    case -1:
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    case 1:
+        json_object_set_new(canon, "decision", json_string("held"));
+        return INVSYNC_ACT_IGNORED;
+    }
+
     /* a bundle has no stock of its own to correct: its quantity is the
      * components', so a change in the channel's admin is overwritten */
     if (!ch->rules.correct || bundle) {
@@ -164,24 +176,35 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_object_set_new(canon, "decision", json_string("correct"));
     json_object_set_new(canon, "delta", json_integer(seen - shown));
 
-    /* the channel shows it now; the pusher compares with this */
-    r = invsync_redis_cmd(w, 4, (const char *[]) { "HSET", key, sku,
-                                                   buf },
-                          (size_t []) { 4, argvlen[1], strlen(sku),
-                                        (size_t) snprintf(buf, sizeof(buf),
-                                                          "%lld",
-                                                          (long long) seen) });
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
+    /*
+     * The channel shows it now; the pusher compares with this.  Not so for
+     * a notice handed back after a hold (invsync_stock_hold.c): a push
+     * since may have overwritten the count it tells of, and what the
+     * channel last acknowledged stays the pusher's guide.
+     */
+    orig = invsync_stock_held_event(ev->event, &held);
 
-    freeReplyObject(r);
+    if (!held) {
+        r = invsync_redis_cmd(w, 4, (const char *[]) { "HSET", key, sku,
+                                                       buf },
+                              (size_t []) { 4, argvlen[1], strlen(sku),
+                                            (size_t) snprintf(buf,
+                                                sizeof(buf), "%lld",
+                                                (long long) seen) });
+        if (r == NULL) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        freeReplyObject(r);
+    }
 
     one = json_pack("[{s:s, s:I, s:s}]", "sku", sku,
                     "qty", (json_int_t) (seen - shown),
                     "loc", invsync_stock_location(w, ch));
-    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, ev->event);
+
+    /* one correction per notice, however often it is delivered */
+    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, orig);
 
     rc = invsync_stock_move(w, ev, cause, "adjust", "", one, NULL, err, len);
     json_decref(one);
@@ -253,8 +276,9 @@ invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
     char               state[INVSYNC_KEY_LEN];
+    char               refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
+    size_t             n;
     json_t            *inputs;
-    const char        *item;
     invsync_effect_t   fx;
     invsync_act_rc_e   rc;
 
@@ -268,15 +292,28 @@ invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_object_set(inputs, "decision", json_object_get(canon, "decision"));
     json_object_set(inputs, "delta", json_object_get(canon, "delta"));
 
-    item = invsync_action_str(canon, "inventory_item_id");
+    /*
+     * The level's state is named by what the level is matched by (its
+     * first ref, "item:<id>", "variation:<id>") and its location: one
+     * state per item and location, whatever the channel calls them, so
+     * that one item's version is never compared with another's.
+     */
+    n = invsync_stock_refs(canon, refs);
     snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
-             item[0] ? item : invsync_action_str(canon, "product_id"),
-             invsync_action_str(canon, "location_id"));
+             n > 0 ? refs[0] : "", invsync_action_str(canon, "location_id"));
 
     memset(&fx, 0, sizeof(invsync_effect_t));
     fx.action = "inventory.observe";
-    fx.state = state;
-    fx.version = invsync_action_int(canon, "updated_ms", -1);
+
+    /* a held notice moves no state: it is decided when handed back */
+    if (strcmp(invsync_action_str(canon, "decision"), "held") != 0) {
+        fx.state = state;
+        fx.version = invsync_action_int(canon, "updated_ms", -1);
+
+    } else {
+        fx.version = -1;
+    }
+
     json_object_set(inputs, "available", json_object_get(canon, "available"));
     fx.inputs = inputs;
 

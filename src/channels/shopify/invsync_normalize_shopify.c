@@ -35,17 +35,6 @@ static json_t *invsync_shopify_order(const invsync_envelope_t *ev,
 static int invsync_shopify_customer(const invsync_canon_src_t *s,
     json_t *e);
 static int invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e);
-static int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
-static json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
-    invsync_canon_src_t *s);
-static int invsync_shopify_refund_currency(const invsync_canon_src_t *s,
-    const char **currency);
-static int invsync_shopify_refund_amount(const invsync_canon_src_t *s,
-    int64_t *amount);
-static int invsync_shopify_refund_lines(const invsync_canon_src_t *s,
-    json_t *e);
-static int invsync_shopify_bag(const invsync_canon_src_t *rl,
-    int64_t *amount);
 static json_t *invsync_shopify_fulfillment(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static json_t *invsync_shopify_tracking(const invsync_canon_src_t *s);
@@ -240,7 +229,9 @@ invsync_shopify_order(const invsync_envelope_t *ev, invsync_canon_src_t *s,
                              invsync_canon_first_of(s, "shipping_lines",
                                                     "title", "code"))
         || invsync_shopify_customer(s, e)
-        || invsync_shopify_lines(s, e))
+        || invsync_shopify_lines(s, e)
+        || invsync_shopify_payments(s, e)
+        || invsync_shopify_order_refunds(s, e))
     {
         goto failed;
     }
@@ -364,7 +355,7 @@ invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e)
  * name an inventory item, which order, refund and fulfilment lines do not
  * carry.
  */
-static int
+int
 invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l)
 {
     json_t  *refs;
@@ -376,261 +367,6 @@ invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l)
     }
 
     return invsync_canon_ref(s, refs, "sku", json_object_get(l, "sku"));
-}
-
-
-static json_t *
-invsync_shopify_refund(const invsync_envelope_t *ev, invsync_canon_src_t *s)
-{
-    json_t      *e;
-    int64_t      amount;
-    const char  *currency;
-
-    if (invsync_shopify_refund_currency(s, &currency) != 0) {
-        return NULL;
-    }
-
-    s->currency = currency;
-    amount = 0;
-
-    e = invsync_canon_new(ev, "refund", s->err, s->len);
-    if (e == NULL) {
-        return NULL;
-    }
-
-    if (invsync_canon_set(s, e, "order_id",
-                          invsync_canon_id(s, "order_id",
-                                           INVSYNC_CANON_REQUIRED))
-        || invsync_canon_set(s, e, "refund_id",
-                             invsync_canon_id(s, "id",
-                                              INVSYNC_CANON_REQUIRED))
-        || invsync_canon_time(s, "created_at", 0, e, "created_at",
-                              "created_ms")
-        || invsync_canon_set(s, e, "currency",
-                             currency ? json_string(currency) : json_null())
-        || invsync_shopify_refund_amount(s, &amount)
-        || invsync_canon_set(s, e, "amount_minor", json_integer(amount))
-        || invsync_shopify_refund_lines(s, e))
-    {
-        goto failed;
-    }
-
-    return e;
-
-failed:
-
-    json_decref(e);
-
-    return NULL;
-}
-
-
-/*
- * A refund has no currency of its own: its transactions carry one (the
- * money that moved), else the shop money of its lines.  NULL if neither
- * exists; a refund with nothing to price needs none.
- */
-static int
-invsync_shopify_refund_currency(const invsync_canon_src_t *s,
-    const char **currency)
-{
-    int                   rc;
-    size_t                i, n;
-    invsync_canon_src_t   item, bag, money;
-
-    *currency = NULL;
-
-    if (invsync_canon_array(s, "transactions", &n) != 0) {
-        return -1;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "transactions", i, &item) != 0) {
-            return -1;
-        }
-
-        rc = invsync_canon_currency(&item, "currency", 0, currency);
-        if (rc != 0) {
-            return rc < 0 ? -1 : 0;
-        }
-    }
-
-    if (invsync_canon_array(s, "refund_line_items", &n) != 0) {
-        return -1;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "refund_line_items", i, &item) != 0
-            || invsync_canon_object(&item, "subtotal_set", &bag) != 0
-            || invsync_canon_object(&bag, "shop_money", &money) != 0)
-        {
-            return -1;
-        }
-
-        rc = invsync_canon_currency(&money, "currency_code", 0, currency);
-        if (rc != 0) {
-            return rc < 0 ? -1 : 0;
-        }
-    }
-
-    return 0;
-}
-
-
-/* the refund transactions that did not fail; a refund may have none */
-static int
-invsync_shopify_refund_amount(const invsync_canon_src_t *s, int64_t *amount)
-{
-    int                   rc;
-    size_t                i, n;
-    int64_t               a, sum;
-    const char           *kind, *status;
-    invsync_canon_src_t   t;
-
-    sum = 0;
-
-    if (invsync_canon_array(s, "transactions", &n) != 0) {
-        return -1;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "transactions", i, &t) != 0
-            || invsync_canon_str(&t, "kind", 0, &kind) < 0
-            || invsync_canon_str(&t, "status", 0, &status) < 0)
-        {
-            return -1;
-        }
-
-        if ((kind != NULL && strcmp(kind, "refund") != 0)
-            || (status != NULL && (strcmp(status, "failure") == 0
-                                   || strcmp(status, "error") == 0)))
-        {
-            continue;
-        }
-
-        rc = invsync_canon_money(&t, "amount", INVSYNC_CANON_REQUIRED, &a);
-        if (rc < 0) {
-            return -1;
-        }
-
-        if (a > INT64_MAX - sum) {
-            return invsync_canon_fail(&t, "amount",
-                                      "the refund's sum overflows int64");
-        }
-
-        sum += a;
-    }
-
-    *amount = sum;
-
-    return 0;
-}
-
-
-/*
- * A line's amount is its subtotal: from the subtotal_set bag in the
- * refund's currency (shop or presentment money), else the legacy number.
- */
-static int
-invsync_shopify_bag(const invsync_canon_src_t *rl, int64_t *amount)
-{
-    int                   rc;
-    size_t                i;
-    const char           *code;
-    invsync_canon_src_t   set, money;
-
-    static const char    *bags[] = { "shop_money", "presentment_money" };
-
-    if (invsync_canon_object(rl, "subtotal_set", &set) != 0) {
-        return -1;
-    }
-
-    for (i = 0; set.obj != NULL && i < 2 && rl->currency != NULL; i++) {
-        if (invsync_canon_object(&set, bags[i], &money) != 0) {
-            return -1;
-        }
-
-        rc = invsync_canon_str(&money, "currency_code", 0, &code);
-        if (rc < 0) {
-            return -1;
-        }
-
-        if (rc == 1 && strcmp(code, rl->currency) == 0) {
-            return invsync_canon_money(&money, "amount", 0, amount);
-        }
-    }
-
-    return invsync_canon_money(rl, "subtotal", 0, amount);
-}
-
-
-static int
-invsync_shopify_refund_lines(const invsync_canon_src_t *s, json_t *e)
-{
-    int                   qrc, arc, restock, legacy;
-    size_t                i, n;
-    json_t               *lines, *l, *id;
-    int64_t               quantity, amount;
-    const char           *type;
-    invsync_canon_src_t   rl, li;
-
-    if (invsync_canon_array(s, "refund_line_items", &n) != 0) {
-        return -1;
-    }
-
-    /* before restock_type, one flag said it for the whole refund */
-    legacy = 0;
-    if (invsync_canon_bool(s, "restock", 0, &legacy) < 0) {
-        return -1;
-    }
-
-    lines = json_array();
-    if (invsync_canon_set(s, e, "lines", lines) != 0) {
-        return -1;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "refund_line_items", i, &rl) != 0
-            || invsync_canon_object(&rl, "line_item", &li) != 0
-            || invsync_canon_str(&rl, "restock_type", 0, &type) < 0)
-        {
-            return -1;
-        }
-
-        l = json_object();
-        if (invsync_canon_append(s, lines, l) != 0) {
-            return -1;
-        }
-
-        restock = (type != NULL) ? strcmp(type, "no_restock") != 0 : legacy;
-
-        quantity = 0;
-        qrc = invsync_canon_int(&rl, "quantity", INVSYNC_CANON_REQUIRED,
-                                &quantity);
-        amount = 0;
-        arc = (qrc < 0) ? -1 : invsync_shopify_bag(&rl, &amount);
-
-        id = invsync_canon_id(&rl, "line_item_id", 0);
-        if (json_is_null(id)) {
-            json_decref(id);
-            id = invsync_canon_id(&li, "id", INVSYNC_CANON_REQUIRED);
-        }
-
-        if (invsync_canon_set(s, l, "channel_line_id", id)
-            || invsync_canon_set(s, l, "sku",
-                                 invsync_canon_string(&li, "sku", 0))
-            || invsync_canon_set(s, l, "quantity",
-                                 invsync_canon_number(qrc, quantity))
-            || invsync_canon_set(s, l, "restock", json_boolean(restock))
-            || invsync_canon_set(s, l, "amount_minor",
-                                 invsync_canon_number(arc, amount))
-            || invsync_shopify_refs(s, l))
-        {
-            return -1;
-        }
-    }
-
-    return 0;
 }
 
 

@@ -19,6 +19,17 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_shopify;
 
+/* invsync_normalize_shopify.c: what the ledger matches a line by */
+int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
+
+/* invsync_normalize_shopify_refund.c: refunds, an order's too */
+json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+int invsync_shopify_refund_members(invsync_canon_src_t *s, json_t *e,
+    json_t *order_id);
+int invsync_shopify_payments(const invsync_canon_src_t *s, json_t *e);
+int invsync_shopify_order_refunds(const invsync_canon_src_t *s, json_t *e);
+
 /* invsync_shopify_stock.c */
 size_t invsync_shopify_push_build(const invsync_channel_ctx_t *ctx,
     invsync_push_item_t *items, size_t n, const char *idempotency,

@@ -5,7 +5,9 @@
  * webhooks as canonical events.  Square's order.created and
  * order.updated webhooks carry no lines, only the order's id, state and
  * version: they are ignored with that reason, and the order comes from
- * the poll (channels[].poll_s).  Every other topic is ignored.
+ * the poll (channels[].poll_s).  refund.created and refund.updated give
+ * refunds (invsync_normalize_square_refund.c).  Every other topic is
+ * ignored.
  */
 
 
@@ -36,6 +38,7 @@ static invsync_norm_rc_e
 invsync_square_normalize(const invsync_envelope_t *ev, json_t **out,
     char *err, size_t len)
 {
+    int                   refund;
     char                  q[64];
     json_t               *root, *e;
     invsync_norm_rc_e     rc;
@@ -53,7 +56,10 @@ invsync_square_normalize(const invsync_envelope_t *ev, json_t **out,
         return INVSYNC_NORM_IGNORE;
     }
 
-    if (strcmp(topic, "order.polled") != 0
+    refund = strcmp(topic, "refund.created") == 0
+             || strcmp(topic, "refund.updated") == 0;
+
+    if (strcmp(topic, "order.polled") != 0 && !refund
         && strcmp(topic, "inventory.count.updated") != 0)
     {
         snprintf(err, len, "topic \"%s\" has no canonical event",
@@ -75,6 +81,9 @@ invsync_square_normalize(const invsync_envelope_t *ev, json_t **out,
                || invsync_canon_object(&data, "object", &obj) != 0)
     {
         e = NULL;
+
+    } else if (refund) {
+        e = invsync_square_refund(ev, &obj);
 
     } else {
         e = invsync_square_count(ev, &obj);
@@ -149,7 +158,8 @@ invsync_square_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_set(s, e, "shipping_address", json_null())
         || invsync_canon_set(s, e, "shipping_method",
                              invsync_square_method(s))
-        || invsync_square_lines(s, e, currency) != 0)
+        || invsync_square_lines(s, e, currency) != 0
+        || invsync_square_payments(s, e) != 0)
     {
         json_decref(e);
         return NULL;

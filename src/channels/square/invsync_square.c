@@ -46,6 +46,9 @@ const invsync_channel_t  invsync_channel_square = {
     .poll_order = invsync_square_poll_order,
     .account = invsync_square_account,
     .stock_per_location = 1,
+    /* Square takes a sale out of its count and says so at once; the
+     * order's lines only come with the next SearchOrders poll */
+    .counts_before_orders = 1,
     .may_email_buyers = 1,
 };
 

@@ -25,6 +25,11 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_square;
 
+/* invsync_normalize_square_refund.c */
+json_t *invsync_square_refund(const invsync_envelope_t *ev,
+    invsync_canon_src_t *obj);
+int invsync_square_payments(const invsync_canon_src_t *s, json_t *e);
+
 /* invsync_square_stock.c */
 size_t invsync_square_push_build(const invsync_channel_ctx_t *ctx,
     invsync_push_item_t *items, size_t n, const char *idempotency,
@@ -41,6 +46,17 @@ invsync_channel_rc_e invsync_square_read_parse(
 /* a quantity as Square writes it, a decimal string: 1, or 0 when it is
  * not a whole number */
 int invsync_square_quantity(json_t *v, int64_t *q);
+
+/* invsync_square_catalog.c: the read back's second request, for the
+ * items with no count (their step) */
+#define INVSYNC_SQUARE_STEP_COUNTS   0
+#define INVSYNC_SQUARE_STEP_CATALOG  1
+#define INVSYNC_SQUARE_STEP_DONE     2
+int invsync_square_catalog_wanted(const invsync_read_item_t *items, size_t n);
+size_t invsync_square_catalog_build(const invsync_channel_ctx_t *ctx,
+    invsync_read_item_t *items, size_t n, invsync_request_t *rq);
+invsync_channel_rc_e invsync_square_catalog_parse(const invsync_answer_t *a,
+    invsync_read_item_t *items, size_t n);
 
 /* invsync_square_poll.c */
 int invsync_square_poll_build(const invsync_channel_ctx_t *ctx,

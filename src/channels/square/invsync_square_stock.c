@@ -5,7 +5,8 @@
  * PHYSICAL_COUNT change per item, absolute quantities as decimal strings,
  * at most 100 changes, the idempotency key reused on a retry.  Read back:
  * BatchRetrieveInventoryCounts (POST /v2/inventory/counts/batch-retrieve)
- * of the items' variations at their locations.
+ * of the items' variations at their locations, then, for those with no
+ * count, BatchRetrieveCatalogObjects (invsync_square_catalog.c).
  */
 
 
@@ -154,6 +155,10 @@ invsync_square_read_build(const invsync_channel_ctx_t *ctx,
         n = invsync_channel_square.read_max;
     }
 
+    if (invsync_square_catalog_wanted(items, n)) {
+        return invsync_square_catalog_build(ctx, items, n, rq);
+    }
+
     if (invsync_request_api(rq, ctx, "%s", INVSYNC_SQUARE_COUNTS) != 0) {
         return 0;
     }
@@ -210,9 +215,11 @@ invsync_square_listed(json_t *list, const char *s)
 
 /*
  * The counts of the variations at the locations asked for.  One that is
- * absent has no count there: it shows 0 (channels.md 5.6 leaves open
- * whether Square means 0 or untracked; 0 is the choice made here).  When
- * the answer has a next page (a cursor) an absent one is unread instead.
+ * absent has no count there: the variation was never counted there, is
+ * not tracked, or is unknown to Square (channels.md 5.6 leaves it open):
+ * the catalog tells which, in a second request of the same items (MORE;
+ * invsync_square_catalog.c).  When the answer has a next page (a cursor)
+ * an absent one is unread instead.
  */
 
 invsync_channel_rc_e
@@ -220,7 +227,7 @@ invsync_square_read_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_read_item_t *items, size_t n,
     int64_t *delay_ms)
 {
-    int                    more;
+    int                    more, catalog;
     size_t                 i, k;
     json_t                *doc, *counts, *c;
     int64_t                q;
@@ -229,6 +236,10 @@ invsync_square_read_parse(const invsync_channel_ctx_t *ctx,
 
     (void) ctx;
     (void) delay_ms;
+
+    if (invsync_square_catalog_wanted(items, n)) {
+        return invsync_square_catalog_parse(a, items, n);
+    }
 
     doc = json_loadb(a->body, a->len, 0, NULL);
     counts = json_object_get(doc, "counts");
@@ -245,10 +256,14 @@ invsync_square_read_parse(const invsync_channel_ctx_t *ctx,
     }
 
     more = json_string_value(json_object_get(doc, "cursor")) != NULL;
+    catalog = 0;
 
     for (i = 0; i < n; i++) {
-        items[i].read = more ? INVSYNC_READ_UNREAD : INVSYNC_READ_SHOWS;
+        /* until a count says otherwise: the catalog's to tell */
+        items[i].read = INVSYNC_READ_UNREAD;
         items[i].shows = 0;
+        items[i].step = more ? INVSYNC_SQUARE_STEP_DONE
+                             : INVSYNC_SQUARE_STEP_CATALOG;
 
         json_array_foreach(counts, k, c) {
             id = json_string_value(json_object_get(c, "catalog_object_id"));
@@ -259,6 +274,8 @@ invsync_square_read_parse(const invsync_channel_ctx_t *ctx,
             {
                 continue;
             }
+
+            items[i].step = INVSYNC_SQUARE_STEP_DONE;
 
             if (invsync_square_quantity(json_object_get(c, "quantity"), &q)) {
                 items[i].read = INVSYNC_READ_SHOWS;
@@ -271,11 +288,13 @@ invsync_square_read_parse(const invsync_channel_ctx_t *ctx,
 
             break;
         }
+
+        catalog |= items[i].step == INVSYNC_SQUARE_STEP_CATALOG;
     }
 
     json_decref(doc);
 
-    return INVSYNC_CH_DONE;
+    return catalog ? INVSYNC_CH_MORE : INVSYNC_CH_DONE;
 }
 
 

@@ -40,6 +40,7 @@ static int invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj,
 static int invsync_woo_price(const invsync_canon_src_t *line, int qrc,
     int64_t quantity, int64_t *price);
 static int invsync_woo_refunds(const invsync_canon_src_t *s, json_t *e);
+static int invsync_woo_payments(const invsync_canon_src_t *s, json_t *e);
 static json_t *invsync_woo_product(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 
@@ -203,6 +204,7 @@ invsync_woo_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
                                                     "method_title"))
         || invsync_woo_customer(s, e)
         || invsync_woo_lines(s, e)
+        || invsync_woo_payments(s, e)
         || invsync_woo_refunds(s, e))
     {
         goto failed;
@@ -384,7 +386,42 @@ invsync_woo_price(const invsync_canon_src_t *line, int qrc,
 }
 
 
-/* refunds arrive inside the order: [{id, reason, total: "-10.00"}] */
+/*
+ * What a payment provider's refund names the order by: transaction_id
+ * (the gateway's charge or payment intent, "" before payment), then the
+ * order's id (which WooCommerce's Stripe gateway writes into the charge's
+ * metadata.order_id).
+ */
+static int
+invsync_woo_payments(const invsync_canon_src_t *s, json_t *e)
+{
+    json_t  *refs, *v;
+
+    refs = json_array();
+
+    if (invsync_canon_set(s, e, "payments", refs) != 0) {
+        return -1;
+    }
+
+    v = invsync_canon_id(s, "transaction_id", 0);
+
+    if (v == NULL || invsync_canon_ref(s, refs, "txn", v) != 0) {
+        json_decref(v);
+        return -1;
+    }
+
+    json_decref(v);
+
+    return invsync_canon_ref(s, refs, "order", json_object_get(e,
+                                                               "order_id"));
+}
+
+
+/*
+ * refunds arrive inside the order: [{id, reason, total: "-10.00"}], each
+ * a canonical refund of the order with its amount but no lines (those are
+ * only in GET /orders/<id>/refunds).
+ */
 static int
 invsync_woo_refunds(const invsync_canon_src_t *s, json_t *e)
 {
@@ -423,15 +460,32 @@ invsync_woo_refunds(const invsync_canon_src_t *s, json_t *e)
             rc = invsync_canon_fail(&item, "total", "amount overflows int64");
         }
 
-        if (invsync_canon_set(s, r, "refund_id",
-                              invsync_canon_id(&item, "id",
-                                               INVSYNC_CANON_REQUIRED))
+        if (invsync_canon_set(s, r, "order_id",
+                              json_incref(json_object_get(e, "order_id")))
+            || invsync_canon_set(s, r, "refund_id",
+                                 invsync_canon_id(&item, "id",
+                                                  INVSYNC_CANON_REQUIRED))
+            || invsync_canon_set(s, r, "payment_refs", json_array())
+            || invsync_canon_set(s, r, "status", json_null())
+            || invsync_canon_set(s, r, "created_at", json_null())
+            || invsync_canon_set(s, r, "created_ms", json_null())
+            || invsync_canon_set(s, r, "updated_at", json_null())
+            || invsync_canon_set(s, r, "updated_ms", json_null())
+            || invsync_canon_set(s, r, "currency",
+                                 json_incref(json_object_get(e, "currency")))
             || invsync_canon_set(s, r, "amount_minor",
                                  invsync_canon_number(rc, amount < 0
                                                           ? -amount
                                                           : amount))
             || invsync_canon_set(s, r, "reason",
-                                 invsync_canon_string(&item, "reason", 0)))
+                                 invsync_canon_string(&item, "reason", 0))
+            || invsync_canon_set(s, r, "note", json_null())
+            || invsync_canon_set(s, r, "lines", json_array())
+            || invsync_canon_set(s, r, "amounts",
+                                 json_pack("{s:n, s:n, s:n, s:n, s:n}",
+                                           "items_minor", "shipping_minor",
+                                           "tax_minor", "discounts_minor",
+                                           "fees_minor")))
         {
             return -1;
         }

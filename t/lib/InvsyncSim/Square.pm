@@ -2,7 +2,7 @@ package InvsyncSim::Square;
 
 # The Square API simulator (channels.md section 5): BatchChangeInventory
 # (PHYSICAL_COUNT, idempotency_key replays), BatchRetrieveInventoryCounts
-# with cursors, SearchOrders with cursors (in InvsyncSim/Square/Orders.pm,
+# with cursors, BatchRetrieveCatalogObjects of item variations, SearchOrders with cursors (in InvsyncSim/Square/Orders.pm,
 # the same package), Bearer tokens and the Square-Version header, the
 # {"errors":[...]} bodies, 429 RATE_LIMITED, and the webhooks
 # inventory.count.updated, order.created and order.updated signed over the
@@ -73,7 +73,9 @@ sub reset {
 }
 
 # {catalog_object_id, location_id, quantity (a number or decimal string;
-# undef: no count there yet), sku, name, price (minor units)}
+# undef: no count there yet), sku, name, price (minor units),
+# track_inventory (default 1)}: the variation is present at each location
+# it is defined at
 sub define {
     my ($class, $S, @items) = @_;
     my $now = time;
@@ -85,8 +87,10 @@ sub define {
         # one variation at several locations: defined once, kept after
         my $v = $S->{variations}{$id} //= { sku => "SKU-$id",
                                             name => "Item $id", price => 1500 };
-        $v->{$_} = $it->{$_} for grep { defined $it->{$_} } qw(sku name price);
+        $v->{$_} = $it->{$_} for grep { defined $it->{$_} }
+                                 qw(sku name price track_inventory);
         $v->{price} += 0;
+        $v->{at}{$loc} = 1;
         $S->{locations}{$loc} = 1;
         delete $S->{counts}{"$id/$loc"};
         next unless defined $it->{quantity};
@@ -195,6 +199,7 @@ my %ROUTES = (
     '/v2/inventory/changes/batch-create' => \&_batch_change,
     '/v2/inventory/counts/batch-retrieve' => \&_batch_retrieve,
     '/v2/orders/search' => \&InvsyncSim::Square::Orders::search,
+    '/v2/catalog/batch-retrieve' => \&_catalog_retrieve,
 );
 
 sub api {
@@ -422,6 +427,36 @@ sub _batch_retrieve {
     my $out = @page ? { counts => [map { _count_json($_) } @page] } : {};
     $out->{cursor} = _cursor($off + $limit, \%q) if $off + $limit < @c;
     return _json(200, $out);
+}
+
+
+# POST /v2/catalog/batch-retrieve: the variations of object_ids that exist,
+# each as an ITEM_VARIATION present at the locations it was defined at; an
+# unknown id is left out (docs/simulators.md)
+sub _catalog_retrieve {
+    my ($S, $in) = @_;
+    my $ids = $in->{object_ids};
+    return _err(400, 'INVALID_REQUEST_ERROR', 'EXPECTED_ARRAY',
+                'Expected an array.', 'object_ids')
+        unless ref $ids eq 'ARRAY';
+    return _err(400, 'INVALID_REQUEST_ERROR', 'INVALID_VALUE',
+                'object_ids: must not be empty', 'object_ids')
+        unless @$ids;
+    my (@objects, %seen);
+    for my $id (grep { !ref && !$seen{$_}++ } @$ids) {
+        my $v = $S->{variations}{$id} or next;
+        push @objects, { type => 'ITEM_VARIATION', id => $id,
+            version => 1643151296405, is_deleted => $FALSE,
+            present_at_all_locations => $FALSE,
+            present_at_location_ids => [sort keys %{$v->{at} || {}}],
+            item_variation_data => { item_id => "ITEM$id", name => $v->{name},
+                sku => $v->{sku}, pricing_type => 'FIXED_PRICING',
+                price_money => { amount => $v->{price},
+                                 currency => $S->{conf}{currency} },
+                track_inventory => ($v->{track_inventory} // 1)
+                                   ? $TRUE : $FALSE } };
+    }
+    return _json(200, @objects ? { objects => \@objects } : {});
 }
 
 

@@ -5,7 +5,7 @@
  * request its build operation made for a recorded case's items.  The
  * input:
  *
- *     <row><op><case>status\nName: value\n...\n\nbody
+ *     <row><op><case>status\nName: value\n...\n\nbody[\n\f\nanswer]...
  *
  * row picks a row of invsync_channels[] and op one of push, read, poll,
  * track (each modulo); case one of that row's cases of the operation in
@@ -17,6 +17,9 @@
  * a status of 100..499 but 429 (others never reach a parse), Retry-After,
  * the channel's answer_headers (a name without ':' is one longer than
  * the engine keeps: NULL), the body NUL-terminated one byte past len.
+ * A line of one form feed ends an answer: a read whose parse says MORE
+ * is built again with the same items and given the next one (Square's
+ * catalog after its counts), as the cases' next/ folders are.
  *
  * Checks besides the sanitizers: a parse leaves the items it was not
  * given and every item's identity as they were (it never reports an item
@@ -41,6 +44,7 @@
 
 
 #define T_OPS          4
+#define T_STEPS        4                    /* answers of one read */
 #define T_MAX_ITEMS    64
 #define T_MAX_CASES    64
 #define T_PATH_LEN     1024
@@ -67,21 +71,33 @@ typedef struct {
 } t_cases_t;
 
 
+typedef struct {
+    invsync_answer_t   a;
+    char              *hdrs;                /* its strings */
+    char              *body;
+    char               why[T_WHY_LEN];
+} t_answer_t;
+
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char *t_file(const char *path);
 static int t_case_load(t_case_t *c, const invsync_channel_t *ch,
     const char *type_dir, const char *dir);
 static void t_load(const char *root);
-static int t_answer(const invsync_channel_t *ch, const uint8_t *p,
-    size_t size, invsync_answer_t *a, char **hdrs, char **body);
+static int t_answer(const invsync_channel_t *ch, const uint8_t **p,
+    size_t *size, t_answer_t *ta);
+static void t_answer_free(t_answer_t *ta);
 static void t_printable(const char *s, size_t cap, int empty_ok);
 static void t_verdict(invsync_channel_rc_e rc, int64_t delay,
     const char *why);
 static void t_push(const invsync_channel_t *ch, t_case_t *c,
     const invsync_answer_t *a);
 static void t_read(const invsync_channel_t *ch, t_case_t *c,
-    const invsync_answer_t *a);
+    t_answer_t *ta, const uint8_t *next, size_t left);
+static invsync_channel_rc_e t_read_step(const invsync_channel_t *ch,
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    invsync_read_item_t *items, size_t *n);
 static void t_poll(const invsync_channel_t *ch, t_case_t *c,
     const invsync_answer_t *a);
 static void t_track(const invsync_channel_t *ch, t_case_t *c,
@@ -262,11 +278,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char                     *hdrs, *body, why[T_WHY_LEN];
-    size_t                    rows, r, op;
+    size_t                    rows, r, op, left;
     t_case_t                 *c;
     t_cases_t                *tc;
-    invsync_answer_t          a;
+    t_answer_t                ta;
+    const uint8_t            *p;
     const invsync_channel_t  *ch;
 
     if (size < 3) {
@@ -298,76 +314,86 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c = &tc->cases[data[2] % tc->n];
     }
 
-    if (t_answer(ch, data + 3, size - 3, &a, &hdrs, &body) != 0) {
+    p = data + 3;
+    left = size - 3;
+
+    if (t_answer(ch, &p, &left, &ta) != 0) {
         return -1;
     }
 
-    why[0] = '\0';
-    a.why = why;
-    a.why_len = sizeof(why);
-
     switch (op) {
     case T_PUSH:
-        t_push(ch, c, &a);
+        t_push(ch, c, &ta.a);
         break;
     case T_READ:
-        t_read(ch, c, &a);
+        t_read(ch, c, &ta, p, left);
         break;
     case T_POLL:
-        t_poll(ch, c, &a);
+        t_poll(ch, c, &ta.a);
         break;
     default:
-        t_track(ch, c, &a);
+        t_track(ch, c, &ta.a);
     }
 
-    free(hdrs);
-    free(body);
+    t_answer_free(&ta);
 
     return 0;
 }
 
 
 /*
- * The answer from "status\nheader lines\n\nbody"; hdrs and body hold its
- * strings.  -1 for a status the engine keeps from the parses.
+ * The next answer of p: "status\nheader lines\n\nbody" up to a form
+ * feed's line or the end; p and size move past it.  -1 for a status the
+ * engine keeps from the parses, or none left.
  */
 
 static int
-t_answer(const invsync_channel_t *ch, const uint8_t *p, size_t size,
-    invsync_answer_t *a, char **hdrs, char **body)
+t_answer(const invsync_channel_t *ch, const uint8_t **p, size_t *size,
+    t_answer_t *ta)
 {
-    char        *s, *line, *next, *colon, *end, *v;
-    size_t       i, n, len;
-    const char  *blank;
+    char              *s, *line, *next, *colon, *end, *v;
+    size_t             i, n, len, seg;
+    const char        *blank, *ff;
+    invsync_answer_t  *a;
 
-    blank = memmem(p, size, "\n\n", 2);
-    n = blank != NULL ? (size_t) (blank - (const char *) p) + 1 : size;
-
-    memset(a, 0, sizeof(invsync_answer_t));
-    *hdrs = malloc(n + 1);
-    len = blank != NULL ? size - n - 1 : 0;
-    *body = malloc(len + 1);
-
-    if (*hdrs == NULL || *body == NULL) {
-        free(*hdrs);
-        free(*body);
+    if (*size == 0) {
         return -1;
     }
 
-    memcpy(*hdrs, p, n);
-    (*hdrs)[n] = '\0';
-    memcpy(*body, p + n + 1 - (blank == NULL), len);
-    (*body)[len] = '\0';
+    ff = memmem(*p, *size, "\n\f\n", 3);
+    seg = ff != NULL ? (size_t) (ff - (const char *) *p) : *size;
+    blank = memmem(*p, seg, "\n\n", 2);
+    n = blank != NULL ? (size_t) (blank - (const char *) *p) + 1 : seg;
+    len = blank != NULL ? seg - n - 1 : 0;
 
-    a->body = *body;
+    memset(ta, 0, sizeof(t_answer_t));
+    a = &ta->a;
+    ta->hdrs = malloc(n + 1);
+    ta->body = malloc(len + 1);
+
+    if (ta->hdrs == NULL || ta->body == NULL) {
+        goto refused;
+    }
+
+    memcpy(ta->hdrs, *p, n);
+    ta->hdrs[n] = '\0';
+    memcpy(ta->body, *p + n + 1 - (blank == NULL), len);
+    ta->body[len] = '\0';
+
+    *p += ff != NULL ? seg + 3 : seg;
+    *size -= ff != NULL ? seg + 3 : seg;
+
+    a->body = ta->body;
     a->len = len;
     a->retry_after = "";
+    a->why = ta->why;
+    a->why_len = sizeof(ta->why);
 
     for (i = 0; i < INVSYNC_ANSWER_HEADERS; i++) {
         a->headers[i] = "";
     }
 
-    s = *hdrs;
+    s = ta->hdrs;
     next = strchr(s, '\n');
     if (next != NULL) {
         *next++ = '\0';
@@ -417,10 +443,19 @@ t_answer(const invsync_channel_t *ch, const uint8_t *p, size_t size,
 
 refused:
 
-    free(*hdrs);
-    free(*body);
+    t_answer_free(ta);
 
     return -1;
+}
+
+
+static void
+t_answer_free(t_answer_t *ta)
+{
+    free(ta->hdrs);
+    free(ta->body);
+    ta->hdrs = NULL;
+    ta->body = NULL;
 }
 
 
@@ -538,15 +573,14 @@ t_push(const invsync_channel_t *ch, t_case_t *c, const invsync_answer_t *a)
 
 
 static void
-t_read(const invsync_channel_t *ch, t_case_t *c, const invsync_answer_t *a)
+t_read(const invsync_channel_t *ch, t_case_t *c, t_answer_t *ta,
+    const uint8_t *next, size_t left)
 {
-    size_t                 i, n, taken;
+    size_t                 i, n, step;
     json_t                *list, *v;
-    int64_t                delay;
-    invsync_request_t      rq;
-    invsync_read_item_t   *it, items[T_MAX_ITEMS], before[T_MAX_ITEMS];
+    t_answer_t             more;
+    invsync_read_item_t    items[T_MAX_ITEMS];
     invsync_channel_ctx_t  ctx;
-    invsync_channel_rc_e   rc;
 
     list = json_object_get(c->input, "items");
     memset(items, 0, sizeof(items));
@@ -569,21 +603,53 @@ t_read(const invsync_channel_t *ch, t_case_t *c, const invsync_answer_t *a)
     ctx.credentials = c->credentials;
     ctx.now_ms = c->now_ms;
 
-    invsync_request_init(&rq, "GET");
-    taken = n > 0 ? ch->read_build(&ctx, items, n, &rq) : 0;
-    invsync_request_free(&rq);
-
-    if (taken == 0) {
+    if (t_read_step(ch, &ctx, &ta->a, items, &n) != INVSYNC_CH_MORE) {
         return;
     }
 
-    memcpy(before, items, sizeof(items));
+    /* MORE: the same items again, with the input's next answer */
+    for (step = 1; step < T_STEPS; step++) {
+        if (t_answer(ch, &next, &left, &more) != 0) {
+            return;
+        }
+
+        if (t_read_step(ch, &ctx, &more.a, items, &n) != INVSYNC_CH_MORE) {
+            t_answer_free(&more);
+            return;
+        }
+
+        t_answer_free(&more);
+    }
+}
+
+
+/* one request of a read and its answer; *n becomes the items taken */
+
+static invsync_channel_rc_e
+t_read_step(const invsync_channel_t *ch, const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_read_item_t *items, size_t *n)
+{
+    size_t                 i, taken;
+    int64_t                delay;
+    invsync_request_t      rq;
+    invsync_read_item_t   *it, before[T_MAX_ITEMS];
+    invsync_channel_rc_e   rc;
+
+    invsync_request_init(&rq, "GET");
+    taken = *n > 0 ? ch->read_build(ctx, items, *n, &rq) : 0;
+    invsync_request_free(&rq);
+
+    if (taken == 0 || taken > *n) {
+        return INVSYNC_CH_RETRY;
+    }
+
+    memcpy(before, items, *n * sizeof(invsync_read_item_t));
     delay = 0;
-    rc = ch->read_parse(&ctx, a, items, taken, &delay);
+    rc = ch->read_parse(ctx, a, items, taken, &delay);
     t_verdict(rc, delay, a->why);
 
     if (memcmp(items + taken, before + taken,
-               (n - taken) * sizeof(invsync_read_item_t)) != 0)
+               (*n - taken) * sizeof(invsync_read_item_t)) != 0)
     {
         abort();
     }
@@ -607,6 +673,10 @@ t_read(const invsync_channel_t *ch, t_case_t *c, const invsync_answer_t *a)
             t_printable(it->why, INVSYNC_ITEM_ERR_LEN, 0);
         }
     }
+
+    *n = taken;
+
+    return rc;
 }
 
 

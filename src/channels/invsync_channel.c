@@ -96,9 +96,37 @@ invsync_answer_retry(const invsync_answer_t *a, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(a->why, a->why_len, fmt, ap);
         va_end(ap);
+        invsync_channel_text(a->why);
     }
 
     return INVSYNC_CH_RETRY;
+}
+
+
+void
+invsync_channel_text(char *s)
+{
+    size_t          len, k;
+    unsigned char  *p;
+
+    p = (unsigned char *) s;
+
+    while (*p != '\0') {
+        len = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2
+              : *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4
+              : 0;
+
+        for (k = 1; k < len && (p[k] & 0xc0) == 0x80; k++) {
+            /* void */
+        }
+
+        if (len == 0 || k < len || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
+            *p++ = '?';
+            continue;
+        }
+
+        p += len;
+    }
 }
 
 

@@ -275,6 +275,14 @@ const char *invsync_channel_types_with(size_t offset);
 invsync_channel_rc_e invsync_answer_retry(const invsync_answer_t *a,
     const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Text of an answer made fit for a log line and a person, in place:
+ * control bytes, DEL and bytes that do not form UTF-8 (a sequence cut by
+ * a bounded copy) become '?' (jansson, and so the log, refuses invalid
+ * UTF-8; a control byte could forge a terminal's or a log's line).
+ */
+void invsync_channel_text(char *s);
+
 /* a request's helpers, for the build operations */
 void invsync_request_init(invsync_request_t *rq, const char *method);
 int invsync_request_header(invsync_request_t *rq, const char *fmt, ...)

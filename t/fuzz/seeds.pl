@@ -198,12 +198,66 @@ for my $file (sort glob "$root/t/routing/*.json") {
     }
 }
 
+# answers: <row><op><case>status\nheaders\n\nbody, every recorded answer
+# of t/channels/<type>/<op>/<case>/ (t/channels/README.md), a read's
+# next/ answers after it, each behind a form feed's line; the case byte
+# is the case's place in its folder, in name order
+my @rows = table("$root/src/channels/invsync_channel.c", 'channel');
+my %ops = (push => 0, read => 1, poll => 2, track => 3);
+my $compact = JSON::PP->new->utf8->canonical->allow_nonref;
+
+sub answer {
+    my ($dir) = @_;
+    my $a = $json->decode(slurp("$dir/answer.json"));
+    my $text = ($a->{status} // 200) . "\n";
+    $text .= "Retry-After: $a->{retry_after}\n" if defined $a->{retry_after};
+
+    for my $h (sort keys %{ $a->{headers} // {} }) {
+        my $v = $a->{headers}{$h};
+        $text .= defined $v ? "$h: $v\n" : "$h\n";
+        word('answers', "$h: ");
+    }
+
+    my %names;
+    names($a->{body}, \%names);
+    word('answers', "\"$_\":") for keys %names;
+
+    return $text . "\n" . (-f "$dir/answer.body" ? slurp("$dir/answer.body")
+                         : exists $a->{body} ? $compact->encode($a->{body})
+                         : '');
+}
+
+for my $r (0 .. $#rows) {
+    for my $op (sort keys %ops) {
+        my @cases = grep { -d } sort glob "$root/t/channels/$rows[$r]/$op/*";
+
+        for my $c (0 .. $#cases) {
+            my $dir = $cases[$c];
+            next unless -f "$dir/answer.json";
+            my ($case) = $dir =~ m{([^/]+)$};
+            my $text = answer($dir);
+
+            while (-f "$dir/next/answer.json") {
+                $dir .= '/next';
+                $text .= "\n\f\n" . answer($dir);
+            }
+
+            seed('answers', "$rows[$r]-$op-$case",
+                 chr($r) . chr($ops{$op}) . chr($c) . $text);
+        }
+    }
+}
+
+word('answers', $_) for ('Retry-After: ', 'rel="next"', 'rel="previous"',
+                         '; ', '<', '>', "\n\n", "\n\f\n", '200', '400',
+                         '404');
+
 # the JSON dictionary joins every target that reads JSON
 my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
-for my $target (qw(scheme keys normalize credentials routing json)) {
+for my $target (qw(scheme keys normalize credentials routing json answers)) {
     make_path("$out/seeds/$target");
 
     for my $name (keys %{ $seeds{$target} // {} }) {

@@ -141,7 +141,8 @@ invsync_shopify_account(const invsync_channel_ctx_t *ctx, char *buf,
 /*
  * The rel="next" URL of the Link header into dst: 1, 0 when there is no
  * next page, -1 when there is one that cannot be followed: too long, or
- * not on the channel's api_base (the access token goes with the request).
+ * not on the channel's api_base (the access token goes with the request),
+ * or not a URL's bytes.
  */
 
 static int
@@ -149,7 +150,7 @@ invsync_shopify_link_next(const char *link, const char *base, char *dst,
     size_t cap)
 {
     size_t       blen, ulen;
-    const char  *p, *lt, *gt, *end;
+    const char  *p, *q, *lt, *gt, *end;
 
     blen = invsync_api_base_len(base);
 
@@ -176,6 +177,14 @@ invsync_shopify_link_next(const char *link, const char *base, char *dst,
             || lt[1 + blen] != '/')
         {
             return -1;
+        }
+
+        /* the next request's URL: no space, control byte nor non-ASCII
+         * (found by t/fuzz/fuzz_answers.c) */
+        for (q = lt + 1; q < gt; q++) {
+            if ((unsigned char) *q <= 0x20 || (unsigned char) *q >= 0x7f) {
+                return -1;
+            }
         }
 
         memcpy(dst, lt + 1, ulen);

@@ -400,6 +400,7 @@ invsync_shopify_user_error(invsync_push_item_t *it, json_t *e)
     it->ok = 0;
     snprintf(it->err, sizeof(it->err), "%s: %s", code ? code : "error",
              message ? message : "");
+    invsync_channel_text(it->err);
 }
 
 

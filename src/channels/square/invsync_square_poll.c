@@ -57,7 +57,7 @@ invsync_square_poll_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_page_t *page, int64_t *delay_ms)
 {
     json_t      *doc, *orders;
-    const char  *cursor;
+    const char  *cursor, *p;
 
     (void) ctx;
     (void) delay_ms;
@@ -78,7 +78,17 @@ invsync_square_poll_parse(const invsync_channel_ctx_t *ctx,
 
     cursor = json_string_value(json_object_get(doc, "cursor"));
 
-    if (cursor != NULL && strlen(cursor) >= sizeof(page->cursor)) {
+    /* an opaque token the engine keeps and sends back: one that fits,
+     * of printable ASCII (found by t/fuzz/fuzz_answers.c) */
+    for (p = cursor; p != NULL && *p != '\0'; p++) {
+        if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f) {
+            break;
+        }
+    }
+
+    if (cursor != NULL
+        && (*p != '\0' || strlen(cursor) >= sizeof(page->cursor)))
+    {
         json_decref(doc);
         return invsync_answer_retry(a, "unusable cursor");
     }

@@ -364,6 +364,7 @@ invsync_square_errors(const invsync_answer_t *a, json_t *doc,
             items[k].ok = 0;
             snprintf(items[k].err, sizeof(items[k].err), "%s: %s",
                      code ? code : "error", detail ? detail : "");
+            invsync_channel_text(items[k].err);
             named++;
         }
     }

@@ -361,4 +361,5 @@ invsync_woo_item_error(invsync_push_item_t *it, json_t *err)
 
     snprintf(it->err, sizeof(it->err), "%s: %s", code ? code : "error",
              message ? message : "");
+    invsync_channel_text(it->err);
 }

@@ -189,7 +189,8 @@ elseif kind == 'ship' then
     -- "completed"), while a share still held (a manual location fulfilled
     -- in the channel's admin) leaves from where it is held
     local held = routed()
-    m.by_shipments = redis.call('SCARD', K .. 'shipments:' .. m.order) > 0
+    m.by_shipments =
+        redis.call('SCARD', K .. 'shipments:' .. m.order) > 0
     for _, line in ipairs(m.lines) do
         expand(line, function(s, q)
             q = q - ship_held(held, s, q)

@@ -162,7 +162,7 @@ b_fill(invsync_worker_t *w)
 
     for (s = 0; s < B_SKUS; s++) {
         snprintf(sku, sizeof(sku), "S%05ld", s);
-        invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+        invsync_key_stock(key, sizeof(key), w->conf, sku);
         argv[0] = "HSET";
         argv[1] = key;
 
@@ -183,7 +183,8 @@ b_fill(invsync_worker_t *w)
             free((char *) argv[2 + 2 * k]);
         }
 
-        invsync_key(ref, sizeof(ref), w->conf, "skuref:shop-eu:sku:%s", sku);
+        snprintf(field, sizeof(field), "sku:%s", sku);
+        invsync_key_skuref(ref, sizeof(ref), w->conf, "shop-eu", field);
 
         if (invsync_redis_appendv(w, (const char *[]) { "SET", ref, sku,
                                                         NULL })

@@ -25,8 +25,16 @@ static invsync_act_rc_e invsync_route_resolved(invsync_worker_t *w,
     char *err, size_t len);
 static void invsync_route_tags(invsync_route_input_t *in, size_t i,
     const char *tags);
-static int64_t invsync_route_free_one(json_t *snap, const char *sku,
-    const char *loc);
+static int invsync_route_snap(invsync_route_input_t *in);
+static int invsync_route_row(invsync_route_input_t *in, redisReply *sku,
+    redisReply *fields);
+static int invsync_route_held(invsync_route_input_t *in, redisReply *held);
+static int invsync_route_loc(invsync_route_input_t *in, const char *id);
+static int invsync_route_loc_id(invsync_route_input_t *in,
+    const char *location);
+static int64_t invsync_route_free_one(invsync_route_input_t *in,
+    const char *sku, int at);
+static void invsync_route_snap_free(invsync_route_input_t *in);
 
 
 invsync_act_rc_e
@@ -171,7 +179,12 @@ invsync_route_resolved(invsync_worker_t *w, invsync_route_input_t *in,
 }
 
 
-/* route_read.lua: tags, components, the ledger, the current allocation */
+/*
+ * route_read.lua: tags, components, the ledger, the current allocation.
+ * Its flat answer is summed here into one row per SKU read: what each
+ * configured location can give (on hand - reserved, plus what this order
+ * already holds there), so that the decision's stock callback is an index.
+ */
 
 invsync_act_rc_e
 invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
@@ -204,25 +217,207 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
         return INVSYNC_ACT_RETRY;
     }
 
-    json_decref(in->snap);
-    in->snap = r->type == REDIS_REPLY_STRING
-               ? json_loadb(r->str, r->len, 0, NULL) : NULL;
+    invsync_route_snap_free(in);
+    in->rc = w->conf->routing;
+    in->snap = r;
 
-    if (in->snap == NULL) {
+    if (invsync_route_snap(in) != 0) {
         snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
                                              ? r->str : "bad reply");
-        freeReplyObject(r);
         return INVSYNC_ACT_RETRY;
     }
 
-    freeReplyObject(r);
+    return INVSYNC_ACT_APPLIED;
+}
 
-    for (i = 0; i < in->order.nlines; i++) {
-        invsync_route_tags(in, i, invsync_route_member(json_object_get(
-            json_object_get(in->snap, "skus"), in->lines[i].sku), "tags"));
+
+/* the answer's shape checked, the SKUs' rows summed, each line's tags */
+
+static int
+invsync_route_snap(invsync_route_input_t *in)
+{
+    size_t        i, k, n, nskus;
+    redisReply   *r, **e;
+
+    r = in->snap;
+    e = r->element;
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 3
+        || e[0]->type != REDIS_REPLY_STRING
+        || e[1]->type != REDIS_REPLY_STRING
+        || e[2]->type != REDIS_REPLY_INTEGER || e[2]->integer < 0
+        || r->elements < 3 + 3 * (size_t) e[2]->integer
+        || (r->elements - 3 - 3 * (size_t) e[2]->integer) % 2 != 0)
+    {
+        return -1;
     }
 
-    return INVSYNC_ACT_APPLIED;
+    snprintf(in->seq, sizeof(in->seq), "%s", e[0]->str);
+    nskus = (size_t) e[2]->integer;
+    n = (r->elements - 3 - 3 * nskus) / 2;
+    in->stock = calloc(n ? n : 1, sizeof(invsync_route_stock_t));
+    in->freebuf = calloc(n * in->rc->nlocations + 1, sizeof(int64_t));
+
+    if (in->stock == NULL || in->freebuf == NULL) {
+        return -1;
+    }
+
+    for (k = 0; k < n; k++) {
+        if (invsync_route_row(in, e[3 + 3 * nskus + 2 * k],
+                              e[4 + 3 * nskus + 2 * k]) != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (invsync_route_held(in, e[1]) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < in->order.nlines; i++) {
+        for (k = 0; k < nskus; k++) {
+            if (e[3 + 3 * k]->type == REDIS_REPLY_STRING
+                && strcmp(e[3 + 3 * k]->str, in->lines[i].sku) == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == nskus || e[4 + 3 * k]->type != REDIS_REPLY_STRING
+            || e[5 + 3 * k]->type != REDIS_REPLY_STRING)
+        {
+            return -1;
+        }
+
+        invsync_route_tags(in, i, e[4 + 3 * k]->str);
+
+        json_decref(in->slots[i].comps);
+        in->slots[i].comps = e[5 + 3 * k]->len > 0
+            ? json_loadb(e[5 + 3 * k]->str, e[5 + 3 * k]->len, 0, NULL)
+            : NULL;
+    }
+
+    return 0;
+}
+
+
+/* one SKU's stock:<sku> fields: on hand - reserved per location */
+
+static int
+invsync_route_row(invsync_route_input_t *in, redisReply *sku,
+    redisReply *fields)
+{
+    int                     at;
+    size_t                  j;
+    int64_t                 v;
+    const char             *f;
+    invsync_route_stock_t  *row;
+
+    if (sku->type != REDIS_REPLY_STRING || fields->type != REDIS_REPLY_ARRAY
+        || fields->elements % 2 != 0)
+    {
+        return -1;
+    }
+
+    row = &in->stock[in->nstock];
+    row->sku = sku->str;
+    row->free = in->freebuf + in->nstock * in->rc->nlocations;
+    in->nstock++;
+
+    for (j = 0; j < fields->elements; j += 2) {
+        if (fields->element[j]->type != REDIS_REPLY_STRING
+            || fields->element[j + 1]->type != REDIS_REPLY_STRING)
+        {
+            return -1;
+        }
+
+        f = fields->element[j]->str;
+        v = strtoll(fields->element[j + 1]->str, NULL, 10);
+
+        if (strncmp(f, "on_hand:", 8) == 0) {
+            at = invsync_route_loc(in, f + 8);
+
+        } else if (strncmp(f, "reserved:", 9) == 0) {
+            at = invsync_route_loc(in, f + 9);
+            v = -v;
+
+        } else {
+            continue;
+        }
+
+        if (at >= 0) {
+            row->free[at] += v;
+        }
+    }
+
+    return 0;
+}
+
+
+/* what this order already holds ({loc: {sku: n}}): free for it again */
+
+static int
+invsync_route_held(invsync_route_input_t *in, redisReply *held)
+{
+    int          at;
+    size_t       k;
+    json_t      *h, *at_loc, *q;
+    const char  *loc, *sku;
+
+    if (held->len == 0) {
+        return 0;
+    }
+
+    h = json_loadb(held->str, held->len, 0, NULL);
+
+    if (!json_is_object(h)) {
+        json_decref(h);
+        return -1;
+    }
+
+    json_object_foreach(h, loc, at_loc) {
+        at = invsync_route_loc(in, loc);
+
+        if (at < 0 || !json_is_object(at_loc)) {
+            continue;
+        }
+
+        json_object_foreach(at_loc, sku, q) {
+            for (k = 0; k < in->nstock; k++) {
+                if (strcmp(in->stock[k].sku, sku) == 0) {
+                    in->stock[k].free[at] += json_integer_value(q);
+                }
+            }
+        }
+    }
+
+    json_decref(h);
+
+    return 0;
+}
+
+
+/* a configured location's index, -1 for one no longer configured; the
+ * ledger's fields come mostly in the configuration's order: look on
+ * from the last one found */
+
+static int
+invsync_route_loc(invsync_route_input_t *in, const char *id)
+{
+    size_t  k, j, n;
+
+    n = in->rc->nlocations;
+
+    for (k = 0; k < n; k++) {
+        j = (in->hint + k) % n;
+
+        if (strcmp(in->rc->locations[j].id, id) == 0) {
+            in->hint = j + 1;
+            return (int) j;
+        }
+    }
+
+    return -1;
 }
 
 
@@ -258,34 +453,48 @@ invsync_route_tags(invsync_route_input_t *in, size_t i, const char *tags)
 }
 
 
+
 /*
  * What the location can give now (the decision's stock callback): on hand
  * minus reserved there, plus what this order already holds there (routing
  * it again releases that in the same step); a bundle, the fewest whole
- * bundles its components allow.
+ * bundles its components allow.  The location is one of the
+ * configuration's (its id, as the decision passes it).
  */
 
 int64_t
 invsync_route_free_at(void *ctx, const char *sku, const char *location)
 {
+    int                     at;
+    size_t                  i;
     int64_t                 n, best;
     json_t                 *comps, *q;
     const char             *c;
     invsync_route_input_t  *in;
 
     in = ctx;
-    comps = json_object_get(json_object_get(json_object_get(in->snap,
-                                                            "skus"), sku),
-                            "components");
+    at = invsync_route_loc_id(in, location);
+    comps = NULL;
+
+    for (i = 0; i < in->order.nlines; i++) {
+        if (in->lines[i].sku == sku || strcmp(in->lines[i].sku, sku) == 0) {
+            comps = in->slots[i].comps;
+            break;
+        }
+    }
+
+    if (at < 0) {
+        return 0;
+    }
 
     if (!json_is_object(comps)) {
-        return invsync_route_free_one(in->snap, sku, location);
+        return invsync_route_free_one(in, sku, at);
     }
 
     best = -1;
 
     json_object_foreach(comps, c, q) {
-        n = invsync_route_free_one(in->snap, c, location);
+        n = invsync_route_free_one(in, c, at);
         n = n > 0 && json_integer_value(q) > 0
             ? n / json_integer_value(q) : 0;
 
@@ -298,16 +507,57 @@ invsync_route_free_at(void *ctx, const char *sku, const char *location)
 }
 
 
-static int64_t
-invsync_route_free_one(json_t *snap, const char *sku, const char *loc)
+/* the decision walks the locations in order: the pointer it passes is
+ * the configuration's own, next to the last one */
+
+static int
+invsync_route_loc_id(invsync_route_input_t *in, const char *location)
 {
-    json_t  *st, *held;
+    size_t  k, j, n;
 
-    st = json_object_get(json_object_get(snap, "stock"), sku);
-    held = json_object_get(json_object_get(snap, "held"), loc);
+    n = in->rc->nlocations;
 
-    return json_integer_value(json_object_get(st, loc))
-           + json_integer_value(json_object_get(held, sku));
+    for (k = 0; k < n; k++) {
+        j = (in->at + k) % n;
+
+        if (in->rc->locations[j].id == location) {
+            in->at = j;
+            return (int) j;
+        }
+    }
+
+    return invsync_route_loc(in, location);
+}
+
+
+static int64_t
+invsync_route_free_one(invsync_route_input_t *in, const char *sku, int at)
+{
+    size_t  k;
+
+    for (k = 0; k < in->nstock; k++) {
+        if (strcmp(in->stock[k].sku, sku) == 0) {
+            return in->stock[k].free[at];
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+invsync_route_snap_free(invsync_route_input_t *in)
+{
+    if (in->snap != NULL) {
+        freeReplyObject(in->snap);
+    }
+
+    free(in->stock);
+    free(in->freebuf);
+    in->snap = NULL;
+    in->stock = NULL;
+    in->freebuf = NULL;
+    in->nstock = 0;
 }
 
 
@@ -322,9 +572,10 @@ invsync_route_input_free(invsync_route_input_t *in)
 
     for (i = 0; i < INVSYNC_ROUTE_MAX_LINES; i++) {
         free(in->slots[i].tagbuf);
+        json_decref(in->slots[i].comps);
     }
 
-    json_decref(in->snap);
+    invsync_route_snap_free(in);
     free(in);
 }
 

@@ -61,9 +61,7 @@ invsync_route_decision(const invsync_route_input_t *in,
 
     d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:o}",
                   "order", in->order_key, "version",
-                  (json_int_t) in->version_ms, "seen",
-                  invsync_action_str(in->snap, "seq")
-                  ? invsync_action_str(in->snap, "seq") : "",
+                  (json_int_t) in->version_ms, "seen", in->seq,
                   "backorder", res->rc == INVSYNC_ROUTE_BACKORDERED,
                   "unroutable", res->rc == INVSYNC_ROUTE_UNROUTABLE,
                   "exception", xid, "lines", lines);

@@ -24,7 +24,15 @@ typedef struct {
     char                    line_id[64];
     char                   *tagbuf;             /* tags, split in place */
     char                   *tagv[INVSYNC_ROUTE_TAGS];
+    json_t                 *comps;              /* a bundle's, or NULL */
 } invsync_route_slot_t;
+
+
+/* what each configured location can give of one SKU read */
+typedef struct {
+    const char             *sku;                /* in the read's reply */
+    int64_t                *free;               /* [rc->nlocations] */
+} invsync_route_stock_t;
 
 
 /* the decision's input and what it was read from */
@@ -35,7 +43,13 @@ typedef struct {
     int64_t                 version_ms;
     invsync_route_line_t    lines[INVSYNC_ROUTE_MAX_LINES];
     invsync_route_slot_t    slots[INVSYNC_ROUTE_MAX_LINES];
-    json_t                 *snap;               /* route_read.lua's answer */
+    const invsync_routing_conf_t  *rc;
+    redisReply             *snap;               /* route_read.lua's answer */
+    char                    seq[32];            /* alloc:<order> seq read */
+    invsync_route_stock_t  *stock;              /* the SKUs' rows */
+    size_t                  nstock;
+    int64_t                *freebuf;            /* the rows' cells */
+    size_t                  hint, at;           /* last locations found */
 } invsync_route_input_t;
 
 

@@ -570,7 +570,8 @@ invsync_route_input_free(invsync_route_input_t *in)
         return;
     }
 
-    for (i = 0; i < INVSYNC_ROUTE_MAX_LINES; i++) {
+    /* the read fills the slots of the lines it kept, no others */
+    for (i = 0; i < in->order.nlines; i++) {
         free(in->slots[i].tagbuf);
         json_decref(in->slots[i].comps);
     }

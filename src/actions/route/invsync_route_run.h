@@ -35,6 +35,13 @@ typedef struct {
 } invsync_route_stock_t;
 
 
+/* a line with a quantity, before route_read.lua resolved its SKU */
+typedef struct {
+    json_t                 *line;               /* the canonical order's */
+    char                    line_id[64];
+} invsync_route_raw_t;
+
+
 /* the decision's input and what it was read from */
 typedef struct {
     invsync_route_order_t   order;
@@ -43,6 +50,8 @@ typedef struct {
     int64_t                 version_ms;
     invsync_route_line_t    lines[INVSYNC_ROUTE_MAX_LINES];
     invsync_route_slot_t    slots[INVSYNC_ROUTE_MAX_LINES];
+    invsync_route_raw_t     raw[INVSYNC_ROUTE_MAX_LINES];
+    size_t                  nraw;
     const invsync_routing_conf_t  *rc;
     redisReply             *snap;               /* route_read.lua's answer */
     char                    seq[32];            /* alloc:<order> seq read */
@@ -54,8 +63,8 @@ typedef struct {
 
 
 /* invsync_route_input.c */
-invsync_act_rc_e invsync_route_input(invsync_worker_t *w, const char *channel,
-    json_t *canon, invsync_route_input_t *in, char *err, size_t len);
+invsync_act_rc_e invsync_route_input(const char *channel, json_t *canon,
+    invsync_route_input_t *in, char *err, size_t len);
 invsync_act_rc_e invsync_route_read(invsync_worker_t *w,
     invsync_route_input_t *in, char *err, size_t len);
 int64_t invsync_route_free_at(void *ctx, const char *sku,

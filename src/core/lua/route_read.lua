@@ -1,27 +1,55 @@
--- What a routing decision reads, in one round trip: the order's current
--- allocation and, for each SKU of its lines, its tags, its components (a
--- bundle) and the ledger of it or of each component.
+-- What a routing decision reads, in one round trip: each line's ledger
+-- SKU as stock.reserve resolves it (its refs' skuref keys, the first
+-- mapped wins), the order's current allocation and, for each SKU, its
+-- tags, its components (a bundle) and the ledger of it or of each
+-- component.
 --
 -- ARGV[1]  the worker key prefix "<p>:{<p>}:" (every key shares its tag)
 -- ARGV[2]  the order, "<channel>:<order id>"
--- ARGV[3]  and on: the ledger SKUs of its lines
+-- ARGV[3]  n, the lines with a quantity
+-- ARGV[4]  and on: n times a count k, then k skuref keys of that line
 --
 -- Returns flat arrays, as Redis holds them, for the worker to sum:
 -- {seq of alloc:<order> or "", its held JSON ({loc: {sku: n}}) or "",
--- n, then n times sku, tags, components JSON or "" (the distinct SKUs
--- of ARGV), then per SKU whose ledger was read (a line's SKU that is no
--- bundle, each component): sku, the stock:<sku> HGETALL}.  Nothing is
--- decoded or encoded here: turning 50 locations per SKU into JSON cost
--- three times the commands (docs/performance.md).  route.lua re-checks
--- what the decision relies on.
+-- n, n times the line's SKU or "" (unmapped), m, then m times sku, tags,
+-- components JSON or "" (the distinct SKUs of the lines), then per SKU
+-- whose ledger was read (a line's SKU that is no bundle, each
+-- component): sku, the stock:<sku> HGETALL}.  Nothing is decoded or
+-- encoded here: turning 50 locations per SKU into JSON cost three times
+-- the commands (docs/performance.md).  route.lua re-checks what the
+-- decision relies on.
 
 local K = ARGV[1]
 local a = redis.call('HMGET', K .. 'alloc:' .. ARGV[2], 'seq', 'held')
-local out = {a[1] or '', a[2] or '', 0}
+local n = tonumber(ARGV[3])
+local out = {a[1] or '', a[2] or '', n}
+local lines = {}
+
+-- a key that holds no string maps nothing, as a GET's error does for
+-- stock.reserve
+local at = 4
+for _ = 1, n do
+    local k, sku = tonumber(ARGV[at]), ''
+    for j = at + 1, at + k do
+        if sku == '' then
+            local v = redis.pcall('GET', ARGV[j])
+            if type(v) == 'string' then
+                sku = v
+            end
+        end
+    end
+    at = at + 1 + k
+    out[#out + 1] = sku
+    if sku ~= '' then
+        lines[#lines + 1] = sku
+    end
+end
+
+local m = #out + 1
+out[m] = 0
 local seen, comps = {}, {}
 
-for i = 3, #ARGV do
-    local s = ARGV[i]
+for _, s in ipairs(lines) do
     if not seen[s] then
         seen[s] = true
         local h = redis.call('HMGET', K .. 'sku:' .. s, 'tags',
@@ -29,7 +57,7 @@ for i = 3, #ARGV do
         out[#out + 1] = s
         out[#out + 1] = h[1] or ''
         out[#out + 1] = h[2] or ''
-        out[3] = out[3] + 1
+        out[m] = out[m] + 1
         if h[2] and h[2] ~= '' then
             for c in pairs(cjson.decode(h[2])) do
                 comps[#comps + 1] = c

@@ -27,8 +27,6 @@ static int invsync_route_row(invsync_route_input_t *in, redisReply *sku,
     redisReply *fields);
 static int invsync_route_held(invsync_route_input_t *in, redisReply *held);
 static int invsync_route_loc(invsync_route_input_t *in, const char *id);
-static int invsync_route_loc_id(invsync_route_input_t *in,
-    const char *location);
 static int64_t invsync_route_free_one(invsync_route_input_t *in,
     const char *sku, int at);
 static void invsync_route_snap_free(invsync_route_input_t *in);
@@ -413,8 +411,9 @@ invsync_route_held(invsync_route_input_t *in, redisReply *held)
 
 
 /* a configured location's index, -1 for one no longer configured; the
- * ledger's fields come mostly in the configuration's order: look on
- * from the last one found */
+ * ledger's fields come mostly in the configuration's order, and the
+ * decision asks in that order (with the configuration's own pointer),
+ * each location once per line: look on from the last one found */
 
 static int
 invsync_route_loc(invsync_route_input_t *in, const char *id)
@@ -426,8 +425,10 @@ invsync_route_loc(invsync_route_input_t *in, const char *id)
     for (k = 0; k < n; k++) {
         j = (in->hint + k) % n;
 
-        if (strcmp(in->rc->locations[j].id, id) == 0) {
-            in->hint = j + 1;
+        if (in->rc->locations[j].id == id
+            || strcmp(in->rc->locations[j].id, id) == 0)
+        {
+            in->hint = j;   /* asked again for the next line, or the next */
             return (int) j;
         }
     }
@@ -473,8 +474,7 @@ invsync_route_tags(invsync_route_input_t *in, size_t i, const char *tags)
  * What the location can give now (the decision's stock callback): on hand
  * minus reserved there, plus what this order already holds there (routing
  * it again releases that in the same step); a bundle, the fewest whole
- * bundles its components allow.  The location is one of the
- * configuration's (its id, as the decision passes it).
+ * bundles its components allow.
  */
 
 int64_t
@@ -488,7 +488,7 @@ invsync_route_free_at(void *ctx, const char *sku, const char *location)
     invsync_route_input_t  *in;
 
     in = ctx;
-    at = invsync_route_loc_id(in, location);
+    at = invsync_route_loc(in, location);
     comps = NULL;
 
     for (i = 0; i < in->order.nlines; i++) {
@@ -519,29 +519,6 @@ invsync_route_free_at(void *ctx, const char *sku, const char *location)
     }
 
     return best < 0 ? 0 : best;
-}
-
-
-/* the decision walks the locations in order: the pointer it passes is
- * the configuration's own, next to the last one */
-
-static int
-invsync_route_loc_id(invsync_route_input_t *in, const char *location)
-{
-    size_t  k, j, n;
-
-    n = in->rc->nlocations;
-
-    for (k = 0; k < n; k++) {
-        j = (in->at + k) % n;
-
-        if (in->rc->locations[j].id == location) {
-            in->at = j;
-            return (int) j;
-        }
-    }
-
-    return invsync_route_loc(in, location);
 }
 
 

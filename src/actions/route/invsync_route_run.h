@@ -58,7 +58,7 @@ typedef struct {
     invsync_route_stock_t  *stock;              /* the SKUs' rows */
     size_t                  nstock;
     int64_t                *freebuf;            /* the rows' cells */
-    size_t                  hint, at;           /* last locations found */
+    size_t                  hint;               /* last location found */
 } invsync_route_input_t;
 
 

@@ -7,7 +7,8 @@
 # the decision read it; an older version refused; the same cause applied
 # once; an edit that moves the allocation; an unroutable decision only
 # audited and waiting; a shipment from the allocated place; a release of
-# both shares; route:arrived counted only while an order waits.
+# both shares; route:arrived counted only while an order waits; the
+# dirty marks only when a channel counts some locations.
 
 use strict;
 use warnings;
@@ -21,20 +22,21 @@ use InvsyncTest;
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 $t->run_redis;
-$t->plan(22);
+$t->plan(24);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
 my $route = $t->read_file($t->root . '/src/core/lua/route.lua');
 my $ledger = $t->read_file($t->root . '/src/core/lua/ledger.lua');
 my $n = 0;
+my $located = '1';      # route.lua's ARGV[6]
 
 sub route_call {
     my ($cause, %d) = @_;
     return $t->redis('EVAL', $route, 2, "${K}done:ledger:$cause",
                      "${K}audit", 3600, 1000 + $n++, $K, $json->encode({
                          order => 'shop:1', exception => '', %d }),
-                     1000, 'action', 'order.route', 'inputs', '{}');
+                     1000, $located, 'action', 'order.route', 'inputs', '{}');
 }
 
 sub ledger_call {
@@ -135,6 +137,26 @@ is_deeply([stock('A'), stock('B')],
           'released: reserved:<loc> and unrouted');
 is_deeply([$t->redis('EXISTS', "${K}alloc:shop:1", "${K}reservation:shop:1")],
           [0], 'the allocation and the reservation are gone');
+
+# reserved moving between places changes only what a channel counting
+# some locations shows: with one, the SKUs moved are marked dirty
+$t->redis('HSET', "${K}stock:D", 'on_hand:w1', 4, 'on_hand:w2', 4);
+$t->redis('HSET', "${K}skumap:D", 'shop', 'D');
+ledger_call('r9', order => 'shop:9', kind => 'reserve',
+            lines => [ { sku => 'D', qty => 2 } ]);
+$t->redis('DEL', "${K}dirty:shop");
+$located = '0';
+$r = route_call('route:shop:9:1', order => 'shop:9', version => 1,
+                seen => '', lines => [ line('1', 'D', 'w1', 2) ]);
+is_deeply([$r->[0], stock('D'), $t->redis('EXISTS', "${K}dirty:shop")],
+          [1, { 'on_hand:w1' => 4, 'on_hand:w2' => 4, 'reserved:w1' => 2 },
+           0], 'every channel counts every location: moved, nothing dirty');
+$located = '1';
+$r = route_call('route:shop:9:2', order => 'shop:9', version => 2,
+                seen => '1', lines => [ line('1', 'D', 'w2', 2) ]);
+is_deeply([$r->[0], stock('D'), $t->redis('SMEMBERS', "${K}dirty:shop")],
+          [1, { 'on_hand:w1' => 4, 'on_hand:w2' => 4, 'reserved:w2' => 2 },
+           ['D']], 'a channel counts some locations: the SKU is dirty');
 
 # a route.lua refusal names its reason
 my $e = eval { route_call('route:x', order => '', lines => []) } // $@;

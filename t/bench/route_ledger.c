@@ -1,8 +1,9 @@
 
 /*
  * Routing decisions per second with the ledger step: the worker's own
- * order.route path (invsync_route_run: the SKU resolution, route_read.lua,
- * invsync_route_decide, route.lua) against a real Redis, one order after
+ * order.route path (invsync_route_run: route_read.lua, which resolves the
+ * lines' SKUs and reads the ledger, invsync_route_decide, route.lua)
+ * against a real Redis, one order after
  * another on one connection, as one worker runs them.  The configuration
  * (t/bench/route_ledger writes it: 50 locations, 20 rules) comes from
  * worker.json; the ledger is filled here: 10,000 SKUs, each on hand at
@@ -14,8 +15,8 @@
  * Prints one JSON line: decisions, seconds (wall), per_s (wall),
  * cpu_us (this process's CPU time per decision: the decision and the
  * client's share of the ledger step), redis_us (the Redis server's CPU
- * time per decision, INFO cpu: the two scripts, the GETs of the SKU
- * resolution, its network work), routed, other.
+ * time per decision, INFO cpu: the two scripts, its network work),
+ * routed, other.
  */
 
 
@@ -162,7 +163,7 @@ b_fill(invsync_worker_t *w)
 
     for (s = 0; s < B_SKUS; s++) {
         snprintf(sku, sizeof(sku), "S%05ld", s);
-        invsync_key(key, sizeof(key), w->conf, "stock:%s", sku);
+        invsync_key_stock(key, sizeof(key), w->conf, sku);
         argv[0] = "HSET";
         argv[1] = key;
 
@@ -183,7 +184,8 @@ b_fill(invsync_worker_t *w)
             free((char *) argv[2 + 2 * k]);
         }
 
-        invsync_key(ref, sizeof(ref), w->conf, "skuref:shop-eu:sku:%s", sku);
+        snprintf(field, sizeof(field), "sku:%s", sku);
+        invsync_key_skuref(ref, sizeof(ref), w->conf, "shop-eu", field);
 
         if (invsync_redis_appendv(w, (const char *[]) { "SET", ref, sku,
                                                         NULL })

@@ -78,9 +78,9 @@ invsync_route_run(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_RETRY;
     }
 
-    rc = invsync_route_input(w, ev->channel, canon, in, err, len);
+    rc = invsync_route_input(ev->channel, canon, in, err, len);
 
-    if (rc == INVSYNC_ACT_APPLIED && in->order.nlines == 0) {
+    if (rc == INVSYNC_ACT_APPLIED && in->nraw == 0) {
         invsync_route_input_free(in);
         return INVSYNC_ACT_APPLIED;     /* nothing reserved, nothing to place */
     }
@@ -125,8 +125,8 @@ invsync_route_once(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     rc = invsync_route_read(w, in, err, len);
 
-    if (rc != INVSYNC_ACT_APPLIED) {
-        return rc;
+    if (rc != INVSYNC_ACT_APPLIED || in->order.nlines == 0) {
+        return rc;      /* no line mapped: nothing reserved to place */
     }
 
     memset(&res, 0, sizeof(invsync_route_result_t));

@@ -41,7 +41,7 @@ invsync_route_dry_run(invsync_worker_t *w, const char *channel,
     rc = -1;
     memset(&res, 0, sizeof(invsync_route_result_t));
 
-    if (invsync_route_input(w, channel, canon, in, err, len)
+    if (invsync_route_input(channel, canon, in, err, len)
         == INVSYNC_ACT_APPLIED
         && invsync_route_read(w, in, err, len) == INVSYNC_ACT_APPLIED
         && invsync_route_decide(w->conf->routing, &in->order,

@@ -1,11 +1,10 @@
 
 /*
  * The order as the routing decision sees it: destination, value, shipping
- * method and lines from the canonical order, each line's ledger SKU as
- * stock.reserve resolves it (its refs, the first mapped one; all lines'
- * in one pipeline), and, in one round trip (route_read.lua), the SKUs'
- * tags, bundles' components, the ledger at every location and the order's
- * current allocation.
+ * method and lines from the canonical order, and, in one round trip
+ * (route_read.lua), each line's ledger SKU as stock.reserve resolves it
+ * (its refs, the first mapped one), the SKUs' tags, bundles' components,
+ * the ledger at every location and the order's current allocation.
  */
 
 
@@ -17,20 +16,24 @@
 
 
 static const char *invsync_route_member(json_t *obj, const char *key);
-static invsync_act_rc_e invsync_route_lines(invsync_worker_t *w,
-    const char *channel, json_t *canon, invsync_route_input_t *in,
-    char *err, size_t len);
-static invsync_act_rc_e invsync_route_resolved(invsync_worker_t *w,
-    invsync_route_input_t *in, json_t **lines, const size_t *nrefs, size_t n,
-    char *err, size_t len);
+static invsync_act_rc_e invsync_route_lines(json_t *canon,
+    invsync_route_input_t *in, char *err, size_t len);
 static void invsync_route_tags(invsync_route_input_t *in, size_t i,
     const char *tags);
-static int64_t invsync_route_free_one(json_t *snap, const char *sku,
-    const char *loc);
+static int invsync_route_snap(invsync_route_input_t *in);
+static int invsync_route_skus(invsync_route_input_t *in, redisReply **e,
+    size_t ne, redisReply *held);
+static int invsync_route_row(invsync_route_input_t *in, redisReply *sku,
+    redisReply *fields);
+static int invsync_route_held(invsync_route_input_t *in, redisReply *held);
+static int invsync_route_loc(invsync_route_input_t *in, const char *id);
+static int64_t invsync_route_free_one(invsync_route_input_t *in,
+    const char *sku, int at);
+static void invsync_route_snap_free(invsync_route_input_t *in);
 
 
 invsync_act_rc_e
-invsync_route_input(invsync_worker_t *w, const char *channel, json_t *canon,
+invsync_route_input(const char *channel, json_t *canon,
     invsync_route_input_t *in, char *err, size_t len)
 {
     json_t                 *ship, *total;
@@ -65,31 +68,27 @@ invsync_route_input(invsync_worker_t *w, const char *channel, json_t *canon,
     o->now_ms = invsync_now_ms();
     o->lines = in->lines;
 
-    return invsync_route_lines(w, channel, canon, in, err, len);
+    return invsync_route_lines(canon, in, err, len);
 }
 
 
 /*
- * The lines stock.reserve reserved: quantity > 0 and a mapped SKU, each
- * resolved by its refs as stock.reserve resolves it (first mapped wins),
- * every line's GETs in one round trip as the order batch sends them.
+ * The lines stock.reserve reserved: quantity > 0; route_read.lua resolves
+ * each by its refs as stock.reserve does (first mapped wins) in the same
+ * round trip as it reads the ledger, and keeps the mapped ones.
  */
 
 static invsync_act_rc_e
-invsync_route_lines(invsync_worker_t *w, const char *channel, json_t *canon,
-    invsync_route_input_t *in, char *err, size_t len)
+invsync_route_lines(json_t *canon, invsync_route_input_t *in, char *err,
+    size_t len)
 {
-    char                   refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
-    size_t                 i, k, n, nrefs[INVSYNC_ROUTE_MAX_LINES];
-    json_t                *line, *lines[INVSYNC_ROUTE_MAX_LINES];
-    json_int_t             qty;
+    size_t   i, n;
+    json_t  *line;
 
     n = 0;
 
     json_array_foreach(json_object_get(canon, "lines"), i, line) {
-        qty = json_integer_value(json_object_get(line, "quantity"));
-
-        if (qty <= 0) {
+        if (json_integer_value(json_object_get(line, "quantity")) <= 0) {
             continue;
         }
 
@@ -99,130 +98,342 @@ invsync_route_lines(invsync_worker_t *w, const char *channel, json_t *canon,
             return INVSYNC_ACT_POISON;
         }
 
-        invsync_stock_line_id(line, i, in->slots[n].line_id,
-                              sizeof(in->slots[n].line_id));
-        lines[n] = line;
-        nrefs[n] = invsync_stock_refs(line, refs);
-
-        for (k = 0; k < nrefs[n]; k++) {
-            if (invsync_stock_ref_append(w, channel, refs[k]) != 0) {
-                snprintf(err, len, "redis connection lost");
-                return INVSYNC_ACT_RETRY;
-            }
-        }
-
+        invsync_stock_line_id(line, i, in->raw[n].line_id,
+                              sizeof(in->raw[n].line_id));
+        in->raw[n].line = line;
         n++;
     }
 
-    return invsync_route_resolved(w, in, lines, nrefs, n, err, len);
-}
-
-
-/* the GETs' answers: the first mapped ref of each line is its SKU */
-
-static invsync_act_rc_e
-invsync_route_resolved(invsync_worker_t *w, invsync_route_input_t *in,
-    json_t **lines, const size_t *nrefs, size_t n, char *err, size_t len)
-{
-    int                    found;
-    size_t                 i, k, m;
-    redisReply            *r;
-    invsync_route_slot_t  *slot;
-
-    m = 0;
-
-    for (i = 0; i < n; i++) {
-        slot = &in->slots[m];
-        found = 0;
-
-        for (k = 0; k < nrefs[i]; k++) {
-            r = invsync_redis_reply(w);
-            if (r == NULL) {
-                snprintf(err, len, "redis connection lost");
-                return INVSYNC_ACT_RETRY;
-            }
-
-            if (found) {
-                freeReplyObject(r);
-                continue;
-            }
-
-            found = invsync_stock_ref_reply(r, slot->sku, sizeof(slot->sku));
-        }
-
-        if (!found) {
-            continue;   /* unmapped: its exception is stock.reserve's */
-        }
-
-        if (m != i) {
-            memcpy(slot->line_id, in->slots[i].line_id, sizeof(slot->line_id));
-        }
-
-        in->lines[m].line_id = slot->line_id;
-        in->lines[m].sku = slot->sku;
-        in->lines[m].qty = json_integer_value(json_object_get(lines[i],
-                                                              "quantity"));
-        m++;
-    }
-
-    in->order.nlines = m;
+    in->nraw = n;
 
     return INVSYNC_ACT_APPLIED;
 }
 
 
-/* route_read.lua: tags, components, the ledger, the current allocation */
+/*
+ * route_read.lua: tags, components, the ledger, the current allocation.
+ * Its flat answer is summed here into one row per SKU read: what each
+ * configured location can give (on hand - reserved, plus what this order
+ * already holds there), so that the decision's stock callback is an index.
+ */
 
 invsync_act_rc_e
 invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
     char *err, size_t len)
 {
-    char         prefix[INVSYNC_ACTION_KEY_LEN];
-    size_t       i, argc, argvlen[INVSYNC_ROUTE_MAX_LINES + 2];
-    const char  *argv[INVSYNC_ROUTE_MAX_LINES + 2];
-    redisReply  *r;
+    char          prefix[INVSYNC_ACTION_KEY_LEN];
+    char          counts[1 + INVSYNC_ROUTE_MAX_LINES][16];
+    char          refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
+    char         *keys;
+    size_t        i, k, nrefs, argc, cap, *argvlen;
+    const char  **argv;
+    redisReply   *r;
 
-    invsync_key_prefix(prefix, sizeof(prefix), w->conf);
+    cap = 3 + in->nraw * (1 + INVSYNC_STOCK_REFS);
+    argv = malloc(cap * sizeof(char *));
+    argvlen = malloc(cap * sizeof(size_t));
+    keys = malloc(in->nraw * INVSYNC_STOCK_REFS * INVSYNC_ACTION_KEY_LEN + 1);
 
-    argc = 0;
-    argv[argc++] = prefix;
-    argv[argc++] = in->order_key;
-
-    for (i = 0; i < in->order.nlines; i++) {
-        argv[argc++] = in->lines[i].sku;
+    if (argv == NULL || argvlen == NULL || keys == NULL) {
+        free(argv);
+        free(argvlen);
+        free(keys);
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
     }
 
-    for (i = 0; i < argc; i++) {
-        argvlen[i] = strlen(argv[i]);
+    argc = 0;
+    argvlen[argc] = invsync_key_prefix(prefix, sizeof(prefix), w->conf);
+    argv[argc++] = prefix;
+    argvlen[argc] = strlen(in->order_key);
+    argv[argc++] = in->order_key;
+    argvlen[argc] = (size_t) snprintf(counts[0], sizeof(counts[0]), "%zu",
+                                      in->nraw);
+    argv[argc++] = counts[0];
+
+    for (i = 0; i < in->nraw; i++) {
+        nrefs = invsync_stock_refs(in->raw[i].line, refs);
+        argvlen[argc] = (size_t) snprintf(counts[i + 1], sizeof(counts[0]),
+                                          "%zu", nrefs);
+        argv[argc++] = counts[i + 1];
+
+        for (k = 0; k < nrefs; k++) {
+            argv[argc] = keys + (i * INVSYNC_STOCK_REFS + k)
+                                * INVSYNC_ACTION_KEY_LEN;
+            argvlen[argc] = invsync_key_skuref((char *) argv[argc],
+                                               INVSYNC_ACTION_KEY_LEN,
+                                               w->conf, in->order.channel,
+                                               refs[k]);
+            argc++;
+        }
     }
 
     r = invsync_redis_eval(w, w->route_read_sha, invsync_script_route_read,
                            invsync_script_route_read_len, 0, (int) argc,
                            argv, argvlen);
+    free(argv);
+    free(argvlen);
+    free(keys);
+
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
     }
 
-    json_decref(in->snap);
-    in->snap = r->type == REDIS_REPLY_STRING
-               ? json_loadb(r->str, r->len, 0, NULL) : NULL;
+    invsync_route_snap_free(in);
+    in->rc = w->conf->routing;
+    in->snap = r;
 
-    if (in->snap == NULL) {
+    if (invsync_route_snap(in) != 0) {
         snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
                                              ? r->str : "bad reply");
-        freeReplyObject(r);
         return INVSYNC_ACT_RETRY;
     }
 
-    freeReplyObject(r);
+    return INVSYNC_ACT_APPLIED;
+}
 
-    for (i = 0; i < in->order.nlines; i++) {
-        invsync_route_tags(in, i, invsync_route_member(json_object_get(
-            json_object_get(in->snap, "skus"), in->lines[i].sku), "tags"));
+
+/* the answer's header checked, each line's SKU as the refs resolved it */
+
+static int
+invsync_route_snap(invsync_route_input_t *in)
+{
+    size_t                 i, m;
+    redisReply            *r, **e;
+    invsync_route_slot_t  *slot;
+
+    r = in->snap;
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 4 + in->nraw) {
+        return -1;
     }
 
-    return INVSYNC_ACT_APPLIED;
+    e = r->element;
+
+    if (e[0]->type != REDIS_REPLY_STRING || e[1]->type != REDIS_REPLY_STRING
+        || e[2]->type != REDIS_REPLY_INTEGER
+        || e[2]->integer != (long long) in->nraw)
+    {
+        return -1;
+    }
+
+    snprintf(in->seq, sizeof(in->seq), "%s", e[0]->str);
+    m = 0;
+
+    for (i = 0; i < in->nraw; i++) {
+        slot = &in->slots[m];
+
+        if (e[3 + i]->type != REDIS_REPLY_STRING) {
+            return -1;
+        }
+
+        if (e[3 + i]->len == 0 || e[3 + i]->len >= sizeof(slot->sku)) {
+            continue;   /* unmapped: its exception is stock.reserve's */
+        }
+
+        memcpy(slot->sku, e[3 + i]->str, e[3 + i]->len + 1);
+        snprintf(slot->line_id, sizeof(slot->line_id), "%s",
+                 in->raw[i].line_id);
+        in->lines[m].line_id = slot->line_id;
+        in->lines[m].sku = slot->sku;
+        in->lines[m].qty = json_integer_value(json_object_get(
+                               in->raw[i].line, "quantity"));
+        m++;
+    }
+
+    in->order.nlines = m;
+
+    return invsync_route_skus(in, e + 3 + in->nraw,
+                              r->elements - 3 - in->nraw, e[1]);
+}
+
+
+/* the SKUs' rows summed, the order's holding added, each line's tags and
+ * components */
+
+static int
+invsync_route_skus(invsync_route_input_t *in, redisReply **e, size_t ne,
+    redisReply *held)
+{
+    size_t  i, k, n, nskus;
+
+    if (e[0]->type != REDIS_REPLY_INTEGER || e[0]->integer < 0
+        || ne < 1 + 3 * (size_t) e[0]->integer
+        || (ne - 1 - 3 * (size_t) e[0]->integer) % 2 != 0)
+    {
+        return -1;
+    }
+
+    nskus = (size_t) e[0]->integer;
+    e++;
+    n = (ne - 1 - 3 * nskus) / 2;
+    in->stock = calloc(n ? n : 1, sizeof(invsync_route_stock_t));
+    in->freebuf = calloc(n * in->rc->nlocations + 1, sizeof(int64_t));
+
+    if (in->stock == NULL || in->freebuf == NULL) {
+        return -1;
+    }
+
+    for (k = 0; k < n; k++) {
+        if (invsync_route_row(in, e[3 * nskus + 2 * k],
+                              e[3 * nskus + 2 * k + 1]) != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (invsync_route_held(in, held) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < in->order.nlines; i++) {
+        for (k = 0; k < nskus; k++) {
+            if (e[3 * k]->type == REDIS_REPLY_STRING
+                && strcmp(e[3 * k]->str, in->lines[i].sku) == 0)
+            {
+                break;
+            }
+        }
+
+        if (k == nskus || e[3 * k + 1]->type != REDIS_REPLY_STRING
+            || e[3 * k + 2]->type != REDIS_REPLY_STRING)
+        {
+            return -1;
+        }
+
+        invsync_route_tags(in, i, e[3 * k + 1]->str);
+
+        json_decref(in->slots[i].comps);
+        in->slots[i].comps = e[3 * k + 2]->len > 0
+            ? json_loadb(e[3 * k + 2]->str, e[3 * k + 2]->len, 0, NULL)
+            : NULL;
+    }
+
+    return 0;
+}
+
+
+/* one SKU's stock:<sku> fields: on hand - reserved per location */
+
+static int
+invsync_route_row(invsync_route_input_t *in, redisReply *sku,
+    redisReply *fields)
+{
+    int                     at;
+    size_t                  j;
+    int64_t                 v;
+    const char             *f;
+    invsync_route_stock_t  *row;
+
+    if (sku->type != REDIS_REPLY_STRING || fields->type != REDIS_REPLY_ARRAY
+        || fields->elements % 2 != 0)
+    {
+        return -1;
+    }
+
+    row = &in->stock[in->nstock];
+    row->sku = sku->str;
+    row->free = in->freebuf + in->nstock * in->rc->nlocations;
+    in->nstock++;
+
+    for (j = 0; j < fields->elements; j += 2) {
+        if (fields->element[j]->type != REDIS_REPLY_STRING
+            || fields->element[j + 1]->type != REDIS_REPLY_STRING)
+        {
+            return -1;
+        }
+
+        f = fields->element[j]->str;
+        v = strtoll(fields->element[j + 1]->str, NULL, 10);
+
+        if (strncmp(f, "on_hand:", 8) == 0) {
+            at = invsync_route_loc(in, f + 8);
+
+        } else if (strncmp(f, "reserved:", 9) == 0) {
+            at = invsync_route_loc(in, f + 9);
+            v = -v;
+
+        } else {
+            continue;
+        }
+
+        if (at >= 0) {
+            row->free[at] += v;
+        }
+    }
+
+    return 0;
+}
+
+
+/* what this order already holds ({loc: {sku: n}}): free for it again */
+
+static int
+invsync_route_held(invsync_route_input_t *in, redisReply *held)
+{
+    int          at;
+    size_t       k;
+    json_t      *h, *at_loc, *q;
+    const char  *loc, *sku;
+
+    if (held->len == 0) {
+        return 0;
+    }
+
+    h = json_loadb(held->str, held->len, 0, NULL);
+
+    if (!json_is_object(h)) {
+        json_decref(h);
+        return -1;
+    }
+
+    json_object_foreach(h, loc, at_loc) {
+        at = invsync_route_loc(in, loc);
+
+        if (at < 0 || !json_is_object(at_loc)) {
+            continue;
+        }
+
+        json_object_foreach(at_loc, sku, q) {
+            for (k = 0; k < in->nstock; k++) {
+                if (strcmp(in->stock[k].sku, sku) == 0) {
+                    in->stock[k].free[at] += json_integer_value(q);
+                }
+            }
+        }
+    }
+
+    json_decref(h);
+
+    return 0;
+}
+
+
+/* a configured location's index, -1 for one no longer configured; the
+ * ledger's fields come mostly in the configuration's order, and the
+ * decision asks in that order (with the configuration's own pointer),
+ * each location once per line: look on from the last one found */
+
+static int
+invsync_route_loc(invsync_route_input_t *in, const char *id)
+{
+    size_t  k, j, n;
+
+    n = in->rc->nlocations;
+
+    for (k = 0; k < n; k++) {
+        j = (in->hint + k) % n;
+
+        if (in->rc->locations[j].id == id
+            || strcmp(in->rc->locations[j].id, id) == 0)
+        {
+            in->hint = j;   /* asked again for the next line, or the next */
+            return (int) j;
+        }
+    }
+
+    return -1;
 }
 
 
@@ -258,6 +469,7 @@ invsync_route_tags(invsync_route_input_t *in, size_t i, const char *tags)
 }
 
 
+
 /*
  * What the location can give now (the decision's stock callback): on hand
  * minus reserved there, plus what this order already holds there (routing
@@ -268,24 +480,36 @@ invsync_route_tags(invsync_route_input_t *in, size_t i, const char *tags)
 int64_t
 invsync_route_free_at(void *ctx, const char *sku, const char *location)
 {
+    int                     at;
+    size_t                  i;
     int64_t                 n, best;
     json_t                 *comps, *q;
     const char             *c;
     invsync_route_input_t  *in;
 
     in = ctx;
-    comps = json_object_get(json_object_get(json_object_get(in->snap,
-                                                            "skus"), sku),
-                            "components");
+    at = invsync_route_loc(in, location);
+    comps = NULL;
+
+    for (i = 0; i < in->order.nlines; i++) {
+        if (in->lines[i].sku == sku || strcmp(in->lines[i].sku, sku) == 0) {
+            comps = in->slots[i].comps;
+            break;
+        }
+    }
+
+    if (at < 0) {
+        return 0;
+    }
 
     if (!json_is_object(comps)) {
-        return invsync_route_free_one(in->snap, sku, location);
+        return invsync_route_free_one(in, sku, at);
     }
 
     best = -1;
 
     json_object_foreach(comps, c, q) {
-        n = invsync_route_free_one(in->snap, c, location);
+        n = invsync_route_free_one(in, c, at);
         n = n > 0 && json_integer_value(q) > 0
             ? n / json_integer_value(q) : 0;
 
@@ -299,15 +523,33 @@ invsync_route_free_at(void *ctx, const char *sku, const char *location)
 
 
 static int64_t
-invsync_route_free_one(json_t *snap, const char *sku, const char *loc)
+invsync_route_free_one(invsync_route_input_t *in, const char *sku, int at)
 {
-    json_t  *st, *held;
+    size_t  k;
 
-    st = json_object_get(json_object_get(snap, "stock"), sku);
-    held = json_object_get(json_object_get(snap, "held"), loc);
+    for (k = 0; k < in->nstock; k++) {
+        if (strcmp(in->stock[k].sku, sku) == 0) {
+            return in->stock[k].free[at];
+        }
+    }
 
-    return json_integer_value(json_object_get(st, loc))
-           + json_integer_value(json_object_get(held, sku));
+    return 0;
+}
+
+
+static void
+invsync_route_snap_free(invsync_route_input_t *in)
+{
+    if (in->snap != NULL) {
+        freeReplyObject(in->snap);
+    }
+
+    free(in->stock);
+    free(in->freebuf);
+    in->snap = NULL;
+    in->stock = NULL;
+    in->freebuf = NULL;
+    in->nstock = 0;
 }
 
 
@@ -320,11 +562,13 @@ invsync_route_input_free(invsync_route_input_t *in)
         return;
     }
 
-    for (i = 0; i < INVSYNC_ROUTE_MAX_LINES; i++) {
+    /* a read fills the slots of the lines it kept, at most one a line */
+    for (i = 0; i < in->nraw; i++) {
         free(in->slots[i].tagbuf);
+        json_decref(in->slots[i].comps);
     }
 
-    json_decref(in->snap);
+    invsync_route_snap_free(in);
     free(in);
 }
 

@@ -22,8 +22,8 @@ typedef struct {
     char          prefix[INVSYNC_ACTION_KEY_LEN], cause[1024];
     char          ttl[32], now[32], maxlen[32];
     char         *move;
-    const char   *argv[32];
-    size_t        argvlen[32];
+    const char   *argv[40];
+    size_t        argvlen[40];
     int           argc;
 } invsync_route_args_t;
 
@@ -35,6 +35,7 @@ static int invsync_route_args(invsync_worker_t *w,
     const invsync_route_result_t *res, int again, invsync_route_args_t *a);
 static invsync_act_rc_e invsync_route_reply(redisReply *r, char *err,
     size_t len);
+static int invsync_route_located(const invsync_conf_t *conf);
 
 
 /* route.lua's ARGV[4] */
@@ -61,9 +62,7 @@ invsync_route_decision(const invsync_route_input_t *in,
 
     d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:s, s:o}",
                   "order", in->order_key, "version",
-                  (json_int_t) in->version_ms, "seen",
-                  invsync_action_str(in->snap, "seq")
-                  ? invsync_action_str(in->snap, "seq") : "",
+                  (json_int_t) in->version_ms, "seen", in->seq,
                   "backorder", res->rc == INVSYNC_ROUTE_BACKORDERED,
                   "unroutable", res->rc == INVSYNC_ROUTE_UNROUTABLE,
                   "exception", xid, "rule",
@@ -140,6 +139,7 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     a->argv[argc++] = a->prefix;
     a->argv[argc++] = a->move;
     a->argv[argc++] = a->maxlen;
+    a->argv[argc++] = invsync_route_located(w->conf) ? "1" : "0";
 
 #define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
 
@@ -164,6 +164,24 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     a->argc = argc;
+
+    return 0;
+}
+
+
+/* 1 when a channel counts only some locations: its quantity changes when
+ * reserved moves between them (route.lua marks it dirty) */
+
+static int
+invsync_route_located(const invsync_conf_t *conf)
+{
+    size_t  i;
+
+    for (i = 0; i < conf->nchannels; i++) {
+        if (conf->channels[i].rules.nlocations > 0) {
+            return 1;
+        }
+    }
 
     return 0;
 }

@@ -24,7 +24,22 @@ typedef struct {
     char                    line_id[64];
     char                   *tagbuf;             /* tags, split in place */
     char                   *tagv[INVSYNC_ROUTE_TAGS];
+    json_t                 *comps;              /* a bundle's, or NULL */
 } invsync_route_slot_t;
+
+
+/* what each configured location can give of one SKU read */
+typedef struct {
+    const char             *sku;                /* in the read's reply */
+    int64_t                *free;               /* [rc->nlocations] */
+} invsync_route_stock_t;
+
+
+/* a line with a quantity, before route_read.lua resolved its SKU */
+typedef struct {
+    json_t                 *line;               /* the canonical order's */
+    char                    line_id[64];
+} invsync_route_raw_t;
 
 
 /* the decision's input and what it was read from */
@@ -35,13 +50,21 @@ typedef struct {
     int64_t                 version_ms;
     invsync_route_line_t    lines[INVSYNC_ROUTE_MAX_LINES];
     invsync_route_slot_t    slots[INVSYNC_ROUTE_MAX_LINES];
-    json_t                 *snap;               /* route_read.lua's answer */
+    invsync_route_raw_t     raw[INVSYNC_ROUTE_MAX_LINES];
+    size_t                  nraw;
+    const invsync_routing_conf_t  *rc;
+    redisReply             *snap;               /* route_read.lua's answer */
+    char                    seq[32];            /* alloc:<order> seq read */
+    invsync_route_stock_t  *stock;              /* the SKUs' rows */
+    size_t                  nstock;
+    int64_t                *freebuf;            /* the rows' cells */
+    size_t                  hint;               /* last location found */
 } invsync_route_input_t;
 
 
 /* invsync_route_input.c */
-invsync_act_rc_e invsync_route_input(invsync_worker_t *w, const char *channel,
-    json_t *canon, invsync_route_input_t *in, char *err, size_t len);
+invsync_act_rc_e invsync_route_input(const char *channel, json_t *canon,
+    invsync_route_input_t *in, char *err, size_t len);
 invsync_act_rc_e invsync_route_read(invsync_worker_t *w,
     invsync_route_input_t *in, char *err, size_t len);
 int64_t invsync_route_free_at(void *ctx, const char *sku,

@@ -15,7 +15,10 @@
 --          "rule": the name of the rule that matched (its "rate" tells
 --          the fulfilment engine which label to buy)}
 -- ARGV[5]  approximate bound of the audit stream
--- ARGV[6]  and on: field, value pairs of the audit entry (the trace in
+-- ARGV[6]  "1" when a channel shows a location-filtered quantity (its
+--          SKUs' channels are marked dirty), else "0": a channel that
+--          counts every location shows the same after routing
+-- ARGV[7]  and on: field, value pairs of the audit entry (the trace in
 --          "inputs")
 --
 -- alloc:<order> holds what the order has routed: version, seq (one more
@@ -57,7 +60,7 @@ end
 -- allocation it had stays until one can be made)
 if d.unroutable then
     local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
-        'result', 'exception', 'skus', '', unpack(ARGV, 6))
+        'result', 'exception', 'skus', '', unpack(ARGV, 7))
     redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
     redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)
     redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
@@ -190,7 +193,7 @@ table.sort(list)
 
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
     'result', 'applied', 'skus', table.concat(list, ','),
-    unpack(ARGV, 6))
+    unpack(ARGV, 7))
 
 for _, s in ipairs(list) do
     redis.call('ZADD', K .. 'audit:sku:' .. s, ARGV[2], id)
@@ -230,7 +233,7 @@ end
 
 -- reserved moved between places: availability is the same, but the
 -- channels that show a location-filtered quantity must look again
-for _, s in ipairs(list) do
+for _, s in ipairs(ARGV[6] == '1' and list or {}) do
     local shown = {s}
     for _, b in ipairs(redis.call('SMEMBERS', K .. 'bundles:' .. s)) do
         shown[#shown + 1] = b

@@ -1,57 +1,80 @@
--- What a routing decision reads, in one round trip: the order's current
--- allocation and, for each SKU of its lines, its tags, its components (a
--- bundle) and the ledger of it or of each component.
+-- What a routing decision reads, in one round trip: each line's ledger
+-- SKU as stock.reserve resolves it (its refs' skuref keys, the first
+-- mapped wins), the order's current allocation and, for each SKU, its
+-- tags, its components (a bundle) and the ledger of it or of each
+-- component.
 --
 -- ARGV[1]  the worker key prefix "<p>:{<p>}:" (every key shares its tag)
 -- ARGV[2]  the order, "<channel>:<order id>"
--- ARGV[3]  and on: the ledger SKUs of its lines
+-- ARGV[3]  n, the lines with a quantity
+-- ARGV[4]  and on: n times a count k, then k skuref keys of that line
 --
--- Returns JSON {"seq": alloc:<order> seq or "", "held": {loc: {sku: n}},
--- "skus": {sku: {"tags": s, "components": {sku: n} or absent}},
--- "stock": {sku: {loc: on_hand - reserved there}}}; route.lua re-checks
--- what the decision relies on.
+-- Returns flat arrays, as Redis holds them, for the worker to sum:
+-- {seq of alloc:<order> or "", its held JSON ({loc: {sku: n}}) or "",
+-- n, n times the line's SKU or "" (unmapped), m, then m times sku, tags,
+-- components JSON or "" (the distinct SKUs of the lines), then per SKU
+-- whose ledger was read (a line's SKU that is no bundle, each
+-- component): sku, the stock:<sku> HGETALL}.  Nothing is decoded or
+-- encoded here: turning 50 locations per SKU into JSON cost three times
+-- the commands (docs/performance.md).  route.lua re-checks what the
+-- decision relies on.
 
 local K = ARGV[1]
 local a = redis.call('HMGET', K .. 'alloc:' .. ARGV[2], 'seq', 'held')
-local out = {seq = a[1] or '', held = {}, skus = {}, stock = {}}
+local n = tonumber(ARGV[3])
+local out = {a[1] or '', a[2] or '', n}
+local lines = {}
 
-if a[2] and a[2] ~= '' then
-    out.held = cjson.decode(a[2])
-end
-
-local function ledger(s)
-    if out.stock[s] then
-        return
-    end
-    local h = redis.call('HGETALL', K .. 'stock:' .. s)
-    local t = {}
-    for i = 1, #h, 2 do
-        local f, v = h[i], tonumber(h[i + 1]) or 0
-        if f:sub(1, 8) == 'on_hand:' then
-            local loc = f:sub(9)
-            t[loc] = (t[loc] or 0) + v
-        elseif f:sub(1, 9) == 'reserved:' then
-            local loc = f:sub(10)
-            t[loc] = (t[loc] or 0) - v
+-- a key that holds no string maps nothing, as a GET's error does for
+-- stock.reserve
+local at = 4
+for _ = 1, n do
+    local k, sku = tonumber(ARGV[at]), ''
+    for j = at + 1, at + k do
+        if sku == '' then
+            local v = redis.pcall('GET', ARGV[j])
+            if type(v) == 'string' then
+                sku = v
+            end
         end
     end
-    out.stock[s] = t
-end
-
-for i = 3, #ARGV do
-    local s = ARGV[i]
-    local h = redis.call('HMGET', K .. 'sku:' .. s, 'tags',
-                         'components')
-    local one = {tags = h[1] or ''}
-    if h[2] and h[2] ~= '' then
-        one.components = cjson.decode(h[2])
-        for c in pairs(one.components) do
-            ledger(c)
-        end
-    else
-        ledger(s)
+    at = at + 1 + k
+    out[#out + 1] = sku
+    if sku ~= '' then
+        lines[#lines + 1] = sku
     end
-    out.skus[s] = one
 end
 
-return cjson.encode(out)
+local m = #out + 1
+out[m] = 0
+local seen, comps = {}, {}
+
+for _, s in ipairs(lines) do
+    if not seen[s] then
+        seen[s] = true
+        local h = redis.call('HMGET', K .. 'sku:' .. s, 'tags',
+                             'components')
+        out[#out + 1] = s
+        out[#out + 1] = h[1] or ''
+        out[#out + 1] = h[2] or ''
+        out[m] = out[m] + 1
+        if h[2] and h[2] ~= '' then
+            for c in pairs(cjson.decode(h[2])) do
+                comps[#comps + 1] = c
+            end
+        else
+            comps[#comps + 1] = s
+        end
+    end
+end
+
+local read = {}
+for _, s in ipairs(comps) do
+    if not read[s] then
+        read[s] = true
+        out[#out + 1] = s
+        out[#out + 1] = redis.call('HGETALL', K .. 'stock:' .. s)
+    end
+end
+
+return out

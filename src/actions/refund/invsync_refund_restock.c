@@ -271,7 +271,7 @@ invsync_refund_shipped_audit(invsync_worker_t *w, const char *order,
     int          found;
     char         key[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
     size_t       i, k, n;
-    json_t      *in, *line;
+    json_t      *in, *line, *lines;
     const char  *argv[6];
     redisReply  *ids, *r, *f;
 
@@ -324,9 +324,10 @@ invsync_refund_shipped_audit(invsync_worker_t *w, const char *order,
             }
         }
 
-        json_array_foreach(k + 1 < n ? NULL : json_object_get(in, "lines"),
-                           k, line)
-        {
+        /* the macro reads its array at every turn: computed once */
+        lines = k + 1 < n ? NULL : json_object_get(in, "lines");
+
+        json_array_foreach(lines, k, line) {
             if (strcmp(invsync_action_str(line, "sku"), sku) == 0) {
                 snprintf(loc, cap, "%s", invsync_action_str(line, "loc"));
                 found = 1;

@@ -182,6 +182,13 @@ $(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
 
+# the restock rules: the pure decision and its configuration reader
+RESTOCK_OBJ := $(BUILD)/obj/actions/refund/invsync_restock_rules.o
+$(BUILD)/t/unit_returns: t/unit/test_returns.c $(RESTOCK_OBJ) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(RESTOCK_OBJ) $(RT_LIB) $(LIB) $(LIBS) \
+	    $(WORKER_LIBS)
+
 unit: $(UNIT_BINS)
 
 # routing with the ledger step (t/bench/route_ledger): the worker's code

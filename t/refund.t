@@ -60,14 +60,16 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(44);
+$t->plan(45);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
     channels => [ { id => 'shop-eu', type => 'shopify' },
                   { id => 'stripe-main', type => 'stripe' },
                   { id => 'sq-main', type => 'square' },
-                  { id => 'woo-main', type => 'woocommerce' } ]);
+                  { id => 'woo-main', type => 'woocommerce' } ],
+    # the refund restocks what the channel flagged (docs/returns.md)
+    returns => { restock_on => 'refund' });
 run_worker($t, 'w', $conf);
 map_sku($t, 'SKU-A', 111, 501);
 map_sku($t, 'SKU-B', 222, 502);
@@ -324,8 +326,10 @@ is_deeply([sort map { $_->{result} } @{records('woo-main:727')}],
           ['applied', 'unchanged'],
           'the full refund applied once, unchanged when the order repeats it');
 
-# Shopify orders/cancelled with its refund: recorded, restocked by neither
-# it nor a later refunds/create twice
+# Shopify orders/cancelled with its refund: recorded; restocked by neither
+# it nor a later refunds/create, though the line says "return": nothing
+# shipped, the cancellation's release gave the units back (counting them
+# again was the double count of docs/returns.md)
 
 my $a1 = on_hand('SKU-A');
 my $cancel = decode_json($order);
@@ -350,7 +354,14 @@ is($cr->{order_id}, '502', 'the cancellation\'s refund recorded');
 send_one(shopify('refunds/create', 'r-7002', encode_json($cref)));
 ok(wait_for(10, sub { @{records('shop-eu:502')} >= 2 }),
    'its refunds/create recorded too');
-is(on_hand('SKU-A') - $a1, 2, 'restocked once, by refunds/create');
+is(on_hand('SKU-A') - $a1, 0, 'a cancellation before shipment: on hand '
+   . 'unchanged, the release gave the units back');
+my $why = wait_for(10, sub {
+    (grep { ($_->{action} // '') eq 'refund.restock'
+            && ($_->{order} // '') eq 'shop-eu:502' }
+     @{audit_entries($t)})[0] });
+is(decode_json($why->{decision} // '{}')->{reason},
+   'cancelled_before_shipment', 'its refund.restock entry says why');
 
 # refunds before their order: each waits; the order, when it comes, runs
 # them (the Shopify one restocks, the partial Stripe one becomes the

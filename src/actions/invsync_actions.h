@@ -102,6 +102,10 @@ invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
 invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
+/* refund/invsync_refund_restock.c: the refund's lines by the rules */
+invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
 /* refund/invsync_refund_wait.c: refunds waiting for their order */
 int invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, const char *xid);
@@ -131,8 +135,6 @@ invsync_act_rc_e invsync_stock_order(invsync_worker_t *w,
 invsync_act_rc_e invsync_stock_ship(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, const char *cause_id,
     char *err, size_t len);
-invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 const char *invsync_stock_line_id(json_t *line, size_t i, char *id,
     size_t cap);
 invsync_act_rc_e invsync_stock_unmapped(invsync_worker_t *w,
@@ -163,6 +165,10 @@ invsync_act_rc_e invsync_stock_move(invsync_worker_t *w,
 int invsync_stock_move_append(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *cause, const char *kind,
     const char *order, json_t *lines);
+invsync_act_rc_e invsync_stock_move_why(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *action, const char *order, json_t *lines, const char *why,
+    char *err, size_t len);
 invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
     char *err, size_t len);
 

@@ -48,6 +48,14 @@ invsync_stock_parse(invsync_stock_t *st, const char **fields,
             }
 
             st->reserved[i] = v;
+
+        } else if (strncmp(fields[k], "damaged:", 8) == 0) {
+            i = invsync_stock_slot(st, fields[k] + 8);
+            if (i < 0) {
+                return -1;
+            }
+
+            st->damaged[i] = v;
         }
     }
 

@@ -26,6 +26,7 @@ typedef struct {
     char        location[INVSYNC_STOCK_MAX_LOCATIONS][64];
     int64_t     on_hand[INVSYNC_STOCK_MAX_LOCATIONS];
     int64_t     reserved[INVSYNC_STOCK_MAX_LOCATIONS];
+    int64_t     damaged[INVSYNC_STOCK_MAX_LOCATIONS];  /* not sellable */
     int64_t     unrouted;       /* reserved before routing picks a place */
 } invsync_stock_t;
 
@@ -46,7 +47,8 @@ typedef struct {
 int invsync_stock_parse(invsync_stock_t *st, const char **fields,
     const char **values, size_t n);
 
-/* available at the rule's locations: on hand - reserved - unrouted */
+/* available at the rule's locations: on hand - reserved - unrouted
+ * (damaged units never count) */
 int64_t invsync_stock_available(const invsync_stock_t *st,
     const invsync_stock_rules_t *rules);
 

@@ -45,8 +45,8 @@ invsyncctl_stock_get(invsyncctl_t *ctl, int argc, char **argv)
 {
     int                       rc, npos;
     size_t                    i;
-    json_t                   *doc, *locs, *comps;
-    int64_t                   on_hand, reserved;
+    json_t                   *doc, *locs, *comps, *at;
+    int64_t                   on_hand, reserved, damaged;
     const char               *sku, *pos[1];
     invsyncctl_stock_item_t  *it;
 
@@ -115,14 +115,23 @@ invsyncctl_stock_get(invsyncctl_t *ctl, int argc, char **argv)
         on_hand = 0;
         reserved = 0;
 
+        damaged = 0;
+
         for (i = 0; i < it->stock.nlocations; i++) {
-            json_object_set_new(locs, it->stock.location[i],
-                                json_pack("{s:I, s:I}", "on_hand",
-                                          (json_int_t) it->stock.on_hand[i],
-                                          "reserved",
-                                          (json_int_t) it->stock.reserved[i]));
+            at = json_pack("{s:I, s:I}", "on_hand",
+                           (json_int_t) it->stock.on_hand[i], "reserved",
+                           (json_int_t) it->stock.reserved[i]);
+
+            /* returned units not sellable: shown only where there are */
+            if (it->stock.damaged[i] != 0) {
+                json_object_set_new(at, "damaged",
+                                    json_integer(it->stock.damaged[i]));
+            }
+
+            json_object_set_new(locs, it->stock.location[i], at);
             on_hand += it->stock.on_hand[i];
             reserved += it->stock.reserved[i];
+            damaged += it->stock.damaged[i];
         }
 
         json_object_set_new(doc, "locations", locs);
@@ -130,6 +139,10 @@ invsyncctl_stock_get(invsyncctl_t *ctl, int argc, char **argv)
         json_object_set_new(doc, "reserved", json_integer(reserved));
         json_object_set_new(doc, "unrouted",
                             json_integer(it->stock.unrouted));
+
+        if (damaged != 0) {
+            json_object_set_new(doc, "damaged", json_integer(damaged));
+        }
     }
 
     json_object_set_new(doc, "available",

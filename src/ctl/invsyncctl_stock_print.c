@@ -74,6 +74,22 @@ invsyncctl_stock_print(json_t *doc)
                json_integer_value(v) > 0
                ? "  (reserved by orders no location was chosen for yet)"
                : "");
+
+        /* returned units not sellable (docs/returns.md): on no channel */
+        v = json_object_get(doc, "damaged");
+        if (v != NULL) {
+            printf("damaged    %s  (returned, not sellable:",
+                   invsyncctl_stock_num(v, a, sizeof(a)));
+
+            json_object_foreach(json_object_get(doc, "locations"), k, e) {
+                if (json_object_get(e, "damaged") != NULL) {
+                    printf(" %s %s", k, invsyncctl_stock_num(
+                           json_object_get(e, "damaged"), b, sizeof(b)));
+                }
+            }
+
+            printf(")\n");
+        }
     }
 
     printf("available  %s\n",

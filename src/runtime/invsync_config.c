@@ -154,8 +154,8 @@ invsync_conf_load(const char *file, char *err, size_t len)
         goto failed;
     }
 
-    if (invsync_cfg_object(&c, root, "$", "returns") == NULL
-        && json_object_get(root, "returns") != NULL)
+    if (invsync_returns_conf_parse(file, root, &conf->returns, err, len)
+        != 0)
     {
         goto failed;
     }
@@ -198,6 +198,7 @@ invsync_conf_free(invsync_conf_t *conf)
     free(conf->prefix);
     free(conf->default_location);
     invsync_routing_conf_free(conf->routing);
+    invsync_returns_conf_free(&conf->returns);
     free(conf->group);
     free(conf->consumer);
 

@@ -22,6 +22,7 @@
 #include "invsync_credentials.h"
 #include "invsync_canon.h"
 #include "invsync_stock.h"
+#include "invsync_returns.h"
 #include "invsync_channel.h"
 #include "invsync_routing.h"
 
@@ -84,6 +85,7 @@ typedef struct {
     invsync_log_level_e      log_level;
     char                    *default_location; /* first of locations[] */
     invsync_routing_conf_t  *routing;         /* NULL: no "routing" */
+    invsync_returns_conf_t   returns;         /* "returns", defaults */
     invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
     size_t                   nchannels;
     json_t                  *root;            /* the whole file */

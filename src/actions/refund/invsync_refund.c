@@ -4,8 +4,9 @@
  * (refund.record).  The order is the refund's own channel's, or the one
  * a payment reference names (invsync_refund_match.c); a refund of an
  * amount with no lines takes the order's lines when it is the order's
- * whole total, and goes to a person otherwise.  Its lines marked restock
- * go back on hand in the next row (stock.restock).  The refunds an order
+ * whole total, and goes to a person otherwise.  Its lines are decided by
+ * the restock rules in the next row (stock.restock,
+ * invsync_refund_restock.c, docs/returns.md).  The refunds an order
  * event carries (refunds[]) are recorded the same way.
  */
 

@@ -27,6 +27,8 @@ typedef struct {
 static int invsync_move_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *cause, const char *kind,
     const char *order, json_t *lines, invsync_move_args_t *a);
+static invsync_act_rc_e invsync_move_run(invsync_worker_t *w,
+    invsync_move_args_t *a, json_t **detail, char *err, size_t len);
 
 
 /* one ledger.lua call; *detail (if asked) gets {moved, oversold} */
@@ -36,7 +38,6 @@ invsync_stock_move(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char *cause, const char *kind, const char *order, json_t *lines,
     json_t **detail, char *err, size_t len)
 {
-    redisReply           *r;
     invsync_move_args_t   a;
 
     if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
@@ -44,10 +45,54 @@ invsync_stock_move(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_RETRY;
     }
 
+    return invsync_move_run(w, &a, detail, err, len);
+}
+
+
+/*
+ * The same under another audit action, with the decision that made it
+ * (JSON text, borrowed) in the entry's "decision": a decision to move
+ * nothing (lines empty) is recorded once under its cause too.
+ */
+
+invsync_act_rc_e
+invsync_stock_move_why(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *action,
+    const char *order, json_t *lines, const char *why, char *err,
+    size_t len)
+{
+    size_t                i;
+    invsync_move_args_t   a;
+
+    if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    snprintf(a.action, sizeof(a.action), "%s", action);
+    a.argv[a.argc++] = "decision";
+    a.argv[a.argc++] = why;
+
+    /* the lengths again: the action's changed */
+    for (i = 0; i < (size_t) a.argc; i++) {
+        a.argvlen[i] = strlen(a.argv[i]);
+    }
+
+    return invsync_move_run(w, &a, NULL, err, len);
+}
+
+
+/* runs the call a holds and frees its movement */
+static invsync_act_rc_e
+invsync_move_run(invsync_worker_t *w, invsync_move_args_t *a,
+    json_t **detail, char *err, size_t len)
+{
+    redisReply  *r;
+
     r = invsync_redis_eval(w, w->ledger_sha, invsync_script_ledger,
-                           invsync_script_ledger_len, 2, a.argc, a.argv,
-                           a.argvlen);
-    free(a.move);
+                           invsync_script_ledger_len, 2, a->argc, a->argv,
+                           a->argvlen);
+    free(a->move);
 
     return invsync_stock_move_reply(r, detail, err, len);
 }

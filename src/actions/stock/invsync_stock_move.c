@@ -225,63 +225,6 @@ invsync_stock_ship(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
-/* a refund's lines marked restock go back on hand */
-
-invsync_act_rc_e
-invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, char *err, size_t len)
-{
-    int                            found;
-    char                           sku[256], cause[1024];
-    char                           order[256], id[64];
-    size_t                         i;
-    json_t                        *line, *one;
-    json_int_t                     qty;
-    const char                    *oid, *rid;
-    invsync_act_rc_e               rc;
-    const invsync_channel_conf_t  *ch;
-
-    ch = invsync_conf_channel(w->conf, ev->channel);
-    oid = json_string_value(json_object_get(canon, "order_id"));
-    rid = json_string_value(json_object_get(canon, "refund_id"));
-    snprintf(order, sizeof(order), "%s:%s", ev->channel, oid ? oid : "");
-
-    json_array_foreach(json_object_get(canon, "lines"), i, line) {
-        qty = json_integer_value(json_object_get(line, "quantity"));
-
-        if (qty <= 0 || !json_is_true(json_object_get(line, "restock"))) {
-            continue;
-        }
-
-        found = invsync_stock_map(w, ev->channel, line, sku, sizeof(sku));
-        if (found < 0) {
-            snprintf(err, len, "redis connection lost");
-            return INVSYNC_ACT_RETRY;
-        }
-
-        if (found == 0) {
-            continue;
-        }
-
-        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
-        snprintf(cause, sizeof(cause), "restock:%s:%s:%s", ev->channel,
-                 rid ? rid : ev->event, id[0] ? id : sku);
-
-        one = json_pack("[{s:s, s:I, s:s}]", "sku", sku, "qty", qty, "loc",
-                        invsync_stock_location(w, ch));
-        rc = invsync_stock_move(w, ev, cause, "restock", order, one, NULL,
-                                err, len);
-        json_decref(one);
-
-        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
-            return rc;
-        }
-    }
-
-    return INVSYNC_ACT_APPLIED;
-}
-
-
 /* a member as text: strings as they are, integers in decimal */
 
 const char *

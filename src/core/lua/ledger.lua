@@ -9,12 +9,14 @@
 -- ARGV[4]  the movement, JSON: {"kind": reserve|release|ship|restock|
 --          adjust|count, "order": "<channel>:<id>" or "", "lines":
 --          [{"sku": s, "qty": n, "loc": l}], and for a shipment's ship
---          "at": its location, the only place it takes from}
+--          "at": its location, the only place it takes from}; a restock's
+--          line may say "bucket": "damaged" (units back but not sellable)
 -- ARGV[5]  approximate bound of the audit stream
 -- ARGV[6]  and on: field, value pairs of the audit entry
 --
 -- Stock per SKU: hash stock:<sku> with on_hand:<loc>, reserved:<loc> and
--- unrouted (reserved, no location chosen yet).  A bundle (sku:<sku> has
+-- unrouted (reserved, no location chosen yet), and damaged:<loc> (returned
+-- units not sellable: never available, never shown to a channel).  A bundle (sku:<sku> has
 -- "components", JSON {sku: qty}) has no stock of its own: its lines move
 -- its components.  Every SKU touched, and every bundle made of it, is
 -- marked dirty for each channel that shows it.  A routed order (alloc:
@@ -75,7 +77,8 @@ local function move(sku, field, delta)
     end
     redis.call('HINCRBY', K .. 'stock:' .. sku, field, delta)
     -- on hand changes count; a reservation alone still marks the SKU
-    if field == 'unrouted' or field:sub(1, 9) == 'reserved:' then
+    if field == 'unrouted' or field:sub(1, 9) == 'reserved:'
+       or field:sub(1, 8) == 'damaged:' then
         delta = 0
     end
     moved[sku] = (moved[sku] or 0) + delta
@@ -210,8 +213,12 @@ elseif kind == 'ship' then
 
 elseif kind == 'restock' or kind == 'adjust' then
     for _, line in ipairs(m.lines) do
+        local bucket = 'on_hand:'
+        if kind == 'restock' and line.bucket == 'damaged' then
+            bucket = 'damaged:'
+        end
         expand(line, function(s, q)
-            move(s, 'on_hand:' .. line.loc, q)
+            move(s, bucket .. line.loc, q)
         end)
     end
 

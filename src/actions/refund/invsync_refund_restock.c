@@ -1,0 +1,345 @@
+
+/*
+ * The refund's restock step (stock.restock): each line decided by the
+ * restock rules (invsync_restock_rules.c, docs/returns.md) from what the
+ * ledger knows of it, then one ledger.lua call per line keyed by the
+ * refund and the line (restock:<channel>:<refund>:<line>): the units, if
+ * any, and the refund.restock audit entry with the decision, once however
+ * often the refund comes.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_actions.h"
+#include "invsync_restock_rules.h"
+
+
+static invsync_act_rc_e invsync_refund_restock_line(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, json_t *line,
+    const char *order, const char *cause, const char *sku,
+    char *err, size_t len);
+static int invsync_refund_facts(invsync_worker_t *w, const char *order,
+    const char *sku, invsync_restock_facts_t *f, char *loc, size_t cap);
+static int invsync_refund_tags(invsync_worker_t *w, const char *sku,
+    json_t **tags);
+static int invsync_refund_shipped(invsync_worker_t *w, const char *order,
+    const char *sku, char *loc, size_t cap);
+static int invsync_refund_shipped_audit(invsync_worker_t *w,
+    const char *order, const char *sku, char *loc, size_t cap);
+
+
+invsync_act_rc_e
+invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    int                found;
+    char               sku[256], cause[1024], order[256], id[64];
+    size_t             i;
+    json_t            *line;
+    const char        *oid, *rid, *och;
+    invsync_act_rc_e   rc;
+
+    oid = invsync_action_str(canon, "order_id");
+    rid = json_string_value(json_object_get(canon, "refund_id"));
+    och = json_string_value(json_object_get(canon, "order_channel"));
+    snprintf(order, sizeof(order), "%s:%s", och ? och : ev->channel, oid);
+
+    json_array_foreach(json_object_get(canon, "lines"), i, line) {
+        found = invsync_stock_map(w, ev->channel, line, sku, sizeof(sku));
+        if (found < 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (found == 0) {
+            continue;
+        }
+
+        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
+        snprintf(cause, sizeof(cause), "restock:%s:%s:%s", ev->channel,
+                 rid ? rid : ev->event, id[0] ? id : sku);
+
+        rc = invsync_refund_restock_line(w, ev, canon, line, order, cause,
+                                         sku, err, len);
+        if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+            return rc;
+        }
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* one line: decided, then moved (or not) with its decision audited */
+static invsync_act_rc_e
+invsync_refund_restock_line(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, json_t *line,
+    const char *order, const char *cause, const char *sku, char *err,
+    size_t len)
+{
+    char                        loc[128];
+    char                       *why;
+    json_t                     *lines, *decision;
+    invsync_act_rc_e            rc;
+    invsync_restock_facts_t     f;
+    invsync_restock_decision_t  d;
+
+    if (invsync_refund_facts(w, order, sku, &f, loc, sizeof(loc)) != 0) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    f.fallback = invsync_stock_location(w, invsync_conf_channel(w->conf,
+                                                                ev->channel));
+
+    invsync_restock_decide(&w->conf->returns, line, canon, &f, &d);
+
+    lines = d.restock
+            ? json_pack("[{s:s, s:O, s:s, s:s}]", "sku", sku, "qty",
+                        json_object_get(line, "quantity"), "loc", d.location,
+                        "bucket", d.bucket)
+            : json_array();
+    decision = json_pack("{s:s, s:O?, s:O?, s:b, s:s, s:s?, s:s?, s:s?, "
+                         "s:s?, s:O?}", "sku", sku, "line",
+                         json_object_get(line, "channel_line_id"),
+                         "quantity", json_object_get(line, "quantity"),
+                         "restock", d.restock, "reason", d.reason,
+                         "bucket", d.bucket, "location", d.location,
+                         "location_from", d.location_from, "tag", d.tag,
+                         "restock_type",
+                         json_object_get(line, "restock_type"));
+    json_decref(f.tags);
+
+    why = decision ? json_dumps(decision, JSON_COMPACT) : NULL;
+    json_decref(decision);
+
+    if (lines == NULL || why == NULL) {
+        json_decref(lines);
+        free(why);
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    rc = invsync_stock_move_why(w, ev, cause, "restock", "refund.restock",
+                                order, lines, why, err, len);
+    json_decref(lines);
+    free(why);
+
+    return rc;
+}
+
+
+/* the SKU's tags, the order's release and where the line shipped from */
+static int
+invsync_refund_facts(invsync_worker_t *w, const char *order,
+    const char *sku, invsync_restock_facts_t *f, char *loc, size_t cap)
+{
+    char          key[INVSYNC_ACTION_KEY_LEN], cause[1024];
+    const char   *argv[3];
+    redisReply   *r;
+
+    memset(f, 0, sizeof(invsync_restock_facts_t));
+
+    snprintf(cause, sizeof(cause), "release:%s", order);
+    invsync_key_done_ledger(key, sizeof(key), w->conf, cause);
+    argv[0] = "EXISTS";
+    argv[1] = key;
+    argv[2] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        return -1;
+    }
+
+    f->released = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+
+    switch (invsync_refund_shipped(w, order, sku, loc, cap)) {
+    case -1:
+        return -1;
+    case 1:
+        f->shipped_from = loc;
+        break;
+    default:
+        break;
+    }
+
+    return invsync_refund_tags(w, sku, &f->tags);
+}
+
+
+/* K sku:<sku> "tags", comma-separated, as an array (new) */
+static int
+invsync_refund_tags(invsync_worker_t *w, const char *sku, json_t **tags)
+{
+    char         key[INVSYNC_ACTION_KEY_LEN];
+    char        *s, *tok, *save;
+    const char  *argv[4];
+    redisReply  *r;
+
+    invsync_key_sku(key, sizeof(key), w->conf, sku);
+    argv[0] = "HGET";
+    argv[1] = key;
+    argv[2] = "tags";
+    argv[3] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        return -1;
+    }
+
+    *tags = json_array();
+    s = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    freeReplyObject(r);
+
+    for (tok = s ? strtok_r(s, ",", &save) : NULL; tok != NULL;
+         tok = strtok_r(NULL, ",", &save))
+    {
+        json_array_append_new(*tags, json_string(tok));
+    }
+
+    free(s);
+
+    return 0;
+}
+
+
+/*
+ * Where the ledger shipped the order's SKU from: the order's stock.ship
+ * audit entry says it shipped; a routed order's K alloc:<order> keeps
+ * each place it held the SKU at (ledger.lua ships from there, first in
+ * name order), else the entry's own location.  1 with loc, 0 when the
+ * ledger saw no shipment, -1 on Redis.
+ */
+static int
+invsync_refund_shipped(invsync_worker_t *w, const char *order,
+    const char *sku, char *loc, size_t cap)
+{
+    int          rc;
+    char         key[INVSYNC_ACTION_KEY_LEN], first[128];
+    json_t      *held, *at;
+    const char  *argv[4], *l;
+    redisReply  *r;
+
+    rc = invsync_refund_shipped_audit(w, order, sku, loc, cap);
+    if (rc != 1) {
+        return rc;
+    }
+
+    invsync_key_alloc(key, sizeof(key), w->conf, order);
+    argv[0] = "HGET";
+    argv[1] = key;
+    argv[2] = "held";
+    argv[3] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        return -1;
+    }
+
+    held = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
+                                         : NULL;
+    freeReplyObject(r);
+
+    first[0] = '\0';
+    json_object_foreach(held, l, at) {
+        if (json_object_get(at, sku) != NULL
+            && (first[0] == '\0' || strcmp(l, first) < 0))
+        {
+            snprintf(first, sizeof(first), "%s", l);
+        }
+    }
+
+    json_decref(held);
+
+    if (first[0] != '\0') {
+        snprintf(loc, cap, "%s", first);
+    }
+
+    return 1;
+}
+
+
+/* the order's audit entries (K audit:order:<order>): a stock.ship of sku */
+static int
+invsync_refund_shipped_audit(invsync_worker_t *w, const char *order,
+    const char *sku, char *loc, size_t cap)
+{
+    int          found;
+    char         key[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
+    size_t       i, k, n;
+    json_t      *in, *line, *lines;
+    const char  *argv[6];
+    redisReply  *ids, *r, *f;
+
+    invsync_key_audit_order(key, sizeof(key), w->conf, order);
+    invsync_key_audit(audit, sizeof(audit), w->conf);
+    argv[0] = "ZRANGE";
+    argv[1] = key;
+    argv[2] = "0";
+    argv[3] = "-1";
+    argv[4] = NULL;
+
+    ids = invsync_redis_cmdv(w, argv);
+    if (ids == NULL) {
+        return -1;
+    }
+
+    found = 0;
+
+    for (i = 0; !found && ids->type == REDIS_REPLY_ARRAY
+                && i < ids->elements; i++)
+    {
+        argv[0] = "XRANGE";
+        argv[1] = audit;
+        argv[2] = ids->element[i]->str;
+        argv[3] = ids->element[i]->str;
+        argv[4] = NULL;
+
+        r = invsync_redis_cmdv(w, argv);
+        if (r == NULL) {
+            freeReplyObject(ids);
+            return -1;
+        }
+
+        /* [[id, [field, value, ...]]] */
+        f = (r->type == REDIS_REPLY_ARRAY && r->elements == 1
+             && r->element[0]->elements == 2) ? r->element[0]->element[1]
+                                              : NULL;
+        in = NULL;
+        n = f ? f->elements : 0;
+
+        for (k = 0; k + 1 < n; k += 2) {
+            if (strcmp(f->element[k]->str, "action") == 0
+                && strcmp(f->element[k + 1]->str, "stock.ship") != 0)
+            {
+                break;
+            }
+
+            if (strcmp(f->element[k]->str, "inputs") == 0) {
+                in = json_loads(f->element[k + 1]->str, 0, NULL);
+            }
+        }
+
+        /* the macro reads its array at every turn: computed once */
+        lines = k + 1 < n ? NULL : json_object_get(in, "lines");
+
+        json_array_foreach(lines, k, line) {
+            if (strcmp(invsync_action_str(line, "sku"), sku) == 0) {
+                snprintf(loc, cap, "%s", invsync_action_str(line, "loc"));
+                found = 1;
+                break;
+            }
+        }
+
+        json_decref(in);
+        freeReplyObject(r);
+    }
+
+    freeReplyObject(ids);
+
+    return found;
+}

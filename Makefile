@@ -179,6 +179,13 @@ $(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
 
+# the journal's line builder: a pure function, with its cases as data
+$(BUILD)/t/unit_journal: t/unit/test_journal.c \
+    src/actions/refund/invsync_journal_lines.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc/actions/refund $< \
+	    src/actions/refund/invsync_journal_lines.c -o $@ $(LIB) $(LIBS)
+
 unit: $(UNIT_BINS)
 
 # routing with the ledger step (t/bench/route_ledger): the worker's code

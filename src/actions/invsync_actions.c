@@ -43,6 +43,7 @@ const invsync_action_t  invsync_actions[] = {
       "refunds" },
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
+    { "refund", "journal.post", invsync_journal_post, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
 };
 

@@ -300,6 +300,32 @@ const size_t  invsync_script_ingest_len =
     sizeof(invsync_script_ingest) - 1;
 
 
+const char  invsync_script_journal[] =
+    "local K = ARGV[1]\n"
+    "if #ARGV < 2 or (#ARGV - 2) % 3 ~= 0 then\n"
+    "    return redis.error_reply('journal: needs a prefix, a source and '\n"
+    "                             .. 'cause, date, lines triples')\n"
+    "end\n"
+    "local written, already = 0, 0\n"
+    "for i = 3, #ARGV, 3 do\n"
+    "    local done = K .. 'done:journal:' .. ARGV[i]\n"
+    "    if redis.call('EXISTS', done) == 1 then\n"
+    "        already = already + 1\n"
+    "    else\n"
+    "        local id = redis.call('XADD', KEYS[1], '*', 'cause', ARGV[i],\n"
+    "                              'date', ARGV[i + 1], 'source', ARGV[2],\n"
+    "                              'lines', ARGV[i + 2])\n"
+    "        redis.call('SET', done, id)\n"
+    "        written = written + 1\n"
+    "    end\n"
+    "end\n"
+    "return {written, already}\n"
+    ;
+
+const size_t  invsync_script_journal_len =
+    sizeof(invsync_script_journal) - 1;
+
+
 const char  invsync_script_lag[] =
     "local chunk = 500\n"
     "local last, rlag\n"

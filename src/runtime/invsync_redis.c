@@ -188,6 +188,10 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
            != 0
         || invsync_redis_load(w, invsync_script_held,
                               invsync_script_held_len, w->held_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_journal,
+                              invsync_script_journal_len, w->journal_sha,
+                              err, len)
            != 0)
     {
         return -1;

@@ -84,6 +84,8 @@ typedef struct {
     invsync_log_level_e      log_level;
     char                    *default_location; /* first of locations[] */
     invsync_routing_conf_t  *routing;         /* NULL: no "routing" */
+    json_t                  *journal_accounts; /* in root; NULL: no
+                                                * "journal" (none kept) */
     invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
     size_t                   nchannels;
     json_t                  *root;            /* the whole file */
@@ -135,6 +137,7 @@ typedef struct {
     char                    exc_retry_sha[41];  /* an operator's changes */
     char                    exc_resolve_sha[41];
     char                    held_sha[41];       /* a held stock notice */
+    char                    journal_sha[41];    /* journal entries */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
@@ -261,6 +264,9 @@ size_t invsync_key_refundwaits(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
+size_t invsync_key_journal(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_done_journal(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *cause);
 size_t invsync_key_done_ledger(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *cause);
 size_t invsync_key_done_operator(char *dst, size_t cap,

@@ -22,12 +22,6 @@
 #include "invsync_journal_lines.h"
 
 
-const char  *invsync_journal_roles[] = {
-    "sales_returns", "tax_payable", "shipping_income", "fees_income",
-    "refunds_payable", "refunds_paid", "inventory", "cost_of_goods",
-    "write_offs", NULL
-};
-
 #define INVSYNC_JOURNAL_MAX_LINES  256
 
 

@@ -20,7 +20,8 @@
  *           lines with sku, quantity, restock, condition)
  * costs:    {sku: {cost_minor, cost_currency}}; a SKU without one is
  *           listed in the answer's "uncosted"
- * accounts: {role: code}, every role of docs/journal.md
+ * accounts: {role: code}, every role of docs/journal.md (worker.json
+ *           journal.accounts, checked by invsync_journal_conf.c)
  * date:     YYYY-MM-DD when the refund carries no time
  *
  * Returns {entries: [{cause, date, lines: [{account, code, currency,
@@ -29,9 +30,6 @@
  */
 json_t *invsync_journal_lines(json_t *refund, json_t *costs,
     json_t *accounts, const char *date, char *err, size_t len);
-
-/* the roles an accounts map must name, NULL-terminated */
-extern const char  *invsync_journal_roles[];
 
 
 #endif /* INVSYNC_JOURNAL_LINES_H_INCLUDED */

@@ -45,6 +45,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_route, invsyncctl_route_usage },
     { "epoch", "which Redis this is: show, init, reset after a data loss",
       invsyncctl_epoch, invsyncctl_epoch_usage },
+    { "journal", "refunds' and restocks' journal: export, trial balance",
+      invsyncctl_journal, invsyncctl_journal_usage },
     { NULL, NULL, NULL, NULL }
 };
 

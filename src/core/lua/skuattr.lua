@@ -94,8 +94,9 @@ for i = 7, #ARGV, 2 do
         elseif f == 'cost_currency' then
             v = string.upper(string.match(v, '^%s*(.-)%s*$'))
             if not string.match(v, '^[A-Z][A-Z][A-Z]$') then
-                v, err = nil, 'currency "' .. ARGV[i + 1] .. '" is not '
-                              .. 'a three-letter ISO 4217 code'
+                err = 'currency "' .. ARGV[i + 1]
+                      .. '" is not a three-letter ISO 4217 code'
+                v = nil
             end
         elseif f == 'cost_minor' and string.match(v, '^%s*0+%s*$') then
             v = '0'

@@ -28,7 +28,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(39);
+$t->plan(40);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -236,6 +236,20 @@ is_deeply([$rc, @{$doc}{qw(mapped unchanged attributes_set failed)},
            [map { $_->{line} } @{$doc->{errors}}]],
           [1, 0, 2, 0, 5, [4, 5, 6, 7, 8]],
           'import --json: again, nothing changed');
+
+$t->write_file('costs.csv', <<'EOF');
+sku,cost_minor,cost_currency
+SKU-2,712,eur
+SKU-1,450,
+EOF
+($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/costs.csv');
+ok($rc == 1 && $out =~ /1 with attributes set, 1 failed/
+   && $err =~ /costs\.csv:3: a cost goes with its currency/
+   && attrs('SKU-2')->{cost_minor} eq '712'
+   && attrs('SKU-2')->{cost_currency} eq 'EUR'
+   && !exists attrs('SKU-1')->{cost_minor},
+   'import: the cost columns, a cost without its currency refused')
+    or diag("$out$err");
 
 $t->write_file('sku-only.csv', "sku,name\nSKU-1,Mug\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/sku-only.csv');

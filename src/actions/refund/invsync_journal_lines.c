@@ -334,6 +334,8 @@ invsync_jb_restock(json_t *entries, json_t *uncosted, json_t *refund,
             || invsync_jb_line(b, "cost_of_goods", -qty * cost, memo, sku)
                != 0)
         {
+            json_decref(b->lines);
+            b->lines = NULL;
             return -1;
         }
 

@@ -189,6 +189,13 @@ $(BUILD)/t/unit_returns: t/unit/test_returns.c $(RESTOCK_OBJ) $(RT_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $< -o $@ $(RESTOCK_OBJ) $(RT_LIB) $(LIB) $(LIBS) \
 	    $(WORKER_LIBS)
 
+# the journal's line builder: a pure function, with its cases as data
+$(BUILD)/t/unit_journal: t/unit/test_journal.c \
+    src/actions/refund/invsync_journal_lines.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc/actions/refund $< \
+	    src/actions/refund/invsync_journal_lines.c -o $@ $(LIB) $(LIBS)
+
 unit: $(UNIT_BINS)
 
 # routing with the ledger step (t/bench/route_ledger): the worker's code

@@ -28,7 +28,7 @@ my $bin = worker_bin($t, 'invsyncctl');
 plan(skip_all => 'invsyncctl not built') unless -x $bin;
 
 $t->run_redis;
-$t->plan(34);
+$t->plan(40);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -70,7 +70,8 @@ sub attrs {
     my ($sku) = @_;
     my %h = @{$t->redis('HGETALL', "${K}sku:$sku") || []};
     return { map { exists $h{$_} ? ($_ => $h{$_}) : () }
-             qw(name tags weight_g length_mm width_mm height_mm) };
+             qw(name tags weight_g length_mm width_mm height_mm cost_minor
+                cost_currency) };
 }
 
 my ($rc, $out, $err, $doc);
@@ -94,7 +95,8 @@ is($rc, 0, 'the SKU mapped, so known');
 is_deeply([$rc, @{$doc}{qw(sku attributes changed)}],
           [0, 'SKU-1', { tags => ['cold', 'hazmat'], weight_g => 350,
                          length_mm => 300, width_mm => 200,
-                         height_mm => 150 }, JSON::PP::true],
+                         height_mm => 150, cost_minor => undef,
+                         cost_currency => undef }, JSON::PP::true],
           'set --json: normalized attributes');
 is_deeply(attrs('SKU-1'),
           { name => 'Mug', tags => 'cold,hazmat', weight_g => '350',
@@ -113,7 +115,7 @@ ok(defined $t->redis('ZSCORE', "${K}audit:sku:SKU-1", $doc->{audit}),
    'set: the audit entry listed under the SKU');
 
 ($rc, $out) = ctl('sku', 'set', 'SKU-1', '--tags', 'hazmat,COLD');
-ok($rc == 0 && $out =~ /^SKU-1 has these attributes already: tags cold,hazmat; weight 350 g; dimensions 300 x 200 x 150 mm$/,
+ok($rc == 0 && $out =~ /^SKU-1 has these attributes already: tags cold,hazmat; weight 350 g; dimensions 300 x 200 x 150 mm; cost none$/,
    'set: the same again is no change') or diag($out);
 is(scalar @{audits()}, 1, 'set: no audit entry without a change');
 
@@ -121,6 +123,19 @@ is(scalar @{audits()}, 1, 'set: no audit entry without a change');
 ok($rc == 0 && $out =~ /^set SKU-1: tags cold,hazmat; weight 400 g; .* \(audit \S+\)$/,
    'set: one attribute, the others kept') or diag($out);
 is(attrs('SKU-1')->{weight_g}, '400', 'set: the weight in canonical form');
+
+($rc, $doc) = jctl('sku', 'set', 'SKU-1', '--cost-minor', '0450',
+                   '--currency', 'eur');
+ok($rc == 0 && $doc->{attributes}{cost_minor} == 450
+   && $doc->{attributes}{cost_currency} eq 'EUR'
+   && attrs('SKU-1')->{cost_minor} eq '450'
+   && attrs('SKU-1')->{cost_currency} eq 'EUR',
+   'set: the cost the journal books at, its currency in upper case')
+    or diag($json->encode([$rc, $doc, attrs('SKU-1')]));
+($rc) = ctl('sku', 'set', 'SKU-1', '--clear-cost');
+ok($rc == 0 && !exists attrs('SKU-1')->{cost_minor}
+   && !exists attrs('SKU-1')->{cost_currency},
+   'set --clear-cost: both fields gone');
 
 ###############################################################################
 # refusals
@@ -139,7 +154,12 @@ for (
     [['--dims', '0x1x1'], 1, qr/length_mm "0" is not a whole number/],
     [['--tags', 'a', '--clear-tags'], 1, qr/give --tags or --clear-tags, not both/],
     [['--tags', ''], 1, qr/--tags is empty; --clear-tags removes/],
-    [[], 1, qr/set needs --tags, --weight-g, --dims or a --clear- option/],
+    [[], 1, qr/set needs --tags, --weight-g, --dims, --cost-minor with --currency or a --clear- option/],
+    [['--cost-minor', '450'], 1, qr/a cost goes with its currency/],
+    [['--cost-minor', '4.50', '--currency', 'EUR'], 1,
+     qr/cost_minor "4.50" is not a whole number/],
+    [['--cost-minor', '450', '--currency', 'EURO'], 1,
+     qr/currency "EURO" is not a three-letter ISO 4217 code/],
 ) {
     my ($args, $want_rc, $want) = @$_;
     ($rc, $out, $err) = ctl('sku', 'set', 'SKU-1', @$args);
@@ -166,6 +186,7 @@ is_deeply([$rc, $doc],
           [0, { sku => 'SKU-1', name => 'Mug', components => undef,
                 tags => ['oversize'], weight_g => 400, length_mm => 1200,
                 width_mm => 800, height_mm => 600,
+                cost_minor => undef, cost_currency => undef,
                 channels => ['shop-eu'] }],
           'show --json');
 
@@ -215,6 +236,20 @@ is_deeply([$rc, @{$doc}{qw(mapped unchanged attributes_set failed)},
            [map { $_->{line} } @{$doc->{errors}}]],
           [1, 0, 2, 0, 5, [4, 5, 6, 7, 8]],
           'import --json: again, nothing changed');
+
+$t->write_file('costs.csv', <<'EOF');
+sku,cost_minor,cost_currency
+SKU-2,712,eur
+SKU-1,450,
+EOF
+($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/costs.csv');
+ok($rc == 1 && $out =~ /1 with attributes set, 1 failed/
+   && $err =~ /costs\.csv:3: a cost goes with its currency/
+   && attrs('SKU-2')->{cost_minor} eq '712'
+   && attrs('SKU-2')->{cost_currency} eq 'EUR'
+   && !exists attrs('SKU-1')->{cost_minor},
+   'import: the cost columns, a cost without its currency refused')
+    or diag("$out$err");
 
 $t->write_file('sku-only.csv', "sku,name\nSKU-1,Mug\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/sku-only.csv');

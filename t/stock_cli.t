@@ -499,7 +499,7 @@ $t->write_file('wide.csv', join(',', ('x') x 40) . "\n");
 ($rc, $out, $err) = ctl('sku', 'import', $t->dir . '/wide.csv');
 my ($most, $names) = $err =~ /wide\.csv:1: the header must be (\d+) or fewer columns: (\S+)$/m;
 ok($rc == 1 && defined $names
-   && $names =~ /^sku,channel,inventory_item_id,location_id,(?:[a-z_]+,)*product_id,variation_id,(?:[a-z_]+,)*channel_sku,name,tags,weight_g,length_mm,width_mm,height_mm$/
+   && $names =~ /^sku,channel,inventory_item_id,location_id,(?:[a-z_]+,)*product_id,variation_id,(?:[a-z_]+,)*channel_sku,name,tags,weight_g,length_mm,width_mm,height_mm,cost_minor,cost_currency$/
    && $most == split(/,/, $names),
    'sku import: the columns of the table') or diag($err);
 

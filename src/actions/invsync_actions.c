@@ -48,6 +48,7 @@ const invsync_action_t  invsync_actions[] = {
     { "shipment", "shipment.confirm", invsync_fulfil_3pl_confirm,
       INVSYNC_ACT_ROUTING, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
+    { "refund", "journal.post", invsync_journal_post, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
 };
 

@@ -99,6 +99,9 @@ invsync_act_rc_e invsync_fulfil_3pl_confirm(invsync_worker_t *w,
 
 invsync_act_rc_e invsync_refund_record(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+/* refund/invsync_journal.c: the refund's journal entries, once each */
+invsync_act_rc_e invsync_journal_post(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 

@@ -300,6 +300,32 @@ const size_t  invsync_script_ingest_len =
     sizeof(invsync_script_ingest) - 1;
 
 
+const char  invsync_script_journal[] =
+    "local K = ARGV[1]\n"
+    "if #ARGV < 2 or (#ARGV - 2) % 3 ~= 0 then\n"
+    "    return redis.error_reply('journal: needs a prefix, a source and '\n"
+    "                             .. 'cause, date, lines triples')\n"
+    "end\n"
+    "local written, already = 0, 0\n"
+    "for i = 3, #ARGV, 3 do\n"
+    "    local done = K .. 'done:journal:' .. ARGV[i]\n"
+    "    if redis.call('EXISTS', done) == 1 then\n"
+    "        already = already + 1\n"
+    "    else\n"
+    "        local id = redis.call('XADD', KEYS[1], '*', 'cause', ARGV[i],\n"
+    "                              'date', ARGV[i + 1], 'source', ARGV[2],\n"
+    "                              'lines', ARGV[i + 2])\n"
+    "        redis.call('SET', done, id)\n"
+    "        written = written + 1\n"
+    "    end\n"
+    "end\n"
+    "return {written, already}\n"
+    ;
+
+const size_t  invsync_script_journal_len =
+    sizeof(invsync_script_journal) - 1;
+
+
 const char  invsync_script_lag[] =
     "local chunk = 500\n"
     "local last, rlag\n"
@@ -1243,7 +1269,7 @@ const char  invsync_script_skuattr[] =
     "local K = ARGV[1]\n"
     "local sku = ARGV[4]\n"
     "local FIELDS = {'tags', 'weight_g', 'length_mm', 'width_mm',\n"
-    "                'height_mm'}\n"
+    "                'height_mm', 'cost_minor', 'cost_currency'}\n"
     "local MAX = 1000000000\n"
     "if sku == '' or not tonumber(ARGV[2]) or not tonumber(ARGV[3])\n"
     "   or #ARGV < 8 or #ARGV % 2 ~= 0 then\n"
@@ -1298,6 +1324,15 @@ const char  invsync_script_skuattr[] =
     "        local err\n"
     "        if f == 'tags' then\n"
     "            v, err = tags(v)\n"
+    "        elseif f == 'cost_currency' then\n"
+    "            v = string.upper(string.match(v, '^%s*(.-)%s*$'))\n"
+    "            if not string.match(v, '^[A-Z][A-Z][A-Z]$') then\n"
+    "                err = 'currency \"' .. ARGV[i + 1]\n"
+    "                      .. '\" is not a three-letter ISO 4217 code'\n"
+    "                v = nil\n"
+    "            end\n"
+    "        elseif f == 'cost_minor' and string.match(v, '^%s*0+%s*$') then\n"
+    "            v = '0'\n"
     "        else\n"
     "            v, err = whole(f, v)\n"
     "        end\n"
@@ -1325,6 +1360,9 @@ const char  invsync_script_skuattr[] =
     "end\n"
     "if ndims ~= 0 and ndims ~= 3 then\n"
     "    return {'dims'}\n"
+    "end\n"
+    "if (now['cost_minor'] == '') ~= (now['cost_currency'] == '') then\n"
+    "    return {'cost'}\n"
     "end\n"
     "local values = {}\n"
     "for i, f in ipairs(FIELDS) do\n"

@@ -47,6 +47,8 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_epoch, invsyncctl_epoch_usage },
     { "ship", "confirm that a shipment left: carrier, tracking",
       invsyncctl_ship, invsyncctl_ship_usage },
+    { "journal", "refunds' and restocks' journal: export, trial balance",
+      invsyncctl_journal, invsyncctl_journal_usage },
     { NULL, NULL, NULL, NULL }
 };
 

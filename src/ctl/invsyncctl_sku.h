@@ -15,8 +15,9 @@
 
 
 #define INVSYNCCTL_SKU_FIELDS  24    /* identifier keys of all types */
-#define INVSYNCCTL_SKU_ATTRS   5     /* tags, weight, three dimensions */
-#define INVSYNCCTL_SKU_COLS    (INVSYNCCTL_SKU_FIELDS + 9)  /* 4 + ATTRS */
+#define INVSYNCCTL_SKU_ATTRS   7     /* tags, weight, three dimensions,
+                                      * cost and its currency */
+#define INVSYNCCTL_SKU_COLS    (INVSYNCCTL_SKU_FIELDS + 11) /* 4 + ATTRS */
 #define INVSYNCCTL_SKU_TEXT    255   /* bytes of a name, a channel SKU */
 
 

@@ -246,7 +246,8 @@ invsyncctl_sku_header(const char *file, char *line, int *col)
     if (col[0] < 0 || (col[1] < 0 && !invsyncctl_sku_has_attrs(col))) {
         fprintf(stderr, "invsyncctl: sku import: %s:1: the header needs the "
                 "column sku, and channel or an attribute (%s)\n", file,
-                "tags, weight_g, length_mm, width_mm, height_mm");
+                "tags, weight_g, length_mm, width_mm, height_mm, "
+                "cost_minor, cost_currency");
         return INVSYNCCTL_USAGE;
     }
 

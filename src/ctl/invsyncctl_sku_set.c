@@ -28,7 +28,8 @@ static void invsyncctl_sku_attr_text(const char **v, char *buf, size_t cap);
 
 /* the fields of K sku:<sku>, a contract with routing (docs/keys.md) */
 const char  *invsyncctl_sku_attr_names[] = {
-    "tags", "weight_g", "length_mm", "width_mm", "height_mm", NULL
+    "tags", "weight_g", "length_mm", "width_mm", "height_mm", "cost_minor",
+    "cost_currency", NULL
 };
 
 
@@ -36,11 +37,13 @@ int
 invsyncctl_sku_set(invsyncctl_t *ctl, int argc, char **argv)
 {
     int                     rc, npos, clear_tags, clear_weight, clear_dims;
+    int                     clear_cost;
     char                    err[INVSYNC_ERR_LEN];
     char                    text[INVSYNCCTL_SKU_TAGS_LEN + 128];
     char                    dbuf[INVSYNCCTL_SKU_DIMS_LEN];
     redisReply             *r;
     const char             *tags, *weight, *dims, *by, *why, *pos[1];
+    const char             *cost, *currency;
     const char             *v[INVSYNCCTL_SKU_ATTRS];
     invsyncctl_sku_attr_t   at;
     invsyncctl_opt_t        opts[] = {
@@ -50,6 +53,9 @@ invsyncctl_sku_set(invsyncctl_t *ctl, int argc, char **argv)
         { "--clear-tags", NULL, &clear_tags },
         { "--clear-weight", NULL, &clear_weight },
         { "--clear-dims", NULL, &clear_dims },
+        { "--cost-minor", &cost, NULL },
+        { "--currency", &currency, NULL },
+        { "--clear-cost", NULL, &clear_cost },
         { "--by", &by, NULL },
         { "--why", &why, NULL },
         { NULL, NULL, NULL }
@@ -63,6 +69,9 @@ invsyncctl_sku_set(invsyncctl_t *ctl, int argc, char **argv)
     clear_tags = 0;
     clear_weight = 0;
     clear_dims = 0;
+    cost = NULL;
+    currency = NULL;
+    clear_cost = 0;
     memset(&at, 0, sizeof(invsyncctl_sku_attr_t));
 
     rc = invsyncctl_sku_args(ctl, argc, argv, opts, pos, 1, &npos);
@@ -80,13 +89,17 @@ invsyncctl_sku_set(invsyncctl_t *ctl, int argc, char **argv)
         || invsyncctl_sku_set_clash(weight, clear_weight, "--weight-g",
                                     "--clear-weight")
         || invsyncctl_sku_set_clash(dims, clear_dims, "--dims",
-                                    "--clear-dims"))
+                                    "--clear-dims")
+        || invsyncctl_sku_set_clash(cost, clear_cost, "--cost-minor",
+                                    "--clear-cost"))
     {
         return INVSYNCCTL_USAGE;
     }
 
     at.val[0] = clear_tags ? "" : tags;
     at.val[1] = clear_weight ? "" : weight;
+    at.val[5] = clear_cost ? "" : cost;
+    at.val[6] = clear_cost ? "" : currency;
 
     if (clear_dims) {
         at.val[2] = "";
@@ -103,7 +116,8 @@ invsyncctl_sku_set(invsyncctl_t *ctl, int argc, char **argv)
 
     if (!invsyncctl_sku_attr_given(&at)) {
         return invsyncctl_usage_error("sku", "set needs --tags, --weight-g, "
-                                      "--dims or a --clear- option");
+                                      "--dims, --cost-minor with "
+                                      "--currency or a --clear- option");
     }
 
     rc = invsyncctl_open(ctl);
@@ -302,6 +316,10 @@ invsyncctl_sku_attr_write(invsyncctl_t *ctl, const char *sku,
     } else if (strcmp(what, "bad") == 0 && x->elements == 3) {
         snprintf(err, len, "%s", x->element[2]->str);
 
+    } else if (strcmp(what, "cost") == 0) {
+        snprintf(err, len, "a cost goes with its currency: give "
+                 "--cost-minor N --currency XXX together, or none");
+
     } else if (strcmp(what, "dims") == 0) {
         snprintf(err, len, "the dimensions go together: give length, width "
                  "and height (--dims LxWxH), or none");
@@ -361,9 +379,10 @@ invsyncctl_sku_attr_json(const char **v)
 
     for (i = 1; i < INVSYNCCTL_SKU_ATTRS; i++) {
         json_object_set_new(o, invsyncctl_sku_attr_names[i],
-                            v[i][0] != '\0'
-                            ? json_integer(strtoll(v[i], NULL, 10))
-                            : json_null());
+                            v[i][0] == '\0' ? json_null()
+                            : i == INVSYNCCTL_SKU_ATTRS - 1
+                            ? json_string(v[i])
+                            : json_integer(strtoll(v[i], NULL, 10)));
     }
 
     return o;
@@ -375,7 +394,7 @@ invsyncctl_sku_attr_json(const char **v)
 static void
 invsyncctl_sku_attr_text(const char **v, char *buf, size_t cap)
 {
-    char  weight[32], dims[64];
+    char  weight[32], dims[64], cost[64];
 
     if (v[1][0] != '\0') {
         snprintf(weight, sizeof(weight), "%s g", v[1]);
@@ -391,6 +410,8 @@ invsyncctl_sku_attr_text(const char **v, char *buf, size_t cap)
         snprintf(dims, sizeof(dims), "none");
     }
 
-    snprintf(buf, cap, "tags %s; weight %s; dimensions %s",
-             v[0][0] != '\0' ? v[0] : "none", weight, dims);
+    snprintf(cost, sizeof(cost), "%s%s%s", v[5][0] != '\0' ? v[5] : "none",
+             v[5][0] != '\0' ? " " : "", v[6]);
+    snprintf(buf, cap, "tags %s; weight %s; dimensions %s; cost %s",
+             v[0][0] != '\0' ? v[0] : "none", weight, dims, cost);
 }

@@ -161,6 +161,9 @@ invsyncctl_sku_show_print(json_t *doc, const char **v)
         printf("%-12s -\n", "dimensions");
     }
 
+    printf("%-12s %s%s%s\n", "cost", v[5][0] != '\0' ? v[5] : "-",
+           v[5][0] != '\0' ? " " : "", v[6]);
+
     printf("%-12s", "channels");
 
     json_array_foreach(json_object_get(doc, "channels"), i, e) {

@@ -36,7 +36,7 @@ static int invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf,
 static const char  *invsync_cfg_top[] = {
     "redis", "prefix", "consumer", "retry", "limits", "log_level",
     "actions", "channels", "locations", "routing", "returns", "messages",
-    NULL
+    "journal", NULL
 };
 
 static const char  *invsync_cfg_redis_keys[] = {
@@ -157,6 +157,10 @@ invsync_conf_load(const char *file, char *err, size_t len)
     if (invsync_returns_conf_parse(file, root, &conf->returns, err, len)
         != 0)
     {
+        goto failed;
+    }
+
+    if (invsync_cfg_journal(&c, conf, root) != 0) {
         goto failed;
     }
 

@@ -36,6 +36,10 @@ int invsync_cfg_bool(invsync_cfg_t *c, json_t *obj, const char *path,
     const char *key, int dflt, int *out);
 int invsync_cfg_name(const char *s);
 
+/* invsync_journal_conf.c: "journal", conf->journal_accounts */
+int invsync_cfg_journal(invsync_cfg_t *c, invsync_conf_t *conf,
+    json_t *root);
+
 /* invsync_config_channels.c */
 /* a 3pl location's fulfilment.channel must be of a type with a 3PL row */
 int invsync_cfg_3pl_channels(invsync_cfg_t *c, invsync_conf_t *conf);

@@ -337,6 +337,21 @@ invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf)
 
 
 size_t
+invsync_key_journal(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "journal");
+}
+
+
+size_t
+invsync_key_done_journal(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *cause)
+{
+    return invsync_key_fmt(dst, cap, conf, "done:journal:%s", cause);
+}
+
+
+size_t
 invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event)
 {

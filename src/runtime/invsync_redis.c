@@ -204,6 +204,10 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_ship_cancel,
                               invsync_script_ship_cancel_len,
                               w->ship_cancel_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_journal,
+                              invsync_script_journal_len, w->journal_sha,
+                              err, len)
            != 0)
     {
         return -1;

@@ -86,6 +86,8 @@ typedef struct {
     char                    *default_location; /* first of locations[] */
     invsync_routing_conf_t  *routing;         /* NULL: no "routing" */
     invsync_returns_conf_t   returns;         /* "returns", defaults */
+    json_t                  *journal_accounts; /* in root; NULL: no
+                                                * "journal" (none kept) */
     invsync_channel_conf_t   channels[INVSYNC_MAX_CHANNELS];
     size_t                   nchannels;
     json_t                  *root;            /* the whole file */
@@ -141,6 +143,7 @@ typedef struct {
     char                    ship_open_sha[41];  /* shipments */
     char                    ship_confirm_sha[41];
     char                    ship_cancel_sha[41];
+    char                    journal_sha[41];    /* journal entries */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
@@ -274,6 +277,9 @@ size_t invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
 size_t invsync_key_fulfil_due(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_journal(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_done_journal(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *cause);
 size_t invsync_key_done(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *action, const char *channel, const char *event);
 size_t invsync_key_done_ledger(char *dst, size_t cap,

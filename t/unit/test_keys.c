@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  47
+#define T_BUILDERS  49
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -173,6 +173,9 @@ main(void)
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");
+    T_KEY(invsync_key_journal(k, sizeof(k), &conf), "inv:{inv}:journal");
+    T_KEY(invsync_key_done_journal(k, sizeof(k), &conf, "refund:shop:R1"),
+          "inv:{inv}:done:journal:refund:shop:R1");
     T_KEY(invsync_key_done_ledger(k, sizeof(k), &conf, "reserve:o:1"),
           "inv:{inv}:done:ledger:reserve:o:1");
     T_KEY(invsync_key_done_operator(k, sizeof(k), &conf, "x:1"),

@@ -263,6 +263,12 @@ invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
         sub.event = event;
 
         rc = invsync_refund_record(w, &sub, refund, err, len);
+
+        /* its journal entries, as the refund row's own (journal.post) */
+        if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+            rc = invsync_journal_post(w, &sub, refund, err, len);
+        }
+
         json_decref(refund);
 
         if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {

@@ -272,6 +272,11 @@ invsync_refund_rerun(invsync_worker_t *w, const char *ref, const char *xid,
         rc = invsync_stock_restock(w, &ev, canon, err, len);
     }
 
+    /* and its journal entries, as the refund row's own (journal.post) */
+    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+        rc = invsync_journal_post(w, &ev, canon, err, len);
+    }
+
     /* still unknown (the index named another order): keep waiting */
     if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON
         || json_object_get(canon, "matched_by") == NULL)

@@ -17,18 +17,22 @@
 -- "_" and "-" (given in any case, with blanks around, and stored
 -- lowercase); weight_g (grams) and the dimensions (millimetres) are
 -- whole numbers from 1 to 1000000000.  A SKU has the three dimensions or
--- none.  Only a SKU the ledger knows (in K skus, or with a definition or
+-- none.  cost_minor (the unit cost the journal books restocked units
+-- at, in the minor unit of cost_currency, an ISO 4217 code stored in
+-- upper case) is a whole number from 0 to 1000000000; the two go
+-- together or not at all.  Only a SKU the ledger knows (in K skus, or with a definition or
 -- stock) takes attributes: writing its hash would make a mistyped one
 -- known.
 --
 -- Returns {'unknown'}, {'bad', field, reason}, {'dims'} (not all three
--- dimensions would be set), else {'same', the five values} when nothing
--- changes or {'done', audit id, the five values} ("" where absent).
+-- dimensions would be set), {'cost'} (a cost without its currency or
+-- the other way round), else {'same', the five values} when nothing
+-- changes or {'done', audit id, the seven values} ("" where absent).
 
 local K = ARGV[1]
 local sku = ARGV[4]
 local FIELDS = {'tags', 'weight_g', 'length_mm', 'width_mm',
-                'height_mm'}
+                'height_mm', 'cost_minor', 'cost_currency'}
 local MAX = 1000000000
 
 if sku == '' or not tonumber(ARGV[2]) or not tonumber(ARGV[3])
@@ -87,6 +91,15 @@ for i = 7, #ARGV, 2 do
         local err
         if f == 'tags' then
             v, err = tags(v)
+        elseif f == 'cost_currency' then
+            v = string.upper(string.match(v, '^%s*(.-)%s*$'))
+            if not string.match(v, '^[A-Z][A-Z][A-Z]$') then
+                err = 'currency "' .. ARGV[i + 1]
+                      .. '" is not a three-letter ISO 4217 code'
+                v = nil
+            end
+        elseif f == 'cost_minor' and string.match(v, '^%s*0+%s*$') then
+            v = '0'
         else
             v, err = whole(f, v)
         end
@@ -117,6 +130,9 @@ for _, f in ipairs({'length_mm', 'width_mm', 'height_mm'}) do
 end
 if ndims ~= 0 and ndims ~= 3 then
     return {'dims'}
+end
+if (now['cost_minor'] == '') ~= (now['cost_currency'] == '') then
+    return {'cost'}
 end
 
 local values = {}

@@ -1,0 +1,394 @@
+/*
+ * The journal's line builder (docs/journal.md, "Entries").  A store's
+ * refund reverses what the sale booked: revenue per line, its tax, the
+ * shipping, against the money owed back (refunds_payable); what was not
+ * paid back of those parts is a fee kept (fees_income).  A payment
+ * provider's refund of a store's order (its channel is not the order's)
+ * is the payment of that debt: refunds_payable against refunds_paid, so
+ * the same money reported by the store and by its provider is booked
+ * once as a reversal and once as a payment.  Each restocked line brings
+ * its units back into inventory at cost; a damaged one writes them off.
+ *
+ * Amounts are integers in the currency's minor unit (its exponent: 0 for
+ * JPY, 2 for EUR, 3 for KWD) as the channels gave them; the only division
+ * is the refund's tax split across its lines, by the largest remainder
+ * method, so the parts add up to the whole exactly.
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "invsync_journal_lines.h"
+
+
+#define INVSYNC_JOURNAL_MAX_LINES  256
+
+
+typedef struct {
+    json_t      *accounts;
+    json_t      *lines;          /* of the entry being built */
+    const char  *currency;
+    char        *err;
+    size_t       len;
+} invsync_jb_t;
+
+
+static int invsync_jb_line(invsync_jb_t *b, const char *role,
+    json_int_t amount, const char *memo, const char *sku);
+static int invsync_jb_refund(invsync_jb_t *b, json_t *refund);
+static int invsync_jb_items(invsync_jb_t *b, json_t *refund,
+    json_int_t items, json_int_t tax);
+static int invsync_jb_restock(json_t *entries, json_t *uncosted,
+    json_t *refund, json_t *costs, invsync_jb_t *b, const char *date);
+static json_int_t invsync_jb_int(json_t *obj, const char *key,
+    json_int_t dflt);
+static const char *invsync_jb_str(json_t *obj, const char *key);
+
+
+json_t *
+invsync_journal_lines(json_t *refund, json_t *costs, json_t *accounts,
+    const char *date, char *err, size_t len)
+{
+    char           cause[1024], day[11];
+    json_t        *out, *entries, *uncosted;
+    const char    *at;
+    invsync_jb_t   b;
+
+    memset(&b, 0, sizeof(b));
+    b.accounts = accounts;
+    b.err = err;
+    b.len = len;
+
+    at = invsync_jb_str(refund, "created_at");
+    if (strlen(at) < 10) {
+        at = invsync_jb_str(refund, "updated_at");
+    }
+    snprintf(day, sizeof(day), "%s", strlen(at) >= 10 ? at : date);
+
+    entries = json_array();
+    uncosted = json_array();
+    out = json_pack("{s:o, s:o}", "entries", entries, "uncosted", uncosted);
+    b.lines = json_array();
+
+    if (out == NULL || b.lines == NULL) {
+        snprintf(err, len, "out of memory");
+        goto failed;
+    }
+
+    b.currency = invsync_jb_str(refund, "currency");
+
+    if (invsync_jb_refund(&b, refund) != 0) {
+        goto failed;
+    }
+
+    if (json_array_size(b.lines) > 0) {
+        snprintf(cause, sizeof(cause), "refund:%s:%s",
+                 invsync_jb_str(refund, "channel"),
+                 invsync_jb_str(refund, "refund_id"));
+
+        json_array_append_new(entries, json_pack("{s:s, s:s, s:O}", "cause",
+                                                 cause, "date", day,
+                                                 "lines", b.lines));
+    }
+
+    json_decref(b.lines);
+    b.lines = NULL;
+
+    if (invsync_jb_restock(entries, uncosted, refund, costs, &b, day) != 0) {
+        goto failed;
+    }
+
+    return out;
+
+failed:
+
+    json_decref(b.lines);
+    json_decref(out);
+
+    return NULL;
+}
+
+
+/* the money of the refund: a reversal, or (a provider's) its payment */
+static int
+invsync_jb_refund(invsync_jb_t *b, json_t *refund)
+{
+    json_t      *am;
+    json_int_t   total, ship, tax, disc, items, kept;
+    const char  *ch, *och;
+
+    total = invsync_jb_int(refund, "amount_minor", 0);
+    if (total <= 0 || strcmp(invsync_jb_str(refund, "lines_from"), "none")
+                      == 0)
+    {
+        return 0;
+    }
+
+    if (b->currency[0] == '\0') {
+        snprintf(b->err, b->len, "a refund of %" JSON_INTEGER_FORMAT
+                 " has no currency", total);
+        return -1;
+    }
+
+    ch = invsync_jb_str(refund, "channel");
+    och = invsync_jb_str(refund, "order_channel");
+
+    if (och[0] != '\0' && strcmp(ch, och) != 0) {
+        return invsync_jb_line(b, "refunds_payable", total,
+                               "refund paid by the payment provider", NULL)
+               || invsync_jb_line(b, "refunds_paid", -total,
+                                  "refund paid by the payment provider",
+                                  NULL);
+    }
+
+    am = json_object_get(refund, "amounts");
+    ship = invsync_jb_int(am, "shipping_minor", 0);
+    disc = invsync_jb_int(am, "discounts_minor", 0);
+    tax = invsync_jb_int(am, "tax_minor", -1);
+
+    if (tax < 0) {
+        size_t   i;
+        json_t  *l;
+
+        tax = 0;
+        json_array_foreach(json_object_get(refund, "lines"), i, l) {
+            tax += invsync_jb_int(l, "tax_minor", 0);
+        }
+    }
+
+    items = invsync_jb_int(am, "items_minor", -1);
+    if (items < 0) {
+        items = total - ship - tax + disc;
+        items = items < 0 ? 0 : items;
+    }
+
+    if (invsync_jb_items(b, refund, items, tax) != 0
+        || (ship != 0 && invsync_jb_line(b, "shipping_income", ship,
+                                         "shipping refunded", NULL) != 0)
+        || (disc != 0 && invsync_jb_line(b, "sales_returns", -disc,
+                                         "discount taken back", NULL) != 0))
+    {
+        return -1;
+    }
+
+    kept = items + tax + ship - disc - total;
+
+    if (kept > 0 && invsync_jb_line(b, "fees_income", -kept,
+                                    "restocking fee kept", NULL) != 0)
+    {
+        return -1;
+    }
+
+    if (kept < 0 && invsync_jb_line(b, "sales_returns", -kept,
+                                    "refunded beyond its parts", NULL) != 0)
+    {
+        return -1;
+    }
+
+    return invsync_jb_line(b, "refunds_payable", -total, "refund payable",
+                           NULL);
+}
+
+
+/*
+ * Revenue reversed per line, by the lines' own amounts when they add up
+ * to the items, else items split by quantity; the tax likewise, split by
+ * the lines' revenue with the largest remainder method: each line gets
+ * the floor of its exact share, and the units left over go one each to
+ * the lines with the largest fractional parts (the first of equal ones).
+ */
+static int
+invsync_jb_items(invsync_jb_t *b, json_t *refund, json_int_t items,
+    json_int_t tax)
+{
+    size_t       i, n, k, best;
+    json_t      *lines, *l;
+    json_int_t   rev[INVSYNC_JOURNAL_MAX_LINES], tx[INVSYNC_JOURNAL_MAX_LINES];
+    json_int_t   rem[INVSYNC_JOURNAL_MAX_LINES], w[INVSYNC_JOURNAL_MAX_LINES];
+    json_int_t   sum, wsum, left;
+    int          own;
+
+    lines = json_object_get(refund, "lines");
+    n = json_array_size(lines);
+
+    if (n == 0 || n > INVSYNC_JOURNAL_MAX_LINES) {
+        return (items != 0 && invsync_jb_line(b, "sales_returns", items,
+                                              "revenue reversed", NULL))
+               || (tax != 0 && invsync_jb_line(b, "tax_payable", tax,
+                                               "tax reversed", NULL));
+    }
+
+    sum = 0;
+    own = 1;
+    json_array_foreach(lines, i, l) {
+        rev[i] = invsync_jb_int(l, "amount_minor", -1);
+        own = own && rev[i] >= 0;
+        sum += rev[i] >= 0 ? rev[i] : 0;
+        w[i] = invsync_jb_int(l, "quantity", 0);
+    }
+
+    /* two passes of one split: revenue by quantity (unless the lines'
+     * own amounts hold), then tax by revenue */
+    for (k = own && sum == items ? 1 : 0; k < 2; k++) {
+        json_int_t  total = k == 0 ? items : tax;
+        json_int_t *out = k == 0 ? rev : tx;
+
+        wsum = 0;
+        for (i = 0; i < n; i++) {
+            if (k == 1) {
+                w[i] = rev[i];
+            }
+            wsum += w[i];
+        }
+
+        for (i = 0; i < n; i++) {
+            out[i] = wsum > 0 ? total * w[i] / wsum : (i == 0 ? total : 0);
+            rem[i] = wsum > 0 ? total * w[i] % wsum : 0;
+        }
+
+        left = total;
+        for (i = 0; i < n; i++) {
+            left -= out[i];
+        }
+
+        while (left > 0) {
+            best = 0;
+            for (i = 1; i < n; i++) {
+                if (rem[i] > rem[best]) {
+                    best = i;
+                }
+            }
+            out[best]++;
+            rem[best] = -1;
+            left--;
+        }
+    }
+
+    json_array_foreach(lines, i, l) {
+        const char  *sku = invsync_jb_str(l, "sku");
+
+        if ((rev[i] != 0 && invsync_jb_line(b, "sales_returns", rev[i],
+                                            "revenue reversed", sku) != 0)
+            || (tx[i] != 0 && invsync_jb_line(b, "tax_payable", tx[i],
+                                              "tax reversed", sku) != 0))
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * One entry per restocked line, keyed as the ledger's movement is
+ * (restock:<channel>:<refund>:<line>): its units back into inventory at
+ * cost, or written off when the restock put them in the damaged bucket
+ * (the line's "condition" or "bucket" is "damaged").
+ */
+static int
+invsync_jb_restock(json_t *entries, json_t *uncosted, json_t *refund,
+    json_t *costs, invsync_jb_t *b, const char *date)
+{
+    char         cause[1024], memo[128];
+    size_t       i;
+    json_t      *l, *c;
+    json_int_t   qty, cost;
+    const char  *sku, *id;
+    int          damaged;
+
+    json_array_foreach(json_object_get(refund, "lines"), i, l) {
+        qty = invsync_jb_int(l, "quantity", 0);
+        sku = invsync_jb_str(l, "sku");
+
+        if (qty <= 0 || !json_is_true(json_object_get(l, "restock"))
+            || sku[0] == '\0')
+        {
+            continue;
+        }
+
+        c = json_object_get(costs, sku);
+        cost = invsync_jb_int(c, "cost_minor", -1);
+        b->currency = invsync_jb_str(c, "cost_currency");
+
+        if (cost < 0 || b->currency[0] == '\0') {
+            json_array_append_new(uncosted, json_string(sku));
+            continue;
+        }
+
+        damaged = strcmp(invsync_jb_str(l, "condition"), "damaged") == 0
+                  || strcmp(invsync_jb_str(l, "bucket"), "damaged") == 0;
+        id = invsync_jb_str(l, "channel_line_id");
+        snprintf(cause, sizeof(cause), "restock:%s:%s:%s",
+                 invsync_jb_str(refund, "channel"),
+                 invsync_jb_str(refund, "refund_id"), id[0] ? id : sku);
+        snprintf(memo, sizeof(memo), "%" JSON_INTEGER_FORMAT " x %s %s",
+                 qty, sku, damaged ? "damaged, written off"
+                                   : "back in stock at cost");
+
+        b->lines = json_array();
+        if (b->lines == NULL
+            || invsync_jb_line(b, damaged ? "write_offs" : "inventory",
+                               qty * cost, memo, sku) != 0
+            || invsync_jb_line(b, "cost_of_goods", -qty * cost, memo, sku)
+               != 0)
+        {
+            json_decref(b->lines);
+            b->lines = NULL;
+            return -1;
+        }
+
+        json_array_append_new(entries, json_pack("{s:s, s:s, s:o}", "cause",
+                                                 cause, "date", date,
+                                                 "lines", b->lines));
+        b->lines = NULL;
+    }
+
+    return 0;
+}
+
+
+static int
+invsync_jb_line(invsync_jb_t *b, const char *role, json_int_t amount,
+    const char *memo, const char *sku)
+{
+    json_t  *code, *line;
+
+    code = json_object_get(b->accounts, role);
+
+    if (!json_is_string(code)) {
+        snprintf(b->err, b->len, "no account for \"%s\"", role);
+        return -1;
+    }
+
+    line = json_pack("{s:s, s:O, s:s, s:I, s:s, s:s*}", "account", role,
+                     "code", code, "currency", b->currency,
+                     "amount_minor", amount, "memo", memo,
+                     "sku", sku != NULL && sku[0] ? sku : NULL);
+
+    if (line == NULL || json_array_append_new(b->lines, line) != 0) {
+        snprintf(b->err, b->len, "out of memory");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static json_int_t
+invsync_jb_int(json_t *obj, const char *key, json_int_t dflt)
+{
+    json_t  *v = json_object_get(obj, key);
+
+    return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+
+static const char *
+invsync_jb_str(json_t *obj, const char *key)
+{
+    json_t  *v = json_object_get(obj, key);
+
+    return json_is_string(v) ? json_string_value(v) : "";
+}

@@ -226,7 +226,7 @@ ngx_http_invsync_metrics_cluster(ngx_buf_t *b, json_t *workers, u_char *end)
         "# TYPE invsync_exceptions_open_count gauge\n"
         "invsync_exceptions_open_count %L\n"
         "# HELP invsync_exceptions_open Open exceptions by kind (absent "
-        "beyond 10000 open).\n"
+        "beyond 2000 open).\n"
         "# TYPE invsync_exceptions_open gauge\n",
         (int64_t) json_integer_value(json_object_get(best, "dead_letters")),
         (int64_t) json_integer_value(json_object_get(best,

@@ -17,7 +17,7 @@
 
 
 /* open exceptions counted by kind: at most this many ids are read */
-#define INVSYNC_METRICS_EXC_MAX  10000
+#define INVSYNC_METRICS_EXC_MAX  2000
 
 
 static json_t *invsync_metrics_counters(const invsync_counters_t *c);

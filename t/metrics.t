@@ -38,7 +38,7 @@ my $t = InvsyncTest->setup(
         }
 EOF
 $t->run;
-$t->plan(28);
+$t->plan(31);
 
 # the reader refuses what the format does not allow
 
@@ -200,6 +200,22 @@ is(InvsyncProm::value($samples, 'invsync_worker_halted'), 0,
 ok(defined InvsyncProm::value($samples, 'invsync_worker_lag', 
                               stream => 'orders'),
    'the lag of the orders stream');
+
+# Redis loses its data: the worker halts and says so; the deployment's
+# figures, which it no longer reads, are gone rather than stale
+$t->redis('FLUSHALL');
+my $halted;
+ok(wait_for(30, sub {
+       $r = $t->get('/status?format=prometheus');
+       ($samples, $err) = InvsyncProm::parse($r->{content});
+       $halted = InvsyncProm::value($samples, 'invsync_worker_halted');
+       ($halted // 0) == 1 }),
+   'a worker halted: invsync_worker_halted 1')
+    or diag($r->{content});
+is_deeply($err, [], 'the text is valid') or diag(explain $err);
+ok(!defined InvsyncProm::value($samples, 'invsync_dead_letters')
+   && !defined InvsyncProm::value($samples, 'invsync_exceptions_open_count'),
+   'no deployment figures from a halted worker');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

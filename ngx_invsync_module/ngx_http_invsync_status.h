@@ -28,6 +28,11 @@ ngx_int_t ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
     ngx_http_invsync_shctx_t *sh, ngx_buf_t *b);
 void ngx_http_invsync_status_workers_prometheus(ngx_buf_t *b,
     json_t *workers, u_char *end);
+ngx_int_t ngx_http_invsync_status_label(const char *s);
+
+/* ngx_http_invsync_status_metrics.c */
+void ngx_http_invsync_status_metrics(ngx_buf_t *b, json_t *workers,
+    u_char *end);
 
 
 #endif /* NGX_HTTP_INVSYNC_STATUS_H_INCLUDED */

@@ -234,14 +234,16 @@ ngx_http_invsync_status_send(ngx_http_request_t *r,
     workers = rp ? ngx_http_invsync_status_parse(rp) : NULL;
     dump = NULL;
 
-    if (workers != NULL && !ctx->prometheus) {
+    /* the JSON, or its measure: no line of Prometheus text is more than
+     * 64 times longer than the JSON member it shows */
+    if (workers != NULL) {
         dump = json_dumps(workers, JSON_COMPACT | JSON_ENSURE_ASCII);
     }
 
     size = 1024 + sh->nchannels
                   * (NGX_HTTP_INVSYNC_NRESULTS + NGX_HTTP_INVSYNC_NREASONS)
                   * (NGX_HTTP_INVSYNC_CHANNEL_LEN + 128)
-           + (dump ? ngx_strlen(dump) : 0)
+           + (dump ? ngx_strlen(dump) * (ctx->prometheus ? 64 : 1) : 0)
            + (workers ? json_array_size(workers) * 4096 : 0);
 
     b = ngx_create_temp_buf(r->pool, size);
@@ -254,6 +256,7 @@ ngx_http_invsync_status_send(ngx_http_request_t *r,
         ngx_http_invsync_status_prometheus(r, sh, b);
         ngx_http_invsync_status_workers_prometheus(b, workers,
                                                    b->start + size);
+        ngx_http_invsync_status_metrics(b, workers, b->start + size);
         ngx_str_set(&r->headers_out.content_type,
                     "text/plain; version=0.0.4");
 

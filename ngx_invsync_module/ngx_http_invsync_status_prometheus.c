@@ -9,9 +9,6 @@
 #include "ngx_http_invsync_status.h"
 
 
-static ngx_int_t ngx_http_invsync_status_label(const char *s);
-
-
 ngx_int_t
 ngx_http_invsync_status_prometheus(ngx_http_request_t *r,
     ngx_http_invsync_shctx_t *sh, ngx_buf_t *b)
@@ -159,7 +156,7 @@ ngx_http_invsync_status_workers_prometheus(ngx_buf_t *b, json_t *workers,
 
 /* Prometheus label values we print unescaped */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_invsync_status_label(const char *s)
 {
     if (s == NULL || *s == '\0') {

@@ -163,6 +163,8 @@ typedef struct {
     char                    route_arrived[32];
     int64_t                 next_heartbeat_ms;
     invsync_counters_t      counters;
+    invsync_counters_t      by_stream[INVSYNC_MAX_STREAMS]; /* the same,
+                                         * by conf->streams[] */
     invsync_latency_t       latency;
     uint64_t                lag[INVSYNC_MAX_STREAMS];
     char                    epoch[INVSYNC_EPOCH_HEX * 2 + 1]; /* seen */
@@ -310,6 +312,7 @@ void invsync_worker_halted_turn(invsync_worker_t *w);
 int invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len);
 int invsync_consumer_run_once(invsync_worker_t *w);
 void invsync_consumer_heartbeat(invsync_worker_t *w, int leaving);
+void invsync_latency_add(invsync_latency_t *l, int64_t ms);
 long invsync_latency_percentile(const invsync_latency_t *l, double p);
 
 /* src/actions: the action table (src/actions/invsync_actions.h) */

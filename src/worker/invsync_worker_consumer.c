@@ -423,6 +423,7 @@ invsync_consumer_begin(invsync_worker_t *w, size_t si, redisReply *entry,
     }
 
     w->counters.read++;
+    w->by_stream[si].read++;
     invsync_envelope_from(entry->element[1], si, w, p->id, &p->ev);
 
     p->start = invsync_now_ms();
@@ -471,6 +472,7 @@ invsync_consumer_finish(invsync_worker_t *w, size_t si, invsync_pending_t *p,
 
     case INVSYNC_ACT_RETRY:
         w->counters.retried++;
+        w->by_stream[si].retried++;
         return invsync_consumer_fail(w, si, p->entry, &p->ev, p->err, 0);
 
     case INVSYNC_ACT_POISON:
@@ -478,22 +480,27 @@ invsync_consumer_finish(invsync_worker_t *w, size_t si, invsync_pending_t *p,
 
     case INVSYNC_ACT_APPLIED:
         w->counters.applied++;
+        w->by_stream[si].applied++;
         break;
 
     case INVSYNC_ACT_DUPLICATE:
         w->counters.duplicate++;
+        w->by_stream[si].duplicate++;
         break;
 
     case INVSYNC_ACT_STALE:
         w->counters.stale++;
+        w->by_stream[si].stale++;
         break;
 
     case INVSYNC_ACT_IGNORED:
         w->counters.ignored++;
+        w->by_stream[si].ignored++;
         break;
 
     case INVSYNC_ACT_EXCEPTION:
         w->counters.exceptions++;
+        w->by_stream[si].exceptions++;
         break;
     }
 

@@ -36,8 +36,10 @@ int invsync_consumer_claim(invsync_worker_t *w);
 /* invsync_worker_trim.c */
 int invsync_consumer_trim(invsync_worker_t *w);
 
-/* invsync_worker_latency.c */
-void invsync_latency_add(invsync_latency_t *l, int64_t ms);
+/* invsync_worker_metrics.c: the heartbeat's figures for Prometheus */
+json_t *invsync_metrics_streams(invsync_worker_t *w);
+json_t *invsync_metrics_push(invsync_worker_t *w);
+json_t *invsync_metrics_cluster(invsync_worker_t *w);
 
 /* invsync_worker_lag.c */
 void invsync_consumer_lag(invsync_worker_t *w);

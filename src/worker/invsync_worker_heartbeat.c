@@ -79,12 +79,22 @@ invsync_consumer_heartbeat(invsync_worker_t *w, int leaving)
                                                               1.0)));
     }
 
+    /* for the status page's Prometheus text (invsync_worker_metrics.c) */
+    if (hb != NULL) {
+        json_object_set_new(hb, "streams", invsync_metrics_streams(w));
+        json_object_set_new(hb, "push_ms", invsync_metrics_push(w));
+
+        if (w->halted == NULL) {
+            json_object_set_new(hb, "cluster", invsync_metrics_cluster(w));
+        }
+    }
+
     if (hb != NULL && w->halted != NULL) {
         json_object_set_new(hb, "reason", json_pack("s+", "redis lost its "
                                                     "data: ", w->halted));
     }
 
-        s = hb ? json_dumps(hb, JSON_COMPACT) : NULL;
+    s = hb ? json_dumps(hb, JSON_COMPACT) : NULL;
     json_decref(hb);
 
     if (s == NULL) {

@@ -37,6 +37,9 @@ typedef struct {
     int64_t                        failing_since_ms;
     int                            failures;
     int64_t                        sent_ms;
+    invsync_latency_t              latency;     /* of its push requests,
+                                                 * sent to answered */
+    uint64_t                       latency_sum_ms;
     invsync_reconcile_t           *recon;       /* its read-back passes */
     int64_t                        recon_next_ms;
     int                            read_turn;   /* a read goes before the

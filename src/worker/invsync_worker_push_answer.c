@@ -26,6 +26,16 @@ invsync_push_complete(invsync_worker_t *w, invsync_call_t *c,
 
     wait = 0;
     why[0] = '\0';
+
+    /* the channel's answer time, for the heartbeat's push_ms */
+    if (pc->sent_ms > 0) {
+        int64_t  ms = invsync_now_ms() - pc->sent_ms;
+
+        ms = ms < 0 ? 0 : ms;
+        invsync_latency_add(&pc->latency, ms);
+        pc->latency_sum_ms += (uint64_t) ms;
+    }
+
     rc = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
     status = a.status;
 

@@ -169,6 +169,7 @@ invsync_consumer_dead(invsync_worker_t *w, size_t si, redisReply *entry,
     }
 
     w->counters.dead++;
+    w->by_stream[si].dead++;
 
     invsync_log(INVSYNC_LOG_WARN, "dead letter",
                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}",

@@ -41,6 +41,7 @@ sub lua {
     return $out;
 }
 
+# route.lua's ARGV[6]: '1', some channel counts only some locations
 sub route_call {
     my ($v, $seen, @lines) = @_;
     return $t->redis('EVAL', $lua{route}, 2, "${K}done:ledger:route:$v",
@@ -50,7 +51,7 @@ sub route_call {
                          lines => [ map { { line => $_->[0], sku => $_->[1],
                                             loc => $_->[2], qty => $_->[3] } }
                                     @lines ] }),
-                     1000, 'action', 'order.route', 'inputs', '{}');
+                     1000, '1', 'action', 'order.route', 'inputs', '{}');
 }
 
 sub ledger_call {

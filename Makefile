@@ -372,9 +372,9 @@ demo:
 	t/demo/run
 
 # the Debian packages libnginx-mod-http-invsync and invsync, in
-# $(BUILD)/deb, from what `make` built (pkg/deb/README.md)
+# $(BUILD)/deb, from what `make` built (src/pkg/deb/README.md)
 deb: all
-	NGINX_SRC=$(NGINX_SRC) pkg/deb/build $(BUILD) $(BUILD)/deb
+	NGINX_SRC=$(NGINX_SRC) src/pkg/deb/build $(BUILD) $(BUILD)/deb
 
 # the house style, and the layering: includes point down, no channel named
 # outside src/channels (docs/architecture.md)

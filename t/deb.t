@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The Debian packages (pkg/deb/README.md): pkg/deb/build makes
+# The Debian packages (src/pkg/deb/README.md): src/pkg/deb/build makes
 # libnginx-mod-http-invsync and invsync from the built tree; their fields
 # and contents are checked with dpkg-deb; then they are installed and
 # used: nginx -t with the module loaded from the modules-enabled link, a
@@ -64,19 +64,19 @@ sub run {
     return ($? >> 8, $out);
 }
 
-(my $version = slurp("$root/VERSION")) =~ s/\s+//g;
+(my $version = slurp("$root/src/pkg/VERSION")) =~ s/\s+//g;
 my ($abi) = slurp($ABI_FILE) =~ /^nginx:abi=(\S+)$/m;
 my $arch = `dpkg --print-architecture`;
 chomp $arch;
 
 # ---- build -----------------------------------------------------------------
 
-my ($rc, $out) = run("$root/pkg/deb/build $root/build $dir/deb");
-is($rc, 0, 'pkg/deb/build') or diag($out);
+my ($rc, $out) = run("$root/src/pkg/deb/build $root/build $dir/deb");
+is($rc, 0, 'src/pkg/deb/build') or diag($out);
 my %deb = map { $_ => "$dir/deb/${_}_${version}_$arch.deb" }
           qw(libnginx-mod-http-invsync invsync);
 ok(-f $deb{'libnginx-mod-http-invsync'} && -f $deb{invsync},
-   "both packages, version $version from VERSION");
+   "both packages, version $version from src/pkg/VERSION");
 
 # ---- dpkg-deb --info -------------------------------------------------------
 

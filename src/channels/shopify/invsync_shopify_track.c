@@ -462,6 +462,7 @@ invsync_shopify_track_refused(invsync_shipment_t *s, json_t *doc,
                                           "message"));
     snprintf(s->err, sizeof(s->err), "%s: %s", op,
              m != NULL ? m : "no result and no error");
+    invsync_channel_text(s->err);     /* the channel's words: printable */
     s->step = INVSYNC_TRACK_REFUSED;
     json_decref(doc);
 

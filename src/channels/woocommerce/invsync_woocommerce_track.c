@@ -218,6 +218,7 @@ invsync_woo_track_refused(const invsync_answer_t *a, invsync_shipment_t *s,
     snprintf(s->err, sizeof(s->err), "HTTP %ld %s: %s", a->status,
              code != NULL ? code : "error",
              m != NULL ? m : "no message");
+    invsync_channel_text(s->err);     /* the channel's words: printable */
     s->step = INVSYNC_TRACK_REFUSED;
     json_decref(doc);
 

@@ -62,6 +62,9 @@ invsync_woo_poll_parse(const invsync_channel_ctx_t *ctx,
     /* absent (""), or longer than kept: not known */
     total = a->headers[0] != NULL && a->headers[0][0] != '\0'
             ? strtol(a->headers[0], NULL, 10) : -1;
+    if (total < -1) {
+        total = -1;             /* a negative count is no count: unknown */
+    }
     page->pages = total;
 
     if (total > n) {

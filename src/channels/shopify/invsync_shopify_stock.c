@@ -24,9 +24,12 @@
  */
 #define INVSYNC_SHOPIFY_READ_LEVELS  "10"
 #define INVSYNC_SHOPIFY_MARGIN_MS    100
+#define INVSYNC_SHOPIFY_WAIT_MAX_MS  3600000     /* as the engines cap it */
 
 
 static void invsync_shopify_user_error(invsync_push_item_t *it, json_t *e);
+static int64_t invsync_shopify_refill_ms(double need, double rate,
+    int64_t margin_ms);
 
 
 size_t
@@ -359,8 +362,8 @@ invsync_shopify_throttled(json_t *doc, int64_t *delay_ms)
                                                  "requestedQueryCost"));
 
         *delay_ms = rate > 0 && want > avail
-                    ? (int64_t) ((want - avail) * 1000 / rate)
-                      + INVSYNC_SHOPIFY_MARGIN_MS
+                    ? invsync_shopify_refill_ms(want - avail, rate,
+                                                INVSYNC_SHOPIFY_MARGIN_MS)
                     : 2000;
         return 1;
     }
@@ -384,8 +387,31 @@ invsync_shopify_bucket(json_t *doc, int64_t *delay_ms)
     want = json_number_value(json_object_get(cost, "requestedQueryCost"));
 
     if (rate > 0 && want > 0 && avail < 2 * want) {
-        *delay_ms = (int64_t) ((2 * want - avail) * 1000 / rate);
+        *delay_ms = invsync_shopify_refill_ms(2 * want - avail, rate, 0);
     }
+}
+
+
+/*
+ * The time the bucket takes to refill by need points at rate a second,
+ * and a margin.
+ * The numbers are the answer's: a huge cost or a tiny rate must not
+ * overflow the conversion (undefined behaviour), so the wait is bounded
+ * before it becomes an integer.
+ */
+
+static int64_t
+invsync_shopify_refill_ms(double need, double rate, int64_t margin_ms)
+{
+    double  ms;
+
+    ms = need * 1000 / rate + (double) margin_ms;
+
+    if (!(ms < INVSYNC_SHOPIFY_WAIT_MAX_MS)) {      /* NaN too */
+        return INVSYNC_SHOPIFY_WAIT_MAX_MS;
+    }
+
+    return ms > 0 ? (int64_t) ms : 0;
 }
 
 

@@ -42,6 +42,8 @@ objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
+# the unit tests' TAP output, one copy (t/unit/tap.h)
+UNIT_TAP    := t/unit/tap.c
 
 LIB         := $(BUILD)/libinvsync.a
 RT_LIB      := $(BUILD)/libinvsync_runtime.a
@@ -168,32 +170,36 @@ $(ASAN_MODULE): $(BUILD)/nginx-asan/objs/Makefile $(MOD_SRCS) $(CORE_SRCS) \
 	cp $(BUILD)/nginx-asan/objs/ngx_http_invsync_module.so $@.tmp \
 	    && mv $@.tmp $@
 
-$(BUILD)/t/unit_%: t/unit/test_%.c $(LIB)
+$(BUILD)/t/unit_%: t/unit/test_%.c $(UNIT_TAP) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(LIB) $(LIBS)
 
 # the runtime's key builders: the one unit test that links the runtime
-$(BUILD)/t/unit_keys: t/unit/test_keys.c $(RT_LIB) $(LIB)
+$(BUILD)/t/unit_keys: t/unit/test_keys.c $(UNIT_TAP) $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(RT_LIB) $(LIB) $(LIBS) $(WORKER_LIBS)
+	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(RT_LIB) $(LIB) $(LIBS) \
+	    $(WORKER_LIBS)
 
 # the routing table: the decision and its configuration reader too
-$(BUILD)/t/unit_routing: t/unit/test_routing.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
+$(BUILD)/t/unit_routing: t/unit/test_routing.c $(UNIT_TAP) $(ROUTE_LIB) \
+    $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) \
+	    $(LIBS)
 
 # the restock rules: the pure decision and its configuration reader
 RESTOCK_OBJ := $(BUILD)/obj/actions/refund/invsync_restock_rules.o
-$(BUILD)/t/unit_returns: t/unit/test_returns.c $(RESTOCK_OBJ) $(RT_LIB) $(LIB)
+$(BUILD)/t/unit_returns: t/unit/test_returns.c $(UNIT_TAP) $(RESTOCK_OBJ) \
+    $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(RESTOCK_OBJ) $(RT_LIB) $(LIB) $(LIBS) \
-	    $(WORKER_LIBS)
+	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(RESTOCK_OBJ) $(RT_LIB) $(LIB) \
+	    $(LIBS) $(WORKER_LIBS)
 
 # the journal's line builder: a pure function, with its cases as data
-$(BUILD)/t/unit_journal: t/unit/test_journal.c \
+$(BUILD)/t/unit_journal: t/unit/test_journal.c $(UNIT_TAP) \
     src/actions/refund/invsync_journal_lines.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc/actions/refund $< \
+	$(CC) $(ALL_CFLAGS) -Isrc/actions/refund $< $(UNIT_TAP) \
 	    src/actions/refund/invsync_journal_lines.c -o $@ $(LIB) $(LIBS)
 
 unit: $(UNIT_BINS)
@@ -203,13 +209,13 @@ BENCH_RL_OBJS := $(call objs,$(BUILD)/obj,$(CTL_ACTIONS))
 $(BUILD)/t/bench_route_ledger: t/bench/route_ledger.c $(BENCH_RL_OBJS) \
 		$(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
+	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
 	    $(LIBS) $(WORKER_LIBS)
 
 # the routing decision's benchmark (t/bench/route)
 $(BUILD)/t/bench_route: t/bench/route_decide.c $(ROUTE_LIB) $(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(ROUTE_LIB) $(RT_LIB) $(LIB) $(LIBS)
 
 # the README's test command: the missing packages of t/packages.txt (as
 # make demo does), then unit tests, the integration suite, and the
@@ -383,7 +389,7 @@ deb: all
 # outside src/channels (docs/architecture.md)
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
-	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) \
+	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) $(UNIT_TAP) t/unit/tap.h \
 	    $(wildcard t/fuzz/*.c t/bench/*.c)
 	perl .ci/check-layers .
 

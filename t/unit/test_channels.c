@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "invsync_channel.h"
+#include "tap.h"
 
 
 #define T_PATH_LEN     1024
@@ -48,8 +49,6 @@ typedef struct {
 } t_answer_t;
 
 
-static void t_ok(int ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static void t_diag(const t_case_t *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static char *t_file(const char *dir, const char *file, size_t *len);
@@ -75,34 +74,12 @@ static void t_case(t_case_t *c);
 static void t_channel(const invsync_channel_t *ch, const char *root);
 
 
-static size_t  t_n;
-static int     t_failed;
 
 /* by invsync_channel_rc_e and invsync_read_e */
 static const char  *t_rc_names[] = { "done", "retry", "throttled", "more" };
 static const char  *t_read_names[] = { "unread", "shows", "untracked",
                                        "missing" };
 
-
-static void
-t_ok(int ok, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_n++;
-
-    if (!ok) {
-        t_failed = 1;
-    }
-
-    printf("%sok %zu - ", ok ? "" : "not ", t_n);
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-
-    printf("\n");
-}
 
 
 static void

@@ -19,14 +19,13 @@
 
 #include "invsync_channel.h"
 #include "invsync_shipment.h"
+#include "tap.h"
 
 
 #define T_PATH_LEN  1024
 #define T_NOW_MS    1795000000000LL
 
 
-static size_t  t_n;
-static int     t_failed;
 
 static const char  *t_steps[] = { "look", "move", "create", "complete",
                                   "done", "refused" };
@@ -34,10 +33,9 @@ static const char  *t_rcs[] = { "done", "retry", "throttled", "more" };
 
 
 static void
-t_ok(int ok, const char *name, const char *what)
+t_named(int ok, const char *name, const char *what)
 {
-    printf("%sok %zu - %s: %s\n", ok ? "" : "not ", ++t_n, name, what);
-    t_failed |= !ok;
+    t_ok(ok, "%s: %s", name, what);
 }
 
 
@@ -154,7 +152,7 @@ t_exchange(const invsync_channel_t *ch, invsync_channel_ctx_t *ctx,
     ok = ch->track_build(ctx, s, &rq) == 0 && ch->authorize(ctx, &rq) == 0;
     ok = ok && t_request(&rq, json_object_get(x, "request"));
     invsync_request_free(&rq);
-    t_ok(ok, name, "request");
+    t_named(ok, name, "request");
 
     ans = json_object_get(x, "answer");
     then = json_object_get(x, "then");
@@ -191,7 +189,7 @@ t_exchange(const invsync_channel_t *ch, invsync_channel_ctx_t *ctx,
                why, s->err);
     }
 
-    t_ok(ok, name, "parse");
+    t_named(ok, name, "parse");
 
     return ok;
 }
@@ -214,7 +212,7 @@ t_case(const invsync_channel_t *ch, json_t *conf, const char *credentials,
     want = json_object_get(in, "expect");
 
     if (in == NULL || !json_is_array(xs)) {
-        t_ok(0, name, "a case");
+        t_named(0, name, "a case");
         goto over;
     }
 
@@ -250,7 +248,7 @@ t_case(const invsync_channel_t *ch, json_t *conf, const char *credentials,
                s.ref, s.err);
     }
 
-    t_ok(ok, name, "outcome");
+    t_named(ok, name, "outcome");
     json_decref(s.found);
 
 over:
@@ -297,11 +295,11 @@ t_channel(const invsync_channel_t *ch, const char *root)
     n = scandir(dir, &cases, t_select, alphasort);
 
     if (!invsync_channel_can(ch, track_build)) {
-        t_ok(n < 0, ch->type, "no track cases for a channel without "
+        t_named(n < 0, ch->type, "no track cases for a channel without "
              "tracking");
 
     } else {
-        t_ok(n > 0, ch->type, "tracking has cases");
+        t_named(n > 0, ch->type, "tracking has cases");
     }
 
     for (k = 0; k < n; k++) {

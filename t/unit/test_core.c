@@ -15,13 +15,12 @@
 #include <jansson.h>
 
 #include "invsync_schemes.h"
+#include "tap.h"
 
 
 #define T_S(s)  (const unsigned char *) (s), sizeof(s) - 1
 
 
-static void t_ok(int ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static int t_b64(const char *in, int optional, const char *want,
     ssize_t want_len);
 static int t_hex(const char *in, const char *want, ssize_t want_len);
@@ -46,29 +45,7 @@ static void t_script(void);
 #define T_PLAN  137
 
 
-static int     t_failed;
-static size_t  t_n;
 
-
-static void
-t_ok(int ok, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_n++;
-
-    if (!ok) {
-        t_failed = 1;
-    }
-
-    printf("%sok %zu - ", ok ? "" : "not ", t_n);
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-
-    printf("\n");
-}
 
 
 /* want == NULL: must fail */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invsync_credentials.h"
+#include "tap.h"
 
 
 typedef struct {
@@ -24,7 +25,7 @@ typedef struct {
 } t_case_t;
 
 
-static void t_ok(int ok, const char *what, const char *detail);
+static void t_named(int ok, const char *what, const char *detail);
 static void t_case(const t_case_t *c);
 static void t_long(const char *what, size_t user, size_t password,
     const char *tail, const char *reason);
@@ -62,21 +63,12 @@ static const t_case_t  t_cases[] = {
 #define T_PLAN  (3 * (sizeof(t_cases) / sizeof(t_cases[0])) + 3 * 8)
 
 
-static int     t_failed;
-static size_t  t_n;
 
 
 static void
-t_ok(int ok, const char *what, const char *detail)
+t_named(int ok, const char *what, const char *detail)
 {
-    t_n++;
-
-    if (!ok) {
-        t_failed = 1;
-    }
-
-    printf("%sok %zu - %s%s%s\n", ok ? "" : "not ", t_n, what,
-           detail ? ": " : "", detail ? detail : "");
+    t_ok(ok, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
 
@@ -96,18 +88,18 @@ t_case(const t_case_t *c)
     reason = invsync_credentials_parse(c->data, c->len, &cr);
 
     if (c->reason != NULL) {
-        t_ok(reason != NULL && strstr(reason, c->reason) != NULL, c->what,
+        t_named(reason != NULL && strstr(reason, c->reason) != NULL, c->what,
              reason ? reason : "accepted");
-        t_ok(cr.password == NULL && cr.password_len == 0, c->what,
+        t_named(cr.password == NULL && cr.password_len == 0, c->what,
              "refused: no password out");
-        t_ok(cr.user == NULL && cr.user_len == 0, c->what,
+        t_named(cr.user == NULL && cr.user_len == 0, c->what,
              "refused: no user out");
         return;
     }
 
-    t_ok(reason == NULL, c->what, reason ? reason : "accepted");
-    t_ok(t_slice(cr.user, cr.user_len, c->user), c->what, "user");
-    t_ok(t_slice(cr.password, cr.password_len, c->password), c->what,
+    t_named(reason == NULL, c->what, reason ? reason : "accepted");
+    t_named(t_slice(cr.user, cr.user_len, c->user), c->what, "user");
+    t_named(t_slice(cr.password, cr.password_len, c->password), c->what,
          "password");
 }
 
@@ -144,15 +136,15 @@ t_long(const char *what, size_t user, size_t password, const char *tail,
     r = invsync_credentials_parse(b, n, &cr);
 
     if (reason == NULL) {
-        t_ok(r == NULL, what, r ? r : "accepted");
-        t_ok(cr.user_len == user, what, "user length");
-        t_ok(cr.password_len == password, what, "password length");
+        t_named(r == NULL, what, r ? r : "accepted");
+        t_named(cr.user_len == user, what, "user length");
+        t_named(cr.password_len == password, what, "password length");
 
     } else {
-        t_ok(r != NULL && strstr(r, reason) != NULL, what,
+        t_named(r != NULL && strstr(r, reason) != NULL, what,
              r ? r : "accepted");
-        t_ok(cr.password == NULL, what, "refused: no password out");
-        t_ok(cr.user == NULL, what, "refused: no user out");
+        t_named(cr.password == NULL, what, "refused: no password out");
+        t_named(cr.user == NULL, what, "refused: no user out");
     }
 
     free(b);

@@ -13,18 +13,15 @@
 #include <string.h>
 
 #include "invsync_journal_lines.h"
+#include "tap.h"
 
 
-static size_t  t_n;
-static int     t_failed;
 
 
 static void
-t_ok(int ok, const char *what, const char *name)
+t_named(int ok, const char *what, const char *name)
 {
-    t_n++;
-    t_failed |= !ok;
-    printf("%sok %zu - %s: %s\n", ok ? "" : "not ", t_n, name, what);
+    t_ok(ok, "%s: %s", name, what);
 }
 
 
@@ -68,7 +65,7 @@ t_case(const char *file)
 
     c = json_load_file(file, 0, &jerr);
     if (c == NULL) {
-        t_ok(0, jerr.text, file);
+        t_named(0, jerr.text, file);
         return;
     }
 
@@ -79,20 +76,20 @@ t_case(const char *file)
     want = json_object_get(c, "expect");
 
     if (out == NULL) {
-        t_ok(json_is_string(json_object_get(c, "error"))
+        t_named(json_is_string(json_object_get(c, "error"))
              && strcmp(json_string_value(json_object_get(c, "error")), err)
                 == 0, err, file);
         json_decref(c);
         return;
     }
 
-    t_ok(json_equal(out, want), "the entries expected", file);
+    t_named(json_equal(out, want), "the entries expected", file);
     if (!json_equal(out, want)) {
         got = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
         printf("# got %s\n", got);
         free(got);
     }
-    t_ok(t_balanced(out), "every entry sums to zero per currency", file);
+    t_named(t_balanced(out), "every entry sums to zero per currency", file);
 
     json_decref(out);
     json_decref(c);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invsync_runtime.h"
+#include "tap.h"
 
 
 #define T_BUILDERS  49
@@ -19,18 +20,13 @@
 #define T_NAME_LEN  64
 
 
-static int     t_failed;
-static size_t  t_n;
 static char    t_names[T_BUILDERS][T_NAME_LEN];
 
 
 static void
-t_ok(int ok, const char *what, const char *detail)
+t_named(int ok, const char *what, const char *detail)
 {
-    t_n++;
-    t_failed |= !ok;
-    printf("%sok %zu - %s%s%s\n", ok ? "" : "not ", t_n, what,
-           detail[0] ? ": " : "", detail);
+    t_ok(ok, "%s%s%s", what, detail[0] ? ": " : "", detail);
 }
 
 
@@ -45,7 +41,7 @@ t_key(const char *call, size_t len, const char *key, const char *want)
                  call);
     }
 
-    t_ok(len == strlen(want) && strcmp(key, want) == 0, call, key);
+    t_named(len == strlen(want) && strcmp(key, want) == 0, call, key);
 }
 
 #define T_KEY(call, want)  t_key(#call, call, k, want)
@@ -185,11 +181,11 @@ main(void)
     T_KEY(invsync_key_nostate(k, sizeof(k), &conf), "inv:{inv}:nostate");
     T_KEY(invsync_key_epoch(k, sizeof(k), &conf), "inv:{inv}:epoch");
 
-    t_ok(invsync_key_stock(small, sizeof(small), &conf, "MUG") == 0,
+    t_named(invsync_key_stock(small, sizeof(small), &conf, "MUG") == 0,
          "a key that does not fit gives 0", "");
 
     ndoc = t_doc_rows("docs/keys.md", doc, 2 * T_BUILDERS);
-    t_ok(ndoc == T_BUILDERS, "docs/keys.md has one row per builder",
+    t_named(ndoc == T_BUILDERS, "docs/keys.md has one row per builder",
          ndoc == T_BUILDERS ? "" : "the counts differ");
 
     all = ndoc > 0;
@@ -203,7 +199,7 @@ main(void)
             printf("# docs/keys.md names %s, not tested here\n", doc[i]);
         }
     }
-    t_ok(all, "each row's builder is tested here", "");
+    t_named(all, "each row's builder is tested here", "");
 
     return t_failed;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "invsync_channel.h"
+#include "tap.h"
 
 
 #define T_ERR_LEN  INVSYNC_CANON_ERR_LEN
@@ -46,8 +47,6 @@ typedef struct {
 } t_fuzz_t;
 
 
-static void t_ok(int ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static char *t_read(const char *fixture, size_t *len);
 static invsync_norm_rc_e t_norm(const char *scheme, const char *topic,
     const char *body, size_t len, json_t **out, char *err);
@@ -73,29 +72,7 @@ static void t_fuzz_one(const t_case_t *c, json_t *root, const char *path,
     t_fuzz_t *f);
 
 
-static int     t_failed;
-static size_t  t_n;
 
-
-static void
-t_ok(int ok, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_n++;
-
-    if (!ok) {
-        t_failed = 1;
-    }
-
-    printf("%sok %zu - ", ok ? "" : "not ", t_n);
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-
-    printf("\n");
-}
 
 
 /* the fixture's bytes, NUL-terminated; exits if it cannot be read */

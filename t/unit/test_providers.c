@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "invsync_provider.h"
+#include "tap.h"
 
 
 #define T_PATH_LEN  1024
@@ -35,25 +36,9 @@ typedef struct {
 } t_case_t;
 
 
-static size_t  t_n;
-static int     t_failed;
 
 static const char  *t_ops[] = { "find", "create", "get", "cancel", NULL };
 
-
-static void
-t_ok(int ok, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_n++;
-    t_failed |= !ok;
-    printf("%sok %zu - ", ok ? "" : "not ", t_n);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 
 static char *

@@ -11,7 +11,6 @@
  */
 
 
-#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,14 +19,12 @@
 
 #include "invsync_canon.h"
 #include "route/invsync_route.h"
+#include "tap.h"
 
 
 #define T_ERR_LEN  512
 
 
-static void t_ok(int ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int t_json_file(const struct dirent *d);
 static void t_file(const char *dir, const char *name);
 static void t_case(const char *file, json_t *doc,
     const invsync_routing_conf_t *rc, json_t *c, size_t n);
@@ -43,64 +40,19 @@ static int t_subset(json_t *want, json_t *got);
 static void t_diag(const char *what, json_t *want, json_t *got);
 
 
-static int     t_failed;
-static size_t  t_n;
 
 
 int
 main(void)
 {
-    int              i, n;
-    char             dir[1024];
-    const char      *top;
-    struct dirent  **names;
-
-    top = getenv("INVSYNC_TOP");
-    snprintf(dir, sizeof(dir), "%s/t/routing", top ? top : ".");
-
-    n = scandir(dir, &names, t_json_file, alphasort);
-    if (n <= 0) {
-        printf("Bail out! no cases in %s\n", dir);
+    if (t_each_case("t/routing", t_file) != 0) {
         return 1;
     }
 
-    for (i = 0; i < n; i++) {
-        t_file(dir, names[i]->d_name);
-        free(names[i]);
-    }
-
-    free(names);
-    printf("1..%zu\n", t_n);
-
-    return t_failed;
+    return t_done();
 }
 
 
-static void
-t_ok(int ok, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_n++;
-    t_failed |= !ok;
-
-    printf("%sok %zu - ", ok ? "" : "not ", t_n);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
-
-
-static int
-t_json_file(const struct dirent *d)
-{
-    size_t  len;
-
-    len = strlen(d->d_name);
-
-    return len > 5 && strcmp(d->d_name + len - 5, ".json") == 0;
-}
 
 
 static void

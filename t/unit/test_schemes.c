@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "invsync_schemes.h"
+#include "tap.h"
 
 
 #define T_MAX_SECRETS  8
@@ -45,12 +46,8 @@ static int t_headers(const t_case_t *c, const t_buf_t *b, invsync_input_t *in);
 static const char *t_run(const t_case_t *c, invsync_input_t *in,
     invsync_meta_t *m, invsync_reply_t *r);
 static void t_case(const t_case_t *c);
-static void t_ok(int ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 
-static size_t  t_n;
-static int     t_failed;
 
 /* the configured headers the "hmac" vectors use */
 static const char  *t_hmac_headers[] = {
@@ -63,26 +60,6 @@ static const char  *t_hmac_headers[] = {
 static const invsync_hmac_conf_t  t_hmac_hex = { INVSYNC_ENC_HEX };
 static const invsync_hmac_conf_t  t_hmac_base64 = { INVSYNC_ENC_BASE64 };
 
-
-static void
-t_ok(int ok, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_n++;
-
-    if (!ok) {
-        t_failed = 1;
-    }
-
-    printf("%sok %zu - ", ok ? "" : "not ", t_n);
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-
-    printf("\n");
-}
 
 
 /*

@@ -479,6 +479,8 @@ sub order {
                       last_name => 'Doe' },
     };
     $order->{contact_email} = $order->{email};
+    $order->{shipping_address} = $in->{shipping_address}
+        if $in->{shipping_address};
     push @{$S->{orders}}, $order;
     _fo_create($S, $order, \@touched, $in, $now);
     _shopify_hook($S, 'orders/create', $order, $now);

@@ -196,13 +196,7 @@ my @restock = map { decode_json($_->{decision}) }
 is_deeply([map { @$_{qw(sku quantity restock location)} } @restock],
           ['TSHIRT', 1, JSON::PP::true, 'wh1'],
           'one refund.restock: the T-shirt back at wh1') or diag(explain $audit);
-TODO: {
-    local $TODO = 'the restock rules read stock.ship entries, not the '
-                . 'shipments (K shipments:<order>): wh1 is the channel\'s '
-                . 'first location too';
-    is($restock[0]{location_from}, 'shipped',
-       'because it shipped from there');
-}
+is($restock[0]{location_from}, 'shipped', 'because it shipped from there');
 
 # the journal: the refund's entry and the restock's, balanced
 my $day = POSIX::strftime('%Y-%m-%d', gmtime);

@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(27);
+$t->plan(29);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -61,6 +61,7 @@ my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     locations => [ warehouse('wh-a'), warehouse('wh-b'),
                    { id => 'desk', kind => 'manual' } ],
+    returns => { restock_on => 'refund' },
     routing => { rules => [ { name => 'default', strategy => 'priority',
                               rate => 'cheapest',
                               split => { allowed => JSON::PP::true,
@@ -223,6 +224,29 @@ ok(wait_for(30, sub { (ship('shop-eu:706@wh-b')->{state} // '') eq 'failed' }),
    'no street: the label refused');
 like($t->redis('HGET', "${K}exception:label_failed:shop-eu:706\@wh-b", 'data')
      // '', qr/HTTP 422: .*street1/i, 'label_failed with the carrier\'s message');
+
+###############################################################################
+# a return of a line invsync shipped goes back where its shipment left from
+# (wh-b), not to the channel's first location (wh-a)
+
+my $b_before = on_hand('SKU-B', 'wh-b');
+send_shopify(encode_json({
+    id => 7805, order_id => 705, created_at => '2026-11-22T09:00:00Z',
+    processed_at => '2026-11-22T09:00:00Z',
+    refund_line_items => [ { id => 7806, line_item_id => 1, quantity => 1,
+                             restock_type => 'return', subtotal => '9.00',
+                             line_item => { id => 1, sku => 'SKU-B' } } ],
+    transactions => [ { kind => 'refund', status => 'success',
+                        amount => '9.00', currency => 'EUR' } ] }),
+             undef, 'refunds/create');
+ok(wait_for(30, sub { on_hand('SKU-B', 'wh-b') == $b_before + 1 }),
+   'the returned unit back at wh-b')
+    or diag($t->read_file('logs/w1.out'));
+my ($restock) = map { decode_json($_->{decision}) }
+                grep { ($_->{action} // '') eq 'refund.restock' }
+                @{InvsyncWorker::audit_entries($t)};
+is_deeply([ @{$restock // {}}{qw(location location_from)} ],
+          [ 'wh-b', 'shipped' ], 'decided from the shipment that left');
 
 # cancelled after its shipments left: a person decides (a return)
 send_shopify(order(id => 701, lines => [ [1, 'SKU-A', 2], [2, 'SKU-B', 1] ],

@@ -15,6 +15,7 @@
 
 #include "invsync_actions.h"
 #include "invsync_restock_rules.h"
+#include "invsync_refund_shipped.h"
 
 
 static invsync_act_rc_e invsync_refund_restock_line(invsync_worker_t *w,
@@ -25,10 +26,6 @@ static int invsync_refund_facts(invsync_worker_t *w, const char *order,
     const char *sku, invsync_restock_facts_t *f, char *loc, size_t cap);
 static int invsync_refund_tags(invsync_worker_t *w, const char *sku,
     json_t **tags);
-static int invsync_refund_shipped(invsync_worker_t *w, const char *order,
-    const char *sku, char *loc, size_t cap);
-static int invsync_refund_shipped_audit(invsync_worker_t *w,
-    const char *order, const char *sku, char *loc, size_t cap);
 
 
 invsync_act_rc_e
@@ -157,7 +154,7 @@ invsync_refund_facts(invsync_worker_t *w, const char *order,
     f->released = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     freeReplyObject(r);
 
-    switch (invsync_refund_shipped(w, order, sku, loc, cap)) {
+    switch (invsync_refund_shipped_from(w, order, sku, loc, cap)) {
     case -1:
         return -1;
     case 1:
@@ -204,142 +201,4 @@ invsync_refund_tags(invsync_worker_t *w, const char *sku, json_t **tags)
     free(s);
 
     return 0;
-}
-
-
-/*
- * Where the ledger shipped the order's SKU from: the order's stock.ship
- * audit entry says it shipped; a routed order's K alloc:<order> keeps
- * each place it held the SKU at (ledger.lua ships from there, first in
- * name order), else the entry's own location.  1 with loc, 0 when the
- * ledger saw no shipment, -1 on Redis.
- */
-static int
-invsync_refund_shipped(invsync_worker_t *w, const char *order,
-    const char *sku, char *loc, size_t cap)
-{
-    int          rc;
-    char         key[INVSYNC_ACTION_KEY_LEN], first[128];
-    json_t      *held, *at;
-    const char  *argv[4], *l;
-    redisReply  *r;
-
-    rc = invsync_refund_shipped_audit(w, order, sku, loc, cap);
-    if (rc != 1) {
-        return rc;
-    }
-
-    invsync_key_alloc(key, sizeof(key), w->conf, order);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "held";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
-        return -1;
-    }
-
-    held = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
-                                         : NULL;
-    freeReplyObject(r);
-
-    first[0] = '\0';
-    json_object_foreach(held, l, at) {
-        if (json_object_get(at, sku) != NULL
-            && (first[0] == '\0' || strcmp(l, first) < 0))
-        {
-            snprintf(first, sizeof(first), "%s", l);
-        }
-    }
-
-    json_decref(held);
-
-    if (first[0] != '\0') {
-        snprintf(loc, cap, "%s", first);
-    }
-
-    return 1;
-}
-
-
-/* the order's audit entries (K audit:order:<order>): a stock.ship of sku */
-static int
-invsync_refund_shipped_audit(invsync_worker_t *w, const char *order,
-    const char *sku, char *loc, size_t cap)
-{
-    int          found;
-    char         key[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
-    size_t       i, k, n;
-    json_t      *in, *line, *lines;
-    const char  *argv[6];
-    redisReply  *ids, *r, *f;
-
-    invsync_key_audit_order(key, sizeof(key), w->conf, order);
-    invsync_key_audit(audit, sizeof(audit), w->conf);
-    argv[0] = "ZRANGE";
-    argv[1] = key;
-    argv[2] = "0";
-    argv[3] = "-1";
-    argv[4] = NULL;
-
-    ids = invsync_redis_cmdv(w, argv);
-    if (ids == NULL) {
-        return -1;
-    }
-
-    found = 0;
-
-    for (i = 0; !found && ids->type == REDIS_REPLY_ARRAY
-                && i < ids->elements; i++)
-    {
-        argv[0] = "XRANGE";
-        argv[1] = audit;
-        argv[2] = ids->element[i]->str;
-        argv[3] = ids->element[i]->str;
-        argv[4] = NULL;
-
-        r = invsync_redis_cmdv(w, argv);
-        if (r == NULL) {
-            freeReplyObject(ids);
-            return -1;
-        }
-
-        /* [[id, [field, value, ...]]] */
-        f = (r->type == REDIS_REPLY_ARRAY && r->elements == 1
-             && r->element[0]->elements == 2) ? r->element[0]->element[1]
-                                              : NULL;
-        in = NULL;
-        n = f ? f->elements : 0;
-
-        for (k = 0; k + 1 < n; k += 2) {
-            if (strcmp(f->element[k]->str, "action") == 0
-                && strcmp(f->element[k + 1]->str, "stock.ship") != 0)
-            {
-                break;
-            }
-
-            if (strcmp(f->element[k]->str, "inputs") == 0) {
-                in = json_loads(f->element[k + 1]->str, 0, NULL);
-            }
-        }
-
-        /* the macro reads its array at every turn: computed once */
-        lines = k + 1 < n ? NULL : json_object_get(in, "lines");
-
-        json_array_foreach(lines, k, line) {
-            if (strcmp(invsync_action_str(line, "sku"), sku) == 0) {
-                snprintf(loc, cap, "%s", invsync_action_str(line, "loc"));
-                found = 1;
-                break;
-            }
-        }
-
-        json_decref(in);
-        freeReplyObject(r);
-    }
-
-    freeReplyObject(ids);
-
-    return found;
 }

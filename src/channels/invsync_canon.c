@@ -282,3 +282,38 @@ invsync_canon_item(const invsync_canon_src_t *s, const char *key, size_t i,
 
     return 0;
 }
+
+
+int
+invsync_canon_each(const invsync_canon_src_t *s, const char *key,
+    json_t *dst, const char *dst_key, invsync_canon_fill_pt fill, void *ctx)
+{
+    size_t                i, n;
+    json_t               *array, *o;
+    invsync_canon_src_t   item;
+
+    n = 0;
+    if (invsync_canon_array(s, key, &n) != 0) {
+        return -1;
+    }
+
+    array = json_array();
+    if (invsync_canon_set(s, dst, dst_key, array) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (invsync_canon_item(s, key, i, &item) != 0) {
+            return -1;
+        }
+
+        o = json_object();
+        if (invsync_canon_append(s, array, o) != 0
+            || fill(&item, o, ctx) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}

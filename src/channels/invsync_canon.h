@@ -106,6 +106,15 @@ int invsync_canon_array(const invsync_canon_src_t *s, const char *key,
 /* element i of array member key, which must be an object: 0 or -1 */
 int invsync_canon_item(const invsync_canon_src_t *s, const char *key,
     size_t i, invsync_canon_src_t *item);
+/*
+ * The canonical array dst[dst_key], one new object for each object of
+ * array member key, filled by fill(item, object, ctx): 0, or -1 when a
+ * member is not what it must be or fill says -1
+ */
+typedef int (*invsync_canon_fill_pt)(const invsync_canon_src_t *item,
+    json_t *out, void *ctx);
+int invsync_canon_each(const invsync_canon_src_t *s, const char *key,
+    json_t *dst, const char *dst_key, invsync_canon_fill_pt fill, void *ctx);
 /* writes "path.key: reason" (key may be NULL) and returns -1 */
 int invsync_canon_fail(const invsync_canon_src_t *s, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));

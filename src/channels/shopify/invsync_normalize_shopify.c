@@ -35,6 +35,8 @@ static json_t *invsync_shopify_order(const invsync_envelope_t *ev,
 static int invsync_shopify_customer(const invsync_canon_src_t *s,
     json_t *e);
 static int invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e);
+static int invsync_shopify_line(const invsync_canon_src_t *line, json_t *l,
+    void *ctx);
 static json_t *invsync_shopify_fulfillment(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static json_t *invsync_shopify_tracking(const invsync_canon_src_t *s);
@@ -292,61 +294,43 @@ invsync_shopify_customer(const invsync_canon_src_t *s, json_t *e)
 static int
 invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e)
 {
-    int                   qrc, prc;
-    size_t                i, n;
-    json_t               *lines, *l;
-    int64_t               quantity, price;
-    invsync_canon_src_t   line;
+    return invsync_canon_each(s, "line_items", e, "lines",
+                              invsync_shopify_line, NULL);
+}
 
-    if (invsync_canon_array(s, "line_items", &n) != 0) {
-        return -1;
-    }
 
-    lines = json_array();
-    if (invsync_canon_set(s, e, "lines", lines) != 0) {
-        return -1;
-    }
+static int
+invsync_shopify_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
+{
+    int       qrc, prc;
+    int64_t   quantity, price;
 
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "line_items", i, &line) != 0) {
-            return -1;
-        }
+    (void) ctx;
 
-        l = json_object();
-        if (invsync_canon_append(s, lines, l) != 0) {
-            return -1;
-        }
+    quantity = 0;
+    qrc = invsync_canon_int(line, "quantity", INVSYNC_CANON_REQUIRED,
+                            &quantity);
+    price = 0;
+    prc = (qrc < 0) ? -1 : invsync_canon_money(line, "price", 0, &price);
 
-        quantity = 0;
-        qrc = invsync_canon_int(&line, "quantity", INVSYNC_CANON_REQUIRED,
-                                &quantity);
-        price = 0;
-        prc = (qrc < 0) ? -1 : invsync_canon_money(&line, "price", 0, &price);
-
-        if (invsync_canon_set(s, l, "channel_line_id",
-                              invsync_canon_id(&line, "id",
-                                               INVSYNC_CANON_REQUIRED))
-            || invsync_canon_set(s, l, "sku",
-                                 invsync_canon_string(&line, "sku", 0))
-            || invsync_canon_set(s, l, "product_id",
-                                 invsync_canon_id(&line, "product_id", 0))
-            || invsync_canon_set(s, l, "variant_id",
-                                 invsync_canon_id(&line, "variant_id", 0))
-            || invsync_canon_set(s, l, "title",
-                                 invsync_canon_or(
-                                     invsync_canon_string(&line, "title", 0),
-                                     &line, "name"))
-            || invsync_canon_set(s, l, "quantity",
-                                 invsync_canon_number(qrc, quantity))
-            || invsync_canon_set(s, l, "price_minor",
-                                 invsync_canon_number(prc, price))
-            || invsync_shopify_refs(s, l))
-        {
-            return -1;
-        }
-    }
-
-    return 0;
+    return invsync_canon_set(line, l, "channel_line_id",
+                             invsync_canon_id(line, "id",
+                                              INVSYNC_CANON_REQUIRED))
+           || invsync_canon_set(line, l, "sku",
+                                invsync_canon_string(line, "sku", 0))
+           || invsync_canon_set(line, l, "product_id",
+                                invsync_canon_id(line, "product_id", 0))
+           || invsync_canon_set(line, l, "variant_id",
+                                invsync_canon_id(line, "variant_id", 0))
+           || invsync_canon_set(line, l, "title",
+                                invsync_canon_or(
+                                    invsync_canon_string(line, "title", 0),
+                                    line, "name"))
+           || invsync_canon_set(line, l, "quantity",
+                                invsync_canon_number(qrc, quantity))
+           || invsync_canon_set(line, l, "price_minor",
+                                invsync_canon_number(prc, price))
+           || invsync_shopify_refs(line, l) ? -1 : 0;
 }
 
 

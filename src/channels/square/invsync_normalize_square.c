@@ -22,6 +22,8 @@ static invsync_norm_rc_e invsync_square_normalize(
 static json_t *invsync_square_order(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static json_t *invsync_square_method(const invsync_canon_src_t *s);
+static int invsync_square_line(const invsync_canon_src_t *line, json_t *l,
+    void *ctx);
 static int invsync_square_lines(const invsync_canon_src_t *s, json_t *e,
     const char *currency);
 static json_t *invsync_square_count(const invsync_envelope_t *ev,
@@ -207,71 +209,54 @@ static int
 invsync_square_lines(const invsync_canon_src_t *s, json_t *e,
     const char *currency)
 {
+    return invsync_canon_each(s, "line_items", e, "lines", invsync_square_line,
+                              (void *) currency);
+}
+
+
+static int
+invsync_square_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
+{
     int                   qrc, prc;
-    size_t                i, n;
-    json_t               *lines, *l, *refs;
+    json_t               *refs;
     int64_t               quantity, price;
-    invsync_canon_src_t   line, money;
+    invsync_canon_src_t   money;
 
-    if (invsync_canon_array(s, "line_items", &n) != 0) {
+    if (invsync_canon_object(line, "base_price_money", &money) != 0) {
         return -1;
     }
 
-    lines = json_array();
-    if (invsync_canon_set(s, e, "lines", lines) != 0) {
+    money.currency = ctx;
+    quantity = 0;
+    qrc = invsync_canon_int(line, "quantity", INVSYNC_CANON_REQUIRED,
+                            &quantity);
+    price = 0;
+    prc = qrc < 0 ? -1 : invsync_canon_int(&money, "amount", 0, &price);
+
+    if (invsync_canon_set(line, l, "channel_line_id",
+                          invsync_canon_id(line, "uid",
+                                           INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(line, l, "sku", json_null())
+        || invsync_canon_set(line, l, "product_id", json_null())
+        || invsync_canon_set(line, l, "variant_id",
+                             invsync_canon_id(line, "catalog_object_id", 0))
+        || invsync_canon_set(line, l, "title",
+                             invsync_canon_string(line, "name", 0))
+        || invsync_canon_set(line, l, "quantity",
+                             invsync_canon_number(qrc, quantity))
+        || invsync_canon_set(line, l, "price_minor",
+                             invsync_canon_number(prc, price)))
+    {
         return -1;
     }
 
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "line_items", i, &line) != 0
-            || invsync_canon_object(&line, "base_price_money", &money) != 0)
-        {
-            return -1;
-        }
+    /* the ledger matches a line by its variation (docs/events.md):
+     * Square's lines carry no SKU text */
+    refs = json_array();
 
-        l = json_object();
-        if (invsync_canon_append(s, lines, l) != 0) {
-            return -1;
-        }
-
-        money.currency = currency;
-        quantity = 0;
-        qrc = invsync_canon_int(&line, "quantity", INVSYNC_CANON_REQUIRED,
-                                &quantity);
-        price = 0;
-        prc = qrc < 0 ? -1 : invsync_canon_int(&money, "amount", 0, &price);
-
-        if (invsync_canon_set(s, l, "channel_line_id",
-                              invsync_canon_id(&line, "uid",
-                                               INVSYNC_CANON_REQUIRED))
-            || invsync_canon_set(s, l, "sku", json_null())
-            || invsync_canon_set(s, l, "product_id", json_null())
-            || invsync_canon_set(s, l, "variant_id",
-                                 invsync_canon_id(&line, "catalog_object_id",
-                                                  0))
-            || invsync_canon_set(s, l, "title",
-                                 invsync_canon_string(&line, "name", 0))
-            || invsync_canon_set(s, l, "quantity",
-                                 invsync_canon_number(qrc, quantity))
-            || invsync_canon_set(s, l, "price_minor",
-                                 invsync_canon_number(prc, price)))
-        {
-            return -1;
-        }
-
-        /* the ledger matches a line by its variation (docs/events.md):
-         * Square's lines carry no SKU text */
-        refs = json_array();
-
-        if (invsync_canon_set(s, l, "refs", refs) != 0
-            || invsync_canon_ref(s, refs, "item",
-                                 json_object_get(l, "variant_id")) != 0)
-        {
-            return -1;
-        }
-    }
-
-    return 0;
+    return invsync_canon_set(line, l, "refs", refs)
+           || invsync_canon_ref(line, refs, "item",
+                                json_object_get(l, "variant_id")) ? -1 : 0;
 }
 
 

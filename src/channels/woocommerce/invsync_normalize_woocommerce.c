@@ -35,6 +35,8 @@ static json_t *invsync_woo_order(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 static int invsync_woo_customer(const invsync_canon_src_t *s, json_t *e);
 static int invsync_woo_lines(const invsync_canon_src_t *s, json_t *e);
+static int invsync_woo_line(const invsync_canon_src_t *line, json_t *l,
+    void *ctx);
 static int invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj,
     const char *sku, const char *variation);
 static int invsync_woo_price(const invsync_canon_src_t *line, int qrc,
@@ -256,62 +258,43 @@ invsync_woo_customer(const invsync_canon_src_t *s, json_t *e)
 static int
 invsync_woo_lines(const invsync_canon_src_t *s, json_t *e)
 {
-    int                   qrc, prc;
-    size_t                i, n;
-    json_t               *lines, *l;
-    int64_t               quantity, price;
-    invsync_canon_src_t   line;
+    return invsync_canon_each(s, "line_items", e, "lines", invsync_woo_line,
+                              NULL);
+}
 
-    if (invsync_canon_array(s, "line_items", &n) != 0) {
-        return -1;
-    }
 
-    lines = json_array();
-    if (invsync_canon_set(s, e, "lines", lines) != 0) {
-        return -1;
-    }
+static int
+invsync_woo_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
+{
+    int       qrc, prc;
+    int64_t   quantity, price;
 
-    for (i = 0; i < n; i++) {
-        if (invsync_canon_item(s, "line_items", i, &line) != 0) {
-            return -1;
-        }
+    (void) ctx;
 
-        l = json_object();
-        if (invsync_canon_append(s, lines, l) != 0) {
-            return -1;
-        }
+    quantity = 0;
+    qrc = invsync_canon_int(line, "quantity", INVSYNC_CANON_REQUIRED,
+                            &quantity);
+    price = 0;
+    prc = (qrc < 0) ? -1 : invsync_woo_price(line, qrc, quantity, &price);
 
-        quantity = 0;
-        qrc = invsync_canon_int(&line, "quantity", INVSYNC_CANON_REQUIRED,
-                                &quantity);
-        price = 0;
-        prc = (qrc < 0) ? -1
-                        : invsync_woo_price(&line, qrc, quantity, &price);
-
-        if (invsync_canon_set(s, l, "channel_line_id",
-                              invsync_canon_id(&line, "id",
-                                               INVSYNC_CANON_REQUIRED))
-            || invsync_canon_set(s, l, "sku",
-                                 invsync_canon_string(&line, "sku", 0))
-            || invsync_canon_set(s, l, "product_id",
-                                 invsync_canon_id(&line, "product_id",
-                                                  INVSYNC_CANON_ZERO_NULL))
-            || invsync_canon_set(s, l, "variant_id",
-                                 invsync_canon_id(&line, "variation_id",
-                                                  INVSYNC_CANON_ZERO_NULL))
-            || invsync_canon_set(s, l, "title",
-                                 invsync_canon_string(&line, "name", 0))
-            || invsync_canon_set(s, l, "quantity",
-                                 invsync_canon_number(qrc, quantity))
-            || invsync_canon_set(s, l, "price_minor",
-                                 invsync_canon_number(prc, price))
-            || invsync_woo_refs(s, l, "sku", "variant_id"))
-        {
-            return -1;
-        }
-    }
-
-    return 0;
+    return invsync_canon_set(line, l, "channel_line_id",
+                             invsync_canon_id(line, "id",
+                                              INVSYNC_CANON_REQUIRED))
+           || invsync_canon_set(line, l, "sku",
+                                invsync_canon_string(line, "sku", 0))
+           || invsync_canon_set(line, l, "product_id",
+                                invsync_canon_id(line, "product_id",
+                                                 INVSYNC_CANON_ZERO_NULL))
+           || invsync_canon_set(line, l, "variant_id",
+                                invsync_canon_id(line, "variation_id",
+                                                 INVSYNC_CANON_ZERO_NULL))
+           || invsync_canon_set(line, l, "title",
+                                invsync_canon_string(line, "name", 0))
+           || invsync_canon_set(line, l, "quantity",
+                                invsync_canon_number(qrc, quantity))
+           || invsync_canon_set(line, l, "price_minor",
+                                invsync_canon_number(prc, price))
+           || invsync_woo_refs(line, l, "sku", "variant_id") ? -1 : 0;
 }
 
 

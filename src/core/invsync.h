@@ -227,6 +227,14 @@ invsync_rc_e invsync_json_load(const invsync_input_t *in, int want_object,
  */
 invsync_rc_e invsync_json_meta(struct json_t *root, const char *key,
     unsigned char *dst, size_t *dst_len, size_t cap, invsync_rc_e missing);
+/*
+ * A body whose top-level members name the event id, the topic and, when
+ * account is not NULL, the account (optional): describe() of the schemes
+ * that put their envelope in the body (Square, Stripe, TikTok Shop).
+ */
+invsync_rc_e invsync_json_describe(const invsync_input_t *in,
+    invsync_meta_t *m, const char *event, const char *topic,
+    const char *account);
 
 
 /* invsync_keys.c: the Redis key layout (docs/keys.md) */

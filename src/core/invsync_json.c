@@ -251,3 +251,34 @@ invsync_meta_body_hash(invsync_meta_t *m, const invsync_input_t *in)
 
     return INVSYNC_OK;
 }
+
+
+invsync_rc_e
+invsync_json_describe(const invsync_input_t *in, invsync_meta_t *m,
+    const char *event, const char *topic, const char *account)
+{
+    json_t        *root;
+    invsync_rc_e   rc;
+
+    rc = invsync_json_load(in, 1, &root);
+    if (rc != INVSYNC_OK) {
+        return rc;
+    }
+
+    rc = invsync_json_meta(root, event, m->event, &m->event_len,
+                           INVSYNC_EVENT_LEN, INVSYNC_ERR_NO_EVENT_ID);
+
+    if (rc == INVSYNC_OK) {
+        rc = invsync_json_meta(root, topic, m->topic, &m->topic_len,
+                               INVSYNC_TOPIC_LEN, INVSYNC_ERR_NO_TOPIC);
+    }
+
+    if (rc == INVSYNC_OK && account != NULL) {
+        rc = invsync_json_meta(root, account, m->account, &m->account_len,
+                               INVSYNC_ACCOUNT_LEN, INVSYNC_OK);
+    }
+
+    json_decref(root);
+
+    return rc;
+}

@@ -6,8 +6,6 @@
  */
 
 
-#include <jansson.h>
-
 #include "invsync_schemes.h"
 
 
@@ -82,32 +80,5 @@ invsync_square_verify(const invsync_input_t *in,
 static invsync_rc_e
 invsync_square_describe(const invsync_input_t *in, invsync_meta_t *m)
 {
-    json_t        *root;
-    invsync_rc_e   rc;
-
-    rc = invsync_json_load(in, 1, &root);
-    if (rc != INVSYNC_OK) {
-        return rc;
-    }
-
-    rc = invsync_json_meta(root, "event_id", m->event, &m->event_len,
-                           INVSYNC_EVENT_LEN, INVSYNC_ERR_NO_EVENT_ID);
-    if (rc != INVSYNC_OK) {
-        goto failed;
-    }
-
-    rc = invsync_json_meta(root, "type", m->topic, &m->topic_len,
-                           INVSYNC_TOPIC_LEN, INVSYNC_ERR_NO_TOPIC);
-    if (rc != INVSYNC_OK) {
-        goto failed;
-    }
-
-    rc = invsync_json_meta(root, "merchant_id", m->account, &m->account_len,
-                           INVSYNC_ACCOUNT_LEN, INVSYNC_OK);
-
-failed:
-
-    json_decref(root);
-
-    return rc;
+    return invsync_json_describe(in, m, "event_id", "type", "merchant_id");
 }

@@ -80,5 +80,6 @@ invsync_tiktok_verify(const invsync_input_t *in,
 static invsync_rc_e
 invsync_tiktok_describe(const invsync_input_t *in, invsync_meta_t *m)
 {
-    return invsync_json_describe(in, m, "tts_notification_id", "type", "shop_id");
+    return invsync_json_describe(in, m, "tts_notification_id", "type",
+                                 "shop_id");
 }

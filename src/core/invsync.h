@@ -230,7 +230,7 @@ invsync_rc_e invsync_json_meta(struct json_t *root, const char *key,
 /*
  * A body whose top-level members name the event id, the topic and, when
  * account is not NULL, the account (optional): describe() of the schemes
- * that put their envelope in the body (Square, Stripe, TikTok Shop).
+ * that put their envelope in the body.
  */
 invsync_rc_e invsync_json_describe(const invsync_input_t *in,
     invsync_meta_t *m, const char *event, const char *topic,

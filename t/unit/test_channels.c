@@ -74,12 +74,10 @@ static void t_case(t_case_t *c);
 static void t_channel(const invsync_channel_t *ch, const char *root);
 
 
-
 /* by invsync_channel_rc_e and invsync_read_e */
 static const char  *t_rc_names[] = { "done", "retry", "throttled", "more" };
 static const char  *t_read_names[] = { "unread", "shows", "untracked",
                                        "missing" };
-
 
 
 static void

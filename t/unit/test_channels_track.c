@@ -26,7 +26,6 @@
 #define T_NOW_MS    1795000000000LL
 
 
-
 static const char  *t_steps[] = { "look", "move", "create", "complete",
                                   "done", "refused" };
 static const char  *t_rcs[] = { "done", "retry", "throttled", "more" };

@@ -45,9 +45,6 @@ static void t_script(void);
 #define T_PLAN  137
 
 
-
-
-
 /* want == NULL: must fail */
 static int
 t_b64(const char *in, int optional, const char *want, ssize_t want_len)

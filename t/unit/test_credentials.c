@@ -63,8 +63,6 @@ static const t_case_t  t_cases[] = {
 #define T_PLAN  (3 * (sizeof(t_cases) / sizeof(t_cases[0])) + 3 * 8)
 
 
-
-
 static void
 t_named(int ok, const char *what, const char *detail)
 {

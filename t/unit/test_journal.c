@@ -16,8 +16,6 @@
 #include "tap.h"
 
 
-
-
 static void
 t_named(int ok, const char *what, const char *name)
 {

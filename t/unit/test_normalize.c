@@ -72,9 +72,6 @@ static void t_fuzz_one(const t_case_t *c, json_t *root, const char *path,
     t_fuzz_t *f);
 
 
-
-
-
 /* the fixture's bytes, NUL-terminated; exits if it cannot be read */
 static char *
 t_read(const char *fixture, size_t *len)

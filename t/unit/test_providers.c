@@ -36,9 +36,7 @@ typedef struct {
 } t_case_t;
 
 
-
 static const char  *t_ops[] = { "find", "create", "get", "cancel", NULL };
-
 
 
 static char *

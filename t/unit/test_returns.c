@@ -30,8 +30,6 @@ static void t_case(const char *file, const invsync_returns_conf_t *rc,
 static json_t *t_got(const invsync_restock_decision_t *d);
 
 
-
-
 int
 main(void)
 {
@@ -41,8 +39,6 @@ main(void)
 
     return t_done();
 }
-
-
 
 
 static void

@@ -40,8 +40,6 @@ static int t_subset(json_t *want, json_t *got);
 static void t_diag(const char *what, json_t *want, json_t *got);
 
 
-
-
 int
 main(void)
 {
@@ -51,8 +49,6 @@ main(void)
 
     return t_done();
 }
-
-
 
 
 static void

@@ -48,7 +48,6 @@ static const char *t_run(const t_case_t *c, invsync_input_t *in,
 static void t_case(const t_case_t *c);
 
 
-
 /* the configured headers the "hmac" vectors use */
 static const char  *t_hmac_headers[] = {
     "x-signature",
@@ -59,7 +58,6 @@ static const char  *t_hmac_headers[] = {
 
 static const invsync_hmac_conf_t  t_hmac_hex = { INVSYNC_ENC_HEX };
 static const invsync_hmac_conf_t  t_hmac_base64 = { INVSYNC_ENC_BASE64 };
-
 
 
 /*

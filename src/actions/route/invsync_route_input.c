@@ -20,6 +20,8 @@ static invsync_act_rc_e invsync_route_lines(json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
 static void invsync_route_tags(invsync_route_input_t *in, size_t i,
     const char *tags);
+static int invsync_route_read_call(invsync_worker_t *w,
+    invsync_route_input_t *in, redisReply **r);
 static int invsync_route_snap(invsync_route_input_t *in);
 static int invsync_route_skus(invsync_route_input_t *in, redisReply **e,
     size_t ne, redisReply *held);
@@ -121,13 +123,68 @@ invsync_act_rc_e
 invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
     char *err, size_t len)
 {
+    redisReply  *r;
+
+    r = NULL;
+
+    if (invsync_route_read_call(w, in, &r) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return invsync_route_read_take(w, in, r, err, len);
+}
+
+
+/* route_read.lua appended to the pipeline: the orders of a read share
+ * one round trip (invsync_route_batch.c); -1: out of memory */
+
+int
+invsync_route_read_append(invsync_worker_t *w, invsync_route_input_t *in)
+{
+    return invsync_route_read_call(w, in, NULL);
+}
+
+
+/* route_read.lua's answer (takes r, NULL: the connection was lost) */
+
+invsync_act_rc_e
+invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
+    redisReply *r, char *err, size_t len)
+{
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    invsync_route_snap_free(in);
+    in->rc = w->conf->routing;
+    in->snap = r;
+
+    if (invsync_route_snap(in) != 0) {
+        snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
+                                             ? r->str : "bad reply");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* the call, its reply in *r, or appended when r is NULL; -1: no memory
+ * (or, appended, no session) */
+
+static int
+invsync_route_read_call(invsync_worker_t *w, invsync_route_input_t *in,
+    redisReply **r)
+{
+    int           rc;
     char          prefix[INVSYNC_ACTION_KEY_LEN];
     char          counts[1 + INVSYNC_ROUTE_MAX_LINES][16];
     char          refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
     char         *keys;
     size_t        i, k, nrefs, argc, cap, *argvlen;
     const char  **argv;
-    redisReply   *r;
 
     cap = 3 + in->nraw * (1 + INVSYNC_STOCK_REFS);
     argv = malloc(cap * sizeof(char *));
@@ -138,8 +195,7 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
         free(argv);
         free(argvlen);
         free(keys);
-        snprintf(err, len, "out of memory");
-        return INVSYNC_ACT_RETRY;
+        return -1;
     }
 
     argc = 0;
@@ -168,29 +224,23 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
         }
     }
 
-    r = invsync_redis_eval(w, w->route_read_sha, invsync_script_route_read,
-                           invsync_script_route_read_len, 0, (int) argc,
-                           argv, argvlen);
+    rc = 0;
+
+    if (r != NULL) {
+        *r = invsync_redis_eval(w, w->route_read_sha,
+                                invsync_script_route_read,
+                                invsync_script_route_read_len, 0, (int) argc,
+                                argv, argvlen);
+    } else {
+        rc = invsync_redis_append_evalsha(w, w->route_read_sha, 0,
+                                          (int) argc, argv, argvlen);
+    }
+
     free(argv);
     free(argvlen);
     free(keys);
 
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    invsync_route_snap_free(in);
-    in->rc = w->conf->routing;
-    in->snap = r;
-
-    if (invsync_route_snap(in) != 0) {
-        snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
-                                             ? r->str : "bad reply");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    return INVSYNC_ACT_APPLIED;
+    return rc;
 }
 
 

@@ -8,6 +8,8 @@
 # re-check and decided again alone, on what the first left (wh-b).  The
 # same order under another webhook id in the same read routes once; every
 # order has its one order.route entry with its trace, and its shipment.
+# A SKU stocked at 50 locations (the routing bar's) is read whole by
+# `invsyncctl stock get` (32 were the most before).
 
 use strict;
 use warnings;
@@ -17,10 +19,11 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use InvsyncTest qw(hmac_b64);
-use InvsyncWorker qw(worker_conf run_worker wait_for audit_entries map_sku);
+use InvsyncWorker qw(worker_conf run_worker wait_for audit_entries map_sku
+                     ctl);
 
 my $t = InvsyncTest->setup(
-    programs => ['invsync-worker'],
+    programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush' },
     locations => <<'EOF');
         location = /hooks/shopify {
@@ -31,7 +34,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(9);
+$t->plan(10);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -136,5 +139,20 @@ ok(wait_for(20, sub {
            'shop-eu:701@wh-a', 'shop-eu:702@wh-b', 'shop-eu:703@wh-b',
            map { "shop-eu:$_\@wh-a" } 704 .. 709 }),
    'each routed order has its shipment at its location');
+
+###############################################################################
+# 50 locations in one ledger hash: every one read
+
+map_sku($t, 'SKU-Z', 999, 509);
+$t->redis('HSET', "${K}stock:SKU-Z",
+          map { (sprintf('on_hand:loc-%02d', $_), 2,
+                 sprintf('reserved:loc-%02d', $_), 1) } 0 .. 49);
+my ($rc, $out) = ctl($t, $conf, 'stock', 'get', 'SKU-Z', '--json');
+my $doc = eval { $json->decode($out) } // {};
+is_deeply([ $rc, scalar keys %{$doc->{locations} // {}}, $doc->{on_hand},
+            $doc->{reserved}, $doc->{locations}{'loc-49'} ],
+          [ 0, 50, 100, 50, { on_hand => 2, reserved => 1 } ],
+          'stock get: a SKU at 50 locations, every one')
+    or diag($out);
 
 $t->done;

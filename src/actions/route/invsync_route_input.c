@@ -68,7 +68,6 @@ invsync_route_input(const char *channel, json_t *canon,
     o->value_minor = o->has_value ? json_integer_value(total) : 0;
     o->shipping_method = invsync_route_member(canon, "shipping_method");
     o->now_ms = invsync_now_ms();
-    o->lines = in->lines;
 
     return invsync_route_lines(canon, in, err, len);
 }
@@ -85,19 +84,36 @@ invsync_route_lines(json_t *canon, invsync_route_input_t *in, char *err,
     size_t len)
 {
     size_t   i, n;
-    json_t  *line;
+    json_t  *line, *lines;
+
+    lines = json_object_get(canon, "lines");
+    n = 0;
+
+    json_array_foreach(lines, i, line) {
+        n += json_integer_value(json_object_get(line, "quantity")) > 0;
+    }
+
+    if (n > INVSYNC_ROUTE_MAX_LINES) {
+        snprintf(err, len, "route: more than %d lines",
+                 INVSYNC_ROUTE_MAX_LINES);
+        return INVSYNC_ACT_POISON;
+    }
+
+    in->lines = calloc(n ? n : 1, sizeof(invsync_route_line_t));
+    in->slots = calloc(n ? n : 1, sizeof(invsync_route_slot_t));
+    in->raw = calloc(n ? n : 1, sizeof(invsync_route_raw_t));
+    in->order.lines = in->lines;
+
+    if (in->lines == NULL || in->slots == NULL || in->raw == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
 
     n = 0;
 
-    json_array_foreach(json_object_get(canon, "lines"), i, line) {
+    json_array_foreach(lines, i, line) {
         if (json_integer_value(json_object_get(line, "quantity")) <= 0) {
             continue;
-        }
-
-        if (n == INVSYNC_ROUTE_MAX_LINES) {
-            snprintf(err, len, "route: more than %d lines",
-                     INVSYNC_ROUTE_MAX_LINES);
-            return INVSYNC_ACT_POISON;
         }
 
         invsync_stock_line_id(line, i, in->raw[n].line_id,
@@ -613,12 +629,15 @@ invsync_route_input_free(invsync_route_input_t *in)
     }
 
     /* a read fills the slots of the lines it kept, at most one a line */
-    for (i = 0; i < in->nraw; i++) {
+    for (i = 0; in->slots != NULL && i < in->nraw; i++) {
         free(in->slots[i].tagbuf);
         json_decref(in->slots[i].comps);
     }
 
     invsync_route_snap_free(in);
+    free(in->lines);
+    free(in->slots);
+    free(in->raw);
     free(in);
 }
 

@@ -48,9 +48,12 @@ typedef struct {
     char                    order_key[256];     /* "<channel>:<order id>" */
     char                    version[32];
     int64_t                 version_ms;
-    invsync_route_line_t    lines[INVSYNC_ROUTE_MAX_LINES];
-    invsync_route_slot_t    slots[INVSYNC_ROUTE_MAX_LINES];
-    invsync_route_raw_t     raw[INVSYNC_ROUTE_MAX_LINES];
+    /* [nraw] each, allocated for the order's lines: arrays of
+     * INVSYNC_ROUTE_MAX_LINES made the input 148 KB, zeroed (and, above
+     * malloc's mmap threshold, faulted in) for every order */
+    invsync_route_line_t   *lines;
+    invsync_route_slot_t   *slots;
+    invsync_route_raw_t    *raw;
     size_t                  nraw;
     const invsync_routing_conf_t  *rc;
     redisReply             *snap;               /* route_read.lua's answer */

@@ -1,23 +1,23 @@
 
 /*
  * Routing decisions per second with the ledger step: the worker's own
- * order.route path (invsync_route_run: route_read.lua, which resolves the
- * lines' SKUs and reads the ledger, invsync_route_decide, route.lua)
+ * order.route path (route_read.lua, which resolves the lines' SKUs and
+ * reads the ledger, invsync_route_decide, route.lua, ship_open.lua)
  * against a real Redis, on one connection, as one worker runs them: the
- * orders of one read together (invsync_route_batch), BATCH at a time
- * (the worker's consumer.batch, 32 by default; 1: one after another,
- * invsync_route_run).  The configuration
- * (t/bench/route_ledger writes it: 50 locations, 20 rules) comes from
- * worker.json; the ledger is filled here: 10,000 SKUs, each on hand at
- * every location, plenty (nothing runs out, so no decision is unroutable
- * for want of stock, and every one is written).
+ * orders of one read together (invsync_route_batch), BATCH at a time (the
+ * worker's consumer.batch, 32 by default; 1: one after another,
+ * invsync_route_run).  The configuration (t/bench/route_ledger writes it:
+ * 50 locations, 20 rules) comes from worker.json; the ledger is filled
+ * here: 10,000 SKUs, each on hand at every location (all 50; before
+ * 2026-12-03, the first 19 only), plenty (nothing runs out, so no
+ * decision is unroutable for want of stock, and every one is written).
  *
  *   bench_route_ledger WORKER.JSON [ORDERS [BATCH]]
  *
  * Prints one JSON line: decisions, seconds (wall), per_s (wall),
  * cpu_us (this process's CPU time per decision: the decision and the
  * client's share of the ledger step), redis_us (the Redis server's CPU
- * time per decision, INFO cpu: the two scripts, its network work),
+ * time per decision, INFO cpu: the three scripts, its network work),
  * routed, other.
  */
 
@@ -221,7 +221,11 @@ b_fill(invsync_worker_t *w)
 
         argv[2 + 2 * k] = NULL;
 
-        if (invsync_redis_appendv(w, argv) != 0) {
+        /* hiredis itself: invsync_redis_appendv() sends at most
+         * INVSYNC_CMDV_MAX arguments, 19 locations of the 50 */
+        if (redisAppendCommandArgv(w->redis, 2 + 2 * (int) k, argv, NULL)
+            != REDIS_OK)
+        {
             return -1;
         }
 

@@ -380,20 +380,20 @@ invsync_route_skus(invsync_route_input_t *in, redisReply **e, size_t ne,
 }
 
 
-/* one SKU's stock:<sku> fields: on hand - reserved per location */
+/* one SKU's stock:<sku> fields, NUL-separated field, value pairs: on
+ * hand - reserved per location */
 
 static int
 invsync_route_row(invsync_route_input_t *in, redisReply *sku,
     redisReply *fields)
 {
     int                     at;
-    size_t                  j;
     int64_t                 v;
-    const char             *f;
+    const char             *f, *p, *end;
     invsync_route_stock_t  *row;
 
-    if (sku->type != REDIS_REPLY_STRING || fields->type != REDIS_REPLY_ARRAY
-        || fields->elements % 2 != 0)
+    if (sku->type != REDIS_REPLY_STRING
+        || fields->type != REDIS_REPLY_STRING)
     {
         return -1;
     }
@@ -403,15 +403,20 @@ invsync_route_row(invsync_route_input_t *in, redisReply *sku,
     row->free = in->freebuf + in->nstock * in->rc->nlocations;
     in->nstock++;
 
-    for (j = 0; j < fields->elements; j += 2) {
-        if (fields->element[j]->type != REDIS_REPLY_STRING
-            || fields->element[j + 1]->type != REDIS_REPLY_STRING)
-        {
-            return -1;
+    /* hiredis ends the string with a NUL too: each token is a C string */
+    p = fields->str;
+    end = fields->str + fields->len;
+
+    while (p < end) {
+        f = p;
+        p += strlen(p) + 1;
+
+        if (p > end) {
+            return -1;      /* a field without its value */
         }
 
-        f = fields->element[j]->str;
-        v = strtoll(fields->element[j + 1]->str, NULL, 10);
+        v = strtoll(p, NULL, 10);
+        p += strlen(p) + 1;
 
         if (strncmp(f, "on_hand:", 8) == 0) {
             at = invsync_route_loc(in, f + 8);

@@ -935,6 +935,24 @@ const size_t  invsync_script_ship_cancel_len =
     sizeof(invsync_script_ship_cancel) - 1;
 
 
+const char  invsync_script_ship_claim[] =
+    "local now, untl = tonumber(ARGV[1]), ARGV[2]\n"
+    "local out = {}\n"
+    "for i = 3, #ARGV do\n"
+    "    local s = redis.call('ZSCORE', KEYS[1], ARGV[i])\n"
+    "    if s and tonumber(s) <= now then\n"
+    "        redis.call('ZADD', KEYS[1], 'XX', untl, ARGV[i])\n"
+    "        out[#out + 1] = ARGV[i]\n"
+    "        out[#out + 1] = s\n"
+    "    end\n"
+    "end\n"
+    "return out\n"
+    ;
+
+const size_t  invsync_script_ship_claim_len =
+    sizeof(invsync_script_ship_claim) - 1;
+
+
 const char  invsync_script_ship_confirm[] =
     "local function ledger(KEYS, ARGV)\n"
     "local done = redis.call('GET', KEYS[1])\n"

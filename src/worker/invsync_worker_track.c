@@ -4,15 +4,15 @@
  * (ship_confirm.lua adds one when it ships) are told to their channel by
  * the channel's track_build / track_parse, a step machine (look, move,
  * create, complete; invsync_channel.h).  Up to "fulfilment.track_slots"
- * shipments at a time per channel (never two of one order: they would
- * move the same fulfillment orders), each claimed for its slot by
+ * shipments at a time per channel (never two of one order: they would move
+ * the same fulfillment orders), each claimed for its slot by
  * ship_claim.lua, one request at a time per slot, on the worker's curl
- * multi: the loop never waits.  The verdict of invsync_call.c (429 and Retry-After, 5xx)
- * and the channel's own throttling delay the channel, its pushes too
- * (they share its rate limit).  A failed attempt is retried with backoff,
- * from the look again; after INVSYNC_TRACK_ALARM failures, or at once when
- * the channel refuses, a tracking_push_failed exception with the channel's
- * message, and the shipment stays shipped.  Told: state tracked,
+ * multi: the loop never waits.  The verdict of invsync_call.c (429 and
+ * Retry-After, 5xx) and the channel's own throttling delay the channel, its
+ * pushes too (they share its rate limit).  A failed attempt is retried with
+ * backoff, from the look again; after INVSYNC_TRACK_ALARM failures, or at
+ * once when the channel refuses, a tracking_push_failed exception with the
+ * channel's message, and the shipment stays shipped.  Told: state tracked,
  * tracked_ref, audit entry shipment.track.  A channel without tracking
  * leaves its shipments shipped, nothing sent.
  */
@@ -351,7 +351,8 @@ invsync_track_load(invsync_worker_t *w, invsync_trackslot_t *ts,
         if (st->type == REDIS_REPLY_STRING
             && (strcmp(st->str, "open") == 0
                 || strcmp(st->str, "requested") == 0
-                || strcmp(st->str, "stalled") == 0))
+                || strcmp(st->str, "stalled") == 0
+                || strcmp(st->str, "failed") == 0))
         {
             s->last = 0;
         }

@@ -2,8 +2,9 @@
 /*
  * What a tracking attempt leaves behind: a shipment told (state tracked,
  * tracked_ref, off K track:due, the shipment.track audit entry, in one
- * MULTI; its tracking_push_failed exception resolved), or not told (its attempts and last_error, due again after a
- * backoff, or the tracking_push_failed exception).
+ * MULTI; its tracking_push_failed exception resolved), or not told
+ * (its attempts and last_error, due again after a backoff, or the
+ * tracking_push_failed exception).
  */
 
 

@@ -25,6 +25,8 @@ const invsync_action_t  invsync_actions[] = {
     /* kind, action name, function, flags, when */
     { "fulfillment", "fulfillment.record", invsync_fulfil_record, 0, NULL },
     { "fulfillment", "stock.ship", invsync_fulfil_ship, 0, NULL },
+    { "fulfillment", "shipment.by_channel", invsync_shipment_by_channel,
+      INVSYNC_ACT_ROUTING, NULL },
     { "inventory_level", "inventory.observe", invsync_stock_level, 0, NULL },
     { "order", "order.record", invsync_order_record, INVSYNC_ACT_BATCH,
       NULL },
@@ -33,6 +35,8 @@ const invsync_action_t  invsync_actions[] = {
     { "order", "order.route", invsync_route_order,
       INVSYNC_ACT_ROUTING | INVSYNC_ACT_BATCH, NULL },
     { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
+    { "order", "shipment.by_channel", invsync_shipment_by_channel,
+      INVSYNC_ACT_ROUTING, NULL },
     { "order", "refund.record", invsync_refund_of_order, 0, "refunds" },
     { "order_cancelled", "order.record", invsync_order_record,
       INVSYNC_ACT_BATCH, NULL },

@@ -85,6 +85,9 @@ typedef struct {
     invsync_log_level_e      log_level;
     char                    *default_location; /* first of locations[] */
     invsync_routing_conf_t  *routing;         /* NULL: no "routing" */
+    int                      carrier_slots;   /* "fulfilment": requests */
+    int                      threepl_slots;   /* in flight at once */
+    int                      track_slots;     /* per channel */
     invsync_returns_conf_t   returns;         /* "returns", defaults */
     json_t                  *journal_accounts; /* in root; NULL: no
                                                 * "journal" (none kept) */
@@ -143,6 +146,7 @@ typedef struct {
     char                    ship_open_sha[41];  /* shipments */
     char                    ship_confirm_sha[41];
     char                    ship_cancel_sha[41];
+    char                    ship_claim_sha[41]; /* a due shipment's slot */
     char                    journal_sha[41];    /* journal entries */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */

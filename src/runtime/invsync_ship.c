@@ -124,11 +124,12 @@ invsync_ship_record_json(const invsync_ship_record_t *rec)
     json_t      *j;
     const char  *v[] = {
         rec->carrier, rec->service, rec->tracking, rec->tracking_url,
-        rec->label_url, rec->cost_minor, rec->currency, rec->provider_ref
+        rec->label_url, rec->cost_minor, rec->currency, rec->provider_ref,
+        rec->shipped_by, rec->tracked_ref
     };
     const char  *k[] = {
         "carrier", "service", "tracking", "tracking_url", "label_url",
-        "cost_minor", "currency", "provider_ref"
+        "cost_minor", "currency", "provider_ref", "shipped_by", "tracked_ref"
     };
 
     j = json_object();

@@ -40,6 +40,9 @@ typedef struct {
     const char   *currency;
     const char   *provider_ref;
     const char   *by;
+    const char   *shipped_by;    /* "channel": the channel shipped it (no
+                                  * label, no 3PL; nothing to tell it) */
+    const char   *tracked_ref;   /* then: the channel's fulfilment id */
 } invsync_ship_record_t;
 
 

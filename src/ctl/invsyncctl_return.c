@@ -397,7 +397,7 @@ invsyncctl_return_lines(const char *cmd, int *argc, char **argv,
                                           v);
         }
 
-        json_array_append_new(*lines, json_pack("{s:s, s:I, s:s?}", "sku",
+        json_array_append_new(*lines, json_pack("{s:s, s:I, s:s*}", "sku",
                               buf, "qty", (json_int_t) qty, "condition", c));
     }
 

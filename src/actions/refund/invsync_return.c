@@ -156,7 +156,7 @@ invsync_return_step(invsync_worker_t *w, const invsync_return_src_t *src,
     json_t  *step;
 
     snprintf(cause, sizeof(cause), "%s:%s", src->channel, src->event);
-    step = json_pack("{s:[s], s:s, s:s?, s:s?}", "states", state, "cause",
+    step = json_pack("{s:[s], s:s, s:s*, s:s*}", "states", state, "cause",
                      cause, "by", src->by, "tracking", tracking);
 
     return invsync_return_script(w, src, "step", id, step, cause, audit,
@@ -347,7 +347,7 @@ invsync_return_prices(invsync_worker_t *w, const char *channel,
             return lost ? INVSYNC_RETURN_LOST : INVSYNC_RETURN_REFUSED;
         }
 
-        json_array_append_new(*out, json_pack("{s:s, s:O, s:O?, s:s, s:O?}",
+        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*, s:s, s:O*}",
             "sku", sku, "qty", json_object_get(l, "qty"),
             "price_minor", json_object_get(ol, "price_minor"),
             "currency", cur, "line_id",

@@ -4,9 +4,10 @@
  * units back into inventory at cost, or written off when they went to
  * the damaged bucket, built by the journal's own line builder
  * (invsync_journal_lines(), as a refund that moved no money: channel
- * "rma", refund id "<rma>:<receipt>", the line id its SKU, so that the
- * entry's cause is the ledger movement's, restock:rma:<rma>:<receipt>:
- * <sku>) and written by journal.lua, once per cause.  Without "journal"
+ * "rma", refund id "<rma>:<receipt>", the line id "<n>:<sku>", its
+ * place in the receipt, so that the entry's cause is the ledger
+ * movement's, restock:rma:<rma>:<receipt>:<n>:<sku>) and written by
+ * journal.lua, once per cause.  Without "journal"
  * in worker.json nothing is written.
  */
 
@@ -43,13 +44,13 @@ invsync_return_journal(invsync_worker_t *w, const char *source,
 
     rl = json_array();
     json_array_foreach(lines, i, l) {
-        json_array_append_new(rl, json_pack("{s:O, s:O, s:O, s:O?, s:O?, "
+        json_array_append_new(rl, json_pack("{s:O, s:O, s:O, s:O*, s:O*, "
             "s:O}", "sku", json_object_get(l, "sku"), "quantity",
             json_object_get(l, "qty"), "restock",
             json_object_get(l, "restock"), "bucket",
             json_object_get(l, "bucket"), "condition",
             json_object_get(l, "condition"), "channel_line_id",
-            json_object_get(l, "sku")));
+            json_object_get(l, "line")));
     }
 
     /* rid here is "<rma>:<receipt>", the refund id of the builder */

@@ -5,7 +5,8 @@
  * shipped of it (a line never shipped, or more units than shipped, is
  * return_not_shipped and moves nothing), the restock rules' decision
  * (invsync_restock_rules.c, as a receipt), one ledger.lua movement keyed
- * restock:rma:<rma>:<receipt>:<sku> with its return.restock audit entry,
+ * restock:rma:<rma>:<receipt>:<n>:<sku> (n: its place in the receipt)
+ * with its return.restock audit entry,
  * the journal entry of the same cause; then the receipt recorded on the
  * RMA (return_step.lua) with the refund due, and the refund asked of the
  * channel.  Every step is keyed by its cause, so a notice delivered again
@@ -158,7 +159,7 @@ invsync_return_receive(invsync_worker_t *w, const invsync_return_src_t *src,
     if (out != NULL && (rc == INVSYNC_RETURN_DONE
                         || rc == INVSYNC_RETURN_BEFORE))
     {
-        *out = json_pack("{s:s, s:s, s:O, s:O?, s:O}", "rma", id, "receipt",
+        *out = json_pack("{s:s, s:s, s:O, s:O*, s:O}", "rma", id, "receipt",
                          rid, "lines", c.lines, "refund_due", due,
                          "not_shipped", c.refused);
     }
@@ -217,10 +218,11 @@ invsync_rcpt_check(json_t *lines, char *err, size_t len)
 static invsync_return_rc_e
 invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
 {
-    char                        loc[128], cause[1024];
+    char                        loc[128], cause[1024], key[300];
     char                       *why;
+    size_t                      k;
     int64_t                     shipped, before, qty;
-    json_t                     *line, *move, *dec;
+    json_t                     *line, *move, *dec, *prev;
     const char                 *sku;
     invsync_act_rc_e            arc;
     invsync_restock_facts_t     f;
@@ -236,16 +238,26 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
         return INVSYNC_RETURN_LOST;
     }
 
+    /* the other receipts', and this one's lines before this one */
     before = invsync_rcpt_before(c->rma, c->rid, sku);
+    json_array_foreach(c->lines, k, prev) {
+        if (strcmp(invsync_action_str(prev, "sku"), sku) == 0
+            && !json_is_true(json_object_get(prev, "not_shipped")))
+        {
+            before += invsync_action_int(prev, "qty", 0);
+        }
+    }
+
+    snprintf(key, sizeof(key), "%zu:%s", json_array_size(c->lines) + 1, sku);
 
     if (before + qty > shipped) {
         json_array_append_new(c->refused, json_pack("{s:s, s:I, s:I, s:I}",
             "sku", sku, "qty", (json_int_t) qty, "shipped",
             (json_int_t) shipped, "received_before", (json_int_t) before));
-        json_array_append_new(c->lines, json_pack("{s:s, s:I, s:O, s:b, "
-            "s:s, s:b}", "sku", sku, "qty", (json_int_t) qty, "condition",
-            json_object_get(in, "condition"), "restock", 0, "reason",
-            "not_shipped", "not_shipped", 1));
+        json_array_append_new(c->lines, json_pack("{s:s, s:s, s:I, s:O, "
+            "s:b, s:s, s:b}", "line", key, "sku", sku, "qty",
+            (json_int_t) qty, "condition", json_object_get(in, "condition"),
+            "restock", 0, "reason", "not_shipped", "not_shipped", 1));
         return INVSYNC_RETURN_DONE;
     }
 
@@ -260,7 +272,7 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
         return INVSYNC_RETURN_LOST;
     }
 
-    line = json_pack("{s:s, s:I, s:b, s:s, s:O, s:O?}", "sku", sku,
+    line = json_pack("{s:s, s:I, s:b, s:s, s:O, s:O*}", "sku", sku,
                      "quantity", (json_int_t) qty, "restock", 1,
                      "restock_type", "return", "condition",
                      json_object_get(in, "condition"), "reason",
@@ -268,8 +280,8 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     invsync_restock_decide(&c->w->conf->returns, line, c->rma, &f, &d);
     json_decref(line);
 
-    dec = json_pack("{s:s, s:I, s:O, s:b, s:s, s:s?, s:s?, s:s?, s:s?}",
-                    "sku", sku, "qty", (json_int_t) qty, "condition",
+    dec = json_pack("{s:s, s:s, s:I, s:O, s:b, s:s, s:s*, s:s*, s:s*, "
+                    "s:s*}", "line", key, "sku", sku, "qty", (json_int_t) qty, "condition",
                     json_object_get(in, "condition"), "restock", d.restock,
                     "reason", d.reason, "bucket", d.bucket, "location",
                     d.location, "location_from", d.location_from, "tag",
@@ -291,7 +303,7 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     }
 
     snprintf(cause, sizeof(cause), "restock:rma:%s:%s:%s", c->id, c->rid,
-             sku);
+             key);
     arc = invsync_stock_move_why(c->w, &c->ev, cause, "restock",
                                  "return.restock", c->order, move, why,
                                  c->err, c->len);
@@ -429,7 +441,7 @@ invsync_rcpt_record(invsync_rcpt_t *c, json_t *due)
     json_t  *step;
 
     snprintf(cause, sizeof(cause), "%s:%s", c->src->channel, c->src->event);
-    step = json_pack("{s:[s, s], s:s, s:s?, s:{s:s, s:O}, s:O?}", "states",
+    step = json_pack("{s:[s, s], s:s, s:s*, s:{s:s, s:O}, s:O*}", "states",
                      "received", "inspected", "cause", cause, "by",
                      c->src->by, "receipt", "id", c->rid, "lines", c->lines,
                      "refund_due", due);

@@ -59,7 +59,7 @@ invsync_return_refund_due(json_t *rma, const char *rid, json_t *lines)
         cur = invsync_action_str(rl, "currency");
         total += qty * price;
 
-        json_array_append_new(out, json_pack("{s:O, s:s?, s:I, s:I}", "sku",
+        json_array_append_new(out, json_pack("{s:O, s:s*, s:I, s:I}", "sku",
             json_object_get(l, "sku"), "line_id",
             json_string_value(json_object_get(rl, "line_id")), "qty", qty,
             "amount_minor", qty * price));

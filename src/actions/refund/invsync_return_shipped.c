@@ -1,12 +1,14 @@
 
 /*
- * What the ledger shipped of an order's SKU, for a return's receipt: the
- * units of every stock.ship movement of the order (its audit entries,
- * K audit:order:<order>, as ship_confirm.lua and the order's own ship
- * wrote them), and where from: the first movement's location, or, for a
- * routed order, where K alloc:<order> held the SKU (ledger.lua ships a
- * routed order from its reserved:<loc>), as the refund's restock reads
- * it (docs/returns.md, "Where the units go").
+ * What shipped of an order's SKU, for a return's receipt.  An order with
+ * shipments (K shipments:<order>, docs/fulfilment.md): the lines of those
+ * shipped or tracked, from each one's location.  Else the order's own
+ * stock.ship movements (its audit entries, K audit:order:<order>: a
+ * channel's fulfilment of an order invsync does not fulfil), from the
+ * first movement's location, or, for a routed order, where K
+ * alloc:<order> held the SKU (ledger.lua ships a routed order from its
+ * reserved:<loc>), as the refund's restock reads it (docs/returns.md,
+ * "Where the units go").
  */
 
 
@@ -21,6 +23,8 @@ static int invsync_return_ship_entry(invsync_worker_t *w, const char *audit,
     const char *id, const char *sku, int64_t *qty, char *loc, size_t cap);
 static int invsync_return_held(invsync_worker_t *w, const char *order,
     const char *sku, char *loc, size_t cap);
+static int invsync_return_shipments(invsync_worker_t *w, const char *order,
+    const char *sku, int64_t *qty, char *loc, size_t cap);
 
 
 int
@@ -34,6 +38,15 @@ invsync_return_shipped(invsync_worker_t *w, const char *order,
 
     *qty = 0;
     loc[0] = '\0';
+
+    switch (invsync_return_shipments(w, order, sku, qty, loc, cap)) {
+    case -1:
+        return -1;
+    case 1:
+        return 0;
+    default:
+        break;
+    }
 
     invsync_key_audit_order(key, sizeof(key), w->conf, order);
     invsync_key_audit(audit, sizeof(audit), w->conf);
@@ -162,4 +175,80 @@ invsync_return_held(invsync_worker_t *w, const char *order, const char *sku,
     }
 
     return 0;
+}
+
+
+/*
+ * The order's shipments: 0 when it has none (the audit decides), 1 with
+ * the units of sku in those shipped (and where the first one left), -1
+ * on Redis.
+ */
+static int
+invsync_return_shipments(invsync_worker_t *w, const char *order,
+    const char *sku, int64_t *qty, char *loc, size_t cap)
+{
+    char          key[INVSYNC_ACTION_KEY_LEN];
+    size_t        i, k;
+    json_t       *lines, *l;
+    const char   *argv[7];
+    redisReply   *ids, *r;
+
+    invsync_key_shipments(key, sizeof(key), w->conf, order);
+    argv[0] = "SMEMBERS";
+    argv[1] = key;
+    argv[2] = NULL;
+
+    ids = invsync_redis_cmdv(w, argv);
+    if (ids == NULL) {
+        return -1;
+    }
+
+    for (i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++) {
+        invsync_key_shipment(key, sizeof(key), w->conf,
+                             ids->element[i]->str);
+        argv[0] = "HMGET";
+        argv[1] = key;
+        argv[2] = "state";
+        argv[3] = "location";
+        argv[4] = "lines";
+        argv[5] = NULL;
+
+        r = invsync_redis_cmdv(w, argv);
+        if (r == NULL) {
+            freeReplyObject(ids);
+            return -1;
+        }
+
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 3
+            && r->element[0]->type == REDIS_REPLY_STRING
+            && (strcmp(r->element[0]->str, "shipped") == 0
+                || strcmp(r->element[0]->str, "tracked") == 0)
+            && r->element[2]->type == REDIS_REPLY_STRING)
+        {
+            lines = json_loads(r->element[2]->str, 0, NULL);
+
+            json_array_foreach(lines, k, l) {
+                if (strcmp(invsync_action_str(l, "sku"), sku) != 0) {
+                    continue;
+                }
+
+                *qty += invsync_action_int(l, "qty", 0);
+
+                if (loc[0] == '\0' && r->element[1]->type
+                                       == REDIS_REPLY_STRING)
+                {
+                    snprintf(loc, cap, "%s", r->element[1]->str);
+                }
+            }
+
+            json_decref(lines);
+        }
+
+        freeReplyObject(r);
+    }
+
+    k = ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0;
+    freeReplyObject(ids);
+
+    return k > 0 ? 1 : 0;
 }

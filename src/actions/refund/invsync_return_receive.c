@@ -281,7 +281,8 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     json_decref(line);
 
     dec = json_pack("{s:s, s:s, s:I, s:O, s:b, s:s, s:s*, s:s*, s:s*, "
-                    "s:s*}", "line", key, "sku", sku, "qty", (json_int_t) qty, "condition",
+                    "s:s*}", "line", key, "sku", sku, "qty",
+                    (json_int_t) qty, "condition",
                     json_object_get(in, "condition"), "restock", d.restock,
                     "reason", d.reason, "bucket", d.bucket, "location",
                     d.location, "location_from", d.location_from, "tag",

@@ -3,7 +3,8 @@
 # A return received at the 3PL (docs/returns.md "RMA", docs/channels/
 # shipbob.md "Returns"): an order shipped by the ShipBob simulator, its
 # RMA opened with invsyncctl, the warehouse processing the parcel (one
-# unit restocked, one quarantined) and its signed return.completed
+# unit restocked, one quarantined, one not in the parcel) and its signed
+# return.completed
 # through nginx (the shipbob scheme's location) to the worker: the
 # resellable unit back on hand at the 3PL location it shipped from, the
 # quarantined one in the damaged bucket, the RMA inspected; the same
@@ -38,7 +39,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(16);
+$t->plan(17);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
@@ -87,7 +88,7 @@ $t->redis('HSET', "${K}order:woo-main:1001", 'version', 1, 'data',
     $J->encode({ order_id => '1001', order_number => '#1001',
         currency => 'USD', shipping_method => 'flat_rate',
         customer => { email => 'jd@example.com', name => 'John Doe' },
-        lines => [ { channel_line_id => '7', sku => 'MUG', quantity => 2,
+        lines => [ { channel_line_id => '7', sku => 'MUG', quantity => 3,
                      price_minor => 1250, refs => ['sku:MUG'] } ],
         shipping_address => { name => 'John Doe',
             address1 => '100 N Racine Ave', city => 'Chicago',
@@ -95,12 +96,12 @@ $t->redis('HSET', "${K}order:woo-main:1001", 'version', 1, 'data',
 $t->redis('HSET', "${K}shipment:$sid", 'order', 'woo-main:1001',
     'channel', 'woo-main', 'order_id', '1001', 'location', '3pl-us',
     'kind', '3pl', 'state', 'open', 'version', 1,
-    'lines', $J->encode([{ line_id => '7', sku => 'MUG', qty => 2 }]));
+    'lines', $J->encode([{ line_id => '7', sku => 'MUG', qty => 3 }]));
 $t->redis('SADD', "${K}shipments:woo-main:1001", $sid);
 # routed there: the allocation holds the units the shipment takes
 $t->redis('HSET', "${K}alloc:woo-main:1001", 'held',
-          $J->encode({ '3pl-us' => { MUG => 2 } }));
-$t->redis('HSET', "${K}stock:MUG", 'reserved:3pl-us', 2);
+          $J->encode({ '3pl-us' => { MUG => 3 } }));
+$t->redis('HSET', "${K}stock:MUG", 'reserved:3pl-us', 3);
 $t->redis('ZADD', "${K}fulfil:due", int(time * 1000), $sid);
 
 ok(wait_for(30, sub { field($sid, 'state') eq 'requested' }),
@@ -109,20 +110,21 @@ InvsyncSim::call($t, '3pl', 'ship', reference_id => $sid,
                  tracking_number => '9400111', carrier => 'USPS');
 ok(wait_for(30, sub { field($sid, 'state') eq 'shipped' }),
    'shipped: its order.shipped through nginx');
-ok(wait_for(20, sub { stock('MUG')->{'on_hand:3pl-us'} == 8 }),
+ok(wait_for(20, sub { stock('MUG')->{'on_hand:3pl-us'} == 7 }),
    'on hand down at the 3PL') or diag(explain [stock('MUG'),
    entries('shipment.confirm'), entries('stock.ship')]);
 
 my ($rc, $out) = ctl($t, $conf, 'return', 'open', '1001', '--channel',
-                     'woo-main', '--line', 'MUG:2', '--id', 'RMA-1001');
+                     'woo-main', '--line', 'MUG:3', '--id', 'RMA-1001');
 is($rc, 0, 'the RMA opened') or diag($out);
 
 ###############################################################################
-# the warehouse processes the parcel; its notice, 5 times
+# the warehouse processes the parcel (3 announced, 2 in it); its notice,
+# 5 times
 
 my $ret = InvsyncSim::call($t, '3pl', 'return', reference_id => 'RMA-1001',
     original_shipment_id => 1, store_order_id => '1001',
-    items => [ { sku => 'MUG', quantity => 2,
+    items => [ { sku => 'MUG', quantity => 3,
                  actions => [ { action => 'Restock', quantity => 1 },
                               { action => 'Quarantine', quantity => 1,
                                 reason => 'box crushed' } ] } ],
@@ -137,10 +139,11 @@ ok(wait_for(30, sub { settled(5) }), 'the worker acted on all 5')
     or diag($t->read_file('logs/w1.out'));
 
 is_deeply([ @{stock('MUG')}{qw(on_hand:3pl-us damaged:3pl-us reserved:3pl-us)} ],
-          [9, 1, 0],
+          [8, 1, 0],
           'once: the restocked unit on hand at the 3PL it shipped from, '
           . 'the quarantined one in damaged');
-is(scalar @{entries('return.restock')}, 2, 'two return.restock entries');
+is(scalar @{entries('return.restock')}, 3,
+   'three return.restock entries, one per line (the missing one too)');
 is(scalar @{entries('return.receive')}, 1, 'one return.receive');
 my ($crc, $show) = ctl($t, $conf, 'return', 'show', 'RMA-1001', '--json');
 my $r = decode_json($show);
@@ -150,11 +153,14 @@ is_deeply([ $r->{state}, $rid,
               @{$r->{receipts}{$rid}{lines}} ] ],
           [ 'inspected', "sb-us:$ret->{return}{id}",
             [ [ 'MUG', 1, 'resellable', 'on_hand', '3pl-us' ],
-              [ 'MUG', 1, 'damaged', 'damaged', '3pl-us' ] ] ],
+              [ 'MUG', 1, 'damaged', 'damaged', '3pl-us' ],
+              [ 'MUG', 1, 'missing', undef, undef ] ] ],
           'the RMA inspected, its receipt the 3PL return, each unit decided')
     or diag($show);
 is_deeply([ map { $_->{state} } @{$r->{history}} ],
           [ 'open', 'received', 'inspected' ], 'its history');
+is_deeply([ @{$r->{lines}[0]}{qw(qty received restocked damaged missing)} ],
+          [ 3, 2, 1, 1, 1 ], 'the line: 2 received, 1 missing from the parcel');
 
 ###############################################################################
 # a notice for an RMA invsync does not know; a wrong signature
@@ -167,7 +173,7 @@ ok(wait_for(30, sub {
        map { +{ @{$t->redis('HGETALL', "${K}exception:$_")} } }
        @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)} }),
    'return_unknown opened') or diag($t->read_file('logs/w1.out'));
-is(stock('MUG')->{'on_hand:3pl-us'}, 9, 'and nothing moved');
+is(stock('MUG')->{'on_hand:3pl-us'}, 8, 'and nothing moved');
 
 my $body = '{"id":1,"reference_id":"RMA-1001","status":"Completed"}';
 my $res = $t->post('/hooks/shipbob', $body,

@@ -20,6 +20,8 @@ invsync_return_event(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
     char                  rid[INVSYNC_RMA_ID_LEN], summary[512];
+    size_t                i;
+    json_t               *lines, *l;
     const char           *rma;
     invsync_return_rc_e   rc;
     invsync_return_src_t  src;
@@ -41,11 +43,18 @@ invsync_return_event(invsync_worker_t *w, const invsync_envelope_t *ev,
     src.stream = ev->stream;
     src.entry = ev->entry;
 
+    /* the canonical lines (quantity) as a receipt's (qty) */
+    lines = json_array();
+    json_array_foreach(json_object_get(canon, "lines"), i, l) {
+        json_array_append_new(lines, json_pack("{s:O, s:O, s:O}", "sku",
+            json_object_get(l, "sku"), "qty", json_object_get(l, "quantity"),
+            "condition", json_object_get(l, "condition")));
+    }
+
     rc = !invsync_return_id_valid(rma) || !invsync_return_id_valid(rid)
          ? INVSYNC_RETURN_REFUSED
-         : invsync_return_receive(w, &src, rma, rid,
-                                  json_object_get(canon, "lines"), NULL,
-                                  err, len);
+         : invsync_return_receive(w, &src, rma, rid, lines, NULL, err, len);
+    json_decref(lines);
 
     switch (rc) {
     case INVSYNC_RETURN_DONE:

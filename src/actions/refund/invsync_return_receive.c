@@ -41,6 +41,7 @@ static int invsync_rcpt_check(json_t *lines, char *err, size_t len);
 static invsync_return_rc_e invsync_rcpt_line(invsync_rcpt_t *c, json_t *in);
 static int64_t invsync_rcpt_before(json_t *rma, const char *rid,
     const char *sku);
+static int invsync_rcpt_counts(json_t *l, const char *sku);
 static int invsync_rcpt_tags(invsync_worker_t *w, const char *sku,
     json_t **tags);
 static invsync_return_rc_e invsync_rcpt_exception(invsync_rcpt_t *c);
@@ -221,6 +222,7 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     char                        loc[128], cause[1024], key[300];
     char                       *why;
     size_t                      k;
+    int                         missing;
     int64_t                     shipped, before, qty;
     json_t                     *line, *move, *dec, *prev;
     const char                 *sku;
@@ -241,16 +243,18 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     /* the other receipts', and this one's lines before this one */
     before = invsync_rcpt_before(c->rma, c->rid, sku);
     json_array_foreach(c->lines, k, prev) {
-        if (strcmp(invsync_action_str(prev, "sku"), sku) == 0
-            && !json_is_true(json_object_get(prev, "not_shipped")))
-        {
+        if (invsync_rcpt_counts(prev, sku)) {
             before += invsync_action_int(prev, "qty", 0);
         }
     }
 
     snprintf(key, sizeof(key), "%zu:%s", json_array_size(c->lines) + 1, sku);
 
-    if (before + qty > shipped) {
+    /* a unit missing from the parcel came back from nowhere: never
+     * beyond what shipped */
+    missing = strcmp(invsync_action_str(in, "condition"), "missing") == 0;
+
+    if (!missing && before + qty > shipped) {
         json_array_append_new(c->refused, json_pack("{s:s, s:I, s:I, s:I}",
             "sku", sku, "qty", (json_int_t) qty, "shipped",
             (json_int_t) shipped, "received_before", (json_int_t) before));
@@ -334,15 +338,23 @@ invsync_rcpt_before(json_t *rma, const char *rid, const char *sku)
         }
 
         json_array_foreach(json_object_get(r, "lines"), i, l) {
-            if (strcmp(invsync_action_str(l, "sku"), sku) == 0
-                && !json_is_true(json_object_get(l, "not_shipped")))
-            {
+            if (invsync_rcpt_counts(l, sku)) {
                 n += invsync_action_int(l, "qty", 0);
             }
         }
     }
 
     return n;
+}
+
+
+/* a decided line that took units of sku in: not refused, not missing */
+static int
+invsync_rcpt_counts(json_t *l, const char *sku)
+{
+    return strcmp(invsync_action_str(l, "sku"), sku) == 0
+           && !json_is_true(json_object_get(l, "not_shipped"))
+           && strcmp(invsync_action_str(l, "condition"), "missing") != 0;
 }
 
 

@@ -79,7 +79,8 @@ invsync_shipbob_return(const invsync_envelope_t *ev, invsync_canon_src_t *s)
 
 /*
  * One returned item: a line per action taken (its quantity_processed, in
- * the condition the action means), and the units not processed, missing.
+ * the condition the action means; its id "<item id>:<n>", the action's
+ * place), and the units not processed, missing ("<item id>:missing").
  * The SKU: the item's "sku" when ShipBob sends one, else its "name",
  * which is the ledger SKU invsync gave the product (the orders' products
  * carry it as reference_id and name).
@@ -87,9 +88,9 @@ invsync_shipbob_return(const invsync_envelope_t *ev, invsync_canon_src_t *s)
 static int
 invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
 {
-    char                  q[64];
+    char                  q[64], id[96];
     size_t                k, n;
-    json_t               *sku;
+    json_t               *sku, *item;
     int64_t               qty, done, p;
     const char           *action;
     invsync_canon_src_t   a;
@@ -101,9 +102,13 @@ invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
         return invsync_canon_fail(it, "name", "missing: the item's SKU");
     }
 
-    if (invsync_canon_int(it, "quantity", INVSYNC_CANON_REQUIRED, &qty) < 0
+    item = invsync_canon_id(it, "id", INVSYNC_CANON_REQUIRED);
+
+    if (item == NULL
+        || invsync_canon_int(it, "quantity", INVSYNC_CANON_REQUIRED, &qty) < 0
         || invsync_canon_array(it, "action_taken", &n) != 0)
     {
+        json_decref(item);
         json_decref(sku);
         return -1;
     }
@@ -119,11 +124,13 @@ invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
             || invsync_canon_int(&a, "quantity_processed",
                                  INVSYNC_CANON_REQUIRED, &p) < 0)
         {
+            json_decref(item);
             json_decref(sku);
             return -1;
         }
 
         if (invsync_shipbob_condition(action) == NULL) {
+            json_decref(item);
             json_decref(sku);
             return invsync_canon_fail(&a, "action", "\"%s\" is not Default, "
                                       "Restock, Quarantine or Dispose",
@@ -133,18 +140,23 @@ invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
 
         if (p > 0) {
             done += p;
-            json_array_append_new(lines, json_pack("{s:O, s:I, s:s, s:s}",
-                "sku", sku, "qty", (json_int_t) p, "condition",
+            snprintf(id, sizeof(id), "%s:%zu", json_string_value(item), k);
+            json_array_append_new(lines, json_pack("{s:s, s:O, s:I, s:s, "
+                "s:s}", "channel_line_id", id, "sku", sku, "quantity",
+                (json_int_t) p, "condition",
                 invsync_shipbob_condition(action), "action", action));
         }
     }
 
     if (qty > done) {
-        json_array_append_new(lines, json_pack("{s:O, s:I, s:s}", "sku", sku,
-                              "qty", (json_int_t) (qty - done), "condition",
+        snprintf(id, sizeof(id), "%s:missing", json_string_value(item));
+        json_array_append_new(lines, json_pack("{s:s, s:O, s:I, s:s}",
+                              "channel_line_id", id, "sku", sku, "quantity",
+                              (json_int_t) (qty - done), "condition",
                               "missing"));
     }
 
+    json_decref(item);
     json_decref(sku);
 
     return 0;

@@ -89,7 +89,9 @@ if s.receipt then
             hit = {sku = r.sku, qty = 0}
             lines[#lines + 1] = hit
         end
-        if not r.not_shipped then
+        if r.condition == 'missing' then
+            hit.missing = (hit.missing or 0) + r.qty
+        elseif not r.not_shipped then
             hit.received = (hit.received or 0) + r.qty
             if r.restock and r.bucket == 'damaged' then
                 hit.damaged = (hit.damaged or 0) + r.qty

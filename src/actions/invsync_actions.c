@@ -53,6 +53,7 @@ const invsync_action_t  invsync_actions[] = {
       INVSYNC_ACT_ROUTING, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { "refund", "journal.post", invsync_journal_post, 0, NULL },
+    { "return_receipt", "return.receive", invsync_return_event, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
 };
 

@@ -109,6 +109,10 @@ invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
 invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
+/* refund/invsync_return_event.c: a 3PL's return notice, received */
+invsync_act_rc_e invsync_return_event(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
 /* refund/invsync_refund_wait.c: refunds waiting for their order */
 int invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, const char *xid);

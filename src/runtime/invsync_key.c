@@ -337,6 +337,21 @@ invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf)
 
 
 size_t
+invsync_key_rma(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id)
+{
+    return invsync_key_fmt(dst, cap, conf, "rma:%s", id);
+}
+
+
+size_t
+invsync_key_rmas(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "rmas");
+}
+
+
+size_t
 invsync_key_journal(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "journal");

@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  49
+#define T_BUILDERS  51
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -166,6 +166,9 @@ main(void)
     T_KEY(invsync_key_fulfil_due(k, sizeof(k), &conf),
           "inv:{inv}:fulfil:due");
     T_KEY(invsync_key_track_due(k, sizeof(k), &conf), "inv:{inv}:track:due");
+    T_KEY(invsync_key_rma(k, sizeof(k), &conf, "R-20261203-1"),
+          "inv:{inv}:rma:R-20261203-1");
+    T_KEY(invsync_key_rmas(k, sizeof(k), &conf), "inv:{inv}:rmas");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

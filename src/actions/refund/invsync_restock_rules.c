@@ -66,9 +66,15 @@ invsync_restock_decide(const invsync_returns_conf_t *rc, json_t *line,
         return;
     }
 
-    /* the receipt is the RMA step's: the refund alone moves nothing */
-    if (rc->restock_on == INVSYNC_RESTOCK_ON_RECEIPT) {
+    /* the receipt is the RMA step's: the refund alone moves nothing;
+     * and a receipt moves nothing when the refund was the one to */
+    if (!f->receipt && rc->restock_on == INVSYNC_RESTOCK_ON_RECEIPT) {
         invsync_restock_refuse(d, "awaits_receipt");
+        return;
+    }
+
+    if (f->receipt && rc->restock_on == INVSYNC_RESTOCK_ON_REFUND) {
+        invsync_restock_refuse(d, "restocked_on_refund");
         return;
     }
 

@@ -276,6 +276,14 @@ size_t invsync_key_shipment(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *id);
 size_t invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *order);
+size_t invsync_key_refundout(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *cause);
+size_t invsync_key_refundouts(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundout_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *id);
 size_t invsync_key_fulfil_due(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf);

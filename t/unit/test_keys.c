@@ -14,7 +14,7 @@
 #include "invsync_runtime.h"
 
 
-#define T_BUILDERS  49
+#define T_BUILDERS  53
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -170,6 +170,13 @@ main(void)
     T_KEY(invsync_key_fulfil_due(k, sizeof(k), &conf),
           "inv:{inv}:fulfil:due");
     T_KEY(invsync_key_track_due(k, sizeof(k), &conf), "inv:{inv}:track:due");
+    T_KEY(invsync_key_refundout(k, sizeof(k), &conf, "rma:R-1"),
+          "inv:{inv}:refundout:rma:R-1");
+    T_KEY(invsync_key_refundouts(k, sizeof(k), &conf), "inv:{inv}:refundouts");
+    T_KEY(invsync_key_refundout_due(k, sizeof(k), &conf),
+          "inv:{inv}:refundout:due");
+    T_KEY(invsync_key_refundref(k, sizeof(k), &conf, "shop-eu", "77"),
+          "inv:{inv}:refundref:shop-eu:77");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

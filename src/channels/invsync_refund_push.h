@@ -74,4 +74,12 @@ struct invsync_refund_push_s {
 };
 
 
+/* invsync_refund_push.c: a look's decision from what the channel can
+ * still refund of each line (left[i] for r->lines[i]); others names the
+ * channel's own refunds of them.  1 when r->step was set (COVERED or
+ * REFUSED), 0 when the refund may be made */
+int invsync_refund_cover(invsync_refund_push_t *r, const int64_t *left,
+    const char *others);
+
+
 #endif /* INVSYNC_REFUND_PUSH_H_INCLUDED */

@@ -331,7 +331,7 @@ invsync_refund_out_text(const char *s, size_t max)
 
 int
 invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
-    json_t *canon)
+    const char *event, json_t *canon)
 {
     char         key[INVSYNC_REFUND_KEY_LEN], audit[INVSYNC_REFUND_KEY_LEN];
     char         prefix[INVSYNC_REFUND_KEY_LEN], now[32], maxlen[32];
@@ -391,7 +391,7 @@ invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
     argv[5] = maxlen;
     argv[6] = channel;
     argv[7] = rid;
-    argv[8] = json_string_value(json_object_get(canon, "event")) ?: rid;
+    argv[8] = event;
 
     r = invsync_refund_out_eval(w, argv, 9);
 

@@ -57,14 +57,15 @@ int invsync_refund_out_open(invsync_worker_t *w,
     const invsync_refund_out_t *req, char *err, size_t len);
 
 /*
- * A canonical refund of channel being recorded (refund.record): when it
+ * A canonical refund of channel being recorded (refund.record, for the
+ * envelope's event): when it
  * is one invsync made (K refundref:<channel>:<refund id>, or our
  * reference "[invsync:<cause>]" in its note or reason), its request is
  * marked recorded and the cause is copied into canon ("refund_out").
  * 1 ours, 0 not, -1 Redis failed.
  */
 int invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
-    json_t *canon);
+    const char *event, json_t *canon);
 
 /* refund_out.lua with KEYS[1] = argv[0], ARGV = argv[1..argc) (at most
  * 16 in all); the reply, NULL when the session was lost */

@@ -177,6 +177,8 @@ typedef struct {
 
 
 typedef struct invsync_shipment_s  invsync_shipment_t;  /* invsync_shipment.h */
+typedef struct invsync_refund_push_s  invsync_refund_push_t;
+                                        /* invsync_refund_push.h */
 
 
 typedef struct {
@@ -250,6 +252,22 @@ typedef struct {
     invsync_channel_rc_e (*track_parse)(const invsync_channel_ctx_t *ctx,
                           const invsync_answer_t *a, invsync_shipment_t *s,
                           int64_t *delay_ms);
+
+    /*
+     * refunds made on the channel, a step machine as tracking's: build
+     * makes the request of r->step (0, or -1 with r->err); parse reads its
+     * answer: DONE with r->step moved on (to the next request, to
+     * INVSYNC_REFUND_DONE with r->refund_id, INVSYNC_REFUND_COVERED or
+     * INVSYNC_REFUND_REFUSED with r->err, the channel's words made
+     * printable), RETRY or THROTTLED leaving the step as it was.  Every
+     * attempt begins at INVSYNC_REFUND_LOOK: a refund carrying r->ref is
+     * never made again.
+     */
+    int    (*refund_build)(const invsync_channel_ctx_t *ctx,
+                           invsync_refund_push_t *r, invsync_request_t *rq);
+    invsync_channel_rc_e (*refund_parse)(const invsync_channel_ctx_t *ctx,
+                           const invsync_answer_t *a,
+                           invsync_refund_push_t *r, int64_t *delay_ms);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
     unsigned     counts_before_orders:1;    /* its stock notices count

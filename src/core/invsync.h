@@ -315,6 +315,8 @@ extern const char    invsync_script_ship_cancel[];
 extern const size_t  invsync_script_ship_cancel_len;
 extern const char    invsync_script_ship_claim[];
 extern const size_t  invsync_script_ship_claim_len;
+extern const char    invsync_script_refund_out[];
+extern const size_t  invsync_script_refund_out_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

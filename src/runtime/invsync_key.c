@@ -323,6 +323,36 @@ invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_refundout(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *cause)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundout:%s", cause);
+}
+
+
+size_t
+invsync_key_refundouts(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundouts");
+}
+
+
+size_t
+invsync_key_refundout_due(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundout:due");
+}
+
+
+size_t
+invsync_key_refundref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *id)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundref:%s:%s", channel, id);
+}
+
+
+size_t
 invsync_key_fulfil_due(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "fulfil:due");

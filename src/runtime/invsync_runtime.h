@@ -152,6 +152,7 @@ typedef struct {
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
     struct invsync_track_s *track;       /* tracking back to channels */
+    struct invsync_refund_drv_s *refund_out; /* refunds made on channels */
     struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
                                          /* a held stock notice wants a
@@ -280,6 +281,14 @@ size_t invsync_key_shipment(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *id);
 size_t invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *order);
+size_t invsync_key_refundout(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *cause);
+size_t invsync_key_refundouts(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundout_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *id);
 size_t invsync_key_fulfil_due(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf);
@@ -402,6 +411,11 @@ char *invsync_channel_credentials(const char *file);
 int invsync_track_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_track_free(invsync_worker_t *w);
 int invsync_track_step(invsync_worker_t *w);
+
+/* invsync_worker_refund_out.c: refunds made on their channels */
+int invsync_refund_out_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_refund_out_free(invsync_worker_t *w);
+int invsync_refund_out_step(invsync_worker_t *w);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  51
+#define T_BUILDERS  55
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -169,6 +169,13 @@ main(void)
     T_KEY(invsync_key_rma(k, sizeof(k), &conf, "R-20261203-1"),
           "inv:{inv}:rma:R-20261203-1");
     T_KEY(invsync_key_rmas(k, sizeof(k), &conf), "inv:{inv}:rmas");
+    T_KEY(invsync_key_refundout(k, sizeof(k), &conf, "rma:R-1"),
+          "inv:{inv}:refundout:rma:R-1");
+    T_KEY(invsync_key_refundouts(k, sizeof(k), &conf), "inv:{inv}:refundouts");
+    T_KEY(invsync_key_refundout_due(k, sizeof(k), &conf),
+          "inv:{inv}:refundout:due");
+    T_KEY(invsync_key_refundref(k, sizeof(k), &conf, "shop-eu", "77"),
+          "inv:{inv}:refundref:shop-eu:77");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+#include "invsync_refund_out.h"
 
 
 static invsync_act_rc_e invsync_refund_lines(invsync_worker_t *w,
@@ -65,6 +66,15 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
                                                                  "order_id"),
                                         "a refund for an order this system "
                                         "has not recorded", err, len);
+    }
+
+    /* one invsync made on the channel: its request is marked recorded and
+     * canon names its cause; it is recorded as any other refund, under
+     * the channel's refund id, so once (docs/refunds.md) */
+    if (invsync_refund_out_seen(w, ev->channel, ev->event, canon) < 0) {
+        json_decref(o.data);
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
     }
 
     /* what the actions after this one (and the audit) see */

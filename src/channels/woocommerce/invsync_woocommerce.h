@@ -36,6 +36,12 @@ int invsync_woo_track_build(const invsync_channel_ctx_t *ctx,
 invsync_channel_rc_e invsync_woo_track_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_shipment_t *s, int64_t *delay_ms);
 
+/* invsync_woocommerce_refund.c */
+int invsync_woo_refund_build(const invsync_channel_ctx_t *ctx,
+    invsync_refund_push_t *r, invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_refund_parse(const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_refund_push_t *r, int64_t *delay_ms);
+
 /* invsync_woocommerce_poll.c */
 int invsync_woo_poll_build(const invsync_channel_ctx_t *ctx,
     const invsync_page_t *page, invsync_request_t *rq);

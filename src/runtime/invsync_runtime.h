@@ -144,6 +144,7 @@ typedef struct {
     char                    ship_confirm_sha[41];
     char                    ship_cancel_sha[41];
     char                    journal_sha[41];    /* journal entries */
+    char                    refundqty_sha[41];  /* units refunded */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
@@ -268,6 +269,8 @@ size_t invsync_key_route_arrived(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *ref);
+size_t invsync_key_refunded(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *order);
 size_t invsync_key_refundwait(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *ref);
 size_t invsync_key_refundwaits(char *dst, size_t cap,

@@ -72,7 +72,12 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_object_set_new(canon, "order_id", json_string(o.id));
     json_object_set_new(canon, "matched_by", json_string(o.by));
 
-    arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    arc = invsync_refund_check_currency(w, ev, canon, &o, err, len);
+
+    if (arc == INVSYNC_ACT_APPLIED) {
+        arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    }
+
     json_decref(o.data);
 
     if (arc != INVSYNC_ACT_APPLIED) {

@@ -29,13 +29,14 @@ for i = 3, #ARGV, 4 do
         local allowed, before = string.match(seen, '^(%d+):(%d+)$')
         out[#out + 1] = {tonumber(allowed), tonumber(before), 0}
     else
+        local units = 'units:' .. ARGV[i + 1]
         local qty = tonumber(ARGV[i + 2])
         local sold = tonumber(ARGV[i + 3])
-        local before = tonumber(redis.call('HGET', KEYS[1],
-                                           'units:' .. ARGV[i + 1]) or '0')
+        local had = redis.call('HGET', KEYS[1], units)
+        local before = tonumber(had or '0')
         local allowed = math.max(0, math.min(qty, sold - before))
 
-        redis.call('HINCRBY', KEYS[1], 'units:' .. ARGV[i + 1], qty)
+        redis.call('HINCRBY', KEYS[1], units, qty)
         redis.call('HSET', KEYS[1], by, allowed .. ':' .. before)
         out[#out + 1] = {allowed, before, 1}
     end

@@ -95,6 +95,10 @@ int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
 int invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     char *err, size_t len);
 
+/* refund/invsync_refund_read.c: a refund whose lines are read from the API */
+int invsync_refund_read_due(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *r);
+
 /* refund/invsync_refund_checks.c: the cases a refund leaves to a person */
 invsync_act_rc_e invsync_refund_check_currency(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon,

@@ -149,6 +149,7 @@ typedef struct {
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
     struct invsync_track_s *track;       /* tracking back to channels */
+    struct invsync_refunds_s *refunds;   /* refunds read from channels */
     struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
                                          /* a held stock notice wants a
@@ -271,6 +272,10 @@ size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *ref);
 size_t invsync_key_refunded(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *order);
+size_t invsync_key_refundread_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundread_fails(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_refundwait(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *ref);
 size_t invsync_key_refundwaits(char *dst, size_t cap,
@@ -398,6 +403,11 @@ char *invsync_channel_credentials(const char *file);
 int invsync_track_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_track_free(invsync_worker_t *w);
 int invsync_track_step(invsync_worker_t *w);
+
+/* invsync_worker_refunds.c: an order's refunds read from its channel */
+int invsync_refunds_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_refunds_free(invsync_worker_t *w);
+int invsync_refunds_step(invsync_worker_t *w);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

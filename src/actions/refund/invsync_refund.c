@@ -230,13 +230,15 @@ invsync_refund_order_lines(json_t *order)
  * its own refund, under the event id "<event>:refund:<refund id>" so each
  * has its own done key.  Their restock is left to the refund's own event
  * where the channel sends one, keyed by refund and line: nothing moves
- * twice.
+ * twice.  One without lines on a channel that can read them (refunds_build)
+ * is read first: its own event comes from the refund reader.
  */
 
 invsync_act_rc_e
 invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
+    int                  due;
     char                 event[INVSYNC_ACTION_KEY_LEN];
     size_t               i;
     json_t              *r, *refund;
@@ -248,6 +250,17 @@ invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     worst = INVSYNC_ACT_APPLIED;
 
     json_array_foreach(json_object_get(canon, "refunds"), i, r) {
+        /* its lines are read from the channel first (refund_read.c) */
+        due = invsync_refund_read_due(w, ev, r);
+        if (due != 0) {
+            if (due < 0) {
+                snprintf(err, len, "redis connection lost");
+                return INVSYNC_ACT_RETRY;
+            }
+
+            continue;
+        }
+
         refund = json_pack("{s:s, s:O, s:O, s:O, s:O}", "kind", "refund",
                            "channel", json_object_get(canon, "channel"),
                            "account", json_object_get(canon, "account"),

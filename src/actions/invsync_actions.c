@@ -51,6 +51,7 @@ const invsync_action_t  invsync_actions[] = {
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "shipment", "shipment.confirm", invsync_fulfil_3pl_confirm,
       INVSYNC_ACT_ROUTING, NULL },
+    { "refund", "refund.check", invsync_refund_check_lines, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { "refund", "journal.post", invsync_journal_post, 0, NULL },
     { "return_receipt", "return.receive", invsync_return_event, 0, NULL },

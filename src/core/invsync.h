@@ -303,6 +303,8 @@ extern const char    invsync_script_route_read[];
 extern const size_t  invsync_script_route_read_len;
 extern const char    invsync_script_journal[];
 extern const size_t  invsync_script_journal_len;
+extern const char    invsync_script_refundqty[];
+extern const size_t  invsync_script_refundqty_len;
 extern const char    invsync_script_held[];
 extern const size_t  invsync_script_held_len;
 extern const char    invsync_script_ship_3pl[];

@@ -695,6 +695,38 @@ const size_t  invsync_script_refund_out_len =
     sizeof(invsync_script_refund_out) - 1;
 
 
+const char  invsync_script_refundqty[] =
+    "if #ARGV < 2 or (#ARGV - 2) % 4 ~= 0 then\n"
+    "    return redis.error_reply('refundqty: needs a TTL, a refund and '\n"
+    "                             .. 'n, line, quantity, sold fours')\n"
+    "end\n"
+    "local out = {}\n"
+    "for i = 3, #ARGV, 4 do\n"
+    "    local by = 'by:' .. ARGV[2] .. ':' .. ARGV[i]\n"
+    "    local seen = redis.call('HGET', KEYS[1], by)\n"
+    "    if seen then\n"
+    "        local allowed, before = string.match(seen, '^(%d+):(%d+)$')\n"
+    "        out[#out + 1] = {tonumber(allowed), tonumber(before), 0}\n"
+    "    else\n"
+    "        local units = 'units:' .. ARGV[i + 1]\n"
+    "        local qty = tonumber(ARGV[i + 2])\n"
+    "        local sold = tonumber(ARGV[i + 3])\n"
+    "        local had = redis.call('HGET', KEYS[1], units)\n"
+    "        local before = tonumber(had or '0')\n"
+    "        local allowed = math.max(0, math.min(qty, sold - before))\n"
+    "        redis.call('HINCRBY', KEYS[1], units, qty)\n"
+    "        redis.call('HSET', KEYS[1], by, allowed .. ':' .. before)\n"
+    "        out[#out + 1] = {allowed, before, 1}\n"
+    "    end\n"
+    "end\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[1])\n"
+    "return out\n"
+    ;
+
+const size_t  invsync_script_refundqty_len =
+    sizeof(invsync_script_refundqty) - 1;
+
+
 const char  invsync_script_resolve[] =
     "local state = redis.call('HGET', KEYS[1], 'state')\n"
     "if state ~= 'retried' and state ~= 'open' then\n"

@@ -300,6 +300,29 @@ invsync_key_refundwait(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_refunded(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order)
+{
+    return invsync_key_fmt(dst, cap, conf, "refunded:%s", order);
+}
+
+
+size_t
+invsync_key_refundread_due(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundread:due");
+}
+
+
+size_t
+invsync_key_refundread_fails(char *dst, size_t cap,
+    const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundread:fails");
+}
+
+
+size_t
 invsync_key_refundwaits(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "refundwaits");

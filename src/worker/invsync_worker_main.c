@@ -117,6 +117,7 @@ main(int argc, char **argv)
         || invsync_poll_init(&w, err, sizeof(err)) != 0
         || invsync_track_init(&w, err, sizeof(err)) != 0
         || invsync_refund_out_init(&w, err, sizeof(err)) != 0
+        || invsync_refunds_init(&w, err, sizeof(err)) != 0
         || invsync_fulfil_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
@@ -153,6 +154,7 @@ main(int argc, char **argv)
                 invsync_push_free(&w);
                 invsync_track_free(&w);
                 invsync_refund_out_free(&w);
+                invsync_refunds_free(&w);
                 invsync_fulfil_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
@@ -174,6 +176,11 @@ main(int argc, char **argv)
 
                 if (invsync_refund_out_init(&w, err, sizeof(err)) != 0) {
                     invsync_log(INVSYNC_LOG_ERROR, "no channel refunds",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_refunds_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no refund reads",
                                 json_pack("{s:s}", "err", err));
                 }
 
@@ -223,6 +230,7 @@ main(int argc, char **argv)
     invsync_push_free(&w);
     invsync_track_free(&w);
     invsync_refund_out_free(&w);
+    invsync_refunds_free(&w);
     invsync_fulfil_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);

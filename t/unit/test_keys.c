@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  55
+#define T_BUILDERS  58
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -157,6 +157,12 @@ main(void)
           "inv:{inv}:payref:txn:ch_3Pk");
     T_KEY(invsync_key_refundwait(k, sizeof(k), &conf, "pay:txn:ch_3Pk"),
           "inv:{inv}:refundwait:pay:txn:ch_3Pk");
+    T_KEY(invsync_key_refunded(k, sizeof(k), &conf, "shop-eu:501"),
+          "inv:{inv}:refunded:shop-eu:501");
+    T_KEY(invsync_key_refundread_due(k, sizeof(k), &conf),
+          "inv:{inv}:refundread:due");
+    T_KEY(invsync_key_refundread_fails(k, sizeof(k), &conf),
+          "inv:{inv}:refundread:fails");
     T_KEY(invsync_key_refundwaits(k, sizeof(k), &conf),
           "inv:{inv}:refundwaits");
     T_KEY(invsync_key_shipment(k, sizeof(k), &conf, "shop-eu:1001@w1"),

@@ -82,7 +82,12 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_object_set_new(canon, "order_id", json_string(o.id));
     json_object_set_new(canon, "matched_by", json_string(o.by));
 
-    arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    arc = invsync_refund_check_currency(w, ev, canon, &o, err, len);
+
+    if (arc == INVSYNC_ACT_APPLIED) {
+        arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    }
+
     json_decref(o.data);
 
     if (arc != INVSYNC_ACT_APPLIED) {
@@ -235,13 +240,15 @@ invsync_refund_order_lines(json_t *order)
  * its own refund, under the event id "<event>:refund:<refund id>" so each
  * has its own done key.  Their restock is left to the refund's own event
  * where the channel sends one, keyed by refund and line: nothing moves
- * twice.
+ * twice.  One without lines on a channel that can read them (refunds_build)
+ * is read first: its own event comes from the refund reader.
  */
 
 invsync_act_rc_e
 invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
+    int                  due;
     char                 event[INVSYNC_ACTION_KEY_LEN];
     size_t               i;
     json_t              *r, *refund;
@@ -253,6 +260,17 @@ invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     worst = INVSYNC_ACT_APPLIED;
 
     json_array_foreach(json_object_get(canon, "refunds"), i, r) {
+        /* its lines are read from the channel first (refund_read.c) */
+        due = invsync_refund_read_due(w, ev, r);
+        if (due != 0) {
+            if (due < 0) {
+                snprintf(err, len, "redis connection lost");
+                return INVSYNC_ACT_RETRY;
+            }
+
+            continue;
+        }
+
         refund = json_pack("{s:s, s:O, s:O, s:O, s:O}", "kind", "refund",
                            "channel", json_object_get(canon, "channel"),
                            "account", json_object_get(canon, "account"),

@@ -53,6 +53,8 @@ const invsync_channel_t  invsync_channel_woocommerce = {
     .track_parse = invsync_woo_track_parse,
     .refund_build = invsync_woo_refund_build,
     .refund_parse = invsync_woo_refund_parse,
+    .refunds_build = invsync_woo_refunds_build,
+    .refunds_parse = invsync_woo_refunds_parse,
     .stock_per_location = 0,
     .may_email_buyers = 1,
 };

@@ -192,6 +192,10 @@ is($wd->script("return [document.querySelectorAll('main img, main script, "
                . "querySelector('#shipments a[href^=\"https:\"]').href]"
                . ".join(' ');"), '0 0 https://labels.example/1.pdf',
    'order: markup stays text, a javascript: URL no link, the label linked');
+for my $part ('shipments', 'refunds') {
+    $wd->script("document.getElementById('$part').scrollIntoView();");
+    $wd->screenshot("$shots/order-$part.png");
+}
 my $refunds = $wd->text_of('#refunds') // '';
 ok($refunds =~ /Refund rf-9/ && $refunds =~ /amount\s*12\.50 EUR/
    && $refunds =~ /channel_restocked/ && $refunds =~ /4010/

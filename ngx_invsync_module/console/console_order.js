@@ -195,7 +195,7 @@
 
     /* ---- Refunds ---------------------------------------------------- */
 
-    function journal(ui, entries) {
+    function journal(ui, entries, id) {
         var rows = [];
         ui.list(entries).forEach(function (e) {
             ui.list(parsed(e.lines, [])).forEach(function (l) {
@@ -203,8 +203,10 @@
             });
         });
         if (!rows.length) {
-            return ui.empty('No journal entries (no journal section in '
-                            + 'worker.json, or nothing to book).');
+            return ui.empty(id ? 'No journal entries: no journal section '
+                + 'in worker.json, or nothing to book.'
+                : 'No journal entries found: the refund\'s audit entry '
+                + 'names no refund id, by which its entry is found.');
         }
         return ui.table(['cause', 'date', 'account', 'code', 'debit',
             'credit', 'memo', 'SKU'], rows, function (x) {
@@ -251,11 +253,11 @@
                 return [x.line, skuLink(ui, x.sku), ui.num(x.quantity),
                         yes(x.restock), x.reason, x.location || '',
                         x.bucket || ''];
-            }) : ui.empty('No restock decision (no line of it is mapped '
-                          + 'to a SKU).'));
+            }) : ui.empty('No restock decision: the refund has no lines, '
+                          + 'or none of them is mapped to a SKU.'));
 
         s.appendChild(ui.el('h4', { text: 'Journal' }));
-        s.appendChild(journal(ui, r.journal));
+        s.appendChild(journal(ui, r.journal, r.id));
         return s;
     }
 
@@ -285,8 +287,9 @@
                 return page;
             }
             page.push(ui.fields(d.record || {}, ['data']),
-                      ui.el('h2', { text: 'Record' }),
-                      ui.pretty(d.record && d.record.data),
+                      ui.el('details', { id: 'record' }, ui.el('summary', {
+                          text: 'The recorded order (JSON)' }),
+                          ui.pretty(d.record && d.record.data)),
                       routing(ui, d.routing || {}),
                       shipments(ui, ui.list(d.shipments)),
                       refunds(ui, ui.list(d.refunds)),

@@ -273,6 +273,8 @@ typedef struct {
     invsync_channel_rc_e (*refund_parse)(const invsync_channel_ctx_t *ctx,
                            const invsync_answer_t *a,
                            invsync_refund_push_t *r, int64_t *delay_ms);
+
+    /*
      * the refunds of one order, read when the order's event names them
      * without their lines: build is 0, or -1 when the order id cannot be
      * asked for; parse answers DONE with *refunds a new array of

@@ -75,8 +75,8 @@ for _, s in ipairs(comps) do
     if not read[s] then
         read[s] = true
         out[#out + 1] = s
-        out[#out + 1] = table.concat(redis.call('HGETALL',
-                                                K .. 'stock:' .. s), '\0')
+        local ledger = redis.call('HGETALL', K .. 'stock:' .. s)
+        out[#out + 1] = table.concat(ledger, '\0')
     end
 end
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "refund/invsync_return_int.h"
+#include "invsync_refund_out.h"
 
 
 static json_t *invsync_return_rma_line(json_t *rma, const char *sku);
@@ -80,33 +81,49 @@ invsync_return_refund_due(json_t *rma, const char *rid, json_t *lines)
 
 
 /*
- * THE call to the channel's refund (one place, for the coordinator to
- * wire): invsync_refund_out_open(w, req, err, len) of the refundout
- * branch (src/runtime/invsync_refund_out.h), with cause
- * "rma:<rma>:<receipt>", the order's channel and id, the due lines
- * {sku, line ref, quantity}, no shipping, the RMA's reason.  Until that
- * branch is merged the due stays recorded on the RMA (state "due") for
- * a person or the later step; 0 asked (or recorded), -1 error.
+ * The channel's refund of a receipt's due (invsync_refund_out_open(),
+ * src/runtime/invsync_refund_out.h): cause "rma:<rma>:<receipt>", the
+ * order's channel and id, the due lines {sku, line ref, quantity}, no
+ * shipping, the RMA's reason.  Opened once per cause, so asking again
+ * (a receipt delivered twice) opens nothing new; 0 asked, -1 error.
  */
 int
 invsync_return_refund_out(invsync_worker_t *w, json_t *rma, json_t *due,
     char *err, size_t len)
 {
-    (void) w;
-    (void) rma;
-    (void) due;
-    (void) err;
-    (void) len;
+    size_t                      i, n;
+    json_t                     *l;
+    const char                 *reason, *cur;
+    invsync_refund_out_t        req;
+    invsync_refund_out_line_t   lines[INVSYNC_REFUND_OUT_LINES];
 
-    /*
-     * With invsync_refund_out.h merged:
-     *
-     *   invsync_refund_out_t  req = { channel, order_id, cause, lines,
-     *                                 nlines, 0, currency, reason, note };
-     *   return invsync_refund_out_open(w, &req, err, len) < 0 ? -1 : 0;
-     */
+    n = 0;
+    json_array_foreach(json_object_get(due, "lines"), i, l) {
+        if (n == INVSYNC_REFUND_OUT_LINES) {
+            snprintf(err, len, "more than %d lines due",
+                     INVSYNC_REFUND_OUT_LINES);
+            return -1;
+        }
 
-    return 0;
+        lines[n].sku = invsync_action_str(l, "sku");
+        lines[n].line_ref = json_string_value(json_object_get(l, "line_id"));
+        lines[n].quantity = invsync_action_int(l, "qty", 0);
+        n++;
+    }
+
+    reason = invsync_action_str(rma, "reason");
+    cur = invsync_action_str(due, "currency");
+
+    memset(&req, 0, sizeof(req));
+    req.channel = invsync_action_str(rma, "channel");
+    req.order_id = invsync_action_str(rma, "order_id");
+    req.cause = invsync_action_str(due, "cause");
+    req.lines = lines;
+    req.nlines = n;
+    req.currency = cur[0] ? cur : NULL;
+    req.reason = reason[0] ? reason : "return received";
+
+    return invsync_refund_out_open(w, &req, err, len) < 0 ? -1 : 0;
 }
 
 

@@ -35,7 +35,7 @@ CTL_SRCS    := $(call layer,ctl)
 CTL_ACTIONS := $(call layer,actions,deep)
 # the decision alone: not the action's files, which need the worker's
 ROUTE_RUN   := $(addprefix src/actions/route/invsync_route_,action.c \
-                 input.c ledger.c retry.c dry.c)
+                 input.c ledger.c retry.c dry.c batch.c)
 ROUTE_SRCS  := $(filter-out $(ROUTE_RUN),$(wildcard src/actions/route/*.c))
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 

@@ -17,6 +17,8 @@
 static ngx_int_t ngx_http_invsync_console_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_invsync_console_get(ngx_http_request_t *r,
     ngx_str_t *path);
+static ngx_int_t ngx_http_invsync_console_asset(ngx_http_request_t *r,
+    ngx_str_t *path);
 static ngx_int_t ngx_http_invsync_console_file(ngx_http_request_t *r,
     const char *name, const char *type);
 static void ngx_http_invsync_console_done(ngx_http_request_t *r,
@@ -132,14 +134,9 @@ ngx_http_invsync_console_get(ngx_http_request_t *r, ngx_str_t *path)
         return ngx_http_invsync_console_session(r, 1);
     }
 
-    if (path->len == 11 && ngx_strncmp(path->data, "console.css", 11) == 0) {
-        return ngx_http_invsync_console_file(r, "console.css",
-                                             "text/css; charset=utf-8");
-    }
-
-    if (path->len == 10 && ngx_strncmp(path->data, "console.js", 10) == 0) {
-        return ngx_http_invsync_console_file(r, "console.js",
-                                             "text/javascript; charset=utf-8");
+    rc = ngx_http_invsync_console_asset(r, path);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     if (path->len == 11 && ngx_strncmp(path->data, "api/session", 11) == 0) {
@@ -188,6 +185,48 @@ ngx_http_invsync_console_blob(const char *name)
     }
 
     return NULL;
+}
+
+
+/*
+ * The page's stylesheet and scripts: a blob named by the path, which ends
+ * in .css or .js and has no "/" (the Lua scripts are "lua/<name>" and are
+ * never served).  NGX_DECLINED for any other path.
+ */
+
+static ngx_int_t
+ngx_http_invsync_console_asset(ngx_http_request_t *r, ngx_str_t *path)
+{
+    u_char  name[64];
+
+    if (path->len == 0 || path->len >= sizeof(name)
+        || ngx_strlchr(path->data, path->data + path->len, '/') != NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(name, path->data, path->len);
+    name[path->len] = '\0';
+
+    if (ngx_http_invsync_console_blob((char *) name) == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (path->len > 4
+        && ngx_strncmp(path->data + path->len - 4, ".css", 4) == 0)
+    {
+        return ngx_http_invsync_console_file(r, (char *) name,
+                                             "text/css; charset=utf-8");
+    }
+
+    if (path->len > 3
+        && ngx_strncmp(path->data + path->len - 3, ".js", 3) == 0)
+    {
+        return ngx_http_invsync_console_file(r, (char *) name,
+                                             "text/javascript; charset=utf-8");
+    }
+
+    return NGX_DECLINED;
 }
 
 

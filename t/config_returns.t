@@ -32,6 +32,8 @@ my @cases = (
       1, qr/\$\.returns\.reasons\.defective: must be "resellable", "damaged" or "no_restock"/ ],
     [ 'opened not a word', { opened => JSON::PP::true }, 1,
       qr/\$\.returns\.opened: must be/ ],
+    [ 'an unknown refund_on', { refund_on => 'inspection' }, 1,
+      qr/\$\.returns\.refund_on: must be "receipt" or "manual"/ ],
     [ 'a returns_location not among locations',
       { returns_location => 'wh-z' }, 1,
       qr/\$\.returns\.returns_location: "wh-z" is not one of "locations"/ ],
@@ -39,7 +41,7 @@ my @cases = (
       { restock_on => 'refund', returns_location => 'wh-b',
         never_restock_tags => ['perishable', 'hygiene'],
         reasons => { defective => 'damaged', fraudulent => 'no_restock' },
-        opened => 'damaged' }, 0, qr/is valid/ ],
+        opened => 'damaged', refund_on => 'receipt' }, 0, qr/is valid/ ],
 );
 
 plan(tests => 2 * @cases);

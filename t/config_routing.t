@@ -171,6 +171,11 @@ my @cases = (
           fulfilment => { api_base => 'https://3pl.example/' } } ], undef, 1,
       qr/\$\.locations\[0\]\.fulfilment: unknown key "api_base"/ ],
     [ 'locations without routing', [ { id => 'wh1' } ], undef, 0, qr/is valid/ ],
+    # issue 10's routing bar runs 50; the ledger's arithmetic holds 256
+    [ '50 locations routed', [ map { { id => "loc-$_" } } 1 .. 50 ], {}, 0,
+      qr/is valid/ ],
+    [ '257 locations', [ map { { id => "loc-$_" } } 1 .. 257 ], {}, 1,
+      qr/\$\.locations: has 257 locations, at most 256 are supported/ ],
 );
 
 plan(tests => 2 * @cases);

@@ -19,7 +19,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use InvsyncTest;
-use InvsyncConsole qw(console_locations seed);
+use InvsyncConsole qw(console_locations seed seed_order);
 
 my $t = InvsyncTest->setup(
     secrets => { 'hook.secret' => 'hush', 'htpasswd' => 'bob:{PLAIN}pw' },
@@ -38,9 +38,10 @@ EOF
 
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(67);
+$t->plan(80);
 
 my $ids = seed($t);
+my $oids = seed_order($t);
 my ($ex1, $ex2, $ex3, $ex4) = @{$ids->{exceptions}};
 my @dead = @{$ids->{dead}};
 my $K = 'invsync:{invsync}:';
@@ -147,6 +148,64 @@ ok($st == 200 && !$doc->{known}, 'sku: unknown, said so');
 ($st, $doc) = api('order?order=shop-eu:1001');
 ok($doc->{known} && decode_json($doc->{record}{data})->{id} eq '1001'
    && $doc->{audit}[0]{action} eq 'order.record', 'order: record, audit');
+
+ok(ref $doc->{routing} eq 'HASH' && !$doc->{routing}{allocated}
+   && !$doc->{routing}{unroutable} && ref $doc->{shipments} eq 'ARRAY'
+   && !@{$doc->{shipments}} && ref $doc->{refunds} eq 'ARRAY'
+   && !@{$doc->{refunds}}, 'order: not routed, no shipments, no refunds');
+
+# what became of an order (t/console_order.t has it through the worker)
+($st, $doc) = api('order?order=shop-eu:2002');
+my $rt = $doc->{routing};
+ok($rt->{allocated} && $rt->{decision}{rule} eq 'near <i>first</i>'
+   && $rt->{decision}{strategy} eq 'nearest' && $rt->{audit} eq $oids->{route}
+   && $rt->{held} =~ /"main"/ && $rt->{seq} == 1 && !$rt->{backorder},
+   'order: its routing, by the rule of its decision') or diag(explain($rt));
+is_deeply([map { [$_->{location}, map { "$_->{line}:$_->{sku}:$_->{qty}" }
+                  @{$_->{lines}}] } @{$rt->{locations}}],
+          [['east', '2:SKU-2:1'], ['main', '1:SKU-1:2']],
+          'order: the allocation per location, in name order');
+is_deeply([map { "$_->{id} $_->{state}" } @{$doc->{shipments}}],
+          ['shop-eu:2002@east failed', 'shop-eu:2002@main shipped'],
+          'order: its shipments, by id');
+my $sh = $doc->{shipments}[1];
+ok($sh->{tracking_url} eq 'javascript:alert(1)' && $sh->{cost_minor} == 650
+   && $doc->{shipments}[0]{last_error} =~ /^HTTP 422/,
+   'order: each shipment\'s hash, as it is');
+my ($rfx, $rf9) = @{$doc->{refunds}};    # newest first
+ok(@{$doc->{refunds}} == 2 && $rf9->{id} eq 'rf-9'
+   && $rf9->{amount_minor} == 1250 && $rf9->{audit} eq $oids->{refund}
+   && decode_json($rf9->{record}{data})->{lines}[0]{sku} eq 'SKU-1',
+   'order: a refund, its id from its restock\'s cause, its state')
+    or diag(explain($doc->{refunds}));
+ok(@{$rf9->{restock}} == 1 && $rf9->{restock}[0]{reason} eq 'channel_restocked'
+   && $rf9->{restock}[0]{location} eq 'main'
+   && $rf9->{restock}[0]{audit} eq $oids->{restock},
+   'order: the refund\'s restock decision');
+ok(@{$rf9->{journal}} == 1 && $rf9->{journal}[0]{id} eq $oids->{journal}
+   && $rf9->{journal}[0]{cause} eq 'refund:shop-eu:rf-9',
+   'order: the refund\'s journal entry, by its cause');
+ok(!defined $rfx->{id} && $rfx->{event} eq 'evt-2002b'
+   && $rfx->{lines_from} eq 'none' && !@{$rfx->{restock}}
+   && !@{$rfx->{journal}}, 'order: a refund without an id, by its event');
+
+($st, $doc) = api('order?order=shop-eu:2003');
+$rt = $doc->{routing};
+ok($rt->{unroutable} && !$rt->{allocated}
+   && $rt->{exception}{id} eq 'unroutable:shop-eu:2003'
+   && $rt->{waiting_since} > 0 && $rt->{reasons}[0]{reason} eq 'no_stock',
+   'order: unroutable, why, its exception, waiting') or diag(explain($rt));
+$t->redis('HSET', "${K}exception:unroutable:shop-eu:2003", state => 'resolved');
+($st, $doc) = api('order?order=shop-eu:2003');
+ok($doc->{routing}{unroutable} && $doc->{routing}{exception}{state}
+   eq 'resolved', 'order: unroutable by its last decision, the exception '
+   . 'resolved');
+
+$r = $t->get('/console/console_order.js');
+ok($r->{status} == 200 && $r->{headers}{'content-type'} =~ m{^text/javascript}
+   && $r->{content} =~ /invsyncPages/, 'page: its order script');
+$r = $t->get('/console/lua/order');
+is($r->{status}, 404, 'page: a Lua script is never served');
 
 ($st, $doc) = api('nothing');
 is($st, 404, 'an unknown endpoint');

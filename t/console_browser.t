@@ -8,7 +8,8 @@
 # shot (laptop and phone sizes) into the test's directory (screenshots/;
 # kept with INVSYNC_KEEP=1, or copied to $INVSYNC_SHOTS); one exception is
 # resolved and one dead letter retried through the page, and Redis is
-# checked after each.  Markup in the data must show as text.  Any entry
+# checked after each; an order's Routing, Shipments and Refunds are read
+# and a SKU link followed.  Markup in the data must show as text.  Any entry
 # at level SEVERE in the browser's console fails the test.
 
 use strict;
@@ -20,7 +21,7 @@ use Test::More;
 use File::Path qw(make_path);
 use File::Copy qw(copy);
 use InvsyncTest;
-use InvsyncConsole qw(console_locations seed);
+use InvsyncConsole qw(console_locations seed seed_order);
 use InvsyncWebDriver;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for);
 
@@ -33,9 +34,10 @@ my $t = InvsyncTest->setup(secrets => { 'hook.secret' => 'hush' },
                                operator => 'ops-ann'));
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(27);
+$t->plan(37);
 
 my $ids = seed($t, worker => 1);
+seed_order($t);
 my ($ex1, $ex2) = @{$ids->{exceptions}};
 my @dead = @{$ids->{dead}};
 my $K = 'invsync:{invsync}:';
@@ -169,13 +171,62 @@ ok(page('order', '/order/' . esc('shop-eu:1001'),
         "/order.record/.test(document.querySelector('main').textContent)"),
    'order: drawn');
 
+# what became of an order: Routing, Shipments, Refunds
+ok(page('order-routed', '/order/' . esc('shop-eu:2002'),
+        "!!document.querySelector('#refunds .refund')"),
+   'order: its routing, shipments and refunds drawn');
+my $routing = $wd->text_of('#routing') // '';
+ok($routing =~ /rule\s*near <i>first<\/i>/ && $routing =~ /nearest/,
+   'order: the routing rule, its markup as text');
+like($routing, qr/east\s*2\s*SKU-2\s*1.*main\s*1\s*SKU-1\s*2/s,
+     'order: the allocation per location');
+my $ships = $wd->text_of('#shipments') // '';
+ok($ships =~ /shop-eu:2002\@main\s*main\s*warehouse\s*shipped\s*2 \x{d7} SKU-1/
+   && $ships =~ /DHL Express\s*JD<script>1<\/script>\s*6\.50 EUR/
+   && $ships =~ /failed/ && $ships =~ /HTTP 422: <img src=x onerror=alert\(1\)>/,
+   'order: each shipment, its state, carrier, tracking, label cost, error')
+    or diag($ships);
+is($wd->script("return [document.querySelectorAll('main img, main script, "
+               . "main i, main b').length, document.querySelectorAll("
+               . "'main a[href^=\"javascript\"]').length, document."
+               . "querySelector('#shipments a[href^=\"https:\"]').href]"
+               . ".join(' ');"), '0 0 https://labels.example/1.pdf',
+   'order: markup stays text, a javascript: URL no link, the label linked');
+for my $part ('shipments', 'refunds') {
+    $wd->script("document.getElementById('$part').scrollIntoView();");
+    $wd->screenshot("$shots/order-$part.png");
+}
+my $refunds = $wd->text_of('#refunds') // '';
+ok($refunds =~ /Refund rf-9/ && $refunds =~ /amount\s*12\.50 EUR/
+   && $refunds =~ /channel_restocked/ && $refunds =~ /4010/
+   && $refunds =~ /revenue <b>reversed<\/b>/
+   && $refunds =~ /Refund of event evt-2002b/,
+   'order: the refunds, their restock decisions and journal entries')
+    or diag($refunds);
+is($wd->script("return ['#routing', '#shipments', '#refunds'].map(function "
+               . "(s) { return document.querySelectorAll(s + ' a[href=\""
+               . "#/sku/SKU-1\"]').length > 0; }).join(' ');"),
+   'true true true', 'order: each section links to the SKU');
+$wd->click('#refunds a[href="#/sku/SKU-1"]');
+ok($wd->wait_js(30, "return /SKU SKU-1/.test(document.querySelector("
+                    . "'main h1').textContent) && /Ledger/.test(document."
+                    . "querySelector('main').textContent);"),
+   'order: a SKU link opens its page');
+ok(page('order-unroutable', '/order/' . esc('shop-eu:2003'),
+        "!!document.querySelector('#unroutable')"), 'order: unroutable');
+like($wd->text_of('#routing') // '',
+     qr/Unroutable.*unroutable:shop-eu:2003.*1\s*SKU-1\s*no_stock/s,
+     'order: unroutable, its exception, the reason per line');
+
 # a phone's width: one column, every page still drawn
 $wd->size(390, 844);
 ok(page('overview-phone', '/', "document.querySelectorAll('.tile').length "
                                . ">= 4")
    && page('exceptions-phone', '/exceptions?state=', "document."
-           . "querySelectorAll('main tbody tr').length == 4"),
-   'phone: overview and exceptions');
+           . "querySelectorAll('main tbody tr').length == 4")
+   && page('order-phone', '/order/' . esc('shop-eu:2002'),
+           "!!document.querySelector('#refunds .refund')"),
+   'phone: overview, exceptions and an order');
 
 ok(!@severe, 'no error in the browser console') or diag(join "\n", @severe);
 

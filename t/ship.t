@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(29);
+$t->plan(30);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -224,6 +224,13 @@ ok(wait_for(30, sub { (ship('shop-eu:706@wh-b')->{state} // '') eq 'failed' }),
    'no street: the label refused');
 like($t->redis('HGET', "${K}exception:label_failed:shop-eu:706\@wh-b", 'data')
      // '', qr/HTTP 422: .*street1/i, 'label_failed with the carrier\'s message');
+# a person ships it by hand: the exception's cause is gone
+($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:706', '--location', 'wh-b',
+                  '--carrier', 'UPS', '--tracking', '1ZBYHAND');
+is_deeply([$rc, (map { $t->redis('HGET', "${K}exception:label_failed:"
+                                 . 'shop-eu:706@wh-b', $_) // '' }
+                 qw(state resolved_by))], [0, 'resolved', 'invsync-worker'],
+          'shipped by hand: label_failed resolved') or diag($out);
 
 ###############################################################################
 # a return of a line invsync shipped goes back where its shipment left from

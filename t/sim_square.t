@@ -292,7 +292,9 @@ InvsyncSim::configure($t, 'square', max_rps => 2);
 my @st = map { call('/v2/inventory/counts/batch-retrieve', {})->{status} }
          1 .. 5;
 ok((grep { $_ == 429 } @st) >= 1, "max_rps 2: 429 after two in a second (@st)");
-is(InvsyncSim::requests($t, 'square')->[-1]{note}, 'rate limited',
+my @notes = map { $_->{note} // '' } @{InvsyncSim::requests($t, 'square')};
+# the last may fall in the next second and pass: one of the five is enough
+ok((grep { $_ eq 'rate limited' } @notes[-5 .. -1]) >= 1,
    'logged as rate limited');
 InvsyncSim::configure($t, 'square', max_rps => 0);
 

@@ -6,7 +6,8 @@
 # not made again), its signed order.shipped notice through nginx
 # confirming it, twice with new webhook-ids still once, never sent: the
 # GET after ask_after_s confirming it, no shipment by deadline_s:
-# fulfilment_stalled, a cancelled shipment's 3PL order cancelled, and one
+# fulfilment_stalled (resolved by itself when the late notice ships it),
+# a cancelled shipment's 3PL order cancelled, and one
 # the 3PL had shipped: cancel_after_shipment.
 #
 # The shipments are seeded as ship_open.lua makes them; t/threepl_order.t
@@ -47,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(32);
+$t->plan(33);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
@@ -195,6 +196,14 @@ InvsyncSim::call($t, '3pl', 'ship', reference_id => $s3,
 ok(wait_for(20, sub { field($s3, 'state') eq 'shipped' }),
    'stalled, then shipped: the late notice confirms it');
 is(confirms($s3), 1, 'once');
+is_deeply([(map { $t->redis('HGET', "${K}exception:$xid", $_) // '' }
+            qw(state resolved_by resolution)),
+           scalar(grep { ($_->[1]{action} // '') eq 'exception.resolve'
+                         && ($_->[1]{exception} // '') eq $xid }
+                  @{$t->stream("${K}audit")}),
+           defined $t->redis('ZSCORE', "${K}exceptions:open", $xid) ? 1 : 0],
+          ['resolved', 'invsync-worker', 'shipped', 1, 0],
+          'its fulfilment_stalled resolved, audited: the cause is gone');
 
 # cancellation: before shipping the 3PL order is cancelled; after: the
 # exception

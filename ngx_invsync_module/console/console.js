@@ -218,6 +218,25 @@
                             text: state || '?' });
     }
 
+    /* what the pages of other files (console_order.js) draw with */
+    var ui = {
+        el: el, list: list, when: when, link: link, q: q, api: api,
+        table: table, num: num, empty: empty, fields: fields,
+        pretty: pretty, auditTable: auditTable, pill: pill
+    };
+
+    /* a page of another file: window.invsyncPages[name](arg, ui) */
+    function extra(name) {
+        return function (arg) {
+            var pages = window.invsyncPages || {};
+            if (typeof pages[name] !== 'function') {
+                return Promise.reject(new Error('the page script '
+                                                + name + ' is missing'));
+            }
+            return pages[name](arg, ui);
+        };
+    }
+
     /* ---- pages ------------------------------------------------------ */
 
     function overview() {
@@ -562,25 +581,6 @@
         });
     }
 
-    function order(name) {
-        return api('order' + q({ order: name })).then(function (r) {
-            var d = r.doc, page = [el('h1', { text: 'Order ' + name })];
-            if (d.error) {
-                throw new Error(d.error);
-            }
-            if (!d.known) {
-                page.push(empty('No order ' + name + ' is recorded. An '
-                                + 'order is named <channel>:<order id>.'));
-                return page;
-            }
-            page.push(fields(d.record, ['data']),
-                      el('h2', { text: 'Record' }), pretty(d.record.data),
-                      el('h2', { text: 'Events and effects' }),
-                      auditTable(d.audit));
-            return page;
-        });
-    }
-
     /* ---- routing ---------------------------------------------------- */
 
     function parse() {
@@ -609,7 +609,7 @@
         var r = parse();
         var pages = {
             '': overview, exceptions: exceptions, exception: exception,
-            dlq: dlq, dead: dead, sku: sku, order: order
+            dlq: dlq, dead: dead, sku: sku, order: extra('order')
         };
         var draw = pages[r.page] || overview;
         var nav = { exception: 'exceptions', dead: 'dlq', '': 'overview' };

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 
 # Turns the console's files into C, printed on stdout: each page file
-# (index.html, console.css, console.js) and each Lua script of lua/ becomes
+# (index.html, every *.css and *.js) and each Lua script of lua/ becomes
 # one row of ngx_http_invsync_console_blobs[], named by its file name
 # (scripts "lua/<name>").  lua/_lib.lua is put in front of every script,
 # and the scripts' comment and blank lines are left out, as
@@ -54,8 +54,12 @@ sub literal {
 
 my @blobs;
 
-for my $f (qw(index.html console.css console.js)) {
-    push @blobs, [$f, slurp("$dir/$f")];
+for my $file ("$dir/index.html", sort(glob("$dir/*.css")),
+              sort(glob("$dir/*.js"))) {
+    my $f = basename($file);
+    die "gen_console.pl: bad file name \"$f\"\n"
+        unless $f =~ /^[a-z][a-z0-9_]*\.(html|css|js)$/;
+    push @blobs, [$f, slurp($file)];
 }
 
 my $lib = lua(slurp("$dir/lua/_lib.lua"));

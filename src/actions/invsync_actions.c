@@ -25,14 +25,18 @@ const invsync_action_t  invsync_actions[] = {
     /* kind, action name, function, flags, when */
     { "fulfillment", "fulfillment.record", invsync_fulfil_record, 0, NULL },
     { "fulfillment", "stock.ship", invsync_fulfil_ship, 0, NULL },
+    { "fulfillment", "shipment.by_channel", invsync_shipment_by_channel,
+      INVSYNC_ACT_ROUTING, NULL },
     { "inventory_level", "inventory.observe", invsync_stock_level, 0, NULL },
     { "order", "order.record", invsync_order_record, INVSYNC_ACT_BATCH,
       NULL },
     { "order", "stock.reserve", invsync_stock_order, INVSYNC_ACT_BATCH,
       NULL },
-    { "order", "order.route", invsync_route_order, INVSYNC_ACT_ROUTING,
-      NULL },
+    { "order", "order.route", invsync_route_order,
+      INVSYNC_ACT_ROUTING | INVSYNC_ACT_BATCH, NULL },
     { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
+    { "order", "shipment.by_channel", invsync_shipment_by_channel,
+      INVSYNC_ACT_ROUTING, NULL },
     { "order", "refund.record", invsync_refund_of_order, 0, "refunds" },
     { "order_cancelled", "order.record", invsync_order_record,
       INVSYNC_ACT_BATCH, NULL },
@@ -47,8 +51,10 @@ const invsync_action_t  invsync_actions[] = {
     { "refund", "refund.record", invsync_refund_record, 0, NULL },
     { "shipment", "shipment.confirm", invsync_fulfil_3pl_confirm,
       INVSYNC_ACT_ROUTING, NULL },
+    { "refund", "refund.check", invsync_refund_check_lines, 0, NULL },
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { "refund", "journal.post", invsync_journal_post, 0, NULL },
+    { "return_receipt", "return.receive", invsync_return_event, 0, NULL },
     { NULL, NULL, NULL, 0, NULL }
 };
 

@@ -92,6 +92,22 @@ typedef struct {
 
 int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_refund_order_t *o, char *err, size_t len);
+int invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
+    char *err, size_t len);
+
+/* refund/invsync_refund_read.c: a refund whose lines are read from the API */
+int invsync_refund_read_due(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *r);
+
+/* refund/invsync_refund_checks.c: the cases a refund leaves to a person */
+invsync_act_rc_e invsync_refund_check_currency(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon,
+    const invsync_refund_order_t *o, char *err, size_t len);
+invsync_act_rc_e invsync_refund_check_lines(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_refund_sku_unmapped(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, json_t *line,
+    const char *order, const char *line_id, char *err, size_t len);
 
 /* fulfil/invsync_fulfil_3pl.c: a 3PL's shipment notice */
 invsync_act_rc_e invsync_fulfil_3pl_confirm(invsync_worker_t *w,
@@ -107,6 +123,10 @@ invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
 
 /* refund/invsync_refund_restock.c: the refund's lines by the rules */
 invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
+/* refund/invsync_return_event.c: a 3PL's return notice, received */
+invsync_act_rc_e invsync_return_event(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
 /* refund/invsync_refund_wait.c: refunds waiting for their order */

@@ -61,6 +61,9 @@ invsync_norm_rc_e invsync_normalize(const invsync_envelope_t *ev,
 int invsync_currency_exponent(const char *currency);
 int invsync_money_parse(const json_t *value, const char *currency,
     int64_t *minor, char *err, size_t len);
+/* invsync_canon_money.c: minor units as a decimal text, "12.50" */
+int invsync_money_format(int64_t minor, const char *currency, char *buf,
+    size_t cap);
 int invsync_time_iso_ms(const char *iso, int64_t *ms);
 
 /*

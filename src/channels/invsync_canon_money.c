@@ -253,3 +253,35 @@ invsync_money_parse(const json_t *value, const char *currency,
     return invsync_money_text(buf, (size_t) n, exp, currency, minor, err,
                               len);
 }
+
+
+/*
+ * minor units of currency as the decimal text channels take ("12.50",
+ * "1250" in JPY): 0, or -1 for an unknown currency or a small buffer.
+ */
+int
+invsync_money_format(int64_t minor, const char *currency, char *buf,
+    size_t cap)
+{
+    int       exp, n;
+    int64_t   unit, a;
+
+    exp = invsync_currency_exponent(currency);
+
+    if (exp < 0 || minor == INT64_MIN) {
+        return -1;
+    }
+
+    for (unit = 1, n = 0; n < exp; n++) {
+        unit *= 10;
+    }
+
+    a = minor < 0 ? -minor : minor;
+    n = exp == 0 ? snprintf(buf, cap, "%s%lld", minor < 0 ? "-" : "",
+                            (long long) a)
+                 : snprintf(buf, cap, "%s%lld.%0*lld", minor < 0 ? "-" : "",
+                            (long long) (a / unit), exp,
+                            (long long) (a % unit));
+
+    return n > 0 && (size_t) n < cap ? 0 : -1;
+}

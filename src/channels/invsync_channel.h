@@ -39,6 +39,11 @@
 #define INVSYNC_CURSOR_LEN       (INVSYNC_REQ_URL_LEN * 2)
 #define INVSYNC_REF_LEN          300    /* "sku:<text>", "product:<id>" */
 
+/* the topic of a refund the worker read from its channel's API (an
+ * envelope the worker adds to <prefix>:refunds, body: {"order_id",
+ * "currency", "refund": the channel's own refund object}) */
+#define INVSYNC_TOPIC_REFUND_READ  "invsync.refund.read"
+
 
 /* A channel as worker.json configures it (src/runtime/invsync_config.c). */
 typedef struct {
@@ -177,6 +182,8 @@ typedef struct {
 
 
 typedef struct invsync_shipment_s  invsync_shipment_t;  /* invsync_shipment.h */
+typedef struct invsync_refund_push_s  invsync_refund_push_t;
+                                        /* invsync_refund_push.h */
 
 
 typedef struct {
@@ -250,6 +257,34 @@ typedef struct {
     invsync_channel_rc_e (*track_parse)(const invsync_channel_ctx_t *ctx,
                           const invsync_answer_t *a, invsync_shipment_t *s,
                           int64_t *delay_ms);
+
+    /*
+     * refunds made on the channel, a step machine as tracking's: build
+     * makes the request of r->step (0, or -1 with r->err); parse reads its
+     * answer: DONE with r->step moved on (to the next request, to
+     * INVSYNC_REFUND_DONE with r->refund_id, INVSYNC_REFUND_COVERED or
+     * INVSYNC_REFUND_REFUSED with r->err, the channel's words made
+     * printable), RETRY or THROTTLED leaving the step as it was.  Every
+     * attempt begins at INVSYNC_REFUND_LOOK: a refund carrying r->ref is
+     * never made again.
+     */
+    int    (*refund_build)(const invsync_channel_ctx_t *ctx,
+                           invsync_refund_push_t *r, invsync_request_t *rq);
+    invsync_channel_rc_e (*refund_parse)(const invsync_channel_ctx_t *ctx,
+                           const invsync_answer_t *a,
+                           invsync_refund_push_t *r, int64_t *delay_ms);
+
+    /*
+     * the refunds of one order, read when the order's event names them
+     * without their lines: build is 0, or -1 when the order id cannot be
+     * asked for; parse answers DONE with *refunds a new array of
+     * {"refund_id": "<id>", "refund": <the channel's refund object>}
+     */
+    int    (*refunds_build)(const invsync_channel_ctx_t *ctx,
+                            const char *order_id, invsync_request_t *rq);
+    invsync_channel_rc_e (*refunds_parse)(const invsync_channel_ctx_t *ctx,
+                            const invsync_answer_t *a, json_t **refunds,
+                            int64_t *delay_ms);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
     unsigned     counts_before_orders:1;    /* its stock notices count

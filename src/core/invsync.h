@@ -303,6 +303,8 @@ extern const char    invsync_script_route_read[];
 extern const size_t  invsync_script_route_read_len;
 extern const char    invsync_script_journal[];
 extern const size_t  invsync_script_journal_len;
+extern const char    invsync_script_refundqty[];
+extern const size_t  invsync_script_refundqty_len;
 extern const char    invsync_script_held[];
 extern const size_t  invsync_script_held_len;
 extern const char    invsync_script_ship_3pl[];
@@ -313,6 +315,10 @@ extern const char    invsync_script_ship_confirm[];
 extern const size_t  invsync_script_ship_confirm_len;
 extern const char    invsync_script_ship_cancel[];
 extern const size_t  invsync_script_ship_cancel_len;
+extern const char    invsync_script_ship_claim[];
+extern const size_t  invsync_script_ship_claim_len;
+extern const char    invsync_script_refund_out[];
+extern const size_t  invsync_script_refund_out_len;
 
 
 /* the generic schemes; a channel's own is declared in its table's file,

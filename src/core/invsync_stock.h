@@ -16,7 +16,9 @@
 #include <jansson.h>
 
 
-#define INVSYNC_STOCK_MAX_LOCATIONS  32
+/* locations of one ledger, and of worker.json's $.locations: a SKU's
+ * hash holds up to three fields per location */
+#define INVSYNC_STOCK_MAX_LOCATIONS  256
 #define INVSYNC_STOCK_MAX_COMPONENTS 16
 
 

@@ -98,6 +98,8 @@ int invsyncctl_route(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_epoch(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_ship(invsyncctl_t *ctl, int argc, char **argv);
 int invsyncctl_journal(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_return(invsyncctl_t *ctl, int argc, char **argv);
+int invsyncctl_refund(invsyncctl_t *ctl, int argc, char **argv);
 
 extern const char  invsyncctl_status_usage[];
 extern const char  invsyncctl_audit_usage[];
@@ -111,6 +113,8 @@ extern const char  invsyncctl_route_usage[];
 extern const char  invsyncctl_epoch_usage[];
 extern const char  invsyncctl_ship_usage[];
 extern const char  invsyncctl_journal_usage[];
+extern const char  invsyncctl_return_usage[];
+extern const char  invsyncctl_refund_usage[];
 
 /* invsyncctl_sku.c: what stock and sku share */
 int invsyncctl_sku_valid(const char *sku);

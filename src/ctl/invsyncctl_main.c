@@ -49,6 +49,10 @@ static const invsyncctl_cmd_t  invsyncctl_cmds[] = {
       invsyncctl_ship, invsyncctl_ship_usage },
     { "journal", "refunds' and restocks' journal: export, trial balance",
       invsyncctl_journal, invsyncctl_journal_usage },
+    { "return", "returns (RMA): open, receive, transit, close, list, show",
+      invsyncctl_return, invsyncctl_return_usage },
+    { "refund", "refunds made on a channel: create, list, show, retry",
+      invsyncctl_refund, invsyncctl_refund_usage },
     { NULL, NULL, NULL, NULL }
 };
 

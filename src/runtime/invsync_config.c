@@ -36,7 +36,7 @@ static int invsync_cfg_routing(invsync_cfg_t *c, invsync_conf_t *conf,
 static const char  *invsync_cfg_top[] = {
     "redis", "prefix", "consumer", "retry", "limits", "log_level",
     "actions", "channels", "locations", "routing", "returns", "messages",
-    "journal", NULL
+    "journal", "fulfilment", NULL
 };
 
 static const char  *invsync_cfg_redis_keys[] = {
@@ -160,7 +160,9 @@ invsync_conf_load(const char *file, char *err, size_t len)
         goto failed;
     }
 
-    if (invsync_cfg_journal(&c, conf, root) != 0) {
+    if (invsync_cfg_journal(&c, conf, root) != 0
+        || invsync_cfg_fulfilment(&c, conf, root) != 0)
+    {
         goto failed;
     }
 

@@ -40,6 +40,10 @@ int invsync_cfg_name(const char *s);
 int invsync_cfg_journal(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);
 
+/* invsync_fulfil_conf.c: "fulfilment", the engines' request slots */
+int invsync_cfg_fulfilment(invsync_cfg_t *c, invsync_conf_t *conf,
+    json_t *root);
+
 /* invsync_config_channels.c */
 /* a 3pl location's fulfilment.channel must be of a type with a 3PL row */
 int invsync_cfg_3pl_channels(invsync_cfg_t *c, invsync_conf_t *conf);

@@ -300,6 +300,29 @@ invsync_key_refundwait(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_refunded(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *order)
+{
+    return invsync_key_fmt(dst, cap, conf, "refunded:%s", order);
+}
+
+
+size_t
+invsync_key_refundread_due(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundread:due");
+}
+
+
+size_t
+invsync_key_refundread_fails(char *dst, size_t cap,
+    const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundread:fails");
+}
+
+
+size_t
 invsync_key_refundwaits(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "refundwaits");
@@ -323,6 +346,36 @@ invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_refundout(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *cause)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundout:%s", cause);
+}
+
+
+size_t
+invsync_key_refundouts(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundouts");
+}
+
+
+size_t
+invsync_key_refundout_due(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundout:due");
+}
+
+
+size_t
+invsync_key_refundref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *id)
+{
+    return invsync_key_fmt(dst, cap, conf, "refundref:%s:%s", channel, id);
+}
+
+
+size_t
 invsync_key_fulfil_due(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "fulfil:due");
@@ -333,6 +386,21 @@ size_t
 invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "track:due");
+}
+
+
+size_t
+invsync_key_rma(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id)
+{
+    return invsync_key_fmt(dst, cap, conf, "rma:%s", id);
+}
+
+
+size_t
+invsync_key_rmas(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "rmas");
 }
 
 

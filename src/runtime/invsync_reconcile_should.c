@@ -93,23 +93,35 @@ invsync_reconcile_raw(const invsync_channel_conf_t *cc,
 }
 
 
-/* a stock:<sku> hash (HGETALL) as the ledger's fields; -1 malformed */
+/* a stock:<sku> hash (HGETALL) as the ledger's fields; -1 malformed, or
+ * more locations than INVSYNC_STOCK_MAX_LOCATIONS (never a part of it) */
 
 int
 invsync_stock_reply(const redisReply *r, invsync_stock_t *st)
 {
-    size_t       i, n;
-    const char  *f[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
-    const char  *v[2 * INVSYNC_STOCK_MAX_LOCATIONS + 1];
+    int           rc;
+    size_t        i, n;
+    const char  **f;
 
-    n = 0;
-
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements
-                && n < 2 * INVSYNC_STOCK_MAX_LOCATIONS + 1; i += 2)
-    {
-        f[n] = r->element[i]->str;
-        v[n++] = r->element[i + 1]->str;
+    if (r->type != REDIS_REPLY_ARRAY) {
+        return invsync_stock_parse(st, NULL, NULL, 0);
     }
 
-    return invsync_stock_parse(st, f, v, n);
+    n = r->elements / 2;
+    f = malloc(2 * (n + 1) * sizeof(char *));
+
+    if (f == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        f[i] = r->element[2 * i]->str ? r->element[2 * i]->str : "";
+        f[n + 1 + i] = r->element[2 * i + 1]->str
+                       ? r->element[2 * i + 1]->str : "0";
+    }
+
+    rc = invsync_stock_parse(st, f, f + n + 1, n);
+    free(f);
+
+    return rc;
 }

@@ -205,9 +205,17 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
                               invsync_script_ship_cancel_len,
                               w->ship_cancel_sha, err, len)
            != 0
+        || invsync_redis_load(w, invsync_script_ship_claim,
+                              invsync_script_ship_claim_len,
+                              w->ship_claim_sha, err, len)
+           != 0
         || invsync_redis_load(w, invsync_script_journal,
                               invsync_script_journal_len, w->journal_sha,
                               err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_refundqty,
+                              invsync_script_refundqty_len,
+                              w->refundqty_sha, err, len)
            != 0)
     {
         return -1;

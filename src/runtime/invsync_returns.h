@@ -44,6 +44,9 @@ typedef struct {
     invsync_restock_on_e       restock_on;
     char                      *returns_location;  /* NULL: where shipped */
     invsync_restock_as_e       opened;            /* default resellable */
+    int                        refund_on_receipt; /* "refund_on": receipt:
+                                                   * a receipt's resellable
+                                                   * lines are refunded */
     char                      *never_tags[INVSYNC_RETURNS_MAX_TAGS];
     size_t                     ntags;
     invsync_returns_reason_t   reasons[INVSYNC_RETURNS_MAX_REASONS];

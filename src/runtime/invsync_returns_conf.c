@@ -25,7 +25,7 @@ static int invsync_returns_location(invsync_cfg_t *c, json_t *root,
 
 static const char  *invsync_returns_keys[] = {
     "restock_on", "returns_location", "never_restock_tags", "reasons",
-    "opened", NULL
+    "opened", "refund_on", NULL
 };
 
 
@@ -65,6 +65,19 @@ invsync_returns_conf_parse(const char *file, json_t *root,
     out->restock_on = (on != NULL && strcmp(on, "refund") == 0)
                       ? INVSYNC_RESTOCK_ON_REFUND
                       : INVSYNC_RESTOCK_ON_RECEIPT;
+
+    /* a refund the receipt owes: made on the channel, or left to people */
+    v = json_object_get(r, "refund_on");
+    on = json_string_value(v);
+
+    if (v != NULL && (on == NULL || (strcmp(on, "receipt") != 0
+                                     && strcmp(on, "manual") != 0)))
+    {
+        return invsync_cfg_fail(&c, "$.returns.refund_on",
+                                "must be \"receipt\" or \"manual\"");
+    }
+
+    out->refund_on_receipt = on != NULL && strcmp(on, "receipt") == 0;
 
     v = json_object_get(r, "opened");
     if (v != NULL

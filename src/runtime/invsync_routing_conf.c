@@ -17,6 +17,7 @@
 #include "invsync_config_read.h"
 #include "invsync_routing_read.h"
 #include "invsync_provider.h"
+#include "invsync_stock.h"
 
 
 static int invsync_routing_locations(invsync_rr_t *r, json_t *arr,
@@ -77,6 +78,14 @@ invsync_routing_conf_parse(json_t *root, const invsync_strv_t *known_channels,
 
     if (locs != NULL && !json_is_array(locs)) {
         invsync_rr_fail(&r, "$.locations", NULL, "must be an array");
+        goto failed;
+    }
+
+    /* the ledger's arithmetic (invsync_stock.h) holds that many a SKU */
+    if (json_array_size(locs) > INVSYNC_STOCK_MAX_LOCATIONS) {
+        invsync_rr_fail(&r, "$.locations", NULL, "has %zu locations, at "
+                        "most %d are supported", json_array_size(locs),
+                        INVSYNC_STOCK_MAX_LOCATIONS);
         goto failed;
     }
 

@@ -85,6 +85,9 @@ typedef struct {
     invsync_log_level_e      log_level;
     char                    *default_location; /* first of locations[] */
     invsync_routing_conf_t  *routing;         /* NULL: no "routing" */
+    int                      carrier_slots;   /* "fulfilment": requests */
+    int                      threepl_slots;   /* in flight at once */
+    int                      track_slots;     /* per channel */
     invsync_returns_conf_t   returns;         /* "returns", defaults */
     json_t                  *journal_accounts; /* in root; NULL: no
                                                 * "journal" (none kept) */
@@ -143,11 +146,15 @@ typedef struct {
     char                    ship_open_sha[41];  /* shipments */
     char                    ship_confirm_sha[41];
     char                    ship_cancel_sha[41];
+    char                    ship_claim_sha[41]; /* a due shipment's slot */
     char                    journal_sha[41];    /* journal entries */
+    char                    refundqty_sha[41];  /* units refunded */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
     struct invsync_track_s *track;       /* tracking back to channels */
+    struct invsync_refund_drv_s *refund_out; /* refunds made on channels */
+    struct invsync_refunds_s *refunds;   /* refunds read from channels */
     struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
                                          /* a held stock notice wants a
@@ -268,6 +275,12 @@ size_t invsync_key_route_arrived(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *ref);
+size_t invsync_key_refunded(char *dst, size_t cap,
+    const invsync_conf_t *conf, const char *order);
+size_t invsync_key_refundread_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundread_fails(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_refundwait(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *ref);
 size_t invsync_key_refundwaits(char *dst, size_t cap,
@@ -276,9 +289,20 @@ size_t invsync_key_shipment(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *id);
 size_t invsync_key_shipments(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *order);
+size_t invsync_key_refundout(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *cause);
+size_t invsync_key_refundouts(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundout_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_refundref(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *channel, const char *id);
 size_t invsync_key_fulfil_due(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_rma(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id);
+size_t invsync_key_rmas(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_journal(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_done_journal(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *cause);
@@ -395,6 +419,15 @@ char *invsync_channel_credentials(const char *file);
 int invsync_track_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_track_free(invsync_worker_t *w);
 int invsync_track_step(invsync_worker_t *w);
+
+/* invsync_worker_refund_out.c: refunds made on their channels */
+int invsync_refund_out_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_refund_out_free(invsync_worker_t *w);
+int invsync_refund_out_step(invsync_worker_t *w);
+/* invsync_worker_refunds.c: an order's refunds read from its channel */
+int invsync_refunds_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_refunds_free(invsync_worker_t *w);
+int invsync_refunds_step(invsync_worker_t *w);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

@@ -20,6 +20,8 @@ static invsync_ship_rc_e invsync_ship_reply_err(redisReply *r,
     const char *what, char *err, size_t len);
 static json_t *invsync_ship_record_json(const invsync_ship_record_t *rec);
 static char *invsync_ship_kinds(const invsync_conf_t *conf);
+static int invsync_ship_open_args(invsync_worker_t *w, const char *channel,
+    const char *order, redisReply **r);
 
 
 static const char  *invsync_ship_kind_names[] = {
@@ -122,11 +124,12 @@ invsync_ship_record_json(const invsync_ship_record_t *rec)
     json_t      *j;
     const char  *v[] = {
         rec->carrier, rec->service, rec->tracking, rec->tracking_url,
-        rec->label_url, rec->cost_minor, rec->currency, rec->provider_ref
+        rec->label_url, rec->cost_minor, rec->currency, rec->provider_ref,
+        rec->shipped_by, rec->tracked_ref
     };
     const char  *k[] = {
         "carrier", "service", "tracking", "tracking_url", "label_url",
-        "cost_minor", "currency", "provider_ref"
+        "cost_minor", "currency", "provider_ref", "shipped_by", "tracked_ref"
     };
 
     j = json_object();
@@ -148,16 +151,61 @@ invsync_ship_rc_e
 invsync_ship_open_call(invsync_worker_t *w, const char *channel,
     const char *order, char *err, size_t len)
 {
+    redisReply  *r;
+
+    r = NULL;
+
+    if (invsync_ship_open_args(w, channel, order, &r) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_SHIP_LOST;
+    }
+
+    return invsync_ship_open_take(r, err, len);
+}
+
+
+/* ship_open.lua appended to the pipeline: the orders a batch routed share
+ * one round trip; its answer read with invsync_ship_open_take() */
+
+int
+invsync_ship_open_append(invsync_worker_t *w, const char *channel,
+    const char *order)
+{
+    return invsync_ship_open_args(w, channel, order, NULL);
+}
+
+
+/* ship_open.lua's answer; takes r (NULL: the session was lost) */
+
+invsync_ship_rc_e
+invsync_ship_open_take(redisReply *r, char *err, size_t len)
+{
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        return invsync_ship_reply_err(r, "ship_open", err, len);
+    }
+
+    freeReplyObject(r);
+
+    return INVSYNC_SHIP_DONE;
+}
+
+
+/* the call, its answer in *r, or appended when r is NULL; -1: no memory
+ * (or, appended, no session) */
+
+static int
+invsync_ship_open_args(invsync_worker_t *w, const char *channel,
+    const char *order, redisReply **r)
+{
+    int          rc;
     char         akey[INVSYNC_SHIP_KEY_LEN], prefix[INVSYNC_SHIP_KEY_LEN];
     char         now[32], maxlen[32], *kinds;
     size_t       i, argvlen[7];
     const char  *argv[7];
-    redisReply  *r;
 
     kinds = invsync_ship_kinds(w->conf);
     if (kinds == NULL) {
-        snprintf(err, len, "out of memory");
-        return INVSYNC_SHIP_LOST;
+        return -1;
     }
 
     invsync_key_audit(akey, sizeof(akey), w->conf);
@@ -177,18 +225,20 @@ invsync_ship_open_call(invsync_worker_t *w, const char *channel,
         argvlen[i] = strlen(argv[i]);
     }
 
-    r = invsync_redis_eval(w, w->ship_open_sha, invsync_script_ship_open,
-                           invsync_script_ship_open_len, 1, 7, argv, argvlen);
+    rc = 0;
+
+    if (r != NULL) {
+        *r = invsync_redis_eval(w, w->ship_open_sha, invsync_script_ship_open,
+                                invsync_script_ship_open_len, 1, 7, argv,
+                                argvlen);
+    } else {
+        rc = invsync_redis_append_evalsha(w, w->ship_open_sha, 1, 7, argv,
+                                          argvlen);
+    }
 
     free(kinds);
 
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-        return invsync_ship_reply_err(r, "ship_open", err, len);
-    }
-
-    freeReplyObject(r);
-
-    return INVSYNC_SHIP_DONE;
+    return rc;
 }
 
 

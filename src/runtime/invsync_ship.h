@@ -40,6 +40,9 @@ typedef struct {
     const char   *currency;
     const char   *provider_ref;
     const char   *by;
+    const char   *shipped_by;    /* "channel": the channel shipped it (no
+                                  * label, no 3PL; nothing to tell it) */
+    const char   *tracked_ref;   /* then: the channel's fulfilment id */
 } invsync_ship_record_t;
 
 
@@ -50,6 +53,12 @@ invsync_ship_rc_e invsync_ship_confirm_call(invsync_worker_t *w,
 /* ship_open.lua: the order's shipments from its allocation */
 invsync_ship_rc_e invsync_ship_open_call(invsync_worker_t *w,
     const char *channel, const char *order, char *err, size_t len);
+/* the same pipelined: appended (-1: no memory, no session), then its
+ * answer (takes r) */
+int invsync_ship_open_append(invsync_worker_t *w, const char *channel,
+    const char *order);
+invsync_ship_rc_e invsync_ship_open_take(redisReply *r, char *err,
+    size_t len);
 /* ship_cancel.lua: *shipped, the ids already shipped (JSON array) */
 invsync_ship_rc_e invsync_ship_cancel_call(invsync_worker_t *w,
     const char *order, json_t **shipped, char *err, size_t len);

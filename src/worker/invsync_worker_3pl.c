@@ -76,9 +76,12 @@ invsync_3pl_due(invsync_worker_t *w, const char *id)
     } else if (strcmp(state, "requested") == 0 && ref[0] != '\0') {
         rc = invsync_3pl_send(w, j, INVSYNC_3PL_GET);
 
-    } else if (strcmp(state, "cancelled") == 0 && ref[0] != '\0'
+    } else if ((strcmp(state, "cancelled") == 0
+                || strcmp(invsync_3pl_field(j, "shipped_by"), "channel") == 0)
+               && ref[0] != '\0'
                && invsync_3pl_field(j, "provider_state")[0] == '\0')
     {
+        /* cancelled, or shipped by its channel: the 3PL's order too */
         rc = invsync_3pl_send(w, j, INVSYNC_3PL_CANCEL);
 
     } else {

@@ -73,6 +73,8 @@ int invsync_3pl_stalled(invsync_worker_t *w, invsync_3pl_job_t *j,
     const char *why);
 int invsync_3pl_cancelled(invsync_worker_t *w, invsync_3pl_job_t *j,
     const invsync_3pl_order_t *o);
+int invsync_3pl_unstall(invsync_worker_t *w, invsync_3pl_job_t *j,
+    const char *why);
 const char *invsync_3pl_field(const invsync_3pl_job_t *j, const char *key);
 
 

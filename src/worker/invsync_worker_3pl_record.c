@@ -24,6 +24,8 @@
 
 static int invsync_3pl_exception(invsync_worker_t *w, invsync_3pl_job_t *j,
     const char *kind, const char *summary, json_t *data);
+static int invsync_3pl_moved(invsync_worker_t *w, invsync_3pl_job_t *j,
+    const invsync_3pl_order_t *o);
 
 
 /*
@@ -118,16 +120,86 @@ invsync_3pl_requested(invsync_worker_t *w, invsync_3pl_job_t *j,
                             "provider_ref", o->ref, "requested_at", at,
                             "attempts", "0", "last_error", "", NULL);
 
+    if (rc == 0) {
+        return invsync_3pl_moved(w, j, o);
+    }
+
     if (rc == 1 && strcmp(j->state, "open") == 0) {
         invsync_log(INVSYNC_LOG_INFO, "3pl: order sent",
                     json_pack("{s:s, s:s, s:s}", "shipment", j->id,
                               "provider_ref", o->ref, "location",
                               j->loc->id));
+
+        /* one stalled before (it could not be sent, a person mended it
+         * and put it back): the 3PL has it now */
+        if (invsync_3pl_field(j, "last_error")[0] != '\0'
+            && invsync_3pl_unstall(w, j, "the 3PL accepted the order") < 0)
+        {
+            return -1;
+        }
     }
 
     snprintf(j->state, sizeof(j->state), "requested");
 
     return rc;
+}
+
+
+/*
+ * The 3PL took the order while the shipment moved on (the order was
+ * cancelled, or its channel shipped it): the 3PL's order is recorded all
+ * the same, due now, so that it is cancelled there.  1, 0, -1 lost.
+ */
+static int
+invsync_3pl_moved(invsync_worker_t *w, invsync_3pl_job_t *j,
+    const invsync_3pl_order_t *o)
+{
+    char         key[INVSYNC_KEY_LEN], now[32];
+    redisReply  *r;
+
+    invsync_key_shipment(key, sizeof(key), w->conf, j->id);
+    r = invsync_redis_cmdv(w, (const char *[]) { "HMGET", key, "state",
+                           "shipped_by", "provider_ref", NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3
+        || r->element[0]->type != REDIS_REPLY_STRING
+        || r->element[2]->type == REDIS_REPLY_STRING
+        || (strcmp(r->element[0]->str, "cancelled") != 0
+            && (r->element[1]->type != REDIS_REPLY_STRING
+                || strcmp(r->element[1]->str, "channel") != 0)))
+    {
+        freeReplyObject(r);
+        return 0;
+    }
+
+    snprintf(j->state, sizeof(j->state), "%s", r->element[0]->str);
+    freeReplyObject(r);
+    snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
+    invsync_log(INVSYNC_LOG_INFO, "3pl: order sent as the shipment moved "
+                "on: to be cancelled", json_pack("{s:s, s:s}", "shipment",
+                                                 j->id, "provider_ref",
+                                                 o->ref));
+
+    return invsync_3pl_record(w, j, invsync_now_ms(), "provider_ref",
+                              o->ref, NULL);
+}
+
+
+/* its fulfilment_stalled exception resolved, the cause gone: 0, -1 */
+int
+invsync_3pl_unstall(invsync_worker_t *w, invsync_3pl_job_t *j,
+    const char *why)
+{
+    char  id[INVSYNC_KEY_LEN];
+
+    snprintf(id, sizeof(id), "fulfilment_stalled:%s:%s",
+             invsync_3pl_field(j, "channel"), j->id);
+
+    return invsync_exception_resolve(w, id, invsync_3pl_field(j, "channel"),
+                                     j->id, why);
 }
 
 
@@ -251,6 +323,14 @@ invsync_3pl_cancelled(invsync_worker_t *w, invsync_3pl_job_t *j,
                   "provider_ref", invsync_3pl_field(j, "provider_ref"),
                   "carrier", o->carrier, "tracking", o->tracking,
                   "tracking_url", o->url);
+
+    /* the channel shipped it, and the 3PL too: two parcels went out */
+    if (strcmp(invsync_3pl_field(j, "shipped_by"), "channel") == 0) {
+        return invsync_3pl_exception(w, j, "shipped_twice",
+                                     "the channel shipped the order and "
+                                     "the 3PL shipped it too: get one "
+                                     "parcel back", d);
+    }
 
     return invsync_3pl_exception(w, j, "cancel_after_shipment",
                                  "the order was cancelled after the 3PL "

@@ -1,14 +1,19 @@
 
 /*
- * The fulfilment engine's turn: the first shipment due in K fulfil:due,
- * one request at a time on the worker's multi.  A warehouse's label:
- * look the shipment up at the provider by its reference (our shipment
- * id) first, so that a label bought before a crash is found and never
- * bought twice; create it when there is none; buy the rate the rule asks
- * for; record (ship_confirm.lua).  A cancelled shipment's bought label is
- * voided.  429, 5xx and transport errors come back with backoff; a
- * refusal opens a label_failed exception with the provider's message.
- * A 3PL's shipment goes to the 3PL path (invsync_worker_3pl.c).
+ * The fulfilment engine's turn.  The due shipments of K fulfil:due are
+ * read in order; each goes to a free slot of its kind (a warehouse's to a
+ * carrier slot, a 3PL's to the 3PL path while it has a free slot, the
+ * kind read from the location in the shipment id), and is claimed for it
+ * by ship_claim.lua: its score moves to the lease's end only if it is
+ * still due, so no second slot, here or in another worker, takes it.
+ * Each request renews the lease; a slot that dies with its worker leaves
+ * the shipment due again when the lease ends.
+ *
+ * A warehouse's label: look the shipment up at the provider by its
+ * reference (our shipment id) first, so that a label bought before a
+ * crash is found and never bought twice; create it when there is none;
+ * buy the rate the rule asks for; record (ship_confirm.lua).  A cancelled
+ * shipment's bought label is voided (invsync_worker_fulfil_answer.c).
  */
 
 
@@ -20,60 +25,89 @@
 #include "invsync_worker_3pl.h"
 
 
-static int invsync_fulfil_pick(invsync_worker_t *w, invsync_fulfil_t *f);
+static int invsync_fulfil_look(invsync_worker_t *w, int carrier,
+    int threepl);
+static const invsync_location_t *invsync_fulfil_id_loc(invsync_worker_t *w,
+    const char *id);
+static int invsync_fulfil_claim(invsync_worker_t *w, const char **ids,
+    size_t n, redisReply **out);
+static int invsync_fulfil_start(invsync_worker_t *w, const char *id,
+    const char *score);
+static int invsync_fulfil_load(invsync_worker_t *w, invsync_fulfil_t *f,
+    const char *id);
 static int invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f);
-static int invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
-    invsync_fulfil_step_e step, const char *arg);
-static int invsync_fulfil_done(invsync_worker_t *w, invsync_call_t *c,
-    CURLcode code);
-static int invsync_fulfil_answer(invsync_worker_t *w, invsync_fulfil_t *f,
-    invsync_label_rc_e rc, invsync_label_t *l, const char *why);
-static int invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
-    const invsync_label_t *l);
-static int invsync_fulfil_later(invsync_worker_t *w, invsync_fulfil_t *f,
-    int64_t delay_ms, const char *why);
-static int invsync_fulfil_failed(invsync_worker_t *w, invsync_fulfil_t *f,
-    const char *why);
-static int invsync_fulfil_cmd(invsync_worker_t *w, const char *cmd,
-    const char *key, const char *a, const char *b, const char *c,
-    const char *d);
 
 
 int
 invsync_fulfil_init(invsync_worker_t *w, char *err, size_t len)
 {
-    (void) err;
-    (void) len;
+    struct invsync_fulfil_s  *e;
 
     if (w->conf->routing == NULL) {
         return 0;
     }
 
-    w->fulfil = calloc(1, sizeof(invsync_fulfil_t));
+    e = calloc(1, sizeof(struct invsync_fulfil_s));
+    if (e != NULL) {
+        e->nslots = w->conf->carrier_slots > 0 ? w->conf->carrier_slots : 1;
+        e->slots = calloc(e->nslots, sizeof(invsync_fulfil_t));
+    }
 
-    return w->fulfil != NULL ? 0 : -1;
+    if (e == NULL || e->slots == NULL) {
+        free(e);
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+
+    w->fulfil = e;
+
+    return 0;
 }
 
 
 void
 invsync_fulfil_free(invsync_worker_t *w)
 {
-    invsync_fulfil_t  *f = w->fulfil;
+    int                       i;
+    invsync_fulfil_t         *f;
+    struct invsync_fulfil_s  *e = w->fulfil;
 
-    if (f != NULL) {
+    if (e == NULL) {
+        return;
+    }
+
+    /* a slot cut short: its shipment is due again when its lease ends */
+    for (i = 0; i < e->nslots; i++) {
+        f = &e->slots[i];
         invsync_call_release(w, &f->call);
         json_decref(f->ship);
         free(f->cred);
-        free(f);
-        w->fulfil = NULL;
     }
+
+    free(e->slots);
+    free(e);
+    w->fulfil = NULL;
 }
 
+
+/* a request of the engine's in flight: the loop comes back soon */
 
 int
 invsync_fulfil_busy(invsync_worker_t *w)
 {
-    return w->fulfil != NULL && w->fulfil->call.inflight;
+    int  i;
+
+    if (w->fulfil == NULL) {
+        return 0;
+    }
+
+    for (i = 0; i < w->fulfil->nslots; i++) {
+        if (w->fulfil->slots[i].call.inflight) {
+            return 1;
+        }
+    }
+
+    return invsync_3pl_busy() > 0;
 }
 
 
@@ -82,55 +116,217 @@ invsync_fulfil_busy(invsync_worker_t *w)
 int
 invsync_fulfil_step(invsync_worker_t *w)
 {
-    int64_t            now;
-    invsync_fulfil_t  *f = w->fulfil;
+    int                       i, carrier, threepl, rc;
+    int64_t                   now;
+    struct invsync_fulfil_s  *e = w->fulfil;
 
     now = invsync_now_ms();
 
-    if (f == NULL || f->call.inflight || now < f->next_ms) {
+    if (e == NULL || now < e->next_ms) {
         return 0;
     }
 
-    f->next_ms = now + INVSYNC_FULFIL_CHECK_MS;
+    carrier = 0;
 
-    switch (invsync_fulfil_pick(w, f)) {
-    case -1:
-        return -1;
-    case 0:
-        return 0;
-    default:
-        return invsync_fulfil_begin(w, f);
+    for (i = 0; i < e->nslots; i++) {
+        carrier += !e->slots[i].call.inflight;
     }
+
+    threepl = w->conf->threepl_slots - invsync_3pl_busy();
+    threepl = threepl > 0 ? threepl : 0;
+
+    if (carrier == 0 && threepl == 0) {
+        return 0;
+    }
+
+    rc = invsync_fulfil_look(w, carrier, threepl);
+
+    /* found work: look again at once, there may be more; else a while */
+    e->next_ms = rc > 0 ? now : now + INVSYNC_FULFIL_CHECK_MS;
+
+    return rc < 0 ? -1 : 0;
 }
 
 
-/* 1 with f->id and f->ship of the first due, 0 none, -1 lost */
+/*
+ * The due shipments that free slots can take, claimed and started: the
+ * number started, -1 lost.  A shipment of a location no longer known
+ * goes to a carrier slot, whose step takes it off the due set.
+ */
 
 static int
-invsync_fulfil_pick(invsync_worker_t *w, invsync_fulfil_t *f)
+invsync_fulfil_look(invsync_worker_t *w, int carrier, int threepl)
 {
-    char         key[INVSYNC_SHIP_ID_LEN], now[32];
-    size_t       i;
-    redisReply  *r;
+    int                        is3pl, started, rc;
+    char                       key[INVSYNC_SHIP_ID_LEN], now[32], lim[16];
+    size_t                     i, n;
+    redisReply                *r, *c;
+    const char                *ids[INVSYNC_FULFIL_WINDOW];
+    const invsync_location_t  *loc;
 
     invsync_key_fulfil_due(key, sizeof(key), w->conf);
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
-    r = redisCommand(w->redis, "ZRANGEBYSCORE %s -inf %s LIMIT 0 1", key,
-                     now);
+    snprintf(lim, sizeof(lim), "%d", INVSYNC_FULFIL_WINDOW);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "ZRANGEBYSCORE", key,
+                           "-inf", now, "LIMIT", "0", lim, NULL });
     if (r == NULL) {
         return -1;
     }
 
-    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+    n = 0;
+
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements
+                && (carrier > 0 || threepl > 0); i++)
+    {
+        loc = invsync_fulfil_id_loc(w, r->element[i]->str);
+        is3pl = loc != NULL && loc->kind == INVSYNC_LOC_3PL;
+
+        if (is3pl ? threepl-- > 0 : carrier-- > 0) {
+            ids[n++] = r->element[i]->str;
+        }
+    }
+
+    c = NULL;
+    rc = n > 0 ? invsync_fulfil_claim(w, ids, n, &c) : 0;
+    freeReplyObject(r);
+
+    if (rc < 0) {
+        return -1;
+    }
+
+    started = 0;
+
+    for (i = 0; c != NULL && i + 1 < c->elements; i += 2) {
+        rc = invsync_fulfil_start(w, c->element[i]->str,
+                                  c->element[i + 1]->str);
+        if (rc < 0) {
+            freeReplyObject(c);
+            return -1;
+        }
+
+        started++;
+    }
+
+    freeReplyObject(c);
+
+    return started;
+}
+
+
+/* the location a shipment id names (after its last '@'), or NULL */
+
+static const invsync_location_t *
+invsync_fulfil_id_loc(invsync_worker_t *w, const char *id)
+{
+    const char  *at = strrchr(id, '@');
+
+    return at != NULL ? invsync_routing_location(w->conf->routing, at + 1)
+                      : NULL;
+}
+
+
+/* ship_claim.lua: *out the claimed ids and their scores, or NULL */
+
+static int
+invsync_fulfil_claim(invsync_worker_t *w, const char **ids, size_t n,
+    redisReply **out)
+{
+    char         key[INVSYNC_SHIP_ID_LEN], now[32], until[32];
+    size_t       i, lens[3 + INVSYNC_FULFIL_WINDOW];
+    int64_t      t;
+    redisReply  *r;
+    const char  *argv[3 + INVSYNC_FULFIL_WINDOW];
+
+    t = invsync_now_ms();
+    invsync_key_fulfil_due(key, sizeof(key), w->conf);
+    snprintf(now, sizeof(now), "%lld", (long long) t);
+    snprintf(until, sizeof(until), "%lld",
+             (long long) (t + INVSYNC_FULFIL_LEASE_MS));
+    argv[0] = key;
+    argv[1] = now;
+    argv[2] = until;
+
+    for (i = 0; i < n; i++) {
+        argv[3 + i] = ids[i];
+    }
+
+    for (i = 0; i < 3 + n; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+
+    r = invsync_redis_eval(w, w->ship_claim_sha, invsync_script_ship_claim,
+                           invsync_script_ship_claim_len, 1, (int) (3 + n),
+                           argv, lens);
+    if (r == NULL) {
+        return -1;
+    }
+
+    if (r->type != REDIS_REPLY_ARRAY) {
+        invsync_log(INVSYNC_LOG_ERROR, "fulfilment: claim failed",
+                    json_pack("{s:s}", "err", r->type == REDIS_REPLY_ERROR
+                                              ? r->str : "not an array"));
         freeReplyObject(r);
         return 0;
     }
 
-    snprintf(f->id, sizeof(f->id), "%s", r->element[0]->str);
-    freeReplyObject(r);
+    *out = r;
 
+    return 0;
+}
+
+
+/* a claimed shipment into its path: 0, -1 lost */
+
+static int
+invsync_fulfil_start(invsync_worker_t *w, const char *id, const char *score)
+{
+    int                        i;
+    char                       key[INVSYNC_SHIP_ID_LEN];
+    invsync_fulfil_t          *f;
+    const invsync_location_t  *loc;
+
+    loc = invsync_fulfil_id_loc(w, id);
+
+    /* the 3PL path's own step and request; it leases it anew */
+    if (loc != NULL && loc->kind == INVSYNC_LOC_3PL) {
+        return invsync_3pl_due(w, id) < 0 ? -1 : 0;
+    }
+
+    for (i = 0; i < w->fulfil->nslots; i++) {
+        f = &w->fulfil->slots[i];
+
+        if (!f->call.inflight) {
+            if (invsync_fulfil_load(w, f, id) != 0) {
+                return -1;
+            }
+
+            return invsync_fulfil_begin(w, f);
+        }
+    }
+
+    /* no free slot after all (cannot happen: the look counted them):
+     * back where it was */
+    invsync_key_fulfil_due(key, sizeof(key), w->conf);
+
+    return invsync_fulfil_cmd(w, "ZADD", key, score, id, NULL, NULL);
+}
+
+
+/* f->id and f->ship, the shipment's fields: 0, -1 lost */
+
+static int
+invsync_fulfil_load(invsync_worker_t *w, invsync_fulfil_t *f, const char *id)
+{
+    char         key[INVSYNC_SHIP_ID_LEN];
+    size_t       i;
+    redisReply  *r;
+
+    snprintf(f->id, sizeof(f->id), "%s", id);
+    f->by_channel = 0;
     invsync_key_shipment(key, sizeof(key), w->conf, f->id);
-    r = redisCommand(w->redis, "HGETALL %s", key);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "HGETALL", key, NULL });
     if (r == NULL) {
         return -1;
     }
@@ -140,42 +336,47 @@ invsync_fulfil_pick(invsync_worker_t *w, invsync_fulfil_t *f)
 
     for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
         json_object_set_new(f->ship, r->element[i]->str,
-                            json_string(r->element[i + 1]->str));
+                            json_stringn(r->element[i + 1]->str,
+                                         r->element[i + 1]->len));
     }
 
     freeReplyObject(r);
 
-    return 1;
+    return 0;
 }
 
 
-/* what the shipment needs now */
+/*
+ * What the shipment needs now.  A shipment the channel shipped itself
+ * (shipped_by channel, docs/fulfilment.md "Shipped by the channel") with
+ * a label bought for it meanwhile has that label voided; any other
+ * shipped one leaves the due set.
+ */
 
 static int
 invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
 {
     char         dkey[INVSYNC_SHIP_ID_LEN];
-    const char  *state, *kind, *file;
+    const char  *state, *kind, *file, *ref;
+    int          void_it;
 
     state = invsync_fulfil_field(f, "state");
     kind = invsync_fulfil_field(f, "kind");
+    ref = invsync_fulfil_field(f, "provider_ref");
     invsync_key_fulfil_due(dkey, sizeof(dkey), w->conf);
-
-    /* a 3PL's shipment: the 3PL path's step, with its own request
-     * (src/worker/invsync_worker_3pl.c); it reschedules the shipment */
-    if (strcmp(kind, "3pl") == 0) {
-        return invsync_3pl_due(w, f->id) < 0 ? -1 : 0;
-    }
 
     f->loc = invsync_routing_location(w->conf->routing,
                                       invsync_fulfil_field(f, "location"));
+    f->by_channel = strcmp(invsync_fulfil_field(f, "shipped_by"), "channel")
+                    == 0;
+    void_it = (strcmp(state, "cancelled") == 0 && ref[0] != '\0')
+              || (f->by_channel && ref[0] != '\0'
+                  && strcmp(invsync_fulfil_field(f, "label_void"), "due")
+                     == 0);
 
     if (state[0] == '\0' || strcmp(kind, "warehouse") != 0 || f->loc == NULL
-        || (strcmp(state, "cancelled") == 0
-            && invsync_fulfil_field(f, "provider_ref")[0] == '\0')
-        || strcmp(state, "failed") == 0
-        || strcmp(state, "shipped") == 0 || strcmp(state, "tracked") == 0
-        || strcmp(state, "voided") == 0)
+        || (!void_it && strcmp(state, "open") != 0
+            && strcmp(state, "requested") != 0))
     {
         return invsync_fulfil_cmd(w, "ZREM", dkey, f->id, NULL, NULL, NULL);
     }
@@ -197,29 +398,38 @@ invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
                                      "credentials_file");
     }
 
-    if (strcmp(state, "cancelled") == 0) {
-        return invsync_fulfil_send(w, f, INVSYNC_FULFIL_VOID,
-                                   invsync_fulfil_field(f, "provider_ref"));
+    if (void_it) {
+        return invsync_fulfil_send(w, f, INVSYNC_FULFIL_VOID, ref);
     }
 
     return invsync_fulfil_send(w, f, INVSYNC_FULFIL_LOOKUP, f->id);
 }
 
 
-/* one request of the provider's; arg: reference, id or rate id */
+/* one request of the provider's (arg: reference, id or rate id), the
+ * claim renewed for it */
 
-static int
+int
 invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
     invsync_fulfil_step_e step, const char *arg)
 {
     int                  rc;
-    char                 err[INVSYNC_ERR_LEN];
+    char                 err[INVSYNC_ERR_LEN], key[INVSYNC_SHIP_ID_LEN];
+    char                 until[32];
     invsync_label_req_t  req;
 
     invsync_call_release(w, &f->call);
     invsync_call_init(&f->call, f->pv->call, &f->cc, f->cred);
     f->call.ctx.now_ms = invsync_now_ms();
     f->step = step;
+
+    invsync_key_fulfil_due(key, sizeof(key), w->conf);
+    snprintf(until, sizeof(until), "%lld",
+             (long long) (f->call.ctx.now_ms + INVSYNC_FULFIL_LEASE_MS));
+
+    if (invsync_fulfil_cmd(w, "ZADD", key, "XX", until, f->id, NULL) != 0) {
+        return -1;
+    }
 
     switch (step) {
     case INVSYNC_FULFIL_LOOKUP:
@@ -255,231 +465,9 @@ invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
 }
 
 
-static int
-invsync_fulfil_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
-{
-    char                  why[512];
-    int64_t               delay;
-    invsync_label_t      *l;
-    invsync_answer_t      a;
-    invsync_fulfil_t     *f = c->owner;
-    invsync_label_rc_e    lrc;
-    invsync_channel_rc_e  rc;
-
-    why[0] = '\0';
-    delay = 0;
-    rc = invsync_call_verdict(c, code, &a, &delay, why, sizeof(why));
-
-    if (rc != INVSYNC_CH_DONE) {
-        return invsync_fulfil_later(w, f, delay, why);
-    }
-
-    l = malloc(sizeof(invsync_label_t));
-    if (l == NULL) {
-        return invsync_fulfil_later(w, f, 0, "out of memory");
-    }
-
-    a.why = why;
-    a.why_len = sizeof(why);
-    lrc = f->pv->parse(&c->ctx, &a, l);
-    rc = invsync_fulfil_answer(w, f, lrc, l, why);
-    free(l);
-
-    return rc;
-}
-
-
-static int
-invsync_fulfil_answer(invsync_worker_t *w, invsync_fulfil_t *f,
-    invsync_label_rc_e rc, invsync_label_t *l, const char *why)
-{
-    char                   err[512], key[INVSYNC_SHIP_ID_LEN];
-    const invsync_rate_t  *rate;
-
-    if (rc == INVSYNC_LABEL_RETRY) {
-        return invsync_fulfil_later(w, f, 0, why);
-    }
-
-    if (f->step == INVSYNC_FULFIL_VOID) {
-        invsync_key_shipment(key, sizeof(key), w->conf, f->id);
-        /* refused: nothing was bought to void (it stays cancelled) */
-        if (invsync_fulfil_cmd(w, "HSET", key, "state",
-                               rc == INVSYNC_LABEL_OK ? "voided"
-                               : "cancelled", "last_error",
-                               rc == INVSYNC_LABEL_OK ? "" : why) != 0)
-        {
-            return -1;
-        }
-        invsync_key_fulfil_due(key, sizeof(key), w->conf);
-        return invsync_fulfil_cmd(w, "ZREM", key, f->id, NULL, NULL, NULL);
-    }
-
-    if (rc == INVSYNC_LABEL_NOTFOUND && f->step == INVSYNC_FULFIL_LOOKUP) {
-        return invsync_fulfil_send(w, f, INVSYNC_FULFIL_CREATE, NULL);
-    }
-
-    if (rc != INVSYNC_LABEL_OK) {
-        return invsync_fulfil_failed(w, f, why);
-    }
-
-    if (l->purchased) {
-        return invsync_fulfil_bought(w, f, l);
-    }
-
-    /* created, or found unbought: its id first, then the rule's rate */
-    invsync_key_shipment(key, sizeof(key), w->conf, f->id);
-    json_object_set_new(f->ship, "provider_ref", json_string(l->id));
-
-    if (invsync_fulfil_cmd(w, "HSET", key, "provider_ref", l->id, "state",
-                           "requested") != 0)
-    {
-        return -1;
-    }
-
-    rate = invsync_fulfil_rate(w, f, l, err, sizeof(err));
-
-    return rate ? invsync_fulfil_send(w, f, INVSYNC_FULFIL_BUY, rate->id)
-                : invsync_fulfil_failed(w, f, err);
-}
-
-
-static int
-invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
-    const invsync_label_t *l)
-{
-    char                   err[INVSYNC_ERR_LEN], cost[32];
-    invsync_act_rc_e       rc;
-    invsync_ship_record_t  rec;
-
-    snprintf(cost, sizeof(cost), "%lld", (long long) l->bought.cost_minor);
-    memset(&rec, 0, sizeof(invsync_ship_record_t));
-    rec.carrier = l->bought.carrier;
-    rec.service = l->bought.service;
-    rec.tracking = l->tracking;
-    rec.tracking_url = l->tracking_url;
-    rec.label_url = l->label_url;
-    rec.cost_minor = cost;
-    rec.currency = l->bought.currency;
-    rec.provider_ref = l->id;
-    rec.by = w->conf->consumer;
-
-    rc = invsync_shipment_confirm_rec(w, f->id, &rec, err, sizeof(err));
-
-    if (rc == INVSYNC_ACT_RETRY) {
-        return -1;
-    }
-
-    /* cancelled while the label was being bought: it goes back */
-    if (rc == INVSYNC_ACT_DUPLICATE && strstr(err, "cancelled") != NULL) {
-        return invsync_fulfil_send(w, f, INVSYNC_FULFIL_VOID, l->id);
-    }
-
-    invsync_log(INVSYNC_LOG_INFO, "label bought", json_pack(
-        "{s:s, s:s, s:s, s:s}", "shipment", f->id, "tracking", l->tracking,
-        "carrier", l->bought.carrier, "result",
-        rc == INVSYNC_ACT_APPLIED ? "shipped" : err));
-
-    return 0;
-}
-
-
-/* again after delay_ms (0: the backoff of its attempts) */
-
-static int
-invsync_fulfil_later(invsync_worker_t *w, invsync_fulfil_t *f,
-    int64_t delay_ms, const char *why)
-{
-    char         key[INVSYNC_SHIP_ID_LEN], at[32], n[32];
-    long         attempts;
-
-    attempts = atol(invsync_fulfil_field(f, "attempts")) + 1;
-
-    if (delay_ms <= 0) {
-        delay_ms = INVSYNC_FULFIL_BACKOFF_MS << (attempts < 6 ? attempts : 6);
-        delay_ms = delay_ms < INVSYNC_FULFIL_MAX_MS ? delay_ms
-                                                    : INVSYNC_FULFIL_MAX_MS;
-    }
-
-    snprintf(at, sizeof(at), "%lld",
-             (long long) (invsync_now_ms() + delay_ms));
-    invsync_key_fulfil_due(key, sizeof(key), w->conf);
-
-    if (invsync_fulfil_cmd(w, "ZADD", key, at, f->id, NULL, NULL) != 0) {
-        return -1;
-    }
-
-    if (why == NULL) {
-        return 0;
-    }
-
-    snprintf(n, sizeof(n), "%ld", attempts);
-    invsync_key_shipment(key, sizeof(key), w->conf, f->id);
-    invsync_log(INVSYNC_LOG_WARN, "fulfilment retried", json_pack(
-        "{s:s, s:s, s:I}", "shipment", f->id, "err", why,
-        "in_ms", (json_int_t) delay_ms));
-
-    return invsync_fulfil_cmd(w, "HSET", key, "attempts", n, "last_error",
-                              why);
-}
-
-
-/* a person must look: label_failed, the shipment failed, not due */
-
-static int
-invsync_fulfil_failed(invsync_worker_t *w, invsync_fulfil_t *f,
-    const char *why)
-{
-    char                 xid[INVSYNC_SHIP_ID_LEN + 16];
-    char                 key[INVSYNC_SHIP_ID_LEN];
-    char                 event[INVSYNC_SHIP_ID_LEN + 16];
-    json_t              *data;
-    redisReply          *r;
-    invsync_exception_t  x;
-
-    snprintf(xid, sizeof(xid), "label_failed:%s", f->id);
-    snprintf(event, sizeof(event), "fulfil:%s", f->id);
-    data = json_pack("{s:s, s:s, s:s}", "shipment", f->id, "location",
-                     invsync_fulfil_field(f, "location"), "error", why);
-
-    memset(&x, 0, sizeof(invsync_exception_t));
-    x.id = xid;
-    x.kind = "label_failed";
-    x.summary = "the carrier refused the label";
-    x.channel = invsync_fulfil_field(f, "channel");
-    x.event = event;
-    x.topic = "";
-    x.stream = "";
-    x.entry = "";
-    x.order = invsync_fulfil_field(f, "order");
-    x.sku = "";
-    x.consumer = w->conf->consumer;
-    x.data = data;
-
-    r = invsync_exception_open(w, &x);
-    json_decref(data);
-
-    if (r == NULL) {
-        return -1;
-    }
-
-    freeReplyObject(r);
-    invsync_key_shipment(key, sizeof(key), w->conf, f->id);
-
-    if (invsync_fulfil_cmd(w, "HSET", key, "state", "failed", "last_error",
-                           why) != 0)
-    {
-        return -1;
-    }
-
-    invsync_key_fulfil_due(key, sizeof(key), w->conf);
-
-    return invsync_fulfil_cmd(w, "ZREM", key, f->id, NULL, NULL, NULL);
-}
-
-
 /* one command of up to four arguments after the key; -1 lost */
 
-static int
+int
 invsync_fulfil_cmd(invsync_worker_t *w, const char *cmd, const char *key,
     const char *a, const char *b, const char *c, const char *d)
 {

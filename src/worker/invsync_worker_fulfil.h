@@ -1,10 +1,13 @@
 
 /*
  * The fulfilment engine (docs/fulfilment.md): shipments due in K
- * fulfil:due acted on one at a time, each request on the worker's multi
- * (invsync_call), never blocking the loop.  invsync_worker_fulfil.c is
- * the turn and the answers; invsync_worker_fulfil_label.c what a label
- * is bought for (addresses, parcel, the rate).
+ * fulfil:due, each claimed for one slot (ship_claim.lua), up to
+ * "fulfilment.carrier_slots" labels and "threepl_slots" 3PL steps in
+ * flight at once, every request on the worker's multi (invsync_call),
+ * never blocking the loop.  invsync_worker_fulfil.c is the turn, the
+ * claim and the requests; invsync_worker_fulfil_answer.c the answers;
+ * invsync_worker_fulfil_label.c what a label is bought for (addresses,
+ * parcel, the rate).
  */
 
 
@@ -17,7 +20,9 @@
 #include "fulfil/invsync_fulfil.h"
 
 
-#define INVSYNC_FULFIL_CHECK_MS   200     /* fulfil:due looked at */
+#define INVSYNC_FULFIL_CHECK_MS   25      /* fulfil:due looked at */
+#define INVSYNC_FULFIL_LEASE_MS   (2 * INVSYNC_CALL_TIMEOUT_MS)
+#define INVSYNC_FULFIL_WINDOW     128     /* due members read per look */
 #define INVSYNC_FULFIL_BACKOFF_MS 1000    /* doubled per attempt */
 #define INVSYNC_FULFIL_MAX_MS     60000
 #define INVSYNC_FULFIL_ANSWER     (256 * 1024)
@@ -31,7 +36,8 @@ typedef enum {
 } invsync_fulfil_step_e;
 
 
-typedef struct invsync_fulfil_s {
+/* one slot: one shipment's requests, one at a time */
+typedef struct {
     invsync_call_t               call;
     invsync_fulfil_step_e        step;
     char                         id[INVSYNC_SHIP_ID_LEN];
@@ -40,8 +46,16 @@ typedef struct invsync_fulfil_s {
     const invsync_provider_t    *pv;
     invsync_channel_conf_t       cc;        /* the location's API */
     char                        *cred;
-    int64_t                      next_ms;
+    int                          by_channel; /* a void after the channel
+                                              * shipped it: state stays */
 } invsync_fulfil_t;
+
+
+struct invsync_fulfil_s {
+    invsync_fulfil_t            *slots;
+    int                          nslots;
+    int64_t                      next_ms;   /* fulfil:due looked at */
+};
 
 
 /* invsync_worker_fulfil.c */
@@ -49,6 +63,17 @@ int invsync_fulfil_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_fulfil_free(invsync_worker_t *w);
 int invsync_fulfil_step(invsync_worker_t *w);
 int invsync_fulfil_busy(invsync_worker_t *w);
+int invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
+    invsync_fulfil_step_e step, const char *arg);
+int invsync_fulfil_cmd(invsync_worker_t *w, const char *cmd,
+    const char *key, const char *a, const char *b, const char *c,
+    const char *d);
+
+/* invsync_worker_fulfil_answer.c */
+int invsync_fulfil_done(invsync_worker_t *w, invsync_call_t *c,
+    CURLcode code);
+int invsync_fulfil_failed(invsync_worker_t *w, invsync_fulfil_t *f,
+    const char *why);
 
 /* invsync_worker_fulfil_label.c */
 int invsync_fulfil_label_req(invsync_worker_t *w, invsync_fulfil_t *f,

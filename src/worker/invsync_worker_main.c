@@ -116,6 +116,8 @@ main(int argc, char **argv)
     if (invsync_push_init(&w, err, sizeof(err)) != 0
         || invsync_poll_init(&w, err, sizeof(err)) != 0
         || invsync_track_init(&w, err, sizeof(err)) != 0
+        || invsync_refund_out_init(&w, err, sizeof(err)) != 0
+        || invsync_refunds_init(&w, err, sizeof(err)) != 0
         || invsync_fulfil_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
@@ -151,6 +153,8 @@ main(int argc, char **argv)
                 /* pushes in flight go back to their dirty sets first */
                 invsync_push_free(&w);
                 invsync_track_free(&w);
+                invsync_refund_out_free(&w);
+                invsync_refunds_free(&w);
                 invsync_fulfil_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
@@ -167,6 +171,16 @@ main(int argc, char **argv)
 
                 if (invsync_track_init(&w, err, sizeof(err)) != 0) {
                     invsync_log(INVSYNC_LOG_ERROR, "no tracking pushes",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_refund_out_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no channel refunds",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_refunds_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no refund reads",
                                 json_pack("{s:s}", "err", err));
                 }
 
@@ -215,6 +229,8 @@ main(int argc, char **argv)
 
     invsync_push_free(&w);
     invsync_track_free(&w);
+    invsync_refund_out_free(&w);
+    invsync_refunds_free(&w);
     invsync_fulfil_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);

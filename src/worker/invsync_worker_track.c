@@ -3,14 +3,16 @@
  * Tracking back to the channels: the shipments K track:due says are due
  * (ship_confirm.lua adds one when it ships) are told to their channel by
  * the channel's track_build / track_parse, a step machine (look, move,
- * create, complete; invsync_channel.h).  One shipment at a time per
- * channel, one request at a time, on the worker's curl multi: the loop
- * never waits.  The verdict of invsync_call.c (429 and Retry-After, 5xx)
- * and the channel's own throttling delay the channel, its pushes too
- * (they share its rate limit).  A failed attempt is retried with backoff,
- * from the look again; after INVSYNC_TRACK_ALARM failures, or at once when
- * the channel refuses, a tracking_push_failed exception with the channel's
- * message, and the shipment stays shipped.  Told: state tracked,
+ * create, complete; invsync_channel.h).  Up to "fulfilment.track_slots"
+ * shipments at a time per channel (never two of one order: they would move
+ * the same fulfillment orders), each claimed for its slot by
+ * ship_claim.lua, one request at a time per slot, on the worker's curl
+ * multi: the loop never waits.  The verdict of invsync_call.c (429 and
+ * Retry-After, 5xx) and the channel's own throttling delay the channel, its
+ * pushes too (they share its rate limit).  A failed attempt is retried with
+ * backoff, from the look again; after INVSYNC_TRACK_ALARM failures, or at
+ * once when the channel refuses, a tracking_push_failed exception with the
+ * channel's message, and the shipment stays shipped.  Told: state tracked,
  * tracked_ref, audit entry shipment.track.  A channel without tracking
  * leaves its shipments shipped, nothing sent.
  */
@@ -23,22 +25,19 @@
 #include "invsync_worker_track.h"
 
 
-static int invsync_track_claim(invsync_worker_t *w, const char *id,
-    int64_t now);
-static int invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
+static int invsync_track_load(invsync_worker_t *w, invsync_trackslot_t *ts,
     const char *id);
-static int invsync_track_send(invsync_worker_t *w, invsync_trackchan_t *tc);
+static int invsync_track_send(invsync_worker_t *w, invsync_trackslot_t *ts);
 static int invsync_track_done(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code);
 static void invsync_track_shared_delay(invsync_worker_t *w,
     const invsync_trackchan_t *tc, int64_t until);
-static int64_t invsync_track_push_delay(invsync_worker_t *w,
-    const invsync_trackchan_t *tc);
 
 
 int
 invsync_track_init(invsync_worker_t *w, char *err, size_t len)
 {
+    int                            k;
     size_t                         i;
     invsync_track_t               *t;
     invsync_trackchan_t           *tc;
@@ -50,20 +49,34 @@ invsync_track_init(invsync_worker_t *w, char *err, size_t len)
         return -1;
     }
 
+    w->track = t;
+
     for (i = 0; i < w->conf->nchannels; i++) {
         cc = &w->conf->channels[i];
         tc = &t->chans[t->nchans++];
         tc->conf = cc;
         tc->ch = invsync_channel_find(cc->type);
 
-        if (cc->api_base != NULL && invsync_channel_can(tc->ch, track_build)) {
-            tc->credentials = invsync_channel_credentials(
-                                  cc->credentials_file);
-            invsync_call_init(&tc->call, tc->ch, cc, tc->credentials);
+        if (cc->api_base == NULL || !invsync_channel_can(tc->ch, track_build))
+        {
+            continue;
+        }
+
+        tc->credentials = invsync_channel_credentials(cc->credentials_file);
+        tc->nslots = w->conf->track_slots > 0 ? w->conf->track_slots : 1;
+        tc->slots = calloc(tc->nslots, sizeof(invsync_trackslot_t));
+
+        if (tc->slots == NULL) {
+            snprintf(err, len, "out of memory");
+            return -1;
+        }
+
+        for (k = 0; k < tc->nslots; k++) {
+            tc->slots[k].tc = tc;
+            invsync_call_init(&tc->slots[k].call, tc->ch, cc,
+                              tc->credentials);
         }
     }
-
-    w->track = t;
 
     return 0;
 }
@@ -72,7 +85,8 @@ invsync_track_init(invsync_worker_t *w, char *err, size_t len)
 void
 invsync_track_free(invsync_worker_t *w)
 {
-    size_t               i;
+    int                   k;
+    size_t                i;
     invsync_trackchan_t  *tc;
 
     if (w->track == NULL) {
@@ -83,8 +97,12 @@ invsync_track_free(invsync_worker_t *w)
         tc = &w->track->chans[i];
 
         /* one cut short is due again when its lease ends: looked anew */
-        invsync_call_release(w, &tc->call);
-        json_decref(tc->s.found);
+        for (k = 0; k < tc->nslots; k++) {
+            invsync_call_release(w, &tc->slots[k].call);
+            json_decref(tc->slots[k].s.found);
+        }
+
+        free(tc->slots);
 
         if (tc->credentials != NULL) {
             explicit_bzero(tc->credentials, strlen(tc->credentials));
@@ -97,22 +115,44 @@ invsync_track_free(invsync_worker_t *w)
 }
 
 
+/* a channel that can take a shipment now */
+
+static int
+invsync_track_ready(invsync_worker_t *w, invsync_trackchan_t *tc,
+    int64_t now)
+{
+    int  k;
+
+    if (now < tc->not_before_ms || now < invsync_track_push_delay(w, tc)) {
+        return 0;
+    }
+
+    for (k = 0; k < tc->nslots; k++) {
+        if (!tc->slots[k].busy) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
- * One turn: the due shipments of idle channels are claimed and their
- * first request sent.  -1 when the Redis session was lost.  Lowers
- * w->busy_ms while a request is in flight.
+ * One turn: the due shipments of channels with a free slot are claimed
+ * and their first request sent.  -1 when the Redis session was lost.
+ * Lowers w->busy_ms while a request is in flight.
  */
 
 int
 invsync_track_step(invsync_worker_t *w)
 {
-    int                   busy, running, rc;
+    int                   busy, running, rc, k;
     char                  key[INVSYNC_KEY_LEN], now_s[32];
-    size_t                i, j;
+    size_t                i, j, n;
     int64_t               now;
-    redisReply           *r;
-    const char           *id;
-    invsync_trackchan_t  *tc;
+    redisReply           *r, *c;
+    const char           *ids[INVSYNC_TRACK_WINDOW];
+    invsync_trackslot_t  *picks[INVSYNC_TRACK_WINDOW], *ts;
     invsync_track_t      *t = w->track;
 
     if (t == NULL || t->nchans == 0) {
@@ -125,8 +165,8 @@ invsync_track_step(invsync_worker_t *w)
     /* the due set is read when a channel could take one, every
      * INVSYNC_TRACK_SCAN_MS at most */
     for (j = 0; j < t->nchans && !(now >= t->next_scan_ms
-                                   && !t->chans[j].busy
-                                   && now >= t->chans[j].not_before_ms); j++)
+                                   && invsync_track_ready(w, &t->chans[j],
+                                                          now)); j++)
     {
         /* void */
     }
@@ -145,65 +185,52 @@ invsync_track_step(invsync_worker_t *w)
         return -1;
     }
 
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-        id = r->element[i]->str;
+    rc = invsync_track_pick(w, t, r, now, picks, ids);
+    n = rc > 0 ? (size_t) rc : 0;
+    c = NULL;
 
-        for (j = 0; j < t->nchans; j++) {
-            tc = &t->chans[j];
+    if (rc < 0 || (n > 0 && invsync_track_claim(w, ids, n, now, &c) != 0)) {
+        freeReplyObject(r);
+        return -1;
+    }
 
-            if (strncmp(id, tc->conf->id, strlen(tc->conf->id)) == 0
-                && id[strlen(tc->conf->id)] == ':')
-            {
+    for (i = 0; i < n; i++) {
+        ts = picks[i];
+        ts->picked = 0;
+
+        for (k = 0; c != NULL && k + 1 < (int) c->elements; k += 2) {
+            if (strcmp(c->element[k]->str, ids[i]) == 0) {
                 break;
             }
         }
 
-        if (j == t->nchans) {
-            /* a channel no longer configured: out of the way of the others
-             * for an hour (a reload may bring it back) */
-            if (invsync_track_claim(w, id, now + 3600000
-                                           - INVSYNC_TRACK_LEASE_MS) < 0)
-            {
-                freeReplyObject(r);
-                return -1;
-            }
+        /* another worker took it meanwhile */
+        if (c == NULL || k + 1 >= (int) c->elements) {
             continue;
         }
 
-        if (tc->busy || now < tc->not_before_ms
-            || now < invsync_track_push_delay(w, tc))
-        {
-            continue;
-        }
-
-        rc = invsync_track_claim(w, id, now);
-
-        if (rc <= 0) {
-            if (rc < 0) {
-                freeReplyObject(r);
-                return -1;
-            }
-            continue;
-        }
-
-        rc = invsync_track_load(w, tc, id);
+        rc = invsync_track_load(w, ts, ids[i]);
 
         if (rc > 0) {
-            rc = invsync_track_send(w, tc);
+            rc = invsync_track_send(w, ts);
         }
 
         if (rc < 0) {
+            freeReplyObject(c);
             freeReplyObject(r);
             return -1;
         }
     }
 
+    freeReplyObject(c);
     freeReplyObject(r);
 
 perform:
 
     for (j = 0; j < t->nchans; j++) {
-        busy |= t->chans[j].busy;
+        for (k = 0; k < t->chans[j].nslots; k++) {
+            busy |= t->chans[j].slots[k].busy;
+        }
     }
 
     if (busy) {
@@ -218,39 +245,13 @@ perform:
 }
 
 
-/* the shipment held for this worker for a lease: 1, 0 another has it */
-
-static int
-invsync_track_claim(invsync_worker_t *w, const char *id, int64_t now)
-{
-    int          ok;
-    char         key[INVSYNC_KEY_LEN], until[32];
-    redisReply  *r;
-
-    invsync_key_track_due(key, sizeof(key), w->conf);
-    snprintf(until, sizeof(until), "%lld",
-             (long long) (now + INVSYNC_TRACK_LEASE_MS));
-
-    r = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, "XX", "GT",
-                           "CH", until, id, NULL });
-    if (r == NULL) {
-        return -1;
-    }
-
-    ok = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-    freeReplyObject(r);
-
-    return ok;
-}
-
-
 /*
- * The shipment's hash into tc->s: 1 to tell, 0 nothing to do (not
+ * The shipment's hash into ts->s: 1 to tell, 0 nothing to do (not
  * shipped, or a channel without tracking: off the due set), -1 Redis.
  */
 
 static int
-invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
+invsync_track_load(invsync_worker_t *w, invsync_trackslot_t *ts,
     const char *id)
 {
     int                  tell;
@@ -259,10 +260,12 @@ invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
     json_t              *lines, *ln;
     redisReply          *r;
     const char          *f, *v, *state;
-    invsync_shipment_t  *s = &tc->s;
+    invsync_shipment_t  *s = &ts->s;
+    invsync_trackchan_t *tc = ts->tc;
 
     json_decref(s->found);
     memset(s, 0, sizeof(*s));
+    ts->attempts = 0;
     snprintf(s->id, sizeof(s->id), "%s", id);
     invsync_key_shipment(key, sizeof(key), w->conf, id);
 
@@ -291,6 +294,8 @@ invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
 
         if (strcmp(f, "state") == 0) {
             state = v;
+        } else if (strcmp(f, "attempts") == 0) {
+            ts->attempts = strtol(v, NULL, 10);
         } else if (strcmp(f, "shipped_at") == 0) {
             s->shipped_at_ms = strtoll(v, NULL, 10);
         } else if (strcmp(f, "lines") == 0) {
@@ -346,7 +351,8 @@ invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
         if (st->type == REDIS_REPLY_STRING
             && (strcmp(st->str, "open") == 0
                 || strcmp(st->str, "requested") == 0
-                || strcmp(st->str, "stalled") == 0))
+                || strcmp(st->str, "stalled") == 0
+                || strcmp(st->str, "failed") == 0))
         {
             s->last = 0;
         }
@@ -356,7 +362,7 @@ invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
 
     freeReplyObject(r);
     s->step = INVSYNC_TRACK_LOOK;
-    tc->steps = 0;
+    ts->steps = 0;
 
     return 1;
 }
@@ -365,30 +371,30 @@ invsync_track_load(invsync_worker_t *w, invsync_trackchan_t *tc,
 /* the request of the shipment's step: 1 sent, 0 not (a failure), -1 */
 
 static int
-invsync_track_send(invsync_worker_t *w, invsync_trackchan_t *tc)
+invsync_track_send(invsync_worker_t *w, invsync_trackslot_t *ts)
 {
-    invsync_request_init(&tc->call.rq, "GET");
-    tc->call.ctx.now_ms = invsync_now_ms();
+    invsync_request_init(&ts->call.rq, "GET");
+    ts->call.ctx.now_ms = invsync_now_ms();
 
-    if (++tc->steps > INVSYNC_TRACK_STEPS) {
-        return invsync_track_failed(w, tc, "the channel's steps did not end",
+    if (++ts->steps > INVSYNC_TRACK_STEPS) {
+        return invsync_track_failed(w, ts, "the channel's steps did not end",
                                     0, 0);
     }
 
-    if (tc->ch->track_build(&tc->call.ctx, &tc->s, &tc->call.rq) != 0) {
-        invsync_call_release(w, &tc->call);
-        return invsync_track_failed(w, tc, tc->s.err, 1, 0);
+    if (ts->tc->ch->track_build(&ts->call.ctx, &ts->s, &ts->call.rq) != 0) {
+        invsync_call_release(w, &ts->call);
+        return invsync_track_failed(w, ts, ts->s.err, 1, 0);
     }
 
-    if (invsync_call_start(w, &tc->call, INVSYNC_TRACK_RESP_MAX,
-                           INVSYNC_PUSH_TIMEOUT_MS, invsync_track_done, tc)
+    if (invsync_call_start(w, &ts->call, INVSYNC_TRACK_RESP_MAX,
+                           INVSYNC_PUSH_TIMEOUT_MS, invsync_track_done, ts)
         != 0)
     {
-        invsync_call_release(w, &tc->call);
-        return invsync_track_failed(w, tc, "the request was not sent", 0, 0);
+        invsync_call_release(w, &ts->call);
+        return invsync_track_failed(w, ts, "the request was not sent", 0, 0);
     }
 
-    tc->busy = 1;
+    ts->busy = 1;
 
     return 1;
 }
@@ -400,18 +406,19 @@ invsync_track_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
     char                  why[160];
     int64_t               wait;
     invsync_answer_t      a;
-    invsync_trackchan_t  *tc = c->owner;
+    invsync_trackslot_t  *ts = c->owner;
+    invsync_trackchan_t  *tc = ts->tc;
     invsync_channel_rc_e  rc;
 
     wait = 0;
     why[0] = '\0';
-    tc->busy = 0;
+    ts->busy = 0;
     rc = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
 
     if (rc == INVSYNC_CH_DONE) {
         a.why = why;
         a.why_len = sizeof(why);
-        rc = tc->ch->track_parse(&c->ctx, &a, &tc->s, &wait);
+        rc = tc->ch->track_parse(&c->ctx, &a, &ts->s, &wait);
     }
 
     invsync_call_release(w, c);
@@ -419,25 +426,25 @@ invsync_track_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
     if (rc == INVSYNC_CH_THROTTLED) {
         tc->not_before_ms = invsync_now_ms() + wait;
         invsync_track_shared_delay(w, tc, tc->not_before_ms);
-        return invsync_track_failed(w, tc, "throttled", -1, wait);
+        return invsync_track_failed(w, ts, "throttled", -1, wait);
     }
 
     if (rc != INVSYNC_CH_DONE) {
-        return invsync_track_failed(w, tc, why[0] ? why : "failed", 0, 0);
+        return invsync_track_failed(w, ts, why[0] ? why : "failed", 0, 0);
     }
 
     /* a thin bucket: the next request waits for it */
     tc->not_before_ms = wait > 0 ? invsync_now_ms() + wait : 0;
 
-    if (tc->s.step == INVSYNC_TRACK_DONE) {
-        return invsync_track_told(w, tc);
+    if (ts->s.step == INVSYNC_TRACK_DONE) {
+        return invsync_track_told(w, ts);
     }
 
-    if (tc->s.step == INVSYNC_TRACK_REFUSED) {
-        return invsync_track_failed(w, tc, tc->s.err, 1, 0);
+    if (ts->s.step == INVSYNC_TRACK_REFUSED) {
+        return invsync_track_failed(w, ts, ts->s.err, 1, 0);
     }
 
-    return invsync_track_send(w, tc) < 0 ? -1 : 0;
+    return invsync_track_send(w, ts) < 0 ? -1 : 0;
 }
 
 
@@ -461,7 +468,7 @@ invsync_track_shared_delay(invsync_worker_t *w,
 
 /* and its tracking as long as its pushes */
 
-static int64_t
+int64_t
 invsync_track_push_delay(invsync_worker_t *w, const invsync_trackchan_t *tc)
 {
     size_t  i;

@@ -1,21 +1,23 @@
 
 /*
  * Routing decisions per second with the ledger step: the worker's own
- * order.route path (invsync_route_run: route_read.lua, which resolves the
- * lines' SKUs and reads the ledger, invsync_route_decide, route.lua)
- * against a real Redis, one order after
- * another on one connection, as one worker runs them.  The configuration
- * (t/bench/route_ledger writes it: 50 locations, 20 rules) comes from
- * worker.json; the ledger is filled here: 10,000 SKUs, each on hand at
- * every location, plenty (nothing runs out, so no decision is unroutable
- * for want of stock, and every one is written).
+ * order.route path (route_read.lua, which resolves the lines' SKUs and
+ * reads the ledger, invsync_route_decide, route.lua, ship_open.lua)
+ * against a real Redis, on one connection, as one worker runs them: the
+ * orders of one read together (invsync_route_batch), BATCH at a time (the
+ * worker's consumer.batch, 32 by default; 1: one after another,
+ * invsync_route_run).  The configuration (t/bench/route_ledger writes it:
+ * 50 locations, 20 rules) comes from worker.json; the ledger is filled
+ * here: 10,000 SKUs, each on hand at every location (all 50; before
+ * 2026-12-03, the first 19 only), plenty (nothing runs out, so no
+ * decision is unroutable for want of stock, and every one is written).
  *
- *   bench_route_ledger WORKER.JSON [ORDERS]
+ *   bench_route_ledger WORKER.JSON [ORDERS [BATCH]]
  *
  * Prints one JSON line: decisions, seconds (wall), per_s (wall),
  * cpu_us (this process's CPU time per decision: the decision and the
  * client's share of the ledger step), redis_us (the Redis server's CPU
- * time per decision, INFO cpu: the two scripts, its network work),
+ * time per decision, INFO cpu: the three scripts, its network work),
  * routed, other.
  */
 
@@ -29,37 +31,45 @@
 
 
 #define B_SKUS    10000
+#define B_BATCH   1024
 
 
 static int b_fill(invsync_worker_t *w);
 static double b_cpu_us(void);
 static double b_redis_us(invsync_worker_t *w);
 static json_t *b_order(unsigned *seed, long i);
+static long b_run(invsync_worker_t *w, invsync_envelope_t *ev,
+    invsync_route_job_t *jobs, unsigned *seed, long i, long n);
 
 
 int
 main(int argc, char **argv)
 {
-    char                 err[INVSYNC_ERR_LEN], event[64];
-    long                 n, i, routed;
+    char                 err[INVSYNC_ERR_LEN];
+    long                 n, i, routed, batch, k, got;
     double               secs, cpu0, redis0;
-    json_t              *canon;
     int64_t              t0;
     unsigned             seed;
     invsync_worker_t     w;
-    invsync_act_rc_e     rc;
-    invsync_envelope_t   ev;
+    invsync_envelope_t  *ev;
+    invsync_route_job_t *jobs;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_route_ledger WORKER.JSON [ORDERS]\n");
+        fprintf(stderr, "usage: bench_route_ledger WORKER.JSON "
+                "[ORDERS [BATCH]]\n");
         return 1;
     }
 
     n = argc > 2 ? atol(argv[2]) : 100000;
+    batch = argc > 3 ? atol(argv[3]) : 32;
+    batch = batch < 1 ? 1 : batch > B_BATCH ? B_BATCH : batch;
     memset(&w, 0, sizeof(w));
     w.conf = invsync_conf_load(argv[1], err, sizeof(err));
+    ev = calloc(batch, sizeof(invsync_envelope_t));
+    jobs = calloc(batch, sizeof(invsync_route_job_t));
 
-    if (w.conf == NULL || w.conf->routing == NULL
+    if (w.conf == NULL || w.conf->routing == NULL || ev == NULL
+        || jobs == NULL
         || invsync_redis_connect(&w, err, sizeof(err)) != 0
         || invsync_redis_load_scripts(&w, err, sizeof(err)) != 0
         || b_fill(&w) != 0)
@@ -69,12 +79,14 @@ main(int argc, char **argv)
         return 1;
     }
 
-    memset(&ev, 0, sizeof(ev));
-    ev.stream = ev.entry = ev.scheme = ev.account = ev.redelivery = "";
-    ev.channel = "shop-eu";
-    ev.topic = "orders/create";
-    ev.event = event;
-    ev.version = 1;
+    for (k = 0; k < batch; k++) {
+        ev[k].stream = ev[k].entry = ev[k].scheme = ev[k].account = "";
+        ev[k].redelivery = "";
+        ev[k].channel = "shop-eu";
+        ev[k].topic = "orders/create";
+        ev[k].event = malloc(64);
+        ev[k].version = 1;
+    }
 
     seed = 7;
     routed = 0;
@@ -82,30 +94,63 @@ main(int argc, char **argv)
     redis0 = b_redis_us(&w);
     t0 = invsync_now_ms();
 
-    for (i = 0; i < n; i++) {
-        canon = b_order(&seed, i);
-        snprintf(event, sizeof(event), "bench-%ld", i);
-        rc = invsync_route_run(&w, &ev, canon, 0, err, sizeof(err));
-        json_decref(canon);
+    for (i = 0; i < n; i += batch) {
+        got = b_run(&w, ev, jobs, &seed, i, i + batch < n ? batch : n - i);
 
-        if (rc == INVSYNC_ACT_APPLIED) {
-            routed++;
-
-        } else if (rc == INVSYNC_ACT_RETRY && w.redis == NULL) {
-            fprintf(stderr, "bench_route_ledger: %s\n", err);
+        if (got < 0) {
+            fprintf(stderr, "bench_route_ledger: %s\n", jobs[0].err);
             return 1;
         }
+
+        routed += got;
     }
 
     secs = (double) (invsync_now_ms() - t0) / 1000;
 
     printf("{\"decisions\": %ld, \"seconds\": %.2f, \"per_s\": %.0f, "
            "\"cpu_us\": %.1f, \"redis_us\": %.1f, \"routed\": %ld, "
-           "\"other\": %ld}\n", n, secs, secs > 0 ? n / secs : 0,
-           (b_cpu_us() - cpu0) / n, (b_redis_us(&w) - redis0) / n, routed,
-           n - routed);
+           "\"other\": %ld, \"batch\": %ld}\n", n, secs,
+           secs > 0 ? n / secs : 0, (b_cpu_us() - cpu0) / n,
+           (b_redis_us(&w) - redis0) / n, routed, n - routed, batch);
 
     return 0;
+}
+
+
+/* orders i .. i+k-1 routed, as one read of k entries; the routed count,
+ * -1 when the connection was lost */
+
+static long
+b_run(invsync_worker_t *w, invsync_envelope_t *ev, invsync_route_job_t *jobs,
+    unsigned *seed, long i, long k)
+{
+    long   j, routed;
+    int    rc;
+
+    for (j = 0; j < k; j++) {
+        snprintf((char *) ev[j].event, 64, "bench-%ld", i + j);
+        memset(&jobs[j], 0, sizeof(invsync_route_job_t));
+        jobs[j].ev = &ev[j];
+        jobs[j].canon = b_order(seed, i + j);
+    }
+
+    if (k == 1) {
+        jobs[0].rc = invsync_route_run(w, &ev[0], jobs[0].canon, 0,
+                                       jobs[0].err, sizeof(jobs[0].err));
+        rc = jobs[0].rc == INVSYNC_ACT_RETRY && w->redis == NULL ? -1 : 0;
+
+    } else {
+        rc = invsync_route_batch(w, jobs, (size_t) k);
+    }
+
+    routed = 0;
+
+    for (j = 0; j < k; j++) {
+        routed += jobs[j].rc == INVSYNC_ACT_APPLIED;
+        json_decref(jobs[j].canon);
+    }
+
+    return rc != 0 ? -1 : routed;
 }
 
 
@@ -176,7 +221,11 @@ b_fill(invsync_worker_t *w)
 
         argv[2 + 2 * k] = NULL;
 
-        if (invsync_redis_appendv(w, argv) != 0) {
+        /* hiredis itself: invsync_redis_appendv() sends at most
+         * INVSYNC_CMDV_MAX arguments, 19 locations of the 50 */
+        if (redisAppendCommandArgv(w->redis, 2 + 2 * (int) k, argv, NULL)
+            != REDIS_OK)
+        {
             return -1;
         }
 

@@ -5,7 +5,9 @@ package InvsyncConsole;
 # console itself), and a Redis seeded with exactly the shapes the worker
 # writes (as t/invsyncctl.t seeds them): heartbeats, streams with their
 # group, audit entries and their indexes, dead letters, exceptions, a
-# SKU's ledger, mapping and shown quantity, an order, a reconciliation.
+# SKU's ledger, mapping and shown quantity, an order, a reconciliation;
+# and with seed_order what became of two orders (routing, shipments,
+# refunds, journal), as docs/keys.md and docs/fulfilment.md lay them out.
 
 use strict;
 use warnings;
@@ -14,7 +16,7 @@ use Exporter qw(import);
 use JSON::PP;
 use Time::HiRes qw(time);
 
-our @EXPORT_OK = qw(console_locations seed);
+our @EXPORT_OK = qw(console_locations seed seed_order);
 
 sub console_locations {
     my (%o) = @_;
@@ -157,6 +159,136 @@ sub seed {
               event => "reconcile:$h1", started => $h1, finished => $h1 + 900,
               complete => 1, error => '', pages => 1, checked => 1,
               drifted => 1, missing => 0, unreadable => 0, skipped => 0);
+
+    return \%ids;
+}
+
+# Two orders and what became of them, with markup and a javascript: URL
+# where a channel or a carrier could put them: shop-eu:2002 routed to two
+# locations (order.route, K alloc:), one shipment shipped and one failed
+# (K shipments:, K shipment:<id>), refunded twice (a return restocked,
+# with its K refund: state and journal entry; and one an order event
+# carried, which names no refund id in its audit entry); shop-eu:2003
+# unroutable (its decision, its open exception, K route:waiting).  The
+# exception is left out of the exception indexes, so that the lists and
+# counts of seed() stay as they are.  Returns the audit ids it wrote.
+sub seed_order {
+    my ($t) = @_;
+    my $K = 'invsync:{invsync}:';
+    my $now = int(time * 1000);
+    my $h = $now - 1800 * 1000;
+    my $o = 'shop-eu:2002';
+    my %ids;
+
+    my $audit = sub {
+        my ($id, $order, %f) = @_;
+        $t->redis('XADD', "${K}audit", $id, ts => $h, channel => 'shop-eu',
+                  order => $order, consumer => 'w-fresh', %f);
+        $t->redis('ZADD', "${K}audit:order:$order", $h, $id);
+        return $id;
+    };
+
+    $t->redis('HSET', "${K}order:$o", version => $h, updated => $h,
+              data => '{"id":"2002","lines":[{"channel_line_id":"1",'
+                      . '"sku":"SKU-1","quantity":2},{"channel_line_id":'
+                      . '"2","sku":"SKU-2","quantity":1}]}');
+    $audit->("$h-1", $o, result => 'applied', action => 'order.record',
+             event => 'evt-2002', inputs => '{"status":"paid"}');
+    $ids{route} = $audit->("$h-2", $o, result => 'applied',
+        action => 'order.route', event => 'evt-2002',
+        inputs => encode_json({
+            status => 'routed', rule => 'near <i>first</i>',
+            default => JSON::PP::false, strategy => 'nearest',
+            shipments => 2,
+            considered => [ { location => 'main', kept => JSON::PP::true },
+                            { location => 'east', kept => JSON::PP::true } ],
+            allocation => [ { line => '1', sku => 'SKU-1', location => 'main',
+                              qty => 2 },
+                            { line => '2', sku => 'SKU-2', location => 'east',
+                              qty => 1 } ] }));
+    $t->redis('HSET', "${K}alloc:$o", version => $h, seq => 1, ts => $h,
+              backorder => 0, audit => $ids{route},
+              lines => '[{"line":"1","sku":"SKU-1","loc":"main","qty":2},'
+                       . '{"line":"2","sku":"SKU-2","loc":"east","qty":1}]',
+              held => '{"main":{"SKU-1":2},"east":{"SKU-2":1}}');
+
+    $t->redis('SADD', "${K}shipments:$o", "$o\@main", "$o\@east");
+    $t->redis('HSET', "${K}shipment:$o\@main", order => $o,
+              channel => 'shop-eu', order_id => '2002', location => 'main',
+              kind => 'warehouse', state => 'shipped', version => $h,
+              rule => 'near <i>first</i>',
+              lines => '[{"line_id":"1","sku":"SKU-1","qty":2}]',
+              carrier => 'DHL', service => 'Express',
+              tracking => 'JD<script>1</script>',
+              tracking_url => 'javascript:alert(1)',
+              label_url => 'https://labels.example/1.pdf',
+              cost_minor => 650, currency => 'EUR', provider_ref => 'shp_1',
+              opened_at => $h, shipped_at => $h + 60000, attempts => 0);
+    $t->redis('HSET', "${K}shipment:$o\@east", order => $o,
+              channel => 'shop-eu', order_id => '2002', location => 'east',
+              kind => 'warehouse', state => 'failed', version => $h,
+              lines => '[{"line_id":"2","sku":"SKU-2","qty":1}]',
+              opened_at => $h, attempts => 2,
+              last_error => 'HTTP 422: <img src=x onerror=alert(1)>');
+
+    # a return: its record, its line's restock decision, its state, its
+    # journal entry
+    $ids{refund} = $audit->("$h-3", $o, result => 'applied',
+        action => 'refund.record', event => 'evt-rf9',
+        topic => 'refunds/create', skus => 'SKU-1',
+        inputs => '{"amount_minor":1250,"currency":"EUR","status":'
+                  . '"success","order_channel":"shop-eu","matched_by":'
+                  . '"own","lines_from":"refund"}');
+    $ids{restock} = $audit->("$h-4", $o, result => 'applied',
+        action => 'refund.restock', event => 'evt-rf9', skus => 'SKU-1',
+        cause => 'restock:shop-eu:rf-9:1',
+        inputs => '{"kind":"restock","lines":[{"sku":"SKU-1","qty":1,'
+                  . '"loc":"main"}]}',
+        decision => '{"sku":"SKU-1","line":"1","quantity":1,"restock":true,'
+                    . '"reason":"channel_restocked","bucket":"on_hand",'
+                    . '"location":"main","location_from":"shipped",'
+                    . '"restock_type":"return"}');
+    $t->redis('HSET', "${K}refund:shop-eu:rf-9", version => $h, updated => $h,
+              data => '{"refund_id":"rf-9","channel":"shop-eu","currency":'
+                      . '"EUR","amount_minor":1250,"lines":[{'
+                      . '"channel_line_id":"1","sku":"SKU-1","quantity":1,'
+                      . '"restock":true,"restock_type":"return",'
+                      . '"amount_minor":1250}]}');
+    my $j = $t->redis('XADD', "${K}journal", '*',
+        cause => 'refund:shop-eu:rf-9', date => '2026-11-22',
+        source => 'shop-eu:evt-rf9',
+        lines => '[{"account":"sales_returns","code":"4010","currency":'
+                 . '"EUR","amount_minor":1250,"memo":"revenue <b>reversed'
+                 . '</b>","sku":"SKU-1"},{"account":"refunds_payable",'
+                 . '"code":"2110","currency":"EUR","amount_minor":-1250,'
+                 . '"memo":"refund payable","sku":null}]');
+    $t->redis('SET', "${K}done:journal:refund:shop-eu:rf-9", $j);
+    $ids{journal} = $j;
+
+    # a refund an order event carried: no restock, no id in its entry
+    $audit->("$h-5", $o, result => 'applied', action => 'refund.record',
+             event => 'evt-2002b', topic => 'orders/updated',
+             inputs => '{"amount_minor":0,"currency":"EUR","status":'
+                       . '"failed","order_channel":"shop-eu","matched_by":'
+                       . '"own","lines_from":"none"}');
+
+    # no location can take it
+    my $u = 'shop-eu:2003';
+    $t->redis('HSET', "${K}order:$u", version => $h, updated => $h,
+              data => '{"id":"2003"}');
+    $audit->("$h-6", $u, result => 'exception', action => 'order.route',
+             event => 'evt-2003',
+             inputs => '{"status":"unroutable","rule":"all","default":false,'
+                       . '"strategy":"priority","shipments":0,"unroutable":'
+                       . '[{"line":"1","sku":"SKU-1","reason":"no_stock"}]}');
+    $t->redis('HSET', "${K}exception:unroutable:$u",
+              id => "unroutable:$u", state => 'open', created => $h,
+              updated => $h, kind => 'unroutable', channel => 'shop-eu',
+              event => 'evt-2003', order => '2003',
+              summary => 'no location can fill the order',
+              data => '{"order":"shop-eu:2003","reasons":[{"line":"1",'
+                      . '"sku":"SKU-1","reason":"no_stock"}]}');
+    $t->redis('ZADD', "${K}route:waiting", $h, $u);
 
     return \%ids;
 }

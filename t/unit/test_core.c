@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "invsync_schemes.h"
+#include "invsync_stock.h"
 #include "tap.h"
 
 
@@ -40,9 +41,10 @@ static void t_errors(void);
 static void t_entities(void);
 static void t_meta(void);
 static void t_script(void);
+static void t_stock(void);
 
 
-#define T_PLAN  137
+#define T_PLAN  141
 
 
 /* want == NULL: must fail */
@@ -802,6 +804,59 @@ t_script(void)
 }
 
 
+/* a ledger of 50 locations (issue 10's routing bar), three fields each;
+ * one location more than INVSYNC_STOCK_MAX_LOCATIONS refused whole */
+
+static void
+t_stock(void)
+{
+    char                   names[3 * (INVSYNC_STOCK_MAX_LOCATIONS + 1)][32];
+    size_t                 i, n;
+    const char            *f[3 * (INVSYNC_STOCK_MAX_LOCATIONS + 1) + 1];
+    const char            *v[3 * (INVSYNC_STOCK_MAX_LOCATIONS + 1) + 1];
+    invsync_stock_t        st;
+    invsync_stock_rules_t  rules;
+
+    for (n = 0, i = 0; i < 50; i++) {
+        snprintf(names[n], sizeof(names[0]), "on_hand:loc-%02zu", i);
+        f[n] = names[n];
+        v[n++] = "10";
+        snprintf(names[n], sizeof(names[0]), "reserved:loc-%02zu", i);
+        f[n] = names[n];
+        v[n++] = "3";
+        snprintf(names[n], sizeof(names[0]), "damaged:loc-%02zu", i);
+        f[n] = names[n];
+        v[n++] = "1";
+    }
+
+    f[n] = "unrouted";
+    v[n++] = "7";
+
+    t_ok(invsync_stock_parse(&st, f, v, n) == 0 && st.nlocations == 50
+         && strcmp(st.location[49], "loc-49") == 0 && st.on_hand[49] == 10
+         && st.damaged[49] == 1,
+         "stock: 50 locations of three fields each parsed");
+    t_ok(invsync_stock_available(&st, NULL) == 50 * 7 - 7,
+         "stock: available over all 50: on hand - reserved - unrouted");
+
+    memset(&rules, 0, sizeof(rules));
+    rules.nlocations = 1;
+    snprintf(rules.location[0], sizeof(rules.location[0]), "loc-42");
+    t_ok(invsync_stock_available(&st, &rules) == 7 - 7,
+         "stock: a channel counting the 43rd location only");
+
+    for (n = 0, i = 0; i <= INVSYNC_STOCK_MAX_LOCATIONS; i++) {
+        snprintf(names[n], sizeof(names[0]), "on_hand:l%zu", i);
+        f[n] = names[n];
+        v[n++] = "1";
+    }
+
+    t_ok(invsync_stock_parse(&st, f, v, n) == -1,
+         "stock: %d locations refused, not cut",
+         INVSYNC_STOCK_MAX_LOCATIONS + 1);
+}
+
+
 int
 main(void)
 {
@@ -816,6 +871,7 @@ main(void)
     t_entities();
     t_meta();
     t_script();
+    t_stock();
 
     if (t_n != T_PLAN) {
         printf("# planned %d, ran %zu\n", T_PLAN, t_n);

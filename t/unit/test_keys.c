@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  49
+#define T_BUILDERS  58
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -157,6 +157,12 @@ main(void)
           "inv:{inv}:payref:txn:ch_3Pk");
     T_KEY(invsync_key_refundwait(k, sizeof(k), &conf, "pay:txn:ch_3Pk"),
           "inv:{inv}:refundwait:pay:txn:ch_3Pk");
+    T_KEY(invsync_key_refunded(k, sizeof(k), &conf, "shop-eu:501"),
+          "inv:{inv}:refunded:shop-eu:501");
+    T_KEY(invsync_key_refundread_due(k, sizeof(k), &conf),
+          "inv:{inv}:refundread:due");
+    T_KEY(invsync_key_refundread_fails(k, sizeof(k), &conf),
+          "inv:{inv}:refundread:fails");
     T_KEY(invsync_key_refundwaits(k, sizeof(k), &conf),
           "inv:{inv}:refundwaits");
     T_KEY(invsync_key_shipment(k, sizeof(k), &conf, "shop-eu:1001@w1"),
@@ -166,6 +172,16 @@ main(void)
     T_KEY(invsync_key_fulfil_due(k, sizeof(k), &conf),
           "inv:{inv}:fulfil:due");
     T_KEY(invsync_key_track_due(k, sizeof(k), &conf), "inv:{inv}:track:due");
+    T_KEY(invsync_key_rma(k, sizeof(k), &conf, "R-20261203-1"),
+          "inv:{inv}:rma:R-20261203-1");
+    T_KEY(invsync_key_rmas(k, sizeof(k), &conf), "inv:{inv}:rmas");
+    T_KEY(invsync_key_refundout(k, sizeof(k), &conf, "rma:R-1"),
+          "inv:{inv}:refundout:rma:R-1");
+    T_KEY(invsync_key_refundouts(k, sizeof(k), &conf), "inv:{inv}:refundouts");
+    T_KEY(invsync_key_refundout_due(k, sizeof(k), &conf),
+          "inv:{inv}:refundout:due");
+    T_KEY(invsync_key_refundref(k, sizeof(k), &conf, "shop-eu", "77"),
+          "inv:{inv}:refundref:shop-eu:77");
     T_KEY(invsync_key_done(k, sizeof(k), &conf, "order.record", "shop-eu",
                            "ev:1"),
           "inv:{inv}:done:order.record:shop-eu:ev:1");

@@ -102,6 +102,7 @@ t_case(const char *file, const invsync_returns_conf_t *rc, json_t *c,
     f.shipped_from = json_string_value(json_object_get(ledger,
                                                        "shipped_from"));
     f.released = json_is_true(json_object_get(ledger, "released"));
+    f.receipt = json_is_true(json_object_get(ledger, "receipt"));
     f.fallback = json_string_value(json_object_get(c, "fallback"));
     if (f.fallback == NULL) {
         f.fallback = "default";

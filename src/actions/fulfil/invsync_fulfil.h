@@ -38,6 +38,11 @@ invsync_act_rc_e invsync_shipment_confirm_rec(invsync_worker_t *w,
 invsync_act_rc_e invsync_shipment_open(invsync_worker_t *w,
     const char *channel, const char *order, char *err, size_t len);
 
+/* the rows "shipment.by_channel" of order and fulfillment events: the
+ * shipments the channel shipped itself (invsync_fulfil_channel.c) */
+invsync_act_rc_e invsync_shipment_by_channel(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
 /* the order_cancelled row "shipment.cancel" */
 invsync_act_rc_e invsync_shipment_cancel(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);

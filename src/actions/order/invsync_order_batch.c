@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+#include "route/invsync_route_run.h"
 
 
 #define INVSYNC_KEY_LEN  INVSYNC_ACTION_KEY_LEN
@@ -47,6 +48,7 @@ struct invsync_job_s {
     int                        redo;    /* through invsync_action_run() */
     int                        npay;    /* payref HSETs appended */
     int                        waited;  /* a refund waits for it */
+    int                        route;   /* its order.route row runs */
     char                       state[INVSYNC_KEY_LEN];
     char                       order[INVSYNC_KEY_LEN];
     invsync_job_line_t        *lines;
@@ -64,6 +66,8 @@ static int invsync_batch_append_ledger(invsync_worker_t *w,
 static int invsync_batch_read_ledger(invsync_worker_t *w,
     invsync_job_t *job);
 static void invsync_batch_finish(invsync_worker_t *w, invsync_job_t *job);
+static int invsync_batch_route(invsync_worker_t *w, invsync_job_t *jobs,
+    size_t n);
 
 
 invsync_job_t *
@@ -174,7 +178,7 @@ invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n)
         }
     }
 
-    return 0;
+    return invsync_batch_route(w, jobs, n);
 }
 
 
@@ -493,4 +497,65 @@ invsync_batch_finish(invsync_worker_t *w, invsync_job_t *job)
     if (worst == INVSYNC_ACT_EXCEPTION) {
         job->rc = worst;
     }
+
+    /* as invsync_action_run(): the rows after stock.reserve run unless
+     * it must be retried */
+    job->route = 1;
+}
+
+
+/*
+ * Phase 4, with routing in worker.json: the order.route row of every order
+ * whose reservation is recorded, pipelined in its turn
+ * (src/actions/route/invsync_route_batch.c); its result is the order's
+ * when it needs a person or failed, as in invsync_action_run().
+ */
+
+static int
+invsync_batch_route(invsync_worker_t *w, invsync_job_t *jobs, size_t n)
+{
+    int                   rc;
+    size_t                i, k, *of;
+    invsync_route_job_t  *rj;
+    invsync_act_rc_e      r;
+
+    if (w->conf->routing == NULL) {
+        return 0;
+    }
+
+    rj = calloc(n, sizeof(invsync_route_job_t));
+    of = calloc(n, sizeof(size_t));
+
+    if (rj == NULL || of == NULL) {
+        free(rj);
+        free(of);
+        return -1;
+    }
+
+    for (i = 0, k = 0; i < n; i++) {
+        if (jobs[i].route) {
+            rj[k].ev = jobs[i].ev;
+            rj[k].canon = jobs[i].canon;
+            of[k++] = i;
+        }
+    }
+
+    rc = k > 0 ? invsync_route_batch(w, rj, k) : 0;
+
+    for (i = 0; rc == 0 && i < k; i++) {
+        r = rj[i].rc;
+
+        if (r == INVSYNC_ACT_RETRY || r == INVSYNC_ACT_POISON
+            || r == INVSYNC_ACT_EXCEPTION)
+        {
+            jobs[of[i]].rc = r;
+            snprintf(jobs[of[i]].err, sizeof(jobs[of[i]].err), "%s",
+                     rj[i].err);
+        }
+    }
+
+    free(rj);
+    free(of);
+
+    return rc;
 }

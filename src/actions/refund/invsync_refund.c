@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+#include "invsync_refund_out.h"
 
 
 static invsync_act_rc_e invsync_refund_lines(invsync_worker_t *w,
@@ -67,12 +68,26 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
                                         "has not recorded", err, len);
     }
 
+    /* one invsync made on the channel: its request is marked recorded and
+     * canon names its cause; it is recorded as any other refund, under
+     * the channel's refund id, so once (docs/refunds.md) */
+    if (invsync_refund_out_seen(w, ev->channel, ev->event, canon) < 0) {
+        json_decref(o.data);
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
     /* what the actions after this one (and the audit) see */
     json_object_set_new(canon, "order_channel", json_string(o.channel));
     json_object_set_new(canon, "order_id", json_string(o.id));
     json_object_set_new(canon, "matched_by", json_string(o.by));
 
-    arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    arc = invsync_refund_check_currency(w, ev, canon, &o, err, len);
+
+    if (arc == INVSYNC_ACT_APPLIED) {
+        arc = invsync_refund_lines(w, ev, canon, &o, err, len);
+    }
+
     json_decref(o.data);
 
     if (arc != INVSYNC_ACT_APPLIED) {
@@ -225,13 +240,15 @@ invsync_refund_order_lines(json_t *order)
  * its own refund, under the event id "<event>:refund:<refund id>" so each
  * has its own done key.  Their restock is left to the refund's own event
  * where the channel sends one, keyed by refund and line: nothing moves
- * twice.
+ * twice.  One without lines on a channel that can read them (refunds_build)
+ * is read first: its own event comes from the refund reader.
  */
 
 invsync_act_rc_e
 invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
+    int                  due;
     char                 event[INVSYNC_ACTION_KEY_LEN];
     size_t               i;
     json_t              *r, *refund;
@@ -243,6 +260,17 @@ invsync_refund_of_order(invsync_worker_t *w, const invsync_envelope_t *ev,
     worst = INVSYNC_ACT_APPLIED;
 
     json_array_foreach(json_object_get(canon, "refunds"), i, r) {
+        /* its lines are read from the channel first (refund_read.c) */
+        due = invsync_refund_read_due(w, ev, r);
+        if (due != 0) {
+            if (due < 0) {
+                snprintf(err, len, "redis connection lost");
+                return INVSYNC_ACT_RETRY;
+            }
+
+            continue;
+        }
+
         refund = json_pack("{s:s, s:O, s:O, s:O, s:O}", "kind", "refund",
                            "channel", json_object_get(canon, "channel"),
                            "account", json_object_get(canon, "account"),

@@ -13,8 +13,6 @@
 #include "invsync_actions.h"
 
 
-static int invsync_refund_order_data(invsync_worker_t *w,
-    invsync_refund_order_t *o, char *err, size_t len);
 static int invsync_refund_payref(invsync_worker_t *w, const char *ref,
     invsync_refund_order_t *o, char *err, size_t len);
 
@@ -113,7 +111,8 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
 
 
 /* K order:<o->channel>:<o->id> data, parsed into o->data: as match() */
-static int
+
+int
 invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     char *err, size_t len)
 {

@@ -5,7 +5,8 @@
  * ledger knows of it, then one ledger.lua call per line keyed by the
  * refund and the line (restock:<channel>:<refund>:<line>): the units, if
  * any, and the refund.restock audit entry with the decision, once however
- * often the refund comes.
+ * often the refund comes.  A line the channel restocked whose SKU is not
+ * mapped is a refund_sku_unmapped exception (invsync_refund_checks.c).
  */
 
 
@@ -37,8 +38,9 @@ invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
     size_t             i;
     json_t            *line;
     const char        *oid, *rid, *och;
-    invsync_act_rc_e   rc;
+    invsync_act_rc_e   rc, worst;
 
+    worst = INVSYNC_ACT_APPLIED;
     oid = invsync_action_str(canon, "order_id");
     rid = json_string_value(json_object_get(canon, "refund_id"));
     och = json_string_value(json_object_get(canon, "order_channel"));
@@ -51,11 +53,27 @@ invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
             return INVSYNC_ACT_RETRY;
         }
 
-        if (found == 0) {
+        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
+
+        /* one not restocked moves nothing, mapped or not */
+        if (found == 0 && !json_is_true(json_object_get(line, "restock"))) {
             continue;
         }
 
-        invsync_stock_str(line, "channel_line_id", id, sizeof(id));
+        if (found == 0) {
+            rc = invsync_refund_sku_unmapped(w, ev, canon, line, order,
+                                             invsync_stock_line_id(line, i,
+                                                                   id,
+                                                                   sizeof(id)),
+                                             err, len);
+            if (rc == INVSYNC_ACT_RETRY) {
+                return rc;
+            }
+
+            worst = rc;
+            continue;
+        }
+
         snprintf(cause, sizeof(cause), "restock:%s:%s:%s", ev->channel,
                  rid ? rid : ev->event, id[0] ? id : sku);
 
@@ -66,7 +84,7 @@ invsync_stock_restock(invsync_worker_t *w, const invsync_envelope_t *ev,
         }
     }
 
-    return INVSYNC_ACT_APPLIED;
+    return worst;
 }
 
 
@@ -100,14 +118,15 @@ invsync_refund_restock_line(invsync_worker_t *w,
                         "bucket", d.bucket)
             : json_array();
     decision = json_pack("{s:s, s:O?, s:O?, s:b, s:s, s:s?, s:s?, s:s?, "
-                         "s:s?, s:O?}", "sku", sku, "line",
+                         "s:s?, s:O?, s:O*}", "sku", sku, "line",
                          json_object_get(line, "channel_line_id"),
                          "quantity", json_object_get(line, "quantity"),
                          "restock", d.restock, "reason", d.reason,
                          "bucket", d.bucket, "location", d.location,
                          "location_from", d.location_from, "tag", d.tag,
                          "restock_type",
-                         json_object_get(line, "restock_type"));
+                         json_object_get(line, "restock_type"),
+                         "beyond_sold", json_object_get(line, "beyond_sold"));
     json_decref(f.tags);
 
     why = decision ? json_dumps(decision, JSON_COMPACT) : NULL;

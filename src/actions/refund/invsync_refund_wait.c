@@ -28,6 +28,8 @@ static invsync_act_rc_e invsync_refund_rerun(invsync_worker_t *w,
     size_t len);
 static int invsync_refund_unwait(invsync_worker_t *w, const char *ref,
     const char *xid);
+static invsync_act_rc_e invsync_refund_follow(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 static int invsync_refund_cmd_ok(invsync_worker_t *w, const char **argv);
 
 
@@ -269,12 +271,7 @@ invsync_refund_rerun(invsync_worker_t *w, const char *ref, const char *xid,
     rc = invsync_refund_record(w, &ev, canon, err, len);
 
     if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
-        rc = invsync_stock_restock(w, &ev, canon, err, len);
-    }
-
-    /* and its journal entries, as the refund row's own (journal.post) */
-    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
-        rc = invsync_journal_post(w, &ev, canon, err, len);
+        rc = invsync_refund_follow(w, &ev, canon, err, len);
     }
 
     /* still unknown (the index named another order): keep waiting */
@@ -309,6 +306,39 @@ invsync_refund_rerun(invsync_worker_t *w, const char *ref, const char *xid,
     }
 
     return rc;
+}
+
+
+/*
+ * The refund rows after refund.record, as the action table runs them:
+ * refund.check, stock.restock, journal.post; an exception of one does
+ * not stop the next.  The worst result.
+ */
+static invsync_act_rc_e
+invsync_refund_follow(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    invsync_act_rc_e  rc, worst;
+
+    worst = INVSYNC_ACT_APPLIED;
+
+    rc = invsync_refund_check_lines(w, ev, canon, err, len);
+    if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+        return rc;
+    }
+
+    worst = rc;
+
+    rc = invsync_stock_restock(w, ev, canon, err, len);
+    if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
+        return rc;
+    }
+
+    worst = (rc == INVSYNC_ACT_EXCEPTION) ? rc : worst;
+
+    rc = invsync_journal_post(w, ev, canon, err, len);
+
+    return (rc == INVSYNC_ACT_APPLIED) ? worst : rc;
 }
 
 

@@ -36,8 +36,12 @@ invsync_restock_decide(const invsync_returns_conf_t *rc, json_t *line,
     type = invsync_restock_s(line, "restock_type");
     cond = invsync_restock_s(line, "condition");
 
+    /* no units, or none left once those beyond what the order sold are
+     * taken off (refund.check, refund_over_quantity) */
     if (json_integer_value(json_object_get(line, "quantity")) <= 0) {
-        invsync_restock_refuse(d, "no_quantity");
+        invsync_restock_refuse(d, json_integer_value(json_object_get(line,
+                                  "beyond_sold")) > 0 ? "beyond_sold"
+                                                      : "no_quantity");
         return;
     }
 
@@ -66,9 +70,15 @@ invsync_restock_decide(const invsync_returns_conf_t *rc, json_t *line,
         return;
     }
 
-    /* the receipt is the RMA step's: the refund alone moves nothing */
-    if (rc->restock_on == INVSYNC_RESTOCK_ON_RECEIPT) {
+    /* the receipt is the RMA step's: the refund alone moves nothing;
+     * and a receipt moves nothing when the refund was the one to */
+    if (!f->receipt && rc->restock_on == INVSYNC_RESTOCK_ON_RECEIPT) {
         invsync_restock_refuse(d, "awaits_receipt");
+        return;
+    }
+
+    if (f->receipt && rc->restock_on == INVSYNC_RESTOCK_ON_REFUND) {
+        invsync_restock_refuse(d, "restocked_on_refund");
         return;
     }
 

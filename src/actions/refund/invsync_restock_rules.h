@@ -22,6 +22,8 @@ typedef struct {
     const char  *shipped_from;   /* where the ledger shipped it, or NULL */
     const char  *fallback;       /* the channel's first stock location */
     int          released;       /* the order's reservation was released */
+    int          receipt;        /* the line is a return's receipt (the
+                                  * RMA step), not a refund's line */
 } invsync_restock_facts_t;
 
 

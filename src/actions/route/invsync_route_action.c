@@ -130,32 +130,62 @@ invsync_route_once(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     memset(&res, 0, sizeof(invsync_route_result_t));
+    rc = invsync_route_decided(w, ev, in, &res, err, len);
 
-    if (invsync_route_decide(w->conf->routing, &in->order,
-                             invsync_route_free_at, in, &res, err, len)
-        != 0)
-    {
-        invsync_route_result_free(&res);
-        return INVSYNC_ACT_RETRY;
-    }
-
-    if (res.rc == INVSYNC_ROUTE_UNROUTABLE) {
-        rc = invsync_route_unroutable(w, ev, in, &res, err, len);
-
-        if (rc == INVSYNC_ACT_RETRY) {
-            invsync_route_result_free(&res);
-            return rc;
-        }
-    }
-
-    rc = invsync_route_ledger(w, ev, in, &res, again, err, len);
-
-    if (res.rc == INVSYNC_ROUTE_UNROUTABLE && rc != INVSYNC_ACT_RETRY) {
-        snprintf(err, len, "exception unroutable:%s", in->order_key);
-        rc = INVSYNC_ACT_EXCEPTION;
+    if (rc == INVSYNC_ACT_APPLIED) {
+        rc = invsync_route_applied(&res, in,
+                 invsync_route_ledger(w, ev, in, &res, again, err, len),
+                 err, len);
     }
 
     invsync_route_result_free(&res);
+
+    return rc;
+}
+
+
+/*
+ * The decision on what was read, an unroutable order's exception opened
+ * (before route.lua records it: a crash between re-opens).  APPLIED: res
+ * is for route.lua; else the rc to stop with.  res is the caller's to
+ * free either way.
+ */
+
+invsync_act_rc_e
+invsync_route_decided(invsync_worker_t *w, const invsync_envelope_t *ev,
+    invsync_route_input_t *in, invsync_route_result_t *res, char *err,
+    size_t len)
+{
+    if (invsync_route_decide(w->conf->routing, &in->order,
+                             invsync_route_free_at, in, res, err, len)
+        != 0)
+    {
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (res->rc == INVSYNC_ROUTE_UNROUTABLE
+        && invsync_route_unroutable(w, ev, in, res, err, len)
+           == INVSYNC_ACT_RETRY)
+    {
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* route.lua's rc as the row's: an unroutable order recorded waits for a
+ * person (or for stock) */
+
+invsync_act_rc_e
+invsync_route_applied(const invsync_route_result_t *res,
+    const invsync_route_input_t *in, invsync_act_rc_e rc, char *err,
+    size_t len)
+{
+    if (res->rc == INVSYNC_ROUTE_UNROUTABLE && rc != INVSYNC_ACT_RETRY) {
+        snprintf(err, len, "exception unroutable:%s", in->order_key);
+        rc = INVSYNC_ACT_EXCEPTION;
+    }
 
     return rc;
 }

@@ -20,6 +20,8 @@ static invsync_act_rc_e invsync_route_lines(json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
 static void invsync_route_tags(invsync_route_input_t *in, size_t i,
     const char *tags);
+static int invsync_route_read_call(invsync_worker_t *w,
+    invsync_route_input_t *in, redisReply **r);
 static int invsync_route_snap(invsync_route_input_t *in);
 static int invsync_route_skus(invsync_route_input_t *in, redisReply **e,
     size_t ne, redisReply *held);
@@ -66,7 +68,6 @@ invsync_route_input(const char *channel, json_t *canon,
     o->value_minor = o->has_value ? json_integer_value(total) : 0;
     o->shipping_method = invsync_route_member(canon, "shipping_method");
     o->now_ms = invsync_now_ms();
-    o->lines = in->lines;
 
     return invsync_route_lines(canon, in, err, len);
 }
@@ -83,19 +84,36 @@ invsync_route_lines(json_t *canon, invsync_route_input_t *in, char *err,
     size_t len)
 {
     size_t   i, n;
-    json_t  *line;
+    json_t  *line, *lines;
+
+    lines = json_object_get(canon, "lines");
+    n = 0;
+
+    json_array_foreach(lines, i, line) {
+        n += json_integer_value(json_object_get(line, "quantity")) > 0;
+    }
+
+    if (n > INVSYNC_ROUTE_MAX_LINES) {
+        snprintf(err, len, "route: more than %d lines",
+                 INVSYNC_ROUTE_MAX_LINES);
+        return INVSYNC_ACT_POISON;
+    }
+
+    in->lines = calloc(n ? n : 1, sizeof(invsync_route_line_t));
+    in->slots = calloc(n ? n : 1, sizeof(invsync_route_slot_t));
+    in->raw = calloc(n ? n : 1, sizeof(invsync_route_raw_t));
+    in->order.lines = in->lines;
+
+    if (in->lines == NULL || in->slots == NULL || in->raw == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
 
     n = 0;
 
-    json_array_foreach(json_object_get(canon, "lines"), i, line) {
+    json_array_foreach(lines, i, line) {
         if (json_integer_value(json_object_get(line, "quantity")) <= 0) {
             continue;
-        }
-
-        if (n == INVSYNC_ROUTE_MAX_LINES) {
-            snprintf(err, len, "route: more than %d lines",
-                     INVSYNC_ROUTE_MAX_LINES);
-            return INVSYNC_ACT_POISON;
         }
 
         invsync_stock_line_id(line, i, in->raw[n].line_id,
@@ -121,13 +139,68 @@ invsync_act_rc_e
 invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
     char *err, size_t len)
 {
+    redisReply  *r;
+
+    r = NULL;
+
+    if (invsync_route_read_call(w, in, &r) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return invsync_route_read_take(w, in, r, err, len);
+}
+
+
+/* route_read.lua appended to the pipeline: the orders of a read share
+ * one round trip (invsync_route_batch.c); -1: out of memory */
+
+int
+invsync_route_read_append(invsync_worker_t *w, invsync_route_input_t *in)
+{
+    return invsync_route_read_call(w, in, NULL);
+}
+
+
+/* route_read.lua's answer (takes r, NULL: the connection was lost) */
+
+invsync_act_rc_e
+invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
+    redisReply *r, char *err, size_t len)
+{
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    invsync_route_snap_free(in);
+    in->rc = w->conf->routing;
+    in->snap = r;
+
+    if (invsync_route_snap(in) != 0) {
+        snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
+                                             ? r->str : "bad reply");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/* the call, its reply in *r, or appended when r is NULL; -1: no memory
+ * (or, appended, no session) */
+
+static int
+invsync_route_read_call(invsync_worker_t *w, invsync_route_input_t *in,
+    redisReply **r)
+{
+    int           rc;
     char          prefix[INVSYNC_ACTION_KEY_LEN];
     char          counts[1 + INVSYNC_ROUTE_MAX_LINES][16];
     char          refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
     char         *keys;
     size_t        i, k, nrefs, argc, cap, *argvlen;
     const char  **argv;
-    redisReply   *r;
 
     cap = 3 + in->nraw * (1 + INVSYNC_STOCK_REFS);
     argv = malloc(cap * sizeof(char *));
@@ -138,8 +211,7 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
         free(argv);
         free(argvlen);
         free(keys);
-        snprintf(err, len, "out of memory");
-        return INVSYNC_ACT_RETRY;
+        return -1;
     }
 
     argc = 0;
@@ -168,29 +240,23 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
         }
     }
 
-    r = invsync_redis_eval(w, w->route_read_sha, invsync_script_route_read,
-                           invsync_script_route_read_len, 0, (int) argc,
-                           argv, argvlen);
+    rc = 0;
+
+    if (r != NULL) {
+        *r = invsync_redis_eval(w, w->route_read_sha,
+                                invsync_script_route_read,
+                                invsync_script_route_read_len, 0, (int) argc,
+                                argv, argvlen);
+    } else {
+        rc = invsync_redis_append_evalsha(w, w->route_read_sha, 0,
+                                          (int) argc, argv, argvlen);
+    }
+
     free(argv);
     free(argvlen);
     free(keys);
 
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    invsync_route_snap_free(in);
-    in->rc = w->conf->routing;
-    in->snap = r;
-
-    if (invsync_route_snap(in) != 0) {
-        snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
-                                             ? r->str : "bad reply");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    return INVSYNC_ACT_APPLIED;
+    return rc;
 }
 
 
@@ -314,20 +380,20 @@ invsync_route_skus(invsync_route_input_t *in, redisReply **e, size_t ne,
 }
 
 
-/* one SKU's stock:<sku> fields: on hand - reserved per location */
+/* one SKU's stock:<sku> fields, NUL-separated field, value pairs: on
+ * hand - reserved per location */
 
 static int
 invsync_route_row(invsync_route_input_t *in, redisReply *sku,
     redisReply *fields)
 {
     int                     at;
-    size_t                  j;
     int64_t                 v;
-    const char             *f;
+    const char             *f, *p, *end;
     invsync_route_stock_t  *row;
 
-    if (sku->type != REDIS_REPLY_STRING || fields->type != REDIS_REPLY_ARRAY
-        || fields->elements % 2 != 0)
+    if (sku->type != REDIS_REPLY_STRING
+        || fields->type != REDIS_REPLY_STRING)
     {
         return -1;
     }
@@ -337,15 +403,20 @@ invsync_route_row(invsync_route_input_t *in, redisReply *sku,
     row->free = in->freebuf + in->nstock * in->rc->nlocations;
     in->nstock++;
 
-    for (j = 0; j < fields->elements; j += 2) {
-        if (fields->element[j]->type != REDIS_REPLY_STRING
-            || fields->element[j + 1]->type != REDIS_REPLY_STRING)
-        {
-            return -1;
+    /* hiredis ends the string with a NUL too: each token is a C string */
+    p = fields->str;
+    end = fields->str + fields->len;
+
+    while (p < end) {
+        f = p;
+        p += strlen(p) + 1;
+
+        if (p > end) {
+            return -1;      /* a field without its value */
         }
 
-        f = fields->element[j]->str;
-        v = strtoll(fields->element[j + 1]->str, NULL, 10);
+        v = strtoll(p, NULL, 10);
+        p += strlen(p) + 1;
 
         if (strncmp(f, "on_hand:", 8) == 0) {
             at = invsync_route_loc(in, f + 8);
@@ -563,12 +634,15 @@ invsync_route_input_free(invsync_route_input_t *in)
     }
 
     /* a read fills the slots of the lines it kept, at most one a line */
-    for (i = 0; i < in->nraw; i++) {
+    for (i = 0; in->slots != NULL && i < in->nraw; i++) {
         free(in->slots[i].tagbuf);
         json_decref(in->slots[i].comps);
     }
 
     invsync_route_snap_free(in);
+    free(in->lines);
+    free(in->slots);
+    free(in->raw);
     free(in);
 }
 

@@ -33,8 +33,6 @@ static json_t *invsync_route_decision(const invsync_route_input_t *in,
 static int invsync_route_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, int again, invsync_route_args_t *a);
-static invsync_act_rc_e invsync_route_reply(redisReply *r, char *err,
-    size_t len);
 static int invsync_route_located(const invsync_conf_t *conf);
 
 
@@ -94,7 +92,28 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
                            a.argvlen);
     free(a.move);
 
-    return invsync_route_reply(r, err, len);
+    return invsync_route_ledger_take(r, err, len);
+}
+
+
+/* route.lua appended to the pipeline (invsync_route_batch.c), its answer
+ * read with invsync_route_ledger_take(); -1: out of memory, no session */
+
+int
+invsync_route_ledger_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, invsync_route_input_t *in,
+    const invsync_route_result_t *res, int again)
+{
+    int                      rc;
+    invsync_route_args_t     a;
+
+    rc = invsync_route_args(w, ev, in, res, again, &a) != 0
+         ? -1
+         : invsync_redis_append_evalsha(w, w->route_sha, 2, a.argc, a.argv,
+                                        a.argvlen);
+    free(a.move);
+
+    return rc;
 }
 
 
@@ -189,8 +208,8 @@ invsync_route_located(const invsync_conf_t *conf)
 
 /* route.lua's answer; takes r (NULL: the connection was lost) */
 
-static invsync_act_rc_e
-invsync_route_reply(redisReply *r, char *err, size_t len)
+invsync_act_rc_e
+invsync_route_ledger_take(redisReply *r, char *err, size_t len)
 {
     invsync_act_rc_e  rc;
 

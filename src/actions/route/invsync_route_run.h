@@ -48,9 +48,12 @@ typedef struct {
     char                    order_key[256];     /* "<channel>:<order id>" */
     char                    version[32];
     int64_t                 version_ms;
-    invsync_route_line_t    lines[INVSYNC_ROUTE_MAX_LINES];
-    invsync_route_slot_t    slots[INVSYNC_ROUTE_MAX_LINES];
-    invsync_route_raw_t     raw[INVSYNC_ROUTE_MAX_LINES];
+    /* [nraw] each, allocated for the order's lines: arrays of
+     * INVSYNC_ROUTE_MAX_LINES made the input 148 KB, zeroed (and, above
+     * malloc's mmap threshold, faulted in) for every order */
+    invsync_route_line_t   *lines;
+    invsync_route_slot_t   *slots;
+    invsync_route_raw_t    *raw;
     size_t                  nraw;
     const invsync_routing_conf_t  *rc;
     redisReply             *snap;               /* route_read.lua's answer */
@@ -62,11 +65,36 @@ typedef struct {
 } invsync_route_input_t;
 
 
+/* one order of a pipelined run (invsync_route_batch.c) */
+typedef enum {
+    INVSYNC_RJ_DONE = 0,        /* rc is the row's */
+    INVSYNC_RJ_READ,            /* route_read.lua appended */
+    INVSYNC_RJ_LEDGER,          /* route.lua appended */
+    INVSYNC_RJ_SHIP,            /* routed: its shipments to open */
+    INVSYNC_RJ_SHIP_ALONE,      /* the same, alone, after the batch */
+    INVSYNC_RJ_ALONE            /* the row again, alone, after the batch */
+} invsync_route_step_e;
+
+typedef struct {
+    const invsync_envelope_t  *ev;              /* the caller's */
+    json_t                    *canon;           /* the caller's */
+    invsync_act_rc_e           rc;              /* the row's result */
+    char                       err[INVSYNC_ERR_LEN];
+    invsync_route_step_e       step;
+    invsync_route_input_t     *in;
+    invsync_route_result_t     res;
+} invsync_route_job_t;
+
+
 /* invsync_route_input.c */
 invsync_act_rc_e invsync_route_input(const char *channel, json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
 invsync_act_rc_e invsync_route_read(invsync_worker_t *w,
     invsync_route_input_t *in, char *err, size_t len);
+int invsync_route_read_append(invsync_worker_t *w,
+    invsync_route_input_t *in);
+invsync_act_rc_e invsync_route_read_take(invsync_worker_t *w,
+    invsync_route_input_t *in, redisReply *r, char *err, size_t len);
 int64_t invsync_route_free_at(void *ctx, const char *sku,
     const char *location);
 void invsync_route_input_free(invsync_route_input_t *in);
@@ -75,11 +103,27 @@ void invsync_route_input_free(invsync_route_input_t *in);
 invsync_act_rc_e invsync_route_ledger(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, int again, char *err, size_t len);
+int invsync_route_ledger_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, invsync_route_input_t *in,
+    const invsync_route_result_t *res, int again);
+invsync_act_rc_e invsync_route_ledger_take(redisReply *r, char *err,
+    size_t len);
 
 /* invsync_route_action.c: decide and apply, again: a re-route's cause */
 invsync_act_rc_e invsync_route_run(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, int again, char *err,
     size_t len);
+invsync_act_rc_e invsync_route_decided(invsync_worker_t *w,
+    const invsync_envelope_t *ev, invsync_route_input_t *in,
+    invsync_route_result_t *res, char *err, size_t len);
+invsync_act_rc_e invsync_route_applied(const invsync_route_result_t *res,
+    const invsync_route_input_t *in, invsync_act_rc_e rc, char *err,
+    size_t len);
+
+/* invsync_route_batch.c: the row for the orders of one read; -1: the
+ * session was lost */
+int invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs,
+    size_t n);
 
 
 #endif /* INVSYNC_ROUTE_RUN_H_INCLUDED */

@@ -4,7 +4,8 @@
  * reference_id, order_id, status and tracking) as a canonical "shipment"
  * event (docs/events.md): which of our shipments (the reference_id we
  * gave the order: the shipment id), and its tracking.  The confirm action
- * runs when "shipped" is true; every other topic is ignored.
+ * runs when "shipped" is true.  return.completed is a return's receipt
+ * (invsync_shipbob_return.c); every other topic is ignored.
  */
 
 
@@ -41,7 +42,9 @@ invsync_shipbob_normalize(const invsync_envelope_t *ev, json_t **out,
     *out = NULL;
     topic = ev->topic != NULL ? ev->topic : "";
 
-    if (strcmp(topic, "order.shipped") != 0) {
+    if (strcmp(topic, "order.shipped") != 0
+        && strcmp(topic, "return.completed") != 0)
+    {
         snprintf(err, len, "topic \"%s\" has no canonical event",
                  invsync_canon_quote(q, sizeof(q), topic));
         return INVSYNC_NORM_IGNORE;
@@ -53,7 +56,8 @@ invsync_shipbob_normalize(const invsync_envelope_t *ev, json_t **out,
     }
 
     invsync_canon_root(&s, root, err, len);
-    e = invsync_shipbob_shipment(ev, &s);
+    e = strcmp(topic, "return.completed") == 0
+        ? invsync_shipbob_return(ev, &s) : invsync_shipbob_shipment(ev, &s);
     json_decref(root);
 
     if (e == NULL) {

@@ -6,7 +6,8 @@
  * id are the standard scheme's, called as is.  What this row adds is the
  * name the worker matches to a channel of type "shipbob" and the topic,
  * which ShipBob sends in x-webhook-topic rather than in the body; with it
- * order.shipped goes to the fulfillments stream.
+ * order.shipped goes to the fulfillments stream, a return's notices
+ * (return.completed) to the refunds stream.
  */
 
 
@@ -40,6 +41,7 @@ static const char  *invsync_shipbob_headers[] = {
 
 static const invsync_route_t  invsync_shipbob_routes[] = {
     { "order.shipped", "fulfillments" },
+    { "return.*", "refunds" },
     { NULL, NULL }
 };
 

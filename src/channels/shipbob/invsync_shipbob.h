@@ -17,6 +17,10 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_shipbob;
 
+/* invsync_shipbob_return.c: return.completed as a "return_receipt" */
+json_t *invsync_shipbob_return(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+
 /* options.channel_id as a decimal, or NULL when it is not set */
 const char *invsync_shipbob_channel_id(const invsync_channel_conf_t *cc,
     char *buf, size_t cap);

@@ -55,6 +55,8 @@ const invsync_channel_t  invsync_channel_shopify = {
     .check_options = invsync_shopify_check_options,
     .track_build = invsync_shopify_track_build,
     .track_parse = invsync_shopify_track_parse,
+    .refund_build = invsync_shopify_refund_build,
+    .refund_parse = invsync_shopify_refund_parse,
     .stock_per_location = 1,
     .may_email_buyers = 1,
 };

@@ -63,6 +63,13 @@ invsync_channel_rc_e invsync_shopify_track_parse(
     const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
     invsync_shipment_t *s, int64_t *delay_ms);
 
+/* invsync_shopify_refund.c */
+int invsync_shopify_refund_build(const invsync_channel_ctx_t *ctx,
+    invsync_refund_push_t *r, invsync_request_t *rq);
+invsync_channel_rc_e invsync_shopify_refund_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    invsync_refund_push_t *r, int64_t *delay_ms);
+
 /* invsync_shopify_poll.c */
 int invsync_shopify_poll_build(const invsync_channel_ctx_t *ctx,
     const invsync_page_t *page, invsync_request_t *rq);

@@ -13,7 +13,8 @@
 
 typedef enum {
     INVSYNC_WOO_ORDER = 0,
-    INVSYNC_WOO_PRODUCT
+    INVSYNC_WOO_PRODUCT,
+    INVSYNC_WOO_REFUND
 } invsync_woo_kind_e;
 
 
@@ -37,8 +38,6 @@ static int invsync_woo_customer(const invsync_canon_src_t *s, json_t *e);
 static int invsync_woo_lines(const invsync_canon_src_t *s, json_t *e);
 static int invsync_woo_line(const invsync_canon_src_t *line, json_t *l,
     void *ctx);
-static int invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj,
-    const char *sku, const char *variation);
 static int invsync_woo_price(const invsync_canon_src_t *line, int qrc,
     int64_t quantity, int64_t *price);
 static int invsync_woo_refunds(const invsync_canon_src_t *s, json_t *e);
@@ -52,6 +51,8 @@ static const invsync_woo_topic_t  invsync_woo_topics[] = {
     { "order.updated", INVSYNC_WOO_ORDER },
     { "order.restored", INVSYNC_WOO_ORDER },
     { "product.updated", INVSYNC_WOO_PRODUCT },
+    /* not a webhook: a refund the worker read, with its lines */
+    { INVSYNC_TOPIC_REFUND_READ, INVSYNC_WOO_REFUND },
     { NULL, 0 }
 };
 
@@ -117,6 +118,9 @@ invsync_woo_normalize(const invsync_envelope_t *ev, json_t **out, char *err,
 
     if (t->kind == INVSYNC_WOO_ORDER) {
         e = invsync_woo_order(ev, &s);
+
+    } else if (t->kind == INVSYNC_WOO_REFUND) {
+        e = invsync_woo_refund_read(ev, &s);
 
     } else {
         e = invsync_woo_product(ev, &s);
@@ -303,7 +307,8 @@ invsync_woo_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
  * names a member), then its variation, else its product: the variations
  * of one product are different SKUs.
  */
-static int
+
+int
 invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj, const char *sku,
     const char *variation)
 {

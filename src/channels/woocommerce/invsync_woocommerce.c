@@ -51,6 +51,10 @@ const invsync_channel_t  invsync_channel_woocommerce = {
     .account = invsync_woo_account,
     .track_build = invsync_woo_track_build,
     .track_parse = invsync_woo_track_parse,
+    .refund_build = invsync_woo_refund_build,
+    .refund_parse = invsync_woo_refund_parse,
+    .refunds_build = invsync_woo_refunds_build,
+    .refunds_parse = invsync_woo_refunds_parse,
     .stock_per_location = 0,
     .may_email_buyers = 1,
 };

@@ -36,6 +36,25 @@ int invsync_woo_track_build(const invsync_channel_ctx_t *ctx,
 invsync_channel_rc_e invsync_woo_track_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_shipment_t *s, int64_t *delay_ms);
 
+/* invsync_woocommerce_refund.c */
+int invsync_woo_refund_build(const invsync_channel_ctx_t *ctx,
+    invsync_refund_push_t *r, invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_refund_parse(const invsync_channel_ctx_t *ctx,
+    const invsync_answer_t *a, invsync_refund_push_t *r, int64_t *delay_ms);
+/* invsync_woocommerce_refunds.c: an order's refunds, with their lines */
+int invsync_woo_refunds_build(const invsync_channel_ctx_t *ctx,
+    const char *order_id, invsync_request_t *rq);
+invsync_channel_rc_e invsync_woo_refunds_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    json_t **refunds, int64_t *delay_ms);
+
+/* invsync_normalize_woocommerce_refund.c: one refund read from the API */
+json_t *invsync_woo_refund_read(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+/* invsync_normalize_woocommerce.c: what the ledger matches a line by */
+int invsync_woo_refs(const invsync_canon_src_t *s, json_t *obj,
+    const char *sku, const char *variation);
+
 /* invsync_woocommerce_poll.c */
 int invsync_woo_poll_build(const invsync_channel_ctx_t *ctx,
     const invsync_page_t *page, invsync_request_t *rq);

@@ -14,10 +14,12 @@
 -- n, n times the line's SKU or "" (unmapped), m, then m times sku, tags,
 -- components JSON or "" (the distinct SKUs of the lines), then per SKU
 -- whose ledger was read (a line's SKU that is no bundle, each
--- component): sku, the stock:<sku> HGETALL}.  Nothing is decoded or
--- encoded here: turning 50 locations per SKU into JSON cost three times
--- the commands (docs/performance.md).  route.lua re-checks what the
--- decision relies on.
+-- component): sku, the stock:<sku> HGETALL joined by NUL bytes
+-- ("field\0value\0field..."; no location id holds one).  Nothing is
+-- decoded or encoded here: turning 50 locations per SKU into JSON cost
+-- three times the commands, and 100 fields as 200 reply elements cost
+-- both sides an object each (docs/performance.md).  route.lua re-checks
+-- what the decision relies on.
 
 local K = ARGV[1]
 local a = redis.call('HMGET', K .. 'alloc:' .. ARGV[2], 'seq', 'held')
@@ -73,7 +75,8 @@ for _, s in ipairs(comps) do
     if not read[s] then
         read[s] = true
         out[#out + 1] = s
-        out[#out + 1] = redis.call('HGETALL', K .. 'stock:' .. s)
+        local ledger = redis.call('HGETALL', K .. 'stock:' .. s)
+        out[#out + 1] = table.concat(ledger, '\0')
     end
 end
 

@@ -6,6 +6,18 @@
 -- tracking, and track:due now.  Exactly once per shipment: the movement's
 -- done key is done:ledger:ship:<shipment id>.
 --
+-- Shipped by its channel (ARGV[5] shipped_by "channel": a merchant
+-- fulfilled the order in the channel's admin): the same movement, the
+-- state tracked at once (the channel has it; nothing is told), and the
+-- fulfilment engine is left only what undoes the provider's part: a
+-- carrier shipment with a provider_ref gets label_void due (a label
+-- bought for it is voided), a 3PL order with one is cancelled; both due
+-- in fulfil:due now.
+--
+-- Either way the exceptions its not shipping opened are resolved, their
+-- cause gone: label_failed:<id> and fulfilment_stalled:<channel>:<id>
+-- (as resolve.lua does, audited exception.resolve).
+--
 -- KEYS[1]  done key <p>:{<p>}:done:ledger:ship:<shipment id>
 -- KEYS[2]  audit stream
 -- ARGV[1]  lifetime of the done key, seconds
@@ -14,7 +26,7 @@
 -- ARGV[4]  the shipment id
 -- ARGV[5]  what is recorded on it, JSON {carrier, service, tracking,
 --          tracking_url, and optionally label_url, cost_minor, currency,
---          provider_ref}
+--          provider_ref, shipped_by, tracked_ref}
 -- ARGV[6]  approximate bound of the audit stream
 -- ARGV[7]  and on: field, value pairs of the audit entry
 --
@@ -28,7 +40,7 @@
 local K, id = ARGV[3], ARGV[4]
 local key = K .. 'shipment:' .. id
 local s = redis.call('HMGET', key, 'state', 'order', 'location',
-                     'lines')
+                     'lines', 'channel', 'kind', 'provider_ref')
 
 if not s[1] then
     return redis.error_reply('ship_confirm: no shipment ' .. id)
@@ -54,18 +66,56 @@ if type(r) == 'table' and r.err then
     return r
 end
 
-local set = {'state', 'shipped', 'shipped_at', ARGV[2],
-             'last_error', ''}
+local bych = c.shipped_by == 'channel'
+local set = {'state', bych and 'tracked' or 'shipped',
+             'shipped_at', ARGV[2], 'last_error', ''}
 for _, f in ipairs({'carrier', 'service', 'tracking', 'tracking_url',
                     'label_url', 'cost_minor', 'currency',
-                    'provider_ref'}) do
+                    'provider_ref', 'shipped_by', 'tracked_ref'}) do
     if c[f] ~= nil and c[f] ~= cjson.null then
         set[#set + 1] = f
         set[#set + 1] = tostring(c[f])
     end
 end
+
+local undo = bych and s[7] and s[7] ~= ''
+             and (s[6] == 'warehouse' or s[6] == '3pl')
+if undo and s[6] == 'warehouse' then
+    set[#set + 1] = 'label_void'
+    set[#set + 1] = 'due'
+end
 redis.call('HSET', key, unpack(set))
-redis.call('ZREM', K .. 'fulfil:due', id)
-redis.call('ZADD', K .. 'track:due', ARGV[2], id)
+
+if undo then
+    redis.call('ZADD', K .. 'fulfil:due', ARGV[2], id)
+else
+    redis.call('ZREM', K .. 'fulfil:due', id)
+end
+if not bych then
+    redis.call('ZADD', K .. 'track:due', ARGV[2], id)
+end
+
+-- the exceptions of its not shipping: their cause is gone
+local function resolve(xid, event, why)
+    local xkey = K .. 'exception:' .. xid
+    local st = redis.call('HGET', xkey, 'state')
+    if st ~= 'open' and st ~= 'retried' then
+        return
+    end
+    redis.call('HSET', xkey, 'state', 'resolved', 'resolved_by',
+               'invsync-worker', 'resolution', why, 'updated', ARGV[2])
+    redis.call('ZREM', K .. 'exceptions:open', xid)
+    local aid = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6],
+        '*', 'result', 'done', 'action', 'exception.resolve',
+        'exception', xid, 'ts', ARGV[2], 'by', 'invsync-worker',
+        'why', why)
+    redis.call('ZADD', K .. 'audit:event:' .. (s[5] or '') .. ':'
+               .. event, ARGV[2], aid)
+    redis.call('ZADD', K .. 'audit:order:' .. s[2], ARGV[2], aid)
+end
+
+local why = bych and 'shipped by its channel' or 'shipped'
+resolve('label_failed:' .. id, 'fulfil:' .. id, why)
+resolve('fulfilment_stalled:' .. (s[5] or '') .. ':' .. id, id, why)
 
 return r

@@ -479,6 +479,7 @@ sub order {
                       last_name => 'Doe' },
     };
     $order->{contact_email} = $order->{email};
+    # an address to ship to, when the test gives one (labels need it)
     $order->{shipping_address} = $in->{shipping_address}
         if $in->{shipping_address};
     push @{$S->{orders}}, $order;

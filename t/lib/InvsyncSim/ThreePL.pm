@@ -5,7 +5,9 @@ package InvsyncSim::ThreePL;
 # read by id or by reference, cancelled; Bearer personal access token and
 # the shipbob_channel_id header; and shipment notifications (order.shipped)
 # sent back as signed webhooks when the test ships an order through the
-# control call "ship" (late, twice, or not at all).  docs/simulators.md,
+# control call "ship" (late, twice, or not at all); and a return processed
+# at the warehouse (control call "return") sent back as a signed
+# return.completed.  docs/simulators.md,
 # "3PL simulator", says what is ShipBob's, what was chosen, and why.
 
 use strict;
@@ -39,7 +41,7 @@ sub defaults {
 sub reset {
     my ($class, $S) = @_;
     %$S = (%$S, orders => {}, by_ref => {}, seq => 0, products => {},
-           cancels => 0);
+           cancels => 0, returns => {}, return_seq => 0);
 }
 
 # items: the merchant's products, [{reference_id, name}]; an order line
@@ -92,6 +94,7 @@ sub fault_answer {
 # delay_ms=0, gap_ms=0}
 sub control {
     my ($class, $S, $name, $in) = @_;
+    return _return($S, $in) if $name eq 'return';
     return $class->SUPER::control($S, $name) unless $name eq 'ship';
     my $o = _find($S, $in) or return (404, { error => 'no such order' });
     return (409, { error => "order is $o->{status}" })
@@ -349,23 +352,77 @@ sub _cancel {
             reason => $ok ? undef : 'The shipment has already shipped.' }] });
 }
 
+# POST /_sim/return {reference_id (the merchant's RMA id),
+# original_shipment_id, store_order_id, items: [{sku, quantity, actions:
+# [{action: Restock|Quarantine|Dispose|Default, quantity}]}], times=1,
+# same_id=true, notify=true}: a return order, processed and Completed as
+# ShipBob's warehouse would, and return.completed sent with it as payload
+# (the shape of GET /return/{id}, docs/channels/shipbob.md "Returns")
+sub _return {
+    my ($S, $in) = @_;
+    return (400, { error => 'reference_id and items are required' })
+        unless defined $in->{reference_id} && ref $in->{items} eq 'ARRAY';
+    my $now = time;
+    my $r = $S->{returns}{$in->{reference_id}} //= {
+        id => 300000 + ++$S->{return_seq},
+        reference_id => "$in->{reference_id}",
+        insert_date => _ts($now), return_type => 'Regular',
+        channel => { id => $S->{conf}{channel_id},
+                     name => $S->{conf}{channel_name} },
+        fulfillment_center => $S->{conf}{location},
+        original_shipment_id => $in->{original_shipment_id},
+        store_order_id => $in->{store_order_id},
+        tracking_number => $in->{tracking_number}, transactions => [],
+        invoice_amount => undef, customer_name => 'John Doe' };
+    $r->{status} = 'Completed';
+    $r->{completed_date} = _ts($now);
+    $r->{inventory} = [map {
+        my $it = $_;
+        my $p = _product($S, $it->{sku}, $it->{sku});
+        +{ id => $p->{id}, name => $p->{name}, quantity => $it->{quantity},
+           action_requested => { action => 'Default',
+                                 action_type => 'InventoryDefault',
+                                 instructions => undef },
+           action_taken => [map { +{ action => $_->{action},
+                                     action_reason => $_->{reason},
+                                     lot_information => [],
+                                     quantity_processed => $_->{quantity} } }
+                            @{$it->{actions} // []}] } } @{$in->{items}}];
+    my $n = 0;
+    if (_bool($in->{notify} // 1) && $S->{conf}{webhook_url}) {
+        my $id = 'msg_' . _hex(12);
+        for (1 .. $in->{times} // 1) {
+            $id = 'msg_' . _hex(12) unless _bool($in->{same_id} // 1);
+            _notify_topic($S, 'return.completed', $r, $id, $now, 0);
+            $n++;
+        }
+    }
+    return (200, { return => $r, deliveries => $n });
+}
+
 # order.shipped, the shipment as payload, signed when each attempt leaves
 # (Standard Webhooks, as ShipBob's webhook docs describe: the timestamp
 # is signed, so a retry is signed anew)
 sub _notify {
     my ($S, $sh, $id, $now, $delay) = @_;
-    my $body = $JSON->encode({ %$sh });
-    _wh_enqueue($S, { topic => 'order.shipped', http => '1.1',
-                      prepare => sub { _sign($S, $_[0], $id, $body) } }, $now);
+    _notify_topic($S, 'order.shipped', $sh, $id, $now, $delay);
+}
+
+sub _notify_topic {
+    my ($S, $topic, $obj, $id, $now, $delay) = @_;
+    my $body = $JSON->encode({ %$obj });
+    _wh_enqueue($S, { topic => $topic, http => '1.1',
+                      prepare => sub { _sign($S, $_[0], $id, $body, $topic) } },
+                $now);
     $S->{whq}[-1]{next_at} += $delay;
 }
 
 sub _sign {
-    my ($S, $d, $id, $body) = @_;
+    my ($S, $d, $id, $body, $topic) = @_;
     my $c = $S->{conf};
     my $secret = $c->{webhook_secret} // '';
-    my @h = ('Content-Type' => 'application/json',
-             'webhook-id' => $id, 'x-webhook-topic' => 'order.shipped');
+    my @h = ('Content-Type' => 'application/json', 'webhook-id' => $id,
+             'x-webhook-topic' => $topic // 'order.shipped');
     if ($c->{signing} eq 'hmac') {
         push @h, $c->{hmac_header} => 'sha256='
                                       . hmac_sha256_hex($body, $secret);

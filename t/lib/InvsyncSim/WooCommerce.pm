@@ -6,7 +6,8 @@ package InvsyncSim::WooCommerce;
 # payload built at delivery time.  docs/simulators.md, "WooCommerce
 # simulator", says what follows which section of the channel reference.
 # Shipment tracking and order status updates are in
-# InvsyncSim/WooCommerce/Tracking.pm, the same package.
+# InvsyncSim/WooCommerce/Tracking.pm, refunds in
+# InvsyncSim/WooCommerce/Refunds.pm, the same package.
 
 use strict;
 use warnings;
@@ -20,6 +21,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(strftime floor ceil);
 use Time::HiRes qw(time);
 use InvsyncSim::WooCommerce::Tracking ();
+use InvsyncSim::WooCommerce::Refunds ();
 
 # wp_json_encode(): PHP's json_encode escapes "/" and non-ASCII
 my $WPJSON = JSON::PP->new->utf8->ascii->escape_slash->canonical
@@ -61,7 +63,8 @@ sub defaults {
 
 sub reset {
     my ($class, $S) = @_;
-    %$S = (%$S, products => {}, orders => [], hooks => {}, seq => 1000);
+    %$S = (%$S, products => {}, orders => [], hooks => {}, seq => 1000,
+           refunds => {});
 }
 
 sub define {
@@ -286,6 +289,8 @@ sub _woo_route {
                       : _werr(404, 'woocommerce_rest_shop_order_invalid_id',
                               'Invalid ID.');
         });
+    } elsif ($path =~ m{^/orders/(\d+)/refunds$} && $m eq 'GET') {
+        ($perm, $run) = _refund_route($S, $1);
     } elsif ($path =~ m{^/orders/(\d+)$} && $edit) {
         my $id = $1;
         ($perm, $run) = ('edit', sub { _woo_order_put($S, $req, $id) });

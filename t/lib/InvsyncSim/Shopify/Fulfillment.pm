@@ -69,7 +69,8 @@ sub _fo_state {
     return [map { my $fo = $_; +{ id => $fo->{id} + 0,
         order_id => $fo->{order_id} + 0, location_id => $fo->{location_id} + 0,
         status => $fo->{status},
-        lines => [map { +{ sku => $_->{sku}, total => $_->{total} + 0,
+        lines => [map { +{ id => $_->{id} + 0, sku => $_->{sku},
+                           total => $_->{total} + 0,
                            remaining => $_->{remaining} + 0 } }
                   @{$fo->{lines}}] } }
             sort { $a->{id} <=> $b->{id} } values %{$S->{fos}}];

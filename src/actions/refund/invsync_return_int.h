@@ -1,0 +1,42 @@
+
+/*
+ * What the return's files (src/actions/refund/invsync_return*.c) share
+ * besides the public src/runtime/invsync_return.h.
+ */
+
+
+#ifndef INVSYNC_RETURN_INT_H_INCLUDED
+#define INVSYNC_RETURN_INT_H_INCLUDED
+
+
+#include "invsync_actions.h"
+#include "invsync_return.h"
+
+
+/* invsync_return.c: return_<name>.lua, its reply, the scripts' sha */
+invsync_return_rc_e invsync_return_script(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *name, const char *id,
+    json_t *doc, const char *cause, char *audit, size_t cap, char *err,
+    size_t len);
+invsync_return_rc_e invsync_return_reply(redisReply *r, char *audit,
+    size_t cap, char *err, size_t len);
+void invsync_return_sha(const char *script, size_t len, char *hex);
+
+/* invsync_return_shipped.c: what the ledger shipped of an order's SKU:
+ * units (0: none) and from where (loc, "" when none); -1 on Redis */
+int invsync_return_shipped(invsync_worker_t *w, const char *order,
+    const char *sku, int64_t *qty, char *loc, size_t cap);
+
+/* invsync_return_refund.c: the refund due of a receipt, and the one call
+ * that asks the channel for it */
+json_t *invsync_return_refund_due(json_t *rma, const char *rid,
+    json_t *lines);
+int invsync_return_refund_out(invsync_worker_t *w, json_t *rma,
+    json_t *due, char *err, size_t len);
+
+/* invsync_return_journal.c: the restocked lines' journal entries */
+int invsync_return_journal(invsync_worker_t *w, const char *source,
+    const char *rid, json_t *lines, char *err, size_t len);
+
+
+#endif /* INVSYNC_RETURN_INT_H_INCLUDED */

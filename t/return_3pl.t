@@ -1,0 +1,188 @@
+#!/usr/bin/perl
+
+# A return received at the 3PL (docs/returns.md "RMA", docs/channels/
+# shipbob.md "Returns"): an order shipped by the ShipBob simulator, its
+# RMA opened with invsyncctl, the warehouse processing the parcel (one
+# unit restocked, one quarantined, one not in the parcel) and its signed
+# return.completed
+# through nginx (the shipbob scheme's location) to the worker: the
+# resellable unit back on hand at the 3PL location it shipped from, the
+# quarantined one in the damaged bucket, the RMA inspected; the same
+# notice delivered 5 times (5 webhook ids) restocks once; a notice for an
+# RMA invsync does not know is return_unknown and moves nothing; a wrong
+# signature is refused by nginx.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use MIME::Base64 qw(encode_base64);
+use InvsyncTest;
+use InvsyncSim;
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl);
+
+my $J = JSON::PP->new->canonical;
+my $std = 'whsec_' . encode_base64('the 3pl webhook key, 32 bytes!!!', '');
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => { 'sb.secret' => $std, 'sb.token' => 'sb_pat_sim' },
+    locations => <<'EOF');
+        location = /hooks/shipbob {
+            invsync_webhook shipbob;
+            invsync_channel sb-us;
+            invsync_secret_file %%TESTDIR%%/sb.secret;
+        }
+EOF
+
+$t->run;
+$t->plan(17);
+
+my $K = 'invsync:{invsync}:';
+my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
+my $base = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
+    channel_id => 4242, webhook_secret => $std, webhook_url => $hook,
+    items => [{ reference_id => 'MUG', name => 'MUG' }]);
+
+my $conf = worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    channels => [ { id => 'woo-main', type => 'woocommerce' },
+                  { id => 'sb-us', type => 'shipbob',
+                    api_base => "$base/2026-07",
+                    credentials_file => $t->dir . '/sb.token',
+                    options => { channel_id => 4242 } } ],
+    locations => [ { id => 'wh-a' },
+                   { id => '3pl-us', kind => '3pl',
+                     fulfilment => { channel => 'sb-us', ask_after_s => 30,
+                                     deadline_s => 600 } } ],
+    routing => { rules => [ { name => 'all', require => ['3pl-us'] } ] },
+    returns => { restock_on => 'receipt' });
+
+$t->redis('HSET', "${K}stock:MUG", 'on_hand:3pl-us', 10);
+$t->redis('SET', "${K}skuref:woo-main:sku:MUG", 'MUG');
+run_worker($t, 'w1', $conf);
+
+sub field { $t->redis('HGET', "${K}shipment:$_[0]", $_[1]) // '' }
+sub stock { my %h = @{$t->redis('HGETALL', "${K}stock:$_[0]")}; \%h }
+sub entries {
+    my ($action) = @_;
+    return [grep { ($_->{action} // '') eq $action }
+            map { +{ %{$_->[1]} } } @{$t->stream("${K}audit")}];
+}
+sub settled {
+    my ($n) = @_;
+    my $p = eval { $t->redis('XPENDING', 'invsync:refunds', 'invsync') };
+    return ref $p eq 'ARRAY' && @{$t->stream('invsync:refunds')} >= $n
+           && $p->[0] == 0;
+}
+
+###############################################################################
+# an order shipped by the 3PL (the shipment as ship_open.lua makes it,
+# with what routing held for it)
+
+my $sid = 'woo-main:1001@3pl-us';
+$t->redis('HSET', "${K}order:woo-main:1001", 'version', 1, 'data',
+    $J->encode({ order_id => '1001', order_number => '#1001',
+        currency => 'USD', shipping_method => 'flat_rate',
+        customer => { email => 'jd@example.com', name => 'John Doe' },
+        lines => [ { channel_line_id => '7', sku => 'MUG', quantity => 3,
+                     price_minor => 1250, refs => ['sku:MUG'] } ],
+        shipping_address => { name => 'John Doe',
+            address1 => '100 N Racine Ave', city => 'Chicago',
+            province => 'IL', zip => '60607', country_code => 'US' } }));
+$t->redis('HSET', "${K}shipment:$sid", 'order', 'woo-main:1001',
+    'channel', 'woo-main', 'order_id', '1001', 'location', '3pl-us',
+    'kind', '3pl', 'state', 'open', 'version', 1,
+    'lines', $J->encode([{ line_id => '7', sku => 'MUG', qty => 3 }]));
+$t->redis('SADD', "${K}shipments:woo-main:1001", $sid);
+# routed there: the allocation holds the units the shipment takes
+$t->redis('HSET', "${K}alloc:woo-main:1001", 'held',
+          $J->encode({ '3pl-us' => { MUG => 3 } }));
+$t->redis('HSET', "${K}stock:MUG", 'reserved:3pl-us', 3);
+$t->redis('ZADD', "${K}fulfil:due", int(time * 1000), $sid);
+
+ok(wait_for(30, sub { field($sid, 'state') eq 'requested' }),
+   'the shipment sent to the 3PL') or diag($t->read_file('logs/w1.out'));
+InvsyncSim::call($t, '3pl', 'ship', reference_id => $sid,
+                 tracking_number => '9400111', carrier => 'USPS');
+ok(wait_for(30, sub { field($sid, 'state') eq 'shipped' }),
+   'shipped: its order.shipped through nginx');
+ok(wait_for(20, sub { stock('MUG')->{'on_hand:3pl-us'} == 7 }),
+   'on hand down at the 3PL') or diag(explain [stock('MUG'),
+   entries('shipment.confirm'), entries('stock.ship')]);
+
+my ($rc, $out) = ctl($t, $conf, 'return', 'open', '1001', '--channel',
+                     'woo-main', '--line', 'MUG:3', '--id', 'RMA-1001');
+is($rc, 0, 'the RMA opened') or diag($out);
+
+###############################################################################
+# the warehouse processes the parcel (3 announced, 2 in it); its notice,
+# 5 times
+
+my $ret = InvsyncSim::call($t, '3pl', 'return', reference_id => 'RMA-1001',
+    original_shipment_id => 1, store_order_id => '1001',
+    items => [ { sku => 'MUG', quantity => 3,
+                 actions => [ { action => 'Restock', quantity => 1 },
+                              { action => 'Quarantine', quantity => 1,
+                                reason => 'box crushed' } ] } ],
+    times => 5, same_id => JSON::PP::false);
+is($ret->{deliveries}, 5, 'return.completed sent 5 times, 5 webhook ids');
+InvsyncSim::settle($t, '3pl', 30);
+my $w = InvsyncSim::webhooks($t, '3pl');
+is(scalar(grep { $_->{topic} eq 'return.completed' && $_->{status} == 200 }
+          @$w), 5, 'nginx took each of them (200)')
+    or diag(explain $w);
+ok(wait_for(30, sub { settled(5) }), 'the worker acted on all 5')
+    or diag($t->read_file('logs/w1.out'));
+
+is_deeply([ @{stock('MUG')}{qw(on_hand:3pl-us damaged:3pl-us reserved:3pl-us)} ],
+          [8, 1, 0],
+          'once: the restocked unit on hand at the 3PL it shipped from, '
+          . 'the quarantined one in damaged');
+is(scalar @{entries('return.restock')}, 3,
+   'three return.restock entries, one per line (the missing one too)');
+is(scalar @{entries('return.receive')}, 1, 'one return.receive');
+my ($crc, $show) = ctl($t, $conf, 'return', 'show', 'RMA-1001', '--json');
+my $r = decode_json($show);
+my ($rid) = keys %{$r->{receipts}};
+is_deeply([ $r->{state}, $rid,
+            [ map { [ @$_{qw(sku qty condition bucket location)} ] }
+              @{$r->{receipts}{$rid}{lines}} ] ],
+          [ 'inspected', "sb-us:$ret->{return}{id}",
+            [ [ 'MUG', 1, 'resellable', 'on_hand', '3pl-us' ],
+              [ 'MUG', 1, 'damaged', 'damaged', '3pl-us' ],
+              [ 'MUG', 1, 'missing', undef, undef ] ] ],
+          'the RMA inspected, its receipt the 3PL return, each unit decided')
+    or diag($show);
+is_deeply([ map { $_->{state} } @{$r->{history}} ],
+          [ 'open', 'received', 'inspected' ], 'its history');
+is_deeply([ @{$r->{lines}[0]}{qw(qty received restocked damaged missing)} ],
+          [ 3, 2, 1, 1, 1 ], 'the line: 2 received, 1 missing from the parcel');
+
+###############################################################################
+# a notice for an RMA invsync does not know; a wrong signature
+
+InvsyncSim::call($t, '3pl', 'return', reference_id => 'RMA-NOPE',
+    items => [ { sku => 'MUG', quantity => 1,
+                 actions => [ { action => 'Restock', quantity => 1 } ] } ]);
+ok(wait_for(30, sub {
+       grep { ($_->{kind} // '') eq 'return_unknown' }
+       map { +{ @{$t->redis('HGETALL', "${K}exception:$_")} } }
+       @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)} }),
+   'return_unknown opened') or diag($t->read_file('logs/w1.out'));
+is(stock('MUG')->{'on_hand:3pl-us'}, 8, 'and nothing moved');
+
+my $body = '{"id":1,"reference_id":"RMA-1001","status":"Completed"}';
+my $res = $t->post('/hooks/shipbob', $body,
+                   'webhook-id' => 'msg_forged',
+                   'webhook-timestamp' => time,
+                   'webhook-signature' => 'v1,' . encode_base64('x' x 32, ''),
+                   'x-webhook-topic' => 'return.completed');
+is($res->{status}, 401, 'a forged notice: 401');
+
+is(stop_worker($t, 'w1'), 0, 'worker stops cleanly');
+
+$t->done;

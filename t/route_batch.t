@@ -1,0 +1,158 @@
+#!/usr/bin/perl
+
+# The orders of one read routed together (src/actions/route/
+# invsync_route_batch.c): the orders wait in the stream before the worker
+# starts, so that one read brings them all.  Three orders want the five
+# units of SKU-A at wh-a (the first location): all three decide on the same
+# read, the first takes the five, the other two are "stale" at route.lua's
+# re-check and decided again alone, on what the first left (wh-b).  The
+# same order under another webhook id in the same read routes once; every
+# order has its one order.route entry with its trace, and its shipment.
+# A SKU stocked at 50 locations (the routing bar's) is read whole by
+# `invsyncctl stock get` (32 were the most before).
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use InvsyncTest qw(hmac_b64);
+use InvsyncWorker qw(worker_conf run_worker wait_for audit_entries map_sku
+                     ctl);
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => { 'shopify.secret' => 'hush' },
+    locations => <<'EOF');
+        location = /hooks/shopify {
+            invsync_webhook shopify;
+            invsync_channel shop-eu;
+            invsync_secret_file %%TESTDIR%%/shopify.secret;
+        }
+EOF
+
+$t->run;
+$t->plan(10);
+
+my $K = 'invsync:{invsync}:';
+my $json = JSON::PP->new->canonical;
+
+my $conf = worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    locations => [ { id => 'wh-a', kind => 'warehouse' },
+                   { id => 'wh-b', kind => 'warehouse' } ],
+    routing => { rules => [ { name => 'default', strategy => 'priority' } ] });
+
+map_sku($t, 'SKU-A', 111, 501);
+map_sku($t, 'SKU-B', 222, 502);
+$t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-a', 5, 'on_hand:wh-b', 10);
+$t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-a', 20);
+
+sub order {
+    my ($id, $sku, $qty) = @_;
+    return encode_json({
+        id => $id, name => "#$id", email => 'jon@example.com',
+        created_at => '2026-11-20T10:00:00+01:00',
+        updated_at => '2026-11-20T10:00:00+01:00',
+        currency => 'EUR', total_price => '59.00',
+        financial_status => 'paid',
+        line_items => [ { id => $id * 10, sku => $sku, quantity => $qty,
+                          price => '9.00', title => $sku, product_id => 7,
+                          variant_id => $id * 10 } ],
+        shipping_address => { name => 'Jon', address1 => '1 Rue',
+                              city => 'Paris', zip => '75001',
+                              country_code => 'FR' },
+    });
+}
+
+sub send_shopify {
+    my ($body, $id) = @_;
+    return $t->post('/hooks/shopify', $body,
+                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
+                    'X-Shopify-Topic' => 'orders/create',
+                    'X-Shopify-Webhook-Id' => $id,
+                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+}
+
+sub routes {
+    my ($order) = @_;
+    return [grep { ($_->{action} // '') eq 'order.route'
+                   && ($_->{order} // '') eq $order }
+            @{audit_entries($t)}];
+}
+
+sub held {
+    my ($order) = @_;
+    my $h = $t->redis('HGET', "${K}alloc:$order", 'held');
+    return $h ? $json->decode($h) : undef;
+}
+
+###############################################################################
+# every order in the stream before the worker reads: one read
+
+my @sent = (
+    [ order(701, 'SKU-A', 5), 'wh-701' ],
+    [ order(702, 'SKU-A', 5), 'wh-702' ],
+    [ order(703, 'SKU-A', 3), 'wh-703' ],
+    [ order(701, 'SKU-A', 5), 'wh-701-again' ],
+    map { [ order($_, 'SKU-B', 1), "wh-$_" ] } 704 .. 709,
+);
+my @st = map { send_shopify(@$_)->{status} } @sent;
+is_deeply(\@st, [ (200) x @sent ], 'ten order events accepted');
+
+run_worker($t, 'w1', $conf);
+
+my @orders = map { "shop-eu:$_" } 701 .. 709;
+ok(wait_for(30, sub { !grep { !held($_) } @orders }), 'every order routed')
+    or diag($t->read_file('logs/w1.out'));
+
+is_deeply([ map { held("shop-eu:$_") } 701 .. 703 ],
+          [ { 'wh-a' => { 'SKU-A' => 5 } }, { 'wh-b' => { 'SKU-A' => 5 } },
+            { 'wh-b' => { 'SKU-A' => 3 } } ],
+          'the first takes wh-a; the two that decided on the same units '
+          . 'were decided again on what it left');
+
+my %a = @{$t->redis('HGETALL', "${K}stock:SKU-A")};
+is_deeply([ map { $a{$_} // 0 } qw(reserved:wh-a reserved:wh-b unrouted) ],
+          [ 5, 8, 0 ], 'nothing oversold: 5 reserved at wh-a, 8 at wh-b');
+
+my %b = @{$t->redis('HGETALL', "${K}stock:SKU-B")};
+is($b{'reserved:wh-a'}, 6, 'the six orders of SKU-B routed at wh-a');
+
+# one order.route entry per order, the duplicate included, each its trace
+is_deeply([ map { scalar @{routes($_)} } @orders ], [ (1) x @orders ],
+          'one order.route entry per order, the same order twice once');
+
+my @traced = grep {
+    my $tr = eval { $json->decode(routes($_)->[0]{inputs}) } // {};
+    ($tr->{status} // '') eq 'routed' && @{$tr->{allocation} // []} == 1
+} @orders;
+is(scalar @traced, scalar @orders, 'each entry carries its trace');
+
+is_deeply([ map { $t->redis('HGET', "${K}alloc:shop-eu:$_", 'seq') }
+            701 .. 703 ], [ 1, 1, 1 ], 'each allocation written once');
+
+ok(wait_for(20, sub {
+       !grep { !$t->redis('EXISTS', "${K}shipment:$_") }
+           'shop-eu:701@wh-a', 'shop-eu:702@wh-b', 'shop-eu:703@wh-b',
+           map { "shop-eu:$_\@wh-a" } 704 .. 709 }),
+   'each routed order has its shipment at its location');
+
+###############################################################################
+# 50 locations in one ledger hash: every one read
+
+map_sku($t, 'SKU-Z', 999, 509);
+$t->redis('HSET', "${K}stock:SKU-Z",
+          map { (sprintf('on_hand:loc-%02d', $_), 2,
+                 sprintf('reserved:loc-%02d', $_), 1) } 0 .. 49);
+my ($rc, $out) = ctl($t, $conf, 'stock', 'get', 'SKU-Z', '--json');
+my $doc = eval { $json->decode($out) } // {};
+is_deeply([ $rc, scalar keys %{$doc->{locations} // {}}, $doc->{on_hand},
+            $doc->{reserved}, $doc->{locations}{'loc-49'} ],
+          [ 0, 50, 100, 50, { on_hand => 2, reserved => 1 } ],
+          'stock get: a SKU at 50 locations, every one')
+    or diag($out);
+
+$t->done;

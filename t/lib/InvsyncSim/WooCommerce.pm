@@ -20,6 +20,7 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use POSIX qw(strftime floor ceil);
 use Time::HiRes qw(time);
 use InvsyncSim::WooCommerce::Tracking ();
+use InvsyncSim::WooCommerce::Refunds ();
 
 # wp_json_encode(): PHP's json_encode escapes "/" and non-ASCII
 my $WPJSON = JSON::PP->new->utf8->ascii->escape_slash->canonical
@@ -61,7 +62,8 @@ sub defaults {
 
 sub reset {
     my ($class, $S) = @_;
-    %$S = (%$S, products => {}, orders => [], hooks => {}, seq => 1000);
+    %$S = (%$S, products => {}, orders => [], hooks => {}, seq => 1000,
+           wrefunds => {});
 }
 
 sub define {
@@ -90,6 +92,7 @@ sub state {
     my ($class, $S) = @_;
     return { orders => scalar @{$S->{orders}},
         shipped => _track_state($S),
+        refunds => _refund_state($S),
         webhooks => $S->{hooks},
         products => [map { my $p = $_; +{ map { $_ => $p->{$_} }
                            qw(id parent_id type sku stock_quantity
@@ -224,7 +227,9 @@ sub api {
         ($perm, $run) = _track_route($S, $req, $path);
     } elsif ($path =~ s{^/wp-json/wc/v3}{}) {
         $path =~ s{/$}{};
-        ($perm, $run) = _woo_route($S, $req, $path);
+        ($perm, $run) = $path =~ m{/refunds$}
+                        ? _refund_route($S, $req, $path)
+                        : _woo_route($S, $req, $path);
     }
     return $nr unless $run;
 

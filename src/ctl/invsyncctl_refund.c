@@ -145,7 +145,10 @@ invsyncctl_refund_create(invsyncctl_t *ctl, int argc, char **argv)
                                       "--channel, --reason and --id");
     }
 
-    if (!invsyncctl_valid_id(id)) {
+    if (strlen(id) == 0 || strlen(id) > 64
+        || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                      "0123456789._:-") != strlen(id))
+    {
         return invsyncctl_usage_error("refund", "--id: 1 to 64 of "
                                       "[A-Za-z0-9._:-]");
     }

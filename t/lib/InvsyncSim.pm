@@ -461,6 +461,9 @@ sub _take_fault {
     } @{$S->{faults}};
     for my $f (@{$S->{faults}}) {
         next if defined $f->{match} && $req->{path} !~ /$f->{match}/;
+        next if defined $f->{method} && $req->{method} ne $f->{method};
+        next if defined $f->{match_body}
+                && ($req->{body} // '') !~ /$f->{match_body}/;
         $f->{count}-- if defined $f->{count};
         return $f;
     }

@@ -7,7 +7,7 @@ package InvsyncSim::Shopify;
 # simulator", says what follows which section of the channel reference.
 # The inventorySetQuantities mutation is in InvsyncSim/Shopify/SetQuantities.pm,
 # fulfillment orders and fulfillments in InvsyncSim/Shopify/Fulfillment.pm,
-# the same package.
+# refunds in InvsyncSim/Shopify/Refunds.pm, the same package.
 
 use strict;
 use warnings;
@@ -20,6 +20,7 @@ use POSIX qw(floor ceil);
 use Time::HiRes qw(time);
 use InvsyncSim::Shopify::SetQuantities ();
 use InvsyncSim::Shopify::Fulfillment ();
+use InvsyncSim::Shopify::Refunds ();
 
 sub defaults {
     return {
@@ -45,7 +46,7 @@ sub reset {
     my ($class, $S) = @_;
     %$S = (%$S, levels => {}, by_item => {}, locations => {}, orders => [],
            idem => {}, groups => 0, seq => 1000, fos => {}, order_fo => {},
-           order_ful => {},
+           order_ful => {}, refunds => {}, ridem => {},
            bucket => { avail => $S->{conf}{bucket_max}, at => time },
            rest => { used => 0, at => time });
 }
@@ -83,6 +84,7 @@ sub state {
     return { orders => scalar @{$S->{orders}},
         fulfillments => _ful_state($S),
         fulfillment_orders => _fo_state($S),
+        refunds => _refund_state($S),
         bucket => { maximumAvailable => $S->{conf}{bucket_max} + 0,
                     currentlyAvailable => floor($bk->{avail}),
                     restoreRate => $S->{conf}{restore_rate} + 0 },
@@ -223,6 +225,10 @@ sub _gql {
         ($op, $cost) = ('fcreate', 10);
     } elsif ($q =~ /\bfulfillmentOrderMove\b/) {
         ($op, $cost) = ('fmove', 10);
+    } elsif ($q =~ /\brefundCreate\b/) {
+        ($op, $cost) = ('rcreate', 10);
+    } elsif ($q =~ /\bsuggestedRefund\b/) {
+        ($op, $cost) = ('rlook', 20);
     } elsif ($q =~ /\border\s*\(\s*id\s*:/) {
         ($op, $cost) = ('order', 12);
     } elsif ($q =~ /\bnodes\s*\(\s*ids\s*:\s*(?:\$(\w+)|\[([^\]]*)\])/) {
@@ -235,7 +241,8 @@ sub _gql {
     } else {
         my $out = _gerr('simulator: unsupported operation (supported: '
             . 'inventorySetQuantities, nodes(ids:), inventoryItem(id:), '
-            . 'order(id:), fulfillmentCreate, fulfillmentOrderMove)',
+            . 'order(id:), fulfillmentCreate, fulfillmentOrderMove, '
+            . 'refundCreate, order(id:) with suggestedRefund)',
             'SIMULATOR_UNSUPPORTED');
         $out->{extensions}{cost} = _cost($S, 1, 1);
         return _json(200, $out, @h);
@@ -259,11 +266,15 @@ sub _gql {
     $b->{avail} -= $cost;
 
     my ($out, $actual);
-    if ($op eq 'set' || $op eq 'fcreate' || $op eq 'fmove') {
+    if ($op eq 'set' || $op eq 'fcreate' || $op eq 'fmove'
+        || $op eq 'rcreate') {
         $out = $op eq 'set' ? _gql_set($S, $q, $v)
              : $op eq 'fcreate' ? _gql_fcreate($S, $q, $v)
+             : $op eq 'rcreate' ? _gql_refund_create($S, $q, $v)
              : _gql_fmove($S, $q, $v);
         $actual = $cost;
+    } elsif ($op eq 'rlook') {
+        ($out, $actual) = _gql_refund_look($S, $q, $v);
     } elsif ($op eq 'order') {
         ($out, $actual) = _gql_order($S, $q, $v);
     } elsif ($op eq 'nodes') {

@@ -64,7 +64,7 @@ sub defaults {
 sub reset {
     my ($class, $S) = @_;
     %$S = (%$S, products => {}, orders => [], hooks => {}, seq => 1000,
-           refunds => {});
+           wrefunds => {});
 }
 
 sub define {
@@ -93,6 +93,7 @@ sub state {
     my ($class, $S) = @_;
     return { orders => scalar @{$S->{orders}},
         shipped => _track_state($S),
+        refunds => _refund_state($S),
         webhooks => $S->{hooks},
         products => [map { my $p = $_; +{ map { $_ => $p->{$_} }
                            qw(id parent_id type sku stock_quantity
@@ -227,7 +228,9 @@ sub api {
         ($perm, $run) = _track_route($S, $req, $path);
     } elsif ($path =~ s{^/wp-json/wc/v3}{}) {
         $path =~ s{/$}{};
-        ($perm, $run) = _woo_route($S, $req, $path);
+        ($perm, $run) = $path =~ m{/refunds$}
+                        ? _refund_route($S, $req, $path)
+                        : _woo_route($S, $req, $path);
     }
     return $nr unless $run;
 
@@ -289,8 +292,6 @@ sub _woo_route {
                       : _werr(404, 'woocommerce_rest_shop_order_invalid_id',
                               'Invalid ID.');
         });
-    } elsif ($path =~ m{^/orders/(\d+)/refunds$} && $m eq 'GET') {
-        ($perm, $run) = _refund_route($S, $1);
     } elsif ($path =~ m{^/orders/(\d+)$} && $edit) {
         my $id = $1;
         ($perm, $run) = ('edit', sub { _woo_order_put($S, $req, $id) });

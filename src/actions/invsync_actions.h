@@ -178,6 +178,7 @@ size_t invsync_stock_refs(json_t *obj,
     char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN]);
 int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     const char *ref);
+int invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags);
 int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
 
 /* stock/invsync_ledger.c: ledger.lua */

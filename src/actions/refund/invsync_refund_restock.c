@@ -16,7 +16,7 @@
 
 #include "invsync_actions.h"
 #include "invsync_restock_rules.h"
-#include "invsync_refund_shipped.h"
+#include "invsync_order_shipped.h"
 
 
 static invsync_act_rc_e invsync_refund_restock_line(invsync_worker_t *w,
@@ -25,8 +25,6 @@ static invsync_act_rc_e invsync_refund_restock_line(invsync_worker_t *w,
     char *err, size_t len);
 static int invsync_refund_facts(invsync_worker_t *w, const char *order,
     const char *sku, invsync_restock_facts_t *f, char *loc, size_t cap);
-static int invsync_refund_tags(invsync_worker_t *w, const char *sku,
-    json_t **tags);
 
 
 invsync_act_rc_e
@@ -154,6 +152,7 @@ invsync_refund_facts(invsync_worker_t *w, const char *order,
     const char *sku, invsync_restock_facts_t *f, char *loc, size_t cap)
 {
     char          key[INVSYNC_ACTION_KEY_LEN], cause[1024];
+    int64_t       shipped;
     const char   *argv[3];
     redisReply   *r;
 
@@ -173,51 +172,14 @@ invsync_refund_facts(invsync_worker_t *w, const char *order,
     f->released = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
     freeReplyObject(r);
 
-    switch (invsync_refund_shipped_from(w, order, sku, loc, cap)) {
-    case -1:
+    if (invsync_order_shipped(w, order, sku, &shipped, loc, cap) != 0) {
         return -1;
-    case 1:
+    }
+
+    if (shipped > 0 && loc[0] != '\0') {
         f->shipped_from = loc;
-        break;
-    default:
-        break;
     }
 
-    return invsync_refund_tags(w, sku, &f->tags);
+    return invsync_sku_tags(w, sku, &f->tags);
 }
 
-
-/* K sku:<sku> "tags", comma-separated, as an array (new) */
-static int
-invsync_refund_tags(invsync_worker_t *w, const char *sku, json_t **tags)
-{
-    char         key[INVSYNC_ACTION_KEY_LEN];
-    char        *s, *tok, *save;
-    const char  *argv[4];
-    redisReply  *r;
-
-    invsync_key_sku(key, sizeof(key), w->conf, sku);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "tags";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
-        return -1;
-    }
-
-    *tags = json_array();
-    s = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
-    freeReplyObject(r);
-
-    for (tok = s ? strtok_r(s, ",", &save) : NULL; tok != NULL;
-         tok = strtok_r(NULL, ",", &save))
-    {
-        json_array_append_new(*tags, json_string(tok));
-    }
-
-    free(s);
-
-    return 0;
-}

@@ -11,6 +11,7 @@
 
 #include "invsync_actions.h"
 #include "invsync_return.h"
+#include "invsync_order_shipped.h"
 
 
 /* invsync_return.c: return_<name>.lua, its reply, the scripts' sha */
@@ -21,11 +22,6 @@ invsync_return_rc_e invsync_return_script(invsync_worker_t *w,
 invsync_return_rc_e invsync_return_reply(redisReply *r, char *audit,
     size_t cap, char *err, size_t len);
 void invsync_return_sha(const char *script, size_t len, char *hex);
-
-/* invsync_return_shipped.c: what the ledger shipped of an order's SKU:
- * units (0: none) and from where (loc, "" when none); -1 on Redis */
-int invsync_return_shipped(invsync_worker_t *w, const char *order,
-    const char *sku, int64_t *qty, char *loc, size_t cap);
 
 /* invsync_return_refund.c: the refund due of a receipt, and the one call
  * that asks the channel for it */

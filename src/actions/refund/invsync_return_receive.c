@@ -42,8 +42,6 @@ static invsync_return_rc_e invsync_rcpt_line(invsync_rcpt_t *c, json_t *in);
 static int64_t invsync_rcpt_before(json_t *rma, const char *rid,
     const char *sku);
 static int invsync_rcpt_counts(json_t *l, const char *sku);
-static int invsync_rcpt_tags(invsync_worker_t *w, const char *sku,
-    json_t **tags);
 static invsync_return_rc_e invsync_rcpt_exception(invsync_rcpt_t *c);
 static invsync_return_rc_e invsync_rcpt_record(invsync_rcpt_t *c,
     json_t *due);
@@ -233,7 +231,7 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     sku = invsync_action_str(in, "sku");
     qty = invsync_action_int(in, "qty", 0);
 
-    if (invsync_return_shipped(c->w, c->order, sku, &shipped, loc,
+    if (invsync_order_shipped(c->w, c->order, sku, &shipped, loc,
                                sizeof(loc)) != 0)
     {
         snprintf(c->err, c->len, "redis connection lost");
@@ -271,7 +269,7 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     f.fallback = invsync_stock_location(c->w, invsync_conf_channel(c->w->conf,
                                         invsync_action_str(c->rma,
                                                            "channel")));
-    if (invsync_rcpt_tags(c->w, sku, &f.tags) != 0) {
+    if (invsync_sku_tags(c->w, sku, &f.tags) != 0) {
         snprintf(c->err, c->len, "redis connection lost");
         return INVSYNC_RETURN_LOST;
     }
@@ -357,41 +355,6 @@ invsync_rcpt_counts(json_t *l, const char *sku)
            && strcmp(invsync_action_str(l, "condition"), "missing") != 0;
 }
 
-
-/* K sku:<sku> "tags", comma-separated, as an array (new) */
-static int
-invsync_rcpt_tags(invsync_worker_t *w, const char *sku, json_t **tags)
-{
-    char         key[INVSYNC_ACTION_KEY_LEN];
-    char        *s, *tok, *save;
-    const char  *argv[4];
-    redisReply  *r;
-
-    invsync_key_sku(key, sizeof(key), w->conf, sku);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "tags";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
-        return -1;
-    }
-
-    *tags = json_array();
-    s = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
-    freeReplyObject(r);
-
-    for (tok = s ? strtok_r(s, ",", &save) : NULL; tok != NULL;
-         tok = strtok_r(NULL, ",", &save))
-    {
-        json_array_append_new(*tags, json_string(tok));
-    }
-
-    free(s);
-
-    return 0;
-}
 
 
 /* return_not_shipped, one per receipt, with what a person needs */

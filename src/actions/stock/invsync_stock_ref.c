@@ -2,7 +2,8 @@
 /*
  * Where a line's or a level's canonical SKU is kept: skuref:<channel>:<ref>,
  * written by the SKU mappings (invsyncctl sku), read one by one or
- * appended to a pipeline (a batch of orders).
+ * appended to a pipeline (a batch of orders); and the SKU's tags, which
+ * the restock rules read.
  */
 
 
@@ -136,4 +137,41 @@ invsync_stock_ref(invsync_worker_t *w, const char *channel, const char *ref,
     }
 
     return invsync_stock_ref_reply(r, sku, cap);
+}
+
+
+/* K sku:<sku> "tags", comma-separated, as an array (new): 0, or -1 on
+ * Redis */
+int
+invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags)
+{
+    char         key[INVSYNC_ACTION_KEY_LEN];
+    char        *s, *tok, *save;
+    const char  *argv[4];
+    redisReply  *r;
+
+    invsync_key_sku(key, sizeof(key), w->conf, sku);
+    argv[0] = "HGET";
+    argv[1] = key;
+    argv[2] = "tags";
+    argv[3] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        return -1;
+    }
+
+    *tags = json_array();
+    s = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+    freeReplyObject(r);
+
+    for (tok = s ? strtok_r(s, ",", &save) : NULL; tok != NULL;
+         tok = strtok_r(NULL, ",", &save))
+    {
+        json_array_append_new(*tags, json_string(tok));
+    }
+
+    free(s);
+
+    return 0;
 }

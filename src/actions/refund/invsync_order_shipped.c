@@ -1,6 +1,7 @@
 
 /*
- * What shipped of an order's SKU, for a return's receipt.  An order with
+ * What shipped of an order's SKU, for a refund's restock and a return's
+ * receipt.  An order with
  * shipments (K shipments:<order>, docs/fulfilment.md): the lines of those
  * shipped or tracked, from each one's location.  Else the order's own
  * stock.ship movements (its audit entries, K audit:order:<order>: a
@@ -16,19 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "refund/invsync_return_int.h"
+#include "invsync_order_shipped.h"
 
 
-static int invsync_return_ship_entry(invsync_worker_t *w, const char *audit,
+static int invsync_order_ship_entry(invsync_worker_t *w, const char *audit,
     const char *id, const char *sku, int64_t *qty, char *loc, size_t cap);
-static int invsync_return_held(invsync_worker_t *w, const char *order,
+static int invsync_order_held(invsync_worker_t *w, const char *order,
     const char *sku, char *loc, size_t cap);
-static int invsync_return_shipments(invsync_worker_t *w, const char *order,
+static int invsync_order_shipments(invsync_worker_t *w, const char *order,
     const char *sku, int64_t *qty, char *loc, size_t cap);
 
 
 int
-invsync_return_shipped(invsync_worker_t *w, const char *order,
+invsync_order_shipped(invsync_worker_t *w, const char *order,
     const char *sku, int64_t *qty, char *loc, size_t cap)
 {
     char          key[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
@@ -39,7 +40,7 @@ invsync_return_shipped(invsync_worker_t *w, const char *order,
     *qty = 0;
     loc[0] = '\0';
 
-    switch (invsync_return_shipments(w, order, sku, qty, loc, cap)) {
+    switch (invsync_order_shipments(w, order, sku, qty, loc, cap)) {
     case -1:
         return -1;
     case 1:
@@ -62,7 +63,7 @@ invsync_return_shipped(invsync_worker_t *w, const char *order,
     }
 
     for (i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++) {
-        if (invsync_return_ship_entry(w, audit, ids->element[i]->str, sku,
+        if (invsync_order_ship_entry(w, audit, ids->element[i]->str, sku,
                                       qty, loc, cap) != 0)
         {
             freeReplyObject(ids);
@@ -76,13 +77,13 @@ invsync_return_shipped(invsync_worker_t *w, const char *order,
         return 0;
     }
 
-    return invsync_return_held(w, order, sku, loc, cap);
+    return invsync_order_held(w, order, sku, loc, cap);
 }
 
 
 /* one audit entry: a stock.ship's lines of sku added to *qty */
 static int
-invsync_return_ship_entry(invsync_worker_t *w, const char *audit,
+invsync_order_ship_entry(invsync_worker_t *w, const char *audit,
     const char *id, const char *sku, int64_t *qty, char *loc, size_t cap)
 {
     int          ship;
@@ -136,7 +137,7 @@ invsync_return_ship_entry(invsync_worker_t *w, const char *audit,
 
 /* a routed order: the first place (by name) its alloc held sku at */
 static int
-invsync_return_held(invsync_worker_t *w, const char *order, const char *sku,
+invsync_order_held(invsync_worker_t *w, const char *order, const char *sku,
     char *loc, size_t cap)
 {
     char          key[INVSYNC_ACTION_KEY_LEN], first[128];
@@ -184,15 +185,17 @@ invsync_return_held(invsync_worker_t *w, const char *order, const char *sku,
  * on Redis.
  */
 static int
-invsync_return_shipments(invsync_worker_t *w, const char *order,
+invsync_order_shipments(invsync_worker_t *w, const char *order,
     const char *sku, int64_t *qty, char *loc, size_t cap)
 {
     char          key[INVSYNC_ACTION_KEY_LEN];
     size_t        i, k;
     json_t       *lines, *l;
+    char          best[256];
     const char   *argv[7];
     redisReply   *ids, *r;
 
+    best[0] = '\0';
     invsync_key_shipments(key, sizeof(key), w->conf, order);
     argv[0] = "SMEMBERS";
     argv[1] = key;
@@ -234,9 +237,14 @@ invsync_return_shipments(invsync_worker_t *w, const char *order,
 
                 *qty += invsync_action_int(l, "qty", 0);
 
-                if (loc[0] == '\0' && r->element[1]->type
-                                       == REDIS_REPLY_STRING)
+                /* of several, the first in id order, so that the same
+                 * order always answers the same place (SMEMBERS has no
+                 * order) */
+                if (r->element[1]->type == REDIS_REPLY_STRING
+                    && (best[0] == '\0'
+                        || strcmp(ids->element[i]->str, best) < 0))
                 {
+                    snprintf(best, sizeof(best), "%s", ids->element[i]->str);
                     snprintf(loc, cap, "%s", r->element[1]->str);
                 }
             }

@@ -297,6 +297,18 @@ invsync_channel_credentials(const char *file)
 }
 
 
+/* what invsync_channel_credentials() gave, wiped before it is freed */
+
+void
+invsync_channel_credentials_free(char *credentials)
+{
+    if (credentials != NULL) {
+        explicit_bzero(credentials, strlen(credentials));
+        free(credentials);
+    }
+}
+
+
 /* the last answer and its headers go; the request stays */
 
 static void

@@ -414,6 +414,7 @@ int invsync_exception_resolve(invsync_worker_t *w, const char *id,
 
 /* invsync_call.c (the rest in invsync_call.h) */
 char *invsync_channel_credentials(const char *file);
+void invsync_channel_credentials_free(char *credentials);
 
 /* invsync_worker_track.c: shipments' tracking back to their channels */
 int invsync_track_init(invsync_worker_t *w, char *err, size_t len);

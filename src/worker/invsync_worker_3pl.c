@@ -453,6 +453,6 @@ invsync_3pl_free(invsync_3pl_job_t *j)
 {
     json_decref(j->sh);
     json_decref(j->order);
-    free(j->credentials);
+    invsync_channel_credentials_free(j->credentials);
     free(j);
 }

@@ -81,7 +81,7 @@ invsync_fulfil_free(invsync_worker_t *w)
         f = &e->slots[i];
         invsync_call_release(w, &f->call);
         json_decref(f->ship);
-        free(f->cred);
+        invsync_channel_credentials_free(f->cred);
     }
 
     free(e->slots);
@@ -389,7 +389,7 @@ invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
                          json_object_get(f->loc->fulfilment, "api_base"));
     file = json_string_value(json_object_get(f->loc->fulfilment,
                                              "credentials_file"));
-    free(f->cred);
+    invsync_channel_credentials_free(f->cred);
     f->cred = file ? invsync_channel_credentials(file) : NULL;
 
     if (f->pv == NULL || f->cc.api_base == NULL || f->cred == NULL) {

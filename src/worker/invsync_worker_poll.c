@@ -114,11 +114,7 @@ invsync_poll_free(invsync_worker_t *w)
         invsync_call_release(w, &p->chans[i].call);
         json_decref(p->chans[i].page.orders);
 
-        if (p->chans[i].credentials != NULL) {
-            explicit_bzero(p->chans[i].credentials,
-                           strlen(p->chans[i].credentials));
-            free(p->chans[i].credentials);
-        }
+        invsync_channel_credentials_free(p->chans[i].credentials);
     }
 
     free(p);

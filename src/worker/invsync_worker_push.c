@@ -107,11 +107,7 @@ invsync_push_free(invsync_worker_t *w)
             invsync_reconcile_free(w, p->chans[i].recon);
         }
 
-        if (p->chans[i].credentials != NULL) {
-            explicit_bzero(p->chans[i].credentials,
-                           strlen(p->chans[i].credentials));
-            free(p->chans[i].credentials);
-        }
+        invsync_channel_credentials_free(p->chans[i].credentials);
     }
 
     free(p);

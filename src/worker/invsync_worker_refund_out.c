@@ -92,10 +92,7 @@ invsync_refund_out_free(invsync_worker_t *w)
         invsync_call_release(w, &rc->call);
         json_decref(rc->r.found);
 
-        if (rc->credentials != NULL) {
-            explicit_bzero(rc->credentials, strlen(rc->credentials));
-            free(rc->credentials);
-        }
+        invsync_channel_credentials_free(rc->credentials);
     }
 
     free(w->refund_out);

@@ -130,10 +130,7 @@ invsync_refunds_free(invsync_worker_t *w)
         /* one cut short is due again when its lease ends */
         invsync_call_release(w, &rc->call);
 
-        if (rc->credentials != NULL) {
-            explicit_bzero(rc->credentials, strlen(rc->credentials));
-            free(rc->credentials);
-        }
+        invsync_channel_credentials_free(rc->credentials);
     }
 
     free(w->refunds);

@@ -104,10 +104,7 @@ invsync_track_free(invsync_worker_t *w)
 
         free(tc->slots);
 
-        if (tc->credentials != NULL) {
-            explicit_bzero(tc->credentials, strlen(tc->credentials));
-            free(tc->credentials);
-        }
+        invsync_channel_credentials_free(tc->credentials);
     }
 
     free(w->track);

@@ -36,6 +36,9 @@ int invsync_cfg_bool(invsync_cfg_t *c, json_t *obj, const char *path,
     const char *key, int dflt, int *out);
 int invsync_cfg_name(const char *s);
 
+/* invsync_config_redis.c: "redis" */
+int invsync_cfg_redis(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root);
+
 /* invsync_journal_conf.c: "journal", conf->journal_accounts */
 int invsync_cfg_journal(invsync_cfg_t *c, invsync_conf_t *conf,
     json_t *root);

@@ -422,6 +422,11 @@ void invsync_track_free(invsync_worker_t *w);
 int invsync_track_step(invsync_worker_t *w);
 
 /* invsync_worker_refund_out.c: refunds made on their channels */
+/* invsync_worker_stream.c: an envelope as the module writes one */
+redisReply *invsync_envelope_add(invsync_worker_t *w, const char *stream,
+    const char *channel, const char *scheme, const char *account,
+    const char *topic, const char *event, const char *body);
+
 int invsync_refund_out_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_refund_out_free(invsync_worker_t *w);
 int invsync_refund_out_step(invsync_worker_t *w);

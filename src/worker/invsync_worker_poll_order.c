@@ -25,11 +25,8 @@ int
 invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
     json_t *order)
 {
-    char               stream[INVSYNC_KEY_LEN], key[INVSYNC_KEY_LEN];
-    char               event[INVSYNC_EVENT_LEN], received[32], *body;
-    size_t             i, n, argvlen[19];
+    char               key[INVSYNC_KEY_LEN], event[INVSYNC_EVENT_LEN], *body;
     int64_t            ms;
-    const char        *argv[19];
     redisReply        *r;
     invsync_polled_t   po;
 
@@ -74,37 +71,10 @@ invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
         return 0;
     }
 
-    snprintf(stream, sizeof(stream), "%s:orders", w->conf->prefix);
     snprintf(event, sizeof(event), "poll:%s:%s", po.id, po.version);
-    snprintf(received, sizeof(received), "%lld",
-             (long long) invsync_now_ms());
 
-    i = 0;
-    argv[i++] = "XADD";
-    argv[i++] = stream;
-    argv[i++] = "*";
-    argv[i++] = "v";
-    argv[i++] = "1";
-    argv[i++] = "channel";
-    argv[i++] = pc->conf->id;
-    argv[i++] = "scheme";
-    argv[i++] = pc->conf->type;
-    argv[i++] = "account";
-    argv[i++] = pc->account;
-    argv[i++] = "topic";
-    argv[i++] = po.topic;
-    argv[i++] = "event";
-    argv[i++] = event;
-    argv[i++] = "received";
-    argv[i++] = received;
-    argv[i++] = "body";
-    argv[i++] = body;          /* JSON escapes NUL: strlen() is its length */
-
-    for (n = 0; n < i; n++) {
-        argvlen[n] = strlen(argv[n]);
-    }
-
-    r = invsync_redis_cmd(w, (int) i, argv, argvlen);
+    r = invsync_envelope_add(w, "orders", pc->conf->id, pc->conf->type,
+                             pc->account, po.topic, event, body);
     free(body);
 
     if (r == NULL) {
@@ -114,7 +84,7 @@ invsync_poll_order(invsync_worker_t *w, invsync_pollchan_t *pc,
     if (r->type != REDIS_REPLY_STRING) {
         invsync_log(INVSYNC_LOG_ERROR, "polled order not added",
                     json_pack("{s:s, s:s, s:s, s:s}", "channel",
-                              pc->conf->id, "order", po.id, "stream", stream,
+                              pc->conf->id, "order", po.id, "stream", "orders",
                               "err", r->type == REDIS_REPLY_ERROR
                                      ? r->str : "unexpected reply"));
         freeReplyObject(r);

@@ -391,12 +391,10 @@ static int
 invsync_refunds_add_one(invsync_worker_t *w, invsync_refundchan_t *rc,
     const char *currency, json_t *r)
 {
-    char         stream[INVSYNC_KEY_LEN], event[INVSYNC_EVENT_LEN];
-    char         received[32], *body;
-    size_t       i, n, argvlen[19];
+    int          added;
+    char         event[INVSYNC_EVENT_LEN], *body;
     json_t      *doc;
     redisReply  *x;
-    const char  *argv[19];
 
     doc = json_pack("{s:s, s:s, s:O}", "order_id", rc->order_id,
                     "currency", currency, "refund",
@@ -408,48 +406,22 @@ invsync_refunds_add_one(invsync_worker_t *w, invsync_refundchan_t *rc,
         return 1;
     }
 
-    snprintf(stream, sizeof(stream), "%s:refunds", w->conf->prefix);
     snprintf(event, sizeof(event), "refund.read:%s:%s", rc->order_id,
              json_string_value(json_object_get(r, "refund_id")) ?: "");
-    snprintf(received, sizeof(received), "%lld",
-             (long long) invsync_now_ms());
 
-    i = 0;
-    argv[i++] = "XADD";
-    argv[i++] = stream;
-    argv[i++] = "*";
-    argv[i++] = "v";
-    argv[i++] = "1";
-    argv[i++] = "channel";
-    argv[i++] = rc->conf->id;
-    argv[i++] = "scheme";
-    argv[i++] = rc->conf->type;
-    argv[i++] = "account";
-    argv[i++] = rc->account;
-    argv[i++] = "topic";
-    argv[i++] = INVSYNC_TOPIC_REFUND_READ;
-    argv[i++] = "event";
-    argv[i++] = event;
-    argv[i++] = "received";
-    argv[i++] = received;
-    argv[i++] = "body";
-    argv[i++] = body;          /* JSON escapes NUL: strlen() is its length */
-
-    for (n = 0; n < i; n++) {
-        argvlen[n] = strlen(argv[n]);
-    }
-
-    x = invsync_redis_cmd(w, (int) i, argv, argvlen);
+    x = invsync_envelope_add(w, "refunds", rc->conf->id, rc->conf->type,
+                             rc->account, INVSYNC_TOPIC_REFUND_READ, event,
+                             body);
     free(body);
 
     if (x == NULL) {
         return -1;
     }
 
-    n = x->type == REDIS_REPLY_STRING ? 0 : 1;
+    added = x->type == REDIS_REPLY_STRING;
     freeReplyObject(x);
 
-    return (int) n;
+    return added ? 0 : 1;
 }
 
 

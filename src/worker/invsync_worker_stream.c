@@ -1,7 +1,9 @@
 
 /*
  * What the consumer's jobs share: the streams' keys and indexes, an entry
- * as an envelope, and one command that closes a lost session.
+ * as an envelope and an envelope written as the module writes one (what
+ * the worker adds itself: polled orders, refunds read from an API), and
+ * one command that closes a lost session.
  */
 
 
@@ -133,4 +135,52 @@ invsync_cmd(invsync_worker_t *w, const char *fmt, ...)
     }
 
     return r;
+}
+
+
+/*
+ * XADD <prefix>:<stream> of an envelope with the module's fields
+ * (docs/events.md), received now: the reply (new; a string: the entry's
+ * id), or NULL when the session was lost.
+ */
+
+redisReply *
+invsync_envelope_add(invsync_worker_t *w, const char *stream,
+    const char *channel, const char *scheme, const char *account,
+    const char *topic, const char *event, const char *body)
+{
+    char         key[INVSYNC_KEY_LEN], received[32];
+    size_t       i, n, argvlen[19];
+    const char  *argv[19];
+
+    snprintf(key, sizeof(key), "%s:%s", w->conf->prefix, stream);
+    snprintf(received, sizeof(received), "%lld",
+             (long long) invsync_now_ms());
+
+    i = 0;
+    argv[i++] = "XADD";
+    argv[i++] = key;
+    argv[i++] = "*";
+    argv[i++] = "v";
+    argv[i++] = "1";
+    argv[i++] = "channel";
+    argv[i++] = channel;
+    argv[i++] = "scheme";
+    argv[i++] = scheme;
+    argv[i++] = "account";
+    argv[i++] = account;
+    argv[i++] = "topic";
+    argv[i++] = topic;
+    argv[i++] = "event";
+    argv[i++] = event;
+    argv[i++] = "received";
+    argv[i++] = received;
+    argv[i++] = "body";
+    argv[i++] = body;          /* JSON escapes NUL: strlen() is its length */
+
+    for (n = 0; n < i; n++) {
+        argvlen[n] = strlen(argv[n]);
+    }
+
+    return invsync_redis_cmd(w, (int) i, argv, argvlen);
 }

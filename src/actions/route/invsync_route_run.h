@@ -95,9 +95,14 @@ int invsync_route_read_append(invsync_worker_t *w,
     invsync_route_input_t *in);
 invsync_act_rc_e invsync_route_read_take(invsync_worker_t *w,
     invsync_route_input_t *in, redisReply *r, char *err, size_t len);
+void invsync_route_input_free(invsync_route_input_t *in);
+
+/* invsync_route_snap.c: route_read.lua's answer in in->snap (0, or -1: a
+ * malformed answer or no memory), and the decision's stock callback */
+int invsync_route_snap(invsync_route_input_t *in);
+void invsync_route_snap_free(invsync_route_input_t *in);
 int64_t invsync_route_free_at(void *ctx, const char *sku,
     const char *location);
-void invsync_route_input_free(invsync_route_input_t *in);
 
 /* invsync_route_ledger.c: route.lua */
 invsync_act_rc_e invsync_route_ledger(invsync_worker_t *w,

@@ -209,7 +209,7 @@ BENCH_RL_OBJS := $(call objs,$(BUILD)/obj,$(CTL_ACTIONS))
 $(BUILD)/t/bench_route_ledger: t/bench/route_ledger.c $(BENCH_RL_OBJS) \
 		$(RT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $< $(UNIT_TAP) -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
+	$(CC) $(ALL_CFLAGS) $< -o $@ $(BENCH_RL_OBJS) $(RT_LIB) $(LIB) \
 	    $(LIBS) $(WORKER_LIBS)
 
 # the routing decision's benchmark (t/bench/route)

@@ -18,6 +18,8 @@
 static int invsync_redis_script_args(const char *sha, int nkeys, int argc,
     const char **argv, const size_t *argvlen, char n[16],
     const char ***args, size_t **lens);
+static size_t *invsync_redis_lens(const char **argv, int *argc,
+    size_t *stack);
 static int invsync_redis_load(invsync_worker_t *w, const char *script,
     size_t len, char *sha, char *err, size_t errlen);
 
@@ -363,19 +365,28 @@ invsync_redis_script_args(const char *sha, int nkeys, int argc,
 }
 
 
-/* a command of strings, argv NULL-ended; NULL when the session was lost */
+/* a command of strings, argv NULL-ended, of any length; NULL when the
+ * session was lost (or no memory) */
 
 redisReply *
 invsync_redis_cmdv(invsync_worker_t *w, const char **argv)
 {
-    int     argc;
-    size_t  argvlen[INVSYNC_CMDV_MAX];
+    int          argc;
+    size_t       stack[INVSYNC_CMDV_MAX], *argvlen;
+    redisReply  *r;
 
-    for (argc = 0; argv[argc] != NULL && argc < INVSYNC_CMDV_MAX; argc++) {
-        argvlen[argc] = strlen(argv[argc]);
+    argvlen = invsync_redis_lens(argv, &argc, stack);
+    if (argvlen == NULL) {
+        return NULL;
     }
 
-    return invsync_redis_cmd(w, argc, argv, argvlen);
+    r = invsync_redis_cmd(w, argc, argv, argvlen);
+
+    if (argvlen != stack) {
+        free(argvlen);
+    }
+
+    return r;
 }
 
 
@@ -384,19 +395,55 @@ invsync_redis_cmdv(invsync_worker_t *w, const char **argv)
 int
 invsync_redis_appendv(invsync_worker_t *w, const char **argv)
 {
-    int     argc;
-    size_t  argvlen[INVSYNC_CMDV_MAX];
+    int      argc, rc;
+    size_t   stack[INVSYNC_CMDV_MAX], *argvlen;
 
     if (w->redis == NULL) {
         return -1;
     }
 
-    for (argc = 0; argv[argc] != NULL && argc < INVSYNC_CMDV_MAX; argc++) {
-        argvlen[argc] = strlen(argv[argc]);
+    argvlen = invsync_redis_lens(argv, &argc, stack);
+    if (argvlen == NULL) {
+        return -1;
     }
 
-    return redisAppendCommandArgv(w->redis, argc, argv, argvlen) == REDIS_OK
-           ? 0 : -1;
+    rc = redisAppendCommandArgv(w->redis, argc, argv, argvlen) == REDIS_OK
+         ? 0 : -1;
+
+    if (argvlen != stack) {
+        free(argvlen);
+    }
+
+    return rc;
+}
+
+
+/*
+ * The lengths of a NULL-terminated argv: in stack (INVSYNC_CMDV_MAX) when
+ * they fit, else allocated (the caller frees what is not stack); NULL
+ * when out of memory.  A command is never cut short: a longer one lost
+ * its last arguments silently before (a bench's HSET of 50 locations).
+ */
+static size_t *
+invsync_redis_lens(const char **argv, int *argc, size_t *stack)
+{
+    int      n;
+    size_t  *lens;
+
+    for (n = 0; argv[n] != NULL; n++) {
+        /* counted */
+    }
+
+    lens = n <= INVSYNC_CMDV_MAX ? stack : malloc(n * sizeof(size_t));
+    if (lens == NULL) {
+        return NULL;
+    }
+
+    for (*argc = 0; *argc < n; (*argc)++) {
+        lens[*argc] = strlen(argv[*argc]);
+    }
+
+    return lens;
 }
 
 

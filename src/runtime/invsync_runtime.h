@@ -41,7 +41,9 @@
  */
 #define INVSYNC_HELD_MARGIN_MS 2000
 #define INVSYNC_HELD_MAX       3
-#define INVSYNC_CMDV_MAX       40     /* invsync_redis_cmdv() arguments */
+#define INVSYNC_CMDV_MAX       40     /* invsync_redis_cmdv() arguments
+                                       * kept on the stack; more are
+                                       * allocated */
 
 
 typedef enum {

@@ -221,11 +221,7 @@ b_fill(invsync_worker_t *w)
 
         argv[2 + 2 * k] = NULL;
 
-        /* hiredis itself: invsync_redis_appendv() sends at most
-         * INVSYNC_CMDV_MAX arguments, 19 locations of the 50 */
-        if (redisAppendCommandArgv(w->redis, 2 + 2 * (int) k, argv, NULL)
-            != REDIS_OK)
-        {
+        if (invsync_redis_appendv(w, argv) != 0) {
             return -1;
         }
 
@@ -253,6 +249,18 @@ b_fill(invsync_worker_t *w)
         }
 
         freeReplyObject(r);
+    }
+
+    /* every location stocked: a command cut short would leave some out */
+    invsync_key_stock(key, sizeof(key), w->conf, "S00000");
+    r = invsync_redis_cmdv(w, (const char *[]) { "HLEN", key, NULL });
+    k = r != NULL && r->type == REDIS_REPLY_INTEGER ? (size_t) r->integer : 0;
+    freeReplyObject(r);
+
+    if (k != w->conf->routing->nlocations) {
+        fprintf(stderr, "bench: %zu of %zu locations stocked\n", k,
+                w->conf->routing->nlocations);
+        return -1;
     }
 
     return 0;

@@ -334,3 +334,39 @@ invsync_ship_reply_err(redisReply *r, const char *what, char *err,
 
     return INVSYNC_SHIP_REFUSED;
 }
+
+
+/*
+ * ship_claim.lua on the due set due_key: of ids (at most
+ * INVSYNC_SHIP_CLAIM_MAX), those still due at now held until now +
+ * lease_ms.  The reply (new; an array of claimed ids and their scores),
+ * or NULL when the session was lost.
+ */
+
+redisReply *
+invsync_ship_claim(invsync_worker_t *w, const char *due_key, int64_t now,
+    int64_t lease_ms, const char **ids, size_t n)
+{
+    char         now_s[32], until[32];
+    size_t       i, lens[3 + INVSYNC_SHIP_CLAIM_MAX];
+    const char  *argv[3 + INVSYNC_SHIP_CLAIM_MAX];
+
+    n = n < INVSYNC_SHIP_CLAIM_MAX ? n : INVSYNC_SHIP_CLAIM_MAX;
+    snprintf(now_s, sizeof(now_s), "%lld", (long long) now);
+    snprintf(until, sizeof(until), "%lld", (long long) (now + lease_ms));
+    argv[0] = due_key;
+    argv[1] = now_s;
+    argv[2] = until;
+
+    for (i = 0; i < n; i++) {
+        argv[3 + i] = ids[i];
+    }
+
+    for (i = 0; i < 3 + n; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+
+    return invsync_redis_eval(w, w->ship_claim_sha, invsync_script_ship_claim,
+                              invsync_script_ship_claim_len, 1,
+                              (int) (3 + n), argv, lens);
+}

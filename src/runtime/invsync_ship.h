@@ -67,4 +67,10 @@ size_t invsync_ship_id(char *dst, size_t cap, const char *order,
     const char *location);
 
 
+/* ship_claim.lua: the due members of a window still due, leased */
+#define INVSYNC_SHIP_CLAIM_MAX  256
+redisReply *invsync_ship_claim(invsync_worker_t *w, const char *due_key,
+    int64_t now, int64_t lease_ms, const char **ids, size_t n);
+
+
 #endif /* INVSYNC_SHIP_H_INCLUDED */

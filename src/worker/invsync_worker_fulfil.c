@@ -25,6 +25,11 @@
 #include "invsync_worker_3pl.h"
 
 
+/* a window of due members is claimed in one call */
+_Static_assert(INVSYNC_FULFIL_WINDOW <= INVSYNC_SHIP_CLAIM_MAX,
+               "claim window too large");
+
+
 static int invsync_fulfil_look(invsync_worker_t *w, int carrier,
     int threepl);
 static const invsync_location_t *invsync_fulfil_id_loc(invsync_worker_t *w,
@@ -232,32 +237,12 @@ static int
 invsync_fulfil_claim(invsync_worker_t *w, const char **ids, size_t n,
     redisReply **out)
 {
-    char         key[INVSYNC_SHIP_ID_LEN], now[32], until[32];
-    size_t       i, lens[3 + INVSYNC_FULFIL_WINDOW];
-    int64_t      t;
+    char         key[INVSYNC_SHIP_ID_LEN];
     redisReply  *r;
-    const char  *argv[3 + INVSYNC_FULFIL_WINDOW];
 
-    t = invsync_now_ms();
     invsync_key_fulfil_due(key, sizeof(key), w->conf);
-    snprintf(now, sizeof(now), "%lld", (long long) t);
-    snprintf(until, sizeof(until), "%lld",
-             (long long) (t + INVSYNC_FULFIL_LEASE_MS));
-    argv[0] = key;
-    argv[1] = now;
-    argv[2] = until;
-
-    for (i = 0; i < n; i++) {
-        argv[3 + i] = ids[i];
-    }
-
-    for (i = 0; i < 3 + n; i++) {
-        lens[i] = strlen(argv[i]);
-    }
-
-    r = invsync_redis_eval(w, w->ship_claim_sha, invsync_script_ship_claim,
-                           invsync_script_ship_claim_len, 1, (int) (3 + n),
-                           argv, lens);
+    r = invsync_ship_claim(w, key, invsync_now_ms(), INVSYNC_FULFIL_LEASE_MS,
+                           ids, n);
     if (r == NULL) {
         return -1;
     }

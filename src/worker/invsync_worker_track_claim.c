@@ -12,6 +12,12 @@
 #include <string.h>
 
 #include "invsync_worker_track.h"
+#include "invsync_ship.h"
+
+
+/* a window of due members is claimed in one call */
+_Static_assert(INVSYNC_TRACK_WINDOW <= INVSYNC_SHIP_CLAIM_MAX,
+               "claim window too large");
 
 
 static invsync_trackslot_t *invsync_track_free_slot(invsync_trackchan_t *tc,
@@ -159,30 +165,11 @@ int
 invsync_track_claim(invsync_worker_t *w, const char **ids, size_t n,
     int64_t now, redisReply **out)
 {
-    char         key[INVSYNC_KEY_LEN], now_s[32], until[32];
-    size_t       i, lens[3 + INVSYNC_TRACK_WINDOW];
+    char         key[INVSYNC_KEY_LEN];
     redisReply  *r;
-    const char  *argv[3 + INVSYNC_TRACK_WINDOW];
 
     invsync_key_track_due(key, sizeof(key), w->conf);
-    snprintf(now_s, sizeof(now_s), "%lld", (long long) now);
-    snprintf(until, sizeof(until), "%lld",
-             (long long) (now + INVSYNC_TRACK_LEASE_MS));
-    argv[0] = key;
-    argv[1] = now_s;
-    argv[2] = until;
-
-    for (i = 0; i < n; i++) {
-        argv[3 + i] = ids[i];
-    }
-
-    for (i = 0; i < 3 + n; i++) {
-        lens[i] = strlen(argv[i]);
-    }
-
-    r = invsync_redis_eval(w, w->ship_claim_sha, invsync_script_ship_claim,
-                           invsync_script_ship_claim_len, 1, (int) (3 + n),
-                           argv, lens);
+    r = invsync_ship_claim(w, key, now, INVSYNC_TRACK_LEASE_MS, ids, n);
     if (r == NULL) {
         return -1;
     }

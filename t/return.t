@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(41);
+$t->plan(43);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -198,6 +198,13 @@ is_deeply([ $due->{amount_minor}, $due->{currency}, $due->{state},
           'refund due: the resellable unit at the order\'s price');
 like($due->{cause}, qr/^rma:R-801:ctl-[0-9a-f]{12}$/,
      'its cause for the channel refund: rma:<rma>:<receipt>');
+# the due asked of the channel: one request of that cause, however often
+# the receipt came (docs/refunds.md makes and tests the refund itself)
+is_deeply([ @{$t->redis('ZRANGE', "${K}refundouts", 0, -1)} ],
+          [ $due->{cause} ], 'one channel refund asked, by the due\'s cause');
+is_deeply([ map { $t->redis('HGET', "${K}refundout:$due->{cause}", $_) }
+            qw(channel order_id) ], [ 'shop-eu', '801' ],
+          'of the order\'s channel and id');
 
 my @acts = map { $_->{action} } grep { ($_->{order} // '') eq 'shop-eu:801' }
            @{audit_entries($t)};

@@ -423,3 +423,46 @@ invsync_call_header(char *ptr, size_t size, size_t n, void *data)
 
     return len;
 }
+
+
+int64_t
+invsync_backoff_ms(int64_t base_ms, unsigned n, unsigned max_shift,
+    int64_t max_ms)
+{
+    int64_t  d;
+
+    d = base_ms << (n < max_shift ? n : max_shift);
+
+    if (max_ms > 0 && d > max_ms) {
+        d = max_ms;
+    }
+
+    return d / 2 + random() % (d / 2 + 1);
+}
+
+
+int
+invsync_attempt_failed(invsync_worker_t *w, const char *key, const char *why,
+    long long *attempts)
+{
+    redisReply  *r;
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "HINCRBY", key, "attempts",
+                           "1", NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    *attempts = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+    freeReplyObject(r);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "HSET", key, "last_error",
+                           why, NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(r);
+
+    return 0;
+}

@@ -415,6 +415,14 @@ int invsync_exception_resolve(invsync_worker_t *w, const char *id,
     const char *channel, const char *event, const char *why);
 
 /* invsync_call.c (the rest in invsync_call.h) */
+/* a retry's wait: base << min(n, max_shift), capped at max_ms (0: no cap),
+ * then half of it jittered so that retries do not march in step */
+int64_t invsync_backoff_ms(int64_t base_ms, unsigned n, unsigned max_shift,
+    int64_t max_ms);
+/* a failed attempt of the hash at key: "attempts" counted, "last_error"
+ * set to why; *attempts the count; 0, or -1 when the session was lost */
+int invsync_attempt_failed(invsync_worker_t *w, const char *key,
+    const char *why, long long *attempts);
 char *invsync_channel_credentials(const char *file);
 void invsync_channel_credentials_free(char *credentials);
 

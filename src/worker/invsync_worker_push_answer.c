@@ -98,8 +98,7 @@ invsync_push_complete(invsync_worker_t *w, invsync_call_t *c,
         delay = (long) wait;
 
     } else {
-        delay = 250L << (pc->failures < 7 ? pc->failures : 7);
-        delay = delay / 2 + random() % (delay / 2 + 1);
+        delay = (long) invsync_backoff_ms(250, pc->failures, 7, 0);
     }
 
     pc->not_before_ms = invsync_now_ms() + delay;

@@ -86,18 +86,8 @@ invsync_refund_drv_failed(invsync_worker_t *w, invsync_refundchan_t *rc,
     invsync_key_refundout_due(due, sizeof(due), w->conf);
     attempts = 0;
 
-    if (refused >= 0) {
-        r = invsync_redis_cmdv(w, (const char *[]) { "HINCRBY", key,
-                               "attempts", "1", NULL });
-        if (r == NULL) {
-            return -1;
-        }
-        attempts = r->integer;
-        freeReplyObject(r);
-
-        r = invsync_redis_cmdv(w, (const char *[]) { "HSET", key,
-                               "last_error", why, NULL });
-        freeReplyObject(r);
+    if (refused >= 0 && invsync_attempt_failed(w, key, why, &attempts) != 0) {
+        return -1;
     }
 
     if (refused < 0) {
@@ -107,8 +97,7 @@ invsync_refund_drv_failed(invsync_worker_t *w, invsync_refundchan_t *rc,
         delay = -1;
 
     } else {
-        delay = 1000LL << (attempts < 8 ? attempts : 8);
-        delay = delay / 2 + random() % (delay / 2 + 1);
+        delay = invsync_backoff_ms(1000, (unsigned) attempts, 8, 0);
     }
 
     if (delay < 0) {

@@ -63,13 +63,9 @@ invsync_consumer_fail(invsync_worker_t *w, size_t si, redisReply *entry,
     }
 
     /* full jitter over an exponential ceiling */
-    delay = (long) w->conf->retry_base_ms << (n - 1 < 20 ? n - 1 : 20);
-
-    if (delay > w->conf->retry_max_ms) {
-        delay = w->conf->retry_max_ms;
-    }
-
-    delay = delay / 2 + random() % (delay / 2 + 1);
+    delay = (long) invsync_backoff_ms(w->conf->retry_base_ms,
+                                      (unsigned) (n - 1), 20,
+                                      w->conf->retry_max_ms);
 
     invsync_key_retry(key, sizeof(key), w->conf);
     snprintf(member, sizeof(member), "%s|%s", w->conf->streams[si], id);

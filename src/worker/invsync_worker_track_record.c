@@ -100,18 +100,8 @@ invsync_track_failed(invsync_worker_t *w, invsync_trackslot_t *ts,
     invsync_key_track_due(due, sizeof(due), w->conf);
     attempts = 0;
 
-    if (refused >= 0) {
-        r = invsync_redis_cmdv(w, (const char *[]) { "HINCRBY", key,
-                               "attempts", "1", NULL });
-        if (r == NULL) {
-            return -1;
-        }
-        attempts = r->integer;
-        freeReplyObject(r);
-
-        r = invsync_redis_cmdv(w, (const char *[]) { "HSET", key,
-                               "last_error", why, NULL });
-        freeReplyObject(r);
+    if (refused >= 0 && invsync_attempt_failed(w, key, why, &attempts) != 0) {
+        return -1;
     }
 
     if (refused < 0) {
@@ -121,8 +111,7 @@ invsync_track_failed(invsync_worker_t *w, invsync_trackslot_t *ts,
         delay = -1;
 
     } else {
-        delay = 1000LL << (attempts < 8 ? attempts : 8);
-        delay = delay / 2 + random() % (delay / 2 + 1);
+        delay = invsync_backoff_ms(1000, (unsigned) attempts, 8, 0);
     }
 
     if (delay < 0) {

@@ -40,7 +40,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(19);
+$t->plan(24);
 
 my $K = 'invsync:{invsync}:';
 my %acc = (sales_returns => '4010', tax_payable => '2200',
@@ -51,6 +51,7 @@ my %acc = (sales_returns => '4010', tax_payable => '2200',
 my @channels = ({ id => 'shop-eu', type => 'shopify' },
                 { id => 'stripe-main', type => 'stripe' });
 my $conf = worker_conf($t, 'worker.json', channels => \@channels,
+                       returns => { restock_on => 'refund' },
                        journal => { accounts => \%acc });
 
 # a role left out is refused at -t with its JSON path
@@ -250,6 +251,40 @@ ok($rc == 0 && $tb->{currencies}{EUR}{balance_minor} == 0
    . 'outside it') or diag($out);
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
+
+###############################################################################
+# restock_on receipt (the default): a return refunded before it is back is
+# not inventory yet; the journal books the refund, no unit at cost
+
+my $wait = worker_conf($t, 'wait.json', channels => \@channels,
+                       journal => { accounts => \%acc });
+run_worker($t, 'w2', $wait);
+send_one(shopify('orders/create', 'o-503', encode_json({
+    id => 503, name => '#503', created_at => '2026-11-20T10:00:00+01:00',
+    updated_at => '2026-11-20T10:00:00+01:00', currency => 'EUR',
+    total_price => '19.99', financial_status => 'paid',
+    line_items => [
+        { id => 9031, sku => 'SKU-A', quantity => 1, price => '19.99' } ],
+    refunds => [] })));
+ok(wait_for(10, sub { $t->redis('HGET', "${K}payref:order:503", 'order') }),
+   'another order recorded');
+my $later = encode_json({
+    id => 7003, order_id => 503, created_at => '2026-11-22T10:00:00Z',
+    processed_at => '2026-11-22T10:00:00Z',
+    refund_line_items => [
+        { id => 31, line_item_id => 9031, quantity => 1,
+          restock_type => 'return', subtotal => 19.99, total_tax => 0,
+          line_item => { id => 9031, sku => 'SKU-A', quantity => 1 } } ],
+    transactions => [ { id => 2, kind => 'refund', status => 'success',
+                        amount => '19.99', currency => 'EUR' } ],
+});
+is(send_one(shopify('refunds/create', 'r-later', $later))->{status}, 200,
+   'a return refunded before its parcel is back');
+ok(wait_for(30, sub { @{entry('refund:shop-eu:7003')} == 1 }),
+   'its refund booked') or diag($t->read_file('logs/w2.out'));
+is_deeply(entry('restock:shop-eu:7003:9031'), [],
+          'no unit back in inventory until the receipt');
+is(stop_worker($t, 'w2'), 0, 'the second worker stops cleanly');
 
 $t->done;
 

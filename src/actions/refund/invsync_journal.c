@@ -89,7 +89,7 @@ invsync_journal_costs(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char  *argv[5];
 
     json_array_foreach(json_object_get(canon, "lines"), i, line) {
-        if (!json_is_true(json_object_get(line, "restock"))) {
+        if (!invsync_journal_restocked(line)) {
             continue;
         }
 

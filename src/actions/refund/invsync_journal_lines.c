@@ -302,8 +302,7 @@ invsync_jb_restock(json_t *entries, json_t *uncosted, json_t *refund,
         qty = invsync_jb_int(l, "quantity", 0);
         sku = invsync_jb_str(l, "sku");
 
-        if (qty <= 0 || !json_is_true(json_object_get(l, "restock"))
-            || sku[0] == '\0')
+        if (qty <= 0 || !invsync_journal_restocked(l) || sku[0] == '\0')
         {
             continue;
         }
@@ -391,4 +390,23 @@ invsync_jb_str(json_t *obj, const char *key)
     json_t  *v = json_object_get(obj, key);
 
     return json_is_string(v) ? json_string_value(v) : "";
+}
+
+
+/*
+ * Whether a refund line's units came back: what the restock step decided
+ * ("restocked", set by stock.restock before journal.post runs), else the
+ * channel's flag (a refund the rules did not see).  A return waiting for
+ * its receipt (restock_on receipt) is not inventory yet.
+ */
+
+int
+invsync_journal_restocked(json_t *line)
+{
+    json_t  *d;
+
+    d = json_object_get(line, "restocked");
+
+    return d != NULL ? json_is_true(d)
+                     : json_is_true(json_object_get(line, "restock"));
 }

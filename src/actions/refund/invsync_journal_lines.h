@@ -32,4 +32,8 @@ json_t *invsync_journal_lines(json_t *refund, json_t *costs,
     json_t *accounts, const char *date, char *err, size_t len);
 
 
+/* the line's units came back: the restock's decision, else the channel's */
+int invsync_journal_restocked(json_t *line);
+
+
 #endif /* INVSYNC_JOURNAL_LINES_H_INCLUDED */

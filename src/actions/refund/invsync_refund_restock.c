@@ -110,6 +110,13 @@ invsync_refund_restock_line(invsync_worker_t *w,
 
     invsync_restock_decide(&w->conf->returns, line, canon, &f, &d);
 
+    /* what came back, for journal.post after this row: a unit waiting for
+     * its receipt is not inventory yet, a damaged one is written off */
+    json_object_set_new(line, "restocked", json_boolean(d.restock));
+    if (d.restock && d.bucket != NULL) {
+        json_object_set_new(line, "bucket", json_string(d.bucket));
+    }
+
     lines = d.restock
             ? json_pack("[{s:s, s:O, s:s, s:s}]", "sku", sku, "qty",
                         json_object_get(line, "quantity"), "loc", d.location,

@@ -33,7 +33,8 @@ sub _refund_route {
                                   @{$S->{wrefunds}{$oid} || []}])
                              : $none->() })
         if $req->{method} eq 'GET';
-    return ('edit', sub { $o ? _refund_post($S, $req, $o) : $none->() })
+    # the refunds controller's create_item_permissions_check: "create"
+    return ('create', sub { $o ? _refund_post($S, $req, $o) : $none->() })
         if $req->{method} eq 'POST';
     return ();
 }

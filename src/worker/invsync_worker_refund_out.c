@@ -429,9 +429,9 @@ invsync_refund_drv_done(invsync_worker_t *w, invsync_call_t *c,
     v = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
 
     /* a 5xx the engine would retry is the channel's to read too: some
-     * refuse a refund with a 500 (WooCommerce's refunds controller), and
-     * only the channel can tell that answer from an outage; its parse
-     * retries every other 5xx */
+     * channels refuse a refund with a 500, and only the channel can tell
+     * that answer from an outage; its parse retries every other 5xx
+     * (docs/refunds.md, "Refused, and what is retried") */
     if (v == INVSYNC_CH_DONE || (v == INVSYNC_CH_RETRY && a.status >= 500)) {
         a.why = why;
         a.why_len = sizeof(why);

@@ -490,6 +490,7 @@ sub order {
                       last_name => 'Doe' },
     };
     $order->{contact_email} = $order->{email};
+    _order_tax($order, $in->{tax_rate});        # Shopify/Refunds.pm
     # an address to ship to, when the test gives one (labels need it)
     $order->{shipping_address} = $in->{shipping_address}
         if $in->{shipping_address};

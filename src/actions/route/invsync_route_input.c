@@ -17,6 +17,8 @@
 
 
 static const char *invsync_route_member(json_t *obj, const char *key);
+static invsync_route_mode_e invsync_route_mode(json_t *canon,
+    const char **sold_at);
 static invsync_act_rc_e invsync_route_lines(json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
 static int invsync_route_read_call(invsync_worker_t *w,
@@ -57,8 +59,37 @@ invsync_route_input(const char *channel, json_t *canon,
     o->value_minor = o->has_value ? json_integer_value(total) : 0;
     o->shipping_method = invsync_route_member(canon, "shipping_method");
     o->now_ms = invsync_now_ms();
+    o->mode = invsync_route_mode(canon, &o->sold_at);
 
     return invsync_route_lines(canon, in, err, len);
+}
+
+
+/*
+ * The canonical order's "fulfilment" (its channel's normalizer sets it):
+ * "pickup" and "none" (sold at the counter) are placed where the sale
+ * happened; missing or anything else is shipped.
+ */
+
+static invsync_route_mode_e
+invsync_route_mode(json_t *canon, const char **sold_at)
+{
+    json_t      *f;
+    const char  *mode;
+
+    f = json_object_get(canon, "fulfilment");
+    mode = invsync_route_member(f, "mode");
+    *sold_at = invsync_route_member(f, "location_id");
+
+    if (mode != NULL && strcmp(mode, "pickup") == 0) {
+        return INVSYNC_ROUTE_PICKUP;
+    }
+
+    if (mode != NULL && strcmp(mode, "none") == 0) {
+        return INVSYNC_ROUTE_COUNTER;
+    }
+
+    return INVSYNC_ROUTE_SHIP;
 }
 
 
@@ -157,6 +188,8 @@ invsync_act_rc_e
 invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
     redisReply *r, char *err, size_t len)
 {
+    const invsync_channel_conf_t  *ch;
+
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
@@ -165,6 +198,15 @@ invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
     invsync_route_snap_free(in);
     in->rc = w->conf->routing;
     in->snap = r;
+
+    /* a pickup or counter sale is placed at the channel's location, as a
+     * stock level of the channel is: its first stock.locations, else the
+     * default location (docs/routing.md) */
+    if (in->order.mode != INVSYNC_ROUTE_SHIP) {
+        ch = invsync_conf_channel(w->conf, in->order.channel);
+        in->order.at = ch != NULL ? invsync_stock_location(w, ch)
+                                  : w->conf->default_location;
+    }
 
     if (invsync_route_snap(in) != 0) {
         snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR

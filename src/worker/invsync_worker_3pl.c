@@ -310,7 +310,8 @@ invsync_3pl_build(invsync_3pl_job_t *j, invsync_request_t *rq)
         break;
     }
 
-    lines = json_loads(invsync_3pl_field(j, "lines"), 0, NULL);
+    lines = invsync_ship_parcel_lines(
+                json_loads(invsync_3pl_field(j, "lines"), 0, NULL));
 
     s.id = j->id;
     s.order_number = json_string_value(json_object_get(j->order,

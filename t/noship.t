@@ -1,0 +1,227 @@
+#!/usr/bin/perl
+
+# Orders that need no shipment from invsync (docs/routing.md, "Pickup and
+# counter sales"; docs/fulfilment.md, "Handed over at the location"),
+# through nginx, Redis and invsync-worker against the Square, Shopify and
+# carrier simulators, with a rule that sends every shipped order to the
+# warehouse.  A Square counter sale (no fulfilment, polled) is placed at
+# the store the sale happened in and confirmed at once: on hand down
+# there, the reservation released, no label asked for, no label_failed,
+# the trace saying why.  A Shopify local pickup waits at the store, is
+# never due for a label and never tracked, and `invsyncctl ship --carrier
+# pickup` confirms it.  A Shopify line that requires no shipping is never
+# in a parcel: alone it ships at once with no label; without a ledger SKU
+# it opens no unmapped_sku.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use InvsyncTest;
+use InvsyncSim;
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
+                     audit_entries);
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => {
+        'square.secret' => 'sq_Sig-Key_123',
+        'square.token'  => 'EAAAEtest_token',
+        'shop.secret'   => 'hush',
+        'shop.token'    => 'shpat_test',
+        'carrier.key'   => 'EZTK_sim',
+    },
+    locations => <<'EOF');
+        location = /hooks/square {
+            invsync_webhook square;
+            invsync_channel sq-main;
+            invsync_secret_file %%TESTDIR%%/square.secret;
+            invsync_notification_url http://127.0.0.1:%%PORT%%/hooks/square;
+        }
+
+        location = /hooks/shopify {
+            invsync_webhook shopify;
+            invsync_channel shop-eu;
+            invsync_secret_file %%TESTDIR%%/shop.secret;
+        }
+EOF
+$t->run;
+$t->wait_ready;
+$t->plan(22);
+
+my $K = 'invsync:{invsync}:';
+my $hooks = 'http://127.0.0.1:' . $t->port('http');
+my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
+    webhook_secret => 'sq_Sig-Key_123', merchant_id => 'MSIMSQUARE1',
+    items => [
+        { catalog_object_id => 'VARMUG', location_id => 'LOC1',
+          quantity => 10, sku => 'MUG', price => 1500 },
+    ]);
+my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
+    webhook_url => "$hooks/hooks/shopify", webhook_secret => 'hush',
+    webhook_topics => ['orders/create']);
+my $carrier = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
+
+InvsyncSim::items($t, 'shopify', map {
+    { inventory_item_id => $_->[0], location_id => 9, available => 20,
+      sku => $_->[1] } } [111, 'TEE'], [222, 'EBOOK'], [333, 'GIFT']);
+
+my $conf = worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    limits => { reconcile_s => 0 },
+    locations => [
+        { id => 'wh-a', kind => 'warehouse',
+          fulfilment => { api_base => "$carrier/v2",
+                          credentials_file => $t->dir . '/carrier.key',
+                          from => { name => 'Lyon DC', address1 => '1 Quai',
+                                    city => 'Lyon', zip => '69001',
+                                    country_code => 'FR' },
+                          parcel => { weight_g => 500 } } },
+        { id => 'store-soho', kind => 'manual' } ],
+    routing => { rules => [ { name => 'warehouse', require => ['wh-a'] } ] },
+    channels => [
+        { id => 'sq-main', type => 'square', api_base => $sq,
+          credentials_file => $t->dir . '/square.token', poll_s => 1,
+          options => { locations => ['LOC1'], merchant_id => 'MSIMSQUARE1' },
+          stock => { locations => ['store-soho'] } },
+        { id => 'shop-eu', type => 'shopify', api_base => $shop,
+          credentials_file => $t->dir . '/shop.token',
+          stock => { locations => ['store-soho', 'wh-a'] },
+          options => { locations => { 'wh-a' => 9 } } } ]);
+
+my ($rc, $out) = ctl($t, $conf, 'sku', 'map', 'MUG', '--channel', 'sq-main',
+                     '--variation-id', 'VARMUG', '--location', 'LOC1');
+is($rc, 0, 'MUG mapped on Square') or diag($out);
+for (['TEE', 111], ['EBOOK', 222]) {
+    my ($sku, $item) = @$_;
+    $t->redis('SADD', "${K}skus", $sku);
+    $t->redis('HSET', "${K}skumap:$sku", 'shop-eu',
+              encode_json({ inventory_item_id => "$item",
+                            location_id => '9' }));
+    $t->redis('SET', "${K}skuref:shop-eu:sku:$sku", $sku);
+}
+for (['MUG', 'store-soho', 10], ['MUG', 'wh-a', 50], ['TEE', 'store-soho', 3],
+     ['TEE', 'wh-a', 50], ['EBOOK', 'wh-a', 100])
+{
+    ($rc, $out) = ctl($t, $conf, 'stock', 'set', $_->[0], '--location',
+                      $_->[1], '--qty', $_->[2], '--why', 'count');
+    $rc == 0 or diag($out);
+}
+
+run_worker($t, 'w', $conf);
+
+sub ship { return { @{$t->redis('HGETALL', "${K}shipment:$_[0]")} } }
+sub stock { return { @{$t->redis('HGETALL', "${K}stock:$_[0]")} } }
+sub due { return defined $t->redis('ZSCORE', "${K}$_[0]:due", $_[1]) }
+sub open_exceptions {
+    return [grep { /^(label_failed|unmapped_sku|unroutable)/ }
+            @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)}];
+}
+sub carrier_shipments {
+    return scalar @{InvsyncSim::state($t, 'carrier')->{shipments} || []};
+}
+
+###############################################################################
+# a Square counter sale: no fulfilment, sold at LOC1, which is store-soho
+
+my $o1 = InvsyncSim::order($t, 'square', fulfillment => 'none',
+    state => 'COMPLETED',
+    line_items => [ { catalog_object_id => 'VARMUG', quantity => 2 } ]);
+my $s1 = "sq-main:$o1->{id}\@store-soho";
+ok(wait_for(30, sub { (ship($s1)->{state} // '') eq 'shipped' }),
+   'the counter sale is shipped at once, at the store it was sold in')
+    or diag(explain [ship($s1), $t->read_file('logs/w.out')]);
+my $sh = ship($s1);
+is_deeply([@$sh{qw(kind carrier)}], ['counter', 'counter'],
+          'a counter shipment, confirmed as such');
+my $st = stock('MUG');
+is_deeply([@$st{qw(on_hand:store-soho reserved:store-soho on_hand:wh-a)},
+           $st->{unrouted} // 0],
+          [8, 0, 50, 0],
+          'on hand down at the store, the reservation released, the '
+          . 'warehouse untouched');
+ok(!due('fulfil', $s1) && !due('track', $s1),
+   'never due for a label, never tracked');
+is(carrier_shipments(), 0, 'the carrier was asked for nothing');
+is_deeply(open_exceptions(), [], 'no label_failed, no exception at all');
+my ($route) = grep { ($_->{action} // '') eq 'order.route'
+                     && ($_->{order} // '') eq "sq-main:$o1->{id}" }
+              @{audit_entries($t)};
+my $trace = $route ? decode_json($route->{inputs}) : {};
+is_deeply([@$trace{qw(status mode location sold_at reason)}],
+          ['routed', 'none', 'store-soho', 'LOC1',
+           'sold at the counter of store-soho'],
+          'order.route records the decision with its reason, no rule');
+($rc, $out) = ctl($t, $conf, 'route', 'explain', "sq-main:$o1->{id}");
+like($out, qr/sold at the counter of store-soho \(no rule/,
+     'route explain says so in words') or diag($out);
+my @moves = grep { ($_->{action} // '') eq 'shipment.confirm'
+                   && ($_->{shipment} // '') eq $s1 } @{audit_entries($t)};
+is_deeply([scalar @moves, $t->redis('EXISTS', "${K}done:ledger:ship:$s1")],
+          [1, 1], 'one ledger movement, keyed by the shipment');
+
+###############################################################################
+# a Shopify local pickup: waits at the store until the buyer collects it
+
+my $o2 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    order_location_id => 655441491,
+    shipping_lines => [ { code => 'Pickup', title => 'Pickup at Soho',
+                          price => '0.00', source => 'shopify' } ],
+    line_items => [ { sku => 'TEE', quantity => 1 } ]);
+my $s2 = "shop-eu:$o2->{id}\@store-soho";
+ok(wait_for(30, sub { (ship($s2)->{state} // '') eq 'open' }),
+   'the pickup opens a shipment at the store, not at the warehouse')
+    or diag(explain [ship($s2), $t->read_file('logs/w.out')]);
+is_deeply([ship($s2)->{kind}, due('fulfil', $s2),
+           stock('TEE')->{'reserved:store-soho'}],
+          ['pickup', '', 1], 'a pickup shipment, not due, reserved there');
+($rc, $out) = ctl($t, $conf, 'route', 'explain', "shop-eu:$o2->{id}");
+like($out, qr/pickup at store-soho/, 'route explain: pickup at store-soho')
+    or diag($out);
+($rc, $out) = ctl($t, $conf, 'ship', "shop-eu:$o2->{id}", '--location',
+                  'store-soho', '--carrier', 'pickup');
+is($rc, 0, 'invsyncctl ship --carrier pickup: collected, no tracking number')
+    or diag($out);
+$st = stock('TEE');
+is_deeply([ship($s2)->{state}, @$st{qw(on_hand:store-soho
+                                       reserved:store-soho on_hand:wh-a)}],
+          ['shipped', 2, 0, 50], 'on hand down at the store');
+sleep 1;
+ok(!due('track', $s2) && !@{InvsyncSim::state($t, 'shopify')->{fulfillments}},
+   'nothing is tracked on Shopify');
+
+###############################################################################
+# lines that require no shipping
+
+my $o3 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    shipping_address => { name => 'Jon', address1 => '1 Rue', city => 'Paris',
+                          zip => '75001', country_code => 'FR' },
+    line_items => [ { sku => 'EBOOK', quantity => 1,
+                      requires_shipping => 0 } ]);
+my $s3 = "shop-eu:$o3->{id}\@wh-a";
+ok(wait_for(30, sub { (ship($s3)->{state} // '') eq 'shipped' }),
+   'an order of a digital line only: shipped at once')
+    or diag(explain [ship($s3), $t->read_file('logs/w.out')]);
+is_deeply([ship($s3)->{kind}, stock('EBOOK')->{'on_hand:wh-a'},
+           carrier_shipments()],
+          ['digital', 99, 0], 'no label; the ledger moves as it says');
+
+my $o4 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    shipping_address => { name => 'Jon', address1 => '1 Rue', city => 'Paris',
+                          zip => '75001', country_code => 'FR' },
+    line_items => [ { sku => 'TEE', quantity => 1 },
+                    { sku => 'GIFT', quantity => 1,
+                      requires_shipping => 0 } ]);
+my $s4 = "shop-eu:$o4->{id}\@wh-a";
+ok(wait_for(30, sub { (ship($s4)->{state} // '') eq 'shipped' }),
+   'a digital line without a ledger SKU beside a parcel: the parcel ships')
+    or diag(explain [ship($s4), $t->read_file('logs/w.out')]);
+is_deeply([map { $_->{sku} } @{decode_json(ship($s4)->{lines})}], ['TEE'],
+          'only the parcel\'s line in the shipment');
+is_deeply(open_exceptions(), [], 'and no unmapped_sku for the digital line');
+is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
+
+$t->done;

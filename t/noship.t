@@ -11,7 +11,8 @@
 # never due for a label and never tracked, and `invsyncctl ship --carrier
 # pickup` confirms it.  A Shopify line that requires no shipping is never
 # in a parcel: alone it ships at once with no label; without a ledger SKU
-# it opens no unmapped_sku.
+# it opens no unmapped_sku.  An order that arrives fulfilled by the channel
+# (Shopify fulfillment_status fulfilled) is shipped by the channel: no label.
 
 use strict;
 use warnings;
@@ -50,7 +51,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(22);
+$t->plan(24);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -222,6 +223,25 @@ ok(wait_for(30, sub { (ship($s4)->{state} // '') eq 'shipped' }),
 is_deeply([map { $_->{sku} } @{decode_json(ship($s4)->{lines})}], ['TEE'],
           'only the parcel\'s line in the shipment');
 is_deeply(open_exceptions(), [], 'and no unmapped_sku for the digital line');
+###############################################################################
+# an order that arrives fulfilled by the channel: shipped by it, no label
+
+my $o5 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    fulfillment_status => 'fulfilled',
+    shipping_address => { name => 'Jon', address1 => '1 Rue', city => 'Paris',
+                          zip => '75001', country_code => 'FR' },
+    line_items => [ { sku => 'TEE', quantity => 2 } ]);
+my $s5 = "shop-eu:$o5->{id}\@wh-a";
+ok(wait_for(30, sub { (ship($s5)->{state} // '') eq 'tracked' }),
+   'an order that arrives fulfilled: its shipment is the channel\'s')
+    or diag(explain [ship($s5), $t->read_file('logs/w.out')]);
+sleep 1;
+is_deeply([ship($s5)->{shipped_by}, stock('TEE')->{'on_hand:wh-a'},
+           carrier_shipments(), open_exceptions()],
+          ['channel', 47, 1, []],
+          'stock down once (49 - 2), no label for it (the carrier saw only '
+          . 'the order before\'s), no exception');
+
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 
 $t->done;

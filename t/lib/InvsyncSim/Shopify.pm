@@ -483,7 +483,7 @@ sub order {
         currency => $in->{currency} // 'EUR',
         presentment_currency => $in->{currency} // 'EUR',
         financial_status => $in->{financial_status} // 'paid',
-        fulfillment_status => undef, tags => '',
+        fulfillment_status => $in->{fulfillment_status}, tags => '',
         subtotal_price => sprintf('%.2f', $total // 0),
         total_price => sprintf('%.2f', $total // 0), total_tax => '0.00',
         line_items => \@li, location_id => $in->{order_location_id},

@@ -7,7 +7,8 @@
 # warehouse.  A Square counter sale (no fulfilment, polled) is placed at
 # the store the sale happened in and confirmed at once: on hand down
 # there, the reservation released, no label asked for, no label_failed,
-# the trace saying why.  A Shopify local pickup waits at the store, is
+# the trace saying why; one the store cannot cover waits unroutable
+# (no_stock) until a count there routes it.  A Shopify local pickup waits at the store, is
 # never due for a label and never tracked, and `invsyncctl ship --carrier
 # pickup` confirms it.  A Shopify line that requires no shipping is never
 # in a parcel: alone it ships at once with no label; without a ledger SKU
@@ -51,7 +52,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(24);
+$t->plan(29);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -165,6 +166,36 @@ is_deeply([scalar @moves, $t->redis('EXISTS', "${K}done:ledger:ship:$s1")],
           [1, 1], 'one ledger movement, keyed by the shipment');
 
 ###############################################################################
+# a counter sale the store's ledger cannot cover: unroutable, never sent
+# from the warehouse; a count at the store routes and confirms it
+
+my $o6 = InvsyncSim::order($t, 'square', fulfillment => 'none',
+    state => 'COMPLETED',
+    line_items => [ { catalog_object_id => 'VARMUG', quantity => 9 } ]);
+my $x6 = "unroutable:sq-main:$o6->{id}";
+ok(wait_for(30, sub { defined $t->redis('ZSCORE', "${K}exceptions:open",
+                                        $x6) }),
+   'more than the store holds: unroutable')
+    or diag($t->read_file('logs/w.out'));
+is_deeply([decode_json($t->redis('HGET', "${K}exception:$x6", 'data'))
+               ->{reasons}[0]{reason},
+           stock('MUG')->{'on_hand:wh-a'},
+           $t->redis('EXISTS', "${K}shipments:sq-main:$o6->{id}")],
+          ['no_stock', 50, 0],
+          'reason no_stock; no shipment, the warehouse not asked');
+($rc, $out) = ctl($t, $conf, 'stock', 'set', 'MUG', '--location',
+                  'store-soho', '--qty', 12, '--why', 'count');
+my $s6 = "sq-main:$o6->{id}\@store-soho";
+ok(wait_for(30, sub { (ship($s6)->{state} // '') eq 'shipped' }),
+   'counted at the store: routed again and confirmed at once')
+    or diag(explain [ship($s6), $out]);
+is_deeply([stock('MUG')->{'on_hand:store-soho'},
+           stock('MUG')->{'reserved:store-soho'},
+           $t->redis('HGET', "${K}exception:$x6", 'state')],
+          [3, 0, 'resolved'], 'on hand 12 - 9 at the store; the exception '
+          . 'resolved itself');
+
+###############################################################################
 # a Shopify local pickup: waits at the store until the buyer collects it
 
 my $o2 = InvsyncSim::order($t, 'shopify', location_id => 9,
@@ -181,6 +212,19 @@ is_deeply([ship($s2)->{kind}, due('fulfil', $s2),
           ['pickup', '', 1], 'a pickup shipment, not due, reserved there');
 ($rc, $out) = ctl($t, $conf, 'route', 'explain', "shop-eu:$o2->{id}");
 like($out, qr/pickup at store-soho/, 'route explain: pickup at store-soho')
+    or diag($out);
+# where would it go?  route dry-run decides a channel's own order the same
+my $dry = $t->write_file('pickup.json', encode_json({ id => 777,
+    updated_at => '2026-12-03T10:00:00Z', currency => 'EUR',
+    location_id => 655441491,
+    shipping_lines => [ { code => 'Pickup', title => 'Pickup at Soho' } ],
+    line_items => [ { id => 1, sku => 'TEE', quantity => 1, price => '9.00' } ] }));
+($rc, $out) = ctl($t, $conf, 'route', 'dry-run', $dry, '--channel', 'shop-eu',
+                  '--json');
+my $dt = eval { decode_json($out) } // {};
+is_deeply([@$dt{qw(status mode location sold_at)}],
+          ['routed', 'pickup', 'store-soho', '655441491'],
+          'route dry-run: a pickup at store-soho, the sale\'s location kept')
     or diag($out);
 ($rc, $out) = ctl($t, $conf, 'ship', "shop-eu:$o2->{id}", '--location',
                   'store-soho', '--carrier', 'pickup');

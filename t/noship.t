@@ -10,7 +10,8 @@
 # the trace saying why; one the store cannot cover waits unroutable
 # (no_stock) until a count there routes it.  A Shopify local pickup waits at the store, is
 # never due for a label and never tracked, and `invsyncctl ship --carrier
-# pickup` confirms it.  A Shopify line that requires no shipping is never
+# pickup` confirms it; a Square pickup is confirmed by Square completing
+# it.  A Shopify line that requires no shipping is never
 # in a parcel: alone it ships at once with no label; without a ledger SKU
 # it opens no unmapped_sku.  An order that arrives fulfilled by the channel
 # (Shopify fulfillment_status fulfilled) is shipped by the channel: no label.
@@ -22,6 +23,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
+use HTTP::Tiny;
+use MIME::Base64 ();
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
@@ -52,7 +55,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(29);
+$t->plan(34);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -238,6 +241,22 @@ sleep 1;
 ok(!due('track', $s2) && !@{InvsyncSim::state($t, 'shopify')->{fulfillments}},
    'nothing is tracked on Shopify');
 
+# a Square pickup: waits until Square says it was picked up (the order
+# completed), then is the channel's; nothing told back
+my $o8 = InvsyncSim::order($t, 'square', fulfillment => 'PICKUP',
+    line_items => [ { catalog_object_id => 'VARMUG', quantity => 1 } ]);
+my $s8 = "sq-main:$o8->{id}\@store-soho";
+ok(wait_for(30, sub { (ship($s8)->{state} // '') eq 'open' }),
+   'a Square pickup waits at the store')
+    or diag(explain [ship($s8), $t->read_file('logs/w.out')]);
+InvsyncSim::order($t, 'square', id => $o8->{id}, state => 'COMPLETED');
+ok(wait_for(30, sub { (ship($s8)->{state} // '') eq 'tracked' }),
+   'picked up: Square completed it, so it is shipped by the channel')
+    or diag(explain [ship($s8), $t->read_file('logs/w.out')]);
+is_deeply([ship($s8)->{shipped_by}, stock('MUG')->{'on_hand:store-soho'},
+           stock('MUG')->{'reserved:store-soho'}],
+          ['channel', 2, 0], 'on hand down at the store, once');
+
 ###############################################################################
 # lines that require no shipping
 
@@ -267,9 +286,39 @@ ok(wait_for(30, sub { (ship($s4)->{state} // '') eq 'shipped' }),
 is_deeply([map { $_->{sku} } @{decode_json(ship($s4)->{lines})}], ['TEE'],
           'only the parcel\'s line in the shipment');
 is_deeply(open_exceptions(), [], 'and no unmapped_sku for the digital line');
+# a digital line with a ledger SKU beside a parcel: in the shipment, out of
+# the parcel and out of the tracking; its stock moves with the parcel
+$t->redis('HSET', "${K}sku:TEE", 'weight_g', 300);
+$t->redis('HSET', "${K}sku:EBOOK", 'weight_g', 1000);
+my $o7 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    shipping_address => { name => 'Jon', address1 => '1 Rue', city => 'Paris',
+                          zip => '75001', country_code => 'FR' },
+    line_items => [ { sku => 'TEE', quantity => 1 },
+                    { sku => 'EBOOK', quantity => 1,
+                      requires_shipping => 0 } ]);
+my $s7 = "shop-eu:$o7->{id}\@wh-a";
+ok(wait_for(30, sub { (ship($s7)->{state} // '') eq 'tracked' }),
+   'a parcel with a digital line beside it: labelled and tracked')
+    or diag(explain [ship($s7), $t->read_file('logs/w.out')]);
+my $lab = HTTP::Tiny->new->get("$carrier/v2/shipments/$s7",
+    { headers => { Authorization => 'Basic '
+                   . MIME::Base64::encode_base64('EZTK_sim:', '') } });
+my $parcel = eval { decode_json($lab->{content})->{parcel} } // {};
+my ($ful) = grep { $_->{order_id} == $o7->{id} }
+            @{InvsyncSim::state($t, 'shopify')->{fulfillments}};
+is_deeply([[map { [$_->{sku}, $_->{parcel}] }
+            @{decode_json(ship($s7)->{lines})}],
+           $parcel->{weight}, [map { $_->{sku} } @{$ful->{lines} || []}],
+           stock('EBOOK')->{'on_hand:wh-a'}],
+          [[['TEE', undef], ['EBOOK', JSON::PP::false]], 10.6, ['TEE'], 98],
+          'the parcel weighs the tee alone (300 g), Shopify is told the tee, '
+          . 'the ebook leaves the ledger with it')
+    or diag($lab->{content});
+
 ###############################################################################
 # an order that arrives fulfilled by the channel: shipped by it, no label
 
+my $labels = carrier_shipments();
 my $o5 = InvsyncSim::order($t, 'shopify', location_id => 9,
     fulfillment_status => 'fulfilled',
     shipping_address => { name => 'Jon', address1 => '1 Rue', city => 'Paris',
@@ -282,9 +331,8 @@ ok(wait_for(30, sub { (ship($s5)->{state} // '') eq 'tracked' }),
 sleep 1;
 is_deeply([ship($s5)->{shipped_by}, stock('TEE')->{'on_hand:wh-a'},
            carrier_shipments(), open_exceptions()],
-          ['channel', 47, 1, []],
-          'stock down once (49 - 2), no label for it (the carrier saw only '
-          . 'the order before\'s), no exception');
+          ['channel', 46, $labels, []],
+          'stock down once (48 - 2), no label for it, no exception');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

@@ -65,8 +65,11 @@ end
 local function kept(t)
     local out = {}
     for _, l in ipairs(t) do
-        out[#out + 1] = {line_id = l.line_id, sku = l.sku, qty = l.qty,
-                         parcel = l.parcel == false and false or nil}
+        local k = {line_id = l.line_id, sku = l.sku, qty = l.qty}
+        if l.parcel == false then
+            k.parcel = false
+        end
+        out[#out + 1] = k
     end
     return out
 end

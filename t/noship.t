@@ -7,7 +7,8 @@
 # warehouse.  A Square counter sale (no fulfilment, polled) is placed at
 # the store the sale happened in and confirmed at once: on hand down
 # there, the reservation released, no label asked for, no label_failed,
-# the trace saying why; one the store cannot cover waits unroutable
+# the trace saying why (Square's location by the channel's stock location);
+# one the store cannot cover waits unroutable
 # (no_stock) until a count there routes it.  A Shopify local pickup waits at the store, is
 # never due for a label and never tracked, and `invsyncctl ship --carrier
 # pickup` confirms it; a Square pickup is confirmed by Square completing
@@ -94,8 +95,9 @@ my $conf = worker_conf($t, 'worker.json',
           stock => { locations => ['store-soho'] } },
         { id => 'shop-eu', type => 'shopify', api_base => $shop,
           credentials_file => $t->dir . '/shop.token',
-          stock => { locations => ['store-soho', 'wh-a'] },
-          options => { locations => { 'wh-a' => 9 } } } ]);
+          stock => { locations => ['wh-a', 'store-soho'] },
+          options => { locations => { 'wh-a' => 9,
+                                      'store-soho' => 655441491 } } } ]);
 
 my ($rc, $out) = ctl($t, $conf, 'sku', 'map', 'MUG', '--channel', 'sq-main',
                      '--variation-id', 'VARMUG', '--location', 'LOC1');
@@ -208,7 +210,8 @@ my $o2 = InvsyncSim::order($t, 'shopify', location_id => 9,
     line_items => [ { sku => 'TEE', quantity => 1 } ]);
 my $s2 = "shop-eu:$o2->{id}\@store-soho";
 ok(wait_for(30, sub { (ship($s2)->{state} // '') eq 'open' }),
-   'the pickup opens a shipment at the store, not at the warehouse')
+   'the pickup opens a shipment at the store its Shopify location maps to '
+   . '(options.locations), not at the warehouse')
     or diag(explain [ship($s2), $t->read_file('logs/w.out')]);
 is_deeply([ship($s2)->{kind}, due('fulfil', $s2),
            stock('TEE')->{'reserved:store-soho'}],

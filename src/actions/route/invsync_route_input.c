@@ -19,6 +19,8 @@
 static const char *invsync_route_member(json_t *obj, const char *key);
 static invsync_route_mode_e invsync_route_mode(json_t *canon,
     const char **sold_at);
+static void invsync_route_sale_at(invsync_worker_t *w,
+    invsync_route_order_t *o);
 static invsync_act_rc_e invsync_route_lines(json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
 static int invsync_route_read_call(invsync_worker_t *w,
@@ -172,6 +174,37 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
 }
 
 
+/*
+ * Where a pickup or counter sale happened, as a ledger location: the
+ * channel's own map of its locations when it has one (its row's
+ * sale_location, e.g. Shopify's options.locations), else where the
+ * channel's stock levels are placed: its first stock.locations, else the
+ * default location (docs/routing.md, "Pickup and counter sales").
+ */
+
+static void
+invsync_route_sale_at(invsync_worker_t *w, invsync_route_order_t *o)
+{
+    const invsync_channel_t       *row;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, o->channel);
+
+    if (ch == NULL) {
+        o->at = w->conf->default_location;
+        return;
+    }
+
+    row = invsync_channel_find(ch->type);
+    o->at = o->sold_at != NULL && invsync_channel_can(row, sale_location)
+            ? row->sale_location(ch, o->sold_at) : NULL;
+
+    if (o->at == NULL) {
+        o->at = invsync_stock_location(w, ch);
+    }
+}
+
+
 /* route_read.lua appended to the pipeline: the orders of a read share
  * one round trip (invsync_route_batch.c); -1: out of memory */
 
@@ -188,8 +221,6 @@ invsync_act_rc_e
 invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
     redisReply *r, char *err, size_t len)
 {
-    const invsync_channel_conf_t  *ch;
-
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
@@ -199,13 +230,8 @@ invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
     in->rc = w->conf->routing;
     in->snap = r;
 
-    /* a pickup or counter sale is placed at the channel's location, as a
-     * stock level of the channel is: its first stock.locations, else the
-     * default location (docs/routing.md) */
     if (in->order.mode != INVSYNC_ROUTE_SHIP) {
-        ch = invsync_conf_channel(w->conf, in->order.channel);
-        in->order.at = ch != NULL ? invsync_stock_location(w, ch)
-                                  : w->conf->default_location;
+        invsync_route_sale_at(w, &in->order);
     }
 
     if (invsync_route_snap(in) != 0) {

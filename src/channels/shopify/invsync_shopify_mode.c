@@ -5,7 +5,8 @@
  * "pickup" when the buyer collects it (local pickup), "none" when it was
  * sold at a point of sale and handed over there, else "ship"; and each
  * line's requires_shipping.  Which members say so is marked in
- * docs/channels.md (Shopify: fulfilment mode): some are unconfirmed [U].
+ * docs/events.md (Shopify's orders): some are unconfirmed [U].  And the
+ * ledger location of a sale at a Shopify location, by options.locations.
  */
 
 
@@ -103,4 +104,32 @@ invsync_shopify_requires_shipping(const invsync_canon_src_t *line)
     }
 
     return json_boolean(v);
+}
+
+
+/*
+ * The ledger location whose options.locations entry (ledger location ->
+ * Shopify location, as tracking uses it) names location_id, digits or a
+ * gid; NULL when none does.
+ */
+
+const char *
+invsync_shopify_sale_location(const invsync_channel_conf_t *cc,
+    const char *location_id)
+{
+    char         id[32];
+    json_t      *v;
+    const char  *key, *digits;
+
+    digits = strrchr(location_id, '/');
+    digits = digits != NULL ? digits + 1 : location_id;
+
+    json_object_foreach(json_object_get(cc->options, "locations"), key, v) {
+        if (invsync_id_digits(v, id, sizeof(id)) && strcmp(id, digits) == 0)
+        {
+            return key;
+        }
+    }
+
+    return NULL;
 }

@@ -177,7 +177,7 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
 /*
  * Where a pickup or counter sale happened, as a ledger location: the
  * channel's own map of its locations when it has one (its row's
- * sale_location, e.g. Shopify's options.locations), else where the
+ * sale_location, from its options), else where the
  * channel's stock levels are placed: its first stock.locations, else the
  * default location (docs/routing.md, "Pickup and counter sales").
  */

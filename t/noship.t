@@ -5,17 +5,18 @@
 # through nginx, Redis and invsync-worker against the Square, Shopify and
 # carrier simulators, with a rule that sends every shipped order to the
 # warehouse.  A Square counter sale (no fulfilment, polled) is placed at
-# the store the sale happened in and confirmed at once: on hand down
-# there, the reservation released, no label asked for, no label_failed,
-# the trace saying why (Square's location by the channel's stock location);
-# one the store cannot cover waits unroutable
-# (no_stock) until a count there routes it.  A Shopify local pickup waits at the store, is
-# never due for a label and never tracked, and `invsyncctl ship --carrier
-# pickup` confirms it; a Square pickup is confirmed by Square completing
-# it.  A Shopify line that requires no shipping is never
-# in a parcel: alone it ships at once with no label; without a ledger SKU
-# it opens no unmapped_sku.  An order that arrives fulfilled by the channel
-# (Shopify fulfillment_status fulfilled) is shipped by the channel: no label.
+# the store it was sold in (the channel's stock location) and confirmed at
+# once: on hand down there, the reservation released, no label asked for,
+# no label_failed, the trace saying why; one the store cannot cover waits
+# unroutable (no_stock) until a count there routes it.  A Shopify local
+# pickup waits at the store its Shopify location maps to, is never due for
+# a label and never tracked, and `invsyncctl ship --carrier pickup`
+# confirms it; a Square pickup is confirmed by Square completing it.  A
+# Shopify line that requires no shipping is never in a parcel: alone it
+# ships at once with no label, beside a parcel it stays out of its weight
+# and of the tracking, and without a ledger SKU it opens no unmapped_sku.
+# An order that arrives fulfilled by the channel (Shopify
+# fulfillment_status fulfilled) is shipped by the channel: no label.
 
 use strict;
 use warnings;

@@ -285,6 +285,15 @@ typedef struct {
     invsync_channel_rc_e (*refunds_parse)(const invsync_channel_ctx_t *ctx,
                             const invsync_answer_t *a, json_t **refunds,
                             int64_t *delay_ms);
+    /*
+     * the ledger location (worker.json locations[].id, borrowed from cc)
+     * of a sale the channel made at its own location location_id (the
+     * canonical order's fulfilment.location_id: a pickup, a counter
+     * sale), by the channel's options; NULL: not mapped, the engine
+     * takes the channel's stock location (docs/routing.md)
+     */
+    const char *(*sale_location)(const invsync_channel_conf_t *cc,
+                                 const char *location_id);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
     unsigned     counts_before_orders:1;    /* its stock notices count

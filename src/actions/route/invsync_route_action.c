@@ -105,6 +105,8 @@ invsync_route_run(invsync_worker_t *w, const invsync_envelope_t *ev,
      * per version (docs/fulfilment.md) */
     if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
         r = invsync_shipment_open(w, ev->channel, in->order_key, err, len);
+        r = r == INVSYNC_ACT_APPLIED ? invsync_route_handover(w, in, err, len)
+                                     : r;
         rc = r == INVSYNC_ACT_APPLIED ? rc : r;
     }
 

@@ -34,6 +34,8 @@ static int invsync_route_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, int again, invsync_route_args_t *a);
 static int invsync_route_located(const invsync_conf_t *conf);
+static json_t *invsync_route_line_json(const invsync_route_input_t *in,
+    const invsync_route_alloc_t *a);
 
 
 /* route.lua's ARGV[4] */
@@ -51,9 +53,7 @@ invsync_route_decision(const invsync_route_input_t *in,
 
     for (i = 0; lines != NULL && i < res->nallocs; i++) {
         a = &res->allocs[i];
-        json_array_append_new(lines, json_pack("{s:s, s:s, s:s, s:I}",
-            "line", in->lines[a->line].line_id, "sku", in->lines[a->line].sku,
-            "loc", a->location, "qty", (json_int_t) a->qty));
+        json_array_append_new(lines, invsync_route_line_json(in, a));
     }
 
     snprintf(xid, sizeof(xid), "unroutable:%s", in->order_key);
@@ -68,6 +68,37 @@ invsync_route_decision(const invsync_route_input_t *in,
                   ? res->rule->name : "", "lines", lines);
 
     return d;
+}
+
+
+/*
+ * One allocated line as alloc:<order> keeps it, and ship_open.lua reads
+ * it: with "mode" for a pickup or counter sale (its shipment's kind) and
+ * "parcel": false for a line that requires no shipping.
+ */
+
+static json_t *
+invsync_route_line_json(const invsync_route_input_t *in,
+    const invsync_route_alloc_t *a)
+{
+    json_t                      *l;
+    const invsync_route_line_t  *line;
+
+    line = &in->lines[a->line];
+    l = json_pack("{s:s, s:s, s:s, s:I}", "line", line->line_id, "sku",
+                  line->sku, "loc", a->location, "qty", (json_int_t) a->qty);
+
+    if (l != NULL && in->order.mode != INVSYNC_ROUTE_SHIP) {
+        json_object_set_new(l, "mode",
+                            json_string(invsync_route_mode_name(
+                                in->order.mode)));
+    }
+
+    if (l != NULL && line->no_parcel) {
+        json_object_set_new(l, "parcel", json_false());
+    }
+
+    return l;
 }
 
 

@@ -231,6 +231,7 @@ invsync_shopify_order(const invsync_envelope_t *ev, invsync_canon_src_t *s,
                              invsync_canon_first_of(s, "shipping_lines",
                                                     "title", "code"))
         || invsync_shopify_customer(s, e)
+        || invsync_shopify_fulfilment(s, e)
         || invsync_shopify_lines(s, e)
         || invsync_shopify_payments(s, e)
         || invsync_shopify_order_refunds(s, e))
@@ -330,6 +331,8 @@ invsync_shopify_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
                                 invsync_canon_number(qrc, quantity))
            || invsync_canon_set(line, l, "price_minor",
                                 invsync_canon_number(prc, price))
+           || invsync_canon_set(line, l, "requires_shipping",
+                                invsync_shopify_requires_shipping(line))
            || invsync_shopify_refs(line, l) ? -1 : 0;
 }
 

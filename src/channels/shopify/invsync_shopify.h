@@ -23,6 +23,12 @@ extern const invsync_normalizer_t  invsync_normalizer_shopify;
 /* invsync_normalize_shopify.c: what the ledger matches a line by */
 int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
 
+/* invsync_shopify_mode.c: pickup, point of sale or shipped; per line */
+int invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e);
+json_t *invsync_shopify_requires_shipping(const invsync_canon_src_t *line);
+const char *invsync_shopify_sale_location(const invsync_channel_conf_t *cc,
+    const char *location_id);
+
 /* invsync_normalize_shopify_refund.c: refunds, an order's too */
 json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);

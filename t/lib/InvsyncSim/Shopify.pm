@@ -466,7 +466,9 @@ sub order {
             variant_title => undef, vendor => 'invsync',
             quantity => $qty + 0, current_quantity => $qty + 0,
             fulfillable_quantity => $qty + 0, price => sprintf('%.2f', $price),
-            requires_shipping => $TRUE, taxable => $TRUE, grams => 0,
+            requires_shipping => ($x->{requires_shipping} // 1) ? $TRUE
+                                                                : $FALSE,
+            taxable => $TRUE, grams => 0,
             fulfillment_status => undef, fulfillment_service => 'manual',
         };
         push @touched, [$l, $qty];
@@ -481,10 +483,12 @@ sub order {
         currency => $in->{currency} // 'EUR',
         presentment_currency => $in->{currency} // 'EUR',
         financial_status => $in->{financial_status} // 'paid',
-        fulfillment_status => undef, tags => '',
+        fulfillment_status => $in->{fulfillment_status}, tags => '',
         subtotal_price => sprintf('%.2f', $total // 0),
         total_price => sprintf('%.2f', $total // 0), total_tax => '0.00',
-        line_items => \@li, location_id => undef,
+        line_items => \@li, location_id => $in->{order_location_id},
+        source_name => $in->{source_name} // 'web',
+        shipping_lines => $in->{shipping_lines} // [],
         customer => { id => 7000000001, email => $in->{email}
                       // 'jon@example.com', first_name => 'Jon',
                       last_name => 'Doe' },

@@ -31,6 +31,12 @@ int invsync_shopify_refund_members(invsync_canon_src_t *s, json_t *e,
 int invsync_shopify_payments(const invsync_canon_src_t *s, json_t *e);
 int invsync_shopify_order_refunds(const invsync_canon_src_t *s, json_t *e);
 
+/* invsync_normalize_shopify_return.c: returns and their dispositions */
+json_t *invsync_shopify_return(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+json_t *invsync_shopify_dispose(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+
 /* invsync_shopify_stock.c */
 size_t invsync_shopify_push_build(const invsync_channel_ctx_t *ctx,
     invsync_push_item_t *items, size_t n, const char *idempotency,

@@ -11,7 +11,8 @@
 -- KEYS[2]  the audit stream
 -- ARGV[1]  the worker key prefix "<p>:{<p>}:"
 -- ARGV[2]  now, Unix ms
--- ARGV[3]  the step, JSON {states: [state, ...], cause, by, tracking,
+-- ARGV[3]  the step, JSON {states: [state, ...], cause, by, why (what
+--          ended it: a channel's declined, cancelled, closed), tracking,
 --          receipt: {id, at, lines: [{sku, qty, condition, restock,
 --          bucket, location, reason, not_shipped}]}, refund_due: {...}}
 -- ARGV[4]  approximate bound of the audit stream
@@ -64,7 +65,8 @@ for _, st in ipairs(s.states) do
     end
     local rid = s.receipt and s.receipt.id or nil
     history[#history + 1] = {state = st, at = tonumber(now),
-                             cause = s.cause, by = s.by, receipt = rid}
+                             cause = s.cause, by = s.by, receipt = rid,
+                             why = s.why}
     last = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
         'result', 'applied', 'action', action[st], 'ts', now,
         'order', h[2], 'rma', h[7], 'state', st, 'cause', s.cause,

@@ -7,7 +7,8 @@ package InvsyncSim::Shopify;
 # simulator", says what follows which section of the channel reference.
 # The inventorySetQuantities mutation is in InvsyncSim/Shopify/SetQuantities.pm,
 # fulfillment orders and fulfillments in InvsyncSim/Shopify/Fulfillment.pm,
-# refunds in InvsyncSim/Shopify/Refunds.pm, the same package.
+# refunds in InvsyncSim/Shopify/Refunds.pm, returns in
+# InvsyncSim/Shopify/Returns.pm, the same package.
 
 use strict;
 use warnings;
@@ -21,6 +22,7 @@ use Time::HiRes qw(time);
 use InvsyncSim::Shopify::SetQuantities ();
 use InvsyncSim::Shopify::Fulfillment ();
 use InvsyncSim::Shopify::Refunds ();
+use InvsyncSim::Shopify::Returns ();
 
 sub defaults {
     return {

@@ -13,8 +13,9 @@
 # Shopify shows the new quantity; closed (5 times) closes once, with its
 # cause.  A second return declined closes its RMA with the decline's
 # reason.  A return of an order invsync never recorded is return_unknown
-# once however often it comes; a bad payload is a dead letter that says
-# which member is wrong.
+# once however often it comes, and opens its RMA when retried after the
+# order came; a bad payload is a dead letter that says which member is
+# wrong.
 
 use strict;
 use warnings;
@@ -41,7 +42,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(26);
+$t->plan(30);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -259,6 +260,26 @@ ok(wait_for(30, sub { grep { ($_->{id} // '') eq
                       @{exceptions('return_unknown')} }),
    'return_unknown, once per return') or diag($t->read_file('logs/w1.out'));
 ok(!defined rma('shop-eu:555000111'), 'and no RMA');
+
+# the order arrives; the exception retried opens the RMA
+is(send_hook('orders/create', encode_json({ id => 999000111,
+    name => '#999', email => 'jon@example.com', currency => 'EUR',
+    created_at => '2026-11-20T10:00:00+01:00',
+    updated_at => '2026-11-20T10:00:00+01:00', total_price => '27.00',
+    financial_status => 'paid', line_items => [
+        map { +{ id => $_->[0], sku => 'SKU-A', quantity => $_->[1],
+                 price => '9.00', title => 'SKU-A', product_id => 7,
+                 variant_id => 70 } } [13000000001, 2], [13000000002, 1] ]
+    }))->{status}, 200, 'its order arrives');
+ok(wait_for(30, sub { defined $t->redis('HGET',
+                          "${K}order:shop-eu:999000111", 'data') }),
+   'recorded');
+($rc, $out) = ctl($t, $conf, 'exceptions', 'retry',
+                  'return_unknown:shop-eu:return:555000111');
+is($rc, 0, 'the exception retried') or diag($out);
+ok(wait_for(30, sub { my $x = rma('shop-eu:555000111');
+                      $x && @{$x->{lines}} == 2 }),
+   'the RMA opened with both lines') or diag($t->read_file('logs/w1.out'));
 
 $body->{return_line_items}[0]{quantity} = 'two';
 $body->{id} = 555000112;

@@ -288,8 +288,8 @@ invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
 
 /*
  * return.dispose: the channel's staff disposed of returned units.  A
- * disposition that names no return (Shopify's names its reverse
- * fulfilment order's lines only) cannot be matched to an RMA here: it is
+ * disposition that names no return (one that names only the channel's
+ * reverse fulfilment lines) cannot be matched to an RMA here: it is
  * for a person, with its lines and their conditions, to receive by hand
  * (invsyncctl return receive).  Nothing moves.
  */

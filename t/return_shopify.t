@@ -6,7 +6,9 @@
 # fulfilled by the merchant; its return requested (returns/request, 5
 # times with 5 webhook ids) opens one RMA shop-eu:<return id> with the
 # order's line and its reason; approved (5 times) changes nothing more;
-# its units disposed (reverse_fulfillment_orders/dispose, which names no
+# its label attached (reverse_deliveries/attach_deliverable, 3 times)
+# moves it in transit once, with the tracking; its units disposed
+# (reverse_fulfillment_orders/dispose, which names no
 # return) are for a person (return_unknown) and move nothing, until the
 # person receives them on the RMA: the restocked unit back on hand at
 # wh-b where the line shipped from, the other in damaged:wh-b, and
@@ -42,12 +44,13 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(30);
+$t->plan(32);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my @topics = ('orders/create', 'fulfillments/create', 'returns/request',
               'returns/approve', 'returns/decline', 'returns/close',
+              'reverse_deliveries/attach_deliverable',
               'reverse_fulfillment_orders/dispose');
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
     webhook_url => "$hooks/hooks/shopify", webhook_secret => 'hush',
@@ -176,6 +179,18 @@ ok(wait_for(30, sub { settled($nr + 5) }), 'the 5 approvals acted on');
 is_deeply([ rma($rma)->{state}, scalar @{entries('return.open', $rma)},
             scalar @{rma($rma)->{history}} ],
           [ 'open', 1, 1 ], 'approved: still one RMA, open, one history entry');
+
+# its label: in transit with the tracking, once (3 times)
+$nr = @{$t->stream('invsync:refunds')};
+InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
+    step => 'deliver', carrier => 'DHL Express', tracking_number => 'RET-77',
+    times => 3);
+ok(wait_for(30, sub { settled($nr + 3) }), 'the 3 labels acted on');
+$r = rma($rma);
+is_deeply([ $r->{state}, $r->{tracking},
+            scalar grep { $_->{state} eq 'in_transit' } @{$r->{history}} ],
+          [ 'in_transit', 'RET-77', 1 ],
+          'in transit with the label\'s tracking, once') or diag(explain $r);
 
 ###############################################################################
 # its units disposed in Shopify: the webhook names no return

@@ -4,9 +4,10 @@
  * return requested or approved in the channel opens the RMA
  * "<channel>:<return id>" with the order's lines it names, once per
  * return however often its webhooks come; declined, cancelled or closed
- * in the channel closes it, with that state as the cause.  A
- * "return_disposition" (what the channel's staff did with each unit)
- * that names no return is for a person.  docs/returns.md, "The channel's
+ * in the channel closes it, with that state as the cause; its parcel's
+ * tracking moves it in transit.  A "return_disposition" (what the
+ * channel's staff did with each unit) that names no return is for a
+ * person.  docs/returns.md, "The channel's
  * return".
  */
 
@@ -21,6 +22,9 @@ static invsync_act_rc_e invsync_return_announce_open(invsync_worker_t *w,
     const invsync_envelope_t *ev, const invsync_return_src_t *src,
     json_t *canon, const char *rma, char *err, size_t len);
 static invsync_act_rc_e invsync_return_announce_close(invsync_worker_t *w,
+    const invsync_return_src_t *src, json_t *canon, const char *rma,
+    char *err, size_t len);
+static invsync_act_rc_e invsync_return_announce_transit(invsync_worker_t *w,
     const invsync_return_src_t *src, json_t *canon, const char *rma,
     char *err, size_t len);
 static int invsync_return_channel_lines(invsync_worker_t *w,
@@ -62,6 +66,11 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
     if (strcmp(state, "requested") == 0 || strcmp(state, "approved") == 0) {
         return invsync_return_announce_open(w, ev, &src, canon, rma, err,
                                             len);
+    }
+
+    if (strcmp(state, "in_transit") == 0) {
+        return invsync_return_announce_transit(w, &src, canon, rma, err,
+                                               len);
     }
 
     if (strcmp(state, "reopened") != 0) {
@@ -201,6 +210,57 @@ invsync_return_announce_close(invsync_worker_t *w,
 
     default:
         /* closed meanwhile by another delivery */
+        return INVSYNC_ACT_DUPLICATE;
+    }
+}
+
+
+/*
+ * in_transit: the parcel's tracking on the RMA, once per delivery (a
+ * second label is a second delivery).  No RMA, or one closed: nothing.
+ */
+static invsync_act_rc_e
+invsync_return_announce_transit(invsync_worker_t *w,
+    const invsync_return_src_t *src, json_t *canon, const char *rma,
+    char *err, size_t len)
+{
+    char                  cause[INVSYNC_RMA_ID_LEN + 160], audit[128];
+    json_t               *rec, *step;
+    const char           *tracking;
+    invsync_return_rc_e   rc;
+
+    rec = invsync_return_get(w, rma, &rc);
+
+    if (rc == INVSYNC_RETURN_LOST) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (rec == NULL) {
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    json_decref(rec);
+
+    snprintf(cause, sizeof(cause), "%s:in_transit:%.64s", rma,
+             invsync_action_str(canon, "delivery_id"));
+    tracking = invsync_action_str(canon, "tracking");
+    step = json_pack("{s:[s], s:s, s:n, s:s*}", "states", "in_transit",
+                     "cause", cause, "by", "tracking",
+                     tracking[0] ? tracking : NULL);
+
+    rc = invsync_return_script(w, src, "step", rma, step, cause, audit,
+                               sizeof(audit), err, len);
+
+    switch (rc) {
+    case INVSYNC_RETURN_DONE:
+        return INVSYNC_ACT_APPLIED;
+
+    case INVSYNC_RETURN_LOST:
+        return INVSYNC_ACT_RETRY;
+
+    default:
+        /* before, or the RMA closed meanwhile: nothing to record */
         return INVSYNC_ACT_DUPLICATE;
     }
 }

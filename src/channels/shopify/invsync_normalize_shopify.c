@@ -19,6 +19,7 @@ typedef enum {
     INVSYNC_SHOPIFY_FULFILLMENT,
     INVSYNC_SHOPIFY_INVENTORY,
     INVSYNC_SHOPIFY_RETURN,
+    INVSYNC_SHOPIFY_TRANSIT,
     INVSYNC_SHOPIFY_DISPOSE
 } invsync_shopify_kind_e;
 
@@ -67,6 +68,7 @@ static const invsync_shopify_topic_t  invsync_shopify_topics[] = {
     { "returns/cancel", INVSYNC_SHOPIFY_RETURN },
     { "returns/close", INVSYNC_SHOPIFY_RETURN },
     { "returns/reopen", INVSYNC_SHOPIFY_RETURN },
+    { "reverse_deliveries/attach_deliverable", INVSYNC_SHOPIFY_TRANSIT },
     { "reverse_fulfillment_orders/dispose", INVSYNC_SHOPIFY_DISPOSE },
     { NULL, 0 }
 };
@@ -134,6 +136,10 @@ invsync_shopify_normalize(const invsync_envelope_t *ev, json_t **out,
 
     case INVSYNC_SHOPIFY_RETURN:
         e = invsync_shopify_return(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_TRANSIT:
+        e = invsync_shopify_return_transit(ev, &s);
         break;
 
     case INVSYNC_SHOPIFY_DISPOSE:

@@ -38,6 +38,10 @@ typedef struct {
     const char  *rfo_line;           /* reverse_fulfillment_order_line_item */
     const char  *type;               /* restocked, not_restocked, ... */
     const char  *location;           /* {id} */
+    const char  *of_return;          /* attach_deliverable: return {id} */
+    const char  *deliverable;        /* shipping_deliverable */
+    const char  *tracking;           /* in it: tracking {carrier_name,
+                                      * tracking_number, tracking_url} */
 } invsync_shopify_return_names_t;
 
 
@@ -71,7 +75,7 @@ static const invsync_shopify_return_names_t  invsync_shopify_rn = {
     "id", "status", "return_line_items", "quantity", "return_reason",
     "return_reason_note", "fulfillment_line_item", "line_item", "decline",
     "dispositions", "reverse_fulfillment_order_line_item", "type",
-    "location"
+    "location", "return", "shipping_deliverable", "tracking"
 };
 
 
@@ -201,6 +205,52 @@ invsync_shopify_return_line(const invsync_canon_src_t *it, json_t *l,
     }
 
     return 0;
+}
+
+
+/*
+ * reverse_deliveries/attach_deliverable: {id (the reverse delivery),
+ * return: {id}, shipping_deliverable: {tracking: {carrier_name,
+ * tracking_number, tracking_url}, label}}: the return's parcel is on its
+ * way.  It names no order (order_id null) and no lines.
+ */
+json_t *
+invsync_shopify_return_transit(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s)
+{
+    json_t                                *e;
+    invsync_canon_src_t                    r, d, t;
+    const invsync_shopify_return_names_t  *n;
+
+    n = &invsync_shopify_rn;
+    e = invsync_canon_new(ev, "return", s->err, s->len);
+
+    if (e == NULL
+        || invsync_canon_object(s, n->of_return, &r) != 0
+        || invsync_canon_object(s, n->deliverable, &d) != 0
+        || invsync_canon_object(&d, n->tracking, &t) != 0
+        || invsync_canon_set(&r, e, "return_id", invsync_canon_id(&r, n->id,
+                             INVSYNC_CANON_REQUIRED)) != 0
+        || invsync_canon_set(s, e, "order_id", json_null()) != 0
+        || invsync_canon_set(s, e, "state", json_string("in_transit")) != 0
+        || invsync_canon_set(s, e, "status", json_null()) != 0
+        || invsync_canon_set(s, e, "reason", json_null()) != 0
+        || invsync_canon_set(s, e, "note", json_null()) != 0
+        || invsync_canon_set(s, e, "lines", json_array()) != 0
+        || invsync_canon_set(s, e, "delivery_id", invsync_canon_id(s, n->id,
+                             INVSYNC_CANON_REQUIRED)) != 0
+        || invsync_canon_set(&t, e, "tracking", invsync_canon_string(&t,
+                             "tracking_number", 0)) != 0
+        || invsync_canon_set(&t, e, "carrier", invsync_canon_string(&t,
+                             "carrier_name", 0)) != 0
+        || invsync_canon_set(&t, e, "tracking_url", invsync_canon_string(&t,
+                             "tracking_url", 0)) != 0)
+    {
+        json_decref(e);
+        return NULL;
+    }
+
+    return e;
 }
 
 

@@ -42,6 +42,7 @@ static const invsync_route_t  invsync_shopify_routes[] = {
     { "refunds/*",              "refunds" },
     { "returns/*",              "refunds" },
     { "reverse_fulfillment_orders/*", "refunds" },
+    { "reverse_deliveries/*",   "refunds" },
     { "fulfillments/*",         "fulfillments" },
     { "fulfillment_orders/*",   "fulfillments" },
     { "fulfillment_events/*",   "fulfillments" },

@@ -34,6 +34,8 @@ int invsync_shopify_order_refunds(const invsync_canon_src_t *s, json_t *e);
 /* invsync_normalize_shopify_return.c: returns and their dispositions */
 json_t *invsync_shopify_return(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
+json_t *invsync_shopify_return_transit(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
 json_t *invsync_shopify_dispose(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
 

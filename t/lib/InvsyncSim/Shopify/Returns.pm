@@ -3,9 +3,11 @@ package InvsyncSim::Shopify;
 # The Shopify simulator's returns (docs/channels/shopify.md, "Returns"):
 # a return of an order's fulfilled line items, requested by the customer
 # or opened by the merchant, approved (its reverse fulfilment order made),
-# declined, cancelled, closed, reopened, and its units disposed, each with
+# declined, cancelled, closed, reopened, its label attached and its units
+# disposed, each with
 # its signed webhook (returns/request, returns/approve, returns/decline,
 # returns/cancel, returns/close, returns/reopen,
+# reverse_deliveries/attach_deliverable,
 # reverse_fulfillment_orders/dispose) in the payload shapes of Shopify's
 # webhook examples.  Control calls only (POST /_sim/return,
 # POST /_sim/return_step); part of InvsyncSim::Shopify (loaded by
@@ -95,7 +97,8 @@ sub _return_create {
 }
 
 # POST /_sim/return_step {return_id, step: approve | decline | cancel |
-# close | reopen | dispose, reason, note (decline), dispositions
+# close | reopen | deliver | dispose, reason, note (decline), carrier,
+# tracking_number (deliver: the label's), dispositions
 # (dispose): [{sku | line: <n>, type: restocked | not_restocked | missing
 # | processing_required, quantity, location_id}], times=1}
 sub _return_step {
@@ -104,6 +107,7 @@ sub _return_step {
         or return (404, { error => 'Return does not exist' });
     my $step = $in->{step} // '';
     return _return_dispose($S, $r, $in) if $step eq 'dispose';
+    return _return_deliver($S, $r, $in) if $step eq 'deliver';
     my $rule = $STEP{$step}
         or return (400, { error => "no step $step" });
     return (422, { error => "Return is $r->{status}: cannot $step" })
@@ -158,6 +162,29 @@ sub _return_dispose {
     _shopify_hook($S, 'reverse_fulfillment_orders/dispose', $body, $now)
         for 1 .. ($in->{times} // 1);
     return (200, { %{_return_view($r)}, dispose => $body });
+}
+
+# a reverse delivery with its label's tracking attached
+# (reverse_deliveries/attach_deliverable)
+sub _return_deliver {
+    my ($S, $r, $in) = @_;
+    return (422, { error => 'Return is not open' })
+        unless $r->{status} eq 'open' && $r->{rfo};
+    my $id = 22_000_000_000 + ++$S->{seq};
+    my $body = { id => $id + 0,
+        admin_graphql_api_id => _rgid('ReverseDelivery', $id),
+        return => { id => $r->{id} + 0,
+                    admin_graphql_api_id => _rgid('Return', $r->{id}) },
+        shipping_deliverable => {
+            tracking => { carrier_name => $in->{carrier} // 'USPS',
+                          tracking_number => $in->{tracking_number}
+                                             // '9400100000000000000000',
+                          tracking_url => undef },
+            label => { public_file_url => undef, created_at => undef } } };
+    my $now = time;
+    _shopify_hook($S, 'reverse_deliveries/attach_deliverable', $body, $now)
+        for 1 .. ($in->{times} // 1);
+    return (200, { %{_return_view($r)}, delivery => $body });
 }
 
 # the topic's payload, sent times times (each with its own webhook id)

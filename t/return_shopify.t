@@ -44,7 +44,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(32);
+$t->plan(33);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -243,6 +243,9 @@ is_deeply([ $r->{state}, scalar @closed, $closed[0]{why},
           'the RMA closed once, the channel\'s close its cause')
     or diag(explain $r);
 is(scalar @{entries('return.close', $rma)}, 1, 'one return.close');
+my ($src, $txt) = ctl($t, $conf, 'return', 'show', $rma);
+like($txt, qr/^closed\s.*\Q$rma:closed\E\s+-\s+closed\s*$/m,
+     'return show: the close with its cause and why') or diag($txt);
 
 ###############################################################################
 # a second return, declined

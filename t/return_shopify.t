@@ -32,6 +32,8 @@ use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
                      map_sku audit_entries);
 
+use constant INVSYNC_DISPOSITION => 'invsync.return.disposition';
+
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test' },
@@ -44,7 +46,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(33);
+$t->plan(36);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -193,40 +195,64 @@ is_deeply([ $r->{state}, $r->{tracking},
           'in transit with the label\'s tracking, once') or diag(explain $r);
 
 ###############################################################################
-# its units disposed in Shopify: the webhook names no return
+# its units disposed in Shopify: the webhook names no return; the worker
+# reads its reverse fulfilment order and receives them on the RMA
 
-$nr = @{$t->stream('invsync:refunds')};
 my $d = InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
     step => 'dispose', dispositions => [
         { sku => 'SKU-A', type => 'restocked', quantity => 1,
           location_id => 9 },
         { sku => 'SKU-A', type => 'not_restocked', quantity => 1 } ]);
-ok(wait_for(30, sub { @{exceptions('return_unknown')} == 1 }),
-   'the disposition is for a person (return_unknown)')
-    or diag($t->read_file('logs/w1.out'));
-my $x = exceptions('return_unknown')->[0];
-my $xd = decode_json($x->{data} // '{}');
-is_deeply([ $xd->{kind}, $xd->{disposition_id},
-            [ map { [ @$_{qw(quantity condition disposition)} ] }
-              @{$xd->{lines}} ] ],
-          [ 'return_disposition', "$d->{dispose}{id}",
-            [ [ 1, 'resellable', 'restocked' ],
-              [ 1, 'damaged', 'not_restocked' ] ] ],
-          'with the lines and the condition each type means')
-    or diag(explain $x);
-ok(wait_for(20, sub { settled($nr + 1) }), 'acted on');
-is(stock('SKU-A')->{'on_hand:wh-b'}, 7, 'nothing moved');
-
-# the person receives them on the RMA
-my ($rc, $out) = ctl($t, $conf, 'return', 'receive', $rma,
-                     '--line', 'SKU-A:1:resellable',
-                     '--line', 'SKU-A:1:damaged');
-is($rc, 0, 'received by hand') or diag($out);
-is_deeply([ @{stock('SKU-A')}{qw(on_hand:wh-b damaged:wh-b)} ], [8, 1],
-          'the resellable unit back on hand at wh-b (where it shipped '
-          . 'from), the other in damaged:wh-b');
+ok(wait_for(30, sub { my $s = stock('SKU-A');
+                      ($s->{'on_hand:wh-b'} // 0) == 8
+                      && ($s->{'damaged:wh-b'} // 0) == 1 }),
+   'disposed: the restocked unit back on hand at wh-b (where it shipped '
+   . 'from), the other in damaged:wh-b')
+    or diag(explain [stock('SKU-A'), $t->read_file('logs/w1.out')]);
 ok(wait_for(30, sub { (level() // -1) == 8 }),
    'Shopify follows: 8 available') or diag(level());
+$r = rma($rma);
+my ($rcpt) = keys %{$r->{receipts}};
+is_deeply([ $r->{state}, $rcpt =~ /^shop-eu:$d->{dispose}{id}:disposition\.read:/
+                         ? 'rfo' : $rcpt,
+            [ map { [ @$_{qw(sku qty condition bucket location)} ] }
+              @{$r->{receipts}{$rcpt}{lines}} ] ],
+          [ 'inspected', 'rfo',
+            [ [ 'SKU-A', 1, 'resellable', 'on_hand', 'wh-b' ],
+              [ 'SKU-A', 1, 'damaged', 'damaged', 'wh-b' ] ] ],
+          'the RMA inspected: one receipt, each unit decided by the rules')
+    or diag(explain $r);
+is(scalar @{exceptions('return_unknown')}, 0, 'nothing for a person');
+
+# the same webhook 4 more times (nginx: duplicates), its entry and the
+# read's replayed: nothing again
+my ($dw) = grep { $_->{topic} eq 'reverse_fulfillment_orders/dispose' }
+           @{InvsyncSim::webhooks($t, 'shopify')};
+is_deeply([ map { decode_json($t->post('/hooks/shopify', $dw->{body},
+                                       %{$dw->{headers}})->{content})->{status} }
+            1 .. 4 ], [ ('duplicate') x 4 ], 'the same webhook: duplicates');
+$nr = @{$t->stream('invsync:refunds')};
+for my $topic ('reverse_fulfillment_orders/dispose', INVSYNC_DISPOSITION) {
+    my ($e) = grep { ($_->[1]{topic} // '') eq $topic }
+              @{$t->stream('invsync:refunds')};
+    ctl($t, $conf, 'replay', '--stream', 'refunds', '--entry', $e->[0]);
+}
+ok(wait_for(30, sub { settled($nr + 3) }), 'the replays acted on (and the '
+   . 'second read)') or diag($t->read_file('logs/w1.out'));
+is_deeply([ @{stock('SKU-A')}{qw(on_hand:wh-b damaged:wh-b)},
+            scalar @{entries('return.restock')},
+            scalar keys %{rma($rma)->{receipts}} ], [8, 1, 2, 1],
+          'once: one receipt, two return.restock entries');
+
+# a disposition Shopify does not know
+my $unk = $t->read_file($t->root
+    . '/t/fixtures/shopify/reverse_fulfillment_orders_dispose/body.json');
+is(send_hook('reverse_fulfillment_orders/dispose', $unk)->{status}, 200,
+   'a disposition of a reverse fulfilment order Shopify does not know');
+ok(wait_for(30, sub { grep { ($_->{summary} // '') =~ /could not be read/ }
+                      @{exceptions('return_unknown')} }),
+   'return_unknown, for a person') or diag($t->read_file('logs/w1.out'));
+is(stock('SKU-A')->{'on_hand:wh-b'}, 8, 'nothing moved');
 
 ###############################################################################
 # closed in Shopify, 5 times
@@ -292,7 +318,7 @@ is(send_hook('orders/create', encode_json({ id => 999000111,
 ok(wait_for(30, sub { defined $t->redis('HGET',
                           "${K}order:shop-eu:999000111", 'data') }),
    'recorded');
-($rc, $out) = ctl($t, $conf, 'exceptions', 'retry',
+my ($rc, $out) = ctl($t, $conf, 'exceptions', 'retry',
                   'return_unknown:shop-eu:return:555000111');
 is($rc, 0, 'the exception retried') or diag($out);
 ok(wait_for(30, sub { my $x = rma('shop-eu:555000111');

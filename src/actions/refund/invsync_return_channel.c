@@ -5,10 +5,8 @@
  * "<channel>:<return id>" with the order's lines it names, once per
  * return however often its webhooks come; declined, cancelled or closed
  * in the channel closes it, with that state as the cause; its parcel's
- * tracking moves it in transit.  A "return_disposition" (what the
- * channel's staff did with each unit) that names no return is for a
- * person.  docs/returns.md, "The channel's
- * return".
+ * tracking moves it in transit.  Dispositions of its units:
+ * invsync_return_dispose.c.  docs/returns.md, "The channel's return".
  */
 
 
@@ -26,12 +24,6 @@ static invsync_act_rc_e invsync_return_announce_close(invsync_worker_t *w,
     char *err, size_t len);
 static invsync_act_rc_e invsync_return_announce_transit(invsync_worker_t *w,
     const invsync_return_src_t *src, json_t *canon, const char *rma,
-    char *err, size_t len);
-static int invsync_return_channel_lines(invsync_worker_t *w,
-    const char *channel, json_t *canon, json_t **out, char *err,
-    size_t len);
-static invsync_act_rc_e invsync_return_channel_exc(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, const char *why,
     char *err, size_t len);
 
 
@@ -116,8 +108,8 @@ invsync_return_announce_open(invsync_worker_t *w,
     const char           *reason;
     invsync_return_rc_e   rc;
 
-    rc = invsync_return_channel_lines(w, ev->channel, canon, &lines, err,
-                                      len);
+    rc = invsync_return_channel_lines(w, ev->channel, canon,
+                                      "channel_line_id", &lines, err, len);
 
     if (rc == INVSYNC_RETURN_DONE) {
         /* the RMA's reason: the first line's (the restock rules read it
@@ -267,15 +259,15 @@ invsync_return_announce_transit(invsync_worker_t *w,
 
 
 /*
- * The canonical lines [{channel_line_id, quantity}] as the RMA's [{sku,
- * qty}]: each the recorded order's line of that id, its SKU mapped as
- * the ledger maps it (a line that also names its SKU is matched by it
- * when the id is not the order's).  REFUSED, with err, for an order not
- * recorded or a line that is not one of its own.
+ * The canonical lines [{<idkey>, quantity, condition}] as the RMA's (or
+ * a receipt's) [{sku, qty, condition}]: each the recorded order's line
+ * whose channel_line_id is the line's <idkey>, its SKU mapped as the
+ * ledger maps it.  REFUSED, with err, for an order not recorded or a
+ * line that is not one of its own.
  */
-static int
+int
 invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
-    json_t *canon, json_t **out, char *err, size_t len)
+    json_t *canon, const char *idkey, json_t **out, char *err, size_t len)
 {
     int          found;
     char         key[INVSYNC_ACTION_KEY_LEN], sku[256];
@@ -312,7 +304,7 @@ invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
     *out = json_array();
 
     json_array_foreach(json_object_get(canon, "lines"), i, l) {
-        id = invsync_action_str(l, "channel_line_id");
+        id = invsync_action_str(l, idkey);
         hit = NULL;
 
         json_array_foreach(json_object_get(data, "lines"), k, ol) {
@@ -336,8 +328,9 @@ invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
             return found < 0 ? INVSYNC_RETURN_LOST : INVSYNC_RETURN_REFUSED;
         }
 
-        json_array_append_new(*out, json_pack("{s:s, s:O}", "sku", sku,
-                              "qty", json_object_get(l, "quantity")));
+        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*}", "sku",
+                              sku, "qty", json_object_get(l, "quantity"),
+                              "condition", json_object_get(l, "condition")));
     }
 
     json_decref(data);
@@ -346,26 +339,8 @@ invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
 }
 
 
-/*
- * return.dispose: the channel's staff disposed of returned units.  A
- * disposition that names no return (one that names only the channel's
- * reverse fulfilment lines) cannot be matched to an RMA here: it is
- * for a person, with its lines and their conditions, to receive by hand
- * (invsyncctl return receive).  Nothing moves.
- */
-invsync_act_rc_e
-invsync_return_dispose(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, char *err, size_t len)
-{
-    return invsync_return_channel_exc(w, ev, canon, "a disposition that "
-        "names no return (only the channel's reverse fulfilment order "
-        "lines): receive its units on their RMA by hand (invsyncctl return "
-        "receive)", err, len);
-}
-
-
 /* return_unknown, once per return (or per disposition webhook) */
-static invsync_act_rc_e
+invsync_act_rc_e
 invsync_return_channel_exc(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, const char *why, char *err, size_t len)
 {

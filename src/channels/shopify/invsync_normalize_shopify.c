@@ -20,7 +20,8 @@ typedef enum {
     INVSYNC_SHOPIFY_INVENTORY,
     INVSYNC_SHOPIFY_RETURN,
     INVSYNC_SHOPIFY_TRANSIT,
-    INVSYNC_SHOPIFY_DISPOSE
+    INVSYNC_SHOPIFY_DISPOSE,
+    INVSYNC_SHOPIFY_DISPOSE_READ
 } invsync_shopify_kind_e;
 
 
@@ -70,6 +71,7 @@ static const invsync_shopify_topic_t  invsync_shopify_topics[] = {
     { "returns/reopen", INVSYNC_SHOPIFY_RETURN },
     { "reverse_deliveries/attach_deliverable", INVSYNC_SHOPIFY_TRANSIT },
     { "reverse_fulfillment_orders/dispose", INVSYNC_SHOPIFY_DISPOSE },
+    { INVSYNC_TOPIC_DISPOSITION_READ, INVSYNC_SHOPIFY_DISPOSE_READ },
     { NULL, 0 }
 };
 
@@ -144,6 +146,10 @@ invsync_shopify_normalize(const invsync_envelope_t *ev, json_t **out,
 
     case INVSYNC_SHOPIFY_DISPOSE:
         e = invsync_shopify_dispose(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_DISPOSE_READ:
+        e = invsync_shopify_dispose_read(ev, &s);
         break;
 
     default: /* INVSYNC_SHOPIFY_INVENTORY */

@@ -272,11 +272,65 @@ invsync_shopify_dispose(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_set(s, e, "disposition_id", invsync_canon_id(s,
                              invsync_shopify_rn.id,
                              INVSYNC_CANON_REQUIRED)) != 0
+        || invsync_canon_set(s, e, "return_id", json_null()) != 0
+        || invsync_canon_set(s, e, "order_id", json_null()) != 0
         || invsync_canon_each(s, invsync_shopify_rn.dispositions, e, "lines",
                               invsync_shopify_disposition, NULL) != 0)
     {
         json_decref(e);
         return NULL;
+    }
+
+    return e;
+}
+
+
+/*
+ * INVSYNC_TOPIC_DISPOSITION_READ, the worker's own: {"disposition": the
+ * dispose webhook's body, "read": {return_id, order_id, lines: {<reverse
+ * fulfilment line id>: <order line id>}}} (invsync_shopify_return_read.c):
+ * the disposition with its return, order and each line's order line.
+ */
+json_t *
+invsync_shopify_dispose_read(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s)
+{
+    size_t               i;
+    json_t              *e, *l, *map;
+    invsync_canon_src_t  d, r;
+
+    if (invsync_canon_object(s, "disposition", &d) != 0
+        || invsync_canon_object(s, "read", &r) != 0)
+    {
+        return NULL;
+    }
+
+    if (d.obj == NULL || r.obj == NULL) {
+        invsync_canon_fail(s, d.obj == NULL ? "disposition" : "read",
+                           "missing");
+        return NULL;
+    }
+
+    e = invsync_shopify_dispose(ev, &d);
+
+    if (e == NULL
+        || invsync_canon_set(&r, e, "return_id", invsync_canon_id(&r,
+                             "return_id", INVSYNC_CANON_REQUIRED)) != 0
+        || invsync_canon_set(&r, e, "order_id", invsync_canon_id(&r,
+                             "order_id", INVSYNC_CANON_REQUIRED)) != 0)
+    {
+        json_decref(e);
+        return NULL;
+    }
+
+    map = json_object_get(r.obj, "lines");
+
+    json_array_foreach(json_object_get(e, "lines"), i, l) {
+        json_t  *ol = json_object_get(map, json_string_value(
+                          json_object_get(l, "channel_line_id")));
+
+        json_object_set_new(l, "order_line_id",
+                            json_is_string(ol) ? json_copy(ol) : json_null());
     }
 
     return e;
@@ -324,7 +378,8 @@ invsync_shopify_disposition(const invsync_canon_src_t *it, json_t *l,
         || invsync_canon_set(it, l, "condition", json_string(cond)) != 0
         || invsync_canon_set(it, l, "disposition", json_string(type)) != 0
         || invsync_canon_set(&loc, l, "location_ref", invsync_canon_id(&loc,
-                             "id", 0)) != 0)
+                             "id", 0)) != 0
+        || invsync_canon_set(it, l, "order_line_id", json_null()) != 0)
     {
         return -1;
     }

@@ -231,6 +231,8 @@ sub _gql {
         ($op, $cost) = ('rcreate', 10);
     } elsif ($q =~ /\bsuggestedRefund\b/) {
         ($op, $cost) = ('rlook', 20);
+    } elsif ($q =~ /\breverseFulfillmentOrder\s*\(/) {
+        ($op, $cost) = ('rfo', 10);     # in Shopify/Returns.pm
     } elsif ($q =~ /\border\s*\(\s*id\s*:/) {
         ($op, $cost) = ('order', 12);
     } elsif ($q =~ /\bnodes\s*\(\s*ids\s*:\s*(?:\$(\w+)|\[([^\]]*)\])/) {
@@ -244,7 +246,8 @@ sub _gql {
         my $out = _gerr('simulator: unsupported operation (supported: '
             . 'inventorySetQuantities, nodes(ids:), inventoryItem(id:), '
             . 'order(id:), fulfillmentCreate, fulfillmentOrderMove, '
-            . 'refundCreate, order(id:) with suggestedRefund)',
+            . 'refundCreate, order(id:) with suggestedRefund, '
+            . 'reverseFulfillmentOrder(id:))',
             'SIMULATOR_UNSUPPORTED');
         $out->{extensions}{cost} = _cost($S, 1, 1);
         return _json(200, $out, @h);
@@ -277,6 +280,8 @@ sub _gql {
         $actual = $cost;
     } elsif ($op eq 'rlook') {
         ($out, $actual) = _gql_refund_look($S, $q, $v);
+    } elsif ($op eq 'rfo') {
+        ($out, $actual) = _gql_rfo($S, $q, $v);
     } elsif ($op eq 'order') {
         ($out, $actual) = _gql_order($S, $q, $v);
     } elsif ($op eq 'nodes') {

@@ -9,8 +9,9 @@ package InvsyncSim::Shopify;
 # returns/cancel, returns/close, returns/reopen,
 # reverse_deliveries/attach_deliverable,
 # reverse_fulfillment_orders/dispose) in the payload shapes of Shopify's
-# webhook examples.  Control calls only (POST /_sim/return,
-# POST /_sim/return_step); part of InvsyncSim::Shopify (loaded by
+# webhook examples; and the GraphQL reverseFulfillmentOrder(id:) read
+# (what a dispose webhook does not say).  Control calls POST /_sim/return
+# and POST /_sim/return_step; part of InvsyncSim::Shopify (loaded by
 # InvsyncSim/Shopify.pm, whose helpers it uses), in a file of its own.
 
 use strict;
@@ -185,6 +186,28 @@ sub _return_deliver {
     _shopify_hook($S, 'reverse_deliveries/attach_deliverable', $body, $now)
         for 1 .. ($in->{times} // 1);
     return (200, { %{_return_view($r)}, delivery => $body });
+}
+
+# reverseFulfillmentOrder(id:) { id return { id } order { id }
+# lineItems(first:) { nodes { id fulfillmentLineItem { lineItem { id } } } } }
+# (what a dispose webhook does not say); null for an id it does not know
+sub _gql_rfo {
+    my ($S, $q, $v) = @_;
+    my $id = _gid('ReverseFulfillmentOrder', _q_arg($q, $v, 'id'));
+    my ($r) = grep { $_->{rfo} && defined $id && $_->{rfo}{id} == $id }
+              values %{$S->{returns} || {}};
+    return ({ data => { reverseFulfillmentOrder => undef } }, 1) unless $r;
+    return ({ data => { reverseFulfillmentOrder => {
+        id => _rgid('ReverseFulfillmentOrder', $r->{rfo}{id}),
+        return => { id => _rgid('Return', $r->{id}) },
+        order => { id => _rgid('Order', $r->{order_id}) },
+        lineItems => _conn([map { +{
+            id => _rgid('ReverseFulfillmentOrderLineItem', $_->{id}),
+            fulfillmentLineItem => {
+                id => _rgid('FulfillmentLineItem', $_->{return_line}{fli}),
+                lineItem => { id => _rgid('LineItem',
+                                          $_->{return_line}{line_item_id}) } }
+        } } @{$r->{rfo}{lines}}]) } } }, 3 + 3 * @{$r->{rfo}{lines}});
 }
 
 # the topic's payload, sent times times (each with its own webhook id)

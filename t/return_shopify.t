@@ -46,7 +46,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(36);
+$t->plan(37);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -198,6 +198,9 @@ is_deeply([ $r->{state}, $r->{tracking},
 # its units disposed in Shopify: the webhook names no return; the worker
 # reads its reverse fulfilment order and receives them on the RMA
 
+# the first read answered 503: read again after a backoff
+InvsyncSim::fail($t, 'shopify', mode => '5xx', count => 1, status => 503,
+                 match => 'graphql', match_body => 'reverseFulfillmentOrder');
 my $d = InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
     step => 'dispose', dispositions => [
         { sku => 'SKU-A', type => 'restocked', quantity => 1,
@@ -211,6 +214,8 @@ ok(wait_for(30, sub { my $s = stock('SKU-A');
     or diag(explain [stock('SKU-A'), $t->read_file('logs/w1.out')]);
 ok(wait_for(30, sub { (level() // -1) == 8 }),
    'Shopify follows: 8 available') or diag(level());
+like(join('', $t->read_file('logs/w1.out')), qr/disposition not read.*503/,
+     'after a 503, retried');
 $r = rma($rma);
 my ($rcpt) = keys %{$r->{receipts}};
 is_deeply([ $r->{state}, $rcpt =~ /^shop-eu:$d->{dispose}{id}:disposition\.read:/

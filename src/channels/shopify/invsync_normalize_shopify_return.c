@@ -130,12 +130,21 @@ invsync_shopify_return(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         order = invsync_canon_id(s, "order_id", INVSYNC_CANON_REQUIRED);
     }
 
+    if (order == NULL) {
+        return NULL;
+    }
+
     e = invsync_canon_new(ev, "return", s->err, s->len);
 
-    if (e == NULL || order == NULL
+    if (e == NULL) {
+        json_decref(order);
+        return NULL;
+    }
+
+    /* order_id first: the event owns it from here on */
+    if (invsync_canon_set(s, e, "order_id", order) != 0
         || invsync_canon_set(s, e, "return_id", invsync_canon_id(s, n->id,
                              INVSYNC_CANON_REQUIRED)) != 0
-        || invsync_canon_set(s, e, "order_id", order) != 0
         || invsync_canon_set(s, e, "state", json_string(t->state)) != 0
         || invsync_canon_set(s, e, "status", invsync_canon_string(s,
                              n->status, 0)) != 0
@@ -147,9 +156,6 @@ invsync_shopify_return(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_each(s, n->lines, e, "lines",
                               invsync_shopify_return_line, NULL) != 0)
     {
-        if (e == NULL) {
-            json_decref(order);
-        }
         json_decref(e);
         return NULL;
     }

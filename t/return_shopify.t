@@ -12,8 +12,8 @@
 # return) are for a person (return_unknown) and move nothing, until the
 # person receives them on the RMA: the restocked unit back on hand at
 # wh-b where the line shipped from, the other in damaged:wh-b, and
-# Shopify shows the new quantity; closed (5 times) closes once, with its
-# cause.  A second return declined closes its RMA with the decline's
+# Shopify shows the new quantity, though Shopify's close (5 times, once,
+# with its cause) was applied before the receipt.  A second return declined closes its RMA with the decline's
 # reason.  A return of an order invsync never recorded is return_unknown
 # once however often it comes, and opens its RMA when retried after the
 # order came; a bad payload is a dead letter that says which member is
@@ -46,7 +46,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(37);
+$t->plan(39);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -198,14 +198,21 @@ is_deeply([ $r->{state}, $r->{tracking},
 # its units disposed in Shopify: the webhook names no return; the worker
 # reads its reverse fulfilment order and receives them on the RMA
 
-# the first read answered 503: read again after a backoff
-InvsyncSim::fail($t, 'shopify', mode => '5xx', count => 1, status => 503,
+# the first three reads answered 503: read again after each backoff
+InvsyncSim::fail($t, 'shopify', mode => '5xx', count => 3, status => 503,
                  match => 'graphql', match_body => 'reverseFulfillmentOrder');
 my $d = InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
     step => 'dispose', dispositions => [
         { sku => 'SKU-A', type => 'restocked', quantity => 1,
           location_id => 9 },
         { sku => 'SKU-A', type => 'not_restocked', quantity => 1 } ]);
+# processed, Shopify closes the return (5 times): applied before the
+# disposition's receipt, whose read waits out the 503s
+$nr = @{$t->stream('invsync:refunds')};
+InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
+                 step => 'close', times => 5);
+ok(wait_for(30, sub { (rma($rma) // {})->{state} eq 'closed' }),
+   'closed first') or diag($t->read_file('logs/w1.out'));
 ok(wait_for(30, sub { my $s = stock('SKU-A');
                       ($s->{'on_hand:wh-b'} // 0) == 8
                       && ($s->{'damaged:wh-b'} // 0) == 1 }),
@@ -222,10 +229,11 @@ is_deeply([ $r->{state}, $rcpt =~ /^shop-eu:$d->{dispose}{id}:disposition\.read:
                          ? 'rfo' : $rcpt,
             [ map { [ @$_{qw(sku qty condition bucket location)} ] }
               @{$r->{receipts}{$rcpt}{lines}} ] ],
-          [ 'inspected', 'rfo',
+          [ 'closed', 'rfo',
             [ [ 'SKU-A', 1, 'resellable', 'on_hand', 'wh-b' ],
               [ 'SKU-A', 1, 'damaged', 'damaged', 'wh-b' ] ] ],
-          'the RMA inspected: one receipt, each unit decided by the rules')
+          'the RMA: one receipt, each unit decided by the rules, still '
+          . 'closed')
     or diag(explain $r);
 is(scalar @{exceptions('return_unknown')}, 0, 'nothing for a person');
 
@@ -236,6 +244,8 @@ my ($dw) = grep { $_->{topic} eq 'reverse_fulfillment_orders/dispose' }
 is_deeply([ map { decode_json($t->post('/hooks/shopify', $dw->{body},
                                        %{$dw->{headers}})->{content})->{status} }
             1 .. 4 ], [ ('duplicate') x 4 ], 'the same webhook: duplicates');
+ok(wait_for(30, sub { settled($nr + 6) }), 'the 5 closes and the read '
+   . 'acted on');
 $nr = @{$t->stream('invsync:refunds')};
 for my $topic ('reverse_fulfillment_orders/dispose', INVSYNC_DISPOSITION) {
     my ($e) = grep { ($_->[1]{topic} // '') eq $topic }
@@ -244,6 +254,9 @@ for my $topic ('reverse_fulfillment_orders/dispose', INVSYNC_DISPOSITION) {
 }
 ok(wait_for(30, sub { settled($nr + 3) }), 'the replays acted on (and the '
    . 'second read)') or diag($t->read_file('logs/w1.out'));
+is_deeply([ map { $_->{state} } @{rma($rma)->{history}} ],
+          [ qw(open in_transit closed received inspected) ],
+          'its history: received and inspected after the close');
 is_deeply([ @{stock('SKU-A')}{qw(on_hand:wh-b damaged:wh-b)},
             scalar @{entries('return.restock')},
             scalar keys %{rma($rma)->{receipts}} ], [8, 1, 2, 1],
@@ -260,12 +273,8 @@ ok(wait_for(30, sub { grep { ($_->{summary} // '') =~ /could not be read/ }
 is(stock('SKU-A')->{'on_hand:wh-b'}, 8, 'nothing moved');
 
 ###############################################################################
-# closed in Shopify, 5 times
+# its close, 5 times: once
 
-$nr = @{$t->stream('invsync:refunds')};
-InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
-                 step => 'close', times => 5);
-ok(wait_for(30, sub { settled($nr + 5) }), 'the 5 closes acted on');
 $r = rma($rma);
 my @closed = grep { $_->{state} eq 'closed' } @{$r->{history}};
 is_deeply([ $r->{state}, scalar @closed, $closed[0]{why},

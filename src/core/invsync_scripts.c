@@ -801,7 +801,7 @@ const char  invsync_script_return_step[] =
     "if s.receipt and receipts[s.receipt.id] then\n"
     "    return {0, h[1]}\n"
     "end\n"
-    "if h[1] == 'closed' then\n"
+    "if h[1] == 'closed' and not s.after_close then\n"
     "    return redis.error_reply('return_step: RMA ' .. h[7]\n"
     "                             .. ' is closed')\n"
     "end\n"

@@ -158,6 +158,9 @@ invsync_return_dispose_receive(invsync_worker_t *w,
         src.topic = ev->topic;
         src.stream = ev->stream;
         src.entry = ev->entry;
+        /* a channel may close a return once its units are disposed of:
+         * that close may be applied before this receipt, which counts */
+        src.after_close = 1;
 
         rc = !invsync_return_id_valid(rma) || !invsync_return_id_valid(rid)
              ? INVSYNC_RETURN_REFUSED

@@ -13,6 +13,8 @@
 -- ARGV[2]  now, Unix ms
 -- ARGV[3]  the step, JSON {states: [state, ...], cause, by, why (what
 --          ended it: a channel's declined, cancelled, closed), tracking,
+--          after_close (a channel's receipt, taken on a closed RMA: its
+--          state stays closed),
 --          receipt: {id, at, lines: [{sku, qty, condition, restock,
 --          bucket, location, reason, not_shipped}]}, refund_due: {...}}
 -- ARGV[4]  approximate bound of the audit stream
@@ -47,7 +49,7 @@ end
 if s.receipt and receipts[s.receipt.id] then
     return {0, h[1]}
 end
-if h[1] == 'closed' then
+if h[1] == 'closed' and not s.after_close then
     return redis.error_reply('return_step: RMA ' .. h[7]
                              .. ' is closed')
 end

@@ -1,7 +1,8 @@
 
 /*
- * Shopify webhooks (docs/events.md): orders, refunds, fulfillments and
- * inventory levels as canonical events; every other topic is ignored.
+ * Shopify webhooks (docs/events.md): orders, refunds, fulfillments,
+ * inventory levels and returns as canonical events; every other topic is
+ * ignored.
  */
 
 
@@ -16,7 +17,11 @@ typedef enum {
     INVSYNC_SHOPIFY_CANCELLED,
     INVSYNC_SHOPIFY_REFUND,
     INVSYNC_SHOPIFY_FULFILLMENT,
-    INVSYNC_SHOPIFY_INVENTORY
+    INVSYNC_SHOPIFY_INVENTORY,
+    INVSYNC_SHOPIFY_RETURN,
+    INVSYNC_SHOPIFY_TRANSIT,
+    INVSYNC_SHOPIFY_DISPOSE,
+    INVSYNC_SHOPIFY_DISPOSE_READ
 } invsync_shopify_kind_e;
 
 
@@ -58,6 +63,15 @@ static const invsync_shopify_topic_t  invsync_shopify_topics[] = {
     { "fulfillments/create", INVSYNC_SHOPIFY_FULFILLMENT },
     { "fulfillments/update", INVSYNC_SHOPIFY_FULFILLMENT },
     { "inventory_levels/update", INVSYNC_SHOPIFY_INVENTORY },
+    { "returns/request", INVSYNC_SHOPIFY_RETURN },
+    { "returns/approve", INVSYNC_SHOPIFY_RETURN },
+    { "returns/decline", INVSYNC_SHOPIFY_RETURN },
+    { "returns/cancel", INVSYNC_SHOPIFY_RETURN },
+    { "returns/close", INVSYNC_SHOPIFY_RETURN },
+    { "returns/reopen", INVSYNC_SHOPIFY_RETURN },
+    { "reverse_deliveries/attach_deliverable", INVSYNC_SHOPIFY_TRANSIT },
+    { "reverse_fulfillment_orders/dispose", INVSYNC_SHOPIFY_DISPOSE },
+    { INVSYNC_TOPIC_DISPOSITION_READ, INVSYNC_SHOPIFY_DISPOSE_READ },
     { NULL, 0 }
 };
 
@@ -120,6 +134,22 @@ invsync_shopify_normalize(const invsync_envelope_t *ev, json_t **out,
 
     case INVSYNC_SHOPIFY_FULFILLMENT:
         e = invsync_shopify_fulfillment(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_RETURN:
+        e = invsync_shopify_return(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_TRANSIT:
+        e = invsync_shopify_return_transit(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_DISPOSE:
+        e = invsync_shopify_dispose(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_DISPOSE_READ:
+        e = invsync_shopify_dispose_read(ev, &s);
         break;
 
     default: /* INVSYNC_SHOPIFY_INVENTORY */

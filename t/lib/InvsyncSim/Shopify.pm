@@ -7,7 +7,8 @@ package InvsyncSim::Shopify;
 # simulator", says what follows which section of the channel reference.
 # The inventorySetQuantities mutation is in InvsyncSim/Shopify/SetQuantities.pm,
 # fulfillment orders and fulfillments in InvsyncSim/Shopify/Fulfillment.pm,
-# refunds in InvsyncSim/Shopify/Refunds.pm, the same package.
+# refunds in InvsyncSim/Shopify/Refunds.pm, returns in
+# InvsyncSim/Shopify/Returns.pm, the same package.
 
 use strict;
 use warnings;
@@ -21,6 +22,7 @@ use Time::HiRes qw(time);
 use InvsyncSim::Shopify::SetQuantities ();
 use InvsyncSim::Shopify::Fulfillment ();
 use InvsyncSim::Shopify::Refunds ();
+use InvsyncSim::Shopify::Returns ();
 
 sub defaults {
     return {
@@ -229,6 +231,8 @@ sub _gql {
         ($op, $cost) = ('rcreate', 10);
     } elsif ($q =~ /\bsuggestedRefund\b/) {
         ($op, $cost) = ('rlook', 20);
+    } elsif ($q =~ /\breverseFulfillmentOrder\s*\(/) {
+        ($op, $cost) = ('rfo', 10);     # in Shopify/Returns.pm
     } elsif ($q =~ /\border\s*\(\s*id\s*:/) {
         ($op, $cost) = ('order', 12);
     } elsif ($q =~ /\bnodes\s*\(\s*ids\s*:\s*(?:\$(\w+)|\[([^\]]*)\])/) {
@@ -242,7 +246,8 @@ sub _gql {
         my $out = _gerr('simulator: unsupported operation (supported: '
             . 'inventorySetQuantities, nodes(ids:), inventoryItem(id:), '
             . 'order(id:), fulfillmentCreate, fulfillmentOrderMove, '
-            . 'refundCreate, order(id:) with suggestedRefund)',
+            . 'refundCreate, order(id:) with suggestedRefund, '
+            . 'reverseFulfillmentOrder(id:))',
             'SIMULATOR_UNSUPPORTED');
         $out->{extensions}{cost} = _cost($S, 1, 1);
         return _json(200, $out, @h);
@@ -275,6 +280,8 @@ sub _gql {
         $actual = $cost;
     } elsif ($op eq 'rlook') {
         ($out, $actual) = _gql_refund_look($S, $q, $v);
+    } elsif ($op eq 'rfo') {
+        ($out, $actual) = _gql_rfo($S, $q, $v);
     } elsif ($op eq 'order') {
         ($out, $actual) = _gql_order($S, $q, $v);
     } elsif ($op eq 'nodes') {

@@ -9,7 +9,8 @@ package InvsyncSim::WooCommerce;
 # order's gateway: refund_refuse makes it decline, with WooCommerce's
 # answer (HTTP 500, woocommerce_rest_cannot_create_order_refund and the
 # gateway's message); refund_again makes that many refunds answer the
-# same code with "please try again".  Part
+# same code with "please try again"; refund_retry_after adds a
+# Retry-After to both.  Part
 # of InvsyncSim::WooCommerce (loaded by InvsyncSim/WooCommerce.pm, whose
 # helpers it uses), in a file of its own for its size.
 
@@ -81,12 +82,14 @@ sub _refund_post {
     # be tried again (refund_again: how many times)
     if (($S->{conf}{refund_again} // 0) > 0) {
         $S->{conf}{refund_again}--;
-        return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
-                     'Cannot create order refund, please try again.');
+        return _refund_paced($S, _werr(500,
+            'woocommerce_rest_cannot_create_order_refund',
+            'Cannot create order refund, please try again.'));
     }
     if (($in->{api_refund} // $TRUE) && $S->{conf}{refund_refuse}) {
-        return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
-                     $S->{conf}{refund_refuse});
+        return _refund_paced($S, _werr(500,
+            'woocommerce_rest_cannot_create_order_refund',
+            $S->{conf}{refund_refuse}));
     }
     my $now = time;
     my $rf = { id => ++$S->{seq}, date_created => _wc_local($S, $now),
@@ -107,6 +110,16 @@ sub _refund_post {
     _woo_hook($S, 'order.updated', $S->{conf}{order_webhook_id}, $o->{id},
               sub { \%pub }, $now);
     return _wjson(201, $rf);
+}
+
+# refund_retry_after: the two refusals above carry that Retry-After, as a
+# host or proxy in front of WordPress may add to any 5xx (WooCommerce's
+# own error answers carry none)
+sub _refund_paced {
+    my ($S, $res) = @_;
+    push @{$res->{headers}}, 'Retry-After' => $S->{conf}{refund_retry_after}
+        if defined $S->{conf}{refund_retry_after};
+    return $res;
 }
 
 # GET /_sim/state "refunds"

@@ -69,11 +69,14 @@ sub _refund_post {
         return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
                      'Invalid refund line item.')
             unless $l && $n + ($had{$l->{id}} // 0) <= $l->{quantity};
+        my $tx = 0;
+        $tx += $_->{refund_total} // 0
+            for @{ref $x->{refund_tax} eq 'ARRAY' ? $x->{refund_tax} : []};
         push @items, { id => ++$S->{seq}, name => $l->{name},
             product_id => $l->{product_id}, variation_id => $l->{variation_id},
             quantity => -$n, tax_class => '', subtotal => _m(-($x->{refund_total} // 0)),
-            subtotal_tax => '0.00', total => _m(-($x->{refund_total} // 0)),
-            total_tax => '0.00', taxes => [], sku => $l->{sku},
+            subtotal_tax => _m(-$tx), total => _m(-($x->{refund_total} // 0)),
+            total_tax => _m(-$tx), taxes => [], sku => $l->{sku},
             price => -$l->{price},
             meta_data => [{ id => ++$S->{seq}, key => '_refunded_item_id',
                             value => "$l->{id}" }] };
@@ -122,6 +125,29 @@ sub _refund_paced {
     return $res;
 }
 
+# tax_rate (e.g. 0.2) on a new order: one tax rate (id 1, "VAT") on each
+# line item, as WooCommerce keeps it: total_tax and subtotal_tax of the
+# line's total x rate, taxes [{id, total, subtotal}], the order's
+# tax_lines, total_tax and cart_tax, and a total with the tax (prices
+# exclude it)
+sub _woo_order_tax {
+    my ($S, $o, $rate) = @_;
+    return unless $rate;
+    my $tax = 0;
+    for my $l (@{$o->{line_items}}) {
+        my $t = _m($l->{total} * $rate);
+        @$l{qw(total_tax subtotal_tax)} = ($t, $t);
+        $l->{taxes} = [{ id => 1, total => $t, subtotal => $t }];
+        $tax += $t;
+    }
+    $o->{tax_lines} = [{ id => ++$S->{seq}, rate_code => 'VAT-1',
+        rate_id => 1, label => 'VAT', compound => $FALSE,
+        tax_total => _m($tax), shipping_tax_total => '0.00',
+        rate_percent => $rate * 100, meta_data => [] }];
+    $o->{total_tax} = $o->{cart_tax} = _m($tax);
+    $o->{total} = _m($o->{total} + $tax);
+}
+
 # GET /_sim/state "refunds"
 sub _refund_state {
     my ($S) = @_;
@@ -129,7 +155,8 @@ sub _refund_state {
         amount => $_->{amount}, reason => $_->{reason},
         api_restock => $_->{api_restock},
         lines => [map { +{ sku => $_->{sku}, quantity => -$_->{quantity},
-                           total => -$_->{total} } } @{$_->{line_items}}] } }
+                           total => -$_->{total}, tax => -$_->{total_tax} } }
+                  @{$_->{line_items}}] } }
         @{$S->{wrefunds}{$oid}} } sort keys %{$S->{wrefunds} || {}}];
 }
 

@@ -349,8 +349,8 @@ invsync_shopify_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
 
 /*
  * The line's tax, all its units, which its price does not hold: its
- * tax_lines' prices added (each is that rate's tax of the whole line).  1 read, 0 no tax_lines member (not
- * known), -1 not readable.
+ * tax_lines' prices added (each is that rate's tax of the whole line).
+ * 1 read, 0 no tax_lines member (not known), -1 not readable.
  */
 static int
 invsync_shopify_line_tax(const invsync_canon_src_t *line, int64_t *tax)

@@ -20,6 +20,9 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_shopify;
 
+/* invsync_normalize_shopify_lines.c: an order's line_items as e.lines */
+int invsync_shopify_lines(const invsync_canon_src_t *s, json_t *e);
+
 /* invsync_normalize_shopify.c: what the ledger matches a line by */
 int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
 

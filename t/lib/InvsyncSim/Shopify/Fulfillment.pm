@@ -76,6 +76,16 @@ sub _fo_state {
             sort { $a->{id} <=> $b->{id} } values %{$S->{fos}}];
 }
 
+# POST /_sim/tracked: each fulfillment's order and the time it was stored
+# (epoch seconds, sub-second), for t/bench/order_tracking: smaller than
+# the state and exact where created_at has whole seconds
+sub control {
+    my ($class, $S, $name, $in) = @_;
+    return $class->SUPER::control($S, $name) unless $name eq 'tracked';
+    return (200, { tracked => [map { [$_->{order_id} + 0, $_->{at}] }
+                               map { @$_ } values %{$S->{order_ful}}] });
+}
+
 sub _fo_node {
     my ($fo) = @_;
     my $open = $fo->{status} eq 'OPEN' || $fo->{status} eq 'IN_PROGRESS';
@@ -311,7 +321,7 @@ sub _fapply {
     my $oid = $plan->[0][0]{order_id};
     my $f = { id => 4_000_000_000 + ++$S->{seq}, order_id => $oid,
         location_id => $plan->[0][0]{location_id},
-        created_at => _local_time($S, $now),
+        created_at => _local_time($S, $now), at => $now,
         tracking => _tracking($in->{trackingInfo}),
         notify => _bool($in->{notifyCustomer}) ? $TRUE : $FALSE, lines => [] };
     for my $p (@$plan) {

@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(30);
+$t->plan(33);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -131,7 +131,20 @@ ok(wait_for(30, sub { (ship('shop-eu:701@wh-a')->{state} // '') eq 'shipped'
 is_deeply([sort map { $_->{reference} } @{bought()}],
           ['shop-eu:701@wh-a', 'shop-eu:701@wh-b'],
           'two labels bought, each with its shipment as reference');
+# a first attempt looks nothing up: no create was ever sent for it, so
+# the carrier cannot know its reference (label_asked_at says one was)
+sub looks {
+    my ($ref) = @_;
+    return scalar grep { $_->{method} eq 'GET'
+                         && ($_->{path} =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ger)
+                            =~ m{^/v2/shipments/\Q$ref\E(?:\?|$)} }
+                  @{InvsyncSim::requests($t, 'carrier')};
+}
+is(looks('shop-eu:701@wh-a') + looks('shop-eu:701@wh-b'), 0,
+   'a first attempt sends no look-up by reference');
 my $s = ship('shop-eu:701@wh-a');
+ok(($s->{label_asked_at} // 0) >= $s->{opened_at},
+   'label_asked_at: when the first create was sent');
 ok($s->{tracking} && $s->{label_url} && $s->{provider_ref} =~ /^shp_/
    && $s->{cost_minor} > 0, 'label, tracking, cost recorded');
 is($s->{carrier} . ':' . $s->{service}, 'USPS:GroundAdvantage',
@@ -171,6 +184,7 @@ ok(wait_for(30, sub { (ship('shop-eu:702@wh-a')->{state} // '')
     or diag($t->read_file('logs/w1.out'));
 is(scalar(grep { $_->{reference} eq 'shop-eu:702@wh-a' } @{bought()}), 1,
    'found by reference: no second label');
+is(looks('shop-eu:702@wh-a'), 1, 'the attempt after the crash looked it up');
 is(on_hand('SKU-A', 'wh-a'), 2, 'stock taken once');
 
 ###############################################################################

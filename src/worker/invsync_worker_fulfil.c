@@ -11,7 +11,8 @@
  *
  * A warehouse's label: look the shipment up at the provider by its
  * reference (our shipment id) first, so that a label bought before a
- * crash is found and never bought twice; create it when there is none;
+ * crash is found and never bought twice (not before the first create was
+ * ever sent: label_asked_at); create it when there is none;
  * buy the rate the rule asks for; record (ship_confirm.lua).  A cancelled
  * shipment's bought label is voided (invsync_worker_fulfil_answer.c).
  */
@@ -387,6 +388,15 @@ invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
         return invsync_fulfil_send(w, f, INVSYNC_FULFIL_VOID, ref);
     }
 
+    /* no create was ever sent for it (label_asked_at is written before
+     * the first): the provider cannot know its reference, the look-up
+     * would cost a round trip to find nothing */
+    if (strcmp(state, "open") == 0
+        && invsync_fulfil_field(f, "label_asked_at")[0] == '\0')
+    {
+        return invsync_fulfil_send(w, f, INVSYNC_FULFIL_CREATE, NULL);
+    }
+
     return invsync_fulfil_send(w, f, INVSYNC_FULFIL_LOOKUP, f->id);
 }
 
@@ -400,7 +410,7 @@ invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
 {
     int                  rc;
     char                 err[INVSYNC_ERR_LEN], key[INVSYNC_SHIP_ID_LEN];
-    char                 until[32];
+    char                 skey[INVSYNC_SHIP_ID_LEN], until[32], asked[32];
     invsync_label_req_t  req;
 
     invsync_call_release(w, &f->call);
@@ -414,6 +424,24 @@ invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
 
     if (invsync_fulfil_cmd(w, "ZADD", key, "XX", until, f->id, NULL) != 0) {
         return -1;
+    }
+
+    /* from the first create on, every attempt starts with the look-up:
+     * a create or a buy may have reached the provider unanswered */
+    if (step == INVSYNC_FULFIL_CREATE
+        && invsync_fulfil_field(f, "label_asked_at")[0] == '\0')
+    {
+        invsync_key_shipment(skey, sizeof(skey), w->conf, f->id);
+        snprintf(asked, sizeof(asked), "%lld",
+                 (long long) f->call.ctx.now_ms);
+
+        if (invsync_fulfil_cmd(w, "HSETNX", skey, "label_asked_at", asked,
+                               NULL, NULL) != 0)
+        {
+            return -1;
+        }
+
+        json_object_set_new(f->ship, "label_asked_at", json_string(asked));
     }
 
     switch (step) {

@@ -9,7 +9,8 @@
 # after its restart (looked up by reference).  3PL: three shipments' first
 # requests out at once.  Tracking: three shipments of one channel told at
 # once; one whose tracking was refused (tracking_push_failed) and is tried
-# again once the cause is fixed has its exception resolved.
+# again once the cause is fixed has its exception resolved.  The
+# defaults: twelve buys out at once (more than the old 8 slots).
 
 use strict;
 use warnings;
@@ -41,7 +42,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(16);
+$t->plan(18);
 
 my $K = 'invsync:{invsync}:';
 my $J = JSON::PP->new->canonical;
@@ -240,5 +241,29 @@ ok(wait_for(30, sub { state_of($s9) eq 'tracked'
    'tried again once the order exists: tracked, its exception resolved')
     or diag(explain [ship($s9), { @{$t->redis('HGETALL',
                                                "${K}exception:$xid")} }]);
+
+###############################################################################
+# the defaults (no "fulfilment" key): more than the old 8 carrier slots,
+# twelve buys out before the first answer
+
+kill_worker($t, 'w1', 'TERM');
+InvsyncSim::configure($t, 'shopify', webhook_topics => ['orders/create']);
+my %dflt = %conf;
+delete $dflt{fulfilment};
+run_worker($t, 'w1', worker_conf($t, 'default.json', %dflt));
+my $bsince = InvsyncSim::control($t, 'carrier', 'GET',
+                                 '/_sim/requests?since=' . 2**31)->{last};
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 5000,
+                 match => 'buy', count => 12);
+my @d = map { "shop-eu:$_->{id}\@wh-a" } map { shop_order() } 1 .. 12;
+ok(wait_for(60, sub { 12 == grep { state_of($_) =~ /^(shipped|tracked)$/ }
+                      @d }), 'twelve orders shipped with the default slots')
+    or diag(explain [map { ship($_) } @d]);
+@buys = sort { $a <=> $b } map { $_->{time} }
+        grep { $_->{n} > $bsince && "$_->{method} $_->{path}" =~ m{^POST \S*/buy} }
+        @{InvsyncSim::requests($t, 'carrier')};
+ok(@buys >= 12 && $buys[11] - $buys[0] < 5,
+   'all twelve buys reached the carrier before the first answer (5 s)')
+    or diag(explain \@buys);
 
 $t->done;

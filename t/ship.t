@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(33);
+$t->plan(37);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -278,5 +278,28 @@ ok(wait_for(30, sub { $t->redis('HGET', "${K}exception:cancel_after_shipment:"
                                 . 'shop-eu:701@wh-a', 'state') }),
    'cancel_after_shipment opened');
 is(ship('shop-eu:701@wh-b')->{state}, 'shipped', 'the shipment stays shipped');
+
+###############################################################################
+# the carrier key is read at start and at each reload, not per shipment: a
+# file changed under the running worker changes nothing until a SIGHUP
+
+$t->write_file('carrier.key', "EZTK_wrong\n");
+send_shopify(order(id => 707, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { (ship('shop-eu:707@wh-a')->{state} // '')
+                      eq 'shipped' }),
+   'a changed key file: the key read at start still buys the label')
+    or diag(explain ship('shop-eu:707@wh-a'));
+my $reloads = () = $t->read_file('logs/w1.out') =~ /configuration reloaded/g;
+kill 'HUP', $t->{pids}{w1};
+ok(wait_for(30, sub { my $n = () = $t->read_file('logs/w1.out')
+                                  =~ /configuration reloaded/g;
+                      $n > $reloads }), 'reloaded');
+send_shopify(order(id => 708, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { (ship('shop-eu:708@wh-a')->{state} // '') eq 'failed' }),
+   'after the reload the new key is sent (the carrier refuses it)')
+    or diag(explain ship('shop-eu:708@wh-a'));
+like($t->redis('HGET', "${K}exception:label_failed:shop-eu:708\@wh-a", 'data')
+     // '', qr/HTTP 401/, 'label_failed: 401');
+$t->write_file('carrier.key', "EZTK_sim\n");
 
 $t->done;

@@ -134,9 +134,19 @@ sub _q_arg {
     return defined $1 ? $v->{$1} : $2;
 }
 
+# the order of that id; its position remembered (orders are only ever
+# appended; checked by id, so a reset cannot mislead it): a scan of every
+# order per call would make the tracking calls grow with the run
 sub _rest_order {
     my ($S, $oid) = @_;
-    return (grep { $_->{id} == $oid } @{$S->{orders}})[0];
+    my $o = $S->{orders}[$S->{order_at}{$oid} // scalar @{$S->{orders}}];
+    return $o if $o && $o->{id} == $oid;
+    for my $i (0 .. $#{$S->{orders}}) {
+        next unless $S->{orders}[$i]{id} == $oid;
+        $S->{order_at}{$oid} = $i;
+        return $S->{orders}[$i];
+    }
+    return undef;
 }
 
 # order(id: ...) { fulfillmentOrders(first: N) { nodes { ... } }

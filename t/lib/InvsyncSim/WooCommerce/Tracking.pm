@@ -69,9 +69,18 @@ sub _tracked {
                && $_->{_t}{completed} } @{$S->{orders}}] });
 }
 
+# the order of that id, its position remembered as Shopify's
+# _rest_order does (InvsyncSim/Shopify/Fulfillment.pm)
 sub _track_order {
     my ($S, $oid) = @_;
-    return (grep { $_->{id} == $oid } @{$S->{orders}})[0];
+    my $o = $S->{orders}[$S->{order_at}{$oid} // scalar @{$S->{orders}}];
+    return $o if $o && $o->{id} == $oid;
+    for my $i (0 .. $#{$S->{orders}}) {
+        next unless $S->{orders}[$i]{id} == $oid;
+        $S->{order_at}{$oid} = $i;
+        return $S->{orders}[$i];
+    }
+    return undef;
 }
 
 # the order's tracking items; the meta entry is made only to add one

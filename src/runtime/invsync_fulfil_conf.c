@@ -15,7 +15,7 @@
 
 #define INVSYNC_SLOTS_MAX      64
 /* Defaults sized by t/bench/order_tracking (docs/performance.md, "Order
- * to tracking"): a label takes two carrier round trips and Shopify's
+ * to tracking"): a label takes two carrier round trips and a channel's
  * tracking up to four, so 8 carrier and 4 tracking slots kept 200
  * orders/s queueing (p99 ~10 s) even with a carrier answering at once */
 #define INVSYNC_CARRIER_SLOTS  32

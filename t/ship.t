@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(30);
+$t->plan(37);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -131,7 +131,20 @@ ok(wait_for(30, sub { (ship('shop-eu:701@wh-a')->{state} // '') eq 'shipped'
 is_deeply([sort map { $_->{reference} } @{bought()}],
           ['shop-eu:701@wh-a', 'shop-eu:701@wh-b'],
           'two labels bought, each with its shipment as reference');
+# a first attempt looks nothing up: no create was ever sent for it, so
+# the carrier cannot know its reference (label_asked_at says one was)
+sub looks {
+    my ($ref) = @_;
+    return scalar grep { $_->{method} eq 'GET'
+                         && ($_->{path} =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ger)
+                            =~ m{^/v2/shipments/\Q$ref\E(?:\?|$)} }
+                  @{InvsyncSim::requests($t, 'carrier')};
+}
+is(looks('shop-eu:701@wh-a') + looks('shop-eu:701@wh-b'), 0,
+   'a first attempt sends no look-up by reference');
 my $s = ship('shop-eu:701@wh-a');
+ok(($s->{label_asked_at} // 0) >= $s->{opened_at},
+   'label_asked_at: when the first create was sent');
 ok($s->{tracking} && $s->{label_url} && $s->{provider_ref} =~ /^shp_/
    && $s->{cost_minor} > 0, 'label, tracking, cost recorded');
 is($s->{carrier} . ':' . $s->{service}, 'USPS:GroundAdvantage',
@@ -171,6 +184,7 @@ ok(wait_for(30, sub { (ship('shop-eu:702@wh-a')->{state} // '')
     or diag($t->read_file('logs/w1.out'));
 is(scalar(grep { $_->{reference} eq 'shop-eu:702@wh-a' } @{bought()}), 1,
    'found by reference: no second label');
+is(looks('shop-eu:702@wh-a'), 1, 'the attempt after the crash looked it up');
 is(on_hand('SKU-A', 'wh-a'), 2, 'stock taken once');
 
 ###############################################################################
@@ -264,5 +278,28 @@ ok(wait_for(30, sub { $t->redis('HGET', "${K}exception:cancel_after_shipment:"
                                 . 'shop-eu:701@wh-a', 'state') }),
    'cancel_after_shipment opened');
 is(ship('shop-eu:701@wh-b')->{state}, 'shipped', 'the shipment stays shipped');
+
+###############################################################################
+# the carrier key is read at start and at each reload, not per shipment: a
+# file changed under the running worker changes nothing until a SIGHUP
+
+$t->write_file('carrier.key', "EZTK_wrong\n");
+send_shopify(order(id => 707, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { (ship('shop-eu:707@wh-a')->{state} // '')
+                      eq 'shipped' }),
+   'a changed key file: the key read at start still buys the label')
+    or diag(explain ship('shop-eu:707@wh-a'));
+my $reloads = () = $t->read_file('logs/w1.out') =~ /configuration reloaded/g;
+kill 'HUP', $t->{pids}{w1};
+ok(wait_for(30, sub { my $n = () = $t->read_file('logs/w1.out')
+                                  =~ /configuration reloaded/g;
+                      $n > $reloads }), 'reloaded');
+send_shopify(order(id => 708, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { (ship('shop-eu:708@wh-a')->{state} // '') eq 'failed' }),
+   'after the reload the new key is sent (the carrier refuses it)')
+    or diag(explain ship('shop-eu:708@wh-a'));
+like($t->redis('HGET', "${K}exception:label_failed:shop-eu:708\@wh-a", 'data')
+     // '', qr/HTTP 401/, 'label_failed: 401');
+$t->write_file('carrier.key', "EZTK_sim\n");
 
 $t->done;

@@ -9,7 +9,9 @@
 # after its restart (looked up by reference).  3PL: three shipments' first
 # requests out at once.  Tracking: three shipments of one channel told at
 # once; one whose tracking was refused (tracking_push_failed) and is tried
-# again once the cause is fixed has its exception resolved.
+# again once the cause is fixed has its exception resolved.  The
+# defaults: twelve buys out at once (more than the old 8 slots).  A
+# reload while a 3PL step is out frees its slot at once.
 
 use strict;
 use warnings;
@@ -41,7 +43,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(16);
+$t->plan(23);
 
 my $K = 'invsync:{invsync}:';
 my $J = JSON::PP->new->canonical;
@@ -240,5 +242,76 @@ ok(wait_for(30, sub { state_of($s9) eq 'tracked'
    'tried again once the order exists: tracked, its exception resolved')
     or diag(explain [ship($s9), { @{$t->redis('HGETALL',
                                                "${K}exception:$xid")} }]);
+
+###############################################################################
+# the defaults (no "fulfilment" key): more than the old 8 carrier slots,
+# twelve buys out before the first answer
+
+kill_worker($t, 'w1', 'TERM');
+InvsyncSim::configure($t, 'shopify', webhook_topics => ['orders/create']);
+my %dflt = %conf;
+delete $dflt{fulfilment};
+run_worker($t, 'w1', worker_conf($t, 'default.json', %dflt));
+my $bsince = InvsyncSim::control($t, 'carrier', 'GET',
+                                 '/_sim/requests?since=' . 2**31)->{last};
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 5000,
+                 match => 'buy', count => 12);
+my @d = map { "shop-eu:$_->{id}\@wh-a" } map { shop_order() } 1 .. 12;
+ok(wait_for(60, sub { 12 == grep { state_of($_) =~ /^(shipped|tracked)$/ }
+                      @d }), 'twelve orders shipped with the default slots')
+    or diag(explain [map { ship($_) } @d]);
+@buys = sort { $a <=> $b } map { $_->{time} }
+        grep { $_->{n} > $bsince && "$_->{method} $_->{path}" =~ m{^POST \S*/buy} }
+        @{InvsyncSim::requests($t, 'carrier')};
+ok(@buys >= 12 && $buys[11] - $buys[0] < 5,
+   'all twelve buys reached the carrier before the first answer (5 s)')
+    or diag(explain \@buys);
+
+###############################################################################
+# a reload while a 3PL step is out: the step is dropped with the old
+# configuration (its shipment due again when its lease ends) and the
+# count of steps in flight starts again, so one slot is free at once
+
+kill_worker($t, 'w1', 'TERM');
+run_worker($t, 'w1', worker_conf($t, 'one.json', %conf,
+                                 fulfilment => { threepl_slots => 1 }));
+sub three_pl {
+    my ($oid) = @_;
+    my $id = "woo-main:$oid\@3pl-us";
+    $t->redis('HSET', "${K}order:woo-main:$oid", 'version', 1, 'data',
+        $J->encode({ order_id => "$oid", order_number => "#$oid",
+            customer => { email => 'jd@example.com', name => 'John Doe' },
+            shipping_address => { name => 'John Doe',
+                address1 => '100 N Racine Ave', city => 'Chicago',
+                province => 'IL', zip => '60607', country_code => 'US' } }));
+    $t->redis('HSET', "${K}shipment:$id", 'order', "woo-main:$oid",
+        'channel', 'woo-main', 'order_id', $oid, 'location', '3pl-us',
+        'kind', '3pl', 'state', 'open', 'version', 1,
+        'lines', $J->encode([{ line_id => '1', sku => 'MUG', qty => 1 }]));
+    $t->redis('ZADD', "${K}fulfil:due", int(time * 1000), $id);
+    return $id;
+}
+my $psince = InvsyncSim::control($t, '3pl', 'GET',
+                                 '/_sim/requests?since=' . 2**31)->{last};
+InvsyncSim::fail($t, '3pl', mode => 'delay', delay_ms => 8000, count => 1);
+my $p1 = three_pl(2011);
+ok(wait_for(30, sub { grep { $_->{n} > $psince }
+                      @{InvsyncSim::requests($t, '3pl')} }),
+   'the first 3PL step is out, its answer held');
+my $hup = time;
+kill 'HUP', $t->{pids}{w1};
+ok(wait_for(30, sub { $t->read_file('logs/w1.out')
+                      =~ /configuration reloaded/ }), 'reloaded');
+my $p2 = three_pl(2012);
+ok(wait_for(30, sub { state_of($p2) eq 'requested' }),
+   'a shipment due after the reload is sent')
+    or diag(explain ship($p2));
+my ($p2at) = times_of('3pl', qr/2012/);
+ok(defined $p2at && $p2at - $hup < 6,
+   'at once: its slot was not held by the step dropped at the reload')
+    or diag(($p2at // 0) - $hup);
+ok(wait_for(60, sub { state_of($p1) eq 'requested' }),
+   'the dropped one sent again when its lease ended')
+    or diag(explain ship($p1));
 
 $t->done;

@@ -5,7 +5,8 @@
 # location, shipped with invsyncctl ship; the track driver moves the
 # simulator's fulfillment order from the location Shopify assigned to the
 # one invsync shipped from (options.locations) and fulfils it with the
-# tracking; the shipment is tracked, once.
+# tracking, planned from the move's answer (no second look); the shipment
+# is tracked, once.
 
 use strict;
 use warnings;
@@ -30,7 +31,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(5);
+$t->plan(6);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -86,5 +87,9 @@ is_deeply([scalar @f, $f[0]{location_id}, $f[0]{tracking}[0]{company},
           . 'the tracking') or diag(explain \@f);
 is(ship($id)->{tracked_ref}, "gid://shopify/Fulfillment/$f[0]{id}",
    'tracked_ref');
+my @looks = grep { ($_->{body} // '') =~ /query Look/ }
+            @{InvsyncSim::requests($t, 'shopify')};
+is(scalar @looks, 1, 'one look: after the move the plan is made from its '
+   . 'answer');
 
 $t->done;

@@ -13,7 +13,13 @@
 #include "invsync_config_read.h"
 
 
-#define INVSYNC_SLOTS_MAX  64
+#define INVSYNC_SLOTS_MAX      64
+/* Defaults sized by t/bench/order_tracking (docs/performance.md, "Order
+ * to tracking"): a label takes two carrier round trips and a channel's
+ * tracking up to four, so 8 carrier and 4 tracking slots kept 200
+ * orders/s queueing (p99 ~10 s) even with a carrier answering at once */
+#define INVSYNC_CARRIER_SLOTS  32
+#define INVSYNC_TRACK_SLOTS    16
 
 
 static const char  *invsync_fulfil_conf_keys[] = {
@@ -36,11 +42,13 @@ invsync_cfg_fulfilment(invsync_cfg_t *c, invsync_conf_t *conf, json_t *root)
          && invsync_cfg_keys(c, f, "$.fulfilment", invsync_fulfil_conf_keys)
             != 0)
         || invsync_cfg_int(c, f, "$.fulfilment", "carrier_slots", 1,
-                           INVSYNC_SLOTS_MAX, 8, &carrier) != 0
+                           INVSYNC_SLOTS_MAX, INVSYNC_CARRIER_SLOTS,
+                           &carrier) != 0
         || invsync_cfg_int(c, f, "$.fulfilment", "threepl_slots", 1,
                            INVSYNC_SLOTS_MAX, 8, &threepl) != 0
         || invsync_cfg_int(c, f, "$.fulfilment", "track_slots", 1,
-                           INVSYNC_SLOTS_MAX, 4, &track) != 0)
+                           INVSYNC_SLOTS_MAX, INVSYNC_TRACK_SLOTS,
+                           &track) != 0)
     {
         return -1;
     }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_worker_3pl.h"
+#include "invsync_worker_fulfil.h"
 #include "fulfil/invsync_fulfil.h"
 
 
@@ -34,13 +35,58 @@ static int invsync_3pl_answer(invsync_worker_t *w, invsync_3pl_job_t *j,
 static void invsync_3pl_free(invsync_3pl_job_t *j);
 
 
-static int  invsync_3pl_inflight;
-
-
 int
-invsync_3pl_busy(void)
+invsync_3pl_busy(invsync_worker_t *w)
 {
-    return invsync_3pl_inflight;
+    return w->fulfil != NULL ? w->fulfil->threepl_inflight : 0;
+}
+
+
+/* on the engine's list while its request is out, and counted */
+
+static void
+invsync_3pl_link(invsync_worker_t *w, invsync_3pl_job_t *j)
+{
+    j->prev = NULL;
+    j->next = w->fulfil->jobs;
+
+    if (j->next != NULL) {
+        j->next->prev = j;
+    }
+
+    w->fulfil->jobs = j;
+    w->fulfil->threepl_inflight++;
+}
+
+
+static void
+invsync_3pl_unlink(invsync_worker_t *w, invsync_3pl_job_t *j)
+{
+    if (j->prev != NULL) {
+        j->prev->next = j->next;
+    } else {
+        w->fulfil->jobs = j->next;
+    }
+
+    if (j->next != NULL) {
+        j->next->prev = j->prev;
+    }
+
+    j->next = j->prev = NULL;
+    w->fulfil->threepl_inflight--;
+}
+
+
+void
+invsync_3pl_drop(invsync_worker_t *w)
+{
+    invsync_3pl_job_t  *j;
+
+    while (w->fulfil != NULL && (j = w->fulfil->jobs) != NULL) {
+        invsync_3pl_unlink(w, j);
+        invsync_call_release(w, &j->call);
+        invsync_3pl_free(j);
+    }
 }
 
 
@@ -163,9 +209,7 @@ invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j)
     j->ask_after_ms = j->ask_after_ms > 0 ? j->ask_after_ms : 3600000;
     j->deadline_after_ms = j->deadline_after_ms > 0 ? j->deadline_after_ms
                                                     : 86400000;
-    j->credentials = j->cc->credentials_file
-                     ? invsync_channel_credentials(j->cc->credentials_file)
-                     : NULL;
+    j->credentials = invsync_fulfil_cred(w, j->loc);
 
     invsync_key_order(key, sizeof(key), w->conf,
                       invsync_3pl_field(j, "order"));
@@ -282,7 +326,7 @@ invsync_3pl_send(invsync_worker_t *w, invsync_3pl_job_t *j,
         return lease < 0 ? -1 : 0;
     }
 
-    invsync_3pl_inflight++;
+    invsync_3pl_link(w, j);
 
     if (invsync_3pl_record(w, j, invsync_now_ms() + INVSYNC_3PL_LEASE_MS,
                            NULL) < 0)
@@ -351,7 +395,7 @@ invsync_3pl_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
     invsync_3pl_order_t   o;
     invsync_channel_rc_e  v;
 
-    invsync_3pl_inflight--;
+    invsync_3pl_unlink(w, j);
     delay = 0;
     why[0] = '\0';
     memset(&o, 0, sizeof(o));
@@ -502,6 +546,5 @@ invsync_3pl_free(invsync_3pl_job_t *j)
 {
     json_decref(j->sh);
     json_decref(j->order);
-    invsync_channel_credentials_free(j->credentials);
     free(j);
 }

@@ -36,14 +36,17 @@ typedef enum {
 } invsync_3pl_op_e;
 
 
-/* one shipment's step in flight */
-typedef struct {
+/* one shipment's step in flight, on the engine's list while it is */
+typedef struct invsync_3pl_job_s  invsync_3pl_job_t;
+
+struct invsync_3pl_job_s {
     invsync_call_t               call;
+    invsync_3pl_job_t           *next, *prev;
     invsync_3pl_op_e             op;
     const invsync_3pl_t         *p;
     const invsync_location_t    *loc;
     const invsync_channel_conf_t *cc;
-    char                        *credentials;
+    const char                  *credentials;   /* the engine's */
     json_t                      *sh;        /* the shipment hash */
     json_t                      *order;     /* its canonical order, or NULL */
     char                         id[256];
@@ -51,14 +54,17 @@ typedef struct {
     int                          finds;
     int64_t                      ask_after_ms, deadline_after_ms;
     int64_t                      deadline_ms;   /* 0: not requested yet */
-} invsync_3pl_job_t;
+};
 
 
 /* the shipment's next step started: 1, 0 nothing to do (it leaves
  * fulfil:due) or could not start (tried again later), -1 Redis lost */
 int invsync_3pl_due(invsync_worker_t *w, const char *id);
 /* steps in flight */
-int invsync_3pl_busy(void);
+int invsync_3pl_busy(invsync_worker_t *w);
+/* every step in flight taken off the multi and freed (a reload, the end):
+ * their shipments are due again when their leases end */
+void invsync_3pl_drop(invsync_worker_t *w);
 
 /* invsync_worker_3pl_record.c: what became of a step */
 int invsync_3pl_record(invsync_worker_t *w, invsync_3pl_job_t *j,

@@ -11,7 +11,8 @@
  *
  * A warehouse's label: look the shipment up at the provider by its
  * reference (our shipment id) first, so that a label bought before a
- * crash is found and never bought twice; create it when there is none;
+ * crash is found and never bought twice (not before the first create was
+ * ever sent: label_asked_at); create it when there is none;
  * buy the rate the rule asks for; record (ship_confirm.lua).  A cancelled
  * shipment's bought label is voided (invsync_worker_fulfil_answer.c).
  */
@@ -41,6 +42,7 @@ static int invsync_fulfil_start(invsync_worker_t *w, const char *id,
 static int invsync_fulfil_load(invsync_worker_t *w, invsync_fulfil_t *f,
     const char *id);
 static int invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f);
+static int invsync_fulfil_creds(invsync_worker_t *w, char *err, size_t len);
 
 
 int
@@ -66,7 +68,70 @@ invsync_fulfil_init(invsync_worker_t *w, char *err, size_t len)
 
     w->fulfil = e;
 
+    return invsync_fulfil_creds(w, err, len);
+}
+
+
+/*
+ * Each location's credentials, read once here (at start and at each
+ * reload) rather than for every shipment: a warehouse's carrier key
+ * (fulfilment.credentials_file), a 3PL's account token (the channel
+ * fulfilment.channel names).  An unreadable file leaves NULL: that
+ * location's shipments fail with the reason, as -t would have said.
+ */
+
+static int
+invsync_fulfil_creds(invsync_worker_t *w, char *err, size_t len)
+{
+    size_t                         i;
+    const char                    *file, *acct;
+    const invsync_location_t      *loc;
+    const invsync_channel_conf_t  *cc;
+    struct invsync_fulfil_s       *e = w->fulfil;
+
+    e->ncred = w->conf->routing->nlocations;
+    e->cred = calloc(e->ncred ? e->ncred : 1, sizeof(char *));
+
+    if (e->cred == NULL) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+
+    for (i = 0; i < e->ncred; i++) {
+        loc = &w->conf->routing->locations[i];
+        file = NULL;
+
+        if (loc->kind == INVSYNC_LOC_WAREHOUSE) {
+            file = json_string_value(json_object_get(loc->fulfilment,
+                                                     "credentials_file"));
+
+        } else if (loc->kind == INVSYNC_LOC_3PL) {
+            acct = json_string_value(json_object_get(loc->fulfilment,
+                                                     "channel"));
+            cc = acct ? invsync_conf_channel(w->conf, acct) : NULL;
+            file = cc ? cc->credentials_file : NULL;
+        }
+
+        e->cred[i] = file ? invsync_channel_credentials(file) : NULL;
+    }
+
     return 0;
+}
+
+
+const char *
+invsync_fulfil_cred(invsync_worker_t *w, const invsync_location_t *loc)
+{
+    size_t                    i;
+    struct invsync_fulfil_s  *e = w->fulfil;
+
+    if (e == NULL || loc == NULL || e->cred == NULL) {
+        return NULL;
+    }
+
+    i = (size_t) (loc - w->conf->routing->locations);
+
+    return i < e->ncred ? e->cred[i] : NULL;
 }
 
 
@@ -86,9 +151,15 @@ invsync_fulfil_free(invsync_worker_t *w)
         f = &e->slots[i];
         invsync_call_release(w, &f->call);
         json_decref(f->ship);
-        invsync_channel_credentials_free(f->cred);
     }
 
+    invsync_3pl_drop(w);
+
+    for (i = 0; e->cred != NULL && (size_t) i < e->ncred; i++) {
+        invsync_channel_credentials_free(e->cred[i]);
+    }
+
+    free(e->cred);
     free(e->slots);
     free(e);
     w->fulfil = NULL;
@@ -112,7 +183,7 @@ invsync_fulfil_busy(invsync_worker_t *w)
         }
     }
 
-    return invsync_3pl_busy() > 0;
+    return invsync_3pl_busy(w) > 0;
 }
 
 
@@ -137,7 +208,7 @@ invsync_fulfil_step(invsync_worker_t *w)
         carrier += !e->slots[i].call.inflight;
     }
 
-    threepl = w->conf->threepl_slots - invsync_3pl_busy();
+    threepl = w->conf->threepl_slots - invsync_3pl_busy(w);
     threepl = threepl > 0 ? threepl : 0;
 
     if (carrier == 0 && threepl == 0) {
@@ -342,7 +413,7 @@ static int
 invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
 {
     char         dkey[INVSYNC_SHIP_ID_LEN];
-    const char  *state, *kind, *file, *ref;
+    const char  *state, *kind, *ref;
     int          void_it;
 
     state = invsync_fulfil_field(f, "state");
@@ -372,10 +443,7 @@ invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
     f->cc.type = (char *) "label";
     f->cc.api_base = (char *) json_string_value(
                          json_object_get(f->loc->fulfilment, "api_base"));
-    file = json_string_value(json_object_get(f->loc->fulfilment,
-                                             "credentials_file"));
-    invsync_channel_credentials_free(f->cred);
-    f->cred = file ? invsync_channel_credentials(file) : NULL;
+    f->cred = invsync_fulfil_cred(w, f->loc);
 
     if (f->pv == NULL || f->cc.api_base == NULL || f->cred == NULL) {
         return invsync_fulfil_failed(w, f, "the location's fulfilment has "
@@ -385,6 +453,15 @@ invsync_fulfil_begin(invsync_worker_t *w, invsync_fulfil_t *f)
 
     if (void_it) {
         return invsync_fulfil_send(w, f, INVSYNC_FULFIL_VOID, ref);
+    }
+
+    /* no create was ever sent for it (label_asked_at is written before
+     * the first): the provider cannot know its reference, the look-up
+     * would cost a round trip to find nothing */
+    if (strcmp(state, "open") == 0
+        && invsync_fulfil_field(f, "label_asked_at")[0] == '\0')
+    {
+        return invsync_fulfil_send(w, f, INVSYNC_FULFIL_CREATE, NULL);
     }
 
     return invsync_fulfil_send(w, f, INVSYNC_FULFIL_LOOKUP, f->id);
@@ -400,7 +477,7 @@ invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
 {
     int                  rc;
     char                 err[INVSYNC_ERR_LEN], key[INVSYNC_SHIP_ID_LEN];
-    char                 until[32];
+    char                 skey[INVSYNC_SHIP_ID_LEN], until[32], asked[32];
     invsync_label_req_t  req;
 
     invsync_call_release(w, &f->call);
@@ -414,6 +491,24 @@ invsync_fulfil_send(invsync_worker_t *w, invsync_fulfil_t *f,
 
     if (invsync_fulfil_cmd(w, "ZADD", key, "XX", until, f->id, NULL) != 0) {
         return -1;
+    }
+
+    /* from the first create on, every attempt starts with the look-up:
+     * a create or a buy may have reached the provider unanswered */
+    if (step == INVSYNC_FULFIL_CREATE
+        && invsync_fulfil_field(f, "label_asked_at")[0] == '\0')
+    {
+        invsync_key_shipment(skey, sizeof(skey), w->conf, f->id);
+        snprintf(asked, sizeof(asked), "%lld",
+                 (long long) f->call.ctx.now_ms);
+
+        if (invsync_fulfil_cmd(w, "HSETNX", skey, "label_asked_at", asked,
+                               NULL, NULL) != 0)
+        {
+            return -1;
+        }
+
+        json_object_set_new(f->ship, "label_asked_at", json_string(asked));
     }
 
     switch (step) {

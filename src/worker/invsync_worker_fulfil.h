@@ -45,7 +45,7 @@ typedef struct {
     const invsync_location_t    *loc;
     const invsync_provider_t    *pv;
     invsync_channel_conf_t       cc;        /* the location's API */
-    char                        *cred;
+    const char                  *cred;      /* the engine's, per location */
     int                          by_channel; /* a void after the channel
                                               * shipped it: state stays */
 } invsync_fulfil_t;
@@ -55,7 +55,22 @@ struct invsync_fulfil_s {
     invsync_fulfil_t            *slots;
     int                          nslots;
     int64_t                      next_ms;   /* fulfil:due looked at */
+    /* each routing location's credentials (a warehouse's carrier key, a
+     * 3PL's account token) by its index, read once at configuration
+     * load and reload, as the channels' are; NULL: none or unreadable */
+    char                       **cred;
+    size_t                       ncred;
+    /* the 3PL steps in flight: this engine's, so that a reload, which
+     * frees the configuration they point into, takes them off the multi
+     * and starts the count again */
+    struct invsync_3pl_job_s    *jobs;
+    int                          threepl_inflight;
 };
+
+
+/* the credentials of a location of w->conf->routing, or NULL */
+const char *invsync_fulfil_cred(invsync_worker_t *w,
+    const invsync_location_t *loc);
 
 
 /* invsync_worker_fulfil.c */

@@ -6,8 +6,9 @@
  * or an answer lost): DONE.  Otherwise the fulfillment orders holding the
  * shipment's lines are found; one Shopify assigned to another location
  * than the one invsync shipped from (options.locations maps ledger
- * locations to Shopify's) is moved there (MOVE, then LOOK again: a move
- * may make a new fulfillment order), and CREATE fulfils those lines with
+ * locations to Shopify's) is moved there (MOVE, whose answer has both
+ * fulfillment orders as LOOK reads them: a move may make a new one, and
+ * the plan is made again from it), and CREATE fulfils those lines with
  * the tracking.  fulfillmentCreate has no idempotency key: looking first
  * is what keeps a retry from fulfilling twice.
  */
@@ -26,6 +27,8 @@ static int invsync_shopify_track_take(const invsync_shipment_line_t *ln,
     json_t *fos, json_t *plan, json_t **locs);
 static const char *invsync_shopify_track_found(const invsync_shipment_t *s,
     json_t *order);
+static int invsync_shopify_track_moved(json_t *order, json_t *id,
+    json_t *res);
 static int invsync_shopify_track_location(const invsync_channel_ctx_t *ctx,
     const char *location, char *buf, size_t cap);
 static json_t *invsync_shopify_track_info(const invsync_shipment_t *s);
@@ -57,17 +60,21 @@ static const char  *invsync_shopify_carriers[][2] = {
  * or 50 lines on one has the rest unread, and a shipment of those lines
  * is refused ("less left to fulfil than shipped").
  */
+#define INVSYNC_SHOPIFY_FO                                                   \
+    "id status assignedLocation { location { id } } "                        \
+    "lineItems(first: 50) { nodes { id remainingQuantity lineItem { id } } }"
+
 #define INVSYNC_SHOPIFY_LOOK                                                 \
     "query Look($id: ID!) { order(id: $id) { id "                            \
-    "fulfillmentOrders(first: 5) { nodes { id status "                      \
-    "assignedLocation { location { id } } "                                  \
-    "lineItems(first: 50) { nodes { id remainingQuantity "                  \
-    "lineItem { id } } } } } "                                               \
+    "fulfillmentOrders(first: 5) { nodes { " INVSYNC_SHOPIFY_FO " } } "      \
     "fulfillments(first: 20) { id trackingInfo { company number url } } } }"
 
+/* the move answers both fulfillment orders as LOOK reads them: the plan
+ * is made again from them, without a second LOOK */
 #define INVSYNC_SHOPIFY_MOVE                                                 \
     "mutation Move($id: ID!, $to: ID!) { fulfillmentOrderMove(id: $id, "     \
-    "newLocationId: $to) { movedFulfillmentOrder { id } "                    \
+    "newLocationId: $to) { movedFulfillmentOrder { " INVSYNC_SHOPIFY_FO      \
+    " } originalFulfillmentOrder { " INVSYNC_SHOPIFY_FO " } "                \
     "userErrors { field message } } }"
 
 #define INVSYNC_SHOPIFY_CREATE                                               \
@@ -132,7 +139,7 @@ invsync_channel_rc_e
 invsync_shopify_track_parse(const invsync_channel_ctx_t *ctx,
     const invsync_answer_t *a, invsync_shipment_t *s, int64_t *delay_ms)
 {
-    json_t      *doc, *data, *res, *v;
+    json_t      *doc, *data, *res, *v, *order;
     const char  *ref;
 
     doc = json_loadb(a->body, a->len, 0, NULL);
@@ -182,8 +189,22 @@ invsync_shopify_track_parse(const invsync_channel_ctx_t *ctx,
                        json_object_get(res, "userErrors"));
         }
 
-        /* the fulfillment order may have a new id now: look again */
-        s->step = INVSYNC_TRACK_LOOK;
+        /* the fulfillment order may have a new id now: the plan again
+         * from what the move answered, or from a new LOOK when it
+         * answered less */
+        order = json_incref(json_object_get(s->found, "order"));
+
+        if (invsync_shopify_track_moved(order, json_object_get(
+                json_object_get(s->found, "move"), "id"), res) == 0)
+        {
+            json_decref(s->found);
+            s->found = invsync_shopify_track_plan(ctx, s, order);
+
+        } else {
+            s->step = INVSYNC_TRACK_LOOK;
+        }
+
+        json_decref(order);
         json_decref(doc);
         return INVSYNC_CH_DONE;
     }
@@ -204,6 +225,57 @@ invsync_shopify_track_parse(const invsync_channel_ctx_t *ctx,
     json_decref(doc);
 
     return INVSYNC_CH_DONE;
+}
+
+
+/*
+ * What LOOK found, as the move left it: in order's fulfillment orders the
+ * one moved (id) is replaced by the move's answer, the original (when the
+ * move split it) and the moved one.  0, or -1 when the answer lacks
+ * either (or their line items): LOOK again.
+ */
+
+static int
+invsync_shopify_track_moved(json_t *order, json_t *id, json_t *res)
+{
+    size_t   i;
+    json_t  *nodes, *moved, *orig, *out, *fo, *fid;
+
+    nodes = json_object_get(json_object_get(order, "fulfillmentOrders"),
+                            "nodes");
+    moved = json_object_get(res, "movedFulfillmentOrder");
+    orig = json_object_get(res, "originalFulfillmentOrder");
+
+    if (!json_is_array(nodes) || !json_is_string(id)
+        || json_object_get(moved, "lineItems") == NULL
+        || json_object_get(orig, "lineItems") == NULL)
+    {
+        return -1;
+    }
+
+    out = json_array();
+
+    json_array_foreach(nodes, i, fo) {
+        fid = json_object_get(fo, "id");
+
+        if (json_equal(fid, id)) {
+            if (!json_equal(json_object_get(orig, "id"),
+                            json_object_get(moved, "id")))
+            {
+                json_array_append(out, orig);
+            }
+
+            json_array_append(out, moved);
+
+        } else if (!json_equal(fid, json_object_get(moved, "id"))) {
+            json_array_append(out, fo);
+        }
+    }
+
+    json_object_set_new(json_object_get(order, "fulfillmentOrders"),
+                        "nodes", out);
+
+    return 0;
 }
 
 
@@ -296,8 +368,9 @@ invsync_shopify_track_plan(const invsync_channel_ctx_t *ctx,
                 || strcmp(at, to) != 0)
             {
                 json_decref(plan);
-                plan = json_pack("{s:{s:s, s:s+}}", "move", "id", key,
-                                 "to", "gid://shopify/Location/", to);
+                plan = json_pack("{s:{s:s, s:s+}, s:O}", "move", "id", key,
+                                 "to", "gid://shopify/Location/", to,
+                                 "order", order);
                 s->step = INVSYNC_TRACK_MOVE;
                 json_decref(locs);
                 return plan;

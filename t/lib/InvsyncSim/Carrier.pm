@@ -44,8 +44,8 @@ sub defaults {
 
 sub reset {
     my ($class, $S) = @_;
-    %$S = (%$S, shipments => {}, order => [], seq => 0, bought => [],
-           refunded => []);
+    %$S = (%$S, shipments => {}, order => [], by_ref => {}, seq => 0,
+           bought => [], refunded => []);
 }
 
 sub define { return undef }
@@ -150,12 +150,14 @@ sub api {
 
 # An id, or a reference in its place (EasyPost: "reference values ... may
 # be used in place of id values"); references are not unique, so a
-# purchased shipment wins over one not bought, then the newest.
+# purchased shipment wins over one not bought, then the newest.  The ids
+# by reference are indexed (by_ref, oldest first): a scan of every
+# shipment would make the look-up grow with the run (t/bench/order_tracking
+# makes thousands).
 sub _find {
     my ($S, $key) = @_;
     return $S->{shipments}{$key} if $S->{shipments}{$key};
-    my @s = grep { defined $_->{reference} && $_->{reference} eq $key }
-            map { $S->{shipments}{$_} } reverse @{$S->{order}};
+    my @s = map { $S->{shipments}{$_} } reverse @{$S->{by_ref}{$key} || []};
     my ($bought) = grep { $_->{selected_rate} } @s;
     return $bought // $s[0];
 }
@@ -262,6 +264,7 @@ sub _create {
     };
     $S->{shipments}{$id} = $s;
     push @{$S->{order}}, $id;
+    push @{$S->{by_ref}{$sh->{reference}}}, $id if defined $sh->{reference};
     return _json(201, _public($s));
 }
 

@@ -166,6 +166,7 @@ sub _refund_state {
 # reason, line_items: [{id, quantity}], shipping}
 sub control {
     my ($class, $S, $name, $in) = @_;
+    return _tracked($S) if $name eq 'tracked';    # WooCommerce/Tracking.pm
     return $class->SUPER::control($S, $name) unless $name eq 'refund';
     my ($o) = grep { $_->{id} == ($in->{order_id} // 0) } @{$S->{orders}};
     return (404, { error => 'no such order' }) unless $o;

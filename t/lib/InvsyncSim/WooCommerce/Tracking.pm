@@ -57,9 +57,30 @@ sub _track_state {
                       @{_track_items($o)}] } } @{$S->{orders}}];
 }
 
+# POST /_sim/tracked: each order completed with a tracking item, and when
+# the later of the two was stored (epoch seconds, sub-second), for
+# t/bench/order_tracking
+sub _tracked {
+    my ($S) = @_;
+    return (200, { tracked => [map {
+        my ($a, $b) = @{$_->{_t}}{qw(tracking completed)};
+        [$_->{id} + 0, $a > $b ? $a : $b] }
+        grep { $_->{status} eq 'completed' && $_->{_t}{tracking}
+               && $_->{_t}{completed} } @{$S->{orders}}] });
+}
+
+# the order of that id, its position remembered as Shopify's
+# _rest_order does (InvsyncSim/Shopify/Fulfillment.pm)
 sub _track_order {
     my ($S, $oid) = @_;
-    return (grep { $_->{id} == $oid } @{$S->{orders}})[0];
+    my $o = $S->{orders}[$S->{order_at}{$oid} // scalar @{$S->{orders}}];
+    return $o if $o && $o->{id} == $oid;
+    for my $i (0 .. $#{$S->{orders}}) {
+        next unless $S->{orders}[$i]{id} == $oid;
+        $S->{order_at}{$oid} = $i;
+        return $S->{orders}[$i];
+    }
+    return undef;
 }
 
 # the order's tracking items; the meta entry is made only to add one
@@ -146,6 +167,7 @@ sub _track_add {
         tracking_number => "$num", date_shipped => floor($shipped),
         tracking_id => md5_hex($oid . $num . time . rand) };
     push @{_track_items($o, 1)}, $it;
+    $o->{_t}{tracking} = time;
     _woo_order_touched($S, $o, time);
     return _wjson(201, _track_json($S, $oid, $it));
 }
@@ -168,6 +190,7 @@ sub _woo_order_put {
         if ($st ne $o->{status}) {
             $o->{status} = $st;
             if ($st eq 'completed') {
+                $o->{_t}{completed} = $now;
                 $o->{date_completed} = _wc_local($S, $now);
                 $o->{date_completed_gmt} = _wc_gmt($now);
             }

@@ -30,8 +30,10 @@ my $root = $t->root;
 # each script as the worker loads it (ship_confirm.lua includes ledger.lua)
 my %lua = map { $_ => lua($_) }
           qw(route ledger ship_open ship_confirm ship_cancel);
-my $kinds = $json->encode({ w1 => 'warehouse', w2 => 'warehouse',
-                            m1 => 'manual' });
+# each location's kind as invsync_ship.c gives them: "\0\0<id>\0<kind>\0\0"...
+my $kinds = join('', "\0\0", map { "$_->[0]\0$_->[1]\0\0" }
+                 [ w1 => 'warehouse' ], [ w2 => 'warehouse' ],
+                 [ m1 => 'manual' ]);
 my $n = 0;
 
 sub lua {

@@ -10,7 +10,9 @@
 -- ARGV[2]  the worker key prefix "<p>:{<p>}:"
 -- ARGV[3]  the order "<channel>:<order id>"
 -- ARGV[4]  the channel id (the order's prefix: an id may hold ':')
--- ARGV[5]  the kind of each configured location, JSON {loc: kind}
+-- ARGV[5]  the kind of each configured location: "\0\0", then
+--          "<id>\0<kind>\0\0" for each (searched, not decoded: the few
+--          locations an order uses of many)
 -- ARGV[6]  approximate bound of the audit stream
 --
 -- shipment:<id> fields: docs/fulfilment.md.  A shipment of kind warehouse
@@ -20,7 +22,14 @@
 -- Returns {opened, updated, cancelled}, counts.
 
 local K, now, order, channel = ARGV[2], ARGV[1], ARGV[3], ARGV[4]
-local kinds = cjson.decode(ARGV[5])
+local function kind_of(loc)
+    local at = ARGV[5]:find('\0\0' .. loc .. '\0', 1, true)
+    if not at then
+        return nil
+    end
+    local from = at + #loc + 3
+    return ARGV[5]:sub(from, ARGV[5]:find('\0', from, true) - 1)
+end
 local a = redis.call('HMGET', K .. 'alloc:' .. order, 'version',
                      'lines', 'backorder', 'rule')
 
@@ -49,7 +58,7 @@ for _, loc in ipairs(locs) do
     local id = order .. '@' .. loc
     local key = K .. 'shipment:' .. id
     local cur = redis.call('HMGET', key, 'state', 'version')
-    local kind = kinds[loc] or 'manual'
+    local kind = kind_of(loc) or 'manual'
     local lines = cjson.encode(byloc[loc])
     if not cur[1] then
         redis.call('HSET', key, 'order', order, 'channel', channel,
@@ -71,10 +80,13 @@ for _, loc in ipairs(locs) do
     end
 end
 
--- a location the new allocation does not use gives its shipment up
+-- a location the new allocation does not use gives its shipment up (an
+-- id is "<order>@<location>": those of a location it uses are not read)
+local mine = #order + 2
 for _, id in ipairs(redis.call('SMEMBERS', setkey)) do
     local key = K .. 'shipment:' .. id
-    local s = redis.call('HMGET', key, 'state', 'location')
+    local s = byloc[id:sub(mine)] and {}
+              or redis.call('HMGET', key, 'state', 'location')
     if s[1] and live[s[1]] and not byloc[s[2]] then
         redis.call('HSET', key, 'state', 'cancelled',
                    'cancelled_at', now,

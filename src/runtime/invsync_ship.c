@@ -19,7 +19,6 @@
 static invsync_ship_rc_e invsync_ship_reply_err(redisReply *r,
     const char *what, char *err, size_t len);
 static json_t *invsync_ship_record_json(const invsync_ship_record_t *rec);
-static char *invsync_ship_kinds(const invsync_conf_t *conf, size_t *len);
 static int invsync_ship_open_args(invsync_worker_t *w, const char *channel,
     const char *order, redisReply **r);
 
@@ -243,7 +242,8 @@ invsync_ship_open_args(invsync_worker_t *w, const char *channel,
 
 
 /*
- * The kind of each configured location for ship_open.lua, to free: "\0\0"
+ * The kind of each configured location for ship_open.lua (and route.lua,
+ * which opens the shipments of what it routes), to free: "\0\0"
  * then "<id>\0<kind>\0\0" each (no id holds a NUL: jansson refuses
  * one), which the script searches for the few locations it opens
  * instead of decoding all.  As a JSON object of 50 locations it was a
@@ -251,7 +251,7 @@ invsync_ship_open_args(invsync_worker_t *w, const char *channel,
  * for each (docs/performance.md, "Routing").
  */
 
-static char *
+char *
 invsync_ship_kinds(const invsync_conf_t *conf, size_t *len)
 {
     char                      *s, *p;

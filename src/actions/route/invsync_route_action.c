@@ -102,8 +102,10 @@ invsync_route_run(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     /* the allocation made (or made before a crash): its shipments, once
-     * per version (docs/fulfilment.md) */
-    if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
+     * per version (docs/fulfilment.md), unless route.lua opened them */
+    if ((rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE)
+        && !in->shipped)
+    {
         r = invsync_shipment_open(w, ev->channel, in->order_key, err, len);
         rc = r == INVSYNC_ACT_APPLIED ? rc : r;
     }

@@ -5,7 +5,8 @@
  * its version (a re-route's by the time too), and its order.route audit
  * entry with the trace.  route.lua re-checks the stock and the
  * allocation the decision read; "stale" sends the caller back to read
- * and decide again.
+ * and decide again.  The same call opens the order's shipments
+ * (ship_open.lua, included in route.lua): one script call, not two.
  */
 
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_route_run.h"
+#include "invsync_ship.h"
 
 
 /* the arguments of one route.lua call */
@@ -21,7 +23,8 @@ typedef struct {
     char          done[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
     char          prefix[INVSYNC_ACTION_KEY_LEN], cause[1024];
     char          ttl[32], now[32], maxlen[32];
-    char         *move;
+    char         *move, *kinds;
+    size_t        kinds_len;
     const char   *argv[40];
     size_t        argvlen[40];
     int           argc;
@@ -83,6 +86,7 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     if (invsync_route_args(w, ev, in, res, again, &a) != 0) {
         free(a.move);
+        free(a.kinds);
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
@@ -91,8 +95,9 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
                            invsync_script_route_len, 2, a.argc, a.argv,
                            a.argvlen);
     free(a.move);
+    free(a.kinds);
 
-    return invsync_route_ledger_take(r, err, len);
+    return invsync_route_ledger_take(r, in, err, len);
 }
 
 
@@ -112,6 +117,7 @@ invsync_route_ledger_append(invsync_worker_t *w,
          : invsync_redis_append_evalsha(w, w->route_sha, 2, a.argc, a.argv,
                                         a.argvlen);
     free(a.move);
+    free(a.kinds);
 
     return rc;
 }
@@ -145,8 +151,9 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     d = invsync_route_decision(in, res);
     a->move = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
+    a->kinds = invsync_ship_kinds(w->conf, &a->kinds_len);
 
-    if (a->move == NULL || res->trace_json == NULL) {
+    if (a->move == NULL || a->kinds == NULL || res->trace_json == NULL) {
         return -1;
     }
 
@@ -159,6 +166,8 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     a->argv[argc++] = a->move;
     a->argv[argc++] = a->maxlen;
     a->argv[argc++] = invsync_route_located(w->conf) ? "1" : "0";
+    a->argv[argc++] = ev->channel;
+    a->argv[argc++] = a->kinds;
 
 #define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
 
@@ -179,7 +188,8 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     for (i = 0; i < (size_t) argc; i++) {
         a->argvlen[i] = a->argv[i] == res->trace_json ? res->trace_len
-                                                       : strlen(a->argv[i]);
+                        : a->argv[i] == a->kinds ? a->kinds_len
+                        : strlen(a->argv[i]);
     }
 
     a->argc = argc;
@@ -206,12 +216,17 @@ invsync_route_located(const invsync_conf_t *conf)
 }
 
 
-/* route.lua's answer; takes r (NULL: the connection was lost) */
+/* route.lua's answer; takes r (NULL: the connection was lost).
+ * in->shipped: the shipments were opened too; when that part failed, the
+ * row is poisoned as invsync_shipment_open() would */
 
 invsync_act_rc_e
-invsync_route_ledger_take(redisReply *r, char *err, size_t len)
+invsync_route_ledger_take(redisReply *r, invsync_route_input_t *in,
+    char *err, size_t len)
 {
     invsync_act_rc_e  rc;
+
+    in->shipped = 0;
 
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
@@ -234,6 +249,16 @@ invsync_route_ledger_take(redisReply *r, char *err, size_t len)
 
     } else {
         rc = INVSYNC_ACT_DUPLICATE;     /* "older": a newer one is routed */
+    }
+
+    if (rc != INVSYNC_ACT_STALE && r->elements == 3
+        && r->element[2]->type == REDIS_REPLY_STRING)
+    {
+        snprintf(err, len, "ship_open: %s", r->element[2]->str);
+        rc = INVSYNC_ACT_POISON;
+
+    } else if (rc != INVSYNC_ACT_STALE && r->elements == 5) {
+        in->shipped = 1;
     }
 
     freeReplyObject(r);

@@ -38,7 +38,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(65);
+$t->plan(66);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -178,6 +178,13 @@ is_deeply($doc->{considered},
 like($out, qr/"lines".*"considered".*"location".*"kept".*"stock".*"SKU-A".*
                "SKU-B".*"cannot".*"line".*"reason".*"allocation"/sx,
      'route explain --json: members in the decision\'s order');
+($rc, $out) = ctl($t, $conf, 'audit', '--order', 'shop-eu:601', '--json');
+my ($audited) = grep { ($_->{action} // '') eq 'order.route' }
+                @{(eval { $json->decode($out) } // {})->{entries} // []};
+is_deeply([ $audited->{inputs}{considered}, $audited->{inputs}{considered_packed} ],
+          [ $doc->{considered}, undef ],
+          'invsyncctl audit --json: the trace written out as well')
+    or diag($out);
 
 # twice, then again under another webhook id: routed once
 

@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "invsyncctl.h"
-#include "route/invsync_route.h"
 
 
 static int invsyncctl_in(const char *name, const char **set);

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "invsyncctl_route.h"
-#include "route/invsync_route.h"
 
 
 const char  invsyncctl_route_usage[] =

@@ -19,6 +19,7 @@ static const u_char  ngx_http_invsync_console_blob0[] =
     "<title>invsync console</title>\n"
     "<link rel=\"icon\" href=\"data:,\">\n"
     "<link rel=\"stylesheet\" href=\"console.css\">\n"
+    "<script src=\"console_dlq.js\" defer></script>\n"
     "<script src=\"console_order.js\" defer></script>\n"
     "<script src=\"console.js\" defer></script>\n"
     "</head>\n"
@@ -485,13 +486,14 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     "                            text: state || '\?' });\n"
     "    }\n"
     "\n"
-    "    /* what the pages of other files (console_order.js) draw wit"
-    "h */\n"
+    "    /* what the pages of other files (console_order.js, console_"
+    "dlq.js) draw with */\n"
     "    var ui = {\n"
     "        el: el, list: list, when: when, link: link, q: q, api: a"
     "pi,\n"
     "        table: table, num: num, empty: empty, fields: fields,\n"
-    "        pretty: pretty, auditTable: auditTable, pill: pill\n"
+    "        pretty: pretty, auditTable: auditTable, pill: pill,\n"
+    "        pager: pager, actionBox: actionBox, PAGE: PAGE\n"
     "    };\n"
     "\n"
     "    /* a page of another file: window.invsyncPages[name](arg, ui"
@@ -823,84 +825,6 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     "        });\n"
     "    }\n"
     "\n"
-    "    function dlq(params) {\n"
-    "        var cursor = params.cursor || '';\n"
-    "        return api('dlq' + q({ cursor: cursor, limit: PAGE }))\n"
-    "            .then(function (r) {\n"
-    "                var d = r.doc, rows;\n"
-    "                if (d.error) {\n"
-    "                    throw new Error(d.error);\n"
-    "                }\n"
-    "                rows = list(d.rows);\n"
-    "                return [el('h1', { text: 'Dead letters' }),\n"
-    "                    rows.length \? table(['failed', 'stream', 'c"
-    "hannel',\n"
-    "                        'topic', 'attempts', 'reason', 'id'], ro"
-    "ws,\n"
-    "                        function (x) {\n"
-    "                            return [when(x.failed), x.stream, x."
-    "channel,\n"
-    "                                    x.topic, num(x.attempts), x."
-    "reason,\n"
-    "                                    { cls: 'id', v: link(x.id, '"
-    "#/dead/'\n"
-    "                                          + encodeURIComponent(x"
-    ".id)) }];\n"
-    "                        }) : empty(cursor \? 'No more dead lette"
-    "rs.'\n"
-    "                                   : 'No dead letters. Nothing f"
-    "ailed for '\n"
-    "                                     + 'good.'),\n"
-    "                    pager('#/dlq', {}, cursor, d.next, d.total)]"
-    ";\n"
-    "            });\n"
-    "    }\n"
-    "\n"
-    "    function dead(id) {\n"
-    "        return api('dead' + q({ id: id })).then(function (r) {\n"
-    "            var d = r.doc, x, hist;\n"
-    "            if (r.status === 404) {\n"
-    "                return [el('h1', { text: 'Dead letter' }),\n"
-    "                        empty('No dead letter ' + id + ' (retrie"
-    "d or '\n"
-    "                              + 'dropped already\?).')];\n"
-    "            }\n"
-    "            if (d.error) {\n"
-    "                throw new Error(d.error);\n"
-    "            }\n"
-    "            x = d.dead;\n"
-    "            try {\n"
-    "                hist = list(JSON.parse(x.history));\n"
-    "            } catch (e) {\n"
-    "                hist = [];\n"
-    "            }\n"
-    "            return [el('h1', { text: 'Dead letter ' + x.id }),\n"
-    "                fields(x, ['history']),\n"
-    "                el('p', { 'class': 'muted', text: 'The body ('\n"
-    "                          + x.body_bytes + ' bytes) is not shown"
-    ".' }),\n"
-    "                el('h2', { text: 'Attempts' }),\n"
-    "                hist.length \? table(['when', 'consumer', 'error"
-    "'], hist,\n"
-    "                    function (h) {\n"
-    "                        return [when(h.ts), h.consumer, h.err];\n"
-    "                    }) : empty('No attempt history.'),\n"
-    "                actionBox('Act on this dead letter', [\n"
-    "                    { id: 'dead-retry', text: 'Retry', what: 'de"
-    "ad/retry',\n"
-    "                      target: x.id, done: 'Back in its stream',\n"
-    "                      after: '#/dlq' },\n"
-    "                    { id: 'dead-drop', text: 'Drop', cls: 'dange"
-    "r',\n"
-    "                      what: 'dead/drop', target: x.id, done: 'Dr"
-    "opped',\n"
-    "                      after: '#/dlq' }\n"
-    "                ], ['dead-drop']),\n"
-    "                el('h2', { text: 'Audit trail of its event' }),\n"
-    "                auditTable(d.audit)];\n"
-    "        });\n"
-    "    }\n"
-    "\n"
     "    function sku(name) {\n"
     "        return api('sku' + q({ sku: name })).then(function (r) {"
     "\n"
@@ -983,8 +907,8 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     "        var pages = {\n"
     "            '': overview, exceptions: exceptions, exception: exc"
     "eption,\n"
-    "            dlq: dlq, dead: dead, sku: sku, order: extra('order'"
-    ")\n"
+    "            dlq: extra('dlq'), dead: extra('dead'), sku: sku, or"
+    "der: extra('order')\n"
     "        };\n"
     "        var draw = pages[r.page] || overview;\n"
     "        var nav = { exception: 'exceptions', dead: 'dlq', '': 'o"
@@ -1048,6 +972,111 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     ;
 
 static const u_char  ngx_http_invsync_console_blob3[] =
+    "/*\n"
+    " * invsync console: the dead-letter pages (#/dlq, #/dead/<id>): "
+    "the list\n"
+    " * of events that failed for good, and one with its attempt hist"
+    "ory and\n"
+    " * the Retry / Drop actions.  Drawn with console.js's helpers (u"
+    "i); every\n"
+    " * value goes in through textContent.  Loaded before console.js,"
+    " which\n"
+    " * calls invsyncPages.dlq and invsyncPages.dead.\n"
+    " */\n"
+    "\n"
+    "(function () {\n"
+    "    'use strict';\n"
+    "\n"
+    "    var pages = window.invsyncPages = window.invsyncPages || {};"
+    "\n"
+    "\n"
+    "    pages.dlq = function (params, ui) {\n"
+    "        var cursor = params.cursor || '';\n"
+    "        return ui.api('dlq' + ui.q({ cursor: cursor, limit: ui.P"
+    "AGE }))\n"
+    "            .then(function (r) {\n"
+    "                var d = r.doc, rows;\n"
+    "                if (d.error) {\n"
+    "                    throw new Error(d.error);\n"
+    "                }\n"
+    "                rows = ui.list(d.rows);\n"
+    "                return [ui.el('h1', { text: 'Dead letters' }),\n"
+    "                    rows.length \? ui.table(['failed', 'stream',"
+    " 'channel',\n"
+    "                        'topic', 'attempts', 'reason', 'id'], ro"
+    "ws,\n"
+    "                        function (x) {\n"
+    "                            return [ui.when(x.failed), x.stream,"
+    " x.channel,\n"
+    "                                    x.topic, ui.num(x.attempts),"
+    " x.reason,\n"
+    "                                    { cls: 'id', v: ui.link(x.id"
+    ", '#/dead/'\n"
+    "                                          + encodeURIComponent(x"
+    ".id)) }];\n"
+    "                        }) : ui.empty(cursor \? 'No more dead le"
+    "tters.'\n"
+    "                                   : 'No dead letters. Nothing f"
+    "ailed for '\n"
+    "                                     + 'good.'),\n"
+    "                    ui.pager('#/dlq', {}, cursor, d.next, d.tota"
+    "l)];\n"
+    "            });\n"
+    "    };\n"
+    "\n"
+    "    pages.dead = function (id, ui) {\n"
+    "        return ui.api('dead' + ui.q({ id: id })).then(function ("
+    "r) {\n"
+    "            var d = r.doc, x, hist;\n"
+    "            if (r.status === 404) {\n"
+    "                return [ui.el('h1', { text: 'Dead letter' }),\n"
+    "                        ui.empty('No dead letter ' + id + ' (ret"
+    "ried or '\n"
+    "                              + 'dropped already\?).')];\n"
+    "            }\n"
+    "            if (d.error) {\n"
+    "                throw new Error(d.error);\n"
+    "            }\n"
+    "            x = d.dead;\n"
+    "            try {\n"
+    "                hist = ui.list(JSON.parse(x.history));\n"
+    "            } catch (e) {\n"
+    "                hist = [];\n"
+    "            }\n"
+    "            return [ui.el('h1', { text: 'Dead letter ' + x.id })"
+    ",\n"
+    "                ui.fields(x, ['history']),\n"
+    "                ui.el('p', { 'class': 'muted', text: 'The body ("
+    "'\n"
+    "                          + x.body_bytes + ' bytes) is not shown"
+    ".' }),\n"
+    "                ui.el('h2', { text: 'Attempts' }),\n"
+    "                hist.length \? ui.table(['when', 'consumer', 'er"
+    "ror'], hist,\n"
+    "                    function (h) {\n"
+    "                        return [ui.when(h.ts), h.consumer, h.err"
+    "];\n"
+    "                    }) : ui.empty('No attempt history.'),\n"
+    "                ui.actionBox('Act on this dead letter', [\n"
+    "                    { id: 'dead-retry', text: 'Retry', what: 'de"
+    "ad/retry',\n"
+    "                      target: x.id, done: 'Back in its stream',\n"
+    "                      after: '#/dlq' },\n"
+    "                    { id: 'dead-drop', text: 'Drop', cls: 'dange"
+    "r',\n"
+    "                      what: 'dead/drop', target: x.id, done: 'Dr"
+    "opped',\n"
+    "                      after: '#/dlq' }\n"
+    "                ], ['dead-drop']),\n"
+    "                ui.el('h2', { text: 'Audit trail of its event' }"
+    "),\n"
+    "                ui.auditTable(d.audit)];\n"
+    "        });\n"
+    "    };\n"
+    "}());\n"
+    ;
+
+static const u_char  ngx_http_invsync_console_blob4[] =
     "/*\n"
     " * invsync console: the order page (#/order/<channel>:<order id>"
     ").  Its\n"
@@ -1193,7 +1222,12 @@ static const u_char  ngx_http_invsync_console_blob3[] =
     "\n"
     "        if (d) {\n"
     "            s.appendChild(facts(ui, [\n"
-    "                ['rule', (d.rule || '\?') + (d['default']\n"
+    "                /* a pickup or counter sale: no rule ran, the ch"
+    "annel\n"
+    "                 * said where (docs/routing.md) */\n"
+    "                d.reason \? ['placed', d.reason]\n"
+    "                         : ['rule', (d.rule || '\?') + (d['defau"
+    "lt']\n"
     "                                            \? ' (the implied de"
     "fault)' : '')],\n"
     "                ['strategy', d.strategy],\n"
@@ -1432,7 +1466,7 @@ static const u_char  ngx_http_invsync_console_blob3[] =
     "}());\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob4[] =
+static const u_char  ngx_http_invsync_console_blob5[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1509,7 +1543,7 @@ static const u_char  ngx_http_invsync_console_blob4[] =
     "return id\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob5[] =
+static const u_char  ngx_http_invsync_console_blob6[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1580,7 +1614,7 @@ static const u_char  ngx_http_invsync_console_blob5[] =
     "})\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob6[] =
+static const u_char  ngx_http_invsync_console_blob7[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1669,7 +1703,7 @@ static const u_char  ngx_http_invsync_console_blob6[] =
     "\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob7[] =
+static const u_char  ngx_http_invsync_console_blob8[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1754,7 +1788,7 @@ static const u_char  ngx_http_invsync_console_blob7[] =
     "                      next = false })\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob8[] =
+static const u_char  ngx_http_invsync_console_blob9[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1854,7 +1888,7 @@ static const u_char  ngx_http_invsync_console_blob8[] =
     "         e['kind'] or '', stream, e['entry'] }\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob9[] =
+static const u_char  ngx_http_invsync_console_blob10[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1924,7 +1958,7 @@ static const u_char  ngx_http_invsync_console_blob9[] =
     "or '' }\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob10[] =
+static const u_char  ngx_http_invsync_console_blob11[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1994,7 +2028,7 @@ static const u_char  ngx_http_invsync_console_blob10[] =
     "})\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob11[] =
+static const u_char  ngx_http_invsync_console_blob12[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2113,7 +2147,7 @@ static const u_char  ngx_http_invsync_console_blob11[] =
     "                      next = at < total and at or false })\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob12[] =
+static const u_char  ngx_http_invsync_console_blob13[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2355,7 +2389,8 @@ static const u_char  ngx_http_invsync_console_blob12[] =
     "            status = text(tr['status']), rule = text(tr['rule'])"
     ",\n"
     "            default = tr['default'] == true,\n"
-    "            strategy = text(tr['strategy']),\n"
+    "            strategy = text(tr['strategy']), reason = text(tr['r"
+    "eason']),\n"
     "            shipments = tonumber(tr['shipments']),\n"
     "            trace = unpacked(d['inputs'], tr)\n"
     "        }\n"
@@ -2509,7 +2544,7 @@ static const u_char  ngx_http_invsync_console_blob12[] =
     "})\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob13[] =
+static const u_char  ngx_http_invsync_console_blob14[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2622,7 +2657,7 @@ static const u_char  ngx_http_invsync_console_blob13[] =
     "return json(out)\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob14[] =
+static const u_char  ngx_http_invsync_console_blob15[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2752,41 +2787,44 @@ const ngx_http_invsync_console_blob_t  ngx_http_invsync_console_blobs[] = {
     { ngx_string("console.js"),
       ngx_http_invsync_console_blob2,
       sizeof(ngx_http_invsync_console_blob2) - 1 },
-    { ngx_string("console_order.js"),
+    { ngx_string("console_dlq.js"),
       ngx_http_invsync_console_blob3,
       sizeof(ngx_http_invsync_console_blob3) - 1 },
-    { ngx_string("lua/audit"),
+    { ngx_string("console_order.js"),
       ngx_http_invsync_console_blob4,
       sizeof(ngx_http_invsync_console_blob4) - 1 },
-    { ngx_string("lua/dead"),
+    { ngx_string("lua/audit"),
       ngx_http_invsync_console_blob5,
       sizeof(ngx_http_invsync_console_blob5) - 1 },
-    { ngx_string("lua/dead_act"),
+    { ngx_string("lua/dead"),
       ngx_http_invsync_console_blob6,
       sizeof(ngx_http_invsync_console_blob6) - 1 },
-    { ngx_string("lua/dlq"),
+    { ngx_string("lua/dead_act"),
       ngx_http_invsync_console_blob7,
       sizeof(ngx_http_invsync_console_blob7) - 1 },
-    { ngx_string("lua/exc_cause"),
+    { ngx_string("lua/dlq"),
       ngx_http_invsync_console_blob8,
       sizeof(ngx_http_invsync_console_blob8) - 1 },
-    { ngx_string("lua/exc_get"),
+    { ngx_string("lua/exc_cause"),
       ngx_http_invsync_console_blob9,
       sizeof(ngx_http_invsync_console_blob9) - 1 },
-    { ngx_string("lua/exception"),
+    { ngx_string("lua/exc_get"),
       ngx_http_invsync_console_blob10,
       sizeof(ngx_http_invsync_console_blob10) - 1 },
-    { ngx_string("lua/exceptions"),
+    { ngx_string("lua/exception"),
       ngx_http_invsync_console_blob11,
       sizeof(ngx_http_invsync_console_blob11) - 1 },
-    { ngx_string("lua/order"),
+    { ngx_string("lua/exceptions"),
       ngx_http_invsync_console_blob12,
       sizeof(ngx_http_invsync_console_blob12) - 1 },
-    { ngx_string("lua/overview"),
+    { ngx_string("lua/order"),
       ngx_http_invsync_console_blob13,
       sizeof(ngx_http_invsync_console_blob13) - 1 },
-    { ngx_string("lua/sku"),
+    { ngx_string("lua/overview"),
       ngx_http_invsync_console_blob14,
       sizeof(ngx_http_invsync_console_blob14) - 1 },
+    { ngx_string("lua/sku"),
+      ngx_http_invsync_console_blob15,
+      sizeof(ngx_http_invsync_console_blob15) - 1 },
     { ngx_null_string, NULL, 0 }
 };

@@ -9,7 +9,11 @@
 # refund_refused with Shopify's message; the channel's refunds/create of
 # our refund, back through nginx (twice), is recorded as ours, once: one
 # journal entry, one restock decision per line, no stock moved, no second
-# refund.
+# refund.  A request for units the channel refunded itself (WooCommerce's
+# admin, Shopify's admin) is covered: nothing made.  WooCommerce's gateway
+# declining (HTTP 500, woocommerce_rest_cannot_create_order_refund) is
+# refused at the first attempt with its words; a 500 without that code,
+# or with its "please try again", is retried.
 
 use strict;
 use warnings;
@@ -19,6 +23,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(time sleep);
+use HTTP::Tiny;
 use InvsyncTest qw(hmac_b64);
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
@@ -41,7 +46,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(26);
+$t->plan(40);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -236,6 +241,114 @@ is_deeply([scalar @$wr, $wr->[0]{amount}, $wr->[0]{api_restock},
 ($rc, $out) = ctl($t, $conf, '--json', 'refund', 'show', 'ctl:op-5');
 is(eval { decode_json($out)->{refund_ref} } // '', $wr->[0]{id},
    'refund show names it') or diag($out);
+
+# ---- covered: the channel refunded those units itself ---------------------------
+
+sub posts {
+    my ($name, $re) = @_;
+    return [map { $_->{status} } grep { $_->{method} eq 'POST'
+                                        && "$_->{path} $_->{body}" =~ $re }
+            @{InvsyncSim::requests($t, $name)}];
+}
+sub pushed {
+    my ($cause) = @_;
+    return [map { $_->{outcome} } grep { ($_->{action} // '') eq 'refund.push'
+                                         && ($_->{cause} // '') eq $cause }
+            @{audit_entries($t)}];
+}
+
+my $w2 = InvsyncSim::order($t, 'woocommerce',
+    line_items => [ { product_id => 501, quantity => 2 } ]);
+ok(wait_for(30, sub { recorded("woo-main:$w2->{id}") }), 'order w2 recorded');
+my $own = InvsyncSim::call($t, 'woocommerce', 'refund', order_id => $w2->{id},
+    reason => 'refunded at the till', refunded_payment => JSON::PP::true,
+    line_items => [ { id => $w2->{line_items}[0]{id}, quantity => 2 } ]);
+ctl($t, $conf, 'refund', 'create', $w2->{id}, '--channel', 'woo-main',
+    '--line', 'SKU-A:2', '--reason', 'wrong size', '--id', 'op-6');
+ok(wait_for(30, sub { field('ctl:op-6', 'state') eq 'covered' }),
+   'WooCommerce had refunded both units itself: covered')
+    or diag(explain [{ @{$t->redis('HGETALL', "${K}refundout:ctl:op-6")} },
+                     worker_log('w2')]);
+is_deeply([ scalar @{refunds('woocommerce', $w2->{id})},
+            field('ctl:op-6', 'refund_ref'), pushed('ctl:op-6'),
+            $t->redis('EXISTS', "${K}exception:refund_refused:ctl:op-6") ],
+          [ 1, $own->{refund}{id}, ['covered'], 0 ],
+          'nothing made: the shop\'s refund named, audit refund.push covered, '
+          . 'no exception');
+
+# Shopify: a refund the merchant made in the admin (refundCreate), then ours
+my $o5 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    line_items => [ { sku => 'SKU-A', quantity => 1 } ]);
+ok(wait_for(30, sub { recorded("shop-eu:$o5->{id}") }), 'order 5 recorded');
+my $admin = HTTP::Tiny->new->post("$shop/admin/api/2026-04/graphql.json", {
+    headers => { 'Content-Type' => 'application/json',
+                 'X-Shopify-Access-Token' => 'shpat_test' },
+    content => encode_json({
+        query => 'mutation R($input: RefundInput!) { refundCreate(input: '
+                 . '$input) @idempotent(key: "admin-5") { refund { id } '
+                 . 'userErrors { field message } } }',
+        variables => { input => {
+            orderId => "gid://shopify/Order/$o5->{id}", note => 'admin',
+            refundLineItems => [ { lineItemId => $o5->{line_items}[0]
+                                       {admin_graphql_api_id},
+                                   quantity => 1,
+                                   restockType => 'NO_RESTOCK' } ],
+            transactions => [ { amount => '9.00', gateway => 'bogus',
+                                kind => 'REFUND' } ] } } }) });
+my ($adm) = decode_json($admin->{content})->{data}{refundCreate}{refund}{id}
+            =~ m{(\d+)$};
+ok($adm, 'the merchant refunded it in the Shopify admin')
+    or diag($admin->{content});
+ctl($t, $conf, 'refund', 'create', $o5->{id}, '--channel', 'shop-eu',
+    '--line', 'SKU-A:1', '--reason', 'late', '--id', 'op-10');
+ok(wait_for(30, sub { field('ctl:op-10', 'state') eq 'covered' }),
+   'Shopify can refund none of it: covered') or diag(worker_log('w2'));
+is_deeply([ scalar @{refunds('shopify', $o5->{id})},
+            field('ctl:op-10', 'refund_ref'), pushed('ctl:op-10'),
+            scalar @{posts('shopify', qr/refundCreate.*op-10|op-10.*refundCreate/)} ],
+          [ 1, $adm, ['covered'], 0 ],
+          'no refundCreate of ours: one refund on Shopify, the admin\'s');
+
+# ---- WooCommerce's gateway declining: refused at once, in its words -------------
+
+InvsyncSim::configure($t, 'woocommerce', refund_refuse =>
+    'The payment gateway for this order does not support automatic refunds.');
+my $w4 = InvsyncSim::order($t, 'woocommerce',
+    line_items => [ { product_id => 501, quantity => 1 } ]);
+ok(wait_for(30, sub { recorded("woo-main:$w4->{id}") }), 'order w4 recorded');
+ctl($t, $conf, 'refund', 'create', $w4->{id}, '--channel', 'woo-main',
+    '--line', 'SKU-A:1', '--reason', 'late', '--id', 'op-8');
+ok(wait_for(30, sub { field('ctl:op-8', 'state') eq 'refused' }),
+   'the gateway declined: refused') or diag(worker_log('w2'));
+is_deeply([ field('ctl:op-8', 'attempts'),
+            posts('woocommerce', qr{/orders/$w4->{id}/refunds}),
+            $t->redis('HGET', "${K}exception:refund_refused:ctl:op-8",
+                      'summary') ],
+          [ 1, [500], 'HTTP 500 woocommerce_rest_cannot_create_order_refund: '
+                      . 'The payment gateway for this order does not support '
+                      . 'automatic refunds.' ],
+          'after one attempt, not five: refund_refused with WooCommerce\'s '
+          . 'code and message');
+is(scalar @{refunds('woocommerce', $w4->{id})}, 0, 'nothing refunded');
+
+# a 500 without that code, and the one that asks to try again: retried
+InvsyncSim::configure($t, 'woocommerce', refund_refuse => undef,
+                      refund_again => 1);
+my $w5 = InvsyncSim::order($t, 'woocommerce',
+    line_items => [ { product_id => 501, quantity => 1 } ]);
+ok(wait_for(30, sub { recorded("woo-main:$w5->{id}") }), 'order w5 recorded');
+InvsyncSim::fail($t, 'woocommerce', mode => '5xx', status => 500, count => 1,
+                 method => 'POST', match => "/orders/$w5->{id}/refunds");
+ctl($t, $conf, 'refund', 'create', $w5->{id}, '--channel', 'woo-main',
+    '--line', 'SKU-A:1', '--reason', 'late', '--id', 'op-9');
+ok(wait_for(60, sub { field('ctl:op-9', 'refund_ref') ne '' }),
+   'made in the end') or diag(worker_log('w2'));
+is_deeply([ posts('woocommerce', qr{/orders/$w5->{id}/refunds}),
+            scalar @{refunds('woocommerce', $w5->{id})} ],
+          [ [500, 500, 201], 1 ],
+          'a critical error and a "please try again" retried, then one '
+          . 'refund');
+
 is(stop_worker($t, 'w2'), 0, 'worker stops cleanly');
 
 $t->done;

@@ -7,7 +7,8 @@
 # and SearchOrders with their cursors and checks, BatchRetrieveCatalogObjects, 429 RATE_LIMITED and 5xx,
 # and the webhooks to a small recording receiver: signed over the
 # notification URL and the body, order notices without lines, one count
-# notice per request, retries with their headers.
+# notice per request, retries with their headers; orders sold at the
+# counter (no fulfilment) and for pickup.
 
 use strict;
 use warnings;
@@ -25,7 +26,7 @@ use InvsyncSim;
 my $J = JSON::PP->new->canonical;
 
 my $t = InvsyncTest->new;
-$t->plan(69);
+$t->plan(71);
 
 # ---- a webhook receiver: records each request as a JSON line ----------------------
 
@@ -401,5 +402,20 @@ $r = call('/v2/orders/search', { %$sq, query => { %{$sq->{query}},
 is_deeply(err1($r), [400, 'INVALID_REQUEST_ERROR', 'INVALID_VALUE',
                      'query.sort.sort_field'],
           'a sort field other than the filter\'s: 400');
+
+# how an order reaches its buyer: a counter sale has no fulfilment and
+# comes from the point of sale; a pickup has one PICKUP fulfilment
+my $pos = InvsyncSim::order($t, 'square', fulfillment => 'none',
+    state => 'COMPLETED', line_items => [{ sku => 'SKU-B' },
+                                         { sku => 'SKU-A',
+                                           item_type => 'GIFT_CARD' }]);
+is_deeply([scalar @{$pos->{fulfillments}}, $pos->{source}{name},
+           $pos->{line_items}[1]{item_type}, $pos->{location_id}],
+          [0, 'Point of Sale', 'GIFT_CARD', 'LOC1'],
+          'a counter sale: no fulfilment, from the point of sale');
+my $pick = InvsyncSim::order($t, 'square', fulfillment => 'PICKUP',
+                             line_items => [{ sku => 'SKU-B' }]);
+is_deeply([map { @$_{qw(type state)} } @{$pick->{fulfillments}}],
+          ['PICKUP', 'PROPOSED'], 'a pickup: one PICKUP fulfilment');
 
 $t->done;

@@ -218,11 +218,12 @@
                             text: state || '?' });
     }
 
-    /* what the pages of other files (console_order.js) draw with */
+    /* what the pages of other files (console_order.js, console_dlq.js) draw with */
     var ui = {
         el: el, list: list, when: when, link: link, q: q, api: api,
         table: table, num: num, empty: empty, fields: fields,
-        pretty: pretty, auditTable: auditTable, pill: pill
+        pretty: pretty, auditTable: auditTable, pill: pill,
+        pager: pager, actionBox: actionBox, PAGE: PAGE
     };
 
     /* a page of another file: window.invsyncPages[name](arg, ui) */
@@ -480,69 +481,6 @@
         });
     }
 
-    function dlq(params) {
-        var cursor = params.cursor || '';
-        return api('dlq' + q({ cursor: cursor, limit: PAGE }))
-            .then(function (r) {
-                var d = r.doc, rows;
-                if (d.error) {
-                    throw new Error(d.error);
-                }
-                rows = list(d.rows);
-                return [el('h1', { text: 'Dead letters' }),
-                    rows.length ? table(['failed', 'stream', 'channel',
-                        'topic', 'attempts', 'reason', 'id'], rows,
-                        function (x) {
-                            return [when(x.failed), x.stream, x.channel,
-                                    x.topic, num(x.attempts), x.reason,
-                                    { cls: 'id', v: link(x.id, '#/dead/'
-                                          + encodeURIComponent(x.id)) }];
-                        }) : empty(cursor ? 'No more dead letters.'
-                                   : 'No dead letters. Nothing failed for '
-                                     + 'good.'),
-                    pager('#/dlq', {}, cursor, d.next, d.total)];
-            });
-    }
-
-    function dead(id) {
-        return api('dead' + q({ id: id })).then(function (r) {
-            var d = r.doc, x, hist;
-            if (r.status === 404) {
-                return [el('h1', { text: 'Dead letter' }),
-                        empty('No dead letter ' + id + ' (retried or '
-                              + 'dropped already?).')];
-            }
-            if (d.error) {
-                throw new Error(d.error);
-            }
-            x = d.dead;
-            try {
-                hist = list(JSON.parse(x.history));
-            } catch (e) {
-                hist = [];
-            }
-            return [el('h1', { text: 'Dead letter ' + x.id }),
-                fields(x, ['history']),
-                el('p', { 'class': 'muted', text: 'The body ('
-                          + x.body_bytes + ' bytes) is not shown.' }),
-                el('h2', { text: 'Attempts' }),
-                hist.length ? table(['when', 'consumer', 'error'], hist,
-                    function (h) {
-                        return [when(h.ts), h.consumer, h.err];
-                    }) : empty('No attempt history.'),
-                actionBox('Act on this dead letter', [
-                    { id: 'dead-retry', text: 'Retry', what: 'dead/retry',
-                      target: x.id, done: 'Back in its stream',
-                      after: '#/dlq' },
-                    { id: 'dead-drop', text: 'Drop', cls: 'danger',
-                      what: 'dead/drop', target: x.id, done: 'Dropped',
-                      after: '#/dlq' }
-                ], ['dead-drop']),
-                el('h2', { text: 'Audit trail of its event' }),
-                auditTable(d.audit)];
-        });
-    }
-
     function sku(name) {
         return api('sku' + q({ sku: name })).then(function (r) {
             var d = r.doc, page = [];
@@ -609,7 +547,7 @@
         var r = parse();
         var pages = {
             '': overview, exceptions: exceptions, exception: exception,
-            dlq: dlq, dead: dead, sku: sku, order: extra('order')
+            dlq: extra('dlq'), dead: extra('dead'), sku: sku, order: extra('order')
         };
         var draw = pages[r.page] || overview;
         var nav = { exception: 'exceptions', dead: 'dlq', '': 'overview' };

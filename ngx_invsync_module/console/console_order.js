@@ -114,7 +114,10 @@
 
         if (d) {
             s.appendChild(facts(ui, [
-                ['rule', (d.rule || '?') + (d['default']
+                /* a pickup or counter sale: no rule ran, the channel
+                 * said where (docs/routing.md) */
+                d.reason ? ['placed', d.reason]
+                         : ['rule', (d.rule || '?') + (d['default']
                                             ? ' (the implied default)' : '')],
                 ['strategy', d.strategy],
                 ['decision', d.status],

@@ -55,6 +55,9 @@ const invsync_action_t  invsync_actions[] = {
     { "refund", "stock.restock", invsync_stock_restock, 0, NULL },
     { "refund", "journal.post", invsync_journal_post, 0, NULL },
     { "return_receipt", "return.receive", invsync_return_event, 0, NULL },
+    { "return", "return.announce", invsync_return_announce, 0, NULL },
+    { "return_disposition", "return.dispose", invsync_return_dispose, 0,
+      NULL },
     { NULL, NULL, NULL, 0, NULL }
 };
 

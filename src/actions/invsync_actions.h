@@ -125,6 +125,13 @@ invsync_act_rc_e invsync_refund_of_order(invsync_worker_t *w,
 invsync_act_rc_e invsync_stock_restock(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 
+/* refund/invsync_return_channel.c: a channel's return, announced or
+ * ended; a disposition of its units */
+invsync_act_rc_e invsync_return_announce(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+invsync_act_rc_e invsync_return_dispose(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+
 /* refund/invsync_return_event.c: a 3PL's return notice, received */
 invsync_act_rc_e invsync_return_event(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);

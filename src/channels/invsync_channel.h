@@ -44,6 +44,11 @@
  * "currency", "refund": the channel's own refund object}) */
 #define INVSYNC_TOPIC_REFUND_READ  "invsync.refund.read"
 
+/* the topic of a disposition of returned units the worker matched to its
+ * return through the channel's API (body: {"disposition": the channel's
+ * own webhook body, "read": what disposition_parse gave}) */
+#define INVSYNC_TOPIC_DISPOSITION_READ  "invsync.return.disposition"
+
 
 /* A channel as worker.json configures it (src/runtime/invsync_config.c). */
 typedef struct {
@@ -285,6 +290,31 @@ typedef struct {
     invsync_channel_rc_e (*refunds_parse)(const invsync_channel_ctx_t *ctx,
                             const invsync_answer_t *a, json_t **refunds,
                             int64_t *delay_ms);
+    /*
+     * the ledger location (worker.json locations[].id, borrowed from cc)
+     * of a sale the channel made at its own location location_id (the
+     * canonical order's fulfilment.location_id: a pickup, a counter
+     * sale), by the channel's options; NULL: not mapped, the engine
+     * takes the channel's stock location (docs/routing.md)
+     */
+    const char *(*sale_location)(const invsync_channel_conf_t *cc,
+                                 const char *location_id);
+
+    /*
+     * what a disposition of returned units (a canonical
+     * "return_disposition" that names no return) belongs to, read from
+     * the channel's API: build is 0, or -1 when the id cannot be asked
+     * for; parse answers DONE with *read a new object {"return_id",
+     * "order_id", "lines": {"<the disposition's line id>": "<the order's
+     * line id>"}}, or DONE with *read NULL when the channel has no such
+     * disposition
+     */
+    int    (*disposition_build)(const invsync_channel_ctx_t *ctx,
+                                const char *disposition_id,
+                                invsync_request_t *rq);
+    invsync_channel_rc_e (*disposition_parse)(const invsync_channel_ctx_t *ctx,
+                                const invsync_answer_t *a, json_t **read,
+                                int64_t *delay_ms);
 
     unsigned     stock_per_location:1;  /* a quantity per location */
     unsigned     counts_before_orders:1;    /* its stock notices count

@@ -226,12 +226,14 @@ invsyncctl_return_print(json_t *rma)
     invsyncctl_table_free(t);
 
     printf("\nhistory:\n");
-    t = invsyncctl_table_new(4, 0, "STATE", "AT", "CAUSE", "BY");
+    /* WHY: what ended it, when the channel closed it */
+    t = invsyncctl_table_new(5, 0, "STATE", "AT", "CAUSE", "BY", "WHY");
     json_array_foreach(json_object_get(rma, "history"), i, h) {
         invsyncctl_table_add(t, invsyncctl_return_s(h, "state"),
             invsyncctl_time_fmt(json_integer_value(json_object_get(h, "at")),
                                 at, sizeof(at)),
-            invsyncctl_return_s(h, "cause"), invsyncctl_return_s(h, "by"));
+            invsyncctl_return_s(h, "cause"), invsyncctl_return_s(h, "by"),
+            invsyncctl_return_s(h, "why"));
     }
     invsyncctl_table_print(t, stdout);
     invsyncctl_table_free(t);

@@ -33,15 +33,26 @@ invsyncctl_route_print(json_t *trace, FILE *out)
             invsyncctl_route_text(json_object_get(trace, "version"), b,
                                   sizeof(b)),
             result ? result : "decided");
-    fprintf(out, "rule \"%s\"%s, strategy %s, %s shipment(s)\n",
-            invsyncctl_route_text(json_object_get(trace, "rule"), a,
-                                  sizeof(a)),
-            json_is_true(json_object_get(trace, "default"))
-            ? " (the default)" : "",
-            invsyncctl_route_text(json_object_get(trace, "strategy"), b,
-                                  sizeof(b)),
-            invsyncctl_route_text(json_object_get(trace, "shipments"), c,
-                                  sizeof(c)));
+
+    /* a pickup or counter sale: no rule ran, the reason says where */
+    if (json_is_string(json_object_get(trace, "reason"))) {
+        fprintf(out, "%s (no rule: the channel says where), %s "
+                "shipment(s)\n",
+                json_string_value(json_object_get(trace, "reason")),
+                invsyncctl_route_text(json_object_get(trace, "shipments"), c,
+                                      sizeof(c)));
+
+    } else {
+        fprintf(out, "rule \"%s\"%s, strategy %s, %s shipment(s)\n",
+                invsyncctl_route_text(json_object_get(trace, "rule"), a,
+                                      sizeof(a)),
+                json_is_true(json_object_get(trace, "default"))
+                ? " (the default)" : "",
+                invsyncctl_route_text(json_object_get(trace, "strategy"), b,
+                                      sizeof(b)),
+                invsyncctl_route_text(json_object_get(trace, "shipments"), c,
+                                      sizeof(c)));
+    }
 
     fprintf(out, "locations considered:\n");
 

@@ -19,11 +19,14 @@
 const char  invsyncctl_ship_usage[] =
     "usage: invsyncctl ship ORDER --location L --carrier C --tracking N\n"
     "                       [--service S] [--url U] [--by NAME] [--json]\n"
+    "       invsyncctl ship ORDER --location L --carrier pickup\n"
     "\n"
     "Confirms that the shipment of ORDER (<channel>:<order id>) from\n"
     "location L left with carrier C under tracking number N\n"
     "(docs/fulfilment.md).  Stock leaves on hand and the reservation at L\n"
     "once; the tracking is pushed to the channel.  Twice is once.\n"
+    "--carrier pickup: the buyer collected it at L (no tracking number;\n"
+    "a pickup shipment is never tracked on the channel).\n"
     "\n"
     "Exit: 0 (also: shipped before), 1 usage or the shipment is\n"
     "cancelled, 2 no such shipment, 3 Redis.\n";
@@ -65,9 +68,16 @@ invsyncctl_ship(invsyncctl_t *ctl, int argc, char **argv)
                                       "<channel>:<order id>");
     }
 
+    /* collected by the buyer: nothing to track */
+    if (rec.carrier != NULL && strcmp(rec.carrier, "pickup") == 0
+        && rec.tracking == NULL)
+    {
+        rec.tracking = "";
+    }
+
     if (loc == NULL || rec.carrier == NULL || rec.tracking == NULL
         || loc[0] == '\0' || rec.carrier[0] == '\0'
-        || rec.tracking[0] == '\0')
+        || (rec.tracking[0] == '\0' && strcmp(rec.carrier, "pickup") != 0))
     {
         return invsyncctl_usage_error("ship", "--location, --carrier and "
                                       "--tracking are required");

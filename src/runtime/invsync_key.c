@@ -308,6 +308,22 @@ invsync_key_refunded(char *dst, size_t cap, const invsync_conf_t *conf,
 
 
 size_t
+invsync_key_disposeread_due(char *dst, size_t cap,
+    const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "disposeread:due");
+}
+
+
+size_t
+invsync_key_disposeread_wait(char *dst, size_t cap,
+    const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "disposeread:wait");
+}
+
+
+size_t
 invsync_key_refundread_due(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "refundread:due");

@@ -38,6 +38,11 @@ typedef struct {
     const char  *stream;        /* the entry it came in, or "" */
     const char  *entry;
     const char  *by;            /* an operator's name, or NULL */
+    int          after_close;   /* a channel's receipt, taken on an RMA
+                                 * already closed (the channel closes a
+                                 * return once its units are disposed of,
+                                 * and that close may be applied before
+                                 * the disposition's receipt) */
 } invsync_return_src_t;
 
 

@@ -157,6 +157,8 @@ typedef struct {
     struct invsync_track_s *track;       /* tracking back to channels */
     struct invsync_refund_drv_s *refund_out; /* refunds made on channels */
     struct invsync_refunds_s *refunds;   /* refunds read from channels */
+    struct invsync_dispose_s *dispose;   /* dispositions matched to their
+                                          * returns through the channel */
     struct invsync_fulfil_s *fulfil;     /* labels bought, voided */
     int64_t                 poll_soon_ms[INVSYNC_MAX_CHANNELS];
                                          /* a held stock notice wants a
@@ -279,6 +281,10 @@ size_t invsync_key_payref(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *ref);
 size_t invsync_key_refunded(char *dst, size_t cap,
     const invsync_conf_t *conf, const char *order);
+size_t invsync_key_disposeread_due(char *dst, size_t cap,
+    const invsync_conf_t *conf);
+size_t invsync_key_disposeread_wait(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_refundread_due(char *dst, size_t cap,
     const invsync_conf_t *conf);
 size_t invsync_key_refundread_fails(char *dst, size_t cap,
@@ -447,6 +453,9 @@ int invsync_refund_out_step(invsync_worker_t *w);
 int invsync_refunds_init(invsync_worker_t *w, char *err, size_t len);
 void invsync_refunds_free(invsync_worker_t *w);
 int invsync_refunds_step(invsync_worker_t *w);
+int invsync_dispose_init(invsync_worker_t *w, char *err, size_t len);
+void invsync_dispose_free(invsync_worker_t *w);
+int invsync_dispose_step(invsync_worker_t *w);
 
 /* invsync_worker_push.c: absolute quantities to every channel */
 int invsync_push_init(invsync_worker_t *w, char *err, size_t len);

@@ -391,3 +391,26 @@ invsync_ship_claim(invsync_worker_t *w, const char *due_key, int64_t now,
                               invsync_script_ship_claim_len, 1,
                               (int) (3 + n), argv, lens);
 }
+
+
+/*
+ * A shipment's lines (its "lines", parsed) without those that require no
+ * shipping ("parcel": false, a digital good): what goes in the parcel, to
+ * the 3PL and into the channel's tracking.  In place; returns lines.
+ */
+
+json_t *
+invsync_ship_parcel_lines(json_t *lines)
+{
+    size_t  i;
+
+    for (i = json_array_size(lines); i > 0; i--) {
+        if (json_is_false(json_object_get(json_array_get(lines, i - 1),
+                                          "parcel")))
+        {
+            json_array_remove(lines, i - 1);
+        }
+    }
+
+    return lines;
+}

@@ -46,6 +46,9 @@ typedef struct {
 } invsync_ship_record_t;
 
 
+/* lines without those that require no shipping ("parcel": false) */
+json_t *invsync_ship_parcel_lines(json_t *lines);
+
 /* ship_confirm.lua; audit gets the audit entry's id (or the state) */
 invsync_ship_rc_e invsync_ship_confirm_call(invsync_worker_t *w,
     const char *id, const invsync_ship_record_t *rec, char *audit,

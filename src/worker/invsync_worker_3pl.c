@@ -47,7 +47,7 @@ invsync_3pl_due(invsync_worker_t *w, const char *id)
 {
     int                  rc;
     int64_t              at;
-    const char          *state, *ref;
+    const char          *state, *ref, *kind;
     invsync_3pl_job_t   *j;
 
     j = calloc(1, sizeof(invsync_3pl_job_t));
@@ -70,7 +70,13 @@ invsync_3pl_due(invsync_worker_t *w, const char *id)
     at = strtoll(invsync_3pl_field(j, "requested_at"), NULL, 10);
     j->deadline_ms = at > 0 ? at + j->deadline_after_ms : 0;
 
-    if (strcmp(state, "open") == 0) {
+    /* one the buyer gets at the location (an order edited from shipped
+     * to pickup, say) is never sent: it is done here */
+    kind = invsync_3pl_field(j, "kind");
+
+    if (strcmp(state, "open") == 0 && strcmp(kind, "pickup") != 0
+        && strcmp(kind, "counter") != 0 && strcmp(kind, "digital") != 0)
+    {
         rc = invsync_3pl_send(w, j, INVSYNC_3PL_FIND);
 
     } else if (strcmp(state, "requested") == 0 && ref[0] != '\0') {
@@ -310,7 +316,8 @@ invsync_3pl_build(invsync_3pl_job_t *j, invsync_request_t *rq)
         break;
     }
 
-    lines = json_loads(invsync_3pl_field(j, "lines"), 0, NULL);
+    lines = invsync_ship_parcel_lines(
+                json_loads(invsync_3pl_field(j, "lines"), 0, NULL));
 
     s.id = j->id;
     s.order_number = json_string_value(json_object_get(j->order,

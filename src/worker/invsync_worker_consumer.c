@@ -128,7 +128,8 @@ invsync_consumer_run_once(invsync_worker_t *w)
     /* while pushes are in flight the read waits little, so that curl's
      * transfers move on between reads */
     if (invsync_push_step(w) != 0 || invsync_track_step(w) != 0
-        || invsync_refund_out_step(w) != 0 || invsync_refunds_step(w) != 0)
+        || invsync_refund_out_step(w) != 0 || invsync_refunds_step(w) != 0
+        || invsync_dispose_step(w) != 0)
     {
         return -1;
     }

@@ -69,7 +69,8 @@ invsync_fulfil_label_req(invsync_worker_t *w, invsync_fulfil_t *f,
     req->to = json_incref(json_object_get(order, "shipping_address"));
     json_decref(order);
 
-    lines = json_loads(invsync_fulfil_field(f, "lines"), 0, NULL);
+    lines = invsync_ship_parcel_lines(
+                json_loads(invsync_fulfil_field(f, "lines"), 0, NULL));
 
     json_array_foreach(lines, i, l) {
         qty = invsync_fulfil_num(l, "qty");

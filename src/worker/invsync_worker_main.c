@@ -118,6 +118,7 @@ main(int argc, char **argv)
         || invsync_track_init(&w, err, sizeof(err)) != 0
         || invsync_refund_out_init(&w, err, sizeof(err)) != 0
         || invsync_refunds_init(&w, err, sizeof(err)) != 0
+        || invsync_dispose_init(&w, err, sizeof(err)) != 0
         || invsync_fulfil_init(&w, err, sizeof(err)) != 0)
     {
         fprintf(stderr, "invsync-worker: %s\n", err);
@@ -155,6 +156,7 @@ main(int argc, char **argv)
                 invsync_track_free(&w);
                 invsync_refund_out_free(&w);
                 invsync_refunds_free(&w);
+                invsync_dispose_free(&w);
                 invsync_fulfil_free(&w);
                 invsync_redis_close(&w);
                 invsync_poll_free(&w);
@@ -181,6 +183,11 @@ main(int argc, char **argv)
 
                 if (invsync_refunds_init(&w, err, sizeof(err)) != 0) {
                     invsync_log(INVSYNC_LOG_ERROR, "no refund reads",
+                                json_pack("{s:s}", "err", err));
+                }
+
+                if (invsync_dispose_init(&w, err, sizeof(err)) != 0) {
+                    invsync_log(INVSYNC_LOG_ERROR, "no disposition reads",
                                 json_pack("{s:s}", "err", err));
                 }
 
@@ -231,6 +238,7 @@ main(int argc, char **argv)
     invsync_track_free(&w);
     invsync_refund_out_free(&w);
     invsync_refunds_free(&w);
+    invsync_dispose_free(&w);
     invsync_fulfil_free(&w);
     invsync_redis_close(&w);
     invsync_poll_free(&w);

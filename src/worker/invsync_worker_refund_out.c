@@ -428,7 +428,11 @@ invsync_refund_drv_done(invsync_worker_t *w, invsync_call_t *c,
     rc->busy = 0;
     v = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
 
-    if (v == INVSYNC_CH_DONE) {
+    /* a 5xx the engine would retry is the channel's to read too: some
+     * channels refuse a refund with a 500, and only the channel can tell
+     * that answer from an outage; its parse retries every other 5xx
+     * (docs/refunds.md, "Refused, and what is retried") */
+    if (v == INVSYNC_CH_DONE || (v == INVSYNC_CH_RETRY && a.status >= 500)) {
         a.why = why;
         a.why_len = sizeof(why);
         v = rc->ch->refund_parse(&c->ctx, &a, &rc->r, &wait);

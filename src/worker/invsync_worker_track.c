@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "invsync_worker_track.h"
+#include "invsync_ship.h"
 
 
 static int invsync_track_load(invsync_worker_t *w, invsync_trackslot_t *ts,
@@ -296,7 +297,7 @@ invsync_track_load(invsync_worker_t *w, invsync_trackslot_t *ts,
         } else if (strcmp(f, "shipped_at") == 0) {
             s->shipped_at_ms = strtoll(v, NULL, 10);
         } else if (strcmp(f, "lines") == 0) {
-            lines = json_loads(v, 0, NULL);
+            lines = invsync_ship_parcel_lines(json_loads(v, 0, NULL));
         }
     }
 

@@ -91,7 +91,7 @@ t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
 {
     size_t       i, j, n;
     json_t      *jo, *jl, *tags, *v;
-    const char  *now;
+    const char  *now, *mode;
 
     memset(o, 0, sizeof(invsync_route_order_t));
     jo = json_object_get(doc, "order");
@@ -124,6 +124,15 @@ t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
     if (now != NULL && invsync_time_iso_ms(now, &o->now_ms) != 0) {
         o->now_ms = 0;
     }
+
+    /* a pickup or counter sale, as t/routing/pickup_counter.json has */
+    mode = json_string_value(json_object_get(jo, "fulfilment"));
+    o->mode = mode == NULL ? INVSYNC_ROUTE_SHIP
+              : strcmp(mode, "pickup") == 0 ? INVSYNC_ROUTE_PICKUP
+              : strcmp(mode, "none") == 0 ? INVSYNC_ROUTE_COUNTER
+              : INVSYNC_ROUTE_SHIP;
+    o->at = json_string_value(json_object_get(jo, "at"));
+    o->sold_at = json_string_value(json_object_get(jo, "sold_at"));
 
     n = 0;
 
@@ -174,6 +183,25 @@ t_check(const invsync_routing_conf_t *rc, const invsync_route_order_t *o,
     const invsync_route_result_t *res)
 {
     size_t  i;
+
+    /* a pickup or counter sale: no rule, everything at o->at */
+    if (o->mode != INVSYNC_ROUTE_SHIP) {
+        if (res->rule != NULL
+            || (res->rc != INVSYNC_ROUTE_UNROUTABLE
+                && (res->nshipments != 1 || res->nallocs != o->nlines)))
+        {
+            abort();
+        }
+
+        for (i = 0; i < res->nallocs; i++) {
+            if (o->at == NULL || strcmp(res->allocs[i].location, o->at) != 0)
+            {
+                abort();
+            }
+        }
+
+        return;
+    }
 
     if (res->rule == NULL || res->rule < rc->rules
         || res->rule >= rc->rules + rc->nrules)

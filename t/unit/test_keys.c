@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  58
+#define T_BUILDERS  60
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -159,6 +159,10 @@ main(void)
           "inv:{inv}:refundwait:pay:txn:ch_3Pk");
     T_KEY(invsync_key_refunded(k, sizeof(k), &conf, "shop-eu:501"),
           "inv:{inv}:refunded:shop-eu:501");
+    T_KEY(invsync_key_disposeread_due(k, sizeof(k), &conf),
+          "inv:{inv}:disposeread:due");
+    T_KEY(invsync_key_disposeread_wait(k, sizeof(k), &conf),
+          "inv:{inv}:disposeread:wait");
     T_KEY(invsync_key_refundread_due(k, sizeof(k), &conf),
           "inv:{inv}:refundread:due");
     T_KEY(invsync_key_refundread_fails(k, sizeof(k), &conf),

@@ -571,6 +571,10 @@ t_cases(void)
 #define SC  "shopify", "refunds/create", \
             "shopify/refunds_create_cancel/body.json"
 #define XC  "stripe", "charge.refunded", "stripe/charge_refunded/body.json"
+#define RQ  "shopify", "returns/request", "shopify/returns_request/body.json"
+#define RC  "shopify", "returns/cancel", "shopify/returns_cancel/body.json"
+#define RD  "shopify", "reverse_fulfillment_orders/dispose", \
+            "shopify/reverse_fulfillment_orders_dispose/body.json"
 #define XR  "stripe", "refund.created", "stripe/refund_created/body.json"
 #define QR  "square", "refund.updated", "square/refund_updated/body.json"
 
@@ -819,6 +823,34 @@ t_cases(void)
         { WP, "id", "true", T_POISON, NULL,
           "id: not an integer or a string" },
 
+        /* Shopify's returns (docs/channels/shopify.md) */
+        { RC, "id", NULL, T_POISON, NULL, "id: missing" },
+        { RC, "order_id", NULL, T_POISON, NULL, "order_id: missing" },
+        { RQ, "id", NULL, T_POISON, NULL, "id: missing" },
+        { RQ, "order", NULL, T_POISON, NULL, "order_id: missing" },
+        { RQ, "order", "{\"id\": 77}", T_OK, "order_id", "\"77\"" },
+        { RQ, "return_line_items[0].quantity", "0", T_POISON, NULL,
+          "return_line_items[0].quantity: must be at least 1" },
+        { RQ, "return_line_items[1].quantity", "\"two\"", T_POISON, NULL,
+          "return_line_items[1].quantity: \"two\" is not an integer" },
+        { RQ, "return_line_items[0].fulfillment_line_item", NULL, T_POISON,
+          NULL, "return_line_items[0].fulfillment_line_item: missing: the "
+          "order's line item" },
+        { RQ, "return_line_items[0].return_reason", NULL, T_OK,
+          "lines[0].reason", "null" },
+        { RQ, "return_line_items", "[]", T_OK, "lines", "[]" },
+        { RD, "dispositions[0].type", "\"RESTOCKED\"", T_OK,
+          "lines[0].condition", "\"resellable\"" },
+        { RD, "dispositions[1].type", "\"lost\"", T_POISON, NULL,
+          "dispositions[1].type: \"lost\" is not restocked, "
+          "not_restocked, missing or processing_required" },
+        { RD, "dispositions[0].quantity", "0", T_POISON, NULL,
+          "dispositions[0].quantity: must be at least 1" },
+        { RD, "dispositions[0].reverse_fulfillment_order_line_item", NULL,
+          T_POISON, NULL, "dispositions[0]"
+          ".reverse_fulfillment_order_line_item.id: missing" },
+        { RD, "id", NULL, T_POISON, NULL, "id: missing" },
+
         { NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
     };
 
@@ -832,6 +864,9 @@ t_cases(void)
 #undef SC
 #undef XC
 #undef XR
+#undef RQ
+#undef RC
+#undef RD
 #undef QR
 
     for (i = 0; cases[i].scheme != NULL; i++) {

@@ -206,7 +206,7 @@ local function routing()
             audit = d['id'], ts = tonumber(d['ts']), result = d['result'],
             status = text(tr['status']), rule = text(tr['rule']),
             default = tr['default'] == true,
-            strategy = text(tr['strategy']),
+            strategy = text(tr['strategy']), reason = text(tr['reason']),
             shipments = tonumber(tr['shipments']),
             trace = unpacked(d['inputs'], tr)
         }

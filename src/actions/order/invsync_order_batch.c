@@ -472,7 +472,12 @@ invsync_batch_finish(invsync_worker_t *w, invsync_job_t *job)
     for (i = 0; i < job->nlines; i++) {
         jl = &job->lines[i];
 
-        if (jl->qty <= 0) {
+        /* as stock.reserve alone: a digital line without a ledger SKU
+         * moves no stock and waits for no one */
+        if (jl->qty <= 0
+            || (!jl->found && json_is_false(json_object_get(
+                                  jl->line, "requires_shipping"))))
+        {
             continue;
         }
 

@@ -30,6 +30,14 @@ json_t *invsync_return_refund_due(json_t *rma, const char *rid,
 int invsync_return_refund_out(invsync_worker_t *w, json_t *rma,
     json_t *due, char *err, size_t len);
 
+/* invsync_return_channel.c: a channel's return lines as the RMA's; the
+ * return_unknown of a channel's return or disposition */
+int invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
+    json_t *canon, const char *idkey, json_t **out, char *err, size_t len);
+invsync_act_rc_e invsync_return_channel_exc(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, const char *why,
+    char *err, size_t len);
+
 /* invsync_return_journal.c: the restocked lines' journal entries */
 int invsync_return_journal(invsync_worker_t *w, const char *source,
     const char *rid, json_t *lines, char *err, size_t len);

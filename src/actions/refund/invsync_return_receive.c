@@ -93,7 +93,9 @@ invsync_return_receive(invsync_worker_t *w, const invsync_return_src_t *src,
         return INVSYNC_RETURN_BEFORE;
     }
 
-    if (strcmp(invsync_action_str(c.rma, "state"), "closed") == 0) {
+    if (strcmp(invsync_action_str(c.rma, "state"), "closed") == 0
+        && !src->after_close)
+    {
         snprintf(err, len, "RMA %s is closed", id);
         json_decref(c.rma);
         return INVSYNC_RETURN_REFUSED;
@@ -417,10 +419,10 @@ invsync_rcpt_record(invsync_rcpt_t *c, json_t *due)
     json_t  *step;
 
     snprintf(cause, sizeof(cause), "%s:%s", c->src->channel, c->src->event);
-    step = json_pack("{s:[s, s], s:s, s:s*, s:{s:s, s:O}, s:O*}", "states",
-                     "received", "inspected", "cause", cause, "by",
+    step = json_pack("{s:[s, s], s:s, s:s*, s:{s:s, s:O}, s:O*, s:b}",
+                     "states", "received", "inspected", "cause", cause, "by",
                      c->src->by, "receipt", "id", c->rid, "lines", c->lines,
-                     "refund_due", due);
+                     "refund_due", due, "after_close", c->src->after_close);
 
     return invsync_return_script(c->w, c->src, "step", c->id, step, cause,
                                  audit, sizeof(audit), c->err, c->len);

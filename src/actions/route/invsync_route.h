@@ -33,7 +33,23 @@ typedef struct {
     const char      *sku;        /* the ledger SKU (a bundle's own SKU) */
     int64_t          qty;
     invsync_strv_t   tags;       /* sku:<sku> "tags", split; may be empty */
+    int              no_parcel;  /* requires no shipping (a digital good):
+                                  * allocated as any line, never put in a
+                                  * parcel (docs/fulfilment.md) */
 } invsync_route_line_t;
+
+
+/*
+ * How the order reaches its buyer (the canonical order's "fulfilment"
+ * mode): shipped, the rules decide where from; collected by the buyer at
+ * a location, or sold at a location's counter: the sale's location takes
+ * the stock and no rule runs (invsync_route_sale.c).
+ */
+typedef enum {
+    INVSYNC_ROUTE_SHIP = 0,
+    INVSYNC_ROUTE_PICKUP,
+    INVSYNC_ROUTE_COUNTER
+} invsync_route_mode_e;
 
 
 typedef struct {
@@ -49,6 +65,12 @@ typedef struct {
     int64_t                value_minor;   /* the order's total */
     const char            *shipping_method;  /* or NULL */
     int64_t                now_ms;        /* Unix ms: cut-offs */
+    invsync_route_mode_e   mode;
+    const char            *at;            /* pickup, counter: the ledger
+                                           * location the caller mapped
+                                           * the sale's to, or NULL */
+    const char            *sold_at;       /* the channel's location id,
+                                           * or NULL: for the trace */
     invsync_route_line_t  *lines;
     size_t                 nlines;
 } invsync_route_order_t;
@@ -108,6 +130,13 @@ int invsync_route_decide(const invsync_routing_conf_t *rc,
     const invsync_route_order_t *order, invsync_route_stock_pt stock,
     void *ctx, invsync_route_result_t *res, char *err, size_t len);
 void invsync_route_result_free(invsync_route_result_t *res);
+/* invsync_route_sale.c: a pickup or counter sale's decision, at o->at;
+ * invsync_route_decide() calls it for such an order */
+int invsync_route_sale(const invsync_routing_conf_t *rc,
+    const invsync_route_order_t *o, invsync_route_stock_pt stock,
+    void *ctx, invsync_route_result_t *res, char *err, size_t len);
+/* "pickup", "none" (a counter sale) or "ship" */
+const char *invsync_route_mode_name(invsync_route_mode_e mode);
 /* the trace as a tree (a new reference), for printing; NULL: no memory */
 json_t *invsync_route_trace_parse(const invsync_route_result_t *res);
 /* a trace as the audit holds it (its locations packed) as the decision

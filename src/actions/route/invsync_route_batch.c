@@ -275,6 +275,12 @@ invsync_route_batch_finish(invsync_worker_t *w, invsync_route_job_t *job)
                                   job->err, sizeof(job->err));
         job->rc = r == INVSYNC_ACT_APPLIED ? job->rc : r;
     }
+
+    /* its shipments open: a counter sale's confirmed now */
+    if (job->rc == INVSYNC_ACT_APPLIED || job->rc == INVSYNC_ACT_DUPLICATE) {
+        r = invsync_route_handover(w, job->in, job->err, sizeof(job->err));
+        job->rc = r == INVSYNC_ACT_APPLIED ? job->rc : r;
+    }
 }
 
 

@@ -55,6 +55,10 @@ invsync_route_decide(const invsync_routing_conf_t *rc,
         return -1;
     }
 
+    if (order->mode != INVSYNC_ROUTE_SHIP) {
+        return invsync_route_sale(rc, order, stock, ctx, res, err, len);
+    }
+
     ws = invsync_route_ws_new(rc, order);
     if (ws == NULL) {
         snprintf(err, len, "out of memory");

@@ -17,6 +17,10 @@
 
 
 static const char *invsync_route_member(json_t *obj, const char *key);
+static invsync_route_mode_e invsync_route_mode(json_t *canon,
+    const char **sold_at);
+static void invsync_route_sale_at(invsync_worker_t *w,
+    invsync_route_order_t *o);
 static invsync_act_rc_e invsync_route_lines(json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
 static int invsync_route_read_call(invsync_worker_t *w,
@@ -57,8 +61,37 @@ invsync_route_input(const char *channel, json_t *canon,
     o->value_minor = o->has_value ? json_integer_value(total) : 0;
     o->shipping_method = invsync_route_member(canon, "shipping_method");
     o->now_ms = invsync_now_ms();
+    o->mode = invsync_route_mode(canon, &o->sold_at);
 
     return invsync_route_lines(canon, in, err, len);
+}
+
+
+/*
+ * The canonical order's "fulfilment" (its channel's normalizer sets it):
+ * "pickup" and "none" (sold at the counter) are placed where the sale
+ * happened; missing or anything else is shipped.
+ */
+
+static invsync_route_mode_e
+invsync_route_mode(json_t *canon, const char **sold_at)
+{
+    json_t      *f;
+    const char  *mode;
+
+    f = json_object_get(canon, "fulfilment");
+    mode = invsync_route_member(f, "mode");
+    *sold_at = invsync_route_member(f, "location_id");
+
+    if (mode != NULL && strcmp(mode, "pickup") == 0) {
+        return INVSYNC_ROUTE_PICKUP;
+    }
+
+    if (mode != NULL && strcmp(mode, "none") == 0) {
+        return INVSYNC_ROUTE_COUNTER;
+    }
+
+    return INVSYNC_ROUTE_SHIP;
 }
 
 
@@ -141,6 +174,37 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
 }
 
 
+/*
+ * Where a pickup or counter sale happened, as a ledger location: the
+ * channel's own map of its locations when it has one (its row's
+ * sale_location, from its options), else where the
+ * channel's stock levels are placed: its first stock.locations, else the
+ * default location (docs/routing.md, "Pickup and counter sales").
+ */
+
+static void
+invsync_route_sale_at(invsync_worker_t *w, invsync_route_order_t *o)
+{
+    const invsync_channel_t       *row;
+    const invsync_channel_conf_t  *ch;
+
+    ch = invsync_conf_channel(w->conf, o->channel);
+
+    if (ch == NULL) {
+        o->at = w->conf->default_location;
+        return;
+    }
+
+    row = invsync_channel_find(ch->type);
+    o->at = o->sold_at != NULL && invsync_channel_can(row, sale_location)
+            ? row->sale_location(ch, o->sold_at) : NULL;
+
+    if (o->at == NULL) {
+        o->at = invsync_stock_location(w, ch);
+    }
+}
+
+
 /* route_read.lua appended to the pipeline: the orders of a read share
  * one round trip (invsync_route_batch.c); -1: out of memory */
 
@@ -165,6 +229,10 @@ invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
     invsync_route_snap_free(in);
     in->rc = w->conf->routing;
     in->snap = r;
+
+    if (in->order.mode != INVSYNC_ROUTE_SHIP) {
+        invsync_route_sale_at(w, &in->order);
+    }
 
     if (invsync_route_snap(in) != 0) {
         snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR

@@ -62,7 +62,7 @@ invsync_route_decision(const invsync_route_input_t *in,
 
     for (i = 0; i < res->nallocs; i++) {
         a = &res->allocs[i];
-        size += 96 + 6 * (strlen(in->lines[a->line].line_id)
+        size += 160 + 6 * (strlen(in->lines[a->line].line_id)
                           + strlen(in->lines[a->line].sku)
                           + strlen(a->location));
     }
@@ -94,7 +94,19 @@ invsync_route_decision(const invsync_route_input_t *in,
         p = invsync_route_json_str(p, in->lines[a->line].sku);
         p += sprintf(p, ",\"loc\":");
         p = invsync_route_json_str(p, a->location);
-        p += sprintf(p, ",\"qty\":%lld}", (long long) a->qty);
+        p += sprintf(p, ",\"qty\":%lld", (long long) a->qty);
+
+        /* as alloc:<order> keeps it and ship_open.lua reads it: "mode"
+         * for a pickup or counter sale (its shipment's kind), "parcel":
+         * false for a line that requires no shipping */
+        if (in->order.mode != INVSYNC_ROUTE_SHIP) {
+            p += sprintf(p, ",\"mode\":");
+            p = invsync_route_json_str(p,
+                                       invsync_route_mode_name(in->order.mode));
+        }
+
+        p += sprintf(p, in->lines[a->line].no_parcel ? ",\"parcel\":false}"
+                                                     : "}");
     }
 
     sprintf(p, "]}");

@@ -127,6 +127,11 @@ invsync_act_rc_e invsync_route_applied(const invsync_route_result_t *res,
     const invsync_route_input_t *in, invsync_act_rc_e rc, char *err,
     size_t len);
 
+/* invsync_route_handover.c: the order's counter and digital shipments
+ * confirmed at once (after its shipments were opened) */
+invsync_act_rc_e invsync_route_handover(invsync_worker_t *w,
+    const invsync_route_input_t *in, char *err, size_t len);
+
 /* invsync_route_batch.c: the row for the orders of one read; -1: the
  * session was lost */
 int invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs,

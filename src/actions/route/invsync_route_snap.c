@@ -70,6 +70,8 @@ invsync_route_snap(invsync_route_input_t *in)
         in->lines[m].sku = slot->sku;
         in->lines[m].qty = json_integer_value(json_object_get(
                                in->raw[i].line, "quantity"));
+        in->lines[m].no_parcel = json_is_false(json_object_get(
+                                     in->raw[i].line, "requires_shipping"));
         m++;
     }
 

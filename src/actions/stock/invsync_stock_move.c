@@ -62,6 +62,14 @@ invsync_stock_order(invsync_worker_t *w, const invsync_envelope_t *ev,
             return INVSYNC_ACT_RETRY;
         }
 
+        /* a line that requires no shipping (a digital good) and has no
+         * ledger SKU moves no stock: nothing for a person to map */
+        if (found == 0 && json_is_false(json_object_get(line,
+                                                        "requires_shipping")))
+        {
+            continue;
+        }
+
         if (found == 0) {
             rc = invsync_stock_unmapped(w, ev, oid, id, line, err, len);
             if (rc == INVSYNC_ACT_RETRY) {

@@ -1,7 +1,8 @@
 
 /*
- * Shopify webhooks (docs/events.md): orders, refunds, fulfillments and
- * inventory levels as canonical events; every other topic is ignored.
+ * Shopify webhooks (docs/events.md): orders, refunds, fulfillments,
+ * inventory levels and returns as canonical events; every other topic is
+ * ignored.
  */
 
 
@@ -16,7 +17,11 @@ typedef enum {
     INVSYNC_SHOPIFY_CANCELLED,
     INVSYNC_SHOPIFY_REFUND,
     INVSYNC_SHOPIFY_FULFILLMENT,
-    INVSYNC_SHOPIFY_INVENTORY
+    INVSYNC_SHOPIFY_INVENTORY,
+    INVSYNC_SHOPIFY_RETURN,
+    INVSYNC_SHOPIFY_TRANSIT,
+    INVSYNC_SHOPIFY_DISPOSE,
+    INVSYNC_SHOPIFY_DISPOSE_READ
 } invsync_shopify_kind_e;
 
 
@@ -58,6 +63,15 @@ static const invsync_shopify_topic_t  invsync_shopify_topics[] = {
     { "fulfillments/create", INVSYNC_SHOPIFY_FULFILLMENT },
     { "fulfillments/update", INVSYNC_SHOPIFY_FULFILLMENT },
     { "inventory_levels/update", INVSYNC_SHOPIFY_INVENTORY },
+    { "returns/request", INVSYNC_SHOPIFY_RETURN },
+    { "returns/approve", INVSYNC_SHOPIFY_RETURN },
+    { "returns/decline", INVSYNC_SHOPIFY_RETURN },
+    { "returns/cancel", INVSYNC_SHOPIFY_RETURN },
+    { "returns/close", INVSYNC_SHOPIFY_RETURN },
+    { "returns/reopen", INVSYNC_SHOPIFY_RETURN },
+    { "reverse_deliveries/attach_deliverable", INVSYNC_SHOPIFY_TRANSIT },
+    { "reverse_fulfillment_orders/dispose", INVSYNC_SHOPIFY_DISPOSE },
+    { INVSYNC_TOPIC_DISPOSITION_READ, INVSYNC_SHOPIFY_DISPOSE_READ },
     { NULL, 0 }
 };
 
@@ -120,6 +134,22 @@ invsync_shopify_normalize(const invsync_envelope_t *ev, json_t **out,
 
     case INVSYNC_SHOPIFY_FULFILLMENT:
         e = invsync_shopify_fulfillment(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_RETURN:
+        e = invsync_shopify_return(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_TRANSIT:
+        e = invsync_shopify_return_transit(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_DISPOSE:
+        e = invsync_shopify_dispose(ev, &s);
+        break;
+
+    case INVSYNC_SHOPIFY_DISPOSE_READ:
+        e = invsync_shopify_dispose_read(ev, &s);
         break;
 
     default: /* INVSYNC_SHOPIFY_INVENTORY */
@@ -231,6 +261,7 @@ invsync_shopify_order(const invsync_envelope_t *ev, invsync_canon_src_t *s,
                              invsync_canon_first_of(s, "shipping_lines",
                                                     "title", "code"))
         || invsync_shopify_customer(s, e)
+        || invsync_shopify_fulfilment(s, e)
         || invsync_shopify_lines(s, e)
         || invsync_shopify_payments(s, e)
         || invsync_shopify_order_refunds(s, e))
@@ -330,6 +361,8 @@ invsync_shopify_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
                                 invsync_canon_number(qrc, quantity))
            || invsync_canon_set(line, l, "price_minor",
                                 invsync_canon_number(prc, price))
+           || invsync_canon_set(line, l, "requires_shipping",
+                                invsync_shopify_requires_shipping(line))
            || invsync_shopify_refs(line, l) ? -1 : 0;
 }
 

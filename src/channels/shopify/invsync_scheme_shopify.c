@@ -40,6 +40,9 @@ static const char  *invsync_shopify_headers[] = {
 static const invsync_route_t  invsync_shopify_routes[] = {
     { "orders/*",               "orders" },
     { "refunds/*",              "refunds" },
+    { "returns/*",              "refunds" },
+    { "reverse_fulfillment_orders/*", "refunds" },
+    { "reverse_deliveries/*",   "refunds" },
     { "fulfillments/*",         "fulfillments" },
     { "fulfillment_orders/*",   "fulfillments" },
     { "fulfillment_events/*",   "fulfillments" },

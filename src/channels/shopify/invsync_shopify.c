@@ -57,6 +57,9 @@ const invsync_channel_t  invsync_channel_shopify = {
     .track_parse = invsync_shopify_track_parse,
     .refund_build = invsync_shopify_refund_build,
     .refund_parse = invsync_shopify_refund_parse,
+    .sale_location = invsync_shopify_sale_location,
+    .disposition_build = invsync_shopify_disposition_build,
+    .disposition_parse = invsync_shopify_disposition_parse,
     .stock_per_location = 1,
     .may_email_buyers = 1,
 };

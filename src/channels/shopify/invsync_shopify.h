@@ -23,6 +23,12 @@ extern const invsync_normalizer_t  invsync_normalizer_shopify;
 /* invsync_normalize_shopify.c: what the ledger matches a line by */
 int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
 
+/* invsync_shopify_mode.c: pickup, point of sale or shipped; per line */
+int invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e);
+json_t *invsync_shopify_requires_shipping(const invsync_canon_src_t *line);
+const char *invsync_shopify_sale_location(const invsync_channel_conf_t *cc,
+    const char *location_id);
+
 /* invsync_normalize_shopify_refund.c: refunds, an order's too */
 json_t *invsync_shopify_refund(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
@@ -30,6 +36,16 @@ int invsync_shopify_refund_members(invsync_canon_src_t *s, json_t *e,
     json_t *order_id);
 int invsync_shopify_payments(const invsync_canon_src_t *s, json_t *e);
 int invsync_shopify_order_refunds(const invsync_canon_src_t *s, json_t *e);
+
+/* invsync_normalize_shopify_return.c: returns and their dispositions */
+json_t *invsync_shopify_return(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+json_t *invsync_shopify_return_transit(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+json_t *invsync_shopify_dispose(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
+json_t *invsync_shopify_dispose_read(const invsync_envelope_t *ev,
+    invsync_canon_src_t *s);
 
 /* invsync_shopify_stock.c */
 size_t invsync_shopify_push_build(const invsync_channel_ctx_t *ctx,
@@ -69,6 +85,13 @@ int invsync_shopify_refund_build(const invsync_channel_ctx_t *ctx,
 invsync_channel_rc_e invsync_shopify_refund_parse(
     const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
     invsync_refund_push_t *r, int64_t *delay_ms);
+
+/* invsync_shopify_return_read.c: what a disposition belongs to */
+int invsync_shopify_disposition_build(const invsync_channel_ctx_t *ctx,
+    const char *disposition_id, invsync_request_t *rq);
+invsync_channel_rc_e invsync_shopify_disposition_parse(
+    const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
+    json_t **read, int64_t *delay_ms);
 
 /* invsync_shopify_poll.c */
 int invsync_shopify_poll_build(const invsync_channel_ctx_t *ctx,

@@ -160,6 +160,7 @@ invsync_square_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_set(s, e, "shipping_address", json_null())
         || invsync_canon_set(s, e, "shipping_method",
                              invsync_square_method(s))
+        || invsync_square_fulfilment(s, e)
         || invsync_square_lines(s, e, currency) != 0
         || invsync_square_payments(s, e) != 0)
     {
@@ -245,7 +246,9 @@ invsync_square_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
         || invsync_canon_set(line, l, "quantity",
                              invsync_canon_number(qrc, quantity))
         || invsync_canon_set(line, l, "price_minor",
-                             invsync_canon_number(prc, price)))
+                             invsync_canon_number(prc, price))
+        || invsync_canon_set(line, l, "requires_shipping",
+                             invsync_square_requires_shipping(line)))
     {
         return -1;
     }

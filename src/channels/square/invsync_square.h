@@ -25,6 +25,10 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_square;
 
+/* invsync_square_mode.c: counter, pickup or shipped; per line */
+int invsync_square_fulfilment(const invsync_canon_src_t *s, json_t *e);
+json_t *invsync_square_requires_shipping(const invsync_canon_src_t *line);
+
 /* invsync_normalize_square_refund.c */
 json_t *invsync_square_refund(const invsync_envelope_t *ev,
     invsync_canon_src_t *obj);

@@ -209,6 +209,7 @@ invsync_woo_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
                                                     "method_id",
                                                     "method_title"))
         || invsync_woo_customer(s, e)
+        || invsync_woo_fulfilment(s, e)
         || invsync_woo_lines(s, e)
         || invsync_woo_payments(s, e)
         || invsync_woo_refunds(s, e))

@@ -16,6 +16,9 @@
 
 extern const invsync_normalizer_t  invsync_normalizer_woocommerce;
 
+/* invsync_woocommerce_mode.c: local pickup or shipped */
+int invsync_woo_fulfilment(const invsync_canon_src_t *s, json_t *e);
+
 /* invsync_woocommerce_stock.c */
 size_t invsync_woo_push_build(const invsync_channel_ctx_t *ctx,
     invsync_push_item_t *items, size_t n, const char *idempotency,

@@ -33,6 +33,8 @@ static int64_t invsync_woo_refund_share(const json_t *total,
     const char *currency, int64_t qty, int64_t of);
 static invsync_channel_rc_e invsync_woo_refund_refused(
     const invsync_answer_t *a, invsync_refund_push_t *r, json_t *doc);
+static int invsync_woo_refund_declined(const invsync_answer_t *a,
+    const json_t *doc);
 
 
 int
@@ -89,7 +91,9 @@ invsync_woo_refund_parse(const invsync_channel_ctx_t *ctx,
 
     doc = json_loadb(a->body, a->len, 0, NULL);
 
-    if (a->status == 400 || a->status == 404 || a->status == 403) {
+    if (a->status == 400 || a->status == 404 || a->status == 403
+        || invsync_woo_refund_declined(a, doc))
+    {
         return invsync_woo_refund_refused(a, r, doc);
     }
 
@@ -344,7 +348,36 @@ invsync_woo_refund_share(const json_t *total, const char *currency,
 }
 
 
-/* 400, 403, 404: the order or the refund is refused, with its message */
+/*
+ * A 500 that is a refusal, not an outage: WooCommerce's refunds controller
+ * answers every error of wc_create_refund() (the gateway declining or not
+ * supporting the refund, an amount or line it will not refund) as HTTP 500
+ * with code woocommerce_rest_cannot_create_order_refund and the error's
+ * message; asking again gets the same answer.  Its one message that asks
+ * to try again (wc_create_refund() returned nothing) stays retried, as
+ * does any 5xx without that code.  1 when refused.
+ */
+
+static int
+invsync_woo_refund_declined(const invsync_answer_t *a, const json_t *doc)
+{
+    const char  *code, *m;
+
+    if (a->status != 500 || !json_is_object(doc)) {
+        return 0;
+    }
+
+    code = json_string_value(json_object_get(doc, "code"));
+    m = json_string_value(json_object_get(doc, "message"));
+
+    return code != NULL
+           && strcmp(code, "woocommerce_rest_cannot_create_order_refund") == 0
+           && (m == NULL || strstr(m, "please try again") == NULL);
+}
+
+
+/* 400, 403, 404, a declined 500: the order or the refund is refused, with
+ * its message */
 
 static invsync_channel_rc_e
 invsync_woo_refund_refused(const invsync_answer_t *a,

@@ -11,7 +11,10 @@
 -- KEYS[2]  the audit stream
 -- ARGV[1]  the worker key prefix "<p>:{<p>}:"
 -- ARGV[2]  now, Unix ms
--- ARGV[3]  the step, JSON {states: [state, ...], cause, by, tracking,
+-- ARGV[3]  the step, JSON {states: [state, ...], cause, by, why (what
+--          ended it: a channel's declined, cancelled, closed), tracking,
+--          after_close (a channel's receipt, taken on a closed RMA: its
+--          state stays closed),
 --          receipt: {id, at, lines: [{sku, qty, condition, restock,
 --          bucket, location, reason, not_shipped}]}, refund_due: {...}}
 -- ARGV[4]  approximate bound of the audit stream
@@ -46,7 +49,7 @@ end
 if s.receipt and receipts[s.receipt.id] then
     return {0, h[1]}
 end
-if h[1] == 'closed' then
+if h[1] == 'closed' and not s.after_close then
     return redis.error_reply('return_step: RMA ' .. h[7]
                              .. ' is closed')
 end
@@ -64,7 +67,8 @@ for _, st in ipairs(s.states) do
     end
     local rid = s.receipt and s.receipt.id or nil
     history[#history + 1] = {state = st, at = tonumber(now),
-                             cause = s.cause, by = s.by, receipt = rid}
+                             cause = s.cause, by = s.by, receipt = rid,
+                             why = s.why}
     last = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*',
         'result', 'applied', 'action', action[st], 'ts', now,
         'order', h[2], 'rma', h[7], 'state', st, 'cause', s.cause,

@@ -14,6 +14,10 @@
 -- bought for it is voided), a 3PL order with one is cancelled; both due
 -- in fulfil:due now.
 --
+-- A shipment the buyer took at the location (kind pickup, counter) or
+-- with nothing in a parcel (digital) has no tracking: it stays shipped and
+-- nothing is told to the channel.
+--
 -- Either way the exceptions its not shipping opened are resolved, their
 -- cause gone: label_failed:<id> and fulfilment_stalled:<channel>:<id>
 -- (as resolve.lua does, audited exception.resolve).
@@ -91,7 +95,8 @@ if undo then
 else
     redis.call('ZREM', K .. 'fulfil:due', id)
 end
-if not bych then
+local untracked = {pickup = true, counter = true, digital = true}
+if not bych and not untracked[s[6] or ''] then
     redis.call('ZADD', K .. 'track:due', ARGV[2], id)
 end
 

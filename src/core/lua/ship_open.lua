@@ -18,11 +18,18 @@
 -- shipment:<id> fields: docs/fulfilment.md.  A shipment of kind warehouse
 -- or 3pl is put in fulfil:due (now); a manual one waits for invsyncctl
 -- ship.  A backordered allocation opens nothing: it waits for its stock.
+-- Lines routed with a "mode" (route.lua keeps what the decision gave) are
+-- not shipped by the location's kind: "pickup" opens a pickup shipment
+-- (it waits for the buyer), "none" a counter one (the worker confirms it
+-- at once); a shipment whose every line has "parcel": false (requires no
+-- shipping) is of kind digital (confirmed at once too).  None of them is
+-- due: no label, no 3PL.
 --
 -- Returns {opened, updated, cancelled}, counts.
 
 local K, now, order, channel = ARGV[2], ARGV[1], ARGV[3], ARGV[4]
-local function kind_of(loc)
+-- loc's configured kind, or nil
+local function configured(loc)
     local at = ARGV[5]:find('\0\0' .. loc .. '\0', 1, true)
     if not at then
         return nil
@@ -46,7 +53,35 @@ for _, l in ipairs(cjson.decode(a[2])) do
         locs[#locs + 1] = l.loc
     end
     local t = byloc[l.loc]
-    t[#t + 1] = {line_id = l.line, sku = l.sku, qty = l.qty}
+    t[#t + 1] = {line_id = l.line, sku = l.sku, qty = l.qty,
+                 parcel = l.parcel, mode = l.mode}
+end
+
+-- the kind of the shipment of loc's lines t
+local function kind_of(loc, t)
+    local parcel = false
+    for _, l in ipairs(t) do
+        if l.mode == 'pickup' then
+            return 'pickup'
+        elseif l.mode == 'none' then
+            return 'counter'
+        end
+        parcel = parcel or l.parcel ~= false
+    end
+    return parcel and (configured(loc) or 'manual') or 'digital'
+end
+
+-- a line as the shipment keeps it: parcel only when false
+local function kept(t)
+    local out = {}
+    for _, l in ipairs(t) do
+        local k = {line_id = l.line_id, sku = l.sku, qty = l.qty}
+        if l.parcel == false then
+            k.parcel = false
+        end
+        out[#out + 1] = k
+    end
+    return out
 end
 table.sort(locs)
 
@@ -58,8 +93,8 @@ for _, loc in ipairs(locs) do
     local id = order .. '@' .. loc
     local key = K .. 'shipment:' .. id
     local cur = redis.call('HMGET', key, 'state', 'version')
-    local kind = kind_of(loc) or 'manual'
-    local lines = cjson.encode(byloc[loc])
+    local kind = kind_of(loc, byloc[loc])
+    local lines = cjson.encode(kept(byloc[loc]))
     if not cur[1] then
         redis.call('HSET', key, 'order', order, 'channel', channel,
                    'order_id', order:sub(#channel + 2), 'location', loc,
@@ -70,12 +105,12 @@ for _, loc in ipairs(locs) do
         opened[#opened + 1] = id
     elseif cur[2] ~= version and live[cur[1]] then
         redis.call('HSET', key, 'lines', lines, 'version', version,
-                   'rule', rule)
+                   'rule', rule, 'kind', kind)
         updated[#updated + 1] = id
     else
         kind = nil      -- this version's, or shipped: nothing to do
     end
-    if kind and kind ~= 'manual' then
+    if kind == 'warehouse' or kind == '3pl' then
         redis.call('ZADD', K .. 'fulfil:due', now, id)
     end
 end

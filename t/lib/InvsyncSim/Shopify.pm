@@ -7,7 +7,8 @@ package InvsyncSim::Shopify;
 # simulator", says what follows which section of the channel reference.
 # The inventorySetQuantities mutation is in InvsyncSim/Shopify/SetQuantities.pm,
 # fulfillment orders and fulfillments in InvsyncSim/Shopify/Fulfillment.pm,
-# refunds in InvsyncSim/Shopify/Refunds.pm, the same package.
+# refunds in InvsyncSim/Shopify/Refunds.pm, returns in
+# InvsyncSim/Shopify/Returns.pm, the same package.
 
 use strict;
 use warnings;
@@ -21,6 +22,7 @@ use Time::HiRes qw(time);
 use InvsyncSim::Shopify::SetQuantities ();
 use InvsyncSim::Shopify::Fulfillment ();
 use InvsyncSim::Shopify::Refunds ();
+use InvsyncSim::Shopify::Returns ();
 
 sub defaults {
     return {
@@ -229,6 +231,8 @@ sub _gql {
         ($op, $cost) = ('rcreate', 10);
     } elsif ($q =~ /\bsuggestedRefund\b/) {
         ($op, $cost) = ('rlook', 20);
+    } elsif ($q =~ /\breverseFulfillmentOrder\s*\(/) {
+        ($op, $cost) = ('rfo', 10);     # in Shopify/Returns.pm
     } elsif ($q =~ /\border\s*\(\s*id\s*:/) {
         ($op, $cost) = ('order', 12);
     } elsif ($q =~ /\bnodes\s*\(\s*ids\s*:\s*(?:\$(\w+)|\[([^\]]*)\])/) {
@@ -242,7 +246,8 @@ sub _gql {
         my $out = _gerr('simulator: unsupported operation (supported: '
             . 'inventorySetQuantities, nodes(ids:), inventoryItem(id:), '
             . 'order(id:), fulfillmentCreate, fulfillmentOrderMove, '
-            . 'refundCreate, order(id:) with suggestedRefund)',
+            . 'refundCreate, order(id:) with suggestedRefund, '
+            . 'reverseFulfillmentOrder(id:))',
             'SIMULATOR_UNSUPPORTED');
         $out->{extensions}{cost} = _cost($S, 1, 1);
         return _json(200, $out, @h);
@@ -275,6 +280,8 @@ sub _gql {
         $actual = $cost;
     } elsif ($op eq 'rlook') {
         ($out, $actual) = _gql_refund_look($S, $q, $v);
+    } elsif ($op eq 'rfo') {
+        ($out, $actual) = _gql_rfo($S, $q, $v);
     } elsif ($op eq 'order') {
         ($out, $actual) = _gql_order($S, $q, $v);
     } elsif ($op eq 'nodes') {
@@ -466,7 +473,9 @@ sub order {
             variant_title => undef, vendor => 'invsync',
             quantity => $qty + 0, current_quantity => $qty + 0,
             fulfillable_quantity => $qty + 0, price => sprintf('%.2f', $price),
-            requires_shipping => $TRUE, taxable => $TRUE, grams => 0,
+            requires_shipping => ($x->{requires_shipping} // 1) ? $TRUE
+                                                                : $FALSE,
+            taxable => $TRUE, grams => 0,
             fulfillment_status => undef, fulfillment_service => 'manual',
         };
         push @touched, [$l, $qty];
@@ -481,15 +490,18 @@ sub order {
         currency => $in->{currency} // 'EUR',
         presentment_currency => $in->{currency} // 'EUR',
         financial_status => $in->{financial_status} // 'paid',
-        fulfillment_status => undef, tags => '',
+        fulfillment_status => $in->{fulfillment_status}, tags => '',
         subtotal_price => sprintf('%.2f', $total // 0),
         total_price => sprintf('%.2f', $total // 0), total_tax => '0.00',
-        line_items => \@li, location_id => undef,
+        line_items => \@li, location_id => $in->{order_location_id},
+        source_name => $in->{source_name} // 'web',
+        shipping_lines => $in->{shipping_lines} // [],
         customer => { id => 7000000001, email => $in->{email}
                       // 'jon@example.com', first_name => 'Jon',
                       last_name => 'Doe' },
     };
     $order->{contact_email} = $order->{email};
+    _order_tax($order, $in->{tax_rate});        # Shopify/Refunds.pm
     # an address to ship to, when the test gives one (labels need it)
     $order->{shipping_address} = $in->{shipping_address}
         if $in->{shipping_address};

@@ -213,6 +213,7 @@ my %DENY = (
     list  => ['woocommerce_rest_cannot_view', 'Sorry, you cannot list resources.'],
     view  => ['woocommerce_rest_cannot_view', 'Sorry, you cannot view this resource.'],
     edit  => ['woocommerce_rest_cannot_edit', 'Sorry, you are not allowed to edit this resource.'],
+    create => ['woocommerce_rest_cannot_create', 'Sorry, you are not allowed to create resources.'],
     batch => ['woocommerce_rest_cannot_batch', 'Sorry, you are not allowed to batch manipulate this resource.'],
 );
 

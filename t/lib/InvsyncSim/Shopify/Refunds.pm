@@ -35,14 +35,47 @@ sub _refunded {
     return (\%q, $money // 0);
 }
 
-# what refunding these {lineItemId, quantity} and shipping comes to
+# An order's tax when the test gives tax_rate (POST /_sim/orders): a shop
+# with taxes_included false, one "VAT" tax line per line item of price x
+# quantity x rate, total_tax, and a total_price (the sale) that includes
+# it.  Without tax_rate the order has no tax, as before.
+sub _order_tax {
+    my ($o, $rate) = @_;
+    return unless $rate;
+    my $tax = 0;
+    for my $l (@{$o->{line_items}}) {
+        my $t = _money($l->{price} * $l->{quantity} * $rate);
+        $l->{tax_lines} = [{ title => 'VAT', rate => $rate + 0, price => $t,
+            price_set => { shop_money => { amount => $t,
+                                           currency_code => $o->{currency} } } }];
+        $tax += $t;
+    }
+    $o->{taxes_included} = $FALSE;
+    $o->{total_tax} = _money($tax);
+    $o->{total_price} = _money($o->{subtotal_price} + $tax);
+}
+
+# the tax of $n units of line item $l: their share of its tax lines,
+# rounded to the cent as Shopify does per line
+sub _line_tax {
+    my ($l, $n) = @_;
+    my $t = 0;
+    $t += $_->{price} for @{$l->{tax_lines} || []};
+    return 0 unless $t && $l->{quantity};
+    return sprintf('%.2f', $t * $n / $l->{quantity}) + 0;
+}
+
+# what refunding these {lineItemId, quantity} and shipping comes to: the
+# units' price and their share of tax
 sub _suggest {
     my ($o, $lines, $shipping) = @_;
-    my %price = map { $_->{id} => $_->{price} } @{$o->{line_items}};
+    my %li = map { $_->{id} => $_ } @{$o->{line_items}};
     my $sum = 0;
     for my $l (@{ref $lines eq 'ARRAY' ? $lines : []}) {
         my $id = _gid('LineItem', $l->{lineItemId}) // next;
-        $sum += ($price{$id} // 0) * ($l->{quantity} // 0);
+        my $x = $li{$id} or next;
+        my $n = $l->{quantity} // 0;
+        $sum += $x->{price} * $n + _line_tax($x, $n);
     }
     return $sum + ($shipping // 0);
 }
@@ -134,6 +167,7 @@ sub _refund_create {
             if $n + ($done->{$id} // 0) > $l->{quantity};
         push @lines, { id => 17_000_000_000 + ++$S->{seq},
             line_item_id => $id, quantity => $n + 0, line => $l,
+            tax => _line_tax($l, $n),
             restock_type => lc($rli->[$i]{restockType} // 'no_restock') };
     }
     my $sale = _sale($o);
@@ -175,7 +209,9 @@ sub _refund_rest {
             quantity => $_->{quantity}, restock_type => $_->{restock_type},
             location_id => undef,
             subtotal => _money($_->{line}{price} * $_->{quantity}),
-            total_tax => '0.00',
+            total_tax => _money($_->{tax}),
+            total_tax_set => { shop_money => { amount => _money($_->{tax}),
+                                               currency_code => $cur } },
             line_item => { id => $_->{line}{id}, sku => $_->{line}{sku},
                            variant_id => $_->{line}{variant_id},
                            product_id => $_->{line}{product_id},
@@ -203,6 +239,7 @@ sub _refund_state {
         lines => [map { +{ line_item_id => $_->{line_item_id} + 0,
                            sku => $_->{line}{sku},
                            quantity => $_->{quantity} + 0,
+                           tax => $_->{tax} + 0,
                            restock_type => $_->{restock_type} } }
                   @{$_->{lines}}] } }
             sort { $a->{id} <=> $b->{id} }

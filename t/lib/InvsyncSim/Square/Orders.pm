@@ -20,10 +20,12 @@ my %STATES = map { $_ => 1 } qw(OPEN COMPLETED CANCELED DRAFT);
 my %SORT = (CREATED_AT => 'created_at', UPDATED_AT => 'updated_at',
             CLOSED_AT => 'closed_at');
 
-# POST /_sim/orders: {line_items: [{catalog_object_id or sku, quantity}],
-# location_id, state, reference_id, webhook (default 1), adjust_inventory
-# (default 1)}; or {id, state} to update an order (version + 1,
-# order.updated).  Answers the Order.
+# POST /_sim/orders: {line_items: [{catalog_object_id or sku, quantity,
+# item_type}], location_id, state, reference_id, fulfillment (SHIPMENT, the
+# default; PICKUP; or "none": a counter sale at the point of sale, no
+# fulfillments), webhook (default 1), adjust_inventory (default 1)}; or
+# {id, state} to update an order (version + 1, order.updated).  Answers
+# the Order.
 sub order {
     my ($class, $S, $in) = @_;
     return _update($S, $in) if defined $in->{id};
@@ -44,16 +46,20 @@ sub order {
             name => $v->{name}, variation_name => 'Regular',
             base_price_money => { amount => $v->{price}, currency => $cur },
             total_money => { amount => $v->{price} * $qty,
-                             currency => $cur } };
+                             currency => $cur },
+            $x->{item_type} ? (item_type => $x->{item_type}) : () };
         push @take, [$id, $qty];
     }
     my $ts = _rfc3339($now);
+    my $type = $in->{fulfillment} // 'SHIPMENT';
     my $o = { id => _sq_id(27), location_id => $loc,
         reference_id => $in->{reference_id} // 1000 + @{$S->{orders}} + 1 . '',
-        source => { name => 'Online store' }, line_items => \@li,
-        fulfillments => [{ uid => _sq_id(22), type => 'SHIPMENT',
-                           state => $state eq 'COMPLETED' ? 'COMPLETED'
-                                                          : 'PROPOSED' }],
+        source => { name => $type eq 'none' ? 'Point of Sale'
+                                             : 'Online store' },
+        line_items => \@li,
+        fulfillments => $type eq 'none' ? [] :
+            [{ uid => _sq_id(22), type => $type,
+               state => $state eq 'COMPLETED' ? 'COMPLETED' : 'PROPOSED' }],
         state => $state, version => 1, created_at => $ts, updated_at => $ts,
         total_money => { amount => $total // 0, currency => $cur } };
     $o->{closed_at} = $ts if $state ne 'OPEN';

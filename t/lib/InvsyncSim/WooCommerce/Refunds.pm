@@ -7,7 +7,9 @@ package InvsyncSim::WooCommerce;
 # refunds[] ({id, reason, total}) and becomes "refunded" when all of its
 # total is; the order.updated webhook follows.  api_refund goes to the
 # order's gateway: refund_refuse makes it decline, with WooCommerce's
-# answer (HTTP 500, woocommerce_rest_cannot_create_order_refund).  Part
+# answer (HTTP 500, woocommerce_rest_cannot_create_order_refund and the
+# gateway's message); refund_again makes that many refunds answer the
+# same code with "please try again".  Part
 # of InvsyncSim::WooCommerce (loaded by InvsyncSim/WooCommerce.pm, whose
 # helpers it uses), in a file of its own for its size.
 
@@ -31,7 +33,8 @@ sub _refund_route {
                                   @{$S->{wrefunds}{$oid} || []}])
                              : $none->() })
         if $req->{method} eq 'GET';
-    return ('edit', sub { $o ? _refund_post($S, $req, $o) : $none->() })
+    # the refunds controller's create_item_permissions_check: "create"
+    return ('create', sub { $o ? _refund_post($S, $req, $o) : $none->() })
         if $req->{method} eq 'POST';
     return ();
 }
@@ -73,6 +76,13 @@ sub _refund_post {
             price => -$l->{price},
             meta_data => [{ id => ++$S->{seq}, key => '_refunded_item_id',
                             value => "$l->{id}" }] };
+    }
+    # wc_create_refund() returning nothing: the one refusal that asks to
+    # be tried again (refund_again: how many times)
+    if (($S->{conf}{refund_again} // 0) > 0) {
+        $S->{conf}{refund_again}--;
+        return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
+                     'Cannot create order refund, please try again.');
     }
     if (($in->{api_refund} // $TRUE) && $S->{conf}{refund_refuse}) {
         return _werr(500, 'woocommerce_rest_cannot_create_order_refund',

@@ -1,0 +1,369 @@
+
+/*
+ * A channel's own return (a canonical "return", docs/events.md): a
+ * return requested or approved in the channel opens the RMA
+ * "<channel>:<return id>" with the order's lines it names, once per
+ * return however often its webhooks come; declined, cancelled or closed
+ * in the channel closes it, with that state as the cause; its parcel's
+ * tracking moves it in transit.  Dispositions of its units:
+ * invsync_return_dispose.c.  docs/returns.md, "The channel's return".
+ */
+
+
+#include <stdio.h>
+#include <string.h>
+
+#include "refund/invsync_return_int.h"
+
+
+static invsync_act_rc_e invsync_return_announce_open(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const invsync_return_src_t *src,
+    json_t *canon, const char *rma, char *err, size_t len);
+static invsync_act_rc_e invsync_return_announce_close(invsync_worker_t *w,
+    const invsync_return_src_t *src, json_t *canon, const char *rma,
+    char *err, size_t len);
+static invsync_act_rc_e invsync_return_announce_transit(invsync_worker_t *w,
+    const invsync_return_src_t *src, json_t *canon, const char *rma,
+    char *err, size_t len);
+
+
+invsync_act_rc_e
+invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, char *err, size_t len)
+{
+    char                  rma[INVSYNC_RMA_ID_LEN + 64];
+    json_t               *rec;
+    const char           *state;
+    invsync_return_rc_e   rc;
+    invsync_return_src_t  src;
+
+    err[0] = '\0';
+    state = invsync_action_str(canon, "state");
+    snprintf(rma, sizeof(rma), "%s:%s", ev->channel,
+             invsync_action_str(canon, "return_id"));
+
+    if (!invsync_return_id_valid(rma)) {
+        snprintf(err, len, "return id \"%.64s\" makes no valid RMA id",
+                 invsync_action_str(canon, "return_id"));
+        return INVSYNC_ACT_POISON;
+    }
+
+    memset(&src, 0, sizeof(src));
+    src.channel = ev->channel;
+    src.event = ev->event;
+    src.topic = ev->topic;
+    src.stream = ev->stream;
+    src.entry = ev->entry;
+
+    if (strcmp(state, "requested") == 0 || strcmp(state, "approved") == 0) {
+        return invsync_return_announce_open(w, ev, &src, canon, rma, err,
+                                            len);
+    }
+
+    if (strcmp(state, "in_transit") == 0) {
+        return invsync_return_announce_transit(w, &src, canon, rma, err,
+                                               len);
+    }
+
+    if (strcmp(state, "reopened") != 0) {
+        return invsync_return_announce_close(w, &src, canon, rma, err, len);
+    }
+
+    /* reopened: a closed RMA never opens again (its state never goes
+     * back); one invsync never had is opened as an approved one */
+    rec = invsync_return_get(w, rma, &rc);
+
+    if (rc == INVSYNC_RETURN_LOST) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (rec == NULL) {
+        return invsync_return_announce_open(w, ev, &src, canon, rma, err,
+                                            len);
+    }
+
+    rc = strcmp(invsync_action_str(rec, "state"), "closed") == 0
+         ? INVSYNC_RETURN_REFUSED : INVSYNC_RETURN_BEFORE;
+    json_decref(rec);
+
+    if (rc == INVSYNC_RETURN_BEFORE) {
+        return INVSYNC_ACT_DUPLICATE;
+    }
+
+    return invsync_return_channel_exc(w, ev, canon, "reopened in the "
+        "channel, but its RMA is closed: open a new one "
+        "(invsyncctl return open)", err, len);
+}
+
+
+/* requested or approved: the RMA opened once, with the lines named */
+static invsync_act_rc_e
+invsync_return_announce_open(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const invsync_return_src_t *src,
+    json_t *canon, const char *rma, char *err, size_t len)
+{
+    char                  audit[128], why[400];
+    json_t               *lines, *first;
+    const char           *reason;
+    invsync_return_rc_e   rc;
+
+    rc = invsync_return_channel_lines(w, ev->channel, canon,
+                                      "channel_line_id", &lines, err, len);
+
+    if (rc == INVSYNC_RETURN_DONE) {
+        /* the RMA's reason: the first line's (the restock rules read it
+         * for every line of a receipt) */
+        first = json_array_get(json_object_get(canon, "lines"), 0);
+        reason = first ? invsync_action_str(first, "reason") : "";
+
+        rc = invsync_return_open(w, src, rma,
+                                 invsync_action_str(canon, "order_id"),
+                                 lines, reason, audit, sizeof(audit), err,
+                                 len);
+        json_decref(lines);
+    }
+
+    switch (rc) {
+    case INVSYNC_RETURN_DONE:
+        return INVSYNC_ACT_APPLIED;
+
+    case INVSYNC_RETURN_BEFORE:
+        return INVSYNC_ACT_DUPLICATE;
+
+    case INVSYNC_RETURN_LOST:
+        return INVSYNC_ACT_RETRY;
+
+    default:
+        break;
+    }
+
+    snprintf(why, sizeof(why), "%s", err);
+
+    return invsync_return_channel_exc(w, ev, canon, why, err, len);
+}
+
+
+/* declined, cancelled, closed: the RMA closed once, the state its cause */
+static invsync_act_rc_e
+invsync_return_announce_close(invsync_worker_t *w,
+    const invsync_return_src_t *src, json_t *canon, const char *rma,
+    char *err, size_t len)
+{
+    char                  cause[INVSYNC_RMA_ID_LEN + 96], audit[128];
+    char                  why[256];
+    json_t               *rec, *step;
+    const char           *state, *reason;
+    invsync_return_rc_e   rc;
+
+    state = invsync_action_str(canon, "state");
+    rec = invsync_return_get(w, rma, &rc);
+
+    if (rc == INVSYNC_RETURN_LOST) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    /* no RMA: nothing to close (a return of an order invsync does not
+     * know has its exception from its request) */
+    if (rec == NULL) {
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    rc = strcmp(invsync_action_str(rec, "state"), "closed") == 0
+         ? INVSYNC_RETURN_BEFORE : INVSYNC_RETURN_DONE;
+    json_decref(rec);
+
+    if (rc == INVSYNC_RETURN_BEFORE) {
+        return INVSYNC_ACT_DUPLICATE;
+    }
+
+    /* once per return and state, whichever of its webhooks says it */
+    snprintf(cause, sizeof(cause), "%s:%s", rma, state);
+    reason = invsync_action_str(canon, "reason");
+    snprintf(why, sizeof(why), "%s%s%.128s", state, reason[0] ? ": " : "",
+             reason);
+
+    step = json_pack("{s:[s], s:s, s:n, s:s}", "states", "closed", "cause",
+                     cause, "by", "why", why);
+
+    rc = invsync_return_script(w, src, "step", rma, step, cause, audit,
+                               sizeof(audit), err, len);
+
+    switch (rc) {
+    case INVSYNC_RETURN_DONE:
+        return INVSYNC_ACT_APPLIED;
+
+    case INVSYNC_RETURN_BEFORE:
+        return INVSYNC_ACT_DUPLICATE;
+
+    case INVSYNC_RETURN_LOST:
+        return INVSYNC_ACT_RETRY;
+
+    default:
+        /* closed meanwhile by another delivery */
+        return INVSYNC_ACT_DUPLICATE;
+    }
+}
+
+
+/*
+ * in_transit: the parcel's tracking on the RMA, once per delivery (a
+ * second label is a second delivery).  No RMA, or one closed: nothing.
+ */
+static invsync_act_rc_e
+invsync_return_announce_transit(invsync_worker_t *w,
+    const invsync_return_src_t *src, json_t *canon, const char *rma,
+    char *err, size_t len)
+{
+    char                  cause[INVSYNC_RMA_ID_LEN + 160], audit[128];
+    json_t               *rec, *step;
+    const char           *tracking;
+    invsync_return_rc_e   rc;
+
+    rec = invsync_return_get(w, rma, &rc);
+
+    if (rc == INVSYNC_RETURN_LOST) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    if (rec == NULL) {
+        return INVSYNC_ACT_IGNORED;
+    }
+
+    json_decref(rec);
+
+    snprintf(cause, sizeof(cause), "%s:in_transit:%.64s", rma,
+             invsync_action_str(canon, "delivery_id"));
+    tracking = invsync_action_str(canon, "tracking");
+    step = json_pack("{s:[s], s:s, s:n, s:s*}", "states", "in_transit",
+                     "cause", cause, "by", "tracking",
+                     tracking[0] ? tracking : NULL);
+
+    rc = invsync_return_script(w, src, "step", rma, step, cause, audit,
+                               sizeof(audit), err, len);
+
+    switch (rc) {
+    case INVSYNC_RETURN_DONE:
+        return INVSYNC_ACT_APPLIED;
+
+    case INVSYNC_RETURN_LOST:
+        return INVSYNC_ACT_RETRY;
+
+    default:
+        /* before, or the RMA closed meanwhile: nothing to record */
+        return INVSYNC_ACT_DUPLICATE;
+    }
+}
+
+
+/*
+ * The canonical lines [{<idkey>, quantity, condition}] as the RMA's (or
+ * a receipt's) [{sku, qty, condition}]: each the recorded order's line
+ * whose channel_line_id is the line's <idkey>, its SKU mapped as the
+ * ledger maps it.  REFUSED, with err, for an order not recorded or a
+ * line that is not one of its own.
+ */
+int
+invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
+    json_t *canon, const char *idkey, json_t **out, char *err, size_t len)
+{
+    int          found;
+    char         key[INVSYNC_ACTION_KEY_LEN], sku[256];
+    size_t       i, k;
+    json_t      *data, *l, *ol, *hit;
+    const char  *argv[4], *order, *id;
+    redisReply  *r;
+
+    *out = NULL;
+    order = invsync_action_str(canon, "order_id");
+    snprintf(sku, sizeof(sku), "%s:%s", channel, order);
+    invsync_key_order(key, sizeof(key), w->conf, sku);
+    argv[0] = "HGET";
+    argv[1] = key;
+    argv[2] = "data";
+    argv[3] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_RETURN_LOST;
+    }
+
+    data = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
+                                         : NULL;
+    freeReplyObject(r);
+
+    if (data == NULL) {
+        snprintf(err, len, "a return of order %s:%s, which invsync has not "
+                 "recorded", channel, order);
+        return INVSYNC_RETURN_REFUSED;
+    }
+
+    *out = json_array();
+
+    json_array_foreach(json_object_get(canon, "lines"), i, l) {
+        id = invsync_action_str(l, idkey);
+        hit = NULL;
+
+        json_array_foreach(json_object_get(data, "lines"), k, ol) {
+            if (strcmp(invsync_action_str(ol, "channel_line_id"), id) == 0) {
+                hit = ol;
+                break;
+            }
+        }
+
+        found = hit ? invsync_stock_map(w, channel, hit, sku, sizeof(sku))
+                    : 0;
+
+        if (found != 1) {
+            snprintf(err, len, found < 0 ? "redis connection lost"
+                     : hit ? "line %s of order %s:%s has no mapped SKU"
+                           : "line %s is not a line of order %s:%s", id,
+                     channel, order);
+            json_decref(*out);
+            json_decref(data);
+            *out = NULL;
+            return found < 0 ? INVSYNC_RETURN_LOST : INVSYNC_RETURN_REFUSED;
+        }
+
+        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*}", "sku",
+                              sku, "qty", json_object_get(l, "quantity"),
+                              "condition", json_object_get(l, "condition")));
+    }
+
+    json_decref(data);
+
+    return INVSYNC_RETURN_DONE;
+}
+
+
+/* return_unknown, once per return (or per disposition webhook) */
+invsync_act_rc_e
+invsync_return_channel_exc(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *why, char *err, size_t len)
+{
+    char         summary[640], suffix[INVSYNC_RMA_ID_LEN + 16];
+    const char  *id, *kind;
+
+    kind = invsync_action_str(canon, "kind");
+    id = strcmp(kind, "return") == 0 ? invsync_action_str(canon, "return_id")
+                                     : NULL;
+
+    if (id != NULL) {
+        snprintf(suffix, sizeof(suffix), "return:%.120s", id);
+        snprintf(summary, sizeof(summary), "the channel's return %.120s "
+                 "(%s) cannot be applied: %s", id,
+                 invsync_action_str(canon, "state"), why);
+    } else {
+        snprintf(summary, sizeof(summary), "disposition %.120s: %s",
+                 invsync_action_str(canon, "disposition_id"), why);
+    }
+
+    return invsync_action_exception(w, ev, canon, "return_unknown",
+                                    id ? suffix : NULL,
+                                    id ? invsync_action_str(canon, "order_id")
+                                       : NULL,
+                                    summary, err, len);
+}

@@ -1,0 +1,354 @@
+#!/usr/bin/perl
+
+# Shopify's own returns (docs/returns.md "The channel's return",
+# docs/channels/shopify.md "Returns"), through the Shopify simulator's
+# signed webhooks, nginx and the worker: an order routed to wh-b and
+# fulfilled by the merchant; its return requested (returns/request, 5
+# times with 5 webhook ids) opens one RMA shop-eu:<return id> with the
+# order's line and its reason; approved (5 times) changes nothing more;
+# its label attached (reverse_deliveries/attach_deliverable, 3 times)
+# moves it in transit once, with the tracking; its units disposed
+# (reverse_fulfillment_orders/dispose, which names no
+# return) are for a person (return_unknown) and move nothing, until the
+# person receives them on the RMA: the restocked unit back on hand at
+# wh-b where the line shipped from, the other in damaged:wh-b, and
+# Shopify shows the new quantity, though Shopify's close (5 times, once,
+# with its cause) was applied before the receipt.  A second return declined closes its RMA with the decline's
+# reason.  A return of an order invsync never recorded is return_unknown
+# once however often it comes, and opens its RMA when retried after the
+# order came; a bad payload is a dead letter that says which member is
+# wrong.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use JSON::PP;
+use HTTP::Tiny;
+use InvsyncTest qw(hmac_b64);
+use InvsyncSim;
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
+                     map_sku audit_entries);
+
+use constant INVSYNC_DISPOSITION => 'invsync.return.disposition';
+
+my $t = InvsyncTest->setup(
+    programs => ['invsync-worker', 'invsyncctl'],
+    secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test' },
+    locations => <<'EOF');
+        location = /hooks/shopify {
+            invsync_webhook shopify;
+            invsync_channel shop-eu;
+            invsync_secret_file %%TESTDIR%%/shopify.secret;
+        }
+EOF
+
+$t->run;
+$t->plan(39);
+
+my $K = 'invsync:{invsync}:';
+my $hooks = 'http://127.0.0.1:' . $t->port('http');
+my @topics = ('orders/create', 'fulfillments/create', 'returns/request',
+              'returns/approve', 'returns/decline', 'returns/close',
+              'reverse_deliveries/attach_deliverable',
+              'reverse_fulfillment_orders/dispose');
+my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
+    webhook_url => "$hooks/hooks/shopify", webhook_secret => 'hush',
+    webhook_topics => \@topics,
+    items => [{ inventory_item_id => 111, location_id => 9,
+                available => 10, sku => 'SKU-A', price => '9.00' }]);
+
+my $conf = worker_conf($t, 'worker.json',
+    consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    limits => { reconcile_s => 0 },
+    locations => [ { id => 'wh-a', kind => 'manual', channels => ['shop-eu'] },
+                   { id => 'wh-b', kind => 'manual',
+                     channels => ['shop-eu'] } ],
+    routing => { rules => [ { name => 'default', strategy => 'priority' } ] },
+    returns => { restock_on => 'receipt' },
+    channels => [
+        { id => 'shop-eu', type => 'shopify', api_base => $shop,
+          credentials_file => $t->dir . '/shop.token',
+          options => { locations => { 'wh-a' => 9, 'wh-b' => 9 } } } ]);
+
+map_sku($t, 'SKU-A', 111, 501);
+$t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-b', 10);
+run_worker($t, 'w1', $conf);
+
+sub stock { my %h = @{$t->redis('HGETALL', "${K}stock:$_[0]")}; \%h }
+sub entries {
+    my ($action, $rma) = @_;
+    return [grep { ($_->{action} // '') eq $action
+                   && (!defined $rma || ($_->{rma} // '') eq $rma) }
+            @{audit_entries($t)}];
+}
+sub rma {
+    my ($id) = @_;
+    my ($rc, $out) = ctl($t, $conf, 'return', 'show', $id, '--json');
+    return $rc == 0 ? decode_json($out) : undef;
+}
+sub exceptions {
+    my ($kind) = @_;
+    return [grep { ($_->{kind} // '') eq $kind }
+            map { +{ @{$t->redis('HGETALL', "${K}exception:$_")} } }
+            @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)}];
+}
+# every refunds-stream entry read and acked
+sub settled {
+    my ($n) = @_;
+    my $p = eval { $t->redis('XPENDING', 'invsync:refunds', 'invsync') };
+    return ref $p eq 'ARRAY' && @{$t->stream('invsync:refunds')} >= $n
+           && $p->[0] == 0;
+}
+sub level {
+    return (grep { $_->{inventory_item_id} == 111 }
+            @{InvsyncSim::state($t, 'shopify')->{levels}})[0]{available};
+}
+
+# the merchant fulfils the whole order in Shopify's admin
+sub merchant_fulfils {
+    my ($oid) = @_;
+    my @by = map { my $fo = $_; +{
+        fulfillmentOrderId => "gid://shopify/FulfillmentOrder/$fo->{id}",
+        fulfillmentOrderLineItems => [ map { +{
+            id => "gid://shopify/FulfillmentOrderLineItem/$_->{id}",
+            quantity => $_->{remaining} } } @{$fo->{lines}} ] } }
+        grep { $_->{order_id} == $oid }
+        @{InvsyncSim::state($t, 'shopify')->{fulfillment_orders}};
+    my $r = HTTP::Tiny->new->post(
+        InvsyncSim::url($t, 'shopify', '/admin/api/2026-04/graphql.json'),
+        { headers => { 'Content-Type' => 'application/json',
+                       'X-Shopify-Access-Token' => 'shpat_test' },
+          content => encode_json({ query => 'mutation M($f: FulfillmentInput!) '
+              . '{ fulfillmentCreate(fulfillment: $f) { fulfillment { id } '
+              . 'userErrors { message } } }',
+              variables => { f => { lineItemsByFulfillmentOrder => \@by,
+                  trackingInfo => { company => 'DHL Express',
+                                    number => 'MERCH1' } } } }) });
+    return $r->{content};
+}
+
+my $wh = 0;
+sub send_hook {
+    my ($topic, $body) = @_;
+    return $t->post('/hooks/shopify', $body,
+        'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
+        'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => 'rt-' . ++$wh,
+        'X-Shopify-Shop-Domain' => 'invsync-test.myshopify.com');
+}
+
+###############################################################################
+# an order routed to wh-b, fulfilled by the merchant
+
+my $o = InvsyncSim::order($t, 'shopify', location_id => 9,
+    line_items => [ { sku => 'SKU-A', quantity => 3 } ]);
+my $sid = "shop-eu:$o->{id}\@wh-b";
+ok(wait_for(30, sub { ($t->redis('HGET', "${K}shipment:$sid", 'state')
+                       // '') eq 'open' }),
+   'the order recorded and routed to wh-b')
+    or diag($t->read_file('logs/w1.out'));
+my $g = merchant_fulfils($o->{id});
+ok(wait_for(30, sub { (stock('SKU-A')->{'on_hand:wh-b'} // 0) == 7 }),
+   'fulfilled in Shopify: 3 units left wh-b') or diag(explain [$g,
+   stock('SKU-A')]);
+
+###############################################################################
+# the customer asks to return 2 (returns/request 5 times); approved 5 times
+
+my $nr = @{$t->stream('invsync:refunds')};
+my $ret = InvsyncSim::call($t, 'shopify', 'return', order_id => $o->{id},
+    lines => [ { sku => 'SKU-A', quantity => 2, reason => 'defective',
+                 note => 'the handle came off' } ], times => 5);
+my $rid = $ret->{return}{id};
+my $rma = "shop-eu:$rid";
+ok(wait_for(30, sub { settled($nr + 5) }), 'the 5 requests acted on')
+    or diag($t->read_file('logs/w1.out'));
+my $r = rma($rma);
+is_deeply([ $r->{state}, $r->{order}, $r->{reason},
+            [ map { [ @$_{qw(sku qty line_id)} ] } @{$r->{lines}} ] ],
+          [ 'open', "shop-eu:$o->{id}", 'defective',
+            [ [ 'SKU-A', 2, $o->{line_items}[0]{id} ] ] ],
+          'RMA shop-eu:<return id> open with the order line and its reason')
+    or diag(explain $r);
+is(scalar @{entries('return.open', $rma)}, 1, 'opened once');
+
+$nr = @{$t->stream('invsync:refunds')};
+InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
+                 step => 'approve', times => 5);
+ok(wait_for(30, sub { settled($nr + 5) }), 'the 5 approvals acted on');
+is_deeply([ rma($rma)->{state}, scalar @{entries('return.open', $rma)},
+            scalar @{rma($rma)->{history}} ],
+          [ 'open', 1, 1 ], 'approved: still one RMA, open, one history entry');
+
+# its label: in transit with the tracking, once (3 times)
+$nr = @{$t->stream('invsync:refunds')};
+InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
+    step => 'deliver', carrier => 'DHL Express', tracking_number => 'RET-77',
+    times => 3);
+ok(wait_for(30, sub { settled($nr + 3) }), 'the 3 labels acted on');
+$r = rma($rma);
+is_deeply([ $r->{state}, $r->{tracking},
+            scalar grep { $_->{state} eq 'in_transit' } @{$r->{history}} ],
+          [ 'in_transit', 'RET-77', 1 ],
+          'in transit with the label\'s tracking, once') or diag(explain $r);
+
+###############################################################################
+# its units disposed in Shopify: the webhook names no return; the worker
+# reads its reverse fulfilment order and receives them on the RMA
+
+# the first three reads answered 503: read again after each backoff
+InvsyncSim::fail($t, 'shopify', mode => '5xx', count => 3, status => 503,
+                 match => 'graphql', match_body => 'reverseFulfillmentOrder');
+my $d = InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
+    step => 'dispose', dispositions => [
+        { sku => 'SKU-A', type => 'restocked', quantity => 1,
+          location_id => 9 },
+        { sku => 'SKU-A', type => 'not_restocked', quantity => 1 } ]);
+# processed, Shopify closes the return (5 times): applied before the
+# disposition's receipt, whose read waits out the 503s
+$nr = @{$t->stream('invsync:refunds')};
+InvsyncSim::call($t, 'shopify', 'return_step', return_id => $rid,
+                 step => 'close', times => 5);
+ok(wait_for(30, sub { (rma($rma) // {})->{state} eq 'closed' }),
+   'closed first') or diag($t->read_file('logs/w1.out'));
+ok(wait_for(30, sub { my $s = stock('SKU-A');
+                      ($s->{'on_hand:wh-b'} // 0) == 8
+                      && ($s->{'damaged:wh-b'} // 0) == 1 }),
+   'disposed: the restocked unit back on hand at wh-b (where it shipped '
+   . 'from), the other in damaged:wh-b')
+    or diag(explain [stock('SKU-A'), $t->read_file('logs/w1.out')]);
+ok(wait_for(30, sub { (level() // -1) == 8 }),
+   'Shopify follows: 8 available') or diag(level());
+like(join('', $t->read_file('logs/w1.out')), qr/disposition not read.*503/,
+     'after a 503, retried');
+$r = rma($rma);
+my ($rcpt) = keys %{$r->{receipts}};
+is_deeply([ $r->{state}, $rcpt =~ /^shop-eu:$d->{dispose}{id}:disposition\.read:/
+                         ? 'rfo' : $rcpt,
+            [ map { [ @$_{qw(sku qty condition bucket location)} ] }
+              @{$r->{receipts}{$rcpt}{lines}} ] ],
+          [ 'closed', 'rfo',
+            [ [ 'SKU-A', 1, 'resellable', 'on_hand', 'wh-b' ],
+              [ 'SKU-A', 1, 'damaged', 'damaged', 'wh-b' ] ] ],
+          'the RMA: one receipt, each unit decided by the rules, still '
+          . 'closed')
+    or diag(explain $r);
+is(scalar @{exceptions('return_unknown')}, 0, 'nothing for a person');
+
+# the same webhook 4 more times (nginx: duplicates), its entry and the
+# read's replayed: nothing again
+my ($dw) = grep { $_->{topic} eq 'reverse_fulfillment_orders/dispose' }
+           @{InvsyncSim::webhooks($t, 'shopify')};
+is_deeply([ map { decode_json($t->post('/hooks/shopify', $dw->{body},
+                                       %{$dw->{headers}})->{content})->{status} }
+            1 .. 4 ], [ ('duplicate') x 4 ], 'the same webhook: duplicates');
+ok(wait_for(30, sub { settled($nr + 6) }), 'the 5 closes and the read '
+   . 'acted on');
+$nr = @{$t->stream('invsync:refunds')};
+for my $topic ('reverse_fulfillment_orders/dispose', INVSYNC_DISPOSITION) {
+    my ($e) = grep { ($_->[1]{topic} // '') eq $topic }
+              @{$t->stream('invsync:refunds')};
+    ctl($t, $conf, 'replay', '--stream', 'refunds', '--entry', $e->[0]);
+}
+ok(wait_for(30, sub { settled($nr + 3) }), 'the replays acted on (and the '
+   . 'second read)') or diag($t->read_file('logs/w1.out'));
+is_deeply([ map { $_->{state} } @{rma($rma)->{history}} ],
+          [ qw(open in_transit closed received inspected) ],
+          'its history: received and inspected after the close');
+is_deeply([ @{stock('SKU-A')}{qw(on_hand:wh-b damaged:wh-b)},
+            scalar @{entries('return.restock')},
+            scalar keys %{rma($rma)->{receipts}} ], [8, 1, 2, 1],
+          'once: one receipt, two return.restock entries');
+
+# a disposition Shopify does not know
+my $unk = $t->read_file($t->root
+    . '/t/fixtures/shopify/reverse_fulfillment_orders_dispose/body.json');
+is(send_hook('reverse_fulfillment_orders/dispose', $unk)->{status}, 200,
+   'a disposition of a reverse fulfilment order Shopify does not know');
+ok(wait_for(30, sub { grep { ($_->{summary} // '') =~ /could not be read/ }
+                      @{exceptions('return_unknown')} }),
+   'return_unknown, for a person') or diag($t->read_file('logs/w1.out'));
+is(stock('SKU-A')->{'on_hand:wh-b'}, 8, 'nothing moved');
+
+###############################################################################
+# its close, 5 times: once
+
+$r = rma($rma);
+my @closed = grep { $_->{state} eq 'closed' } @{$r->{history}};
+is_deeply([ $r->{state}, scalar @closed, $closed[0]{why},
+            $closed[0]{cause} ],
+          [ 'closed', 1, 'closed', "$rma:closed" ],
+          'the RMA closed once, the channel\'s close its cause')
+    or diag(explain $r);
+is(scalar @{entries('return.close', $rma)}, 1, 'one return.close');
+my ($src, $txt) = ctl($t, $conf, 'return', 'show', $rma);
+like($txt, qr/^closed\s.*\Q$rma:closed\E\s+-\s+closed\s*$/m,
+     'return show: the close with its cause and why') or diag($txt);
+
+###############################################################################
+# a second return, declined
+
+my $ret2 = InvsyncSim::call($t, 'shopify', 'return', order_id => $o->{id},
+    lines => [ { sku => 'SKU-A', quantity => 1, reason => 'unwanted' } ]);
+my $rma2 = "shop-eu:$ret2->{return}{id}";
+ok(wait_for(30, sub { (rma($rma2) // {})->{state} }), 'a second RMA');
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret2->{return}{id}, step => 'decline',
+    reason => 'return_period_ended', note => 'past 30 days', times => 2);
+ok(wait_for(30, sub { (rma($rma2) // {})->{state} eq 'closed' }),
+   'declined: closed');
+is_deeply([ map { $_->{why} } grep { $_->{state} eq 'closed' }
+            @{rma($rma2)->{history}} ],
+          [ 'declined: return_period_ended' ], 'once, with its reason');
+
+###############################################################################
+# a return of an order invsync never recorded; a bad payload
+
+my $body = decode_json($t->read_file(
+    $t->root . '/t/fixtures/shopify/returns_request/body.json'));
+$body->{order}{id} = 999000111;
+$body->{id} = 555000111;
+is(send_hook('returns/request', encode_json($body))->{status}, 200,
+   'a return of an unknown order: accepted by nginx');
+send_hook('returns/request', encode_json($body)) for 1 .. 2;
+ok(wait_for(30, sub { grep { ($_->{id} // '') eq
+                             'return_unknown:shop-eu:return:555000111' }
+                      @{exceptions('return_unknown')} }),
+   'return_unknown, once per return') or diag($t->read_file('logs/w1.out'));
+ok(!defined rma('shop-eu:555000111'), 'and no RMA');
+
+# the order arrives; the exception retried opens the RMA
+is(send_hook('orders/create', encode_json({ id => 999000111,
+    name => '#999', email => 'jon@example.com', currency => 'EUR',
+    created_at => '2026-11-20T10:00:00+01:00',
+    updated_at => '2026-11-20T10:00:00+01:00', total_price => '27.00',
+    financial_status => 'paid', line_items => [
+        map { +{ id => $_->[0], sku => 'SKU-A', quantity => $_->[1],
+                 price => '9.00', title => 'SKU-A', product_id => 7,
+                 variant_id => 70 } } [13000000001, 2], [13000000002, 1] ]
+    }))->{status}, 200, 'its order arrives');
+ok(wait_for(30, sub { defined $t->redis('HGET',
+                          "${K}order:shop-eu:999000111", 'data') }),
+   'recorded');
+my ($rc, $out) = ctl($t, $conf, 'exceptions', 'retry',
+                  'return_unknown:shop-eu:return:555000111');
+is($rc, 0, 'the exception retried') or diag($out);
+ok(wait_for(30, sub { my $x = rma('shop-eu:555000111');
+                      $x && @{$x->{lines}} == 2 }),
+   'the RMA opened with both lines') or diag($t->read_file('logs/w1.out'));
+
+$body->{return_line_items}[0]{quantity} = 'two';
+$body->{id} = 555000112;
+is(send_hook('returns/request', encode_json($body))->{status}, 200,
+   'a bad payload: accepted by nginx (it is JSON, signed)');
+my $dl = wait_for(30, sub {
+    (grep { ($_->[1]{topic} // '') eq 'returns/request' }
+     @{$t->stream("${K}dlq")})[0] });
+like($dl ? $dl->[1]{reason} : '', qr/return_line_items\[0\]\.quantity/,
+     'a dead letter naming the member') or diag(explain $dl);
+
+is(stop_worker($t, 'w1'), 0, 'worker stops cleanly');
+
+$t->done;

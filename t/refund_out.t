@@ -12,8 +12,9 @@
 # refund.  A request for units the channel refunded itself (WooCommerce's
 # admin, Shopify's admin) is covered: nothing made.  WooCommerce's gateway
 # declining (HTTP 500, woocommerce_rest_cannot_create_order_refund) is
-# refused at the first attempt with its words; a 500 without that code,
-# or with its "please try again", is retried.
+# refused at the first attempt with its words, with a Retry-After too; a
+# 500 without that code, or with its "please try again", is retried (after
+# its Retry-After when it has one).
 
 use strict;
 use warnings;
@@ -46,7 +47,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(40);
+$t->plan(46);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -331,9 +332,53 @@ is_deeply([ field('ctl:op-8', 'attempts'),
           . 'code and message');
 is(scalar @{refunds('woocommerce', $w4->{id})}, 0, 'nothing refunded');
 
-# a 500 without that code, and the one that asks to try again: retried
+# the same refusal with a Retry-After (a host in front of WordPress adds
+# one): the channel reads it first, refused at once; the "please try
+# again" with a Retry-After is retried after it
+sub post_times {
+    my ($name, $re) = @_;
+    return [map { $_->{time} } grep { $_->{method} eq 'POST'
+                                      && "$_->{path} $_->{body}" =~ $re }
+            @{InvsyncSim::requests($t, $name)}];
+}
+InvsyncSim::configure($t, 'woocommerce', refund_retry_after => 2);
+my $w6 = InvsyncSim::order($t, 'woocommerce',
+    line_items => [ { product_id => 501, quantity => 1 } ]);
+ok(wait_for(30, sub { recorded("woo-main:$w6->{id}") }), 'order w6 recorded');
+ctl($t, $conf, 'refund', 'create', $w6->{id}, '--channel', 'woo-main',
+    '--line', 'SKU-A:1', '--reason', 'late', '--id', 'op-11');
+ok(wait_for(30, sub { field('ctl:op-11', 'state') eq 'refused' }),
+   'declined with Retry-After: refused, not throttled')
+    or diag(explain [{ @{$t->redis('HGETALL', "${K}refundout:ctl:op-11")} },
+                     posts('woocommerce', qr{/orders/$w6->{id}/refunds})]);
+sleep 3;
+is_deeply([ field('ctl:op-11', 'attempts'),
+            posts('woocommerce', qr{/orders/$w6->{id}/refunds}),
+            $t->redis('HGET', "${K}exception:refund_refused:ctl:op-11",
+                      'summary') ],
+          [ 1, [500], 'HTTP 500 woocommerce_rest_cannot_create_order_refund: '
+                      . 'The payment gateway for this order does not support '
+                      . 'automatic refunds.' ],
+          'one POST, WooCommerce\'s words, no second try after Retry-After');
 InvsyncSim::configure($t, 'woocommerce', refund_refuse => undef,
                       refund_again => 1);
+my $w7 = InvsyncSim::order($t, 'woocommerce',
+    line_items => [ { product_id => 501, quantity => 1 } ]);
+ok(wait_for(30, sub { recorded("woo-main:$w7->{id}") }), 'order w7 recorded');
+ctl($t, $conf, 'refund', 'create', $w7->{id}, '--channel', 'woo-main',
+    '--line', 'SKU-A:1', '--reason', 'late', '--id', 'op-12');
+ok(wait_for(60, sub { field('ctl:op-12', 'refund_ref') ne '' }),
+   '"please try again" with Retry-After: made in the end')
+    or diag(worker_log('w2'));
+my $pt = post_times('woocommerce', qr{/orders/$w7->{id}/refunds});
+is_deeply([ posts('woocommerce', qr{/orders/$w7->{id}/refunds}),
+            @$pt == 2 && $pt->[1] - $pt->[0] >= 1.9 ? 'waited' : "@$pt" ],
+          [ [500, 201], 'waited' ],
+          'retried once, after the Retry-After (2 s)');
+InvsyncSim::configure($t, 'woocommerce', refund_retry_after => undef);
+
+# a 500 without that code, and the one that asks to try again: retried
+InvsyncSim::configure($t, 'woocommerce', refund_again => 1);
 my $w5 = InvsyncSim::order($t, 'woocommerce',
     line_items => [ { product_id => 501, quantity => 1 } ]);
 ok(wait_for(30, sub { recorded("woo-main:$w5->{id}") }), 'order w5 recorded');

@@ -1,7 +1,10 @@
 #!/usr/bin/perl
 
 # A return received at the 3PL (docs/returns.md "RMA", docs/channels/
-# shipbob.md "Returns"): an order shipped by the ShipBob simulator, its
+# shipbob.md "Returns"): an order shipped by the ShipBob simulator (its
+# product MUG named "Mug" in ShipBob's catalogue: the return names the
+# item by inventory id and that name, matched to the SKU by the
+# reference_id invsync sent with the order), its
 # RMA opened with invsyncctl, the warehouse processing the parcel (one
 # unit restocked, one quarantined, one not in the parcel) and its signed
 # return.completed
@@ -39,13 +42,13 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(17);
+$t->plan(18);
 
 my $K = 'invsync:{invsync}:';
 my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
 my $base = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
     channel_id => 4242, webhook_secret => $std, webhook_url => $hook,
-    items => [{ reference_id => 'MUG', name => 'MUG' }]);
+    items => [{ reference_id => 'MUG', name => 'Mug' }]);
 
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
@@ -130,6 +133,10 @@ my $ret = InvsyncSim::call($t, '3pl', 'return', reference_id => 'RMA-1001',
                                 reason => 'box crushed' } ] } ],
     times => 5, same_id => JSON::PP::false);
 is($ret->{deliveries}, 5, 'return.completed sent 5 times, 5 webhook ids');
+is_deeply([ map { [ sort keys %$_ ] , $_->{name} } @{$ret->{return}{inventory}} ],
+          [ [ qw(action_requested action_taken id name quantity) ], 'Mug' ],
+          'it names the item as ShipBob does: inventory id and the '
+          . 'product\'s name "Mug", no reference_id or sku');
 InvsyncSim::settle($t, '3pl', 30);
 my $w = InvsyncSim::webhooks($t, '3pl');
 is(scalar(grep { $_->{topic} eq 'return.completed' && $_->{status} == 200 }

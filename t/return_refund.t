@@ -10,10 +10,12 @@
 # damaged:<loc> (invsyncctl stock get shows it; no channel counts it),
 # Shopify and WooCommerce showing the new quantity, the refund made on
 # Shopify once (refundCreate: the resellable unit and its share of tax,
-# not restocked by Shopify) and its refunds/create back through nginx
-# recorded as ours; the notice delivered 5 more times and its stream
-# entry replayed: no second refund, restock or journal entry.  The whole
-# journal sums to zero per currency.
+# not restocked by Shopify), the RMA's due the same amount, and its
+# refunds/create back through nginx recorded as ours; the notice delivered 5 more times and its stream
+# entry replayed: no second refund, restock or journal entry.  A
+# WooCommerce order with tax returned the same way: the due and
+# WooCommerce's refund agree, tax included.  The whole journal sums to
+# zero per currency.
 
 use strict;
 use warnings;
@@ -54,7 +56,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(27);
+$t->plan(36);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -212,7 +214,18 @@ is_deeply([ scalar @$rf, $rf->[0]{amount},
           . 'of tax, not restocked by Shopify') or diag(explain $rf);
 like($rf->[0]{note} // '', qr/\[invsync:\Q$cause\E\]$/,
      'its note carries our reference');
+($rc, $out) = ctl($t, $conf, '--json', 'return', 'show', 'RMA-E2E');
+my ($due) = @{(eval { decode_json($out) } // {})->{refund_due} || []};
+is_deeply([ $due->{amount_minor},
+            [ map { [ @$_{qw(sku qty tax_minor amount_minor)} ] }
+              @{$due->{lines} || []} ] ],
+          [ 1500, [ [ 'MUG', 1, 250, 1500 ] ] ],
+          'the RMA\'s refund due (return show) is Shopify\'s refund: 12.50 '
+          . 'and its 2.50 of tax') or diag($out);
 my $rid = $rf->[0]{id};
+($rc, $out) = ctl($t, $conf, '--json', 'refund', 'show', $cause);
+is((eval { decode_json($out) } // {})->{refund_ref}, $rid,
+   'refund show names that refund') or diag($out);
 ok(wait_for(30, sub { grep { $_->{cause} eq "refund:shop-eu:$rid" }
                            @{journal()} }), 'its journal entry');
 my ($je) = grep { $_->{cause} eq "refund:shop-eu:$rid" } @{journal()};
@@ -255,6 +268,56 @@ is_deeply([ scalar @{refunds($oid)},
           'no second refund, request, journal entry or restock decision');
 is(scalar @{acts('return.receive', qr/./)}, 1, 'one return.receive');
 ok(both(9), 'the channels still show 9') or diag(explain [shows()]);
+
+###############################################################################
+# WooCommerce: an order of 2 mugs at 12.50 with 20 % tax, shipped by the
+# 3PL, one returned: the due and WooCommerce's refund both 15.00
+
+my $wo = InvsyncSim::order($t, 'woocommerce', tax_rate => 0.2,
+    line_items => [ { product_id => 501, quantity => 2 } ],
+    shipping => { first_name => 'Jon', last_name => 'Doe',
+                  address_1 => '100 N Racine Ave', city => 'Chicago',
+                  state => 'IL', postcode => '60607', country => 'US' });
+is($wo->{total}, '30.00', 'the WooCommerce order: 25.00 and 5.00 tax');
+my $wsid = "woo-main:$wo->{id}\@3pl-us";
+ok(wait_for(30, sub { field($wsid, 'state') eq 'requested' }),
+   'its order.created through nginx: sent to the 3PL') or diag(worker_log());
+InvsyncSim::call($t, '3pl', 'ship', reference_id => $wsid,
+                 tracking_number => '9400222', carrier => 'USPS');
+ok(wait_for(30, sub { field($wsid, 'state') =~ /^(shipped|tracked)$/ }),
+   'shipped') or diag(worker_log());
+($rc, $out) = ctl($t, $conf, 'return', 'open', $wo->{id}, '--channel',
+                  'woo-main', '--line', 'MUG:1', '--reason', 'too_small',
+                  '--id', 'RMA-WOO');
+is($rc, 0, 'its RMA opened') or diag($out);
+InvsyncSim::call($t, '3pl', 'return', reference_id => 'RMA-WOO',
+    original_shipment_id => 2, store_order_id => "$wo->{id}",
+    items => [ { sku => 'MUG', quantity => 1,
+                 actions => [ { action => 'Restock', quantity => 1 } ] } ]);
+my ($wcause) = grep { /^rma:RMA-WOO:/ }
+               @{$t->redis('ZRANGE', "${K}refundouts", 0, -1)};
+ok(wait_for(60, sub {
+        ($wcause) = grep { /^rma:RMA-WOO:/ }
+                    @{$t->redis('ZRANGE', "${K}refundouts", 0, -1)};
+        $wcause && out($wcause, 'refund_ref') ne '' }),
+   'the refund made on WooCommerce')
+    or diag(explain [$wcause && { @{$t->redis('HGETALL',
+                                              "${K}refundout:$wcause")} },
+                     worker_log()]);
+my ($wr) = grep { $_->{order_id} == $wo->{id} }
+           @{InvsyncSim::state($t, 'woocommerce')->{refunds}};
+($rc, $out) = ctl($t, $conf, '--json', 'return', 'show', 'RMA-WOO');
+my ($wdue) = @{(eval { decode_json($out) } // {})->{refund_due} || []};
+is_deeply([ $wr->{amount}, map { [ @$_{qw(sku quantity total tax)} ] }
+            @{$wr->{lines} || []} ],
+          [ '15.00', [ 'MUG', 1, 12.5, 2.5 ] ],
+          'WooCommerce refunded the unit and its share of tax: 15.00')
+    or diag(explain $wr);
+is_deeply([ $wdue->{amount_minor}, $wdue->{currency},
+            [ map { [ @$_{qw(sku qty tax_minor amount_minor)} ] }
+              @{$wdue->{lines} || []} ] ],
+          [ 1500, 'EUR', [ [ 'MUG', 1, 250, 1500 ] ] ],
+          'the RMA\'s due (return show) is the same 15.00') or diag($out);
 
 ###############################################################################
 # the whole journal balances, per currency

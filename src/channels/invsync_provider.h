@@ -125,6 +125,11 @@ typedef struct {
     char                 service[INVSYNC_3PL_FIELD_LEN];
     char                 tracking[INVSYNC_3PL_FIELD_LEN];
     char                 url[INVSYNC_3PL_URL_LEN];
+    /* what its later notices name our products by: {"<ref>": "<the
+     * reference invsync sent, the ledger SKU>"}, the engine keeping each
+     * as skuref:<channel>:<ref> (a return's lines are matched by it);
+     * NULL: none.  New, freed by the engine. */
+    json_t              *items;
 } invsync_3pl_order_t;
 
 

@@ -27,6 +27,8 @@ static int invsync_3pl_send(invsync_worker_t *w, invsync_3pl_job_t *j,
 static int invsync_3pl_build(invsync_3pl_job_t *j, invsync_request_t *rq);
 static int invsync_3pl_done(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code);
+static int invsync_3pl_items(invsync_worker_t *w, invsync_3pl_job_t *j,
+    const invsync_3pl_order_t *o);
 static int invsync_3pl_answer(invsync_worker_t *w, invsync_3pl_job_t *j,
     invsync_3pl_order_t *o);
 static void invsync_3pl_free(invsync_3pl_job_t *j);
@@ -352,6 +354,7 @@ invsync_3pl_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
     invsync_3pl_inflight--;
     delay = 0;
     why[0] = '\0';
+    memset(&o, 0, sizeof(o));
     v = invsync_call_verdict(c, code, &a, &delay, why, sizeof(why));
 
     if (v == INVSYNC_CH_DONE) {
@@ -377,19 +380,58 @@ invsync_3pl_done(invsync_worker_t *w, invsync_call_t *c, CURLcode code)
     invsync_call_release(w, c);
 
     if (v != INVSYNC_CH_DONE) {
+        json_decref(o.items);
         rc = invsync_3pl_failed(w, j, why[0] ? why : "the 3PL is busy",
                                 v == INVSYNC_CH_THROTTLED ? delay : 0);
         invsync_3pl_free(j);
         return rc < 0 ? -1 : 0;
     }
 
-    rc = invsync_3pl_answer(w, j, &o);
+    rc = invsync_3pl_items(w, j, &o);
+    json_decref(o.items);
+    o.items = NULL;
+
+    if (rc == 0) {
+        rc = invsync_3pl_answer(w, j, &o);
+    }
 
     if (rc != 1) {
         invsync_3pl_free(j);
     }
 
     return rc < 0 ? -1 : 0;
+}
+
+
+/* what the 3PL names our products by (o->items): skuref:<channel>:<ref>
+ * -> the ledger SKU, for its return notices; 0, -1 Redis lost */
+static int
+invsync_3pl_items(invsync_worker_t *w, invsync_3pl_job_t *j,
+    const invsync_3pl_order_t *o)
+{
+    char         key[INVSYNC_KEY_LEN];
+    json_t      *sku;
+    const char  *ref;
+    redisReply  *r;
+
+    json_object_foreach(o->items, ref, sku) {
+        if (!json_is_string(sku)
+            || invsync_key_skuref(key, sizeof(key), w->conf, j->cc->id, ref)
+               >= sizeof(key))
+        {
+            continue;
+        }
+
+        r = invsync_redis_cmdv(w, (const char *[]) { "SET", key,
+                               json_string_value(sku), NULL });
+        if (r == NULL) {
+            return -1;
+        }
+
+        freeReplyObject(r);
+    }
+
+    return 0;
 }
 
 

@@ -417,8 +417,9 @@ static int
 invsync_refund_drv_done(invsync_worker_t *w, invsync_call_t *c,
     CURLcode code)
 {
+    int                    paced;
     char                   why[160];
-    int64_t                wait;
+    int64_t                wait, held;
     invsync_answer_t       a;
     invsync_refundchan_t  *rc = c->owner;
     invsync_channel_rc_e   v;
@@ -428,14 +429,26 @@ invsync_refund_drv_done(invsync_worker_t *w, invsync_call_t *c,
     rc->busy = 0;
     v = invsync_call_verdict(c, code, &a, &wait, why, sizeof(why));
 
-    /* a 5xx the engine would retry is the channel's to read too: some
+    /* a 5xx the engine would retry is the channel's to read too, with a
+     * Retry-After (which the engine calls throttling) or without: some
      * channels refuse a refund with a 500, and only the channel can tell
-     * that answer from an outage; its parse retries every other 5xx
-     * (docs/refunds.md, "Refused, and what is retried") */
-    if (v == INVSYNC_CH_DONE || (v == INVSYNC_CH_RETRY && a.status >= 500)) {
+     * that answer from an outage; its parse retries every other 5xx, and
+     * a retried one with Retry-After still waits as it says (docs/refunds
+     * .md, "Refused, and what is retried") */
+    if (v == INVSYNC_CH_DONE
+        || ((v == INVSYNC_CH_RETRY || v == INVSYNC_CH_THROTTLED)
+            && a.status >= 500))
+    {
+        paced = (v == INVSYNC_CH_THROTTLED);
+        held = wait;
         a.why = why;
         a.why_len = sizeof(why);
         v = rc->ch->refund_parse(&c->ctx, &a, &rc->r, &wait);
+
+        if (paced && v == INVSYNC_CH_RETRY) {
+            v = INVSYNC_CH_THROTTLED;
+            wait = held;
+        }
     }
 
     invsync_call_release(w, c);

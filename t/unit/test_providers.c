@@ -267,6 +267,7 @@ t_answer(t_case_t *c)
     a.why = why;
     a.why_len = sizeof(why);
 
+    memset(&o, 0, sizeof(o));
     rc = t_parse(c, &a, &o);
 
     ok = exp != NULL && strcmp(rcs[rc], t_str(exp, "rc")) == 0
@@ -278,7 +279,11 @@ t_answer(t_case_t *c)
              && strcmp(o.carrier, t_str(exp, "carrier")) == 0
              && strcmp(o.service, t_str(exp, "service")) == 0
              && strcmp(o.tracking, t_str(exp, "tracking")) == 0
-             && strcmp(o.url, t_str(exp, "url")) == 0;
+             && strcmp(o.url, t_str(exp, "url")) == 0
+             /* a 3PL's items, when the case names them */
+             && (json_object_get(exp, "items") == NULL
+                 || (o.items != NULL
+                     && json_equal(o.items, json_object_get(exp, "items"))));
     }
 
     if (!ok) {
@@ -288,6 +293,7 @@ t_answer(t_case_t *c)
                o.ref, o.carrier, o.service, o.tracking, o.url);
     }
 
+    json_decref(o.items);
     free(body);
     json_decref(ans);
     json_decref(exp);

@@ -202,11 +202,11 @@ static int
 invsync_jb_items(invsync_jb_t *b, json_t *refund, json_int_t items,
     json_int_t tax)
 {
-    size_t       i, n, k, best;
+    size_t       i, n;
     json_t      *lines, *l;
     json_int_t   rev[INVSYNC_JOURNAL_MAX_LINES], tx[INVSYNC_JOURNAL_MAX_LINES];
-    json_int_t   rem[INVSYNC_JOURNAL_MAX_LINES], w[INVSYNC_JOURNAL_MAX_LINES];
-    json_int_t   sum, wsum, left;
+    json_int_t   w[INVSYNC_JOURNAL_MAX_LINES];
+    json_int_t   sum;
     int          own;
 
     lines = json_object_get(refund, "lines");
@@ -230,40 +230,11 @@ invsync_jb_items(invsync_jb_t *b, json_t *refund, json_int_t items,
 
     /* two passes of one split: revenue by quantity (unless the lines'
      * own amounts hold), then tax by revenue */
-    for (k = own && sum == items ? 1 : 0; k < 2; k++) {
-        json_int_t  total = k == 0 ? items : tax;
-        json_int_t *out = k == 0 ? rev : tx;
-
-        wsum = 0;
-        for (i = 0; i < n; i++) {
-            if (k == 1) {
-                w[i] = rev[i];
-            }
-            wsum += w[i];
-        }
-
-        for (i = 0; i < n; i++) {
-            out[i] = wsum > 0 ? total * w[i] / wsum : (i == 0 ? total : 0);
-            rem[i] = wsum > 0 ? total * w[i] % wsum : 0;
-        }
-
-        left = total;
-        for (i = 0; i < n; i++) {
-            left -= out[i];
-        }
-
-        while (left > 0) {
-            best = 0;
-            for (i = 1; i < n; i++) {
-                if (rem[i] > rem[best]) {
-                    best = i;
-                }
-            }
-            out[best]++;
-            rem[best] = -1;
-            left--;
-        }
+    if (!own || sum != items) {
+        invsync_journal_split(items, w, n, rev);
     }
+
+    invsync_journal_split(tax, rev, n, tx);
 
     json_array_foreach(lines, i, l) {
         const char  *sku = invsync_jb_str(l, "sku");
@@ -278,6 +249,50 @@ invsync_jb_items(invsync_jb_t *b, json_t *refund, json_int_t items,
     }
 
     return 0;
+}
+
+
+/*
+ * total split by the weights w[0..n) (n <= INVSYNC_JOURNAL_MAX_LINES):
+ * each part the floor of its exact share, the units left over one each
+ * to the parts with the largest remainders (the first of equal ones), so
+ * the parts add up to total exactly; all to the first when the weights
+ * are 0.  The journal's tax split, and a return's share of a line's tax
+ * (invsync_return_refund.c).
+ */
+void
+invsync_journal_split(json_int_t total, const json_int_t *w, size_t n,
+    json_int_t *out)
+{
+    size_t      i, best;
+    json_int_t  rem[INVSYNC_JOURNAL_MAX_LINES], wsum, left;
+
+    wsum = 0;
+    for (i = 0; i < n; i++) {
+        wsum += w[i];
+    }
+
+    for (i = 0; i < n; i++) {
+        out[i] = wsum > 0 ? total * w[i] / wsum : (i == 0 ? total : 0);
+        rem[i] = wsum > 0 ? total * w[i] % wsum : 0;
+    }
+
+    left = total;
+    for (i = 0; i < n; i++) {
+        left -= out[i];
+    }
+
+    while (left > 0 && n > 0) {
+        best = 0;
+        for (i = 1; i < n; i++) {
+            if (rem[i] > rem[best]) {
+                best = i;
+            }
+        }
+        out[best]++;
+        rem[best] = -1;
+        left--;
+    }
 }
 
 

@@ -32,6 +32,14 @@ json_t *invsync_journal_lines(json_t *refund, json_t *costs,
     json_t *accounts, const char *date, char *err, size_t len);
 
 
+/*
+ * total split by the weights w[0..n) (n at most 256) in whole minor
+ * units, by the largest remainder method: out[] adds up to total
+ */
+void invsync_journal_split(json_int_t total, const json_int_t *w, size_t n,
+    json_int_t *out);
+
+
 /* the line's units came back: the restock's decision, else the channel's */
 int invsync_journal_restocked(json_t *line);
 

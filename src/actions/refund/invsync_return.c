@@ -297,7 +297,7 @@ invsync_return_sha(const char *script, size_t len, char *hex)
  * The RMA's lines with the order's price of each: the recorded order
  * (K order:<order> data) has to exist, and each SKU must be one of its
  * lines (mapped as the ledger maps them).  *out [{sku, qty, price_minor,
- * currency, line_id}] (new).
+ * line_tax_minor, line_qty, currency, line_id}] (new).
  */
 static int
 invsync_return_prices(invsync_worker_t *w, const char *channel,
@@ -347,9 +347,13 @@ invsync_return_prices(invsync_worker_t *w, const char *channel,
             return lost ? INVSYNC_RETURN_LOST : INVSYNC_RETURN_REFUSED;
         }
 
-        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*, s:s, s:O*}",
-            "sku", sku, "qty", json_object_get(l, "qty"),
+        /* the order line's tax and units: a receipt's due is its units'
+         * share of that tax (invsync_return_refund.c) */
+        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*, s:O*, s:O*, "
+            "s:s, s:O*}", "sku", sku, "qty", json_object_get(l, "qty"),
             "price_minor", json_object_get(ol, "price_minor"),
+            "line_tax_minor", json_object_get(ol, "tax_minor"),
+            "line_qty", json_object_get(ol, "quantity"),
             "currency", cur, "line_id",
             json_object_get(ol, "channel_line_id")));
     }

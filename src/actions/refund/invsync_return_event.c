@@ -19,7 +19,8 @@ invsync_act_rc_e
 invsync_return_event(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
-    char                  rid[INVSYNC_RMA_ID_LEN], summary[512];
+    int                   found;
+    char                  rid[INVSYNC_RMA_ID_LEN], summary[512], sku[256];
     size_t                i;
     json_t               *lines, *l;
     const char           *rma;
@@ -43,11 +44,21 @@ invsync_return_event(invsync_worker_t *w, const invsync_envelope_t *ev,
     src.stream = ev->stream;
     src.entry = ev->entry;
 
-    /* the canonical lines (quantity) as a receipt's (qty) */
+    /* the canonical lines (quantity) as a receipt's (qty); a line's refs
+     * (what the 3PL names the item by) mapped first, as the ledger maps
+     * a channel's lines, else its sku */
     lines = json_array();
     json_array_foreach(json_object_get(canon, "lines"), i, l) {
-        json_array_append_new(lines, json_pack("{s:O, s:O, s:O}", "sku",
-            json_object_get(l, "sku"), "qty", json_object_get(l, "quantity"),
+        found = invsync_stock_map(w, ev->channel, l, sku, sizeof(sku));
+
+        if (found < 0) {
+            json_decref(lines);
+            return INVSYNC_ACT_RETRY;
+        }
+
+        json_array_append_new(lines, json_pack("{s:o, s:O, s:O}", "sku",
+            found ? json_string(sku) : json_incref(json_object_get(l, "sku")),
+            "qty", json_object_get(l, "quantity"),
             "condition", json_object_get(l, "condition")));
     }
 

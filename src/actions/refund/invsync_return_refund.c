@@ -3,7 +3,8 @@
  * The refund a receipt owes (worker.json returns.refund_on "receipt",
  * docs/returns.md "RMA"): the received lines the rules put back on hand
  * (resellable; opened when "opened" says resellable), each at the order
- * line's unit price, recorded on the RMA; and the one place that asks
+ * line's unit price and its units' share of the line's tax (as the
+ * channel's refund is made), recorded on the RMA; and the one place that asks
  * the channel to make it, invsync_return_refund_out(), by the contract
  * with the channel-refund step (invsync_refund_out_open(), cause
  * "rma:<rma>:<receipt>").
@@ -13,11 +14,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "refund/invsync_journal_lines.h"
 #include "refund/invsync_return_int.h"
 #include "invsync_refund_out.h"
 
 
 static json_t *invsync_return_rma_line(json_t *rma, const char *sku);
+static json_int_t invsync_return_tax_share(json_t *rl, json_int_t before,
+    json_int_t qty);
+static json_int_t invsync_return_due_before(json_t *rma, json_t *out,
+    const char *sku);
 
 
 /*
@@ -31,8 +37,8 @@ invsync_return_refund_due(json_t *rma, const char *rid, json_t *lines)
     char         cause[512];
     size_t       i;
     json_t      *due, *out, *l, *rl;
-    json_int_t   total, qty, price;
-    const char  *cur;
+    json_int_t   total, qty, price, tax;
+    const char  *cur, *sku;
 
     if (lines == NULL) {
         json_array_foreach(json_object_get(rma, "refund_due"), i, due) {
@@ -54,16 +60,19 @@ invsync_return_refund_due(json_t *rma, const char *rid, json_t *lines)
             continue;
         }
 
-        rl = invsync_return_rma_line(rma, invsync_action_str(l, "sku"));
+        sku = invsync_action_str(l, "sku");
+        rl = invsync_return_rma_line(rma, sku);
         qty = invsync_action_int(l, "qty", 0);
         price = invsync_action_int(rl, "price_minor", 0);
         cur = invsync_action_str(rl, "currency");
-        total += qty * price;
+        tax = invsync_return_tax_share(rl,
+                  invsync_return_due_before(rma, out, sku), qty);
+        total += qty * price + tax;
 
-        json_array_append_new(out, json_pack("{s:O, s:s*, s:I, s:I}", "sku",
-            json_object_get(l, "sku"), "line_id",
+        json_array_append_new(out, json_pack("{s:O, s:s*, s:I, s:I, s:I}",
+            "sku", json_object_get(l, "sku"), "line_id",
             json_string_value(json_object_get(rl, "line_id")), "qty", qty,
-            "amount_minor", qty * price));
+            "tax_minor", tax, "amount_minor", qty * price + tax));
     }
 
     if (json_array_size(out) == 0) {
@@ -124,6 +133,69 @@ invsync_return_refund_out(invsync_worker_t *w, json_t *rma, json_t *due,
     req.reason = reason[0] ? reason : "return received";
 
     return invsync_refund_out_open(w, &req, err, len) < 0 ? -1 : 0;
+}
+
+
+/*
+ * The tax of qty units of the order line, after before units of it were
+ * due: the line's tax split as the journal splits it (whole minor units,
+ * the largest remainder method) between the units due so far and the
+ * rest, taken as a difference, so that all of a line's units returned
+ * across receipts are due its whole tax, never a unit more.  0 when the
+ * order's line carries no tax (or its price holds it, docs/events.md).
+ */
+static json_int_t
+invsync_return_tax_share(json_t *rl, json_int_t before, json_int_t qty)
+{
+    json_int_t  tax, of, w[2], upto[2], prior[2];
+
+    tax = invsync_action_int(rl, "line_tax_minor", 0);
+    of = invsync_action_int(rl, "line_qty", 0);
+
+    if (tax <= 0 || of <= 0 || qty <= 0) {
+        return 0;
+    }
+
+    before = before < of ? before : of;
+    qty = before + qty < of ? qty : of - before;
+
+    w[0] = before;
+    w[1] = of - before;
+    invsync_journal_split(tax, w, 2, prior);
+    w[0] = before + qty;
+    w[1] = of - before - qty;
+    invsync_journal_split(tax, w, 2, upto);
+
+    return upto[0] - prior[0];
+}
+
+
+/* units of sku due before: on the RMA's other receipts and on the lines
+ * of this one so far (out) */
+static json_int_t
+invsync_return_due_before(json_t *rma, json_t *out, const char *sku)
+{
+    size_t       i, j;
+    json_t      *due, *l;
+    json_int_t   n;
+
+    n = 0;
+
+    json_array_foreach(json_object_get(rma, "refund_due"), i, due) {
+        json_array_foreach(json_object_get(due, "lines"), j, l) {
+            if (strcmp(invsync_action_str(l, "sku"), sku) == 0) {
+                n += invsync_action_int(l, "qty", 0);
+            }
+        }
+    }
+
+    json_array_foreach(out, j, l) {
+        if (strcmp(invsync_action_str(l, "sku"), sku) == 0) {
+            n += invsync_action_int(l, "qty", 0);
+        }
+    }
+
+    return n;
 }
 
 

@@ -41,6 +41,7 @@ static invsync_channel_rc_e invsync_sb_problem(const invsync_answer_t *a,
     json_t *doc);
 static invsync_channel_rc_e invsync_sb_order(const invsync_answer_t *a,
     json_t *order, invsync_3pl_order_t *o);
+static void invsync_sb_items(json_t *order, invsync_3pl_order_t *o);
 static void invsync_sb_copy(char *dst, size_t cap, json_t *obj,
     const char *key);
 static json_t *invsync_sb_recipient(const invsync_3pl_shipment_t *s);
@@ -404,7 +405,53 @@ invsync_sb_order(const invsync_answer_t *a, json_t *order,
                                     "tracking_number");
     }
 
+    invsync_sb_items(order, o);
+
     return INVSYNC_CH_DONE;
+}
+
+
+/*
+ * The inventory ids of our products: a return order names its items by
+ * inventory id (and the product's name), not by the reference_id we sent
+ * (docs/channels/shipbob.md, "Returns"); the order's shipments pair
+ * them: products[] {reference_id, inventory_items[] {id}}.  Each as
+ * "inventory:<id>" -> reference_id in o->items.
+ */
+static void
+invsync_sb_items(json_t *order, invsync_3pl_order_t *o)
+{
+    char         id[32], ref[48];
+    size_t       i, j, k;
+    json_t      *sh, *p, *it;
+    const char  *sku;
+
+    o->items = NULL;
+
+    json_array_foreach(json_object_get(order, "shipments"), i, sh) {
+        json_array_foreach(json_object_get(sh, "products"), j, p) {
+            sku = json_string_value(json_object_get(p, "reference_id"));
+
+            if (sku == NULL || sku[0] == '\0') {
+                continue;
+            }
+
+            json_array_foreach(json_object_get(p, "inventory_items"), k, it) {
+                if (!invsync_id_digits(json_object_get(it, "id"), id,
+                                       sizeof(id)))
+                {
+                    continue;
+                }
+
+                if (o->items == NULL) {
+                    o->items = json_object();
+                }
+
+                snprintf(ref, sizeof(ref), "inventory:%s", id);
+                json_object_set_new(o->items, ref, json_string(sku));
+            }
+        }
+    }
 }
 
 

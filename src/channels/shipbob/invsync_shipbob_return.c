@@ -81,21 +81,27 @@ invsync_shipbob_return(const invsync_envelope_t *ev, invsync_canon_src_t *s)
  * One returned item: a line per action taken (its quantity_processed, in
  * the condition the action means; its id "<item id>:<n>", the action's
  * place), and the units not processed, missing ("<item id>:missing").
- * The SKU: the item's "sku" when ShipBob sends one, else its "name",
- * which is the ledger SKU invsync gave the product (the orders' products
- * carry it as reference_id and name).
+ * ShipBob names the item by its inventory id (and the product's name),
+ * not by the reference_id invsync sent: each line's refs are
+ * ["inventory:<id>"], which the worker maps to the ledger SKU our order's
+ * products paired with it (skuref, kept from ShipBob's order answers,
+ * invsync_shipbob_orders.c).  "sku": the item's reference_id or sku when
+ * it has one [U], else its name (a product ShipBob created from our
+ * order is named by its SKU), for an item no order of ours paired.
  */
 static int
 invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
 {
-    char                  q[64], id[96];
+    char                  q[64], id[96], ref[96];
     size_t                k, n;
     json_t               *sku, *item;
     int64_t               qty, done, p;
     const char           *action;
     invsync_canon_src_t   a;
 
-    sku = invsync_canon_or(invsync_canon_string(it, "sku", 0), it, "name");
+    sku = invsync_canon_or(invsync_canon_or(
+              invsync_canon_string(it, "reference_id", 0), it, "sku"), it,
+              "name");
 
     if (sku == NULL || !json_is_string(sku)) {
         json_decref(sku);
@@ -112,6 +118,8 @@ invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
         json_decref(sku);
         return -1;
     }
+
+    snprintf(ref, sizeof(ref), "inventory:%s", json_string_value(item));
 
     done = 0;
 
@@ -141,17 +149,18 @@ invsync_shipbob_return_item(invsync_canon_src_t *it, json_t *lines)
         if (p > 0) {
             done += p;
             snprintf(id, sizeof(id), "%s:%zu", json_string_value(item), k);
-            json_array_append_new(lines, json_pack("{s:s, s:O, s:I, s:s, "
-                "s:s}", "channel_line_id", id, "sku", sku, "quantity",
-                (json_int_t) p, "condition",
+            json_array_append_new(lines, json_pack("{s:s, s:O, s:[s], s:I, "
+                "s:s, s:s}", "channel_line_id", id, "sku", sku, "refs", ref,
+                "quantity", (json_int_t) p, "condition",
                 invsync_shipbob_condition(action), "action", action));
         }
     }
 
     if (qty > done) {
         snprintf(id, sizeof(id), "%s:missing", json_string_value(item));
-        json_array_append_new(lines, json_pack("{s:s, s:O, s:I, s:s}",
-                              "channel_line_id", id, "sku", sku, "quantity",
+        json_array_append_new(lines, json_pack("{s:s, s:O, s:[s], s:I, "
+                              "s:s}", "channel_line_id", id, "sku", sku,
+                              "refs", ref, "quantity",
                               (json_int_t) (qty - done), "condition",
                               "missing"));
     }

@@ -271,8 +271,8 @@ invsync_woo_lines(const invsync_canon_src_t *s, json_t *e)
 static int
 invsync_woo_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
 {
-    int       qrc, prc;
-    int64_t   quantity, price;
+    int       qrc, prc, trc;
+    int64_t   quantity, price, tax;
 
     (void) ctx;
 
@@ -281,6 +281,9 @@ invsync_woo_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
                             &quantity);
     price = 0;
     prc = (qrc < 0) ? -1 : invsync_woo_price(line, qrc, quantity, &price);
+    /* the line's tax, all its units, after its discounts */
+    tax = 0;
+    trc = invsync_canon_money(line, "total_tax", 0, &tax);
 
     return invsync_canon_set(line, l, "channel_line_id",
                              invsync_canon_id(line, "id",
@@ -299,6 +302,8 @@ invsync_woo_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
                                 invsync_canon_number(qrc, quantity))
            || invsync_canon_set(line, l, "price_minor",
                                 invsync_canon_number(prc, price))
+           || invsync_canon_set(line, l, "tax_minor",
+                                invsync_canon_number(trc, tax))
            || invsync_woo_refs(line, l, "sku", "variant_id") ? -1 : 0;
 }
 

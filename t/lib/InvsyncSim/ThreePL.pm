@@ -58,8 +58,11 @@ sub define {
 
 sub _product {
     my ($S, $ref, $name) = @_;
-    return $S->{products}{$ref} //= { id => 70000 + keys %{$S->{products}},
-        reference_id => $ref, name => $name // $ref, sku => $ref };
+    my $n = keys %{$S->{products}};
+    # a product's id and its inventory item's id differ, as at ShipBob
+    return $S->{products}{$ref} //= { id => 70000 + $n,
+        inventory_id => 90000 + $n, reference_id => $ref,
+        name => $name // $ref, sku => $ref };
 }
 
 sub state {
@@ -287,7 +290,8 @@ sub _create {
         products => [map { +{ id => $_->{id},
             reference_id => $_->{reference_id}, name =>
             $S->{products}{$_->{reference_id}}{name}, sku => $_->{sku},
-            inventory_items => [{ id => $_->{id}, name =>
+            inventory_items => [{ id =>
+            $S->{products}{$_->{reference_id}}{inventory_id}, name =>
             $S->{products}{$_->{reference_id}}{name},
             quantity => $_->{quantity} }] } } @products],
     };
@@ -378,8 +382,11 @@ sub _return {
     $r->{completed_date} = _ts($now);
     $r->{inventory} = [map {
         my $it = $_;
+        # named by its inventory id and the product's name only, as
+        # ShipBob's return order is: no reference_id, no sku
         my $p = _product($S, $it->{sku}, $it->{sku});
-        +{ id => $p->{id}, name => $p->{name}, quantity => $it->{quantity},
+        +{ id => $p->{inventory_id}, name => $p->{name},
+           quantity => $it->{quantity},
            action_requested => { action => 'Default',
                                  action_type => 'InventoryDefault',
                                  instructions => undef },

@@ -658,6 +658,7 @@ sub order {
         line_items => \@li, refunds => [], meta_data => [],
         _t => { created => $created, modified => $now },
     };
+    _woo_order_tax($S, $order, $in->{tax_rate});    # WooCommerce/Refunds.pm
     push @{$S->{orders}}, $order;
     my %pub = %$order;
     delete $pub{_t};

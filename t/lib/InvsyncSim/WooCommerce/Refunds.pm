@@ -9,7 +9,8 @@ package InvsyncSim::WooCommerce;
 # order's gateway: refund_refuse makes it decline, with WooCommerce's
 # answer (HTTP 500, woocommerce_rest_cannot_create_order_refund and the
 # gateway's message); refund_again makes that many refunds answer the
-# same code with "please try again".  Part
+# same code with "please try again"; refund_retry_after adds a
+# Retry-After to both.  Part
 # of InvsyncSim::WooCommerce (loaded by InvsyncSim/WooCommerce.pm, whose
 # helpers it uses), in a file of its own for its size.
 
@@ -68,11 +69,14 @@ sub _refund_post {
         return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
                      'Invalid refund line item.')
             unless $l && $n + ($had{$l->{id}} // 0) <= $l->{quantity};
+        my $tx = 0;
+        $tx += $_->{refund_total} // 0
+            for @{ref $x->{refund_tax} eq 'ARRAY' ? $x->{refund_tax} : []};
         push @items, { id => ++$S->{seq}, name => $l->{name},
             product_id => $l->{product_id}, variation_id => $l->{variation_id},
             quantity => -$n, tax_class => '', subtotal => _m(-($x->{refund_total} // 0)),
-            subtotal_tax => '0.00', total => _m(-($x->{refund_total} // 0)),
-            total_tax => '0.00', taxes => [], sku => $l->{sku},
+            subtotal_tax => _m(-$tx), total => _m(-($x->{refund_total} // 0)),
+            total_tax => _m(-$tx), taxes => [], sku => $l->{sku},
             price => -$l->{price},
             meta_data => [{ id => ++$S->{seq}, key => '_refunded_item_id',
                             value => "$l->{id}" }] };
@@ -81,12 +85,14 @@ sub _refund_post {
     # be tried again (refund_again: how many times)
     if (($S->{conf}{refund_again} // 0) > 0) {
         $S->{conf}{refund_again}--;
-        return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
-                     'Cannot create order refund, please try again.');
+        return _refund_paced($S, _werr(500,
+            'woocommerce_rest_cannot_create_order_refund',
+            'Cannot create order refund, please try again.'));
     }
     if (($in->{api_refund} // $TRUE) && $S->{conf}{refund_refuse}) {
-        return _werr(500, 'woocommerce_rest_cannot_create_order_refund',
-                     $S->{conf}{refund_refuse});
+        return _refund_paced($S, _werr(500,
+            'woocommerce_rest_cannot_create_order_refund',
+            $S->{conf}{refund_refuse}));
     }
     my $now = time;
     my $rf = { id => ++$S->{seq}, date_created => _wc_local($S, $now),
@@ -109,6 +115,39 @@ sub _refund_post {
     return _wjson(201, $rf);
 }
 
+# refund_retry_after: the two refusals above carry that Retry-After, as a
+# host or proxy in front of WordPress may add to any 5xx (WooCommerce's
+# own error answers carry none)
+sub _refund_paced {
+    my ($S, $res) = @_;
+    push @{$res->{headers}}, 'Retry-After' => $S->{conf}{refund_retry_after}
+        if defined $S->{conf}{refund_retry_after};
+    return $res;
+}
+
+# tax_rate (e.g. 0.2) on a new order: one tax rate (id 1, "VAT") on each
+# line item, as WooCommerce keeps it: total_tax and subtotal_tax of the
+# line's total x rate, taxes [{id, total, subtotal}], the order's
+# tax_lines, total_tax and cart_tax, and a total with the tax (prices
+# exclude it)
+sub _woo_order_tax {
+    my ($S, $o, $rate) = @_;
+    return unless $rate;
+    my $tax = 0;
+    for my $l (@{$o->{line_items}}) {
+        my $t = _m($l->{total} * $rate);
+        @$l{qw(total_tax subtotal_tax)} = ($t, $t);
+        $l->{taxes} = [{ id => 1, total => $t, subtotal => $t }];
+        $tax += $t;
+    }
+    $o->{tax_lines} = [{ id => ++$S->{seq}, rate_code => 'VAT-1',
+        rate_id => 1, label => 'VAT', compound => $FALSE,
+        tax_total => _m($tax), shipping_tax_total => '0.00',
+        rate_percent => $rate * 100, meta_data => [] }];
+    $o->{total_tax} = $o->{cart_tax} = _m($tax);
+    $o->{total} = _m($o->{total} + $tax);
+}
+
 # GET /_sim/state "refunds"
 sub _refund_state {
     my ($S) = @_;
@@ -116,7 +155,8 @@ sub _refund_state {
         amount => $_->{amount}, reason => $_->{reason},
         api_restock => $_->{api_restock},
         lines => [map { +{ sku => $_->{sku}, quantity => -$_->{quantity},
-                           total => -$_->{total} } } @{$_->{line_items}}] } }
+                           total => -$_->{total}, tax => -$_->{total_tax} } }
+                  @{$_->{line_items}}] } }
         @{$S->{wrefunds}{$oid}} } sort keys %{$S->{wrefunds} || {}}];
 }
 

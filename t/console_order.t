@@ -28,7 +28,7 @@ my $t = InvsyncTest->setup(
     locations => console_locations(operator => 'ops-ann'));
 
 $t->run;
-$t->plan(21);
+$t->plan(23);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -165,6 +165,19 @@ is_deeply($r->{locations}, [
 ok(decode_json($r->{decision}{trace})->{considered}
    && $r->{decision}{audit} eq $r->{audit}, 'routing: its trace, the '
    . 'decision K alloc: names');
+# the audit keeps the locations packed: the page writes them out as
+# route explain does (order.lua, invsync_route_unpack.c)
+($rc, $out) = ctl($t, $conf, 'route', 'explain', 'shop-eu:801', '--json');
+my $explained = eval { decode_json($out) } // {};
+delete @{$explained}{qw(order version)};
+my $shown = decode_json($r->{decision}{trace});
+is_deeply($shown, $explained, 'routing: the trace as route explain gives it')
+    or diag($r->{decision}{trace}, "\n", $out);
+ok(!exists $shown->{considered_packed}
+   && $r->{decision}{trace} =~ /^\{"status":.*"lines":.*"considered":\[\{
+        "location":"wh-a","kept":true,"stock":\{"SKU-A":\d+/x,
+   'routing: the trace\'s text in the decision\'s order')
+    or diag($r->{decision}{trace});
 
 # shipments
 

@@ -38,7 +38,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(63);
+$t->plan(66);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -143,7 +143,10 @@ my $trace = eval { $json->decode($route->{inputs}) } // {};
 is_deeply([ sort map { "$_->{sku}\@$_->{location}:$_->{qty}" }
             @{$trace->{allocation} // []} ],
           [ 'SKU-A@wh-a:2', 'SKU-B@wh-b:1' ], 'the trace holds the allocation');
-ok(ref $trace->{considered} eq 'ARRAY' && @{$trace->{considered}} >= 2
+# the audit keeps the locations packed, their names once
+# (docs/routing.md, "The trace"); route explain gives them back below
+ok(ref $trace->{considered_packed} eq 'ARRAY'
+   && @{$trace->{considered_packed}} == 2 && !$trace->{considered}
    && ($trace->{rule} // '') eq 'default' && $trace->{status} eq 'routed',
    'the trace: rule, locations considered, result')
     or diag($route->{inputs});
@@ -163,6 +166,24 @@ note($out);
 ($rc, $out) = ctl($t, $conf, 'route', 'explain', 'shop-eu:601', '--json');
 my $doc = eval { $json->decode($out) } // {};
 is_deeply($doc->{allocation}, $trace->{allocation}, 'route explain --json')
+    or diag($out);
+is_deeply($doc->{considered},
+          [ { location => 'wh-a', kept => JSON::PP::true,
+              stock => { 'SKU-A' => 5, 'SKU-B' => 0 },
+              cannot => [ { line => '1002', reason => 'no_stock' } ] },
+            { location => 'wh-b', kept => JSON::PP::true,
+              stock => { 'SKU-A' => 10, 'SKU-B' => 5 } } ],
+          'route explain --json: the locations considered written out')
+    or diag($out);
+like($out, qr/"lines".*"considered".*"location".*"kept".*"stock".*"SKU-A".*
+               "SKU-B".*"cannot".*"line".*"reason".*"allocation"/sx,
+     'route explain --json: members in the decision\'s order');
+($rc, $out) = ctl($t, $conf, 'audit', '--order', 'shop-eu:601', '--json');
+my ($audited) = grep { ($_->{action} // '') eq 'order.route' }
+                @{(eval { $json->decode($out) } // {})->{entries} // []};
+is_deeply([ $audited->{inputs}{considered}, $audited->{inputs}{considered_packed} ],
+          [ $doc->{considered}, undef ],
+          'invsyncctl audit --json: the trace written out as well')
     or diag($out);
 
 # twice, then again under another webhook id: routed once

@@ -26,17 +26,21 @@ $t->plan(24);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
-my $route = $t->read_file($t->root . '/src/core/lua/route.lua');
+# as the worker loads it: route.lua includes ship_open.lua
+my $route = `perl ${\$t->root}/src/core/gen_scripts.pl --lua ${\$t->root}/src/core/lua/route.lua`;
+die "gen_scripts.pl --lua route: $?\n" if $? != 0;
 my $ledger = $t->read_file($t->root . '/src/core/lua/ledger.lua');
 my $n = 0;
-my $located = '1';      # route.lua's ARGV[6]
+my $located = '1';      # route.lua's ARGV[6]; no channel (ARGV[7]): no
+                        # shipments opened (t/ship_ledger.t has them)
 
 sub route_call {
     my ($cause, %d) = @_;
     return $t->redis('EVAL', $route, 2, "${K}done:ledger:$cause",
                      "${K}audit", 3600, 1000 + $n++, $K, $json->encode({
                          order => 'shop:1', exception => '', %d }),
-                     1000, $located, 'action', 'order.route', 'inputs', '{}');
+                     1000, $located, '', '', 'action', 'order.route',
+                     'inputs', '{}');
 }
 
 sub ledger_call {

@@ -22,7 +22,7 @@ use InvsyncTest;
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 $t->run_redis;
-$t->plan(26);
+$t->plan(30);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
@@ -30,8 +30,10 @@ my $root = $t->root;
 # each script as the worker loads it (ship_confirm.lua includes ledger.lua)
 my %lua = map { $_ => lua($_) }
           qw(route ledger ship_open ship_confirm ship_cancel);
-my $kinds = $json->encode({ w1 => 'warehouse', w2 => 'warehouse',
-                            m1 => 'manual' });
+# each location's kind as invsync_ship.c gives them: "\0\0<id>\0<kind>\0\0"...
+my $kinds = join('', "\0\0", map { "$_->[0]\0$_->[1]\0\0" }
+                 [ w1 => 'warehouse' ], [ w2 => 'warehouse' ],
+                 [ m1 => 'manual' ]);
 my $n = 0;
 
 sub lua {
@@ -41,7 +43,8 @@ sub lua {
     return $out;
 }
 
-# route.lua's ARGV[6]: '1', some channel counts only some locations
+# route.lua's ARGV[6]: '1', some channel counts only some locations; no
+# channel (ARGV[7]): the shipments are left to ship_open.lua, called here
 sub route_call {
     my ($v, $seen, @lines) = @_;
     return $t->redis('EVAL', $lua{route}, 2, "${K}done:ledger:route:$v",
@@ -51,7 +54,8 @@ sub route_call {
                          lines => [ map { { line => $_->[0], sku => $_->[1],
                                             loc => $_->[2], qty => $_->[3] } }
                                     @lines ] }),
-                     1000, '1', 'action', 'order.route', 'inputs', '{}');
+                     1000, '1', '', '', 'action', 'order.route',
+                     'inputs', '{}');
 }
 
 sub ledger_call {
@@ -164,5 +168,39 @@ is_deeply([stock('A'), stock('B')],
           [{ 'on_hand:w1' => 3, 'on_hand:w2' => 5 },
            { 'on_hand:w2' => 3, 'on_hand:m1' => 3 }],
           'what m1 held is given back, the shipped stays shipped');
+
+# with the order's channel (ARGV[7]) route.lua opens the shipments itself,
+# in the same step (ship_open.lua included): its answer goes on with the
+# counts; what was opened for this version is not opened again
+sub route_ship {
+    my ($v, $seen, @lines) = @_;
+    return $t->redis('EVAL', $lua{route}, 2, "${K}done:ledger:route:s2:$v",
+                     "${K}audit", 3600, 6000 + $n++, $K, $json->encode({
+                         order => 'shop:2', exception => '', version => $v,
+                         seen => $seen, rule => 'r2',
+                         lines => [ map { { line => $_->[0], sku => $_->[1],
+                                            loc => $_->[2], qty => $_->[3] } }
+                                    @lines ] }),
+                     1000, '0', 'shop', $kinds, 'action', 'order.route',
+                     'inputs', '{}');
+}
+sub ship2 {
+    return { @{$t->redis('HGETALL', "${K}shipment:shop:2\@$_[0]")} };
+}
+
+$t->redis('HSET', "${K}stock:C", 'on_hand:w1', 4, 'on_hand:m1', 4);
+my $rs = route_ship(1, '', [ '1', 'C', 'w1', 1 ]);
+is_deeply([ @$rs[0, 2, 3, 4], @{ship2('w1')}{qw(order kind state version
+                                                   rule)} ],
+          [ 1, 1, 0, 0, 'shop:2', 'warehouse', 'open', 1, 'r2' ],
+          'route.lua with a channel: routed, its shipment opened with it');
+is_deeply([ @{route_ship(1, '', [ '1', 'C', 'w1', 1 ])}[0, 2, 3, 4] ],
+          [ 0, 0, 0, 0 ], 'the same version again: nothing opened twice');
+$rs = route_ship(2, '1', [ '1', 'C', 'm1', 1 ]);
+is_deeply([ @$rs[0, 2, 3, 4], ship2('w1')->{state}, ship2('m1')->{kind} ],
+          [ 1, 1, 0, 1, 'cancelled', 'manual' ],
+          'an edit: m1 opened, w1 cancelled, in the routing step');
+is_deeply([ @{route_ship(1, '', [ '1', 'C', 'w1', 1 ])}[0, 2, 3, 4] ],
+          [ 0, 0, 0, 0 ], 'the older version again: the newer one stays');
 
 $t->done;

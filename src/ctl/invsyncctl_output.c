@@ -63,7 +63,7 @@ invsyncctl_fields_json(const redisReply *fields, int with_body)
 {
     char              *end;
     size_t             i;
-    json_t            *obj, *v;
+    json_t            *obj, *v, *trace;
     long long          n;
     const char        *k;
     const redisReply  *val;
@@ -104,6 +104,15 @@ invsyncctl_fields_json(const redisReply *fields, int with_body)
 
         } else if (invsyncctl_in(k, invsyncctl_nested) && val->len > 0) {
             v = json_loadb(val->str, val->len, JSON_DECODE_ANY, NULL);
+
+            /* an order.route trace as the decision saw it */
+            if (strcmp(k, "inputs") == 0
+                && json_object_get(v, "considered_packed") != NULL)
+            {
+                trace = v;
+                v = invsync_route_trace_unpack(trace);
+                json_decref(trace);
+            }
         }
 
         if (v != NULL) {

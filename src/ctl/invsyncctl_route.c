@@ -116,6 +116,7 @@ invsyncctl_route_last(invsyncctl_t *ctl, const char *order, json_t **trace)
 {
     char         index[INVSYNCCTL_KEY_LEN], audit[INVSYNCCTL_KEY_LEN];
     size_t       i;
+    json_t      *packed;
     redisReply  *ids, *r;
     const char  *inputs;
 
@@ -144,7 +145,10 @@ invsyncctl_route_last(invsyncctl_t *ctl, const char *order, json_t **trace)
                       "order.route") == 0)
         {
             inputs = invsyncctl_fstr(r->element[0]->element[1], "inputs");
-            *trace = json_loads(inputs, 0, NULL);
+            packed = json_loads(inputs, 0, NULL);
+            *trace = packed != NULL ? invsync_route_trace_unpack(packed)
+                                    : NULL;
+            json_decref(packed);
 
             /* the order's version is audited beside the trace */
             if (json_is_object(*trace)) {

@@ -387,6 +387,9 @@ invsync_act_rc_e invsync_route_again(invsync_worker_t *w, const char *order,
 /* src/actions/route/invsync_route_dry.c: decided, nothing written */
 int invsync_route_dry_run(invsync_worker_t *w, const char *channel,
     json_t *canon, json_t **trace, char *err, size_t len);
+/* src/actions/route/invsync_route_unpack.c (as invsync_route.h declares
+ * it): an audited trace's packed locations written out, a new reference */
+json_t *invsync_route_trace_unpack(json_t *trace);
 
 /* src/actions/order/invsync_order_batch.c: orders of one read, pipelined */
 typedef struct invsync_job_s  invsync_job_t;

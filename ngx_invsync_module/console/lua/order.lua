@@ -76,6 +76,105 @@ local function per_location(lines)
     return out
 end
 
+-- the decision's trace as the decision wrote it: the audit keeps its
+-- locations packed, "considered_packed" (docs/routing.md, "The trace";
+-- invsync_route_unpack.c does the same for invsyncctl), spelled out again
+-- here in their place, member for member, the rest of the text as it is
+local REASONS = { [0] = 'ok', 'inactive', 'not_for_channel',
+                  'excluded_by_rule', 'missing_capability', 'no_stock',
+                  'too_many_shipments' }
+
+local function unpacked_loc(p, lines, skus)
+    local o = { '{"location":', cjson.encode(p[1]) }
+    if #p == 2 then
+        o[#o + 1] = ',"kept":false,"reason":'
+        o[#o + 1] = cjson.encode(REASONS[p[2]] or '?') .. '}'
+        return table.concat(o)
+    end
+    o[#o + 1] = ',"kept":true'
+    if p[2] % 2 == 1 then
+        o[#o + 1] = ',"preferred":true'
+    end
+    if p[2] % 8 >= 4 then
+        o[#o + 1] = ',"cutoff":"passed"'
+    elseif p[2] % 4 >= 2 then
+        o[#o + 1] = ',"cutoff":"open"'
+    end
+    if p[3] >= 0 then
+        o[#o + 1] = string.format(',"distance_km":%d.%d',
+                                  math.floor(p[3] / 10), p[3] % 10)
+    end
+    local st, cn, c = {}, {}, p[5] or {}
+    for k, sku in ipairs(skus) do
+        local n = type(p[4]) == 'table' and tonumber(p[4][k])
+        st[k] = cjson.encode(sku) .. ':'
+                .. (n and string.format('%d', n) or 'null')
+    end
+    o[#o + 1] = ',"stock":{' .. table.concat(st, ',') .. '}'
+    for k = 1, #c - 1, 2 do
+        local line = type(lines[c[k] + 1]) == 'table'
+                     and lines[c[k] + 1]['line'] or nil
+        cn[#cn + 1] = '{"line":' .. cjson.encode(line) .. ',"reason":'
+                      .. cjson.encode(REASONS[c[k + 1]] or '?') .. '}'
+    end
+    if #cn > 0 then
+        o[#o + 1] = ',"cannot":[' .. table.concat(cn, ',') .. ']'
+    end
+    return table.concat(o) .. '}'
+end
+
+local function unpacked_all(s, tr)
+    local packed = tr['considered_packed']
+    local at = s and s:find('"considered_packed":', 1, true)
+    if type(packed) ~= 'table' or not at then
+        return s
+    end
+    -- the packed array's end: brackets counted outside strings
+    local i, depth = at + 20, 0
+    while i do
+        i = s:find('[%[%]"]', i)
+        local c = i and s:sub(i, i)
+        if c == '"' then
+            repeat
+                i = s:find('[\\"]', i + 1)
+                local esc = i and s:sub(i, i) == '\\'
+                i = i and (esc and i + 1 or i)
+            until not i or not esc
+        elseif c == '[' then
+            depth = depth + 1
+        elseif c == ']' then
+            depth = depth - 1
+            if depth == 0 then
+                break
+            end
+        end
+        i = i and i + 1
+    end
+    if not i then
+        return s
+    end
+    local lines, skus, seen = tr['lines'] or {}, {}, {}
+    for _, l in ipairs(lines) do
+        local sku = type(l) == 'table' and l['sku']
+        if type(sku) == 'string' and not seen[sku] then
+            seen[sku] = true
+            skus[#skus + 1] = sku
+        end
+    end
+    local out = {}
+    for k, p in ipairs(packed) do
+        out[k] = unpacked_loc(p, lines, skus)
+    end
+    return s:sub(1, at - 1) .. '"considered":[' .. table.concat(out, ',')
+           .. ']' .. s:sub(i + 1)
+end
+
+-- a trace this cannot read is shown as it is stored
+local function unpacked(s, tr)
+    local ok, v = pcall(unpacked_all, s, tr)
+    return ok and v or s
+end
+
 local function routing()
     local a = fields(redis.call('HGETALL', K .. 'alloc:' .. order))
     local out = {
@@ -108,7 +207,8 @@ local function routing()
             status = text(tr['status']), rule = text(tr['rule']),
             default = tr['default'] == true,
             strategy = text(tr['strategy']), reason = text(tr['reason']),
-            shipments = tonumber(tr['shipments']), trace = d['inputs']
+            shipments = tonumber(tr['shipments']),
+            trace = unpacked(d['inputs'], tr)
         }
         out.unroutable = tr['status'] == 'unroutable'
         out.reasons = reasons(tr['unroutable'])

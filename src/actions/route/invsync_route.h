@@ -116,6 +116,9 @@ typedef struct {
      * "unroutable": [{"line", "sku", "reason"}]}; docs/routing.md gives
      * each member.  Text, not a jansson tree: a tree of 50 locations
      * cost 8 times the decision in allocations (docs/performance.md).
+     * "considered" is written packed, as "considered_packed" (arrays,
+     * the names once): invsync_route_trace_parse() and unpack() give it
+     * back.
      */
     char                   *trace_json;   /* malloc'd, NUL-terminated */
     size_t                  trace_len;
@@ -136,6 +139,9 @@ int invsync_route_sale(const invsync_routing_conf_t *rc,
 const char *invsync_route_mode_name(invsync_route_mode_e mode);
 /* the trace as a tree (a new reference), for printing; NULL: no memory */
 json_t *invsync_route_trace_parse(const invsync_route_result_t *res);
+/* a trace as the audit holds it (its locations packed) as the decision
+ * saw it, a new reference; one of before the packing as it is */
+json_t *invsync_route_trace_unpack(json_t *trace);
 
 
 #endif /* INVSYNC_ROUTE_H_INCLUDED */

@@ -102,9 +102,11 @@ invsync_route_run(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     /* the allocation made (or made before a crash): its shipments, once
-     * per version (docs/fulfilment.md) */
+     * per version (docs/fulfilment.md), unless route.lua opened them */
     if (rc == INVSYNC_ACT_APPLIED || rc == INVSYNC_ACT_DUPLICATE) {
-        r = invsync_shipment_open(w, ev->channel, in->order_key, err, len);
+        r = in->shipped ? INVSYNC_ACT_APPLIED
+                        : invsync_shipment_open(w, ev->channel, in->order_key,
+                                                err, len);
         r = r == INVSYNC_ACT_APPLIED ? invsync_route_handover(w, in, err, len)
                                      : r;
         rc = r == INVSYNC_ACT_APPLIED ? rc : r;

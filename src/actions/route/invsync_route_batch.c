@@ -3,7 +3,9 @@
  * The order.route row for the orders of one read, pipelined
  * (invsync_order_batch.c runs it after their reservations): every order's
  * route_read.lua in one round trip, every decision, every route.lua in a
- * second round trip, then the shipments.  One by one, each order paid its
+ * second round trip (each opening its order's shipments in the same step:
+ * ship_open.lua is included in it), then the shipments of the orders
+ * route.lua did not run for (no line mapped).  One by one, each order paid its
  * own round trips, and a quarter of the CPU of both sides was socket work
  * (docs/performance.md, "Routing").  Each route.lua call stays one order's
  * atomic step, keyed by its cause, with its audit entry and trace; it
@@ -201,7 +203,7 @@ invsync_route_batch_apply(invsync_worker_t *w, invsync_route_job_t *job)
         return -1;
     }
 
-    rc = invsync_route_ledger_take(r, job->err, sizeof(job->err));
+    rc = invsync_route_ledger_take(r, job->in, job->err, sizeof(job->err));
 
     if (rc == INVSYNC_ACT_STALE || rc == INVSYNC_ACT_RETRY) {
         job->step = INVSYNC_RJ_ALONE;
@@ -210,8 +212,8 @@ invsync_route_batch_apply(invsync_worker_t *w, invsync_route_job_t *job)
 
     job->rc = invsync_route_applied(&job->res, job->in, rc, job->err,
                                     sizeof(job->err));
-    job->step = job->rc == INVSYNC_ACT_APPLIED
-                || job->rc == INVSYNC_ACT_DUPLICATE
+    job->step = (job->rc == INVSYNC_ACT_APPLIED
+                 || job->rc == INVSYNC_ACT_DUPLICATE) && !job->in->shipped
                 ? INVSYNC_RJ_SHIP : INVSYNC_RJ_DONE;
 
     return 0;

@@ -5,7 +5,8 @@
  * its version (a re-route's by the time too), and its order.route audit
  * entry with the trace.  route.lua re-checks the stock and the
  * allocation the decision read; "stale" sends the caller back to read
- * and decide again.
+ * and decide again.  The same call opens the order's shipments
+ * (ship_open.lua, included in route.lua): one script call, not two.
  */
 
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "invsync_route_run.h"
+#include "invsync_ship.h"
 
 
 /* the arguments of one route.lua call */
@@ -21,84 +23,121 @@ typedef struct {
     char          done[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
     char          prefix[INVSYNC_ACTION_KEY_LEN], cause[1024];
     char          ttl[32], now[32], maxlen[32];
-    char         *move;
+    char         *move, *kinds;
+    size_t        kinds_len;
     const char   *argv[40];
     size_t        argvlen[40];
     int           argc;
 } invsync_route_args_t;
 
 
-static json_t *invsync_route_decision(const invsync_route_input_t *in,
+static char *invsync_route_decision(const invsync_route_input_t *in,
     const invsync_route_result_t *res);
+static char *invsync_route_json_str(char *p, const char *s);
 static int invsync_route_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, int again, invsync_route_args_t *a);
 static int invsync_route_located(const invsync_conf_t *conf);
-static json_t *invsync_route_line_json(const invsync_route_input_t *in,
-    const invsync_route_alloc_t *a);
 
 
-/* route.lua's ARGV[4] */
+/*
+ * route.lua's ARGV[4], JSON text to free: written into one buffer sized
+ * up front (every string escaped at most 6 bytes a byte); a jansson tree
+ * packed and dumped for it was a sixth of the worker's CPU per order.
+ */
 
-static json_t *
+static char *
 invsync_route_decision(const invsync_route_input_t *in,
     const invsync_route_result_t *res)
 {
-    char                          xid[512];
-    size_t                        i;
-    json_t                       *d, *lines;
+    char                         *d, *p, xid[512];
+    size_t                        i, size;
+    const char                   *rule;
     const invsync_route_alloc_t  *a;
 
-    lines = json_array();
+    rule = res->rule != NULL && res->rule->name != NULL ? res->rule->name
+                                                         : "";
+    size = 256 + 6 * (sizeof(xid) + strlen(in->order_key)
+                      + strlen(in->seq) + strlen(rule));
 
-    for (i = 0; lines != NULL && i < res->nallocs; i++) {
+    for (i = 0; i < res->nallocs; i++) {
         a = &res->allocs[i];
-        json_array_append_new(lines, invsync_route_line_json(in, a));
+        size += 160 + 6 * (strlen(in->lines[a->line].line_id)
+                          + strlen(in->lines[a->line].sku)
+                          + strlen(a->location));
     }
 
-    snprintf(xid, sizeof(xid), "unroutable:%s", in->order_key);
+    d = malloc(size);
+    if (d == NULL) {
+        return NULL;
+    }
 
-    d = json_pack("{s:s, s:I, s:s, s:b, s:b, s:s, s:s, s:o}",
-                  "order", in->order_key, "version",
-                  (json_int_t) in->version_ms, "seen", in->seq,
-                  "backorder", res->rc == INVSYNC_ROUTE_BACKORDERED,
-                  "unroutable", res->rc == INVSYNC_ROUTE_UNROUTABLE,
-                  "exception", xid, "rule",
-                  res->rule != NULL && res->rule->name != NULL
-                  ? res->rule->name : "", "lines", lines);
+    p = d + sprintf(d, "{\"order\":");
+    p = invsync_route_json_str(p, in->order_key);
+    p += sprintf(p, ",\"version\":%lld,\"seen\":",
+                 (long long) in->version_ms);
+    p = invsync_route_json_str(p, in->seq);
+    p += sprintf(p, ",\"backorder\":%s,\"unroutable\":%s,\"exception\":",
+                 res->rc == INVSYNC_ROUTE_BACKORDERED ? "true" : "false",
+                 res->rc == INVSYNC_ROUTE_UNROUTABLE ? "true" : "false");
+    snprintf(xid, sizeof(xid), "unroutable:%s", in->order_key);
+    p = invsync_route_json_str(p, xid);
+    p += sprintf(p, ",\"rule\":");
+    p = invsync_route_json_str(p, rule);
+    p += sprintf(p, ",\"lines\":[");
+
+    for (i = 0; i < res->nallocs; i++) {
+        a = &res->allocs[i];
+        p += sprintf(p, i ? ",{\"line\":" : "{\"line\":");
+        p = invsync_route_json_str(p, in->lines[a->line].line_id);
+        p += sprintf(p, ",\"sku\":");
+        p = invsync_route_json_str(p, in->lines[a->line].sku);
+        p += sprintf(p, ",\"loc\":");
+        p = invsync_route_json_str(p, a->location);
+        p += sprintf(p, ",\"qty\":%lld", (long long) a->qty);
+
+        /* as alloc:<order> keeps it and ship_open.lua reads it: "mode"
+         * for a pickup or counter sale (its shipment's kind), "parcel":
+         * false for a line that requires no shipping */
+        if (in->order.mode != INVSYNC_ROUTE_SHIP) {
+            p += sprintf(p, ",\"mode\":");
+            p = invsync_route_json_str(p,
+                                       invsync_route_mode_name(in->order.mode));
+        }
+
+        p += sprintf(p, in->lines[a->line].no_parcel ? ",\"parcel\":false}"
+                                                     : "}");
+    }
+
+    sprintf(p, "]}");
 
     return d;
 }
 
 
-/*
- * One allocated line as alloc:<order> keeps it, and ship_open.lua reads
- * it: with "mode" for a pickup or counter sale (its shipment's kind) and
- * "parcel": false for a line that requires no shipping.
- */
+/* s as a JSON string at p (6 bytes a byte at most); the end written */
 
-static json_t *
-invsync_route_line_json(const invsync_route_input_t *in,
-    const invsync_route_alloc_t *a)
+static char *
+invsync_route_json_str(char *p, const char *s)
 {
-    json_t                      *l;
-    const invsync_route_line_t  *line;
+    *p++ = '"';
 
-    line = &in->lines[a->line];
-    l = json_pack("{s:s, s:s, s:s, s:I}", "line", line->line_id, "sku",
-                  line->sku, "loc", a->location, "qty", (json_int_t) a->qty);
+    for ( /* void */ ; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            *p++ = '\\';
+            *p++ = *s;
 
-    if (l != NULL && in->order.mode != INVSYNC_ROUTE_SHIP) {
-        json_object_set_new(l, "mode",
-                            json_string(invsync_route_mode_name(
-                                in->order.mode)));
+        } else if ((unsigned char) *s < 0x20) {
+            p += sprintf(p, "\\u%04x", (unsigned char) *s);
+
+        } else {
+            *p++ = *s;
+        }
     }
 
-    if (l != NULL && line->no_parcel) {
-        json_object_set_new(l, "parcel", json_false());
-    }
+    *p++ = '"';
 
-    return l;
+    return p;
 }
 
 
@@ -114,6 +153,7 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     if (invsync_route_args(w, ev, in, res, again, &a) != 0) {
         free(a.move);
+        free(a.kinds);
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
@@ -122,8 +162,9 @@ invsync_route_ledger(invsync_worker_t *w, const invsync_envelope_t *ev,
                            invsync_script_route_len, 2, a.argc, a.argv,
                            a.argvlen);
     free(a.move);
+    free(a.kinds);
 
-    return invsync_route_ledger_take(r, err, len);
+    return invsync_route_ledger_take(r, in, err, len);
 }
 
 
@@ -143,6 +184,7 @@ invsync_route_ledger_append(invsync_worker_t *w,
          : invsync_redis_append_evalsha(w, w->route_sha, 2, a.argc, a.argv,
                                         a.argvlen);
     free(a.move);
+    free(a.kinds);
 
     return rc;
 }
@@ -161,7 +203,6 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
 {
     int      argc;
     size_t   i;
-    json_t  *d;
 
     snprintf(a->now, sizeof(a->now), "%lld", (long long) invsync_now_ms());
     snprintf(a->cause, sizeof(a->cause), "route:%s:%s%s%s", in->order_key,
@@ -173,11 +214,10 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     snprintf(a->ttl, sizeof(a->ttl), "%ld", w->conf->effect_ttl_s);
     snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
 
-    d = invsync_route_decision(in, res);
-    a->move = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
+    a->move = invsync_route_decision(in, res);
+    a->kinds = invsync_ship_kinds(w->conf, &a->kinds_len);
 
-    if (a->move == NULL || res->trace_json == NULL) {
+    if (a->move == NULL || a->kinds == NULL || res->trace_json == NULL) {
         return -1;
     }
 
@@ -190,6 +230,8 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     a->argv[argc++] = a->move;
     a->argv[argc++] = a->maxlen;
     a->argv[argc++] = invsync_route_located(w->conf) ? "1" : "0";
+    a->argv[argc++] = ev->channel;
+    a->argv[argc++] = a->kinds;
 
 #define invsync_field(k, v)  a->argv[argc++] = (k); a->argv[argc++] = (v)
 
@@ -210,7 +252,8 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     for (i = 0; i < (size_t) argc; i++) {
         a->argvlen[i] = a->argv[i] == res->trace_json ? res->trace_len
-                                                       : strlen(a->argv[i]);
+                        : a->argv[i] == a->kinds ? a->kinds_len
+                        : strlen(a->argv[i]);
     }
 
     a->argc = argc;
@@ -237,12 +280,17 @@ invsync_route_located(const invsync_conf_t *conf)
 }
 
 
-/* route.lua's answer; takes r (NULL: the connection was lost) */
+/* route.lua's answer; takes r (NULL: the connection was lost).
+ * in->shipped: the shipments were opened too; when that part failed, the
+ * row is poisoned as invsync_shipment_open() would */
 
 invsync_act_rc_e
-invsync_route_ledger_take(redisReply *r, char *err, size_t len)
+invsync_route_ledger_take(redisReply *r, invsync_route_input_t *in,
+    char *err, size_t len)
 {
     invsync_act_rc_e  rc;
+
+    in->shipped = 0;
 
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
@@ -265,6 +313,16 @@ invsync_route_ledger_take(redisReply *r, char *err, size_t len)
 
     } else {
         rc = INVSYNC_ACT_DUPLICATE;     /* "older": a newer one is routed */
+    }
+
+    if (rc != INVSYNC_ACT_STALE && r->elements == 3
+        && r->element[2]->type == REDIS_REPLY_STRING)
+    {
+        snprintf(err, len, "ship_open: %s", r->element[2]->str);
+        rc = INVSYNC_ACT_POISON;
+
+    } else if (rc != INVSYNC_ACT_STALE && r->elements == 5) {
+        in->shipped = 1;
     }
 
     freeReplyObject(r);

@@ -62,6 +62,8 @@ typedef struct {
     size_t                  nstock;
     int64_t                *freebuf;            /* the rows' cells */
     size_t                  hint;               /* last location found */
+    int                     shipped;            /* route.lua opened the
+                                                 * shipments too */
 } invsync_route_input_t;
 
 
@@ -111,8 +113,8 @@ invsync_act_rc_e invsync_route_ledger(invsync_worker_t *w,
 int invsync_route_ledger_append(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, int again);
-invsync_act_rc_e invsync_route_ledger_take(redisReply *r, char *err,
-    size_t len);
+invsync_act_rc_e invsync_route_ledger_take(redisReply *r,
+    invsync_route_input_t *in, char *err, size_t len);
 
 /* invsync_route_action.c: decide and apply, again: a re-route's cause */
 invsync_act_rc_e invsync_route_run(invsync_worker_t *w,

@@ -34,7 +34,6 @@ static void invsync_tb_lit(invsync_tb_t *b, const char *s);
 static void invsync_tb_str(invsync_tb_t *b, const char *s);
 static void invsync_tb_key(invsync_tb_t *b, const char *key);
 static void invsync_tb_int(invsync_tb_t *b, int64_t n);
-static void invsync_tb_tenths(invsync_tb_t *b, double v);
 static void invsync_route_trace_head(invsync_tb_t *b,
     const invsync_route_ws_t *ws, const invsync_route_result_t *res);
 static void invsync_route_trace_lines(invsync_tb_t *b,
@@ -78,13 +77,13 @@ invsync_route_trace(const invsync_route_ws_t *ws,
     memset(&b, 0, sizeof(b));
 
     /* about what 50 locations of 3 lines take: one allocation, mostly */
-    b.size = 512 + ws->nc * (96 + ws->nl * 40);
+    b.size = 512 + ws->nc * (32 + ws->nl * 12);
     b.p = malloc(b.size);
     b.size = b.p != NULL ? b.size : 0;
 
     invsync_route_trace_head(&b, ws, res);
     invsync_route_trace_lines(&b, ws);
-    invsync_tb_key(&b, "considered");
+    invsync_tb_key(&b, "considered_packed");
     invsync_tb_lit(&b, "[");
 
     for (n = 0, k = 0; k < ws->nkept; k++, n++) {
@@ -121,15 +120,24 @@ invsync_route_trace(const invsync_route_ws_t *ws,
 }
 
 
+/* the trace as a tree, its locations written out (as the audit's reader
+ * does: invsync_route_trace_unpack()) */
+
 json_t *
 invsync_route_trace_parse(const invsync_route_result_t *res)
 {
+    json_t  *packed, *trace;
+
     if (res->trace_json == NULL) {
         return NULL;
     }
 
-    return json_loadb(res->trace_json, res->trace_len,
-                      JSON_REJECT_DUPLICATES, NULL);
+    packed = json_loadb(res->trace_json, res->trace_len,
+                        JSON_REJECT_DUPLICATES, NULL);
+    trace = packed != NULL ? invsync_route_trace_unpack(packed) : NULL;
+    json_decref(packed);
+
+    return trace;
 }
 
 
@@ -217,6 +225,18 @@ invsync_route_trace_lines(invsync_tb_t *b, const invsync_route_ws_t *ws)
 }
 
 
+/*
+ * One location, packed (docs/routing.md, "The trace"): rejected
+ * ["id", reason], kept ["id", flags, distance, [stock], [line, reason...]]
+ * with flags 1 preferred, 2 cut-off open, 4 cut-off passed, the distance
+ * in tenths of a km (-1: none), the stock of each distinct SKU in the
+ * order of the lines, the lines it cannot take (their index) last, when
+ * any.  The names live once in the trace (its lines): 50 locations
+ * spelled out were 7 KB of every audit entry, a third of Redis's time in
+ * route.lua (docs/performance.md); invsync_route_trace_unpack() writes it
+ * out again.
+ */
+
 static void
 invsync_route_trace_loc(invsync_tb_t *b, const invsync_route_ws_t *ws,
     size_t i)
@@ -227,33 +247,28 @@ invsync_route_trace_loc(invsync_tb_t *b, const invsync_route_ws_t *ws,
 
     c = &ws->c[i];
 
-    invsync_tb_lit(b, "{\"location\":");
+    invsync_tb_lit(b, "[");
     invsync_tb_str(b, c->loc->id);
+    invsync_tb_lit(b, ",");
 
     if (c->reason != INVSYNC_RS_OK) {
-        invsync_tb_lit(b, ",\"kept\":false,\"reason\":");
-        invsync_tb_str(b, invsync_route_reasons[c->reason]);
-        invsync_tb_lit(b, "}");
+        invsync_tb_int(b, c->reason);
+        invsync_tb_lit(b, "]");
         return;
     }
 
-    invsync_tb_lit(b, ",\"kept\":true");
-
-    if (c->preferred) {
-        invsync_tb_lit(b, ",\"preferred\":true");
-    }
-
-    if (c->loc->cutoff_min >= 0 && ws->order->now_ms > 0) {
-        invsync_tb_lit(b, c->late ? ",\"cutoff\":\"passed\""
-                                  : ",\"cutoff\":\"open\"");
-    }
+    invsync_tb_int(b, (c->preferred ? 1 : 0)
+                      + (c->loc->cutoff_min >= 0 && ws->order->now_ms > 0
+                         ? (c->late ? 4 : 2) : 0));
+    invsync_tb_lit(b, ",");
 
     if (c->has_dist) {
-        invsync_tb_key(b, "distance_km");
-        invsync_tb_tenths(b, c->dist_km);
+        invsync_tb_int(b, (int64_t) (c->dist_km * 10 + 0.5));
+    } else {
+        invsync_tb_lit(b, "-1");
     }
 
-    invsync_tb_lit(b, ",\"stock\":{");
+    invsync_tb_lit(b, ",[");
 
     for (l = 0; l < ws->nl; l++) {
         /* a SKU on two lines is one member */
@@ -265,28 +280,24 @@ invsync_route_trace_loc(invsync_tb_t *b, const invsync_route_ws_t *ws,
 
         if (l2 == l) {
             invsync_tb_lit(b, l ? "," : "");
-            invsync_tb_str(b, ws->order->lines[l].sku);
-            invsync_tb_lit(b, ":");
             invsync_tb_int(b, ws->stock[INVSYNC_WS_AT(ws, l, i)]);
         }
     }
 
-    invsync_tb_lit(b, "}");
+    invsync_tb_lit(b, "]");
 
     for (cannot = 0, l = 0; l < ws->nl; l++) {
         at = INVSYNC_WS_AT(ws, l, i);
 
         if (ws->why[at] != INVSYNC_RS_OK) {
-            invsync_tb_lit(b, cannot++ ? ",{\"line\":"
-                                       : ",\"cannot\":[{\"line\":");
-            invsync_tb_str(b, ws->order->lines[l].line_id);
-            invsync_tb_key(b, "reason");
-            invsync_tb_str(b, invsync_route_reasons[ws->why[at]]);
-            invsync_tb_lit(b, "}");
+            invsync_tb_lit(b, cannot++ ? "," : ",[");
+            invsync_tb_int(b, (int64_t) l);
+            invsync_tb_lit(b, ",");
+            invsync_tb_int(b, ws->why[at]);
         }
     }
 
-    invsync_tb_lit(b, cannot ? "]}" : "}");
+    invsync_tb_lit(b, cannot ? "]]" : "]");
 }
 
 
@@ -461,18 +472,3 @@ invsync_tb_int(invsync_tb_t *b, int64_t n)
     invsync_tb_raw(b, p, (size_t) (d + sizeof(d) - p));
 }
 
-
-/* a distance to 0.1 km */
-
-static void
-invsync_tb_tenths(invsync_tb_t *b, double v)
-{
-    int64_t  t;
-    char     d[2];
-
-    t = (int64_t) (v * 10 + 0.5);
-    invsync_tb_int(b, t / 10);
-    d[0] = '.';
-    d[1] = (char) ('0' + t % 10);
-    invsync_tb_raw(b, d, 2);
-}

@@ -18,7 +18,11 @@
 -- ARGV[6]  "1" when a channel shows a location-filtered quantity (its
 --          SKUs' channels are marked dirty), else "0": a channel that
 --          counts every location shows the same after routing
--- ARGV[7]  and on: field, value pairs of the audit entry (the trace in
+-- ARGV[7]  the order's channel: its shipments are opened in this step
+--          (ship_open.lua, included), or "": not here
+-- ARGV[8]  the kind of each configured location, as ship_open.lua takes
+--          them
+-- ARGV[9]  and on: field, value pairs of the audit entry (the trace in
 --          "inputs")
 --
 -- alloc:<order> holds what the order has routed: version, seq (one more
@@ -32,16 +36,37 @@
 -- unroutable was recorded, {'older', v}
 -- when the order has a newer allocation, {'stale', sku, loc, free} when
 -- the stock changed since the decision read it (nothing written: the
--- caller reads again and decides again), else {1, audit id}.
+-- caller reads again and decides again), else {1, audit id}.  With a
+-- channel, {0, id}, {'older', v} and {1, id} go on with ship_open.lua's
+-- {opened, updated, cancelled}, or with its error's text alone.
 
-local done = redis.call('GET', KEYS[1])
-if done then
-    return {0, done}
-end
+--#include ship_open
 
 local K = ARGV[3]
 local d = cjson.decode(ARGV[4])
 local order = d.order or ''
+
+-- the shipments of the allocation as it is now (this one, one made
+-- before: a delivery again, a crash after this step), once per version,
+-- in the same step as the allocation: one script call, not two
+local function shipped(reply)
+    if ARGV[7] == '' then
+        return reply
+    end
+    local ok, s = pcall(ship_open, {KEYS[2]},
+                        {ARGV[2], K, order, ARGV[7], ARGV[8], ARGV[5]})
+    if not ok then
+        reply[3] = type(s) == 'table' and tostring(s.err) or tostring(s)
+        return reply
+    end
+    reply[3], reply[4], reply[5] = s[1], s[2], s[3]
+    return reply
+end
+
+local done = redis.call('GET', KEYS[1])
+if done then
+    return shipped({0, done})
+end
 
 if order == '' then
     return redis.error_reply('route: needs an order')
@@ -53,14 +78,14 @@ local cur = redis.call('HMGET', akey, 'version', 'held', 'seq')
 local curv = tonumber(cur[1])
 
 if curv and tonumber(d.version) and curv > tonumber(d.version) then
-    return {'older', cur[1]}
+    return shipped({'older', cur[1]})
 end
 
 -- no rule could fill it: the decision is audited, the order waits (an
 -- allocation it had stays until one can be made)
 if d.unroutable then
     local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
-        'result', 'exception', 'skus', '', unpack(ARGV, 7))
+        'result', 'exception', 'skus', '', unpack(ARGV, 9))
     redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
     redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)
     redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
@@ -193,7 +218,7 @@ table.sort(list)
 
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
     'result', 'applied', 'skus', table.concat(list, ','),
-    unpack(ARGV, 7))
+    unpack(ARGV, 9))
 
 for _, s in ipairs(list) do
     redis.call('ZADD', K .. 'audit:sku:' .. s, ARGV[2], id)
@@ -247,4 +272,4 @@ end
 
 redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 
-return {1, id}
+return shipped({1, id})

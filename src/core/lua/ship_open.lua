@@ -10,7 +10,9 @@
 -- ARGV[2]  the worker key prefix "<p>:{<p>}:"
 -- ARGV[3]  the order "<channel>:<order id>"
 -- ARGV[4]  the channel id (the order's prefix: an id may hold ':')
--- ARGV[5]  the kind of each configured location, JSON {loc: kind}
+-- ARGV[5]  the kind of each configured location: "\0\0", then
+--          "<id>\0<kind>\0\0" for each (searched, not decoded: the few
+--          locations an order uses of many)
 -- ARGV[6]  approximate bound of the audit stream
 --
 -- shipment:<id> fields: docs/fulfilment.md.  A shipment of kind warehouse
@@ -26,7 +28,15 @@
 -- Returns {opened, updated, cancelled}, counts.
 
 local K, now, order, channel = ARGV[2], ARGV[1], ARGV[3], ARGV[4]
-local kinds = cjson.decode(ARGV[5])
+-- loc's configured kind, or nil
+local function configured(loc)
+    local at = ARGV[5]:find('\0\0' .. loc .. '\0', 1, true)
+    if not at then
+        return nil
+    end
+    local from = at + #loc + 3
+    return ARGV[5]:sub(from, ARGV[5]:find('\0', from, true) - 1)
+end
 local a = redis.call('HMGET', K .. 'alloc:' .. order, 'version',
                      'lines', 'backorder', 'rule')
 
@@ -58,7 +68,7 @@ local function kind_of(loc, t)
         end
         parcel = parcel or l.parcel ~= false
     end
-    return parcel and (kinds[loc] or 'manual') or 'digital'
+    return parcel and (configured(loc) or 'manual') or 'digital'
 end
 
 -- a line as the shipment keeps it: parcel only when false
@@ -105,10 +115,13 @@ for _, loc in ipairs(locs) do
     end
 end
 
--- a location the new allocation does not use gives its shipment up
+-- a location the new allocation does not use gives its shipment up (an
+-- id is "<order>@<location>": those of a location it uses are not read)
+local mine = #order + 2
 for _, id in ipairs(redis.call('SMEMBERS', setkey)) do
     local key = K .. 'shipment:' .. id
-    local s = redis.call('HMGET', key, 'state', 'location')
+    local s = byloc[id:sub(mine)] and {}
+              or redis.call('HMGET', key, 'state', 'location')
     if s[1] and live[s[1]] and not byloc[s[2]] then
         redis.call('HSET', key, 'state', 'cancelled',
                    'cancelled_at', now,

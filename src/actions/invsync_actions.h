@@ -179,6 +179,8 @@ size_t invsync_stock_refs(json_t *obj,
 int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     const char *ref);
 int invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags);
+int invsync_sku_tags_append(invsync_worker_t *w, const char *sku);
+int invsync_sku_tags_reply(redisReply *r, json_t **tags);
 int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
 
 /* stock/invsync_ledger.c: ledger.lua */
@@ -193,6 +195,9 @@ invsync_act_rc_e invsync_stock_move_why(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *cause, const char *kind,
     const char *action, const char *order, json_t *lines, const char *why,
     char *err, size_t len);
+int invsync_stock_move_why_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *action, const char *order, json_t *lines, const char *why);
 invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
     char *err, size_t len);
 

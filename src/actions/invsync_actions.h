@@ -95,6 +95,17 @@ int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
 int invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     char *err, size_t len);
 
+/* refund/invsync_refund_batch.c: the refunds of one read, pipelined */
+typedef struct {
+    const invsync_envelope_t  *ev;      /* the caller's */
+    json_t                    *canon;   /* the caller's */
+    invsync_act_rc_e           rc;      /* the refund's result */
+    char                       err[INVSYNC_ERR_LEN];
+} invsync_refund_in_t;
+
+int invsync_refund_batch(invsync_worker_t *w, invsync_refund_in_t *in,
+    size_t n);
+
 /* refund/invsync_refund_read.c: a refund whose lines are read from the API */
 int invsync_refund_read_due(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *r);

@@ -254,6 +254,37 @@ invsync_redis_load(invsync_worker_t *w, const char *script, size_t len,
 
 
 /*
+ * A script Redis lost (restarted, SCRIPT FLUSH) loaded again, for a
+ * pipeline whose EVALSHA answered NOSCRIPT: its SHA-1 into sha.  0, or -1.
+ */
+
+int
+invsync_redis_reload(invsync_worker_t *w, const char *script, size_t len,
+    char *sha)
+{
+    char  err[INVSYNC_ERR_LEN];
+
+    if (invsync_redis_load(w, script, len, sha, err, sizeof(err)) != 0) {
+        invsync_log(INVSYNC_LOG_WARN, "script reload failed",
+                    json_pack("{s:s}", "err", err));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* 1 when r is Redis's NOSCRIPT answer to an EVALSHA */
+
+int
+invsync_redis_noscript(const redisReply *r)
+{
+    return r != NULL && r->type == REDIS_REPLY_ERROR
+           && strncmp(r->str, "NOSCRIPT", 8) == 0;
+}
+
+
+/*
  * EVALSHA with the arguments given, and EVAL of the script itself if the
  * server lost it (restarted, SCRIPT FLUSH).  argv holds the keys, then
  * the other arguments; the caller frees the reply.

@@ -1,0 +1,832 @@
+
+/*
+ * Refunds of one read, pipelined (the orders' way, invsync_order_batch.c).
+ * Alone, a refund costs about twenty round trips (its order twice, each
+ * line's mapping twice, what shipped, its tags and cost, apply.lua,
+ * refundqty.lua, a ledger.lua per line, journal.lua).  Here the refunds
+ * of a batch share them: every refund's reads in two pipelines (its
+ * order, its lines' mappings, whether invsync made it, the order's release
+ * and what shipped; then each shipment or audit entry and the SKUs'
+ * tags), then each row's script for every refund in one pipeline per row
+ * (refund.record, refund.check, stock.restock with the costs the journal
+ * needs, journal.post), in the rows' order, so each refund's steps keep
+ * theirs and the refunds of an order are counted in stream order.
+ *
+ * The reads change nothing, and nothing a refund writes is read by
+ * another refund's reads (orders, shipments, mappings, tags are not
+ * refunds' to write), so reading first is what the rows alone would read.
+ * A refund the batch does not take (no order id, its order not recorded,
+ * one invsync made, another currency, no lines, a line to restock whose
+ * SKU is unmapped) runs alone through the rows in its turn: the batch is
+ * cut before it.  A script answering NOSCRIPT (Redis restarted, SCRIPT
+ * FLUSH) is loaded again and that call repeated: it did not run.  Any
+ * other error sends that refund through the rows again after its part of
+ * the batch: every effect is keyed by its cause, so what was applied is a
+ * no-op the second time.
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invsync_actions.h"
+#include "invsync_refund_out.h"
+#include "invsync_refund_steps.h"
+#include "refund/invsync_journal_lines.h"
+
+
+typedef enum {
+    INVSYNC_RB_READ = 0,        /* a plain read: no script */
+    INVSYNC_RB_APPLY,
+    INVSYNC_RB_COUNT,
+    INVSYNC_RB_LEDGER,
+    INVSYNC_RB_JOURNAL
+} invsync_rb_call_e;
+
+
+typedef struct {
+    json_t              *line;
+    char                 refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
+    size_t               nrefs;
+    char                 sku[256];
+    int                  found;
+    json_t              *tags;
+    json_t              *move;          /* the ledger's lines, and */
+    char                *why;           /* the decision, while appended */
+    char                 cause[1024];
+} invsync_rb_line_t;
+
+
+typedef struct {
+    invsync_refund_in_t     *in;
+    invsync_refund_order_t   o;
+    char                     order[INVSYNC_ACTION_KEY_LEN];
+    int                      alone;     /* by the rows, in its turn */
+    int                      redo;      /* by the rows, after its part */
+    int                      live;      /* the next row runs */
+    int                      released;
+    invsync_shipped_t        shipped;
+    invsync_rb_line_t       *lines;
+    size_t                   nlines;
+    invsync_refund_count_t  *count;
+    json_t                  *costs;
+    invsync_journal_w_t      j;
+    json_t                  *out;
+} invsync_rb_job_t;
+
+
+typedef struct {
+    invsync_rb_job_t    *job;
+    invsync_rb_line_t   *line;      /* a ledger's or a cost's line */
+    invsync_rb_call_e    what;
+    redisReply          *r;
+} invsync_rb_call_t;
+
+
+static int invsync_rb_prepare(invsync_worker_t *w, invsync_rb_job_t *job);
+static int invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs,
+    size_t n);
+static int invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job);
+static int invsync_rb_more(invsync_worker_t *w, invsync_rb_job_t *jobs,
+    size_t n);
+static int invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs,
+    size_t n);
+static int invsync_rb_calls(invsync_worker_t *w, invsync_rb_call_t *calls,
+    size_t n);
+static int invsync_rb_append(invsync_worker_t *w, invsync_rb_call_t *c);
+static size_t invsync_rb_restock(invsync_worker_t *w, invsync_rb_job_t *job,
+    invsync_rb_call_t *calls, size_t k);
+static void invsync_rb_alone(invsync_worker_t *w, invsync_rb_job_t *job);
+static void invsync_rb_free(invsync_rb_job_t *job);
+
+
+/*
+ * The refund rows of n refunds (in[i].ev and .canon the caller's; each
+ * one's result in in[i].rc and .err).  -1 when the Redis session was lost
+ * (nothing acknowledged: all are delivered again).
+ */
+
+int
+invsync_refund_batch(invsync_worker_t *w, invsync_refund_in_t *in, size_t n)
+{
+    int                rc;
+    size_t             i, start;
+    invsync_rb_job_t  *jobs;
+
+    jobs = calloc(n ? n : 1, sizeof(invsync_rb_job_t));
+    if (jobs == NULL) {
+        return -1;
+    }
+
+    rc = 0;
+
+    for (i = 0; i < n && rc == 0; i++) {
+        jobs[i].in = &in[i];
+        rc = invsync_rb_prepare(w, &jobs[i]);
+    }
+
+    if (rc == 0) {
+        rc = invsync_rb_reads(w, jobs, n);
+    }
+
+    if (rc == 0) {
+        rc = invsync_rb_more(w, jobs, n);
+    }
+
+    /* the parts between the refunds that go alone, each in its turn */
+    for (i = 0, start = 0; rc == 0 && i <= n; i++) {
+        if (i < n && !jobs[i].alone) {
+            continue;
+        }
+
+        rc = invsync_rb_part(w, &jobs[start], i - start);
+
+        if (rc == 0 && i < n) {
+            invsync_rb_alone(w, &jobs[i]);
+            rc = w->redis == NULL ? -1 : 0;
+        }
+
+        start = i + 1;
+    }
+
+    for (i = 0; i < n; i++) {
+        invsync_rb_free(&jobs[i]);
+    }
+
+    free(jobs);
+
+    return rc;
+}
+
+
+/* what the refund names: its order, its lines and their refs */
+static int
+invsync_rb_prepare(invsync_worker_t *w, invsync_rb_job_t *job)
+{
+    char                cause[INVSYNC_REFUND_CAUSE_LEN + 1];
+    size_t              i, n;
+    json_t             *lines, *line;
+    const char         *oid;
+    invsync_rb_line_t  *jl;
+
+    (void) w;
+
+    oid = invsync_action_str(job->in->canon, "order_id");
+    lines = json_object_get(job->in->canon, "lines");
+    n = json_array_size(lines);
+
+    /* a payment's refund, an amount's, one invsync made: alone */
+    if (oid[0] == '\0' || n == 0 || n > INVSYNC_CHECK_LINES
+        || invsync_refund_out_named(job->in->canon, cause))
+    {
+        job->alone = 1;
+        return 0;
+    }
+
+    snprintf(job->o.channel, sizeof(job->o.channel), "%s",
+             job->in->ev->channel);
+    snprintf(job->o.id, sizeof(job->o.id), "%s", oid);
+    snprintf(job->o.by, sizeof(job->o.by), "order_id");
+    snprintf(job->order, sizeof(job->order), "%s:%s", job->o.channel,
+             job->o.id);
+    job->shipped.order = job->order;
+
+    job->lines = calloc(n, sizeof(invsync_rb_line_t));
+    job->costs = json_object();
+
+    if (job->lines == NULL || job->costs == NULL) {
+        return -1;
+    }
+
+    json_array_foreach(lines, i, line) {
+        jl = &job->lines[job->nlines++];
+        jl->line = line;
+        jl->nrefs = invsync_stock_refs(line, jl->refs);
+    }
+
+    return 0;
+}
+
+
+/* pipeline 1: the order, refundref, the mappings, the release, shipped */
+static int
+invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
+{
+    char                key[INVSYNC_ACTION_KEY_LEN];
+    size_t              i, k, m;
+    const char         *argv[3];
+    invsync_rb_job_t   *job;
+    invsync_rb_line_t  *jl;
+
+    for (i = 0; i < n; i++) {
+        job = &jobs[i];
+
+        if (job->alone) {
+            continue;
+        }
+
+        invsync_key_refundref(key, sizeof(key), w->conf, job->o.channel,
+                              invsync_action_str(job->in->canon,
+                                                 "refund_id"));
+        argv[0] = "GET";
+        argv[1] = key;
+        argv[2] = NULL;
+
+        if (invsync_refund_order_append(w, &job->o) != 0
+            || invsync_redis_appendv(w, argv) != 0)
+        {
+            return -1;
+        }
+
+        for (k = 0; k < job->nlines; k++) {
+            jl = &job->lines[k];
+
+            for (m = 0; m < jl->nrefs; m++) {
+                if (invsync_stock_ref_append(w, job->in->ev->channel,
+                                             jl->refs[m])
+                    != 0)
+                {
+                    return -1;
+                }
+            }
+        }
+
+        if (invsync_refund_released_append(w, job->order) != 0
+            || invsync_shipped_append(w, &job->shipped) != 0)
+        {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        if (!jobs[i].alone && invsync_rb_read_one(w, &jobs[i]) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* one refund's replies of pipeline 1; what the batch cannot take: alone */
+static int
+invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
+{
+    int                 rc, ours;
+    size_t              k, m;
+    redisReply         *r;
+    invsync_rb_line_t  *jl;
+
+    rc = invsync_refund_order_reply(invsync_redis_reply(w), &job->o,
+                                    job->in->err, sizeof(job->in->err));
+    if (w->redis == NULL) {
+        return -1;
+    }
+
+    r = invsync_redis_reply(w);
+    if (r == NULL) {
+        return -1;
+    }
+
+    ours = r->type != REDIS_REPLY_NIL;
+    freeReplyObject(r);
+
+    for (k = 0; k < job->nlines; k++) {
+        jl = &job->lines[k];
+
+        for (m = 0; m < jl->nrefs; m++) {
+            r = invsync_redis_reply(w);
+            if (r == NULL) {
+                return -1;
+            }
+
+            if (jl->found) {
+                freeReplyObject(r);
+                continue;
+            }
+
+            jl->found = invsync_stock_ref_reply(r, jl->sku, sizeof(jl->sku));
+        }
+
+        /* a line to restock whose SKU is unmapped: its exception */
+        if (!jl->found && json_is_true(json_object_get(jl->line, "restock"))) {
+            job->alone = 1;
+        }
+    }
+
+    job->released = invsync_refund_released_reply(invsync_redis_reply(w));
+
+    if (job->released < 0 || invsync_shipped_read(w, &job->shipped) != 0) {
+        return -1;
+    }
+
+    if (rc != 1 || ours || !invsync_refund_currency_ok(job->in->canon,
+                                                       &job->o))
+    {
+        job->alone = 1;
+    }
+
+    return 0;
+}
+
+
+/* pipeline 2: each shipment or audit entry, and the mapped SKUs' tags */
+static int
+invsync_rb_more(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
+{
+    size_t              i, k;
+    invsync_rb_job_t   *job;
+
+    for (i = 0; i < n; i++) {
+        job = &jobs[i];
+
+        if (job->alone) {
+            continue;
+        }
+
+        if (invsync_shipped_append_more(w, &job->shipped) != 0) {
+            return -1;
+        }
+
+        for (k = 0; k < job->nlines; k++) {
+            if (job->lines[k].found
+                && invsync_sku_tags_append(w, job->lines[k].sku) != 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    for (i = 0; i < n; i++) {
+        job = &jobs[i];
+
+        if (job->alone) {
+            continue;
+        }
+
+        if (invsync_shipped_read_more(w, &job->shipped) != 0) {
+            return -1;
+        }
+
+        for (k = 0; k < job->nlines; k++) {
+            if (job->lines[k].found
+                && invsync_sku_tags_reply(invsync_redis_reply(w),
+                                          &job->lines[k].tags)
+                   != 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The rows for the refunds of one part, each row one pipeline: as
+ * invsync_action_rows(), the first row's result is the refund's unless a
+ * later one needs a person; a refund the first row did not record (stale)
+ * stops there.
+ */
+
+static int
+invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
+{
+    int                 rc;
+    char                ref[INVSYNC_ACTION_KEY_LEN];
+    size_t              i, k, m;
+    invsync_rb_job_t   *job;
+    invsync_rb_call_t  *calls;
+    invsync_act_rc_e    r;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    m = 0;
+    for (i = 0; i < n; i++) {
+        m += 2 + 2 * jobs[i].nlines;
+    }
+
+    calls = calloc(m, sizeof(invsync_rb_call_t));
+    if (calls == NULL) {
+        return -1;
+    }
+
+    /* refund.record: apply.lua */
+    for (i = 0, k = 0; i < n; i++) {
+        invsync_refund_matched(jobs[i].in->canon, &jobs[i].o);
+        json_object_set_new(jobs[i].in->canon, "lines_from",
+                            json_string("refund"));
+        calls[k].job = &jobs[i];
+        calls[k++].what = INVSYNC_RB_APPLY;
+    }
+
+    rc = invsync_rb_calls(w, calls, k);
+
+    for (i = 0; rc == 0 && i < k; i++) {
+        job = calls[i].job;
+        job->in->rc = invsync_action_apply_reply(calls[i].r, job->in->err,
+                                                 sizeof(job->in->err));
+        calls[i].r = NULL;
+
+        job->redo = job->in->rc == INVSYNC_ACT_RETRY;
+        job->live = job->in->rc == INVSYNC_ACT_APPLIED
+                    || job->in->rc == INVSYNC_ACT_DUPLICATE;
+    }
+
+    /* refund.check: refundqty.lua, where a line names the order's */
+    for (i = 0, k = 0; rc == 0 && i < n; i++) {
+        job = &jobs[i];
+
+        if (!job->live) {
+            continue;
+        }
+
+        job->count = malloc(sizeof(invsync_refund_count_t));
+        if (job->count == NULL) {
+            rc = -1;
+            break;
+        }
+
+        if (invsync_refund_count_args(w, job->in->ev, job->in->canon,
+                                      job->o.data, job->order, job->count)
+            > 0)
+        {
+            calls[k].job = job;
+            calls[k++].what = INVSYNC_RB_COUNT;
+        }
+    }
+
+    if (rc == 0) {
+        rc = invsync_rb_calls(w, calls, k);
+    }
+
+    /* every reply read before any exception is opened: those are sent
+     * alone, and a reply still in the pipeline would answer them */
+    for (i = 0; rc == 0 && i < k; i++) {
+        job = calls[i].job;
+        snprintf(ref, sizeof(ref), "%s", job->order);
+        r = invsync_refund_count_reply(w, job->in->ev, job->in->canon, ref,
+                                       job->count, calls[i].r, job->in->err,
+                                       sizeof(job->in->err));
+        calls[i].r = NULL;
+
+        if (r == INVSYNC_ACT_RETRY) {
+            job->redo = 1;
+            job->live = 0;
+
+        } else if (r == INVSYNC_ACT_EXCEPTION) {
+            job->in->rc = r;
+        }
+
+        rc = w->redis == NULL ? -1 : 0;
+    }
+
+    /* stock.restock: a ledger.lua per line, and the costs journal.post
+     * reads of the lines it restocked */
+    for (i = 0, k = 0; rc == 0 && i < n; i++) {
+        if (jobs[i].live) {
+            k = invsync_rb_restock(w, &jobs[i], calls, k);
+        }
+    }
+
+    if (rc == 0) {
+        rc = invsync_rb_calls(w, calls, k);
+    }
+
+    for (i = 0; rc == 0 && i < k; i++) {
+        job = calls[i].job;
+
+        if (calls[i].what == INVSYNC_RB_READ) {
+            if (invsync_journal_cost_reply(calls[i].r, job->costs,
+                                           calls[i].line->sku)
+                != 0)
+            {
+                job->redo = 1;
+                job->live = 0;
+            }
+
+        } else if (invsync_stock_move_reply(calls[i].r, NULL, job->in->err,
+                                            sizeof(job->in->err))
+                   == INVSYNC_ACT_RETRY)
+        {
+            job->redo = 1;
+            job->live = 0;
+        }
+
+        calls[i].r = NULL;
+    }
+
+    /* journal.post: journal.lua with the refund's entries */
+    for (i = 0, k = 0; rc == 0 && w->conf->journal_accounts != NULL
+                       && i < n; i++)
+    {
+        job = &jobs[i];
+
+        if (!job->live) {
+            continue;
+        }
+
+        job->out = invsync_journal_out(job->in->ev, job->in->canon,
+                                       job->costs,
+                                       w->conf->journal_accounts,
+                                       job->in->err, sizeof(job->in->err));
+        if (job->out == NULL) {
+            job->in->rc = INVSYNC_ACT_POISON;
+            continue;
+        }
+
+        switch (invsync_journal_args(w, job->in->ev,
+                                     json_object_get(job->out, "entries"),
+                                     &job->j))
+        {
+        case -1:
+            rc = -1;
+            break;
+        case 1:
+            calls[k].job = job;
+            calls[k++].what = INVSYNC_RB_JOURNAL;
+            break;
+        default:
+            break;
+        }
+    }
+
+    if (rc == 0) {
+        rc = invsync_rb_calls(w, calls, k);
+    }
+
+    for (i = 0; rc == 0 && i < k; i++) {
+        job = calls[i].job;
+
+        if (invsync_journal_write_reply(calls[i].r, job->in->err,
+                                        sizeof(job->in->err))
+            == INVSYNC_ACT_RETRY)
+        {
+            job->redo = 1;
+        }
+
+        calls[i].r = NULL;
+    }
+
+    for (i = 0; i < m; i++) {
+        if (calls[i].r != NULL) {
+            freeReplyObject(calls[i].r);
+        }
+    }
+
+    free(calls);
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        if (jobs[i].redo) {
+            invsync_rb_alone(w, &jobs[i]);
+            rc = w->redis == NULL ? -1 : 0;
+        }
+    }
+
+    return rc;
+}
+
+
+/* the restock's calls of one refund from calls[k]; the next free index */
+static size_t
+invsync_rb_restock(invsync_worker_t *w, invsync_rb_job_t *job,
+    invsync_rb_call_t *calls, size_t k)
+{
+    char                     loc[128];
+    size_t                   i, c;
+    invsync_rb_line_t       *jl;
+    invsync_restock_facts_t  f;
+
+    for (i = 0; i < job->nlines; i++) {
+        jl = &job->lines[i];
+
+        /* one not restocked and unmapped moves nothing (the batch took
+         * no unmapped one to restock) */
+        if (!jl->found) {
+            continue;
+        }
+
+        invsync_refund_facts_set(&f, job->released, &job->shipped, jl->sku,
+                                 loc, sizeof(loc));
+        f.tags = jl->tags;
+
+        if (invsync_refund_restock_plan(w, job->in->ev, job->in->canon,
+                                        jl->line, jl->sku, &f, &jl->move,
+                                        &jl->why)
+            != 0)
+        {
+            job->redo = 1;
+            job->live = 0;
+            return k;
+        }
+
+        invsync_refund_restock_cause(job->in->ev, job->in->canon, jl->line,
+                                     jl->sku, jl->cause, sizeof(jl->cause));
+        calls[k].job = job;
+        calls[k].line = jl;
+        calls[k++].what = INVSYNC_RB_LEDGER;
+
+        /* as journal.post: the line's SKU as mapped, its cost once */
+        if (w->conf->journal_accounts == NULL
+            || !invsync_journal_restocked(jl->line))
+        {
+            continue;
+        }
+
+        json_object_set_new(jl->line, "sku", json_string(jl->sku));
+
+        for (c = 0; c < i; c++) {
+            if (job->lines[c].found
+                && invsync_journal_restocked(job->lines[c].line)
+                && strcmp(job->lines[c].sku, jl->sku) == 0)
+            {
+                break;
+            }
+        }
+
+        if (c == i) {
+            calls[k].job = job;
+            calls[k].line = jl;
+            calls[k++].what = INVSYNC_RB_READ;
+        }
+    }
+
+    return k;
+}
+
+
+/*
+ * The calls appended and their replies read into calls[i].r; those that
+ * answered NOSCRIPT again after their script is loaded (they did not
+ * run).  -1 when the session was lost or a script cannot be loaded.
+ */
+
+static int
+invsync_rb_calls(invsync_worker_t *w, invsync_rb_call_t *calls, size_t n)
+{
+    int     again, loaded[INVSYNC_RB_JOURNAL + 1];
+    size_t  i, tries;
+
+    memset(loaded, 0, sizeof(loaded));
+
+    for (tries = 0; tries < 3; tries++) {
+        for (i = 0; i < n; i++) {
+            if (calls[i].r == NULL && invsync_rb_append(w, &calls[i]) != 0) {
+                return -1;
+            }
+        }
+
+        for (i = 0; i < n; i++) {
+            if (calls[i].r == NULL) {
+                calls[i].r = invsync_redis_reply(w);
+
+                if (calls[i].r == NULL) {
+                    return -1;
+                }
+            }
+        }
+
+        again = 0;
+
+        for (i = 0; i < n; i++) {
+            if (!invsync_redis_noscript(calls[i].r)) {
+                continue;
+            }
+
+            freeReplyObject(calls[i].r);
+            calls[i].r = NULL;
+            again = 1;
+
+            if (loaded[calls[i].what]) {
+                continue;
+            }
+
+            loaded[calls[i].what] = 1;
+
+            switch (calls[i].what) {
+            case INVSYNC_RB_APPLY:
+                if (invsync_redis_reload(w, invsync_script_apply,
+                                         invsync_script_apply_len,
+                                         w->apply_sha) != 0)
+                {
+                    return -1;
+                }
+                break;
+            case INVSYNC_RB_COUNT:
+                if (invsync_redis_reload(w, invsync_script_refundqty,
+                                         invsync_script_refundqty_len,
+                                         w->refundqty_sha) != 0)
+                {
+                    return -1;
+                }
+                break;
+            case INVSYNC_RB_LEDGER:
+                if (invsync_redis_reload(w, invsync_script_ledger,
+                                         invsync_script_ledger_len,
+                                         w->ledger_sha) != 0)
+                {
+                    return -1;
+                }
+                break;
+            default:
+                if (invsync_redis_reload(w, invsync_script_journal,
+                                         invsync_script_journal_len,
+                                         w->journal_sha) != 0)
+                {
+                    return -1;
+                }
+                break;
+            }
+        }
+
+        if (!again) {
+            return 0;
+        }
+    }
+
+    return -1;
+}
+
+
+/* one call appended again from what the job keeps of it */
+static int
+invsync_rb_append(invsync_worker_t *w, invsync_rb_call_t *c)
+{
+    int                rc;
+    char               state[INVSYNC_ACTION_KEY_LEN];
+    json_t            *inputs;
+    invsync_effect_t   fx;
+    invsync_rb_job_t  *job;
+
+    job = c->job;
+
+    switch (c->what) {
+
+    case INVSYNC_RB_APPLY:
+        inputs = invsync_refund_effect(job->in->ev, job->in->canon, &job->o,
+                                       &fx, state, sizeof(state));
+        if (inputs == NULL) {
+            return -1;
+        }
+
+        rc = invsync_action_apply_append(w, job->in->ev, job->in->canon,
+                                         &fx);
+        json_decref(inputs);
+        return rc;
+
+    case INVSYNC_RB_COUNT:
+        return invsync_redis_append_evalsha(w, w->refundqty_sha, 1,
+                                            job->count->argc,
+                                            job->count->argv,
+                                            job->count->argvlen);
+
+    case INVSYNC_RB_LEDGER:
+        return invsync_stock_move_why_append(w, job->in->ev, c->line->cause,
+                                             "restock", "refund.restock",
+                                             job->order, c->line->move,
+                                             c->line->why);
+
+    case INVSYNC_RB_JOURNAL:
+        return invsync_redis_append_evalsha(w, w->journal_sha, 1,
+                                            (int) job->j.argc, job->j.argv,
+                                            job->j.lens);
+
+    default:
+        return invsync_journal_cost_append(w, c->line->sku);
+    }
+}
+
+
+/* the refund through the rows, as if it had been read alone */
+static void
+invsync_rb_alone(invsync_worker_t *w, invsync_rb_job_t *job)
+{
+    job->in->err[0] = '\0';
+    job->in->rc = invsync_action_run(w, job->in->ev, job->in->err,
+                                     sizeof(job->in->err));
+}
+
+
+static void
+invsync_rb_free(invsync_rb_job_t *job)
+{
+    size_t  i;
+
+    for (i = 0; i < job->nlines; i++) {
+        json_decref(job->lines[i].tags);
+        json_decref(job->lines[i].move);
+        free(job->lines[i].why);
+    }
+
+    free(job->lines);
+    free(job->count);
+    json_decref(job->costs);
+    json_decref(job->out);
+    json_decref(job->o.data);
+    invsync_journal_args_free(&job->j);
+    invsync_shipped_free(&job->shipped);
+}

@@ -60,7 +60,8 @@ sub redis_fill {
 # The stack (Redis already running): nginx's Shopify hook signed with
 # $o{secret}, the three simulators, $o{nsku} SKUs mapped on each with
 # $o{on_hand} counted at wh1, the worker with $o{worker} merged into its
-# worker.json; waits until every channel shows the counted stock.
+# worker.json (BENCH_BIN: the invsync-worker of that directory); waits
+# until every channel shows the counted stock.
 # Returns {conf, pid, base, avail (what each SKU shows now)}.
 sub stack {
     my ($t, %o) = @_;
@@ -141,7 +142,11 @@ EOF
               credentials_file => $t->dir . '/woo.keys',
               stock => { locations => ['wh1'] } } ],
         %{$o{worker} || {}});
-    my $pid = run_worker($t, 'w', $conf);
+    # BENCH_BIN: another build's invsync-worker (a baseline's)
+    my $pid = $ENV{BENCH_BIN}
+              ? $t->run_daemon('w', "$ENV{BENCH_BIN}/invsync-worker", '-c',
+                               $conf)
+              : run_worker($t, 'w', $conf);
     my @avail = ($on_hand) x $nsku;
     wait_for(60, sub { all_shown($t, \@avail) })
         or die "the counted stock did not reach every channel\n";

@@ -50,6 +50,10 @@ invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
     char *err, size_t len);
 int invsync_action_apply_append(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx);
+int invsync_action_apply_append_with(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    const char *sha, const char **keys, int nkeys, const char **args,
+    int nargs);
 invsync_act_rc_e invsync_action_apply_reply(redisReply *r, char *err,
     size_t len);
 const char *invsync_action_str(json_t *obj, const char *key);

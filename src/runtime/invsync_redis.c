@@ -218,6 +218,10 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_refundqty,
                               invsync_script_refundqty_len,
                               w->refundqty_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_refund_record,
+                              invsync_script_refund_record_len,
+                              w->refund_record_sha, err, len)
            != 0)
     {
         return -1;

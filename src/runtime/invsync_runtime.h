@@ -151,6 +151,7 @@ typedef struct {
     char                    ship_claim_sha[41]; /* a due shipment's slot */
     char                    journal_sha[41];    /* journal entries */
     char                    refundqty_sha[41];  /* units refunded */
+    char                    refund_record_sha[41];  /* a batch's refund */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */

@@ -42,6 +42,8 @@ static int invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs,
 static int invsync_rb_calls(invsync_worker_t *w, invsync_rb_call_t *calls,
     size_t n);
 static int invsync_rb_append(invsync_worker_t *w, invsync_rb_call_t *c);
+static void invsync_rb_recorded(invsync_worker_t *w, invsync_rb_job_t *job,
+    redisReply *r);
 static size_t invsync_rb_restock(invsync_worker_t *w, invsync_rb_job_t *job,
     invsync_rb_call_t *calls, size_t k);
 static void invsync_rb_alone(invsync_worker_t *w, invsync_rb_job_t *job);
@@ -126,11 +128,9 @@ static int
 invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
 {
     int                 rc;
-    char                ref[INVSYNC_ACTION_KEY_LEN];
     size_t              i, k, m;
     invsync_rb_job_t   *job;
     invsync_rb_call_t  *calls;
-    invsync_act_rc_e    r;
 
     if (n == 0) {
         return 0;
@@ -146,35 +146,15 @@ invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
         return -1;
     }
 
-    /* refund.record: apply.lua */
+    rc = 0;
+
+    /* refund.record and refund.check: refund_record.lua (apply.lua, then
+     * refundqty.lua where a line names the order's, unless stale) */
     for (i = 0, k = 0; i < n; i++) {
-        invsync_refund_matched(jobs[i].in->canon, &jobs[i].o);
-        json_object_set_new(jobs[i].in->canon, "lines_from",
-                            json_string("refund"));
-        calls[k].job = &jobs[i];
-        calls[k++].what = INVSYNC_RB_APPLY;
-    }
-
-    rc = invsync_rb_calls(w, calls, k);
-
-    for (i = 0; rc == 0 && i < k; i++) {
-        job = calls[i].job;
-        job->in->rc = invsync_action_apply_reply(calls[i].r, job->in->err,
-                                                 sizeof(job->in->err));
-        calls[i].r = NULL;
-
-        job->redo = job->in->rc == INVSYNC_ACT_RETRY;
-        job->live = job->in->rc == INVSYNC_ACT_APPLIED
-                    || job->in->rc == INVSYNC_ACT_DUPLICATE;
-    }
-
-    /* refund.check: refundqty.lua, where a line names the order's */
-    for (i = 0, k = 0; rc == 0 && i < n; i++) {
         job = &jobs[i];
-
-        if (!job->live) {
-            continue;
-        }
+        invsync_refund_matched(job->in->canon, &job->o);
+        json_object_set_new(job->in->canon, "lines_from",
+                            json_string("refund"));
 
         job->count = malloc(sizeof(invsync_refund_count_t));
         if (job->count == NULL) {
@@ -182,13 +162,10 @@ invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
             break;
         }
 
-        if (invsync_refund_count_args(w, job->in->ev, job->in->canon,
-                                      job->o.data, job->order, job->count)
-            > 0)
-        {
-            calls[k].job = job;
-            calls[k++].what = INVSYNC_RB_COUNT;
-        }
+        invsync_refund_count_args(w, job->in->ev, job->in->canon,
+                                  job->o.data, job->order, job->count);
+        calls[k].job = job;
+        calls[k++].what = INVSYNC_RB_RECORD;
     }
 
     if (rc == 0) {
@@ -198,21 +175,8 @@ invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
     /* every reply read before any exception is opened: those are sent
      * alone, and a reply still in the pipeline would answer them */
     for (i = 0; rc == 0 && i < k; i++) {
-        job = calls[i].job;
-        snprintf(ref, sizeof(ref), "%s", job->order);
-        r = invsync_refund_count_reply(w, job->in->ev, job->in->canon, ref,
-                                       job->count, calls[i].r, job->in->err,
-                                       sizeof(job->in->err));
+        invsync_rb_recorded(w, calls[i].job, calls[i].r);
         calls[i].r = NULL;
-
-        if (r == INVSYNC_ACT_RETRY) {
-            job->redo = 1;
-            job->live = 0;
-
-        } else if (r == INVSYNC_ACT_EXCEPTION) {
-            job->in->rc = r;
-        }
-
         rc = w->redis == NULL ? -1 : 0;
     }
 
@@ -319,6 +283,58 @@ invsync_rb_part(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
     }
 
     return rc;
+}
+
+
+/*
+ * refund_record.lua's answer r (taken): {apply.lua's, refundqty.lua's or
+ * 0}, read as the two rows read theirs alone.
+ */
+static void
+invsync_rb_recorded(invsync_worker_t *w, invsync_rb_job_t *job,
+    redisReply *r)
+{
+    char              ref[INVSYNC_ACTION_KEY_LEN];
+    redisReply       *applied, *counted;
+    invsync_act_rc_e  rc;
+
+    applied = r;
+    counted = NULL;
+
+    /* each part handed on alone: the functions take what they read */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+        applied = r->element[0];
+        counted = r->element[1];
+        r->element[0] = NULL;
+        r->element[1] = NULL;
+        freeReplyObject(r);
+    }
+
+    job->in->rc = invsync_action_apply_reply(applied, job->in->err,
+                                             sizeof(job->in->err));
+    job->redo = job->in->rc == INVSYNC_ACT_RETRY;
+    job->live = job->in->rc == INVSYNC_ACT_APPLIED
+                || job->in->rc == INVSYNC_ACT_DUPLICATE;
+
+    if (!job->live || job->count->n == 0) {
+        if (counted != NULL) {
+            freeReplyObject(counted);
+        }
+        return;
+    }
+
+    snprintf(ref, sizeof(ref), "%s", job->order);
+    rc = invsync_refund_count_reply(w, job->in->ev, job->in->canon, ref,
+                                    job->count, counted, job->in->err,
+                                    sizeof(job->in->err));
+
+    if (rc == INVSYNC_ACT_RETRY) {
+        job->redo = 1;
+        job->live = 0;
+
+    } else if (rc == INVSYNC_ACT_EXCEPTION) {
+        job->in->rc = rc;
+    }
 }
 
 
@@ -439,18 +455,10 @@ invsync_rb_calls(invsync_worker_t *w, invsync_rb_call_t *calls, size_t n)
             loaded[calls[i].what] = 1;
 
             switch (calls[i].what) {
-            case INVSYNC_RB_APPLY:
-                if (invsync_redis_reload(w, invsync_script_apply,
-                                         invsync_script_apply_len,
-                                         w->apply_sha) != 0)
-                {
-                    return -1;
-                }
-                break;
-            case INVSYNC_RB_COUNT:
-                if (invsync_redis_reload(w, invsync_script_refundqty,
-                                         invsync_script_refundqty_len,
-                                         w->refundqty_sha) != 0)
+            case INVSYNC_RB_RECORD:
+                if (invsync_redis_reload(w, invsync_script_refund_record,
+                                         invsync_script_refund_record_len,
+                                         w->refund_record_sha) != 0)
                 {
                     return -1;
                 }
@@ -497,23 +505,24 @@ invsync_rb_append(invsync_worker_t *w, invsync_rb_call_t *c)
 
     switch (c->what) {
 
-    case INVSYNC_RB_APPLY:
+    case INVSYNC_RB_RECORD:
         inputs = invsync_refund_effect(job->in->ev, job->in->canon, &job->o,
                                        &fx, state, sizeof(state));
         if (inputs == NULL) {
             return -1;
         }
 
-        rc = invsync_action_apply_append(w, job->in->ev, job->in->canon,
-                                         &fx);
+        /* refundqty.lua's key and arguments after apply.lua's */
+        rc = invsync_action_apply_append_with(w, job->in->ev,
+                                              job->in->canon, &fx,
+                                              w->refund_record_sha,
+                                              job->count->argv,
+                                              job->count->n ? 1 : 0,
+                                              job->count->argv + 1,
+                                              job->count->n
+                                              ? job->count->argc - 1 : 0);
         json_decref(inputs);
         return rc;
-
-    case INVSYNC_RB_COUNT:
-        return invsync_redis_append_evalsha(w, w->refundqty_sha, 1,
-                                            job->count->argc,
-                                            job->count->argv,
-                                            job->count->argvlen);
 
     case INVSYNC_RB_LEDGER:
         return invsync_stock_move_why_append(w, job->in->ev, c->line->cause,

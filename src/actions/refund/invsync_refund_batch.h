@@ -15,8 +15,7 @@
 
 typedef enum {
     INVSYNC_RB_READ = 0,        /* a plain read: no script */
-    INVSYNC_RB_APPLY,
-    INVSYNC_RB_COUNT,
+    INVSYNC_RB_RECORD,          /* refund_record.lua */
     INVSYNC_RB_LEDGER,
     INVSYNC_RB_JOURNAL
 } invsync_rb_call_e;

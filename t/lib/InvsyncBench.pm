@@ -37,15 +37,21 @@ sub load_average {
     return join ' ', (split ' ', <$fh>)[0 .. 2];
 }
 
-# Commands pipelined on one connection: $cmds->(sub { $cmd->(@args) ... })
+# Commands pipelined on one connection, 1,000 at a time: $fill gets the
+# function that sends one (simple, integer or bulk replies only)
 sub redis_fill {
     my ($t, $fill) = @_;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:'
                                   . $t->port('redis')) or die "redis: $!";
     my ($req, $n) = ('', 0);
+    # every reply read (a bulk one is two lines), so that none of the
+    # commands is still unread when the connection closes
     my $flush = sub {
         print $s $req;
-        for (1 .. $n) { <$s> }
+        for (1 .. $n) {
+            my $l = <$s> // die "redis: connection closed\n";
+            <$s> if $l =~ /^\$\d/;
+        }
         ($req, $n) = ('', 0);
     };
     $fill->(sub {

@@ -50,6 +50,10 @@ invsync_act_rc_e invsync_action_apply(invsync_worker_t *w,
     char *err, size_t len);
 int invsync_action_apply_append(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx);
+int invsync_action_apply_append_with(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    const char *sha, const char **keys, int nkeys, const char **args,
+    int nargs);
 invsync_act_rc_e invsync_action_apply_reply(redisReply *r, char *err,
     size_t len);
 const char *invsync_action_str(json_t *obj, const char *key);
@@ -94,6 +98,17 @@ int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_refund_order_t *o, char *err, size_t len);
 int invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     char *err, size_t len);
+
+/* refund/invsync_refund_batch.c: the refunds of one read, pipelined */
+typedef struct {
+    const invsync_envelope_t  *ev;      /* the caller's */
+    json_t                    *canon;   /* the caller's */
+    invsync_act_rc_e           rc;      /* the refund's result */
+    char                       err[INVSYNC_ERR_LEN];
+} invsync_refund_in_t;
+
+int invsync_refund_batch(invsync_worker_t *w, invsync_refund_in_t *in,
+    size_t n);
 
 /* refund/invsync_refund_read.c: a refund whose lines are read from the API */
 int invsync_refund_read_due(invsync_worker_t *w, const invsync_envelope_t *ev,
@@ -186,6 +201,8 @@ size_t invsync_stock_refs(json_t *obj,
 int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     const char *ref);
 int invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags);
+int invsync_sku_tags_append(invsync_worker_t *w, const char *sku);
+int invsync_sku_tags_reply(redisReply *r, json_t **tags);
 int invsync_stock_ref_reply(redisReply *r, char *sku, size_t cap);
 
 /* stock/invsync_ledger.c: ledger.lua */
@@ -200,6 +217,9 @@ invsync_act_rc_e invsync_stock_move_why(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *cause, const char *kind,
     const char *action, const char *order, json_t *lines, const char *why,
     char *err, size_t len);
+int invsync_stock_move_why_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *action, const char *order, json_t *lines, const char *why);
 invsync_act_rc_e invsync_stock_move_reply(redisReply *r, json_t **detail,
     char *err, size_t len);
 

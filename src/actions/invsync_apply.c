@@ -84,6 +84,79 @@ invsync_action_apply_append(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
+/*
+ * The same call's keys and arguments appended as the first part of a
+ * script that does more in the same atomic step (refund_record.lua):
+ * EVALSHA sha with KEYS apply.lua's then keys[0..nkeys), ARGV the
+ * counts of apply.lua's KEYS and ARGV, apply.lua's ARGV, then
+ * args[0..nargs).  -1: out of memory.
+ */
+
+int
+invsync_action_apply_append_with(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
+    const char *sha, const char **keys, int nkeys, const char **args,
+    int nargs)
+{
+    int                    i, k, rc;
+    char                   nk[16], na[16];
+    size_t                *lens;
+    const char           **argv;
+    invsync_apply_args_t   a;
+
+    if (invsync_apply_args(w, ev, canon, fx, &a) != 0) {
+        return -1;
+    }
+
+    argv = calloc(a.argc + nkeys + nargs + 2, sizeof(char *));
+    lens = calloc(a.argc + nkeys + nargs + 2, sizeof(size_t));
+    rc = -1;
+
+    if (argv == NULL || lens == NULL) {
+        goto failed;
+    }
+
+    snprintf(nk, sizeof(nk), "%d", a.nkeys);
+    snprintf(na, sizeof(na), "%d", a.argc - a.nkeys);
+    k = 0;
+
+    for (i = 0; i < a.nkeys; i++) {
+        argv[k++] = a.argv[i];
+    }
+
+    for (i = 0; i < nkeys; i++) {
+        argv[k++] = keys[i];
+    }
+
+    argv[k++] = nk;
+    argv[k++] = na;
+
+    for (i = a.nkeys; i < a.argc; i++) {
+        argv[k++] = a.argv[i];
+    }
+
+    for (i = 0; i < nargs; i++) {
+        argv[k++] = args[i];
+    }
+
+    for (i = 0; i < k; i++) {
+        lens[i] = strlen(argv[i]);
+    }
+
+    rc = invsync_redis_append_evalsha(w, sha, a.nkeys + nkeys, k, argv,
+                                      lens);
+
+failed:
+
+    free(argv);
+    free(lens);
+    free(a.data);
+    free(a.inputs);
+
+    return rc;
+}
+
+
 /* apply.lua's answer; takes r (NULL: the connection was lost) */
 
 invsync_act_rc_e

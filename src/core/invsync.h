@@ -305,6 +305,8 @@ extern const char    invsync_script_journal[];
 extern const size_t  invsync_script_journal_len;
 extern const char    invsync_script_refundqty[];
 extern const size_t  invsync_script_refundqty_len;
+extern const char    invsync_script_refund_record[];
+extern const size_t  invsync_script_refund_record_len;
 extern const char    invsync_script_held[];
 extern const size_t  invsync_script_held_len;
 extern const char    invsync_script_ship_3pl[];

@@ -218,6 +218,10 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
         || invsync_redis_load(w, invsync_script_refundqty,
                               invsync_script_refundqty_len,
                               w->refundqty_sha, err, len)
+           != 0
+        || invsync_redis_load(w, invsync_script_refund_record,
+                              invsync_script_refund_record_len,
+                              w->refund_record_sha, err, len)
            != 0)
     {
         return -1;
@@ -250,6 +254,37 @@ invsync_redis_load(invsync_worker_t *w, const char *script, size_t len,
     freeReplyObject(r);
 
     return 0;
+}
+
+
+/*
+ * A script Redis lost (restarted, SCRIPT FLUSH) loaded again, for a
+ * pipeline whose EVALSHA answered NOSCRIPT: its SHA-1 into sha.  0, or -1.
+ */
+
+int
+invsync_redis_reload(invsync_worker_t *w, const char *script, size_t len,
+    char *sha)
+{
+    char  err[INVSYNC_ERR_LEN];
+
+    if (invsync_redis_load(w, script, len, sha, err, sizeof(err)) != 0) {
+        invsync_log(INVSYNC_LOG_WARN, "script reload failed",
+                    json_pack("{s:s}", "err", err));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/* 1 when r is Redis's NOSCRIPT answer to an EVALSHA */
+
+int
+invsync_redis_noscript(const redisReply *r)
+{
+    return r != NULL && r->type == REDIS_REPLY_ERROR
+           && strncmp(r->str, "NOSCRIPT", 8) == 0;
 }
 
 

@@ -329,6 +329,36 @@ invsync_refund_out_text(const char *s, size_t max)
 }
 
 
+/*
+ * Our reference "[invsync:<cause>]" in canon's note or reason: the cause
+ * in cause (INVSYNC_REFUND_CAUSE_LEN + 1 bytes) and 1, else 0.  A batch of
+ * refunds leaves such a refund to invsync_refund_out_seen().
+ */
+
+int
+invsync_refund_out_named(json_t *canon, char *cause)
+{
+    size_t       i, n;
+    const char  *text, *p, *e;
+    const char  *fields[2] = { "note", "reason" };
+
+    for (i = 0; i < 2; i++) {
+        text = json_string_value(json_object_get(canon, fields[i]));
+        p = text != NULL ? strstr(text, "[invsync:") : NULL;
+        e = p != NULL ? strchr(p, ']') : NULL;
+        n = e != NULL ? (size_t) (e - p - 9) : 0;
+
+        if (n > 0 && n <= INVSYNC_REFUND_CAUSE_LEN) {
+            memcpy(cause, p + 9, n);
+            cause[n] = '\0';
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
     const char *event, json_t *canon)
@@ -336,10 +366,9 @@ invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
     char         key[INVSYNC_REFUND_KEY_LEN], audit[INVSYNC_REFUND_KEY_LEN];
     char         prefix[INVSYNC_REFUND_KEY_LEN], now[32], maxlen[32];
     char         cause[INVSYNC_REFUND_CAUSE_LEN + 1];
-    size_t       i, n;
+    int          n;
     redisReply  *r;
-    const char  *rid, *text, *p, *e, *argv[9];
-    const char  *fields[2] = { "note", "reason" };
+    const char  *rid, *argv[9];
 
     rid = json_string_value(json_object_get(canon, "refund_id"));
     if (rid == NULL) {
@@ -362,16 +391,8 @@ invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
 
     /* created, but the answer was lost before the driver kept its id: our
      * reference in the refund's words says whose it is */
-    for (i = 0; cause[0] == '\0' && i < 2; i++) {
-        text = json_string_value(json_object_get(canon, fields[i]));
-        p = text != NULL ? strstr(text, "[invsync:") : NULL;
-        e = p != NULL ? strchr(p, ']') : NULL;
-        n = e != NULL ? (size_t) (e - p - 9) : 0;
-
-        if (n > 0 && n <= INVSYNC_REFUND_CAUSE_LEN) {
-            memcpy(cause, p + 9, n);
-            cause[n] = '\0';
-        }
+    if (cause[0] == '\0') {
+        invsync_refund_out_named(canon, cause);
     }
 
     if (cause[0] == '\0') {

@@ -67,6 +67,10 @@ int invsync_refund_out_open(invsync_worker_t *w,
 int invsync_refund_out_seen(invsync_worker_t *w, const char *channel,
     const char *event, json_t *canon);
 
+/* our reference in canon's note or reason: 1 with its cause (a buffer of
+ * INVSYNC_REFUND_CAUSE_LEN + 1), else 0 */
+int invsync_refund_out_named(json_t *canon, char *cause);
+
 /* refund_out.lua with KEYS[1] = argv[0], ARGV = argv[1..argc) (at most
  * 16 in all); the reply, NULL when the session was lost */
 redisReply *invsync_refund_out_eval(invsync_worker_t *w, const char **argv,

@@ -151,6 +151,7 @@ typedef struct {
     char                    ship_claim_sha[41]; /* a due shipment's slot */
     char                    journal_sha[41];    /* journal entries */
     char                    refundqty_sha[41];  /* units refunded */
+    char                    refund_record_sha[41];  /* a batch's refund */
     CURLM                  *multi;       /* every request to a channel */
     struct invsync_push_s  *push;        /* the channel pusher */
     struct invsync_poll_s  *poll;        /* the order backfill poller */
@@ -212,6 +213,9 @@ redisReply *invsync_redis_eval(invsync_worker_t *w, const char *sha,
 int invsync_redis_append_evalsha(invsync_worker_t *w, const char *sha,
     int nkeys, int argc, const char **argv, const size_t *argvlen);
 redisReply *invsync_redis_reply(invsync_worker_t *w);
+int invsync_redis_reload(invsync_worker_t *w, const char *script, size_t len,
+    char *sha);
+int invsync_redis_noscript(const redisReply *r);
 redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
 int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
 /* invsync_key.c: one builder per row of docs/keys.md, "One builder per key" */
@@ -394,6 +398,10 @@ json_t *invsync_route_trace_unpack(json_t *trace);
 /* src/actions/order/invsync_order_batch.c: orders of one read, pipelined */
 typedef struct invsync_job_s  invsync_job_t;
 
+#define INVSYNC_BATCH_ORDER   1     /* invsync_batch_add(): an order's job */
+#define INVSYNC_BATCH_REFUND  2     /* a refund's */
+
+
 invsync_job_t *invsync_batch_jobs(size_t n);
 int invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
     const invsync_envelope_t *ev);
@@ -401,6 +409,7 @@ int invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n);
 invsync_act_rc_e invsync_batch_result(invsync_job_t *jobs, size_t i,
     const char **err);
 void invsync_batch_clear(invsync_job_t *jobs, size_t n);
+invsync_job_t *invsync_batch_at(invsync_job_t *jobs, size_t i);
 
 /* invsync_worker_exception.c */
 typedef struct {

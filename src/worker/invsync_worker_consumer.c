@@ -18,7 +18,7 @@
 #include "invsync_worker_fulfil.h"
 
 
-#define INVSYNC_BATCH_MAX  64     /* orders in one pipelined run */
+#define INVSYNC_BATCH_MAX  64     /* orders or refunds in one pipelined run */
 
 
 typedef struct {
@@ -42,7 +42,7 @@ typedef struct {
 static int invsync_consumer_read(invsync_worker_t *w, const char *from,
     int block_ms);
 static int invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
-    invsync_pending_t *pend, invsync_job_t *jobs, size_t n,
+    invsync_pending_t *pend, invsync_job_t *jobs, size_t q0, size_t nq,
     invsync_acks_t *acks);
 static int invsync_consumer_begin(invsync_worker_t *w, size_t si,
     redisReply *entry, int retried, invsync_acks_t *acks,
@@ -288,8 +288,8 @@ int
 invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
     int retried)
 {
-    int                 rc;
-    size_t              i, n, nq;
+    int                 rc, k, kind;
+    size_t              i, n, nq, q0;
     invsync_job_t      *jobs;
     invsync_acks_t      acks;
     invsync_pending_t  *pend, *p;
@@ -311,10 +311,13 @@ invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
 
     acks.n = 0;
     nq = 0;
+    q0 = 0;
+    kind = 0;
     rc = 0;
 
-    /* orders queue up for one pipelined run; anything else flushes the
-     * queue first and then runs alone, so that the order is kept */
+    /* orders, or refunds, queue up for one pipelined run (pend[q0..nq));
+     * anything else, or the other kind, flushes the queue first and then
+     * runs alone or starts the next queue, so that the order is kept */
     for (i = 0; i < n && rc == 0; i++) {
         p = &pend[nq];
 
@@ -324,18 +327,31 @@ invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
             continue;
         }
 
-        if (!retried && invsync_batch_add(w, jobs, nq, &p->ev)) {
+        k = retried ? 0 : invsync_batch_add(w, jobs, nq, &p->ev);
+
+        if (k != 0 && k != kind && nq > q0) {
+            rc = invsync_consumer_flush_jobs(w, si, pend, jobs, q0, nq,
+                                             &acks);
+            q0 = nq;
+        }
+
+        if (k != 0) {
+            kind = k;
             nq++;
 
-            if (nq < INVSYNC_BATCH_MAX && i + 1 < n) {
+            if (nq - q0 < INVSYNC_BATCH_MAX && i + 1 < n) {
                 continue;
             }
 
             p = NULL;
         }
 
-        rc = invsync_consumer_flush_jobs(w, si, pend, jobs, nq, &acks);
-        nq = 0;
+        if (rc == 0) {
+            rc = invsync_consumer_flush_jobs(w, si, pend, jobs, q0, nq,
+                                             &acks);
+        }
+
+        q0 = nq;
 
         if (rc == 0 && p != NULL) {
             p->err[0] = '\0';
@@ -354,7 +370,7 @@ invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
     }
 
     if (rc == 0) {
-        rc = invsync_consumer_flush_jobs(w, si, pend, jobs, nq, &acks);
+        rc = invsync_consumer_flush_jobs(w, si, pend, jobs, q0, nq, &acks);
     }
 
     invsync_batch_clear(jobs, n);
@@ -369,26 +385,29 @@ invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
 }
 
 
-/* the queued orders, pipelined, then each finished in its turn */
+/* the queued jobs [q0, nq), pipelined, then each finished in its turn */
 
 static int
 invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
-    invsync_pending_t *pend, invsync_job_t *jobs, size_t n,
+    invsync_pending_t *pend, invsync_job_t *jobs, size_t q0, size_t nq,
     invsync_acks_t *acks)
 {
-    size_t       i;
-    const char  *err;
+    size_t          i;
+    const char     *err;
+    invsync_job_t  *q;
 
-    if (n == 0) {
+    if (nq <= q0) {
         return 0;
     }
 
-    if (invsync_batch_run(w, jobs, n) != 0) {
+    q = invsync_batch_at(jobs, q0);
+
+    if (invsync_batch_run(w, q, nq - q0) != 0) {
         return -1;
     }
 
-    for (i = 0; i < n; i++) {
-        pend[i].rc = invsync_batch_result(jobs, i, &err);
+    for (i = q0; i < nq; i++) {
+        pend[i].rc = invsync_batch_result(q, i - q0, &err);
         snprintf(pend[i].err, sizeof(pend[i].err), "%s", err);
 
         if (invsync_consumer_finish(w, si, &pend[i], 0, acks) != 0) {
@@ -396,7 +415,7 @@ invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
         }
     }
 
-    invsync_batch_clear(jobs, n);
+    invsync_batch_clear(q, nq - q0);
 
     return 0;
 }

@@ -49,6 +49,7 @@ struct invsync_job_s {
     int                        npay;    /* payref HSETs appended */
     int                        waited;  /* a refund waits for it */
     int                        route;   /* its order.route row runs */
+    int                        refund;  /* a refund: invsync_refund_batch */
     char                       state[INVSYNC_KEY_LEN];
     char                       order[INVSYNC_KEY_LEN];
     invsync_job_line_t        *lines;
@@ -68,6 +69,8 @@ static int invsync_batch_read_ledger(invsync_worker_t *w,
 static void invsync_batch_finish(invsync_worker_t *w, invsync_job_t *job);
 static int invsync_batch_route(invsync_worker_t *w, invsync_job_t *jobs,
     size_t n);
+static int invsync_batch_refunds(invsync_worker_t *w, invsync_job_t *jobs,
+    size_t n);
 
 
 invsync_job_t *
@@ -79,8 +82,9 @@ invsync_batch_jobs(size_t n)
 
 /*
  * Takes ev into jobs[i] when every row of its kind may be pipelined
- * (INVSYNC_ACT_BATCH in the action table: orders and cancellations), on a
- * channel whose stock moves nothing else with it.
+ * (INVSYNC_ACT_BATCH in the action table: orders and cancellations, and
+ * refunds), on a channel whose stock moves nothing else with it.
+ * INVSYNC_BATCH_ORDER or INVSYNC_BATCH_REFUND: a queue holds one kind.
  * 0: run it alone, invsync_action_run() decides (and reports) the rest.
  */
 
@@ -126,11 +130,17 @@ invsync_batch_add(invsync_worker_t *w, invsync_job_t *jobs, size_t i,
 
     job->ev = ev;
     job->canon = canon;
+
+    if (strcmp(invsync_action_str(canon, "kind"), "refund") == 0) {
+        job->refund = 1;
+        return INVSYNC_BATCH_REFUND;
+    }
+
     job->oid = oid;
     job->cancelled = status != NULL && strcmp(status, "cancelled") == 0;
     snprintf(job->order, sizeof(job->order), "%s:%s", ev->channel, oid);
 
-    return 1;
+    return INVSYNC_BATCH_ORDER;
 }
 
 
@@ -143,6 +153,10 @@ int
 invsync_batch_run(invsync_worker_t *w, invsync_job_t *jobs, size_t n)
 {
     size_t  i, appended;
+
+    if (n > 0 && jobs[0].refund) {
+        return invsync_batch_refunds(w, jobs, n);
+    }
 
     for (i = 0; i < n; i++) {
         if (invsync_batch_append_apply(w, &jobs[i]) != 0) {
@@ -563,4 +577,44 @@ invsync_batch_route(invsync_worker_t *w, invsync_job_t *jobs, size_t n)
     free(of);
 
     return rc;
+}
+
+
+/* a queue of refunds: their rows in invsync_refund_batch.c */
+static int
+invsync_batch_refunds(invsync_worker_t *w, invsync_job_t *jobs, size_t n)
+{
+    int                   rc;
+    size_t                i;
+    invsync_refund_in_t  *in;
+
+    in = calloc(n, sizeof(invsync_refund_in_t));
+    if (in == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < n; i++) {
+        in[i].ev = jobs[i].ev;
+        in[i].canon = jobs[i].canon;
+    }
+
+    rc = invsync_refund_batch(w, in, n);
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        jobs[i].rc = in[i].rc;
+        snprintf(jobs[i].err, sizeof(jobs[i].err), "%s", in[i].err);
+    }
+
+    free(in);
+
+    return rc;
+}
+
+
+/* the queue's jobs from i on (the caller's type is opaque) */
+
+invsync_job_t *
+invsync_batch_at(invsync_job_t *jobs, size_t i)
+{
+    return &jobs[i];
 }

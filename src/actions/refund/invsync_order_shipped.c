@@ -1,15 +1,15 @@
 
 /*
  * What shipped of an order's SKU, for a refund's restock and a return's
- * receipt.  An order with
- * shipments (K shipments:<order>, docs/fulfilment.md): the lines of those
- * shipped or tracked, from each one's location.  Else the order's own
- * stock.ship movements (its audit entries, K audit:order:<order>: a
- * channel's fulfilment of an order invsync does not fulfil), from the
- * first movement's location, or, for a routed order, where K
- * alloc:<order> held the SKU (ledger.lua ships a routed order from its
- * reserved:<loc>), as the refund's restock reads it (docs/returns.md,
- * "Where the units go").
+ * receipt.  An order with shipments (K shipments:<order>,
+ * docs/fulfilment.md): the lines of those shipped or tracked, from each
+ * one's location.  Else the order's own stock.ship movements (its audit
+ * entries, K audit:order:<order>: a channel's fulfilment of an order
+ * invsync does not fulfil), from the first movement's location, or, for
+ * a routed order, where K alloc:<order> held the SKU (ledger.lua ships a
+ * routed order from its reserved:<loc>), as the refund's restock reads it
+ * (docs/returns.md, "Where the units go").  The reads are two pipelined
+ * steps, alone here or for a batch of refunds.
  */
 
 
@@ -20,88 +20,239 @@
 #include "invsync_order_shipped.h"
 
 
-static int invsync_order_ship_entry(invsync_worker_t *w, const char *audit,
-    const char *id, const char *sku, int64_t *qty, char *loc, size_t cap);
-static int invsync_order_held(invsync_worker_t *w, const char *order,
-    const char *sku, char *loc, size_t cap);
-static int invsync_order_shipments(invsync_worker_t *w, const char *order,
-    const char *sku, int64_t *qty, char *loc, size_t cap);
+static void invsync_shipped_entry(redisReply *r, const char *sku,
+    int64_t *qty, char *loc, size_t cap);
+static void invsync_shipped_held(redisReply *r, const char *sku, char *loc,
+    size_t cap);
+static void invsync_shipped_shipment(redisReply *r, const char *id,
+    const char *sku, int64_t *qty, char *best, size_t bcap, char *loc,
+    size_t cap);
+static int invsync_shipped_has_shipments(const invsync_shipped_t *s);
 
 
 int
 invsync_order_shipped(invsync_worker_t *w, const char *order,
     const char *sku, int64_t *qty, char *loc, size_t cap)
 {
-    char          key[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
-    size_t        i;
-    const char   *argv[5];
-    redisReply   *ids;
+    int                rc;
+    invsync_shipped_t  s;
 
-    *qty = 0;
-    loc[0] = '\0';
+    memset(&s, 0, sizeof(invsync_shipped_t));
+    s.order = order;
 
-    switch (invsync_order_shipments(w, order, sku, qty, loc, cap)) {
-    case -1:
-        return -1;
-    case 1:
-        return 0;
-    default:
-        break;
+    rc = (invsync_shipped_append(w, &s) != 0
+          || invsync_shipped_read(w, &s) != 0
+          || invsync_shipped_append_more(w, &s) != 0
+          || invsync_shipped_read_more(w, &s) != 0) ? -1 : 0;
+
+    if (rc == 0) {
+        invsync_shipped_of(&s, sku, qty, loc, cap);
     }
 
-    invsync_key_audit_order(key, sizeof(key), w->conf, order);
-    invsync_key_audit(audit, sizeof(audit), w->conf);
+    invsync_shipped_free(&s);
+
+    return rc;
+}
+
+
+/* step 1: the order's shipments, its audit entries, its allocation */
+
+int
+invsync_shipped_append(invsync_worker_t *w, invsync_shipped_t *s)
+{
+    char         key[INVSYNC_ACTION_KEY_LEN];
+    const char  *argv[5];
+
+    invsync_key_shipments(key, sizeof(key), w->conf, s->order);
+    argv[0] = "SMEMBERS";
+    argv[1] = key;
+    argv[2] = NULL;
+
+    if (invsync_redis_appendv(w, argv) != 0) {
+        return -1;
+    }
+
+    invsync_key_audit_order(key, sizeof(key), w->conf, s->order);
     argv[0] = "ZRANGE";
     argv[1] = key;
     argv[2] = "0";
     argv[3] = "-1";
     argv[4] = NULL;
 
-    ids = invsync_redis_cmdv(w, argv);
-    if (ids == NULL) {
+    if (invsync_redis_appendv(w, argv) != 0) {
         return -1;
     }
 
-    for (i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++) {
-        if (invsync_order_ship_entry(w, audit, ids->element[i]->str, sku,
-                                      qty, loc, cap) != 0)
-        {
-            freeReplyObject(ids);
+    invsync_key_alloc(key, sizeof(key), w->conf, s->order);
+    argv[0] = "HGET";
+    argv[1] = key;
+    argv[2] = "held";
+    argv[3] = NULL;
+
+    return invsync_redis_appendv(w, argv);
+}
+
+
+int
+invsync_shipped_read(invsync_worker_t *w, invsync_shipped_t *s)
+{
+    s->ids = invsync_redis_reply(w);
+    s->audit = s->ids ? invsync_redis_reply(w) : NULL;
+    s->held = s->audit ? invsync_redis_reply(w) : NULL;
+
+    return s->held != NULL ? 0 : -1;
+}
+
+
+/* step 2: each shipment when the order has some, else each audit entry */
+
+int
+invsync_shipped_append_more(invsync_worker_t *w, invsync_shipped_t *s)
+{
+    char          key[INVSYNC_ACTION_KEY_LEN], audit[INVSYNC_ACTION_KEY_LEN];
+    size_t        i;
+    const char   *argv[6];
+    redisReply   *of;
+
+    of = invsync_shipped_has_shipments(s) ? s->ids : s->audit;
+    s->nmore = of->type == REDIS_REPLY_ARRAY ? of->elements : 0;
+
+    if (s->nmore == 0) {
+        return 0;
+    }
+
+    s->more = calloc(s->nmore, sizeof(redisReply *));
+    if (s->more == NULL) {
+        s->nmore = 0;
+        return -1;
+    }
+
+    invsync_key_audit(audit, sizeof(audit), w->conf);
+
+    for (i = 0; i < s->nmore; i++) {
+        if (of == s->ids) {
+            invsync_key_shipment(key, sizeof(key), w->conf,
+                                 of->element[i]->str);
+            argv[0] = "HMGET";
+            argv[1] = key;
+            argv[2] = "state";
+            argv[3] = "location";
+            argv[4] = "lines";
+            argv[5] = NULL;
+
+        } else {
+            argv[0] = "XRANGE";
+            argv[1] = audit;
+            argv[2] = of->element[i]->str;
+            argv[3] = of->element[i]->str;
+            argv[4] = NULL;
+        }
+
+        if (invsync_redis_appendv(w, argv) != 0) {
             return -1;
         }
     }
 
-    freeReplyObject(ids);
-
-    if (*qty == 0) {
-        return 0;
-    }
-
-    return invsync_order_held(w, order, sku, loc, cap);
+    return 0;
 }
 
 
-/* one audit entry: a stock.ship's lines of sku added to *qty */
+int
+invsync_shipped_read_more(invsync_worker_t *w, invsync_shipped_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->nmore; i++) {
+        s->more[i] = invsync_redis_reply(w);
+
+        if (s->more[i] == NULL) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+void
+invsync_shipped_of(const invsync_shipped_t *s, const char *sku,
+    int64_t *qty, char *loc, size_t cap)
+{
+    char    best[256];
+    size_t  i;
+
+    *qty = 0;
+    loc[0] = '\0';
+    best[0] = '\0';
+
+    if (invsync_shipped_has_shipments(s)) {
+        for (i = 0; i < s->nmore; i++) {
+            invsync_shipped_shipment(s->more[i], s->ids->element[i]->str,
+                                     sku, qty, best, sizeof(best), loc, cap);
+        }
+
+        return;
+    }
+
+    for (i = 0; i < s->nmore; i++) {
+        invsync_shipped_entry(s->more[i], sku, qty, loc, cap);
+    }
+
+    if (*qty > 0) {
+        invsync_shipped_held(s->held, sku, loc, cap);
+    }
+}
+
+
+void
+invsync_shipped_free(invsync_shipped_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->nmore; i++) {
+        if (s->more[i] != NULL) {
+            freeReplyObject(s->more[i]);
+        }
+    }
+
+    free(s->more);
+
+    if (s->ids != NULL) {
+        freeReplyObject(s->ids);
+    }
+
+    if (s->audit != NULL) {
+        freeReplyObject(s->audit);
+    }
+
+    if (s->held != NULL) {
+        freeReplyObject(s->held);
+    }
+
+    s->more = NULL;
+    s->nmore = 0;
+    s->ids = s->audit = s->held = NULL;
+}
+
+
+/* an order with shipments: those decide, its audit does not */
 static int
-invsync_order_ship_entry(invsync_worker_t *w, const char *audit,
-    const char *id, const char *sku, int64_t *qty, char *loc, size_t cap)
+invsync_shipped_has_shipments(const invsync_shipped_t *s)
+{
+    return s->ids != NULL && s->ids->type == REDIS_REPLY_ARRAY
+           && s->ids->elements > 0;
+}
+
+
+/* one audit entry's XRANGE: a stock.ship's lines of sku added to *qty */
+static void
+invsync_shipped_entry(redisReply *r, const char *sku, int64_t *qty,
+    char *loc, size_t cap)
 {
     int          ship;
     size_t       k, n;
     json_t      *in, *line;
-    const char  *argv[5];
-    redisReply  *r, *f;
-
-    argv[0] = "XRANGE";
-    argv[1] = audit;
-    argv[2] = id;
-    argv[3] = id;
-    argv[4] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
-        return -1;
-    }
+    redisReply  *f;
 
     /* [[id, [field, value, ...]]] */
     f = (r->type == REDIS_REPLY_ARRAY && r->elements == 1
@@ -129,36 +280,19 @@ invsync_order_ship_entry(invsync_worker_t *w, const char *audit,
     }
 
     json_decref(in);
-    freeReplyObject(r);
-
-    return 0;
 }
 
 
 /* a routed order: the first place (by name) its alloc held sku at */
-static int
-invsync_order_held(invsync_worker_t *w, const char *order, const char *sku,
-    char *loc, size_t cap)
+static void
+invsync_shipped_held(redisReply *r, const char *sku, char *loc, size_t cap)
 {
-    char          key[INVSYNC_ACTION_KEY_LEN], first[128];
-    json_t       *held, *at;
-    const char   *argv[4], *l;
-    redisReply   *r;
-
-    invsync_key_alloc(key, sizeof(key), w->conf, order);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "held";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
-        return -1;
-    }
+    char         first[128];
+    json_t      *held, *at;
+    const char  *l;
 
     held = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
                                          : NULL;
-    freeReplyObject(r);
 
     first[0] = '\0';
     json_object_foreach(held, l, at) {
@@ -174,89 +308,44 @@ invsync_order_held(invsync_worker_t *w, const char *order, const char *sku,
     if (first[0] != '\0') {
         snprintf(loc, cap, "%s", first);
     }
-
-    return 0;
 }
 
 
-/*
- * The order's shipments: 0 when it has none (the audit decides), 1 with
- * the units of sku in those shipped (and where the first one left), -1
- * on Redis.
- */
-static int
-invsync_order_shipments(invsync_worker_t *w, const char *order,
-    const char *sku, int64_t *qty, char *loc, size_t cap)
+/* one shipment's HMGET state location lines: those shipped or tracked */
+static void
+invsync_shipped_shipment(redisReply *r, const char *id, const char *sku,
+    int64_t *qty, char *best, size_t bcap, char *loc, size_t cap)
 {
-    char          key[INVSYNC_ACTION_KEY_LEN];
-    size_t        i, k;
-    json_t       *lines, *l;
-    char          best[256];
-    const char   *argv[7];
-    redisReply   *ids, *r;
+    size_t   k;
+    json_t  *lines, *l;
 
-    best[0] = '\0';
-    invsync_key_shipments(key, sizeof(key), w->conf, order);
-    argv[0] = "SMEMBERS";
-    argv[1] = key;
-    argv[2] = NULL;
-
-    ids = invsync_redis_cmdv(w, argv);
-    if (ids == NULL) {
-        return -1;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 3
+        || r->element[0]->type != REDIS_REPLY_STRING
+        || (strcmp(r->element[0]->str, "shipped") != 0
+            && strcmp(r->element[0]->str, "tracked") != 0)
+        || r->element[2]->type != REDIS_REPLY_STRING)
+    {
+        return;
     }
 
-    for (i = 0; ids->type == REDIS_REPLY_ARRAY && i < ids->elements; i++) {
-        invsync_key_shipment(key, sizeof(key), w->conf,
-                             ids->element[i]->str);
-        argv[0] = "HMGET";
-        argv[1] = key;
-        argv[2] = "state";
-        argv[3] = "location";
-        argv[4] = "lines";
-        argv[5] = NULL;
+    lines = json_loads(r->element[2]->str, 0, NULL);
 
-        r = invsync_redis_cmdv(w, argv);
-        if (r == NULL) {
-            freeReplyObject(ids);
-            return -1;
+    json_array_foreach(lines, k, l) {
+        if (strcmp(invsync_action_str(l, "sku"), sku) != 0) {
+            continue;
         }
 
-        if (r->type == REDIS_REPLY_ARRAY && r->elements == 3
-            && r->element[0]->type == REDIS_REPLY_STRING
-            && (strcmp(r->element[0]->str, "shipped") == 0
-                || strcmp(r->element[0]->str, "tracked") == 0)
-            && r->element[2]->type == REDIS_REPLY_STRING)
+        *qty += invsync_action_int(l, "qty", 0);
+
+        /* of several, the first in id order, so that the same order
+         * always answers the same place (SMEMBERS has no order) */
+        if (r->element[1]->type == REDIS_REPLY_STRING
+            && (best[0] == '\0' || strcmp(id, best) < 0))
         {
-            lines = json_loads(r->element[2]->str, 0, NULL);
-
-            json_array_foreach(lines, k, l) {
-                if (strcmp(invsync_action_str(l, "sku"), sku) != 0) {
-                    continue;
-                }
-
-                *qty += invsync_action_int(l, "qty", 0);
-
-                /* of several, the first in id order, so that the same
-                 * order always answers the same place (SMEMBERS has no
-                 * order) */
-                if (r->element[1]->type == REDIS_REPLY_STRING
-                    && (best[0] == '\0'
-                        || strcmp(ids->element[i]->str, best) < 0))
-                {
-                    snprintf(best, sizeof(best), "%s", ids->element[i]->str);
-                    snprintf(loc, cap, "%s", r->element[1]->str);
-                }
-            }
-
-            json_decref(lines);
+            snprintf(best, bcap, "%s", id);
+            snprintf(loc, cap, "%s", r->element[1]->str);
         }
-
-        freeReplyObject(r);
     }
 
-    k = ids->type == REDIS_REPLY_ARRAY ? ids->elements : 0;
-    freeReplyObject(ids);
-
-    return k > 0 ? 1 : 0;
+    json_decref(lines);
 }

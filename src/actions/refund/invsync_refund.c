@@ -16,6 +16,7 @@
 
 #include "invsync_actions.h"
 #include "invsync_refund_out.h"
+#include "invsync_refund_steps.h"
 
 
 static invsync_act_rc_e invsync_refund_lines(invsync_worker_t *w,
@@ -38,12 +39,9 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     int                      rc;
     char                     state[INVSYNC_ACTION_KEY_LEN];
     json_t                  *inputs;
-    const char              *rid;
     invsync_effect_t         fx;
     invsync_act_rc_e         arc;
     invsync_refund_order_t   o;
-
-    rid = invsync_action_str(canon, "refund_id");
 
     rc = invsync_refund_match(w, ev, canon, &o, err, len);
     if (rc < 0) {
@@ -77,10 +75,7 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_RETRY;
     }
 
-    /* what the actions after this one (and the audit) see */
-    json_object_set_new(canon, "order_channel", json_string(o.channel));
-    json_object_set_new(canon, "order_id", json_string(o.id));
-    json_object_set_new(canon, "matched_by", json_string(o.by));
+    invsync_refund_matched(canon, &o);
 
     arc = invsync_refund_check_currency(w, ev, canon, &o, err, len);
 
@@ -94,31 +89,65 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
         return arc;
     }
 
-    snprintf(state, sizeof(state), "refund:%s:%s", ev->channel, rid);
-
-    inputs = json_pack("{s:O?, s:O?, s:O?, s:s, s:s, s:O?}",
-                       "amount_minor", json_object_get(canon, "amount_minor"),
-                       "currency", json_object_get(canon, "currency"),
-                       "status", json_object_get(canon, "status"),
-                       "order_channel", o.channel, "matched_by", o.by,
-                       "lines_from", json_object_get(canon, "lines_from"));
-
-    memset(&fx, 0, sizeof(invsync_effect_t));
-    fx.action = "refund.record";
-    fx.state = state;
-    fx.order = o.id;
-    fx.order_channel = o.channel;
-
-    /* a refund without times is one version: delivered again, unchanged */
-    fx.version = invsync_action_int(canon, "updated_ms",
-                                    invsync_action_int(canon, "created_ms",
-                                                       0));
-    fx.inputs = inputs;
+    inputs = invsync_refund_effect(ev, canon, &o, &fx, state, sizeof(state));
+    if (inputs == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
 
     arc = invsync_action_apply(w, ev, canon, &fx, err, len);
     json_decref(inputs);
 
     return arc;
+}
+
+
+/* what the actions after refund.record (and the audit) see of its order */
+
+void
+invsync_refund_matched(json_t *canon, const invsync_refund_order_t *o)
+{
+    json_object_set_new(canon, "order_channel", json_string(o->channel));
+    json_object_set_new(canon, "order_id", json_string(o->id));
+    json_object_set_new(canon, "matched_by", json_string(o->by));
+}
+
+
+/*
+ * refund.record's effect in fx (its state in state, its strings borrowed
+ * from o): the inputs it names are returned (new; NULL: out of memory).
+ */
+
+json_t *
+invsync_refund_effect(const invsync_envelope_t *ev, json_t *canon,
+    const invsync_refund_order_t *o, invsync_effect_t *fx, char *state,
+    size_t cap)
+{
+    json_t  *inputs;
+
+    snprintf(state, cap, "refund:%s:%s", ev->channel,
+             invsync_action_str(canon, "refund_id"));
+
+    inputs = json_pack("{s:O?, s:O?, s:O?, s:s, s:s, s:O?}",
+                       "amount_minor", json_object_get(canon, "amount_minor"),
+                       "currency", json_object_get(canon, "currency"),
+                       "status", json_object_get(canon, "status"),
+                       "order_channel", o->channel, "matched_by", o->by,
+                       "lines_from", json_object_get(canon, "lines_from"));
+
+    memset(fx, 0, sizeof(invsync_effect_t));
+    fx->action = "refund.record";
+    fx->state = state;
+    fx->order = o->id;
+    fx->order_channel = o->channel;
+
+    /* a refund without times is one version: delivered again, unchanged */
+    fx->version = invsync_action_int(canon, "updated_ms",
+                                     invsync_action_int(canon, "created_ms",
+                                                        0));
+    fx->inputs = inputs;
+
+    return inputs;
 }
 
 

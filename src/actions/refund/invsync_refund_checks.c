@@ -22,9 +22,7 @@
 #include <strings.h>
 
 #include "invsync_actions.h"
-
-
-#define INVSYNC_CHECK_LINES  64     /* refund lines counted, at most */
+#include "invsync_refund_steps.h"
 
 
 static json_t *invsync_refund_sold_line(json_t *order, json_t *line,
@@ -52,15 +50,14 @@ invsync_refund_check_currency(invsync_worker_t *w,
 {
     char              suffix[INVSYNC_ACTION_KEY_LEN];
     json_t           *data;
-    const char       *cur, *ocur;
+    const char       *ocur;
     invsync_act_rc_e  rc;
 
-    cur = invsync_action_str(canon, "currency");
-    ocur = invsync_action_str(o->data, "currency");
-
-    if (cur[0] == '\0' || ocur[0] == '\0' || strcasecmp(cur, ocur) == 0) {
+    if (invsync_refund_currency_ok(canon, o)) {
         return INVSYNC_ACT_APPLIED;
     }
+
+    ocur = invsync_action_str(o->data, "currency");
 
     snprintf(suffix, sizeof(suffix), "%s:%s:%s", o->channel, o->id,
              invsync_action_str(canon, "refund_id"));
@@ -82,6 +79,20 @@ invsync_refund_check_currency(invsync_worker_t *w,
     json_decref(data);
 
     return rc;
+}
+
+
+/* the refund's currency is its order's, or either does not say */
+
+int
+invsync_refund_currency_ok(json_t *canon, const invsync_refund_order_t *o)
+{
+    const char  *cur, *ocur;
+
+    cur = invsync_action_str(canon, "currency");
+    ocur = invsync_action_str(o->data, "currency");
+
+    return cur[0] == '\0' || ocur[0] == '\0' || strcasecmp(cur, ocur) == 0;
 }
 
 
@@ -143,83 +154,126 @@ static invsync_act_rc_e
 invsync_refund_count(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, json_t *order, const char *ref, char *err, size_t len)
 {
-    int               argc;
-    char              key[INVSYNC_ACTION_KEY_LEN], who[INVSYNC_ACTION_KEY_LEN];
-    char              ttl[32], nums[INVSYNC_CHECK_LINES][3][32];
-    char              keys[INVSYNC_CHECK_LINES][256];
-    size_t            i, n, at[INVSYNC_CHECK_LINES];
-    size_t            argvlen[3 + 4 * INVSYNC_CHECK_LINES];
-    json_t           *line, *sold;
-    const char       *argv[3 + 4 * INVSYNC_CHECK_LINES];
-    redisReply       *r, *e;
-    invsync_act_rc_e  rc, worst;
+    redisReply              *r;
+    invsync_act_rc_e         rc;
+    invsync_refund_count_t  *c;
 
-    invsync_key_refunded(key, sizeof(key), w->conf, ref);
-    snprintf(ttl, sizeof(ttl), "%ld", w->conf->effect_ttl_s);
-    snprintf(who, sizeof(who), "%s:%s", ev->channel,
-             invsync_action_str(canon, "refund_id"));
-
-    argv[0] = key;
-    argv[1] = ttl;
-    argv[2] = who;
-    argc = 3;
-    n = 0;
-
-    json_array_foreach(json_object_get(canon, "lines"), i, line) {
-        sold = invsync_refund_sold_line(order, line, keys[n], 256);
-
-        if (sold == NULL || n == INVSYNC_CHECK_LINES) {
-            continue;       /* not a line the order has: not counted */
-        }
-
-        snprintf(nums[n][0], 32, "%zu", i);
-        snprintf(nums[n][1], 32, "%lld", (long long)
-                 invsync_action_int(line, "quantity", 0));
-        snprintf(nums[n][2], 32, "%lld", (long long)
-                 invsync_action_int(sold, "quantity", 0));
-        argv[argc++] = nums[n][0];
-        argv[argc++] = keys[n];
-        argv[argc++] = nums[n][1];
-        argv[argc++] = nums[n][2];
-        at[n++] = i;
+    c = malloc(sizeof(invsync_refund_count_t));
+    if (c == NULL) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
     }
 
-    if (n == 0) {
+    if (invsync_refund_count_args(w, ev, canon, order, ref, c) == 0) {
+        free(c);
         return INVSYNC_ACT_APPLIED;
     }
 
-    for (i = 0; i < (size_t) argc; i++) {
-        argvlen[i] = strlen(argv[i]);
+    r = invsync_redis_eval(w, w->refundqty_sha, invsync_script_refundqty,
+                           invsync_script_refundqty_len, 1, c->argc,
+                           c->argv, c->argvlen);
+
+    rc = invsync_refund_count_reply(w, ev, canon, ref, c, r, err, len);
+    free(c);
+
+    return rc;
+}
+
+
+/*
+ * refundqty.lua's arguments in c for the lines of canon that name a line
+ * of order (ref "<channel>:<order id>"): how many lines it counts (0:
+ * none, no call to make).  Alone above, or appended by a batch.
+ */
+
+size_t
+invsync_refund_count_args(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, json_t *order, const char *ref, invsync_refund_count_t *c)
+{
+    int       i;
+    size_t    k;
+    json_t   *line, *sold;
+
+    invsync_key_refunded(c->key, sizeof(c->key), w->conf, ref);
+    snprintf(c->ttl, sizeof(c->ttl), "%ld", w->conf->effect_ttl_s);
+    snprintf(c->who, sizeof(c->who), "%s:%s", ev->channel,
+             invsync_action_str(canon, "refund_id"));
+
+    c->argv[0] = c->key;
+    c->argv[1] = c->ttl;
+    c->argv[2] = c->who;
+    c->argc = 3;
+    c->n = 0;
+
+    json_array_foreach(json_object_get(canon, "lines"), k, line) {
+        sold = invsync_refund_sold_line(order, line, c->keys[c->n], 256);
+
+        if (sold == NULL || c->n == INVSYNC_CHECK_LINES) {
+            continue;       /* not a line the order has: not counted */
+        }
+
+        snprintf(c->nums[c->n][0], 32, "%zu", k);
+        snprintf(c->nums[c->n][1], 32, "%lld", (long long)
+                 invsync_action_int(line, "quantity", 0));
+        snprintf(c->nums[c->n][2], 32, "%lld", (long long)
+                 invsync_action_int(sold, "quantity", 0));
+        c->argv[c->argc++] = c->nums[c->n][0];
+        c->argv[c->argc++] = c->keys[c->n];
+        c->argv[c->argc++] = c->nums[c->n][1];
+        c->argv[c->argc++] = c->nums[c->n][2];
+        c->at[c->n++] = k;
     }
 
-    r = invsync_redis_eval(w, w->refundqty_sha, invsync_script_refundqty,
-                           invsync_script_refundqty_len, 1, argc, argv,
-                           argvlen);
+    for (i = 0; i < c->argc; i++) {
+        c->argvlen[i] = strlen(c->argv[i]);
+    }
 
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != n) {
+    return c->n;
+}
+
+
+/*
+ * refundqty.lua's answer r (taken; NULL: the session was lost): each line
+ * beyond what was sold cut to what may move, and its exception opened by
+ * the delivery that counted it.
+ */
+
+invsync_act_rc_e
+invsync_refund_count_reply(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const char *ref, invsync_refund_count_t *c, redisReply *r,
+    char *err, size_t len)
+{
+    size_t            i;
+    json_t           *line;
+    redisReply       *e;
+    long long         qty;
+    invsync_act_rc_e  rc, worst;
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != c->n) {
         snprintf(err, len, "refundqty: %s", r != NULL && r->type
                  == REDIS_REPLY_ERROR ? r->str : "redis connection lost");
-        freeReplyObject(r);
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
         return INVSYNC_ACT_RETRY;
     }
 
     worst = INVSYNC_ACT_APPLIED;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < c->n; i++) {
         e = r->element[i];
+        qty = strtoll(c->nums[i][1], NULL, 10);
 
         if (e->type != REDIS_REPLY_ARRAY || e->elements != 3
-            || e->element[0]->integer >= strtoll(nums[i][1], NULL, 10))
+            || e->element[0]->integer >= qty)
         {
             continue;
         }
 
-        line = json_array_get(json_object_get(canon, "lines"), at[i]);
-        json_object_set_new(line, "quantity_refunded",
-                            json_integer(strtoll(nums[i][1], NULL, 10)));
+        line = json_array_get(json_object_get(canon, "lines"), c->at[i]);
+        json_object_set_new(line, "quantity_refunded", json_integer(qty));
         json_object_set_new(line, "beyond_sold",
-                            json_integer(strtoll(nums[i][1], NULL, 10)
-                                         - e->element[0]->integer));
+                            json_integer(qty - e->element[0]->integer));
         json_object_set_new(line, "quantity",
                             json_integer(e->element[0]->integer));
 
@@ -227,8 +281,8 @@ invsync_refund_count(invsync_worker_t *w, const invsync_envelope_t *ev,
             continue;       /* counted, and its exception opened, before */
         }
 
-        rc = invsync_refund_over(w, ev, canon, line, ref, keys[i],
-                                 strtoll(nums[i][2], NULL, 10),
+        rc = invsync_refund_over(w, ev, canon, line, ref, c->keys[i],
+                                 strtoll(c->nums[i][2], NULL, 10),
                                  e->element[1]->integer, err, len);
         if (rc == INVSYNC_ACT_RETRY) {
             freeReplyObject(r);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "invsync_actions.h"
+#include "invsync_refund_steps.h"
 
 
 static int invsync_refund_payref(invsync_worker_t *w, const char *ref,
@@ -116,14 +117,28 @@ int
 invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     char *err, size_t len)
 {
-    char          key[INVSYNC_ACTION_KEY_LEN], ref[INVSYNC_ACTION_KEY_LEN];
-    redisReply   *r;
-    const char   *argv[4];
+    if (invsync_refund_order_append(w, o) != 0) {
+        snprintf(err, len, "redis connection lost");
+        return -1;
+    }
 
+    return invsync_refund_order_reply(invsync_redis_reply(w), o, err, len);
+}
+
+
+/* its HGET appended to the pipeline (a batch of refunds); -1: lost */
+
+int
+invsync_refund_order_append(invsync_worker_t *w,
+    const invsync_refund_order_t *o)
+{
+    char         key[INVSYNC_ACTION_KEY_LEN], ref[INVSYNC_ACTION_KEY_LEN];
+    const char  *argv[4];
+
+    /* a key too long names no order: the empty key answers nil */
     snprintf(ref, sizeof(ref), "%s:%s", o->channel, o->id);
-
     if (invsync_key_order(key, sizeof(key), w->conf, ref) == 0) {
-        return 0;
+        key[0] = '\0';
     }
 
     argv[0] = "HGET";
@@ -131,7 +146,16 @@ invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     argv[2] = "data";
     argv[3] = NULL;
 
-    r = invsync_redis_cmdv(w, argv);
+    return invsync_redis_appendv(w, argv);
+}
+
+
+/* its reply (taken; NULL: the session was lost): as match() */
+
+int
+invsync_refund_order_reply(redisReply *r, invsync_refund_order_t *o,
+    char *err, size_t len)
+{
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
         return -1;

@@ -27,6 +27,10 @@ typedef struct {
 static int invsync_move_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, const char *cause, const char *kind,
     const char *order, json_t *lines, invsync_move_args_t *a);
+static int invsync_move_args_why(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *action, const char *order, json_t *lines, const char *why,
+    invsync_move_args_t *a);
 static invsync_act_rc_e invsync_move_run(invsync_worker_t *w,
     invsync_move_args_t *a, json_t **detail, char *err, size_t len);
 
@@ -61,24 +65,66 @@ invsync_stock_move_why(invsync_worker_t *w, const invsync_envelope_t *ev,
     const char *order, json_t *lines, const char *why, char *err,
     size_t len)
 {
-    size_t                i;
     invsync_move_args_t   a;
 
-    if (invsync_move_args(w, ev, cause, kind, order, lines, &a) != 0) {
+    if (invsync_move_args_why(w, ev, cause, kind, action, order, lines, why,
+                              &a) != 0)
+    {
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
 
-    snprintf(a.action, sizeof(a.action), "%s", action);
-    a.argv[a.argc++] = "decision";
-    a.argv[a.argc++] = why;
+    return invsync_move_run(w, &a, NULL, err, len);
+}
 
-    /* the lengths again: the action's changed */
-    for (i = 0; i < (size_t) a.argc; i++) {
-        a.argvlen[i] = strlen(a.argv[i]);
+
+/* the same appended to the pipeline (a batch of refunds); -1: no memory */
+
+int
+invsync_stock_move_why_append(invsync_worker_t *w,
+    const invsync_envelope_t *ev, const char *cause, const char *kind,
+    const char *action, const char *order, json_t *lines, const char *why)
+{
+    int                   rc;
+    invsync_move_args_t   a;
+
+    if (invsync_move_args_why(w, ev, cause, kind, action, order, lines, why,
+                              &a) != 0)
+    {
+        return -1;
     }
 
-    return invsync_move_run(w, &a, NULL, err, len);
+    rc = invsync_redis_append_evalsha(w, w->ledger_sha, 2, a.argc, a.argv,
+                                      a.argvlen);
+    free(a.move);
+
+    return rc;
+}
+
+
+/* a call's arguments under action, with its decision */
+static int
+invsync_move_args_why(invsync_worker_t *w, const invsync_envelope_t *ev,
+    const char *cause, const char *kind, const char *action,
+    const char *order, json_t *lines, const char *why,
+    invsync_move_args_t *a)
+{
+    size_t  i;
+
+    if (invsync_move_args(w, ev, cause, kind, order, lines, a) != 0) {
+        return -1;
+    }
+
+    snprintf(a->action, sizeof(a->action), "%s", action);
+    a->argv[a->argc++] = "decision";
+    a->argv[a->argc++] = why;
+
+    /* the lengths again: the action's changed */
+    for (i = 0; i < (size_t) a->argc; i++) {
+        a->argvlen[i] = strlen(a->argv[i]);
+    }
+
+    return 0;
 }
 
 

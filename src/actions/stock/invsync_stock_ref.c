@@ -145,10 +145,21 @@ invsync_stock_ref(invsync_worker_t *w, const char *channel, const char *ref,
 int
 invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags)
 {
+    if (invsync_sku_tags_append(w, sku) != 0) {
+        return -1;
+    }
+
+    return invsync_sku_tags_reply(invsync_redis_reply(w), tags);
+}
+
+
+/* the same appended to the pipeline (a batch of refunds); -1: lost */
+
+int
+invsync_sku_tags_append(invsync_worker_t *w, const char *sku)
+{
     char         key[INVSYNC_ACTION_KEY_LEN];
-    char        *s, *tok, *save;
     const char  *argv[4];
-    redisReply  *r;
 
     invsync_key_sku(key, sizeof(key), w->conf, sku);
     argv[0] = "HGET";
@@ -156,7 +167,17 @@ invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags)
     argv[2] = "tags";
     argv[3] = NULL;
 
-    r = invsync_redis_cmdv(w, argv);
+    return invsync_redis_appendv(w, argv);
+}
+
+
+/* its reply, taken (NULL: the session was lost, -1) */
+
+int
+invsync_sku_tags_reply(redisReply *r, json_t **tags)
+{
+    char  *s, *tok, *save;
+
     if (r == NULL) {
         return -1;
     }

@@ -241,3 +241,31 @@ invsync_square_requires_shipping(const invsync_canon_src_t *line)
 
     return json_boolean(type == NULL || strcmp(type, "GIFT_CARD") != 0);
 }
+
+
+/* a Square object id as options name locations: [A-Za-z0-9_-], 1..64 */
+
+int
+invsync_square_location_id(const char *s)
+{
+    return s != NULL && s[0] != '\0' && strlen(s) <= 64
+           && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                        "0123456789_-") == strlen(s);
+}
+
+
+/*
+ * The ledger location options.ledger_locations gives the Square location
+ * location_id (the order's location_id: where it was sold or is picked
+ * up); NULL when the map does not name it (the engine then takes the
+ * channel's stock location).  One Square account with several stores is
+ * one channel: each store's sales take stock at its own place.
+ */
+
+const char *
+invsync_square_sale_location(const invsync_channel_conf_t *cc,
+    const char *location_id)
+{
+    return json_string_value(json_object_get(
+               json_object_get(cc->options, "ledger_locations"), location_id));
+}

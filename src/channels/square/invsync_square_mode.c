@@ -9,7 +9,8 @@
  * says who receives it (its details' recipient: the customer, and for a
  * shipment the shipping_address a label is bought for and routing's
  * destination filters read) and the shipping the buyer chose.  A line of
- * a gift card (item_type GIFT_CARD) requires no shipping.
+ * a gift card (item_type GIFT_CARD) requires no shipping.  Where a sale
+ * made at a Square location is placed: options.ledger_locations.
  * docs/channels/square.md says which of these details are unconfirmed
  * [U].
  */

@@ -26,7 +26,7 @@ use InvsyncSim;
 my $J = JSON::PP->new->canonical;
 
 my $t = InvsyncTest->new;
-$t->plan(71);
+$t->plan(73);
 
 # ---- a webhook receiver: records each request as a JSON line ----------------------
 
@@ -417,5 +417,25 @@ my $pick = InvsyncSim::order($t, 'square', fulfillment => 'PICKUP',
                              line_items => [{ sku => 'SKU-B' }]);
 is_deeply([map { @$_{qw(type state)} } @{$pick->{fulfillments}}],
           ['PICKUP', 'PROPOSED'], 'a pickup: one PICKUP fulfilment');
+
+# a shipment names its recipient in shipment_details, and SearchOrders
+# answers it as it was placed
+my $to = { display_name => 'Jane Doe', email_address => 'jane@example.com',
+           phone_number => '+1-212-555-4240',
+           address => { address_line_1 => '500 Electric Ave',
+                        locality => 'New York',
+                        administrative_district_level_1 => 'NY',
+                        postal_code => '10003', country => 'US' } };
+my $shipo = InvsyncSim::order($t, 'square', recipient => $to,
+    shipping_type => 'Priority', line_items => [{ sku => 'SKU-B' }]);
+is_deeply($shipo->{fulfillments}[0]{shipment_details},
+          { recipient => $to, shipping_type => 'Priority' },
+          'a shipment: its recipient and shipping type in shipment_details');
+$r = call('/v2/orders/search', { location_ids => ['LOC1'],
+          query => { filter => { state_filter => { states => ['OPEN'] } } } });
+my ($found) = grep { $_->{id} eq $shipo->{id} }
+              @{(eval { decode_json($r->{content}) } // {})->{orders} || []};
+is_deeply($found && $found->{fulfillments}[0]{shipment_details}{recipient},
+          $to, 'SearchOrders answers the recipient');
 
 $t->done;

@@ -577,6 +577,8 @@ t_cases(void)
             "shopify/reverse_fulfillment_orders_dispose/body.json"
 #define XR  "stripe", "refund.created", "stripe/refund_created/body.json"
 #define QR  "square", "refund.updated", "square/refund_updated/body.json"
+#define QS  "square", "order.polled", "square/order_polled_shipment/body.json"
+#define QD  "fulfillments[1].shipment_details"
 
     static const t_case_t  cases[] = {
 
@@ -764,6 +766,25 @@ t_cases(void)
           "data.object.refund: missing" },
         { QR, "data.object.refund.id", NULL, T_POISON, NULL,
           "data.object.refund.id: missing" },
+
+        /* a Square shipment's recipient (the live fulfilment's) */
+        { QS, QD ".recipient", NULL, T_OK, "shipping_address", "null" },
+        { QS, QD ".recipient.address", NULL, T_OK, "shipping_address.zip",
+          "null" },
+        { QS, QD ".recipient.address", "\"500 Electric Ave\"", T_POISON,
+          NULL, QD ".recipient.address: not an object" },
+        { QS, QD ".recipient.address.country", "\"CA\"", T_OK,
+          "shipping_address.country_code", "\"CA\"" },
+        { QS, QD ".recipient.address.postal_code", "10003", T_OK,
+          "shipping_address.zip", "\"10003\"" },
+        { QS, QD ".recipient.display_name", NULL, T_OK,
+          "shipping_address.name", "null" },
+        { QS, "fulfillments[1].state", "\"CANCELED\"", T_OK,
+          "fulfilment.mode", "\"none\"" },
+        { QS, "fulfillments[0].state", "\"PROPOSED\"", T_OK,
+          "shipping_address.name", "\"Old Name\"" },
+        { QS, "fulfillments[1].type", "\"PICKUP\"", T_OK,
+          "shipping_address", "null" },
 
         /* fulfillments and levels */
         { SF, "tracking_numbers", "[]", T_OK, "tracking.number", "null" },
@@ -1160,6 +1181,8 @@ t_fuzz(void)
         { "stripe", "charge.refunded", "stripe/charge_refunded/body.json",
           NULL, NULL, 0, NULL, NULL },
         { "square", "refund.updated", "square/refund_updated/body.json",
+          NULL, NULL, 0, NULL, NULL },
+        { "square", "order.polled", "square/order_polled_shipment/body.json",
           NULL, NULL, 0, NULL, NULL }
     };
 

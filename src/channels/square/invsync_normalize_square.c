@@ -21,7 +21,6 @@ static invsync_norm_rc_e invsync_square_normalize(
     const invsync_envelope_t *ev, json_t **out, char *err, size_t len);
 static json_t *invsync_square_order(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
-static json_t *invsync_square_method(const invsync_canon_src_t *s);
 static int invsync_square_line(const invsync_canon_src_t *line, json_t *l,
     void *ctx);
 static int invsync_square_lines(const invsync_canon_src_t *s, json_t *e,
@@ -154,12 +153,6 @@ invsync_square_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         || invsync_canon_set(s, e, "currency", json_string(currency))
         || invsync_canon_set(s, e, "total_minor",
                              invsync_canon_number(rc, total))
-        || invsync_canon_set(s, e, "customer",
-                             json_pack("{s:n, s:n, s:n}", "email", "name",
-                                       "phone"))
-        || invsync_canon_set(s, e, "shipping_address", json_null())
-        || invsync_canon_set(s, e, "shipping_method",
-                             invsync_square_method(s))
         || invsync_square_fulfilment(s, e)
         || invsync_square_lines(s, e, currency) != 0
         || invsync_square_payments(s, e) != 0)
@@ -169,37 +162,6 @@ invsync_square_order(const invsync_envelope_t *ev, invsync_canon_src_t *s)
     }
 
     return e;
-}
-
-
-/*
- * The first fulfilment's shipment_details.shipping_type ("Priority"), the
- * shipping the buyer chose; json null when there is none.
- */
-
-static json_t *
-invsync_square_method(const invsync_canon_src_t *s)
-{
-    size_t               n;
-    invsync_canon_src_t  f, details;
-
-    n = 0;
-
-    if (invsync_canon_array(s, "fulfillments", &n) != 0) {
-        return NULL;
-    }
-
-    if (n == 0) {
-        return json_null();
-    }
-
-    if (invsync_canon_item(s, "fulfillments", 0, &f) != 0
-        || invsync_canon_object(&f, "shipment_details", &details) != 0)
-    {
-        return NULL;
-    }
-
-    return invsync_canon_string(&details, "shipping_type", 0);
 }
 
 

@@ -45,6 +45,7 @@ const invsync_channel_t  invsync_channel_square = {
     .poll_parse = invsync_square_poll_parse,
     .poll_order = invsync_square_poll_order,
     .account = invsync_square_account,
+    .sale_location = invsync_square_sale_location,
     .stock_per_location = 1,
     /* Square takes a sale out of its count and says so at once; the
      * order's lines only come with the next SearchOrders poll */

@@ -144,8 +144,11 @@ invsync_square_account(const invsync_channel_ctx_t *ctx, char *buf,
 /*
  * options: "locations", the Square location ids whose orders are polled
  * (1..10 of them: SearchOrders's limit), required with poll_s;
- * "merchant_id", the account of polled orders.  Checked with or without
- * options (cc->options may be NULL).
+ * "merchant_id", the account of polled orders; "ledger_locations", an
+ * object: a Square location id -> the ledger location (worker.json
+ * locations[].id) its counter sales and pickups are placed at
+ * (invsync_square_sale_location()).  Checked with or without options
+ * (cc->options may be NULL).
  */
 
 int
@@ -154,7 +157,7 @@ invsync_square_check_options(const invsync_channel_conf_t *cc, char *err,
 {
     size_t       i;
     json_t      *v, *loc;
-    const char  *key, *s;
+    const char  *key, *s, *id;
 
     if (cc->poll_s > 0
         && json_object_get(cc->options, "locations") == NULL)
@@ -175,14 +178,32 @@ invsync_square_check_options(const invsync_channel_conf_t *cc, char *err,
             }
 
             json_array_foreach(v, i, loc) {
-                s = json_string_value(loc);
-
-                if (s == NULL || s[0] == '\0' || strlen(s) > 64
-                    || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
-                                 "opqrstuvwxyz0123456789_-") != strlen(s))
-                {
+                if (!invsync_square_location_id(json_string_value(loc))) {
                     snprintf(err, len, "\"locations\"[%zu] is not a Square "
                              "location id", i);
+                    return -1;
+                }
+            }
+
+        } else if (strcmp(key, "ledger_locations") == 0) {
+            if (!json_is_object(v) || json_object_size(v) == 0) {
+                snprintf(err, len, "\"ledger_locations\" must be an object: "
+                         "a Square location id -> its ledger location");
+                return -1;
+            }
+
+            json_object_foreach(v, id, loc) {
+                if (!invsync_square_location_id(id)) {
+                    snprintf(err, len, "\"ledger_locations\".\"%.64s\": "
+                             "not a Square location id", id);
+                    return -1;
+                }
+
+                s = json_string_value(loc);
+
+                if (s == NULL || s[0] == '\0') {
+                    snprintf(err, len, "\"ledger_locations\".\"%s\" must "
+                             "be a ledger location id (locations[].id)", id);
                     return -1;
                 }
             }
@@ -194,8 +215,8 @@ invsync_square_check_options(const invsync_channel_conf_t *cc, char *err,
             }
 
         } else {
-            snprintf(err, len, "unknown option \"%.40s\" (known: locations, "
-                     "merchant_id)", key);
+            snprintf(err, len, "unknown option \"%.40s\" (known: "
+                     "ledger_locations, locations, merchant_id)", key);
             return -1;
         }
     }

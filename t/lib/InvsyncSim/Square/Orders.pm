@@ -22,8 +22,13 @@ my %SORT = (CREATED_AT => 'created_at', UPDATED_AT => 'updated_at',
 
 # POST /_sim/orders: {line_items: [{catalog_object_id or sku, quantity,
 # item_type}], location_id, state, reference_id, fulfillment (SHIPMENT, the
-# default; PICKUP; or "none": a counter sale at the point of sale, no
-# fulfillments), webhook (default 1), adjust_inventory (default 1)}; or
+# default; PICKUP; DELIVERY; or "none": a counter sale at the point of
+# sale, no fulfillments), recipient (a FulfillmentRecipient: display_name,
+# email_address, phone_number, address {address_line_1, address_line_2,
+# locality, administrative_district_level_1, postal_code, country}; put in
+# the fulfilment's shipment_details, pickup_details or delivery_details;
+# none when not given), shipping_type (a shipment's), webhook (default
+# 1), adjust_inventory (default 1)}; or
 # {id, state} to update an order (version + 1, order.updated).  Answers
 # the Order.
 sub order {
@@ -59,7 +64,8 @@ sub order {
         line_items => \@li,
         fulfillments => $type eq 'none' ? [] :
             [{ uid => _sq_id(22), type => $type,
-               state => $state eq 'COMPLETED' ? 'COMPLETED' : 'PROPOSED' }],
+               state => $state eq 'COMPLETED' ? 'COMPLETED' : 'PROPOSED',
+               _details($type, $in) }],
         state => $state, version => 1, created_at => $ts, updated_at => $ts,
         total_money => { amount => $total // 0, currency => $cur } };
     $o->{closed_at} = $ts if $state ne 'OPEN';
@@ -67,6 +73,20 @@ sub order {
     _order_hook($S, $o, 'order.created', $now) if $in->{webhook} // 1;
     _take($S, $loc, \@take, $now) if $in->{adjust_inventory} // 1;
     return (200, $o);
+}
+
+# the fulfilment's details member by its type, with the recipient and
+# (a shipment's) shipping_type given; nothing when neither is
+sub _details {
+    my ($type, $in) = @_;
+    my %d = ((ref $in->{recipient} eq 'HASH'
+              ? (recipient => $in->{recipient}) : ()),
+             ($type eq 'SHIPMENT' && defined $in->{shipping_type}
+              ? (shipping_type => $in->{shipping_type}) : ()));
+    return () unless %d;
+    my $key = $type eq 'PICKUP' ? 'pickup_details'
+              : $type eq 'DELIVERY' ? 'delivery_details' : 'shipment_details';
+    return ($key => \%d);
 }
 
 # an itemized sale: Square moves the units out of IN_STOCK, one count

@@ -41,7 +41,7 @@ my $t = InvsyncTest->setup(
 EOF2
 $t->run;
 $t->wait_ready;
-$t->plan(15);
+$t->plan(16);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -173,6 +173,9 @@ is_deeply([ship($s1)->{state}, ship($s1)->{attempts} // 0,
           'Square has no tracking push in invsync: the shipment stays '
           . 'shipped, nothing sent to Square, no tracking_push_failed, no '
           . 'label_failed');
+ok(wait_for(5, sub { !defined $t->redis('ZSCORE', "${K}track:due", $s1) }),
+   'and it leaves the tracking due set (no channel of this worker tracks)')
+    or diag(explain $t->redis('ZRANGE', "${K}track:due", 0, -1, 'WITHSCORES'));
 
 ###############################################################################
 # two stores on one channel: each counter sale at its own location

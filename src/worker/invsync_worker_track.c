@@ -121,6 +121,13 @@ invsync_track_ready(invsync_worker_t *w, invsync_trackchan_t *tc,
 {
     int  k;
 
+    /* nothing to send, but its shipments must still leave the due set
+     * (invsync_track_pick() sets them aside): without this they stayed
+     * there for good when no channel of the worker could track */
+    if (tc->nslots == 0) {
+        return now >= w->track->next_sweep_ms;
+    }
+
     if (now < tc->not_before_ms || now < invsync_track_push_delay(w, tc)) {
         return 0;
     }
@@ -174,6 +181,7 @@ invsync_track_step(invsync_worker_t *w)
     }
 
     t->next_scan_ms = now + INVSYNC_TRACK_SCAN_MS;
+    t->next_sweep_ms = now + INVSYNC_TRACK_SWEEP_MS;
     invsync_key_track_due(key, sizeof(key), w->conf);
     snprintf(now_s, sizeof(now_s), "%lld", (long long) now);
 

@@ -18,6 +18,9 @@
 #define INVSYNC_TRACK_LEASE_MS  60000   /* a claimed shipment's hold */
 #define INVSYNC_TRACK_RESP_MAX  (1024 * 1024)
 #define INVSYNC_TRACK_SCAN_MS   20      /* the due set read at most every */
+#define INVSYNC_TRACK_SWEEP_MS  1000    /* ... and at least every, while a
+                                           channel that cannot track may
+                                           have shipments in it */
 #define INVSYNC_TRACK_WINDOW    256     /* due members read per scan */
 
 
@@ -51,6 +54,8 @@ struct invsync_track_s {
     invsync_trackchan_t            chans[INVSYNC_MAX_CHANNELS];
     size_t                         nchans;
     int64_t                        next_scan_ms;
+    int64_t                        next_sweep_ms;  /* for channels that
+                                                       cannot track */
 };
 
 typedef struct invsync_track_s  invsync_track_t;

@@ -24,6 +24,16 @@ use InvsyncSim::Shopify::Fulfillment ();
 use InvsyncSim::Shopify::Refunds ();
 use InvsyncSim::Shopify::Returns ();
 
+# POST /_sim/<name>: the control calls of the files above, one table so
+# that no file's call hides another's (they share this package)
+sub control {
+    my ($class, $S, $name, $in) = @_;
+    return _control_tracked($S) if $name eq 'tracked';
+    return _return_create($S, $in // {}) if $name eq 'return';
+    return _return_step($S, $in // {}) if $name eq 'return_step';
+    return $class->SUPER::control($S, $name);
+}
+
 sub defaults {
     return {
         token            => 'shpat_test',

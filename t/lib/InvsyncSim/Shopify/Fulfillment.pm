@@ -79,9 +79,8 @@ sub _fo_state {
 # POST /_sim/tracked: each fulfillment's order and the time it was stored
 # (epoch seconds, sub-second), for t/bench/order_tracking: smaller than
 # the state and exact where created_at has whole seconds
-sub control {
-    my ($class, $S, $name, $in) = @_;
-    return $class->SUPER::control($S, $name) unless $name eq 'tracked';
+sub _control_tracked {
+    my ($S) = @_;
     return (200, { tracked => [map { [$_->{order_id} + 0, $_->{at}] }
                                map { @$_ } values %{$S->{order_ful}}] });
 }

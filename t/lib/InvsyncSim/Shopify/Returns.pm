@@ -29,12 +29,6 @@ my %STEP = (
     reopen  => [['closed'], 'open', 'returns/reopen'],
 );
 
-sub control {
-    my ($class, $S, $name, $in) = @_;
-    return _return_create($S, $in // {}) if $name eq 'return';
-    return _return_step($S, $in // {}) if $name eq 'return_step';
-    return (404, { error => "no control call /_sim/$name" });
-}
 
 sub _rgid { "gid://shopify/$_[0]/$_[1]" }
 

@@ -8,16 +8,18 @@
 # order's line and its reason; approved (5 times) changes nothing more;
 # its label attached (reverse_deliveries/attach_deliverable, 3 times)
 # moves it in transit once, with the tracking; its units disposed
-# (reverse_fulfillment_orders/dispose, which names no
-# return) are for a person (return_unknown) and move nothing, until the
-# person receives them on the RMA: the restocked unit back on hand at
-# wh-b where the line shipped from, the other in damaged:wh-b, and
-# Shopify shows the new quantity, though Shopify's close (5 times, once,
-# with its cause) was applied before the receipt.  A second return declined closes its RMA with the decline's
-# reason.  A return of an order invsync never recorded is return_unknown
-# once however often it comes, and opens its RMA when retried after the
-# order came; a bad payload is a dead letter that says which member is
-# wrong.
+# (reverse_fulfillment_orders/dispose, which names no return) are read
+# from Shopify's reverse fulfilment order (after three 503s) and received
+# on the RMA once: the restocked unit back on hand at wh-b where the line
+# shipped from, the other in damaged:wh-b, and Shopify shows the new
+# quantity, though Shopify's close (5 times, once, with its cause) was
+# applied before the receipt; a disposition Shopify does not know is
+# return_unknown.  A second return declined closes its RMA with the
+# decline's reason.  A return of an order invsync never recorded is
+# return_unknown once however often it comes, and opens its RMA when
+# retried after the order came; a bad payload is a dead letter that says
+# which member is wrong; a disposition whose wait Redis refuses is not
+# acked, and read once Redis takes it.
 
 use strict;
 use warnings;
@@ -46,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(39);
+$t->plan(43);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -348,6 +350,26 @@ my $dl = wait_for(30, sub {
      @{$t->stream("${K}dlq")})[0] });
 like($dl ? $dl->[1]{reason} : '', qr/return_line_items\[0\]\.quantity/,
      'a dead letter naming the member') or diag(explain $dl);
+
+###############################################################################
+# a disposition whose wait Redis refuses (a key of the wrong type): not
+# acked as applied, but retried until Redis takes it
+
+$t->redis('SET', "${K}disposeread:wait", 'not a hash');
+my $wid = $wh + 1;
+is(send_hook('reverse_fulfillment_orders/dispose', $unk)->{status}, 200,
+   'a disposition while Redis refuses its wait');
+ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out'))
+                      =~ /"event":"rt-$wid".*WRONGTYPE/ }),
+   'the refusal logged, with Redis\'s reason')
+    or diag($t->read_file('logs/w1.out'));
+ok(!settled(0), 'its entry not acked');
+$t->redis('DEL', "${K}disposeread:wait");
+ok(wait_for(30, sub { grep { ($_->{id} // '') eq
+                             "return_unknown:shop-eu:rt-$wid" }
+                      @{exceptions('return_unknown')} }),
+   'once Redis takes it: read, and return_unknown (Shopify does not know '
+   . 'it)') or diag($t->read_file('logs/w1.out'));
 
 is(stop_worker($t, 'w1'), 0, 'worker stops cleanly');
 

@@ -48,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(43);
+$t->plan(45);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -364,6 +364,13 @@ ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out'))
    'the refusal logged, with Redis\'s reason')
     or diag($t->read_file('logs/w1.out'));
 ok(!settled(0), 'its entry not acked');
+# one due meanwhile, its body unreadable: kept due, not forgotten
+$t->redis('ZADD', "${K}disposeread:due", 0, 'shop-eu:rt-unread');
+ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out'))
+                      =~ /"event":"rt-unread".*WRONGTYPE/ }),
+   'its body unreadable: logged') or diag($t->read_file('logs/w1.out'));
+ok(defined $t->redis('ZSCORE', "${K}disposeread:due", 'shop-eu:rt-unread'),
+   'and still due');
 $t->redis('DEL', "${K}disposeread:wait");
 ok(wait_for(30, sub { grep { ($_->{id} // '') eq
                              "return_unknown:shop-eu:rt-$wid" }

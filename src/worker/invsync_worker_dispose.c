@@ -253,6 +253,18 @@ invsync_dispose_take(invsync_worker_t *w, invsync_dispose_t *t,
         return -1;
     }
 
+    /* Redis refused the read, which says nothing of what waits: taken
+     * for "nothing", the disposition would be forgotten unseen */
+    if (r->type == REDIS_REPLY_ERROR) {
+        invsync_log(INVSYNC_LOG_WARN, "disposition not read",
+                    json_pack("{s:s, s:s, s:s, s:I}", "channel",
+                              c->conf->id, "event", c->event, "err", r->str,
+                              "retry_ms",
+                              (json_int_t) INVSYNC_DISPOSE_LEASE_MS));
+        freeReplyObject(r);
+        return 0;       /* due again when its lease ends */
+    }
+
     json_decref(c->wait);
     c->wait = r->type == REDIS_REPLY_STRING
               ? json_loadb(r->str, r->len, 0, NULL) : NULL;

@@ -48,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(45);
+$t->plan(47);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -305,6 +305,21 @@ is_deeply([ map { $_->{why} } grep { $_->{state} eq 'closed' }
             @{rma($rma2)->{history}} ],
           [ 'declined: return_period_ended' ], 'once, with its reason');
 
+# a third, approved, its unit disposed of as still to be processed:
+# nothing received yet
+my $ret3 = InvsyncSim::call($t, 'shopify', 'return', order_id => $o->{id},
+    lines => [ { sku => 'SKU-A', quantity => 1, reason => 'unwanted' } ]);
+my $rma3 = "shop-eu:$ret3->{return}{id}";
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret3->{return}{id}, step => 'approve');
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret3->{return}{id}, step => 'dispose', dispositions => [
+        { sku => 'SKU-A', type => 'processing_required', quantity => 1 } ]);
+ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out')) =~
+    /"result":"ignored".*"err":"every line still processing_required: nothing received on RMA \Q$rma3\E yet"/ }),
+   'a disposition still to be processed: ignored, saying why')
+    or diag($t->read_file('logs/w1.out'));
+
 ###############################################################################
 # a return of an order invsync never recorded; a bad payload
 
@@ -340,6 +355,18 @@ is($rc, 0, 'the exception retried') or diag($out);
 ok(wait_for(30, sub { my $x = rma('shop-eu:555000111');
                       $x && @{$x->{lines}} == 2 }),
    'the RMA opened with both lines') or diag($t->read_file('logs/w1.out'));
+
+# closed, or its label attached, in Shopify: no RMA, and the log says so
+send_hook('returns/close', encode_json({ id => 555000113,
+                                         order_id => 999000111 }));
+send_hook('reverse_deliveries/attach_deliverable', encode_json({
+    id => 66, return => { id => 555000113 },
+    shipping_deliverable => { tracking => { tracking_number => 'T1' } } }));
+ok(wait_for(30, sub { my $log = join('', $t->read_file('logs/w1.out'));
+                      $log =~ /"result":"ignored".*"err":"no RMA shop-eu:555000113 to close"/
+                      && $log =~ /"err":"no RMA shop-eu:555000113 for its parcel's tracking"/ }),
+   'a close and a label of a return with no RMA: ignored, saying why')
+    or diag($t->read_file('logs/w1.out'));
 
 $body->{return_line_items}[0]{quantity} = 'two';
 $body->{id} = 555000112;

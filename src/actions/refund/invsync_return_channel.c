@@ -167,6 +167,7 @@ invsync_return_announce_close(invsync_worker_t *w,
     /* no RMA: nothing to close (a return of an order invsync does not
      * know has its exception from its request) */
     if (rec == NULL) {
+        snprintf(err, len, "no RMA %s to close", rma);
         return INVSYNC_ACT_IGNORED;
     }
 
@@ -229,6 +230,7 @@ invsync_return_announce_transit(invsync_worker_t *w,
     }
 
     if (rec == NULL) {
+        snprintf(err, len, "no RMA %s for its parcel's tracking", rma);
         return INVSYNC_ACT_IGNORED;
     }
 

@@ -162,6 +162,8 @@ invsync_return_dispose_receive(invsync_worker_t *w,
 
     if (json_array_size(take) == 0) {
         json_decref(take);
+        snprintf(err, len, "every line still processing_required: "
+                 "nothing received on RMA %s yet", rma);
         return INVSYNC_ACT_IGNORED;
     }
 

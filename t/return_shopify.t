@@ -48,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(47);
+$t->plan(49);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -367,6 +367,18 @@ ok(wait_for(30, sub { my $log = join('', $t->read_file('logs/w1.out'));
                       && $log =~ /"err":"no RMA shop-eu:555000113 for its parcel's tracking"/ }),
    'a close and a label of a return with no RMA: ignored, saying why')
     or diag($t->read_file('logs/w1.out'));
+
+# reopened in Shopify, a return invsync never had: its webhook names no
+# lines, so no RMA is made up from it; a person opens one
+send_hook('returns/reopen', encode_json({ id => 555000114,
+                                          order_id => 999000111,
+                                          status => 'open' }));
+ok(wait_for(30, sub { grep { ($_->{id} // '') eq
+                             'return_unknown:shop-eu:return:555000114' }
+                      @{exceptions('return_unknown')} }),
+   'reopened, never had: return_unknown')
+    or diag(explain [rma('shop-eu:555000114'), $t->read_file('logs/w1.out')]);
+ok(!defined rma('shop-eu:555000114'), 'and no RMA without lines');
 
 $body->{return_line_items}[0]{quantity} = 'two';
 $body->{id} = 555000112;

@@ -70,12 +70,23 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     /* reopened: a closed RMA never opens again (its state never goes
-     * back); one invsync never had is opened as an approved one */
+     * back); one invsync never had is opened as an approved one, if the
+     * event names its lines */
     rec = invsync_return_get(w, rma, &rc);
 
     if (rc == INVSYNC_RETURN_LOST) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
+    }
+
+    /* one whose webhook names no lines (Shopify's) would be an RMA of
+     * nothing: no receipt checked against it, no refund due priced */
+    if (rec == NULL
+        && json_array_size(json_object_get(canon, "lines")) == 0)
+    {
+        return invsync_return_channel_exc(w, ev, canon, "reopened in the "
+            "channel, but invsync never had its RMA and the channel names "
+            "no lines: open one (invsyncctl return open)", err, len);
     }
 
     if (rec == NULL) {

@@ -79,8 +79,8 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
         return INVSYNC_ACT_RETRY;
     }
 
-    /* one whose webhook names no lines (Shopify's) would be an RMA of
-     * nothing: no receipt checked against it, no refund due priced */
+    /* one whose event names no lines would be an RMA of nothing: no
+     * receipt line or refund due could be priced against it */
     if (rec == NULL
         && json_array_size(json_object_get(canon, "lines")) == 0)
     {

@@ -8,16 +8,18 @@
 # order's line and its reason; approved (5 times) changes nothing more;
 # its label attached (reverse_deliveries/attach_deliverable, 3 times)
 # moves it in transit once, with the tracking; its units disposed
-# (reverse_fulfillment_orders/dispose, which names no
-# return) are for a person (return_unknown) and move nothing, until the
-# person receives them on the RMA: the restocked unit back on hand at
-# wh-b where the line shipped from, the other in damaged:wh-b, and
-# Shopify shows the new quantity, though Shopify's close (5 times, once,
-# with its cause) was applied before the receipt.  A second return declined closes its RMA with the decline's
-# reason.  A return of an order invsync never recorded is return_unknown
-# once however often it comes, and opens its RMA when retried after the
-# order came; a bad payload is a dead letter that says which member is
-# wrong.
+# (reverse_fulfillment_orders/dispose, which names no return) are read
+# from Shopify's reverse fulfilment order (after three 503s) and received
+# on the RMA once: the restocked unit back on hand at wh-b where the line
+# shipped from, the other in damaged:wh-b, and Shopify shows the new
+# quantity, though Shopify's close (5 times, once, with its cause) was
+# applied before the receipt; a disposition Shopify does not know is
+# return_unknown.  A second return declined closes its RMA with the
+# decline's reason.  A return of an order invsync never recorded is
+# return_unknown once however often it comes, and opens its RMA when
+# retried after the order came; a bad payload is a dead letter that says
+# which member is wrong; a disposition whose wait Redis refuses is not
+# acked, and read once Redis takes it.
 
 use strict;
 use warnings;
@@ -46,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(39);
+$t->plan(49);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -303,6 +305,21 @@ is_deeply([ map { $_->{why} } grep { $_->{state} eq 'closed' }
             @{rma($rma2)->{history}} ],
           [ 'declined: return_period_ended' ], 'once, with its reason');
 
+# a third, approved, its unit disposed of as still to be processed:
+# nothing received yet
+my $ret3 = InvsyncSim::call($t, 'shopify', 'return', order_id => $o->{id},
+    lines => [ { sku => 'SKU-A', quantity => 1, reason => 'unwanted' } ]);
+my $rma3 = "shop-eu:$ret3->{return}{id}";
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret3->{return}{id}, step => 'approve');
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret3->{return}{id}, step => 'dispose', dispositions => [
+        { sku => 'SKU-A', type => 'processing_required', quantity => 1 } ]);
+ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out')) =~
+    /"result":"ignored".*"err":"every line still processing_required: nothing received on RMA \Q$rma3\E yet"/ }),
+   'a disposition still to be processed: ignored, saying why')
+    or diag($t->read_file('logs/w1.out'));
+
 ###############################################################################
 # a return of an order invsync never recorded; a bad payload
 
@@ -339,6 +356,30 @@ ok(wait_for(30, sub { my $x = rma('shop-eu:555000111');
                       $x && @{$x->{lines}} == 2 }),
    'the RMA opened with both lines') or diag($t->read_file('logs/w1.out'));
 
+# closed, or its label attached, in Shopify: no RMA, and the log says so
+send_hook('returns/close', encode_json({ id => 555000113,
+                                         order_id => 999000111 }));
+send_hook('reverse_deliveries/attach_deliverable', encode_json({
+    id => 66, return => { id => 555000113 },
+    shipping_deliverable => { tracking => { tracking_number => 'T1' } } }));
+ok(wait_for(30, sub { my $log = join('', $t->read_file('logs/w1.out'));
+                      $log =~ /"result":"ignored".*"err":"no RMA shop-eu:555000113 to close"/
+                      && $log =~ /"err":"no RMA shop-eu:555000113 for its parcel's tracking"/ }),
+   'a close and a label of a return with no RMA: ignored, saying why')
+    or diag($t->read_file('logs/w1.out'));
+
+# reopened in Shopify, a return invsync never had: its webhook names no
+# lines, so no RMA is made up from it; a person opens one
+send_hook('returns/reopen', encode_json({ id => 555000114,
+                                          order_id => 999000111,
+                                          status => 'open' }));
+ok(wait_for(30, sub { grep { ($_->{id} // '') eq
+                             'return_unknown:shop-eu:return:555000114' }
+                      @{exceptions('return_unknown')} }),
+   'reopened, never had: return_unknown')
+    or diag(explain [rma('shop-eu:555000114'), $t->read_file('logs/w1.out')]);
+ok(!defined rma('shop-eu:555000114'), 'and no RMA without lines');
+
 $body->{return_line_items}[0]{quantity} = 'two';
 $body->{id} = 555000112;
 is(send_hook('returns/request', encode_json($body))->{status}, 200,
@@ -348,6 +389,33 @@ my $dl = wait_for(30, sub {
      @{$t->stream("${K}dlq")})[0] });
 like($dl ? $dl->[1]{reason} : '', qr/return_line_items\[0\]\.quantity/,
      'a dead letter naming the member') or diag(explain $dl);
+
+###############################################################################
+# a disposition whose wait Redis refuses (a key of the wrong type): not
+# acked as applied, but retried until Redis takes it
+
+$t->redis('SET', "${K}disposeread:wait", 'not a hash');
+my $wid = $wh + 1;
+is(send_hook('reverse_fulfillment_orders/dispose', $unk)->{status}, 200,
+   'a disposition while Redis refuses its wait');
+ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out'))
+                      =~ /"event":"rt-$wid".*WRONGTYPE/ }),
+   'the refusal logged, with Redis\'s reason')
+    or diag($t->read_file('logs/w1.out'));
+ok(!settled(0), 'its entry not acked');
+# one due meanwhile, its body unreadable: kept due, not forgotten
+$t->redis('ZADD', "${K}disposeread:due", 0, 'shop-eu:rt-unread');
+ok(wait_for(30, sub { join('', $t->read_file('logs/w1.out'))
+                      =~ /"event":"rt-unread".*WRONGTYPE/ }),
+   'its body unreadable: logged') or diag($t->read_file('logs/w1.out'));
+ok(defined $t->redis('ZSCORE', "${K}disposeread:due", 'shop-eu:rt-unread'),
+   'and still due');
+$t->redis('DEL', "${K}disposeread:wait");
+ok(wait_for(30, sub { grep { ($_->{id} // '') eq
+                             "return_unknown:shop-eu:rt-$wid" }
+                      @{exceptions('return_unknown')} }),
+   'once Redis takes it: read, and return_unknown (Shopify does not know '
+   . 'it)') or diag($t->read_file('logs/w1.out'));
 
 is(stop_worker($t, 'w1'), 0, 'worker stops cleanly');
 

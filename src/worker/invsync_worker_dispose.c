@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "invsync_call.h"
+#include "invsync_ship.h"
 
 
 #define INVSYNC_KEY_LEN            512
@@ -62,7 +63,7 @@ typedef struct invsync_dispose_s  invsync_dispose_t;
 static int invsync_dispose_take(invsync_worker_t *w, invsync_dispose_t *t,
     const char *member, int64_t now);
 static int invsync_dispose_due(invsync_worker_t *w, const char *member,
-    int64_t at, const char *mode);
+    int64_t at);
 static int invsync_dispose_send(invsync_worker_t *w,
     invsync_disposechan_t *dc);
 static int invsync_dispose_done(invsync_worker_t *w, invsync_call_t *c,
@@ -226,7 +227,7 @@ invsync_dispose_take(invsync_worker_t *w, invsync_dispose_t *t,
     if (j == t->nchans) {
         /* a channel no longer configured (or that cannot read): out of
          * the way for an hour, a reload may bring it back */
-        return invsync_dispose_due(w, member, now + 3600000, "XX");
+        return invsync_dispose_due(w, member, now + 3600000);
     }
 
     c = &t->chans[j];
@@ -237,10 +238,21 @@ invsync_dispose_take(invsync_worker_t *w, invsync_dispose_t *t,
         return 0;
     }
 
-    rc = invsync_dispose_due(w, member, now + INVSYNC_DISPOSE_LEASE_MS,
-                             "GT");
-    if (rc <= 0) {
-        return rc;      /* another worker claimed it first */
+    /* taken only while still due, in one step (ship_claim.lua): a score
+     * merely moved up ("GT") would let a worker that read the member
+     * before another's claim take it too, and read it twice */
+    invsync_key_disposeread_due(key, sizeof(key), w->conf);
+    r = invsync_ship_claim(w, key, now, INVSYNC_DISPOSE_LEASE_MS, &member,
+                           1);
+    if (r == NULL) {
+        return -1;
+    }
+
+    rc = r->type == REDIS_REPLY_ARRAY && r->elements >= 2;
+    freeReplyObject(r);
+
+    if (!rc) {
+        return 0;       /* another worker claimed it first */
     }
 
     snprintf(c->member, sizeof(c->member), "%s", member);
@@ -251,6 +263,18 @@ invsync_dispose_take(invsync_worker_t *w, invsync_dispose_t *t,
                            NULL });
     if (r == NULL) {
         return -1;
+    }
+
+    /* Redis refused the read, which says nothing of what waits: taken
+     * for "nothing", the disposition would be forgotten unseen */
+    if (r->type == REDIS_REPLY_ERROR) {
+        invsync_log(INVSYNC_LOG_WARN, "disposition not read",
+                    json_pack("{s:s, s:s, s:s, s:I}", "channel",
+                              c->conf->id, "event", c->event, "err", r->str,
+                              "retry_ms",
+                              (json_int_t) INVSYNC_DISPOSE_LEASE_MS));
+        freeReplyObject(r);
+        return 0;       /* due again when its lease ends */
     }
 
     json_decref(c->wait);
@@ -267,10 +291,10 @@ invsync_dispose_take(invsync_worker_t *w, invsync_dispose_t *t,
 }
 
 
-/* ZADD XX <mode> CH at member: 1 changed, 0 not, -1 on Redis */
+/* ZADD XX CH at member (due again at at): 1 changed, 0 not, -1 on
+ * Redis */
 static int
-invsync_dispose_due(invsync_worker_t *w, const char *member, int64_t at,
-    const char *mode)
+invsync_dispose_due(invsync_worker_t *w, const char *member, int64_t at)
 {
     int          ok;
     char         key[INVSYNC_KEY_LEN], s[32];
@@ -279,11 +303,8 @@ invsync_dispose_due(invsync_worker_t *w, const char *member, int64_t at,
     invsync_key_disposeread_due(key, sizeof(key), w->conf);
     snprintf(s, sizeof(s), "%lld", (long long) at);
 
-    r = strcmp(mode, "XX") == 0
-        ? invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, "XX", "CH",
-                             s, member, NULL })
-        : invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, "XX", mode,
-                             "CH", s, member, NULL });
+    r = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, "XX", "CH",
+                           s, member, NULL });
     if (r == NULL) {
         return -1;
     }
@@ -516,7 +537,7 @@ invsync_dispose_failed(invsync_worker_t *w, invsync_disposechan_t *dc,
                           "failures", (json_int_t) n,
                           "retry_ms", (json_int_t) delay));
 
-    if (invsync_dispose_due(w, dc->member, invsync_now_ms() + delay, "XX")
+    if (invsync_dispose_due(w, dc->member, invsync_now_ms() + delay)
         < 0)
     {
         return -1;

@@ -70,12 +70,23 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     /* reopened: a closed RMA never opens again (its state never goes
-     * back); one invsync never had is opened as an approved one */
+     * back); one invsync never had is opened as an approved one, if the
+     * event names its lines */
     rec = invsync_return_get(w, rma, &rc);
 
     if (rc == INVSYNC_RETURN_LOST) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
+    }
+
+    /* one whose event names no lines would be an RMA of nothing: no
+     * receipt line or refund due could be priced against it */
+    if (rec == NULL
+        && json_array_size(json_object_get(canon, "lines")) == 0)
+    {
+        return invsync_return_channel_exc(w, ev, canon, "reopened in the "
+            "channel, but invsync never had its RMA and the channel names "
+            "no lines: open one (invsyncctl return open)", err, len);
     }
 
     if (rec == NULL) {
@@ -167,6 +178,7 @@ invsync_return_announce_close(invsync_worker_t *w,
     /* no RMA: nothing to close (a return of an order invsync does not
      * know has its exception from its request) */
     if (rec == NULL) {
+        snprintf(err, len, "no RMA %s to close", rma);
         return INVSYNC_ACT_IGNORED;
     }
 
@@ -229,6 +241,7 @@ invsync_return_announce_transit(invsync_worker_t *w,
     }
 
     if (rec == NULL) {
+        snprintf(err, len, "no RMA %s for its parcel's tracking", rma);
         return INVSYNC_ACT_IGNORED;
     }
 

@@ -25,6 +25,8 @@ static invsync_act_rc_e invsync_return_dispose_wait(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 static invsync_act_rc_e invsync_return_dispose_receive(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+static int invsync_return_dispose_refused(redisReply *r, char *err,
+    size_t len);
 
 
 invsync_act_rc_e
@@ -88,25 +90,43 @@ invsync_return_dispose_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
                            text, NULL });
     free(text);
 
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
+    if (invsync_return_dispose_refused(r, err, len)) {
         return INVSYNC_ACT_RETRY;
     }
-
-    freeReplyObject(r);
 
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
     invsync_key_disposeread_due(key, sizeof(key), w->conf);
     r = invsync_redis_cmdv(w, (const char *[]) { "ZADD", key, "NX", now,
                            member, NULL });
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
+
+    if (invsync_return_dispose_refused(r, err, len)) {
         return INVSYNC_ACT_RETRY;
+    }
+
+    return INVSYNC_ACT_APPLIED;
+}
+
+
+/*
+ * r freed; 1, with err, when it is no reply or Redis's error: the entry
+ * is then not acked (an error reply taken for a write would drop the
+ * disposition unseen), and its retry writes both again (NX: once)
+ */
+static int
+invsync_return_dispose_refused(redisReply *r, char *err, size_t len)
+{
+    int  bad;
+
+    bad = r == NULL || r->type == REDIS_REPLY_ERROR;
+
+    if (bad) {
+        snprintf(err, len, "redis: %s", r != NULL ? r->str
+                                                 : "connection lost");
     }
 
     freeReplyObject(r);
 
-    return INVSYNC_ACT_APPLIED;
+    return bad;
 }
 
 
@@ -142,6 +162,8 @@ invsync_return_dispose_receive(invsync_worker_t *w,
 
     if (json_array_size(take) == 0) {
         json_decref(take);
+        snprintf(err, len, "every line still processing_required: "
+                 "nothing received on RMA %s yet", rma);
         return INVSYNC_ACT_IGNORED;
     }
 

@@ -34,7 +34,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(17);
+$t->plan(22);
 
 my $K = 'invsync:{invsync}:';
 $t->write_file('woo.keys', "ck_test:cs_test\n");
@@ -155,6 +155,32 @@ is_deeply([@{decode_json($x->{data} // '{}')}{qw(sold refunded_before
 is($t->redis('HLEN', "${K}refundread:fails"), 0,
    'no failure left once read');
 
-is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
+# two workers on one due set: the orders' refunds made while no worker
+# runs, then both started at once, each scanning K refundread:due every
+# 20 ms; a claim is taken only while still due (ship_claim.lua), so each
+# order is read once (a "ZADD XX GT" claim let both read one)
+my @more = map { InvsyncSim::order($t, 'woocommerce', currency => 'USD',
+                     line_items => [ { product_id => 22, quantity => 1 } ]) }
+           1 .. 12;
+woo($_) for @more;
+ok(wait_for(20, sub { !grep { !$t->redis('HGET', "${K}order:woo-main:$_->{id}",
+                                         'data') } @more }),
+   'twelve more orders recorded');
+is(stop_worker($t, 'w'), 0, 'the worker stopped');
+my @rs = map { InvsyncSim::call($t, 'woocommerce', 'refund',
+                   order_id => $_->{id},
+                   line_items => [ { id => $_->{line_items}[0]{id},
+                                     quantity => 1 } ]) } @more;
+woo($_->{order}) for @rs;
+run_worker($t, 'wa', $conf);
+run_worker($t, 'wb', $conf);
+ok(wait_for(30, sub { !grep { !refund_state($_->{refund}{id}) } @rs })
+   && settled(), 'two workers: every refund read and recorded');
+select(undef, undef, undef, 0.5);
+is_deeply([map { reads($_->{id}) } @more], [(1) x @more],
+          "each order's refunds read once, by one of the two");
+is(stop_worker($t, 'wb'), 0, 'the second worker stops cleanly');
+
+is(stop_worker($t, 'wa'), 0, 'worker stops cleanly');
 
 $t->done;

@@ -158,7 +158,9 @@ is($t->redis('HLEN', "${K}refundread:fails"), 0,
 # two workers on one due set: the orders' refunds made while no worker
 # runs, then both started at once, each scanning K refundread:due every
 # 20 ms; a claim is taken only while still due (ship_claim.lua), so each
-# order is read once (a "ZADD XX GT" claim let both read one)
+# order is read once.  The race a "ZADD XX GT" claim left (both workers
+# read the due set before either claims) is under a millisecond wide:
+# this guards the property, it does not force the race
 my @more = map { InvsyncSim::order($t, 'woocommerce', currency => 'USD',
                      line_items => [ { product_id => 22, quantity => 1 } ]) }
            1 .. 12;

@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(37);
+$t->plan(38);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -195,8 +195,18 @@ ok(wait_for(30, sub { (ship('shop-eu:703@desk')->{state} // '') eq 'open' }),
    'the manual shipment is open');
 is($t->redis('ZSCORE', "${K}fulfil:due", 'shop-eu:703@desk'), undef,
    'and waits for a person');
+# a pickup confirmation is for a pickup shipment only: on a parcel's it
+# would queue tracking with no tracking number
 my ($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:703', '--location', 'desk',
-                     '--carrier', 'DHL', '--tracking', 'JD0001');
+                     '--carrier', 'pickup');
+is_deeply([$rc, $out =~ /not a pickup shipment: .*kind manual/ ? 1 : 0,
+           ship('shop-eu:703@desk')->{state},
+           $t->redis('ZSCORE', "${K}track:due", 'shop-eu:703@desk'),
+           on_hand('SKU-C', 'desk')], [1, 1, 'open', undef, 4],
+          '--carrier pickup on a manual shipment: refused, nothing written')
+    or diag($out);
+($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:703', '--location', 'desk',
+                  '--carrier', 'DHL', '--tracking', 'JD0001');
 is($rc, 0, 'invsyncctl ship') or diag($out);
 is_deeply([@{ship('shop-eu:703@desk')}{qw(state carrier tracking)},
            on_hand('SKU-C', 'desk')], ['shipped', 'DHL', 'JD0001', 3],

@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(38);
+$t->plan(41);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -91,6 +91,8 @@ sub order {
         updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
         currency => 'EUR', total_price => '59.00',
         financial_status => 'paid', cancelled_at => $o{cancelled},
+        $o{pickup} ? (shipping_lines => [ { code => 'Pickup',
+                                            title => 'Pickup' } ]) : (),
         line_items => [ map { { id => $_->[0], sku => $_->[1],
                                 quantity => $_->[2], price => '9.00',
                                 title => $_->[1], product_id => 7,
@@ -235,6 +237,29 @@ is_deeply([(map { $_->{reference} }
             @{InvsyncSim::state($t, 'carrier')->{refunded}}),
            on_hand('SKU-B', 'wh-b')], ['shop-eu:704@wh-b', 4],
           'refunded at the carrier, stock not shipped');
+
+###############################################################################
+# an edit makes the order a pickup at the same place while its label is
+# being bought: the shipment is not made a pickup under the carrier's feet;
+# a person is asked (shipment_kind_changed)
+
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 6000,
+                 match => 'buy');
+send_shopify(order(id => 707, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:707@wh-a' }
+                      @{bought()} }), 'the label is being bought');
+send_shopify(order(id => 707, lines => [ [1, 'SKU-A', 1] ], pickup => 1,
+                   updated => '2026-11-20T11:00:00+01:00'),
+             undef, 'orders/updated');
+my $x7 = 'shipment_kind_changed:shop-eu:707@wh-a';
+ok(wait_for(30, sub { defined $t->redis('ZSCORE', "${K}exceptions:open",
+                                        $x7) }),
+   'a pickup now, but the carrier has it: an exception for a person')
+    or diag(explain(ship('shop-eu:707@wh-a')), $t->read_file('logs/w1.out'));
+is_deeply([ship('shop-eu:707@wh-a')->{kind},
+           decode_json($t->redis('HGET', "${K}exception:$x7", 'data')
+                       // '{}')->{wanted}],
+          ['warehouse', 'pickup'], 'the shipment kept as the carrier has it');
 
 ###############################################################################
 # a 503 is tried again; a refusal opens label_failed with the carrier's words

@@ -110,21 +110,26 @@ invsync_shopify_requires_shipping(const invsync_canon_src_t *line)
 /*
  * The ledger location whose options.locations entry (ledger location ->
  * Shopify location, as tracking uses it) names location_id, digits or a
- * gid; NULL when none does.
+ * gid; NULL when none does.  *mapped: whether options.locations names
+ * any location (then one it does not name is unknown: with several
+ * stores, the stock location would be the wrong one).
  */
 
 const char *
 invsync_shopify_sale_location(const invsync_channel_conf_t *cc,
-    const char *location_id)
+    const char *location_id, int *mapped)
 {
     char         id[32];
-    json_t      *v;
+    json_t      *v, *map;
     const char  *key, *digits;
+
+    map = json_object_get(cc->options, "locations");
+    *mapped = json_is_object(map) && json_object_size(map) > 0;
 
     digits = strrchr(location_id, '/');
     digits = digits != NULL ? digits + 1 : location_id;
 
-    json_object_foreach(json_object_get(cc->options, "locations"), key, v) {
+    json_object_foreach(map, key, v) {
         if (invsync_id_digits(v, id, sizeof(id)) && strcmp(id, digits) == 0)
         {
             return key;

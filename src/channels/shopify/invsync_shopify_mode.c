@@ -27,13 +27,12 @@ invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e)
 {
     size_t               i, n;
     const char          *mode, *source;
-    invsync_canon_src_t  line, ship;
+    invsync_canon_src_t  line;
 
     n = 0;
 
     if (invsync_canon_array(s, "shipping_lines", &n) != 0
-        || invsync_canon_str(s, "source_name", 0, &source) < 0
-        || invsync_canon_object(s, "shipping_address", &ship) != 0)
+        || invsync_canon_str(s, "source_name", 0, &source) < 0)
     {
         return -1;
     }
@@ -51,8 +50,14 @@ invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e)
         }
     }
 
-    /* a point-of-sale order with nothing to deliver: handed over there */
-    if (strcmp(mode, "ship") == 0 && n == 0 && ship.obj == NULL
+    /*
+     * a point-of-sale order with no shipping line: handed over there.
+     * Its shipping_address does not say otherwise [U]: POS attaches the
+     * customer's address to a carry-out sale, while a POS "ship to
+     * customer" sale has the shipping rate the staff chose as a
+     * shipping line (docs/events.md, Shopify's orders)
+     */
+    if (strcmp(mode, "ship") == 0 && n == 0
         && source != NULL && strcasecmp(source, "pos") == 0)
     {
         mode = "none";

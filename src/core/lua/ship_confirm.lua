@@ -68,8 +68,8 @@ if c.carrier == 'pickup' and c.shipped_by ~= 'channel'
    and not untracked[s[6] or ''] then
     return redis.error_reply('ship_confirm: not a pickup shipment: '
         .. id .. ' is of kind ' .. (s[6] or '?') .. ', a pickup '
-        .. 'confirmation is only for a pickup shipment (give its carrier '
-        .. 'and --tracking)')
+        .. 'confirmation is only for a pickup shipment (give its '
+        .. 'carrier and --tracking)')
 end
 local lines = {}
 for _, l in ipairs(cjson.decode(s[4])) do

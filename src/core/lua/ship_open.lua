@@ -118,10 +118,10 @@ local function refused(id, had, wanted)
     if redis.call('EXISTS', xkey) == 1 then
         return
     end
-    local why = 'the order now wants its ' .. had .. ' shipment ' .. id
-                .. ' to be ' .. wanted .. ', but its provider already has '
-                .. 'it: void the label or cancel the 3PL order, or tell '
-                .. 'the buyer'
+    local why = 'the order now wants its ' .. had .. ' shipment '
+                .. id .. ' to be ' .. wanted .. ', but its provider '
+                .. 'has it already: void the label or cancel the 3PL '
+                .. 'order, or tell the buyer'
     redis.call('HSET', xkey, 'id', xid, 'state', 'open', 'created', now,
                'updated', now, 'kind', 'shipment_kind_changed',
                'summary', why, 'channel', channel, 'event', id,

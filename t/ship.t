@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(41);
+$t->plan(46);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -243,23 +243,49 @@ is_deeply([(map { $_->{reference} }
 # being bought: the shipment is not made a pickup under the carrier's feet;
 # a person is asked (shipment_kind_changed)
 
+$t->redis('HINCRBY', "${K}stock:SKU-A", 'on_hand:wh-a', 2);
 InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 6000,
                  match => 'buy');
-send_shopify(order(id => 707, lines => [ [1, 'SKU-A', 1] ]));
-ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:707@wh-a' }
+send_shopify(order(id => 709, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:709@wh-a' }
                       @{bought()} }), 'the label is being bought');
-send_shopify(order(id => 707, lines => [ [1, 'SKU-A', 1] ], pickup => 1,
+send_shopify(order(id => 709, lines => [ [1, 'SKU-A', 1] ], pickup => 1,
                    updated => '2026-11-20T11:00:00+01:00'),
              undef, 'orders/updated');
-my $x7 = 'shipment_kind_changed:shop-eu:707@wh-a';
+my $x7 = 'shipment_kind_changed:shop-eu:709@wh-a';
 ok(wait_for(30, sub { defined $t->redis('ZSCORE', "${K}exceptions:open",
                                         $x7) }),
    'a pickup now, but the carrier has it: an exception for a person')
-    or diag(explain(ship('shop-eu:707@wh-a')), $t->read_file('logs/w1.out'));
-is_deeply([ship('shop-eu:707@wh-a')->{kind},
+    or diag(explain(ship('shop-eu:709@wh-a')), $t->read_file('logs/w1.out'));
+is_deeply([ship('shop-eu:709@wh-a')->{kind},
            decode_json($t->redis('HGET', "${K}exception:$x7", 'data')
                        // '{}')->{wanted}],
           ['warehouse', 'pickup'], 'the shipment kept as the carrier has it');
+ok(wait_for(30, sub { (ship('shop-eu:709@wh-a')->{state} // '')
+                      eq 'shipped' }), 'and its label bought as it was');
+
+# the same edit before any provider has it (its label refused): it is a
+# pickup now, open again, not due for a label; collected, label_failed goes
+send_shopify(order(id => 710, lines => [ [1, 'SKU-A', 1] ], street => undef));
+ok(wait_for(30, sub { (ship('shop-eu:710@wh-a')->{state} // '') eq 'failed' }),
+   'no street: the label refused');
+send_shopify(order(id => 710, lines => [ [1, 'SKU-A', 1] ], street => undef,
+                   pickup => 1, updated => '2026-11-20T11:00:00+01:00'),
+             undef, 'orders/updated');
+ok(wait_for(30, sub { (ship('shop-eu:710@wh-a')->{kind} // '') eq 'pickup' }),
+   'made a pickup: nothing was bought, so the shipment follows the edit')
+    or diag(explain(ship('shop-eu:710@wh-a')), $t->read_file('logs/w1.out'));
+is_deeply([ship('shop-eu:710@wh-a')->{state},
+           $t->redis('ZSCORE', "${K}fulfil:due", 'shop-eu:710@wh-a'),
+           $t->redis('EXISTS', "${K}exception:shipment_kind_changed:"
+                               . 'shop-eu:710@wh-a')],
+          ['open', undef, 0], 'open again, not due for a label, no exception');
+($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:710', '--location', 'wh-a',
+                  '--carrier', 'pickup');
+is_deeply([$rc, ship('shop-eu:710@wh-a')->{state},
+           $t->redis('HGET', "${K}exception:label_failed:shop-eu:710\@wh-a",
+                     'state')], [0, 'shipped', 'resolved'],
+          'collected: shipped, label_failed resolved') or diag($out);
 
 ###############################################################################
 # a 503 is tried again; a refusal opens label_failed with the carrier's words

@@ -57,7 +57,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(34);
+$t->plan(36);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -337,6 +337,33 @@ is_deeply([ship($s5)->{shipped_by}, stock('TEE')->{'on_hand:wh-a'},
            carrier_shipments(), open_exceptions()],
           ['channel', 46, $labels, []],
           'stock down once (48 - 2), no label for it, no exception');
+
+###############################################################################
+# a pickup at a Shopify location options.locations does not name: unknown,
+# not the channel's stock location (wh-a)
+
+my $o9 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    order_location_id => 424242,
+    shipping_lines => [ { code => 'Pickup', title => 'Pickup at Brooklyn',
+                          price => '0.00', source => 'shopify' } ],
+    line_items => [ { sku => 'TEE', quantity => 1 } ]);
+my $x9 = "unroutable:shop-eu:$o9->{id}";
+ok(wait_for(30, sub { defined $t->redis('ZSCORE', "${K}exceptions:open",
+                                        $x9) }),
+   'a pickup at an unmapped Shopify location: unroutable')
+    or diag(explain [ship("shop-eu:$o9->{id}\@wh-a"),
+                     $t->read_file('logs/w.out')]);
+($route) = grep { ($_->{action} // '') eq 'order.route'
+                  && ($_->{order} // '') eq "shop-eu:$o9->{id}" }
+           @{audit_entries($t)};
+$trace = $route ? decode_json($route->{inputs}) : {};
+is_deeply([decode_json($t->redis('HGET', "${K}exception:$x9", 'data')
+               // '{}')->{reasons}[0]{reason},
+           $t->redis('EXISTS', "${K}shipments:shop-eu:$o9->{id}"),
+           @$trace{qw(status sold_at)}],
+          ['unknown_location', 0, 'unroutable', '424242'],
+          'reason unknown_location, no shipment at wh-a; the trace names '
+          . 'the sale\'s location') or diag(explain $trace);
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

@@ -36,7 +36,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(37);
+$t->plan(46);
 
 my $K = 'invsync:{invsync}:';
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test');
@@ -91,6 +91,8 @@ sub order {
         updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
         currency => 'EUR', total_price => '59.00',
         financial_status => 'paid', cancelled_at => $o{cancelled},
+        $o{pickup} ? (shipping_lines => [ { code => 'Pickup',
+                                            title => 'Pickup' } ]) : (),
         line_items => [ map { { id => $_->[0], sku => $_->[1],
                                 quantity => $_->[2], price => '9.00',
                                 title => $_->[1], product_id => 7,
@@ -195,8 +197,18 @@ ok(wait_for(30, sub { (ship('shop-eu:703@desk')->{state} // '') eq 'open' }),
    'the manual shipment is open');
 is($t->redis('ZSCORE', "${K}fulfil:due", 'shop-eu:703@desk'), undef,
    'and waits for a person');
+# a pickup confirmation is for a pickup shipment only: on a parcel's it
+# would queue tracking with no tracking number
 my ($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:703', '--location', 'desk',
-                     '--carrier', 'DHL', '--tracking', 'JD0001');
+                     '--carrier', 'pickup');
+is_deeply([$rc, $out =~ /not a pickup shipment: .*kind manual/ ? 1 : 0,
+           ship('shop-eu:703@desk')->{state},
+           $t->redis('ZSCORE', "${K}track:due", 'shop-eu:703@desk'),
+           on_hand('SKU-C', 'desk')], [1, 1, 'open', undef, 4],
+          '--carrier pickup on a manual shipment: refused, nothing written')
+    or diag($out);
+($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:703', '--location', 'desk',
+                  '--carrier', 'DHL', '--tracking', 'JD0001');
 is($rc, 0, 'invsyncctl ship') or diag($out);
 is_deeply([@{ship('shop-eu:703@desk')}{qw(state carrier tracking)},
            on_hand('SKU-C', 'desk')], ['shipped', 'DHL', 'JD0001', 3],
@@ -225,6 +237,55 @@ is_deeply([(map { $_->{reference} }
             @{InvsyncSim::state($t, 'carrier')->{refunded}}),
            on_hand('SKU-B', 'wh-b')], ['shop-eu:704@wh-b', 4],
           'refunded at the carrier, stock not shipped');
+
+###############################################################################
+# an edit makes the order a pickup at the same place while its label is
+# being bought: the shipment is not made a pickup under the carrier's feet;
+# a person is asked (shipment_kind_changed)
+
+$t->redis('HINCRBY', "${K}stock:SKU-A", 'on_hand:wh-a', 2);
+InvsyncSim::fail($t, 'carrier', mode => 'delay', delay_ms => 6000,
+                 match => 'buy');
+send_shopify(order(id => 709, lines => [ [1, 'SKU-A', 1] ]));
+ok(wait_for(30, sub { grep { $_->{reference} eq 'shop-eu:709@wh-a' }
+                      @{bought()} }), 'the label is being bought');
+send_shopify(order(id => 709, lines => [ [1, 'SKU-A', 1] ], pickup => 1,
+                   updated => '2026-11-20T11:00:00+01:00'),
+             undef, 'orders/updated');
+my $x7 = 'shipment_kind_changed:shop-eu:709@wh-a';
+ok(wait_for(30, sub { defined $t->redis('ZSCORE', "${K}exceptions:open",
+                                        $x7) }),
+   'a pickup now, but the carrier has it: an exception for a person')
+    or diag(explain(ship('shop-eu:709@wh-a')), $t->read_file('logs/w1.out'));
+is_deeply([ship('shop-eu:709@wh-a')->{kind},
+           decode_json($t->redis('HGET', "${K}exception:$x7", 'data')
+                       // '{}')->{wanted}],
+          ['warehouse', 'pickup'], 'the shipment kept as the carrier has it');
+ok(wait_for(30, sub { (ship('shop-eu:709@wh-a')->{state} // '')
+                      eq 'shipped' }), 'and its label bought as it was');
+
+# the same edit before any provider has it (its label refused): it is a
+# pickup now, open again, not due for a label; collected, label_failed goes
+send_shopify(order(id => 710, lines => [ [1, 'SKU-A', 1] ], street => undef));
+ok(wait_for(30, sub { (ship('shop-eu:710@wh-a')->{state} // '') eq 'failed' }),
+   'no street: the label refused');
+send_shopify(order(id => 710, lines => [ [1, 'SKU-A', 1] ], street => undef,
+                   pickup => 1, updated => '2026-11-20T11:00:00+01:00'),
+             undef, 'orders/updated');
+ok(wait_for(30, sub { (ship('shop-eu:710@wh-a')->{kind} // '') eq 'pickup' }),
+   'made a pickup: nothing was bought, so the shipment follows the edit')
+    or diag(explain(ship('shop-eu:710@wh-a')), $t->read_file('logs/w1.out'));
+is_deeply([ship('shop-eu:710@wh-a')->{state},
+           $t->redis('ZSCORE', "${K}fulfil:due", 'shop-eu:710@wh-a'),
+           $t->redis('EXISTS', "${K}exception:shipment_kind_changed:"
+                               . 'shop-eu:710@wh-a')],
+          ['open', undef, 0], 'open again, not due for a label, no exception');
+($rc, $out) = ctl($t, $conf, 'ship', 'shop-eu:710', '--location', 'wh-a',
+                  '--carrier', 'pickup');
+is_deeply([$rc, ship('shop-eu:710@wh-a')->{state},
+           $t->redis('HGET', "${K}exception:label_failed:shop-eu:710\@wh-a",
+                     'state')], [0, 'shipped', 'resolved'],
+          'collected: shipped, label_failed resolved') or diag($out);
 
 ###############################################################################
 # a 503 is tried again; a refusal opens label_failed with the carrier's words

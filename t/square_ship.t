@@ -41,7 +41,7 @@ my $t = InvsyncTest->setup(
 EOF2
 $t->run;
 $t->wait_ready;
-$t->plan(16);
+$t->plan(18);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -52,13 +52,15 @@ my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
           quantity => 5, sku => 'MUG', price => 1500 },
         { catalog_object_id => 'VARMUG', location_id => 'LOCTRIB',
           quantity => 5 },
+        { catalog_object_id => 'VARMUG', location_id => 'LOCBKLN',
+          quantity => 5 },
     ]);
 my $carrier = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
 
 my %channel = (id => 'sq-main', type => 'square', api_base => $sq,
     credentials_file => $t->dir . '/square.token', poll_s => 1,
     stock => { locations => ['store-soho'] });
-my %opts = (locations => ['LOCSOHO', 'LOCTRIB'], merchant_id => 'MSIMSQUARE1',
+my %opts = (locations => ['LOCSOHO', 'LOCTRIB', 'LOCBKLN'], merchant_id => 'MSIMSQUARE1',
     ledger_locations => { LOCSOHO => 'store-soho',
                           LOCTRIB => 'store-tribeca' });
 my @locations = (
@@ -212,5 +214,24 @@ ok(wait_for(30, sub { (ship($s4)->{state} // '') eq 'open' }),
    'a pickup at Tribeca waits at store-tribeca')
     or diag(explain [ship($s4), $t->read_file('logs/w.out')]);
 is(stock('MUG')->{'reserved:store-tribeca'}, 1, 'reserved there');
+
+# a store the map does not name (Brooklyn, polled but not in
+# ledger_locations): unknown, not the channel's stock location (Soho)
+my $o5 = InvsyncSim::order($t, 'square', fulfillment => 'none',
+    state => 'COMPLETED', location_id => 'LOCBKLN',
+    line_items => [ { catalog_object_id => 'VARMUG', quantity => 1 } ]);
+my $x5 = "unroutable:sq-main:$o5->{id}";
+ok(wait_for(30, sub { defined $t->redis('ZSCORE', "${K}exceptions:open",
+                                        $x5) }),
+   'a counter sale at a store the map does not name: unroutable')
+    or diag(explain [ship("sq-main:$o5->{id}\@store-soho"),
+                     $t->read_file('logs/w.out')]);
+is_deeply([decode_json($t->redis('HGET', "${K}exception:$x5", 'data'))
+               ->{reasons}[0]{reason},
+           $t->redis('EXISTS', "${K}shipment:sq-main:$o5->{id}\@store-soho"),
+           $t->redis('EXISTS', "${K}shipments:sq-main:$o5->{id}")],
+          ['unknown_location', 0, 0],
+          'reason unknown_location; no shipment at Soho, none at all')
+    or diag($t->redis('HGET', "${K}exception:$x5", 'data'));
 
 $t->done;

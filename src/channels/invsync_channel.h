@@ -294,11 +294,13 @@ typedef struct {
      * the ledger location (worker.json locations[].id, borrowed from cc)
      * of a sale the channel made at its own location location_id (the
      * canonical order's fulfilment.location_id: a pickup, a counter
-     * sale), by the channel's options; NULL: not mapped, the engine
-     * takes the channel's stock location (docs/routing.md)
+     * sale), by the channel's options; NULL: not mapped.  *mapped says
+     * whether the channel has a map of its locations at all: without one
+     * the engine takes the channel's stock location, with one a location
+     * it does not name is unknown (docs/routing.md)
      */
     const char *(*sale_location)(const invsync_channel_conf_t *cc,
-                                 const char *location_id);
+                                 const char *location_id, int *mapped);
 
     /*
      * what a disposition of returned units (a canonical

@@ -26,10 +26,11 @@ const char  invsyncctl_ship_usage[] =
     "(docs/fulfilment.md).  Stock leaves on hand and the reservation at L\n"
     "once; the tracking is pushed to the channel.  Twice is once.\n"
     "--carrier pickup: the buyer collected it at L (no tracking number;\n"
-    "a pickup shipment is never tracked on the channel).\n"
+    "a pickup shipment is never tracked on the channel).  Only for a\n"
+    "pickup shipment: a parcel's (warehouse, 3pl, manual) is refused.\n"
     "\n"
-    "Exit: 0 (also: shipped before), 1 usage or the shipment is\n"
-    "cancelled, 2 no such shipment, 3 Redis.\n";
+    "Exit: 0 (also: shipped before), 1 usage, the shipment is cancelled\n"
+    "or not a pickup one, 2 no such shipment, 3 Redis.\n";
 
 
 static int invsyncctl_ship_print(invsyncctl_t *ctl, const char *id,
@@ -42,7 +43,7 @@ invsyncctl_ship(invsyncctl_t *ctl, int argc, char **argv)
     int                     rc, npos;
     char                    id[INVSYNC_SHIP_ID_LEN], audit[128];
     char                    err[INVSYNC_ERR_LEN];
-    const char             *pos[1], *loc, *by;
+    const char             *pos[1], *loc, *by, *found, *pick;
     invsync_ship_rc_e       src;
     invsync_ship_record_t   rec;
     const invsyncctl_opt_t  opts[] = {
@@ -109,11 +110,12 @@ invsyncctl_ship(invsyncctl_t *ctl, int argc, char **argv)
     }
 
     if (src == INVSYNC_SHIP_REFUSED) {
+        found = strstr(err, "no shipment");
+        pick = strstr(err, "not a pickup shipment");
         fprintf(stderr, "invsyncctl: ship: %s\n",
-                strstr(err, "no shipment") ? strstr(err, "no shipment")
-                                           : err);
-        return strstr(err, "no shipment") ? INVSYNCCTL_NOTFOUND
-                                          : INVSYNCCTL_REDIS;
+                found != NULL ? found : pick != NULL ? pick : err);
+        return found != NULL ? INVSYNCCTL_NOTFOUND
+               : pick != NULL ? INVSYNCCTL_USAGE : INVSYNCCTL_REDIS;
     }
 
     return invsyncctl_ship_print(ctl, id, src, audit);

@@ -177,14 +177,18 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
 /*
  * Where a pickup or counter sale happened, as a ledger location: the
  * channel's own map of its locations when it has one (its row's
- * sale_location, from its options), else where the
- * channel's stock levels are placed: its first stock.locations, else the
- * default location (docs/routing.md, "Pickup and counter sales").
+ * sale_location, from its options): a location the map does not name is
+ * unknown (o->at NULL: unroutable, unknown_location), never the stock
+ * location, which with several stores is another store's; without a map,
+ * where the channel's stock levels are placed: its first
+ * stock.locations, else the default location (docs/routing.md, "Pickup
+ * and counter sales").
  */
 
 static void
 invsync_route_sale_at(invsync_worker_t *w, invsync_route_order_t *o)
 {
+    int                            mapped;
     const invsync_channel_t       *row;
     const invsync_channel_conf_t  *ch;
 
@@ -196,10 +200,11 @@ invsync_route_sale_at(invsync_worker_t *w, invsync_route_order_t *o)
     }
 
     row = invsync_channel_find(ch->type);
+    mapped = 0;
     o->at = o->sold_at != NULL && invsync_channel_can(row, sale_location)
-            ? row->sale_location(ch, o->sold_at) : NULL;
+            ? row->sale_location(ch, o->sold_at, &mapped) : NULL;
 
-    if (o->at == NULL) {
+    if (o->at == NULL && !mapped) {
         o->at = invsync_stock_location(w, ch);
     }
 }

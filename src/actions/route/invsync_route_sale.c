@@ -142,6 +142,14 @@ invsync_route_sale_trace(const invsync_route_order_t *o,
                                ? "pickup at %s" : "sold at the counter of %s",
              id);
 
+    /* the channel's map of its locations does not name the sale's */
+    if (o->at == NULL && o->sold_at != NULL) {
+        snprintf(why, sizeof(why), "%s the channel's location %s, which "
+                 "its location map does not name",
+                 o->mode == INVSYNC_ROUTE_PICKUP
+                 ? "pickup at" : "sold at the counter of", o->sold_at);
+    }
+
     t = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:n, s:i}",
                   "status", routed ? "routed" : "unroutable",
                   "mode", invsync_route_mode_name(o->mode),

@@ -30,7 +30,7 @@ int invsync_shopify_refs(const invsync_canon_src_t *s, json_t *l);
 int invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e);
 json_t *invsync_shopify_requires_shipping(const invsync_canon_src_t *line);
 const char *invsync_shopify_sale_location(const invsync_channel_conf_t *cc,
-    const char *location_id);
+    const char *location_id, int *mapped);
 
 /* invsync_normalize_shopify_refund.c: refunds, an order's too */
 json_t *invsync_shopify_refund(const invsync_envelope_t *ev,

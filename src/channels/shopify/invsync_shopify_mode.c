@@ -27,13 +27,12 @@ invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e)
 {
     size_t               i, n;
     const char          *mode, *source;
-    invsync_canon_src_t  line, ship;
+    invsync_canon_src_t  line;
 
     n = 0;
 
     if (invsync_canon_array(s, "shipping_lines", &n) != 0
-        || invsync_canon_str(s, "source_name", 0, &source) < 0
-        || invsync_canon_object(s, "shipping_address", &ship) != 0)
+        || invsync_canon_str(s, "source_name", 0, &source) < 0)
     {
         return -1;
     }
@@ -51,8 +50,14 @@ invsync_shopify_fulfilment(const invsync_canon_src_t *s, json_t *e)
         }
     }
 
-    /* a point-of-sale order with nothing to deliver: handed over there */
-    if (strcmp(mode, "ship") == 0 && n == 0 && ship.obj == NULL
+    /*
+     * a point-of-sale order with no shipping line: handed over there.
+     * Its shipping_address does not say otherwise [U]: POS attaches the
+     * customer's address to a carry-out sale, while a POS "ship to
+     * customer" sale has the shipping rate the staff chose as a
+     * shipping line (docs/events.md, Shopify's orders)
+     */
+    if (strcmp(mode, "ship") == 0 && n == 0
         && source != NULL && strcasecmp(source, "pos") == 0)
     {
         mode = "none";
@@ -110,21 +115,26 @@ invsync_shopify_requires_shipping(const invsync_canon_src_t *line)
 /*
  * The ledger location whose options.locations entry (ledger location ->
  * Shopify location, as tracking uses it) names location_id, digits or a
- * gid; NULL when none does.
+ * gid; NULL when none does.  *mapped: whether options.locations names
+ * any location (then one it does not name is unknown: with several
+ * stores, the stock location would be the wrong one).
  */
 
 const char *
 invsync_shopify_sale_location(const invsync_channel_conf_t *cc,
-    const char *location_id)
+    const char *location_id, int *mapped)
 {
     char         id[32];
-    json_t      *v;
+    json_t      *v, *map;
     const char  *key, *digits;
+
+    map = json_object_get(cc->options, "locations");
+    *mapped = json_is_object(map) && json_object_size(map) > 0;
 
     digits = strrchr(location_id, '/');
     digits = digits != NULL ? digits + 1 : location_id;
 
-    json_object_foreach(json_object_get(cc->options, "locations"), key, v) {
+    json_object_foreach(map, key, v) {
         if (invsync_id_digits(v, id, sizeof(id)) && strcmp(id, digits) == 0)
         {
             return key;

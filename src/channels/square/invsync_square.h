@@ -30,7 +30,7 @@ int invsync_square_fulfilment(const invsync_canon_src_t *s, json_t *e);
 json_t *invsync_square_requires_shipping(const invsync_canon_src_t *line);
 int invsync_square_location_id(const char *s);
 const char *invsync_square_sale_location(const invsync_channel_conf_t *cc,
-    const char *location_id);
+    const char *location_id, int *mapped);
 
 /* invsync_normalize_square_refund.c */
 json_t *invsync_square_refund(const invsync_envelope_t *ev,

@@ -258,15 +258,22 @@ invsync_square_location_id(const char *s)
 /*
  * The ledger location options.ledger_locations gives the Square location
  * location_id (the order's location_id: where it was sold or is picked
- * up); NULL when the map does not name it (the engine then takes the
- * channel's stock location).  One Square account with several stores is
- * one channel: each store's sales take stock at its own place.
+ * up); NULL when the map does not name it.  *mapped: whether there is a
+ * map (without one the engine takes the channel's stock location; with
+ * one a location it does not name is unknown, not the stock location:
+ * that would take stock at another store).  One Square account with
+ * several stores is one channel: each store's sales take stock at its
+ * own place.
  */
 
 const char *
 invsync_square_sale_location(const invsync_channel_conf_t *cc,
-    const char *location_id)
+    const char *location_id, int *mapped)
 {
-    return json_string_value(json_object_get(
-               json_object_get(cc->options, "ledger_locations"), location_id));
+    json_t  *map;
+
+    map = json_object_get(cc->options, "ledger_locations");
+    *mapped = json_is_object(map) && json_object_size(map) > 0;
+
+    return json_string_value(json_object_get(map, location_id));
 }

@@ -34,10 +34,16 @@
 -- ARGV[6]  approximate bound of the audit stream
 -- ARGV[7]  and on: field, value pairs of the audit entry
 --
+-- A person's pickup confirmation (carrier "pickup", invsyncctl ship
+-- --carrier pickup) is only for a shipment the buyer takes at the
+-- location (kind pickup, counter, digital): on a parcel's (warehouse,
+-- 3pl, manual) it would queue tracking with no tracking number, so it is
+-- refused ("not a pickup shipment") and nothing is written.
+--
 -- Returns {1, audit id, detail} when confirmed now, {0, state} when it
 -- was shipped before (shipped, tracked), {'cancelled', state} when it is
 -- cancelled or voided (nothing written), or an error when there is no
--- such shipment.
+-- such shipment or a pickup confirmation is for a parcel.
 
 --#include ledger
 
@@ -57,6 +63,14 @@ if s[1] == 'cancelled' or s[1] == 'voided' then
 end
 
 local c = cjson.decode(ARGV[5])
+local untracked = {pickup = true, counter = true, digital = true}
+if c.carrier == 'pickup' and c.shipped_by ~= 'channel'
+   and not untracked[s[6] or ''] then
+    return redis.error_reply('ship_confirm: not a pickup shipment: '
+        .. id .. ' is of kind ' .. (s[6] or '?') .. ', a pickup '
+        .. 'confirmation is only for a pickup shipment (give its '
+        .. 'carrier and --tracking)')
+end
 local lines = {}
 for _, l in ipairs(cjson.decode(s[4])) do
     lines[#lines + 1] = {sku = l.sku, qty = l.qty, loc = s[3]}
@@ -95,7 +109,6 @@ if undo then
 else
     redis.call('ZREM', K .. 'fulfil:due', id)
 end
-local untracked = {pickup = true, counter = true, digital = true}
 if not bych and not untracked[s[6] or ''] then
     redis.call('ZADD', K .. 'track:due', ARGV[2], id)
 end

@@ -25,6 +25,21 @@
 -- shipping) is of kind digital (confirmed at once too).  None of them is
 -- due: no label, no 3PL.
 --
+-- An order edit can change how a location's part reaches the buyer (a
+-- shipped order made a pickup at the same location, or back): the kind
+-- of its shipment changes with it.  One the provider already knows (a
+-- carrier shipment created or its label bought, a 3PL order placed:
+-- provider_ref; state requested or stalled; or a request in flight: open
+-- with its fulfil:due lease ahead of now) is not changed: its parcel may
+-- be on its way, and whether to void the label, stop the 3PL order or
+-- tell the buyer is a person's call.  It keeps its kind and lines, and a
+-- shipment_kind_changed:<channel>:<order id>@<location> exception is
+-- opened for that person (fields as exception.lua writes them; once: a
+-- second delivery finds it).  Otherwise the kind changes, and a shipment
+-- no longer of a warehouse or 3pl leaves fulfil:due (no label, no 3PL
+-- order for a pickup); a failed one (its label refused) is open again.
+-- docs/fulfilment.md, "Handed over at the location".
+--
 -- Returns {opened, updated, cancelled}, counts.
 
 local K, now, order, channel = ARGV[2], ARGV[1], ARGV[3], ARGV[4]
@@ -85,6 +100,43 @@ local function kept(t)
 end
 table.sort(locs)
 
+-- whether the provider knows the live shipment id (cur: its state,
+-- version, kind, provider_ref): a label or 3PL order, or one being asked
+local function committed(id, cur)
+    if (cur[4] or '') ~= '' or cur[1] == 'requested'
+       or cur[1] == 'stalled' then
+        return true
+    end
+    local lease = redis.call('ZSCORE', K .. 'fulfil:due', id)
+    return lease ~= false and tonumber(lease) > tonumber(now)
+end
+
+-- a kind change refused: the exception for a person, once
+local function refused(id, had, wanted)
+    local xid = 'shipment_kind_changed:' .. id
+    local xkey = K .. 'exception:' .. xid
+    if redis.call('EXISTS', xkey) == 1 then
+        return
+    end
+    local why = 'the order now wants its ' .. had .. ' shipment '
+                .. id .. ' to be ' .. wanted .. ', but its provider '
+                .. 'has it already: void the label or cancel the 3PL '
+                .. 'order, or tell the buyer'
+    redis.call('HSET', xkey, 'id', xid, 'state', 'open', 'created', now,
+               'updated', now, 'kind', 'shipment_kind_changed',
+               'summary', why, 'channel', channel, 'event', id,
+               'order', order, 'data',
+               cjson.encode({order = order, shipment = id, kind = had,
+                             wanted = wanted}))
+    redis.call('ZADD', K .. 'exceptions:open', now, xid)
+    redis.call('ZADD', K .. 'exceptions:all', now, xid)
+    local aid = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[6], '*',
+        'result', 'exception', 'action', 'exception.open',
+        'exception', xid, 'ts', now, 'kind', 'shipment_kind_changed',
+        'summary', why, 'channel', channel, 'order', order)
+    redis.call('ZADD', K .. 'audit:order:' .. order, now, aid)
+end
+
 local opened, updated, cancelled = {}, {}, {}
 local live = {open = true, requested = true, stalled = true,
               failed = true}
@@ -92,7 +144,8 @@ local live = {open = true, requested = true, stalled = true,
 for _, loc in ipairs(locs) do
     local id = order .. '@' .. loc
     local key = K .. 'shipment:' .. id
-    local cur = redis.call('HMGET', key, 'state', 'version')
+    local cur = redis.call('HMGET', key, 'state', 'version', 'kind',
+                           'provider_ref')
     local kind = kind_of(loc, byloc[loc])
     local lines = cjson.encode(kept(byloc[loc]))
     if not cur[1] then
@@ -103,9 +156,21 @@ for _, loc in ipairs(locs) do
                    'opened_at', now)
         redis.call('SADD', setkey, id)
         opened[#opened + 1] = id
+    elseif cur[2] ~= version and live[cur[1]] and cur[3] ~= kind
+           and committed(id, cur) then
+        refused(id, cur[3], kind)
+        kind = nil      -- kept as it is, for a person
     elseif cur[2] ~= version and live[cur[1]] then
-        redis.call('HSET', key, 'lines', lines, 'version', version,
-                   'rule', rule, 'kind', kind)
+        local set = {'lines', lines, 'version', version, 'rule', rule,
+                     'kind', kind}
+        if cur[3] ~= kind and cur[1] == 'failed' then
+            set[#set + 1] = 'state'
+            set[#set + 1] = 'open'
+        end
+        redis.call('HSET', key, unpack(set))
+        if kind ~= 'warehouse' and kind ~= '3pl' then
+            redis.call('ZREM', K .. 'fulfil:due', id)
+        end
         updated[#updated + 1] = id
     else
         kind = nil      -- this version's, or shipped: nothing to do

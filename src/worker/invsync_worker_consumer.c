@@ -111,7 +111,8 @@ invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len)
 int
 invsync_consumer_run_once(invsync_worker_t *w)
 {
-    int64_t  now;
+    int64_t   now;
+    uint64_t  read;
 
     now = invsync_now_ms();
 
@@ -136,8 +137,16 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
+    read = w->counters.read;
+
     if (invsync_consumer_next(w) != 0) {
         return -1;
+    }
+
+    /* entries applied may have opened shipments (order.route): the due
+     * set is looked at in this turn, not at its next interval */
+    if (w->counters.read != read && w->fulfil != NULL) {
+        w->fulfil->next_ms = 0;
     }
 
     if (invsync_push_step(w) != 0) {

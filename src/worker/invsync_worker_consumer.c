@@ -19,7 +19,6 @@
 
 
 #define INVSYNC_BATCH_MAX  64     /* orders or refunds in one pipelined run */
-#define INVSYNC_BUSY_WAIT_MS  5   /* a wait on curl's transfers, at most */
 
 
 typedef struct {
@@ -40,9 +39,6 @@ typedef struct {
 } invsync_pending_t;
 
 
-static int invsync_consumer_next(invsync_worker_t *w);
-static int invsync_consumer_read(invsync_worker_t *w, const char *from,
-    int block_ms);
 static int invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
     invsync_pending_t *pend, invsync_job_t *jobs, size_t q0, size_t nq,
     invsync_acks_t *acks);
@@ -195,54 +191,11 @@ invsync_consumer_run_once(invsync_worker_t *w)
 
 
 /*
- * The stream's new entries, or a wait for them.  With requests on curl's
- * multi the wait is not Redis's: a BLOCK ends on Redis's clock (hz 10: a
- * BLOCK of 2 ms lasts up to 100 ms when nothing is added), and the
- * answers wait for it.  So the read does not block, and when it found
- * nothing the worker waits on the transfers' sockets instead, for at most
- * INVSYNC_BUSY_WAIT_MS (the latency a new entry can get meanwhile):
- * an answer is handled as soon as it is in, not a Redis tick later.
- */
-
-static int
-invsync_consumer_next(invsync_worker_t *w)
-{
-    int       running, wait;
-    uint64_t  read;
-
-    running = 0;
-
-    if (w->multi != NULL && w->busy_ms > 0) {
-        curl_multi_perform(w->multi, &running);
-    }
-
-    if (running == 0) {
-        return invsync_consumer_read(w, ">", w->busy_ms ? w->busy_ms
-                                                        : w->conf->block_ms);
-    }
-
-    read = w->counters.read;
-
-    if (invsync_consumer_read(w, ">", -1) != 0) {
-        return -1;
-    }
-
-    if (w->counters.read == read && w->redis != NULL) {
-        wait = w->conf->block_ms < INVSYNC_BUSY_WAIT_MS ? w->conf->block_ms
-                                                        : INVSYNC_BUSY_WAIT_MS;
-        curl_multi_poll(w->multi, NULL, 0, wait, NULL);
-    }
-
-    return 0;
-}
-
-
-/*
  * XREADGROUP over every stream: ">" for new entries (blocking up to
  * block_ms), "0" for the entries this consumer already holds.
  */
 
-static int
+int
 invsync_consumer_read(invsync_worker_t *w, const char *from, int block_ms)
 {
     int          argc, rc;

@@ -14,6 +14,10 @@
 #define INVSYNC_BUSY_WAIT_MS  5   /* a wait on curl's transfers, at most */
 
 
+/* the last read had entries (one loop a process: one flag) */
+static int  invsync_flowing;
+
+
 /*
  * The stream's new entries, or a wait for them.  With requests on curl's
  * multi the wait is not Redis's: a BLOCK ends on Redis's clock (hz 10: a
@@ -36,18 +40,30 @@ invsync_consumer_next(invsync_worker_t *w)
         curl_multi_perform(w->multi, &running);
     }
 
-    if (running == 0) {
-        return invsync_consumer_read(w, ">", w->busy_ms ? w->busy_ms
-                                                        : w->conf->block_ms);
-    }
-
     read = w->counters.read;
+
+    /* with nothing in flight, or the stream flowing (its next entry ends
+     * a BLOCK sooner than anything: Redis wakes a blocked read at once) */
+    if (running == 0 || invsync_flowing) {
+        if (invsync_consumer_read(w, ">", w->busy_ms ? w->busy_ms
+                                                     : w->conf->block_ms)
+            != 0)
+        {
+            return -1;
+        }
+
+        invsync_flowing = w->counters.read != read;
+
+        return 0;
+    }
 
     if (invsync_consumer_read(w, ">", -1) != 0) {
         return -1;
     }
 
-    if (w->counters.read == read && w->redis != NULL) {
+    invsync_flowing = w->counters.read != read;
+
+    if (!invsync_flowing && w->redis != NULL) {
         wait = w->conf->block_ms < INVSYNC_BUSY_WAIT_MS ? w->conf->block_ms
                                                         : INVSYNC_BUSY_WAIT_MS;
         curl_multi_poll(w->multi, NULL, 0, wait, NULL);

@@ -22,10 +22,13 @@ static int  invsync_flowing;
  * The stream's new entries, or a wait for them.  With requests on curl's
  * multi the wait is not Redis's: a BLOCK ends on Redis's clock (hz 10: a
  * BLOCK of 2 ms lasts up to 100 ms when nothing is added), and the
- * answers wait for it.  So the read does not block, and when it found
- * nothing the worker waits on the transfers' sockets instead, for at most
- * INVSYNC_BUSY_WAIT_MS (the latency a new entry can get meanwhile):
- * an answer is handled as soon as it is in, not a Redis tick later.
+ * answers wait for it.  So after a read that found nothing the next
+ * does not block, and when it finds nothing either the worker waits on
+ * the transfers' sockets instead, for at most INVSYNC_BUSY_WAIT_MS (the
+ * latency a new entry can get meanwhile): an answer is handled as soon
+ * as it is in, not a Redis tick later.  While entries come, the short
+ * BLOCK stays: the next XADD ends it at once, sooner than a poll would
+ * (the price: one BLOCK of Redis's length when the stream stops).
  */
 
 int

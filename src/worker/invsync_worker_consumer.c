@@ -39,8 +39,6 @@ typedef struct {
 } invsync_pending_t;
 
 
-static int invsync_consumer_read(invsync_worker_t *w, const char *from,
-    int block_ms);
 static int invsync_consumer_flush_jobs(invsync_worker_t *w, size_t si,
     invsync_pending_t *pend, invsync_job_t *jobs, size_t q0, size_t nq,
     invsync_acks_t *acks);
@@ -109,7 +107,8 @@ invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len)
 int
 invsync_consumer_run_once(invsync_worker_t *w)
 {
-    int64_t  now;
+    int64_t   now;
+    uint64_t  read;
 
     now = invsync_now_ms();
 
@@ -134,11 +133,16 @@ invsync_consumer_run_once(invsync_worker_t *w)
         return -1;
     }
 
-    if (invsync_consumer_read(w, ">", w->busy_ms ? w->busy_ms
-                                                 : w->conf->block_ms)
-        != 0)
-    {
+    read = w->counters.read;
+
+    if (invsync_consumer_next(w) != 0) {
         return -1;
+    }
+
+    /* entries applied may have opened shipments (order.route): the due
+     * set is looked at in this turn, not at its next interval */
+    if (w->counters.read != read && w->fulfil != NULL) {
+        w->fulfil->next_ms = 0;
     }
 
     if (invsync_push_step(w) != 0) {
@@ -191,7 +195,7 @@ invsync_consumer_run_once(invsync_worker_t *w)
  * block_ms), "0" for the entries this consumer already holds.
  */
 
-static int
+int
 invsync_consumer_read(invsync_worker_t *w, const char *from, int block_ms)
 {
     int          argc, rc;

@@ -3,7 +3,8 @@
  * The consumer loop's jobs, one file each: read and acknowledge
  * (invsync_worker_consumer.c), retry and dead letters (_retry.c), claim
  * (_claim.c), trim (_trim.c), latency (_latency.c), lag (_lag.c), the
- * heartbeat (_heartbeat.c), and what they share (_stream.c).  Private to
+ * heartbeat (_heartbeat.c), the wait for entries and transfers (_wait.c),
+ * and what they share (_stream.c).  Private to
  * src/worker; the worker's entry points are in invsync_runtime.h.
  */
 
@@ -18,9 +19,16 @@
 #define INVSYNC_KEY_LEN  512
 
 
-/* invsync_worker_consumer.c: entries read (retried: a retry or a claim) */
+/* invsync_worker_consumer.c: XREADGROUP ">" or "0" (block_ms < 0: no
+ * BLOCK), and the entries read (retried: a retry or a claim) */
+int invsync_consumer_read(invsync_worker_t *w, const char *from,
+    int block_ms);
 int invsync_consumer_entries(invsync_worker_t *w, size_t si,
     redisReply *entries, int retried);
+
+/* invsync_worker_wait.c: the new entries, or a wait for them and for
+ * curl's transfers */
+int invsync_consumer_next(invsync_worker_t *w);
 
 /* invsync_worker_retry.c */
 int invsync_consumer_fail(invsync_worker_t *w, size_t si, redisReply *entry,

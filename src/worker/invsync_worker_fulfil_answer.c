@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "invsync_worker_fulfil.h"
+#include "invsync_worker_track.h"
 
 
 static int invsync_fulfil_answer(invsync_worker_t *w, invsync_fulfil_t *f,
@@ -226,6 +227,11 @@ invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
         }
 
         return invsync_fulfil_send(w, f, INVSYNC_FULFIL_VOID, l->id);
+    }
+
+    /* on track:due now (ship_confirm.lua): told without a scan's wait */
+    if (rc == INVSYNC_ACT_APPLIED) {
+        invsync_track_wake(w);
     }
 
     invsync_log(INVSYNC_LOG_INFO, "label bought", json_pack(

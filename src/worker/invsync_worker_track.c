@@ -472,6 +472,18 @@ invsync_track_shared_delay(invsync_worker_t *w,
 }
 
 
+/* a shipment just put on track:due: the next turn reads the set, not
+ * INVSYNC_TRACK_SCAN_MS later */
+
+void
+invsync_track_wake(invsync_worker_t *w)
+{
+    if (w->track != NULL) {
+        w->track->next_scan_ms = 0;
+    }
+}
+
+
 /* and its tracking as long as its pushes */
 
 int64_t

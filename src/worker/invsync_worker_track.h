@@ -61,6 +61,9 @@ struct invsync_track_s {
 typedef struct invsync_track_s  invsync_track_t;
 
 
+/* invsync_worker_track.c: the due set read in the next turn */
+void invsync_track_wake(invsync_worker_t *w);
+
 /* invsync_worker_track.c: when the channel's pushes may go on */
 int64_t invsync_track_push_delay(invsync_worker_t *w,
     const invsync_trackchan_t *tc);

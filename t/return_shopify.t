@@ -48,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(49);
+$t->plan(51);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -363,9 +363,10 @@ send_hook('reverse_deliveries/attach_deliverable', encode_json({
     id => 66, return => { id => 555000113 },
     shipping_deliverable => { tracking => { tracking_number => 'T1' } } }));
 ok(wait_for(30, sub { my $log = join('', $t->read_file('logs/w1.out'));
-                      $log =~ /"result":"ignored".*"err":"no RMA shop-eu:555000113 to close"/
-                      && $log =~ /"err":"no RMA shop-eu:555000113 for its parcel's tracking"/ }),
-   'a close and a label of a return with no RMA: ignored, saying why')
+                      $log =~ /"result":"ignored".*"err":"no RMA shop-eu:555000113 yet: closed kept for its request \(K rmaearly:\)"/
+                      && $log =~ /"err":"no RMA shop-eu:555000113 yet: its label kept for its request/ }),
+   'a close and a label of a return with no RMA: kept for its request, '
+   . 'saying so')
     or diag($t->read_file('logs/w1.out'));
 
 # reopened in Shopify, a return invsync never had: its webhook names no
@@ -379,6 +380,10 @@ ok(wait_for(30, sub { grep { ($_->{id} // '') eq
    'reopened, never had: return_unknown')
     or diag(explain [rma('shop-eu:555000114'), $t->read_file('logs/w1.out')]);
 ok(!defined rma('shop-eu:555000114'), 'and no RMA without lines');
+is_deeply([ sort @{$t->redis('HKEYS', "${K}rmaearly:shop-eu:555000113")} ],
+          [ 'end', 'transit:66' ], 'the early close and label remembered');
+ok($t->redis('TTL', "${K}rmaearly:shop-eu:555000113") > 29 * 86400,
+   'for 30 days');
 
 $body->{return_line_items}[0]{quantity} = 'two';
 $body->{id} = 555000112;

@@ -48,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(51);
+$t->plan(57);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -288,6 +288,49 @@ is(scalar @{entries('return.close', $rma)}, 1, 'one return.close');
 my ($src, $txt) = ctl($t, $conf, 'return', 'show', $rma);
 like($txt, qr/^closed\s.*\Q$rma:closed\E\s+-\s+closed\s*$/m,
      'return show: the close with its cause and why') or diag($txt);
+
+###############################################################################
+# a return of 60 lines, one unit each of a line of 60 (more than the 50 the
+# read once asked for): every line's order line read, every unit received
+
+$t->redis('HINCRBY', "${K}stock:SKU-A", 'on_hand:wh-b', 60);
+InvsyncSim::admin_set($t, 'shopify', inventory_item_id => 111,
+                      location_id => 9, available => 70);
+my $before = stock('SKU-A')->{'on_hand:wh-b'};
+my $o60 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    line_items => [ { sku => 'SKU-A', quantity => 60 } ]);
+ok(wait_for(30, sub { ($t->redis('HGET', "${K}shipment:shop-eu:$o60->{id}\@wh-b",
+                                 'state') // '') eq 'open' }),
+   'an order of 60 units routed to wh-b')
+    or diag($t->read_file('logs/w1.out'));
+merchant_fulfils($o60->{id});
+ok(wait_for(30, sub { stock('SKU-A')->{'on_hand:wh-b'} == $before - 60 }),
+   'fulfilled in Shopify') or diag(explain stock('SKU-A'));
+my $ret60 = InvsyncSim::call($t, 'shopify', 'return', order_id => $o60->{id},
+    status => 'open', lines => [ map { +{
+        line_item_id => $o60->{line_items}[0]{id}, quantity => 1,
+        reason => 'unwanted' } } 1 .. 60 ]);
+my $rma60 = "shop-eu:$ret60->{return}{id}";
+ok(wait_for(30, sub { @{(rma($rma60) // { lines => [] })->{lines}} == 60 }),
+   'its RMA, 60 lines') or diag($t->read_file('logs/w1.out'));
+my $since = @{InvsyncSim::requests($t, 'shopify')};
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret60->{return}{id}, step => 'dispose',
+    dispositions => [ map { +{ line => $_, type => 'restocked', quantity => 1,
+                               location_id => 9 } } 0 .. 59 ]);
+ok(wait_for(30, sub { stock('SKU-A')->{'on_hand:wh-b'} == $before }),
+   'disposed: all 60 units back on hand at wh-b')
+    or diag(explain [stock('SKU-A'), $t->read_file('logs/w1.out')]);
+$r = rma($rma60);
+is_deeply([ map { scalar @{$_->{lines}} } values %{$r->{receipts}} ], [60],
+          'one receipt of 60 lines') or diag(explain $r);
+my @reads = grep { ($_->{body} // '') =~ /reverseFulfillmentOrder/ }
+            @{InvsyncSim::requests($t, 'shopify', $since)};
+is_deeply([ scalar @reads, map { $_->{body} =~ /lineItems\(first: 250\)/
+                                 && $_->{body} =~ /hasNextPage/ ? 1 : 0 }
+            @reads ], [1, 1],
+          'read in one page of up to 250, with its pageInfo checked')
+    or diag(explain \@reads);
 
 ###############################################################################
 # a second return, declined

@@ -296,8 +296,8 @@ invsync_return_early(invsync_worker_t *w, const char *rma, const char *field,
 
 /*
  * declined, cancelled, closed: the RMA closed once, the state its cause.
- * No RMA yet: remembered for the request that opens it (Shopify's
- * webhooks come in any order).
+ * No RMA yet: remembered for the request that opens it (a channel's
+ * webhooks may come in any order).
  */
 static invsync_act_rc_e
 invsync_return_announce_close(invsync_worker_t *w,

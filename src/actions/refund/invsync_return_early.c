@@ -1,9 +1,9 @@
 
 /*
  * What a channel says of its return before the request that opens its
- * RMA.  Shopify does not keep its webhooks in order (its retries
- * interleave), so returns/close, returns/decline, returns/cancel or
- * reverse_deliveries/attach_deliverable may come before returns/request:
+ * RMA.  A channel may not keep its webhooks in order (its retries
+ * interleave), so a return's close, decline, cancel or label may come
+ * before its request:
  * each is remembered in K rmaearly:<rma> (the first end state, every
  * label), and applied by the request (or approval) right after it opens
  * the RMA.  docs/returns.md, "Out of order".
@@ -24,7 +24,8 @@
 
 
 /*
- * 30 days: Shopify retries a webhook for up to 48 hours, and a request
+ * 30 days: a channel retries a webhook for up to two days (docs/
+ * channels/), and a request
  * held as return_unknown (its order not recorded yet) waits for a person's
  * `invsyncctl exceptions retry`; both well within it.  After that a
  * request that never came is not coming, and the record would only grow

@@ -48,7 +48,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(49);
+$t->plan(57);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -290,6 +290,49 @@ like($txt, qr/^closed\s.*\Q$rma:closed\E\s+-\s+closed\s*$/m,
      'return show: the close with its cause and why') or diag($txt);
 
 ###############################################################################
+# a return of 60 lines, one unit each of a line of 60 (more than the 50 the
+# read once asked for): every line's order line read, every unit received
+
+$t->redis('HINCRBY', "${K}stock:SKU-A", 'on_hand:wh-b', 60);
+InvsyncSim::admin_set($t, 'shopify', inventory_item_id => 111,
+                      location_id => 9, available => 70);
+my $before = stock('SKU-A')->{'on_hand:wh-b'};
+my $o60 = InvsyncSim::order($t, 'shopify', location_id => 9,
+    line_items => [ { sku => 'SKU-A', quantity => 60 } ]);
+ok(wait_for(30, sub { ($t->redis('HGET', "${K}shipment:shop-eu:$o60->{id}\@wh-b",
+                                 'state') // '') eq 'open' }),
+   'an order of 60 units routed to wh-b')
+    or diag($t->read_file('logs/w1.out'));
+merchant_fulfils($o60->{id});
+ok(wait_for(30, sub { stock('SKU-A')->{'on_hand:wh-b'} == $before - 60 }),
+   'fulfilled in Shopify') or diag(explain stock('SKU-A'));
+my $ret60 = InvsyncSim::call($t, 'shopify', 'return', order_id => $o60->{id},
+    status => 'open', lines => [ map { +{
+        line_item_id => $o60->{line_items}[0]{id}, quantity => 1,
+        reason => 'unwanted' } } 1 .. 60 ]);
+my $rma60 = "shop-eu:$ret60->{return}{id}";
+ok(wait_for(30, sub { @{(rma($rma60) // { lines => [] })->{lines}} == 60 }),
+   'its RMA, 60 lines') or diag($t->read_file('logs/w1.out'));
+my $since = @{InvsyncSim::requests($t, 'shopify')};
+InvsyncSim::call($t, 'shopify', 'return_step',
+    return_id => $ret60->{return}{id}, step => 'dispose',
+    dispositions => [ map { +{ line => $_, type => 'restocked', quantity => 1,
+                               location_id => 9 } } 0 .. 59 ]);
+ok(wait_for(30, sub { stock('SKU-A')->{'on_hand:wh-b'} == $before }),
+   'disposed: all 60 units back on hand at wh-b')
+    or diag(explain [stock('SKU-A'), $t->read_file('logs/w1.out')]);
+$r = rma($rma60);
+is_deeply([ map { scalar @{$_->{lines}} } values %{$r->{receipts}} ], [60],
+          'one receipt of 60 lines') or diag(explain $r);
+my @reads = grep { ($_->{body} // '') =~ /reverseFulfillmentOrder/ }
+            @{InvsyncSim::requests($t, 'shopify', $since)};
+is_deeply([ scalar @reads, map { $_->{body} =~ /lineItems\(first: 250\)/
+                                 && $_->{body} =~ /hasNextPage/ ? 1 : 0 }
+            @reads ], [1, 1],
+          'read in one page of up to 250, with its pageInfo checked')
+    or diag(explain \@reads);
+
+###############################################################################
 # a second return, declined
 
 my $ret2 = InvsyncSim::call($t, 'shopify', 'return', order_id => $o->{id},
@@ -363,9 +406,10 @@ send_hook('reverse_deliveries/attach_deliverable', encode_json({
     id => 66, return => { id => 555000113 },
     shipping_deliverable => { tracking => { tracking_number => 'T1' } } }));
 ok(wait_for(30, sub { my $log = join('', $t->read_file('logs/w1.out'));
-                      $log =~ /"result":"ignored".*"err":"no RMA shop-eu:555000113 to close"/
-                      && $log =~ /"err":"no RMA shop-eu:555000113 for its parcel's tracking"/ }),
-   'a close and a label of a return with no RMA: ignored, saying why')
+                      $log =~ /"result":"ignored".*"err":"no RMA shop-eu:555000113 yet: closed kept for its request \(K rmaearly:\)"/
+                      && $log =~ /"err":"no RMA shop-eu:555000113 yet: its label kept for its request/ }),
+   'a close and a label of a return with no RMA: kept for its request, '
+   . 'saying so')
     or diag($t->read_file('logs/w1.out'));
 
 # reopened in Shopify, a return invsync never had: its webhook names no
@@ -379,6 +423,10 @@ ok(wait_for(30, sub { grep { ($_->{id} // '') eq
    'reopened, never had: return_unknown')
     or diag(explain [rma('shop-eu:555000114'), $t->read_file('logs/w1.out')]);
 ok(!defined rma('shop-eu:555000114'), 'and no RMA without lines');
+is_deeply([ sort @{$t->redis('HKEYS', "${K}rmaearly:shop-eu:555000113")} ],
+          [ 'end', 'transit:66' ], 'the early close and label remembered');
+ok($t->redis('TTL', "${K}rmaearly:shop-eu:555000113") > 29 * 86400,
+   'for 30 days');
 
 $body->{return_line_items}[0]{quantity} = 'two';
 $body->{id} = 555000112;

@@ -413,6 +413,16 @@ invsync_key_rma(char *dst, size_t cap, const invsync_conf_t *conf,
 }
 
 
+/* a channel's return's end (declined, cancelled, closed) or label that
+ * came before the return's request: kept until the request opens the RMA */
+size_t
+invsync_key_rmaearly(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id)
+{
+    return invsync_key_fmt(dst, cap, conf, "rmaearly:%s", id);
+}
+
+
 size_t
 invsync_key_rmas(char *dst, size_t cap, const invsync_conf_t *conf)
 {

@@ -314,6 +314,8 @@ size_t invsync_key_fulfil_due(char *dst, size_t cap,
 size_t invsync_key_track_due(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_rma(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *id);
+size_t invsync_key_rmaearly(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *id);
 size_t invsync_key_rmas(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_journal(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_done_journal(char *dst, size_t cap,

@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  60
+#define T_BUILDERS  61
 #define T_PLAN      (T_BUILDERS + 3)
 #define T_NAME_LEN  64
 
@@ -178,6 +178,8 @@ main(void)
     T_KEY(invsync_key_track_due(k, sizeof(k), &conf), "inv:{inv}:track:due");
     T_KEY(invsync_key_rma(k, sizeof(k), &conf, "R-20261203-1"),
           "inv:{inv}:rma:R-20261203-1");
+    T_KEY(invsync_key_rmaearly(k, sizeof(k), &conf, "shop-eu:77"),
+          "inv:{inv}:rmaearly:shop-eu:77");
     T_KEY(invsync_key_rmas(k, sizeof(k), &conf), "inv:{inv}:rmas");
     T_KEY(invsync_key_refundout(k, sizeof(k), &conf, "rma:R-1"),
           "inv:{inv}:refundout:rma:R-1");

@@ -11,6 +11,7 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "refund/invsync_return_int.h"
@@ -18,7 +19,20 @@
 
 static invsync_act_rc_e invsync_return_announce_open(invsync_worker_t *w,
     const invsync_envelope_t *ev, const invsync_return_src_t *src,
-    json_t *canon, const char *rma, char *err, size_t len);
+    json_t *canon, const char *rma, int reopened, char *err, size_t len);
+static invsync_return_rc_e invsync_return_apply_early(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *rma, int reopened,
+    char *err, size_t len);
+static int invsync_return_cmp_field(const void *a, const void *b);
+static invsync_return_rc_e invsync_return_close_step(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *rma, const char *state,
+    const char *reason, char *err, size_t len);
+static invsync_return_rc_e invsync_return_early(invsync_worker_t *w,
+    const char *rma, const char *field, json_t *val, json_t **rec,
+    char *err, size_t len);
+static invsync_return_rc_e invsync_return_transit_step(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *rma, const char *delivery,
+    const char *tracking, char *err, size_t len);
 static invsync_act_rc_e invsync_return_announce_close(invsync_worker_t *w,
     const invsync_return_src_t *src, json_t *canon, const char *rma,
     char *err, size_t len);
@@ -56,8 +70,8 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
     src.entry = ev->entry;
 
     if (strcmp(state, "requested") == 0 || strcmp(state, "approved") == 0) {
-        return invsync_return_announce_open(w, ev, &src, canon, rma, err,
-                                            len);
+        return invsync_return_announce_open(w, ev, &src, canon, rma, 0,
+                                            err, len);
     }
 
     if (strcmp(state, "in_transit") == 0) {
@@ -90,8 +104,8 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     if (rec == NULL) {
-        return invsync_return_announce_open(w, ev, &src, canon, rma, err,
-                                            len);
+        return invsync_return_announce_open(w, ev, &src, canon, rma, 1,
+                                            err, len);
     }
 
     rc = strcmp(invsync_action_str(rec, "state"), "closed") == 0
@@ -108,16 +122,21 @@ invsync_return_announce(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
-/* requested or approved: the RMA opened once, with the lines named */
+/*
+ * requested or approved: the RMA opened once, with the lines named, then
+ * what the channel said of it before (K rmaearly:): its labels, its end.
+ * Opened before (a delivery again, or one that crashed between the two)
+ * still applies what came early, each step once by its cause.
+ */
 static invsync_act_rc_e
 invsync_return_announce_open(invsync_worker_t *w,
     const invsync_envelope_t *ev, const invsync_return_src_t *src,
-    json_t *canon, const char *rma, char *err, size_t len)
+    json_t *canon, const char *rma, int reopened, char *err, size_t len)
 {
     char                  audit[128], why[400];
     json_t               *lines, *first;
     const char           *reason;
-    invsync_return_rc_e   rc;
+    invsync_return_rc_e   rc, erc;
 
     rc = invsync_return_channel_lines(w, ev->channel, canon,
                                       "channel_line_id", &lines, err, len);
@@ -133,6 +152,19 @@ invsync_return_announce_open(invsync_worker_t *w,
                                  lines, reason, audit, sizeof(audit), err,
                                  len);
         json_decref(lines);
+    }
+
+    if (rc == INVSYNC_RETURN_DONE || rc == INVSYNC_RETURN_BEFORE) {
+        erc = invsync_return_apply_early(w, src, rma, reopened, err, len);
+
+        if (erc == INVSYNC_RETURN_LOST) {
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (erc == INVSYNC_RETURN_DONE) {
+            /* an early step recorded now is this delivery's doing */
+            rc = INVSYNC_RETURN_DONE;
+        }
     }
 
     switch (rc) {
@@ -155,19 +187,129 @@ invsync_return_announce_open(invsync_worker_t *w,
 }
 
 
-/* declined, cancelled, closed: the RMA closed once, the state its cause */
+/*
+ * What came before the RMA, on it now: each label in transit (by
+ * delivery id, so always in one order), then the end state.  A reopened
+ * return takes only its labels: the reopening came after any end.  DONE
+ * when a step was recorded now, BEFORE when nothing was, LOST.
+ */
+static invsync_return_rc_e
+invsync_return_apply_early(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *rma, int reopened,
+    char *err, size_t len)
+{
+    size_t                i, n;
+    json_t               *early, *v;
+    const char           *field, **keys;
+    invsync_return_rc_e   rc, out;
+
+    early = invsync_return_early_get(w, rma);
+    if (early == NULL) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_RETURN_LOST;
+    }
+
+    /* the labels by their field: HGETALL's order is the hash's own */
+    n = json_object_size(early);
+    keys = calloc(n + 1, sizeof(*keys));
+    if (keys == NULL) {
+        json_decref(early);
+        snprintf(err, len, "out of memory");
+        return INVSYNC_RETURN_LOST;
+    }
+
+    i = 0;
+    json_object_foreach(early, field, v) {
+        keys[i++] = field;
+    }
+    qsort(keys, n, sizeof(*keys), invsync_return_cmp_field);
+
+    out = INVSYNC_RETURN_BEFORE;
+    rc = INVSYNC_RETURN_BEFORE;
+
+    for (i = 0; i < n && rc != INVSYNC_RETURN_LOST; i++) {
+        if (strncmp(keys[i], "transit:", 8) != 0) {
+            continue;
+        }
+
+        v = json_object_get(early, keys[i]);
+        rc = invsync_return_transit_step(w, src, rma,
+                 invsync_action_str(v, "delivery_id"),
+                 invsync_action_str(v, "tracking"), err, len);
+        out = rc == INVSYNC_RETURN_DONE ? rc : out;
+    }
+
+    free(keys);
+    v = json_object_get(early, "end");
+
+    if (rc != INVSYNC_RETURN_LOST && v != NULL && !reopened) {
+        rc = invsync_return_close_step(w, src, rma,
+                                       invsync_action_str(v, "state"),
+                                       invsync_action_str(v, "reason"),
+                                       err, len);
+        out = rc == INVSYNC_RETURN_DONE ? rc : out;
+    }
+
+    json_decref(early);
+
+    return rc == INVSYNC_RETURN_LOST ? rc : out;
+}
+
+
+static int
+invsync_return_cmp_field(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+
+/*
+ * No RMA yet for what the channel says: remember it for the request
+ * (K rmaearly:), then look again, since the request may have opened the
+ * RMA in between (it reads the record only after it opened it).  *rec the
+ * RMA found the second time, NULL when still none.
+ */
+static invsync_return_rc_e
+invsync_return_early(invsync_worker_t *w, const char *rma, const char *field,
+    json_t *val, json_t **rec, char *err, size_t len)
+{
+    invsync_return_rc_e  rc;
+
+    *rec = NULL;
+    rc = invsync_return_early_keep(w, rma, field, val, err, len);
+    json_decref(val);
+
+    if (rc != INVSYNC_RETURN_DONE) {
+        return rc;
+    }
+
+    *rec = invsync_return_get(w, rma, &rc);
+
+    if (rc == INVSYNC_RETURN_LOST) {
+        snprintf(err, len, "redis connection lost");
+        return rc;
+    }
+
+    return INVSYNC_RETURN_DONE;
+}
+
+
+/*
+ * declined, cancelled, closed: the RMA closed once, the state its cause.
+ * No RMA yet: remembered for the request that opens it (a channel's
+ * webhooks may come in any order).
+ */
 static invsync_act_rc_e
 invsync_return_announce_close(invsync_worker_t *w,
     const invsync_return_src_t *src, json_t *canon, const char *rma,
     char *err, size_t len)
 {
-    char                  cause[INVSYNC_RMA_ID_LEN + 96], audit[128];
-    char                  why[256];
-    json_t               *rec, *step;
+    json_t               *rec;
     const char           *state, *reason;
     invsync_return_rc_e   rc;
 
     state = invsync_action_str(canon, "state");
+    reason = invsync_action_str(canon, "reason");
     rec = invsync_return_get(w, rma, &rc);
 
     if (rc == INVSYNC_RETURN_LOST) {
@@ -175,11 +317,20 @@ invsync_return_announce_close(invsync_worker_t *w,
         return INVSYNC_ACT_RETRY;
     }
 
-    /* no RMA: nothing to close (a return of an order invsync does not
-     * know has its exception from its request) */
     if (rec == NULL) {
-        snprintf(err, len, "no RMA %s to close", rma);
-        return INVSYNC_ACT_IGNORED;
+        rc = invsync_return_early(w, rma, "end",
+                                  json_pack("{s:s, s:s}", "state", state,
+                                            "reason", reason),
+                                  &rec, err, len);
+        if (rc == INVSYNC_RETURN_LOST) {
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (rec == NULL) {
+            snprintf(err, len, "no RMA %s yet: %s kept for its request "
+                     "(K rmaearly:)", rma, state);
+            return INVSYNC_ACT_IGNORED;
+        }
     }
 
     rc = strcmp(invsync_action_str(rec, "state"), "closed") == 0
@@ -190,10 +341,31 @@ invsync_return_announce_close(invsync_worker_t *w,
         return INVSYNC_ACT_DUPLICATE;
     }
 
-    /* once per return and state, whichever of its webhooks says it */
-    snprintf(cause, sizeof(cause), "%s:%s", rma, state);
-    reason = invsync_action_str(canon, "reason");
-    snprintf(why, sizeof(why), "%s%s%.128s", state, reason[0] ? ": " : "",
+    rc = invsync_return_close_step(w, src, rma, state, reason, err, len);
+
+    return rc == INVSYNC_RETURN_DONE ? INVSYNC_ACT_APPLIED
+           : rc == INVSYNC_RETURN_LOST ? INVSYNC_ACT_RETRY
+           : INVSYNC_ACT_DUPLICATE;
+}
+
+
+/*
+ * The close step, once per return and state whichever of its webhooks
+ * says it: DONE, BEFORE (closed before, or meanwhile by another
+ * delivery), LOST.
+ */
+static invsync_return_rc_e
+invsync_return_close_step(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *rma, const char *state,
+    const char *reason, char *err, size_t len)
+{
+    char                  cause[INVSYNC_RMA_ID_LEN + 96], audit[128];
+    char                  why[256];
+    json_t               *step;
+    invsync_return_rc_e   rc;
+
+    snprintf(cause, sizeof(cause), "%s:%.32s", rma, state);
+    snprintf(why, sizeof(why), "%.32s%s%.128s", state, reason[0] ? ": " : "",
              reason);
 
     step = json_pack("{s:[s], s:s, s:n, s:s}", "states", "closed", "cause",
@@ -202,37 +374,28 @@ invsync_return_announce_close(invsync_worker_t *w,
     rc = invsync_return_script(w, src, "step", rma, step, cause, audit,
                                sizeof(audit), err, len);
 
-    switch (rc) {
-    case INVSYNC_RETURN_DONE:
-        return INVSYNC_ACT_APPLIED;
-
-    case INVSYNC_RETURN_BEFORE:
-        return INVSYNC_ACT_DUPLICATE;
-
-    case INVSYNC_RETURN_LOST:
-        return INVSYNC_ACT_RETRY;
-
-    default:
-        /* closed meanwhile by another delivery */
-        return INVSYNC_ACT_DUPLICATE;
-    }
+    return rc == INVSYNC_RETURN_DONE || rc == INVSYNC_RETURN_LOST
+           ? rc : INVSYNC_RETURN_BEFORE;
 }
 
 
 /*
  * in_transit: the parcel's tracking on the RMA, once per delivery (a
- * second label is a second delivery).  No RMA, or one closed: nothing.
+ * second label is a second delivery).  No RMA yet: remembered for the
+ * request.  One closed: nothing.
  */
 static invsync_act_rc_e
 invsync_return_announce_transit(invsync_worker_t *w,
     const invsync_return_src_t *src, json_t *canon, const char *rma,
     char *err, size_t len)
 {
-    char                  cause[INVSYNC_RMA_ID_LEN + 160], audit[128];
-    json_t               *rec, *step;
-    const char           *tracking;
+    char                  field[96];
+    json_t               *rec;
+    const char           *delivery, *tracking;
     invsync_return_rc_e   rc;
 
+    delivery = invsync_action_str(canon, "delivery_id");
+    tracking = invsync_action_str(canon, "tracking");
     rec = invsync_return_get(w, rma, &rc);
 
     if (rc == INVSYNC_RETURN_LOST) {
@@ -241,15 +404,44 @@ invsync_return_announce_transit(invsync_worker_t *w,
     }
 
     if (rec == NULL) {
-        snprintf(err, len, "no RMA %s for its parcel's tracking", rma);
-        return INVSYNC_ACT_IGNORED;
+        snprintf(field, sizeof(field), "transit:%.64s", delivery);
+        rc = invsync_return_early(w, rma, field,
+                                  json_pack("{s:s, s:s}", "delivery_id",
+                                            delivery, "tracking", tracking),
+                                  &rec, err, len);
+        if (rc == INVSYNC_RETURN_LOST) {
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (rec == NULL) {
+            snprintf(err, len, "no RMA %s yet: its label kept for its "
+                     "request (K rmaearly:)", rma);
+            return INVSYNC_ACT_IGNORED;
+        }
     }
 
     json_decref(rec);
 
-    snprintf(cause, sizeof(cause), "%s:in_transit:%.64s", rma,
-             invsync_action_str(canon, "delivery_id"));
-    tracking = invsync_action_str(canon, "tracking");
+    rc = invsync_return_transit_step(w, src, rma, delivery, tracking, err,
+                                     len);
+
+    /* before, or the RMA closed meanwhile: nothing to record */
+    return rc == INVSYNC_RETURN_DONE ? INVSYNC_ACT_APPLIED
+           : rc == INVSYNC_RETURN_LOST ? INVSYNC_ACT_RETRY
+           : INVSYNC_ACT_DUPLICATE;
+}
+
+
+static invsync_return_rc_e
+invsync_return_transit_step(invsync_worker_t *w,
+    const invsync_return_src_t *src, const char *rma, const char *delivery,
+    const char *tracking, char *err, size_t len)
+{
+    char                  cause[INVSYNC_RMA_ID_LEN + 160], audit[128];
+    json_t               *step;
+    invsync_return_rc_e   rc;
+
+    snprintf(cause, sizeof(cause), "%s:in_transit:%.64s", rma, delivery);
     step = json_pack("{s:[s], s:s, s:n, s:s*}", "states", "in_transit",
                      "cause", cause, "by", "tracking",
                      tracking[0] ? tracking : NULL);
@@ -257,17 +449,8 @@ invsync_return_announce_transit(invsync_worker_t *w,
     rc = invsync_return_script(w, src, "step", rma, step, cause, audit,
                                sizeof(audit), err, len);
 
-    switch (rc) {
-    case INVSYNC_RETURN_DONE:
-        return INVSYNC_ACT_APPLIED;
-
-    case INVSYNC_RETURN_LOST:
-        return INVSYNC_ACT_RETRY;
-
-    default:
-        /* before, or the RMA closed meanwhile: nothing to record */
-        return INVSYNC_ACT_DUPLICATE;
-    }
+    return rc == INVSYNC_RETURN_DONE || rc == INVSYNC_RETURN_LOST
+           ? rc : INVSYNC_RETURN_BEFORE;
 }
 
 

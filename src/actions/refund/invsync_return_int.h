@@ -38,6 +38,12 @@ invsync_act_rc_e invsync_return_channel_exc(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, const char *why,
     char *err, size_t len);
 
+/* invsync_return_early.c: what a channel said of its return before the
+ * request that opens the RMA (K rmaearly:<rma>) */
+int invsync_return_early_keep(invsync_worker_t *w, const char *rma,
+    const char *field, json_t *val, char *err, size_t len);
+json_t *invsync_return_early_get(invsync_worker_t *w, const char *rma);
+
 /* invsync_return_journal.c: the restocked lines' journal entries */
 int invsync_return_journal(invsync_worker_t *w, const char *source,
     const char *rid, json_t *lines, char *err, size_t len);

@@ -242,7 +242,10 @@ sub _gql {
     } elsif ($q =~ /\bsuggestedRefund\b/) {
         ($op, $cost) = ('rlook', 20);
     } elsif ($q =~ /\breverseFulfillmentOrder\s*\(/) {
-        ($op, $cost) = ('rfo', 10);     # in Shopify/Returns.pm
+        # in Shopify/Returns.pm; requested: the connection's page of
+        # first: lines, about 3 a line (node, fulfillmentLineItem, lineItem)
+        my ($first) = $q =~ /lineItems\s*\(\s*first\s*:\s*(\d+)/;
+        ($op, $cost) = ('rfo', 5 + 3 * ($first // 10));
     } elsif ($q =~ /\border\s*\(\s*id\s*:/) {
         ($op, $cost) = ('order', 12);
     } elsif ($q =~ /\bnodes\s*\(\s*ids\s*:\s*(?:\$(\w+)|\[([^\]]*)\])/) {

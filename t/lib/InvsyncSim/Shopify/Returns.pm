@@ -183,25 +183,43 @@ sub _return_deliver {
 }
 
 # reverseFulfillmentOrder(id:) { id return { id } order { id }
-# lineItems(first:) { nodes { id fulfillmentLineItem { lineItem { id } } } } }
-# (what a dispose webhook does not say); null for an id it does not know
+# lineItems(first:, after:) { pageInfo { hasNextPage endCursor } nodes {
+# id fulfillmentLineItem { lineItem { id } } } } } (what a dispose webhook
+# does not say); null for an id it does not know.  The lines come a page
+# of first: at a time (at most 250, as every Shopify connection; more is
+# an error), after the cursor after: names
 sub _gql_rfo {
     my ($S, $q, $v) = @_;
     my $id = _gid('ReverseFulfillmentOrder', _q_arg($q, $v, 'id'));
+    my ($first) = $q =~ /lineItems\s*\(\s*first\s*:\s*(\d+)/;
+    $first //= 10;
+    return (_gerr('first: must be at most 250 (the most a connection '
+                  . 'gives in one page)', 'BAD_REQUEST'), 1)
+        if $first > 250;
+    my ($after) = $q =~ /lineItems\s*\([^)]*after\s*:\s*"cursor:(\d+)"/;
     my ($r) = grep { $_->{rfo} && defined $id && $_->{rfo}{id} == $id }
               values %{$S->{returns} || {}};
     return ({ data => { reverseFulfillmentOrder => undef } }, 1) unless $r;
-    return ({ data => { reverseFulfillmentOrder => {
-        id => _rgid('ReverseFulfillmentOrder', $r->{rfo}{id}),
-        return => { id => _rgid('Return', $r->{id}) },
-        order => { id => _rgid('Order', $r->{order_id}) },
-        lineItems => _conn([map { +{
+    my @all = @{$r->{rfo}{lines}};
+    my $from = defined $after ? $after + 1 : 0;
+    my $to = $from + $first - 1;
+    $to = $#all if $to > $#all;
+    my @page = $from <= $#all ? @all[$from .. $to] : ();
+    my $conn = _conn([map { +{
             id => _rgid('ReverseFulfillmentOrderLineItem', $_->{id}),
             fulfillmentLineItem => {
                 id => _rgid('FulfillmentLineItem', $_->{return_line}{fli}),
                 lineItem => { id => _rgid('LineItem',
                                           $_->{return_line}{line_item_id}) } }
-        } } @{$r->{rfo}{lines}}]) } } }, 3 + 3 * @{$r->{rfo}{lines}});
+        } } @page]);
+    $conn->{pageInfo}{hasNextPage} = $to < $#all ? $TRUE : $FALSE;
+    $conn->{pageInfo}{hasPreviousPage} = $from > 0 ? $TRUE : $FALSE;
+    $conn->{pageInfo}{endCursor} = @page ? "cursor:$to" : undef;
+    return ({ data => { reverseFulfillmentOrder => {
+        id => _rgid('ReverseFulfillmentOrder', $r->{rfo}{id}),
+        return => { id => _rgid('Return', $r->{id}) },
+        order => { id => _rgid('Order', $r->{order_id}) },
+        lineItems => $conn } } }, 3 + 3 * @page);
 }
 
 # the topic's payload, sent times times (each with its own webhook id)

@@ -16,16 +16,23 @@
 
 #define INVSYNC_KEY_LEN     INVSYNC_ACTION_KEY_LEN
 #define INVSYNC_MAX_INDEX   34
+#define INVSYNC_APPLY_KEYS  (4 + INVSYNC_MAX_INDEX)
+#define INVSYNC_APPLY_ARGS  5                   /* ttl, now, ... maxlen */
+#define INVSYNC_APPLY_FIELDS 12                 /* the audit entry's */
+#define INVSYNC_APPLY_ARGC  (INVSYNC_APPLY_KEYS + INVSYNC_APPLY_ARGS         \
+                             + 2 * INVSYNC_APPLY_FIELDS)
 
 
 /* the arguments of one apply.lua call, built once for EVALSHA or EVAL */
 typedef struct {
-    char          keys[4 + INVSYNC_MAX_INDEX][INVSYNC_KEY_LEN];
+    char          keys[INVSYNC_APPLY_KEYS][INVSYNC_KEY_LEN];
     char          ttl[32], now[32], version[32], maxlen[32];
     char          order[INVSYNC_KEY_LEN], skus[1024];
     char         *data, *inputs;
-    const char   *argv[64];
-    size_t        argvlen[64];
+    /* every key, the arguments and the fields: an order of 34 or more
+     * lines overflowed 64 and killed the worker without a word */
+    const char   *argv[INVSYNC_APPLY_ARGC];
+    size_t        argvlen[INVSYNC_APPLY_ARGC];
     int           argc, nkeys;
 } invsync_apply_args_t;
 
@@ -33,6 +40,7 @@ typedef struct {
 static int invsync_apply_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, invsync_effect_t *fx,
     invsync_apply_args_t *a);
+static int invsync_apply_named(json_t *lines, size_t at, const char *sku);
 
 
 /*
@@ -257,7 +265,9 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_array_foreach(lines, i, line) {
         sku = invsync_action_str(line, "sku");
 
-        if (sku[0] == '\0' || nkeys == 4 + INVSYNC_MAX_INDEX) {
+        if (sku[0] == '\0' || nkeys == INVSYNC_APPLY_KEYS
+            || invsync_apply_named(lines, i, sku))
+        {
             continue;
         }
 
@@ -314,6 +324,11 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     invsync_field("redelivery", ev->redelivery);
 
 #undef invsync_field
+
+    /* the fields above, counted in INVSYNC_APPLY_FIELDS */
+    if (argc > INVSYNC_APPLY_ARGC) {
+        abort();
+    }
 
     for (i = 0; i < (size_t) argc; i++) {
         a->argvlen[i] = strlen(a->argv[i]);
@@ -427,4 +442,24 @@ invsync_action_int(json_t *obj, const char *key, int64_t dflt)
     v = json_object_get(obj, key);
 
     return json_is_integer(v) ? (int64_t) json_integer_value(v) : dflt;
+}
+
+
+/* whether a line before lines[at] names the same SKU: one index entry a
+ * SKU, however many lines carry it (an order of 60 lines of one SKU) */
+
+static int
+invsync_apply_named(json_t *lines, size_t at, const char *sku)
+{
+    size_t  i;
+
+    for (i = 0; i < at; i++) {
+        if (strcmp(invsync_action_str(json_array_get(lines, i), "sku"), sku)
+            == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -4,9 +4,9 @@
  * actions, acknowledge only what is done.  The loop's other jobs each have
  * their file: retries and dead letters (invsync_worker_retry.c), claims
  * of what crashed workers left pending (_claim.c), trimming what every
- * group has processed (_trim.c), latency (_latency.c), lag (_lag.c) and
- * the heartbeat (_heartbeat.c); the streams' keys and envelopes are in
- * invsync_worker_stream.c.
+ * group has processed (_trim.c), latency (_latency.c), lag (_lag.c), the
+ * heartbeat (_heartbeat.c) and the batched acknowledgements (_acks.c);
+ * the streams' keys and envelopes are in invsync_worker_stream.c.
  */
 
 
@@ -15,17 +15,11 @@
 #include <string.h>
 
 #include "invsync_worker_consumer.h"
+#include "invsync_worker_acks.h"
 #include "invsync_worker_fulfil.h"
 
 
 #define INVSYNC_BATCH_MAX  64     /* orders or refunds in one pipelined run */
-
-
-typedef struct {
-    const char   *ids[1024];
-    size_t        lens[1024];
-    size_t        n;
-} invsync_acks_t;
 
 
 /* an entry between its read and its acknowledgement */
@@ -47,10 +41,6 @@ static int invsync_consumer_begin(invsync_worker_t *w, size_t si,
     invsync_pending_t *p);
 static int invsync_consumer_finish(invsync_worker_t *w, size_t si,
     invsync_pending_t *p, int retried, invsync_acks_t *acks);
-static int invsync_consumer_ack(invsync_worker_t *w, size_t si,
-    invsync_acks_t *acks, invsync_pending_t *p);
-static int invsync_consumer_flush_acks(invsync_worker_t *w, size_t si,
-    invsync_acks_t *acks);
 
 
 static const char  *invsync_result_names[] = {
@@ -385,7 +375,7 @@ invsync_consumer_entries(invsync_worker_t *w, size_t si, redisReply *entries,
         return -1;
     }
 
-    return invsync_consumer_flush_acks(w, si, &acks);
+    return invsync_acks_flush(w, si, &acks);
 }
 
 
@@ -444,7 +434,7 @@ invsync_consumer_begin(invsync_worker_t *w, size_t si, redisReply *entry,
     p->id = entry->element[0]->str;
 
     if (entry->element[1]->type != REDIS_REPLY_ARRAY) {
-        invsync_consumer_ack(w, si, acks, p);
+        invsync_acks_add(w, si, acks, p->id, p->entry->element[0]->len);
         return 0;
     }
 
@@ -539,73 +529,5 @@ invsync_consumer_finish(invsync_worker_t *w, size_t si, invsync_pending_t *p,
         return -1;
     }
 
-    return invsync_consumer_ack(w, si, acks, p);
-}
-
-
-/* acknowledged with the next XACK of the batch; sent when the list fills */
-
-static int
-invsync_consumer_ack(invsync_worker_t *w, size_t si, invsync_acks_t *acks,
-    invsync_pending_t *p)
-{
-    acks->ids[acks->n] = p->id;
-    acks->lens[acks->n++] = p->entry->element[0]->len;
-
-    if (acks->n == sizeof(acks->ids) / sizeof(char *)) {
-        return invsync_consumer_flush_acks(w, si, acks);
-    }
-
-    return 0;
-}
-
-
-static int
-invsync_consumer_flush_acks(invsync_worker_t *w, size_t si,
-    invsync_acks_t *acks)
-{
-    char          key[INVSYNC_KEY_LEN];
-    size_t        i, *lens;
-    const char  **argv;
-    redisReply   *r;
-
-    if (acks->n == 0) {
-        return 0;
-    }
-
-    argv = malloc((acks->n + 3) * sizeof(char *));
-    lens = malloc((acks->n + 3) * sizeof(size_t));
-
-    if (argv == NULL || lens == NULL) {
-        free(argv);
-        free(lens);
-        return -1;
-    }
-
-    argv[0] = "XACK";
-    argv[1] = key;
-    argv[2] = w->conf->group;
-    lens[0] = 4;
-    lens[1] = invsync_stream_key(w, si, key, sizeof(key));
-    lens[2] = strlen(w->conf->group);
-
-    for (i = 0; i < acks->n; i++) {
-        argv[i + 3] = acks->ids[i];
-        lens[i + 3] = acks->lens[i];
-    }
-
-    r = invsync_redis_cmd(w, (int) acks->n + 3, argv, lens);
-
-    free(argv);
-    free(lens);
-
-    acks->n = 0;
-
-    if (r == NULL) {
-        return -1;
-    }
-
-    freeReplyObject(r);
-
-    return 0;
+    return invsync_acks_add(w, si, acks, p->id, p->entry->element[0]->len);
 }

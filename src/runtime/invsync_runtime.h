@@ -330,7 +330,8 @@ size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *state);
 size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
-size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_stream_of(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *stream);
 
 /* invsync_epoch.c: the deployment's epoch (docs/keys.md, "The epoch") */
 int invsync_epoch_new(char *dst, int operator);

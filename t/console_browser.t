@@ -34,7 +34,7 @@ my $t = InvsyncTest->setup(secrets => { 'hook.secret' => 'hush' },
                                operator => 'ops-ann'));
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(38);
+$t->plan(39);
 
 my $ids = seed($t, worker => 1);
 seed_order($t);
@@ -177,6 +177,9 @@ ok($back && !@left && @{$t->stream("${K}audit")}
 ok(page('sku', '/sku/SKU-1', "/Ledger/.test(document.querySelector('main')"
                              . ".textContent)"), 'sku: drawn');
 like(main_text(), qr/main\s*10\s*2\s*8/, 'sku: the ledger per location');
+# the worker's rules for shop-eu are the defaults: 10 - 2 + 5 - 1 unrouted
+like(main_text(), qr/shop-eu\s*9\s*12\s*(yes|no)\s*defaults/,
+     'sku: what the channel shows (9) and should show (12), its rules');
 
 ok(page('order', '/order/' . esc('shop-eu:1001'),
         "/order.record/.test(document.querySelector('main').textContent)"),

@@ -83,6 +83,12 @@ ngx_http_invsync_console_sku_should(json_t *doc)
         }
 
         v = ngx_http_invsync_console_sku_one(doc, c, st, rules);
+
+        if (v == NULL) {
+            /* unknown: no rules, or a ledger past the core's bounds */
+            json_object_set_new(c, "available", json_null());
+        }
+
         json_object_set_new(c, "should_show", v ? v : json_null());
     }
 
@@ -113,7 +119,6 @@ ngx_http_invsync_console_sku_one(json_t *doc, json_t *channel,
     {
         json_decref(obj);
         json_object_set_new(channel, "rules", json_null());
-        json_object_set_new(channel, "available", json_null());
         return NULL;
     }
 

@@ -33,7 +33,7 @@ $t->has_daemon('redis-server');
 for my $p (qw(invsync-worker invsyncctl ngx_http_invsync_module.so)) {
     plan(skip_all => "$p not built") unless -e $t->root . "/build/$p";
 }
-plan(tests => 38);
+plan(tests => 39);
 
 my $dir = $t->dir . '/demo';
 my %env = (
@@ -226,6 +226,24 @@ my $rows = $api->{status} == 200
            ? (eval { decode_json($api->{content})->{rows} } || []) : [];
 is_deeply([map { $_->{id} } @$rows], [map { $_->{id} } @over],
           'the console lists it') or diag("$api->{status} $api->{content}");
+
+# and its SKU view what each channel shows and should show, as invsyncctl
+my %view;
+for my $sku (qw(MUG GIFT-SET)) {
+    my $r = $t->get("/console/api/sku?sku=$sku");
+    my $d = $r->{status} == 200 ? (eval { decode_json($r->{content}) } || {})
+                                : {};
+    $view{$sku} = [sort map { "$_->{channel} $_->{shows} $_->{should_show}" }
+                   @{$d->{channels} || []}];
+}
+my $gift = ctl_json('stock', 'get', 'GIFT-SET');
+is_deeply(\%view, {
+    MUG => [sort map { "$_->{channel} $_->{shown} $_->{should_show}" }
+            @{$stock{MUG}{channels} || []}],
+    'GIFT-SET' => [sort map { "$_->{channel} $_->{shown} $_->{should_show}" }
+                   @{$gift->{channels} || []}] },
+    'the console\'s SKU view: what each channel shows and should show, as '
+    . 'invsyncctl stock get says') or diag(explain \%view);
 
 my @created = grep { my %f = @{$_->[1]}; ($f{topic} // '') eq 'orders/create' }
                @{$t->redis('XRANGE', 'invsync:orders', '-', '+') || []};

@@ -34,7 +34,7 @@ $t->has_daemon('redis-server');
 for my $p (qw(invsync-worker invsyncctl ngx_http_invsync_module.so)) {
     plan(skip_all => "$p not built") unless -e $t->root . "/build/$p";
 }
-plan(tests => 41);
+plan(tests => 42);
 
 my $dir = $t->dir . '/demo';
 my %env = (
@@ -249,6 +249,24 @@ my $rows = $api->{status} == 200
            ? (eval { decode_json($api->{content})->{rows} } || []) : [];
 is_deeply([map { $_->{id} } @$rows], [map { $_->{id} } @over],
           'the console lists it') or diag("$api->{status} $api->{content}");
+
+# and the newcomer acts on it there, as the demo's operator: a session,
+# its token, and a resolve with a reason
+my $page = $t->get('/console/');
+my ($cookie) = ($page->{headers}{'set-cookie'} // '')
+    =~ /^(invsync_console=[0-9a-f]{64});/;
+my $session = $cookie ? $t->get('/console/api/session', Cookie => $cookie)
+                      : { content => '{}' };
+my $csrf = (eval { decode_json($session->{content}) } || {})->{csrf} // '';
+my $act = $t->post('/console/api/exception/resolve',
+    encode_json({ id => $over[0]{id} // '', reason => 'restocked, shipped' }),
+    'Content-Type' => 'application/json', Cookie => $cookie // '',
+    'X-Invsync-Csrf' => $csrf);
+my $after = @over ? ctl_json('exceptions', 'show', $over[0]{id}) : {};
+is_deeply([$act->{status}, @$after{qw(state resolved_by resolution)}],
+          [200, 'resolved', 'demo', 'restocked, shipped'],
+          'the oversold exception resolved through the console, by the '
+          . 'demo\'s operator, with the reason') or diag($act->{content});
 
 # and its SKU view what each channel shows and should show, as invsyncctl
 my %view;

@@ -60,7 +60,7 @@ sub demo {
 }
 
 # whatever happens, nothing of the demo outlives the test
-END { demo('stop') if -d $dir }
+END { demo('stop') if defined $dir && -d $dir }
 
 sub pids {
     my %p;

@@ -201,6 +201,13 @@ invsync_key_workers(char *dst, size_t cap, const invsync_conf_t *conf)
 
 
 size_t
+invsync_key_stockrules(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "stockrules");
+}
+
+
+size_t
 invsync_key_reconcile(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel)
 {

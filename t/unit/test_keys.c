@@ -15,7 +15,7 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  62
+#define T_BUILDERS  63
 #define T_PLAN      (T_BUILDERS + 4)
 #define T_NAME_LEN  64
 
@@ -131,6 +131,8 @@ main(void)
     T_KEY(invsync_key_attempts(k, sizeof(k), &conf, "orders", "1-0"),
           "inv:{inv}:attempts:orders:1-0");
     T_KEY(invsync_key_workers(k, sizeof(k), &conf), "inv:{inv}:workers");
+    T_KEY(invsync_key_stockrules(k, sizeof(k), &conf),
+          "inv:{inv}:stockrules");
     T_KEY(invsync_key_reconcile(k, sizeof(k), &conf, "shop-eu"),
           "inv:{inv}:reconcile:shop-eu");
     T_KEY(invsync_key_reconciling(k, sizeof(k), &conf, "shop-eu"),

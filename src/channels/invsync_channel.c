@@ -419,6 +419,57 @@ invsync_channel_id_value(const invsync_channel_id_t *id, const char *value,
 }
 
 
+/*
+ * The mapping's location (the id row flagged location) and the level's,
+ * each as the row keeps it (a gid prefix dropped: a webhook may send
+ * "gid://shopify/Location/9" where the mapping holds "9"); a value that
+ * does not fit the row's shape is compared as it is.
+ */
+
+int
+invsync_channel_level_here(const invsync_channel_t *ch, json_t *ids,
+    const char *location_id)
+{
+    char                         num[32], mine[72], theirs[72];
+    json_t                      *v;
+    const char                  *text, *a, *b;
+    const invsync_channel_id_t  *id;
+
+    id = ch != NULL ? ch->ids : NULL;
+
+    while (id != NULL && id->key != NULL && !id->location) {
+        id++;
+    }
+
+    if (id == NULL || id->key == NULL || location_id == NULL
+        || location_id[0] == '\0')
+    {
+        return 1;
+    }
+
+    v = json_object_get(ids, id->key);
+
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        text = num;
+
+    } else if (json_is_string(v) && json_string_length(v) > 0) {
+        text = json_string_value(v);
+
+    } else {
+        return 1;
+    }
+
+    a = invsync_channel_id_value(id, text, mine, sizeof(mine)) == 0
+        ? mine : text;
+    b = invsync_channel_id_value(id, location_id, theirs, sizeof(theirs)) == 0
+        ? theirs : location_id;
+
+    return strcmp(a, b) == 0;
+}
+
+
 void
 invsync_iso_time(int64_t ms, int frac, char *dst, size_t cap)
 {

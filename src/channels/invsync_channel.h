@@ -129,6 +129,10 @@ typedef struct {
     invsync_id_shape_e   shape;
     unsigned             required:1;
     unsigned             nullable:1;    /* kept as null when not given */
+    unsigned             location:1;    /* the channel's location the SKU's
+                                         * quantity is pushed to: a stock
+                                         * level at another one is not the
+                                         * SKU's (inventory.observe) */
 } invsync_channel_id_t;
 
 
@@ -297,7 +301,9 @@ typedef struct {
      * sale), by the channel's options; NULL: not mapped.  *mapped says
      * whether the channel has a map of its locations at all: without one
      * the engine takes the channel's stock location, with one a location
-     * it does not name is unknown (docs/routing.md)
+     * it does not name is unknown (docs/routing.md).  inventory.observe
+     * asks it too, to name in the audit the ledger location of a stock
+     * level at a location the SKU is not pushed to (docs/worker.md)
      */
     const char *(*sale_location)(const invsync_channel_conf_t *cc,
                                  const char *location_id, int *mapped);
@@ -388,6 +394,15 @@ size_t invsync_channel_refs(const invsync_channel_t *ch, json_t *ids,
 /* checks value against an id row's shape; the digits or token into out */
 int invsync_channel_id_value(const invsync_channel_id_t *id,
     const char *value, char *out, size_t cap);
+/*
+ * Whether a stock level at the channel's own location location_id (a
+ * canonical inventory_level's) is at the location a SKU mapped by ids
+ * (its skumap ids on the channel) is pushed to: 1 it is, or the channel
+ * has no location among its ids (one stock per item) or ids names none;
+ * 0 it is another location.
+ */
+int invsync_channel_level_here(const invsync_channel_t *ch, json_t *ids,
+    const char *location_id);
 
 
 #endif /* INVSYNC_CHANNEL_H_INCLUDED */

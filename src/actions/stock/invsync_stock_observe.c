@@ -1,9 +1,10 @@
 
 /*
- * A channel says what it shows now (inventory.observe).  A value we
- * pushed recently is the echo of our own push: nothing changes (no sync
- * loop).  Anything else is a change made in the channel's admin: taken as
- * a correction of the stock, or overwritten by our value.
+ * A channel says what it shows now (inventory.observe).  A level at a
+ * location of the channel the SKU is not pushed to is not ours: ignored.
+ * A value we pushed recently is the echo of our own push: nothing changes
+ * (no sync loop).  Anything else is a change made in the channel's admin:
+ * taken as a correction of the stock, or overwritten by our value.
  */
 
 
@@ -21,10 +22,15 @@
 static int invsync_stock_expected(invsync_worker_t *w,
     const invsync_channel_conf_t *ch, const char *sku, int64_t *qty,
     int *bundle);
+static int invsync_stock_here(invsync_worker_t *w,
+    const invsync_channel_conf_t *ch, const char *sku, json_t *canon);
 
 
 /*
- * A channel says what it shows now.  A value we pushed recently is the echo
+ * A channel says what it shows now.  A level at another location than the
+ * one the SKU is pushed to there is ignored (other_location): invsync
+ * shows a SKU at one location of a channel, and neither compares nor
+ * corrects the others.  A value we pushed recently is the echo
  * of our own push: nothing changes (no sync loop).  Anything else is a
  * change made in the channel's admin: taken as a correction of the stock at
  * the channel's location, or ignored and overwritten by our value, per the
@@ -69,6 +75,18 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     json_object_set_new(canon, "sku", json_string(sku));
+
+    /* before the echo: our push to the SKU's location says nothing of
+     * what another location shows */
+    switch (invsync_stock_here(w, ch, sku, canon)) {
+    case -1:
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    case 0:
+        json_object_set_new(canon, "decision",
+                            json_string("other_location"));
+        return INVSYNC_ACT_IGNORED;
+    }
 
     argv[0] = "LRANGE";
     argv[1] = key;
@@ -256,6 +274,65 @@ invsync_stock_expected(invsync_worker_t *w, const invsync_channel_conf_t *ch,
 }
 
 
+/*
+ * Whether canon's level is at the channel location sku is pushed to (its
+ * mapping on the channel, by the channel's id row that is a location): 1
+ * it is, or the level names no location (a channel with one stock per
+ * item) or the channel's ids none; 0 it is elsewhere, with canon's
+ * ledger_location set to the ledger location the channel's own map of
+ * its locations gives that one (sale_location), or null when it names
+ * none; -1 the Redis session was lost.
+ */
+
+static int
+invsync_stock_here(invsync_worker_t *w, const invsync_channel_conf_t *ch,
+    const char *sku, json_t *canon)
+{
+    int                       here, mapped;
+    char                      key[INVSYNC_KEY_LEN];
+    json_t                   *ids;
+    redisReply               *r;
+    const char               *loc, *at;
+    const invsync_channel_t  *row;
+
+    loc = invsync_action_str(canon, "location_id");
+    row = ch != NULL ? invsync_channel_find(ch->type) : NULL;
+
+    if (loc[0] == '\0' || row == NULL) {
+        return 1;
+    }
+
+    invsync_key_skumap(key, sizeof(key), w->conf, sku);
+
+    r = invsync_redis_cmdv(w, (const char *[]) { "HGET", key, ch->id,
+                                                 NULL });
+    if (r == NULL) {
+        return -1;
+    }
+
+    /* unmapped meanwhile: decided as before, the pusher sends nothing */
+    ids = r->type == REDIS_REPLY_STRING
+          ? json_loadb(r->str, r->len, 0, NULL) : NULL;
+    freeReplyObject(r);
+
+    here = invsync_channel_level_here(row, ids, loc);
+    json_decref(ids);
+
+    if (here) {
+        return 1;
+    }
+
+    mapped = 0;
+    at = invsync_channel_can(row, sale_location)
+         ? row->sale_location(ch, loc, &mapped) : NULL;
+
+    json_object_set_new(canon, "ledger_location",
+                        at != NULL ? json_string(at) : json_null());
+
+    return 0;
+}
+
+
 /* where a channel's stock moves land: its first location, or the default */
 
 const char *
@@ -291,6 +368,15 @@ invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
     inputs = json_object();
     json_object_set(inputs, "decision", json_object_get(canon, "decision"));
     json_object_set(inputs, "delta", json_object_get(canon, "delta"));
+
+    /* which location it was, and what it is to the ledger */
+    if (strcmp(invsync_action_str(canon, "decision"), "other_location") == 0)
+    {
+        json_object_set(inputs, "location_id",
+                        json_object_get(canon, "location_id"));
+        json_object_set(inputs, "ledger_location",
+                        json_object_get(canon, "ledger_location"));
+    }
 
     /*
      * The level's state is named by what the level is matched by (its

@@ -25,12 +25,12 @@ static const char  *invsync_shopify_answer_headers[] = {
 
 static const invsync_channel_id_t  invsync_shopify_ids[] = {
     /* key               option            gid
-     *   ref     shape               required nullable */
+     *   ref     shape               required nullable location */
     { "inventory_item_id", "inventory-item", "gid://shopify/InventoryItem/",
-      "item", INVSYNC_ID_NUMBER, 1, 0 },
+      "item", INVSYNC_ID_NUMBER, 1, 0, 0 },
     { "location_id",       "location",       "gid://shopify/Location/",
-      NULL,   INVSYNC_ID_NUMBER, 1, 0 },
-    { NULL, NULL, NULL, NULL, 0, 0, 0 }
+      NULL,   INVSYNC_ID_NUMBER, 1, 0, 1 },
+    { NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 };
 
 

@@ -18,12 +18,12 @@ static int invsync_square_authorize(const invsync_channel_ctx_t *ctx,
 
 static const invsync_channel_id_t  invsync_square_ids[] = {
     /* key                 option         gid   ref     shape
-     *   required nullable */
+     *   required nullable location */
     { "catalog_object_id", "variation-id", NULL, "item", INVSYNC_ID_TOKEN,
-      1, 0 },
+      1, 0, 0 },
     { "location_id",       "location",     NULL, NULL,   INVSYNC_ID_TOKEN,
-      1, 0 },
-    { NULL, NULL, NULL, NULL, 0, 0, 0 }
+      1, 0, 1 },
+    { NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 };
 
 

@@ -22,12 +22,12 @@ static const char  *invsync_woo_answer_headers[] = {
 
 static const invsync_channel_id_t  invsync_woocommerce_ids[] = {
     /* key            option       gid   ref          shape
-     *   required nullable */
+     *   required nullable location */
     { "variation_id", "variation", NULL, "variation", INVSYNC_ID_NUMBER,
-      0, 1 },
+      0, 1, 0 },
     { "product_id",   "product",   NULL, "product",   INVSYNC_ID_NUMBER,
-      1, 0 },
-    { NULL, NULL, NULL, NULL, 0, 0, 0 }
+      1, 0, 0 },
+    { NULL, NULL, NULL, NULL, 0, 0, 0, 0 }
 };
 
 

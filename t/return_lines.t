@@ -23,6 +23,8 @@
 #    with its own tax share, 21.00.  invsyncctl return open --line
 #    SKU:QTY@LINE prices the line it names; a line of another SKU, or one
 #    the order does not have, is refused.
+# 4. An RMA recorded before its lines named their order line is received
+#    and refunded by SKU, as before.
 
 use strict;
 use warnings;
@@ -57,7 +59,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(33);
+$t->plan(36);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -289,6 +291,38 @@ ok($rc == 1 && $out =~ /is not SKU CUP/, 'a line of another SKU: refused')
 ok($rc == 1 && $out =~ /\@LINE/, '--line MUG:1@ (no id): usage')
     or diag($out);
 is(show('RMA-3C')->{id}, undef, 'none of them opened an RMA');
+
+###############################################################################
+# an RMA recorded before its lines named their order line (no line_id):
+# taken by SKU, as before
+
+my $now = int(time * 1000);
+$t->redis('HSET', "${K}rma:RMA-OLD", 'id', 'RMA-OLD', 'order',
+    "shop-eu:$o3->{id}", 'channel', 'shop-eu', 'order_id', "$o3->{id}",
+    'reason', '', 'by', '', 'state', 'open', 'created', $now,
+    'updated', $now, 'lines', encode_json([ { sku => 'MUG', qty => 1,
+        price_minor => 1250, line_tax_minor => 500, line_qty => 2,
+        currency => 'EUR' } ]),
+    'history', encode_json([ { state => 'open', at => $now + 0,
+                               cause => 'ctl:open:RMA-OLD' } ]),
+    'receipts', '{}', 'refund_due', '[]');
+$t->redis('ZADD', "${K}rmas", $now, 'RMA-OLD');
+($rc, $out) = ctl($t, $conf, 'return', 'receive', 'RMA-OLD', '--line',
+                  'MUG:1:resellable');
+is($rc, 0, 'an RMA of the code before, without line ids: received')
+    or diag($out);
+my $old = show('RMA-OLD');
+is_deeply([ [ map { [ @$_{qw(sku qty received restocked)} ] }
+              @{$old->{lines}} ],
+            [ map { [ @$_{qw(sku line_id qty tax_minor amount_minor)} ] }
+              @{$old->{refund_due}[0]{lines} || []} ] ],
+          [ [ [ 'MUG', 1, 1, 1 ] ], [ [ 'MUG', undef, 1, 250, 1500 ] ] ],
+          'its line by SKU; due at its price and share of tax, as before')
+    or diag(explain $old);
+my ($oc) = @{causes(qr/^rma:RMA-OLD:/)};
+ok(wait_for(60, sub { out($oc // '', 'state') eq 'recorded' }),
+   'refunded on Shopify (its line found by the SKU)')
+    or diag(explain [$oc, worker_log()]);
 
 is($shipped, 3, 'three orders shipped');
 is(stop_worker($t, 'w1'), 0, 'worker stops cleanly');

@@ -59,7 +59,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(36);
+$t->plan(37);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -243,6 +243,10 @@ is_deeply([ map { [ @$_{qw(line_id received restocked)} ] }
             @{show('RMA-2')->{lines}} ],
           [ [ $a2, 2, 2 ], [ $b2, 1, 1 ] ],
           'each RMA line received to its quantity');
+($rc, $out) = ctl($t, $conf, 'return', 'show', 'RMA-2');
+like($out, qr/^MUG\s+2\s+2\s+2\s+0\s+1250\s+\Q$a2\E\n
+               MUG\s+1\s+1\s+1\s+0\s+500\s+\Q$b2\E$/mx,
+     'return show: each line with the order line it takes back') or diag($out);
 
 ###############################################################################
 # 3. receipts by SKU fill the lines in order; a line named by the CLI

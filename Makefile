@@ -18,7 +18,8 @@ WORKER_LIBS := -lcurl
 #   invsyncctl            src/ctl, with both libraries
 #   libinvsync_route.a    src/actions/route: the routing decision, for the
 #                         programs that run it without the worker (its
-#                         unit test, its benchmark)
+#                         unit test, its benchmark; with the runtime, its
+#                         fuzz target)
 # nginx links src/core and the channels' schemes, as `config` lists them.
 LAYERS      := core channels runtime worker actions ctl
 INCS        := $(LAYERS:%=-Isrc/%)
@@ -33,10 +34,10 @@ RT_SRCS     := $(call layer,runtime)
 WORKER_SRCS := $(call layer,worker) $(call layer,actions,deep)
 CTL_SRCS    := $(call layer,ctl)
 CTL_ACTIONS := $(call layer,actions,deep)
-# the decision alone: not the action's files, which need the worker's
-ROUTE_RUN   := $(addprefix src/actions/route/invsync_route_,action.c \
-                 input.c ledger.c retry.c dry.c batch.c)
-ROUTE_SRCS  := $(filter-out $(ROUTE_RUN),$(wildcard src/actions/route/*.c))
+# the routing folder as an archive: a program that calls only the decision
+# (its unit test, its benchmark, its fuzz target) links only the decision's
+# objects, the linker taking from an archive just what is called
+ROUTE_SRCS  := $(call layer,actions/route)
 objs         = $(patsubst src/%.cpp,$(1)/%.o,$(patsubst src/%.c,$(1)/%.o,$(2)))
 
 MOD_SRCS    := $(wildcard ngx_invsync_module/*.c ngx_invsync_module/*.h)
@@ -312,8 +313,7 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(BUILD)/fuzz/libinvsync.a
 	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
 # fuzz_routing: the routing reader and the decision too
-FUZZ_ROUTE  := $(ROUTE_SRCS) $(wildcard src/runtime/invsync_routing_*.c) \
-               src/runtime/invsync_config_read.c
+FUZZ_ROUTE  := $(ROUTE_SRCS) $(RT_SRCS)
 
 $(BUILD)/fuzz/libinvsync_route.a: $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_ROUTE))
 	$(call archive,$^)

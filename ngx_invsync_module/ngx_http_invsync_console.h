@@ -2,8 +2,9 @@
 /*
  * The operations console (invsync_console): what its files share.  The
  * location's handler and the Redis call are in ngx_http_invsync_console.c,
- * the reads in _console_read.c, the session and its CSRF token in
- * _console_session.c, the actions in _console_act.c and _console_exc.c,
+ * the reads in _console_read.c (the SKU's answer in _console_sku.c), the
+ * session and its CSRF token in _console_session.c, the actions in
+ * _console_act.c and _console_exc.c,
  * the page's files and the Lua scripts in _console_blobs.c (generated
  * from console/ by console/gen_console.pl).
  */
@@ -92,6 +93,11 @@ ngx_int_t ngx_http_invsync_console_arg(ngx_http_request_t *r,
     const char *name, ngx_str_t *out, const char **why);
 ngx_int_t ngx_http_invsync_console_read(ngx_http_request_t *r,
     ngx_http_invsync_console_ctx_t *cx, ngx_str_t *what);
+
+/* ngx_http_invsync_console_sku.c: lua/sku's answer, with what each
+ * channel should show */
+ngx_int_t ngx_http_invsync_console_sku_done(ngx_http_request_t *r,
+    ngx_http_invsync_console_ctx_t *cx, redisReply *rp);
 
 /* ngx_http_invsync_console_session.c */
 ngx_int_t ngx_http_invsync_console_session(ngx_http_request_t *r,

@@ -21,6 +21,7 @@ static const u_char  ngx_http_invsync_console_blob0[] =
     "<link rel=\"stylesheet\" href=\"console.css\">\n"
     "<script src=\"console_dlq.js\" defer></script>\n"
     "<script src=\"console_order.js\" defer></script>\n"
+    "<script src=\"console_sku.js\" defer></script>\n"
     "<script src=\"console.js\" defer></script>\n"
     "</head>\n"
     "<body>\n"
@@ -487,7 +488,8 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     "    }\n"
     "\n"
     "    /* what the pages of other files (console_order.js, console_"
-    "dlq.js) draw with */\n"
+    "dlq.js,\n"
+    "     * console_sku.js) draw with */\n"
     "    var ui = {\n"
     "        el: el, list: list, when: when, link: link, q: q, api: a"
     "pi,\n"
@@ -825,56 +827,6 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     "        });\n"
     "    }\n"
     "\n"
-    "    function sku(name) {\n"
-    "        return api('sku' + q({ sku: name })).then(function (r) {"
-    "\n"
-    "            var d = r.doc, page = [];\n"
-    "            if (d.error) {\n"
-    "                throw new Error(d.error);\n"
-    "            }\n"
-    "            page.push(el('h1', { text: 'SKU ' + d.sku }));\n"
-    "            if (!d.known) {\n"
-    "                page.push(empty('No SKU ' + d.sku + ' is known.'"
-    "));\n"
-    "                return page;\n"
-    "            }\n"
-    "            if (d.attributes && Object.keys(d.attributes).length"
-    ") {\n"
-    "                page.push(fields(d.attributes));\n"
-    "            }\n"
-    "            page.push(el('h2', { text: 'Ledger' }));\n"
-    "            page.push(list(d.ledger).length \? table(\n"
-    "                ['location', 'on hand', 'reserved', 'available']"
-    ",\n"
-    "                d.ledger, function (l) {\n"
-    "                    return [l.location, num(l.on_hand), num(l.re"
-    "served),\n"
-    "                            num(l.on_hand - l.reserved)];\n"
-    "                }) : empty('No stock recorded.'));\n"
-    "            page.push(el('p', { 'class': 'muted', text: 'Reserve"
-    "d before '\n"
-    "                                + 'routing (unrouted): ' + d.unr"
-    "outed }));\n"
-    "            page.push(el('h2', { text: 'Channels' }));\n"
-    "            page.push(list(d.channels).length \? table(\n"
-    "                ['channel', 'shows', 'push due', 'last drift: sh"
-    "owed',\n"
-    "                 'should show', 'when'], d.channels, function (c"
-    ") {\n"
-    "                    var dr = c.drift || {};\n"
-    "                    return [c.channel, num(c.shows),\n"
-    "                            c.push_due \? (c.forced \? 'yes (for"
-    "ced)' : 'yes')\n"
-    "                            : 'no', num(dr.shows), num(dr.should"
-    "_show),\n"
-    "                            dr.ts \? when(dr.ts) : ''];\n"
-    "                }) : empty('Not mapped on any channel.'));\n"
-    "            page.push(el('h2', { text: 'Recent audit' }), auditT"
-    "able(d.audit));\n"
-    "            return page;\n"
-    "        });\n"
-    "    }\n"
-    "\n"
     "    /* ---- routing --------------------------------------------"
     "-------- */\n"
     "\n"
@@ -907,8 +859,9 @@ static const u_char  ngx_http_invsync_console_blob2[] =
     "        var pages = {\n"
     "            '': overview, exceptions: exceptions, exception: exc"
     "eption,\n"
-    "            dlq: extra('dlq'), dead: extra('dead'), sku: sku, or"
-    "der: extra('order')\n"
+    "            dlq: extra('dlq'), dead: extra('dead'), sku: extra('"
+    "sku'),\n"
+    "            order: extra('order')\n"
     "        };\n"
     "        var draw = pages[r.page] || overview;\n"
     "        var nav = { exception: 'exceptions', dead: 'dlq', '': 'o"
@@ -1467,6 +1420,122 @@ static const u_char  ngx_http_invsync_console_blob4[] =
     ;
 
 static const u_char  ngx_http_invsync_console_blob5[] =
+    "/*\n"
+    " * invsync console: the SKU page (#/sku/<sku>): its attributes, "
+    "its ledger\n"
+    " * per location, each channel it is mapped on with what the chan"
+    "nel shows\n"
+    " * and should show (the module computes that from the ledger and"
+    " the\n"
+    " * channel's stock rules, api/sku), the last drift a reconciliat"
+    "ion found\n"
+    " * there, and its recent audit.  Drawn with console.js's helpers"
+    " (ui);\n"
+    " * every value goes in through textContent.  Loaded before conso"
+    "le.js,\n"
+    " * which calls invsyncPages.sku.\n"
+    " */\n"
+    "\n"
+    "(function () {\n"
+    "    'use strict';\n"
+    "\n"
+    "    var pages = window.invsyncPages = window.invsyncPages || {};"
+    "\n"
+    "\n"
+    "    /* a channel's stock rules in words: only those not at their"
+    " default */\n"
+    "    function rulesText(r) {\n"
+    "        var out = [];\n"
+    "        if (!r) {\n"
+    "            return '';\n"
+    "        }\n"
+    "        if (r.locations && r.locations.length) {\n"
+    "            out.push('from ' + r.locations.join(', '));\n"
+    "        }\n"
+    "        if (r.buffer) {\n"
+    "            out.push('buffer ' + r.buffer);\n"
+    "        }\n"
+    "        if (r.share !== undefined && r.share < 100) {\n"
+    "            out.push(r.share + ' %');\n"
+    "        }\n"
+    "        if (r.max !== undefined && r.max >= 0) {\n"
+    "            out.push('at most ' + r.max);\n"
+    "        }\n"
+    "        return out.length \? out.join(', ') : 'defaults';\n"
+    "    }\n"
+    "\n"
+    "    function channels(d, ui) {\n"
+    "        if (!ui.list(d.channels).length) {\n"
+    "            return [ui.empty('Not mapped on any channel.')];\n"
+    "        }\n"
+    "        return [ui.table(['channel', 'shows', 'should show', 'pu"
+    "sh due',\n"
+    "                          'rules', 'last drift: showed', 'should"
+    " have shown',\n"
+    "                          'when'], d.channels, function (c) {\n"
+    "                    var dr = c.drift || {};\n"
+    "                    return [c.channel, ui.num(c.shows),\n"
+    "                            c.should_show === null \? 'unknown'\n"
+    "                            : ui.num(c.should_show),\n"
+    "                            c.push_due \? (c.forced \? 'yes (for"
+    "ced)' : 'yes')\n"
+    "                            : 'no', rulesText(c.rules), ui.num(d"
+    "r.shows),\n"
+    "                            ui.num(dr.should_show),\n"
+    "                            dr.ts \? ui.when(dr.ts) : ''];\n"
+    "                }),\n"
+    "                ui.el('p', { 'class': 'muted', text: 'Should sho"
+    "w: by the '\n"
+    "                             + 'ledger and the channel\\'s stock"
+    " rules, as '\n"
+    "                             + 'its worker read them (unknown un"
+    "til a '\n"
+    "                             + 'worker has started with the chan"
+    "nel).' })];\n"
+    "    }\n"
+    "\n"
+    "    pages.sku = function (name, ui) {\n"
+    "        return ui.api('sku' + ui.q({ sku: name })).then(function"
+    " (r) {\n"
+    "            var d = r.doc, page = [];\n"
+    "            if (d.error) {\n"
+    "                throw new Error(d.error);\n"
+    "            }\n"
+    "            page.push(ui.el('h1', { text: 'SKU ' + d.sku }));\n"
+    "            if (!d.known) {\n"
+    "                page.push(ui.empty('No SKU ' + d.sku + ' is know"
+    "n.'));\n"
+    "                return page;\n"
+    "            }\n"
+    "            if (d.attributes && Object.keys(d.attributes).length"
+    ") {\n"
+    "                page.push(ui.fields(d.attributes));\n"
+    "            }\n"
+    "            page.push(ui.el('h2', { text: 'Ledger' }));\n"
+    "            page.push(ui.list(d.ledger).length \? ui.table(\n"
+    "                ['location', 'on hand', 'reserved', 'available']"
+    ",\n"
+    "                d.ledger, function (l) {\n"
+    "                    return [l.location, ui.num(l.on_hand),\n"
+    "                            ui.num(l.reserved),\n"
+    "                            ui.num(l.on_hand - l.reserved)];\n"
+    "                }) : ui.empty('No stock recorded.'));\n"
+    "            page.push(ui.el('p', { 'class': 'muted', text: 'Rese"
+    "rved '\n"
+    "                                   + 'before routing (unrouted):"
+    " '\n"
+    "                                   + d.unrouted }));\n"
+    "            page.push(ui.el('h2', { text: 'Channels' }));\n"
+    "            Array.prototype.push.apply(page, channels(d, ui));\n"
+    "            page.push(ui.el('h2', { text: 'Recent audit' }),\n"
+    "                      ui.auditTable(d.audit));\n"
+    "            return page;\n"
+    "        });\n"
+    "    };\n"
+    "}());\n"
+    ;
+
+static const u_char  ngx_http_invsync_console_blob6[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1543,7 +1612,7 @@ static const u_char  ngx_http_invsync_console_blob5[] =
     "return id\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob6[] =
+static const u_char  ngx_http_invsync_console_blob7[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1614,7 +1683,7 @@ static const u_char  ngx_http_invsync_console_blob6[] =
     "})\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob7[] =
+static const u_char  ngx_http_invsync_console_blob8[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1703,7 +1772,7 @@ static const u_char  ngx_http_invsync_console_blob7[] =
     "\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob8[] =
+static const u_char  ngx_http_invsync_console_blob9[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1788,7 +1857,7 @@ static const u_char  ngx_http_invsync_console_blob8[] =
     "                      next = false })\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob9[] =
+static const u_char  ngx_http_invsync_console_blob10[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1888,7 +1957,7 @@ static const u_char  ngx_http_invsync_console_blob9[] =
     "         e['kind'] or '', stream, e['entry'] }\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob10[] =
+static const u_char  ngx_http_invsync_console_blob11[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -1958,7 +2027,7 @@ static const u_char  ngx_http_invsync_console_blob10[] =
     "or '' }\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob11[] =
+static const u_char  ngx_http_invsync_console_blob12[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2028,7 +2097,7 @@ static const u_char  ngx_http_invsync_console_blob11[] =
     "})\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob12[] =
+static const u_char  ngx_http_invsync_console_blob13[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2147,7 +2216,7 @@ static const u_char  ngx_http_invsync_console_blob12[] =
     "                      next = at < total and at or false })\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob13[] =
+static const u_char  ngx_http_invsync_console_blob14[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2544,7 +2613,7 @@ static const u_char  ngx_http_invsync_console_blob13[] =
     "})\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob14[] =
+static const u_char  ngx_http_invsync_console_blob15[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2657,7 +2726,7 @@ static const u_char  ngx_http_invsync_console_blob14[] =
     "return json(out)\n"
     ;
 
-static const u_char  ngx_http_invsync_console_blob15[] =
+static const u_char  ngx_http_invsync_console_blob16[] =
     "local K = ARGV[1]\n"
     "local function fields(list)\n"
     "    local t = {}\n"
@@ -2715,25 +2784,29 @@ static const u_char  ngx_http_invsync_console_blob15[] =
     "]'))\n"
     "end\n"
     "local sku = ARGV[2]\n"
-    "local stock = fields(redis.call('HGETALL', K .. 'stock:' .. sku)"
-    ")\n"
-    "local locations, names = {}, {}\n"
-    "for f, v in pairs(stock) do\n"
-    "    local what, loc = string.match(f, '^([a-z_]+):(.+)$')\n"
-    "    if what == 'on_hand' or what == 'reserved' then\n"
-    "        if locations[loc] == nil then\n"
-    "            locations[loc] = { location = loc, on_hand = 0, rese"
-    "rved = 0 }\n"
-    "            names[#names + 1] = loc\n"
+    "local function ledger_of(name)\n"
+    "    local stock = fields(redis.call('HGETALL', K .. 'stock:' .. "
+    "name))\n"
+    "    local locations, names = {}, {}\n"
+    "    for f, v in pairs(stock) do\n"
+    "        local what, loc = string.match(f, '^([a-z_]+):(.+)$')\n"
+    "        if what == 'on_hand' or what == 'reserved' then\n"
+    "            if locations[loc] == nil then\n"
+    "                locations[loc] = { location = loc, on_hand = 0, "
+    "reserved = 0 }\n"
+    "                names[#names + 1] = loc\n"
+    "            end\n"
+    "            locations[loc][what] = tonumber(v) or 0\n"
     "        end\n"
-    "        locations[loc][what] = tonumber(v) or 0\n"
     "    end\n"
+    "    table.sort(names)\n"
+    "    local out = {}\n"
+    "    for _, loc in ipairs(names) do\n"
+    "        out[#out + 1] = locations[loc]\n"
+    "    end\n"
+    "    return out, tonumber(stock['unrouted']) or 0\n"
     "end\n"
-    "table.sort(names)\n"
-    "local ledger = {}\n"
-    "for _, loc in ipairs(names) do\n"
-    "    ledger[#ledger + 1] = locations[loc]\n"
-    "end\n"
+    "local ledger, unrouted = ledger_of(sku)\n"
     "local trail = audit(K .. 'audit:sku:' .. sku, 50)\n"
     "local channels = {}\n"
     "local map = fields(redis.call('HGETALL', K .. 'skumap:' .. sku))"
@@ -2751,7 +2824,9 @@ static const u_char  ngx_http_invsync_console_blob15[] =
     "        push_due = redis.call('SISMEMBER', K .. 'dirty:' .. ch, "
     "sku) == 1,\n"
     "        forced = redis.call('SISMEMBER', K .. 'force:' .. ch, sk"
-    "u) == 1\n"
+    "u) == 1,\n"
+    "        rules = redis.call('HGET', K .. 'stockrules', ch) or nil"
+    "\n"
     "    }\n"
     "    for _, a in ipairs(trail) do\n"
     "        if a['action'] == 'stock.drift' and a['channel'] == ch t"
@@ -2765,14 +2840,30 @@ static const u_char  ngx_http_invsync_console_blob15[] =
     "    end\n"
     "    channels[#channels + 1] = c\n"
     "end\n"
-    "local known = redis.call('SISMEMBER', K .. 'skus', sku) == 1\n"
-    "              or #names > 0 or #chnames > 0\n"
     "local own = fields(redis.call('HGETALL', K .. 'sku:' .. sku))\n"
+    "local components = {}\n"
+    "local comp = decoded(own['components'])\n"
+    "if type(comp) == 'table' then\n"
+    "    local cnames = {}\n"
+    "    for c in pairs(comp) do\n"
+    "        cnames[#cnames + 1] = c\n"
+    "    end\n"
+    "    table.sort(cnames)\n"
+    "    for _, c in ipairs(cnames) do\n"
+    "        local l, u = ledger_of(c)\n"
+    "        components[#components + 1] = { sku = c, qty = tonumber("
+    "comp[c]),\n"
+    "                                         ledger = list(l), unrou"
+    "ted = u }\n"
+    "    end\n"
+    "end\n"
+    "local known = redis.call('SISMEMBER', K .. 'skus', sku) == 1\n"
+    "              or #ledger > 0 or #chnames > 0\n"
     "return json({\n"
     "    sku = sku, known = known, ledger = list(ledger),\n"
-    "    unrouted = tonumber(stock['unrouted']) or 0, attributes = ow"
-    "n,\n"
-    "    channels = list(channels), audit = list(trail)\n"
+    "    unrouted = unrouted, attributes = own,\n"
+    "    channels = list(channels), components = list(components),\n"
+    "    audit = list(trail)\n"
     "})\n"
     ;
 
@@ -2793,38 +2884,41 @@ const ngx_http_invsync_console_blob_t  ngx_http_invsync_console_blobs[] = {
     { ngx_string("console_order.js"),
       ngx_http_invsync_console_blob4,
       sizeof(ngx_http_invsync_console_blob4) - 1 },
-    { ngx_string("lua/audit"),
+    { ngx_string("console_sku.js"),
       ngx_http_invsync_console_blob5,
       sizeof(ngx_http_invsync_console_blob5) - 1 },
-    { ngx_string("lua/dead"),
+    { ngx_string("lua/audit"),
       ngx_http_invsync_console_blob6,
       sizeof(ngx_http_invsync_console_blob6) - 1 },
-    { ngx_string("lua/dead_act"),
+    { ngx_string("lua/dead"),
       ngx_http_invsync_console_blob7,
       sizeof(ngx_http_invsync_console_blob7) - 1 },
-    { ngx_string("lua/dlq"),
+    { ngx_string("lua/dead_act"),
       ngx_http_invsync_console_blob8,
       sizeof(ngx_http_invsync_console_blob8) - 1 },
-    { ngx_string("lua/exc_cause"),
+    { ngx_string("lua/dlq"),
       ngx_http_invsync_console_blob9,
       sizeof(ngx_http_invsync_console_blob9) - 1 },
-    { ngx_string("lua/exc_get"),
+    { ngx_string("lua/exc_cause"),
       ngx_http_invsync_console_blob10,
       sizeof(ngx_http_invsync_console_blob10) - 1 },
-    { ngx_string("lua/exception"),
+    { ngx_string("lua/exc_get"),
       ngx_http_invsync_console_blob11,
       sizeof(ngx_http_invsync_console_blob11) - 1 },
-    { ngx_string("lua/exceptions"),
+    { ngx_string("lua/exception"),
       ngx_http_invsync_console_blob12,
       sizeof(ngx_http_invsync_console_blob12) - 1 },
-    { ngx_string("lua/order"),
+    { ngx_string("lua/exceptions"),
       ngx_http_invsync_console_blob13,
       sizeof(ngx_http_invsync_console_blob13) - 1 },
-    { ngx_string("lua/overview"),
+    { ngx_string("lua/order"),
       ngx_http_invsync_console_blob14,
       sizeof(ngx_http_invsync_console_blob14) - 1 },
-    { ngx_string("lua/sku"),
+    { ngx_string("lua/overview"),
       ngx_http_invsync_console_blob15,
       sizeof(ngx_http_invsync_console_blob15) - 1 },
+    { ngx_string("lua/sku"),
+      ngx_http_invsync_console_blob16,
+      sizeof(ngx_http_invsync_console_blob16) - 1 },
     { ngx_null_string, NULL, 0 }
 };

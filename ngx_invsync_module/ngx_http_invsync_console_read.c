@@ -3,7 +3,8 @@
  * The console's reads, GET <location>api/<what>: each is one script of
  * console/lua/ with the request's arguments, checked here, and answers
  * the script's JSON text.  The overview adds this nginx's own ingest
- * counters from the shared zone.
+ * counters from the shared zone, the SKU page what each channel should
+ * show (_console_sku.c).
  */
 
 
@@ -14,6 +15,8 @@ typedef struct {
     const char     *name;           /* api/<name>, and lua/<name> */
     const char     *args[6];        /* query arguments, in script order */
     ngx_uint_t      required;       /* how many of them must be given */
+    ngx_http_invsync_console_step_pt  done;     /* NULL: the script's JSON
+                                                 * answered as it is */
 } ngx_http_invsync_console_reader_t;
 
 
@@ -29,13 +32,13 @@ static json_t *ngx_http_invsync_console_ingest(ngx_http_request_t *r);
 
 static const ngx_http_invsync_console_reader_t  ngx_http_invsync_readers[] = {
     { "exceptions", { "state", "kind", "channel", "sku", "cursor", "limit" },
-      0 },
-    { "exception", { "id" }, 1 },
-    { "dlq", { "cursor", "limit" }, 0 },
-    { "dead", { "id" }, 1 },
-    { "sku", { "sku" }, 1 },
-    { "order", { "order" }, 1 },
-    { NULL, { NULL }, 0 }
+      0, NULL },
+    { "exception", { "id" }, 1, NULL },
+    { "dlq", { "cursor", "limit" }, 0, NULL },
+    { "dead", { "id" }, 1, NULL },
+    { "sku", { "sku" }, 1, ngx_http_invsync_console_sku_done },
+    { "order", { "order" }, 1, NULL },
+    { NULL, { NULL }, 0, NULL }
 };
 
 
@@ -93,7 +96,8 @@ ngx_http_invsync_console_read(ngx_http_request_t *r,
     ngx_sprintf(name, "lua/%s%Z", rd->name);
 
     return ngx_http_invsync_console_run(r, cx, (char *) name, i, args,
-                                        ngx_http_invsync_console_passed);
+                                        rd->done ? rd->done
+                                        : ngx_http_invsync_console_passed);
 }
 
 

@@ -38,7 +38,7 @@ EOF
 
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(80);
+$t->plan(81);
 
 my $ids = seed($t);
 my $oids = seed_order($t);
@@ -348,6 +348,11 @@ ok($st == 200 && $t->redis('XLEN', "${K}dlq") == 1 && $a
    'dead drop: out, audited');
 
 ok(!grep({ /RAWBODY/ } @answers), 'no answer holds a body');
+# the webhook secret nginx holds, the operator's password, and the CSRF
+# token outside api/session's answers
+my @leak = grep { /hush|\{PLAIN\}|\Q$csrf\E/ }
+           grep { !/"csrf":/ } @answers;
+is(scalar @leak, 0, 'no answer holds a secret') or diag(explain \@leak);
 
 ###############################################################################
 # Redis gone

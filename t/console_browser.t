@@ -34,7 +34,7 @@ my $t = InvsyncTest->setup(secrets => { 'hook.secret' => 'hush' },
                                operator => 'ops-ann'));
 $t->run;
 $t->wait_ready(1) or die "redis not ready\n";
-$t->plan(37);
+$t->plan(39);
 
 my $ids = seed($t, worker => 1);
 seed_order($t);
@@ -82,6 +82,17 @@ sub console_clean {
 }
 
 sub main_text { $wd->text_of('main') // '' }
+
+# a PNG file with an image in it: the signature, then IHDR's width and
+# height, both at least 300 (the phone's width is 390)
+sub png_shot {
+    my ($file) = @_;
+    open my $fh, '<:raw', $file or return 0;
+    read($fh, my $head, 24) == 24 or return 0;
+    my ($sig, $chunk, $w, $h) = unpack 'a8 x4 a4 N N', $head;
+    return $sig eq "\x89PNG\r\n\x1a\n" && $chunk eq 'IHDR'
+           && $w >= 300 && $h >= 300 && -s $file > 1000;
+}
 
 ###############################################################################
 
@@ -166,6 +177,9 @@ ok($back && !@left && @{$t->stream("${K}audit")}
 ok(page('sku', '/sku/SKU-1', "/Ledger/.test(document.querySelector('main')"
                              . ".textContent)"), 'sku: drawn');
 like(main_text(), qr/main\s*10\s*2\s*8/, 'sku: the ledger per location');
+# the worker's rules for shop-eu are the defaults: 10 - 2 + 5 - 1 unrouted
+like(main_text(), qr/shop-eu\s*9\s*12\s*(yes|no)\s*defaults/,
+     'sku: what the channel shows (9) and should show (12), its rules');
 
 ok(page('order', '/order/' . esc('shop-eu:1001'),
         "/order.record/.test(document.querySelector('main').textContent)"),
@@ -229,6 +243,15 @@ ok(page('overview-phone', '/', "document.querySelectorAll('.tile').length "
    'phone: overview, exceptions and an order');
 
 ok(!@severe, 'no error in the browser console') or diag(join "\n", @severe);
+
+# every page shot: a PNG of the window's size for each page named above
+my @pages = qw(overview exceptions exceptions-sku exceptions-empty exception
+               exception-resolved dlq dead dlq-after-retry sku order
+               order-routed order-shipments order-refunds order-unroutable
+               overview-phone exceptions-phone order-phone);
+my @bad = grep { !png_shot("$shots/$_.png") } @pages;
+is("@bad", '', scalar(@pages) . ' screenshots written under screenshots/, '
+   . 'each a PNG');
 
 $wd->stop;
 stop_worker($t, 'worker');

@@ -2,14 +2,15 @@
 
 # make demo end to end: t/demo/run on free ports and a directory of its
 # own starts Redis, nginx with the module, invsync-worker, the Shopify,
-# WooCommerce and Square simulators and the carrier's, seeds the catalogue
-# and plays its story.  Checked here from outside the story: what each
+# WooCommerce and Square simulators, the carrier's and the 3PL's, seeds the
+# catalogue and plays its story.  Checked here from outside the story: what each
 # simulator shows after it (the sale, the oversell to 0, the restock, the
 # split order, the refund), the oversold exception and no other, the
 # duplicate stored once; the split order's route, its two labels, their
 # tracking on the Shopify simulator and the oversold order's on
 # WooCommerce; on hand at each warehouse; the refund restocked where it
-# shipped from, and its journal entries balanced.  A second run restarts
+# shipped from, and its journal entries balanced; the poster, kept only at
+# the 3PL, sent to it once, shipped by it, its tracking on WooCommerce.  A second run restarts
 # cleanly; t/demo/run stop stops every process it started, and a pidfile
 # naming another program is left alone.  Outcomes only: the wording and
 # the milliseconds the story prints are not asserted.
@@ -33,7 +34,7 @@ $t->has_daemon('redis-server');
 for my $p (qw(invsync-worker invsyncctl ngx_http_invsync_module.so)) {
     plan(skip_all => "$p not built") unless -e $t->root . "/build/$p";
 }
-plan(tests => 38);
+plan(tests => 42);
 
 my $dir = $t->dir . '/demo';
 my %env = (
@@ -44,11 +45,12 @@ my %env = (
     INVSYNC_DEMO_WOO_PORT     => $t->port('sim_woocommerce'),
     INVSYNC_DEMO_SQUARE_PORT  => $t->port('sim_square'),
     INVSYNC_DEMO_CARRIER_PORT => $t->port('sim_carrier'),
+    INVSYNC_DEMO_SHIPBOB_PORT => $t->port('sim_3pl'),
 );
 my $run = $t->root . '/t/demo/run';
 my @PIDFILES = map { "$_.pid" }
     qw(redis nginx worker sim_shopify sim_woocommerce sim_square
-       sim_carrier);
+       sim_carrier sim_3pl);
 
 sub demo {
     my (@args) = @_;
@@ -58,7 +60,7 @@ sub demo {
 }
 
 # whatever happens, nothing of the demo outlives the test
-END { demo('stop') if -d $dir }
+END { demo('stop') if defined $dir && -d $dir }
 
 sub pids {
     my %p;
@@ -93,7 +95,7 @@ is($rc, 0, 't/demo/run starts everything and plays the story') or diag($out);
 # the story's steps, each with a time measured; what they say is checked
 # from outside below
 my @steps = $out =~ /^demo: (\d+)\. /mg;
-is("@steps", '0 1 2 3 4 5 6', 'the story plays its seven steps');
+is("@steps", '0 1 2 3 4 5 6 7', 'the story plays its eight steps');
 like($out, qr/^demo: 1\. .*\n.* \d+ ms/m,
      'a step says what it measured, in milliseconds');
 like($out, qr/answers 200 \{"status":"duplicate"/,
@@ -112,7 +114,7 @@ like($out, qr{http://127\.0\.0\.1:\d+/console/}, 'and the console\'s URL');
 # InvsyncSim's client asks an object for the simulators' ports
 { package DemoPorts; sub port { $_[0]{$_[1]} } }
 my $sims = bless { map { ("sim_$_" => $t->port("sim_$_")) }
-                   qw(shopify woocommerce square carrier) }, 'DemoPorts';
+                   qw(shopify woocommerce square carrier 3pl) }, 'DemoPorts';
 my %mug = (shopify => [1001, 1], woocommerce => [501],
            square => ['VARMUG', 'LOC1']);
 my %set = (shopify => [1004, 1], woocommerce => [504],
@@ -121,15 +123,19 @@ my %shirt = (shopify => [1002, 1], woocommerce => [502],
              square => ['VARTSHIRT', 'LOC1']);
 my %cap = (shopify => [1003, 1], woocommerce => [503],
            square => ['VARCAP', 'LOC1']);
+my %poster = (shopify => [1005, 1], woocommerce => [505],
+              square => ['VARPOSTER', 'LOC1']);
 for my $ch (sort keys %mug) {
     is_deeply([map { InvsyncSim::quantity($sims, $ch, @$_) }
-               $mug{$ch}, $set{$ch}, $shirt{$ch}, $cap{$ch}],
-              [18, 6, 8, 6], "$ch shows 18 mugs (the restock), 8 T-shirts "
-              . '(one sold, one refunded), 6 caps (one sold), 6 gift sets '
-              . '(2 mugs and a cap each)');
+               $mug{$ch}, $set{$ch}, $shirt{$ch}, $cap{$ch}, $poster{$ch}],
+              [18, 6, 8, 6, 11], "$ch shows 18 mugs (the restock), 8 "
+              . 'T-shirts (one sold, one refunded), 6 caps (one sold), 6 '
+              . 'gift sets (2 mugs and a cap each), 11 posters (one the 3PL '
+              . 'shipped)');
 }
 
-my %stock = map { $_ => ctl_json('stock', 'get', $_) } qw(MUG TSHIRT CAP);
+my %stock = map { $_ => ctl_json('stock', 'get', $_) }
+            qw(MUG TSHIRT CAP POSTER);
 is_deeply([map { $_->{should_show} } @{$stock{MUG}{channels} || []}],
           [18, 18, 18], 'which is what the ledger says they should show')
     or diag(explain $stock{MUG});
@@ -137,11 +143,11 @@ my %on_hand = map { my $s = $_; map { ("$s\@$_" =>
                   $stock{$s}{locations}{$_}{on_hand}) }
                   sort keys %{$stock{$s}{locations} || {}} } keys %stock;
 is_deeply(\%on_hand, { 'MUG@wh1' => 14, 'MUG@wh2' => 4, 'TSHIRT@wh1' => 5,
-                       'TSHIRT@wh2' => 3, 'CAP@wh2' => 6 },
+                       'TSHIRT@wh2' => 3, 'CAP@wh2' => 6, 'POSTER@wh3' => 11 },
           'on hand at each warehouse: 2 and 10 mugs and a cap shipped, the '
           . 'T-shirt shipped and restocked at wh1, nothing left reserved')
     or diag(explain \%on_hand);
-is_deeply([map { $stock{$_}{unrouted} } sort keys %stock], [0, 0, 0],
+is_deeply([map { $stock{$_}{unrouted} } sort keys %stock], [0, 0, 0, 0],
           'and no order waits for routing');
 
 # the labels: one per shipment, the shipment id as reference
@@ -188,6 +194,23 @@ is_deeply([$woo->{status}, map { $_->{tracking_number} }
           'the WooCommerce order completed with its tracking')
     or diag(explain $woo);
 
+# the 3PL: the poster's order sent to it once, shipped by it, its tracking
+# on the WooCommerce order
+my ($sb) = grep { $_->{reference_id} =~ /^woo-demo:\d+\@wh3$/ }
+           @{InvsyncSim::state($sims, '3pl')->{orders} || []};
+my ($sb_order) = ($sb->{reference_id} // '') =~ /^woo-demo:(\d+)\@/;
+my $sb_track = ($sb->{tracking} || {})->{tracking_number};
+ok($sb && $sb->{creates} == 1 && $sb->{status} eq 'Fulfilled' && $sb_track,
+   'the poster\'s order sent to the 3PL once, and shipped by it')
+    or diag(explain $sb);
+my ($woo3) = grep { $_->{id} == ($sb_order // -1) }
+    @{InvsyncSim::state($sims, 'woocommerce')->{shipped} || []};
+is_deeply([$woo3->{status}, map { $_->{tracking_number} }
+           @{$woo3->{trackings} || []}],
+          ['completed', $sb_track // 'none'],
+          'its WooCommerce order completed with the 3PL\'s tracking')
+    or diag(explain $woo3);
+
 # the refund: restocked where the line shipped from, once
 my $audit = ctl_json('audit', '--order', $split);
 my @restock = map { decode_json($_->{decision}) }
@@ -226,6 +249,42 @@ my $rows = $api->{status} == 200
            ? (eval { decode_json($api->{content})->{rows} } || []) : [];
 is_deeply([map { $_->{id} } @$rows], [map { $_->{id} } @over],
           'the console lists it') or diag("$api->{status} $api->{content}");
+
+# and the newcomer acts on it there, as the demo's operator: a session,
+# its token, and a resolve with a reason
+my $page = $t->get('/console/');
+my ($cookie) = ($page->{headers}{'set-cookie'} // '')
+    =~ /^(invsync_console=[0-9a-f]{64});/;
+my $session = $cookie ? $t->get('/console/api/session', Cookie => $cookie)
+                      : { content => '{}' };
+my $csrf = (eval { decode_json($session->{content}) } || {})->{csrf} // '';
+my $act = $t->post('/console/api/exception/resolve',
+    encode_json({ id => $over[0]{id} // '', reason => 'restocked, shipped' }),
+    'Content-Type' => 'application/json', Cookie => $cookie // '',
+    'X-Invsync-Csrf' => $csrf);
+my $after = @over ? ctl_json('exceptions', 'show', $over[0]{id}) : {};
+is_deeply([$act->{status}, @$after{qw(state resolved_by resolution)}],
+          [200, 'resolved', 'demo', 'restocked, shipped'],
+          'the oversold exception resolved through the console, by the '
+          . 'demo\'s operator, with the reason') or diag($act->{content});
+
+# and its SKU view what each channel shows and should show, as invsyncctl
+my %view;
+for my $sku (qw(MUG GIFT-SET)) {
+    my $r = $t->get("/console/api/sku?sku=$sku");
+    my $d = $r->{status} == 200 ? (eval { decode_json($r->{content}) } || {})
+                                : {};
+    $view{$sku} = [sort map { "$_->{channel} $_->{shows} $_->{should_show}" }
+                   @{$d->{channels} || []}];
+}
+my $gift = ctl_json('stock', 'get', 'GIFT-SET');
+is_deeply(\%view, {
+    MUG => [sort map { "$_->{channel} $_->{shown} $_->{should_show}" }
+            @{$stock{MUG}{channels} || []}],
+    'GIFT-SET' => [sort map { "$_->{channel} $_->{shown} $_->{should_show}" }
+                   @{$gift->{channels} || []}] },
+    'the console\'s SKU view: what each channel shows and should show, as '
+    . 'invsyncctl stock get says') or diag(explain \%view);
 
 my @created = grep { my %f = @{$_->[1]}; ($f{topic} // '') eq 'orders/create' }
                @{$t->redis('XRANGE', 'invsync:orders', '-', '+') || []};

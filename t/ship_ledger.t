@@ -22,7 +22,7 @@ use InvsyncTest;
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 $t->run_redis;
-$t->plan(30);
+$t->plan(31);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
@@ -194,6 +194,13 @@ is_deeply([ @$rs[0, 2, 3, 4], @{ship2('w1')}{qw(order kind state version
                                                    rule)} ],
           [ 1, 1, 0, 0, 'shop:2', 'warehouse', 'open', 1, 'r2' ],
           'route.lua with a channel: routed, its shipment opened with it');
+# the order's audit index holds both entries, the routing first (route.lua
+# indexes them in one ZADD)
+is_deeply([ map { my %e = @{$_->[1]}; $e{action} }
+            map { @{$t->redis('XRANGE', "${K}audit", $_, $_)} }
+            @{$t->redis('ZRANGE', "${K}audit:order:shop:2", 0, -1)} ],
+          [ 'order.route', 'shipment.open' ],
+          'audit:order: the routing and its shipments, in order');
 is_deeply([ @{route_ship(1, '', [ '1', 'C', 'w1', 1 ])}[0, 2, 3, 4] ],
           [ 0, 0, 0, 0 ], 'the same version again: nothing opened twice');
 $rs = route_ship(2, '1', [ '1', 'C', 'm1', 1 ]);

@@ -218,7 +218,8 @@
                             text: state || '?' });
     }
 
-    /* what the pages of other files (console_order.js, console_dlq.js) draw with */
+    /* what the pages of other files (console_order.js, console_dlq.js,
+     * console_sku.js) draw with */
     var ui = {
         el: el, list: list, when: when, link: link, q: q, api: api,
         table: table, num: num, empty: empty, fields: fields,
@@ -481,44 +482,6 @@
         });
     }
 
-    function sku(name) {
-        return api('sku' + q({ sku: name })).then(function (r) {
-            var d = r.doc, page = [];
-            if (d.error) {
-                throw new Error(d.error);
-            }
-            page.push(el('h1', { text: 'SKU ' + d.sku }));
-            if (!d.known) {
-                page.push(empty('No SKU ' + d.sku + ' is known.'));
-                return page;
-            }
-            if (d.attributes && Object.keys(d.attributes).length) {
-                page.push(fields(d.attributes));
-            }
-            page.push(el('h2', { text: 'Ledger' }));
-            page.push(list(d.ledger).length ? table(
-                ['location', 'on hand', 'reserved', 'available'],
-                d.ledger, function (l) {
-                    return [l.location, num(l.on_hand), num(l.reserved),
-                            num(l.on_hand - l.reserved)];
-                }) : empty('No stock recorded.'));
-            page.push(el('p', { 'class': 'muted', text: 'Reserved before '
-                                + 'routing (unrouted): ' + d.unrouted }));
-            page.push(el('h2', { text: 'Channels' }));
-            page.push(list(d.channels).length ? table(
-                ['channel', 'shows', 'push due', 'last drift: showed',
-                 'should show', 'when'], d.channels, function (c) {
-                    var dr = c.drift || {};
-                    return [c.channel, num(c.shows),
-                            c.push_due ? (c.forced ? 'yes (forced)' : 'yes')
-                            : 'no', num(dr.shows), num(dr.should_show),
-                            dr.ts ? when(dr.ts) : ''];
-                }) : empty('Not mapped on any channel.'));
-            page.push(el('h2', { text: 'Recent audit' }), auditTable(d.audit));
-            return page;
-        });
-    }
-
     /* ---- routing ---------------------------------------------------- */
 
     function parse() {
@@ -547,7 +510,8 @@
         var r = parse();
         var pages = {
             '': overview, exceptions: exceptions, exception: exception,
-            dlq: extra('dlq'), dead: extra('dead'), sku: sku, order: extra('order')
+            dlq: extra('dlq'), dead: extra('dead'), sku: extra('sku'),
+            order: extra('order')
         };
         var draw = pages[r.page] || overview;
         var nav = { exception: 'exceptions', dead: 'dlq', '': 'overview' };

@@ -326,7 +326,7 @@ invsyncctl_stream_key(invsyncctl_t *ctl, const char *name, char *key,
 
     for (si = 0; si < conf->nstreams; si++) {
         if (strcmp(conf->streams[si], name) == 0) {
-            snprintf(key, cap, "%s:%s", conf->prefix, conf->streams[si]);
+            (void) invsync_key_stream_of(key, cap, conf, conf->streams[si]);
 
             if (shortname != NULL) {
                 *shortname = conf->streams[si];

@@ -181,8 +181,8 @@ invsyncctl_status_stream(invsyncctl_t *ctl, size_t si)
     json_t      *s;
     redisReply  *r;
 
-    snprintf(key, sizeof(key), "%s:%s", ctl->conf->prefix,
-             ctl->conf->streams[si]);
+    (void) invsync_key_stream_of(key, sizeof(key), ctl->conf,
+                                 ctl->conf->streams[si]);
 
     s = json_pack("{s:s, s:s, s:i, s:b, s:n, s:n, s:n, s:n}",
                   "name", ctl->conf->streams[si], "key", key,

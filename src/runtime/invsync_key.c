@@ -3,14 +3,17 @@
  * The worker's Redis keys, one builder per row of docs/keys.md ("One
  * builder per key"), so that a key's layout is written once.  Every key is
  * "<prefix>:{<prefix>}:<name>": the hash tag puts them all in one cluster
- * slot, as the Lua scripts that touch several need.  Each builder returns
- * the key's length, or 0 when it does not fit in cap (dst then holds a
- * cut key that must not be used: parts come from channels and operators).
+ * slot, as the Lua scripts that touch several need; but the streams, each
+ * "<prefix>:<stream>" in its own slot (invsync_key_stream_of()).  Each
+ * builder returns the key's length, or 0 when it does not fit in cap (dst
+ * then holds a cut key that must not be used: parts come from channels
+ * and operators).
  */
 
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "invsync_runtime.h"
 
@@ -194,6 +197,13 @@ size_t
 invsync_key_workers(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "workers");
+}
+
+
+size_t
+invsync_key_stockrules(char *dst, size_t cap, const invsync_conf_t *conf)
+{
+    return invsync_key_fmt(dst, cap, conf, "stockrules");
 }
 
 
@@ -489,6 +499,39 @@ size_t
 invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf)
 {
     return invsync_key_fmt(dst, cap, conf, "nostate");
+}
+
+
+/*
+ * A stream of envelopes, "<prefix>:<stream>" by its configured short name:
+ * no hash tag, each stream in its own slot with its idempotency keys (the
+ * module writes it, by the core's layout, invsync_keys.c).
+ */
+
+size_t
+invsync_key_stream_of(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *stream)
+{
+    size_t  plen, slen, n;
+
+    plen = strlen(conf->prefix);
+    slen = strlen(stream);
+    n = invsync_key_stream_len(plen, slen);
+
+    if (n >= cap) {
+        if (cap > 0) {
+            dst[0] = '\0';
+        }
+
+        return 0;
+    }
+
+    n = invsync_key_stream((unsigned char *) dst,
+                           (const unsigned char *) conf->prefix, plen,
+                           (const unsigned char *) stream, slen);
+    dst[n] = '\0';
+
+    return n;
 }
 
 

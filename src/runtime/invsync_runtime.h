@@ -259,6 +259,8 @@ size_t invsync_key_retry(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_attempts(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *stream, const char *entry);
 size_t invsync_key_workers(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_stockrules(char *dst, size_t cap,
+    const invsync_conf_t *conf);
 size_t invsync_key_reconcile(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *channel);
 size_t invsync_key_reconciling(char *dst, size_t cap,
@@ -330,7 +332,8 @@ size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_state(char *dst, size_t cap, const invsync_conf_t *conf,
     const char *state);
 size_t invsync_key_nostate(char *dst, size_t cap, const invsync_conf_t *conf);
-size_t invsync_key_epoch(char *dst, size_t cap, const invsync_conf_t *conf);
+size_t invsync_key_stream_of(char *dst, size_t cap, const invsync_conf_t *conf,
+    const char *stream);
 
 /* invsync_epoch.c: the deployment's epoch (docs/keys.md, "The epoch") */
 int invsync_epoch_new(char *dst, int operator);
@@ -348,6 +351,9 @@ void invsync_worker_halted_turn(invsync_worker_t *w);
 
 /* invsync_worker_consumer.c */
 int invsync_consumer_setup(invsync_worker_t *w, char *err, size_t len);
+/* invsync_worker_rules.c: each channel's stock rules to K stockrules, for
+ * the console; 0, or -1 with the session lost */
+int invsync_stock_rules_publish(invsync_worker_t *w);
 int invsync_consumer_run_once(invsync_worker_t *w);
 void invsync_consumer_heartbeat(invsync_worker_t *w, int leaving);
 void invsync_latency_add(invsync_latency_t *l, int64_t ms);

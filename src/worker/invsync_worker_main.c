@@ -289,6 +289,12 @@ invsync_session(invsync_worker_t *w)
         return -1;
     }
 
+    /* for the console: what each channel's rules are (a reload begins a
+     * new session, so the rules written are the running ones) */
+    if (invsync_stock_rules_publish(w) != 0) {
+        return -1;
+    }
+
     invsync_log(INVSYNC_LOG_INFO, "redis session ready", NULL);
 
     return 0;

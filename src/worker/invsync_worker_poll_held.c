@@ -157,7 +157,7 @@ invsync_poll_held_add(invsync_worker_t *w, invsync_pollchan_t *pc,
         return 0;
     }
 
-    snprintf(stream, sizeof(stream), "%s:orders", w->conf->prefix);
+    (void) invsync_key_stream_of(stream, sizeof(stream), w->conf, "orders");
     snprintf(received, sizeof(received), "%lld", (long long)
              json_integer_value(json_object_get(doc, "received")));
 

@@ -78,11 +78,7 @@ invsync_envelope_from(redisReply *fields, size_t si, invsync_worker_t *w,
 size_t
 invsync_stream_key(invsync_worker_t *w, size_t si, char *dst, size_t cap)
 {
-    int  n;
-
-    n = snprintf(dst, cap, "%s:%s", w->conf->prefix, w->conf->streams[si]);
-
-    return n < 0 || (size_t) n >= cap ? 0 : (size_t) n;
+    return invsync_key_stream_of(dst, cap, w->conf, w->conf->streams[si]);
 }
 
 
@@ -153,7 +149,7 @@ invsync_envelope_add(invsync_worker_t *w, const char *stream,
     size_t       i, n, argvlen[19];
     const char  *argv[19];
 
-    snprintf(key, sizeof(key), "%s:%s", w->conf->prefix, stream);
+    (void) invsync_key_stream_of(key, sizeof(key), w->conf, stream);
     snprintf(received, sizeof(received), "%lld",
              (long long) invsync_now_ms());
 

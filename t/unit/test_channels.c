@@ -1,7 +1,8 @@
 
 /*
  * Runs every channel case in $INVSYNC_CHANNEL_CASES (default t/channels):
- * <type>/<op>/<case>/ with op push, read, poll or authorize.  A case's
+ * <type>/<op>/<case>/ with op push, read, poll, authorize, refunds or
+ * disposition.  A case's
  * input goes through the channel's build operation and authorize, the
  * request is compared with request.json; its answer.json goes through the
  * parse operation, the result is compared with expect.json.  No network.
@@ -26,6 +27,7 @@
 #define T_NOW_MS       1795000000000LL      /* 2026-11-18T09:46:40Z */
 #define T_MAX_ITEMS    256
 #define T_WHY_LEN      160                  /* as the engines give */
+#define T_OPS          6                    /* the operations of t_channel */
 
 
 typedef struct {
@@ -69,6 +71,7 @@ static void t_read(t_case_t *c);
 static invsync_channel_rc_e t_read_step(t_case_t *c,
     invsync_read_item_t *items, size_t n, size_t *taken);
 static void t_poll(t_case_t *c);
+static void t_lookup(t_case_t *c);
 static void t_authorize(t_case_t *c);
 static void t_case(t_case_t *c);
 static void t_channel(const invsync_channel_t *ch, const char *root);
@@ -817,6 +820,90 @@ done:
 }
 
 
+/*
+ * refunds (an order's refunds with their lines) and disposition (what a
+ * disposition of returned units belongs to): items.json's "id" into the
+ * build, its answer's result against expect.json's "result" as JSON
+ * (absent or null: none).  request.json {"refused": true}: the build
+ * refuses the id, and there is no answer.
+ */
+
+static void
+t_lookup(t_case_t *c)
+{
+    int                   ok, built, refunds;
+    char                 *dump;
+    json_t               *want, *expect, *got, *w;
+    int64_t               delay;
+    const char           *id;
+    t_answer_t            ta;
+    invsync_request_t     rq;
+    invsync_channel_rc_e  rc;
+
+    refunds = strcmp(c->op, "refunds") == 0;
+    id = json_string_value(json_object_get(c->input, "id"));
+
+    if (id == NULL) {
+        t_ok(0, "%s: items.json has an id", c->name);
+        return;
+    }
+
+    invsync_request_init(&rq, "GET");
+    built = (refunds ? c->ch->refunds_build(&c->ctx, id, &rq)
+                     : c->ch->disposition_build(&c->ctx, id, &rq)) == 0;
+
+    want = t_json(c, "request.json", 1);
+
+    if (json_is_true(json_object_get(want, "refused"))) {
+        json_decref(want);
+        invsync_request_free(&rq);
+        t_ok(!built, "%s: the build refuses the id", c->name);
+        return;
+    }
+
+    json_decref(want);
+
+    ok = built && c->ch->authorize(&c->ctx, &rq) == 0;
+    ok &= t_request(c, &rq, 1);
+    invsync_request_free(&rq);
+    t_ok(ok, "%s: request", c->name);
+
+    if (t_answer(c, &ta, &expect) != 0) {
+        goto done;
+    }
+
+    delay = 0;
+    got = NULL;
+    rc = refunds ? c->ch->refunds_parse(&c->ctx, &ta.a, &got, &delay)
+                 : c->ch->disposition_parse(&c->ctx, &ta.a, &got, &delay);
+    ok = t_parse_common(c, rc, delay, &ta, expect);
+    w = json_object_get(expect, "result");
+
+    if (rc != INVSYNC_CH_DONE && got != NULL) {
+        /* the engines take a result only with DONE */
+        t_diag(c, "a result left with %s", t_rc_names[rc]);
+        ok = 0;
+
+    } else if (w == NULL || json_is_null(w) ? got != NULL
+                                            : !json_equal(got, w))
+    {
+        dump = got != NULL ? json_dumps(got, JSON_COMPACT) : NULL;
+        t_diag(c, "result %s", dump != NULL ? dump : "none");
+        free(dump);
+        ok = 0;
+    }
+
+    t_ok(ok, "%s: answer %s", c->name, t_rc_names[rc]);
+    json_decref(got);
+    json_decref(expect);
+
+done:
+
+    json_decref(ta.doc);
+    free(ta.body);
+}
+
+
 static void
 t_authorize(t_case_t *c)
 {
@@ -843,6 +930,11 @@ t_case(t_case_t *c)
     } else if (strcmp(c->op, "poll") == 0) {
         t_poll(c);
 
+    } else if (strcmp(c->op, "refunds") == 0
+               || strcmp(c->op, "disposition") == 0)
+    {
+        t_lookup(c);
+
     } else {
         t_authorize(c);
     }
@@ -854,18 +946,21 @@ t_case(t_case_t *c)
 static void
 t_channel(const invsync_channel_t *ch, const char *root)
 {
-    int              no, nc, k, m, found[4];
+    int              no, nc, k, m, found[T_OPS];
     char             tdir[T_PATH_LEN], odir[T_PATH_LEN];
     size_t           op;
     t_case_t         c;
     struct dirent  **ops, **cases;
 
-    static const char  *names[] = { "push", "read", "poll", "authorize" };
+    static const char  *names[T_OPS] = { "push", "read", "poll", "authorize",
+                                         "refunds", "disposition" };
 
-    const int  can[] = { invsync_channel_can(ch, push_build),
-                         invsync_channel_can(ch, read_build),
-                         invsync_channel_can(ch, poll_build),
-                         invsync_channel_can(ch, authorize) };
+    const int  can[T_OPS] = { invsync_channel_can(ch, push_build),
+                              invsync_channel_can(ch, read_build),
+                              invsync_channel_can(ch, poll_build),
+                              invsync_channel_can(ch, authorize),
+                              invsync_channel_can(ch, refunds_build),
+                              invsync_channel_can(ch, disposition_build) };
 
     snprintf(tdir, sizeof(tdir), "%s/%s", root, ch->type);
     memset(found, 0, sizeof(found));
@@ -878,11 +973,13 @@ t_channel(const invsync_channel_t *ch, const char *root)
             continue;
         }
 
-        for (op = 0; op < 4 && strcmp(names[op], ops[k]->d_name) != 0; op++) {
+        for (op = 0; op < T_OPS && strcmp(names[op], ops[k]->d_name) != 0;
+             op++)
+        {
             /* void */
         }
 
-        nc = op < 4 && can[op]
+        nc = op < T_OPS && can[op]
              && snprintf(odir, sizeof(odir), "%s/%s", tdir, names[op])
                 < (int) sizeof(odir)
              ? scandir(odir, &cases, t_select, alphasort) : -1;
@@ -928,10 +1025,11 @@ t_channel(const invsync_channel_t *ch, const char *root)
     /* a channel without push, read and poll (a scheme only) needs none */
     if (can[0] || can[1] || can[2]) {
         t_ok((found[0] || !can[0]) && (found[1] || !can[1])
-             && (found[2] || !can[2]) && (found[3] || !can[3]),
+             && (found[2] || !can[2]) && (found[3] || !can[3])
+             && (found[4] || !can[4]) && (found[5] || !can[5]),
              "%s: every operation has cases (%d push, %d read, %d poll, "
-             "%d authorize)", ch->type, found[0], found[1], found[2],
-             found[3]);
+             "%d authorize, %d refunds, %d disposition)", ch->type,
+             found[0], found[1], found[2], found[3], found[4], found[5]);
     }
 }
 

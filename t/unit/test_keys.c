@@ -15,8 +15,8 @@
 #include "tap.h"
 
 
-#define T_BUILDERS  61
-#define T_PLAN      (T_BUILDERS + 3)
+#define T_BUILDERS  63
+#define T_PLAN      (T_BUILDERS + 4)
 #define T_NAME_LEN  64
 
 
@@ -131,6 +131,8 @@ main(void)
     T_KEY(invsync_key_attempts(k, sizeof(k), &conf, "orders", "1-0"),
           "inv:{inv}:attempts:orders:1-0");
     T_KEY(invsync_key_workers(k, sizeof(k), &conf), "inv:{inv}:workers");
+    T_KEY(invsync_key_stockrules(k, sizeof(k), &conf),
+          "inv:{inv}:stockrules");
     T_KEY(invsync_key_reconcile(k, sizeof(k), &conf, "shop-eu"),
           "inv:{inv}:reconcile:shop-eu");
     T_KEY(invsync_key_reconciling(k, sizeof(k), &conf, "shop-eu"),
@@ -202,9 +204,13 @@ main(void)
           "inv:{inv}:order:shop-eu:1001");
     T_KEY(invsync_key_nostate(k, sizeof(k), &conf), "inv:{inv}:nostate");
     T_KEY(invsync_key_epoch(k, sizeof(k), &conf), "inv:{inv}:epoch");
+    T_KEY(invsync_key_stream_of(k, sizeof(k), &conf, "orders"), "inv:orders");
 
     t_named(invsync_key_stock(small, sizeof(small), &conf, "MUG") == 0,
          "a key that does not fit gives 0", "");
+    t_named(invsync_key_stream_of(small, sizeof(small), &conf, "orders") == 0
+            && small[0] == '\0',
+         "a stream key that does not fit gives 0 and an empty key", "");
 
     ndoc = t_doc_rows("docs/keys.md", doc, 2 * T_BUILDERS);
     t_named(ndoc == T_BUILDERS, "docs/keys.md has one row per builder",

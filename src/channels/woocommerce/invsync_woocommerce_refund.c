@@ -1,10 +1,11 @@
 
 /*
- * Refunds made on WooCommerce (docs/channels/woocommerce.md, "Refunds"),
- * three steps of the REST API v3.  LOOK lists the order's refunds: one
- * whose reason carries our reference means it was made already (a retry,
- * an answer lost); the others' line items (meta _refunded_item_id, a
- * negative quantity) say what was refunded of each order line.  ORDER
+ * Refunds made on WooCommerce (docs/refunds.md, "The driver";
+ * docs/channels/woocommerce.md), three steps of the REST API v3.  LOOK
+ * lists the order's refunds: one whose reason carries our reference means
+ * it was made already (a retry, an answer lost); the others' line items
+ * (meta _refunded_item_id, a negative quantity) say what was refunded of
+ * each order line.  ORDER
  * reads the order's lines: none left of any of ours means the shop
  * refunded them itself (COVERED); else each line's share of its total and
  * of each of its taxes, for the units refunded.  CREATE posts the refund

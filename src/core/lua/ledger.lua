@@ -188,9 +188,10 @@ elseif kind == 'ship' then
     -- an order with shipments ships what its allocation still holds, each
     -- share at its location, and nothing beyond it: a share a shipment
     -- took already (ship_confirm.lua) is not taken again when the channel
-    -- tells of it afterwards (the fulfilment invsync pushed, WooCommerce's
-    -- "completed"), while a share still held (a manual location fulfilled
-    -- in the channel's admin) leaves from where it is held
+    -- tells of it afterwards (the fulfilment invsync pushed, an order the
+    -- channel marks completed), while a share still held (a manual
+    -- location fulfilled in the channel's admin) leaves from where it is
+    -- held
     local held = routed()
     m.by_shipments =
         redis.call('SCARD', K .. 'shipments:' .. m.order) > 0

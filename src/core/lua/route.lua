@@ -49,17 +49,20 @@ local order = d.order or ''
 -- the shipments of the allocation as it is now (this one, one made
 -- before: a delivery again, a crash after this step), once per version,
 -- in the same step as the allocation: one script call, not two
-local function shipped(reply)
+-- given: the allocation just written (ship_open.lua's ARGV[7]); the
+-- shipment.open entry's id is then reply[6]
+local function shipped(reply, given)
     if ARGV[7] == '' then
         return reply
     end
     local ok, s = pcall(ship_open, {KEYS[2]},
-                        {ARGV[2], K, order, ARGV[7], ARGV[8], ARGV[5]})
+                        {ARGV[2], K, order, ARGV[7], ARGV[8], ARGV[5],
+                         given})
     if not ok then
         reply[3] = type(s) == 'table' and tostring(s.err) or tostring(s)
         return reply
     end
-    reply[3], reply[4], reply[5] = s[1], s[2], s[3]
+    reply[3], reply[4], reply[5], reply[6] = s[1], s[2], s[3], s[4]
     return reply
 end
 
@@ -186,12 +189,21 @@ for loc, at in pairs(held) do
         newsum[s] = (newsum[s] or 0) + q
     end
 end
-local rset = {}
-for s, q in pairs(newsum) do
-    rset[#rset + 1] = s
-    rset[#rset + 1] = q
+-- the order's reservation per SKU, written only when routing changed it
+-- (a bundle's share, an edit): a first routing leaves it as it is
+local rset, was_res = {}, {}
+for i, s in ipairs(list) do
+    was_res[s] = tonumber(reserved[i])
 end
-redis.call('HSET', rkey, unpack(rset))
+for s, q in pairs(newsum) do
+    if was_res[s] ~= q then
+        rset[#rset + 1] = s
+        rset[#rset + 1] = q
+    end
+end
+if #rset > 0 then
+    redis.call('HSET', rkey, unpack(rset))
+end
 for s, t in pairs(delta) do
     for field, d in pairs(t) do
         if d ~= 0 then
@@ -223,7 +235,6 @@ local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
 for _, s in ipairs(list) do
     redis.call('ZADD', K .. 'audit:sku:' .. s, ARGV[2], id)
 end
-redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id)
 
 redis.call('HSET', akey, 'version', tostring(d.version or ''),
            'lines', cjson.encode(d.lines), 'held', cjson.encode(held),
@@ -272,4 +283,12 @@ end
 
 redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 
-return shipped({1, id})
+-- the order's audit index gets this entry and its shipment.open in one
+-- ZADD (same time: their ids keep them in order)
+local reply = shipped({1, id}, {tostring(d.version or ''), d.lines,
+                                d.backorder and '1' or '0',
+                                tostring(d.rule or '')})
+redis.call('ZADD', K .. 'audit:order:' .. order, ARGV[2], id,
+           ARGV[2], reply[6] or id)
+reply[6] = nil
+return reply

@@ -1,5 +1,7 @@
--- Shipments claimed on a due set (K fulfil:due, K track:due) for one
--- request slot each: a member is taken only while it is still due (its
+-- Members claimed on a due set for one request slot each: shipments (K
+-- fulfil:due, K track:due) and the orders or returns a channel reader
+-- looks up (K refundread:due, K disposeread:due; src/worker/
+-- invsync_worker_reader.c).  A member is taken only while it is still due (its
 -- score at most now), and its score moves to the lease's end, in one
 -- step, so that two slots, or two workers that read the same members,
 -- never take one twice.  A claimed shipment whose slot dies (a crash, a

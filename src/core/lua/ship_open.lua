@@ -14,6 +14,11 @@
 --          "<id>\0<kind>\0\0" for each (searched, not decoded: the few
 --          locations an order uses of many)
 -- ARGV[6]  approximate bound of the audit stream
+-- ARGV[7]  (route.lua, which includes this script, in the same step) the
+--          allocation it has just written, {version, lines (a table),
+--          backorder "1"/"0", rule}, as HMGET would give them, instead of reading alloc:<order> back; the
+--          shipment.open entry's id is then returned, not indexed
+--          (route.lua indexes both entries in one ZADD)
 --
 -- shipment:<id> fields: docs/fulfilment.md.  A shipment of kind warehouse
 -- or 3pl is put in fulfil:due (now); a manual one waits for invsyncctl
@@ -40,7 +45,8 @@
 -- order for a pickup); a failed one (its label refused) is open again.
 -- docs/fulfilment.md, "Handed over at the location".
 --
--- Returns {opened, updated, cancelled}, counts.
+-- Returns {opened, updated, cancelled}, counts (and with ARGV[7] the
+-- shipment.open entry's id, when one was written).
 
 local K, now, order, channel = ARGV[2], ARGV[1], ARGV[3], ARGV[4]
 -- loc's configured kind, or nil
@@ -52,8 +58,10 @@ local function configured(loc)
     local from = at + #loc + 3
     return ARGV[5]:sub(from, ARGV[5]:find('\0', from, true) - 1)
 end
-local a = redis.call('HMGET', K .. 'alloc:' .. order, 'version',
-                     'lines', 'backorder', 'rule')
+local given = type(ARGV[7]) == 'table' and ARGV[7] or nil
+local a = given
+          or redis.call('HMGET', K .. 'alloc:' .. order, 'version',
+                        'lines', 'backorder', 'rule')
 
 if not a[1] or not a[2] or a[3] == '1' then
     return {0, 0, 0}
@@ -62,7 +70,7 @@ end
 local version, rule = a[1], a[4] or ''
 local setkey = K .. 'shipments:' .. order
 local byloc, locs = {}, {}
-for _, l in ipairs(cjson.decode(a[2])) do
+for _, l in ipairs(given and a[2] or cjson.decode(a[2])) do
     if not byloc[l.loc] then
         byloc[l.loc] = {}
         locs[#locs + 1] = l.loc
@@ -203,6 +211,9 @@ if #opened + #updated + #cancelled > 0 then
         'opened', table.concat(opened, ','),
         'updated', table.concat(updated, ','),
         'cancelled', table.concat(cancelled, ','))
+    if given then
+        return {#opened, #updated, #cancelled, id}
+    end
     redis.call('ZADD', K .. 'audit:order:' .. order, now, id)
 end
 

@@ -24,8 +24,9 @@
 
 
 const char  invsyncctl_return_usage[] =
-    "usage: invsyncctl return open ORDER --channel C --line SKU:QTY ...\n"
-    "                          [--reason R] [--id RMA] [--by NAME] [--json]\n"
+    "usage: invsyncctl return open ORDER --channel C --line SKU:QTY[@LINE]\n"
+    "                          ... [--reason R] [--id RMA] [--by NAME]\n"
+    "                          [--json]\n"
     "       invsyncctl return receive RMA --line SKU:QTY:CONDITION ...\n"
     "                          [--receipt ID] [--by NAME] [--json]\n"
     "       invsyncctl return transit RMA [--tracking N] [--by NAME]\n"
@@ -34,7 +35,9 @@ const char  invsyncctl_return_usage[] =
     "       invsyncctl return show RMA [--json]\n"
     "\n"
     "Returns (docs/returns.md, \"RMA\").  ORDER is the channel's order id,\n"
-    "SKU a ledger SKU; --line may be given several times.\n"
+    "SKU a ledger SKU; --line may be given several times.  LINE names the\n"
+    "order line taken back (its channel line id); without it the units go\n"
+    "to the order's lines of the SKU in order, each filled before the next.\n"
     "\n"
     "  open     records a return of the order's lines, state open; prints\n"
     "           its id (--id to choose it)\n"
@@ -58,6 +61,7 @@ static int invsyncctl_return_receive(invsyncctl_t *ctl, int argc,
 static int invsyncctl_return_move(invsyncctl_t *ctl, int argc, char **argv);
 static int invsyncctl_return_lines(const char *cmd, int *argc, char **argv,
     int conditions, json_t **lines);
+static int invsyncctl_return_line_id(const char *id);
 static int invsyncctl_return_session(invsyncctl_t *ctl);
 static void invsyncctl_return_rid(const char *rma, json_t *lines, char *rid,
     size_t cap);
@@ -341,8 +345,9 @@ invsyncctl_return_move(invsyncctl_t *ctl, int argc, char **argv)
 
 
 /*
- * Takes every "--line V" (or --line=V) out of argv (argc shrinks): SKU:QTY,
- * with conditions SKU:QTY:CONDITION, into *lines [{sku, qty, condition}].
+ * Takes every "--line V" (or --line=V) out of argv (argc shrinks):
+ * SKU:QTY[@LINE], with conditions SKU:QTY:CONDITION, into *lines [{sku,
+ * qty, condition, line_id}].
  * The SKU is what comes before the last one (or two) colons, so a SKU
  * may hold colons itself.
  */
@@ -352,7 +357,7 @@ invsyncctl_return_lines(const char *cmd, int *argc, char **argv,
 {
     int          i, n;
     long         qty;
-    char         buf[512], *q, *c, *end;
+    char         buf[512], *q, *c, *at, *end;
     const char  *v;
 
     *lines = json_array();
@@ -386,25 +391,55 @@ invsyncctl_return_lines(const char *cmd, int *argc, char **argv,
         }
 
         *q++ = '\0';
+
+        /* open's SKU:QTY@LINE: the order line it takes back */
+        at = conditions ? NULL : strchr(q, '@');
+        if (at != NULL) {
+            *at++ = '\0';
+        }
+
         qty = strtol(q, &end, 10);
 
-        if (*end != '\0' || qty <= 0 || qty > 1000000
-            || !invsyncctl_sku_valid(buf))
+        if (*end != '\0' || end == q || qty <= 0 || qty > 1000000
+            || !invsyncctl_sku_valid(buf)
+            || (at != NULL && !invsyncctl_return_line_id(at)))
         {
             json_decref(*lines);
             return invsyncctl_usage_error(cmd, "--line \"%s\": a ledger SKU "
-                                          "and a quantity of 1 to 1000000",
-                                          v);
+                                          "and a quantity of 1 to 1000000%s",
+                                          v, conditions ? "" : ", then "
+                                          "@LINE (the order's line id, 1 to "
+                                          "63 printable bytes) if you name "
+                                          "one");
         }
 
-        json_array_append_new(*lines, json_pack("{s:s, s:I, s:s*}", "sku",
-                              buf, "qty", (json_int_t) qty, "condition", c));
+        json_array_append_new(*lines, json_pack("{s:s, s:I, s:s*, s:s*}",
+                              "sku", buf, "qty", (json_int_t) qty,
+                              "condition", c, "line_id", at));
     }
 
     *argc = n;
     argv[n] = NULL;
 
     return INVSYNCCTL_OK;
+}
+
+
+/* an order's line id: 1 to 63 printable bytes, no space */
+static int
+invsyncctl_return_line_id(const char *id)
+{
+    size_t  i, n;
+
+    n = strlen(id);
+
+    for (i = 0; i < n; i++) {
+        if ((unsigned char) id[i] <= ' ' || (unsigned char) id[i] >= 0x7f) {
+            return 0;
+        }
+    }
+
+    return n > 0 && n < 64;
 }
 
 

@@ -206,8 +206,9 @@ invsyncctl_return_print(json_t *rma)
     }
 
     printf("\nlines:\n");
-    t = invsyncctl_table_new(6, 0x3e, "SKU", "QTY", "RECEIVED", "RESTOCKED",
-                             "DAMAGED", "PRICE");
+    /* LINE: the order line it takes back (two lines of one SKU) */
+    t = invsyncctl_table_new(7, 0x3e, "SKU", "QTY", "RECEIVED", "RESTOCKED",
+                             "DAMAGED", "PRICE", "LINE");
     json_array_foreach(json_object_get(rma, "lines"), i, l) {
         snprintf(n[0], sizeof(n[0]), "%lld", (long long)
                  json_integer_value(json_object_get(l, "qty")));
@@ -220,7 +221,8 @@ invsyncctl_return_print(json_t *rma)
         snprintf(n[4], sizeof(n[4]), "%lld", (long long)
                  json_integer_value(json_object_get(l, "price_minor")));
         invsyncctl_table_add(t, invsyncctl_return_s(l, "sku"), n[0], n[1],
-                             n[2], n[3], n[4]);
+                             n[2], n[3], n[4], invsyncctl_return_s(l,
+                                                               "line_id"));
     }
     invsyncctl_table_print(t, stdout);
     invsyncctl_table_free(t);

@@ -61,8 +61,11 @@ int invsync_return_id_valid(const char *id);
 void invsync_return_id_new(char *dst, size_t cap);
 
 /*
- * Opens RMA id for order <channel>:<order_id> with lines [{sku, qty}]
- * (canonical SKUs): their prices are taken from the recorded order.
+ * Opens RMA id for order <channel>:<order_id> with lines [{sku, qty,
+ * line_id}] (canonical SKUs; line_id, optional, the order line's
+ * channel_line_id): their prices are taken from the recorded order, each
+ * from the line it names, else from the order's lines of its SKU in
+ * order (one RMA line per order line it takes units of).
  * *audit gets the audit id (DONE) or the state it is in (BEFORE).
  */
 invsync_return_rc_e invsync_return_open(invsync_worker_t *w,
@@ -80,7 +83,8 @@ invsync_return_rc_e invsync_return_step(invsync_worker_t *w,
     const char *tracking, char *err, size_t len);
 
 /*
- * A receipt of RMA id: lines [{sku, qty, condition}] (condition one of
+ * A receipt of RMA id: lines [{sku, qty, condition, line_id}] (line_id,
+ * optional: the order line a channel names; condition one of
  * resellable, damaged, missing, opened; absent: received, not inspected),
  * under receipt id rid (once per rid).  Each line is checked against what
  * shipped (return_not_shipped), decided by the restock rules, moved by

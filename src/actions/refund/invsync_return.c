@@ -1,9 +1,10 @@
 
 /*
  * The return's (RMA's) record (docs/returns.md, "RMA"): ids, the record
- * opened once with its order's prices, read back, moved on once per
- * cause.  The writes are return_open.lua and return_step.lua, so that
- * a notice delivered twice, or two at once, records one state.
+ * opened once with its order's prices (invsync_return_lines.c), read
+ * back, moved on once per cause.  The writes are return_open.lua and
+ * return_step.lua, so that a notice delivered twice, or two at once,
+ * records one state.
  */
 
 
@@ -18,12 +19,6 @@
 #include "invsync_actions.h"
 #include "invsync_return.h"
 #include "refund/invsync_return_int.h"
-
-
-static int invsync_return_prices(invsync_worker_t *w, const char *channel,
-    const char *order, json_t *lines, json_t **out, char *err, size_t len);
-static json_t *invsync_return_order_line(invsync_worker_t *w,
-    const char *channel, json_t *data, const char *sku, int *lost);
 
 
 int
@@ -290,104 +285,4 @@ invsync_return_sha(const char *script, size_t len, char *hex)
     for (i = 0; i < SHA_DIGEST_LENGTH; i++) {
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     }
-}
-
-
-/*
- * The RMA's lines with the order's price of each: the recorded order
- * (K order:<order> data) has to exist, and each SKU must be one of its
- * lines (mapped as the ledger maps them).  *out [{sku, qty, price_minor,
- * line_tax_minor, line_qty, currency, line_id}] (new).
- */
-static int
-invsync_return_prices(invsync_worker_t *w, const char *channel,
-    const char *order, json_t *lines, json_t **out, char *err, size_t len)
-{
-    int          lost;
-    char         key[INVSYNC_ACTION_KEY_LEN];
-    size_t       i;
-    json_t      *data, *l, *ol;
-    const char  *argv[4], *cur;
-    redisReply  *r;
-
-    invsync_key_order(key, sizeof(key), w->conf, order);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "data";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_RETURN_LOST;
-    }
-
-    data = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
-                                         : NULL;
-    freeReplyObject(r);
-
-    if (data == NULL) {
-        snprintf(err, len, "no order %s recorded", order);
-        return INVSYNC_RETURN_REFUSED;
-    }
-
-    cur = invsync_action_str(data, "currency");
-    *out = json_array();
-
-    json_array_foreach(lines, i, l) {
-        const char  *sku = invsync_action_str(l, "sku");
-
-        ol = invsync_return_order_line(w, channel, data, sku, &lost);
-
-        if (ol == NULL) {
-            snprintf(err, len, lost ? "redis connection lost"
-                     : "%s is not a line of order %s", sku, order);
-            json_decref(*out);
-            json_decref(data);
-            return lost ? INVSYNC_RETURN_LOST : INVSYNC_RETURN_REFUSED;
-        }
-
-        /* the order line's tax and units: a receipt's due is its units'
-         * share of that tax (invsync_return_refund.c) */
-        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*, s:O*, s:O*, "
-            "s:s, s:O*}", "sku", sku, "qty", json_object_get(l, "qty"),
-            "price_minor", json_object_get(ol, "price_minor"),
-            "line_tax_minor", json_object_get(ol, "tax_minor"),
-            "line_qty", json_object_get(ol, "quantity"),
-            "currency", cur, "line_id",
-            json_object_get(ol, "channel_line_id")));
-    }
-
-    json_decref(data);
-
-    return INVSYNC_RETURN_DONE;
-}
-
-
-/* the order's line whose canonical SKU is sku (borrowed), or NULL */
-static json_t *
-invsync_return_order_line(invsync_worker_t *w, const char *channel,
-    json_t *data, const char *sku, int *lost)
-{
-    int      found;
-    char     s[256];
-    size_t   i;
-    json_t  *l;
-
-    *lost = 0;
-
-    json_array_foreach(json_object_get(data, "lines"), i, l) {
-        found = invsync_stock_map(w, channel, l, s, sizeof(s));
-
-        if (found < 0) {
-            *lost = 1;
-            return NULL;
-        }
-
-        if (found == 1 && strcmp(s, sku) == 0) {
-            return l;
-        }
-    }
-
-    return NULL;
 }

@@ -456,10 +456,10 @@ invsync_return_transit_step(invsync_worker_t *w,
 
 /*
  * The canonical lines [{<idkey>, quantity, condition}] as the RMA's (or
- * a receipt's) [{sku, qty, condition}]: each the recorded order's line
- * whose channel_line_id is the line's <idkey>, its SKU mapped as the
- * ledger maps it.  REFUSED, with err, for an order not recorded or a
- * line that is not one of its own.
+ * a receipt's) [{sku, qty, condition, line_id}]: each the recorded
+ * order's line whose channel_line_id (line_id) is the line's <idkey>,
+ * its SKU mapped as the ledger maps it.  REFUSED, with err, for an order
+ * not recorded or a line that is not one of its own.
  */
 int
 invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
@@ -524,9 +524,13 @@ invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
             return found < 0 ? INVSYNC_RETURN_LOST : INVSYNC_RETURN_REFUSED;
         }
 
-        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*}", "sku",
-                              sku, "qty", json_object_get(l, "quantity"),
-                              "condition", json_object_get(l, "condition")));
+        /* the order line too: of two lines of one SKU, the one the
+         * channel names is priced and received (invsync_return_lines.c) */
+        json_array_append_new(*out, json_pack("{s:s, s:O, s:O*, s:O*}",
+                              "sku", sku, "qty",
+                              json_object_get(l, "quantity"), "condition",
+                              json_object_get(l, "condition"), "line_id",
+                              json_object_get(hit, "channel_line_id")));
     }
 
     json_decref(data);

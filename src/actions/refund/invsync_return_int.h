@@ -23,6 +23,20 @@ invsync_return_rc_e invsync_return_reply(redisReply *r, char *audit,
     size_t cap, char *err, size_t len);
 void invsync_return_sha(const char *script, size_t len, char *hex);
 
+/* invsync_return_lines.c: the RMA's lines priced from the order lines
+ * they take back (named, else spread over those of the SKU); a
+ * receipt's units on the RMA's lines, as return_step.lua puts them */
+typedef struct {
+    size_t   line;      /* the RMA line's index */
+    int64_t  qty;
+} invsync_return_piece_t;
+
+int invsync_return_prices(invsync_worker_t *w, const char *channel,
+    const char *order, json_t *lines, json_t **out, char *err, size_t len);
+size_t invsync_return_fill(json_t *lines, int64_t *taken, const char *sku,
+    const char *line_id, int64_t qty, invsync_return_piece_t *pieces);
+int64_t *invsync_return_taken(json_t *lines);
+
 /* invsync_return_refund.c: the refund due of a receipt, and the one call
  * that asks the channel for it */
 json_t *invsync_return_refund_due(json_t *rma, const char *rid,

@@ -259,9 +259,10 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
             "sku", sku, "qty", (json_int_t) qty, "shipped",
             (json_int_t) shipped, "received_before", (json_int_t) before));
         json_array_append_new(c->lines, json_pack("{s:s, s:s, s:I, s:O, "
-            "s:b, s:s, s:b}", "line", key, "sku", sku, "qty",
+            "s:b, s:s, s:b, s:O*}", "line", key, "sku", sku, "qty",
             (json_int_t) qty, "condition", json_object_get(in, "condition"),
-            "restock", 0, "reason", "not_shipped", "not_shipped", 1));
+            "restock", 0, "reason", "not_shipped", "not_shipped", 1,
+            "line_id", json_object_get(in, "line_id")));
         return INVSYNC_RETURN_DONE;
     }
 
@@ -284,13 +285,15 @@ invsync_rcpt_line(invsync_rcpt_t *c, json_t *in)
     invsync_restock_decide(&c->w->conf->returns, line, c->rma, &f, &d);
     json_decref(line);
 
+    /* line_id: the order line a channel's receipt names, which
+     * return_step.lua and the due fill first (invsync_return_lines.c) */
     dec = json_pack("{s:s, s:s, s:I, s:O, s:b, s:s, s:s*, s:s*, s:s*, "
-                    "s:s*}", "line", key, "sku", sku, "qty",
+                    "s:s*, s:O*}", "line", key, "sku", sku, "qty",
                     (json_int_t) qty, "condition",
                     json_object_get(in, "condition"), "restock", d.restock,
                     "reason", d.reason, "bucket", d.bucket, "location",
                     d.location, "location_from", d.location_from, "tag",
-                    d.tag);
+                    d.tag, "line_id", json_object_get(in, "line_id"));
     json_decref(f.tags);
 
     move = d.restock ? json_pack("[{s:s, s:I, s:s, s:s}]", "sku", sku, "qty",

@@ -12,6 +12,7 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "refund/invsync_journal_lines.h"
@@ -19,11 +20,13 @@
 #include "invsync_refund_out.h"
 
 
-static json_t *invsync_return_rma_line(json_t *rma, const char *sku);
+static json_int_t invsync_return_due_line(json_t *rma, json_t *out,
+    json_t *l, json_t *rl, json_int_t qty, const char **cur);
 static json_int_t invsync_return_tax_share(json_t *rl, json_int_t before,
     json_int_t qty);
 static json_int_t invsync_return_due_before(json_t *rma, json_t *out,
-    const char *sku);
+    json_t *rl, const char *sku);
+static int invsync_return_same(json_t *l, const char *id, const char *sku);
 
 
 /*
@@ -34,11 +37,13 @@ static json_int_t invsync_return_due_before(json_t *rma, json_t *out,
 json_t *
 invsync_return_refund_due(json_t *rma, const char *rid, json_t *lines)
 {
-    char         cause[512];
-    size_t       i;
-    json_t      *due, *out, *l, *rl;
-    json_int_t   total, qty, price, tax;
-    const char  *cur, *sku;
+    char                     cause[512];
+    size_t                   i, k, np;
+    json_t                  *due, *out, *l, *rlines;
+    int64_t                 *taken;
+    json_int_t               total, qty;
+    const char              *cur;
+    invsync_return_piece_t  *pieces;
 
     if (lines == NULL) {
         json_array_foreach(json_object_get(rma, "refund_due"), i, due) {
@@ -49,31 +54,54 @@ invsync_return_refund_due(json_t *rma, const char *rid, json_t *lines)
         return NULL;
     }
 
+    rlines = json_object_get(rma, "lines");
+    taken = invsync_return_taken(rlines);
+    pieces = calloc(json_array_size(rlines) + 1, sizeof(*pieces));
+
+    if (taken == NULL || pieces == NULL) {
+        free(taken);
+        free(pieces);
+        return NULL;
+    }
+
     out = json_array();
     total = 0;
     cur = "";
 
+    /* every line that took units in fills the RMA's lines as
+     * return_step.lua fills them; those put back on hand are due, each
+     * piece at its own line's price and tax */
     json_array_foreach(lines, i, l) {
+        if (json_is_true(json_object_get(l, "not_shipped"))) {
+            continue;
+        }
+
+        qty = invsync_action_int(l, "qty", 0);
+        np = invsync_return_fill(rlines, taken, invsync_action_str(l, "sku"),
+                                 invsync_action_str(l, "line_id"), qty,
+                                 pieces);
+
         if (!json_is_true(json_object_get(l, "restock"))
             || strcmp(invsync_action_str(l, "bucket"), "on_hand") != 0)
         {
             continue;
         }
 
-        sku = invsync_action_str(l, "sku");
-        rl = invsync_return_rma_line(rma, sku);
-        qty = invsync_action_int(l, "qty", 0);
-        price = invsync_action_int(rl, "price_minor", 0);
-        cur = invsync_action_str(rl, "currency");
-        tax = invsync_return_tax_share(rl,
-                  invsync_return_due_before(rma, out, sku), qty);
-        total += qty * price + tax;
+        /* a SKU that is none of the RMA's lines: due at no price */
+        if (np == 0) {
+            total += invsync_return_due_line(rma, out, l, NULL, qty, &cur);
+        }
 
-        json_array_append_new(out, json_pack("{s:O, s:s*, s:I, s:I, s:I}",
-            "sku", json_object_get(l, "sku"), "line_id",
-            json_string_value(json_object_get(rl, "line_id")), "qty", qty,
-            "tax_minor", tax, "amount_minor", qty * price + tax));
+        for (k = 0; k < np; k++) {
+            total += invsync_return_due_line(rma, out, l,
+                                             json_array_get(rlines,
+                                                            pieces[k].line),
+                                             pieces[k].qty, &cur);
+        }
     }
+
+    free(taken);
+    free(pieces);
 
     if (json_array_size(out) == 0) {
         json_decref(out);
@@ -170,27 +198,64 @@ invsync_return_tax_share(json_t *rl, json_int_t before, json_int_t qty)
 }
 
 
-/* units of sku due before: on the RMA's other receipts and on the lines
- * of this one so far (out) */
+/*
+ * The due of qty units of the receipt's line l on RMA line rl (NULL: a
+ * SKU the RMA has no line of, due at no price), appended to out: their
+ * price and their share of the order line's tax.  Its amount.
+ */
 static json_int_t
-invsync_return_due_before(json_t *rma, json_t *out, const char *sku)
+invsync_return_due_line(json_t *rma, json_t *out, json_t *l, json_t *rl,
+    json_int_t qty, const char **cur)
+{
+    json_int_t   price, tax;
+    const char  *sku;
+
+    sku = invsync_action_str(l, "sku");
+    price = invsync_action_int(rl, "price_minor", 0);
+    tax = invsync_return_tax_share(rl,
+              invsync_return_due_before(rma, out, rl, sku), qty);
+
+    if (rl != NULL || (*cur)[0] == '\0') {
+        *cur = invsync_action_str(rl, "currency");
+    }
+
+    json_array_append_new(out, json_pack("{s:s, s:s*, s:I, s:I, s:I}",
+        "sku", sku, "line_id",
+        json_string_value(json_object_get(rl, "line_id")), "qty", qty,
+        "tax_minor", tax, "amount_minor", qty * price + tax));
+
+    return qty * price + tax;
+}
+
+
+/*
+ * Units of rl's order line due before: on the RMA's other receipts and
+ * on the lines of this one so far (out), by its line id (of two order
+ * lines of one SKU, each its own tax share), else, for an order whose
+ * lines carry no id, by the SKU
+ */
+static json_int_t
+invsync_return_due_before(json_t *rma, json_t *out, json_t *rl,
+    const char *sku)
 {
     size_t       i, j;
     json_t      *due, *l;
     json_int_t   n;
+    const char  *id;
 
     n = 0;
+    id = json_string_value(json_object_get(rl, "line_id"));
 
     json_array_foreach(json_object_get(rma, "refund_due"), i, due) {
         json_array_foreach(json_object_get(due, "lines"), j, l) {
-            if (strcmp(invsync_action_str(l, "sku"), sku) == 0) {
+            if (invsync_return_same(l, id, sku)) {
                 n += invsync_action_int(l, "qty", 0);
             }
         }
     }
 
     json_array_foreach(out, j, l) {
-        if (strcmp(invsync_action_str(l, "sku"), sku) == 0) {
+        if (invsync_return_same(l, id, sku)) {
             n += invsync_action_int(l, "qty", 0);
         }
     }
@@ -199,18 +264,10 @@ invsync_return_due_before(json_t *rma, json_t *out, const char *sku)
 }
 
 
-/* the RMA's line of sku (borrowed), or NULL */
-static json_t *
-invsync_return_rma_line(json_t *rma, const char *sku)
+/* a due line of order line id, or (id NULL) of sku */
+static int
+invsync_return_same(json_t *l, const char *id, const char *sku)
 {
-    size_t   i;
-    json_t  *l;
-
-    json_array_foreach(json_object_get(rma, "lines"), i, l) {
-        if (strcmp(invsync_action_str(l, "sku"), sku) == 0) {
-            return l;
-        }
-    }
-
-    return NULL;
+    return id != NULL ? strcmp(invsync_action_str(l, "line_id"), id) == 0
+                      : strcmp(invsync_action_str(l, "sku"), sku) == 0;
 }

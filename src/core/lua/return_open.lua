@@ -8,7 +8,8 @@
 -- ARGV[1]  the worker key prefix "<p>:{<p>}:"
 -- ARGV[2]  now, Unix ms
 -- ARGV[3]  the record, JSON {id, order, channel, order_id, reason, by,
---          lines: [{sku, qty, price_minor, currency, line_id}]}
+--          lines: [{sku, qty, price_minor, line_tax_minor, line_qty,
+--          currency, line_id}]}: one per order line it takes back
 -- ARGV[4]  the cause (e.g. ctl:<id>, or <channel>:<event>)
 -- ARGV[5]  approximate bound of the audit stream
 -- ARGV[6]  and on: field, value pairs of the audit entry

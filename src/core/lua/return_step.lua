@@ -5,7 +5,8 @@
 -- return.inspect, return.refund, return.close) with its time and cause.
 -- A cause already in the history, or a receipt id already recorded,
 -- changes nothing.  The state never goes back: a second receipt of an
--- inspected return is recorded, its state stays inspected.
+-- inspected return is recorded, its state stays inspected.  A receipt's
+-- units fill the RMA's lines of their SKU in order (fill() below).
 --
 -- KEYS[1]  the RMA's hash <p>:{<p>}:rma:<id>
 -- KEYS[2]  the audit stream
@@ -16,7 +17,8 @@
 --          after_close (a channel's receipt, taken on a closed RMA: its
 --          state stays closed),
 --          receipt: {id, at, lines: [{sku, qty, condition, restock,
---          bucket, location, reason, not_shipped}]}, refund_due: {...}}
+--          bucket, location, reason, not_shipped, line_id}]},
+--          refund_due: {...}}
 -- ARGV[4]  approximate bound of the audit stream
 -- ARGV[5]  and on: field, value pairs of the audit entry
 --
@@ -30,6 +32,59 @@ local action = {in_transit = 'return.transit',
                 received = 'return.receive',
                 inspected = 'return.inspect',
                 refunded = 'return.refund', closed = 'return.close'}
+
+-- Where a receipt's line r goes on the RMA's lines: {{line, units}, ...}.
+-- The lines of the order line r names (line_id, a channel's receipt) when
+-- the RMA has them, else those of its SKU; in order, each filled to its
+-- qty (what is on it: received or missing) before the next, the rest on
+-- the last (more than announced).  A SKU the RMA has no line of gets one
+-- (qty 0).  invsync_return_fill() (invsync_return_lines.c) fills the same
+-- way for the refund due.
+local function fill(lines, r)
+    local cands = {}
+    if type(r.line_id) == 'string' then
+        for _, l in ipairs(lines) do
+            if l.sku == r.sku and l.line_id == r.line_id then
+                cands[#cands + 1] = l
+            end
+        end
+    end
+    if #cands == 0 then
+        for _, l in ipairs(lines) do
+            if l.sku == r.sku then
+                cands[#cands + 1] = l
+            end
+        end
+    end
+    if #cands == 0 then
+        local hit = {sku = r.sku, qty = 0}
+        lines[#lines + 1] = hit
+        return {{hit, r.qty}}
+    end
+    -- beyond what shipped: counted on no line
+    if r.not_shipped then
+        return {}
+    end
+    local out, rest = {}, r.qty
+    for i, l in ipairs(cands) do
+        local take = rest
+        if i < #cands then
+            local room = (tonumber(l.qty) or 0) - (l.received or 0)
+                         - (l.missing or 0)
+            if room < take then
+                take = room
+            end
+        end
+        if take > 0 then
+            out[#out + 1] = {l, take}
+            rest = rest - take
+        end
+        if rest <= 0 then
+            break
+        end
+    end
+    return out
+end
 
 local h = redis.call('HMGET', KEYS[1], 'state', 'order', 'history',
                      'receipts', 'lines', 'refund_due', 'id')
@@ -82,25 +137,17 @@ if s.receipt then
                               lines = s.receipt.lines}
     local lines = cjson.decode(h[5])
     for _, r in ipairs(s.receipt.lines) do
-        local hit
-        for _, l in ipairs(lines) do
-            if l.sku == r.sku then
-                hit = l
-                break
-            end
-        end
-        if not hit then
-            hit = {sku = r.sku, qty = 0}
-            lines[#lines + 1] = hit
-        end
-        if r.condition == 'missing' then
-            hit.missing = (hit.missing or 0) + r.qty
-        elseif not r.not_shipped then
-            hit.received = (hit.received or 0) + r.qty
-            if r.restock and r.bucket == 'damaged' then
-                hit.damaged = (hit.damaged or 0) + r.qty
-            elseif r.restock then
-                hit.restocked = (hit.restocked or 0) + r.qty
+        for _, p in ipairs(fill(lines, r)) do
+            local hit, n = p[1], p[2]
+            if r.condition == 'missing' then
+                hit.missing = (hit.missing or 0) + n
+            elseif not r.not_shipped then
+                hit.received = (hit.received or 0) + n
+                if r.restock and r.bucket == 'damaged' then
+                    hit.damaged = (hit.damaged or 0) + n
+                elseif r.restock then
+                    hit.restocked = (hit.restocked or 0) + n
+                end
             end
         end
     end

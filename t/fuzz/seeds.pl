@@ -198,6 +198,22 @@ for my $file (sort glob "$root/t/routing/*.json") {
     }
 }
 
+# journal: each case of t/journal/ as one document, without its expected
+# answer: its refund, costs, accounts (and date)
+for my $file (sort glob "$root/t/journal/*.json") {
+    my ($base) = $file =~ m{([^/]+)\.json$};
+    my $doc = $json->decode(slurp($file));
+    my %in = map { exists $doc->{$_} ? ($_ => $doc->{$_}) : () }
+             qw(refund costs accounts date);
+    my %names;
+    names(\%in, \%names);
+    word('journal', "\"$_\":") for keys %names;
+    word('journal', "\"$_\"") for keys %{ $doc->{accounts} // {} };
+    seed('journal', $base, JSON::PP->new->utf8->canonical->encode(\%in));
+}
+
+word('journal', $_) for qw("damaged" "none" "refund" "order" "restocked");
+
 # answers: <row><op><case>status\nheaders\n\nbody, every recorded answer
 # of t/channels/<type>/<op>/<case>/ (t/channels/README.md), a read's
 # next/ answers after it, each behind a form feed's line; the case byte
@@ -257,7 +273,9 @@ my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
-for my $target (qw(scheme keys normalize credentials routing json answers)) {
+for my $target (qw(scheme keys normalize credentials routing json answers
+                    journal))
+{
     make_path("$out/seeds/$target");
 
     for my $name (keys %{ $seeds{$target} // {} }) {

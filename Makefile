@@ -291,7 +291,7 @@ FUZZ_NAMES  := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/* t/routing/*.json \
                  t/journal/*.json \
-                 t/channels/*/*/*/*) \
+                 t/channels/*/*/*/* t/providers/*/*/*/*) \
                t/fuzz/json.dict \
                src/channels/invsync_schemes.c src/channels/invsync_channel.c
 

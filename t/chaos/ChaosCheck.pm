@@ -78,13 +78,15 @@ sub compare {
     # the recorded orders and the audit
     my %recorded = map { /:order:shop-eu:(\d+)$/ ? ($1 => 1) : () }
                    @{$t->redis('KEYS', "${K}order:shop-eu:*")};
-    my (%record_applied, %reserve_applied);
+    my (%record_applied, %reserve_applied, %route_applied);
     for my $e (@{$t->redis('XRANGE', "${K}audit", '-', '+')}) {
         my %f = @{$e->[1]};
         next unless ($f{result} // '') eq 'applied';
         $record_applied{$f{event}}++ if $f{action} eq 'order.record';
         $reserve_applied{$f{cause}}++ if $f{action} eq 'stock.reserve';
+        $route_applied{$f{order} // ''}++ if $f{action} eq 'order.route';
     }
+    my $routing = @{$t->{chaos_locations}} > 1;
 
     # what must have been applied: every event the stream holds (acked or
     # not: the worker applies what it reads), every acked one at least
@@ -95,6 +97,8 @@ sub compare {
         my $n = $record_applied{$o->{event}} // 0;
         my @res = map { $reserve_applied{"reserve:shop-eu:$o->{id}:$_->[2]"}
                         // 0 } @{$o->{lines}};
+        # with routing, the order routed once (its reservation moved once)
+        push @res, $route_applied{"shop-eu:$o->{id}"} // 0 if $routing;
         if (!$recorded{$o->{id}} || !$n || grep { !$_ } @res) {
             push @lost, $o->{event} if $acked{$i};
         }
@@ -106,16 +110,34 @@ sub compare {
     $r{recorded} = keys %recorded;
     $r{audit_records} = 0;
     $r{audit_records} += $_ for values %record_applied;
+    $r{routed} = grep { /^shop-eu:/ } keys %route_applied;
+    $r{audit_routes} = 0;
+    $r{audit_routes} += $_ for values %route_applied;
 
-    # the ledger: each SKU's reservations are what the record implies
+    # the ledger: each SKU's reservations are what the record implies,
+    # unrouted or (with routing) reserved at the locations, on hand as set
     my @diff;
+    my %at;
     for my $sku (sort keys %want) {
         my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-        push @diff, "$sku: unrouted " . ($h{unrouted} // 0)
-                    . ", want $want{$sku}; on hand " . ($h{'on_hand:wh1'} // 0)
-            if ($h{unrouted} // 0) != $want{$sku}
-               || ($h{'on_hand:wh1'} // 0) != $t->{chaos_on_hand};
+        my ($reserved, @moved) = (0);
+        for my $loc (@{$t->{chaos_locations}}) {
+            my $q = $h{"reserved:$loc"} // 0;
+            $reserved += $q;
+            $at{$loc} += $q;
+            push @moved, "on hand $loc " . ($h{"on_hand:$loc"} // 0)
+                if ($h{"on_hand:$loc"} // 0)
+                   != $t->{chaos_on_hand}{$sku}{$loc};
+        }
+        my ($unrouted, $routed) = $routing ? (0, $want{$sku})
+                                           : ($want{$sku}, 0);
+        push @diff, "$sku: unrouted " . ($h{unrouted} // 0) . " (want "
+                    . "$unrouted), reserved $reserved (want $routed)"
+                    . join('', map { "; $_" } @moved)
+            if ($h{unrouted} // 0) != $unrouted || $reserved != $routed
+               || @moved;
     }
+    $r{at} = \%at;
     $r{ledger_diff} = \@diff;
     $r{skus} = keys %want;
     $r{dead} = $t->redis('XLEN', "${K}dlq");

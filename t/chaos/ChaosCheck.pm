@@ -189,6 +189,7 @@ sub compare {
     }
     $r{exceptions} = $t->redis('ZCARD', "${K}exceptions:all");
     $r{open} = $t->redis('ZCARD', "${K}exceptions:open");
+    $r{open_ids} = $t->redis('ZRANGE', "${K}exceptions:open", 0, 4);
     # refunds that came before their order waited for it (an exception
     # refund_unknown_order, resolved when the order came)
     $r{waited} = grep { /^refund_unknown_order/ }

@@ -291,7 +291,8 @@ FUZZ_FLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
 FUZZ_NAMES  := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_INPUTS := $(wildcard t/vectors/*/*/* t/fixtures/*/*/* t/routing/*.json \
-                 t/channels/*/*/*/*) \
+                 t/journal/*.json \
+                 t/channels/*/*/*/* t/providers/*/*/*/*) \
                t/fuzz/json.dict \
                src/channels/invsync_schemes.c src/channels/invsync_channel.c
 
@@ -323,6 +324,16 @@ $(BUILD)/fuzz/fuzz_routing: t/fuzz/fuzz_routing.c \
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
 	    $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a $(LIBS)
+
+# fuzz_journal: the journal's line builder (a pure function of actions/)
+FUZZ_JOURNAL := src/actions/refund/invsync_journal_lines.c
+
+$(BUILD)/fuzz/fuzz_journal: t/fuzz/fuzz_journal.c \
+        $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_JOURNAL)) $(BUILD)/fuzz/libinvsync.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
+	    $(call objs,$(BUILD)/fuzz/obj,$(FUZZ_JOURNAL)) \
+	    $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
 $(BUILD)/fuzz/seeds.stamp: t/fuzz/seeds.pl $(FUZZ_INPUTS)
 	@mkdir -p $(dir $@)

@@ -13,22 +13,28 @@ use JSON::PP ();
 use InvsyncWorker qw(wait_for);
 
 my $K = 'invsync:{invsync}:';
-my $S = 'invsync:orders';
+my @S = ('invsync:orders', 'invsync:refunds');
 
-# The group has handled every entry: nothing pending, nothing waiting for a
-# retry, its last-delivered-id the stream's last entry (Redis's own lag is
-# wrong after an AOF reload, issue 13 defect 1).  Waits up to $secs.
+# The group has handled every entry of each stream that has any: nothing
+# pending, nothing waiting for a retry, its last-delivered-id the stream's
+# last entry (Redis's own lag is wrong after an AOF reload, issue 13
+# defect 1).  Waits up to $secs.
 sub drained {
     my ($t, $secs) = @_;
     return wait_for($secs, sub {
-        my $groups = eval { $t->redis('XINFO', 'GROUPS', $S) };
-        my ($g) = grep { {@$_}->{name} eq 'invsync' }
-                  ref $groups ? @$groups : ();
-        my $last = eval { $t->redis('XREVRANGE', $S, '+', '-', 'COUNT', 1) };
-        return 0 unless $g && ref $last && @$last;
-        my %g = @$g;
-        return $g{pending} == 0 && $g{'last-delivered-id'} eq $last->[0][0]
-               && !$t->redis('ZCARD', "${K}retry");
+        for my $s (@S) {
+            my $last = eval { $t->redis('XREVRANGE', $s, '+', '-', 'COUNT',
+                                        1) };
+            next if ref $last && !@$last && $s ne $S[0];
+            my $groups = eval { $t->redis('XINFO', 'GROUPS', $s) };
+            my ($g) = grep { {@$_}->{name} eq 'invsync' }
+                      ref $groups ? @$groups : ();
+            return 0 unless $g && ref $last && @$last;
+            my %g = @$g;
+            return 0 unless $g{pending} == 0
+                            && $g{'last-delivered-id'} eq $last->[0][0];
+        }
+        return !$t->redis('ZCARD', "${K}retry");
     });
 }
 
@@ -65,7 +71,7 @@ sub compare {
     # the stream: entries per event
     my %idx = map { $orders->[$_]{event} => $_ } 0 .. $#$orders;
     my %entries;
-    for my $e (@{$t->redis('XRANGE', $S, '-', '+')}) {
+    for my $e (map { @{$t->redis('XRANGE', $_, '-', '+')} } @S) {
         my %f = @{$e->[1]};
         $entries{$idx{$f{event}} // "other:$f{event}"}++;
     }
@@ -78,23 +84,48 @@ sub compare {
     # the recorded orders and the audit
     my %recorded = map { /:order:shop-eu:(\d+)$/ ? ($1 => 1) : () }
                    @{$t->redis('KEYS', "${K}order:shop-eu:*")};
-    my (%record_applied, %reserve_applied);
+    my (%record_applied, %reserve_applied, %route_applied, %refund_applied,
+        %restock_applied, %journal);
     for my $e (@{$t->redis('XRANGE', "${K}audit", '-', '+')}) {
         my %f = @{$e->[1]};
         next unless ($f{result} // '') eq 'applied';
         $record_applied{$f{event}}++ if $f{action} eq 'order.record';
         $reserve_applied{$f{cause}}++ if $f{action} eq 'stock.reserve';
+        $route_applied{$f{order} // ''}++ if $f{action} eq 'order.route';
+        $refund_applied{$f{order} // ''}++ if $f{action} eq 'refund.record';
+        $restock_applied{$f{cause} // ''}++ if $f{action} eq 'refund.restock';
     }
+    for my $e (@{$t->redis('XRANGE', "${K}journal", '-', '+')}) {
+        my %f = @{$e->[1]};
+        $journal{$f{cause} // ''}++;
+    }
+    my $routing = @{$t->{chaos_locations}} > 1;
 
     # what must have been applied: every event the stream holds (acked or
     # not: the worker applies what it reads), every acked one at least
-    my (%want, @lost, @twice);
+    my (%want, %back, @lost, @twice);
     for my $i (0 .. $#$orders) {
         next unless $acked{$i} || $entries{$i};
         my $o = $orders->[$i];
+        if ($o->{kind} eq 'refund') {
+            # recorded once, its line restocked once, one journal entry for
+            # the refund and one for the restocked line
+            my ($sku, $qty, $lid) = @{$o->{lines}[0]};
+            my @n = ($refund_applied{"shop-eu:$o->{order}"} // 0,
+                     $restock_applied{"restock:shop-eu:$o->{id}:$lid"} // 0,
+                     $journal{"refund:shop-eu:$o->{id}"} // 0,
+                     $journal{"restock:shop-eu:$o->{id}:$lid"} // 0);
+            push @lost, $o->{event} if $acked{$i} && grep { !$_ } @n;
+            push @twice, $o->{event} if grep { $_ > 1 } @n;
+            $back{$sku} += $qty;
+            $r{refunds}++;
+            next;
+        }
         my $n = $record_applied{$o->{event}} // 0;
         my @res = map { $reserve_applied{"reserve:shop-eu:$o->{id}:$_->[2]"}
                         // 0 } @{$o->{lines}};
+        # with routing, the order routed once (its reservation moved once)
+        push @res, $route_applied{"shop-eu:$o->{id}"} // 0 if $routing;
         if (!$recorded{$o->{id}} || !$n || grep { !$_ } @res) {
             push @lost, $o->{event} if $acked{$i};
         }
@@ -106,16 +137,46 @@ sub compare {
     $r{recorded} = keys %recorded;
     $r{audit_records} = 0;
     $r{audit_records} += $_ for values %record_applied;
+    $r{routed} = grep { /^shop-eu:/ } keys %route_applied;
+    $r{refund_records} = 0;
+    $r{refund_records} += $_ for values %refund_applied;
+    $r{restocks} = 0;
+    $r{restocks} += $_ for values %restock_applied;
+    $r{journal} = 0;
+    $r{journal} += $_ for values %journal;
+    $r{refunds} //= 0;
+    $r{audit_routes} = 0;
+    $r{audit_routes} += $_ for values %route_applied;
 
-    # the ledger: each SKU's reservations are what the record implies
+    # the ledger: each SKU's reservations are what the record implies,
+    # unrouted or (with routing) reserved at the locations, on hand as set
+    # but for the refunds' units, restocked at the first location (the
+    # orders are not shipped: docs/returns.md, "Where the units go")
     my @diff;
+    my %at;
+    my $first = $t->{chaos_locations}[0];
     for my $sku (sort keys %want) {
         my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-        push @diff, "$sku: unrouted " . ($h{unrouted} // 0)
-                    . ", want $want{$sku}; on hand " . ($h{'on_hand:wh1'} // 0)
-            if ($h{unrouted} // 0) != $want{$sku}
-               || ($h{'on_hand:wh1'} // 0) != $t->{chaos_on_hand};
+        my ($reserved, @moved) = (0);
+        for my $loc (@{$t->{chaos_locations}}) {
+            my $q = $h{"reserved:$loc"} // 0;
+            $reserved += $q;
+            $at{$loc} += $q;
+            my $oh = $t->{chaos_on_hand}{$sku}{$loc}
+                     + ($loc eq $first ? $back{$sku} // 0 : 0);
+            push @moved, "on hand $loc " . ($h{"on_hand:$loc"} // 0)
+                         . " (want $oh)"
+                if ($h{"on_hand:$loc"} // 0) != $oh;
+        }
+        my ($unrouted, $routed) = $routing ? (0, $want{$sku})
+                                           : ($want{$sku}, 0);
+        push @diff, "$sku: unrouted " . ($h{unrouted} // 0) . " (want "
+                    . "$unrouted), reserved $reserved (want $routed)"
+                    . join('', map { "; $_" } @moved)
+            if ($h{unrouted} // 0) != $unrouted || $reserved != $routed
+               || @moved;
     }
+    $r{at} = \%at;
     $r{ledger_diff} = \@diff;
     $r{skus} = keys %want;
     $r{dead} = $t->redis('XLEN', "${K}dlq");
@@ -127,6 +188,12 @@ sub compare {
                        // 0;
     }
     $r{exceptions} = $t->redis('ZCARD', "${K}exceptions:all");
+    $r{open} = $t->redis('ZCARD', "${K}exceptions:open");
+    $r{open_ids} = $t->redis('ZRANGE', "${K}exceptions:open", 0, 4);
+    # refunds that came before their order waited for it (an exception
+    # refund_unknown_order, resolved when the order came)
+    $r{waited} = grep { /^refund_unknown_order/ }
+                 @{$t->redis('ZRANGE', "${K}exceptions:all", 0, -1)};
     return \%r;
 }
 

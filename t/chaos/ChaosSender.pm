@@ -1,8 +1,9 @@
 package ChaosSender;
 
-# The sender of the fault run: signed Shopify orders/create webhooks, every
-# event several times, in one shuffled order split over several child
-# processes, each on its own keep-alive connection.  A delivery that gets
+# The sender of the fault run: signed Shopify orders/create webhooks and
+# refunds/create for some of their orders, every event several times, in
+# one shuffled order split over several child processes, each on its own
+# keep-alive connection.  A delivery that gets
 # no answer or a 5xx is sent again after a pause, as a channel retries,
 # until it gets another answer or its retry deadline passes.  Each child
 # writes one line per delivery, with every answer it got, to its own file:
@@ -21,11 +22,14 @@ use InvsyncTest qw(hmac_b64);
 
 my $JSON = JSON::PP->new->canonical;
 
-# The orders: $n of them, 1 to 3 lines each over $skus SKUs; a seeded
-# random, so that a seed gives the same run.  Each order is
-# {id, event, body, lines => [[sku, qty, line id]]}.
+# The events: $n orders, 1 to 3 lines each over $skus SKUs; a seeded
+# random, so that a seed gives the same run; after every $every-th order
+# (0: none) a refund of one unit of its first line, restocked, as its own
+# event next to it (so that it may come before its order, as Shopify's
+# webhooks may).  Each is {kind => 'order' or 'refund', id, event, topic,
+# body, lines => [[sku, qty, line id]]}, a refund's {order} its order id.
 sub orders {
-    my ($n, $skus, $seed) = @_;
+    my ($n, $skus, $seed, $every) = @_;
     srand($seed);
     my @o;
     for my $i (1 .. $n) {
@@ -43,10 +47,30 @@ sub orders {
         my $body = $JSON->encode({ id => $id, created_at => $ts,
             updated_at => $ts, currency => 'EUR', total_price => '1.00',
             financial_status => 'paid', line_items => \@items });
-        push @o, { id => $id, event => "chaos-$seed-$i", body => $body,
+        push @o, { kind => 'order', id => $id, event => "chaos-$seed-$i",
+                   topic => 'orders/create', body => $body,
                    lines => \@lines };
+        push @o, refund($id, $i, $seed, $lines[0]) if $every && !($i % $every);
     }
     return \@o;
+}
+
+sub refund {
+    my ($order, $i, $seed, $line) = @_;
+    my ($sku, $qty, $lid) = @$line;
+    my $id = 8_000_000_000 + $i;
+    my $ts = '2026-11-21T10:00:00Z';
+    my $body = $JSON->encode({ id => $id, order_id => $order,
+        created_at => $ts, processed_at => $ts, restock => JSON::PP::false,
+        refund_line_items => [ { id => $i, line_item_id => $lid,
+            quantity => 1, restock_type => 'return', subtotal => 2.5,
+            total_tax => 0, line_item => { id => $lid, sku => $sku,
+                                           quantity => $qty } } ],
+        transactions => [ { id => $i, kind => 'refund', status => 'success',
+                            amount => '2.50', currency => 'EUR' } ] });
+    return { kind => 'refund', id => $id, order => $order,
+             event => "chaos-$seed-r$i", topic => 'refunds/create',
+             body => $body, lines => [[$sku, 1, $lid]] };
 }
 
 # One request, as Shopify sends it.
@@ -56,7 +80,7 @@ sub request {
     return "POST /hooks/shopify HTTP/1.1\r\nHost: localhost\r\n"
         . "Content-Type: application/json\r\n"
         . 'Content-Length: ' . length($b) . "\r\n"
-        . "X-Shopify-Topic: orders/create\r\n"
+        . "X-Shopify-Topic: $o->{topic}\r\n"
         . 'X-Shopify-Hmac-Sha256: ' . hmac_b64($b, $secret) . "\r\n"
         . "X-Shopify-Shop-Domain: chaos.myshopify.com\r\n"
         . "X-Shopify-API-Version: 2026-04\r\n"

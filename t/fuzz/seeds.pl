@@ -198,6 +198,22 @@ for my $file (sort glob "$root/t/routing/*.json") {
     }
 }
 
+# journal: each case of t/journal/ as one document, without its expected
+# answer: its refund, costs, accounts (and date)
+for my $file (sort glob "$root/t/journal/*.json") {
+    my ($base) = $file =~ m{([^/]+)\.json$};
+    my $doc = $json->decode(slurp($file));
+    my %in = map { exists $doc->{$_} ? ($_ => $doc->{$_}) : () }
+             qw(refund costs accounts date);
+    my %names;
+    names(\%in, \%names);
+    word('journal', "\"$_\":") for keys %names;
+    word('journal', "\"$_\"") for keys %{ $doc->{accounts} // {} };
+    seed('journal', $base, JSON::PP->new->utf8->canonical->encode(\%in));
+}
+
+word('journal', $_) for qw("damaged" "none" "refund" "order" "restocked");
+
 # answers: <row><op><case>status\nheaders\n\nbody, every recorded answer
 # of t/channels/<type>/<op>/<case>/ (t/channels/README.md), a read's
 # next/ answers after it, each behind a form feed's line; the case byte
@@ -252,12 +268,115 @@ word('answers', $_) for ('Retry-After: ', 'rel="next"', 'rel="previous"',
                          '; ', '<', '>', "\n\n", "\n\f\n", '200', '400',
                          '404');
 
+# replies: <op><row><step>status\nheaders\n\nbody (t/fuzz/fuzz_replies.c):
+# the 3PLs' recorded answers of t/providers/, and an answer of each shape
+# the other parsers read; the row byte is the place among the rows that
+# have the operation, in table order
+my @tpls = table("$root/src/channels/invsync_providers_3pl.c", '3pl');
+my %tpl_ops = (find => 4, create => 5, get => 6, cancel => 7);
+
+for my $r (0 .. $#tpls) {
+    for my $op (sort keys %tpl_ops) {
+        for my $dir (grep { -d } sort glob "$root/t/providers/$tpls[$r]/$op/*") {
+            next unless -f "$dir/answer.json";
+            my ($case) = $dir =~ m{([^/]+)$};
+            seed('replies', "$tpls[$r]-$op-$case",
+                 chr($tpl_ops{$op}) . chr($r) . chr(0) . answer($dir));
+        }
+    }
+}
+
+# the channel rows that fill an operation, in table order
+sub rows_with {
+    my ($member) = @_;
+    return grep {
+        my $type = $_;
+        grep { slurp($_) =~ /\.$member\s*=/ } glob "$root/src/channels/$type/*.c"
+    } @rows;
+}
+
+my %reply_rows = (0 => [ rows_with('refund_parse') ],
+                  1 => [ rows_with('refunds_parse') ],
+                  2 => [ rows_with('disposition_parse') ]);
+
+sub reply {
+    my ($name, $op, $type, $step, $status, $body) = @_;
+    my @r = $type eq '' ? (0) : grep { $reply_rows{$op}[$_] eq $type }
+                                     0 .. $#{ $reply_rows{$op} };
+    return unless @r;
+    seed('replies', $name, chr($op) . chr($r[0]) . chr($step)
+                           . "$status\n\n" . $body);
+    my %names;
+    names(eval { $json->decode($body) }, \%names);
+    word('replies', "\"$_\":") for keys %names;
+}
+
+my $gid = 'gid://shopify';
+reply('shopify-refund-look', 0, 'shopify', 0, 200, qq({"data":{"order":{)
+      . qq("id":"$gid/Order/1001","currencyCode":"EUR","refunds":[{"id":)
+      . qq("$gid/Refund/9","note":"other"}],"lineItems":{"nodes":[{"id":)
+      . qq("$gid/LineItem/11","refundableQuantity":2},{"id":)
+      . qq("$gid/LineItem/12","refundableQuantity":1}]},"suggestedRefund":)
+      . qq({"suggestedTransactions":[{"gateway":"bogus","amountSet":)
+      . qq({"shopMoney":{"amount":"35.00"}},"parentTransaction":{"id":)
+      . qq("$gid/OrderTransaction/5"}}]}}},"extensions":{"cost":)
+      . qq({"requestedQueryCost":10,"actualQueryCost":10,"throttleStatus":)
+      . qq({"maximumAvailable":1000,"currentlyAvailable":990,)
+      . qq("restoreRate":50}}}}));
+reply('shopify-refund-look-ours', 0, 'shopify', 0, 200, qq({"data":{"order":)
+      . qq({"id":"$gid/Order/1001","currencyCode":"EUR","refunds":[{"id":)
+      . qq("$gid/Refund/9","note":"Returned [invsync:return:shop:RMA-1:1]"}]}}}));
+reply('shopify-refund-create', 0, 'shopify', 2, 200, qq({"data":)
+      . qq({"refundCreate":{"refund":{"id":"$gid/Refund/77"},"userErrors":[]}}}));
+reply('shopify-refund-refused', 0, 'shopify', 2, 200, qq({"data":)
+      . qq({"refundCreate":{"refund":null,"userErrors":[{"field":["x"],)
+      . qq("message":"Refund amount exceeds"}]}}}));
+reply('woo-refund-look', 0, 'woocommerce', 0, 200, qq([{"id":501,"reason":)
+      . qq("Damaged","line_items":[{"id":9,"quantity":-1,"meta_data":[{"key":)
+      . qq("_refunded_item_id","value":"11"}]}]}]));
+reply('woo-refund-order', 0, 'woocommerce', 1, 200, qq({"id":1001,"currency":)
+      . qq("EUR","line_items":[{"id":11,"quantity":2,"total":"20.00","taxes":)
+      . qq([{"id":1,"total":"3.80"}]},{"id":12,"quantity":1,"total":"15.00",)
+      . qq("taxes":[]}]}));
+reply('woo-refund-create', 0, 'woocommerce', 2, 201, '{"id":777}');
+reply('woo-refund-declined', 0, 'woocommerce', 2, 500, qq({"code":)
+      . qq("woocommerce_rest_cannot_create_order_refund","message":"Declined"}));
+reply('woo-refunds', 1, 'woocommerce', 0, 200, qq([{"id":502,"amount":"5.00",)
+      . qq("reason":"","line_items":[{"id":9,"quantity":-1,"refund_total":-5}]},)
+      . qq({"id":88}]));
+reply('shopify-disposition', 2, 'shopify', 0, 200, qq({"data":)
+      . qq({"reverseFulfillmentOrder":{"return":{"id":"$gid/Return/7"},)
+      . qq("order":{"id":"$gid/Order/1001"},"lineItems":{"pageInfo":)
+      . qq({"hasNextPage":false},"nodes":[{"id":)
+      . qq("$gid/ReverseFulfillmentOrderLineItem/3","fulfillmentLineItem":)
+      . qq({"lineItem":{"id":"$gid/LineItem/11"}}}]}}}}));
+reply('shopify-disposition-none', 2, 'shopify', 0, 200,
+      '{"data":{"reverseFulfillmentOrder":null}}');
+reply('label-shipment', 3, '', 0, 200, qq({"id":"shp_1","tracking_code":)
+      . qq("9400111899223197428490","postage_label":{"label_url":)
+      . qq("https://easypost.example/l.png"},"tracker":{"public_url":)
+      . qq("https://track.example/1"},"refund_status":null,"selected_rate":)
+      . qq({"id":"rate_1","carrier":"USPS","service":"Priority","currency":)
+      . qq("USD","rate":"7.58","delivery_days":2},"rates":[{"id":"rate_1",)
+      . qq("carrier":"USPS","service":"Priority","currency":"USD","rate":)
+      . qq("7.58","delivery_days":2},{"id":"rate_2","carrier":"UPS",)
+      . qq("service":"Ground","currency":"USD","rate":"9.10"}]}));
+reply('label-refused', 3, '', 0, 422, qq({"error":{"code":)
+      . qq("ADDRESS.VERIFY.FAILURE","message":"Unable to verify address.",)
+      . qq("errors":[{"field":"street1","message":"Address not found"}]}}));
+word('replies', $_) for ('Retry-After: ', "\n\n", '200', '201', '404',
+                         '422', 'gid://shopify/', '[invsync:',
+                         '9223372036854775807', '-9223372036854775808',
+                         '1e308', '\\u0000', '\\n');
+
 # the JSON dictionary joins every target that reads JSON
 my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
-for my $target (qw(scheme keys normalize credentials routing json answers)) {
+for my $target (qw(scheme keys normalize credentials routing json answers
+                    journal replies))
+{
     make_path("$out/seeds/$target");
 
     for my $name (keys %{ $seeds{$target} // {} }) {

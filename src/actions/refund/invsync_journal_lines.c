@@ -16,6 +16,7 @@
  */
 
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,12 @@
 
 
 #define INVSYNC_JOURNAL_MAX_LINES  256
+
+/* what a refund may hold for its sums to stay exact in 64 bits: every
+ * amount, quantity and cost within 10^14 (a trillion in a currency of
+ * cents), at most 4096 lines */
+#define INVSYNC_JOURNAL_MAX_MINOR  100000000000000LL
+#define INVSYNC_JOURNAL_MAX_ALL    4096
 
 
 typedef struct {
@@ -44,6 +51,11 @@ static int invsync_jb_restock(json_t *entries, json_t *uncosted,
 static json_int_t invsync_jb_int(json_t *obj, const char *key,
     json_int_t dflt);
 static const char *invsync_jb_str(json_t *obj, const char *key);
+static int invsync_jb_range(json_t *refund, json_t *costs, char *err,
+    size_t len);
+static int invsync_jb_bad(json_t *obj, const char *key);
+static uint64_t invsync_journal_muldiv(uint64_t a, uint64_t b, uint64_t c,
+    uint64_t *rem);
 
 
 json_t *
@@ -78,7 +90,9 @@ invsync_journal_lines(json_t *refund, json_t *costs, json_t *accounts,
 
     b.currency = invsync_jb_str(refund, "currency");
 
-    if (invsync_jb_refund(&b, refund) != 0) {
+    if (invsync_jb_range(refund, costs, err, len) != 0
+        || invsync_jb_refund(&b, refund) != 0)
+    {
         goto failed;
     }
 
@@ -257,24 +271,42 @@ invsync_jb_items(invsync_jb_t *b, json_t *refund, json_int_t items,
  * each part the floor of its exact share, the units left over one each
  * to the parts with the largest remainders (the first of equal ones), so
  * the parts add up to total exactly; all to the first when the weights
- * are 0.  The journal's tax split, and a return's share of a line's tax
- * (invsync_return_refund.c).
+ * are 0.  A negative weight counts as 0; a negative total is split as
+ * its magnitude, its parts negative.  Exact for any total and weights
+ * whose sum is within 64 bits.  The journal's tax split, and a return's
+ * share of a line's tax (invsync_return_refund.c).
  */
 void
 invsync_journal_split(json_int_t total, const json_int_t *w, size_t n,
     json_int_t *out)
 {
     size_t      i, best;
-    json_int_t  rem[INVSYNC_JOURNAL_MAX_LINES], wsum, left;
+    uint64_t    mag, part, r;
+    json_int_t  rem[INVSYNC_JOURNAL_MAX_LINES], wsum, left, wi;
 
     wsum = 0;
     for (i = 0; i < n; i++) {
-        wsum += w[i];
+        wsum += w[i] > 0 ? w[i] : 0;
     }
 
+    /* the magnitude is split, a negative total's parts are negated: the
+     * units left over go the same way */
+    mag = total < 0 ? 0 - (uint64_t) total : (uint64_t) total;
+
     for (i = 0; i < n; i++) {
-        out[i] = wsum > 0 ? total * w[i] / wsum : (i == 0 ? total : 0);
-        rem[i] = wsum > 0 ? total * w[i] % wsum : 0;
+        wi = w[i] > 0 ? w[i] : 0;
+
+        if (wsum > 0) {
+            part = invsync_journal_muldiv(mag, (uint64_t) wi,
+                                          (uint64_t) wsum, &r);
+            rem[i] = (json_int_t) r;
+
+        } else {
+            part = (i == 0) ? mag : 0;
+            rem[i] = 0;
+        }
+
+        out[i] = total < 0 ? (json_int_t) (0 - part) : (json_int_t) part;
     }
 
     left = total;
@@ -282,17 +314,62 @@ invsync_journal_split(json_int_t total, const json_int_t *w, size_t n,
         left -= out[i];
     }
 
-    while (left > 0 && n > 0) {
+    while (left != 0 && n > 0) {
         best = 0;
         for (i = 1; i < n; i++) {
             if (rem[i] > rem[best]) {
                 best = i;
             }
         }
-        out[best]++;
+        out[best] += left > 0 ? 1 : -1;
         rem[best] = -1;
-        left--;
+        left += left > 0 ? -1 : 1;
     }
+}
+
+
+/*
+ * a * b / c and its remainder, exactly, for b <= c (a share of a by the
+ * weight b of c): the product in 128 bits from 32-bit halves, divided a
+ * bit at a time (no 128-bit type on 32-bit targets)
+ */
+static uint64_t
+invsync_journal_muldiv(uint64_t a, uint64_t b, uint64_t c, uint64_t *rem)
+{
+    int       i;
+    uint64_t  a0, a1, b0, b1, p00, p01, p10, p11, mid, hi, lo, q, r, top;
+
+    a0 = a & 0xffffffffu;
+    a1 = a >> 32;
+    b0 = b & 0xffffffffu;
+    b1 = b >> 32;
+
+    p00 = a0 * b0;
+    p01 = a0 * b1;
+    p10 = a1 * b0;
+    p11 = a1 * b1;
+
+    mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    lo = (mid << 32) | (p00 & 0xffffffffu);
+    hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+
+    q = 0;
+    r = 0;
+
+    for (i = 127; i >= 0; i--) {
+        top = r >> 63;
+        r = (r << 1) | ((i >= 64 ? hi >> (i - 64) : lo >> i) & 1);
+        q <<= 1;
+
+        if (top || r >= c) {
+            r -= c;
+            q |= 1;
+        }
+    }
+
+    *rem = r;
+
+    return q;
 }
 
 
@@ -329,6 +406,13 @@ invsync_jb_restock(json_t *entries, json_t *uncosted, json_t *refund,
         if (cost < 0 || b->currency[0] == '\0') {
             json_array_append_new(uncosted, json_string(sku));
             continue;
+        }
+
+        if (cost > 0 && qty > INVSYNC_JOURNAL_MAX_MINOR / cost) {
+            snprintf(b->err, b->len, "%" JSON_INTEGER_FORMAT " x %s at %"
+                     JSON_INTEGER_FORMAT " is beyond what the journal "
+                     "books", qty, sku, cost);
+            return -1;
         }
 
         damaged = strcmp(invsync_jb_str(l, "condition"), "damaged") == 0
@@ -387,6 +471,64 @@ invsync_jb_line(invsync_jb_t *b, const char *role, json_int_t amount,
     }
 
     return 0;
+}
+
+
+/*
+ * Every integer the builder reads within INVSYNC_JOURNAL_MAX_MINOR, and
+ * no more lines than INVSYNC_JOURNAL_MAX_ALL, so that no sum or share
+ * leaves 64 bits (a signed refund of a channel may carry any integer)
+ */
+static int
+invsync_jb_range(json_t *refund, json_t *costs, char *err, size_t len)
+{
+    size_t       i;
+    json_t      *am, *l, *c;
+    const char  *sku;
+
+    am = json_object_get(refund, "amounts");
+
+    if (invsync_jb_bad(refund, "amount_minor")
+        || invsync_jb_bad(am, "items_minor")
+        || invsync_jb_bad(am, "shipping_minor")
+        || invsync_jb_bad(am, "tax_minor")
+        || invsync_jb_bad(am, "discounts_minor"))
+    {
+        snprintf(err, len, "a refund amount beyond what the journal books");
+        return -1;
+    }
+
+    if (json_array_size(json_object_get(refund, "lines"))
+        > INVSYNC_JOURNAL_MAX_ALL)
+    {
+        snprintf(err, len, "a refund of more than %d lines",
+                 INVSYNC_JOURNAL_MAX_ALL);
+        return -1;
+    }
+
+    json_array_foreach(json_object_get(refund, "lines"), i, l) {
+        sku = invsync_jb_str(l, "sku");
+        c = sku[0] != '\0' ? json_object_get(costs, sku) : NULL;
+
+        if (invsync_jb_bad(l, "amount_minor") || invsync_jb_bad(l, "tax_minor")
+            || invsync_jb_bad(l, "quantity") || invsync_jb_bad(c, "cost_minor"))
+        {
+            snprintf(err, len, "a refund line's amount, quantity or cost "
+                     "beyond what the journal books");
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+invsync_jb_bad(json_t *obj, const char *key)
+{
+    json_int_t  v = invsync_jb_int(obj, key, 0);
+
+    return v > INVSYNC_JOURNAL_MAX_MINOR || v < -INVSYNC_JOURNAL_MAX_MINOR;
 }
 
 

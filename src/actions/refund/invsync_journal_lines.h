@@ -26,7 +26,9 @@
  *
  * Returns {entries: [{cause, date, lines: [{account, code, currency,
  * amount_minor (debit > 0, credit < 0), memo, sku}]}], uncosted: [sku]},
- * or NULL with err written.
+ * or NULL with err written: an account missing, a refund with no
+ * currency, an amount, quantity or cost beyond 10^14, more than 4096
+ * lines, a restocked line worth more than 10^14.
  */
 json_t *invsync_journal_lines(json_t *refund, json_t *costs,
     json_t *accounts, const char *date, char *err, size_t len);
@@ -34,7 +36,9 @@ json_t *invsync_journal_lines(json_t *refund, json_t *costs,
 
 /*
  * total split by the weights w[0..n) (n at most 256) in whole minor
- * units, by the largest remainder method: out[] adds up to total
+ * units, by the largest remainder method: out[] adds up to total, for
+ * any total (a negative one into negative parts) and any weights whose
+ * sum is within 64 bits (a negative weight counts as 0)
  */
 void invsync_journal_split(json_int_t total, const json_int_t *w, size_t n,
     json_int_t *out);

@@ -282,8 +282,22 @@ invsync_refund_rerun(invsync_worker_t *w, const char *ref, const char *xid,
         return rc == INVSYNC_ACT_RETRY ? rc : INVSYNC_ACT_APPLIED;
     }
 
-    n = invsync_refund_wait_refs(ev.channel, canon, "payment_refs", refs);
+    /*
+     * The exception is resolved before the refund waits no longer: a
+     * worker killed between the two leaves a wait, which the order's
+     * redelivery runs again (a duplicate, and a resolve that finds it
+     * resolved), never a wait gone with its exception still open (as
+     * the other way round did: the fault run, 2 refunds in 1,500)
+     */
     rc = INVSYNC_ACT_APPLIED;
+
+    if (invsync_exception_resolve(w, xid, ev.channel, ev.event,
+                                  "its order arrived") != 0)
+    {
+        rc = INVSYNC_ACT_RETRY;
+    }
+
+    n = invsync_refund_wait_refs(ev.channel, canon, "payment_refs", refs);
 
     for (i = 0; i < n && rc == INVSYNC_ACT_APPLIED; i++) {
         if (invsync_refund_unwait(w, refs[i], xid) != 0) {
@@ -291,11 +305,7 @@ invsync_refund_rerun(invsync_worker_t *w, const char *ref, const char *xid,
         }
     }
 
-    if (rc == INVSYNC_ACT_APPLIED
-        && (invsync_refund_unwait(w, ref, xid) != 0
-            || invsync_exception_resolve(w, xid, ev.channel, ev.event,
-                                         "its order arrived") != 0))
-    {
+    if (rc == INVSYNC_ACT_APPLIED && invsync_refund_unwait(w, ref, xid) != 0) {
         rc = INVSYNC_ACT_RETRY;
     }
 

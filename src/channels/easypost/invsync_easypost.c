@@ -229,6 +229,7 @@ invsync_ep_parse(const invsync_channel_ctx_t *ctx, const invsync_answer_t *a,
                  : doc ? "no error message" : e.text);
         invsync_ep_field_errors(json_object_get(json_object_get(doc,
                                 "error"), "errors"), a->why, a->why_len);
+        invsync_channel_text(a->why);   /* its words, jansson's: printable */
         json_decref(doc);
         return a->status >= 200 && a->status < 300 ? INVSYNC_LABEL_RETRY
                                                    : INVSYNC_LABEL_REFUSED;

@@ -15,6 +15,7 @@
  */
 
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,13 @@
 
 #define INVSYNC_WOO_ORDERS  "/wp-json/wc/v3/orders"
 
+/* what the arithmetic takes of an answer (any integer may come): units
+ * of a line or a refund line, and an amount in minor units */
+#define INVSYNC_WOO_QTY_MAX    1000000000LL
+#define INVSYNC_WOO_MINOR_MAX  1000000000000000LL
 
-static void invsync_woo_refund_look(invsync_refund_push_t *r, json_t *doc);
+
+static int invsync_woo_refund_look(invsync_refund_push_t *r, json_t *doc);
 static int invsync_woo_refund_plan(invsync_refund_push_t *r, json_t *order);
 static int invsync_woo_refund_line(const invsync_refund_push_t *r,
     size_t i, json_t *li, json_t *items, int64_t *sum);
@@ -110,7 +116,11 @@ invsync_woo_refund_parse(const invsync_channel_ctx_t *ctx,
             return invsync_answer_retry(a, "the refunds are not a list");
         }
 
-        invsync_woo_refund_look(r, doc);
+        if (invsync_woo_refund_look(r, doc) != 0) {
+            json_decref(doc);
+            return invsync_answer_retry(a, "a refund's line quantity out of "
+                                        "range");
+        }
 
     } else if (r->step == INVSYNC_REFUND_ORDER) {
         if (invsync_woo_refund_plan(r, doc) != 0) {
@@ -136,14 +146,16 @@ invsync_woo_refund_parse(const invsync_channel_ctx_t *ctx,
 
 
 /* ours among the refunds: DONE; else what each order line has had
- * refunded, and the others' ids, into r->found for ORDER */
+ * refunded, and the others' ids, into r->found for ORDER; -1 when a
+ * refund line's quantity is beyond what a sum takes */
 
-static void
+static int
 invsync_woo_refund_look(invsync_refund_push_t *r, json_t *doc)
 {
     char         id[32], line[32], others[INVSYNC_REFUND_TEXT_LEN];
     size_t       i, j, k, n;
     json_t      *rf, *li, *m, *done;
+    json_int_t   q;
     const char  *reason, *key;
 
     others[0] = '\0';
@@ -160,13 +172,20 @@ invsync_woo_refund_look(invsync_refund_push_t *r, json_t *doc)
             snprintf(r->refund_id, sizeof(r->refund_id), "%s", id);
             r->step = INVSYNC_REFUND_DONE;
             json_decref(done);
-            return;
+            return 0;
         }
 
         n = strlen(others);
         snprintf(others + n, sizeof(others) - n, "%s%s", n ? "," : "", id);
 
         json_array_foreach(json_object_get(rf, "line_items"), j, li) {
+            q = json_integer_value(json_object_get(li, "quantity"));
+
+            if (q < -INVSYNC_WOO_QTY_MAX || q > INVSYNC_WOO_QTY_MAX) {
+                json_decref(done);
+                return -1;
+            }
+
             json_array_foreach(json_object_get(li, "meta_data"), k, m) {
                 key = json_string_value(json_object_get(m, "key"));
 
@@ -176,8 +195,7 @@ invsync_woo_refund_look(invsync_refund_push_t *r, json_t *doc)
                 {
                     json_object_set_new(done, line, json_integer(
                         json_integer_value(json_object_get(done, line))
-                        - json_integer_value(json_object_get(li,
-                                                             "quantity"))));
+                        - q));
                 }
             }
         }
@@ -186,6 +204,8 @@ invsync_woo_refund_look(invsync_refund_push_t *r, json_t *doc)
     json_decref(r->found);
     r->found = json_pack("{s:o, s:s}", "refunded", done, "others", others);
     r->step = INVSYNC_REFUND_ORDER;
+
+    return 0;
 }
 
 
@@ -201,7 +221,7 @@ invsync_woo_refund_plan(invsync_refund_push_t *r, json_t *order)
     char         id[32], amount[32], reason[4 * INVSYNC_REFUND_TEXT_LEN];
     size_t       i, j;
     json_t      *li, *items, *done, *hit;
-    int64_t      left[INVSYNC_REFUND_PUSH_LINES], sum;
+    int64_t      left[INVSYNC_REFUND_PUSH_LINES], sum, had;
     const char  *cur;
 
     cur = json_string_value(json_object_get(order, "currency"));
@@ -239,9 +259,17 @@ invsync_woo_refund_plan(invsync_refund_push_t *r, json_t *order)
             return 0;
         }
 
-        left[i] = json_integer_value(json_object_get(hit, "quantity"))
-                  - json_integer_value(json_object_get(done,
-                                                       r->lines[i].line_id));
+        left[i] = json_integer_value(json_object_get(hit, "quantity"));
+        had = json_integer_value(json_object_get(done, r->lines[i].line_id));
+
+        /* had: refund lines of at most INVSYNC_WOO_QTY_MAX units each */
+        if (left[i] < 0 || left[i] > INVSYNC_WOO_QTY_MAX
+            || had < -INT64_MAX / 2 || had > INT64_MAX / 2)
+        {
+            return -1;
+        }
+
+        left[i] -= had;
     }
 
     if (invsync_refund_cover(r, left, json_string_value(json_object_get(
@@ -307,12 +335,19 @@ invsync_woo_refund_line(const invsync_refund_push_t *r, size_t i, json_t *li,
         return -1;
     }
 
+    if (*sum > INT64_MAX - v) {
+        json_decref(taxes);
+        return -1;
+    }
+
     *sum += v;
 
     json_array_foreach(json_object_get(li, "taxes"), k, t) {
         v = invsync_woo_refund_share(json_object_get(t, "total"), cur, qty,
                                      of);
-        if (v < 0 || invsync_money_format(v, cur, tax, sizeof(tax)) != 0) {
+        if (v < 0 || *sum > INT64_MAX - v
+            || invsync_money_format(v, cur, tax, sizeof(tax)) != 0)
+        {
             json_decref(taxes);
             return -1;
         }
@@ -337,15 +372,18 @@ invsync_woo_refund_share(const json_t *total, const char *currency,
     char     err[INVSYNC_ITEM_ERR_LEN];
     int64_t  minor;
 
-    if (of <= 0 || total == NULL
+    if (of <= 0 || of > INVSYNC_WOO_QTY_MAX || qty < 0 || qty > of
+        || total == NULL
         || invsync_money_parse(total, currency, &minor, err, sizeof(err))
            != 0
-        || minor < 0 || minor > INT64_MAX / (qty + 1))
+        || minor < 0 || minor > INVSYNC_WOO_MINOR_MAX)
     {
         return -1;
     }
 
-    return (minor * qty * 2 + of) / (2 * of);
+    /* minor = a * of + b: a * qty whole, and b's share rounded, so that
+     * no product leaves 64 bits (b * qty * 2 < 2 * 10^18) */
+    return minor / of * qty + ((minor % of) * qty * 2 + of) / (2 * of);
 }
 
 

@@ -218,6 +218,8 @@ int invsync_redis_reload(invsync_worker_t *w, const char *script, size_t len,
 int invsync_redis_noscript(const redisReply *r);
 redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
 int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
+/* invsync_order_data.c: an order's canonical JSON as order.record keeps it */
+json_t *invsync_order_data(invsync_worker_t *w, const char *order, int *lost);
 /* invsync_key.c: one builder per row of docs/keys.md, "One builder per key" */
 size_t invsync_key_prefix(char *dst, size_t cap, const invsync_conf_t *conf);
 size_t invsync_key_audit(char *dst, size_t cap, const invsync_conf_t *conf);

@@ -158,8 +158,9 @@ invsync_3pl_due(invsync_worker_t *w, const char *id)
 static int
 invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j)
 {
+    int          lost;
     char         key[INVSYNC_KEY_LEN];
-    json_t      *f, *data;
+    json_t      *f;
     redisReply  *r;
     const char  *argv[4], *why, *acct;
 
@@ -211,22 +212,10 @@ invsync_3pl_load(invsync_worker_t *w, invsync_3pl_job_t *j)
                                                     : 86400000;
     j->credentials = invsync_fulfil_cred(w, j->loc);
 
-    invsync_key_order(key, sizeof(key), w->conf,
-                      invsync_3pl_field(j, "order"));
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "data";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
+    j->order = invsync_order_data(w, invsync_3pl_field(j, "order"), &lost);
+    if (lost) {
         return -1;
     }
-
-    data = r->type == REDIS_REPLY_STRING
-           ? json_loadb(r->str, r->len, 0, NULL) : NULL;
-    freeReplyObject(r);
-    j->order = data;
 
     return 1;
 }

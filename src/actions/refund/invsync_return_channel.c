@@ -465,31 +465,21 @@ int
 invsync_return_channel_lines(invsync_worker_t *w, const char *channel,
     json_t *canon, const char *idkey, json_t **out, char *err, size_t len)
 {
-    int          found;
-    char         key[INVSYNC_ACTION_KEY_LEN], sku[256];
+    int          found, lost;
+    char         ref[INVSYNC_ACTION_KEY_LEN], sku[256];
     size_t       i, k;
     json_t      *data, *l, *ol, *hit;
-    const char  *argv[4], *order, *id;
-    redisReply  *r;
+    const char  *order, *id;
 
     *out = NULL;
     order = invsync_action_str(canon, "order_id");
-    snprintf(sku, sizeof(sku), "%s:%s", channel, order);
-    invsync_key_order(key, sizeof(key), w->conf, sku);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "data";
-    argv[3] = NULL;
+    snprintf(ref, sizeof(ref), "%s:%s", channel, order);
+    data = invsync_order_data(w, ref, &lost);
 
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
+    if (lost) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_RETURN_LOST;
     }
-
-    data = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
-                                         : NULL;
-    freeReplyObject(r);
 
     if (data == NULL) {
         snprintf(err, len, "a return of order %s:%s, which invsync has not "

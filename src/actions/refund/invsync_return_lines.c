@@ -42,31 +42,21 @@ int
 invsync_return_prices(invsync_worker_t *w, const char *channel,
     const char *order, json_t *lines, json_t **out, char *err, size_t len)
 {
-    int          rc;
-    char         key[INVSYNC_ACTION_KEY_LEN], **skus;
+    int          rc, lost;
+    char       **skus;
     size_t       i, k, n, last;
     ssize_t     *named;
     int64_t     *taken, rest, room, take;
     json_t      *data, *olines, *l, *ol;
-    const char  *argv[4], *cur, *sku, *id;
-    redisReply  *r;
+    const char  *cur, *sku, *id;
 
     *out = NULL;
-    invsync_key_order(key, sizeof(key), w->conf, order);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "data";
-    argv[3] = NULL;
+    data = invsync_order_data(w, order, &lost);
 
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
+    if (lost) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_RETURN_LOST;
     }
-
-    data = r->type == REDIS_REPLY_STRING ? json_loads(r->str, 0, NULL)
-                                         : NULL;
-    freeReplyObject(r);
 
     if (data == NULL) {
         snprintf(err, len, "no order %s recorded", order);

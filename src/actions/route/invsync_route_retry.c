@@ -129,6 +129,7 @@ invsync_act_rc_e
 invsync_route_again(invsync_worker_t *w, const char *order, char *err,
     size_t len)
 {
+    int                  lost;
     char                 key[INVSYNC_ACTION_KEY_LEN], chan[INVSYNC_NAME_LEN];
     char                 event[300];
     json_t              *canon;
@@ -146,21 +147,11 @@ invsync_route_again(invsync_worker_t *w, const char *order, char *err,
     }
 
     snprintf(chan, sizeof(chan), "%.*s", (int) (colon - order), order);
-    invsync_key_order(key, sizeof(key), w->conf, order);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "data";
-    argv[3] = NULL;
-
-    r = invsync_redis_cmdv(w, argv);
-    if (r == NULL) {
+    canon = invsync_order_data(w, order, &lost);
+    if (lost) {
         snprintf(err, len, "redis connection lost");
         return INVSYNC_ACT_RETRY;
     }
-
-    canon = r->type == REDIS_REPLY_STRING
-            ? json_loadb(r->str, r->len, 0, NULL) : NULL;
-    freeReplyObject(r);
 
     status = invsync_action_str(canon, "status");
 

@@ -472,9 +472,16 @@ sub _find_variation {
 }
 
 # {catalog_object_id or sku, location_id, quantity}: a physical count
-# taken in the dashboard, with its webhook when it changed the count
+# taken in the dashboard, with its webhook when it changed the count.
+# {counts: [{catalog_object_id or sku, location_id, quantity, state}]}:
+# several counts changed by one action (a batch edit, a sale moving units
+# from IN_STOCK to SOLD), all in one notice, in the order given: an
+# IN_STOCK count (the default) changes the count and is in the notice
+# when it changed it; a count in another state is not kept (only IN_STOCK
+# is simulated) and is in the notice as given
 sub admin_set {
     my ($class, $S, $in) = @_;
+    return _admin_counts($S, $in->{counts}) if ref $in->{counts} eq 'ARRAY';
     my $id = _find_variation($S, $in);
     return (404, { error => 'no such variation' })
         unless defined $id && $S->{variations}{$id};
@@ -490,6 +497,40 @@ sub admin_set {
         _count_hooks($S, [$S->{counts}{"$id/$loc"}], $now);
     }
     return (200, _count_json($S->{counts}{"$id/$loc"}));
+}
+
+sub _admin_counts {
+    my ($S, $list) = @_;
+    my $now = time;
+    my (@notice, @checked);
+    for my $c (@$list) {
+        my $id = ref $c eq 'HASH' ? _find_variation($S, $c) : undef;
+        return (404, { error => 'no such variation' })
+            unless defined $id && $S->{variations}{$id};
+        return (400, { error => 'quantity required' })
+            unless defined $c->{quantity};
+        push @checked, [$id, $c->{location_id}
+                             // (sort keys %{$S->{locations}})[0], $c];
+    }
+    for my $k (@checked) {
+        my ($id, $loc, $c) = @$k;
+        my $state = $c->{state} // 'IN_STOCK';
+        my $q = _canon_qty("$c->{quantity}");
+        if ($state ne 'IN_STOCK') {
+            push @notice, { %{_count_json({ catalog_object_id => $id,
+                location_id => $loc, quantity => $q,
+                calculated_at => _rfc3339($now) })}, state => $state };
+            next;
+        }
+        my $cur = $S->{counts}{"$id/$loc"};
+        next if $cur && $cur->{quantity} eq $q;
+        _set_count($S, $id, $loc, $q, _rfc3339($now), $now);
+        $S->{changes}++;
+        push @notice, _count_json($S->{counts}{"$id/$loc"});
+    }
+    _hook($S, 'inventory.count.updated', 'inventory', _uuid(),
+          { inventory_counts => \@notice }, $now) if @notice;
+    return (200, { counts => \@notice });
 }
 
 sub order { return InvsyncSim::Square::Orders::order(@_) }

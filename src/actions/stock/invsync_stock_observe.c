@@ -35,8 +35,8 @@ static int invsync_stock_here(invsync_worker_t *w,
  * change made in the channel's admin: taken as a correction of the stock at
  * the channel's location, or ignored and overwritten by our value, per the
  * channel's external_changes rule.  A level the channel says is not of
- * the quantity it sells from (stock_state "other": Square's SOLD,
- * RESERVED_FOR_SALE...) says nothing of it (not_available).  part is the
+ * the quantity it sells from (stock_state "other": sold, reserved, in
+ * transit...) says nothing of it (not_available).  part is the
  * level's place in its notice (docs/events.md, "levels"): the first's
  * correction has the notice's cause, each other's its own.  Sets canon's
  * decision for the audit.

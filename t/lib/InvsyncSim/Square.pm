@@ -38,6 +38,10 @@ our %CHOICE = (
     atomic             => 1,
     # one inventory.count.updated per request, with every count it changed
     counts_per_webhook => 'request',
+    # an itemized sale's notice: each variation's IN_STOCK count, then its
+    # SOLD count (Square's guide: a state adjustment is one notice of the
+    # count before and the count after); 'in_stock': the IN_STOCK ones only
+    sale_counts        => 'both',
     # 429 carries no Retry-After unless the fault gives one
     retry_after        => undef,
     # retries carry square-retry-number and square-retry-reason
@@ -67,7 +71,7 @@ sub defaults {
 
 sub reset {
     my ($class, $S) = @_;
-    %$S = (%$S, counts => {}, variations => {}, locations => {},
+    %$S = (%$S, counts => {}, sold => {}, variations => {}, locations => {},
            orders => [], idem => {}, changes => 0,
            second => [0, 0]);
 }
@@ -545,8 +549,22 @@ sub _count_hooks {
                  ? ($moved) : map { [$_] } @$moved;
     for my $g (@groups) {
         _hook($S, 'inventory.count.updated', 'inventory', _uuid(),
-              { inventory_counts => [map { _count_json($_) } @$g] }, $now);
+              { inventory_counts => [map { $_->{state}
+                                           ? $_ : _count_json($_) } @$g] },
+              $now);
     }
+}
+
+# the SOLD count a sale leaves of a variation at a location (only sent in
+# notices: counts other than IN_STOCK are not read back)
+sub sold_count {
+    my ($S, $id, $loc, $qty, $now) = @_;
+    my $q = ($S->{sold}{"$id/$loc"} // 0) + $qty;
+    $S->{sold}{"$id/$loc"} = $q;
+    return { %{_count_json({ catalog_object_id => $id, location_id => $loc,
+                             quantity => _canon_qty("$q"),
+                             calculated_at => _rfc3339($now) })},
+             state => 'SOLD' };
 }
 
 # One event to webhook_url, signed over notification_url (or webhook_url)

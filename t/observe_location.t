@@ -10,7 +10,10 @@
 # Square options.ledger_locations) or one invsync does not manage at all,
 # is audited other_location with its location and moves nothing, also
 # when it shows a value invsync pushed (it is no echo); a level without a
-# location (WooCommerce) is a correction as before.
+# location (WooCommerce) is a correction as before.  A Square notice of
+# several counts is judged count by count: ours, behind another store's,
+# another item's and a SOLD count, is a correction, the others ignored
+# with their reasons (other_location, unmapped, not_available).
 
 use strict;
 use warnings;
@@ -57,7 +60,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(25);
+$t->plan(31);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 
@@ -79,12 +82,15 @@ my $woo = InvsyncSim::start($t, 'woocommerce',
     items => [ { id => 501, sku => 'SKU-A', manage_stock => JSON::PP::true,
                  stock_quantity => 0 } ]);
 # one variation at three Square locations: LOC1 (the SKU's, wh1), LOC2
-# (wh2's by options.ledger_locations), LOC3 (no ledger location's)
+# (wh2's by options.ledger_locations), LOC3 (no ledger location's); and
+# VARB, an item no SKU maps, at LOC1
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
     webhook_secret => 'sq_Sig-Key_123', merchant_id => 'MSIMSQUARE1',
-    items => [ map { { catalog_object_id => 'VARA', location_id => $_,
-                       quantity => 0, sku => 'SKU-A' } }
-               qw(LOC1 LOC2 LOC3) ]);
+    items => [ (map { { catalog_object_id => 'VARA', location_id => $_,
+                        quantity => 0, sku => 'SKU-A' } }
+                qw(LOC1 LOC2 LOC3)),
+               { catalog_object_id => 'VARB', location_id => 'LOC1',
+                 quantity => 3, sku => 'SKU-B' } ]);
 
 my $K = 'invsync:{invsync}:';
 
@@ -258,6 +264,63 @@ ok(wait_observed('sq-main', $n, decision => 'correct', delta => -2),
 ok(all_show(28), 'and every channel shows it') or diag(dump_state());
 is(ledger()->{'on_hand:wh1'}, 28, 'on hand at wh1 corrected by -2');
 
+# A notice of several counts (Square's inventory_counts[], one level
+# each): ours is the last, behind another store's count of the same
+# variation, another item's and the SOLD count of the same change; each
+# is judged on its own, ours a correction as if it had come alone
+
+# the inventory.observe entries of a channel after $n of them, whole
+sub observed_entries {
+    my ($channel, $n) = @_;
+    my @all = grep { ($_->{action} // '') eq 'inventory.observe'
+                     && ($_->{channel} // '') eq $channel }
+              @{audit_entries($t)};
+    return [@all[$n .. $#all]];
+}
+
+$n = @{observed('sq-main')};
+InvsyncSim::admin_set($t, 'square', counts => [
+    { catalog_object_id => 'VARA', location_id => 'LOC3', quantity => 31 },
+    { catalog_object_id => 'VARB', location_id => 'LOC1', quantity => 6 },
+    { catalog_object_id => 'VARA', location_id => 'LOC1', quantity => 2,
+      state => 'SOLD' },
+    { catalog_object_id => 'VARA', location_id => 'LOC1', quantity => 26 },
+]);
+my $got;
+wait_for(15, sub { $got = observed_entries('sq-main', $n); @$got >= 4 });
+is_deeply([map { decode_json($_->{inputs}) } @$got],
+          [{ decision => 'other_location', location_id => 'LOC3',
+             ledger_location => undef, available => 31, part => 0,
+             ref => 'item:VARA' },
+           { decision => 'unmapped', available => 6, part => 1,
+             ref => 'item:VARB' },
+           { decision => 'not_available', channel_state => 'SOLD',
+             location_id => 'LOC1', available => undef, part => 2,
+             ref => 'item:VARA' },
+           { decision => 'correct', delta => -2, available => 26,
+             part => 3, ref => 'item:VARA' }],
+          'several counts: each level judged on its own, ours (the last) '
+          . 'a correction, the others ignored with their reasons')
+    or diag(dump_state());
+is(scalar(keys %{{ map { $_->{event} => 1 } @$got }}), 1,
+   'all four entries of the one notice');
+ok(all_show(26), 'the correction reaches every channel') or diag(dump_state());
+is(ledger()->{'on_hand:wh1'}, 26, 'on hand at wh1 corrected by -2 once');
+
+# a notice of another item only: nothing of ours in it
+
+$n = @{observed('sq-main')};
+InvsyncSim::admin_set($t, 'square', catalog_object_id => 'VARB',
+                      location_id => 'LOC1', quantity => 8);
+$in = wait_observed('sq-main', $n, available => 8);
+is_deeply($in, { decision => 'unmapped', available => 8 },
+          'another item only: unmapped, the entry as a notice of one count '
+          . 'always had')
+    or diag(dump_state());
+sleep 0.5;
+is_deeply([ledger()->{'on_hand:wh1'}, square('LOC1'), shopify(9), woo()],
+          [26, 26, 26, 26], 'nothing moved');
+
 # the same webhook again (a replay of the stream) changes nothing
 
 my $before = ledger();
@@ -268,7 +331,7 @@ for my $e (@{$t->stream('invsync:stock')}) {
 sleep 1.5;
 is_deeply(ledger(), $before, 'a replay of every level moves nothing');
 is_deeply([shopify(9), shopify(10), shopify(11), woo(), square('LOC1')],
-          [28, 7, 20, 28, 28], 'and pushes nothing new');
+          [26, 7, 20, 26, 26], 'and pushes nothing new');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

@@ -7,7 +7,8 @@
 # and SearchOrders with their cursors and checks, BatchRetrieveCatalogObjects, 429 RATE_LIMITED and 5xx,
 # and the webhooks to a small recording receiver: signed over the
 # notification URL and the body, order notices without lines, one count
-# notice per request, retries with their headers; orders sold at the
+# notice per request (a dashboard action of several counts too, a count
+# in another state than IN_STOCK as given), retries with their headers; orders sold at the
 # counter (no fulfilment) and for pickup.
 
 use strict;
@@ -26,7 +27,7 @@ use InvsyncSim;
 my $J = JSON::PP->new->canonical;
 
 my $t = InvsyncTest->new;
-$t->plan(73);
+$t->plan(75);
 
 # ---- a webhook receiver: records each request as a JSON line ----------------------
 
@@ -365,6 +366,24 @@ is_deeply([map { $_->{headers}{'square-retry-number'} } @$got[5 .. 7]],
           [undef, 1, 2], 'a failed delivery is retried, numbered');
 is($got->[7]{body}, $got->[5]{body}, 'the same event again');
 ok(InvsyncSim::settle($t, 'square'), 'then nothing is pending');
+
+# several counts changed by one action: one notice, in the order given
+my $ac = InvsyncSim::control($t, 'square', 'POST', '/_sim/admin_set',
+    { counts => [{ sku => 'SKU-B', location_id => 'LOC1', quantity => 4,
+                   state => 'SOLD' },
+                 { catalog_object_id => 'VARA', location_id => 'LOC1',
+                   quantity => 5 },
+                 { sku => 'SKU-B', location_id => 'LOC1', quantity => 13 }] });
+$got = wait_received(9);
+is_deeply([map { "$_->{catalog_object_id}\@$_->{location_id}=$_->{quantity}"
+                 . " $_->{state}" }
+           @{$got->[8]{json}{data}{object}{inventory_counts}}],
+          ['VARB@LOC1=4 SOLD', 'VARA@LOC1=5 IN_STOCK'],
+          'admin_set counts: one notice, a SOLD count as given, the changed '
+          . 'IN_STOCK count, not the unchanged one');
+is_deeply([qty('VARA', 'LOC1'), qty('VARB', 'LOC1')], [5, 13],
+          'only IN_STOCK counts are kept')
+    or diag(explain $ac);
 
 # ---- SearchOrders ---------------------------------------------------------------------------------------------
 

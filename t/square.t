@@ -57,7 +57,7 @@ my $t = InvsyncTest->setup(
 EOF
 $t->run;
 $t->wait_ready;
-$t->plan(74);
+$t->plan(75);
 
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $sq = InvsyncSim::start($t, 'square', webhook_url => "$hooks/hooks/square",
@@ -239,6 +239,18 @@ my ($held) = @{observed('held', 17)};
 my ($back) = @{observed('(?:consistent|echo)', 17)};
 ok($held && $back->{event} eq "held:1:$held->{event}",
    'handed back once, as held:1:<event>') or diag(explain [$held, $back]);
+# the same notice's second count, the SOLD one of the sale's state change
+# (docs/channels/square.md, "Count notices"): not what Square sells from
+my ($sold) = grep { ($_->{action} // '') eq 'inventory.observe'
+                    && $_->{event} eq $held->{event}
+                    && ($_->{inputs} // '') =~ /"part":1\b/ }
+             @{audit_entries($t)};
+is_deeply($sold && decode_json($sold->{inputs}),
+          { decision => 'not_available', channel_state => 'SOLD',
+            location_id => 'LOC1', available => undef, part => 1,
+            ref => 'item:VARMUGBLUE' },
+          'the sale\'s SOLD count, in the same notice: not_available')
+    or diag(explain [map { $_->{inputs} } @{audit_entries($t)}]);
 is_deeply([grep { ($_->{body} // '') =~ /"catalog_object_id":"VARMUGBLUE"/
                   && $_->{body} =~ /"quantity":"20"/ }
            @{sq_requests('/v2/inventory/changes/batch-create', $nbefore)}],

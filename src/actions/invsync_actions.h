@@ -160,11 +160,12 @@ int invsync_refund_waiting_read(invsync_worker_t *w);
 invsync_act_rc_e invsync_refund_recheck(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *order, char *err, size_t len);
 
-/* stock/invsync_stock_observe.c */
+/* stock/invsync_stock_level.c: the row; stock/invsync_stock_observe.c */
 invsync_act_rc_e invsync_stock_level(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
 invsync_act_rc_e invsync_stock_observe(invsync_worker_t *w,
-    const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+    const invsync_envelope_t *ev, json_t *canon, size_t part, char *err,
+    size_t len);
 const char *invsync_stock_location(invsync_worker_t *w,
     const invsync_channel_conf_t *ch);
 

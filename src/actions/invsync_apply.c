@@ -218,6 +218,7 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_effect_t *fx, invsync_apply_args_t *a)
 {
     int           argc, nkeys;
+    char          part[INVSYNC_KEY_LEN];
     size_t        i, n, slen;
     json_t       *lines, *line;
     const char   *sku;
@@ -233,8 +234,16 @@ invsync_apply_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     nkeys = 0;
-    invsync_key_done(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
-                     fx->action, ev->channel, ev->event);
+
+    if (fx->part != NULL) {
+        snprintf(part, sizeof(part), "%s#%s", ev->event, fx->part);
+        invsync_key_done(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                         fx->action, ev->channel, part);
+    } else {
+        invsync_key_done(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf,
+                         fx->action, ev->channel, ev->event);
+    }
+
     invsync_key_audit(a->keys[nkeys++], INVSYNC_KEY_LEN, w->conf);
 
     if (fx->state != NULL) {

@@ -382,6 +382,11 @@ typedef struct {
                                      * event's (a payment provider's
                                      * refund names a store's order) */
     json_t       *inputs;       /* borrowed: what decided the effect */
+    const char   *part;         /* NULL, or the part of the event the
+                                 * effect is of (a level of a stock
+                                 * notice of several): done once per
+                                 * part, done:<action>:<channel>:
+                                 * <event>#<part> */
 } invsync_effect_t;
 
 invsync_act_rc_e invsync_action_run(invsync_worker_t *w,

@@ -579,6 +579,9 @@ t_cases(void)
 #define QR  "square", "refund.updated", "square/refund_updated/body.json"
 #define QS  "square", "order.polled", "square/order_polled_shipment/body.json"
 #define QD  "fulfillments[1].shipment_details"
+#define QC  "square", "inventory.count.updated", \
+            "square/inventory_count_several/body.json"
+#define QK  "data.object.inventory_counts"
 
     static const t_case_t  cases[] = {
 
@@ -767,6 +770,27 @@ t_cases(void)
         { QR, "data.object.refund.id", NULL, T_POISON, NULL,
           "data.object.refund.id: missing" },
 
+        /* a Square count notice of several counts, one level each */
+        { QC, QK "[1].state", "\"SOLD\"", T_OK, "levels[1].available",
+          "null" },
+        { QC, QK "[1].state", "\"SOLD\"", T_OK, "levels[1].stock_state",
+          "\"other\"" },
+        { QC, QK "[0].state", NULL, T_OK, "stock_state", "\"other\"" },
+        { QC, QK "[0].state", NULL, T_OK, "channel_state", "null" },
+        { QC, QK "[0].state", "\"in_stock\"", T_OK, "available", "null" },
+        { QC, QK "[0].state", "3", T_POISON, NULL,
+          QK "[0].state: not a string" },
+        { QC, QK "[1].catalog_object_id", NULL, T_POISON, NULL,
+          QK "[1].catalog_object_id: missing" },
+        { QC, QK "[1].location_id", NULL, T_POISON, NULL,
+          QK "[1].location_id: missing" },
+        { QC, QK "[1]", "\"x\"", T_POISON, NULL,
+          QK "[1]: not an object" },
+        { QC, QK "[1].quantity", "\"2.5\"", T_OK, "levels[1].available",
+          "null" },
+        { QC, QK "[1].quantity", "\"2.5\"", T_OK, "available", "7" },
+        { QC, QK, "[]", T_POISON, NULL, QK ": no count" },
+
         /* a Square shipment's recipient (the live fulfilment's) */
         { QS, QD ".recipient", NULL, T_OK, "shipping_address", "null" },
         { QS, QD ".recipient.address", NULL, T_OK, "shipping_address.zip",
@@ -889,6 +913,8 @@ t_cases(void)
 #undef RC
 #undef RD
 #undef QR
+#undef QC
+#undef QK
 
     for (i = 0; cases[i].scheme != NULL; i++) {
         body = t_read(cases[i].fixture, &len);
@@ -1183,7 +1209,10 @@ t_fuzz(void)
         { "square", "refund.updated", "square/refund_updated/body.json",
           NULL, NULL, 0, NULL, NULL },
         { "square", "order.polled", "square/order_polled_shipment/body.json",
-          NULL, NULL, 0, NULL, NULL }
+          NULL, NULL, 0, NULL, NULL },
+        { "square", "inventory.count.updated",
+          "square/inventory_count_several/body.json", NULL, NULL, 0, NULL,
+          NULL }
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

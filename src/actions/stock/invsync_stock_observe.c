@@ -34,12 +34,17 @@ static int invsync_stock_here(invsync_worker_t *w,
  * of our own push: nothing changes (no sync loop).  Anything else is a
  * change made in the channel's admin: taken as a correction of the stock at
  * the channel's location, or ignored and overwritten by our value, per the
- * channel's external_changes rule.  Sets *decision for the audit.
+ * channel's external_changes rule.  A level the channel says is not of
+ * the quantity it sells from (stock_state "other": sold, reserved, in
+ * transit...) says nothing of it (not_available).  part is the
+ * level's place in its notice (docs/events.md, "levels"): the first's
+ * correction has the notice's cause, each other's its own.  Sets canon's
+ * decision for the audit.
  */
 
 invsync_act_rc_e
 invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, char *err, size_t len)
+    json_t *canon, size_t part, char *err, size_t len)
 {
     int                            bundle, held;
     char                           sku[256], cause[1024];
@@ -56,6 +61,11 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     ch = invsync_conf_channel(w->conf, ev->channel);
     avail = json_object_get(canon, "available");
+
+    if (strcmp(invsync_action_str(canon, "stock_state"), "other") == 0) {
+        json_object_set_new(canon, "decision", json_string("not_available"));
+        return INVSYNC_ACT_IGNORED;
+    }
 
     if (!json_is_integer(avail)) {
         json_object_set_new(canon, "decision", json_string("unmanaged"));
@@ -221,8 +231,15 @@ invsync_stock_observe(invsync_worker_t *w, const invsync_envelope_t *ev,
                     "qty", (json_int_t) (seen - shown),
                     "loc", invsync_stock_location(w, ch));
 
-    /* one correction per notice, however often it is delivered */
-    snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, orig);
+    /* one correction per level of a notice, however often it is
+     * delivered: the first level's cause is the notice's */
+    if (part == 0) {
+        snprintf(cause, sizeof(cause), "external:%s:%s", ev->channel, orig);
+
+    } else {
+        snprintf(cause, sizeof(cause), "external:%s:%s#%zu", ev->channel,
+                 orig, part);
+    }
 
     rc = invsync_stock_move(w, ev, cause, "adjust", "", one, NULL, err, len);
     json_decref(one);
@@ -340,71 +357,4 @@ invsync_stock_location(invsync_worker_t *w, const invsync_channel_conf_t *ch)
 {
     return ch->rules.nlocations ? ch->rules.location[0]
                                 : w->conf->default_location;
-}
-
-
-/*
- * The row: what the channel shows decided (invsync_stock_observe() sets
- * canon's decision, delta and sku), then recorded with that decision.
- */
-
-invsync_act_rc_e
-invsync_stock_level(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, char *err, size_t len)
-{
-    char               state[INVSYNC_KEY_LEN];
-    char               refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
-    size_t             n;
-    json_t            *inputs;
-    invsync_effect_t   fx;
-    invsync_act_rc_e   rc;
-
-    rc = invsync_stock_observe(w, ev, canon, err, len);
-
-    if (rc == INVSYNC_ACT_RETRY || rc == INVSYNC_ACT_POISON) {
-        return rc;
-    }
-
-    inputs = json_object();
-    json_object_set(inputs, "decision", json_object_get(canon, "decision"));
-    json_object_set(inputs, "delta", json_object_get(canon, "delta"));
-
-    /* which location it was, and what it is to the ledger */
-    if (strcmp(invsync_action_str(canon, "decision"), "other_location") == 0)
-    {
-        json_object_set(inputs, "location_id",
-                        json_object_get(canon, "location_id"));
-        json_object_set(inputs, "ledger_location",
-                        json_object_get(canon, "ledger_location"));
-    }
-
-    /*
-     * The level's state is named by what the level is matched by (its
-     * first ref, "item:<id>", "variation:<id>") and its location: one
-     * state per item and location, whatever the channel calls them, so
-     * that one item's version is never compared with another's.
-     */
-    n = invsync_stock_refs(canon, refs);
-    snprintf(state, sizeof(state), "inventory:%s:%s:%s", ev->channel,
-             n > 0 ? refs[0] : "", invsync_action_str(canon, "location_id"));
-
-    memset(&fx, 0, sizeof(invsync_effect_t));
-    fx.action = "inventory.observe";
-
-    /* a held notice moves no state: it is decided when handed back */
-    if (strcmp(invsync_action_str(canon, "decision"), "held") != 0) {
-        fx.state = state;
-        fx.version = invsync_action_int(canon, "updated_ms", -1);
-
-    } else {
-        fx.version = -1;
-    }
-
-    json_object_set(inputs, "available", json_object_get(canon, "available"));
-    fx.inputs = inputs;
-
-    rc = invsync_action_apply(w, ev, canon, &fx, err, len);
-    json_decref(inputs);
-
-    return rc;
 }

@@ -27,6 +27,8 @@ static int invsync_square_lines(const invsync_canon_src_t *s, json_t *e,
     const char *currency);
 static json_t *invsync_square_count(const invsync_envelope_t *ev,
     invsync_canon_src_t *s);
+static int invsync_square_level(const invsync_canon_src_t *c, json_t *l,
+    void *ctx);
 
 
 const invsync_normalizer_t  invsync_normalizer_square = {
@@ -227,19 +229,22 @@ invsync_square_line(const invsync_canon_src_t *line, json_t *l, void *ctx)
 
 /*
  * inventory.count.updated: data.object.inventory_counts[], each a
- * variation's count at a location.  One canonical level per event: a
- * notice of several counts (a batch change) takes the first; the others
- * are found by reconciliation, which reads every mapped SKU back.
+ * variation's count in one state at one location (channels.md §5.6).
+ * One canonical level per count, in the body's order: the event's own
+ * level members are the first count's (a notice of one count is the
+ * event it always was), and a notice of several (a batch change, a sale
+ * that moved units from IN_STOCK to SOLD, a count of several stores)
+ * lists every one in "levels", which inventory.observe judges one by one
+ * (docs/events.md).  Only IN_STOCK is what Square sells from: a count in
+ * any other state is stock_state "other", its available null.
  */
 
 static json_t *
 invsync_square_count(const invsync_envelope_t *ev, invsync_canon_src_t *s)
 {
-    size_t                n;
-    json_t               *e, *refs;
-    int64_t               q;
-    const char           *variation;
-    invsync_canon_src_t   c;
+    int      rc;
+    size_t   n;
+    json_t  *e, *first;
 
     if (invsync_canon_array(s, "inventory_counts", &n) != 0) {
         return NULL;
@@ -250,43 +255,83 @@ invsync_square_count(const invsync_envelope_t *ev, invsync_canon_src_t *s)
         return NULL;
     }
 
-    if (invsync_canon_item(s, "inventory_counts", 0, &c) != 0
-        || invsync_canon_str(&c, "catalog_object_id", INVSYNC_CANON_REQUIRED,
-                             &variation) < 0)
-    {
-        return NULL;
-    }
-
     e = invsync_canon_new(ev, "inventory_level", s->err, s->len);
     if (e == NULL) {
         return NULL;
     }
 
-    if (invsync_canon_set(&c, e, "catalog_object_id", json_string(variation))
-        || invsync_canon_set(&c, e, "location_id",
-                             invsync_canon_id(&c, "location_id",
-                                              INVSYNC_CANON_REQUIRED))
-        || invsync_canon_set(&c, e, "available",
-                             invsync_square_quantity(json_object_get(
-                                 (json_t *) c.obj, "quantity"), &q)
-                             ? json_integer(q) : json_null())
-        || invsync_canon_time(&c, "calculated_at", INVSYNC_CANON_REQUIRED, e,
-                              "updated_at", "updated_ms"))
+    if (invsync_canon_each(s, "inventory_counts", e, "levels",
+                           invsync_square_level, NULL) != 0)
     {
         json_decref(e);
         return NULL;
+    }
+
+    first = json_deep_copy(json_array_get(json_object_get(e, "levels"), 0));
+    rc = first != NULL ? json_object_update(e, first) : -1;
+    json_decref(first);
+
+    if (rc != 0) {
+        invsync_canon_fail(s, NULL, "out of memory");
+        json_decref(e);
+        return NULL;
+    }
+
+    if (n == 1) {
+        json_object_del(e, "levels");
+    }
+
+    return e;
+}
+
+
+/* one count as a canonical level's members */
+
+static int
+invsync_square_level(const invsync_canon_src_t *c, json_t *l, void *ctx)
+{
+    int          in_stock;
+    json_t      *refs;
+    int64_t      q;
+    const char  *variation, *state;
+
+    (void) ctx;
+
+    if (invsync_canon_str(c, "catalog_object_id", INVSYNC_CANON_REQUIRED,
+                          &variation) < 0
+        || invsync_canon_str(c, "state", 0, &state) < 0)
+    {
+        return -1;
+    }
+
+    /* a count that names no state is not taken for the one on sale */
+    in_stock = state != NULL && strcmp(state, "IN_STOCK") == 0;
+
+    if (invsync_canon_set(c, l, "catalog_object_id", json_string(variation))
+        || invsync_canon_set(c, l, "location_id",
+                             invsync_canon_id(c, "location_id",
+                                              INVSYNC_CANON_REQUIRED))
+        || invsync_canon_set(c, l, "stock_state",
+                             json_string(in_stock ? "available" : "other"))
+        || invsync_canon_set(c, l, "channel_state",
+                             state != NULL ? json_string(state)
+                                           : json_null())
+        || invsync_canon_set(c, l, "available",
+                             in_stock && invsync_square_quantity(
+                                 json_object_get((json_t *) c->obj,
+                                                 "quantity"), &q)
+                             ? json_integer(q) : json_null())
+        || invsync_canon_time(c, "calculated_at", INVSYNC_CANON_REQUIRED, l,
+                              "updated_at", "updated_ms"))
+    {
+        return -1;
     }
 
     /* the ledger matches a level by its variation */
     refs = json_array();
 
-    if (invsync_canon_set(&c, e, "refs", refs) != 0
-        || invsync_canon_ref(&c, refs, "item",
-                             json_object_get(e, "catalog_object_id")) != 0)
-    {
-        json_decref(e);
-        return NULL;
-    }
-
-    return e;
+    return invsync_canon_set(c, l, "refs", refs)
+           || invsync_canon_ref(c, refs, "item",
+                                json_object_get(l, "catalog_object_id"))
+           ? -1 : 0;
 }

@@ -38,6 +38,10 @@ our %CHOICE = (
     atomic             => 1,
     # one inventory.count.updated per request, with every count it changed
     counts_per_webhook => 'request',
+    # an itemized sale's notice: each variation's IN_STOCK count, then its
+    # SOLD count (Square's guide: a state adjustment is one notice of the
+    # count before and the count after); 'in_stock': the IN_STOCK ones only
+    sale_counts        => 'both',
     # 429 carries no Retry-After unless the fault gives one
     retry_after        => undef,
     # retries carry square-retry-number and square-retry-reason
@@ -67,7 +71,7 @@ sub defaults {
 
 sub reset {
     my ($class, $S) = @_;
-    %$S = (%$S, counts => {}, variations => {}, locations => {},
+    %$S = (%$S, counts => {}, sold => {}, variations => {}, locations => {},
            orders => [], idem => {}, changes => 0,
            second => [0, 0]);
 }
@@ -472,9 +476,16 @@ sub _find_variation {
 }
 
 # {catalog_object_id or sku, location_id, quantity}: a physical count
-# taken in the dashboard, with its webhook when it changed the count
+# taken in the dashboard, with its webhook when it changed the count.
+# {counts: [{catalog_object_id or sku, location_id, quantity, state}]}:
+# several counts changed by one action (a batch edit, a sale moving units
+# from IN_STOCK to SOLD), all in one notice, in the order given: an
+# IN_STOCK count (the default) changes the count and is in the notice
+# when it changed it; a count in another state is not kept (only IN_STOCK
+# is simulated) and is in the notice as given
 sub admin_set {
     my ($class, $S, $in) = @_;
+    return _admin_counts($S, $in->{counts}) if ref $in->{counts} eq 'ARRAY';
     my $id = _find_variation($S, $in);
     return (404, { error => 'no such variation' })
         unless defined $id && $S->{variations}{$id};
@@ -492,6 +503,40 @@ sub admin_set {
     return (200, _count_json($S->{counts}{"$id/$loc"}));
 }
 
+sub _admin_counts {
+    my ($S, $list) = @_;
+    my $now = time;
+    my (@notice, @checked);
+    for my $c (@$list) {
+        my $id = ref $c eq 'HASH' ? _find_variation($S, $c) : undef;
+        return (404, { error => 'no such variation' })
+            unless defined $id && $S->{variations}{$id};
+        return (400, { error => 'quantity required' })
+            unless defined $c->{quantity};
+        push @checked, [$id, $c->{location_id}
+                             // (sort keys %{$S->{locations}})[0], $c];
+    }
+    for my $k (@checked) {
+        my ($id, $loc, $c) = @$k;
+        my $state = $c->{state} // 'IN_STOCK';
+        my $q = _canon_qty("$c->{quantity}");
+        if ($state ne 'IN_STOCK') {
+            push @notice, { %{_count_json({ catalog_object_id => $id,
+                location_id => $loc, quantity => $q,
+                calculated_at => _rfc3339($now) })}, state => $state };
+            next;
+        }
+        my $cur = $S->{counts}{"$id/$loc"};
+        next if $cur && $cur->{quantity} eq $q;
+        _set_count($S, $id, $loc, $q, _rfc3339($now), $now);
+        $S->{changes}++;
+        push @notice, _count_json($S->{counts}{"$id/$loc"});
+    }
+    _hook($S, 'inventory.count.updated', 'inventory', _uuid(),
+          { inventory_counts => \@notice }, $now) if @notice;
+    return (200, { counts => \@notice });
+}
+
 sub order { return InvsyncSim::Square::Orders::order(@_) }
 
 
@@ -504,8 +549,22 @@ sub _count_hooks {
                  ? ($moved) : map { [$_] } @$moved;
     for my $g (@groups) {
         _hook($S, 'inventory.count.updated', 'inventory', _uuid(),
-              { inventory_counts => [map { _count_json($_) } @$g] }, $now);
+              { inventory_counts => [map { $_->{state}
+                                           ? $_ : _count_json($_) } @$g] },
+              $now);
     }
+}
+
+# the SOLD count a sale leaves of a variation at a location (only sent in
+# notices: counts other than IN_STOCK are not read back)
+sub sold_count {
+    my ($S, $id, $loc, $qty, $now) = @_;
+    my $q = ($S->{sold}{"$id/$loc"} // 0) + $qty;
+    $S->{sold}{"$id/$loc"} = $q;
+    return { %{_count_json({ catalog_object_id => $id, location_id => $loc,
+                             quantity => _canon_qty("$q"),
+                             calculated_at => _rfc3339($now) })},
+             state => 'SOLD' };
 }
 
 # One event to webhook_url, signed over notification_url (or webhook_url)

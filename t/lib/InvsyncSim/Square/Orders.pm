@@ -89,8 +89,9 @@ sub _details {
     return ($key => \%d);
 }
 
-# an itemized sale: Square moves the units out of IN_STOCK, one count
-# webhook for the order
+# an itemized sale: Square moves the units out of IN_STOCK into SOLD, one
+# count webhook for the order, each variation's IN_STOCK count then its
+# SOLD count (sale_counts)
 sub _take {
     my ($S, $loc, $take, $now) = @_;
     my @moved;
@@ -100,6 +101,9 @@ sub _take {
         InvsyncSim::Square::_set_count($S, $id, $loc, $c->{quantity} - $qty,
                                        _rfc3339($now), $now);
         push @moved, $S->{counts}{"$id/$loc"};
+        push @moved, InvsyncSim::Square::sold_count($S, $id, $loc, $qty,
+                                                    $now)
+            if $InvsyncSim::Square::CHOICE{sale_counts} eq 'both';
     }
     InvsyncSim::Square::_count_hooks($S, \@moved, $now);
 }

@@ -47,7 +47,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(41);
+$t->plan(46);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -289,6 +289,30 @@ ok(wait_for(10, sub { on_hand('SKU-B') - $b1 == 1 }),
    'its line restocked');
 is($t->redis('HGET', "${K}refunded:shop-eu:604", 'units:9401'), 1,
    'and counted against the order');
+
+# ---- a refund whose order came without seeing it wait ----------------
+# The order's look for waiting refunds can miss one (recorded between the
+# refund's own look and its wait; the fault run found it), and a worker
+# killed after the exception opened delivers the refund again: the refund
+# that then finds its order resolves its own exception.
+
+my $a1 = on_hand('SKU-A');
+refund(8008, 605, 'EUR', [9501, 'SKU-A', 1]);
+my $xw = 'refund_unknown_order:shop-eu:wh-' . $wh;
+ok(wait_for(10, sub { (exception($xw)->{state} // '') eq 'open' }),
+   'a refund before its order waits');
+$t->redis('SREM', "${K}refundwaits", 'own:shop-eu:605');
+order(605, [9501, 'SKU-A', 1]);
+ok(wait_for(10, sub { $t->redis('EXISTS', "${K}order:shop-eu:605") }),
+   'its order recorded without seeing the wait');
+my ($entry) = grep { my %f = @{$_->[1]}; ($f{event} // '') eq "wh-" . ($wh - 1) }
+              @{$t->redis('XRANGE', 'invsync:refunds', '-', '+')};
+$t->redis('XADD', 'invsync:refunds', '*', @{$entry->[1]});
+ok(wait_for(10, sub { (exception($xw)->{state} // '') eq 'resolved' }),
+   'the refund delivered again finds its order: its exception resolved');
+ok(wait_for(10, sub { on_hand('SKU-A') - $a1 == 1 }), 'its line restocked');
+is($t->redis('EXISTS', "${K}refundwait:own:shop-eu:605"), 0,
+   'and it waits no longer');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

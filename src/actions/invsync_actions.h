@@ -154,6 +154,10 @@ invsync_act_rc_e invsync_return_event(invsync_worker_t *w,
 /* refund/invsync_refund_wait.c: refunds waiting for their order */
 int invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, const char *xid);
+int invsync_refund_found(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon);
+void invsync_refund_wait_id(char *dst, size_t cap,
+    const invsync_envelope_t *ev);
 int invsync_refund_waiting_append(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *order);
 int invsync_refund_waiting_read(invsync_worker_t *w);

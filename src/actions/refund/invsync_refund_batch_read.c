@@ -19,6 +19,8 @@
 
 
 static int invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job);
+static int invsync_rb_waited_append(invsync_worker_t *w,
+    invsync_rb_job_t *job);
 
 
 /* what the refund names: its order, its lines and their refs */
@@ -97,7 +99,8 @@ invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
         argv[2] = NULL;
 
         if (invsync_refund_order_append(w, &job->o) != 0
-            || invsync_redis_appendv(w, argv) != 0)
+            || invsync_redis_appendv(w, argv) != 0
+            || invsync_rb_waited_append(w, job) != 0)
         {
             return -1;
         }
@@ -153,6 +156,16 @@ invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
     }
 
     ours = r->type != REDIS_REPLY_NIL;
+    freeReplyObject(r);
+
+    /* it waited for its order once: invsync_refund_found() in the rows
+     * resolves that (the batch would leave the exception open) */
+    r = invsync_redis_reply(w);
+    if (r == NULL) {
+        return -1;
+    }
+
+    ours |= r->type != REDIS_REPLY_INTEGER || r->integer != 0;
     freeReplyObject(r);
 
     for (k = 0; k < job->nlines; k++) {
@@ -245,4 +258,22 @@ invsync_rb_more(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
     }
 
     return 0;
+}
+
+
+/* EXISTS of the refund's refund_unknown_order exception, appended */
+static int
+invsync_rb_waited_append(invsync_worker_t *w, invsync_rb_job_t *job)
+{
+    char         xid[INVSYNC_ACTION_KEY_LEN], key[INVSYNC_ACTION_KEY_LEN];
+    const char  *argv[3];
+
+    invsync_refund_wait_id(xid, sizeof(xid), job->in->ev);
+    invsync_key_exception(key, sizeof(key), w->conf, xid);
+
+    argv[0] = "EXISTS";
+    argv[1] = key;
+    argv[2] = NULL;
+
+    return invsync_redis_appendv(w, argv);
 }

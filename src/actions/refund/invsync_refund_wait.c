@@ -124,6 +124,74 @@ invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
 }
 
 
+/* the id of the exception a refund of ev waits as (the one
+ * invsync_action_exception() gives refund_unknown_order) */
+
+void
+invsync_refund_wait_id(char *dst, size_t cap, const invsync_envelope_t *ev)
+{
+    snprintf(dst, cap, "refund_unknown_order:%s:%s", ev->channel, ev->event);
+}
+
+
+/*
+ * The refund canon of ev has found its order.  Had an earlier attempt of
+ * it waited as refund_unknown_order (its worker killed before the entry
+ * was acknowledged, or the order recorded between its look and its
+ * wait), the exception is resolved and the refund waits no longer.  One
+ * EXISTS when it never waited.  0, or -1 when Redis failed.
+ */
+
+int
+invsync_refund_found(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon)
+{
+    char         refs[INVSYNC_WAIT_REFS][INVSYNC_REF_LEN];
+    char         xid[INVSYNC_ACTION_KEY_LEN], key[INVSYNC_ACTION_KEY_LEN];
+    size_t       i, n;
+    const char  *argv[3];
+    redisReply  *r;
+    long long    was;
+
+    invsync_refund_wait_id(xid, sizeof(xid), ev);
+    invsync_key_exception(key, sizeof(key), w->conf, xid);
+
+    argv[0] = "EXISTS";
+    argv[1] = key;
+    argv[2] = NULL;
+
+    r = invsync_redis_cmdv(w, argv);
+    if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+        freeReplyObject(r);
+        return -1;
+    }
+
+    was = r->integer;
+    freeReplyObject(r);
+
+    if (was == 0) {
+        return 0;
+    }
+
+    /* as invsync_refund_rerun(): resolved first, then no longer waiting */
+    if (invsync_exception_resolve(w, xid, ev->channel, ev->event,
+                                  "its order arrived") != 0)
+    {
+        return -1;
+    }
+
+    n = invsync_refund_wait_refs(ev->channel, canon, "payment_refs", refs);
+
+    for (i = 0; i < n; i++) {
+        if (invsync_refund_unwait(w, refs[i], xid) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
  * Appends SMISMEMBER K refundwaits <the order's references> to the
  * pipeline: 1 appended, -1 when the session was lost.

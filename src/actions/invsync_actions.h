@@ -155,7 +155,7 @@ invsync_act_rc_e invsync_return_event(invsync_worker_t *w,
 int invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, const char *xid);
 int invsync_refund_found(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon);
+    json_t *canon, const char *oid);
 void invsync_refund_wait_id(char *dst, size_t cap,
     const invsync_envelope_t *ev);
 int invsync_refund_waiting_append(invsync_worker_t *w,

@@ -37,11 +37,14 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
     int                      rc;
-    char                     state[INVSYNC_ACTION_KEY_LEN];
+    char                     state[INVSYNC_ACTION_KEY_LEN], oid[256];
     json_t                  *inputs;
     invsync_effect_t         fx;
     invsync_act_rc_e         arc;
     invsync_refund_order_t   o;
+
+    /* the event's own order id: matching may name another */
+    snprintf(oid, sizeof(oid), "%s", invsync_action_str(canon, "order_id"));
 
     rc = invsync_refund_match(w, ev, canon, &o, err, len);
     if (rc < 0) {
@@ -79,13 +82,6 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
         }
     }
 
-    /* an attempt of this refund before its order came may have left it
-     * waiting, with its exception open */
-    if (invsync_refund_found(w, ev, canon) != 0) {
-        json_decref(o.data);
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
 
     /* one invsync made on the channel: its request is marked recorded and
      * canon names its cause; it is recorded as any other refund, under
@@ -118,6 +114,19 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     arc = invsync_action_apply(w, ev, canon, &fx, err, len);
     json_decref(inputs);
+
+    /* an attempt of this refund before its order came may have left it
+     * waiting, with its exception open (not when the order's look runs it
+     * again: that one stops waiting after the rows that follow) */
+    invsync_refund_wait_id(state, sizeof(state), ev);
+
+    if ((arc == INVSYNC_ACT_APPLIED || arc == INVSYNC_ACT_DUPLICATE)
+        && strcmp(ev->redelivery, state) != 0
+        && invsync_refund_found(w, ev, canon, oid) != 0)
+    {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
 
     return arc;
 }

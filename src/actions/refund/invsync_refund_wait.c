@@ -21,8 +21,9 @@
 #define INVSYNC_WAIT_REFS  8
 
 
-static size_t invsync_refund_wait_refs(const char *channel, json_t *canon,
-    const char *list, char refs[INVSYNC_WAIT_REFS][INVSYNC_REF_LEN]);
+static size_t invsync_refund_wait_refs(const char *channel, const char *oid,
+    json_t *canon, const char *list,
+    char refs[INVSYNC_WAIT_REFS][INVSYNC_REF_LEN]);
 static invsync_act_rc_e invsync_refund_rerun(invsync_worker_t *w,
     const char *ref, const char *xid, const char *text, char *err,
     size_t len);
@@ -36,17 +37,17 @@ static int invsync_refund_cmd_ok(invsync_worker_t *w, const char **argv);
 /*
  * The references a refund waits under ("payment_refs" of a refund) or an
  * order arrives with ("payments" of an order), in refs; their number.
+ * oid: the event's own order id ("" none).
  */
 static size_t
-invsync_refund_wait_refs(const char *channel, json_t *canon,
-    const char *list, char refs[INVSYNC_WAIT_REFS][INVSYNC_REF_LEN])
+invsync_refund_wait_refs(const char *channel, const char *oid,
+    json_t *canon, const char *list,
+    char refs[INVSYNC_WAIT_REFS][INVSYNC_REF_LEN])
 {
-    size_t       i, n;
-    json_t      *ref;
-    const char  *oid;
+    size_t   i, n;
+    json_t  *ref;
 
     n = 0;
-    oid = invsync_action_str(canon, "order_id");
 
     if (oid[0] != '\0') {
         snprintf(refs[n++], INVSYNC_REF_LEN, "own:%s:%s", channel, oid);
@@ -80,7 +81,8 @@ invsync_refund_wait(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t      *w8;
     const char  *argv[6];
 
-    n = invsync_refund_wait_refs(ev->channel, canon, "payment_refs", refs);
+    n = invsync_refund_wait_refs(ev->channel,
+        invsync_action_str(canon, "order_id"), canon, "payment_refs", refs);
 
     w8 = json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}",
                    "refund", canon, "envelope", "stream", ev->stream,
@@ -135,16 +137,22 @@ invsync_refund_wait_id(char *dst, size_t cap, const invsync_envelope_t *ev)
 
 
 /*
- * The refund canon of ev has found its order.  Had an earlier attempt of
- * it waited as refund_unknown_order (its worker killed before the entry
- * was acknowledged, or the order recorded between its look and its
- * wait), the exception is resolved and the refund waits no longer.  One
- * EXISTS when it never waited.  0, or -1 when Redis failed.
+ * The refund canon of ev, delivered on its own stream entry, has found
+ * its order and is recorded.  Had an earlier attempt of it waited as
+ * refund_unknown_order (its worker killed after the exception opened, or
+ * the order recorded between its look and its wait, so that the order's
+ * look for waiting refunds missed it), the exception is resolved and the
+ * refund waits no longer under its references (oid: its own order id, as
+ * the event gave it).  Only after the refund is recorded: its entry, not
+ * acknowledged yet, gives it again if the worker dies before the rows
+ * after it are done.  Not for a refund the order's look runs again
+ * (invsync_refund_rerun()): it stops waiting only once all its rows are
+ * done.  One EXISTS when it never waited.  0, or -1 when Redis failed.
  */
 
 int
 invsync_refund_found(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon)
+    json_t *canon, const char *oid)
 {
     char         refs[INVSYNC_WAIT_REFS][INVSYNC_REF_LEN];
     char         xid[INVSYNC_ACTION_KEY_LEN], key[INVSYNC_ACTION_KEY_LEN];
@@ -180,7 +188,8 @@ invsync_refund_found(invsync_worker_t *w, const invsync_envelope_t *ev,
         return -1;
     }
 
-    n = invsync_refund_wait_refs(ev->channel, canon, "payment_refs", refs);
+    n = invsync_refund_wait_refs(ev->channel, oid, canon, "payment_refs",
+                                 refs);
 
     for (i = 0; i < n; i++) {
         if (invsync_refund_unwait(w, refs[i], xid) != 0) {
@@ -206,7 +215,8 @@ invsync_refund_waiting_append(invsync_worker_t *w,
     size_t       i, n;
     const char  *argv[INVSYNC_WAIT_REFS + 3];
 
-    n = invsync_refund_wait_refs(ev->channel, order, "payments", refs);
+    n = invsync_refund_wait_refs(ev->channel,
+        invsync_action_str(order, "order_id"), order, "payments", refs);
     invsync_key_refundwaits(set, sizeof(set), w->conf);
 
     argv[0] = "SMISMEMBER";
@@ -266,7 +276,8 @@ invsync_refund_recheck(invsync_worker_t *w, const invsync_envelope_t *ev,
     redisReply       *r;
     invsync_act_rc_e  rc;
 
-    n = invsync_refund_wait_refs(ev->channel, order, "payments", refs);
+    n = invsync_refund_wait_refs(ev->channel,
+        invsync_action_str(order, "order_id"), order, "payments", refs);
 
     for (i = 0; i < n; i++) {
         invsync_key_refundwait(key, sizeof(key), w->conf, refs[i]);
@@ -365,7 +376,8 @@ invsync_refund_rerun(invsync_worker_t *w, const char *ref, const char *xid,
         rc = INVSYNC_ACT_RETRY;
     }
 
-    n = invsync_refund_wait_refs(ev.channel, canon, "payment_refs", refs);
+    n = invsync_refund_wait_refs(ev.channel,
+        invsync_action_str(canon, "order_id"), canon, "payment_refs", refs);
 
     for (i = 0; i < n && rc == INVSYNC_ACT_APPLIED; i++) {
         if (invsync_refund_unwait(w, refs[i], xid) != 0) {

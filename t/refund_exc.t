@@ -296,21 +296,23 @@ is($t->redis('HGET', "${K}refunded:shop-eu:604", 'units:9401'), 1,
 # killed after the exception opened delivers the refund again: the refund
 # that then finds its order resolves its own exception.
 
-my $a1 = on_hand('SKU-A');
+my $a2 = on_hand('SKU-A');
 refund(8008, 605, 'EUR', [9501, 'SKU-A', 1]);
 my $xw = 'refund_unknown_order:shop-eu:wh-' . $wh;
-ok(wait_for(10, sub { (exception($xw)->{state} // '') eq 'open' }),
+ok(wait_for(10, sub { ((exception($xw) // {})->{state} // '') eq 'open' }),
    'a refund before its order waits');
 $t->redis('SREM', "${K}refundwaits", 'own:shop-eu:605');
 order(605, [9501, 'SKU-A', 1]);
 ok(wait_for(10, sub { $t->redis('EXISTS', "${K}order:shop-eu:605") }),
    'its order recorded without seeing the wait');
-my ($entry) = grep { my %f = @{$_->[1]}; ($f{event} // '') eq "wh-" . ($wh - 1) }
+my $rid = 'wh-' . ($wh - 1);
+my ($entry) = grep { my %f = @{$_->[1]}; ($f{event} // '') eq $rid }
               @{$t->redis('XRANGE', 'invsync:refunds', '-', '+')};
+die "t/refund_exc.t: no stream entry of $rid\n" unless $entry;
 $t->redis('XADD', 'invsync:refunds', '*', @{$entry->[1]});
-ok(wait_for(10, sub { (exception($xw)->{state} // '') eq 'resolved' }),
+ok(wait_for(10, sub { ((exception($xw) // {})->{state} // '') eq 'resolved' }),
    'the refund delivered again finds its order: its exception resolved');
-ok(wait_for(10, sub { on_hand('SKU-A') - $a1 == 1 }), 'its line restocked');
+ok(wait_for(10, sub { on_hand('SKU-A') - $a2 == 1 }), 'its line restocked');
 is($t->redis('EXISTS', "${K}refundwait:own:shop-eu:605"), 0,
    'and it waits no longer');
 

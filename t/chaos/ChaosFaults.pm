@@ -80,7 +80,8 @@ sub inject {
         sleep 0.3;
         run_worker($t, $target, $conf);
         return "worker $target (pid $pid) killed (at once), "
-               . ($leased // '?') . ' shipments in flight (both workers), '
+               . ($leased // '?') . ' shipments leased (in flight, or a '
+               . 'killed worker\'s until the lease ends), '
                . "restarted as $t->{pids}{$target}";
     }
     if ($kind eq 'nginx') {

@@ -49,7 +49,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(47);
+$t->plan(50);
 
 my $hook = 'http://127.0.0.1:' . $t->port('http');
 my $base = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
@@ -253,6 +253,25 @@ InvsyncSim::call($t, '3pl', 'ship', reference_id => '1008');
 $w = InvsyncSim::wait_webhooks($t, '3pl', 1, since => $w0);
 is($w->[0]{status}, 401, 'wrong secret: nginx refuses with 401');
 is(other_len(), $n0, 'nothing stored');
+
+# auto_ship: the warehouse ships each order after_ms after it came, its
+# notice twice with two webhook ids (the fault run's 3PL)
+
+InvsyncSim::configure($t, '3pl', auto_ship => { after_ms => 300, times => 2,
+                                                same_id => JSON::PP::false });
+$w0 = InvsyncSim::webhooks($t, '3pl')->[-1]{n};
+($r, $d) = sb('POST', '/order', order('1009'));
+ok($r->{status} == 201 && $d->{status} eq 'Processing',
+   'auto_ship: created, not shipped yet');
+$w = InvsyncSim::wait_webhooks($t, '3pl', 2, since => $w0);
+ok(@$w == 2 && $w->[0]{headers}{'webhook-id'} ne $w->[1]{headers}{'webhook-id'},
+   'auto_ship: two notices, two webhook ids');
+my ($so) = grep { $_->{reference_id} eq '1009' }
+           @{InvsyncSim::state($t, '3pl')->{orders}};
+is_deeply([$so->{status}, $so->{products}],
+          ['Fulfilled', [{ reference_id => 'MUG', quantity => 2 }]],
+          'auto_ship: the order fulfilled; the state has its products');
+InvsyncSim::configure($t, '3pl', auto_ship => undef);
 
 # faults
 

@@ -227,16 +227,22 @@ invsync_fulfil_step(invsync_worker_t *w)
 /*
  * The due shipments that free slots can take, claimed and started: the
  * number started, -1 lost.  A shipment of a location no longer known
- * goes to a carrier slot, whose step takes it off the due set.
+ * goes to a carrier slot, whose step takes it off the due set.  A full
+ * window that left slots free is followed by the next, up to
+ * INVSYNC_FULFIL_PAGES: the due set is one for both kinds, and a head of
+ * 3PL shipments waiting for a 3PL slot (a slow 3PL) would otherwise leave
+ * the carrier slots idle, the warehouses' labels bought only at the 3PL's
+ * pace (found by the fault run; t/ship_window.t).
  */
 
 static int
 invsync_fulfil_look(invsync_worker_t *w, int carrier, int threepl)
 {
-    int                        is3pl, started, rc;
-    char                       key[INVSYNC_SHIP_ID_LEN], now[32], lim[16];
+    int                        is3pl, started, rc, p, np;
+    char                       key[INVSYNC_SHIP_ID_LEN], now[32], lim[16],
+                               off[16];
     size_t                     i, n;
-    redisReply                *r, *c;
+    redisReply                *r, *c, *pages[INVSYNC_FULFIL_PAGES];
     const char                *ids[INVSYNC_FULFIL_WINDOW];
     const invsync_location_t  *loc;
 
@@ -244,28 +250,50 @@ invsync_fulfil_look(invsync_worker_t *w, int carrier, int threepl)
     snprintf(now, sizeof(now), "%lld", (long long) invsync_now_ms());
     snprintf(lim, sizeof(lim), "%d", INVSYNC_FULFIL_WINDOW);
 
-    r = invsync_redis_cmdv(w, (const char *[]) { "ZRANGEBYSCORE", key,
-                           "-inf", now, "LIMIT", "0", lim, NULL });
-    if (r == NULL) {
-        return -1;
-    }
-
     n = 0;
+    np = 0;
 
-    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements
-                && (carrier > 0 || threepl > 0); i++)
+    for (p = 0; p < INVSYNC_FULFIL_PAGES && (carrier > 0 || threepl > 0)
+                && n < INVSYNC_FULFIL_WINDOW; p++)
     {
-        loc = invsync_fulfil_id_loc(w, r->element[i]->str);
-        is3pl = loc != NULL && loc->kind == INVSYNC_LOC_3PL;
+        snprintf(off, sizeof(off), "%d", p * INVSYNC_FULFIL_WINDOW);
+        r = invsync_redis_cmdv(w, (const char *[]) { "ZRANGEBYSCORE", key,
+                               "-inf", now, "LIMIT", off, lim, NULL });
+        if (r == NULL) {
+            while (np > 0) {
+                freeReplyObject(pages[--np]);
+            }
 
-        if (is3pl ? threepl-- > 0 : carrier-- > 0) {
-            ids[n++] = r->element[i]->str;
+            return -1;
+        }
+
+        pages[np++] = r;
+
+        for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements
+                    && (carrier > 0 || threepl > 0)
+                    && n < INVSYNC_FULFIL_WINDOW; i++)
+        {
+            loc = invsync_fulfil_id_loc(w, r->element[i]->str);
+            is3pl = loc != NULL && loc->kind == INVSYNC_LOC_3PL;
+
+            if (is3pl ? threepl-- > 0 : carrier-- > 0) {
+                ids[n++] = r->element[i]->str;
+            }
+        }
+
+        if (r->type != REDIS_REPLY_ARRAY
+            || r->elements < INVSYNC_FULFIL_WINDOW)
+        {
+            break;                  /* the due set's end */
         }
     }
 
     c = NULL;
     rc = n > 0 ? invsync_fulfil_claim(w, ids, n, &c) : 0;
-    freeReplyObject(r);
+
+    while (np > 0) {
+        freeReplyObject(pages[--np]);
+    }
 
     if (rc < 0) {
         return -1;

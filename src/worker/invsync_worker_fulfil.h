@@ -23,6 +23,7 @@
 #define INVSYNC_FULFIL_CHECK_MS   25      /* fulfil:due looked at */
 #define INVSYNC_FULFIL_LEASE_MS   (2 * INVSYNC_CALL_TIMEOUT_MS)
 #define INVSYNC_FULFIL_WINDOW     128     /* due members read per look */
+#define INVSYNC_FULFIL_PAGES      4       /* windows read while slots wait */
 #define INVSYNC_FULFIL_BACKOFF_MS 1000    /* doubled per attempt */
 #define INVSYNC_FULFIL_MAX_MS     60000
 #define INVSYNC_FULFIL_ANSWER     (256 * 1024)

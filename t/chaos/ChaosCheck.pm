@@ -11,14 +11,17 @@ use warnings;
 use Time::HiRes qw(sleep time);
 use JSON::PP ();
 use InvsyncWorker qw(wait_for);
+use ChaosShip;
 
 my $K = 'invsync:{invsync}:';
-my @S = ('invsync:orders', 'invsync:refunds');
+# the 3PL's shipment notices come on the fulfillments stream (CHAOS_SHIP)
+my @S = ('invsync:orders', 'invsync:refunds', 'invsync:fulfillments');
 
 # The group has handled every entry of each stream that has any: nothing
 # pending, nothing waiting for a retry, its last-delivered-id the stream's
 # last entry (Redis's own lag is wrong after an AOF reload, issue 13
-# defect 1).  Waits up to $secs.
+# defect 1); with CHAOS_SHIP, no shipment due at the fulfilment engine
+# (every one shipped) and no tracking due.  Waits up to $secs.
 sub drained {
     my ($t, $secs) = @_;
     return wait_for($secs, sub {
@@ -34,6 +37,9 @@ sub drained {
             return 0 unless $g{pending} == 0
                             && $g{'last-delivered-id'} eq $last->[0][0];
         }
+        return 0 if $t->{chaos_ship}
+                    && ($t->redis('ZCARD', "${K}fulfil:due")
+                        || $t->redis('ZCARD', "${K}track:due"));
         return !$t->redis('ZCARD', "${K}retry");
     });
 }
@@ -85,7 +91,7 @@ sub compare {
     my %recorded = map { /:order:shop-eu:(\d+)$/ ? ($1 => 1) : () }
                    @{$t->redis('KEYS', "${K}order:shop-eu:*")};
     my (%record_applied, %reserve_applied, %route_applied, %refund_applied,
-        %restock_applied, %journal);
+        %restock_applied, %journal, %confirms, %restocked_at);
     for my $e (@{$t->redis('XRANGE', "${K}audit", '-', '+')}) {
         my %f = @{$e->[1]};
         next unless ($f{result} // '') eq 'applied';
@@ -93,7 +99,14 @@ sub compare {
         $reserve_applied{$f{cause}}++ if $f{action} eq 'stock.reserve';
         $route_applied{$f{order} // ''}++ if $f{action} eq 'order.route';
         $refund_applied{$f{order} // ''}++ if $f{action} eq 'refund.record';
-        $restock_applied{$f{cause} // ''}++ if $f{action} eq 'refund.restock';
+        $confirms{$f{shipment} // ''}++ if $f{action} eq 'shipment.confirm';
+        next unless $f{action} eq 'refund.restock';
+        $restock_applied{$f{cause} // ''}++;
+        # where the units went back (with shipping: where they left from)
+        my $d = eval { JSON::PP::decode_json($f{decision}) } || {};
+        $restocked_at{$d->{sku}}{$d->{location}} += $d->{quantity}
+            if $d->{restock} && ($d->{bucket} // 'on_hand') eq 'on_hand'
+               && defined $d->{sku} && defined $d->{location};
     }
     for my $e (@{$t->redis('XRANGE', "${K}journal", '-', '+')}) {
         my %f = @{$e->[1]};
@@ -103,7 +116,7 @@ sub compare {
 
     # what must have been applied: every event the stream holds (acked or
     # not: the worker applies what it reads), every acked one at least
-    my (%want, %back, @lost, @twice);
+    my (%want, %back, @lost, @twice, @applied);
     for my $i (0 .. $#$orders) {
         next unless $acked{$i} || $entries{$i};
         my $o = $orders->[$i];
@@ -131,7 +144,14 @@ sub compare {
         }
         push @twice, $o->{event} if $n > 1 || grep { $_ > 1 } @res;
         $want{$_->[0]} += $_->[1] for @{$o->{lines}};
+        push @applied, $o if $recorded{$o->{id}};
     }
+    # with CHAOS_SHIP, every applied order's shipments shipped, each once
+    my $ship = $t->{chaos_ship} ? ChaosShip::check($t, \@applied, \%confirms)
+                                : undef;
+    $r{ship} = $ship;
+    $r{confirms} = 0;
+    $r{confirms} += $_ for values %confirms;
     $r{lost} = \@lost;
     $r{twice} = \@twice;
     $r{recorded} = keys %recorded;
@@ -151,25 +171,39 @@ sub compare {
     # the ledger: each SKU's reservations are what the record implies,
     # unrouted or (with routing) reserved at the locations, on hand as set
     # but for the refunds' units, restocked at the first location (the
-    # orders are not shipped: docs/returns.md, "Where the units go")
+    # orders are not shipped: docs/returns.md, "Where the units go").
+    # With CHAOS_SHIP nothing is left reserved, on hand at each location
+    # is down by the units its shipments shipped, and up by the refunds'
+    # units restocked there (where the shipment left from once it has),
+    # the refunds' units in all as the sender sent them
     my @diff;
     my %at;
     my $first = $t->{chaos_locations}[0];
     for my $sku (sort keys %want) {
         my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-        my ($reserved, @moved) = (0);
+        my ($reserved, $out, $in, @moved) = (0, 0, 0);
         for my $loc (@{$t->{chaos_locations}}) {
             my $q = $h{"reserved:$loc"} // 0;
             $reserved += $q;
             $at{$loc} += $q;
-            my $oh = $t->{chaos_on_hand}{$sku}{$loc}
-                     + ($loc eq $first ? $back{$sku} // 0 : 0);
+            my $oh = $t->{chaos_on_hand}{$sku}{$loc};
+            if ($ship) {
+                my $s = $ship->{shipped}{$sku}{$loc} // 0;
+                my $b = $restocked_at{$sku}{$loc} // 0;
+                ($out, $in, $oh) = ($out + $s, $in + $b, $oh - $s + $b);
+            } else {
+                $oh += $loc eq $first ? $back{$sku} // 0 : 0;
+            }
             push @moved, "on hand $loc " . ($h{"on_hand:$loc"} // 0)
                          . " (want $oh)"
                 if ($h{"on_hand:$loc"} // 0) != $oh;
         }
+        push @moved, "shipped $out (want $want{$sku}), restocked $in (want "
+                     . ($back{$sku} // 0) . ')'
+            if $ship && ($out != $want{$sku} || $in != ($back{$sku} // 0));
         my ($unrouted, $routed) = $routing ? (0, $want{$sku})
                                            : ($want{$sku}, 0);
+        $routed = 0 if $ship;
         push @diff, "$sku: unrouted " . ($h{unrouted} // 0) . " (want "
                     . "$unrouted), reserved $reserved (want $routed)"
                     . join('', map { "; $_" } @moved)

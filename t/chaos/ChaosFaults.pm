@@ -12,6 +12,8 @@ package ChaosFaults;
 #   redis    Redis stopped cleanly (SIGTERM: it flushes its append-only
 #            file), started again on the same port and directory
 #   redis-kill  Redis killed with SIGKILL (appendfsync always), started again
+#   ship-worker a worker killed at once after the sending, while the
+#            shipments are worked (CHAOS_SHIP), started again
 # and the plan: which fault at which share of the deliveries.
 
 use strict;
@@ -66,6 +68,21 @@ sub inject {
         run_worker($t, $target, $conf);
         return "worker $target (pid $pid) killed ($how), $held entries "
                . "pending, restarted as $t->{pids}{$target}";
+    }
+    if ($kind eq 'ship-worker') {
+        # after the sending, while shipments are worked: at once (no
+        # entries come to hold), with the labels and 3PL orders in flight
+        my $pid = $t->{pids}{$target};
+        my $K = 'invsync:{invsync}:';
+        my $leased = eval { $t->redis('ZCOUNT', "${K}fulfil:due",
+                                      int(time * 1000) + 10_000, '+inf') };
+        kill_worker($t, $target, 'KILL');
+        sleep 0.3;
+        run_worker($t, $target, $conf);
+        return "worker $target (pid $pid) killed (at once), "
+               . ($leased // '?') . ' shipments leased (in flight, or a '
+               . 'killed worker\'s until the lease ends), '
+               . "restarted as $t->{pids}{$target}";
     }
     if ($kind eq 'nginx') {
         my @w = nginx_workers($t);

@@ -46,7 +46,10 @@ sub orders {
         my $ts = '2026-11-20T10:00:00Z';
         my $body = $JSON->encode({ id => $id, created_at => $ts,
             updated_at => $ts, currency => 'EUR', total_price => '1.00',
-            financial_status => 'paid', line_items => \@items });
+            financial_status => 'paid', line_items => \@items,
+            # where a label or a 3PL order sends it (CHAOS_SHIP)
+            shipping_address => { name => "Buyer $i", address1 => '1 Rue',
+                city => 'Paris', zip => '75001', country_code => 'FR' } });
         push @o, { kind => 'order', id => $id, event => "chaos-$seed-$i",
                    topic => 'orders/create', body => $body,
                    lines => \@lines };

@@ -225,6 +225,7 @@ sub _tick {
         _listen($S);
     }
     _flush($S, $_, $now) for values %{$S->{conns}};
+    $S->{ch}->tick($S, $now);
     _wh_pump($S, $now);
 
     my $rs = IO::Select->new;

@@ -62,6 +62,10 @@ sub api { return _json(404, { error => 'Not Found' }) }
 # GET /_sim/state, without "kind" (the server adds it).
 sub state { return {} }
 
+# called every turn of the server's loop (at least twice a second), for a
+# simulator's own timed doings: the 3PL's auto_ship
+sub tick { }
+
 # InvsyncSim::quantity($t, $name, @key) in the test: one quantity from a
 # decoded state.
 sub quantity { return undef }

@@ -41,7 +41,7 @@ sub defaults {
 sub reset {
     my ($class, $S) = @_;
     %$S = (%$S, orders => {}, by_ref => {}, seq => 0, products => {},
-           cancels => 0, returns => {}, return_seq => 0);
+           cancels => 0, returns => {}, return_seq => 0, ship_due => []);
 }
 
 # items: the merchant's products, [{reference_id, name}]; an order line
@@ -72,7 +72,25 @@ sub state {
         orders => [map { +{ id => $_->{id}, reference_id => $_->{reference_id},
             status => $_->{status}, creates => $_->{_creates},
             shipment_status => $_->{shipments}[0]{status},
+            products => [map { +{ reference_id => $_->{reference_id},
+                                  quantity => $_->{quantity} } }
+                         @{$_->{products}}],
             tracking => $_->{shipments}[0]{tracking} } } @o] };
+}
+
+# the orders auto_ship ships now, with the ship call's other keys (their
+# notice late by delay_ms, times, same_id, gap_ms); one cancelled
+# meanwhile is not shipped
+sub tick {
+    my ($class, $S, $now) = @_;
+    my $q = $S->{ship_due} or return;
+    while (@$q && $q->[0][0] <= $now) {
+        my (undef, $id) = @{shift @$q};
+        my %in = %{$S->{conf}{auto_ship}};
+        delete $in{after_ms};
+        _ship($S, { %in, order_id => $id })
+            if $S->{orders}{$id} && $S->{orders}{$id}{status} eq 'Processing';
+    }
 }
 
 sub fault_answer {
@@ -99,6 +117,12 @@ sub control {
     my ($class, $S, $name, $in) = @_;
     return _return($S, $in) if $name eq 'return';
     return $class->SUPER::control($S, $name) unless $name eq 'ship';
+    return _ship($S, $in);
+}
+
+# the control call ship, and an order shipped by itself (auto_ship)
+sub _ship {
+    my ($S, $in) = @_;
     my $o = _find($S, $in) or return (404, { error => 'no such order' });
     return (409, { error => "order is $o->{status}" })
         if $o->{status} eq 'Cancelled';
@@ -310,6 +334,9 @@ sub _create {
     };
     $S->{orders}{$id} = $o;
     $S->{by_ref}{$in->{reference_id}} = $id;
+    # auto_ship: the warehouse ships every order after_ms after it came
+    push @{$S->{ship_due}}, [$now + ($c->{auto_ship}{after_ms} // 0) / 1000,
+                             $id] if ref $c->{auto_ship} eq 'HASH';
     return _json(201, _public($o));
 }
 
@@ -325,11 +352,15 @@ sub _list {
     return _problem(400, 'One or more validation errors occurred.',
         { Page => ['The field Page must be at least 1.'] })
         unless $page =~ /^\d+$/ && $page >= 1;
-    my @o = sort { $b->{id} <=> $a->{id} } values %{$S->{orders}};
-    if (defined $q{referenceids}) {
-        my %want = map { $_ => 1 } split /,/, $q{referenceids};
-        @o = grep { $want{$_->{reference_id}} } @o;
-    }
+    # by reference through the index (references are unique): a sort of
+    # every order for each look-up made the fault run's thousands of
+    # finds quadratic, the simulator its bottleneck
+    my @o = defined $q{referenceids}
+        ? (map { $S->{orders}{$_} } grep { defined }
+           map { $S->{by_ref}{$_} } keys %{{ map { $_ => 1 }
+                                            split /,/, $q{referenceids} }})
+        : values %{$S->{orders}};
+    @o = sort { $b->{id} <=> $a->{id} } @o;
     my $total = @o;
     my $pages = $total ? int(($total + $limit - 1) / $limit) : 0;
     my @slice = grep { defined } @o[($page - 1) * $limit .. $page * $limit - 1];

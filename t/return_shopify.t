@@ -62,8 +62,12 @@ my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
     items => [{ inventory_item_id => 111, location_id => 9,
                 available => 10, sku => 'SKU-A', price => '9.00' }]);
 
+# retried for as long as the test lets Redis refuse a disposition's wait
+# (three quick attempts dead-lettered it before the test gave the key
+# back, when the reader's turn came late: CI's run)
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
+    retry => { attempts => 100, base_ms => 50, max_ms => 200 },
     limits => { reconcile_s => 0 },
     locations => [ { id => 'wh-a', kind => 'manual', channels => ['shop-eu'] },
                    { id => 'wh-b', kind => 'manual',

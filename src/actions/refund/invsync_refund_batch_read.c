@@ -139,7 +139,7 @@ invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
 static int
 invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
 {
-    int                 rc, ours;
+    int                 rc, ours, waited;
     size_t              k, m;
     redisReply         *r;
     invsync_rb_line_t  *jl;
@@ -165,7 +165,7 @@ invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
         return -1;
     }
 
-    ours |= r->type != REDIS_REPLY_INTEGER || r->integer != 0;
+    waited = r->type != REDIS_REPLY_INTEGER || r->integer != 0;
     freeReplyObject(r);
 
     for (k = 0; k < job->nlines; k++) {
@@ -197,8 +197,8 @@ invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
         return -1;
     }
 
-    if (rc != 1 || ours || !invsync_refund_currency_ok(job->in->canon,
-                                                       &job->o))
+    if (rc != 1 || ours || waited
+        || !invsync_refund_currency_ok(job->in->canon, &job->o))
     {
         job->alone = 1;
     }

@@ -123,11 +123,9 @@ invsync_route_cmp(const void *a, const void *b, void *arg)
         break;
     }
 
-    if (x->loc->priority != y->loc->priority) {
-        return x->loc->priority < y->loc->priority ? -1 : 1;
-    }
-
-    return strcmp(x->loc->id, y->loc->id);
+    /* priority, then id: the place the reader gave it in that order */
+    return x->loc->tiebreak < y->loc->tiebreak ? -1
+           : x->loc->tiebreak > y->loc->tiebreak;
 }
 
 

@@ -541,21 +541,37 @@ invsync_tb_int(invsync_tb_t *b, int64_t n)
 }
 
 
-/* n in decimal at p (at most 20 bytes); the byte after it */
+/* n in decimal at p (at most 20 bytes); the byte after it.  Two digits
+ * a division: a location's stock is often ten digits (docs/performance.md) */
 
 static inline char *
 invsync_tb_put_int(char *p, int64_t n)
 {
-    char      d[24], *q;
-    uint64_t  u;
+    char               d[24], *q;
+    size_t             k;
+    uint64_t           u;
+    static const char  pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
 
     q = d + sizeof(d);
     u = n < 0 ? -(uint64_t) n : (uint64_t) n;
 
-    do {
-        *--q = (char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        k = (size_t) (u % 100) * 2;
+        u /= 100;
+        *--q = pairs[k + 1];
+        *--q = pairs[k];
+    }
+
+    if (u >= 10) {
+        *--q = pairs[u * 2 + 1];
+        *--q = pairs[u * 2];
+
+    } else {
+        *--q = (char) ('0' + u);
+    }
 
     if (n < 0) {
         *--q = '-';

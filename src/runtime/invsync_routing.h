@@ -52,6 +52,13 @@ typedef struct {
     char               *timezone;    /* IANA name, e.g. "Europe/Berlin" */
     int                 active;      /* paused: keeps its stock, routes none */
     json_t             *fulfilment;  /* kind-specific keys, for fulfilment */
+    /* precomputed by the reader (invsync_routing_geo.c), for the
+     * decision: where nearest places it (its coordinates, else its
+     * postal code's) with the cosine of that latitude, and its place in
+     * the order of (priority, id), the ranking's last criterion */
+    int                 has_geo;
+    double              geo_lat, geo_lon, geo_cos;
+    size_t              tiebreak;
 } invsync_location_t;
 
 
@@ -97,6 +104,11 @@ typedef struct {
     char        country[3];
     char       *prefix;
     double      lat, lon;
+    /* precomputed (invsync_routing_geo.c): cos(lat), and the distance
+     * to each location with a place ([nlocations], NULL when the table
+     * would be too large: then the decision computes them) */
+    double      cos_lat;
+    double     *dist_km;
 } invsync_postal_point_t;
 
 
@@ -127,6 +139,20 @@ const invsync_location_t *invsync_routing_location(
     const invsync_routing_conf_t *rc, const char *id);
 /* 1 when v holds s (exact), else 0 */
 int invsync_strv_has(const invsync_strv_t *v, const char *s);
+
+/* invsync_routing_geo.c: the parsed configuration's precomputed members
+ * (-1: out of memory); a point for a postal code (the longest prefix in
+ * the country, compared in capitals without blanks), or NULL; a code so
+ * normalised (its length); the great-circle distance (haversine) given
+ * the cosines of both latitudes */
+int invsync_routing_geo_prepare(invsync_routing_conf_t *rc);
+const invsync_postal_point_t *invsync_routing_point(
+    const invsync_routing_conf_t *rc, const char *country, const char *code);
+size_t invsync_routing_postal_norm(const char *code, char norm[32]);
+double invsync_routing_km(double lat1, double lon1, double cos1,
+    double lat2, double lon2, double cos2);
+/* cos(lat) as the distance wants it: the same bits every time */
+double invsync_routing_cos(double lat);
 
 
 #endif /* INVSYNC_ROUTING_H_INCLUDED */

@@ -115,6 +115,11 @@ invsync_routing_conf_parse(json_t *root, const invsync_strv_t *known_channels,
         goto failed;
     }
 
+    if (invsync_routing_geo_prepare(rc) != 0) {
+        snprintf(err, len, "out of memory");
+        goto failed;
+    }
+
     *out = rc;
 
     return 0;
@@ -146,6 +151,7 @@ invsync_routing_conf_free(invsync_routing_conf_t *rc)
 
     for (i = 0; i < rc->npostal; i++) {
         free(rc->postal[i].prefix);
+        free(rc->postal[i].dist_km);
     }
 
     free(rc->locations);

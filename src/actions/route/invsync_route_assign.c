@@ -17,13 +17,15 @@
  */
 
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "invsync_route_int.h"
 
 
-static int invsync_route_cmp(const void *a, const void *b, void *arg);
+static inline int invsync_route_before(const invsync_route_key_t *x,
+    const invsync_route_key_t *y, invsync_route_strategy_e strategy);
 static int invsync_route_best(const invsync_route_ws_t *ws, size_t l);
 static int invsync_route_better(const invsync_route_ws_t *ws, size_t l,
     size_t a, size_t b);
@@ -33,20 +35,73 @@ static int invsync_route_line_reason(const invsync_route_ws_t *ws,
     size_t l);
 
 
+/*
+ * The ranking is a total order (the tie-break, the reader's place in
+ * (priority, id) order, is unique), so any sort gives the one result:
+ * each kept location's criteria are worked out once, and merged in
+ * passes of doubling width (qsort_r's calls of a comparator that read
+ * them through the candidate and its location were half the ranking).
+ */
+
 void
 invsync_route_rank(invsync_route_ws_t *ws)
 {
-    size_t  i;
+    size_t                       i, n, w, lo, mid, hi, a, b, k, *src, *dst,
+                                *t;
+    invsync_route_key_t         *key;
+    const invsync_route_cand_t  *c;
+    invsync_route_strategy_e     strategy;
 
-    ws->nkept = 0;
+    strategy = ws->rule->strategy;
+    n = 0;
 
     for (i = 0; i < ws->nc; i++) {
-        if (ws->c[i].reason == INVSYNC_RS_OK) {
-            ws->rank[ws->nkept++] = i;
+        c = &ws->c[i];
+
+        if (c->reason != INVSYNC_RS_OK) {
+            continue;
         }
+
+        ws->rank[n++] = i;
+        key = &ws->key[i];
+        key->group = (c->preferred ? 0 : 2) + (c->late ? 1 : 0);
+        key->tiebreak = (unsigned) c->loc->tiebreak;
+        key->total = c->total;
+        key->dist = c->has_dist ? c->dist_km : INFINITY;
     }
 
-    qsort_r(ws->rank, ws->nkept, sizeof(size_t), invsync_route_cmp, ws);
+    ws->nkept = n;
+    src = ws->rank;
+    dst = ws->sorted;
+
+    for (w = 1; w < n; w *= 2) {
+        for (lo = 0; lo < n; lo += 2 * w) {
+            mid = lo + w < n ? lo + w : n;
+            hi = lo + 2 * w < n ? lo + 2 * w : n;
+
+            for (a = lo, b = mid, k = lo; a < mid && b < hi; k++) {
+                dst[k] = invsync_route_before(&ws->key[src[b]],
+                                              &ws->key[src[a]], strategy)
+                         ? src[b++] : src[a++];
+            }
+
+            while (a < mid) {
+                dst[k++] = src[a++];
+            }
+
+            while (b < hi) {
+                dst[k++] = src[b++];
+            }
+        }
+
+        t = src;
+        src = dst;
+        dst = t;
+    }
+
+    if (src != ws->rank) {
+        memcpy(ws->rank, src, n * sizeof(size_t));
+    }
 }
 
 
@@ -82,52 +137,27 @@ invsync_route_assign(invsync_route_ws_t *ws)
 }
 
 
-static int
-invsync_route_cmp(const void *a, const void *b, void *arg)
+/* x ranks before y: preferred first, then within today's cut-off, then
+ * the strategy's measure (nearest: distance, unknown last; most_stock:
+ * the order's SKUs there, most first), then priority and id */
+
+static inline int
+invsync_route_before(const invsync_route_key_t *x,
+    const invsync_route_key_t *y, invsync_route_strategy_e strategy)
 {
-    const invsync_route_ws_t    *ws = arg;
-    const invsync_route_cand_t  *x, *y;
-
-    x = &ws->c[*(const size_t *) a];
-    y = &ws->c[*(const size_t *) b];
-
-    if (x->preferred != y->preferred) {
-        return y->preferred - x->preferred;
+    if (x->group != y->group) {
+        return x->group < y->group;
     }
 
-    if (x->late != y->late) {
-        return x->late - y->late;
+    if (strategy == INVSYNC_ROUTE_NEAREST && x->dist != y->dist) {
+        return x->dist < y->dist;
     }
 
-    switch (ws->rule->strategy) {
-
-    case INVSYNC_ROUTE_NEAREST:
-        if (x->has_dist != y->has_dist) {
-            return y->has_dist - x->has_dist;
-        }
-
-        if (x->has_dist && x->dist_km != y->dist_km) {
-            return x->dist_km < y->dist_km ? -1 : 1;
-        }
-
-        break;
-
-    case INVSYNC_ROUTE_MOST_STOCK:
-        if (x->total != y->total) {
-            return x->total > y->total ? -1 : 1;
-        }
-
-        break;
-
-    default:
-        break;
+    if (strategy == INVSYNC_ROUTE_MOST_STOCK && x->total != y->total) {
+        return x->total > y->total;
     }
 
-    if (x->loc->priority != y->loc->priority) {
-        return x->loc->priority < y->loc->priority ? -1 : 1;
-    }
-
-    return strcmp(x->loc->id, y->loc->id);
+    return x->tiebreak < y->tiebreak;
 }
 
 

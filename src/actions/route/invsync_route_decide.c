@@ -244,10 +244,11 @@ invsync_route_ws_new(const invsync_routing_conf_t *rc,
     nl = o->nlines;
     nc = rc->nlocations;
 
-    /* the int64 arrays first: every member stays aligned */
+    /* the 8-byte arrays first: every member stays aligned */
     size = sizeof(invsync_route_ws_t) + nl * nc * sizeof(int64_t)
            + nl * sizeof(int64_t) + nc * sizeof(invsync_route_cand_t)
-           + nc * sizeof(size_t) + 2 * nl * sizeof(int) + nl * nc;
+           + nc * sizeof(invsync_route_key_t) + 2 * nc * sizeof(size_t)
+           + 2 * nl * sizeof(int) + nl * nc;
 
     ws = calloc(1, size);
     if (ws == NULL) {
@@ -261,7 +262,11 @@ invsync_route_ws_new(const invsync_routing_conf_t *rc,
     p += nl * sizeof(int64_t);
     ws->c = (invsync_route_cand_t *) p;
     p += nc * sizeof(invsync_route_cand_t);
+    ws->key = (invsync_route_key_t *) p;
+    p += nc * sizeof(invsync_route_key_t);
     ws->rank = (size_t *) p;
+    p += nc * sizeof(size_t);
+    ws->sorted = (size_t *) p;
     p += nc * sizeof(size_t);
     ws->pick = (int *) p;
     p += nl * sizeof(int);

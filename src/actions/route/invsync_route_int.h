@@ -42,6 +42,17 @@ typedef struct {
 } invsync_route_cand_t;
 
 
+/* a kept location's ranking, the criteria in order (invsync_route_rank) */
+typedef struct {
+    unsigned                   group;      /* 0: preferred, open; 1:
+                                            * preferred, late; 2, 3: not
+                                            * preferred, open or late */
+    unsigned                   tiebreak;   /* (priority, id), the reader's */
+    int64_t                    total;      /* most_stock: more first */
+    double                     dist;       /* nearest: none is +inf */
+} invsync_route_key_t;
+
+
 typedef struct {
     const invsync_routing_conf_t  *rc;
     const invsync_route_order_t   *order;
@@ -50,6 +61,8 @@ typedef struct {
     invsync_route_cand_t          *c;       /* nc, in configuration order */
     size_t                        *rank;    /* the kept ones, best first */
     size_t                         nkept;
+    invsync_route_key_t           *key;     /* nc: the kept ones' ranking */
+    size_t                        *sorted;  /* nc: the merge's other half */
     int64_t                       *stock;   /* [line * nc + cand] */
     int64_t                       *need;    /* per line: its SKU's total */
     unsigned char                 *why;     /* [line * nc + cand] */

@@ -27,19 +27,40 @@ typedef struct {
 } invsync_tb_t;
 
 
+/*
+ * A literal, its length known when compiling (a conditional literal is
+ * written with invsync_tb_if: sizeof of "a" : "b" is a pointer's), and
+ * a member's key.
+ */
+#define invsync_tb_lit(b, s)  invsync_tb_raw(b, s, sizeof(s) - 1)
+#define invsync_tb_key(b, k)                                              \
+    invsync_tb_raw(b, ",\"" k "\":", sizeof(",\"" k "\":") - 1)
+#define invsync_tb_if(b, c, s1, s2)                                       \
+    do {                                                                  \
+        if (c) {                                                          \
+            invsync_tb_lit(b, s1);                                        \
+        } else {                                                          \
+            invsync_tb_lit(b, s2);                                        \
+        }                                                                 \
+    } while (0)
+/* a location's packed entry without its id: flags, distance, a stock
+ * and a cannot pair per line (docs/routing.md), brackets */
+#define INVSYNC_TB_LOC_ROOM(nl)  (64 + (nl) * 48)
+
+
 static inline void invsync_tb_raw(invsync_tb_t *b, const char *s,
     size_t n);
-static void invsync_tb_grow(invsync_tb_t *b, const char *s, size_t n);
-static void invsync_tb_lit(invsync_tb_t *b, const char *s);
+static inline char *invsync_tb_room(invsync_tb_t *b, size_t n);
+static char *invsync_tb_grow(invsync_tb_t *b, size_t n);
 static void invsync_tb_str(invsync_tb_t *b, const char *s);
-static void invsync_tb_key(invsync_tb_t *b, const char *key);
 static void invsync_tb_int(invsync_tb_t *b, int64_t n);
+static inline char *invsync_tb_put_int(char *p, int64_t n);
 static void invsync_route_trace_head(invsync_tb_t *b,
     const invsync_route_ws_t *ws, const invsync_route_result_t *res);
 static void invsync_route_trace_lines(invsync_tb_t *b,
     const invsync_route_ws_t *ws);
 static void invsync_route_trace_loc(invsync_tb_t *b,
-    const invsync_route_ws_t *ws, size_t i);
+    const invsync_route_ws_t *ws, size_t i, const unsigned char *first);
 static void invsync_route_trace_alloc(invsync_tb_t *b,
     const invsync_route_ws_t *ws, const invsync_route_result_t *res);
 static void invsync_route_trace_unroutable(invsync_tb_t *b,
@@ -71,8 +92,9 @@ int
 invsync_route_trace(const invsync_route_ws_t *ws,
     invsync_route_result_t *res)
 {
-    size_t        k, i, n;
-    invsync_tb_t  b;
+    size_t          k, i, n, l, l2;
+    invsync_tb_t    b;
+    unsigned char   first[INVSYNC_ROUTE_MAX_LINES];
 
     memset(&b, 0, sizeof(b));
 
@@ -81,20 +103,38 @@ invsync_route_trace(const invsync_route_ws_t *ws,
     b.p = malloc(b.size);
     b.size = b.p != NULL ? b.size : 0;
 
+    /* a SKU on two lines is one member of a location's stock: its first
+     * line's, found once for every location */
+    for (l = 0; l < ws->nl; l++) {
+        for (l2 = 0; l2 < l && strcmp(ws->order->lines[l2].sku,
+                                      ws->order->lines[l].sku) != 0; l2++)
+        {
+            /* void */
+        }
+
+        first[l] = l2 == l;
+    }
+
     invsync_route_trace_head(&b, ws, res);
     invsync_route_trace_lines(&b, ws);
     invsync_tb_key(&b, "considered_packed");
     invsync_tb_lit(&b, "[");
 
     for (n = 0, k = 0; k < ws->nkept; k++, n++) {
-        invsync_tb_lit(&b, n ? "," : "");
-        invsync_route_trace_loc(&b, ws, ws->rank[k]);
+        if (n) {
+            invsync_tb_lit(&b, ",");
+        }
+
+        invsync_route_trace_loc(&b, ws, ws->rank[k], first);
     }
 
     for (i = 0; i < ws->nc; i++) {
         if (ws->c[i].reason != INVSYNC_RS_OK) {
-            invsync_tb_lit(&b, n++ ? "," : "");
-            invsync_route_trace_loc(&b, ws, i);
+            if (n++) {
+                invsync_tb_lit(&b, ",");
+            }
+
+            invsync_route_trace_loc(&b, ws, i, first);
         }
     }
 
@@ -155,16 +195,16 @@ invsync_route_trace_head(invsync_tb_t *b, const invsync_route_ws_t *ws,
     invsync_tb_key(b, "rule");
     invsync_tb_str(b, r->name);
     invsync_tb_key(b, "default");
-    invsync_tb_lit(b, r->implied ? "true" : "false");
+    invsync_tb_if(b, r->implied, "true", "false");
     invsync_tb_key(b, "strategy");
     invsync_tb_str(b, invsync_route_strategies[r->strategy]);
     invsync_tb_key(b, "split");
-    invsync_tb_lit(b, r->split_allowed ? "{\"allowed\":true,\"max\":"
-                                       : "{\"allowed\":false,\"max\":");
+    invsync_tb_if(b, r->split_allowed, "{\"allowed\":true,\"max\":",
+                  "{\"allowed\":false,\"max\":");
     invsync_tb_int(b, r->max_shipments);
     invsync_tb_lit(b, "}");
     invsync_tb_key(b, "backorder");
-    invsync_tb_lit(b, r->backorder ? "true" : "false");
+    invsync_tb_if(b, r->backorder, "true", "false");
     invsync_tb_key(b, "shipments");
     invsync_tb_int(b, (int64_t) res->nshipments);
 
@@ -184,9 +224,10 @@ invsync_route_trace_head(invsync_tb_t *b, const invsync_route_ws_t *ws,
         return;
     }
 
-    snprintf(num, sizeof(num), "{\"lat\":%.6f,\"lon\":%.6f,\"from\":",
-             ws->dlat, ws->dlon);
-    invsync_tb_lit(b, num);
+    invsync_tb_raw(b, num,
+                   (size_t) snprintf(num, sizeof(num),
+                                     "{\"lat\":%.6f,\"lon\":%.6f,\"from\":",
+                                     ws->dlat, ws->dlon));
     invsync_tb_str(b, ws->dest_from);
     invsync_tb_lit(b, "}");
 }
@@ -204,7 +245,7 @@ invsync_route_trace_lines(invsync_tb_t *b, const invsync_route_ws_t *ws)
 
     for (l = 0; l < ws->nl; l++) {
         line = &ws->order->lines[l];
-        invsync_tb_lit(b, l ? ",{\"line\":" : "{\"line\":");
+        invsync_tb_if(b, l, ",{\"line\":", "{\"line\":");
         invsync_tb_str(b, line->line_id);
         invsync_tb_key(b, "sku");
         invsync_tb_str(b, line->sku);
@@ -213,12 +254,12 @@ invsync_route_trace_lines(invsync_tb_t *b, const invsync_route_ws_t *ws)
 
         for (needs = 0, j = 0; j < line->tags.n; j++) {
             if (invsync_strv_has(&ws->rc->capabilities, line->tags.v[j])) {
-                invsync_tb_lit(b, needs++ ? "," : ",\"needs\":[");
+                invsync_tb_if(b, needs++, ",", ",\"needs\":[");
                 invsync_tb_str(b, line->tags.v[j]);
             }
         }
 
-        invsync_tb_lit(b, needs ? "]}" : "}");
+        invsync_tb_if(b, needs, "]}", "}");
     }
 
     invsync_tb_lit(b, "]");
@@ -234,70 +275,90 @@ invsync_route_trace_lines(invsync_tb_t *b, const invsync_route_ws_t *ws)
  * any.  The names live once in the trace (its lines): 50 locations
  * spelled out were 7 KB of every audit entry, a third of Redis's time in
  * route.lua (docs/performance.md); invsync_route_trace_unpack() writes it
- * out again.
+ * out again.  After the id, the entry is written into room made for it
+ * at once: 50 locations of 3 lines were 1,200 appends of a few bytes.
  */
 
 static void
 invsync_route_trace_loc(invsync_tb_t *b, const invsync_route_ws_t *ws,
-    size_t i)
+    size_t i, const unsigned char *first)
 {
+    char                        *p;
     int                          cannot;
-    size_t                       l, l2, at;
+    size_t                       l, at;
     const invsync_route_cand_t  *c;
 
     c = &ws->c[i];
 
     invsync_tb_lit(b, "[");
     invsync_tb_str(b, c->loc->id);
-    invsync_tb_lit(b, ",");
 
-    if (c->reason != INVSYNC_RS_OK) {
-        invsync_tb_int(b, c->reason);
-        invsync_tb_lit(b, "]");
+    p = invsync_tb_room(b, INVSYNC_TB_LOC_ROOM(ws->nl));
+    if (p == NULL) {
         return;
     }
 
-    invsync_tb_int(b, (c->preferred ? 1 : 0)
-                      + (c->loc->cutoff_min >= 0 && ws->order->now_ms > 0
-                         ? (c->late ? 4 : 2) : 0));
-    invsync_tb_lit(b, ",");
+    *p++ = ',';
+
+    if (c->reason != INVSYNC_RS_OK) {
+        p = invsync_tb_put_int(p, c->reason);
+        *p++ = ']';
+        b->len = (size_t) (p - b->p);
+        return;
+    }
+
+    p = invsync_tb_put_int(p, (c->preferred ? 1 : 0)
+                              + (c->loc->cutoff_min >= 0
+                                 && ws->order->now_ms > 0
+                                 ? (c->late ? 4 : 2) : 0));
+    *p++ = ',';
 
     if (c->has_dist) {
-        invsync_tb_int(b, (int64_t) (c->dist_km * 10 + 0.5));
+        p = invsync_tb_put_int(p, (int64_t) (c->dist_km * 10 + 0.5));
+
     } else {
-        invsync_tb_lit(b, "-1");
+        *p++ = '-';
+        *p++ = '1';
     }
 
-    invsync_tb_lit(b, ",[");
+    *p++ = ',';
+    *p++ = '[';
 
     for (l = 0; l < ws->nl; l++) {
-        /* a SKU on two lines is one member */
-        for (l2 = 0; l2 < l && strcmp(ws->order->lines[l2].sku,
-                                      ws->order->lines[l].sku) != 0; l2++)
-        {
-            /* void */
-        }
+        if (first[l]) {
+            /* line 0 is always a first: a comma before each other */
+            if (l) {
+                *p++ = ',';
+            }
 
-        if (l2 == l) {
-            invsync_tb_lit(b, l ? "," : "");
-            invsync_tb_int(b, ws->stock[INVSYNC_WS_AT(ws, l, i)]);
+            p = invsync_tb_put_int(p, ws->stock[INVSYNC_WS_AT(ws, l, i)]);
         }
     }
 
-    invsync_tb_lit(b, "]");
+    *p++ = ']';
 
     for (cannot = 0, l = 0; l < ws->nl; l++) {
         at = INVSYNC_WS_AT(ws, l, i);
 
         if (ws->why[at] != INVSYNC_RS_OK) {
-            invsync_tb_lit(b, cannot++ ? "," : ",[");
-            invsync_tb_int(b, (int64_t) l);
-            invsync_tb_lit(b, ",");
-            invsync_tb_int(b, ws->why[at]);
+            *p++ = ',';
+
+            if (cannot++ == 0) {
+                *p++ = '[';
+            }
+
+            p = invsync_tb_put_int(p, (int64_t) l);
+            *p++ = ',';
+            p = invsync_tb_put_int(p, ws->why[at]);
         }
     }
 
-    invsync_tb_lit(b, cannot ? "]]" : "]");
+    if (cannot) {
+        *p++ = ']';
+    }
+
+    *p++ = ']';
+    b->len = (size_t) (p - b->p);
 }
 
 
@@ -318,7 +379,7 @@ invsync_route_trace_alloc(invsync_tb_t *b, const invsync_route_ws_t *ws,
         have = ws->stock[INVSYNC_WS_AT(ws, l, (size_t) ws->pick[l])];
         short_by = ws->need[l] - (have > 0 ? have : 0);
 
-        invsync_tb_lit(b, k ? ",{\"line\":" : "{\"line\":");
+        invsync_tb_if(b, k, ",{\"line\":", "{\"line\":");
         invsync_tb_str(b, ws->order->lines[l].line_id);
         invsync_tb_key(b, "sku");
         invsync_tb_str(b, ws->order->lines[l].sku);
@@ -353,7 +414,7 @@ invsync_route_trace_unroutable(invsync_tb_t *b, const invsync_route_ws_t *ws)
             continue;
         }
 
-        invsync_tb_lit(b, n++ ? ",{\"line\":" : "{\"line\":");
+        invsync_tb_if(b, n++, ",{\"line\":", "{\"line\":");
         invsync_tb_str(b, ws->order->lines[l].line_id);
         invsync_tb_key(b, "sku");
         invsync_tb_str(b, ws->order->lines[l].sku);
@@ -371,24 +432,39 @@ invsync_route_trace_unroutable(invsync_tb_t *b, const invsync_route_ws_t *ws)
 static inline void
 invsync_tb_raw(invsync_tb_t *b, const char *s, size_t n)
 {
-    if (b->len + n <= b->size) {
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        return;
-    }
+    char  *p;
 
-    invsync_tb_grow(b, s, n);
+    p = invsync_tb_room(b, n);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+        b->len += n;
+    }
 }
 
 
-static void
-invsync_tb_grow(invsync_tb_t *b, const char *s, size_t n)
+/* room for n more bytes at b->p + b->len (the caller moves b->len), or
+ * NULL: out of memory */
+
+static inline char *
+invsync_tb_room(invsync_tb_t *b, size_t n)
+{
+    if (b->len + n <= b->size) {
+        return b->p + b->len;
+    }
+
+    return invsync_tb_grow(b, n);
+}
+
+
+static char *
+invsync_tb_grow(invsync_tb_t *b, size_t n)
 {
     char    *grown;
     size_t   size;
 
     if (b->failed) {
-        return;
+        return NULL;
     }
 
     size = b->size ? b->size : 4096;
@@ -400,75 +476,110 @@ invsync_tb_grow(invsync_tb_t *b, const char *s, size_t n)
     grown = realloc(b->p, size);
     if (grown == NULL) {
         b->failed = 1;
-        return;
+        return NULL;
     }
 
     b->p = grown;
     b->size = size;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
+
+    return b->p + b->len;
 }
 
 
-static void
-invsync_tb_lit(invsync_tb_t *b, const char *s)
-{
-    invsync_tb_raw(b, s, strlen(s));
-}
-
+/* a JSON string: '"' and '\' escaped, control characters as \u00XX
+ * (lower case, as printf's %04x wrote them) */
 
 static void
 invsync_tb_str(invsync_tb_t *b, const char *s)
 {
-    char         esc[8];
-    const char  *run;
+    char                 *p;
+    size_t                n;
+    unsigned char         ch;
+    static const char     hex[] = "0123456789abcdef";
 
-    invsync_tb_raw(b, "\"", 1);
-
-    for (run = s; *s; s++) {
-        if ((unsigned char) *s >= 0x20 && *s != '"' && *s != '\\') {
-            continue;
-        }
-
-        invsync_tb_raw(b, run, (size_t) (s - run));
-        snprintf(esc, sizeof(esc), *s == '"' ? "\\\"" : *s == '\\' ? "\\\\"
-                 : "\\u%04x", (unsigned char) *s);
-        invsync_tb_lit(b, esc);
-        run = s + 1;
+    n = strlen(s);
+    p = invsync_tb_room(b, 2 + 6 * n);
+    if (p == NULL) {
+        return;
     }
 
-    invsync_tb_raw(b, run, (size_t) (s - run));
-    invsync_tb_raw(b, "\"", 1);
-}
+    *p++ = '"';
 
+    for ( /* void */ ; *s; s++) {
+        ch = (unsigned char) *s;
 
-static void
-invsync_tb_key(invsync_tb_t *b, const char *key)
-{
-    invsync_tb_raw(b, ",\"", 2);
-    invsync_tb_lit(b, key);
-    invsync_tb_raw(b, "\":", 2);
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            *p++ = (char) ch;
+
+        } else if (ch == '"' || ch == '\\') {
+            *p++ = '\\';
+            *p++ = (char) ch;
+
+        } else {
+            memcpy(p, "\\u00", 4);
+            p[4] = hex[ch >> 4];
+            p[5] = hex[ch & 15];
+            p += 6;
+        }
+    }
+
+    *p++ = '"';
+    b->len = (size_t) (p - b->p);
 }
 
 
 static void
 invsync_tb_int(invsync_tb_t *b, int64_t n)
 {
-    char      d[24], *p;
-    uint64_t  u;
+    char  *p;
 
-    p = d + sizeof(d);
-    u = n < 0 ? -(uint64_t) n : (uint64_t) n;
+    p = invsync_tb_room(b, 24);
 
-    do {
-        *--p = (char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
-
-    if (n < 0) {
-        *--p = '-';
+    if (p != NULL) {
+        b->len = (size_t) (invsync_tb_put_int(p, n) - b->p);
     }
-
-    invsync_tb_raw(b, p, (size_t) (d + sizeof(d) - p));
 }
 
+
+/* n in decimal at p (at most 20 bytes); the byte after it.  Two digits
+ * a division: a location's stock is often ten digits (docs/performance.md) */
+
+static inline char *
+invsync_tb_put_int(char *p, int64_t n)
+{
+    char               d[24], *q;
+    size_t             k;
+    uint64_t           u;
+    static const char  pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
+
+    q = d + sizeof(d);
+    u = n < 0 ? -(uint64_t) n : (uint64_t) n;
+
+    while (u >= 100) {
+        k = (size_t) (u % 100) * 2;
+        u /= 100;
+        *--q = pairs[k + 1];
+        *--q = pairs[k];
+    }
+
+    if (u >= 10) {
+        *--q = pairs[u * 2 + 1];
+        *--q = pairs[u * 2];
+
+    } else {
+        *--q = (char) ('0' + u);
+    }
+
+    if (n < 0) {
+        *--q = '-';
+    }
+
+    while (q < d + sizeof(d)) {
+        *p++ = *q++;
+    }
+
+    return p;
+}

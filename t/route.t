@@ -38,7 +38,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(66);
+$t->plan(67);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -234,6 +234,23 @@ ok($rc == 0 && $out =~ /SKU-B x2 from wh-b/, 'dry-run decides') or diag($out);
 note($out);
 is($json->encode([ledger('SKU-B'), scalar @{audit_entries($t)}]), $before,
    'dry-run changes nothing');
+
+# a ledger Redis refuses (no hash): the read says so, Redis's reason named;
+# read after it, the next line's ledger (every answer of the pipeline)
+map_sku($t, 'SKU-W', 991, 591);
+$t->redis('SET', "${K}stock:SKU-W", 'not a hash');
+$t->write_file('wrong.json', $json->encode({
+    kind => 'order', channel => 'shop-eu', order_id => 'dry-2',
+    status => 'paid', currency => 'EUR', updated_ms => 1,
+    shipping_address => { country_code => 'FR' },
+    lines => [ { channel_line_id => '1', sku => 'SKU-W', quantity => 1,
+                 refs => ['sku:SKU-W'] },
+               { channel_line_id => '2', sku => 'SKU-B', quantity => 1,
+                 refs => ['sku:SKU-B'] } ] }));
+($rc, $out) = ctl($t, $conf, 'route', 'dry-run', $t->dir . '/wrong.json');
+ok($rc != 0 && $out =~ /WRONGTYPE/, 'dry-run: a ledger that is no hash is '
+   . 'refused with its reason') or diag($out);
+$t->redis('DEL', "${K}stock:SKU-W");
 
 # a restock routes it without an operator; the exception closes
 

@@ -9,7 +9,10 @@
 # same order under another webhook id in the same read routes once; every
 # order has its one order.route entry with its trace, and its shipment.
 # A SKU stocked at 50 locations (the routing bar's) is read whole by
-# `invsyncctl stock get` (32 were the most before).
+# `invsyncctl stock get` (32 were the most before).  A ledger Redis refuses
+# (a stock:<sku> that is no hash) fails its order alone (at its
+# reservation, before routing: route.t has the read's own refusal), with
+# Redis's reason in its dead letter; the orders read with it route.
 
 use strict;
 use warnings;
@@ -34,7 +37,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(10);
+$t->plan(13);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -139,6 +142,28 @@ ok(wait_for(20, sub {
            'shop-eu:701@wh-a', 'shop-eu:702@wh-b', 'shop-eu:703@wh-b',
            map { "shop-eu:$_\@wh-a" } 704 .. 709 }),
    'each routed order has its shipment at its location');
+
+###############################################################################
+# a ledger Redis refuses, among orders read with it
+
+map_sku($t, 'SKU-W', 333, 503);
+$t->redis('SET', "${K}stock:SKU-W", 'not a hash');
+$t->redis('HSET', "${K}stock:SKU-B", 'on_hand:wh-b', 20);
+send_shopify(order(711, 'SKU-B', 1), 'wh-711');
+send_shopify(order(712, 'SKU-W', 1), 'wh-712');
+send_shopify(order(713, 'SKU-B', 1), 'wh-713');
+
+ok(wait_for(30, sub { held('shop-eu:711') && held('shop-eu:713') }),
+   'the orders read with it are routed');
+
+my $dead;
+ok(wait_for(30, sub {
+       ($dead) = grep { my %e = @{$_->[1]}; ($e{event} // '') eq 'wh-712' }
+           @{$t->redis('XRANGE', "${K}dlq", '-', '+')};
+       $dead }), 'the order whose ledger Redis refused is dead-lettered')
+    or diag($t->read_file('logs/w1.out'));
+my %d = @{$dead ? $dead->[1] : []};
+like($d{reason} // '', qr/WRONGTYPE/, 'its reason is Redis\'s: ' . ($d{reason} // ''));
 
 ###############################################################################
 # 50 locations in one ledger hash: every one read

@@ -218,6 +218,13 @@ int invsync_redis_reload(invsync_worker_t *w, const char *script, size_t len,
 int invsync_redis_noscript(const redisReply *r);
 redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
 int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
+/* invsync_redis_pairs.c: the next reply as field, value pairs given to fn
+ * (0 to go on), no redisReply built: 0, 1 (not pairs, or an error: err),
+ * -1 (the connection lost and closed); value is not NUL-terminated */
+typedef int (*invsync_redis_pair_pt)(void *ctx, const char *field,
+    size_t field_len, const char *value, size_t value_len);
+int invsync_redis_pairs(invsync_worker_t *w, invsync_redis_pair_pt fn,
+    void *ctx, char *err, size_t len);
 /* invsync_order_data.c: an order's canonical JSON as order.record keeps it */
 json_t *invsync_order_data(invsync_worker_t *w, const char *order, int *lost);
 /* invsync_key.c: one builder per row of docs/keys.md, "One builder per key" */

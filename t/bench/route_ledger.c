@@ -1,8 +1,9 @@
 
 /*
  * Routing decisions per second with the ledger step: the worker's own
- * order.route path (route_read.lua, which resolves the lines' SKUs and
- * reads the ledger, invsync_route_decide, route.lua, ship_open.lua)
+ * order.route path (route_read.lua, which resolves the lines' SKUs, an
+ * HGETALL of each SKU's ledger, invsync_route_decide, route.lua with
+ * ship_open.lua)
  * against a real Redis, on one connection, as one worker runs them: the
  * orders of one read together (invsync_route_batch), BATCH at a time (the
  * worker's consumer.batch, 32 by default; 1: one after another,
@@ -17,7 +18,7 @@
  * Prints one JSON line: decisions, seconds (wall), per_s (wall),
  * cpu_us (this process's CPU time per decision: the decision and the
  * client's share of the ledger step), redis_us (the Redis server's CPU
- * time per decision, INFO cpu: the three scripts, its network work),
+ * time per decision, INFO cpu: the scripts and commands, its network work),
  * routed, other.
  */
 

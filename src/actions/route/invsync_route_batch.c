@@ -2,8 +2,9 @@
 /*
  * The order.route row for the orders of one read, pipelined
  * (invsync_order_batch.c runs it after their reservations): every order's
- * route_read.lua in one round trip, every decision, every route.lua in a
- * second round trip (each opening its order's shipments in the same step:
+ * route_read.lua in one round trip, the ledgers they name (a plain
+ * HGETALL each) in a second, every decision, every route.lua in a
+ * third (each opening its order's shipments in the same step:
  * ship_open.lua is included in it), then the shipments of the orders
  * route.lua did not run for (no line mapped).  One by one, each order paid its
  * own round trips, and a quarter of the CPU of both sides was socket work
@@ -26,6 +27,8 @@
 
 
 static int invsync_route_batch_read(invsync_worker_t *w,
+    invsync_route_job_t *job);
+static int invsync_route_batch_stock(invsync_worker_t *w,
     invsync_route_job_t *job);
 static int invsync_route_batch_decide(invsync_worker_t *w,
     invsync_route_job_t *job);
@@ -54,6 +57,10 @@ invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs, size_t n)
 
     for (i = 0; rc == 0 && i < n; i++) {
         rc = invsync_route_batch_read(w, &jobs[i]);
+    }
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = invsync_route_batch_stock(w, &jobs[i]);
     }
 
     for (i = 0; rc == 0 && i < n; i++) {
@@ -133,10 +140,10 @@ invsync_route_batch_read(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 2: the answer read, the decision, its route.lua appended */
+/* phase 2: route_read.lua's answer read, its ledgers' HGETALLs appended */
 
 static int
-invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
+invsync_route_batch_stock(invsync_worker_t *w, invsync_route_job_t *job)
 {
     redisReply  *r;
 
@@ -162,6 +169,32 @@ invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
         return 0;
     }
 
+    if (invsync_route_stock_append(w, job->in) != 0) {
+        return -1;
+    }
+
+    job->step = INVSYNC_RJ_STOCK;
+
+    return 0;
+}
+
+
+/* phase 3: the ledgers read, the decision, its route.lua appended */
+
+static int
+invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
+{
+    if (job->step != INVSYNC_RJ_STOCK) {
+        return 0;
+    }
+
+    if (invsync_route_stock_take(w, job->in, job->err, sizeof(job->err))
+        != INVSYNC_ACT_APPLIED)
+    {
+        job->step = INVSYNC_RJ_ALONE;   /* a ledger refused: again alone */
+        return w->redis == NULL ? -1 : 0;
+    }
+
     job->rc = invsync_route_decided(w, job->ev, job->in, &job->res,
                                     job->err, sizeof(job->err));
     job->step = INVSYNC_RJ_DONE;
@@ -185,7 +218,7 @@ invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 3: route.lua's answer; stale, or an error: decided again alone */
+/* phase 4: route.lua's answer; stale, or an error: decided again alone */
 
 static int
 invsync_route_batch_apply(invsync_worker_t *w, invsync_route_job_t *job)
@@ -220,7 +253,7 @@ invsync_route_batch_apply(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 4: the shipments of what was routed (docs/fulfilment.md), once
+/* phase 5: the shipments of what was routed (docs/fulfilment.md), once
  * per version; an error answered (NOSCRIPT): opened again alone */
 
 static int
@@ -256,7 +289,7 @@ invsync_route_batch_ship(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 5, in the orders' turn: what goes alone */
+/* phase 6, in the orders' turn: what goes alone */
 
 static void
 invsync_route_batch_finish(invsync_worker_t *w, invsync_route_job_t *job)

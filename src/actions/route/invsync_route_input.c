@@ -151,10 +151,12 @@ invsync_route_lines(json_t *canon, invsync_route_input_t *in, char *err,
 
 
 /*
- * route_read.lua: tags, components, the ledger, the current allocation.
- * Its flat answer is summed here into one row per SKU read: what each
- * configured location can give (on hand - reserved, plus what this order
- * already holds there), so that the decision's stock callback is an index.
+ * route_read.lua: tags, components, the current allocation, the SKUs
+ * whose ledgers to read; then those ledgers, one HGETALL each in a second
+ * round trip.  Summed into one row per SKU read (invsync_route_snap.c):
+ * what each configured location can give (on hand - reserved, plus what
+ * this order already holds there), so that the decision's stock callback
+ * is an index.
  */
 
 invsync_act_rc_e
@@ -165,12 +167,25 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
 
     r = NULL;
 
+    invsync_act_rc_e   rc;
+
     if (invsync_route_read_call(w, in, &r) != 0) {
         snprintf(err, len, "out of memory");
         return INVSYNC_ACT_RETRY;
     }
 
-    return invsync_route_read_take(w, in, r, err, len);
+    rc = invsync_route_read_take(w, in, r, err, len);
+
+    if (rc != INVSYNC_ACT_APPLIED) {
+        return rc;
+    }
+
+    if (invsync_route_stock_append(w, in) != 0) {
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    return invsync_route_stock_take(w, in, err, len);
 }
 
 

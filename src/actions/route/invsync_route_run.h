@@ -62,6 +62,7 @@ typedef struct {
     size_t                  nstock;
     int64_t                *freebuf;            /* the rows' cells */
     size_t                  hint;               /* last location found */
+    invsync_route_stock_t  *row;                /* the ledger being read */
     int                     shipped;            /* route.lua opened the
                                                  * shipments too */
 } invsync_route_input_t;
@@ -71,6 +72,7 @@ typedef struct {
 typedef enum {
     INVSYNC_RJ_DONE = 0,        /* rc is the row's */
     INVSYNC_RJ_READ,            /* route_read.lua appended */
+    INVSYNC_RJ_STOCK,           /* its ledgers' HGETALLs appended */
     INVSYNC_RJ_LEDGER,          /* route.lua appended */
     INVSYNC_RJ_SHIP,            /* routed: its shipments to open */
     INVSYNC_RJ_SHIP_ALONE,      /* the same, alone, after the batch */
@@ -100,8 +102,13 @@ invsync_act_rc_e invsync_route_read_take(invsync_worker_t *w,
 void invsync_route_input_free(invsync_route_input_t *in);
 
 /* invsync_route_snap.c: route_read.lua's answer in in->snap (0, or -1: a
- * malformed answer or no memory), and the decision's stock callback */
+ * malformed answer or no memory), the ledgers it names (HGETALLs appended,
+ * their answers summed), and the decision's stock callback */
 int invsync_route_snap(invsync_route_input_t *in);
+int invsync_route_stock_append(invsync_worker_t *w,
+    invsync_route_input_t *in);
+invsync_act_rc_e invsync_route_stock_take(invsync_worker_t *w,
+    invsync_route_input_t *in, char *err, size_t len);
 void invsync_route_snap_free(invsync_route_input_t *in);
 int64_t invsync_route_free_at(void *ctx, const char *sku,
     const char *location);

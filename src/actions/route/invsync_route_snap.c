@@ -1,9 +1,11 @@
 
 /*
  * route_read.lua's answer made into the decision's view of the ledger
- * (invsync_route_input.c sends the call): each line's ledger SKU, the
- * SKUs' rows summed to what is free at each configured location (the
- * order's own holding free for it again), each line's tags; and the
+ * (invsync_route_input.c sends the call): each line's ledger SKU, each
+ * line's tags, the SKUs whose ledgers to read; then those ledgers, one
+ * plain HGETALL stock:<sku> each read as field, value pairs
+ * (invsync_redis_pairs()), summed to what is free at each configured
+ * location (the order's own holding free for it again); and the
  * decision's stock callback reading it.
  */
 
@@ -17,8 +19,8 @@
 
 static int invsync_route_skus(invsync_route_input_t *in, redisReply **e,
     size_t ne, redisReply *held);
-static int invsync_route_row(invsync_route_input_t *in, redisReply *sku,
-    redisReply *fields);
+static int invsync_route_field(void *ctx, const char *field,
+    size_t field_len, const char *value, size_t value_len);
 static int invsync_route_held(invsync_route_input_t *in, redisReply *held);
 static int invsync_route_loc(invsync_route_input_t *in, const char *id);
 static void invsync_route_tags(invsync_route_input_t *in, size_t i,
@@ -89,15 +91,23 @@ invsync_route_skus(invsync_route_input_t *in, redisReply **e, size_t ne,
     size_t  i, k, n, nskus;
 
     if (e[0]->type != REDIS_REPLY_INTEGER || e[0]->integer < 0
-        || ne < 1 + 3 * (size_t) e[0]->integer
-        || (ne - 1 - 3 * (size_t) e[0]->integer) % 2 != 0)
+        || ne < 2 + 3 * (size_t) e[0]->integer)
     {
         return -1;
     }
 
     nskus = (size_t) e[0]->integer;
     e++;
-    n = (ne - 1 - 3 * nskus) / 2;
+    ne--;
+
+    if (e[3 * nskus]->type != REDIS_REPLY_INTEGER
+        || e[3 * nskus]->integer < 0
+        || ne != 3 * nskus + 1 + (size_t) e[3 * nskus]->integer)
+    {
+        return -1;
+    }
+
+    n = (size_t) e[3 * nskus]->integer;
     in->stock = calloc(n ? n : 1, sizeof(invsync_route_stock_t));
     in->freebuf = calloc(n * in->rc->nlocations + 1, sizeof(int64_t));
 
@@ -106,13 +116,17 @@ invsync_route_skus(invsync_route_input_t *in, redisReply **e, size_t ne,
     }
 
     for (k = 0; k < n; k++) {
-        if (invsync_route_row(in, e[3 * nskus + 2 * k],
-                              e[3 * nskus + 2 * k + 1]) != 0)
-        {
+        if (e[3 * nskus + 1 + k]->type != REDIS_REPLY_STRING) {
             return -1;
         }
+
+        in->stock[k].sku = e[3 * nskus + 1 + k]->str;
+        in->stock[k].free = in->freebuf + k * in->rc->nlocations;
     }
 
+    in->nstock = n;
+
+    /* added to the rows before their ledgers: the sums are the same */
     if (invsync_route_held(in, held) != 0) {
         return -1;
     }
@@ -144,56 +158,112 @@ invsync_route_skus(invsync_route_input_t *in, redisReply **e, size_t ne,
 }
 
 
-static int
-invsync_route_row(invsync_route_input_t *in, redisReply *sku,
-    redisReply *fields)
+/* the HGETALL stock:<sku> of each SKU the read named, appended; -1: no
+ * session */
+
+int
+invsync_route_stock_append(invsync_worker_t *w, invsync_route_input_t *in)
 {
-    int                     at;
+    char         key[INVSYNC_ACTION_KEY_LEN];
+    size_t       k;
+    const char  *argv[3];
+
+    argv[0] = "HGETALL";
+    argv[1] = key;
+    argv[2] = NULL;
+
+    for (k = 0; k < in->nstock; k++) {
+        invsync_key_stock(key, sizeof(key), w->conf, in->stock[k].sku);
+
+        if (invsync_redis_appendv(w, argv) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Their answers, every one read (a pipeline's answers come in order),
+ * summed into the rows: INVSYNC_ACT_APPLIED, else INVSYNC_ACT_RETRY with
+ * err (an answer refused: a stock:<sku> that is no hash; or the
+ * connection lost: w->redis is then NULL).
+ */
+
+invsync_act_rc_e
+invsync_route_stock_take(invsync_worker_t *w, invsync_route_input_t *in,
+    char *err, size_t len)
+{
+    int               rc;
+    size_t            k;
+    invsync_act_rc_e  out;
+
+    out = INVSYNC_ACT_APPLIED;
+
+    for (k = 0; k < in->nstock; k++) {
+        in->row = &in->stock[k];
+        rc = invsync_redis_pairs(w, invsync_route_field, in,
+                                 out == INVSYNC_ACT_APPLIED ? err : NULL,
+                                 out == INVSYNC_ACT_APPLIED ? len : 0);
+
+        if (rc < 0) {
+            snprintf(err, len, "redis connection lost");
+            return INVSYNC_ACT_RETRY;
+        }
+
+        if (rc > 0 && out == INVSYNC_ACT_APPLIED) {
+            /* err says why; the rest are still read */
+            out = INVSYNC_ACT_RETRY;
+        }
+    }
+
+    in->row = NULL;
+
+    return out;
+}
+
+
+/* one field of a SKU's stock:<sku> (in->row): on hand - reserved per
+ * configured location; other fields (unrouted, damaged:) are not a
+ * location's to give */
+
+static int
+invsync_route_field(void *ctx, const char *field, size_t field_len,
+    const char *value, size_t value_len)
+{
+    int                     at, neg;
+    size_t                  i;
     int64_t                 v;
-    const char             *f, *p, *end;
-    invsync_route_stock_t  *row;
+    invsync_route_input_t  *in = ctx;
 
-    if (sku->type != REDIS_REPLY_STRING
-        || fields->type != REDIS_REPLY_STRING)
-    {
-        return -1;
+    if (field_len > 8 && memcmp(field, "on_hand:", 8) == 0) {
+        at = invsync_route_loc(in, field + 8);
+        neg = 0;
+
+    } else if (field_len > 9 && memcmp(field, "reserved:", 9) == 0) {
+        at = invsync_route_loc(in, field + 9);
+        neg = 1;
+
+    } else {
+        return 0;
     }
 
-    row = &in->stock[in->nstock];
-    row->sku = sku->str;
-    row->free = in->freebuf + in->nstock * in->rc->nlocations;
-    in->nstock++;
-
-    /* hiredis ends the string with a NUL too: each token is a C string */
-    p = fields->str;
-    end = fields->str + fields->len;
-
-    while (p < end) {
-        f = p;
-        p += strlen(p) + 1;
-
-        if (p > end) {
-            return -1;      /* a field without its value */
-        }
-
-        v = strtoll(p, NULL, 10);
-        p += strlen(p) + 1;
-
-        if (strncmp(f, "on_hand:", 8) == 0) {
-            at = invsync_route_loc(in, f + 8);
-
-        } else if (strncmp(f, "reserved:", 9) == 0) {
-            at = invsync_route_loc(in, f + 9);
-            v = -v;
-
-        } else {
-            continue;
-        }
-
-        if (at >= 0) {
-            row->free[at] += v;
-        }
+    if (at < 0) {
+        return 0;       /* a location no longer configured */
     }
+
+    /* read as strtoll read it before: a sign, the digits up to anything
+     * else (HINCRBY keeps integers; route.lua's own HINCRBY refuses a
+     * hand-written field that is not one), saturated */
+    i = value_len > 0 && value[0] == '-' ? 1 : 0;
+    neg ^= (int) i;
+
+    for (v = 0; i < value_len && value[i] >= '0' && value[i] <= '9'; i++) {
+        v = v > (INT64_MAX - 9) / 10 ? INT64_MAX : v * 10 + (value[i] - '0');
+    }
+
+    in->row->free[at] += neg ? -v : v;
 
     return 0;
 }

@@ -1,25 +1,25 @@
--- What a routing decision reads, in one round trip: each line's ledger
--- SKU as stock.reserve resolves it (its refs' skuref keys, the first
--- mapped wins), the order's current allocation and, for each SKU, its
--- tags, its components (a bundle) and the ledger of it or of each
--- component.
+-- What a routing decision reads first, in one round trip: each line's
+-- ledger SKU as stock.reserve resolves it (its refs' skuref keys, the
+-- first mapped wins), the order's current allocation and, for each SKU,
+-- its tags and its components (a bundle): which ledgers to read.
 --
 -- ARGV[1]  the worker key prefix "<p>:{<p>}:" (every key shares its tag)
 -- ARGV[2]  the order, "<channel>:<order id>"
 -- ARGV[3]  n, the lines with a quantity
 -- ARGV[4]  and on: n times a count k, then k skuref keys of that line
 --
--- Returns flat arrays, as Redis holds them, for the worker to sum:
+-- Returns flat arrays, as Redis holds them, for the worker:
 -- {seq of alloc:<order> or "", its held JSON ({loc: {sku: n}}) or "",
 -- n, n times the line's SKU or "" (unmapped), m, then m times sku, tags,
--- components JSON or "" (the distinct SKUs of the lines), then per SKU
--- whose ledger was read (a line's SKU that is no bundle, each
--- component): sku, the stock:<sku> HGETALL joined by NUL bytes
--- ("field\0value\0field..."; no location id holds one).  Nothing is
--- decoded or encoded here: turning 50 locations per SKU into JSON cost
--- three times the commands, and 100 fields as 200 reply elements cost
--- both sides an object each (docs/performance.md).  route.lua re-checks
--- what the decision relies on.
+-- components JSON or "" (the distinct SKUs of the lines), then k and k
+-- SKUs whose ledger the decision needs (a line's SKU that is no bundle,
+-- each component)}.  The worker reads those ledgers itself, one plain
+-- HGETALL stock:<sku> each, in the next round trip: turned into Lua
+-- values here, 200 fields of 50 locations cost Redis twice what
+-- answering them directly does (docs/performance.md, "The ledger read
+-- as plain HGETALLs").  Nothing here needs to be read in the same step
+-- as the ledger: route.lua re-checks the allocation (its seq) and the
+-- stock the decision relies on.
 
 local K = ARGV[1]
 local a = redis.call('HMGET', K .. 'alloc:' .. ARGV[2], 'seq', 'held')
@@ -70,13 +70,14 @@ for _, s in ipairs(lines) do
     end
 end
 
+local k = #out + 1
+out[k] = 0
 local read = {}
 for _, s in ipairs(comps) do
     if not read[s] then
         read[s] = true
         out[#out + 1] = s
-        local ledger = redis.call('HGETALL', K .. 'stock:' .. s)
-        out[#out + 1] = table.concat(ledger, '\0')
+        out[k] = out[k] + 1
     end
 end
 

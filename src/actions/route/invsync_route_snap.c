@@ -317,13 +317,21 @@ invsync_route_loc(invsync_route_input_t *in, const char *id)
 
     n = in->rc->nlocations;
 
-    for (k = 0; k < n; k++) {
+    /* the decision asks with the configuration's own string, the same
+     * location for each of its lines: the last one found, by address */
+    if (n > 0 && in->rc->locations[in->hint].id == id) {
+        return (int) in->hint;
+    }
+
+    /* a ledger's fields come in the configuration's order: the one after
+     * the last found first, that one last */
+    for (k = 1; k <= n; k++) {
         j = (in->hint + k) % n;
 
         if (in->rc->locations[j].id == id
             || strcmp(in->rc->locations[j].id, id) == 0)
         {
-            in->hint = j;   /* asked again for the next line, or the next */
+            in->hint = j;
             return (int) j;
         }
     }

@@ -182,6 +182,11 @@ post('orders/create', 'o-999', order(999,
 ok(wait_for(20, sub { scalar @{of('refund.record', 'order',
                                   'shop-eu:999')} }),
    'the refund that waited is recorded when its order comes');
+# its restock is a step of its own, after the record: waited for, or the
+# next check counts its unit as the next refund's (CI's run, once)
+wait_for(20, sub { scalar @{of('refund.restock', 'cause',
+                               'restock:shop-eu:8002:9991')} });
+settled();
 
 # the script cache lost between two reads of a running worker: the
 # pipelined EVALSHAs answer NOSCRIPT, the scripts are loaded again and the

@@ -309,7 +309,8 @@ redis.call('HSET', akey, 'version', tostring(d.version or ''),
 
 -- the unroutable exception the caller names, if there is one
 local xkey = K .. 'exception:' .. (d.exception or '')
-local st = (d.exception or '') ~= '' and redis.call('HGET', xkey, 'state')
+local st = (d.exception or '') ~= ''
+           and redis.call('HGET', xkey, 'state')
 
 -- a backorder waits for stock like an unroutable order, oldest first; a
 -- routed order leaves the set if it can be in it (the header)

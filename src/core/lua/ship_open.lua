@@ -181,8 +181,10 @@ local live = {open = true, requested = true, stalled = true,
 for _, loc in ipairs(locs) do
     local id = order .. '@' .. loc
     local key = K .. 'shipment:' .. id
-    local cur = member[id] and redis.call('HMGET', key, 'state', 'version',
-                                          'kind', 'provider_ref') or {}
+    local cur = member[id]
+                and redis.call('HMGET', key, 'state', 'version', 'kind',
+                               'provider_ref')
+                or {}
     local kind = kinds[loc]
     local lines = cjson.encode(kept(byloc[loc]))
     if not cur[1] then

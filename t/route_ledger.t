@@ -22,7 +22,7 @@ use InvsyncTest;
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 $t->run_redis;
-$t->plan(24);
+$t->plan(27);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
@@ -161,6 +161,38 @@ $r = route_call('route:shop:9:2', order => 'shop:9', version => 2,
 is_deeply([$r->[0], stock('D'), $t->redis('SMEMBERS', "${K}dirty:shop")],
           [1, { 'on_hand:w1' => 4, 'on_hand:w2' => 4, 'reserved:w2' => 2 },
            ['D']], 'a channel counts some locations: the SKU is dirty');
+
+# a bundle's line holds the components the decision read ("comp"; no
+# sku:KIT here to read them from)
+$t->redis('HSET', "${K}stock:E", 'on_hand:w1', 6);
+$t->redis('HSET', "${K}stock:F", 'on_hand:w1', 6);
+sub kit { return { %{line('1', 'KIT', 'w1', $_[0])}, comp => { E => 1, F => 2 } } }
+$r = route_call('route:shop:5:1', order => 'shop:5', version => 1,
+                seen => '', backorder => JSON::PP::true, lines => [ kit(2) ]);
+is_deeply([$r->[0], stock('E'), stock('F'),
+           $t->redis('ZSCORE', "${K}route:waiting", 'shop:5') ? 1 : 0],
+          [1, { 'on_hand:w1' => 6, 'reserved:w1' => 2 },
+           { 'on_hand:w1' => 6, 'reserved:w1' => 4 }, 1],
+          'a bundle line held as its components; a backorder waits');
+# the order leaves route:waiting when it can be there: after a backorder,
+# or with its unroutable exception (opened before route.lua records it)
+$r = route_call('route:shop:5:2', order => 'shop:5', version => 2,
+                seen => '1', lines => [ kit(3) ]);
+is_deeply([$r->[0], stock('E'), stock('F'),
+           $t->redis('ZSCORE', "${K}route:waiting", 'shop:5')],
+          [1, { 'on_hand:w1' => 6, 'reserved:w1' => 3 },
+           { 'on_hand:w1' => 6, 'reserved:w1' => 6 }, undef],
+          'routed in full: checked, held, no longer waiting');
+$r = route_call('route:shop:6:1', order => 'shop:6', version => 1,
+                unroutable => JSON::PP::true, lines => []);
+$t->redis('HSET', "${K}exception:unroutable:shop:6", 'state', 'open');
+$r = route_call('route:shop:6:2', order => 'shop:6', version => 2,
+                seen => '', exception => 'unroutable:shop:6',
+                lines => [ line('1', 'A', 'w1', 1) ]);
+is_deeply([$r->[0], $t->redis('ZSCORE', "${K}route:waiting", 'shop:6'),
+           $t->redis('HGET', "${K}exception:unroutable:shop:6", 'state')],
+          [1, undef, 'resolved'],
+          'an unroutable order routed: no longer waiting, resolved');
 
 # a route.lua refusal names its reason
 my $e = eval { route_call('route:x', order => '', lines => []) } // $@;

@@ -22,7 +22,7 @@ use InvsyncTest;
 my $t = InvsyncTest->new;
 $t->has_daemon('redis-server');
 $t->run_redis;
-$t->plan(31);
+$t->plan(33);
 
 my $K = 'p:{p}:';
 my $json = JSON::PP->new->canonical;
@@ -209,5 +209,29 @@ is_deeply([ @$rs[0, 2, 3, 4], ship2('w1')->{state}, ship2('m1')->{kind} ],
           'an edit: m1 opened, w1 cancelled, in the routing step');
 is_deeply([ @{route_ship(1, '', [ '1', 'C', 'w1', 1 ])}[0, 2, 3, 4] ],
           [ 0, 0, 0, 0 ], 'the older version again: the newer one stays');
+
+# ARGV[8] of only some locations ("\1" first, the decision's): an
+# allocation found that uses another is left to the caller, nothing opened
+sub route_some {
+    my ($v, $seen, $some, @lines) = @_;
+    return $t->redis('EVAL', $lua{route}, 2, "${K}done:ledger:route:s2:$v",
+                     "${K}audit", 3600, 6000 + $n++, $K, $json->encode({
+                         order => 'shop:2', exception => '', version => $v,
+                         seen => $seen, rule => 'r2',
+                         lines => [ map { { line => $_->[0], sku => $_->[1],
+                                            loc => $_->[2], qty => $_->[3] } }
+                                    @lines ] }),
+                     1000, '0', 'shop', $some, 'action', 'order.route',
+                     'inputs', '{}');
+}
+my $opened = $t->redis('SCARD', "${K}shipments:shop:2");
+is_deeply([ @{route_some(2, '1', "\1\0\0w1\0warehouse\0\0",
+                         [ '1', 'C', 'w1', 1 ])}, $t->redis('SCARD',
+                         "${K}shipments:shop:2") ],
+          [ 0, $rs->[1], $opened ],
+          'kinds of some locations: m1 not among them, left to the caller');
+is_deeply([ @{route_some(2, '1', "\1\0\0m1\0manual\0\0",
+                         [ '1', 'C', 'm1', 1 ])}[0, 2, 3, 4] ],
+          [ 0, 0, 0, 0 ], 'with m1 among them: opened in the step (none new)');
 
 $t->done;

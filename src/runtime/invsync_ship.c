@@ -242,8 +242,7 @@ invsync_ship_open_args(invsync_worker_t *w, const char *channel,
 
 
 /*
- * The kind of each configured location for ship_open.lua (and route.lua,
- * which opens the shipments of what it routes), to free: "\0\0"
+ * The kind of each configured location for ship_open.lua, to free: "\0\0"
  * then "<id>\0<kind>\0\0" each (no id holds a NUL: jansson refuses
  * one), which the script searches for the few locations it opens
  * instead of decoding all.  As a JSON object of 50 locations it was a
@@ -276,6 +275,70 @@ invsync_ship_kinds(const invsync_conf_t *conf, size_t *len)
 
     for (i = 0; i < n; i++) {
         l = &conf->routing->locations[i];
+        kind = invsync_ship_kind_names[l->kind];
+        p = memcpy(p, l->id, strlen(l->id)) + strlen(l->id);
+        *p++ = '\0';
+        p = memcpy(p, kind, strlen(kind)) + strlen(kind);
+        *p++ = '\0';
+        *p++ = '\0';
+    }
+
+    *len = (size_t) (p - s);
+
+    return s;
+}
+
+
+/*
+ * The same for n locations only (ids borrowed from the configuration or
+ * not; repeats written once), "\1" first: route.lua's ARGV[8], the
+ * locations its decision uses (ship_open.lua leaves one not among them to
+ * the caller's call with all).  50 locations were 1 KB on every call.
+ */
+
+char *
+invsync_ship_kinds_of(const invsync_conf_t *conf, const char *const *ids,
+    size_t n, size_t *len)
+{
+    char                      *s, *p;
+    size_t                     i, j, k, nloc, size;
+    const char                *kind;
+    const invsync_location_t  *l;
+
+    nloc = conf->routing != NULL ? conf->routing->nlocations : 0;
+
+    for (size = 4, i = 0; i < n; i++) {
+        size += strlen(ids[i]) + 16;
+    }
+
+    s = malloc(size);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    p = s;
+    *p++ = '\1';
+    *p++ = '\0';
+    *p++ = '\0';
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < i && strcmp(ids[j], ids[i]) != 0; j++) {
+            /* void */
+        }
+
+        for (l = NULL, k = 0; j == i && k < nloc; k++) {
+            if (conf->routing->locations[k].id == ids[i]
+                || strcmp(conf->routing->locations[k].id, ids[i]) == 0)
+            {
+                l = &conf->routing->locations[k];
+                break;
+            }
+        }
+
+        if (l == NULL) {
+            continue;   /* written, or not configured: not found either */
+        }
+
         kind = invsync_ship_kind_names[l->kind];
         p = memcpy(p, l->id, strlen(l->id)) + strlen(l->id);
         *p++ = '\0';

@@ -53,9 +53,12 @@ json_t *invsync_ship_parcel_lines(json_t *lines);
 invsync_ship_rc_e invsync_ship_confirm_call(invsync_worker_t *w,
     const char *id, const invsync_ship_record_t *rec, char *audit,
     size_t alen, char *err, size_t len);
-/* ship_open.lua's ARGV[5] (route.lua's ARGV[8]): each configured
- * location's kind, *len bytes (NULs inside) to free; NULL: no memory */
+/* ship_open.lua's ARGV[5]: each configured location's kind, *len bytes
+ * (NULs inside) to free; NULL: no memory */
 char *invsync_ship_kinds(const invsync_conf_t *conf, size_t *len);
+/* the same of n locations only, "\1" first (route.lua's ARGV[8]) */
+char *invsync_ship_kinds_of(const invsync_conf_t *conf,
+    const char *const *ids, size_t n, size_t *len);
 /* ship_open.lua: the order's shipments from its allocation */
 invsync_ship_rc_e invsync_ship_open_call(invsync_worker_t *w,
     const char *channel, const char *order, char *err, size_t len);

@@ -34,6 +34,8 @@ typedef struct {
 static char *invsync_route_decision(const invsync_route_input_t *in,
     const invsync_route_result_t *res);
 static char *invsync_route_json_str(char *p, const char *s);
+static char *invsync_route_kinds(const invsync_conf_t *conf,
+    const invsync_route_result_t *res, size_t *len);
 static int invsync_route_args(invsync_worker_t *w,
     const invsync_envelope_t *ev, invsync_route_input_t *in,
     const invsync_route_result_t *res, int again, invsync_route_args_t *a);
@@ -43,14 +45,16 @@ static int invsync_route_located(const invsync_conf_t *conf);
 /*
  * route.lua's ARGV[4], JSON text to free: written into one buffer sized
  * up front (every string escaped at most 6 bytes a byte); a jansson tree
- * packed and dumped for it was a sixth of the worker's CPU per order.
+ * packed and dumped for it was a sixth of the worker's CPU per order.  A
+ * bundle's line carries the components the decision read ("comp", as
+ * route_read.lua gave them): route.lua holds those, one HGET less a line.
  */
 
 static char *
 invsync_route_decision(const invsync_route_input_t *in,
     const invsync_route_result_t *res)
 {
-    char                         *d, *p, xid[512];
+    char                         *d, *p, xid[512], **comp;
     size_t                        i, size;
     const char                   *rule;
     const invsync_route_alloc_t  *a;
@@ -60,16 +64,32 @@ invsync_route_decision(const invsync_route_input_t *in,
     size = 256 + 6 * (sizeof(xid) + strlen(in->order_key)
                       + strlen(in->seq) + strlen(rule));
 
+    comp = calloc(res->nallocs + 1, sizeof(char *));
+    if (comp == NULL) {
+        return NULL;
+    }
+
     for (i = 0; i < res->nallocs; i++) {
         a = &res->allocs[i];
         size += 160 + 6 * (strlen(in->lines[a->line].line_id)
                           + strlen(in->lines[a->line].sku)
                           + strlen(a->location));
+
+        /* as route.lua took sku:<s> components: an object is a bundle */
+        if (json_is_object(in->slots[a->line].comps)) {
+            comp[i] = json_dumps(in->slots[a->line].comps, JSON_COMPACT);
+            if (comp[i] == NULL) {
+                d = NULL;
+                goto done;
+            }
+
+            size += 16 + strlen(comp[i]);
+        }
     }
 
     d = malloc(size);
     if (d == NULL) {
-        return NULL;
+        goto done;
     }
 
     p = d + sprintf(d, "{\"order\":");
@@ -105,11 +125,23 @@ invsync_route_decision(const invsync_route_input_t *in,
                                        invsync_route_mode_name(in->order.mode));
         }
 
+        if (comp[i] != NULL) {
+            p += sprintf(p, ",\"comp\":%s", comp[i]);
+        }
+
         p += sprintf(p, in->lines[a->line].no_parcel ? ",\"parcel\":false}"
                                                      : "}");
     }
 
     sprintf(p, "]}");
+
+done:
+
+    for (i = 0; i < res->nallocs; i++) {
+        free(comp[i]);
+    }
+
+    free(comp);
 
     return d;
 }
@@ -215,7 +247,7 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     snprintf(a->maxlen, sizeof(a->maxlen), "%ld", w->conf->audit_max_len);
 
     a->move = invsync_route_decision(in, res);
-    a->kinds = invsync_ship_kinds(w->conf, &a->kinds_len);
+    a->kinds = invsync_route_kinds(w->conf, res, &a->kinds_len);
 
     if (a->move == NULL || a->kinds == NULL || res->trace_json == NULL) {
         return -1;
@@ -259,6 +291,35 @@ invsync_route_args(invsync_worker_t *w, const invsync_envelope_t *ev,
     a->argc = argc;
 
     return 0;
+}
+
+
+/* route.lua's ARGV[8]: the kinds of the locations the decision uses (its
+ * ship_open.lua looks up no other: one its allocation does not use is
+ * cancelled by id, an allocation found made elsewhere that uses another
+ * is left to invsync_shipment_open()) */
+
+static char *
+invsync_route_kinds(const invsync_conf_t *conf,
+    const invsync_route_result_t *res, size_t *len)
+{
+    char         *k;
+    size_t        i;
+    const char  **ids;
+
+    ids = malloc((res->nallocs + 1) * sizeof(const char *));
+    if (ids == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < res->nallocs; i++) {
+        ids[i] = res->allocs[i].location;
+    }
+
+    k = invsync_ship_kinds_of(conf, ids, res->nallocs, len);
+    free(ids);
+
+    return k;
 }
 
 

@@ -10,18 +10,22 @@
 -- ARGV[4]  the decision, JSON: {"order": "<channel>:<id>", "version": n,
 --          "seen": the alloc:<order> seq the decision read ("" none),
 --          "backorder": bool, "lines": [{"line": id, "sku": s, "loc": l,
---          "qty": n}], "exception": id of an unroutable exception to
---          resolve, or "", "unroutable": true when no rule could fill it,
---          "rule": the name of the rule that matched (its "rate" tells
---          the fulfilment engine which label to buy)}
+--          "qty": n, "comp": {sku: qty} only for a bundle's line}],
+--          "exception": id of an unroutable exception to resolve, or "",
+--          "unroutable": true when no rule could fill it, "rule": the
+--          name of the rule that matched (its "rate" tells the
+--          fulfilment engine which label to buy)}
 -- ARGV[5]  approximate bound of the audit stream
 -- ARGV[6]  "1" when a channel shows a location-filtered quantity (its
 --          SKUs' channels are marked dirty), else "0": a channel that
 --          counts every location shows the same after routing
 -- ARGV[7]  the order's channel: its shipments are opened in this step
 --          (ship_open.lua, included), or "": not here
--- ARGV[8]  the kind of each configured location, as ship_open.lua takes
---          them
+-- ARGV[8]  the kind of each location the decision uses, as ship_open.lua
+--          takes them ("\1" first: only some locations; an allocation
+--          made elsewhere, found on a duplicate or an older version, is
+--          left to the caller's own ship_open.lua call when it uses
+--          another)
 -- ARGV[9]  and on: field, value pairs of the audit entry (the trace in
 --          "inputs")
 --
@@ -32,13 +36,31 @@
 -- reservation[sku] - its held amounts; routing replaces the whole share
 -- (an edited order's new allocation releases the old in the same step).
 --
+-- A bundle's line is expanded with the components the decision read
+-- (route_read.lua's sku:<bundle> components, the line's "comp"), not read
+-- again here: the decision placed the line by those components' stock, and
+-- the re-check below is of exactly what this step then holds, so nothing
+-- is held that was not checked.  A bundle redefined between the read and
+-- this step is routed as if redefined just after it (read, decided, held
+-- by one definition); reading it again here would hold the new components
+-- at places chosen for the old ones.  One HGET less per line.
+--
+-- route:waiting holds an order only after this script's unroutable path
+-- (the worker opened the order's unroutable exception just before: that
+-- exception hash then exists, for good) or its backorder path (alloc
+-- backorder "1", written in the same step): a routed order is taken out
+-- of it only when one of those holds, or when the caller names no
+-- exception (it cannot tell), not with a ZREM on every order.
+--
 -- Returns {0, id} when this version was applied before, {2, id} when
 -- unroutable was recorded, {'older', v}
 -- when the order has a newer allocation, {'stale', sku, loc, free} when
 -- the stock changed since the decision read it (nothing written: the
 -- caller reads again and decides again), else {1, audit id}.  With a
 -- channel, {0, id}, {'older', v} and {1, id} go on with ship_open.lua's
--- {opened, updated, cancelled}, or with its error's text alone.
+-- {opened, updated, cancelled}, or with its error's text alone; they stay
+-- alone when the allocation has a location ARGV[8] lacks (ship_open.lua's
+-- {'kinds'}, nothing opened: the caller's own call opens them).
 
 --#include ship_open
 
@@ -62,6 +84,10 @@ local function shipped(reply, given)
         reply[3] = type(s) == 'table' and tostring(s.err) or tostring(s)
         return reply
     end
+    -- a location ARGV[8] does not have: the caller opens them itself
+    if s[1] == 'kinds' then
+        return reply
+    end
     reply[3], reply[4], reply[5], reply[6] = s[1], s[2], s[3], s[4]
     return reply
 end
@@ -77,7 +103,8 @@ end
 
 local akey = K .. 'alloc:' .. order
 local rkey = K .. 'reservation:' .. order
-local cur = redis.call('HMGET', akey, 'version', 'held', 'seq')
+local cur = redis.call('HMGET', akey, 'version', 'held', 'seq',
+                      'backorder')
 local curv = tonumber(cur[1])
 
 if curv and tonumber(d.version) and curv > tonumber(d.version) then
@@ -107,14 +134,6 @@ if cur[2] and cur[2] ~= '' then
     old = cjson.decode(cur[2])
 end
 
-local function components(sku)
-    local c = redis.call('HGET', K .. 'sku:' .. sku, 'components')
-    if c and c ~= '' then
-        return cjson.decode(c)
-    end
-    return nil
-end
-
 -- the new holding, {loc: {sku: qty}}, bundles expanded
 local held, skus = {}, {}
 for _, l in ipairs(d.lines) do
@@ -126,7 +145,7 @@ for _, l in ipairs(d.lines) do
     end
     local at = held[l.loc] or {}
     held[l.loc] = at
-    local c = components(l.sku) or {[l.sku] = 1}
+    local c = type(l.comp) == 'table' and l.comp or {[l.sku] = 1}
     for s, q in pairs(c) do
         at[s] = (at[s] or 0) + q * l.qty
         skus[s] = true
@@ -137,23 +156,58 @@ local function was(loc, s)
     return (old[loc] and old[loc][s]) or 0
 end
 
--- checked before anything is written: Redis does not roll scripts back
+-- a value as HINCRBY takes it (Redis's own integer form, small enough
+-- for a Lua number to hold exactly: absent is 0), else nil
+local function int(v)
+    if v == false then
+        return 0
+    end
+    if #v <= 15 and (v == '0' or v:find('^%-?[1-9]%d*$')) then
+        return tonumber(v)
+    end
+    return nil
+end
+
+-- checked before anything is written: Redis does not roll scripts back.
+-- One HMGET per SKU, for each of its places and its unrouted: read[s]
+-- keeps what it gave, for the move below to set
+local read = {}
 if not d.backorder then
+    local places = {}
     for loc, at in pairs(held) do
-        for s, q in pairs(at) do
-            local h = redis.call('HMGET', K .. 'stock:' .. s,
-                                 'on_hand:' .. loc, 'reserved:' .. loc)
-            local free = (tonumber(h[1]) or 0) - (tonumber(h[2]) or 0)
-                         + was(loc, s)
-            if free < q then
+        for s in pairs(at) do
+            places[s] = places[s] or {}
+            places[s][#places[s] + 1] = loc
+        end
+    end
+    for s, locs in pairs(places) do
+        local f = {'unrouted'}
+        for _, loc in ipairs(locs) do
+            f[#f + 1] = 'on_hand:' .. loc
+            f[#f + 1] = 'reserved:' .. loc
+        end
+        local h = redis.call('HMGET', K .. 'stock:' .. s, unpack(f))
+        for i, loc in ipairs(locs) do
+            local free = (tonumber(h[2 * i]) or 0)
+                         - (tonumber(h[2 * i + 1]) or 0) + was(loc, s)
+            if free < held[loc][s] then
                 return {'stale', s, loc, tostring(free)}
             end
         end
+        local r = {}
+        for i, field in ipairs(f) do
+            r[field] = h[i]
+        end
+        read[s] = r
     end
 end
 
--- every change summed first, then one HINCRBY per field that moves (the
--- old and the new allocation at one place often cancel out)
+-- every change summed first (the old and the new allocation at one place
+-- often cancel out), then per SKU one HSET of the fields that move whose
+-- value the check above read (unrouted and reserved:<loc> of the usual
+-- first routing: the value read plus the change, as HINCRBY would leave
+-- it), one HINCRBY for each other (a place only the old allocation used;
+-- a backorder, not checked)
 local delta, moved = {}, {}
 local function move(s, field, d)
     local t = delta[s] or {}
@@ -205,11 +259,21 @@ if #rset > 0 then
     redis.call('HSET', rkey, unpack(rset))
 end
 for s, t in pairs(delta) do
+    local r, set = read[s] or {}, {}
     for field, d in pairs(t) do
         if d ~= 0 then
-            redis.call('HINCRBY', K .. 'stock:' .. s, field, d)
+            local v = r[field] ~= nil and int(r[field])
+            if v then
+                set[#set + 1] = field
+                set[#set + 1] = string.format('%d', v + d)
+            else
+                redis.call('HINCRBY', K .. 'stock:' .. s, field, d)
+            end
             moved[s] = true
         end
+    end
+    if #set > 0 then
+        redis.call('HSET', K .. 'stock:' .. s, unpack(set))
     end
 end
 -- a SKU of the old holding the new one no longer routes goes back
@@ -243,17 +307,21 @@ redis.call('HSET', akey, 'version', tostring(d.version or ''),
            'backorder', d.backorder and '1' or '0',
            'rule', tostring(d.rule or ''))
 
--- a backorder waits for stock like an unroutable order, oldest first
+-- the unroutable exception the caller names, if there is one
+local xkey = K .. 'exception:' .. (d.exception or '')
+local st = (d.exception or '') ~= ''
+           and redis.call('HGET', xkey, 'state')
+
+-- a backorder waits for stock like an unroutable order, oldest first; a
+-- routed order leaves the set if it can be in it (the header)
 if d.backorder then
     redis.call('ZADD', K .. 'route:waiting', 'NX', ARGV[2], order)
-else
+elseif cur[4] == '1' or (d.exception or '') == '' or st then
     redis.call('ZREM', K .. 'route:waiting', order)
 end
 
 -- the order waited as unroutable: routed now, the exception is closed
 if (d.exception or '') ~= '' then
-    local xkey = K .. 'exception:' .. d.exception
-    local st = redis.call('HGET', xkey, 'state')
     if st == 'open' or st == 'retried' then
         redis.call('HSET', xkey, 'state', 'resolved', 'resolved_by',
                    'invsync-worker', 'resolution', 'routed', 'updated',

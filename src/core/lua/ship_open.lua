@@ -12,7 +12,10 @@
 -- ARGV[4]  the channel id (the order's prefix: an id may hold ':')
 -- ARGV[5]  the kind of each configured location: "\0\0", then
 --          "<id>\0<kind>\0\0" for each (searched, not decoded: the few
---          locations an order uses of many)
+--          locations an order uses of many); "\1" first: of only some
+--          (route.lua's, those its decision uses), and a parcel's location
+--          not among them opens nothing: {'kinds'}, nothing written, for
+--          the caller to call again with all
 -- ARGV[6]  approximate bound of the audit stream
 -- ARGV[7]  (route.lua, which includes this script, in the same step) the
 --          allocation it has just written, {version, lines (a table),
@@ -46,7 +49,12 @@
 -- docs/fulfilment.md, "Handed over at the location".
 --
 -- Returns {opened, updated, cancelled}, counts (and with ARGV[7] the
--- shipment.open entry's id, when one was written).
+-- shipment.open entry's id, when one was written), or {'kinds'}.
+--
+-- Every shipment:<id> is made here, and joins shipments:<order> in the
+-- same step (no other script or command makes one, none is deleted): the
+-- set is read first and only its members' hashes are, so an order's first
+-- routing reads none.
 
 local K, now, order, channel = ARGV[2], ARGV[1], ARGV[3], ARGV[4]
 -- loc's configured kind, or nil
@@ -58,6 +66,7 @@ local function configured(loc)
     local from = at + #loc + 3
     return ARGV[5]:sub(from, ARGV[5]:find('\0', from, true) - 1)
 end
+local some = ARGV[5]:byte(1) == 1
 local given = type(ARGV[7]) == 'table' and ARGV[7] or nil
 local a = given
           or redis.call('HMGET', K .. 'alloc:' .. order, 'version',
@@ -80,7 +89,7 @@ for _, l in ipairs(given and a[2] or cjson.decode(a[2])) do
                  parcel = l.parcel, mode = l.mode}
 end
 
--- the kind of the shipment of loc's lines t
+-- the kind of the shipment of loc's lines t; nil: not among "some"
 local function kind_of(loc, t)
     local parcel = false
     for _, l in ipairs(t) do
@@ -91,7 +100,14 @@ local function kind_of(loc, t)
         end
         parcel = parcel or l.parcel ~= false
     end
-    return parcel and (configured(loc) or 'manual') or 'digital'
+    if not parcel then
+        return 'digital'
+    end
+    local k = configured(loc)
+    if not k and some then
+        return nil
+    end
+    return k or 'manual'
 end
 
 -- a line as the shipment keeps it: parcel only when false
@@ -107,6 +123,19 @@ local function kept(t)
     return out
 end
 table.sort(locs)
+
+-- each kind before anything is written
+local kinds = {}
+for _, loc in ipairs(locs) do
+    kinds[loc] = kind_of(loc, byloc[loc])
+    if not kinds[loc] then
+        return {'kinds'}
+    end
+end
+local ids, member = redis.call('SMEMBERS', setkey), {}
+for _, id in ipairs(ids) do
+    member[id] = true
+end
 
 -- whether the provider knows the live shipment id (cur: its state,
 -- version, kind, provider_ref): a label or 3PL order, or one being asked
@@ -145,16 +174,18 @@ local function refused(id, had, wanted)
     redis.call('ZADD', K .. 'audit:order:' .. order, now, aid)
 end
 
-local opened, updated, cancelled = {}, {}, {}
+local opened, updated, cancelled, due = {}, {}, {}, {}
 local live = {open = true, requested = true, stalled = true,
               failed = true}
 
 for _, loc in ipairs(locs) do
     local id = order .. '@' .. loc
     local key = K .. 'shipment:' .. id
-    local cur = redis.call('HMGET', key, 'state', 'version', 'kind',
-                           'provider_ref')
-    local kind = kind_of(loc, byloc[loc])
+    local cur = member[id]
+                and redis.call('HMGET', key, 'state', 'version', 'kind',
+                               'provider_ref')
+                or {}
+    local kind = kinds[loc]
     local lines = cjson.encode(kept(byloc[loc]))
     if not cur[1] then
         redis.call('HSET', key, 'order', order, 'channel', channel,
@@ -162,7 +193,6 @@ for _, loc in ipairs(locs) do
                    'kind', kind, 'state', 'open', 'lines', lines,
                    'version', version, 'rule', rule, 'attempts', '0',
                    'opened_at', now)
-        redis.call('SADD', setkey, id)
         opened[#opened + 1] = id
     elseif cur[2] ~= version and live[cur[1]] and cur[3] ~= kind
            and committed(id, cur) then
@@ -184,14 +214,18 @@ for _, loc in ipairs(locs) do
         kind = nil      -- this version's, or shipped: nothing to do
     end
     if kind == 'warehouse' or kind == '3pl' then
-        redis.call('ZADD', K .. 'fulfil:due', now, id)
+        due[#due + 1] = now
+        due[#due + 1] = id
     end
+end
+if #opened > 0 then
+    redis.call('SADD', setkey, unpack(opened))
 end
 
 -- a location the new allocation does not use gives its shipment up (an
 -- id is "<order>@<location>": those of a location it uses are not read)
 local mine = #order + 2
-for _, id in ipairs(redis.call('SMEMBERS', setkey)) do
+for _, id in ipairs(ids) do
     local key = K .. 'shipment:' .. id
     local s = byloc[id:sub(mine)] and {}
               or redis.call('HMGET', key, 'state', 'location')
@@ -199,9 +233,13 @@ for _, id in ipairs(redis.call('SMEMBERS', setkey)) do
         redis.call('HSET', key, 'state', 'cancelled',
                    'cancelled_at', now,
                    'last_error', 'the order was routed elsewhere')
-        redis.call('ZADD', K .. 'fulfil:due', now, id)
+        due[#due + 1] = now
+        due[#due + 1] = id
         cancelled[#cancelled + 1] = id
     end
+end
+if #due > 0 then
+    redis.call('ZADD', K .. 'fulfil:due', unpack(due))
 end
 
 if #opened + #updated + #cancelled > 0 then

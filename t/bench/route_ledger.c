@@ -11,7 +11,12 @@
  * 50 locations, 20 rules) comes from worker.json; the ledger is filled
  * here: 10,000 SKUs, each on hand at every location (all 50; before
  * 2026-12-03, the first 19 only), plenty (nothing runs out, so no
- * decision is unroutable for want of stock, and every one is written).
+ * decision is unroutable for want of stock, and every one is written):
+ * 1,000 units at each location by default, a warehouse's figure (100,000
+ * orders take about 40 units of a SKU in all), or BENCH_ON_HAND.  Until
+ * 2026-12-07 it was 1,000,000,000: ten digits for each of 50 locations
+ * and each SKU made every order.route trace about 600 bytes longer than
+ * any merchant's (docs/performance.md records both).
  *
  *   bench_route_ledger WORKER.JSON [ORDERS [BATCH]]
  *
@@ -209,10 +214,12 @@ b_fill(invsync_worker_t *w)
     char          field[64];
     size_t        k;
     long          s, sent;
-    const char   *argv[4 + 2 * 64];
+    const char   *argv[4 + 2 * 64], *on_hand;
     redisReply   *r;
 
     sent = 0;
+    on_hand = getenv("BENCH_ON_HAND") != NULL ? getenv("BENCH_ON_HAND")
+                                               : "1000";
 
     for (s = 0; s < B_SKUS; s++) {
         snprintf(sku, sizeof(sku), "S%05ld", s);
@@ -224,7 +231,7 @@ b_fill(invsync_worker_t *w)
             snprintf(field, sizeof(field), "on_hand:%s",
                      w->conf->routing->locations[k].id);
             argv[2 + 2 * k] = strdup(field);
-            argv[3 + 2 * k] = "1000000000";
+            argv[3 + 2 * k] = on_hand;
         }
 
         argv[2 + 2 * k] = NULL;

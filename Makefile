@@ -325,6 +325,14 @@ $(BUILD)/fuzz/fuzz_routing: t/fuzz/fuzz_routing.c \
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
 	    $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a $(LIBS)
 
+# fuzz_pairs: the ledger reader of routing's HGETALLs (src/runtime)
+$(BUILD)/fuzz/fuzz_pairs: t/fuzz/fuzz_pairs.c \
+        $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $@.o -o $@ \
+	    $(BUILD)/fuzz/libinvsync_route.a $(BUILD)/fuzz/libinvsync.a $(LIBS) \
+	    $(WORKER_LIBS)
+
 # fuzz_journal: the journal's line builder (a pure function of actions/)
 FUZZ_JOURNAL := src/actions/refund/invsync_journal_lines.c
 

@@ -40,6 +40,8 @@ static void *invsync_pairs_integer(const redisReadTask *task,
     long long value);
 static void *invsync_pairs_nil(const redisReadTask *task);
 static void invsync_pairs_free(void *obj);
+static void invsync_pairs_text(char *dst, size_t cap, const char *src,
+    size_t len);
 
 
 static redisReplyObjectFunctions  invsync_pairs_functions = {
@@ -55,8 +57,10 @@ static redisReplyObjectFunctions  invsync_pairs_functions = {
  * The next reply: 0 when it was an array of strings in pairs, each pair
  * given to fn (an empty array gives none); 1 when it was something else
  * (an error's text, or what it was, in err; fn saw what came before);
- * -1 when the connection is lost (and closed).  fn answers 0 to go on,
- * else the rest of the reply is read and not given (answered 1).
+ * -1 when the connection is lost (and closed; so is one that gave no
+ * whole reply, which only a context that does not block does).  fn
+ * answers 0 to go on, else the rest of the reply is read and not given
+ * (answered 1).
  */
 
 int
@@ -103,8 +107,17 @@ invsync_redis_pairs(invsync_worker_t *w, invsync_redis_pair_pt fn,
         return -1;
     }
 
+    /* no whole reply: only a context that does not block answers so (the
+     * worker's blocks until one came).  The reader's half-read tasks
+     * point at this stack's state: the session cannot go on */
+    if (obj == NULL) {
+        invsync_redis_close(w);
+        return -1;
+    }
+
     if (st.type == REDIS_REPLY_ERROR) {
-        snprintf(err, len, "%s", st.err);
+        snprintf(err, len, "%s", st.err[0] != '\0' ? st.err
+                                 : "an error answered, with no text");
         return 1;
     }
 
@@ -131,9 +144,7 @@ invsync_pairs_string(const redisReadTask *task, char *str, size_t len)
         st->type = task->type;
 
         if (task->type == REDIS_REPLY_ERROR) {
-            snprintf(st->err, sizeof(st->err), "%.*s",
-                     (int) (len < sizeof(st->err) ? len : sizeof(st->err)),
-                     str);
+            invsync_pairs_text(st->err, sizeof(st->err), str, len);
         }
 
         return st;
@@ -217,6 +228,24 @@ invsync_pairs_nil(const redisReadTask *task)
     }
 
     return st;
+}
+
+
+/* an error's text as the reason of a refusal: the server's line, its
+ * control bytes (none from Redis; any from what answers in its place) as
+ * '?', cut to the buffer */
+
+static void
+invsync_pairs_text(char *dst, size_t cap, const char *src, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len && i + 1 < cap; i++) {
+        dst[i] = (unsigned char) src[i] < 0x20 || src[i] == 0x7f ? '?'
+                                                                 : src[i];
+    }
+
+    dst[i] = '\0';
 }
 
 

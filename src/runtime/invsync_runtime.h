@@ -220,7 +220,9 @@ redisReply *invsync_redis_cmdv(invsync_worker_t *w, const char **argv);
 int invsync_redis_appendv(invsync_worker_t *w, const char **argv);
 /* invsync_redis_pairs.c: the next reply as field, value pairs given to fn
  * (0 to go on), no redisReply built: 0, 1 (not pairs, or an error: err),
- * -1 (the connection lost and closed); value is not NUL-terminated */
+ * -1 (the connection lost and closed); field is NUL-terminated at
+ * field_len (a NUL may come before: Redis's strings are binary), value
+ * is not NUL-terminated */
 typedef int (*invsync_redis_pair_pt)(void *ctx, const char *field,
     size_t field_len, const char *value, size_t value_len);
 int invsync_redis_pairs(invsync_worker_t *w, invsync_redis_pair_pt fn,

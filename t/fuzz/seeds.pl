@@ -369,13 +369,34 @@ word('replies', $_) for ('Retry-After: ', "\n\n", '200', '201', '404',
                          '9223372036854775807', '-9223372036854775808',
                          '1e308', '\\u0000', '\\n');
 
+# pairs: what Redis answers to routing's HGETALL stock:<sku>, alone and
+# pipelined with what follows it (t/fuzz/fuzz_pairs.c)
+sub resp {
+    my @v = @_;
+    return '*' . @v . "\r\n" . join('', map { '$' . length($_) . "\r\n$_\r\n" } @v);
+}
+my $ledger = resp(map { ("on_hand:loc-$_", 1000, "reserved:loc-$_", $_) } 0 .. 49);
+seed('pairs', 'ledger-50', $ledger);
+seed('pairs', 'ledger-pipelined', $ledger . resp('unrouted', 2) . "*0\r\n"
+     . ":1\r\n" . $ledger);
+seed('pairs', 'empty', "*0\r\n");
+seed('pairs', 'wrongtype', "-WRONGTYPE Operation against a key holding the "
+     . "wrong kind of value\r\n" . $ledger);
+seed('pairs', 'cut-short', substr($ledger, 0, 700));
+seed('pairs', 'odd', resp('on_hand:w1', 3, 'reserved:w1'));
+seed('pairs', 'nested', "*2\r\n\$2\r\nab\r\n*1\r\n:1\r\n");
+seed('pairs', 'nil', "*2\r\n\$2\r\nab\r\n\$-1\r\n*-1\r\n");
+seed('pairs', 'long-field', resp('on_hand:' . ('x' x 300), 1));
+word('pairs', $_) for ("\r\n", '*2', '*100', '$-1', '-ERR ', '+OK', ':1',
+                       'on_hand:', 'reserved:', 'unrouted', 'damaged:');
+
 # the JSON dictionary joins every target that reads JSON
 my $base = slurp("$root/t/fuzz/json.dict");
 
 remove_tree("$out/seeds");
 
 for my $target (qw(scheme keys normalize credentials routing json answers
-                    journal replies))
+                    journal replies pairs))
 {
     make_path("$out/seeds/$target");
 
@@ -388,7 +409,8 @@ for my $target (qw(scheme keys normalize credentials routing json answers
 
     open my $fh, '>:raw', "$out/$target.dict"
         or die "$0: $out/$target.dict: $!\n";
-    print $fh $base if $target ne 'keys' && $target ne 'credentials';
+    print $fh $base if $target ne 'keys' && $target ne 'credentials'
+                       && $target ne 'pairs';
     print $fh "# from the tree\n";
     for my $w (sort keys %{ $dict{$target} // {} }) {
         (my $e = $w) =~ s/([\\"]|[^\x20-\x7e])/sprintf('\\x%02X', ord $1)/ge;

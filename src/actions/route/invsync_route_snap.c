@@ -237,6 +237,11 @@ invsync_route_field(void *ctx, const char *field, size_t field_len,
     int64_t                 v;
     invsync_route_input_t  *in = ctx;
 
+    /* a NUL inside: no location's field (nor one strcmp could tell) */
+    if (strlen(field) != field_len) {
+        return 0;
+    }
+
     if (field_len > 8 && memcmp(field, "on_hand:", 8) == 0) {
         at = invsync_route_loc(in, field + 8);
         neg = 0;

@@ -135,8 +135,14 @@ ok(wait_for(30, sub { my $k = open_kinds();
    'two exceptions of two kinds open, one dead letter')
     or diag(explain open_kinds());
 
-# the first order applied again: a duplicate
-my ($first) = @{$t->stream('invsync:orders')};
+# the first order (SKU-A's, the one applied) again: a duplicate.  Found by
+# its body: the simulator's webhooks come through nginx, and the ghost's
+# entry, added here directly, can be in the stream before them (CI's ASan
+# run replayed the ghost: a second dead letter, no duplicate)
+my ($first) = grep { my %e = %{$_->[1]};
+                     ($e{channel} // '') eq 'shop-eu'
+                     && ($e{body} // '') =~ /"SKU-A"/ }
+              @{$t->stream('invsync:orders')};
 $t->redis('XADD', 'invsync:orders', '*', %{$first->[1]},
           'replay_of', $first->[0]);
 

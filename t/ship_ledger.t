@@ -172,8 +172,8 @@ is_deeply([stock('A'), stock('B')],
 # with the order's channel (ARGV[7]) route.lua opens the shipments itself,
 # in the same step (ship_open.lua included): its answer goes on with the
 # counts; what was opened for this version is not opened again
-sub route_ship {
-    my ($v, $seen, @lines) = @_;
+sub route_some {
+    my ($v, $seen, $some, @lines) = @_;
     return $t->redis('EVAL', $lua{route}, 2, "${K}done:ledger:route:s2:$v",
                      "${K}audit", 3600, 6000 + $n++, $K, $json->encode({
                          order => 'shop:2', exception => '', version => $v,
@@ -181,8 +181,12 @@ sub route_ship {
                          lines => [ map { { line => $_->[0], sku => $_->[1],
                                             loc => $_->[2], qty => $_->[3] } }
                                     @lines ] }),
-                     1000, '0', 'shop', $kinds, 'action', 'order.route',
+                     1000, '0', 'shop', $some, 'action', 'order.route',
                      'inputs', '{}');
+}
+sub route_ship {
+    my ($v, $seen, @lines) = @_;
+    return route_some($v, $seen, $kinds, @lines);
 }
 sub ship2 {
     return { @{$t->redis('HGETALL', "${K}shipment:shop:2\@$_[0]")} };
@@ -212,18 +216,7 @@ is_deeply([ @{route_ship(1, '', [ '1', 'C', 'w1', 1 ])}[0, 2, 3, 4] ],
 
 # ARGV[8] of only some locations ("\1" first, the decision's): an
 # allocation found that uses another is left to the caller, nothing opened
-sub route_some {
-    my ($v, $seen, $some, @lines) = @_;
-    return $t->redis('EVAL', $lua{route}, 2, "${K}done:ledger:route:s2:$v",
-                     "${K}audit", 3600, 6000 + $n++, $K, $json->encode({
-                         order => 'shop:2', exception => '', version => $v,
-                         seen => $seen, rule => 'r2',
-                         lines => [ map { { line => $_->[0], sku => $_->[1],
-                                            loc => $_->[2], qty => $_->[3] } }
-                                    @lines ] }),
-                     1000, '0', 'shop', $some, 'action', 'order.route',
-                     'inputs', '{}');
-}
+# (route_some, defined above, is route_ship with its own kinds)
 my $opened = $t->redis('SCARD', "${K}shipments:shop:2");
 is_deeply([ @{route_some(2, '1', "\1\0\0w1\0warehouse\0\0",
                          [ '1', 'C', 'w1', 1 ])}, $t->redis('SCARD',

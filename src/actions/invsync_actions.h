@@ -92,6 +92,7 @@ typedef struct {
     char        id[256];
     char        by[256];        /* "order_id", or the payment reference */
     json_t     *data;           /* the recorded canonical order (new) */
+    char        ambiguous[512]; /* match() 2: "<ref> (<claimants>)" */
 } invsync_refund_order_t;
 
 int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,

@@ -7,6 +7,13 @@
  * reference, pipelined with the order's other commands in a batch.  The
  * same references tell whether a refund came first and waits for this
  * order (refund/invsync_refund_wait.c).
+ *
+ * Each order also adds its own field "claim:<channel>:<order id>" to the
+ * hash, in the same HSET: a reference two orders name (the same order id
+ * in two channels' "order:<id>", a transaction id reused) keeps both
+ * claims, and a refund that finds it so is not applied to either
+ * (invsync_refund_match.c, refund_ambiguous_payment).  The same order
+ * naming it again sets the same field: one claim still.
  */
 
 
@@ -27,9 +34,10 @@ invsync_order_payref_append(invsync_worker_t *w,
 {
     int           n;
     char          key[INVSYNC_ACTION_KEY_LEN];
+    char          claim[INVSYNC_ACTION_KEY_LEN];
     size_t        i;
     json_t       *ref;
-    const char   *oid, *argv[7];
+    const char   *oid, *argv[9];
 
     oid = invsync_action_str(canon, "order_id");
     n = 0;
@@ -37,6 +45,8 @@ invsync_order_payref_append(invsync_worker_t *w,
     if (oid[0] == '\0') {
         return 0;
     }
+
+    snprintf(claim, sizeof(claim), "claim:%s:%s", ev->channel, oid);
 
     json_array_foreach(json_object_get(canon, "payments"), i, ref) {
         if (!json_is_string(ref)
@@ -52,7 +62,9 @@ invsync_order_payref_append(invsync_worker_t *w,
         argv[3] = ev->channel;
         argv[4] = "order";
         argv[5] = oid;
-        argv[6] = NULL;
+        argv[6] = claim;
+        argv[7] = "1";
+        argv[8] = NULL;
 
         if (invsync_redis_appendv(w, argv) != 0) {
             return -1;

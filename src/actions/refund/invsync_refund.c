@@ -24,6 +24,9 @@ static invsync_act_rc_e invsync_refund_lines(invsync_worker_t *w,
     const invsync_refund_order_t *o, char *err, size_t len);
 static json_t *invsync_refund_order_lines(json_t *order);
 static int invsync_refund_void(json_t *canon);
+static invsync_act_rc_e invsync_refund_ambiguous(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon,
+    const invsync_refund_order_t *o, char *err, size_t len);
 
 
 /*
@@ -49,6 +52,10 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     rc = invsync_refund_match(w, ev, canon, &o, err, len);
     if (rc < 0) {
         return INVSYNC_ACT_RETRY;
+    }
+
+    if (rc == 2) {
+        return invsync_refund_ambiguous(w, ev, canon, &o, err, len);
     }
 
     if (rc == 0) {
@@ -77,7 +84,7 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
          * (the fault run: 1 in 375 left open)
          */
         rc = invsync_refund_match(w, ev, canon, &o, err, len);
-        if (rc <= 0) {
+        if (rc != 1) {
             return rc < 0 ? INVSYNC_ACT_RETRY : arc;
         }
     }
@@ -129,6 +136,28 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     }
 
     return arc;
+}
+
+
+/*
+ * A refund found only by a payment reference two or more orders claim
+ * (K payref:, docs/refunds.md): applied to neither, an exception naming
+ * the reference and its claimants.
+ */
+
+static invsync_act_rc_e
+invsync_refund_ambiguous(invsync_worker_t *w, const invsync_envelope_t *ev,
+    json_t *canon, const invsync_refund_order_t *o, char *err, size_t len)
+{
+    char  summary[640];
+
+    snprintf(summary, sizeof(summary), "a refund whose payment reference "
+             "several orders claim: %s", o->ambiguous);
+
+    return invsync_action_exception(w, ev, canon, "refund_ambiguous_payment",
+                                    NULL, invsync_action_str(canon,
+                                                             "order_id"),
+                                    summary, err, len);
 }
 
 

@@ -4,6 +4,8 @@
  * order when it names one (a store's refund), else the order one of its
  * payment references names in K payref: (a payment provider's refund,
  * or a store refund naming an order id the store does not use for it).
+ * A reference more than one order claims (its "claim:" fields) names
+ * neither: a refund found only by such references is not applied.
  */
 
 
@@ -15,12 +17,15 @@
 
 
 static int invsync_refund_payref(invsync_worker_t *w, const char *ref,
-    invsync_refund_order_t *o, char *err, size_t len);
+    invsync_refund_order_t *o, char *amb, size_t cap, char *err,
+    size_t len);
 
 
 /*
  * 1 with o filled (o->data a new reference, the recorded canonical
- * order), 0 when no recorded order matches, -1 when Redis failed (err).
+ * order), 0 when no recorded order matches, 2 when none does but a
+ * reference two or more orders claim (o->ambiguous names it and them),
+ * -1 when Redis failed (err).
  */
 
 int
@@ -31,7 +36,9 @@ invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
     size_t       i;
     json_t      *ref;
     const char  *oid;
+    char         amb[sizeof(o->ambiguous)];
 
+    amb[0] = '\0';
     memset(o, 0, sizeof(invsync_refund_order_t));
     oid = invsync_action_str(canon, "order_id");
 
@@ -51,7 +58,8 @@ invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
             continue;
         }
 
-        rc = invsync_refund_payref(w, json_string_value(ref), o, err, len);
+        rc = invsync_refund_payref(w, json_string_value(ref), o, amb,
+                                   sizeof(amb), err, len);
         if (rc != 0) {
             return rc;
         }
@@ -59,28 +67,37 @@ invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     memset(o, 0, sizeof(invsync_refund_order_t));
 
+    if (amb[0] != '\0') {
+        snprintf(o->ambiguous, sizeof(o->ambiguous), "%s", amb);
+        return 2;
+    }
+
     return 0;
 }
 
 
-/* the order K payref:<ref> names, if it is recorded: as match() */
+/*
+ * The order K payref:<ref> names, if it is recorded: as match(); a
+ * reference with two or more "claim:" fields names none, and the first
+ * such is described in amb (when amb is still empty).
+ */
 static int
 invsync_refund_payref(invsync_worker_t *w, const char *ref,
-    invsync_refund_order_t *o, char *err, size_t len)
+    invsync_refund_order_t *o, char *amb, size_t cap, char *err,
+    size_t len)
 {
-    char          key[INVSYNC_ACTION_KEY_LEN];
-    redisReply   *r;
-    const char   *argv[5];
+    char          key[INVSYNC_ACTION_KEY_LEN], who[384];
+    size_t        i, claims, used;
+    redisReply   *r, *f, *v;
+    const char   *channel, *order, *argv[3];
 
     if (invsync_key_payref(key, sizeof(key), w->conf, ref) == 0) {
         return 0;
     }
 
-    argv[0] = "HMGET";
+    argv[0] = "HGETALL";
     argv[1] = key;
-    argv[2] = "channel";
-    argv[3] = "order";
-    argv[4] = NULL;
+    argv[2] = NULL;
 
     r = invsync_redis_cmdv(w, argv);
     if (r == NULL) {
@@ -88,22 +105,59 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
         return -1;
     }
 
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+    if (r->type != REDIS_REPLY_ARRAY) {
         snprintf(err, len, "redis: %s", r->type == REDIS_REPLY_ERROR
-                                        ? r->str : "bad HMGET reply");
+                                        ? r->str : "bad HGETALL reply");
         freeReplyObject(r);
         return -1;
     }
 
-    if (r->element[0]->type != REDIS_REPLY_STRING
-        || r->element[1]->type != REDIS_REPLY_STRING)
-    {
+    channel = NULL;
+    order = NULL;
+    claims = 0;
+    used = 0;
+    who[0] = '\0';
+
+    for (i = 0; i + 1 < r->elements; i += 2) {
+        f = r->element[i];
+        v = r->element[i + 1];
+
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+
+        if (strcmp(f->str, "channel") == 0) {
+            channel = v->str;
+
+        } else if (strcmp(f->str, "order") == 0) {
+            order = v->str;
+
+        } else if (strncmp(f->str, "claim:", 6) == 0) {
+            if (used < sizeof(who)) {
+                used += snprintf(who + used, sizeof(who) - used, "%s%s",
+                                 claims ? ", " : "", f->str + 6);
+            }
+
+            claims++;
+        }
+    }
+
+    if (channel == NULL || order == NULL) {
         freeReplyObject(r);
         return 0;
     }
 
-    snprintf(o->channel, sizeof(o->channel), "%s", r->element[0]->str);
-    snprintf(o->id, sizeof(o->id), "%s", r->element[1]->str);
+    if (claims > 1) {
+        if (amb[0] == '\0') {
+            snprintf(amb, cap, "%s (%s)", ref, who);
+        }
+
+        freeReplyObject(r);
+        return 0;
+    }
+
+    snprintf(o->channel, sizeof(o->channel), "%s", channel);
+    snprintf(o->id, sizeof(o->id), "%s", order);
     snprintf(o->by, sizeof(o->by), "%s", ref);
     freeReplyObject(r);
 

@@ -161,8 +161,9 @@ is(send_one(shopify('orders/create', 'o-501', $order))->{status}, 200,
 ok(wait_for(10, sub { $t->redis('HGET', "${K}payref:order:501", 'order') }),
    'the order is indexed by its payment reference');
 is_deeply({ @{$t->redis('HGETALL', "${K}payref:order:501")} },
-          { channel => 'shop-eu', order => '501' },
-          'K payref:order:501 names the channel and the order');
+          { channel => 'shop-eu', order => '501',
+            'claim:shop-eu:501' => '1' },
+          'K payref:order:501 names the channel and the order, its one claim');
 
 my ($a0, $b0) = (on_hand('SKU-A'), on_hand('SKU-B'));
 

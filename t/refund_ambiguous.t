@@ -43,7 +43,7 @@ EOF
 
 $t->run;
 $t->wait_ready;
-$t->plan(9);
+$t->plan(11);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
@@ -70,13 +70,13 @@ sub woo {
 }
 
 sub stripe_refund {
-    my ($evt, $re, $oid) = @_;
+    my ($evt, $re, $oid, $charge) = @_;
     my $ts = time;
     my $body = encode_json({ id => $evt, object => 'event',
         type => 'refund.created', api_version => '2024-06-20',
         created => $ts, data => { object => {
             id => $re, object => 'refund', amount => 3775,
-            currency => 'usd', charge => "ch_$oid", created => $ts,
+            currency => 'usd', charge => $charge // "ch_$oid", created => $ts,
             status => 'succeeded', metadata => { order_id => $oid } } } });
     my $v1 = hmac_sha256_hex("$ts.$body", 'whsec_test_amb');
     return $t->post('/hooks/stripe', $body,
@@ -98,11 +98,12 @@ sub exceptions {
 my $wo = decode_json($t->read_file("$FindBin::Bin/fixtures/woocommerce/"
                                    . 'order_updated_processing/body.json'));
 my $order = sub { encode_json({ %$wo, id => $_[0], number => "$_[0]",
-                                transaction_id => '' }) };
+                                transaction_id => $_[1] // '' }) };
 
-# order 1001 in both WooCommerce channels; order 2002 delivered twice
+# order 1001 in both WooCommerce channels (woo-two's paid by Stripe charge
+# ch_two); order 2002 delivered twice
 woo('/hooks/woo', $order->(1001));
-woo('/hooks/woo2', $order->(1001));
+woo('/hooks/woo2', $order->(1001, 'ch_two'));
 woo('/hooks/woo', $order->(2002));
 woo('/hooks/woo', $order->(2002));
 ok(wait_for(10, sub {
@@ -136,6 +137,16 @@ my $r = wait_for(10, sub { refund_state('re_b1') });
 is_deeply($r && [@$r{qw(order_channel order_id matched_by)}],
           ['woo-main', '2002', 'order:2002'],
           'the redelivered order\'s refund applied, by order:2002');
+is_deeply([map { s/^.*exception://r } @{exceptions('refund_*')}],
+          ['refund_ambiguous_payment:stripe-main:evt_a1'],
+          'no other refund exception (order:2002 is one claim)');
+
+# naming order:1001 and a charge one order claims: that order
+stripe_refund('evt_c1', 're_c1', '1001', 'ch_two');
+$r = wait_for(10, sub { refund_state('re_c1') });
+is_deeply($r && [@$r{qw(order_channel order_id matched_by)}],
+          ['woo-two', '1001', 'txn:ch_two'],
+          'a refund also naming woo-two\'s charge: woo-two\'s order, by it');
 
 is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 

@@ -45,6 +45,8 @@ UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 UNIT_BINS   := $(UNIT_SRCS:t/unit/test_%.c=$(BUILD)/t/unit_%)
 # the unit tests' TAP output, one copy (t/unit/tap.h)
 UNIT_TAP    := t/unit/tap.c
+# what tests share (tap.h, the normalizer's and the channel cases' helpers)
+UNIT_HDRS   := $(wildcard t/unit/*.h)
 
 LIB         := $(BUILD)/libinvsync.a
 RT_LIB      := $(BUILD)/libinvsync_runtime.a
@@ -202,6 +204,9 @@ $(BUILD)/t/unit_journal: t/unit/test_journal.c $(UNIT_TAP) \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc/actions/refund $< $(UNIT_TAP) \
 	    src/actions/refund/invsync_journal_lines.c -o $@ $(LIB) $(LIBS)
+
+# a unit test is built again when a header of t/unit changes
+$(UNIT_BINS): $(UNIT_HDRS)
 
 unit: $(UNIT_BINS)
 
@@ -410,7 +415,7 @@ deb: all
 # outside src/channels (docs/architecture.md)
 lint:
 	perl .ci/lint-style $(CORE_SRCS) $(CORE_CXX) $(RT_SRCS) $(WORKER_SRCS) \
-	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) $(UNIT_TAP) t/unit/tap.h \
+	    $(CTL_SRCS) $(HDRS) $(MOD_SRCS) $(UNIT_SRCS) $(UNIT_TAP) $(UNIT_HDRS) \
 	    $(wildcard t/fuzz/*.c t/bench/*.c)
 	perl .ci/check-layers .
 

@@ -11,7 +11,7 @@
  * track (each modulo); case one of that row's cases of the operation in
  * t/channels/<type>/<op>/ (modulo, in name order), whose conf.json,
  * credentials and items.json make the context and the request, as
- * t/unit/test_channels.c does.  A row without the operation is skipped;
+ * t/unit/channel_cases.h does.  A row without the operation is skipped;
  * track_parse needs no request, so it runs on the type's conf.json with
  * or without cases.  The answer is what invsync_call_verdict() hands on:
  * a status of 100..499 but 429 (others never reach a parse), Retry-After,
@@ -50,7 +50,7 @@
 #define T_MAX_CASES    64
 #define T_PATH_LEN     1024
 #define T_WHY_LEN      160                  /* as the engines give */
-#define T_NOW_MS       1795000000000LL      /* as test_channels.c */
+#define T_NOW_MS       1795000000000LL      /* as channel_cases.h */
 #define T_DELAY_MAX    3600000              /* INVSYNC_CALL_DELAY_MAX_MS */
 
 

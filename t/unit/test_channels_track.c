@@ -1,11 +1,12 @@
 
 /*
  * The tracking cases of every channel: t/channels/<type>/track/<case>/
- * (t/unit/test_channels.c runs the other operations).  A case is a
- * shipment (shipment.json) and the exchanges of its sequence in order
- * (exchanges.json): each the request track_build and authorize must make
- * of the step, the answer recorded, and what track_parse then makes of it
- * (rc, the next step, delay_ms); after the last, the shipment's ref or err.
+ * (test_channels.c and test_channels_orders.c run the other operations).
+ * A case is a shipment (shipment.json) and the exchanges of its sequence
+ * in order (exchanges.json): each the request track_build and authorize
+ * must make of the step, the answer recorded, and what track_parse then
+ * makes of it (rc, the next step, delay_ms); after the last, the
+ * shipment's ref or err.
  * The sequence starts at look, as the engine starts every attempt.  The
  * formats: t/channels/README.md.  Prints TAP.
  */

@@ -52,6 +52,18 @@ invsync_ship_confirm_call(invsync_worker_t *w, const char *id,
     redisReply        *r;
     invsync_ship_rc_e  rc;
 
+    /* every way a shipment is confirmed (a label bought, a 3PL's reply
+     * or webhook, invsyncctl ship) passes here: its tracking number and
+     * carrier are printable and bounded before they are kept or pushed
+     * (docs/fulfilment.md "Bad provider input") */
+    if (invsync_ship_text_check("carrier", rec->carrier, 0, 0, err, len)
+        != 0
+        || invsync_ship_text_check("tracking number", rec->tracking, 0, 1,
+                                   err, len) != 0)
+    {
+        return INVSYNC_SHIP_REFUSED;
+    }
+
     snprintf(cause, sizeof(cause), "ship:%s", id);
     if (invsync_key_done_ledger(done, sizeof(done), w->conf, cause) == 0) {
         snprintf(err, len, "shipment id \"%.64s…\" is too long", id);

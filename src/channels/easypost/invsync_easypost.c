@@ -292,7 +292,9 @@ invsync_ep_rate(json_t *r, invsync_rate_t *out)
     }
 
     v = json_object_get(r, "delivery_days");
-    out->days = json_is_integer(v) ? (int) json_integer_value(v) : 0;
+    out->days = json_is_integer(v) && json_integer_value(v) > 0
+                && json_integer_value(v) <= 365
+                ? (int) json_integer_value(v) : 0;     /* else unknown */
 }
 
 

@@ -198,7 +198,9 @@ invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
     rec.tracking = l->tracking;
     rec.tracking_url = l->tracking_url;
     rec.label_url = l->label_url;
-    rec.cost_minor = cost;
+    /* a bought rate whose amount was refused (invsync_rate_minor) has
+     * no cost to record, rather than -1 */
+    rec.cost_minor = l->bought.cost_minor >= 0 ? cost : NULL;
     rec.currency = l->bought.currency;
     rec.provider_ref = l->id;
     rec.by = w->conf->consumer;

@@ -55,7 +55,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(19);
+$t->plan(22);
 
 my $K = 'invsync:{invsync}:';
 my $hooks = 'http://127.0.0.1:' . $t->port('http');
@@ -266,5 +266,21 @@ is_deeply([$so->{status}, on_hand('MUG', '3pl-us'),
                   @{audit_entries($t)})],
           ['Cancelled', 8, 1],
           'cancelled at the 3PL; stock down once, one confirm');
+
+###############################################################################
+# the merchant's tracking number has a newline (docs/fulfilment.md "Bad
+# provider input"): shipped by the channel all the same (refused, it would
+# stay open for a second parcel), the number not kept
+
+my $o5 = shop_order(['SKU-C', 1]);
+my $s5 = "shop-eu:$o5->{id}\@desk";
+ok(wait_for(30, sub { state_of($s5) eq 'open' }), 'another manual shipment')
+    or diag($t->read_file('logs/w1.out'));
+merchant_fulfils($o5->{id}, "MERCH\n5");
+ok(wait_for(30, sub { state_of($s5) =~ /^(shipped|tracked)$/ }),
+   'a tracking number with a newline: shipped by the channel')
+    or diag(explain [ship($s5), $t->read_file('logs/w1.out')]);
+is_deeply([@{ship($s5)}{qw(shipped_by tracking)}, on_hand('SKU-C', 'desk')],
+          ['channel', '', 6], 'its number not kept; on hand down once');
 
 $t->done;

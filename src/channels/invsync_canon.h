@@ -66,6 +66,14 @@ int invsync_money_format(int64_t minor, const char *currency, char *buf,
     size_t cap);
 int invsync_time_iso_ms(const char *iso, int64_t *ms);
 
+/* invsync_canon_ship.c: a carrier's or 3PL's words about a parcel */
+#define INVSYNC_RATE_MAX_MINOR  100000000000LL  /* 1e9 major units */
+#define INVSYNC_SHIP_TEXT_MAX   100
+int invsync_rate_minor(const json_t *value, const char *currency,
+    int64_t *minor, char *err, size_t len);
+int invsync_ship_text_check(const char *field, const char *text,
+    int required, int ascii, char *err, size_t len);
+
 /*
  * Readers for the normalizers, also in invsync_canon.c.  A source is one
  * object of the body with its JSON path, used in every error.  Getters

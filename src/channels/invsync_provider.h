@@ -35,8 +35,9 @@ typedef struct {
     char         carrier[64];
     char         service[64];
     char         currency[8];
-    int64_t      cost_minor;
+    int64_t      cost_minor;            /* -1: no usable cost, see why */
     int          days;                  /* delivery days; 0 unknown */
+    char         why[96];               /* why cost_minor is -1 */
 } invsync_rate_t;
 
 

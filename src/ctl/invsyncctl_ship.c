@@ -84,6 +84,15 @@ invsyncctl_ship(invsyncctl_t *ctl, int argc, char **argv)
                                       "--tracking are required");
     }
 
+    if (invsync_ship_text_check("--carrier", rec.carrier, 1, 0, err,
+                                sizeof(err)) != 0
+        || invsync_ship_text_check("--tracking", rec.tracking,
+                                   strcmp(rec.carrier, "pickup") != 0, 1,
+                                   err, sizeof(err)) != 0)
+    {
+        return invsyncctl_usage_error("ship", err);
+    }
+
     if (invsync_ship_id(id, sizeof(id), pos[0], loc) == 0) {
         return invsyncctl_usage_error("ship", "the order or location is "
                                       "too long");

@@ -45,12 +45,42 @@ invsync_ship_confirm_call(invsync_worker_t *w, const char *id,
     const invsync_ship_record_t *rec, char *audit, size_t alen, char *err,
     size_t len)
 {
-    char               done[INVSYNC_SHIP_KEY_LEN], cause[INVSYNC_SHIP_KEY_LEN];
-    char               akey[INVSYNC_SHIP_KEY_LEN], prefix[INVSYNC_SHIP_KEY_LEN];
-    char               ttl[32], now[32], maxlen[32], *c;
-    json_t            *j;
-    redisReply        *r;
-    invsync_ship_rc_e  rc;
+    char                   done[INVSYNC_SHIP_KEY_LEN];
+    char                   cause[INVSYNC_SHIP_KEY_LEN];
+    char                   akey[INVSYNC_SHIP_KEY_LEN];
+    char                   prefix[INVSYNC_SHIP_KEY_LEN];
+    char                   ttl[32], now[32], maxlen[32], *c;
+    json_t                *j;
+    redisReply            *r;
+    invsync_ship_rc_e      rc;
+    invsync_ship_record_t  safe;
+
+    /* every way a shipment is confirmed (a label bought, a 3PL's reply
+     * or webhook, invsyncctl ship) passes here: its tracking number and
+     * carrier are printable and bounded before they are kept or pushed
+     * (docs/fulfilment.md "Bad provider input"); a channel's own
+     * fulfilment too, see below */
+    if (invsync_ship_text_check("carrier", rec->carrier, 0, 0, err, len)
+        != 0
+        || invsync_ship_text_check("tracking number", rec->tracking, 0, 1,
+                                   err, len) != 0)
+    {
+        if (rec->shipped_by == NULL || strcmp(rec->shipped_by, "channel"))
+        {
+            return INVSYNC_SHIP_REFUSED;
+        }
+
+        /* the channel shipped it itself: shipped it is (refusing would
+         * leave it open for a second parcel), without the words */
+        invsync_log(INVSYNC_LOG_WARN, "shipment shipped by its channel: "
+                    "its tracking is not kept", json_pack("{s:s, s:s}",
+                    "shipment", id, "error", err));
+        safe = *rec;
+        safe.carrier = "";
+        safe.tracking = "";
+        safe.tracking_url = "";
+        rec = &safe;
+    }
 
     snprintf(cause, sizeof(cause), "ship:%s", id);
     if (invsync_key_done_ledger(done, sizeof(done), w->conf, cause) == 0) {

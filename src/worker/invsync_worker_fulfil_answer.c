@@ -186,6 +186,7 @@ invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
     const invsync_label_t *l)
 {
     char                   err[INVSYNC_ERR_LEN], cost[32];
+    char                   why[INVSYNC_ERR_LEN + 192];
     char                   key[INVSYNC_SHIP_ID_LEN];
     invsync_act_rc_e       rc;
     invsync_ship_record_t  rec;
@@ -197,7 +198,9 @@ invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
     rec.tracking = l->tracking;
     rec.tracking_url = l->tracking_url;
     rec.label_url = l->label_url;
-    rec.cost_minor = cost;
+    /* a bought rate whose amount was refused (invsync_rate_minor) has
+     * no cost to record, rather than -1 */
+    rec.cost_minor = l->bought.cost_minor >= 0 ? cost : NULL;
     rec.currency = l->bought.currency;
     rec.provider_ref = l->id;
     rec.by = w->conf->consumer;
@@ -206,6 +209,15 @@ invsync_fulfil_bought(invsync_worker_t *w, invsync_fulfil_t *f,
 
     if (rc == INVSYNC_ACT_RETRY) {
         return -1;
+    }
+
+    /* the carrier's answer is refused (a tracking number with a control
+     * byte, docs/fulfilment.md "Bad provider input"): the label is bought,
+     * a person confirms it with the right number or voids it */
+    if (rc == INVSYNC_ACT_POISON) {
+        snprintf(why, sizeof(why), "label %.128s bought, its confirmation "
+                 "refused: %.400s", l->id, err);
+        return invsync_fulfil_failed(w, f, why);
     }
 
     /* cancelled while the label was being bought: it goes back */

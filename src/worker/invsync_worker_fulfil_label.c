@@ -128,7 +128,7 @@ invsync_fulfil_rate(invsync_worker_t *w, invsync_fulfil_t *f,
 {
     size_t                 i, n;
     const char            *want, *rule, *colon;
-    const invsync_rate_t  *best, *r;
+    const invsync_rate_t  *best, *r, *bad;
 
     want = NULL;
     rule = invsync_fulfil_field(f, "rule");
@@ -143,11 +143,13 @@ invsync_fulfil_rate(invsync_worker_t *w, invsync_fulfil_t *f,
     colon = strchr(want, ':');
     n = colon ? (size_t) (colon - want) : strlen(want);
     best = NULL;
+    bad = NULL;
 
     for (i = 0; i < l->nrates; i++) {
         r = &l->rates[i];
 
         if (r->cost_minor < 0 || r->id[0] == '\0') {
+            bad = r->why[0] ? r : bad;
             continue;
         }
 
@@ -175,7 +177,12 @@ invsync_fulfil_rate(invsync_worker_t *w, invsync_fulfil_t *f,
         }
     }
 
-    if (best == NULL) {
+    if (best == NULL && bad != NULL) {
+        snprintf(err, len, "the carrier offered no rate for \"%s\" "
+                 "(rule \"%s\"; refused %s %s: %s)", want, rule,
+                 bad->carrier, bad->service, bad->why);
+
+    } else if (best == NULL) {
         snprintf(err, len, "the carrier offered no rate for \"%s\" "
                  "(rule \"%s\")", want, rule);
     }

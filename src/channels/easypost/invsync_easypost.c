@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "invsync_canon.h"
 #include "invsync_easypost.h"
 
 
@@ -280,13 +281,20 @@ invsync_ep_rate(json_t *r, invsync_rate_t *out)
     invsync_ep_copy(out->currency, sizeof(out->currency),
                     json_object_get(r, "currency"));
 
+    /* strictly (invsync_canon_ship.c): "NaN", "1e400", "12abc", "-5"
+     * are not a cost, and a rate without one is never chosen */
     v = json_object_get(r, "rate");
-    out->cost_minor = json_is_string(v)
-                      ? llround(strtod(json_string_value(v), NULL) * 100.0)
-                      : -1;
+    if (invsync_rate_minor(v, out->currency[0] ? out->currency : "USD",
+                           &out->cost_minor, out->why, sizeof(out->why))
+        != 0)
+    {
+        out->cost_minor = -1;
+    }
 
     v = json_object_get(r, "delivery_days");
-    out->days = json_is_integer(v) ? (int) json_integer_value(v) : 0;
+    out->days = json_is_integer(v) && json_integer_value(v) > 0
+                && json_integer_value(v) <= 365
+                ? (int) json_integer_value(v) : 0;     /* else unknown */
 }
 
 

@@ -36,6 +36,8 @@ sub defaults {
         label_base    => 'https://easypost-files.s3.us-west-2.amazonaws.com'
                          . '/files/postage_label',
         mode          => 'test',
+        # every buy answers this tracking code when set (bad input tests)
+        tracking_code => undef,
     };
 }
 
@@ -233,7 +235,9 @@ sub _create {
     my $pc = $sh->{parcel};
     my @rates = map {
         my $r = $_;
-        my $cost = sprintf '%.2f', $r->{base} + $r->{per_oz} * $pc->{weight};
+        # a rate's "text", when given, is answered as it is ("NaN", "-5")
+        my $cost = $r->{text}
+                   // sprintf '%.2f', $r->{base} + $r->{per_oz} * $pc->{weight};
         +{ id => _id('rate'), object => 'Rate', mode => $c->{mode},
            shipment_id => $id, carrier => $r->{carrier},
            service => $r->{service}, rate => $cost, currency => $c->{currency},
@@ -304,7 +308,7 @@ sub _buy {
         unless $rate;
     my $now = time;
     my $c = $S->{conf};
-    my $code = _tracking_code($rate->{carrier});
+    my $code = $c->{tracking_code} // _tracking_code($rate->{carrier});
     my $pl = _id('pl');
     $s->{selected_rate} = $rate;
     $s->{tracking_code} = $code;

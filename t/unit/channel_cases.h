@@ -6,7 +6,9 @@
  * walk over a channel's cases of one operation.  Used by test_channels.c
  * (push, read, authorize), test_channels_orders.c (poll, refunds,
  * disposition) and test_channels_table.c (what each channel can do has
- * cases).  $INVSYNC_CHANNEL_CASES names another root than t/channels.
+ * cases); test_channels_track.c takes t_file(), t_json(), t_select() and
+ * t_root() for its own walk of track/.  $INVSYNC_CHANNEL_CASES names
+ * another root than t/channels.
  */
 
 

@@ -8,23 +8,13 @@
  * makes of it (rc, the next step, delay_ms); after the last, the
  * shipment's ref or err.
  * The sequence starts at look, as the engine starts every attempt.  The
- * formats: t/channels/README.md.  Prints TAP.
+ * formats: t/channels/README.md.  Files, JSON, the case folders and the
+ * root: channel_cases.h.  Prints TAP.
  */
 
 
-#include <dirent.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "invsync_channel.h"
+#include "channel_cases.h"
 #include "invsync_shipment.h"
-#include "tap.h"
-
-
-#define T_PATH_LEN  1024
-#define T_NOW_MS    1795000000000LL
 
 
 static const char  *t_steps[] = { "look", "move", "create", "complete",
@@ -36,24 +26,6 @@ static void
 t_named(int ok, const char *name, const char *what)
 {
     t_ok(ok, "%s: %s", name, what);
-}
-
-
-static json_t *
-t_load(const char *dir, const char *file)
-{
-    char          path[T_PATH_LEN];
-    json_t       *doc;
-    json_error_t  err;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    doc = json_load_file(path, 0, &err);
-
-    if (doc == NULL) {
-        printf("# %s: %s (line %d)\n", path, err.text, err.line);
-    }
-
-    return doc;
 }
 
 
@@ -203,35 +175,47 @@ t_case(const invsync_channel_t *ch, json_t *conf, const char *credentials,
     char                    label[T_PATH_LEN + 64];
     size_t                  i;
     json_t                 *in, *xs, *x, *want;
+    t_case_t                c;
     invsync_shipment_t      s;
-    invsync_channel_ctx_t   ctx;
-    invsync_channel_conf_t  cc;
 
-    in = t_load(dir, "shipment.json");
-    xs = t_load(dir, "exchanges.json");
+    /* the case's folder and name, for t_json() and its diagnostics */
+    memset(&c, 0, sizeof(t_case_t));
+    c.ch = ch;
+    c.op = "track";
+    snprintf(c.name, sizeof(c.name), "%s", name);
+
+    if (snprintf(c.dir, sizeof(c.dir), "%s", dir) < (int) sizeof(c.dir)) {
+        in = t_json(&c, "shipment.json", 1);
+        xs = t_json(&c, "exchanges.json", 1);
+
+    } else {
+        in = NULL;
+        xs = NULL;
+    }
+
     want = json_object_get(in, "expect");
 
-    if (in == NULL || !json_is_array(xs)) {
+    /* t_json() takes any JSON value: a shipment is an object */
+    if (!json_is_object(in) || !json_is_array(xs)) {
         t_named(0, name, "a case");
         goto over;
     }
 
-    memset(&cc, 0, sizeof(cc));
-    cc.id = (char *) json_string_value(json_object_get(conf, "id"));
-    cc.type = (char *) ch->type;
-    cc.api_base = (char *) json_string_value(json_object_get(conf,
-                                                              "api_base"));
-    cc.options = json_object_get(in, "options");
-    ctx.conf = &cc;
-    ctx.credentials = credentials;
-    ctx.now_ms = T_NOW_MS;
+    c.conf.id = (char *) json_string_value(json_object_get(conf, "id"));
+    c.conf.type = (char *) ch->type;
+    c.conf.api_base = (char *) json_string_value(json_object_get(conf,
+                                                                 "api_base"));
+    c.conf.options = json_object_get(in, "options");
+    c.ctx.conf = &c.conf;
+    c.ctx.credentials = credentials;
+    c.ctx.now_ms = T_NOW_MS;
 
     t_shipment(&s, in);
 
     json_array_foreach(xs, i, x) {
         snprintf(label, sizeof(label), "%s #%zu", name, i + 1);
 
-        if (!t_exchange(ch, &ctx, &s, x, label)) {
+        if (!t_exchange(ch, &c.ctx, &s, x, label)) {
             break;
         }
     }
@@ -258,37 +242,28 @@ over:
 }
 
 
-static int
-t_select(const struct dirent *d)
-{
-    return d->d_name[0] != '.' && d->d_type == DT_DIR;
-}
-
-
 static void
 t_channel(const invsync_channel_t *ch, const char *root)
 {
     int              n, k;
     char             dir[T_PATH_LEN], cdir[T_PATH_LEN * 2], name[T_PATH_LEN];
-    char             cred[256], *nl;
-    FILE            *f;
+    char            *cred, *nl;
+    size_t           len;
     json_t          *conf;
+    t_case_t         type;
     struct dirent  **cases;
 
-    snprintf(dir, sizeof(dir), "%s/%s", root, ch->type);
-    conf = invsync_channel_can(ch, track_build) ? t_load(dir, "conf.json")
-                                                : NULL;
-    cred[0] = '\0';
-    snprintf(cdir, sizeof(cdir), "%s/credentials", dir);
-    f = fopen(cdir, "r");
+    /* the type's conf.json and credentials (one line, its newline
+     * removed, as t_setup() and invsync_channel_credentials()) */
+    memset(&type, 0, sizeof(t_case_t));
+    snprintf(type.dir, sizeof(type.dir), "%s/%s", root, ch->type);
+    snprintf(type.name, sizeof(type.name), "%s", ch->type);
+    conf = invsync_channel_can(ch, track_build)
+           ? t_json(&type, "conf.json", 1) : NULL;
+    cred = t_file(type.dir, "credentials", &len);
 
-    if (f != NULL) {
-        if (fgets(cred, sizeof(cred), f) != NULL
-            && (nl = strchr(cred, '\n')) != NULL)
-        {
-            *nl = '\0';
-        }
-        fclose(f);
+    if (cred != NULL && (nl = strchr(cred, '\n')) != NULL) {
+        *nl = '\0';
     }
 
     snprintf(dir, sizeof(dir), "%s/%s/track", root, ch->type);
@@ -308,7 +283,7 @@ t_channel(const invsync_channel_t *ch, const char *root)
                  cases[k]->d_name);
 
         if (invsync_channel_can(ch, track_build)) {
-            t_case(ch, conf, cred, cdir, name);
+            t_case(ch, conf, cred != NULL ? cred : "", cdir, name);
         }
 
         free(cases[k]);
@@ -319,6 +294,7 @@ t_channel(const invsync_channel_t *ch, const char *root)
     }
 
     json_decref(conf);
+    free(cred);
 }
 
 
@@ -328,10 +304,7 @@ main(void)
     size_t       j;
     const char  *root;
 
-    root = getenv("INVSYNC_CHANNEL_CASES");
-    if (root == NULL) {
-        root = "t/channels";
-    }
+    root = t_root();
 
     for (j = 0; invsync_channels[j] != NULL; j++) {
         t_channel(invsync_channels[j], root);

@@ -57,7 +57,10 @@ invsync_fulfil_label_req(invsync_worker_t *w, invsync_fulfil_t *f,
 
     invsync_key_order(key, sizeof(key), w->conf,
                       invsync_fulfil_field(f, "order"));
-    r = redisCommand(w->redis, "HGET %s data", key);
+    /* through the wrapper: after a lost connection w->redis is NULL (a
+     * chaos run's worker died of hiredis given NULL here) */
+    r = invsync_redis_cmdv(w, (const char *[]) { "HGET", key, "data",
+                                                 NULL });
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
         return -1;
@@ -76,8 +79,9 @@ invsync_fulfil_label_req(invsync_worker_t *w, invsync_fulfil_t *f,
         qty = invsync_fulfil_num(l, "qty");
         invsync_key_sku(key, sizeof(key), w->conf,
                         json_string_value(json_object_get(l, "sku")));
-        r = redisCommand(w->redis, "HMGET %s weight_g length_mm width_mm "
-                         "height_mm", key);
+        r = invsync_redis_cmdv(w, (const char *[]) { "HMGET", key,
+                               "weight_g", "length_mm", "width_mm",
+                               "height_mm", NULL });
         if (r == NULL) {
             json_decref(lines);
             snprintf(err, len, "redis connection lost");

@@ -317,9 +317,17 @@ invsync_3pl_send(invsync_worker_t *w, invsync_3pl_job_t *j,
 
     invsync_3pl_link(w, j);
 
+    /* Redis lost before the lease is written: the request is taken back
+     * (out of curl's hands and off the list) before the caller frees the
+     * job; freed in flight, curl wrote its answer into freed memory (a
+     * chaos run's worker died of it).  The next attempt looks the order
+     * up by reference first, so one that reached the 3PL is not sent
+     * twice. */
     if (invsync_3pl_record(w, j, invsync_now_ms() + INVSYNC_3PL_LEASE_MS,
                            NULL) < 0)
     {
+        invsync_3pl_unlink(w, j);
+        invsync_call_release(w, &j->call);
         return -1;
     }
 

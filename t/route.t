@@ -38,7 +38,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(67);
+$t->plan(71);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -251,6 +251,61 @@ $t->write_file('wrong.json', $json->encode({
 ok($rc != 0 && $out =~ /WRONGTYPE/, 'dry-run: a ledger that is no hash is '
    . 'refused with its reason') or diag($out);
 $t->redis('DEL', "${K}stock:SKU-W");
+
+# the first reads are plain commands (invsync_route_input.c): a ref whose
+# skuref: key holds no string maps nothing (MGET's nil, as stock.reserve's
+# GET), the next ref does; two lines of one SKU; a bundle's components'
+# ledgers, one of them a line's SKU too, read in their own round
+map_sku($t, 'SKU-R1', 1211, 5211);
+map_sku($t, 'SKU-R2', 1212, 5212);
+map_sku($t, 'KIT-R', 1213, 5213);
+$t->redis('HSET', "${K}stock:SKU-R1", 'on_hand:wh-b', 10);
+$t->redis('HSET', "${K}stock:SKU-R2", 'on_hand:wh-b', 10);
+$t->redis('HSET', "${K}skuref:shop-eu:sku:R-HASH", 'a', 'hash');
+($rc, $out) = ctl($t, $conf, 'sku', 'bundle', 'KIT-R', '--components',
+                  'SKU-R1:1,SKU-R2:2', '--why', 'test');
+sub dry_order {
+    my ($id, @lines) = @_;
+    my $n = 0;
+    $t->write_file("$id.json", $json->encode({
+        kind => 'order', channel => 'shop-eu', order_id => $id,
+        status => 'paid', currency => 'EUR', updated_ms => 1,
+        shipping_address => { country_code => 'FR' },
+        lines => [ map { { channel_line_id => ++$n, sku => $_->[0],
+                           quantity => $_->[1], refs => $_->[2] } }
+                   @lines ] }));
+    return ctl($t, $conf, 'route', 'dry-run', $t->dir . "/$id.json", '--json');
+}
+($rc, $out) = dry_order('dry-3', [ 'SKU-R1', 1, ['sku:R-HASH', 'sku:SKU-R1'] ],
+                        [ 'KIT-R', 2, ['sku:KIT-R'] ],
+                        [ 'SKU-R1', 1, ['sku:SKU-R1'] ],
+                        [ 'R-HASH', 1, ['sku:R-HASH'] ]);
+my $dry = eval { $json->decode($out) } // {};
+is_deeply([ $rc, map { "$_->{line}:$_->{sku}\@$_->{location}:$_->{qty}" }
+                 @{$dry->{allocation} // []} ],
+          [ 0, '1:SKU-R1@wh-b:1', '2:KIT-R@wh-b:2', '3:SKU-R1@wh-b:1' ],
+          'dry-run: the second ref maps a line, a line whose only ref '
+          . 'holds a hash is not placed, a bundle by its components')
+    or diag($out);
+$t->redis('HSET', "${K}stock:SKU-R2", 'on_hand:wh-b', 3);
+($rc, $out) = dry_order('dry-3', [ 'KIT-R', 2, ['sku:KIT-R'] ]);
+$dry = eval { $json->decode($out) } // {};
+is_deeply([ $rc, $dry->{status} ], [ 0, 'unroutable' ],
+          'dry-run: a bundle whose component is short is not placed')
+    or diag($out);
+
+# a sku: or alloc: hash that is no hash: the read names which, and why
+map_sku($t, 'SKU-Q', 1214, 5214);
+$t->redis('SET', "${K}sku:SKU-Q", 'not a hash');
+($rc, $out) = dry_order('dry-4', [ 'SKU-Q', 1, ['sku:SKU-Q'] ]);
+ok($rc != 0 && $out =~ /sku:SKU-Q: WRONGTYPE/, 'dry-run: a sku: that is '
+   . 'no hash is refused, named') or diag($out);
+$t->redis('DEL', "${K}sku:SKU-Q");
+$t->redis('SET', "${K}alloc:shop-eu:dry-4", 'not a hash');
+($rc, $out) = dry_order('dry-4', [ 'SKU-R1', 1, ['sku:SKU-R1'] ]);
+ok($rc != 0 && $out =~ /alloc: WRONGTYPE/, 'dry-run: an alloc: that is '
+   . 'no hash is refused, named') or diag($out);
+$t->redis('DEL', "${K}alloc:shop-eu:dry-4");
 
 # a restock routes it without an operator; the exception closes
 

@@ -22,8 +22,8 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use InvsyncTest qw(hmac_b64);
-use InvsyncWorker qw(worker_conf run_worker wait_for audit_entries map_sku
-                     ctl);
+use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
+                     audit_entries map_sku ctl);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -37,7 +37,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(13);
+$t->plan(16);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -166,13 +166,56 @@ my %d = @{$dead ? $dead->[1] : []};
 like($d{reason} // '', qr/WRONGTYPE/, 'its reason is Redis\'s: ' . ($d{reason} // ''));
 
 ###############################################################################
+# a bundle in a read: its components' ledgers in a round of their own,
+# one of them a line's SKU too; two lines of one SKU; orders read with it
+
+stop_worker($t, 'w1');
+map_sku($t, 'SKU-C', 444, 504);
+map_sku($t, 'SKU-D', 555, 505);
+map_sku($t, 'KIT-X', 666, 506);
+$t->redis('HSET', "${K}stock:SKU-C", 'on_hand:wh-b', 10);
+$t->redis('HSET', "${K}stock:SKU-D", 'on_hand:wh-a', 1, 'on_hand:wh-b', 10);
+my ($rc, $out) = ctl($t, $conf, 'sku', 'bundle', 'KIT-X', '--components',
+                     'SKU-C:1,SKU-D:2', '--why', 'test');
+is($rc, 0, 'KIT-X = SKU-C + 2 SKU-D') or diag($out);
+
+sub order_lines {
+    my ($id, @lines) = @_;
+    my $doc = decode_json(order($id, 'X', 1));
+    my $n = 0;
+    $doc->{line_items} = [ map { { %{$doc->{line_items}[0]},
+                                   id => $id * 10 + ++$n, sku => $_->[0],
+                                   quantity => $_->[1],
+                                   variant_id => $id * 10 + $n } } @lines ];
+    return encode_json($doc);
+}
+
+send_shopify(order(721, 'SKU-B', 1), 'wh-721');
+send_shopify(order_lines(722, [ 'KIT-X', 2 ], [ 'SKU-C', 1 ]), 'wh-722');
+send_shopify(order_lines(723, [ 'SKU-B', 1 ], [ 'SKU-B', 2 ]), 'wh-723');
+send_shopify(order(724, 'SKU-D', 1), 'wh-724');
+run_worker($t, 'w2', $conf);
+
+ok(wait_for(30, sub { !grep { !held("shop-eu:$_") } 721 .. 724 }),
+   'the four orders of the read routed')
+    or diag($t->read_file('logs/w2.out'));
+is_deeply([ map { held("shop-eu:$_") } 721 .. 724 ],
+          [ { 'wh-a' => { 'SKU-B' => 1 } },
+            { 'wh-b' => { 'SKU-C' => 3, 'SKU-D' => 4 } },
+            { 'wh-a' => { 'SKU-B' => 3 } },
+            { 'wh-a' => { 'SKU-D' => 1 } } ],
+          'a bundle placed where its components are, with a line of one '
+          . 'of them; two lines of one SKU summed; the orders beside them')
+    or diag(explain([ map { held("shop-eu:$_") } 721 .. 724 ]));
+
+###############################################################################
 # 50 locations in one ledger hash: every one read
 
 map_sku($t, 'SKU-Z', 999, 509);
 $t->redis('HSET', "${K}stock:SKU-Z",
           map { (sprintf('on_hand:loc-%02d', $_), 2,
                  sprintf('reserved:loc-%02d', $_), 1) } 0 .. 49);
-my ($rc, $out) = ctl($t, $conf, 'stock', 'get', 'SKU-Z', '--json');
+($rc, $out) = ctl($t, $conf, 'stock', 'get', 'SKU-Z', '--json');
 my $doc = eval { $json->decode($out) } // {};
 is_deeply([ $rc, scalar keys %{$doc->{locations} // {}}, $doc->{on_hand},
             $doc->{reserved}, $doc->{locations}{'loc-49'} ],

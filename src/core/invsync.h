@@ -299,8 +299,6 @@ extern const char    invsync_script_skuattr[];
 extern const size_t  invsync_script_skuattr_len;
 extern const char    invsync_script_route[];
 extern const size_t  invsync_script_route_len;
-extern const char    invsync_script_route_read[];
-extern const size_t  invsync_script_route_read_len;
 extern const char    invsync_script_journal[];
 extern const size_t  invsync_script_journal_len;
 extern const char    invsync_script_refundqty[];

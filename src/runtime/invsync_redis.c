@@ -157,10 +157,6 @@ invsync_redis_load_scripts(invsync_worker_t *w, char *err, size_t len)
                               invsync_script_route_len, w->route_sha,
                               err, len)
            != 0
-        || invsync_redis_load(w, invsync_script_route_read,
-                              invsync_script_route_read_len,
-                              w->route_read_sha, err, len)
-           != 0
         || invsync_redis_load(w, invsync_script_ship_3pl,
                               invsync_script_ship_3pl_len,
                               w->ship_3pl_sha, err, len)

@@ -135,7 +135,6 @@ typedef struct {
     char                    resolve_sha[41];
     char                    ledger_sha[41];
     char                    route_sha[41];      /* route.lua */
-    char                    route_read_sha[41];
     char                    ship_3pl_sha[41];   /* a 3PL step */
     char                    push_sha[41];
     char                    skumap_sha[41];     /* SKU mappings, bundles */

@@ -1,9 +1,9 @@
 
 /*
  * Routing decisions per second with the ledger step: the worker's own
- * order.route path (route_read.lua, which resolves the lines' SKUs, an
- * HGETALL of each SKU's ledger, invsync_route_decide, route.lua with
- * ship_open.lua)
+ * order.route path (the first reads, which resolve the lines' SKUs, an
+ * HMGET of each SKU's attributes and an HGETALL of its ledger,
+ * invsync_route_decide, route.lua with ship_open.lua)
  * against a real Redis, on one connection, as one worker runs them: the
  * orders of one read together (invsync_route_batch), BATCH at a time (the
  * worker's consumer.batch, 32 by default; 1: one after another,

@@ -2,11 +2,13 @@
 /*
  * The order.route row for the orders of one read, pipelined
  * (invsync_order_batch.c runs it after their reservations): every order's
- * route_read.lua in one round trip, the ledgers they name (a plain
- * HGETALL each) in a second, every decision, every route.lua in a
- * third (each opening its order's shipments in the same step:
- * ship_open.lua is included in it), then the shipments of the orders
- * route.lua did not run for (no line mapped).  One by one, each order paid its
+ * first reads (its allocation, its lines' skuref: keys) in one round
+ * trip, their SKUs' attributes and ledgers (plain HMGETs and HGETALLs)
+ * in a second, bundles' components' ledgers in a third when there are
+ * any, every decision, every route.lua in the next (each opening its
+ * order's shipments in the same step: ship_open.lua is included in it),
+ * then the shipments of the orders route.lua did not run for (no line
+ * mapped).  One by one, each order paid its
  * own round trips, and a quarter of the CPU of both sides was socket work
  * (docs/performance.md, "Routing").  Each route.lua call stays one order's
  * atomic step, keyed by its cause, with its audit entry and trace; it
@@ -29,6 +31,8 @@
 static int invsync_route_batch_read(invsync_worker_t *w,
     invsync_route_job_t *job);
 static int invsync_route_batch_stock(invsync_worker_t *w,
+    invsync_route_job_t *job);
+static int invsync_route_batch_skus(invsync_worker_t *w,
     invsync_route_job_t *job);
 static int invsync_route_batch_decide(invsync_worker_t *w,
     invsync_route_job_t *job);
@@ -64,6 +68,10 @@ invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs, size_t n)
     }
 
     for (i = 0; rc == 0 && i < n; i++) {
+        rc = invsync_route_batch_skus(w, &jobs[i]);
+    }
+
+    for (i = 0; rc == 0 && i < n; i++) {
         rc = invsync_route_batch_decide(w, &jobs[i]);
     }
 
@@ -95,7 +103,7 @@ invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs, size_t n)
 }
 
 
-/* phase 1: the order's input, its route_read.lua appended */
+/* phase 1: the order's input, its first reads appended */
 
 static int
 invsync_route_batch_read(invsync_worker_t *w, invsync_route_job_t *job)
@@ -140,28 +148,20 @@ invsync_route_batch_read(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 2: route_read.lua's answer read, its ledgers' HGETALLs appended */
+/* phase 2: the first reads' answers taken, the SKUs' reads appended */
 
 static int
 invsync_route_batch_stock(invsync_worker_t *w, invsync_route_job_t *job)
 {
-    redisReply  *r;
-
     if (job->step != INVSYNC_RJ_READ) {
         return 0;
     }
 
-    r = invsync_redis_reply(w);
-
-    if (r == NULL) {
-        return -1;
-    }
-
-    if (invsync_route_read_take(w, job->in, r, job->err, sizeof(job->err))
+    if (invsync_route_read_take(w, job->in, job->err, sizeof(job->err))
         != INVSYNC_ACT_APPLIED)
     {
         job->step = INVSYNC_RJ_ALONE;   /* an error answered: again alone */
-        return 0;
+        return w->redis == NULL ? -1 : 0;
     }
 
     if (job->in->order.nlines == 0) {
@@ -173,13 +173,36 @@ invsync_route_batch_stock(invsync_worker_t *w, invsync_route_job_t *job)
         return -1;
     }
 
+    job->step = INVSYNC_RJ_SKUS;
+
+    return 0;
+}
+
+
+/* phase 3: the SKUs and their ledgers taken, a bundle's components'
+ * ledgers appended (a round trip only when some order has a bundle) */
+
+static int
+invsync_route_batch_skus(invsync_worker_t *w, invsync_route_job_t *job)
+{
+    if (job->step != INVSYNC_RJ_SKUS) {
+        return 0;
+    }
+
+    if (invsync_route_stock_take(w, job->in, job->err, sizeof(job->err))
+        != INVSYNC_ACT_APPLIED)
+    {
+        job->step = INVSYNC_RJ_ALONE;   /* a read refused: again alone */
+        return w->redis == NULL ? -1 : 0;
+    }
+
     job->step = INVSYNC_RJ_STOCK;
 
     return 0;
 }
 
 
-/* phase 3: the ledgers read, the decision, its route.lua appended */
+/* phase 4: the components' ledgers, the decision, its route.lua appended */
 
 static int
 invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
@@ -188,7 +211,7 @@ invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
         return 0;
     }
 
-    if (invsync_route_stock_take(w, job->in, job->err, sizeof(job->err))
+    if (invsync_route_stock_done(w, job->in, job->err, sizeof(job->err))
         != INVSYNC_ACT_APPLIED)
     {
         job->step = INVSYNC_RJ_ALONE;   /* a ledger refused: again alone */
@@ -218,7 +241,7 @@ invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 4: route.lua's answer; stale, or an error: decided again alone */
+/* phase 5: route.lua's answer; stale, or an error: decided again alone */
 
 static int
 invsync_route_batch_apply(invsync_worker_t *w, invsync_route_job_t *job)
@@ -253,7 +276,7 @@ invsync_route_batch_apply(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 5: the shipments of what was routed (docs/fulfilment.md), once
+/* phase 6: the shipments of what was routed (docs/fulfilment.md), once
  * per version; an error answered (NOSCRIPT): opened again alone */
 
 static int
@@ -289,7 +312,7 @@ invsync_route_batch_ship(invsync_worker_t *w, invsync_route_job_t *job)
 }
 
 
-/* phase 6, in the orders' turn: what goes alone */
+/* phase 7, in the orders' turn: what goes alone */
 
 static void
 invsync_route_batch_finish(invsync_worker_t *w, invsync_route_job_t *job)

@@ -1,11 +1,11 @@
 
 /*
  * The order as the routing decision sees it: destination, value, shipping
- * method and lines from the canonical order, and, in one round trip
- * (route_read.lua), each line's ledger SKU as stock.reserve resolves it
- * (its refs, the first mapped one), the SKUs' tags, bundles' components,
- * the ledger at every location and the order's current allocation; its
- * answer is read by invsync_route_snap.c.
+ * method and lines from the canonical order; then, in a first round trip,
+ * the order's current allocation and each line's ledger SKU as
+ * stock.reserve resolves it (its refs, the first mapped one).  The SKUs'
+ * tags, bundles' components and the ledger at every location are read
+ * after (invsync_route_snap.c).
  */
 
 
@@ -23,8 +23,12 @@ static void invsync_route_sale_at(invsync_worker_t *w,
     invsync_route_order_t *o);
 static invsync_act_rc_e invsync_route_lines(json_t *canon,
     invsync_route_input_t *in, char *err, size_t len);
-static int invsync_route_read_call(invsync_worker_t *w,
-    invsync_route_input_t *in, redisReply **r);
+static int invsync_route_alloc_read(invsync_route_input_t *in,
+    redisReply *a, char *err, size_t len);
+static int invsync_route_refs_read(invsync_route_input_t *in,
+    redisReply *m, char *err, size_t len);
+static int invsync_route_refused(const redisReply *r, const char *what,
+    char *err, size_t len);
 
 
 invsync_act_rc_e
@@ -96,9 +100,9 @@ invsync_route_mode(json_t *canon, const char **sold_at)
 
 
 /*
- * The lines stock.reserve reserved: quantity > 0; route_read.lua resolves
- * each by its refs as stock.reserve does (first mapped wins) in the same
- * round trip as it reads the ledger, and keeps the mapped ones.
+ * The lines stock.reserve reserved: quantity > 0; the first read resolves
+ * each by its refs as stock.reserve does (first mapped wins) and keeps
+ * the mapped ones.
  */
 
 static invsync_act_rc_e
@@ -151,32 +155,34 @@ invsync_route_lines(json_t *canon, invsync_route_input_t *in, char *err,
 
 
 /*
- * route_read.lua: tags, components, the current allocation, the SKUs
- * whose ledgers to read; then those ledgers, one HGETALL each in a second
- * round trip.  Summed into one row per SKU read (invsync_route_snap.c):
- * what each configured location can give (on hand - reserved, plus what
- * this order already holds there), so that the decision's stock callback
- * is an index.
+ * The reads, a round trip each: the order's allocation and its lines'
+ * skuref: keys (invsync_route_read_take()); then each SKU's tags,
+ * components and ledger (invsync_route_snap.c), a bundle's components'
+ * ledgers in a third only when the order has one.  Summed into one row
+ * per SKU read: what each configured location can give (on hand -
+ * reserved, plus what this order already holds there), so that the
+ * decision's stock callback is an index.  Plain commands: one script
+ * doing the first two reads cost Redis 9.7 us a decision, the commands
+ * sent plainly about a third of that (docs/performance.md, "The reads
+ * as plain commands").  Nothing needs them in one step: route.lua
+ * re-checks the allocation (its seq) and the stock the decision used.
  */
 
 invsync_act_rc_e
 invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
     char *err, size_t len)
 {
-    redisReply  *r;
+    invsync_act_rc_e  rc;
 
-    r = NULL;
-
-    invsync_act_rc_e   rc;
-
-    if (invsync_route_read_call(w, in, &r) != 0) {
-        snprintf(err, len, "out of memory");
+    if (invsync_route_read_append(w, in) != 0) {
+        snprintf(err, len, "%s", w->redis == NULL ? "redis connection lost"
+                                                  : "out of memory");
         return INVSYNC_ACT_RETRY;
     }
 
-    rc = invsync_route_read_take(w, in, r, err, len);
+    rc = invsync_route_read_take(w, in, err, len);
 
-    if (rc != INVSYNC_ACT_APPLIED) {
+    if (rc != INVSYNC_ACT_APPLIED || in->order.nlines == 0) {
         return rc;
     }
 
@@ -185,7 +191,11 @@ invsync_route_read(invsync_worker_t *w, invsync_route_input_t *in,
         return INVSYNC_ACT_RETRY;
     }
 
-    return invsync_route_stock_take(w, in, err, len);
+    rc = invsync_route_stock_take(w, in, err, len);
+
+    return rc == INVSYNC_ACT_APPLIED ? invsync_route_stock_done(w, in, err,
+                                                                len)
+                                     : rc;
 }
 
 
@@ -225,147 +235,224 @@ invsync_route_sale_at(invsync_worker_t *w, invsync_route_order_t *o)
 }
 
 
-/* route_read.lua appended to the pipeline: the orders of a read share
- * one round trip (invsync_route_batch.c); -1: out of memory */
+/*
+ * The first reads appended: HMGET alloc:<order> seq held, and one MGET
+ * of every line's skuref: keys (none when no line has a ref).  -1: out
+ * of memory, or no session (w->redis NULL: a half-appended read closes
+ * it, so no answer is left to be taken for another).
+ */
 
 int
 invsync_route_read_append(invsync_worker_t *w, invsync_route_input_t *in)
 {
-    return invsync_route_read_call(w, in, NULL);
-}
-
-
-/* route_read.lua's answer (takes r, NULL: the connection was lost) */
-
-invsync_act_rc_e
-invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
-    redisReply *r, char *err, size_t len)
-{
-    if (r == NULL) {
-        snprintf(err, len, "redis connection lost");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    invsync_route_snap_free(in);
-    in->rc = w->conf->routing;
-    in->snap = r;
-
-    if (in->order.mode != INVSYNC_ROUTE_SHIP) {
-        invsync_route_sale_at(w, &in->order);
-    }
-
-    if (invsync_route_snap(in) != 0) {
-        snprintf(err, len, "route_read: %s", r->type == REDIS_REPLY_ERROR
-                                             ? r->str : "bad reply");
-        return INVSYNC_ACT_RETRY;
-    }
-
-    return INVSYNC_ACT_APPLIED;
-}
-
-
-/* the call, its reply in *r, or appended when r is NULL; -1: no memory
- * (or, appended, no session) */
-
-static int
-invsync_route_read_call(invsync_worker_t *w, invsync_route_input_t *in,
-    redisReply **r)
-{
     int           rc;
-    char          prefix[INVSYNC_ACTION_KEY_LEN];
-    char          counts[1 + INVSYNC_ROUTE_MAX_LINES][16];
+    char          key[INVSYNC_ACTION_KEY_LEN];
     char          refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
     char         *keys;
-    size_t        i, k, nrefs, argc, cap, *argvlen;
-    const char  **argv;
+    size_t        i, k, n;
+    const char  **argv, *hmget[5];
 
-    cap = 3 + in->nraw * (1 + INVSYNC_STOCK_REFS);
-    argv = malloc(cap * sizeof(char *));
-    argvlen = malloc(cap * sizeof(size_t));
+    argv = malloc((2 + in->nraw * INVSYNC_STOCK_REFS) * sizeof(char *));
     keys = malloc(in->nraw * INVSYNC_STOCK_REFS * INVSYNC_ACTION_KEY_LEN + 1);
 
-    if (argv == NULL || argvlen == NULL || keys == NULL) {
+    if (argv == NULL || keys == NULL) {
         free(argv);
-        free(argvlen);
         free(keys);
         return -1;
     }
 
-    argc = 0;
-    argvlen[argc] = invsync_key_prefix(prefix, sizeof(prefix), w->conf);
-    argv[argc++] = prefix;
-    argvlen[argc] = strlen(in->order_key);
-    argv[argc++] = in->order_key;
-    argvlen[argc] = (size_t) snprintf(counts[0], sizeof(counts[0]), "%zu",
-                                      in->nraw);
-    argv[argc++] = counts[0];
+    n = 0;
+    argv[n++] = "MGET";
 
     for (i = 0; i < in->nraw; i++) {
-        nrefs = invsync_stock_refs(in->raw[i].line, refs);
-        argvlen[argc] = (size_t) snprintf(counts[i + 1], sizeof(counts[0]),
-                                          "%zu", nrefs);
-        argv[argc++] = counts[i + 1];
+        in->raw[i].nrefs = invsync_stock_refs(in->raw[i].line, refs);
 
-        for (k = 0; k < nrefs; k++) {
-            argv[argc] = keys + (i * INVSYNC_STOCK_REFS + k)
-                                * INVSYNC_ACTION_KEY_LEN;
-            argvlen[argc] = invsync_key_skuref((char *) argv[argc],
-                                               INVSYNC_ACTION_KEY_LEN,
-                                               w->conf, in->order.channel,
-                                               refs[k]);
-            argc++;
+        for (k = 0; k < in->raw[i].nrefs; k++) {
+            argv[n] = keys + (n - 1) * INVSYNC_ACTION_KEY_LEN;
+            invsync_key_skuref((char *) argv[n], INVSYNC_ACTION_KEY_LEN,
+                               w->conf, in->order.channel, refs[k]);
+            n++;
         }
     }
 
-    rc = 0;
+    argv[n] = NULL;
+    in->nrefs = n - 1;
 
-    if (r != NULL) {
-        *r = invsync_redis_eval(w, w->route_read_sha,
-                                invsync_script_route_read,
-                                invsync_script_route_read_len, 0, (int) argc,
-                                argv, argvlen);
-    } else {
-        rc = invsync_redis_append_evalsha(w, w->route_read_sha, 0,
-                                          (int) argc, argv, argvlen);
+    invsync_key_alloc(key, sizeof(key), w->conf, in->order_key);
+    hmget[0] = "HMGET";
+    hmget[1] = key;
+    hmget[2] = "seq";
+    hmget[3] = "held";
+    hmget[4] = NULL;
+
+    rc = invsync_redis_appendv(w, hmget);
+
+    if (rc == 0 && in->nrefs > 0 && invsync_redis_appendv(w, argv) != 0) {
+        invsync_redis_close(w);
+        rc = -1;
     }
 
     free(argv);
-    free(argvlen);
     free(keys);
 
     return rc;
 }
 
 
-/* the answer's header checked, each line's SKU as the refs resolved it */
+/* their answers, both taken: the allocation's seq and held, each line's
+ * SKU (INVSYNC_ACT_RETRY with err: the connection lost, or an answer
+ * refused, e.g. an alloc: that is no hash) */
+
+invsync_act_rc_e
+invsync_route_read_take(invsync_worker_t *w, invsync_route_input_t *in,
+    char *err, size_t len)
+{
+    int          ok;
+    redisReply  *a, *m;
+
+    a = invsync_redis_reply(w);
+    m = a != NULL && in->nrefs > 0 ? invsync_redis_reply(w) : NULL;
+
+    if (a == NULL || (in->nrefs > 0 && m == NULL)) {
+        if (a != NULL) {
+            freeReplyObject(a);
+        }
+
+        snprintf(err, len, "redis connection lost");
+        return INVSYNC_ACT_RETRY;
+    }
+
+    invsync_route_snap_free(in);
+    in->rc = w->conf->routing;
+
+    if (in->order.mode != INVSYNC_ROUTE_SHIP) {
+        invsync_route_sale_at(w, &in->order);
+    }
+
+    ok = invsync_route_alloc_read(in, a, err, len) == 0
+         && invsync_route_refs_read(in, m, err, len) == 0;
+
+    freeReplyObject(a);
+
+    if (m != NULL) {
+        freeReplyObject(m);
+    }
+
+    return ok ? INVSYNC_ACT_APPLIED : INVSYNC_ACT_RETRY;
+}
 
 
-/* the SKUs' rows summed, the order's holding added, each line's tags and
- * components */
+/* HMGET alloc:<order> seq held: each a string or nil (none yet) */
 
+static int
+invsync_route_alloc_read(invsync_route_input_t *in, redisReply *a,
+    char *err, size_t len)
+{
+    size_t  i;
 
-/* one SKU's stock:<sku> fields, NUL-separated field, value pairs: on
- * hand - reserved per location */
+    if (a->type != REDIS_REPLY_ARRAY || a->elements != 2) {
+        return invsync_route_refused(a, "alloc", err, len);
+    }
 
+    for (i = 0; i < 2; i++) {
+        if (a->element[i]->type != REDIS_REPLY_STRING
+            && a->element[i]->type != REDIS_REPLY_NIL)
+        {
+            return invsync_route_refused(a, "alloc", err, len);
+        }
+    }
 
-/* what this order already holds ({loc: {sku: n}}): free for it again */
+    snprintf(in->seq, sizeof(in->seq), "%s",
+             a->element[0]->type == REDIS_REPLY_STRING ? a->element[0]->str
+                                                       : "");
 
+    if (a->element[1]->type == REDIS_REPLY_STRING && a->element[1]->len > 0) {
+        in->held = malloc(a->element[1]->len + 1);
 
-/* a configured location's index, -1 for one no longer configured; the
- * ledger's fields come mostly in the configuration's order, and the
- * decision asks in that order (with the configuration's own pointer),
- * each location once per line: look on from the last one found */
+        if (in->held == NULL) {
+            snprintf(err, len, "out of memory");
+            return -1;
+        }
 
+        memcpy(in->held, a->element[1]->str, a->element[1]->len + 1);
+        in->held_len = a->element[1]->len;
+    }
 
-/* sku:<sku> "tags", comma-separated, as the line's tag list */
+    return 0;
+}
 
 
 /*
- * What the location can give now (the decision's stock callback): on hand
- * minus reserved there, plus what this order already holds there (routing
- * it again releases that in the same step); a bundle, the fewest whole
- * bundles its components allow.
+ * Each line's SKU as stock.reserve resolves it: the first of its refs
+ * whose skuref: key holds a SKU (MGET answers nil for a key that holds
+ * no string, as stock.reserve's GET fails for it); a line none maps, or
+ * mapped to a longer SKU than a slot holds, is not placed (its exception
+ * is stock.reserve's).
  */
+
+static int
+invsync_route_refs_read(invsync_route_input_t *in, redisReply *m,
+    char *err, size_t len)
+{
+    size_t                 i, k, at, n;
+    redisReply            *v, *sku;
+    invsync_route_slot_t  *slot;
+
+    if (m != NULL && (m->type != REDIS_REPLY_ARRAY
+                      || m->elements != in->nrefs))
+    {
+        return invsync_route_refused(m, "skuref", err, len);
+    }
+
+    at = 0;
+    n = 0;
+
+    for (i = 0; i < in->nraw; i++) {
+        sku = NULL;
+
+        for (k = 0; k < in->raw[i].nrefs; k++) {
+            v = m->element[at + k];
+
+            if (sku == NULL && v->type == REDIS_REPLY_STRING && v->len > 0) {
+                sku = v;
+            }
+        }
+
+        at += in->raw[i].nrefs;
+        slot = &in->slots[n];
+
+        if (sku == NULL || sku->len >= sizeof(slot->sku)) {
+            continue;
+        }
+
+        memcpy(slot->sku, sku->str, sku->len + 1);
+        snprintf(slot->line_id, sizeof(slot->line_id), "%s",
+                 in->raw[i].line_id);
+        in->lines[n].line_id = slot->line_id;
+        in->lines[n].sku = slot->sku;
+        in->lines[n].qty = json_integer_value(json_object_get(
+                               in->raw[i].line, "quantity"));
+        in->lines[n].no_parcel = json_is_false(json_object_get(
+                                     in->raw[i].line, "requires_shipping"));
+        n++;
+    }
+
+    in->order.nlines = n;
+
+    return 0;
+}
+
+
+/* -1, err naming the read and what Redis answered */
+
+static int
+invsync_route_refused(const redisReply *r, const char *what, char *err,
+    size_t len)
+{
+    snprintf(err, len, "route read: %s: %s", what,
+             r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+    return -1;
+}
 
 
 void

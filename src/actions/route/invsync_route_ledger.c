@@ -47,7 +47,7 @@ static int invsync_route_located(const invsync_conf_t *conf);
  * up front (every string escaped at most 6 bytes a byte); a jansson tree
  * packed and dumped for it was a sixth of the worker's CPU per order.  A
  * bundle's line carries the components the decision read ("comp", as
- * route_read.lua gave them): route.lua holds those, one HGET less a line.
+ * the read gave them): route.lua holds those, one HGET less a line.
  */
 
 static char *

@@ -25,20 +25,26 @@ typedef struct {
     char                   *tagbuf;             /* tags, split in place */
     char                   *tagv[INVSYNC_ROUTE_TAGS];
     json_t                 *comps;              /* a bundle's, or NULL */
+    int                     first;              /* the first line of its
+                                                 * SKU: its sku:, stock:
+                                                 * read for the others */
 } invsync_route_slot_t;
 
 
 /* what each configured location can give of one SKU read */
 typedef struct {
-    const char             *sku;                /* in the read's reply */
+    const char             *sku;                /* a slot's sku, or a key
+                                                 * of its comps */
     int64_t                *free;               /* [rc->nlocations] */
+    int                     read;               /* its ledger summed */
 } invsync_route_stock_t;
 
 
-/* a line with a quantity, before route_read.lua resolved its SKU */
+/* a line with a quantity, before its refs resolved its SKU */
 typedef struct {
     json_t                 *line;               /* the canonical order's */
     char                    line_id[64];
+    size_t                  nrefs;              /* its keys in the MGET */
 } invsync_route_raw_t;
 
 
@@ -56,10 +62,14 @@ typedef struct {
     invsync_route_raw_t    *raw;
     size_t                  nraw;
     const invsync_routing_conf_t  *rc;
-    redisReply             *snap;               /* route_read.lua's answer */
+    size_t                  nrefs;              /* skuref keys asked */
     char                    seq[32];            /* alloc:<order> seq read */
+    char                   *held;               /* its held JSON, or NULL */
+    size_t                  held_len;
     invsync_route_stock_t  *stock;              /* the SKUs' rows */
     size_t                  nstock;
+    size_t                  nskus;              /* sku:, stock: asked */
+    size_t                  npending;           /* ledgers asked after */
     int64_t                *freebuf;            /* the rows' cells */
     size_t                  hint;               /* last location found */
     invsync_route_stock_t  *row;                /* the ledger being read */
@@ -71,8 +81,9 @@ typedef struct {
 /* one order of a pipelined run (invsync_route_batch.c) */
 typedef enum {
     INVSYNC_RJ_DONE = 0,        /* rc is the row's */
-    INVSYNC_RJ_READ,            /* route_read.lua appended */
-    INVSYNC_RJ_STOCK,           /* its ledgers' HGETALLs appended */
+    INVSYNC_RJ_READ,            /* alloc:, skuref: reads appended */
+    INVSYNC_RJ_SKUS,            /* sku:, stock: reads appended */
+    INVSYNC_RJ_STOCK,           /* components' ledgers appended, if any */
     INVSYNC_RJ_LEDGER,          /* route.lua appended */
     INVSYNC_RJ_SHIP,            /* routed: its shipments to open */
     INVSYNC_RJ_SHIP_ALONE,      /* the same, alone, after the batch */
@@ -98,18 +109,28 @@ invsync_act_rc_e invsync_route_read(invsync_worker_t *w,
 int invsync_route_read_append(invsync_worker_t *w,
     invsync_route_input_t *in);
 invsync_act_rc_e invsync_route_read_take(invsync_worker_t *w,
-    invsync_route_input_t *in, redisReply *r, char *err, size_t len);
+    invsync_route_input_t *in, char *err, size_t len);
 void invsync_route_input_free(invsync_route_input_t *in);
 
-/* invsync_route_snap.c: route_read.lua's answer in in->snap (0, or -1: a
- * malformed answer or no memory), the ledgers it names (HGETALLs appended,
- * their answers summed), and the decision's stock callback */
-int invsync_route_snap(invsync_route_input_t *in);
+/* invsync_route_snap.c: the SKUs' attributes and ledgers (their reads
+ * appended, their answers taken: a bundle's components' ledgers in a
+ * round of their own), summed per location, and the decision's stock
+ * callback */
 int invsync_route_stock_append(invsync_worker_t *w,
     invsync_route_input_t *in);
 invsync_act_rc_e invsync_route_stock_take(invsync_worker_t *w,
     invsync_route_input_t *in, char *err, size_t len);
+invsync_act_rc_e invsync_route_stock_done(invsync_worker_t *w,
+    invsync_route_input_t *in, char *err, size_t len);
 void invsync_route_snap_free(invsync_route_input_t *in);
+
+/* invsync_route_free.c: a ledger's field summed into in->row (an
+ * invsync_redis_pair_pt; in->row NULL: taken, not summed), the order's
+ * holding added back (-1: held is no JSON object), the decision's stock
+ * callback */
+int invsync_route_field(void *ctx, const char *field, size_t field_len,
+    const char *value, size_t value_len);
+int invsync_route_held(invsync_route_input_t *in);
 int64_t invsync_route_free_at(void *ctx, const char *sku,
     const char *location);
 

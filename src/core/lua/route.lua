@@ -37,7 +37,7 @@
 -- (an edited order's new allocation releases the old in the same step).
 --
 -- A bundle's line is expanded with the components the decision read
--- (route_read.lua's sku:<bundle> components, the line's "comp"), not read
+-- (the sku:<bundle> components it read, the line's "comp"), not read
 -- again here: the decision placed the line by those components' stock, and
 -- the re-check below is of exactly what this step then holds, so nothing
 -- is held that was not checked.  A bundle redefined between the read and

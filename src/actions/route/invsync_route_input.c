@@ -250,7 +250,7 @@ invsync_route_read_append(invsync_worker_t *w, invsync_route_input_t *in)
     char          refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN];
     char         *keys;
     size_t        i, k, n;
-    const char  **argv, *hmget[5];
+    const char  **argv;
 
     argv = malloc((2 + in->nraw * INVSYNC_STOCK_REFS) * sizeof(char *));
     keys = malloc(in->nraw * INVSYNC_STOCK_REFS * INVSYNC_ACTION_KEY_LEN + 1);
@@ -279,13 +279,8 @@ invsync_route_read_append(invsync_worker_t *w, invsync_route_input_t *in)
     in->nrefs = n - 1;
 
     invsync_key_alloc(key, sizeof(key), w->conf, in->order_key);
-    hmget[0] = "HMGET";
-    hmget[1] = key;
-    hmget[2] = "seq";
-    hmget[3] = "held";
-    hmget[4] = NULL;
-
-    rc = invsync_redis_appendv(w, hmget);
+    rc = invsync_redis_appendv(w, (const char *[]) { "HMGET", key, "seq",
+                                                     "held", NULL });
 
     if (rc == 0 && in->nrefs > 0 && invsync_redis_appendv(w, argv) != 0) {
         invsync_redis_close(w);

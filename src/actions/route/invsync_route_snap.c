@@ -43,9 +43,9 @@ static void invsync_route_tags(invsync_route_input_t *in, size_t i,
 int
 invsync_route_stock_append(invsync_worker_t *w, invsync_route_input_t *in)
 {
-    char         key[INVSYNC_ACTION_KEY_LEN];
-    size_t       i, j, pass;
-    const char  *argv[5];
+    int     rc;
+    char    key[INVSYNC_ACTION_KEY_LEN];
+    size_t  i, j, pass;
 
     in->nskus = 0;
 
@@ -68,21 +68,17 @@ invsync_route_stock_append(invsync_worker_t *w, invsync_route_input_t *in)
 
             if (pass == 0) {
                 invsync_key_sku(key, sizeof(key), w->conf, in->lines[i].sku);
-                argv[0] = "HMGET";
-                argv[1] = key;
-                argv[2] = "tags";
-                argv[3] = "components";
-                argv[4] = NULL;
+                rc = invsync_redis_appendv(w, (const char *[]) {
+                         "HMGET", key, "tags", "components", NULL });
 
             } else {
                 invsync_key_stock(key, sizeof(key), w->conf,
                                   in->lines[i].sku);
-                argv[0] = "HGETALL";
-                argv[1] = key;
-                argv[2] = NULL;
+                rc = invsync_redis_appendv(w, (const char *[]) {
+                         "HGETALL", key, NULL });
             }
 
-            if (invsync_redis_appendv(w, argv) != 0) {
+            if (rc != 0) {
                 return -1;
             }
         }

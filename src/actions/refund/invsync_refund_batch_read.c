@@ -139,10 +139,11 @@ invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
 static int
 invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
 {
-    int                 rc, ours, waited;
-    size_t              k, m;
-    redisReply         *r;
-    invsync_rb_line_t  *jl;
+    int                      ours, waited;
+    size_t                   k, m;
+    redisReply              *r;
+    invsync_rb_line_t       *jl;
+    invsync_refund_match_e   rc;
 
     rc = invsync_refund_order_reply(invsync_redis_reply(w), &job->o,
                                     job->in->err, sizeof(job->in->err));
@@ -197,7 +198,7 @@ invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
         return -1;
     }
 
-    if (rc != 1 || ours || waited
+    if (rc != INVSYNC_REFUND_MATCH_FOUND || ours || waited
         || !invsync_refund_currency_ok(job->in->canon, &job->o))
     {
         job->alone = 1;

@@ -216,6 +216,10 @@ size_t invsync_stock_refs(json_t *obj,
     char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN]);
 int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     const char *ref);
+int invsync_stock_refs_append(invsync_worker_t *w, const char *channel,
+    char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN], size_t n);
+int invsync_stock_refs_read(invsync_worker_t *w, size_t n, char *sku,
+    size_t cap);
 int invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags);
 int invsync_sku_tags_append(invsync_worker_t *w, const char *sku);
 int invsync_sku_tags_reply(redisReply *r, json_t **tags);

@@ -92,13 +92,23 @@ typedef struct {
     char        id[256];
     char        by[256];        /* "order_id", or the payment reference */
     json_t     *data;           /* the recorded canonical order (new) */
-    char        ambiguous[512]; /* match() 2: "<ref> (<claimants>)" */
+    char        ambiguous[512]; /* AMBIGUOUS: "<ref> (<claimants>)" */
 } invsync_refund_order_t;
 
-int invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
-    json_t *canon, invsync_refund_order_t *o, char *err, size_t len);
-int invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
+/* what matching a refund to its order found */
+typedef enum {
+    INVSYNC_REFUND_MATCH_FAILED = -1,   /* Redis failed: err */
+    INVSYNC_REFUND_MATCH_NONE = 0,      /* no recorded order matches */
+    INVSYNC_REFUND_MATCH_FOUND = 1,     /* o filled, o->data new */
+    INVSYNC_REFUND_MATCH_AMBIGUOUS = 2  /* none; a reference two or more
+                                         * orders claim: o->ambiguous */
+} invsync_refund_match_e;
+
+invsync_refund_match_e invsync_refund_match(invsync_worker_t *w,
+    const invsync_envelope_t *ev, json_t *canon, invsync_refund_order_t *o,
     char *err, size_t len);
+invsync_refund_match_e invsync_refund_order_data(invsync_worker_t *w,
+    invsync_refund_order_t *o, char *err, size_t len);
 
 /* refund/invsync_refund_batch.c: the refunds of one read, pipelined */
 typedef struct {
@@ -206,6 +216,10 @@ size_t invsync_stock_refs(json_t *obj,
     char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN]);
 int invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     const char *ref);
+int invsync_stock_refs_append(invsync_worker_t *w, const char *channel,
+    char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN], size_t n);
+int invsync_stock_refs_read(invsync_worker_t *w, size_t n, char *sku,
+    size_t cap);
 int invsync_sku_tags(invsync_worker_t *w, const char *sku, json_t **tags);
 int invsync_sku_tags_append(invsync_worker_t *w, const char *sku);
 int invsync_sku_tags_reply(redisReply *r, json_t **tags);

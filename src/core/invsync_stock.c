@@ -154,6 +154,30 @@ invsync_stock_shown(int64_t available, const invsync_stock_rules_t *rules)
 }
 
 
+void
+invsync_stock_bundle_add(invsync_stock_bundle_t *b, int64_t available,
+    int64_t qty)
+{
+    int64_t  q;
+
+    if (qty < 1) {
+        return;
+    }
+
+    q = available / qty;
+
+    /* C rounds toward zero (-1 / 2 is 0): a component oversold by one
+     * unit of two per bundle is one bundle short, -1 */
+    if (available % qty != 0 && available < 0) {
+        q--;
+    }
+
+    if (b->counted++ == 0 || q < b->least) {
+        b->least = q;
+    }
+}
+
+
 int
 invsync_stock_rules(invsync_stock_rules_t *rules, const json_t *obj,
     char *err, size_t len)

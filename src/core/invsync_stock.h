@@ -1,8 +1,9 @@
 
 /*
  * Stock arithmetic shared by the worker and invsyncctl: a SKU's stock as
- * the ledger holds it, and what one channel shows of it by that channel's
- * rules.  No I/O: values in, numbers out.
+ * the ledger holds it, a bundle's from its components', and what one
+ * channel shows of it by that channel's rules.  No I/O: values in,
+ * numbers out.
  */
 
 
@@ -45,6 +46,14 @@ typedef struct {
 } invsync_stock_rules_t;
 
 
+/* a bundle's availability, its components folded in one by one
+ * (invsync_stock_bundle_add); zeroed to start */
+typedef struct {
+    int64_t     least;          /* whole bundles the components allow */
+    size_t      counted;        /* components folded in */
+} invsync_stock_bundle_t;
+
+
 /* the hash's HGETALL reply as field, value pairs (strings) */
 int invsync_stock_parse(invsync_stock_t *st, const char **fields,
     const char **values, size_t n);
@@ -57,6 +66,12 @@ int64_t invsync_stock_available(const invsync_stock_t *st,
 /* what the channel shows: buffer, share and maximum applied, never < 0 */
 int64_t invsync_stock_shown(int64_t available,
     const invsync_stock_rules_t *rules);
+
+/* a component with qty units per bundle (less than 1: not counted) and
+ * available units: b->least the fewest whole bundles, rounded down also
+ * below zero; 0 while no component counts */
+void invsync_stock_bundle_add(invsync_stock_bundle_t *b, int64_t available,
+    int64_t qty);
 
 /* rules from the channel's "stock" object (NULL: the defaults) */
 int invsync_stock_rules(invsync_stock_rules_t *rules, const json_t *obj,

@@ -330,31 +330,22 @@ static int64_t
 invsyncctl_stock_avail(const invsyncctl_stock_item_t *it,
     const invsync_stock_rules_t *rules)
 {
-    size_t   i;
-    int64_t  a, q, least;
+    size_t                  i;
+    invsync_stock_bundle_t  b;
 
     if (!it->bundle) {
         return invsync_stock_available(&it->stock, rules);
     }
 
-    least = 0;
+    memset(&b, 0, sizeof(invsync_stock_bundle_t));
 
     for (i = 0; i < it->ncomp; i++) {
-        a = invsync_stock_available(&it->cstock[i], rules);
-
-        /* floor, also below zero */
-        q = a / it->qty[i];
-
-        if (a % it->qty[i] != 0 && a < 0) {
-            q--;
-        }
-
-        if (i == 0 || q < least) {
-            least = q;
-        }
+        invsync_stock_bundle_add(&b, invsync_stock_available(&it->cstock[i],
+                                                             rules),
+                                 it->qty[i]);
     }
 
-    return least;
+    return b.least;
 }
 
 

@@ -26,18 +26,19 @@ invsync_reconcile_should(invsync_worker_t *w,
     const invsync_channel_conf_t *cc, const redisReply *stock,
     const redisReply *components, int *err)
 {
-    char              key[INVSYNC_KEY_LEN];
-    json_t           *c, *q;
-    int64_t           a, best;
-    const char       *name;
-    redisReply       *r;
-    invsync_stock_t   st;
+    char                     key[INVSYNC_KEY_LEN];
+    json_t                  *c, *q;
+    int64_t                  a;
+    const char              *name;
+    redisReply              *r;
+    invsync_stock_t          st;
+    invsync_stock_bundle_t   b;
 
     if (components != NULL && components->type == REDIS_REPLY_STRING
         && components->len > 0)
     {
         c = json_loads(components->str, 0, NULL);
-        best = -1;
+        memset(&b, 0, sizeof(invsync_stock_bundle_t));
 
         json_object_foreach(c, name, q) {
             invsync_key_stock(key, sizeof(key), w->conf, name);
@@ -51,15 +52,12 @@ invsync_reconcile_should(invsync_worker_t *w,
             a = invsync_reconcile_raw(cc, r, err);
             freeReplyObject(r);
 
-            if (json_integer_value(q) > 0) {
-                a = a / json_integer_value(q);
-                best = best < 0 || a < best ? a : best;
-            }
+            invsync_stock_bundle_add(&b, a, json_integer_value(q));
         }
 
         json_decref(c);
 
-        return invsync_stock_shown(best < 0 ? 0 : best, &cc->rules);
+        return invsync_stock_shown(b.least, &cc->rules);
     }
 
     if (invsync_stock_reply(stock, &st) != 0) {

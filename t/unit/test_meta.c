@@ -3,7 +3,7 @@
  * What the core reads from an event: the meta helpers (event id and topic
  * limits, body hash), JSON validity and the module's and worker's JSON
  * checks agreeing, timestamp parse and tolerance, the ingest script, and
- * the stock ledger parse.
+ * the stock ledger parse and a bundle's count from its components.
  * Prints TAP.
  */
 
@@ -27,9 +27,10 @@ static void t_json_agree(void);
 static void t_meta(void);
 static void t_script(void);
 static void t_stock(void);
+static void t_bundle(void);
 
 
-#define T_PLAN  43
+#define T_PLAN  47
 
 
 /*
@@ -334,6 +335,32 @@ t_stock(void)
 }
 
 
+/* a bundle's whole units: the scarcest component, rounded down */
+
+static void
+t_bundle(void)
+{
+    invsync_stock_bundle_t  b;
+
+    memset(&b, 0, sizeof(b));
+    t_ok(b.least == 0, "bundle: no component counted: 0");
+
+    invsync_stock_bundle_add(&b, 7, 2);
+    invsync_stock_bundle_add(&b, 10, 3);
+    invsync_stock_bundle_add(&b, 9, 1);
+    t_ok(b.least == 3 && b.counted == 3,
+         "bundle: the fewest of 7/2, 10/3, 9/1, rounded down");
+
+    invsync_stock_bundle_add(&b, 0, 0);
+    invsync_stock_bundle_add(&b, 0, -1);
+    t_ok(b.least == 3 && b.counted == 3,
+         "bundle: a component of no positive quantity counts nothing");
+
+    invsync_stock_bundle_add(&b, -1, 2);
+    t_ok(b.least == -1, "bundle: an oversold component's -1/2 is -1");
+}
+
+
 int
 main(void)
 {
@@ -342,6 +369,7 @@ main(void)
     t_meta();
     t_script();
     t_stock();
+    t_bundle();
 
     if (t_n != T_PLAN) {
         printf("# planned %d, ran %zu\n", T_PLAN, t_n);

@@ -74,12 +74,11 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
         invsync_stock_line_id(line, i, jl->id, sizeof(jl->id));
         jl->nrefs = invsync_stock_refs(line, jl->refs);
 
-        for (n = 0; n < jl->nrefs; n++) {
-            if (invsync_stock_ref_append(w, job->ev->channel, jl->refs[n])
-                != 0)
-            {
-                return -1;
-            }
+        if (invsync_stock_refs_append(w, job->ev->channel, jl->refs,
+                                      jl->nrefs)
+            != 0)
+        {
+            return -1;
         }
     }
 
@@ -90,7 +89,7 @@ invsync_batch_append_apply(invsync_worker_t *w, invsync_job_t *job)
 int
 invsync_batch_read_apply(invsync_worker_t *w, invsync_job_t *job)
 {
-    size_t               i, k;
+    size_t               i;
     redisReply          *r;
     invsync_job_line_t  *jl;
 
@@ -125,18 +124,10 @@ invsync_batch_read_apply(invsync_worker_t *w, invsync_job_t *job)
     for (i = 0; i < job->nlines; i++) {
         jl = &job->lines[i];
 
-        for (k = 0; k < jl->nrefs; k++) {
-            r = invsync_redis_reply(w);
-            if (r == NULL) {
-                return -1;
-            }
-
-            if (jl->found) {
-                freeReplyObject(r);
-                continue;
-            }
-
-            jl->found = invsync_stock_ref_reply(r, jl->sku, sizeof(jl->sku));
+        jl->found = invsync_stock_refs_read(w, jl->nrefs, jl->sku,
+                                            sizeof(jl->sku));
+        if (jl->found < 0) {
+            return -1;
         }
     }
 

@@ -39,26 +39,26 @@ invsync_act_rc_e
 invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
-    int                      rc;
     char                     state[INVSYNC_ACTION_KEY_LEN], oid[256];
     json_t                  *inputs;
     invsync_effect_t         fx;
     invsync_act_rc_e         arc;
     invsync_refund_order_t   o;
+    invsync_refund_match_e   rc;
 
     /* the event's own order id: matching may name another */
     snprintf(oid, sizeof(oid), "%s", invsync_action_str(canon, "order_id"));
 
     rc = invsync_refund_match(w, ev, canon, &o, err, len);
-    if (rc < 0) {
+    if (rc == INVSYNC_REFUND_MATCH_FAILED) {
         return INVSYNC_ACT_RETRY;
     }
 
-    if (rc == 2) {
+    if (rc == INVSYNC_REFUND_MATCH_AMBIGUOUS) {
         return invsync_refund_ambiguous(w, ev, canon, &o, err, len);
     }
 
-    if (rc == 0) {
+    if (rc == INVSYNC_REFUND_MATCH_NONE) {
         /* the id invsync_action_exception() gives it: the order, when it
          * comes, re-runs the refund and resolves this one */
         invsync_refund_wait_id(state, sizeof(state), ev);
@@ -84,8 +84,9 @@ invsync_refund_record(invsync_worker_t *w, const invsync_envelope_t *ev,
          * (the fault run: 1 in 375 left open)
          */
         rc = invsync_refund_match(w, ev, canon, &o, err, len);
-        if (rc != 1) {
-            return rc < 0 ? INVSYNC_ACT_RETRY : arc;
+        if (rc != INVSYNC_REFUND_MATCH_FOUND) {
+            return rc == INVSYNC_REFUND_MATCH_FAILED ? INVSYNC_ACT_RETRY
+                                                     : arc;
         }
     }
 

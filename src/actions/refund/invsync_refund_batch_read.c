@@ -79,7 +79,7 @@ int
 invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
 {
     char                key[INVSYNC_ACTION_KEY_LEN];
-    size_t              i, k, m;
+    size_t              i, k;
     const char         *argv[3];
     invsync_rb_job_t   *job;
     invsync_rb_line_t  *jl;
@@ -108,13 +108,11 @@ invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
         for (k = 0; k < job->nlines; k++) {
             jl = &job->lines[k];
 
-            for (m = 0; m < jl->nrefs; m++) {
-                if (invsync_stock_ref_append(w, job->in->ev->channel,
-                                             jl->refs[m])
-                    != 0)
-                {
-                    return -1;
-                }
+            if (invsync_stock_refs_append(w, job->in->ev->channel, jl->refs,
+                                          jl->nrefs)
+                != 0)
+            {
+                return -1;
             }
         }
 
@@ -139,10 +137,11 @@ invsync_rb_reads(invsync_worker_t *w, invsync_rb_job_t *jobs, size_t n)
 static int
 invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
 {
-    int                 rc, ours, waited;
-    size_t              k, m;
-    redisReply         *r;
-    invsync_rb_line_t  *jl;
+    int                      ours, waited;
+    size_t                   k;
+    redisReply              *r;
+    invsync_rb_line_t       *jl;
+    invsync_refund_match_e   rc;
 
     rc = invsync_refund_order_reply(invsync_redis_reply(w), &job->o,
                                     job->in->err, sizeof(job->in->err));
@@ -171,18 +170,10 @@ invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
     for (k = 0; k < job->nlines; k++) {
         jl = &job->lines[k];
 
-        for (m = 0; m < jl->nrefs; m++) {
-            r = invsync_redis_reply(w);
-            if (r == NULL) {
-                return -1;
-            }
-
-            if (jl->found) {
-                freeReplyObject(r);
-                continue;
-            }
-
-            jl->found = invsync_stock_ref_reply(r, jl->sku, sizeof(jl->sku));
+        jl->found = invsync_stock_refs_read(w, jl->nrefs, jl->sku,
+                                            sizeof(jl->sku));
+        if (jl->found < 0) {
+            return -1;
         }
 
         /* a line to restock whose SKU is unmapped: its exception */
@@ -197,7 +188,7 @@ invsync_rb_read_one(invsync_worker_t *w, invsync_rb_job_t *job)
         return -1;
     }
 
-    if (rc != 1 || ours || waited
+    if (rc != INVSYNC_REFUND_MATCH_FOUND || ours || waited
         || !invsync_refund_currency_ok(job->in->canon, &job->o))
     {
         job->alone = 1;

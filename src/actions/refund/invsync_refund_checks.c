@@ -111,11 +111,11 @@ invsync_act_rc_e
 invsync_refund_check_lines(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
 {
-    int                     rc;
-    char                    ref[INVSYNC_ACTION_KEY_LEN];
-    const char             *och, *oid;
-    invsync_act_rc_e        arc;
-    invsync_refund_order_t  o;
+    char                     ref[INVSYNC_ACTION_KEY_LEN];
+    const char              *och, *oid;
+    invsync_act_rc_e         arc;
+    invsync_refund_order_t   o;
+    invsync_refund_match_e   rc;
 
     if (strcmp(invsync_action_str(canon, "lines_from"), "refund") != 0) {
         return INVSYNC_ACT_APPLIED;
@@ -133,11 +133,11 @@ invsync_refund_check_lines(invsync_worker_t *w, const invsync_envelope_t *ev,
     snprintf(o.id, sizeof(o.id), "%s", oid);
 
     rc = invsync_refund_order_data(w, &o, err, len);
-    if (rc < 0) {
+    if (rc == INVSYNC_REFUND_MATCH_FAILED) {
         return INVSYNC_ACT_RETRY;
     }
 
-    if (rc == 0) {
+    if (rc == INVSYNC_REFUND_MATCH_NONE) {
         return INVSYNC_ACT_APPLIED;     /* its record expired: not known */
     }
 

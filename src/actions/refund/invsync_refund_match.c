@@ -16,27 +16,27 @@
 #include "invsync_refund_steps.h"
 
 
-static int invsync_refund_payref(invsync_worker_t *w, const char *ref,
-    invsync_refund_order_t *o, char *amb, size_t cap, char *err,
-    size_t len);
+static invsync_refund_match_e invsync_refund_payref(invsync_worker_t *w,
+    const char *ref, invsync_refund_order_t *o, char *amb, size_t cap,
+    char *err, size_t len);
 
 
 /*
- * 1 with o filled (o->data a new reference, the recorded canonical
- * order), 0 when no recorded order matches, 2 when none does but a
- * reference two or more orders claim (o->ambiguous names it and them),
- * -1 when Redis failed (err).
+ * FOUND with o filled (o->data a new reference, the recorded canonical
+ * order), NONE when no recorded order matches, AMBIGUOUS when none does
+ * but a reference two or more orders claim (o->ambiguous names it and
+ * them), FAILED when Redis failed (err).
  */
 
-int
+invsync_refund_match_e
 invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, invsync_refund_order_t *o, char *err, size_t len)
 {
-    int          rc;
-    size_t       i;
-    json_t      *ref;
-    const char  *oid;
-    char         amb[sizeof(o->ambiguous)];
+    size_t                   i;
+    json_t                  *ref;
+    const char              *oid;
+    invsync_refund_match_e   rc;
+    char                     amb[sizeof(o->ambiguous)];
 
     amb[0] = '\0';
     memset(o, 0, sizeof(invsync_refund_order_t));
@@ -48,7 +48,7 @@ invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
         snprintf(o->by, sizeof(o->by), "order_id");
 
         rc = invsync_refund_order_data(w, o, err, len);
-        if (rc != 0) {
+        if (rc != INVSYNC_REFUND_MATCH_NONE) {
             return rc;
         }
     }
@@ -60,7 +60,7 @@ invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
 
         rc = invsync_refund_payref(w, json_string_value(ref), o, amb,
                                    sizeof(amb), err, len);
-        if (rc != 0) {
+        if (rc != INVSYNC_REFUND_MATCH_NONE) {
             return rc;
         }
     }
@@ -69,19 +69,20 @@ invsync_refund_match(invsync_worker_t *w, const invsync_envelope_t *ev,
 
     if (amb[0] != '\0') {
         snprintf(o->ambiguous, sizeof(o->ambiguous), "%s", amb);
-        return 2;
+        return INVSYNC_REFUND_MATCH_AMBIGUOUS;
     }
 
-    return 0;
+    return INVSYNC_REFUND_MATCH_NONE;
 }
 
 
 /*
- * The order K payref:<ref> names, if it is recorded: as match(); a
- * reference with two or more "claim:" fields names none, and the first
- * such is described in amb (when amb is still empty).
+ * The order K payref:<ref> names, if it is recorded: as match() but never
+ * AMBIGUOUS; a reference with two or more "claim:" fields names none
+ * (NONE), and the first such is described in amb (when amb is still
+ * empty).
  */
-static int
+static invsync_refund_match_e
 invsync_refund_payref(invsync_worker_t *w, const char *ref,
     invsync_refund_order_t *o, char *amb, size_t cap, char *err,
     size_t len)
@@ -92,7 +93,7 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
     const char   *channel, *order, *argv[3];
 
     if (invsync_key_payref(key, sizeof(key), w->conf, ref) == 0) {
-        return 0;
+        return INVSYNC_REFUND_MATCH_NONE;
     }
 
     argv[0] = "HGETALL";
@@ -102,14 +103,14 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
     r = invsync_redis_cmdv(w, argv);
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
-        return -1;
+        return INVSYNC_REFUND_MATCH_FAILED;
     }
 
     if (r->type != REDIS_REPLY_ARRAY) {
         snprintf(err, len, "redis: %s", r->type == REDIS_REPLY_ERROR
                                         ? r->str : "bad HGETALL reply");
         freeReplyObject(r);
-        return -1;
+        return INVSYNC_REFUND_MATCH_FAILED;
     }
 
     channel = NULL;
@@ -144,7 +145,7 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
 
     if (channel == NULL || order == NULL) {
         freeReplyObject(r);
-        return 0;
+        return INVSYNC_REFUND_MATCH_NONE;
     }
 
     if (claims > 1) {
@@ -153,7 +154,7 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
         }
 
         freeReplyObject(r);
-        return 0;
+        return INVSYNC_REFUND_MATCH_NONE;
     }
 
     snprintf(o->channel, sizeof(o->channel), "%s", channel);
@@ -165,15 +166,18 @@ invsync_refund_payref(invsync_worker_t *w, const char *ref,
 }
 
 
-/* K order:<o->channel>:<o->id> data, parsed into o->data: as match() */
+/*
+ * K order:<o->channel>:<o->id> data, parsed into o->data: as match() but
+ * never AMBIGUOUS
+ */
 
-int
+invsync_refund_match_e
 invsync_refund_order_data(invsync_worker_t *w, invsync_refund_order_t *o,
     char *err, size_t len)
 {
     if (invsync_refund_order_append(w, o) != 0) {
         snprintf(err, len, "redis connection lost");
-        return -1;
+        return INVSYNC_REFUND_MATCH_FAILED;
     }
 
     return invsync_refund_order_reply(invsync_redis_reply(w), o, err, len);
@@ -204,21 +208,21 @@ invsync_refund_order_append(invsync_worker_t *w,
 }
 
 
-/* its reply (taken; NULL: the session was lost): as match() */
+/* its reply (taken; NULL: the session was lost): as order_data() */
 
-int
+invsync_refund_match_e
 invsync_refund_order_reply(redisReply *r, invsync_refund_order_t *o,
     char *err, size_t len)
 {
     if (r == NULL) {
         snprintf(err, len, "redis connection lost");
-        return -1;
+        return INVSYNC_REFUND_MATCH_FAILED;
     }
 
     if (r->type == REDIS_REPLY_ERROR) {
         snprintf(err, len, "redis: %s", r->str);
         freeReplyObject(r);
-        return -1;
+        return INVSYNC_REFUND_MATCH_FAILED;
     }
 
     /* the index may name an order whose record has expired: no match */
@@ -229,8 +233,8 @@ invsync_refund_order_reply(redisReply *r, invsync_refund_order_t *o,
     if (!json_is_object(o->data)) {
         json_decref(o->data);
         o->data = NULL;
-        return 0;
+        return INVSYNC_REFUND_MATCH_NONE;
     }
 
-    return 1;
+    return INVSYNC_REFUND_MATCH_FOUND;
 }

@@ -54,8 +54,8 @@ json_t *invsync_refund_effect(const invsync_envelope_t *ev, json_t *canon,
 /* invsync_refund_match.c: K order:<channel>:<id> data */
 int invsync_refund_order_append(invsync_worker_t *w,
     const invsync_refund_order_t *o);
-int invsync_refund_order_reply(redisReply *r, invsync_refund_order_t *o,
-    char *err, size_t len);
+invsync_refund_match_e invsync_refund_order_reply(redisReply *r,
+    invsync_refund_order_t *o, char *err, size_t len);
 
 /* invsync_refund_checks.c: refund.check */
 int invsync_refund_currency_ok(json_t *canon, const invsync_refund_order_t *o);

@@ -2,8 +2,8 @@
 /*
  * Where a line's or a level's canonical SKU is kept: skuref:<channel>:<ref>,
  * written by the SKU mappings (invsyncctl sku), read one by one or
- * appended to a pipeline (a batch of orders); and the SKU's tags, which
- * the restock rules read.
+ * appended to a pipeline (a batch of orders or of refunds); and the SKU's
+ * tags, which the restock rules read.
  */
 
 
@@ -92,6 +92,58 @@ invsync_stock_ref_append(invsync_worker_t *w, const char *channel,
     invsync_key_skuref(key, sizeof(key), w->conf, channel, ref);
 
     return redisAppendCommand(w->redis, "GET %s", key) == REDIS_OK ? 0 : -1;
+}
+
+
+/* the GETs of n refs (invsync_stock_refs), in their order; -1: lost */
+
+int
+invsync_stock_refs_append(invsync_worker_t *w, const char *channel,
+    char refs[INVSYNC_STOCK_REFS][INVSYNC_REF_LEN], size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (invsync_stock_ref_append(w, channel, refs[i]) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Their n replies, each read and freed: the first mapped ref's SKU in
+ * sku, as invsync_stock_map() finds it.  1 found, 0 none is mapped, -1
+ * the session was lost (the rest left unread).
+ */
+
+int
+invsync_stock_refs_read(invsync_worker_t *w, size_t n, char *sku,
+    size_t cap)
+{
+    int          found;
+    size_t       i;
+    redisReply  *r;
+
+    found = 0;
+
+    for (i = 0; i < n; i++) {
+        r = invsync_redis_reply(w);
+        if (r == NULL) {
+            return -1;
+        }
+
+        if (found) {
+            freeReplyObject(r);
+            continue;
+        }
+
+        found = invsync_stock_ref_reply(r, sku, cap);
+    }
+
+    return found;
 }
 
 

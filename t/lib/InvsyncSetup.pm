@@ -28,7 +28,7 @@ our @EXPORT_OK = qw(hook_locations hook_channels
                     shopify_req woo_req stripe_req stripe_event_req
                     square_req send_req
                     sb_key sb_secret sb_secrets start_3pl sb_channel
-                    tpl_location route_all open_shipment
+                    tpl_location route_all warehouse_location open_shipment
                     on_hand_total refund_state drained woo_fixture
                     accounts);
 
@@ -178,18 +178,35 @@ sub sb_channel {
 }
 
 # The 3pl location 3pl-us, fulfilled by sb-us, asked after $ask seconds,
-# stalled after $deadline.
+# stalled after $deadline; %o adds to the location (channels => [...]).
 sub tpl_location {
-    my ($ask, $deadline) = @_;
+    my ($ask, $deadline, %o) = @_;
     return { id => '3pl-us', kind => '3pl',
              fulfilment => { channel => 'sb-us', ask_after_s => $ask,
-                             deadline_s => $deadline } };
+                             deadline_s => $deadline }, %o };
 }
 
 # worker.json's routing: one rule, all, requiring $location.
 sub route_all {
     my ($location) = @_;
     return { rules => [ { name => 'all', require => [$location] } ] };
+}
+
+# ---- the carrier: a warehouse location buying labels ---------------------------
+
+# Warehouse $id (default wh-a) buying labels from the carrier simulator at
+# $carrier with the key carrier.key, shipping from Lyon, 500 g a parcel;
+# %o adds to the location (channels => [...]).
+sub warehouse_location {
+    my ($t, $carrier, %o) = @_;
+    return { id => 'wh-a', kind => 'warehouse',
+             fulfilment => { api_base => "$carrier/v2",
+                             credentials_file => $t->dir . '/carrier.key',
+                             from => { name => 'Lyon DC', address1 => '1 Quai',
+                                       city => 'Lyon', zip => '69001',
+                                       country_code => 'FR' },
+                             parcel => { weight_g => 500 } },
+             %o };
 }
 
 # ---- seeds ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ our @EXPORT_OK = qw(hook_locations hook_channels
                     square_req send_req
                     sb_key sb_secret sb_secrets start_3pl sb_channel
                     tpl_location route_all warehouse_location open_shipment
-                    on_hand_total refund_state drained woo_fixture
+                    on_hand_total refund_record drained woo_fixture
                     accounts);
 
 # ---- nginx: the webhook locations ---------------------------------------------
@@ -284,7 +284,7 @@ sub on_hand_total {
 }
 
 # A refund's record (K refund:<channel>:<id>), decoded; undef if none.
-sub refund_state {
+sub refund_record {
     my ($t, $channel, $id) = @_;
     my $d = $t->redis('HGET', "invsync:{invsync}:refund:$channel:$id", 'data');
     return $d ? decode_json($d) : undef;

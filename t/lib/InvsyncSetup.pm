@@ -32,7 +32,7 @@ our @EXPORT_OK = qw(hook_locations hook_channels
                     on_hand_total refund_record drained woo_fixture
                     accounts);
 
-# ---- nginx: the webhook locations ---------------------------------------------
+# ---- nginx: the webhook locations ------------------------------------------
 
 # The webhooks the tests receive, by name: location /hooks/<name>, the
 # scheme, the channel it stores for and the secret file in the test
@@ -70,7 +70,7 @@ sub hook_channels {
     return map { { id => $HOOK{$_}[1], type => $HOOK{$_}[0] } } @_;
 }
 
-# ---- signed deliveries ----------------------------------------------------------
+# ---- signed deliveries -----------------------------------------------------
 
 # Each *_req builds one delivery as [method, path, body, {headers}], what
 # $t->parallel and $t->at_once take; send_req($t, $req) posts one and
@@ -96,7 +96,8 @@ sub woo_req {
     my $topic = $o{topic} // 'order.updated';
     my ($resource, $event) = split /\./, $topic, 2;
     return ['POST', $o{path} // '/hooks/woo', $body,
-            { 'X-WC-Webhook-Signature' => hmac_b64($body, $o{key} // 'wsecret'),
+            { 'X-WC-Webhook-Signature'
+                  => hmac_b64($body, $o{key} // 'wsecret'),
               'X-WC-Webhook-Topic' => $topic,
               'X-WC-Webhook-Resource' => $resource,
               'X-WC-Webhook-Event' => $event,
@@ -118,12 +119,14 @@ sub stripe_req {
               %{$o{headers} || {}} }];
 }
 
-# A Stripe event of $type about $object, created now, signed as above.
+# A Stripe event of $type about $object, created now (or at $o{created}),
+# signed as above.
 sub stripe_event_req {
     my ($key, $id, $type, $object, %o) = @_;
     my $ts = $o{ts} // int(time);
     my $body = encode_json({ id => $id, object => 'event', type => $type,
-                             api_version => '2024-06-20', created => $ts,
+                             api_version => '2024-06-20',
+                             created => $o{created} // $ts,
                              data => { object => $object } });
     return stripe_req($body, $key, %o, ts => $ts);
 }
@@ -146,14 +149,16 @@ sub send_req {
     return $t->post($path, $body, %$h);
 }
 
-# ---- the 3PL: the ShipBob simulator, its channel and location ------------------
+# ---- the 3PL: the ShipBob simulator, its channel and location --------------
 
 # The webhook key the 3PL signs with (Standard Webhooks: whsec_ and the
 # base64 of the key), and the secrets setup() writes for it: sb.secret for
 # nginx, sb.token the API token the worker sends.
 sub sb_key { 'the 3pl webhook key, 32 bytes!!!' }
 sub sb_secret { 'whsec_' . encode_base64(sb_key(), '') }
-sub sb_secrets { return ('sb.secret' => sb_secret(), 'sb.token' => 'sb_pat_sim') }
+sub sb_secrets {
+    return ('sb.secret' => sb_secret(), 'sb.token' => 'sb_pat_sim');
+}
 
 # Starts the 3PL simulator with that token, channel 4242 and the product
 # MUG ("Mug"), its notices signed and sent to /hooks/shipbob; %o overrides,
@@ -192,7 +197,7 @@ sub route_all {
     return { rules => [ { name => 'all', require => [$location] } ] };
 }
 
-# ---- the carrier: a warehouse location buying labels ---------------------------
+# ---- the carrier: a warehouse location buying labels -----------------------
 
 # Warehouse $id (default wh-a) buying labels from the carrier simulator at
 # $carrier with the key carrier.key, shipping from Lyon, 500 g a parcel;
@@ -209,7 +214,7 @@ sub warehouse_location {
              %o };
 }
 
-# ---- seeds ---------------------------------------------------------------------
+# ---- seeds -----------------------------------------------------------------
 
 my $J = JSON::PP->new->canonical;
 
@@ -272,7 +277,7 @@ sub accounts {
             write_offs => '5100');
 }
 
-# ---- readers ---------------------------------------------------------------------
+# ---- readers ---------------------------------------------------------------
 
 # A SKU's on hand over every location.
 sub on_hand_total {

@@ -17,20 +17,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries ctl map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 $t->run;
 $t->plan(22);
 
@@ -58,17 +53,10 @@ my $wh = 0;
 
 sub hook {
     my ($topic, $body, $id) = @_;
-    $id //= 'wh-' . ++$wh;
-    return ['POST', '/hooks/shopify', $body,
-            { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-              'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com' }];
+    return shopify_req($topic, $id // 'wh-' . ++$wh, $body);
 }
 
-sub send_hook {
-    my ($m, $p, $b, $h) = @{hook(@_)};
-    return $t->post($p, $b, %$h);
-}
+sub send_hook { send_req($t, hook(@_)) }
 
 sub order {
     my (%o) = @_;

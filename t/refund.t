@@ -22,7 +22,8 @@ use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for audit_entries
                      map_sku);
 use InvsyncSetup qw(hook_locations hook_channels shopify_req stripe_req
-                    square_req woo_req send_req on_hand_total refund_record);
+                    square_req woo_req send_req on_hand_total refund_record
+                    audits);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
@@ -53,12 +54,7 @@ sub woo { send_req($t, woo_req($_[0], $_[1])) }
 sub send_one { send_req($t, $_[0]) }
 sub on_hand { on_hand_total($t, $_[0]) }
 
-sub records {
-    my ($order) = @_;
-    return [grep { ($_->{action} // '') eq 'refund.record'
-                   && ($_->{order} // '') eq $order }
-            @{audit_entries($t)}];
-}
+sub records { audits($t, 'refund.record', order => $_[0]) }
 
 sub refund_state { refund_record($t, @_) }
 

@@ -22,7 +22,7 @@ use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries map_sku);
 use InvsyncSetup qw(hook_locations hook_channels shopify_req send_req
-                    on_hand_total accounts);
+                    on_hand_total accounts audits caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -47,11 +47,7 @@ $t->redis('HSET', "${K}sku:SKU-A", 'cost_minor', 712, 'cost_currency', 'EUR');
 sub post { send_req($t, shopify_req(@_))->{status} }
 sub on_hand { on_hand_total($t, $_[0]) }
 
-sub of {
-    my ($action, $key, $value) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && ($_->{$key} // '') eq $value } @{audit_entries($t)}];
-}
+sub of { audits($t, $_[0], $_[1] => $_[2]) }
 
 sub journal {
     my ($cause) = @_;
@@ -59,11 +55,7 @@ sub journal {
                   @{$t->stream("${K}journal")});
 }
 
-sub settled {
-    return wait_for(60, sub {
-        my %g = @{$t->redis('XINFO', 'GROUPS', 'invsync:refunds')->[0]};
-        $g{pending} == 0 && defined $g{lag} && $g{lag} == 0 });
-}
+sub settled { wait_for(60, sub { caught_up($t, 'invsync:refunds') }) }
 
 sub exceptions {
     my ($kind) = @_;

@@ -24,9 +24,10 @@ use Test::More;
 use JSON::PP;
 use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
-                     audit_entries ctl map_sku);
+                     ctl map_sku);
 use InvsyncSetup qw(hook_locations hook_channels shopify_req
-                    stripe_event_req send_req on_hand_total);
+                    stripe_event_req send_req on_hand_total audits
+                    caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -106,19 +107,10 @@ sub exception {
     return %x ? \%x : undef;
 }
 
-sub records {
-    my ($action, $event) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && (!defined $event || ($_->{event} // '') eq $event) }
-            @{audit_entries($t)}];
-}
+sub records { audits($t, $_[0], event => $_[1]) }
 
 # every refund delivered so far worked through (read and acknowledged)
-sub settled {
-    return wait_for(20, sub {
-        my %g = @{$t->redis('XINFO', 'GROUPS', 'invsync:refunds')->[0]};
-        $g{pending} == 0 && defined $g{lag} && $g{lag} == 0 });
-}
+sub settled { wait_for(20, sub { caught_up($t, 'invsync:refunds') }) }
 
 sub decision {
     my ($refund, $line) = @_;

@@ -17,9 +17,9 @@ use Test::More;
 use JSON::PP;
 use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
-                     audit_entries ctl map_sku);
+                     ctl map_sku);
 use InvsyncSetup qw(hook_locations hook_channels shopify_req send_req
-                    on_hand_total accounts);
+                    on_hand_total accounts audits caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -47,11 +47,7 @@ is($rc, 0, 'SKU-A costs 7.12 EUR') or diag($out);
 sub send_one { send_req($t, shopify_req(@_)) }
 sub on_hand { on_hand_total($t, $_[0]) }
 
-sub of {
-    my ($action, $key, $value) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && ($_->{$key} // '') eq $value } @{audit_entries($t)}];
-}
+sub of { audits($t, $_[0], $_[1] => $_[2]) }
 
 sub journal {
     my ($cause) = @_;
@@ -59,11 +55,7 @@ sub journal {
                   @{$t->stream("${K}journal")});
 }
 
-sub settled {
-    return wait_for(60, sub {
-        my %g = @{$t->redis('XINFO', 'GROUPS', 'invsync:refunds')->[0]};
-        $g{pending} == 0 && defined $g{lag} && $g{lag} == 0 });
-}
+sub settled { wait_for(60, sub { caught_up($t, 'invsync:refunds') }) }
 
 send_one('orders/create', 'o-501', encode_json({
     id => 501, name => '#501', created_at => '2026-11-20T10:00:00+01:00',

@@ -20,7 +20,7 @@ use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries map_sku);
 use InvsyncSim;
-use InvsyncSetup qw(hook_locations woo_req send_req refund_record);
+use InvsyncSetup qw(hook_locations woo_req send_req refund_record caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
@@ -63,14 +63,8 @@ sub reads {
 sub refund_state { refund_record($t, 'woo-main', $_[0]) }
 
 sub settled {
-    return wait_for(20, sub {
-        for my $s ('invsync:orders', 'invsync:refunds') {
-            my $i = $t->redis('XINFO', 'GROUPS', $s);
-            return 0 unless ref $i && @$i;
-            my %g = @{$i->[0]};
-            return 0 if $g{pending} || !defined $g{lag} || $g{lag};
-        }
-        return 1 });
+    return wait_for(20, sub { caught_up($t, 'invsync:orders',
+                                        'invsync:refunds') });
 }
 
 # an order: 2 x Bar3, 3 x CAFE-3 (54.00 USD)

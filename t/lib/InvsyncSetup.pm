@@ -23,14 +23,15 @@ use MIME::Base64 qw(encode_base64);
 use FindBin;
 use InvsyncTest qw(hmac_b64);
 use InvsyncSim;
+use InvsyncWorker qw(audit_entries);
 
 our @EXPORT_OK = qw(hook_locations hook_channels
                     shopify_req woo_req stripe_req stripe_event_req
                     square_req send_req
                     sb_key sb_secret sb_secrets start_3pl sb_channel
                     tpl_location route_all warehouse_location open_shipment
-                    on_hand_total refund_record drained woo_fixture
-                    accounts);
+                    on_hand_total refund_record drained caught_up audits
+                    woo_fixture accounts);
 
 # ---- nginx: the webhook locations ------------------------------------------
 
@@ -301,6 +302,31 @@ sub drained {
     my ($t, $stream, $n) = @_;
     my $p = eval { $t->redis('XPENDING', $stream, 'invsync') };
     return ref $p eq 'ARRAY' && @{$t->stream($stream)} >= $n && $p->[0] == 0;
+}
+
+# True when group invsync of each stream has read all of it (lag 0) and
+# acknowledged all it read: the worker is done with what it was given.
+# A stream without the group yet is not caught up.
+sub caught_up {
+    my ($t, @streams) = @_;
+    for my $s (@streams) {
+        my $i = $t->redis('XINFO', 'GROUPS', $s);
+        return 0 unless ref $i && @$i;
+        my %g = @{$i->[0]};
+        return 0 if $g{pending} || !defined $g{lag} || $g{lag};
+    }
+    return 1;
+}
+
+# The audit entries of $action whose fields are those of %match (a value
+# given as undef matches any).
+sub audits {
+    my ($t, $action, %match) = @_;
+    my @keys = grep { defined $match{$_} } keys %match;
+    return [grep { my $e = $_;
+                   ($e->{action} // '') eq $action
+                   && !grep { ($e->{$_} // '') ne $match{$_} } @keys }
+            @{audit_entries($t)}];
 }
 
 1;

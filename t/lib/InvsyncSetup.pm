@@ -79,14 +79,15 @@ sub hook_channels {
 # (docs/channels/<type>.md), signed with the secret the tests write; %o
 # changes the path, the key, or adds headers ({headers}).
 
-# Shopify: X-Shopify-Hmac-Sha256 over the body; no Content-Type unless
-# asked for, as the files that had it wrote it.
+# Shopify: X-Shopify-Hmac-Sha256 over the body, from shop-eu unless
+# $o{shop} names another domain; no Content-Type unless asked for, as the
+# files that had it wrote it.
 sub shopify_req {
     my ($topic, $id, $body, %o) = @_;
     return ['POST', $o{path} // '/hooks/shopify', $body,
             { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, $o{key} // 'hush'),
               'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com',
+              'X-Shopify-Shop-Domain' => $o{shop} // 'shop-eu.myshopify.com',
               %{$o{headers} || {}} }];
 }
 

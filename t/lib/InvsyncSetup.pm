@@ -75,20 +75,20 @@ sub hook_channels {
 
 # Each *_req builds one delivery as [method, path, body, {headers}], what
 # $t->parallel and $t->at_once take; send_req($t, $req) posts one and
-# returns HTTP::Tiny's answer.  The headers are those each channel sends
-# (docs/channels/<type>.md), signed with the secret the tests write; %o
-# changes the path, the key, or adds headers ({headers}).
+# returns HTTP::Tiny's answer.  The headers are those each scheme checks
+# (docs/channels.md), signed with the secret the tests write; %o changes
+# the path or the key.
 
 # Shopify: X-Shopify-Hmac-Sha256 over the body, from shop-eu unless
-# $o{shop} names another domain; no Content-Type unless asked for, as the
-# files that had it wrote it.
+# $o{shop} names another domain; no Content-Type: the tests' Shopify
+# deliveries never had one.
 sub shopify_req {
     my ($topic, $id, $body, %o) = @_;
     return ['POST', $o{path} // '/hooks/shopify', $body,
             { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, $o{key} // 'hush'),
               'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => $o{shop} // 'shop-eu.myshopify.com',
-              %{$o{headers} || {}} }];
+              'X-Shopify-Shop-Domain'
+                  => $o{shop} // 'shop-eu.myshopify.com' }];
 }
 
 # WooCommerce: X-WC-Webhook-Signature over the body; topic order.updated
@@ -105,8 +105,7 @@ sub woo_req {
               'X-WC-Webhook-Event' => $event,
               'X-WC-Webhook-Source' => 'https://shop.example.com/',
               'X-WC-Webhook-Delivery-ID' => $id,
-              'Content-Type' => 'application/json',
-              %{$o{headers} || {}} }];
+              'Content-Type' => 'application/json' }];
 }
 
 # Stripe: Stripe-Signature t=<now>,v1=HMAC("<t>.<body>"); the key differs
@@ -117,8 +116,7 @@ sub stripe_req {
     my $v1 = hmac_sha256_hex("$ts.$body", $key);
     return ['POST', $o{path} // '/hooks/stripe', $body,
             { 'Stripe-Signature' => "t=$ts,v1=$v1",
-              'Content-Type' => 'application/json',
-              %{$o{headers} || {}} }];
+              'Content-Type' => 'application/json' }];
 }
 
 # A Stripe event of $type about $object, created now (or at $o{created}),
@@ -141,8 +139,7 @@ sub square_req {
             { 'X-Square-HmacSha256-Signature'
                   => hmac_b64('https://hooks.example.com/square' . $body,
                               $o{key} // 'sq_Sig-Key_123'),
-              'Content-Type' => 'application/json',
-              %{$o{headers} || {}} }];
+              'Content-Type' => 'application/json' }];
 }
 
 sub send_req {

@@ -20,7 +20,7 @@ use JSON::PP;
 use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries ctl map_sku);
-use InvsyncSetup qw(hook_locations shopify_req send_req);
+use InvsyncSetup qw(hook_locations shopify_req send_req shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -60,16 +60,10 @@ sub send_hook { send_req($t, hook(@_)) }
 
 sub order {
     my (%o) = @_;
-    return encode_json({
-        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
+    return encode_json(shopify_order(id => $o{id}, total => '18.00',
         updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '18.00',
-        financial_status => 'paid', cancelled_at => $o{cancelled},
-        line_items => $o{lines}, refunds => $o{refunds} // [],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' } });
+        cancelled_at => $o{cancelled}, line_items => $o{lines},
+        refunds => $o{refunds} // []));
 }
 
 sub line {

@@ -23,7 +23,8 @@ use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
                      map_sku audit_entries);
-use InvsyncSetup qw(hook_locations shopify_req send_req accounts);
+use InvsyncSetup qw(hook_locations shopify_req send_req accounts
+                    shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -61,22 +62,7 @@ is($rc, 0, 'SKU-A costs 4.00 EUR') or diag($out);
 
 run_worker($t, 'w1', $conf);
 
-sub order {
-    my (%o) = @_;
-    return encode_json({
-        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
-        updated_at => '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '27.00',
-        financial_status => 'paid',
-        line_items => [ map { { id => $_->[0], sku => $_->[1],
-                                quantity => $_->[2], price => '9.00',
-                                title => $_->[1], product_id => 7,
-                                variant_id => $_->[0] } } @{$o{lines}} ],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' } });
-}
+sub order { encode_json(shopify_order(total => '27.00', @_)) }
 
 sub send_shopify {
     my ($body, $id) = @_;

@@ -22,7 +22,8 @@ use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker kill_worker wait_for ctl
                      map_sku);
-use InvsyncSetup qw(hook_locations shopify_req send_req warehouse_location);
+use InvsyncSetup qw(hook_locations shopify_req send_req warehouse_location
+                    shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -71,24 +72,13 @@ my $wh = 0;
 
 sub order {
     my (%o) = @_;
-    return encode_json({
-        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
+    my $b = shopify_order(id => $o{id}, lines => $o{lines}, total => '59.00',
         updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '59.00',
-        financial_status => 'paid', cancelled_at => $o{cancelled},
+        cancelled_at => $o{cancelled},
         $o{pickup} ? (shipping_lines => [ { code => 'Pickup',
-                                            title => 'Pickup' } ]) : (),
-        line_items => [ map { { id => $_->[0], sku => $_->[1],
-                                quantity => $_->[2], price => '9.00',
-                                title => $_->[1], product_id => 7,
-                                variant_id => $_->[0] } } @{$o{lines}} ],
-        shipping_address => { name => 'Jon',
-                              address1 => exists $o{street} ? $o{street}
-                                                            : '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' },
-    });
+                                            title => 'Pickup' } ]) : ());
+    $b->{shipping_address}{address1} = $o{street} if exists $o{street};
+    return encode_json($b);
 }
 
 sub send_shopify {

@@ -19,7 +19,8 @@ use JSON::PP;
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for ctl map_sku);
-use InvsyncSetup qw(hook_locations shopify_req send_req warehouse_location);
+use InvsyncSetup qw(hook_locations shopify_req send_req warehouse_location
+                    shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -55,17 +56,10 @@ run_worker($t, 'w1', $conf);
 
 sub order {
     my ($id) = @_;
-    my $body = encode_json({
-        id => $id, name => "#$id", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
-        updated_at => '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '9.00', financial_status => 'paid',
+    my $body = encode_json(shopify_order(id => $id, total => '9.00',
         line_items => [ { id => 1, sku => 'SKU-A', quantity => 1,
                           price => '9.00', title => 'A', product_id => 7,
-                          variant_id => 1 } ],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' } });
+                          variant_id => 1 } ]));
     return send_req($t, shopify_req('orders/create', "wh-$id", $body));
 }
 

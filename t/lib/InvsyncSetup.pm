@@ -30,6 +30,7 @@ our @EXPORT_OK = qw(hook_locations hook_channels
                     square_req send_req
                     sb_key sb_secret sb_secrets start_3pl sb_channel
                     tpl_location route_all warehouse_location open_shipment
+                    shopify_order
                     on_hand_total refund_record drained caught_up audits
                     woo_fixture accounts);
 
@@ -256,6 +257,31 @@ sub open_shipment {
     my $due = exists $o{due} ? $o{due} : int(time * 1000);
     $t->redis('ZADD', "${K}fulfil:due", $due, $id) if defined $due;
     return $id;
+}
+
+# A Shopify order as its orders/create body (a hash, to encode or change):
+# paid, in EUR, by jon@example.com on 20 November 2026, to ship to Paris.
+# %o: id; lines, [line id, SKU, quantity] each, 9.00 a unit, the SKU its
+# title, the line id its variant; total, its total_price; any other key a
+# field of the order, added or replacing the one here (updated_at,
+# cancelled_at, line_items...).
+sub shopify_order {
+    my (%o) = @_;
+    my ($id, $lines, $total) = delete @o{qw(id lines total)};
+    return { id => $id, name => "#$id", email => 'jon@example.com',
+             created_at => '2026-11-20T10:00:00+01:00',
+             updated_at => '2026-11-20T10:00:00+01:00',
+             currency => 'EUR', total_price => $total,
+             financial_status => 'paid',
+             line_items => [ map { { id => $_->[0], sku => $_->[1],
+                                     quantity => $_->[2], price => '9.00',
+                                     title => $_->[1], product_id => 7,
+                                     variant_id => $_->[0] } }
+                             @{$lines || []} ],
+             shipping_address => { name => 'Jon', address1 => '1 Rue',
+                                   city => 'Paris', zip => '75001',
+                                   country_code => 'FR' },
+             %o };
 }
 
 # The WooCommerce fixture order (t/fixtures/woocommerce/

@@ -199,9 +199,9 @@ sub route_all {
 
 # ---- the carrier: a warehouse location buying labels -----------------------
 
-# Warehouse $id (default wh-a) buying labels from the carrier simulator at
-# $carrier with the key carrier.key, shipping from Lyon, 500 g a parcel;
-# %o adds to the location (channels => [...]).
+# The warehouse wh-a buying labels from the carrier simulator at $carrier
+# with the key carrier.key, shipping from Lyon, 500 g a parcel; %o adds to
+# the location or replaces its keys (id => 'wh-b', channels => [...]).
 sub warehouse_location {
     my ($t, $carrier, %o) = @_;
     return { id => 'wh-a', kind => 'warehouse',
@@ -220,15 +220,15 @@ my $J = JSON::PP->new->canonical;
 
 # An open shipment of WooCommerce order $oid as ship_open.lua makes it (the
 # order, the shipment hash), due now; returns its id.  %o:
-#   location, kind   default 3pl-us, 3pl
+#   location, kind     default 3pl-us, 3pl
 #   line_id, sku, qty  its one line, default 1, MUG, 1
-#   order            more fields of the order's data (currency, lines...)
-#   fields           more fields of the shipment hash (rule...)
-#   due              its score on fulfil:due (ms), default now; undef: not
-#                    due (the file adds it)
-#   indexed          also in K shipments:<order>
-#   held             also routed there: the allocation and reserved stock
-#                    hold its units
+#   order              more fields of the order's data (currency, lines...)
+#   fields             more fields of the shipment hash (rule...)
+#   due                its score on fulfil:due (ms), default this second;
+#                      undef: not due (the file adds it)
+#   indexed            also in K shipments:<order>
+#   held               also routed there: the allocation and reserved
+#                      stock hold its units
 sub open_shipment {
     my ($t, $oid, %o) = @_;
     my $K = 'invsync:{invsync}:';

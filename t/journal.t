@@ -15,41 +15,25 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Digest::SHA qw(hmac_sha256_hex);
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for map_sku
                      ctl worker_bin audit_entries);
+use InvsyncSetup qw(hook_locations hook_channels shopify_req
+                    stripe_event_req send_req accounts);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
     secrets => { 'shopify.secret' => 'hush',
                  'stripe.secret'  => 'whsec_test_journal' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-
-        location = /hooks/stripe {
-            invsync_webhook stripe;
-            invsync_channel stripe-main;
-            invsync_secret_file %%TESTDIR%%/stripe.secret;
-        }
-EOF
+    locations => hook_locations(qw(shopify stripe)));
 
 $t->run;
 $t->wait_ready;
 $t->plan(24);
 
 my $K = 'invsync:{invsync}:';
-my %acc = (sales_returns => '4010', tax_payable => '2200',
-           shipping_income => '4020', fees_income => '4030',
-           refunds_payable => '2110', refunds_paid => '1210',
-           inventory => '1400', cost_of_goods => '5000',
-           write_offs => '5100');
-my @channels = ({ id => 'shop-eu', type => 'shopify' },
-                { id => 'stripe-main', type => 'stripe' });
+my %acc = accounts();
+my @channels = hook_channels(qw(shopify stripe));
 my $conf = worker_conf($t, 'worker.json', channels => \@channels,
                        returns => { restock_on => 'refund' },
                        journal => { accounts => \%acc });
@@ -73,15 +57,7 @@ my ($rc) = ctl($t, $conf, 'sku', 'set', 'SKU-A', '--cost-minor', '712',
                '--currency', 'EUR');
 is($rc, 0, 'SKU-A costs 7.12 EUR');
 
-sub shopify {
-    my ($topic, $id, $body) = @_;
-    return ['POST', '/hooks/shopify', $body,
-            { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-              'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com' }];
-}
-
-sub send_one { my ($m, $p, $b, $h) = @{$_[0]}; return $t->post($p, $b, %$h) }
+sub send_one { send_req($t, $_[0]) }
 
 sub entries {
     return [map { my %f = %{$_->[1]}; $f{lines} = decode_json($f{lines});
@@ -114,7 +90,7 @@ my $order = encode_json({
         { id => 9002, sku => 'SKU-B', quantity => 1, price => '9.99' } ],
     refunds => [],
 });
-send_one(shopify('orders/create', 'o-501', $order));
+send_one(shopify_req('orders/create', 'o-501', $order));
 ok(wait_for(10, sub { $t->redis('HGET', "${K}payref:order:501", 'order') }),
    'the order recorded');
 
@@ -137,11 +113,11 @@ my $refund = encode_json({
 
 my $sent = 0;
 for my $i (1 .. 5) {
-    $sent += send_one(shopify('refunds/create', "r-$i", $refund))->{status}
+    $sent += send_one(shopify_req('refunds/create', "r-$i", $refund))->{status}
              == 200;
 }
-my @par = $t->parallel(map { [shopify('refunds/create', "r-p$_", $refund)] }
-                       1 .. 20);
+my @par = $t->parallel(map { [shopify_req('refunds/create', "r-p$_",
+                                          $refund)] } 1 .. 20);
 $sent += grep { $_->{status} == 200 } @par;
 is($sent, 25, '25 deliveries of the refund accepted');
 
@@ -167,21 +143,17 @@ is_deeply(amounts($r->[0] // {}), ['inventory 712', 'cost_of_goods -712'],
 # Stripe: the whole order's refund, matched by metadata.order_id; its own
 # time (2 December) is the entry's date
 
-my $ts = time;
 my $at = 1796212800;
-my $body = encode_json({ id => 'evt_full', object => 'event',
-    type => 'charge.refunded', api_version => '2024-06-20', created => $at,
-    data => { object => {
+send_req($t, stripe_event_req('whsec_test_journal', 'evt_full',
+    'charge.refunded', {
         id => 'ch_full', object => 'charge', amount => 4997,
         amount_refunded => 4997, currency => 'eur', created => $at,
         metadata => { order_id => '501' }, refunded => JSON::PP::true,
         refunds => { object => 'list', data => [
             { id => 're_full', object => 'refund', amount => 4997,
               charge => 'ch_full', currency => 'eur', created => $at,
-              status => 'succeeded', metadata => {} } ] } } } });
-my $v1 = hmac_sha256_hex("$ts.$body", 'whsec_test_journal');
-$t->post('/hooks/stripe', $body, 'Stripe-Signature' => "t=$ts,v1=$v1",
-         'Content-Type' => 'application/json');
+              status => 'succeeded', metadata => {} } ] } },
+    created => $at));
 ok(wait_for(20, sub { @{entry('refund:stripe-main:re_full')} }),
    'the Stripe refund journalled');
 is_deeply(amounts(entry('refund:stripe-main:re_full')->[0] // {}),
@@ -202,7 +174,7 @@ my $part = encode_json({
     transactions => [ { id => 2, kind => 'refund', status => 'success',
                         amount => '15.00', currency => 'EUR' } ],
 });
-send_one(shopify('refunds/create', 'r-7002', $part));
+send_one(shopify_req('refunds/create', 'r-7002', $part));
 ok(wait_for(20, sub { @{entry('refund:shop-eu:7002')} }),
    'the partial refund journalled');
 is_deeply(amounts(entry('refund:shop-eu:7002')->[0] // {}),
@@ -259,7 +231,7 @@ is(stop_worker($t, 'w'), 0, 'worker stops cleanly');
 my $wait = worker_conf($t, 'wait.json', channels => \@channels,
                        journal => { accounts => \%acc });
 run_worker($t, 'w2', $wait);
-send_one(shopify('orders/create', 'o-503', encode_json({
+send_one(shopify_req('orders/create', 'o-503', encode_json({
     id => 503, name => '#503', created_at => '2026-11-20T10:00:00+01:00',
     updated_at => '2026-11-20T10:00:00+01:00', currency => 'EUR',
     total_price => '19.99', financial_status => 'paid',
@@ -278,7 +250,7 @@ my $later = encode_json({
     transactions => [ { id => 2, kind => 'refund', status => 'success',
                         amount => '19.99', currency => 'EUR' } ],
 });
-is(send_one(shopify('refunds/create', 'r-later', $later))->{status}, 200,
+is(send_one(shopify_req('refunds/create', 'r-later', $later))->{status}, 200,
    'a return refunded before its parcel is back');
 ok(wait_for(30, sub { @{entry('refund:shop-eu:7003')} == 1 }),
    'its refund booked') or diag($t->read_file('logs/w2.out'));

@@ -31,6 +31,7 @@ use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
                      audit_entries);
+use InvsyncSetup qw(warehouse_location);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
@@ -79,15 +80,8 @@ InvsyncSim::items($t, 'shopify', map {
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     limits => { reconcile_s => 0 },
-    locations => [
-        { id => 'wh-a', kind => 'warehouse',
-          fulfilment => { api_base => "$carrier/v2",
-                          credentials_file => $t->dir . '/carrier.key',
-                          from => { name => 'Lyon DC', address1 => '1 Quai',
-                                    city => 'Lyon', zip => '69001',
-                                    country_code => 'FR' },
-                          parcel => { weight_g => 500 } } },
-        { id => 'store-soho', kind => 'manual' } ],
+    locations => [ warehouse_location($t, $carrier),
+                   { id => 'store-soho', kind => 'manual' } ],
     routing => { rules => [ { name => 'warehouse', require => ['wh-a'] } ] },
     channels => [
         { id => 'sq-main', type => 'square', api_base => $sq,

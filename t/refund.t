@@ -17,11 +17,13 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Digest::SHA qw(hmac_sha256_hex);
 use Time::HiRes qw(sleep time);
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for audit_entries
                      map_sku);
+use InvsyncSetup qw(hook_locations hook_channels shopify_req stripe_req
+                    square_req woo_req send_req on_hand_total refund_record
+                    audits);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
@@ -31,32 +33,7 @@ my $t = InvsyncTest->setup(
         'square.secret'  => 'sq_Sig-Key_123',
         'woo.secret'     => 'wsecret',
     },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-
-        location = /hooks/stripe {
-            invsync_webhook stripe;
-            invsync_channel stripe-main;
-            invsync_secret_file %%TESTDIR%%/stripe.secret;
-        }
-
-        location = /hooks/square {
-            invsync_webhook square;
-            invsync_channel sq-main;
-            invsync_secret_file %%TESTDIR%%/square.secret;
-            invsync_notification_url https://hooks.example.com/square;
-        }
-
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-EOF
+    locations => hook_locations(qw(shopify stripe square woo)));
 
 $t->run;
 $t->wait_ready;
@@ -64,76 +41,22 @@ $t->plan(45);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
-    channels => [ { id => 'shop-eu', type => 'shopify' },
-                  { id => 'stripe-main', type => 'stripe' },
-                  { id => 'sq-main', type => 'square' },
-                  { id => 'woo-main', type => 'woocommerce' } ],
+    channels => [ hook_channels(qw(shopify stripe square woo)) ],
     # the refund restocks what the channel flagged (docs/returns.md)
     returns => { restock_on => 'refund' });
 run_worker($t, 'w', $conf);
 map_sku($t, 'SKU-A', 111, 501);
 map_sku($t, 'SKU-B', 222, 502);
 
-sub shopify {
-    my ($topic, $id, $body) = @_;
-    return ['POST', '/hooks/shopify', $body,
-            { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-              'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com' }];
-}
+sub stripe { send_req($t, stripe_req($_[0], 'whsec_test_refunds')) }
+sub square { send_req($t, square_req($_[0])) }
+sub woo { send_req($t, woo_req($_[0], $_[1])) }
+sub send_one { send_req($t, $_[0]) }
+sub on_hand { on_hand_total($t, $_[0]) }
 
-sub stripe {
-    my ($body) = @_;
-    my $ts = int(time);
-    my $v1 = hmac_sha256_hex("$ts.$body", 'whsec_test_refunds');
-    return $t->post('/hooks/stripe', $body,
-                    'Stripe-Signature' => "t=$ts,v1=$v1",
-                    'Content-Type' => 'application/json');
-}
+sub records { audits($t, 'refund.record', order => $_[0]) }
 
-sub square {
-    my ($body) = @_;
-    return $t->post('/hooks/square', $body,
-        'X-Square-HmacSha256-Signature'
-            => hmac_b64('https://hooks.example.com/square' . $body,
-                        'sq_Sig-Key_123'),
-        'Content-Type' => 'application/json');
-}
-
-sub woo {
-    my ($id, $body) = @_;
-    return $t->post('/hooks/woo', $body,
-        'X-WC-Webhook-Signature' => hmac_b64($body, 'wsecret'),
-        'X-WC-Webhook-Topic' => 'order.updated',
-        'X-WC-Webhook-Resource' => 'order',
-        'X-WC-Webhook-Event' => 'updated',
-        'X-WC-Webhook-Source' => 'https://shop.example.com/',
-        'X-WC-Webhook-Delivery-ID' => $id,
-        'Content-Type' => 'application/json');
-}
-
-sub send_one { my ($m, $p, $b, $h) = @{$_[0]}; return $t->post($p, $b, %$h) }
-
-sub on_hand {
-    my ($sku) = @_;
-    my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-    my $n = 0;
-    $n += $h{$_} for grep { /^on_hand:/ } keys %h;
-    return $n;
-}
-
-sub records {
-    my ($order) = @_;
-    return [grep { ($_->{action} // '') eq 'refund.record'
-                   && ($_->{order} // '') eq $order }
-            @{audit_entries($t)}];
-}
-
-sub refund_state {
-    my ($channel, $id) = @_;
-    my $d = $t->redis('HGET', "${K}refund:$channel:$id", 'data');
-    return $d ? decode_json($d) : undef;
-}
+sub refund_state { refund_record($t, @_) }
 
 sub exception {
     my ($id) = @_;
@@ -156,7 +79,7 @@ my $order = encode_json({
     refunds => [],
 });
 
-is(send_one(shopify('orders/create', 'o-501', $order))->{status}, 200,
+is(send_one(shopify_req('orders/create', 'o-501', $order))->{status}, 200,
    'order accepted');
 ok(wait_for(10, sub { $t->redis('HGET', "${K}payref:order:501", 'order') }),
    'the order is indexed by its payment reference');
@@ -195,11 +118,11 @@ my $refund = encode_json({
 });
 
 for my $i (1 .. 5) {
-    is(send_one(shopify('refunds/create', "r-7001-$i", $refund))->{status},
+    is(send_one(shopify_req('refunds/create', "r-7001-$i", $refund))->{status},
        200, "refund delivery $i accepted");
 }
 
-my @par = $t->parallel(map { [shopify('refunds/create', "r-7001-p$_",
+my @par = $t->parallel(map { [shopify_req('refunds/create', "r-7001-p$_",
                                       $refund)] } 1 .. 5);
 is(scalar(grep { $_->{status} == 200 } @par), 5,
    '5 parallel deliveries accepted');
@@ -346,13 +269,13 @@ my $cref = { id => 7002, order_id => 502, created_at => '2026-11-22T09:00:00Z',
              transactions => [ { kind => 'refund', status => 'success',
                                  amount => '39.98', currency => 'EUR' } ] };
 $cancel->{refunds} = [$cref];
-send_one(shopify('orders/create', 'o-502', encode_json({ %$cancel,
+send_one(shopify_req('orders/create', 'o-502', encode_json({ %$cancel,
     cancelled_at => undef, refunds => [],
     updated_at => '2026-11-21T09:00:00Z' })));
-send_one(shopify('orders/cancelled', 'c-502', encode_json($cancel)));
+send_one(shopify_req('orders/cancelled', 'c-502', encode_json($cancel)));
 my $cr = wait_for(10, sub { refund_state('shop-eu', '7002') });
 is($cr->{order_id}, '502', 'the cancellation\'s refund recorded');
-send_one(shopify('refunds/create', 'r-7002', encode_json($cref)));
+send_one(shopify_req('refunds/create', 'r-7002', encode_json($cref)));
 ok(wait_for(10, sub { @{records('shop-eu:502')} >= 2 }),
    'its refunds/create recorded too');
 is(on_hand('SKU-A') - $a1, 0, 'a cancellation before shipment: on hand '
@@ -376,7 +299,7 @@ my $early = encode_json({ id => 7003, order_id => 503,
           line_item => { id => 9002, sku => 'SKU-B' } } ],
     transactions => [ { kind => 'refund', status => 'success',
                         amount => '9.99', currency => 'EUR' } ] });
-send_one(shopify('refunds/create', 'r-7003', $early));
+send_one(shopify_req('refunds/create', 'r-7003', $early));
 stripe($evt->('evt_early', 'refund.created', {
     id => 're_early', object => 'refund', amount => 300, currency => 'eur',
     charge => 'ch_early', created => int(time), status => 'succeeded',
@@ -395,7 +318,7 @@ is_deeply([sort @{$t->redis('SMEMBERS', "${K}refundwaits")}],
 my $b1 = on_hand('SKU-B');
 my $late = decode_json($order);
 $late->{id} = 503;
-send_one(shopify('orders/create', 'o-503', encode_json($late)));
+send_one(shopify_req('orders/create', 'o-503', encode_json($late)));
 ok(wait_for(10, sub { (grep { (($_ // {})->{state} // '') eq 'resolved' }
                        map { exception($_) } @early) == 2 }),
    'the order arrives: both exceptions resolved');

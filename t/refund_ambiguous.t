@@ -13,33 +13,17 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Digest::SHA qw(hmac_sha256_hex);
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for map_sku);
+use InvsyncSetup qw(hook_locations hook_channels woo_req stripe_event_req
+                    send_req refund_record woo_fixture);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
     secrets => { 'woo.secret'    => 'wsecret',
                  'stripe.secret' => 'whsec_test_amb' },
-    locations => <<'EOF');
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-
-        location = /hooks/woo2 {
-            invsync_webhook woocommerce;
-            invsync_channel woo-two;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-
-        location = /hooks/stripe {
-            invsync_webhook stripe;
-            invsync_channel stripe-main;
-            invsync_secret_file %%TESTDIR%%/stripe.secret;
-        }
-EOF
+    locations => hook_locations('woo',
+        ['/hooks/woo2', woocommerce => 'woo-two', 'woo.secret'], 'stripe'));
 
 $t->run;
 $t->wait_ready;
@@ -47,9 +31,9 @@ $t->plan(11);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
-    channels => [ { id => 'woo-main', type => 'woocommerce' },
+    channels => [ hook_channels('woo'),
                   { id => 'woo-two', type => 'woocommerce' },
-                  { id => 'stripe-main', type => 'stripe' } ],
+                  hook_channels('stripe') ],
     returns => { restock_on => 'refund' });
 run_worker($t, 'w', $conf);
 map_sku($t, 'Bar3', 1, 22);
@@ -59,44 +43,28 @@ my $n = 0;
 
 sub woo {
     my ($path, $body) = @_;
-    return $t->post($path, $body,
-        'X-WC-Webhook-Signature' => hmac_b64($body, 'wsecret'),
-        'X-WC-Webhook-Topic' => 'order.updated',
-        'X-WC-Webhook-Resource' => 'order',
-        'X-WC-Webhook-Event' => 'updated',
-        'X-WC-Webhook-Source' => 'https://shop.example.com/',
-        'X-WC-Webhook-Delivery-ID' => 'wd-' . ++$n,
-        'Content-Type' => 'application/json');
+    return send_req($t, woo_req('wd-' . ++$n, $body, path => $path));
 }
 
 sub stripe_refund {
     my ($evt, $re, $oid, $charge) = @_;
     my $ts = time;
-    my $body = encode_json({ id => $evt, object => 'event',
-        type => 'refund.created', api_version => '2024-06-20',
-        created => $ts, data => { object => {
+    return send_req($t, stripe_event_req('whsec_test_amb', $evt,
+        'refund.created', {
             id => $re, object => 'refund', amount => 3775,
             currency => 'usd', charge => $charge // "ch_$oid", created => $ts,
-            status => 'succeeded', metadata => { order_id => $oid } } } });
-    my $v1 = hmac_sha256_hex("$ts.$body", 'whsec_test_amb');
-    return $t->post('/hooks/stripe', $body,
-                    'Stripe-Signature' => "t=$ts,v1=$v1",
-                    'Content-Type' => 'application/json');
+            status => 'succeeded', metadata => { order_id => $oid } },
+        ts => $ts));
 }
 
-sub refund_state {
-    my ($id) = @_;
-    my $d = $t->redis('HGET', "${K}refund:stripe-main:$id", 'data');
-    return $d ? decode_json($d) : undef;
-}
+sub refund_state { refund_record($t, 'stripe-main', $_[0]) }
 
 sub exceptions {
     my ($kind) = @_;
     return [sort @{$t->redis('KEYS', "${K}exception:$kind:*")}];
 }
 
-my $wo = decode_json($t->read_file("$FindBin::Bin/fixtures/woocommerce/"
-                                   . 'order_updated_processing/body.json'));
+my $wo = woo_fixture($t);
 my $order = sub { encode_json({ %$wo, id => $_[0], number => "$_[0]",
                                 transaction_id => $_[1] // '' }) };
 

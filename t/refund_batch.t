@@ -18,62 +18,36 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries map_sku);
+use InvsyncSetup qw(hook_locations hook_channels shopify_req send_req
+                    on_hand_total accounts audits caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->wait_ready;
 $t->plan(22);
 
 my $K = 'invsync:{invsync}:';
-my %acc = (sales_returns => '4010', tax_payable => '2200',
-           shipping_income => '4020', fees_income => '4030',
-           refunds_payable => '2110', refunds_paid => '1210',
-           inventory => '1400', cost_of_goods => '5000',
-           write_offs => '5100');
 my $conf = worker_conf($t, 'worker.json',
     log_level => 'debug',
-    channels => [ { id => 'shop-eu', type => 'shopify' } ],
+    channels => [ hook_channels('shopify') ],
     consumer => { block_ms => 50, claim_idle_ms => 5000, batch => 64 },
     returns => { restock_on => 'refund' },
-    journal => { accounts => \%acc });
+    journal => { accounts => { accounts() } });
 map_sku($t, 'SKU-A', 111, 601);
 map_sku($t, 'SKU-B', 222, 602);
 $t->redis('HSET', "${K}sku:SKU-A", 'cost_minor', 712, 'cost_currency', 'EUR');
 
-sub post {
-    my ($topic, $id, $body) = @_;
-    return $t->post('/hooks/shopify', $body,
-        'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-        'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-        'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com')->{status};
-}
+sub post { send_req($t, shopify_req(@_))->{status} }
+sub on_hand { on_hand_total($t, $_[0]) }
 
-sub on_hand {
-    my ($sku) = @_;
-    my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-    my $n = 0;
-    $n += $h{$_} for grep { /^on_hand:/ } keys %h;
-    return $n;
-}
-
-sub of {
-    my ($action, $key, $value) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && ($_->{$key} // '') eq $value } @{audit_entries($t)}];
-}
+sub of { audits($t, $_[0], $_[1] => $_[2]) }
 
 sub journal {
     my ($cause) = @_;
@@ -81,11 +55,7 @@ sub journal {
                   @{$t->stream("${K}journal")});
 }
 
-sub settled {
-    return wait_for(60, sub {
-        my %g = @{$t->redis('XINFO', 'GROUPS', 'invsync:refunds')->[0]};
-        $g{pending} == 0 && defined $g{lag} && $g{lag} == 0 });
-}
+sub settled { wait_for(60, sub { caught_up($t, 'invsync:refunds') }) }
 
 sub exceptions {
     my ($kind) = @_;

@@ -22,28 +22,18 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Digest::SHA qw(hmac_sha256_hex);
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
-                     audit_entries ctl map_sku);
+                     ctl map_sku);
+use InvsyncSetup qw(hook_locations hook_channels shopify_req
+                    stripe_event_req send_req on_hand_total audits
+                    caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush',
                  'stripe.secret'  => 'whsec_test_exc' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-
-        location = /hooks/stripe {
-            invsync_webhook stripe;
-            invsync_channel stripe-main;
-            invsync_secret_file %%TESTDIR%%/stripe.secret;
-        }
-EOF
+    locations => hook_locations(qw(shopify stripe)));
 
 $t->run;
 $t->wait_ready;
@@ -51,8 +41,7 @@ $t->plan(46);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
-    channels => [ { id => 'shop-eu', type => 'shopify' },
-                  { id => 'stripe-main', type => 'stripe' } ],
+    channels => [ hook_channels(qw(shopify stripe)) ],
     returns => { restock_on => 'refund' });
 run_worker($t, 'w', $conf);
 map_sku($t, 'SKU-A', 111, 501);
@@ -63,25 +52,13 @@ my $wh = 0;
 
 sub shopify {
     my ($topic, $body) = @_;
-    my $id = 'wh-' . ++$wh;
-    return $t->post('/hooks/shopify', $body,
-                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-                    'X-Shopify-Topic' => $topic,
-                    'X-Shopify-Webhook-Id' => $id,
-                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+    return send_req($t, shopify_req($topic, 'wh-' . ++$wh, $body));
 }
 
 sub stripe {
     my ($id, $object) = @_;
-    my $ts = time;
-    my $body = encode_json({ id => $id, object => 'event',
-                             type => 'refund.created',
-                             api_version => '2024-06-20', created => $ts,
-                             data => { object => $object } });
-    my $v1 = hmac_sha256_hex("$ts.$body", 'whsec_test_exc');
-    return $t->post('/hooks/stripe', $body,
-                    'Stripe-Signature' => "t=$ts,v1=$v1",
-                    'Content-Type' => 'application/json');
+    return send_req($t, stripe_event_req('whsec_test_exc', $id,
+                                         'refund.created', $object));
 }
 
 # an order: [line id, SKU, quantity] each, 10.00 EUR a unit
@@ -121,13 +98,7 @@ sub refund_body {
 
 sub refund { return shopify('refunds/create', refund_body(@_)) }
 
-sub on_hand {
-    my ($sku) = @_;
-    my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-    my $n = 0;
-    $n += $h{$_} for grep { /^on_hand:/ } keys %h;
-    return $n;
-}
+sub on_hand { on_hand_total($t, $_[0]) }
 
 sub exception {
     my ($id) = @_;
@@ -136,19 +107,10 @@ sub exception {
     return %x ? \%x : undef;
 }
 
-sub records {
-    my ($action, $event) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && (!defined $event || ($_->{event} // '') eq $event) }
-            @{audit_entries($t)}];
-}
+sub records { audits($t, $_[0], event => $_[1]) }
 
 # every refund delivered so far worked through (read and acknowledged)
-sub settled {
-    return wait_for(20, sub {
-        my %g = @{$t->redis('XINFO', 'GROUPS', 'invsync:refunds')->[0]};
-        $g{pending} == 0 && defined $g{lag} && $g{lag} == 0 });
-}
+sub settled { wait_for(20, sub { caught_up($t, 'invsync:refunds') }) }
 
 sub decision {
     my ($refund, $line) = @_;

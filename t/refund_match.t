@@ -16,35 +16,17 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use Digest::SHA qw(hmac_sha256_hex);
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for map_sku);
+use InvsyncSetup qw(hook_locations hook_channels woo_req stripe_event_req
+                    square_req send_req refund_record woo_fixture);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
     secrets => { 'woo.secret'    => 'wsecret',
                  'stripe.secret' => 'whsec_test_match',
                  'square.secret' => 'sq_Sig-Key_123' },
-    locations => <<'EOF');
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-
-        location = /hooks/stripe {
-            invsync_webhook stripe;
-            invsync_channel stripe-main;
-            invsync_secret_file %%TESTDIR%%/stripe.secret;
-        }
-
-        location = /hooks/square {
-            invsync_webhook square;
-            invsync_channel sq-main;
-            invsync_secret_file %%TESTDIR%%/square.secret;
-            invsync_notification_url https://hooks.example.com/square;
-        }
-EOF
+    locations => hook_locations(qw(woo stripe square)));
 
 $t->run;
 $t->wait_ready;
@@ -52,9 +34,7 @@ $t->plan(10);
 
 my $K = 'invsync:{invsync}:';
 my $conf = worker_conf($t, 'worker.json',
-    channels => [ { id => 'woo-main', type => 'woocommerce' },
-                  { id => 'stripe-main', type => 'stripe' },
-                  { id => 'sq-main', type => 'square' } ],
+    channels => [ hook_channels(qw(woo stripe square)) ],
     returns => { restock_on => 'refund' });
 run_worker($t, 'w', $conf);
 map_sku($t, 'Bar3', 1, 22);
@@ -62,49 +42,14 @@ map_sku($t, 'CAFE-3', 2, 101);
 
 my $n = 0;
 
-sub woo {
-    my ($body) = @_;
-    return $t->post('/hooks/woo', $body,
-        'X-WC-Webhook-Signature' => hmac_b64($body, 'wsecret'),
-        'X-WC-Webhook-Topic' => 'order.updated',
-        'X-WC-Webhook-Resource' => 'order',
-        'X-WC-Webhook-Event' => 'updated',
-        'X-WC-Webhook-Source' => 'https://shop.example.com/',
-        'X-WC-Webhook-Delivery-ID' => 'wd-' . ++$n,
-        'Content-Type' => 'application/json');
-}
-
-sub stripe {
-    my ($id, $type, $object) = @_;
-    my $ts = time;
-    my $body = encode_json({ id => $id, object => 'event', type => $type,
-                             api_version => '2024-06-20', created => $ts,
-                             data => { object => $object } });
-    my $v1 = hmac_sha256_hex("$ts.$body", 'whsec_test_match');
-    return $t->post('/hooks/stripe', $body,
-                    'Stripe-Signature' => "t=$ts,v1=$v1",
-                    'Content-Type' => 'application/json');
-}
-
-sub square {
-    my ($body) = @_;
-    return $t->post('/hooks/square', $body,
-        'X-Square-HmacSha256-Signature'
-            => hmac_b64('https://hooks.example.com/square' . $body,
-                        'sq_Sig-Key_123'),
-        'Content-Type' => 'application/json');
-}
-
-sub refund_state {
-    my ($channel, $id) = @_;
-    my $d = $t->redis('HGET', "${K}refund:$channel:$id", 'data');
-    return $d ? decode_json($d) : undef;
-}
+sub woo { send_req($t, woo_req('wd-' . ++$n, $_[0])) }
+sub stripe { send_req($t, stripe_event_req('whsec_test_match', @_)) }
+sub square { send_req($t, square_req($_[0])) }
+sub refund_state { refund_record($t, @_) }
 
 # three WooCommerce orders (37.75 USD each): 727 paid by a Stripe charge,
 # 728 by nothing the refund names but its id, 729 by a Square payment
-my $wo = decode_json($t->read_file("$FindBin::Bin/fixtures/woocommerce/"
-                                   . 'order_updated_processing/body.json'));
+my $wo = woo_fixture($t);
 my %pay = (727 => 'ch_3PjK2', 728 => '', 729 => 'sqpay_729');
 for my $id (sort keys %pay) {
     woo(encode_json({ %$wo, id => $id, number => "$id",

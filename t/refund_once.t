@@ -15,36 +15,27 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
-                     audit_entries ctl map_sku);
+                     ctl map_sku);
+use InvsyncSetup qw(hook_locations hook_channels shopify_req send_req
+                    on_hand_total accounts audits caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->wait_ready;
 $t->plan(14);
 
 my $K = 'invsync:{invsync}:';
-my %acc = (sales_returns => '4010', tax_payable => '2200',
-           shipping_income => '4020', fees_income => '4030',
-           refunds_payable => '2110', refunds_paid => '1210',
-           inventory => '1400', cost_of_goods => '5000',
-           write_offs => '5100');
 my $conf = worker_conf($t, 'worker.json',
-    channels => [ { id => 'shop-eu', type => 'shopify' } ],
+    channels => [ hook_channels('shopify') ],
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     returns => { restock_on => 'refund' },
-    journal => { accounts => \%acc });
+    journal => { accounts => { accounts() } });
 run_worker($t, 'w1', $conf);
 run_worker($t, 'w2', $conf);
 map_sku($t, 'SKU-A', 111, 501);
@@ -53,32 +44,10 @@ my ($rc, $out) = ctl($t, $conf, 'sku', 'set', 'SKU-A', '--cost-minor', '712',
                      '--currency', 'EUR');
 is($rc, 0, 'SKU-A costs 7.12 EUR') or diag($out);
 
-sub hook {
-    my ($topic, $id, $body) = @_;
-    return ['POST', '/hooks/shopify', $body,
-            { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-              'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com' }];
-}
+sub send_one { send_req($t, shopify_req(@_)) }
+sub on_hand { on_hand_total($t, $_[0]) }
 
-sub send_one {
-    my ($m, $p, $b, $h) = @{hook(@_)};
-    return $t->post($p, $b, %$h);
-}
-
-sub on_hand {
-    my ($sku) = @_;
-    my %h = @{$t->redis('HGETALL', "${K}stock:$sku")};
-    my $n = 0;
-    $n += $h{$_} for grep { /^on_hand:/ } keys %h;
-    return $n;
-}
-
-sub of {
-    my ($action, $key, $value) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && ($_->{$key} // '') eq $value } @{audit_entries($t)}];
-}
+sub of { audits($t, $_[0], $_[1] => $_[2]) }
 
 sub journal {
     my ($cause) = @_;
@@ -86,11 +55,7 @@ sub journal {
                   @{$t->stream("${K}journal")});
 }
 
-sub settled {
-    return wait_for(60, sub {
-        my %g = @{$t->redis('XINFO', 'GROUPS', 'invsync:refunds')->[0]};
-        $g{pending} == 0 && defined $g{lag} && $g{lag} == 0 });
-}
+sub settled { wait_for(60, sub { caught_up($t, 'invsync:refunds') }) }
 
 send_one('orders/create', 'o-501', encode_json({
     id => 501, name => '#501', created_at => '2026-11-20T10:00:00+01:00',
@@ -119,7 +84,7 @@ for my $i (1 .. 5) {
     $sent += send_one('refunds/create', "r-$i", $refund)->{status} == 200;
 }
 $sent += grep { $_->{status} == 200 }
-         $t->parallel(map { [hook('refunds/create', "r-p$_", $refund)] }
+         $t->parallel(map { [shopify_req('refunds/create', "r-p$_", $refund)] }
                       1 .. 20);
 is($sent, 25, '5 deliveries one after another, 20 in parallel: accepted');
 ok(wait_for(60, sub { @{of('refund.record', 'order', 'shop-eu:501')} >= 25

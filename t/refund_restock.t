@@ -17,20 +17,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries ctl map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 $t->run;
 $t->plan(22);
 
@@ -58,30 +53,17 @@ my $wh = 0;
 
 sub hook {
     my ($topic, $body, $id) = @_;
-    $id //= 'wh-' . ++$wh;
-    return ['POST', '/hooks/shopify', $body,
-            { 'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-              'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => $id,
-              'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com' }];
+    return shopify_req($topic, $id // 'wh-' . ++$wh, $body);
 }
 
-sub send_hook {
-    my ($m, $p, $b, $h) = @{hook(@_)};
-    return $t->post($p, $b, %$h);
-}
+sub send_hook { send_req($t, hook(@_)) }
 
 sub order {
     my (%o) = @_;
-    return encode_json({
-        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
+    return encode_json(shopify_order(id => $o{id}, total => '18.00',
         updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '18.00',
-        financial_status => 'paid', cancelled_at => $o{cancelled},
-        line_items => $o{lines}, refunds => $o{refunds} // [],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' } });
+        cancelled_at => $o{cancelled}, line_items => $o{lines},
+        refunds => $o{refunds} // []));
 }
 
 sub line {

@@ -16,21 +16,16 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for
                      audit_entries map_sku);
 use InvsyncSim;
+use InvsyncSetup qw(hook_locations woo_req send_req refund_record caught_up);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
     secrets => { 'woo.secret' => 'wsecret' },
-    locations => <<'EOF');
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-EOF
+    locations => hook_locations('woo'));
 
 $t->run;
 $t->wait_ready;
@@ -56,18 +51,7 @@ run_worker($t, 'w', $conf);
 
 my $n = 0;
 
-sub woo {
-    my ($order) = @_;
-    my $body = encode_json($order);
-    return $t->post('/hooks/woo', $body,
-        'X-WC-Webhook-Signature' => hmac_b64($body, 'wsecret'),
-        'X-WC-Webhook-Topic' => 'order.updated',
-        'X-WC-Webhook-Resource' => 'order',
-        'X-WC-Webhook-Event' => 'updated',
-        'X-WC-Webhook-Source' => 'https://shop.example.com/',
-        'X-WC-Webhook-Delivery-ID' => 'wd-' . ++$n,
-        'Content-Type' => 'application/json');
-}
+sub woo { send_req($t, woo_req('wd-' . ++$n, encode_json($_[0]))) }
 
 sub reads {
     my ($oid) = @_;
@@ -76,21 +60,11 @@ sub reads {
                   @{InvsyncSim::requests($t, 'woocommerce')};
 }
 
-sub refund_state {
-    my ($id) = @_;
-    my $d = $t->redis('HGET', "${K}refund:woo-main:$id", 'data');
-    return $d ? decode_json($d) : undef;
-}
+sub refund_state { refund_record($t, 'woo-main', $_[0]) }
 
 sub settled {
-    return wait_for(20, sub {
-        for my $s ('invsync:orders', 'invsync:refunds') {
-            my $i = $t->redis('XINFO', 'GROUPS', $s);
-            return 0 unless ref $i && @$i;
-            my %g = @{$i->[0]};
-            return 0 if $g{pending} || !defined $g{lag} || $g{lag};
-        }
-        return 1 });
+    return wait_for(20, sub { caught_up($t, 'invsync:orders',
+                                        'invsync:refunds') });
 }
 
 # an order: 2 x Bar3, 3 x CAFE-3 (54.00 USD)

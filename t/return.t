@@ -19,21 +19,17 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
                      map_sku audit_entries);
+use InvsyncSetup qw(hook_locations shopify_req send_req accounts
+                    shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(43);
@@ -44,17 +40,12 @@ InvsyncSim::items($t, 'shopify', map {
     { inventory_item_id => $_, location_id => 9, available => 0,
       sku => "SKU-$_" } } 111, 222, 333);
 
-my %acc = (sales_returns => '4010', tax_payable => '2200',
-           shipping_income => '4020', fees_income => '4030',
-           refunds_payable => '2110', refunds_paid => '1210',
-           inventory => '1400', cost_of_goods => '5000',
-           write_offs => '5100');
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     locations => [ { id => 'desk', kind => 'manual' } ],
     routing => { rules => [ { name => 'default', strategy => 'priority' } ] },
     returns => { restock_on => 'receipt', refund_on => 'receipt' },
-    journal => { accounts => \%acc },
+    journal => { accounts => { accounts() } },
     channels => [ { id => 'shop-eu', type => 'shopify', api_base => $shop,
                     credentials_file => $t->dir . '/shop.token',
                     stock => { locations => ['desk'] } } ]);
@@ -71,30 +62,11 @@ is($rc, 0, 'SKU-A costs 4.00 EUR') or diag($out);
 
 run_worker($t, 'w1', $conf);
 
-sub order {
-    my (%o) = @_;
-    return encode_json({
-        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
-        updated_at => '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '27.00',
-        financial_status => 'paid',
-        line_items => [ map { { id => $_->[0], sku => $_->[1],
-                                quantity => $_->[2], price => '9.00',
-                                title => $_->[1], product_id => 7,
-                                variant_id => $_->[0] } } @{$o{lines}} ],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' } });
-}
+sub order { encode_json(shopify_order(total => '27.00', @_)) }
 
 sub send_shopify {
     my ($body, $id) = @_;
-    return $t->post('/hooks/shopify', $body,
-                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-                    'X-Shopify-Topic' => 'orders/create',
-                    'X-Shopify-Webhook-Id' => $id,
-                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+    return send_req($t, shopify_req('orders/create', $id, $body));
 }
 
 sub stock { my %h = @{$t->redis('HGETALL', "${K}stock:$_[0]")}; \%h }

@@ -24,62 +24,35 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use MIME::Base64 qw(encode_base64);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
                      map_sku audit_entries);
-
-my $std = 'whsec_' . encode_base64('the 3pl webhook key, 32 bytes!!!', '');
+use InvsyncSetup qw(hook_locations sb_secrets start_3pl sb_channel
+                    tpl_location route_all accounts);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test',
                  'woo.secret' => 'wsec', 'woo.keys' => 'ck_test:cs_test',
-                 'sb.secret' => $std, 'sb.token' => 'sb_pat_sim' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-        location = /hooks/shipbob {
-            invsync_webhook shipbob;
-            invsync_channel sb-us;
-            invsync_secret_file %%TESTDIR%%/sb.secret;
-        }
-EOF
+                 sb_secrets() },
+    locations => hook_locations('shopify', 'woo', 'shipbob'));
 
 $t->run;
 $t->plan(36);
 
 my $K = 'invsync:{invsync}:';
-my $hooks = 'http://127.0.0.1:' . $t->port('http');
-
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
-    webhook_secret => 'hush', webhook_url => "$hooks/hooks/shopify",
+    webhook_secret => 'hush', webhook_url => $t->url('/hooks/shopify'),
     webhook_topics => ['orders/create', 'refunds/create'],
     items => [{ inventory_item_id => 111, location_id => 9, available => 0,
                 sku => 'MUG', price => '12.50' }]);
 my $woo = InvsyncSim::start($t, 'woocommerce', webhook_secret => 'wsec',
-    webhook_url => "$hooks/hooks/woo", webhook_topics => ['order.created'],
+    webhook_url => $t->url('/hooks/woo'), webhook_topics => ['order.created'],
     items => [{ id => 501, sku => 'MUG', manage_stock => JSON::PP::true,
                 stock_quantity => 0, price => '12.50' }]);
-my $sb = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
-    channel_id => 4242, webhook_secret => $std,
-    webhook_url => "$hooks/hooks/shipbob",
-    items => [{ reference_id => 'MUG', name => 'MUG' }]);
+my $sb = start_3pl($t, items => [{ reference_id => 'MUG', name => 'MUG' }]);
 
-my %acc = (sales_returns => '4010', tax_payable => '2200',
-           shipping_income => '4020', fees_income => '4030',
-           refunds_payable => '2110', refunds_paid => '1210',
-           inventory => '1400', cost_of_goods => '5000',
-           write_offs => '5100');
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     limits => { heartbeat_ms => 200, reconcile_s => 0 },
@@ -90,15 +63,11 @@ my $conf = worker_conf($t, 'worker.json',
         { id => 'woo-main', type => 'woocommerce', api_base => $woo,
           credentials_file => $t->dir . '/woo.keys',
           stock => { locations => ['3pl-us'] } },
-        { id => 'sb-us', type => 'shipbob', api_base => "$sb/2026-07",
-          credentials_file => $t->dir . '/sb.token',
-          options => { channel_id => 4242 } } ],
-    locations => [ { id => '3pl-us', kind => '3pl',
-                     fulfilment => { channel => 'sb-us', ask_after_s => 60,
-                                     deadline_s => 3600 } } ],
-    routing => { rules => [ { name => 'all', require => ['3pl-us'] } ] },
+        sb_channel($t, $sb) ],
+    locations => [ tpl_location(60, 3600) ],
+    routing => route_all('3pl-us'),
     returns => { restock_on => 'receipt', refund_on => 'receipt' },
-    journal => { accounts => \%acc });
+    journal => { accounts => { accounts() } });
 
 map_sku($t, 'MUG', 111, 501);
 $t->redis('HSET', "${K}stock:MUG", 'on_hand:3pl-us', 10);

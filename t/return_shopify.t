@@ -29,35 +29,29 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use HTTP::Tiny;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
-                     map_sku audit_entries);
+                     map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req audits drained);
 
 use constant INVSYNC_DISPOSITION => 'invsync.return.disposition';
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(57);
 
 my $K = 'invsync:{invsync}:';
-my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my @topics = ('orders/create', 'fulfillments/create', 'returns/request',
               'returns/approve', 'returns/decline', 'returns/close',
               'reverse_deliveries/attach_deliverable',
               'reverse_fulfillment_orders/dispose');
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
-    webhook_url => "$hooks/hooks/shopify", webhook_secret => 'hush',
+    webhook_url => $t->url('/hooks/shopify'), webhook_secret => 'hush',
     webhook_topics => \@topics,
     items => [{ inventory_item_id => 111, location_id => 9,
                 available => 10, sku => 'SKU-A', price => '9.00' }]);
@@ -84,12 +78,7 @@ $t->redis('HSET', "${K}stock:SKU-A", 'on_hand:wh-b', 10);
 run_worker($t, 'w1', $conf);
 
 sub stock { my %h = @{$t->redis('HGETALL', "${K}stock:$_[0]")}; \%h }
-sub entries {
-    my ($action, $rma) = @_;
-    return [grep { ($_->{action} // '') eq $action
-                   && (!defined $rma || ($_->{rma} // '') eq $rma) }
-            @{audit_entries($t)}];
-}
+sub entries { audits($t, $_[0], rma => $_[1]) }
 sub rma {
     my ($id) = @_;
     my ($rc, $out) = ctl($t, $conf, 'return', 'show', $id, '--json');
@@ -102,12 +91,7 @@ sub exceptions {
             @{$t->redis('ZRANGE', "${K}exceptions:open", 0, -1)}];
 }
 # every refunds-stream entry read and acked
-sub settled {
-    my ($n) = @_;
-    my $p = eval { $t->redis('XPENDING', 'invsync:refunds', 'invsync') };
-    return ref $p eq 'ARRAY' && @{$t->stream('invsync:refunds')} >= $n
-           && $p->[0] == 0;
-}
+sub settled { drained($t, 'invsync:refunds', $_[0]) }
 sub level {
     return (grep { $_->{inventory_item_id} == 111 }
             @{InvsyncSim::state($t, 'shopify')->{levels}})[0]{available};
@@ -139,10 +123,8 @@ sub merchant_fulfils {
 my $wh = 0;
 sub send_hook {
     my ($topic, $body) = @_;
-    return $t->post('/hooks/shopify', $body,
-        'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-        'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => 'rt-' . ++$wh,
-        'X-Shopify-Shop-Domain' => 'invsync-test.myshopify.com');
+    return send_req($t, shopify_req($topic, 'rt-' . ++$wh, $body,
+                                    shop => 'invsync-test.myshopify.com'));
 }
 
 ###############################################################################

@@ -19,20 +19,15 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use List::Util qw(shuffle);
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncWorker qw(worker_conf run_worker stop_worker wait_for ctl
-                     map_sku audit_entries);
+                     map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req audits drained);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test' },
-    locations => <<'EOF2');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF2
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(14);
@@ -56,24 +51,13 @@ sub rma {
     my ($rc, $out) = ctl($t, $conf, 'return', 'show', $id, '--json');
     return $rc == 0 ? decode_json($out) : undef;
 }
-sub entries {
-    my ($action, $rma) = @_;
-    return scalar grep { ($_->{action} // '') eq $action
-                         && ($_->{rma} // '') eq $rma } @{audit_entries($t)};
-}
-sub settled {
-    my ($n) = @_;
-    my $p = eval { $t->redis('XPENDING', 'invsync:refunds', 'invsync') };
-    return ref $p eq 'ARRAY' && @{$t->stream('invsync:refunds')} >= $n
-           && $p->[0] == 0;
-}
+sub entries { scalar @{audits($t, $_[0], rma => $_[1])} }
+sub settled { drained($t, 'invsync:refunds', $_[0]) }
 my $wh = 0;
 sub send_hook {
     my ($topic, $body) = @_;
-    return $t->post('/hooks/shopify', encode_json($body),
-        'X-Shopify-Hmac-Sha256' => hmac_b64(encode_json($body), 'hush'),
-        'X-Shopify-Topic' => $topic, 'X-Shopify-Webhook-Id' => 'ro-' . ++$wh,
-        'X-Shopify-Shop-Domain' => 'invsync-test.myshopify.com');
+    return send_req($t, shopify_req($topic, 'ro-' . ++$wh, encode_json($body),
+                                    shop => 'invsync-test.myshopify.com'));
 }
 sub fixture {
     my ($name, $rid) = @_;

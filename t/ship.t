@@ -18,22 +18,18 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker kill_worker wait_for ctl
                      map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req warehouse_location
+                    shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test',
                  'carrier.key' => 'EZTK_sim' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(46);
@@ -46,16 +42,7 @@ InvsyncSim::items($t, 'shopify', map {
     { inventory_item_id => $_, location_id => 9, available => 0,
       sku => "SKU-$_" } } 111, 222, 333);
 
-my %from = (name => 'Lyon DC', address1 => '1 Quai', city => 'Lyon',
-            zip => '69001', country_code => 'FR');
-sub warehouse {
-    my ($id) = @_;
-    return { id => $id, kind => 'warehouse',
-             fulfilment => { api_base => "$carrier/v2",
-                             credentials_file => $t->dir . '/carrier.key',
-                             from => \%from,
-                             parcel => { weight_g => 500 } } };
-}
+sub warehouse { warehouse_location($t, $carrier, id => $_[0]) }
 
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
@@ -85,34 +72,19 @@ my $wh = 0;
 
 sub order {
     my (%o) = @_;
-    return encode_json({
-        id => $o{id}, name => "#$o{id}", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
+    my $b = shopify_order(id => $o{id}, lines => $o{lines}, total => '59.00',
         updated_at => $o{updated} // '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '59.00',
-        financial_status => 'paid', cancelled_at => $o{cancelled},
+        cancelled_at => $o{cancelled},
         $o{pickup} ? (shipping_lines => [ { code => 'Pickup',
-                                            title => 'Pickup' } ]) : (),
-        line_items => [ map { { id => $_->[0], sku => $_->[1],
-                                quantity => $_->[2], price => '9.00',
-                                title => $_->[1], product_id => 7,
-                                variant_id => $_->[0] } } @{$o{lines}} ],
-        shipping_address => { name => 'Jon',
-                              address1 => exists $o{street} ? $o{street}
-                                                            : '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' },
-    });
+                                            title => 'Pickup' } ]) : ());
+    $b->{shipping_address}{address1} = $o{street} if exists $o{street};
+    return encode_json($b);
 }
 
 sub send_shopify {
     my ($body, $id, $topic) = @_;
-    $id //= 'wh-' . ++$wh;
-    return $t->post('/hooks/shopify', $body,
-                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-                    'X-Shopify-Topic' => $topic // 'orders/create',
-                    'X-Shopify-Webhook-Id' => $id,
-                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+    return send_req($t, shopify_req($topic // 'orders/create',
+                                    $id // 'wh-' . ++$wh, $body));
 }
 
 sub ship { return { @{$t->redis('HGETALL', "${K}shipment:$_[0]")} } }

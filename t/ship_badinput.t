@@ -16,21 +16,17 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for ctl map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req warehouse_location
+                    shopify_order);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test',
                  'carrier.key' => 'EZTK_sim' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(19);
@@ -45,15 +41,8 @@ InvsyncSim::items($t, 'shopify', { inventory_item_id => 111,
 
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
-    locations => [
-        { id => 'wh-a', kind => 'warehouse',
-          fulfilment => { api_base => "$carrier/v2",
-                          credentials_file => $t->dir . '/carrier.key',
-                          from => { name => 'Lyon DC', address1 => '1 Quai',
-                                    city => 'Lyon', zip => '69001',
-                                    country_code => 'FR' },
-                          parcel => { weight_g => 500 } } },
-        { id => 'desk', kind => 'manual' } ],
+    locations => [ warehouse_location($t, $carrier),
+                   { id => 'desk', kind => 'manual' } ],
     routing => { rules => [ { name => 'default', strategy => 'priority',
                               rate => 'cheapest' } ] },
     channels => [ { id => 'shop-eu', type => 'shopify', api_base => $shop,
@@ -67,22 +56,11 @@ run_worker($t, 'w1', $conf);
 
 sub order {
     my ($id) = @_;
-    my $body = encode_json({
-        id => $id, name => "#$id", email => 'jon@example.com',
-        created_at => '2026-11-20T10:00:00+01:00',
-        updated_at => '2026-11-20T10:00:00+01:00',
-        currency => 'EUR', total_price => '9.00', financial_status => 'paid',
+    my $body = encode_json(shopify_order(id => $id, total => '9.00',
         line_items => [ { id => 1, sku => 'SKU-A', quantity => 1,
                           price => '9.00', title => 'A', product_id => 7,
-                          variant_id => 1 } ],
-        shipping_address => { name => 'Jon', address1 => '1 Rue',
-                              city => 'Paris', zip => '75001',
-                              country_code => 'FR' } });
-    return $t->post('/hooks/shopify', $body,
-                    'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-                    'X-Shopify-Topic' => 'orders/create',
-                    'X-Shopify-Webhook-Id' => "wh-$id",
-                    'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+                          variant_id => 1 } ]));
+    return send_req($t, shopify_req('orders/create', "wh-$id", $body));
 }
 
 sub ship { return { @{$t->redis('HGETALL', "${K}shipment:$_[0]")} } }

@@ -20,56 +20,32 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use HTTP::Tiny;
-use MIME::Base64 qw(encode_base64);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for ctl map_sku
                      audit_entries);
-
-my $std = 'whsec_' . encode_base64('the 3pl webhook key, 32 bytes!!!', '');
+use InvsyncSetup qw(hook_locations sb_secrets start_3pl sb_channel
+                    tpl_location warehouse_location);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test',
                  'carrier.key' => 'EZTK_sim', 'woo.secret' => 'woosecret',
-                 'woo.keys' => 'ck_test:cs_test', 'sb.secret' => $std,
-                 'sb.token' => 'sb_pat_sim' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-
-        location = /hooks/shipbob {
-            invsync_webhook shipbob;
-            invsync_channel sb-us;
-            invsync_secret_file %%TESTDIR%%/sb.secret;
-        }
-EOF
+                 'woo.keys' => 'ck_test:cs_test', sb_secrets() },
+    locations => hook_locations('shopify', 'woo', 'shipbob'));
 
 $t->run;
 $t->plan(22);
 
 my $K = 'invsync:{invsync}:';
-my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
-    webhook_url => "$hooks/hooks/shopify", webhook_secret => 'hush',
+    webhook_url => $t->url('/hooks/shopify'), webhook_secret => 'hush',
     webhook_topics => ['orders/create', 'fulfillments/create']);
 my $carrier = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
 my $woo = InvsyncSim::start($t, 'woocommerce',
-    webhook_url => "$hooks/hooks/woo", webhook_secret => 'woosecret',
+    webhook_url => $t->url('/hooks/woo'), webhook_secret => 'woosecret',
     webhook_topics => ['order.created', 'order.updated']);
-my $sb = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
-    channel_id => 4242, webhook_secret => $std,
-    webhook_url => "$hooks/hooks/shipbob",
-    items => [{ reference_id => 'MUG', name => 'Mug' }]);
+my $sb = start_3pl($t);
 
 InvsyncSim::items($t, 'shopify', map {
     { inventory_item_id => $_->[0], location_id => 9, available => 20,
@@ -82,18 +58,9 @@ my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     limits => { reconcile_s => 0 },
     locations => [
-        { id => 'wh-a', kind => 'warehouse',
-          fulfilment => { api_base => "$carrier/v2",
-                          credentials_file => $t->dir . '/carrier.key',
-                          from => { name => 'Lyon DC', address1 => '1 Quai',
-                                    city => 'Lyon', zip => '69001',
-                                    country_code => 'FR' },
-                          parcel => { weight_g => 500 } },
-          channels => ['shop-eu'] },
+        warehouse_location($t, $carrier, channels => ['shop-eu']),
         { id => 'desk', kind => 'manual', channels => ['shop-eu'] },
-        { id => '3pl-us', kind => '3pl', channels => ['woo-main'],
-          fulfilment => { channel => 'sb-us', ask_after_s => 60,
-                          deadline_s => 3600 } } ],
+        tpl_location(60, 3600, channels => ['woo-main']) ],
     routing => { rules => [
         { name => 'default', strategy => 'priority', rate => 'cheapest',
           split => { allowed => JSON::PP::true, max => 2 } } ] },
@@ -103,9 +70,7 @@ my $conf = worker_conf($t, 'worker.json',
           options => { locations => { 'wh-a' => 9, desk => 9 } } },
         { id => 'woo-main', type => 'woocommerce', api_base => $woo,
           credentials_file => $t->dir . '/woo.keys' },
-        { id => 'sb-us', type => 'shipbob', api_base => "$sb/2026-07",
-          credentials_file => $t->dir . '/sb.token',
-          options => { channel_id => 4242 } } ]);
+        sb_channel($t, $sb) ]);
 
 map_sku($t, 'SKU-A', 111, 501);
 map_sku($t, 'SKU-C', 333, 503);

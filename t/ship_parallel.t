@@ -21,40 +21,29 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
 use Time::HiRes qw(time);
-use MIME::Base64 qw(encode_base64);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker kill_worker wait_for map_sku
                      worker_bin);
-
-my $std = 'whsec_' . encode_base64('the 3pl webhook key, 32 bytes!!!', '');
+use InvsyncSetup qw(hook_locations sb_secrets start_3pl sb_channel
+                    tpl_location warehouse_location open_shipment);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test',
-                 'carrier.key' => 'EZTK_sim', 'sb.secret' => $std,
-                 'sb.token' => 'sb_pat_sim' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+                 'carrier.key' => 'EZTK_sim', sb_secrets() },
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(23);
 
 my $K = 'invsync:{invsync}:';
-my $J = JSON::PP->new->canonical;
-my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $shop = InvsyncSim::start($t, 'shopify', token => 'shpat_test',
-    webhook_url => "$hooks/hooks/shopify", webhook_secret => 'hush',
+    webhook_url => $t->url('/hooks/shopify'), webhook_secret => 'hush',
     webhook_topics => ['orders/create']);
 my $carrier = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
-my $sb = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
-    channel_id => 4242, webhook_secret => $std,
-    items => [{ reference_id => 'MUG', name => 'Mug' }]);
+# its notices are not sent: this nginx has no shipbob location
+my $sb = start_3pl($t, webhook_url => undef);
 
 InvsyncSim::items($t, 'shopify',
     { inventory_item_id => 111, location_id => 9, available => 100,
@@ -65,18 +54,9 @@ my %conf = (
     limits => { reconcile_s => 0 },
     fulfilment => { carrier_slots => 4, threepl_slots => 3,
                     track_slots => 3 },
-    locations => [
-        { id => 'wh-a', kind => 'warehouse',
-          fulfilment => { api_base => "$carrier/v2",
-                          credentials_file => $t->dir . '/carrier.key',
-                          from => { name => 'Lyon DC', address1 => '1 Quai',
-                                    city => 'Lyon', zip => '69001',
-                                    country_code => 'FR' },
-                          parcel => { weight_g => 500 } } },
-        { id => 'desk', kind => 'manual' },
-        { id => '3pl-us', kind => '3pl',
-          fulfilment => { channel => 'sb-us', ask_after_s => 60,
-                          deadline_s => 3600 } } ],
+    locations => [ warehouse_location($t, $carrier),
+                   { id => 'desk', kind => 'manual' },
+                   tpl_location(60, 3600) ],
     routing => { rules => [ { name => 'default', require => ['wh-a'],
                               rate => 'cheapest' } ] },
     channels => [
@@ -84,9 +64,7 @@ my %conf = (
           credentials_file => $t->dir . '/shop.token',
           options => { locations => { 'wh-a' => 9, desk => 9 } } },
         { id => 'woo-main', type => 'woocommerce' },
-        { id => 'sb-us', type => 'shipbob', api_base => "$sb/2026-07",
-          credentials_file => $t->dir . '/sb.token',
-          options => { channel_id => 4242 } } ]);
+        sb_channel($t, $sb) ]);
 
 # -t: each key refused with its path
 my $bin = worker_bin($t);
@@ -170,21 +148,8 @@ is_deeply([(map { $n{$_} // 0 } @k), on_hand('SKU-A', 'wh-a')],
 # three 3PL slots: the first requests of three shipments out at once
 
 InvsyncSim::fail($t, '3pl', mode => 'delay', delay_ms => 4000, count => 3);
-my @p;
-for my $oid (2001 .. 2003) {
-    my $id = "woo-main:$oid\@3pl-us";
-    $t->redis('HSET', "${K}order:woo-main:$oid", 'version', 1, 'data',
-        $J->encode({ order_id => "$oid", order_number => "#$oid",
-            customer => { email => 'jd@example.com', name => 'John Doe' },
-            shipping_address => { name => 'John Doe',
-                address1 => '100 N Racine Ave', city => 'Chicago',
-                province => 'IL', zip => '60607', country_code => 'US' } }));
-    $t->redis('HSET', "${K}shipment:$id", 'order', "woo-main:$oid",
-        'channel', 'woo-main', 'order_id', $oid, 'location', '3pl-us',
-        'kind', '3pl', 'state', 'open', 'version', 1,
-        'lines', $J->encode([{ line_id => '1', sku => 'MUG', qty => 1 }]));
-    push @p, $id;
-}
+# all three due in one ZADD, as the window reads them
+my @p = map { open_shipment($t, $_, due => undef) } 2001 .. 2003;
 $t->redis('ZADD', "${K}fulfil:due", map { (int(time * 1000), $_) } @p);
 ok(wait_for(60, sub { 3 == grep { state_of($_) eq 'requested' } @p }),
    'three shipments sent to the 3PL') or diag(explain [map { ship($_) } @p]);
@@ -275,22 +240,7 @@ ok(@buys >= 12 && $buys[11] - $buys[0] < 5,
 kill_worker($t, 'w1', 'TERM');
 run_worker($t, 'w1', worker_conf($t, 'one.json', %conf,
                                  fulfilment => { threepl_slots => 1 }));
-sub three_pl {
-    my ($oid) = @_;
-    my $id = "woo-main:$oid\@3pl-us";
-    $t->redis('HSET', "${K}order:woo-main:$oid", 'version', 1, 'data',
-        $J->encode({ order_id => "$oid", order_number => "#$oid",
-            customer => { email => 'jd@example.com', name => 'John Doe' },
-            shipping_address => { name => 'John Doe',
-                address1 => '100 N Racine Ave', city => 'Chicago',
-                province => 'IL', zip => '60607', country_code => 'US' } }));
-    $t->redis('HSET', "${K}shipment:$id", 'order', "woo-main:$oid",
-        'channel', 'woo-main', 'order_id', $oid, 'location', '3pl-us',
-        'kind', '3pl', 'state', 'open', 'version', 1,
-        'lines', $J->encode([{ line_id => '1', sku => 'MUG', qty => 1 }]));
-    $t->redis('ZADD', "${K}fulfil:due", int(time * 1000), $id);
-    return $id;
-}
+sub three_pl { open_shipment($t, $_[0], due => int(time * 1000)) }
 my $psince = InvsyncSim::control($t, '3pl', 'GET',
                                  '/_sim/requests?since=' . 2**31)->{last};
 InvsyncSim::fail($t, '3pl', mode => 'delay', delay_ms => 8000, count => 1);

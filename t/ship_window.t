@@ -15,69 +15,40 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use JSON::PP;
 use Time::HiRes qw(time);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for);
+use InvsyncSetup qw(hook_locations start_3pl sb_channel tpl_location
+                    route_all warehouse_location open_shipment);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
     secrets => { 'carrier.key' => 'EZTK_sim', 'sb.token' => 'sb_pat_sim',
                  'sb.secret' => 'unused' },
-    locations => <<'EOF');
-        location = /hooks/shipbob {
-            invsync_webhook shipbob;
-            invsync_channel sb-us;
-            invsync_secret_file %%TESTDIR%%/sb.secret;
-        }
-EOF
+    locations => hook_locations('shipbob'));
 $t->run;
 $t->plan(3);
 
 my $K = 'invsync:{invsync}:';
-my $J = JSON::PP->new->canonical;
 my $carrier = InvsyncSim::start($t, 'carrier', api_key => 'EZTK_sim');
-my $sb = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
-    channel_id => 4242, items => [{ reference_id => 'MUG', name => 'Mug' }]);
+# no notices: the 3PL here only answers late
+my $sb = start_3pl($t, webhook_secret => undef, webhook_url => undef);
 
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     fulfilment => { threepl_slots => 1 },
-    locations => [
-        { id => 'wh-a', kind => 'warehouse',
-          fulfilment => { api_base => "$carrier/v2",
-                          credentials_file => $t->dir . '/carrier.key',
-                          from => { name => 'Lyon DC', address1 => '1 Quai',
-                                    city => 'Lyon', zip => '69001',
-                                    country_code => 'FR' },
-                          parcel => { weight_g => 500 } } },
-        { id => '3pl-us', kind => '3pl',
-          fulfilment => { channel => 'sb-us', ask_after_s => 600,
-                          deadline_s => 3600 } } ],
-    routing => { rules => [ { name => 'all', require => ['wh-a'] } ] },
+    locations => [ warehouse_location($t, $carrier),
+                   tpl_location(600, 3600) ],
+    routing => route_all('wh-a'),
     channels => [ { id => 'woo-main', type => 'woocommerce' },
-                  { id => 'sb-us', type => 'shipbob',
-                    api_base => "$sb/2026-07",
-                    credentials_file => $t->dir . '/sb.token',
-                    options => { channel_id => 4242 } } ]);
+                  sb_channel($t, $sb) ]);
 
 # shipments as ship_open.lua makes them, due from $at ms
 sub shipment {
     my ($oid, $loc, $kind, $at) = @_;
-    my $id = "woo-main:$oid\@$loc";
-    $t->redis('HSET', "${K}order:woo-main:$oid", 'version', 1, 'data',
-        $J->encode({ order_id => "$oid", order_number => "#$oid",
-            customer => { email => 'jd@example.com', name => 'John Doe' },
-            shipping_address => { name => 'John Doe',
-                address1 => '100 N Racine Ave', city => 'Chicago',
-                province => 'IL', zip => '60607', country_code => 'US' } }));
-    $t->redis('HSET', "${K}shipment:$id", 'order', "woo-main:$oid",
-        'channel', 'woo-main', 'order_id', $oid, 'location', $loc,
-        'kind', $kind, 'state', 'open', 'version', 1, 'rule', 'all',
-        'lines', $J->encode([{ line_id => '1', sku => 'MUG', qty => 1 }]));
-    $t->redis('ZADD', "${K}fulfil:due", $at, $id);
-    return $id;
+    return open_shipment($t, $oid, location => $loc, kind => $kind,
+                         due => $at, fields => { rule => 'all' });
 }
 
 InvsyncSim::fail($t, '3pl', mode => 'delay', delay_ms => 2000,

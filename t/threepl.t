@@ -26,70 +26,39 @@ use Digest::SHA qw(hmac_sha256);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for);
+use InvsyncSetup qw(hook_locations sb_key sb_secrets start_3pl sb_channel
+                    tpl_location route_all open_shipment);
 
 my $J = JSON::PP->new->canonical;
-my $std = 'whsec_' . encode_base64('the 3pl webhook key, 32 bytes!!!', '');
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
-    secrets => { 'sb.secret' => $std, 'sb.token' => 'sb_pat_sim' },
-    locations => <<'EOF');
-        location = /hooks/shipbob {
-            invsync_webhook shipbob;
-            invsync_channel sb-us;
-            invsync_secret_file %%TESTDIR%%/sb.secret;
-        }
-
-        location = /hooks/shipbob-other {
-            invsync_webhook shipbob;
-            invsync_channel sb-other;
-            invsync_secret_file %%TESTDIR%%/sb.secret;
-        }
-EOF
+    secrets => { sb_secrets() },
+    locations => hook_locations('shipbob', ['/hooks/shipbob-other',
+                                shipbob => 'sb-other', 'sb.secret']));
 
 $t->run;
 $t->plan(33);
 
 my $K = 'invsync:{invsync}:';
-my $hook = 'http://127.0.0.1:' . $t->port('http') . '/hooks/shipbob';
-my $base = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
-    channel_id => 4242, webhook_secret => $std, webhook_url => $hook,
-    items => [{ reference_id => 'MUG', name => 'Mug' }]);
+my $base = start_3pl($t);
 
 my $conf = worker_conf($t, 'worker.json',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     channels => [ { id => 'woo-main', type => 'woocommerce' },
-                  { id => 'sb-us', type => 'shipbob',
-                    api_base => "$base/2026-07",
-                    credentials_file => $t->dir . '/sb.token',
-                    options => { channel_id => 4242 } },
+                  sb_channel($t, $base),
                   { id => 'sb-other', type => 'shipbob',
                     options => { channel_id => 4343 } } ],
-    locations => [ { id => '3pl-us', kind => '3pl',
-                     fulfilment => { channel => 'sb-us', ask_after_s => 2,
-                                     deadline_s => 5 } } ],
-    routing => { rules => [ { name => 'all', require => ['3pl-us'] } ] });
+    locations => [ tpl_location(2, 5) ],
+    routing => route_all('3pl-us'));
 
 $t->redis('HSET', "${K}stock:MUG", 'on_hand:3pl-us', 10);
 run_worker($t, 'w1', $conf);
 
 # a shipment as ship_open.lua makes it, due now
 sub shipment {
-    my ($oid) = @_;
-    my $id = "woo-main:$oid\@3pl-us";
-    $t->redis('HSET', "${K}order:woo-main:$oid", 'version', 1, 'data',
-        $J->encode({ order_id => "$oid", order_number => "#$oid",
-            shipping_method => 'flat_rate',
-            customer => { email => 'jd@example.com', name => 'John Doe' },
-            shipping_address => { name => 'John Doe',
-                address1 => '100 N Racine Ave', city => 'Chicago',
-                province => 'IL', zip => '60607', country_code => 'US' } }));
-    $t->redis('HSET', "${K}shipment:$id", 'order', "woo-main:$oid",
-        'channel', 'woo-main', 'order_id', $oid, 'location', '3pl-us',
-        'kind', '3pl', 'state', 'open', 'version', 1,
-        'lines', $J->encode([{ line_id => '1', sku => 'MUG', qty => 2 }]));
-    $t->redis('ZADD', "${K}fulfil:due", int(time * 1000), $id);
-    return $id;
+    return open_shipment($t, $_[0], qty => 2,
+                         order => { shipping_method => 'flat_rate' });
 }
 
 sub field { $t->redis('HGET', "${K}shipment:$_[0]", $_[1]) // '' }
@@ -236,7 +205,7 @@ my $r5 = $http->request('POST',
         'x-webhook-topic' => 'order.shipped', 'webhook-id' => 'msg_other',
         'webhook-timestamp' => $ts, 'webhook-signature' => 'v1,'
         . encode_base64(hmac_sha256("msg_other.$ts.$body",
-                                    'the 3pl webhook key, 32 bytes!!!'), '') },
+                                    sb_key()), '') },
     content => $body });
 is($r5->{status}, 200, 'a notice on another account\'s channel: stored');
 ok(wait_for(20, sub { grep { ($_->[1]{reason} // '') =~ /not one of channel "sb-other"/ }

@@ -16,44 +16,27 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use MIME::Base64 qw(encode_base64);
 use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for map_sku);
+use InvsyncSetup qw(hook_locations sb_secrets start_3pl sb_channel
+                    tpl_location route_all);
 
 my $J = JSON::PP->new->canonical;
-my $std = 'whsec_' . encode_base64('the 3pl webhook key, 32 bytes!!!', '');
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker'],
-    secrets => { 'sb.secret' => $std, 'sb.token' => 'sb_pat_sim',
-                 'woo.secret' => 'woo&amp;secret',
+    secrets => { sb_secrets(), 'woo.secret' => 'woo&amp;secret',
                  'woo.keys' => 'ck_test:cs_test' },
-    locations => <<'EOF');
-        location = /hooks/woo {
-            invsync_webhook woocommerce;
-            invsync_channel woo-main;
-            invsync_secret_file %%TESTDIR%%/woo.secret;
-        }
-
-        location = /hooks/shipbob {
-            invsync_webhook shipbob;
-            invsync_channel sb-us;
-            invsync_secret_file %%TESTDIR%%/sb.secret;
-        }
-EOF
+    locations => hook_locations('woo', 'shipbob'));
 
 $t->run;
 $t->plan(16);
 
 my $K = 'invsync:{invsync}:';
-my $hooks = 'http://127.0.0.1:' . $t->port('http');
 my $woo = InvsyncSim::start($t, 'woocommerce',
-    webhook_url => "$hooks/hooks/woo", webhook_secret => 'woo&secret');
-my $sb = InvsyncSim::start($t, '3pl', token => 'sb_pat_sim',
-    channel_id => 4242, webhook_secret => $std,
-    webhook_url => "$hooks/hooks/shipbob",
-    items => [{ reference_id => 'MUG', name => 'Mug' }]);
+    webhook_url => $t->url('/hooks/woo'), webhook_secret => 'woo&secret');
+my $sb = start_3pl($t);
 
 InvsyncSim::items($t, 'woocommerce',
     { id => 501, sku => 'MUG', manage_stock => JSON::PP::true,
@@ -66,15 +49,9 @@ my $conf = worker_conf($t, 'worker.json',
                     api_base => $woo,
                     credentials_file => $t->dir . '/woo.keys',
                     stock => { locations => ['3pl-us'] } },
-                  { id => 'sb-us', type => 'shipbob',
-                    api_base => "$sb/2026-07",
-                    credentials_file => $t->dir . '/sb.token',
-                    options => { channel_id => 4242 } } ],
-    locations => [ { id => '3pl-us', kind => '3pl',
-                     fulfilment => { channel => 'sb-us',
-                                     ask_after_s => 60,
-                                     deadline_s => 3600 } } ],
-    routing => { rules => [ { name => 'all', require => ['3pl-us'] } ] });
+                  sb_channel($t, $sb) ],
+    locations => [ tpl_location(60, 3600) ],
+    routing => route_all('3pl-us'));
 
 $t->redis('HSET', "${K}stock:MUG", 'on_hand:3pl-us', 10);
 $t->redis('SADD', "${K}dirty:woo-main", 'MUG');

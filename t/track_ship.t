@@ -15,20 +15,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use JSON::PP;
-use InvsyncTest qw(hmac_b64);
+use InvsyncTest;
 use InvsyncSim;
 use InvsyncWorker qw(worker_conf run_worker wait_for ctl map_sku);
+use InvsyncSetup qw(hook_locations shopify_req send_req);
 
 my $t = InvsyncTest->setup(
     programs => ['invsync-worker', 'invsyncctl'],
     secrets => { 'shopify.secret' => 'hush', 'shop.token' => 'shpat_test' },
-    locations => <<'EOF');
-        location = /hooks/shopify {
-            invsync_webhook shopify;
-            invsync_channel shop-eu;
-            invsync_secret_file %%TESTDIR%%/shopify.secret;
-        }
-EOF
+    locations => hook_locations('shopify'));
 
 $t->run;
 $t->plan(6);
@@ -61,11 +56,7 @@ sub ship { return { @{$t->redis('HGETALL', "${K}shipment:$_[0]")} } }
 my $o = InvsyncSim::order($t, 'shopify', location_id => 9,
     line_items => [ { sku => 'SKU-C', quantity => 1 } ]);
 my $body = encode_json($o);
-my $r = $t->post('/hooks/shopify', $body,
-                 'X-Shopify-Hmac-Sha256' => hmac_b64($body, 'hush'),
-                 'X-Shopify-Topic' => 'orders/create',
-                 'X-Shopify-Webhook-Id' => 'wh-1',
-                 'X-Shopify-Shop-Domain' => 'shop-eu.myshopify.com');
+my $r = send_req($t, shopify_req('orders/create', 'wh-1', $body));
 my $id = "shop-eu:$o->{id}\@desk";
 ok(wait_for(30, sub { (ship($id)->{state} // '') eq 'open' }),
    'the order is routed to the manual location')

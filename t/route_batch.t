@@ -37,12 +37,12 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(16);
+$t->plan(23);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
 
-my $conf = worker_conf($t, 'worker.json',
+my $conf = worker_conf($t, 'worker.json', log_level => 'debug',
     consumer => { block_ms => 50, claim_idle_ms => 5000 },
     locations => [ { id => 'wh-a', kind => 'warehouse' },
                    { id => 'wh-b', kind => 'warehouse' } ],
@@ -84,6 +84,13 @@ sub routes {
     return [grep { ($_->{action} // '') eq 'order.route'
                    && ($_->{order} // '') eq $order }
             @{audit_entries($t)}];
+}
+
+# the "orders routed pipelined" lines of a worker's log: [orders, alone]
+sub pipelined {
+    my $log = eval { $t->read_file($t->dir . "/logs/$_[0].out") } // '';
+    return [map { [/"orders":(\d+)/, /"alone":(\d+)/] }
+            grep { /"msg":"orders routed pipelined"/ } split /\n/, $log];
 }
 
 sub held {
@@ -142,6 +149,10 @@ ok(wait_for(20, sub {
            'shop-eu:701@wh-a', 'shop-eu:702@wh-b', 'shop-eu:703@wh-b',
            map { "shop-eu:$_\@wh-a" } 704 .. 709 }),
    'each routed order has its shipment at its location');
+is_deeply(pipelined('w1')->[0], [ 10, 2 ],
+          'one pipelined run of the ten orders (the duplicate among them, '
+          . 'routed once), the two stale ones again alone')
+    or diag(explain(pipelined('w1')));
 
 ###############################################################################
 # a ledger Redis refuses, among orders read with it
@@ -207,6 +218,57 @@ is_deeply([ map { held("shop-eu:$_") } 721 .. 724 ],
           'a bundle placed where its components are, with a line of one '
           . 'of them; two lines of one SKU summed; the orders beside them')
     or diag(explain([ map { held("shop-eu:$_") } 721 .. 724 ]));
+is_deeply(pipelined('w2'), [ [ 4, 0 ] ],
+          'the four in one pipelined run, none alone')
+    or diag(explain(pipelined('w2')));
+
+###############################################################################
+# an unroutable order in a read, between routable ones (one a bundle): its
+# exception is a round trip of its own, taken after the batch, never one
+# of the batch's answers
+
+stop_worker($t, 'w2');
+map_sku($t, 'SKU-N', 777, 507);         # on hand nowhere
+send_shopify(order(731, 'SKU-B', 1), 'wh-731');
+send_shopify(order(732, 'SKU-N', 1), 'wh-732');
+send_shopify(order_lines(733, [ 'KIT-X', 1 ]), 'wh-733');
+send_shopify(order(734, 'SKU-B', 1), 'wh-734');
+run_worker($t, 'w3', $conf);
+
+ok(wait_for(30, sub {
+       held('shop-eu:731') && held('shop-eu:733') && held('shop-eu:734')
+       && $t->redis('HGET', "${K}exception:unroutable:shop-eu:732",
+                    'state') }), 'three routed, the fourth unroutable')
+    or diag($t->read_file('logs/w3.out'));
+is_deeply([ held('shop-eu:731'), held('shop-eu:733'), held('shop-eu:734'),
+            $t->redis('HGET', "${K}exception:unroutable:shop-eu:732",
+                      'state') ],
+          [ { 'wh-a' => { 'SKU-B' => 1 } },
+            { 'wh-b' => { 'SKU-C' => 1, 'SKU-D' => 2 } },
+            { 'wh-a' => { 'SKU-B' => 1 } }, 'open' ],
+          'each where it belongs, the exception open')
+    or diag(explain([ map { held("shop-eu:$_") } 731 .. 734 ]));
+
+# each order's own event audited once, by route.lua, with its result (a
+# re-route of the unroutable one may follow: another event); an order
+# that read another's answer was counted a duplicate, and the unroutable
+# one, its exception opened on the answer of the order before it, had no
+# route.lua at all
+my @own = map {
+    my $o = $_;
+    [ map { "$_->{event} $_->{result}" }
+      grep { ($_->{event} // '') =~ /^wh-/ } @{routes("shop-eu:$o")} ]
+} 731 .. 734;
+is_deeply(\@own, [ [ 'wh-731 applied' ], [ 'wh-732 exception' ],
+                   [ 'wh-733 applied' ], [ 'wh-734 applied' ] ],
+          'one order.route entry each for its event, by route.lua')
+    or diag(explain(\@own));
+ok(!grep({ my %e = @{$_->[1]}; ($e{event} // '') =~ /^wh-73/ }
+         @{$t->redis('XRANGE', "${K}dlq", '-', '+')}),
+   'none of them dead-lettered');
+is_deeply(pipelined('w3')->[0], [ 4, 1 ],
+          'the four in one pipelined run, the unroutable one alone')
+    or diag(explain(pipelined('w3')));
 
 ###############################################################################
 # 50 locations in one ledger hash: every one read

@@ -22,47 +22,51 @@ static int invsync_action_applies(const invsync_action_t *a,
 
 
 const invsync_action_t  invsync_actions[] = {
-    /* kind, action name, function, flags, when */
-    { "fulfillment", "fulfillment.record", invsync_fulfil_record, 0, NULL },
-    { "fulfillment", "stock.ship", invsync_fulfil_ship, 0, NULL },
+    /* kind, action name, function, flags, when, applies */
+    { "fulfillment", "fulfillment.record", invsync_fulfil_record, 0, NULL,
+      NULL },
+    { "fulfillment", "stock.ship", invsync_fulfil_ship, 0, NULL, NULL },
     { "fulfillment", "shipment.by_channel", invsync_shipment_by_channel,
-      INVSYNC_ACT_ROUTING, NULL },
-    { "inventory_level", "inventory.observe", invsync_stock_level, 0, NULL },
+      INVSYNC_ACT_ROUTING, NULL, invsync_shipment_by_channel_applies },
+    { "inventory_level", "inventory.observe", invsync_stock_level, 0, NULL,
+      NULL },
     { "order", "order.record", invsync_order_record, INVSYNC_ACT_BATCH,
-      NULL },
+      NULL, NULL },
     { "order", "stock.reserve", invsync_stock_order, INVSYNC_ACT_BATCH,
-      NULL },
+      NULL, NULL },
     { "order", "order.route", invsync_route_order,
-      INVSYNC_ACT_ROUTING | INVSYNC_ACT_BATCH, NULL },
-    { "order", "stock.ship", invsync_order_ship, 0, "shipped" },
+      INVSYNC_ACT_ROUTING | INVSYNC_ACT_BATCH, NULL, NULL },
+    { "order", "stock.ship", invsync_order_ship, 0, "shipped", NULL },
     { "order", "shipment.by_channel", invsync_shipment_by_channel,
-      INVSYNC_ACT_ROUTING, NULL },
-    { "order", "refund.record", invsync_refund_of_order, 0, "refunds" },
-    { "order_cancelled", "order.record", invsync_order_record,
-      INVSYNC_ACT_BATCH, NULL },
-    { "order_cancelled", "stock.release", invsync_stock_order,
-      INVSYNC_ACT_BATCH, NULL },
-    { "order_cancelled", "order.route", invsync_route_order,
-      INVSYNC_ACT_ROUTING, NULL },
-    { "order_cancelled", "refund.record", invsync_refund_of_order, 0,
-      "refunds" },
-    { "order_cancelled", "shipment.cancel", invsync_shipment_cancel,
-      INVSYNC_ACT_ROUTING, NULL },
-    { "refund", "refund.record", invsync_refund_record,
-      INVSYNC_ACT_BATCH, NULL },
-    { "shipment", "shipment.confirm", invsync_fulfil_3pl_confirm,
-      INVSYNC_ACT_ROUTING, NULL },
-    { "refund", "refund.check", invsync_refund_check_lines,
-      INVSYNC_ACT_BATCH, NULL },
-    { "refund", "stock.restock", invsync_stock_restock,
-      INVSYNC_ACT_BATCH, NULL },
-    { "refund", "journal.post", invsync_journal_post,
-      INVSYNC_ACT_BATCH, NULL },
-    { "return_receipt", "return.receive", invsync_return_event, 0, NULL },
-    { "return", "return.announce", invsync_return_announce, 0, NULL },
-    { "return_disposition", "return.dispose", invsync_return_dispose, 0,
+      INVSYNC_ACT_ROUTING, NULL, invsync_shipment_by_channel_applies },
+    { "order", "refund.record", invsync_refund_of_order, 0, "refunds",
       NULL },
-    { NULL, NULL, NULL, 0, NULL }
+    { "order_cancelled", "order.record", invsync_order_record,
+      INVSYNC_ACT_BATCH, NULL, NULL },
+    { "order_cancelled", "stock.release", invsync_stock_order,
+      INVSYNC_ACT_BATCH, NULL, NULL },
+    { "order_cancelled", "order.route", invsync_route_order,
+      INVSYNC_ACT_ROUTING, NULL, NULL },
+    { "order_cancelled", "refund.record", invsync_refund_of_order, 0,
+      "refunds", NULL },
+    { "order_cancelled", "shipment.cancel", invsync_shipment_cancel,
+      INVSYNC_ACT_ROUTING, NULL, NULL },
+    { "refund", "refund.record", invsync_refund_record,
+      INVSYNC_ACT_BATCH, NULL, NULL },
+    { "shipment", "shipment.confirm", invsync_fulfil_3pl_confirm,
+      INVSYNC_ACT_ROUTING, NULL, NULL },
+    { "refund", "refund.check", invsync_refund_check_lines,
+      INVSYNC_ACT_BATCH, NULL, NULL },
+    { "refund", "stock.restock", invsync_stock_restock,
+      INVSYNC_ACT_BATCH, NULL, NULL },
+    { "refund", "journal.post", invsync_journal_post,
+      INVSYNC_ACT_BATCH, NULL, NULL },
+    { "return_receipt", "return.receive", invsync_return_event, 0, NULL,
+      NULL },
+    { "return", "return.announce", invsync_return_announce, 0, NULL, NULL },
+    { "return_disposition", "return.dispose", invsync_return_dispose, 0,
+      NULL, NULL },
+    { NULL, NULL, NULL, 0, NULL, NULL }
 };
 
 
@@ -211,7 +215,8 @@ invsync_action_batchable(const invsync_conf_t *conf, json_t *canon)
 
 /*
  * The row runs for canon: its kind, its condition if it has one (the
- * member true, or an array that is not empty), and routing's rows only
+ * member true, or an array that is not empty; or its own test), and
+ * routing's rows only
  * when worker.json routes (else orders stay unrouted, and batched, as
  * before routing existed).
  */
@@ -227,6 +232,10 @@ invsync_action_applies(const invsync_action_t *a, const invsync_conf_t *conf,
     }
 
     if (strcmp(a->kind, kind) != 0) {
+        return 0;
+    }
+
+    if (a->applies != NULL && !a->applies(canon)) {
         return 0;
     }
 

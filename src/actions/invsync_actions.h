@@ -36,6 +36,11 @@ typedef struct {
     const char          *when;      /* a canonical member that must be
                                      * true (or a non-empty array) for
                                      * the row to run, or NULL */
+    int                (*applies)(json_t *canon);
+                                    /* or, where no one member says it,
+                                     * the row's own test, or NULL: an
+                                     * event a row would only pass over
+                                     * is still pipelined */
 } invsync_action_t;
 
 

@@ -42,6 +42,7 @@ invsync_act_rc_e invsync_shipment_open(invsync_worker_t *w,
  * shipments the channel shipped itself (invsync_fulfil_channel.c) */
 invsync_act_rc_e invsync_shipment_by_channel(invsync_worker_t *w,
     const invsync_envelope_t *ev, json_t *canon, char *err, size_t len);
+int invsync_shipment_by_channel_applies(json_t *canon);
 
 /* the order_cancelled row "shipment.cancel" */
 invsync_act_rc_e invsync_shipment_cancel(invsync_worker_t *w,

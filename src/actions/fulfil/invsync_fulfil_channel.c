@@ -51,6 +51,37 @@ static int invsync_bych_covers(json_t *want, const invsync_bych_ship_t *s);
 static json_t *invsync_bych_lines(json_t *canon);
 
 
+/*
+ * The event says something left: an order completed (or that says
+ * shipped), a fulfillment not cancelled, error or failure.  The action
+ * table asks it too: an order that says neither (nearly every one) is
+ * pipelined with others, this row being the only one of an order's that
+ * runs alone.
+ */
+
+int
+invsync_shipment_by_channel_applies(json_t *canon)
+{
+    const char  *kind, *st;
+
+    kind = invsync_action_str(canon, "kind");
+    st = invsync_action_str(canon, "status");
+
+    if (invsync_action_str(canon, "order_id") == NULL) {
+        return 0;
+    }
+
+    if (kind != NULL && strcmp(kind, "order") == 0) {
+        return (st != NULL && strcmp(st, "completed") == 0)
+               || json_is_true(json_object_get(canon, "shipped"));
+    }
+
+    return !(st != NULL && (strcmp(st, "cancelled") == 0
+                            || strcmp(st, "error") == 0
+                            || strcmp(st, "failure") == 0));
+}
+
+
 invsync_act_rc_e
 invsync_shipment_by_channel(invsync_worker_t *w, const invsync_envelope_t *ev,
     json_t *canon, char *err, size_t len)
@@ -59,23 +90,15 @@ invsync_shipment_by_channel(invsync_worker_t *w, const invsync_envelope_t *ev,
     char                   order[INVSYNC_SHIP_ID_LEN];
     size_t                 i, n;
     json_t                *want, *tr;
-    const char            *kind, *oid, *st;
+    const char            *oid;
     invsync_act_rc_e       rc;
     invsync_ship_record_t  rec;
     invsync_bych_ship_t   *sh;
 
-    kind = invsync_action_str(canon, "kind");
     oid = invsync_action_str(canon, "order_id");
-    st = invsync_action_str(canon, "status");
-    whole = strcmp(kind, "order") == 0;
+    whole = strcmp(invsync_action_str(canon, "kind"), "order") == 0;
 
-    if (oid == NULL
-        || (whole && !(st != NULL && strcmp(st, "completed") == 0)
-            && !json_is_true(json_object_get(canon, "shipped")))
-        || (!whole && st != NULL && (strcmp(st, "cancelled") == 0
-                                     || strcmp(st, "error") == 0
-                                     || strcmp(st, "failure") == 0)))
-    {
+    if (!invsync_shipment_by_channel_applies(canon)) {
         return INVSYNC_ACT_APPLIED;
     }
 

@@ -16,7 +16,9 @@
  * decided on the same units cannot both take them: the second is "stale"
  * and decided again alone (invsync_route_run()), after the batch, on what
  * the first left.  So is any order whose script answered an error (a
- * NOSCRIPT after a script flush: the one-by-one path loads it again).
+ * NOSCRIPT after a script flush: the one-by-one path loads it again), and
+ * an unroutable one: its exception is a round trip of its own, which
+ * cannot run while the batch's answers wait in the pipeline.
  */
 
 
@@ -55,7 +57,7 @@ int
 invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs, size_t n)
 {
     int     rc;
-    size_t  i;
+    size_t  i, alone;
 
     rc = 0;
 
@@ -95,8 +97,23 @@ invsync_route_batch(invsync_worker_t *w, invsync_route_job_t *jobs, size_t n)
         rc = w->redis == NULL ? -1 : 0;
     }
 
-    for (i = 0; i < n; i++) {
+    for (i = 0, alone = 0; i < n; i++) {
+        alone += jobs[i].step == INVSYNC_RJ_ALONE;
         invsync_route_batch_free(&jobs[i]);
+    }
+
+    /* what t/route_batch.t reads to know the batch took its orders */
+    if (rc == 0 && invsync_log_enabled(INVSYNC_LOG_DEBUG)) {
+        invsync_log(INVSYNC_LOG_DEBUG, "orders routed pipelined",
+                    json_pack("{s:I, s:I}", "orders", (json_int_t) n,
+                              "alone", (json_int_t) alone));
+    }
+
+    /* a phase that stopped (no memory to append, or the session lost) may
+     * leave answers unread: the session goes, so that none is taken for
+     * another command */
+    if (rc != 0 && w->redis != NULL) {
+        invsync_redis_close(w);
     }
 
     return rc;
@@ -218,17 +235,26 @@ invsync_route_batch_decide(invsync_worker_t *w, invsync_route_job_t *job)
         return w->redis == NULL ? -1 : 0;
     }
 
-    job->rc = invsync_route_decided(w, job->ev, job->in, &job->res,
-                                    job->err, sizeof(job->err));
     job->step = INVSYNC_RJ_DONE;
 
-    if (w->redis == NULL) {
-        return -1;      /* the exception's own round trip lost it */
-    }
-
-    if (job->rc != INVSYNC_ACT_APPLIED) {
+    if (invsync_route_decide(w->conf->routing, &job->in->order,
+                             invsync_route_free_at, job->in, &job->res,
+                             job->err, sizeof(job->err))
+        != 0)
+    {
+        job->rc = INVSYNC_ACT_RETRY;
         return 0;
     }
+
+    /* its exception is a blocking round trip of its own: sent now, it
+     * would take the answer of a command still in the pipeline (another
+     * order's), so the order is decided again alone, after the batch */
+    if (job->res.rc == INVSYNC_ROUTE_UNROUTABLE) {
+        job->step = INVSYNC_RJ_ALONE;
+        return 0;
+    }
+
+    job->rc = INVSYNC_ACT_APPLIED;
 
     if (invsync_route_ledger_append(w, job->ev, job->in, &job->res, 0) != 0)
     {

@@ -47,8 +47,6 @@ invsync_route_stock_append(invsync_worker_t *w, invsync_route_input_t *in)
     char    key[INVSYNC_ACTION_KEY_LEN];
     size_t  i, j, pass;
 
-    in->nskus = 0;
-
     for (i = 0; i < in->order.nlines; i++) {
         for (j = 0; j < i; j++) {
             if (strcmp(in->lines[j].sku, in->lines[i].sku) == 0) {
@@ -57,7 +55,6 @@ invsync_route_stock_append(invsync_worker_t *w, invsync_route_input_t *in)
         }
 
         in->slots[i].first = j == i;
-        in->nskus += j == i;
     }
 
     for (pass = 0; pass < 2; pass++) {
@@ -79,6 +76,7 @@ invsync_route_stock_append(invsync_worker_t *w, invsync_route_input_t *in)
             }
 
             if (rc != 0) {
+                invsync_redis_close(w);     /* none half-appended left */
                 return -1;
             }
         }
@@ -160,6 +158,7 @@ invsync_route_stock_take(invsync_worker_t *w, invsync_route_input_t *in,
         invsync_key_stock(key, sizeof(key), w->conf, in->stock[k].sku);
 
         if (invsync_redis_appendv(w, argv) != 0) {
+            invsync_redis_close(w);         /* none half-appended left */
             snprintf(err, len, "redis connection lost");
             return INVSYNC_ACT_RETRY;
         }

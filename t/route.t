@@ -38,7 +38,7 @@ my $t = InvsyncTest->setup(
 EOF
 
 $t->run;
-$t->plan(71);
+$t->plan(72);
 
 my $K = 'invsync:{invsync}:';
 my $json = JSON::PP->new->canonical;
@@ -286,6 +286,15 @@ is_deeply([ $rc, map { "$_->{line}:$_->{sku}\@$_->{location}:$_->{qty}" }
           [ 0, '1:SKU-R1@wh-b:1', '2:KIT-R@wh-b:2', '3:SKU-R1@wh-b:1' ],
           'dry-run: the second ref maps a line, a line whose only ref '
           . 'holds a hash is not placed, a bundle by its components')
+    or diag($out);
+# the first ref that maps wins, not the last; an empty SKU maps nothing
+$t->redis('SET', "${K}skuref:shop-eu:sku:R-EMPTY", '');
+($rc, $out) = dry_order('dry-3', [ 'x', 1, ['sku:SKU-R2', 'sku:SKU-R1'] ],
+                        [ 'y', 1, ['sku:R-EMPTY', 'sku:SKU-R1'] ]);
+$dry = eval { $json->decode($out) } // {};
+is_deeply([ $rc, map { "$_->{line}:$_->{sku}" } @{$dry->{allocation} // []} ],
+          [ 0, '1:SKU-R2', '2:SKU-R1' ],
+          'dry-run: the first mapped ref wins; an empty one is passed over')
     or diag($out);
 $t->redis('HSET', "${K}stock:SKU-R2", 'on_hand:wh-b', 3);
 ($rc, $out) = dry_order('dry-3', [ 'KIT-R', 2, ['sku:KIT-R'] ]);

@@ -144,6 +144,8 @@ t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
         lines[n].line_id = json_string_value(json_object_get(jl, "id"));
         lines[n].sku = json_string_value(json_object_get(jl, "sku"));
         lines[n].qty = json_integer_value(json_object_get(jl, "qty"));
+        lines[n].uses = NULL;
+        lines[n].nuses = 0;
 
         if (lines[n].line_id == NULL || lines[n].sku == NULL) {
             continue;

@@ -30,6 +30,7 @@ static void t_case(const char *file, json_t *doc,
     const invsync_routing_conf_t *rc, json_t *c, size_t n);
 static int t_order(json_t *doc, json_t *jo, invsync_route_order_t *o,
     invsync_route_line_t *lines);
+static void t_uses(json_t *doc, invsync_route_line_t *line);
 static int64_t t_stock(void *ctx, const char *sku, const char *location);
 static json_t *t_allocs(const invsync_route_order_t *o,
     const invsync_route_result_t *res);
@@ -122,8 +123,8 @@ t_case(const char *file, json_t *doc, const invsync_routing_conf_t *rc,
         return;
     }
 
-    if (invsync_route_decide(rc, &o, t_stock, json_object_get(doc, "stock"),
-                             &res, err, sizeof(err)) != 0)
+    if (invsync_route_decide(rc, &o, t_stock, doc, &res, err, sizeof(err))
+        != 0)
     {
         t_ok(0, "%s: decide: %s", name, err);
         goto done;
@@ -189,6 +190,7 @@ done:
 
     for (n = 0; n < o.nlines; n++) {
         free(lines[n].tags.v);
+        free((void *) lines[n].uses);
     }
 }
 
@@ -253,6 +255,7 @@ t_order(json_t *doc, json_t *jo, invsync_route_order_t *o,
         lines[i].qty = json_integer_value(json_object_get(jl, "qty"));
         lines[i].no_parcel = json_is_false(json_object_get(jl,
                                                     "requires_shipping"));
+        t_uses(doc, &lines[i]);
         tags = json_object_get(json_object_get(doc, "tags"), lines[i].sku);
         lines[i].tags.n = 0;
         lines[i].tags.v = calloc(json_array_size(tags) + 1, sizeof(char *));
@@ -269,11 +272,70 @@ t_order(json_t *doc, json_t *jo, invsync_route_order_t *o,
 }
 
 
+/* a bundle's line (in "components") takes its components, as the
+ * worker's does; malloc'd, freed with the case */
+
+static void
+t_uses(json_t *doc, invsync_route_line_t *line)
+{
+    size_t                n;
+    json_t               *comps, *q;
+    const char           *c;
+    invsync_route_use_t  *u;
+
+    comps = json_object_get(json_object_get(doc, "components"), line->sku);
+    line->uses = NULL;
+    line->nuses = 0;
+
+    if (json_object_size(comps) == 0) {
+        return;
+    }
+
+    u = calloc(json_object_size(comps), sizeof(invsync_route_use_t));
+    n = 0;
+
+    json_object_foreach(comps, c, q) {
+        if (u != NULL) {
+            u[n].sku = c;
+            u[n++].qty = json_integer_value(q);
+        }
+    }
+
+    line->uses = u;
+    line->nuses = n;
+}
+
+
+/* the file's "stock"; a bundle: the fewest whole bundles its components
+ * allow, as invsync_route_free_at() gives */
+
 static int64_t
 t_stock(void *ctx, const char *sku, const char *location)
 {
-    return json_integer_value(json_object_get(json_object_get(ctx, sku),
-                                              location));
+    int64_t      n, best;
+    json_t      *stock, *comps, *q;
+    const char  *c;
+
+    stock = json_object_get(ctx, "stock");
+    comps = json_object_get(json_object_get(ctx, "components"), sku);
+
+    if (!json_is_object(comps)) {
+        return json_integer_value(json_object_get(json_object_get(stock,
+                                                                  sku),
+                                                  location));
+    }
+
+    best = -1;
+
+    json_object_foreach(comps, c, q) {
+        n = json_integer_value(json_object_get(json_object_get(stock, c),
+                                               location));
+        n = n > 0 && json_integer_value(q) > 0 ? n / json_integer_value(q)
+                                               : 0;
+        best = best < 0 || n < best ? n : best;
+    }
+
+    return best < 0 ? 0 : best;
 }
 
 

@@ -28,6 +28,13 @@
 #define INVSYNC_ROUTE_MAX_LINES  256
 
 
+/* a ledger SKU one unit of a line takes, and how many of it */
+typedef struct {
+    const char      *sku;
+    int64_t          qty;
+} invsync_route_use_t;
+
+
 typedef struct {
     const char      *line_id;    /* the channel's line id */
     const char      *sku;        /* the ledger SKU (a bundle's own SKU) */
@@ -36,6 +43,13 @@ typedef struct {
     int              no_parcel;  /* requires no shipping (a digital good):
                                   * allocated as any line, never put in a
                                   * parcel (docs/fulfilment.md) */
+    /*
+     * The ledger SKUs one unit takes (a bundle: its components), borrowed;
+     * NULL, 0: its own sku, one.  Lines that share one are checked
+     * together per location (invsync_route_share.c).
+     */
+    const invsync_route_use_t  *uses;
+    size_t           nuses;
 } invsync_route_line_t;
 
 
@@ -80,6 +94,8 @@ typedef struct {
  * What a location can give of a SKU now: on hand minus reserved there
  * (for a bundle, the fewest whole bundles its components allow).  The
  * caller reads it from the ledger (or from a test's data) beforehand.
+ * Asked of a line's SKU, and of a SKU a line's uses name (a component:
+ * its own free stock).
  */
 typedef int64_t (*invsync_route_stock_pt)(void *ctx, const char *sku,
     const char *location);

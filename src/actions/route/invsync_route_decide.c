@@ -72,6 +72,7 @@ invsync_route_decide(const invsync_routing_conf_t *rc,
     invsync_route_geo(ws);
     invsync_route_rank(ws);
     invsync_route_assign(ws);
+    invsync_route_settle(ws, stock, ctx);
 
     if (invsync_route_result(ws, res) != 0) {
         free(ws);

@@ -2,7 +2,8 @@
 /*
  * The routing engine's inside, shared by its files only: the decision
  * (invsync_route_decide.c), the ranking and the assignment
- * (invsync_route_assign.c), distances (invsync_route_geo.c), cut-offs
+ * (invsync_route_assign.c), shared ledger SKUs (invsync_route_share.c),
+ * distances (invsync_route_geo.c), cut-offs
  * (invsync_route_clock.c) and the trace (invsync_route_trace.c).  One
  * decision works in one invsync_route_ws_t, allocated as a single block.
  */
@@ -80,6 +81,9 @@ typedef struct {
 
 void invsync_route_rank(invsync_route_ws_t *ws);
 void invsync_route_assign(invsync_route_ws_t *ws);
+
+void invsync_route_settle(invsync_route_ws_t *ws,
+    invsync_route_stock_pt stock, void *ctx);
 
 void invsync_route_geo(invsync_route_ws_t *ws);
 size_t invsync_route_postal_norm(const char *code, char norm[32]);

@@ -200,6 +200,61 @@ invsync_route_free_at(void *ctx, const char *sku, const char *location)
 }
 
 
+/*
+ * A bundle line takes its components (the decision sums them with the
+ * other lines' at each location); a line of another SKU takes itself
+ * (uses NULL).  Their names are the comps' keys, alive as the slots.
+ */
+
+int
+invsync_route_uses(invsync_route_input_t *in)
+{
+    size_t       i, n;
+    json_t      *comps, *q;
+    const char  *c;
+
+    for (n = 0, i = 0; i < in->order.nlines; i++) {
+        if (json_is_object(in->slots[i].comps)) {
+            n += json_object_size(in->slots[i].comps);
+        }
+    }
+
+    free(in->uses);
+    in->uses = NULL;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    in->uses = calloc(n, sizeof(invsync_route_use_t));
+
+    if (in->uses == NULL) {
+        return -1;
+    }
+
+    for (n = 0, i = 0; i < in->order.nlines; i++) {
+        comps = in->slots[i].comps;
+        in->lines[i].uses = NULL;
+        in->lines[i].nuses = 0;
+
+        if (!json_is_object(comps) || json_object_size(comps) == 0) {
+            continue;
+        }
+
+        in->lines[i].uses = &in->uses[n];
+
+        json_object_foreach(comps, c, q) {
+            in->uses[n].sku = c;
+            in->uses[n].qty = json_integer_value(q);
+            n++;
+            in->lines[i].nuses++;
+        }
+    }
+
+    return 0;
+}
+
+
 static int64_t
 invsync_route_free_one(invsync_route_input_t *in, const char *sku, int at)
 {

@@ -70,6 +70,9 @@ typedef struct {
     size_t                  nstock;
     size_t                  npending;           /* ledgers asked after */
     int64_t                *freebuf;            /* the rows' cells */
+    invsync_route_use_t    *uses;               /* the bundle lines'
+                                                 * components, the lines'
+                                                 * uses point here */
     size_t                  hint;               /* last location found */
     invsync_route_stock_t  *row;                /* the ledger being read */
     int                     shipped;            /* route.lua opened the
@@ -126,12 +129,15 @@ void invsync_route_snap_free(invsync_route_input_t *in);
 /* invsync_route_free.c: a ledger's field summed into in->row (an
  * invsync_redis_pair_pt; in->row NULL: taken, not summed), the order's
  * holding added back (-1: held is no JSON object), the decision's stock
- * callback */
+ * callback, the lines' uses */
 int invsync_route_field(void *ctx, const char *field, size_t field_len,
     const char *value, size_t value_len);
 int invsync_route_held(invsync_route_input_t *in);
 int64_t invsync_route_free_at(void *ctx, const char *sku,
     const char *location);
+/* each bundle line's uses set to its components (its sku: read): 0, or
+ * -1 out of memory */
+int invsync_route_uses(invsync_route_input_t *in);
 
 /* invsync_route_ledger.c: route.lua */
 invsync_act_rc_e invsync_route_ledger(invsync_worker_t *w,

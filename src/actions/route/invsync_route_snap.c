@@ -194,6 +194,11 @@ invsync_route_stock_done(invsync_worker_t *w, invsync_route_input_t *in,
         return INVSYNC_ACT_RETRY;
     }
 
+    if (invsync_route_uses(in) != 0) {
+        snprintf(err, len, "out of memory");
+        return INVSYNC_ACT_RETRY;
+    }
+
     return INVSYNC_ACT_APPLIED;
 }
 
@@ -416,6 +421,16 @@ invsync_route_tags(invsync_route_input_t *in, size_t i, const char *tags)
 void
 invsync_route_snap_free(invsync_route_input_t *in)
 {
+    size_t  i;
+
+    /* the uses point into in->uses */
+    for (i = 0; in->lines != NULL && i < in->order.nlines; i++) {
+        in->lines[i].uses = NULL;
+        in->lines[i].nuses = 0;
+    }
+
+    free(in->uses);
+    in->uses = NULL;
     free(in->held);
     free(in->stock);
     free(in->freebuf);

@@ -4,11 +4,14 @@
  * (src/runtime/invsync_routing_*.c, src/actions/route/).  The input is one
  * JSON document shaped like a case of t/routing/: "locations" and
  * "routing" as worker.json has them, "stock" ({sku: {location: n}}),
- * "tags" ({sku: [tag]}) and one "order".  A configuration the reader
- * accepts is decided on; the checks: a refusal names a JSON path, the
- * trace is JSON, and the allocation keeps the header's promises (every
- * line once, at a configured location, with its quantity, when routed;
- * nothing when unroutable).
+ * "tags" ({sku: [tag]}), "components" ({bundle: {sku: n}}) and one
+ * "order".  A configuration the reader accepts is decided on; the
+ * checks: a refusal names a JSON path, the trace is JSON, and the
+ * allocation keeps the header's promises (every line once, at a
+ * configured location, with its quantity, when routed; nothing when
+ * unroutable; under a rule without backorder, no location gives more of
+ * a ledger SKU, bundles' components summed with the other lines', than
+ * it has).
  */
 
 
@@ -23,9 +26,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static size_t t_order(json_t *doc, invsync_route_order_t *o,
     invsync_route_line_t *lines);
+static void t_uses(json_t *doc, invsync_route_line_t *line);
 static int64_t t_stock(void *ctx, const char *sku, const char *location);
 static void t_check(const invsync_routing_conf_t *rc,
     const invsync_route_order_t *o, const invsync_route_result_t *res);
+static void t_fits(json_t *doc, const invsync_route_order_t *o,
+    const invsync_route_result_t *res);
+static int64_t t_per_unit(const invsync_route_line_t *line,
+    const char *sku);
 
 
 int
@@ -57,8 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (rc != NULL && t_order(doc, &o, lines) > 0) {
-        if (invsync_route_decide(rc, &o, t_stock,
-                                 json_object_get(doc, "stock"), &res, err,
+        if (invsync_route_decide(rc, &o, t_stock, doc, &res, err,
                                  sizeof(err)) == 0)
         {
             trace = invsync_route_trace_parse(&res);
@@ -68,12 +75,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
 
             t_check(rc, &o, &res);
+            t_fits(doc, &o, &res);
             json_decref(trace);
             invsync_route_result_free(&res);
         }
 
         for (i = 0; i < o.nlines; i++) {
             free(lines[i].tags.v);
+            free((void *) lines[i].uses);
         }
     }
 
@@ -151,6 +160,8 @@ t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
             continue;
         }
 
+        t_uses(doc, &lines[n]);
+
         tags = json_object_get(json_object_get(doc, "tags"), lines[n].sku);
         lines[n].tags.n = 0;
         lines[n].tags.v = calloc(json_array_size(tags) + 1, sizeof(char *));
@@ -172,11 +183,136 @@ t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
 }
 
 
+/* a bundle's line takes its components, as the worker's does */
+
+static void
+t_uses(json_t *doc, invsync_route_line_t *line)
+{
+    size_t                n;
+    json_t               *comps, *q;
+    const char           *c;
+    invsync_route_use_t  *u;
+
+    comps = json_object_get(json_object_get(doc, "components"), line->sku);
+
+    if (json_object_size(comps) == 0) {
+        return;
+    }
+
+    u = calloc(json_object_size(comps), sizeof(invsync_route_use_t));
+    n = 0;
+
+    json_object_foreach(comps, c, q) {
+        if (u != NULL) {
+            u[n].sku = c;
+            u[n++].qty = json_integer_value(q);
+        }
+    }
+
+    line->uses = u;
+    line->nuses = n;
+}
+
+
+/* "stock"; a bundle: its fewest whole bundles, as the worker gives */
+
 static int64_t
 t_stock(void *ctx, const char *sku, const char *location)
 {
-    return json_integer_value(json_object_get(json_object_get(ctx, sku),
-                                              location));
+    int64_t      n, best;
+    json_t      *stock, *comps, *q;
+    const char  *c;
+
+    stock = json_object_get(ctx, "stock");
+    comps = json_object_get(json_object_get(ctx, "components"), sku);
+
+    if (!json_is_object(comps)) {
+        return json_integer_value(json_object_get(json_object_get(stock,
+                                                                  sku),
+                                                  location));
+    }
+
+    best = -1;
+
+    json_object_foreach(comps, c, q) {
+        n = json_integer_value(json_object_get(json_object_get(stock, c),
+                                               location));
+        n = n > 0 && json_integer_value(q) > 0 ? n / json_integer_value(q)
+                                               : 0;
+        best = best < 0 || n < best ? n : best;
+    }
+
+    return best < 0 ? 0 : best;
+}
+
+
+/*
+ * Routed (not backordered, the rule without backorder): at each
+ * location, each ledger SKU a line put there takes, summed over the
+ * lines put there (saturated, as the decision sums), fits its stock.
+ */
+
+static void
+t_fits(json_t *doc, const invsync_route_order_t *o,
+    const invsync_route_result_t *res)
+{
+    size_t                       a, a2, u, nu;
+    int64_t                      per, sum;
+    const char                  *s, *at;
+    const invsync_route_line_t  *l;
+
+    if (res->rc != INVSYNC_ROUTE_ROUTED || res->rule == NULL
+        || res->rule->backorder || o->mode != INVSYNC_ROUTE_SHIP)
+    {
+        return;
+    }
+
+    for (a = 0; a < res->nallocs; a++) {
+        l = &o->lines[res->allocs[a].line];
+        at = res->allocs[a].location;
+        nu = l->nuses ? l->nuses : 1;
+
+        for (u = 0; u < nu; u++) {
+            s = l->nuses ? l->uses[u].sku : l->sku;
+
+            if (t_per_unit(l, s) == 0) {
+                continue;
+            }
+
+            for (sum = 0, a2 = 0; a2 < res->nallocs; a2++) {
+                per = t_per_unit(&o->lines[res->allocs[a2].line], s);
+
+                if (per > 0 && strcmp(res->allocs[a2].location, at) == 0) {
+                    sum = res->allocs[a2].qty > (INT64_MAX - sum) / per
+                          ? INT64_MAX : sum + res->allocs[a2].qty * per;
+                }
+            }
+
+            if (sum > t_stock(doc, s, at) && sum < INT64_MAX) {
+                abort();
+            }
+        }
+    }
+}
+
+
+static int64_t
+t_per_unit(const invsync_route_line_t *line, const char *sku)
+{
+    size_t   i;
+    int64_t  n;
+
+    if (line->nuses == 0) {
+        return strcmp(line->sku, sku) == 0;
+    }
+
+    for (n = 0, i = 0; i < line->nuses; i++) {
+        if (line->uses[i].qty > 0 && strcmp(line->uses[i].sku, sku) == 0) {
+            n += line->uses[i].qty;
+        }
+    }
+
+    return n;
 }
 
 

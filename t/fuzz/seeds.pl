@@ -178,7 +178,7 @@ seed('credentials', 'long', ('u' x 128) . ' ' . ('p' x 512) . "\r\n");
 word('credentials', $_) for (' ', "\n", "\r\n", "\t", "\0", 'default ');
 
 # routing: each case of t/routing/ as one document, its file's
-# configuration, stock and tags with the case's order
+# configuration, stock, tags and components with the case's order
 for my $file (sort glob "$root/t/routing/*.json") {
     my ($base) = $file =~ m{([^/]+)\.json$};
     my $doc = $json->decode(slurp($file));
@@ -191,7 +191,7 @@ for my $file (sort glob "$root/t/routing/*.json") {
 
     for my $case (@{ $doc->{cases} // [ {} ] }) {
         my %in = map { exists $doc->{$_} ? ($_ => $doc->{$_}) : () }
-                 qw(locations routing stock tags);
+                 qw(locations routing stock tags components);
         $in{order} = $case->{order} if $case->{order};
         seed('routing', "$base-" . $n++, JSON::PP->new->utf8->canonical
                                          ->encode(\%in));

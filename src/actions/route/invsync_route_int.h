@@ -84,6 +84,8 @@ void invsync_route_assign(invsync_route_ws_t *ws);
 
 void invsync_route_settle(invsync_route_ws_t *ws,
     invsync_route_stock_pt stock, void *ctx);
+int invsync_route_fits_at(const invsync_route_order_t *o,
+    invsync_route_stock_pt stock, void *ctx, const char *location);
 
 void invsync_route_geo(invsync_route_ws_t *ws);
 size_t invsync_route_postal_norm(const char *code, char norm[32]);

@@ -5,7 +5,8 @@
  * or sold at its counter.  The channel says where the sale happened, so
  * no rule runs: the location the caller mapped the sale's to (o->at)
  * takes every line, if its stock covers them (lines of one SKU taken
- * together, as the rules' decision takes them).  Being paused, serving
+ * together, and lines sharing a ledger SKU, as the rules' decision takes
+ * them).  Being paused, serving
  * other channels or lacking a capability does not matter here: the goods
  * are already there, or in the buyer's hands.  A location that is not
  * configured, or lacks the stock, makes the order unroutable with the
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "invsync_route.h"
+#include "invsync_route_int.h"
 
 
 static int64_t invsync_route_sale_need(const invsync_route_order_t *o,
@@ -64,6 +65,10 @@ invsync_route_sale(const invsync_routing_conf_t *rc,
         free_[i] = stock(ctx, o->lines[i].sku, loc->id);
         routed &= free_[i] >= invsync_route_sale_need(o, i);
     }
+
+    /* lines sharing a ledger SKU (a bundle and its own component) take
+     * it together */
+    routed = routed && invsync_route_fits_at(o, stock, ctx, loc->id);
 
     if (routed) {
         for (i = 0; i < o->nlines; i++) {

@@ -8,8 +8,9 @@
  * where it was put is barred there (no_stock) and the lines are assigned
  * again, each line moved at most once; when no line can move, the lines
  * that do not fit are unroutable.  So the decision is either feasible or
- * unroutable, never one route.lua's re-check refuses.  An order with no
- * such lines (no line with uses, or none sharing) costs one pass over
+ * unroutable, never one route.lua's re-check refuses.  A pickup or
+ * counter sale's one location is checked the same way.  An order with
+ * no such lines (no line with uses, or none sharing) costs one pass over
  * its lines.
  */
 
@@ -25,6 +26,8 @@ static int invsync_route_common(const invsync_route_line_t *a,
     const invsync_route_line_t *b);
 static int64_t invsync_route_per_unit(const invsync_route_line_t *line,
     const char *sku);
+static int64_t invsync_route_demand(const invsync_route_order_t *o,
+    const unsigned char *shared, const int *pick, int at, const char *sku);
 static int invsync_route_overflow(const invsync_route_ws_t *ws,
     const unsigned char *shared, invsync_route_stock_pt stock, void *ctx,
     int *at, const char **sku);
@@ -92,6 +95,41 @@ invsync_route_settle(invsync_route_ws_t *ws, invsync_route_stock_pt stock,
         ws->consolidated = 0;
         invsync_route_assign(ws);
     }
+}
+
+
+/* a sale's location (invsync_route_sale.c) gives what the lines sharing
+ * a ledger SKU take of it together: 1, else 0 */
+
+int
+invsync_route_fits_at(const invsync_route_order_t *o,
+    invsync_route_stock_pt stock, void *ctx, const char *location)
+{
+    size_t                       l, u, nu;
+    const char                  *s;
+    unsigned char                shared[INVSYNC_ROUTE_MAX_LINES];
+    const invsync_route_line_t  *line;
+
+    if (!invsync_route_shares(o, shared)) {
+        return 1;
+    }
+
+    for (l = 0; l < o->nlines; l++) {
+        line = &o->lines[l];
+        nu = line->nuses ? line->nuses : 1;
+
+        for (u = 0; shared[l] && u < nu; u++) {
+            s = line->nuses ? line->uses[u].sku : line->sku;
+
+            if (invsync_route_demand(o, shared, NULL, 0, s)
+                > stock(ctx, s, location))
+            {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
 }
 
 
@@ -177,10 +215,39 @@ invsync_route_per_unit(const invsync_route_line_t *line, const char *sku)
 }
 
 
+/* what the shared lines put at at (pick NULL: all of them) take of sku,
+ * saturated: a quantity is an int64_t */
+
+static int64_t
+invsync_route_demand(const invsync_route_order_t *o,
+    const unsigned char *shared, const int *pick, int at, const char *sku)
+{
+    size_t   l;
+    int64_t  per, sum;
+
+    sum = 0;
+
+    for (l = 0; l < o->nlines; l++) {
+        if (!shared[l] || (pick != NULL && pick[l] != at)) {
+            continue;
+        }
+
+        per = invsync_route_per_unit(&o->lines[l], sku);
+
+        if (per > 0) {
+            sum = o->lines[l].qty > (INT64_MAX - sum) / per
+                  ? INT64_MAX : sum + o->lines[l].qty * per;
+        }
+    }
+
+    return sum;
+}
+
+
 /*
  * The first location (by the lines' order) and ledger SKU where the
  * shared lines put there take more than is free: 1 with *at, *sku; 0
- * when every one fits.  Sums saturate: a quantity is an int64_t.
+ * when every one fits.
  */
 
 static int
@@ -188,8 +255,8 @@ invsync_route_overflow(const invsync_route_ws_t *ws,
     const unsigned char *shared, invsync_route_stock_pt stock, void *ctx,
     int *at, const char **sku)
 {
-    size_t                       l, l2, u, nu;
-    int64_t                      per, sum, avail;
+    size_t                       l, u, nu;
+    int64_t                      sum;
     const char                  *s;
     const invsync_route_line_t  *lines;
 
@@ -204,24 +271,10 @@ invsync_route_overflow(const invsync_route_ws_t *ws,
 
         for (u = 0; u < nu; u++) {
             s = lines[l].nuses ? lines[l].uses[u].sku : lines[l].sku;
-            sum = 0;
+            sum = invsync_route_demand(ws->order, shared, ws->pick,
+                                       ws->pick[l], s);
 
-            for (l2 = 0; l2 < ws->nl; l2++) {
-                if (!shared[l2] || ws->pick[l2] != ws->pick[l]) {
-                    continue;
-                }
-
-                per = invsync_route_per_unit(&lines[l2], s);
-
-                if (per > 0) {
-                    sum = lines[l2].qty > (INT64_MAX - sum) / per
-                          ? INT64_MAX : sum + lines[l2].qty * per;
-                }
-            }
-
-            avail = stock(ctx, s, ws->c[ws->pick[l]].loc->id);
-
-            if (sum > avail) {
+            if (sum > stock(ctx, s, ws->c[ws->pick[l]].loc->id)) {
                 *at = ws->pick[l];
                 *sku = s;
                 return 1;

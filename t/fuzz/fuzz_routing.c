@@ -247,7 +247,7 @@ t_stock(void *ctx, const char *sku, const char *location)
 
 
 /*
- * Routed (not backordered, the rule without backorder): at each
+ * Routed (not backordered, the rule without backorder; or a sale): at each
  * location, each ledger SKU a line put there takes, summed over the
  * lines put there (saturated, as the decision sums), fits its stock.
  */
@@ -261,8 +261,9 @@ t_fits(json_t *doc, const invsync_route_order_t *o,
     const char                  *s, *at;
     const invsync_route_line_t  *l;
 
-    if (res->rc != INVSYNC_ROUTE_ROUTED || res->rule == NULL
-        || res->rule->backorder || o->mode != INVSYNC_ROUTE_SHIP)
+    /* a pickup or counter sale has no rule, and never backorders */
+    if (res->rc != INVSYNC_ROUTE_ROUTED
+        || (res->rule != NULL && res->rule->backorder))
     {
         return;
     }

@@ -21,13 +21,12 @@
 
 #include "invsync_canon.h"
 #include "route/invsync_route.h"
+#include "../unit/route_case.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static size_t t_order(json_t *doc, invsync_route_order_t *o,
     invsync_route_line_t *lines);
-static void t_uses(json_t *doc, invsync_route_line_t *line);
-static int64_t t_stock(void *ctx, const char *sku, const char *location);
 static void t_check(const invsync_routing_conf_t *rc,
     const invsync_route_order_t *o, const invsync_route_result_t *res);
 static void t_fits(json_t *doc, const invsync_route_order_t *o,
@@ -180,69 +179,6 @@ t_order(json_t *doc, invsync_route_order_t *o, invsync_route_line_t *lines)
     o->nlines = n;
 
     return n;
-}
-
-
-/* a bundle's line takes its components, as the worker's does */
-
-static void
-t_uses(json_t *doc, invsync_route_line_t *line)
-{
-    size_t                n;
-    json_t               *comps, *q;
-    const char           *c;
-    invsync_route_use_t  *u;
-
-    comps = json_object_get(json_object_get(doc, "components"), line->sku);
-
-    if (json_object_size(comps) == 0) {
-        return;
-    }
-
-    u = calloc(json_object_size(comps), sizeof(invsync_route_use_t));
-    n = 0;
-
-    json_object_foreach(comps, c, q) {
-        if (u != NULL) {
-            u[n].sku = c;
-            u[n++].qty = json_integer_value(q);
-        }
-    }
-
-    line->uses = u;
-    line->nuses = n;
-}
-
-
-/* "stock"; a bundle: its fewest whole bundles, as the worker gives */
-
-static int64_t
-t_stock(void *ctx, const char *sku, const char *location)
-{
-    int64_t      n, best;
-    json_t      *stock, *comps, *q;
-    const char  *c;
-
-    stock = json_object_get(ctx, "stock");
-    comps = json_object_get(json_object_get(ctx, "components"), sku);
-
-    if (!json_is_object(comps)) {
-        return json_integer_value(json_object_get(json_object_get(stock,
-                                                                  sku),
-                                                  location));
-    }
-
-    best = -1;
-
-    json_object_foreach(comps, c, q) {
-        n = json_integer_value(json_object_get(json_object_get(stock, c),
-                                               location));
-        n = n > 0 && json_integer_value(q) > 0 ? n / json_integer_value(q)
-                                               : 0;
-        best = best < 0 || n < best ? n : best;
-    }
-
-    return best < 0 ? 0 : best;
 }
 
 

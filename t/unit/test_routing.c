@@ -19,6 +19,7 @@
 
 #include "invsync_canon.h"
 #include "route/invsync_route.h"
+#include "route_case.h"
 #include "tap.h"
 
 
@@ -30,8 +31,6 @@ static void t_case(const char *file, json_t *doc,
     const invsync_routing_conf_t *rc, json_t *c, size_t n);
 static int t_order(json_t *doc, json_t *jo, invsync_route_order_t *o,
     invsync_route_line_t *lines);
-static void t_uses(json_t *doc, invsync_route_line_t *line);
-static int64_t t_stock(void *ctx, const char *sku, const char *location);
 static json_t *t_allocs(const invsync_route_order_t *o,
     const invsync_route_result_t *res);
 static json_t *t_unroutable(json_t *trace);
@@ -269,73 +268,6 @@ t_order(json_t *doc, json_t *jo, invsync_route_order_t *o,
     o->lines = lines;
 
     return 0;
-}
-
-
-/* a bundle's line (in "components") takes its components, as the
- * worker's does; malloc'd, freed with the case */
-
-static void
-t_uses(json_t *doc, invsync_route_line_t *line)
-{
-    size_t                n;
-    json_t               *comps, *q;
-    const char           *c;
-    invsync_route_use_t  *u;
-
-    comps = json_object_get(json_object_get(doc, "components"), line->sku);
-    line->uses = NULL;
-    line->nuses = 0;
-
-    if (json_object_size(comps) == 0) {
-        return;
-    }
-
-    u = calloc(json_object_size(comps), sizeof(invsync_route_use_t));
-    n = 0;
-
-    json_object_foreach(comps, c, q) {
-        if (u != NULL) {
-            u[n].sku = c;
-            u[n++].qty = json_integer_value(q);
-        }
-    }
-
-    line->uses = u;
-    line->nuses = n;
-}
-
-
-/* the file's "stock"; a bundle: the fewest whole bundles its components
- * allow, as invsync_route_free_at() gives */
-
-static int64_t
-t_stock(void *ctx, const char *sku, const char *location)
-{
-    int64_t      n, best;
-    json_t      *stock, *comps, *q;
-    const char  *c;
-
-    stock = json_object_get(ctx, "stock");
-    comps = json_object_get(json_object_get(ctx, "components"), sku);
-
-    if (!json_is_object(comps)) {
-        return json_integer_value(json_object_get(json_object_get(stock,
-                                                                  sku),
-                                                  location));
-    }
-
-    best = -1;
-
-    json_object_foreach(comps, c, q) {
-        n = json_integer_value(json_object_get(json_object_get(stock, c),
-                                               location));
-        n = n > 0 && json_integer_value(q) > 0 ? n / json_integer_value(q)
-                                               : 0;
-        best = best < 0 || n < best ? n : best;
-    }
-
-    return best < 0 ? 0 : best;
 }
 
 

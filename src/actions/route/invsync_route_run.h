@@ -68,7 +68,6 @@ typedef struct {
     size_t                  held_len;
     invsync_route_stock_t  *stock;              /* the SKUs' rows */
     size_t                  nstock;
-    size_t                  npending;           /* ledgers asked after */
     int64_t                *freebuf;            /* the rows' cells */
     invsync_route_use_t    *uses;               /* the bundle lines'
                                                  * components, the lines'

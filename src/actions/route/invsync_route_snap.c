@@ -148,7 +148,6 @@ invsync_route_stock_take(invsync_worker_t *w, invsync_route_input_t *in,
     argv[0] = "HGETALL";
     argv[1] = key;
     argv[2] = NULL;
-    in->npending = 0;
 
     for (k = 0; k < in->nstock; k++) {
         if (in->stock[k].read) {
@@ -162,32 +161,27 @@ invsync_route_stock_take(invsync_worker_t *w, invsync_route_input_t *in,
             snprintf(err, len, "redis connection lost");
             return INVSYNC_ACT_RETRY;
         }
-
-        in->npending++;
     }
 
     return INVSYNC_ACT_APPLIED;
 }
 
 
-/* the components' ledgers taken (when any was asked), then the order's
- * holding added: INVSYNC_ACT_APPLIED, else INVSYNC_ACT_RETRY with err */
+/* the components' ledgers taken (a row not read yet was asked, one
+ * HGETALL each: none, nothing to take), then the order's holding added:
+ * INVSYNC_ACT_APPLIED, else INVSYNC_ACT_RETRY with err */
 
 invsync_act_rc_e
 invsync_route_stock_done(invsync_worker_t *w, invsync_route_input_t *in,
     char *err, size_t len)
 {
-    if (in->npending > 0
-        && invsync_route_ledgers(w, in, 1, err, len) != 0)
-    {
+    if (invsync_route_ledgers(w, in, 1, err, len) != 0) {
         if (w->redis == NULL) {
             snprintf(err, len, "redis connection lost");
         }
 
         return INVSYNC_ACT_RETRY;
     }
-
-    in->npending = 0;
 
     if (invsync_route_held(in) != 0) {
         snprintf(err, len, "route read: alloc: held is no JSON object");
